@@ -1,0 +1,131 @@
+"""Typed settings read from ``ANKANG_*`` environment variables and an optional ``.env``."""
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from typing import Annotated
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/ankang.sqlite3"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class SettingsError(Exception):
+    """Raised with one human-readable line when the configuration is invalid."""
+
+
+class Settings(BaseSettings):
+    """Everything Ankang can be configured with; see .env.example for the meaning of each."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ANKANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = ""
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Shanghai"
+    laws_dir: Path | None = None
+    secret_key: str = ""
+    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    missed_grace_s: int = Field(default=3600, ge=0)
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> frozenset[int]:
+        if value is None or value == "":
+            return frozenset()
+        if isinstance(value, (set, frozenset, list, tuple)):
+            items = list(value)
+        else:
+            items = [part.strip() for part in str(value).split(",") if part.strip()]
+        ids = set()
+        for item in items:
+            try:
+                ids.add(int(item))
+            except (TypeError, ValueError):
+                raise ValueError(f"“{item}” is not a numeric Telegram user id") from None
+        return frozenset(ids)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"cannot parse “{value}” as a database URL") from None
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"driver “{url.drivername}” is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}"
+            )
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url", "public_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"“{value}” must start with http:// or https://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone “{value}”") from None
+        return value
+
+    @field_validator("laws_dir", mode="before")
+    @classmethod
+    def _empty_laws_dir(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def bot_base_url(self) -> str:
+        """Bot API method root, e.g. https://api.telegram.org/bot (PTB appends the token)."""
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def effective_secret_key(self) -> str:
+        """The signing key; without one configured, a per-process random key (links die on restart)."""
+        if not self.secret_key:
+            import secrets
+
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(32))
+        return self.secret_key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError with one clear line if invalid."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise SettingsError(f"ANKANG_{field.upper()}: {message}") from None

@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is set-up they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# The statutes are data, read from a directory outside the repository (see README).
+export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
+
+.PHONY: demo test install browser bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+browser:
+	./scripts/ensure-chromium.sh
+
+demo: $(STAMP)
+	$(BIN)/ankang demo
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.qa
+	$(BIN)/python -m bench.broadcast
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,69 @@
+"""Build the python-telegram-bot Application: settings in, application out, every handler in one table."""
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import common
+from bot.commands import worker_commands
+from bot.context import CONTEXT_TYPES
+from core.services import Services
+from core.settings import Settings
+
+# Updates from the same chat are processed concurrently with other chats', so one slow update
+# (a tip photo being re-encoded, say) never delays an emergency answer to someone else.
+CONCURRENT_UPDATES = 64
+
+
+def build_application(settings: Settings, services: Services) -> Application:
+    """Create the Application talking to ``settings.telegram_api_url``, with all handlers registered."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token or "0:demo")
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_file_url)
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(64)
+        .get_updates_read_timeout(40)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data.services = services
+    register_handlers(application)
+    return application
+
+
+def register_handlers(app: Application) -> None:
+    """The routing table. PTB tries groups in order; within a group the first match wins."""
+    # Group -1: bookkeeping that must see every update without stopping others.
+    app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
+
+    # Group 0, in order:
+    # 1. Commands.
+    app.add_handler(CommandHandler("start", common.start))
+    app.add_handler(CommandHandler("help", common.help_command))
+    # 2. Any other command: a friendly reply (must follow every CommandHandler).
+    app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
+    # 3. Non-text messages outside a flow.
+    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, common.unsupported_message))
+    # 4. Buttons nobody claimed: stale keyboards and forged callback data (must be last).
+    app.add_handler(CallbackQueryHandler(common.stale_button))
+
+    app.add_error_handler(common.error_handler)
+
+
+async def _post_init(application: Application) -> None:
+    """Publish the command menu once the bot is initialised."""
+    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in worker_commands()])
+
+
+ALLOWED_UPDATES = Update.ALL_TYPES

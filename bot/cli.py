@@ -1,0 +1,112 @@
+"""The ``ankang`` command line: run the bot, the demo, the emulator, and each area's admin verbs."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+
+import click
+
+from core.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load settings, or stop with one clear line (no traceback)."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        click.echo(f"配置错误 / configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ankang")
+def main() -> None:
+    """安康助手 Ankang — a trade union's work-safety bot for Telegram."""
+
+
+@main.command()
+def run() -> None:
+    """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
+    from bot.runner import serve
+    from core.logging import configure_logging
+
+    settings = settings_or_exit()
+    if not settings.bot_token:
+        click.echo("配置错误 / configuration error: ANKANG_BOT_TOKEN is not set (try `ankang demo`)", err=True)
+        sys.exit(2)
+    configure_logging(settings.log_level, secrets=(settings.bot_token, settings.webhook_secret))
+    try:
+        asyncio.run(serve(settings))
+    except OSError as exc:
+        click.echo(f"启动失败 / start-up failed: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=int)
+def emulator(host: str, port: int) -> None:
+    """Run the Telegram Bot API emulator alone (point ANKANG_TELEGRAM_API_URL at it)."""
+    from bot.devserver import run_standalone
+
+    run_standalone(host, port)
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="heads")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (they also run automatically at start)."""
+    from core.db import run_upgrade_sync
+
+    settings = settings_or_exit()
+    run_upgrade_sync(settings.database_url, revision)
+    click.echo(f"数据库已升级到最新 / database upgraded ({revision})")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the schema revision of the configured database."""
+    from core.db import create_engine, current_revision
+
+    settings = settings_or_exit()
+
+    async def show() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(asyncio.run(show()) or "(empty database)")
+
+
+# Each area owns its verbs; they are added here so `ankang --help` lists them all.
+AREA_COMMANDS = (
+    ("knowledge.cli", "ask"),
+    ("knowledge.cli", "kb"),
+    ("broadcasts.cli", "lessons"),
+    ("broadcasts.cli", "broadcast"),
+    ("tips.cli", "tips"),
+    ("web.cli", "admin"),
+    ("bench.cli", "bench"),
+)
+
+for _module, _name in AREA_COMMANDS:
+    try:
+        main.add_command(getattr(importlib.import_module(_module), _name))
+    except (ModuleNotFoundError, AttributeError):
+        pass  # area not installed in this build
+
+
+@main.command()
+def demo() -> None:
+    """Chat with the real bot in this terminal: emulator, SQLite and bundled content; no token."""
+    from bot.demo import run_demo
+
+    run_demo()

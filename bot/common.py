@@ -1,0 +1,80 @@
+"""Handlers every worker meets: /start, /help, unknown commands, non-text messages, blocks, errors."""
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import Forbidden
+
+from bot import messages
+from bot.context import AnkangContext, user_is_admin
+from core import users
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: AnkangContext) -> None:
+    """Greet the worker and record them on first contact."""
+    chat = update.effective_chat
+    language = update.effective_user.language_code if update.effective_user else None
+    async with context.session() as session, session.begin():
+        user, is_new = await users.record_user(session, chat.id, language)
+        subscribed = user.subscribed
+    text = messages.WELCOME if is_new else messages.WELCOME_BACK
+    await update.effective_message.reply_html(text)
+    if not subscribed:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data="sub:open")]])
+        await update.effective_message.reply_html(messages.OFFER_SUBSCRIBE, reply_markup=keyboard)
+
+
+async def help_command(update: Update, context: AnkangContext) -> None:
+    is_admin = await user_is_admin(context, update.effective_user.id if update.effective_user else None)
+    await update.effective_message.reply_html(messages.help_text(is_admin), disable_web_page_preview=True)
+
+
+async def unknown_command(update: Update, context: AnkangContext) -> None:
+    from html import escape
+
+    command = (update.effective_message.text or "").split()[0][:64]
+    await update.effective_message.reply_html(messages.UNKNOWN_COMMAND.format(command=escape(command)))
+
+
+async def unsupported_message(update: Update, context: AnkangContext) -> None:
+    """Stickers, voice, locations and the like outside a flow: explain what works."""
+    if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_html(messages.UNSUPPORTED_MESSAGE)
+
+
+async def stale_button(update: Update, context: AnkangContext) -> None:
+    """Any callback no other handler claimed: old keyboards, forged data."""
+    await update.callback_query.answer(messages.STALE_BUTTON, show_alert=False)
+
+
+async def chat_member_changed(update: Update, context: AnkangContext) -> None:
+    """A worker blocked the bot (kicked) or came back (member): keep the users table truthful."""
+    change: ChatMemberUpdated = update.my_chat_member
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    async with context.session() as session, session.begin():
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            await users.mark_blocked(session, change.chat.id)
+        elif status == ChatMemberStatus.MEMBER:
+            await users.record_user(session, change.chat.id)
+            await users.mark_active(session, change.chat.id)
+
+
+async def error_handler(update: object, context: AnkangContext) -> None:
+    """Log the failure with its traceback — never the update itself (tips are anonymous)."""
+    kind = type(update).__name__
+    update_id = getattr(update, "update_id", None)
+    log.error("handler failed for %s %s", kind, update_id, exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return
+    if isinstance(update, Update) and update.effective_message and update.effective_chat:
+        if update.effective_chat.type == ChatType.PRIVATE:
+            try:
+                await update.effective_message.reply_text(messages.ERROR)
+            except Exception:  # the reply itself may be what failed
+                log.warning("could not tell the user about the failure")

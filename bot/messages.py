@@ -1,0 +1,36 @@
+"""Common user-facing texts of the bot (Simplified Chinese); each area keeps its own beside its handlers."""
+from __future__ import annotations
+
+from html import escape
+
+from bot.commands import admin_commands, worker_commands
+
+WELCOME = (
+    "您好，我是<b>安康助手</b> 👷\n"
+    "工会劳动保护的小帮手，可以：\n"
+    "• 回答安全生产、职业病防治、工伤等问题，并给出法条依据——直接打字提问即可；\n"
+    "• 每周推送“微课堂”安全小课和答题，赢取安康杯积分；\n"
+    "• 让您<b>匿名</b>举报身边的事故隐患（/report）。\n\n"
+    "⚠️ 遇到火灾、触电、中毒、有人倒在井下等紧急情况，请先拨打 119 / 120 / 110！"
+)
+WELCOME_BACK = "欢迎回来！直接输入问题即可，例如：<i>劳保用品要自己掏钱吗</i>。/help 查看全部功能。"
+OFFER_SUBSCRIBE = "要订阅“微课堂”安全小课吗？选择感兴趣的主题，每次推送几分钟就能读完。"
+SUBSCRIBE_BUTTON = "📚 订阅微课堂"
+
+UNKNOWN_COMMAND = "抱歉，我不认识这个命令 {command}。请发送 /help 查看我能做的事，或直接用文字提问。"
+NOT_ADMIN = "抱歉，这个功能只对工会管理员开放。"
+ERROR = "抱歉，刚才出了点问题，您的消息没有丢失，请稍后再试。如遇紧急情况请直接拨打 119 / 120 / 110。"
+UNSUPPORTED_MESSAGE = "我目前只能看懂文字消息。请用文字描述您的问题，或发送 /help 查看功能。"
+TOO_LONG = "您的消息太长了（{length} 字）。请把问题缩短到 {limit} 字以内，说清楚最关心的一点即可。"
+EMPTY = "请用文字输入您的问题，例如：<i>没有经过安全培训能上岗吗</i>。"
+STALE_BUTTON = "这个按钮已过期，请重新发送问题或命令。"
+
+
+def help_text(is_admin: bool) -> str:
+    lines = ["<b>安康助手能做什么</b>", "直接输入问题即可提问，例如“发现隐患向谁报告”。", ""]
+    lines += [f"/{c.name} — {escape(c.description)}" for c in worker_commands()]
+    if is_admin:
+        lines += ["", "<b>管理员</b>"]
+        lines += [f"/{c.name} — {escape(c.description)}" for c in admin_commands()]
+    lines += ["", "在任意聊天中输入 <code>@机器人用户名 关键词</code> 可分享法条。"]
+    return "\n".join(lines)

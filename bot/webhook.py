@@ -1,0 +1,38 @@
+"""Receive Telegram updates by webhook on our own aiohttp server."""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_PATH = "/telegram/webhook"
+
+
+def webhook_path(webhook_url: str) -> str:
+    return urlsplit(webhook_url).path or DEFAULT_PATH
+
+
+def add_webhook_route(app: web.Application, application: Application, path: str, secret: str) -> None:
+    """Route POSTs on ``path`` into the application's update queue, checking the secret header."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            log.warning("webhook call with a wrong or missing secret header refused")
+            return web.Response(status=403, text="forbidden")
+        try:
+            payload = await request.json(loads=json.loads)
+            update = Update.de_json(payload, application.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="malformed update")
+        await application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    app.router.add_post(path, receive)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install Debian's Chromium (for the browser tests) and CJK fonts if they are missing.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk' (needed by the browser tests)" >&2
+  exit 1
+fi
+echo "installing Debian's chromium and CJK fonts for the browser tests…"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null

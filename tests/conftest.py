@@ -1,0 +1,121 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when configured),
+opened services, the Bot API emulator and Ankang running against it."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from core.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
+ADMIN_ID = 900001
+
+
+def laws_path() -> Path:
+    configured = os.environ.get("ANKANG_LAWS_DIR")
+    return Path(configured) if configured else REPO.parent / "shared" / "laws"
+
+
+@pytest.fixture(scope="session")
+def laws_dir() -> Path:
+    path = laws_path()
+    assert (path / "manifest.json").is_file(), f"statutes not found in {path} (set ANKANG_LAWS_DIR)"
+    return path
+
+
+def pg_base_url() -> str | None:
+    return os.environ.get("ANKANG_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new empty database for this test."""
+    base = pg_base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
+        return
+    import asyncpg
+
+    url = make_url(base)
+    name = f"ankang_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+def make_settings(database_url: str, laws_dir: Path) -> Callable[..., Settings]:
+    """Build test settings; keyword arguments override fields."""
+
+    def build(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "laws_dir": laws_dir,
+            "bot_token": TEST_TOKEN,
+            "web_host": "127.0.0.1",
+            "web_port": 0,
+            "admin_ids": frozenset({ADMIN_ID}),
+            "secret_key": "test-secret-key",
+            "webhook_url": "",
+            "webhook_secret": "",
+            "public_url": "",
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def services(settings: Settings):
+    from core.services import open_services
+
+    opened = await open_services(settings)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def emulator():
+    """The project's Telegram Bot API emulator on a free local port."""
+    from bot.devserver import Emulator
+
+    emu = Emulator()
+    await emu.start(host="127.0.0.1", port=0)
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+async def ankang(make_settings, emulator):
+    """Ankang running by long polling against the emulator; yields the runner's handle."""
+    from bot.runner import running
+
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1) as handle:
+        yield handle

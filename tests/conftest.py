@@ -119,3 +119,43 @@ async def ankang(make_settings, emulator):
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1) as handle:
         yield handle
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = REPO / "tests" / "_artifacts"
+
+
+@pytest.fixture
+async def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    import shutil
+
+    from playwright.async_api import async_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def page(browser):
+    """A fresh browser context (own cookies) and page, phone-sized."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = await context.new_page()
+    try:
+        yield page
+    finally:
+        await context.close()
+
+
+def screenshot_path(name: str) -> Path:
+    """Where tests save screenshots to look at (ignored by git)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}.png"

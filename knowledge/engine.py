@@ -1,0 +1,441 @@
+"""The knowledge base: indexes over FAQ, glossary and statutes, and ``answer(text) -> Reply``."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal
+
+from rapidfuzz import fuzz, process
+
+from knowledge import intents, messages
+from knowledge.errors import ArticleNotFound
+from knowledge.faq import (
+    DATA_DIR,
+    Citation,
+    FaqEntry,
+    GlossaryEntry,
+    Synonyms,
+    load_faq,
+    load_glossary,
+    load_synonyms,
+)
+from knowledge.index import BM25Index
+from knowledge.statutes import Article, Corpus, load_corpus
+from knowledge.text import Analyzer, compact, normalise
+
+log = logging.getLogger(__name__)
+
+Intent = Literal["answer", "article", "unsure", "emergency", "smalltalk", "out_of_scope", "tip", "term", "help"]
+
+# Calibrated on the development set (see bench/qa.py): at or above this a reply is an answer.
+CONFIDENT = 0.55
+# Below this a candidate is not worth offering even as a suggestion.
+SUGGEST_MIN = 0.18
+MAX_QUERY_CHARS = 300
+MAX_RESULTS = 3
+ARTICLE_WEIGHT = 0.8  # article evidence counts a little less than a written FAQ answer
+
+
+@dataclass(frozen=True, slots=True)
+class CitedArticle:
+    """A citation with what the bot shows under 法条依据 (None when the corpus is not loaded)."""
+
+    law: str
+    article: int
+    label: str
+    opening: str | None
+
+
+@dataclass(slots=True)
+class Result:
+    title: str
+    citations: list[Citation]
+    score: float
+    faq_id: str | None = None
+    article: Article | None = None
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "citations": [c.to_dict() for c in self.citations], "score": round(self.score, 4)}
+
+
+@dataclass(slots=True)
+class Suggestion:
+    """A question the worker can tap (FAQ id) — for 相关问题 and for unsure replies."""
+
+    faq_id: str
+    question: str
+
+
+@dataclass(slots=True)
+class Reply:
+    intent: Intent
+    text: str
+    results: list[Result] = field(default_factory=list)
+    question: str = ""
+    confidence: float = 0.0
+    answer: str | None = None  # the plain FAQ answer or definition, without citations
+    faq_id: str | None = None
+    citations: list[CitedArticle] = field(default_factory=list)
+    related: list[Suggestion] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    candidate_laws: list[str] = field(default_factory=list)  # for a bare article number
+    article_number: int | None = None
+    article: Article | None = None
+    emergency_kind: str | None = None
+    term: GlossaryEntry | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "intent": self.intent,
+            "text": self.text,
+            "results": [r.to_dict() for r in self.results[:MAX_RESULTS]],
+        }
+
+
+@dataclass(slots=True)
+class Hit:
+    """A search hit for inline mode: an FAQ answer, an article or a glossary term."""
+
+    kind: Literal["faq", "article", "term"]
+    title: str
+    text: str
+    score: float
+    citations: list[Citation] = field(default_factory=list)
+    faq_id: str | None = None
+    article: Article | None = None
+
+
+@dataclass(slots=True)
+class _Scored:
+    entry: int
+    score: float
+
+
+class KnowledgeBase:
+    """Everything needed to answer a worker; build with ``KnowledgeBase.load`` (CPU-heavy)."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        faq: Iterable[FaqEntry] = (),
+        glossary: Iterable[GlossaryEntry] = (),
+        synonyms: Synonyms | None = None,
+        dict_path: Path | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.synonyms = synonyms or Synonyms()
+        self.glossary = list(glossary)
+        self.faq: list[FaqEntry] = []
+        self._faq_by_id: dict[str, int] = {}
+        self._law_names = corpus.alias_names()
+        user_words = [*self._law_names, *(n for g in self.glossary for n in g.names)]
+        self.analyzer = Analyzer(self.synonyms, user_words, dict_path)
+        self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
+        self._domain_words.update(self.synonyms.canonical.values())
+        # FAQ: one document per question phrasing, one per whole entry (questions + answer).
+        self._phrases = BM25Index()
+        self._phrase_entry: list[int] = []
+        self._phrase_compact: list[str] = []
+        self._bodies = BM25Index()
+        self._entry_phrases: list[list[int]] = []
+        # Glossary names (compact) → entry.
+        self._terms: dict[str, GlossaryEntry] = {}
+        for g in self.glossary:
+            for name in g.names:
+                self._terms.setdefault(compact(name), g)
+        self._term_names = list(self._terms)
+        # Statutes.
+        self._articles = BM25Index()
+        self._article_list: list[Article] = []
+        for law in corpus.laws:
+            for article in law.articles:
+                self._articles.add(self.analyzer.terms(normalise(f"{article.chapter} {article.text}")))
+                self._article_list.append(article)
+            for item in law.items:  # catalogue entries (diseases) are searchable by name
+                pseudo = Article(law.short, 0, item.name, item.chapter, item.section)
+                self._articles.add(self.analyzer.terms(normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}")))
+                self._article_list.append(pseudo)
+        for entry in faq:
+            self.add_faq(entry)
+
+    # --- building ----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, laws_dir: Path | None, extra_faq: Iterable[FaqEntry] = (), data_dir: Path = DATA_DIR) -> KnowledgeBase:
+        """Load statutes (if configured), the FAQ, glossary and synonyms, and build the indexes."""
+        if laws_dir is None:
+            log.warning("ANKANG_LAWS_DIR is not set: answering from the FAQ alone, without article texts")
+            corpus = Corpus.empty()
+        else:
+            corpus = load_corpus(Path(laws_dir))
+        faq = [*load_faq(data_dir / "faq"), *extra_faq]
+        return cls(
+            corpus,
+            faq,
+            load_glossary(data_dir / "glossary.yaml"),
+            load_synonyms(data_dir / "synonyms.yaml"),
+            data_dir / "domain_dict.txt",
+        )
+
+    def add_faq(self, entry: FaqEntry) -> None:
+        """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
+        if entry.id in self._faq_by_id:
+            old = self._faq_by_id[entry.id]
+            # Retire the old phrasings: their documents stay but point at nothing.
+            for doc in self._entry_phrases[old]:
+                self._phrase_entry[doc] = -1
+        idx = len(self.faq)
+        self.faq.append(entry)
+        self._faq_by_id[entry.id] = idx
+        docs = []
+        for question in entry.questions:
+            n = normalise(question)
+            docs.append(self._phrases.add(self.analyzer.terms(n)))
+            self._phrase_entry.append(idx)
+            self._phrase_compact.append(n.replace(" ", ""))
+            self._domain_words.update(self.analyzer.words(n))
+        self._entry_phrases.append(docs)
+        body = " ".join([*entry.questions, entry.a, *entry.tags])
+        self._bodies.add(self.analyzer.terms(normalise(body)))
+
+    def entry(self, faq_id: str) -> FaqEntry | None:
+        idx = self._faq_by_id.get(faq_id)
+        return self.faq[idx] if idx is not None else None
+
+    # --- answering ---------------------------------------------------------------------------
+    def answer(self, text: str) -> Reply:
+        """Work out what the message is and build the reply a worker sees."""
+        raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
+        norm = normalise(raw)[:MAX_QUERY_CHARS]
+        flat = norm.replace(" ", "")
+        if not flat:
+            return Reply("help", messages.HELP, question=raw)
+        kind = intents.detect_emergency(norm, raw)
+        if kind is not None:
+            return self._emergency(raw, kind)
+        lookup = intents.parse_lookup(normalise_for_lookup(raw), self._law_names)
+        if lookup is not None:
+            return self._lookup(raw, lookup)
+        if intents.is_help(flat):
+            return Reply("help", messages.HELP, question=raw)
+        if intents.is_smalltalk(flat):
+            text_ = messages.SMALLTALK_THANKS if intents.is_thanks(flat) else messages.SMALLTALK_HELLO
+            return Reply("smalltalk", text_, question=raw)
+        if intents.is_tip(flat):
+            return Reply("tip", messages.TIP, question=raw)
+        term = self._find_term(flat)
+        if term is not None:
+            return self._term_reply(raw, term)
+        return self._search_reply(raw, norm)
+
+    def _emergency(self, raw: str, kind: str) -> Reply:
+        parts = [messages.EMERGENCY_HEAD, messages.EMERGENCY_BY_KIND.get(kind, ""), messages.EMERGENCY_COMMON, messages.EMERGENCY_FOOT]
+        return Reply("emergency", "\n\n".join(p for p in parts if p), question=raw, emergency_kind=kind, confidence=1.0)
+
+    def _lookup(self, raw: str, req: intents.LookupRequest) -> Reply:
+        if req.law is None:
+            laws = self.corpus.laws_with_article(req.number)
+            return Reply(
+                "article",
+                messages.ASK_WHICH_LAW.format(number=req.number) if laws else messages.ARTICLE_NOT_FOUND.format(law="", number=req.number),
+                question=raw,
+                candidate_laws=laws,
+                article_number=req.number,
+            )
+        short = self.corpus.resolve_law(req.law)
+        if short is None:
+            return Reply("article", messages.NO_LAWS if not self.corpus else messages.LAW_UNKNOWN, question=raw, article_number=req.number)
+        try:
+            article = self.corpus.article(short, req.number)
+        except ArticleNotFound:
+            return Reply("article", messages.ARTICLE_NOT_FOUND.format(law=short, number=req.number), question=raw,
+                         article_number=req.number, candidate_laws=[short])
+        cite = Citation(article.law, article.number)
+        return Reply(
+            "article",
+            f"{article.label}\n{article.text}",
+            results=[Result(article.label, [cite], 1.0, article=article)],
+            question=raw,
+            confidence=1.0,
+            citations=[self._cited(cite)],
+            article_number=article.number,
+            article=article,
+        )
+
+    def _find_term(self, flat: str) -> GlossaryEntry | None:
+        if not self._terms:
+            return None
+        if flat in self._terms:
+            return self._terms[flat]
+        candidate = intents.term_candidate(flat)
+        if not candidate:
+            return None
+        if candidate in self._terms:
+            return self._terms[candidate]
+        match = process.extractOne(candidate, self._term_names, scorer=fuzz.ratio, score_cutoff=80)
+        return self._terms[match[0]] if match else None
+
+    def _term_reply(self, raw: str, term: GlossaryEntry) -> Reply:
+        cited = [self._cited(c) for c in term.cite]
+        text = f"{term.term}：{term.definition}"
+        if cited:
+            text += "\n\n" + messages.BASIS + "\n" + "\n".join(_basis_line(c) for c in cited)
+        return Reply(
+            "term", text, question=raw, confidence=1.0, answer=term.definition, citations=cited, term=term,
+            results=[Result(term.term, list(term.cite), 1.0)],
+        )
+
+    def _search_reply(self, raw: str, norm: str) -> Reply:
+        ranked, articles = self._rank(norm)
+        results = self._merge_results(ranked, articles)
+        best = ranked[0] if ranked else None
+        best_art = articles[0] if articles else None
+        words = set(self.analyzer.words(norm))
+        english = raw.isascii()
+        if best is not None and best.score >= CONFIDENT:
+            entry = self.faq[best.entry]
+            cited = [self._cited(c) for c in entry.cite]
+            related = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
+            text = entry.a
+            if cited:
+                text += "\n\n" + messages.BASIS + "\n" + "\n".join(_basis_line(c) for c in cited)
+            if english:
+                text = messages.ENGLISH_NOTE + "\n" + text
+            return Reply(
+                "answer", text, results=results, question=raw, confidence=best.score, answer=entry.a,
+                faq_id=entry.id, citations=cited, related=related,
+            )
+        if best_art is not None and best_art[1] >= CONFIDENT and (best is None or best_art[1] > best.score):
+            article = self._article_list[best_art[0]]
+            cite = Citation(article.law, article.number)
+            return Reply(
+                "answer", f"{article.label}\n{article.text}", results=results, question=raw, confidence=best_art[1],
+                answer=article.text, citations=[self._cited(cite)], article=article,
+            )
+        top = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
+        if not (words & self._domain_words) or (intents.looks_out_of_scope(norm.replace(" ", "")) and top < SUGGEST_MIN * 2):
+            return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=top)
+        suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if s.score >= SUGGEST_MIN]
+        text = messages.UNSURE if suggestions else messages.UNSURE_NONE
+        if suggestions:
+            text += "\n" + "\n".join(f"• {s.question}" for s in suggestions)
+        return Reply("unsure", text, results=results, question=raw, confidence=top, suggestions=suggestions)
+
+    def _cited(self, c: Citation) -> CitedArticle:
+        try:
+            article = self.corpus.article(c.law, c.article)
+        except ArticleNotFound:
+            return CitedArticle(c.law, c.article, f"{c.law}第{c.article}条", None)
+        return CitedArticle(c.law, c.article, article.label, article.opening())
+
+    def _merge_results(self, ranked: list[_Scored], articles: list[tuple[int, float]]) -> list[Result]:
+        out: list[Result] = []
+        for s in ranked[:MAX_RESULTS]:
+            e = self.faq[s.entry]
+            out.append(Result(e.q, list(e.cite), s.score, faq_id=e.id))
+        for doc, score in articles[:MAX_RESULTS]:
+            a = self._article_list[doc]
+            if a.number == 0:
+                continue
+            if any(Citation(a.law, a.number) in r.citations for r in out):
+                continue
+            out.append(Result(a.label, [Citation(a.law, a.number)], score, article=a))
+        out.sort(key=lambda r: r.score, reverse=True)
+        return out[:MAX_RESULTS]
+
+    # --- ranking -----------------------------------------------------------------------------
+    def _rank(self, norm: str) -> tuple[list[_Scored], list[tuple[int, float]]]:
+        qterms = self.analyzer.terms(norm)
+        if not qterms:
+            return [], []
+        qset = set(qterms)
+        qcompact = norm.replace(" ", "")
+        idf = self._phrases.idf
+        qweights = {t: idf(t) for t in qset}
+        qtotal = sum(qweights.values()) or 1.0
+        candidates: set[int] = set()
+        for doc, _ in self._phrases.search(qterms, 40):
+            entry = self._phrase_entry[doc]
+            if entry >= 0:
+                candidates.add(entry)
+        body_scores = dict(self._bodies.search(qterms, 20))
+        candidates.update(e for e in body_scores if self._is_live(e))
+        scored: list[_Scored] = []
+        for entry in candidates:
+            best = 0.0
+            for doc in self._entry_phrases[entry]:
+                pterms = self._phrases.doc_terms(doc)
+                common = qset.intersection(pterms)
+                if not common:
+                    sim = 0.0
+                else:
+                    w_common = sum(qweights[t] for t in common)
+                    w_phrase = sum(idf(t) for t in pterms)
+                    sim = 2 * w_common / (qtotal + w_phrase)
+                ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
+                sim = max(sim, 0.6 * sim + 0.4 * ratio)
+                best = max(best, sim)
+            # How much of the question the whole entry (answer included) covers.
+            bterms = self._bodies.doc_terms(entry)
+            coverage = sum(qweights[t] for t in qset if t in bterms) / qtotal
+            scored.append(_Scored(entry, 0.8 * best + 0.2 * coverage))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        articles = []
+        if self._article_list:
+            aidf = self._articles.idf
+            aweights = {t: aidf(t) for t in qset}
+            atotal = sum(aweights.values()) or 1.0
+            for doc, _ in self._articles.search(qterms, 5):
+                aterms = self._articles.doc_terms(doc)
+                coverage = sum(w for t, w in aweights.items() if t in aterms) / atotal
+                articles.append((doc, ARTICLE_WEIGHT * coverage * 0.8))
+            articles.sort(key=lambda a: a[1], reverse=True)
+        return scored, articles
+
+    def _is_live(self, entry: int) -> bool:
+        return self._faq_by_id.get(self.faq[entry].id) == entry
+
+    # --- inline search -----------------------------------------------------------------------
+    def search(self, query: str, limit: int = 10) -> list[Hit]:
+        """Return FAQ answers, glossary terms and articles matching ``query``, best first."""
+        norm = normalise(query)
+        if not norm:
+            return []
+        hits: list[Hit] = []
+        lookup = intents.parse_lookup(normalise_for_lookup(query), self._law_names)
+        if lookup is not None and lookup.law is not None:
+            short = self.corpus.resolve_law(lookup.law)
+            if short and self.corpus.has(short, lookup.number):
+                a = self.corpus.article(short, lookup.number)
+                hits.append(Hit("article", a.label, a.text, 1.0, [Citation(a.law, a.number)], article=a))
+        term = self._find_term(norm.replace(" ", ""))
+        if term is not None:
+            hits.append(Hit("term", term.term, term.definition, 1.0, list(term.cite)))
+        ranked, articles = self._rank(norm)
+        for s in ranked[:limit]:
+            if s.score < SUGGEST_MIN:
+                break
+            e = self.faq[s.entry]
+            hits.append(Hit("faq", e.q, e.a, s.score, list(e.cite), faq_id=e.id))
+        for doc, score in articles:
+            a = self._article_list[doc]
+            if a.number and score >= SUGGEST_MIN:
+                hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:limit]
+
+
+def normalise_for_lookup(text: str) -> str:
+    """Light normalisation for article look-ups: keep 第/条 and spaces, fold width and script."""
+    import unicodedata
+
+    from knowledge.text import _converter
+
+    text = unicodedata.normalize("NFKC", text).strip()
+    return _converter().convert(text)
+
+
+def _basis_line(c: CitedArticle) -> str:
+    return f"• {c.label}" + (f"：{c.opening}" if c.opening else "")

@@ -1,0 +1,151 @@
+"""Rule-based detection of what a message is before any search: emergency, look-up, small talk…"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.numerals import NUMERAL_CHARS, cn_to_int
+
+# --- Emergencies -----------------------------------------------------------------------------
+# Events that, told in the present tense, mean someone is in danger right now.
+EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
+    "fire": ("着火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "大火", "火烧", "燃起来", "火很大", "fire"),
+    "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "explosion"),
+    "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味",
+            "闻到燃气", "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "gas leak"),
+    "electric": ("触电", "被电到", "电到了", "被电击", "电击", "漏电了", "电打", "electric shock", "electrocuted"),
+    "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "fell from"),
+    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "poisoned", "poisoning"),
+    "unconscious": ("昏迷", "晕倒", "晕过去", "不省人事", "没有呼吸", "没呼吸", "没了呼吸", "没有心跳", "叫不醒", "倒地不起",
+                    "失去知觉", "休克", "窒息", "喘不上气", "unconscious", "not breathing"),
+    "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
+                 "有人掉进", "困在里面", "被困", "trapped"),
+    "machine": ("卷进", "绞进", "卷入", "夹住", "被夹", "压住", "被压", "轧到", "绞住", "切到手", "手被", "caught in"),
+    "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "collapse"),
+    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "flooding"),
+    "bleeding": ("大出血", "流了很多血", "血流不止", "断了", "烧伤了", "烫伤了", "bleeding"),
+}
+# A law or procedure question about an emergency, not one happening now.
+_ABOUT_LAW = re.compile(
+    r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|预案|演练|培训|"
+    r"怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|标准|应急管理|如果|万一|假如|要是|是否|能不能算|算不算|"
+    r"隐患|举报|检查|教育|知识|常识|措施|制度|义务|权利|事故后|以后|之后|后来|去年|上个月|上周|以前|曾经|"
+    r"怎么处理的|谁负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|劳动防护用品)"
+)
+# Words that mark a message as happening now, whatever else it says.
+_URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|现在|正在|刚刚|刚才|help|!|！|有人|工友|同事|师傅|老乡|了)")
+
+
+def detect_emergency(normalised: str, raw: str = "") -> str | None:
+    """Return the emergency kind if the message reports one in progress, else None."""
+    text = normalised.replace(" ", "")
+    kind = None
+    for name, words in EMERGENCY_EVENTS.items():
+        if any(w.replace(" ", "") in text for w in words):
+            kind = name
+            break
+    if kind is None:
+        return None
+    strong = bool(re.search(r"(救命|快来人|快救|help|sos|快打120|快打119)", text))
+    if strong:
+        return kind
+    if _ABOUT_LAW.search(text):
+        return None
+    # Short bare reports ("煤气泄漏", "着火") count; longer texts need a present-tense marker.
+    if len(text) <= 8 or _URGENT.search(text + raw):
+        return kind
+    return None
+
+
+# --- Article look-up -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LookupRequest:
+    law: str | None  # the law name as written (resolved by the corpus), None for a bare number
+    number: int
+
+
+_NUM = rf"[{NUMERAL_CHARS}0-9]+"
+_LOOKUP_TAIL = re.compile(rf"^\s*(?:的)?\s*(?:第\s*)?({_NUM})\s*(?:条)?\s*(?:是什么|是啥|说了什么|讲了什么|写了什么|内容|原文|全文|规定了什么|怎么规定的?)?\s*$")
+_BARE = re.compile(rf"^\s*第\s*({_NUM})\s*条\s*(?:是什么|是啥|说了什么|讲了什么|内容|原文)?\s*$|^\s*({_NUM})\s*条\s*$")
+
+
+def parse_lookup(text: str, law_names: list[str]) -> LookupRequest | None:
+    """Recognise "安全生产法第五十五条", "职业病防治法39条", "安全法 28", "第五十五条"."""
+    s = re.sub(r"[《》<>〈〉\"“”'‘’？?。.,，:：]", " ", text).strip()
+    s = re.sub(r"^(请问|查一下|查询|查|看看|看一下|我想看|我要看|帮我查一下|帮我查)\s*", "", s)
+    for name in law_names:  # longest first
+        pos = s.find(name)
+        if pos == -1 or s[:pos].strip() not in ("", "中华人民共和国"):
+            continue
+        m = _LOOKUP_TAIL.match(s[pos + len(name):])
+        if m:
+            try:
+                return LookupRequest(name, cn_to_int(m.group(1)))
+            except ValueError:
+                return None
+        return None
+    m = _BARE.match(s)
+    if m:
+        try:
+            return LookupRequest(None, cn_to_int(m.group(1) or m.group(2)))
+        except ValueError:
+            return None
+    return None
+
+
+# --- Small talk, help, tips, terms, out of scope ---------------------------------------------
+_GREETING = re.compile(
+    r"^(你好|您好|你好啊|你们好|大家好|嗨|哈喽|哈啰|hello|hi|hey|在吗|在不在|有人吗|有人在吗|早|早上好|早安|上午好|中午好|"
+    r"下午好|晚上好|晚安|喂|在|在么|哈哈|呵呵|嗯|嗯嗯|哦|好|好的|ok|okay|收到|明白了?|知道了|懂了|行|可以|👍)+$"
+)
+_THANKS = re.compile(r"^(谢谢|谢谢你|谢谢您|多谢|感谢|感谢你|非常感谢|太感谢了|谢了|谢啦|辛苦了|辛苦|thanks|thank you|thx|好的谢谢|好谢谢|再见|拜拜|bye)+$")
+_HELP = re.compile(
+    r"^(/?help|/?start|帮助|菜单|使用说明|说明|功能|怎么用|如何使用|怎么使用|你能做什么|你会什么|你能干什么|你会干什么|"
+    r"你可以做什么|你是谁|你是什么|介绍一下你自己|你有什么功能|能问什么|可以问什么)$"
+)
+_TIP = re.compile(r"(我|俺)?(要|想|想要|需要|打算)(匿名)?(举报|反映|投诉|报告)(一下|一个|个)?(隐患|问题|情况|安全隐患|违法|违章|单位|公司|老板|厂里)?")
+_TIP_QUESTION = re.compile(r"(吗|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法)")
+_TERM = [
+    re.compile(r"^(?:什么是|啥是|何为|何谓|解释一下|解释|请解释|名词解释)\s*(.+?)(?:\s*(?:啊|呀|呢|吗))?$"),
+    re.compile(r"^(.+?)\s*(?:是什么意思|什么意思|是啥意思|啥意思|是什么|是啥|指什么|指的是什么|是指什么|的意思|的含义|的定义|是什么活动|是什么东西|是干什么的|是干嘛的)$"),
+]
+# Clearly outside work safety; only used when nothing in the message touches the domain.
+_OUT_OF_SCOPE = re.compile(
+    r"(几号|几点|星期几|日期|天气|下雨|气温|电影|电视剧|音乐|唱歌|歌曲|小说|笑话|段子|游戏|股票|基金|彩票|比特币|星座|算命|菜谱|"
+    r"做饭|好吃|餐厅|旅游|景点|球赛|足球|篮球|nba|明星|八卦|减肥|恋爱|女朋友|男朋友|翻译|写诗|作文|数学|编程|代码|快递|"
+    r"外卖|手机|电脑|汇率|房价|彩礼|考试|高考|推荐)"
+)
+
+
+def is_smalltalk(compact_text: str) -> bool:
+    return bool(compact_text) and (bool(_GREETING.match(compact_text)) or bool(_THANKS.match(compact_text)))
+
+
+def is_thanks(compact_text: str) -> bool:
+    return bool(_THANKS.match(compact_text))
+
+
+def is_help(compact_text: str) -> bool:
+    return bool(_HELP.match(compact_text))
+
+
+def is_tip(compact_text: str) -> bool:
+    m = _TIP.search(compact_text)
+    if not m or "举报" not in compact_text and "反映" not in compact_text and "投诉" not in compact_text:
+        return False
+    if _TIP_QUESTION.search(compact_text):
+        return False
+    return bool(m.group(2))
+
+
+def term_candidate(compact_text: str) -> str | None:
+    """Return X from "什么是X" / "X是什么" style questions."""
+    for pattern in _TERM:
+        m = pattern.match(compact_text)
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def looks_out_of_scope(compact_text: str) -> bool:
+    return bool(_OUT_OF_SCOPE.search(compact_text))

@@ -1,0 +1,108 @@
+"""Tables of the learning loop: unanswered questions, 👍/👎 feedback, FAQ entries from the console.
+
+By design none of them stores who asked: question text only, no user or chat id.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models import Base, UTCDateTime, utcnow
+from knowledge.faq import FaqEntry, faq_entry_from_dict
+from knowledge.text import compact
+
+MAX_QUESTION_CHARS = 500
+
+
+class UnansweredQuestion(Base):
+    __tablename__ = "kb_unanswered"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    normalised: Mapped[str] = mapped_column(String(MAX_QUESTION_CHARS), unique=True)
+    sample: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Feedback(Base):
+    __tablename__ = "kb_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    faq_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    question: Mapped[str | None] = mapped_column(Text, default=None)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FaqEntryRecord(Base):
+    """An FAQ entry written by an admin in the web console, merged into the KB at start-up."""
+
+    __tablename__ = "kb_faq_entries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    q: Mapped[str] = mapped_column(Text)
+    alt: Mapped[list] = mapped_column(JSON, default=list)
+    a: Mapped[str] = mapped_column(Text)
+    cite: Mapped[list] = mapped_column(JSON, default=list)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    def to_entry(self) -> FaqEntry:
+        return faq_entry_from_dict(
+            {"id": self.id, "q": self.q, "alt": self.alt, "a": self.a, "cite": self.cite, "tags": self.tags}, "db"
+        )
+
+
+async def record_unanswered(session: AsyncSession, text: str, *, now: datetime | None = None) -> UnansweredQuestion:
+    """Count one more asking of a question the KB could not answer (grouped by normalised text)."""
+    now = now or utcnow()
+    key = (compact(text) or text.strip())[:MAX_QUESTION_CHARS]
+    row = (await session.execute(select(UnansweredQuestion).where(UnansweredQuestion.normalised == key))).scalar_one_or_none()
+    if row is None:
+        row = UnansweredQuestion(normalised=key, sample=text.strip()[:MAX_QUESTION_CHARS], count=1,
+                                 first_asked_at=now, last_asked_at=now)
+        session.add(row)
+    else:
+        row.count += 1
+        row.last_asked_at = now
+    await session.flush()
+    return row
+
+
+async def record_feedback(
+    session: AsyncSession, faq_id: str | None, helpful: bool, question: str | None = None, *, now: datetime | None = None
+) -> Feedback:
+    row = Feedback(faq_id=faq_id, helpful=helpful, question=(question or None) and question[:MAX_QUESTION_CHARS],
+                   at=now or utcnow())
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_unanswered(session: AsyncSession, limit: int = 50) -> list[UnansweredQuestion]:
+    """Most frequently asked unanswered questions first (then most recent)."""
+    stmt = (
+        select(UnansweredQuestion)
+        .order_by(UnansweredQuestion.count.desc(), UnansweredQuestion.last_asked_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def feedback_summary(session: AsyncSession) -> dict[str | None, tuple[int, int]]:
+    """faq_id → (helpful, not helpful) counts."""
+    stmt = select(Feedback.faq_id, Feedback.helpful, func.count()).group_by(Feedback.faq_id, Feedback.helpful)
+    out: dict[str | None, list[int]] = {}
+    for faq_id, helpful, n in (await session.execute(stmt)).all():
+        out.setdefault(faq_id, [0, 0])[0 if helpful else 1] += n
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+async def load_db_faq(session: AsyncSession) -> list[FaqEntry]:
+    rows = (await session.execute(select(FaqEntryRecord).order_by(FaqEntryRecord.created_at))).scalars()
+    return [row.to_entry() for row in rows]

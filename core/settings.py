@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
+    tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")

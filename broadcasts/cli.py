@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
-from broadcasts.library import DEFAULT_LESSONS_DIR, Lesson, load_library, load_statutes, validate_library
+from broadcasts.library import DEFAULT_LESSONS_DIR, Lesson, load_library, validate_library
 from core.settings import SettingsError, load_settings
 from core.topics import BY_CODE, UnknownTopic, label
+from knowledge.errors import DataError
+from knowledge.statutes import load_corpus
 
 _dir_option = click.option(
     "--lessons-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LESSONS_DIR,
@@ -37,7 +39,11 @@ def check(lessons_dir: Path, laws_dir: Path | None) -> None:
     if not laws_dir.is_dir():
         raise click.ClickException(f"statute directory {laws_dir} does not exist")
 
-    problems = validate_library(lessons_dir, load_statutes(laws_dir))
+    try:
+        corpus = load_corpus(laws_dir)
+    except (DataError, OSError) as exc:
+        raise click.ClickException(f"cannot load statutes from {laws_dir}: {exc}") from None
+    problems = validate_library(lessons_dir, corpus)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)

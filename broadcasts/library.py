@@ -4,7 +4,6 @@ Pure domain code: plain values in and out, no Telegram, no database.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -15,6 +14,13 @@ from typing import Any, Protocol
 import yaml
 
 from core.topics import BY_CODE, topic
+# One citation type for FAQ entries and lessons: law short name (as in the laws manifest) + article.
+from knowledge.faq import Citation
+
+__all__ = [
+    "Citation", "Quiz", "Lesson", "Library", "Problem", "StatuteIndex", "LessonError", "LessonNotFound",
+    "LibraryInvalid", "load_library", "validate_library", "DEFAULT_LESSONS_DIR", "AUDIENCES",
+]
 
 DEFAULT_LESSONS_DIR = Path(__file__).resolve().parent / "lessons"
 
@@ -36,19 +42,6 @@ REQUIRED_KEYS = frozenset({"id", "title", "topics", "audience", "reading_minutes
 OPTIONAL_KEYS = frozenset({"series", "series_order"})
 QUIZ_KEYS = frozenset({"question", "options", "answer", "explanation"})
 _UNCOUNTED_RE = re.compile(r"\s|\*\*")
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """One article of one statute: the law's short name as in the laws manifest, and the article number."""
-
-    law: str
-    article: int
-
-    def __str__(self) -> str:
-        from knowledge.numerals import int_to_cn
-
-        return f"《{self.law}》第{int_to_cn(self.article)}条"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +175,13 @@ def validate_library(directory: Path = DEFAULT_LESSONS_DIR, corpus: StatuteIndex
                     problems.append(Problem(
                         lesson.id, f"citation {citation.law} article {citation.article} is not in the statute corpus"
                     ))
+                    continue
+                # Corpus.has also accepts colloquial aliases (安全法); lessons must use the manifest name.
+                resolve = getattr(corpus, "resolve_law", None)
+                if resolve is not None and resolve(citation.law) not in (None, citation.law):
+                    problems.append(Problem(
+                        lesson.id, f"cite {citation.law!r} by its short name {resolve(citation.law)!r}"
+                    ))
     return problems
 
 
@@ -195,39 +195,42 @@ def _scan(directory: Path) -> tuple[list[Lesson], list[Problem]]:
         return [], [Problem(str(directory), "lesson directory does not exist")]
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.md")):
-        lesson = _parse_file(path, problems)
-        if lesson is None:
-            continue
-        if lesson.id in seen:
-            problems.append(Problem(lesson.id, f"duplicate id: both {seen[lesson.id]} and {path.name}"))
-            continue
-        seen[lesson.id] = path.name
-        lessons.append(lesson)
+        lesson_id, lesson = _parse_file(path, problems)
+        if lesson_id is not None:
+            if lesson_id in seen:
+                problems.append(Problem(lesson_id, f"duplicate id: both {seen[lesson_id]} and {path.name}"))
+                continue
+            seen[lesson_id] = path.name
+        if lesson is not None:
+            lessons.append(lesson)
     problems.extend(_series_problems(lessons))
     return lessons, problems
 
 
-def _parse_file(path: Path, problems: list[Problem]) -> Lesson | None:
-    """Parse one lesson file, appending what is wrong to ``problems``; return None unless it is sound."""
+def _parse_file(path: Path, problems: list[Problem]) -> tuple[str | None, Lesson | None]:
+    """Parse one lesson file, appending what is wrong to ``problems``.
+
+    Return the id it declares (None if there is none) and the lesson (None unless it is sound).
+    """
     before = len(problems)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path.name, f"cannot read file: {exc}"))
-        return None
+        return None, None
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     match = re.match(r"---\n(.*?)\n---[ \t]*\n(.*)\Z", text, re.DOTALL)
     if not match:
         problems.append(Problem(path.name, "file must start with YAML front matter between '---' lines"))
-        return None
+        return None, None
     try:
         meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as exc:
         problems.append(Problem(path.name, f"front matter is not valid YAML: {exc}"))
-        return None
+        return None, None
     if not isinstance(meta, dict):
         problems.append(Problem(path.name, "front matter must be a mapping"))
-        return None
+        return None, None
 
     lesson_id = meta.get("id")
     source = lesson_id if isinstance(lesson_id, str) and lesson_id else path.name
@@ -274,9 +277,10 @@ def _parse_file(path: Path, problems: list[Problem]) -> Lesson | None:
     body = match.group(2).strip()
     _check_body(body, bad)
 
+    declared = lesson_id if isinstance(lesson_id, str) and lesson_id else None
     if len(problems) > before:
-        return None
-    return Lesson(
+        return declared, None
+    return declared, Lesson(
         id=lesson_id, title=title.strip(), series=series, series_order=series_order,
         topics=tuple(topics), audience=tuple(audience), reading_minutes=minutes,
         citations=citations, quiz=quiz, body=body,  # type: ignore[arg-type]
@@ -391,52 +395,3 @@ def _is_text(value: Any) -> bool:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-# --- statute corpus ------------------------------------------------------------------------------
-
-
-class ArticleIndex:
-    """A minimal index of which article numbers each law has, read from the laws directory.
-
-    Used only when ``knowledge.statutes`` (the full corpus loader) is not available.
-    """
-
-    def __init__(self, articles: Mapping[str, frozenset[int]]) -> None:
-        self._articles = dict(articles)
-
-    @classmethod
-    def from_directory(cls, laws_dir: Path) -> ArticleIndex:
-        from knowledge.numerals import cn_to_int
-
-        laws_dir = Path(laws_dir)
-        manifest = laws_dir / "manifest.json"
-        if manifest.is_file():
-            entries = json.loads(manifest.read_text(encoding="utf-8"))
-            files = {entry["short"]: laws_dir / entry["file"] for entry in entries}
-        else:
-            files = {path.stem: path for path in sorted(laws_dir.glob("*.md"))}
-        article_re = re.compile(r"^第([零〇一二三四五六七八九十百千]+)条")
-        articles = {}
-        for short, path in files.items():
-            numbers = set()
-            for line in path.read_text(encoding="utf-8").splitlines():
-                found = article_re.match(line)
-                if found:
-                    numbers.add(cn_to_int(found.group(1)))
-            articles[short] = frozenset(numbers)
-        return cls(articles)
-
-    def has(self, law_short: str, number: int) -> bool:
-        return number in self._articles.get(law_short, frozenset())
-
-
-def load_statutes(laws_dir: Path) -> StatuteIndex:
-    """Load the statute corpus for citation checks, preferring the knowledge package's loader."""
-    try:
-        from knowledge.statutes import load_corpus  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name != "knowledge.statutes":
-            raise
-        return ArticleIndex.from_directory(laws_dir)
-    return load_corpus(Path(laws_dir))

@@ -1,0 +1,88 @@
+"""HTTP routes: the Bot API (``/bot{token}/{method}``), file downloads and the control API.
+
+Request paths contain the bot token, so aiohttp's access log is off and our own log lines name
+only the method.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .botapi import dispatch
+from .params import Params, UploadedFile
+from .validation import ApiError
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+EMULATOR_KEY: web.AppKey["Emulator"] = web.AppKey("emulator")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for files a bot uploads
+
+
+async def read_params(request: web.Request) -> Params:
+    """Merge query string and body (JSON, urlencoded or multipart) into ``Params``."""
+    values: dict[str, object] = dict(request.query)
+    files: dict[str, UploadedFile] = {}
+    if request.body_exists:
+        ctype = request.content_type
+        if ctype == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            if isinstance(body, dict):
+                values.update(body)
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = UploadedFile(value.file.read(), value.filename, value.content_type)
+                else:
+                    values[key] = value
+    return Params(values, files)
+
+
+def _json_response(status: int, body: dict[str, object]) -> web.Response:
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def bot_api(request: web.Request) -> web.Response:
+    emu = request.app[EMULATOR_KEY]
+    try:
+        params = await read_params(request)
+    except ApiError as err:
+        return _json_response(err.status, err.to_json())
+    status, body = await dispatch(emu, request.match_info["method"], params)
+    return _json_response(status, body)
+
+
+async def download_file(request: web.Request) -> web.Response:
+    emu = request.app[EMULATOR_KEY]
+    stored = emu.files.by_path(request.match_info["file_path"])
+    if stored is None:
+        return _json_response(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+
+
+async def root(request: web.Request) -> web.Response:
+    return _json_response(200, {
+        "ok": True,
+        "emulator": "ankang Telegram Bot API emulator",
+        "bot_api": "/bot<token>/<method>",
+        "files": "/file/bot<token>/<file_path>",
+        "control": "/_emulator/",
+    })
+
+
+def create_app(emu: Emulator) -> web.Application:
+    from .control import add_control_routes
+
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    app[EMULATOR_KEY] = emu
+    app.router.add_route("*", "/bot{token}/{method}", bot_api)
+    app.router.add_get("/file/bot{token}/{file_path:.+}", download_file)
+    app.router.add_get("/", root)
+    add_control_routes(app)
+    return app

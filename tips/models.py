@@ -1,0 +1,151 @@
+"""Tables of the anonymous hazard tips: nothing in them identifies who sent a tip.
+
+No Telegram user/chat id, name, username, phone, message id or file id is ever stored here;
+creation times are coarsened to the hour; photos are re-encoded without metadata.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Base, UTCDateTime
+
+
+class TipStatus:
+    """Status codes stored in the database, in their usual order."""
+
+    NEW = "new"
+    ACCEPTED = "accepted"
+    VERIFYING = "verifying"
+    RECTIFYING = "rectifying"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+STATUS_ORDER: tuple[str, ...] = (
+    TipStatus.NEW, TipStatus.ACCEPTED, TipStatus.VERIFYING, TipStatus.RECTIFYING, TipStatus.CLOSED,
+)
+ALL_STATUSES: tuple[str, ...] = STATUS_ORDER + (TipStatus.REJECTED,)
+FINAL_STATUSES: frozenset[str] = frozenset({TipStatus.CLOSED, TipStatus.REJECTED})
+OPEN_STATUSES: tuple[str, ...] = tuple(s for s in ALL_STATUSES if s not in FINAL_STATUSES)
+
+STATUS_LABELS: dict[str, str] = {
+    TipStatus.NEW: "待受理",
+    TipStatus.ACCEPTED: "已受理",
+    TipStatus.VERIFYING: "核查中",
+    TipStatus.RECTIFYING: "整改中",
+    TipStatus.CLOSED: "已办结",
+    TipStatus.REJECTED: "不予受理",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceType:
+    code: str
+    label: str
+
+
+PLACE_TYPES: tuple[PlaceType, ...] = (
+    PlaceType("workshop", "工厂车间"),
+    PlaceType("site", "建筑工地"),
+    PlaceType("mine", "矿山井下"),
+    PlaceType("warehouse", "仓库物流"),
+    PlaceType("road", "道路运输"),
+    PlaceType("mall", "商场超市"),
+    PlaceType("eatery", "餐饮店"),
+    PlaceType("hotel", "宾馆酒店"),
+    PlaceType("hospital", "医院诊所"),
+    PlaceType("school", "学校"),
+    PlaceType("nursing_home", "养老机构"),
+    PlaceType("office", "办公场所"),
+    PlaceType("public", "公共场所"),
+    PlaceType("other", "其他"),
+)
+PLACES_BY_CODE: dict[str, PlaceType] = {p.code: p for p in PLACE_TYPES}
+
+
+class Author:
+    TIPPER = "tipper"
+    UNION = "union"
+
+
+class EventKind:
+    SUBMITTED = "submitted"
+    STATUS = "status"
+    MESSAGE = "message"
+
+
+class Tip(Base):
+    """One hazard report. Deliberately holds no sender identifiers (see docs/threat-model-tips.md)."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Coarsened to the hour so the time cannot be matched against Telegram or server activity.
+    created_hour: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    place_type: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TipStatus.NEW, index=True)
+    # A short public prefix to find candidate rows, and the slow salted argon2id hash of the code.
+    receipt_lookup: Mapped[str] = mapped_column(String(8), index=True)
+    receipt_hash: Mapped[str] = mapped_column(String(160))
+
+    events: Mapped[list[TipEvent]] = relationship(
+        back_populates="tip", order_by="TipEvent.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[TipPhoto]] = relationship(
+        back_populates="tip", order_by="TipPhoto.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class TipEvent(Base):
+    """The tip's thread: submission, status changes with notes, and messages from either side."""
+
+    __tablename__ = "tip_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    # Tipper events are coarsened to the hour like the tip; union events keep the exact time.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(16), default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    tip: Mapped[Tip] = relationship(back_populates="events")
+    photos: Mapped[list[TipPhoto]] = relationship(back_populates="event", order_by="TipPhoto.id")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status or "", "")
+
+
+class TipPhoto(Base):
+    """A photo re-encoded without metadata; stored in the database so one backup holds everything."""
+
+    __tablename__ = "tip_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("tip_events.id", ondelete="CASCADE"), default=None)
+    content_type: Mapped[str] = mapped_column(String(32), default="image/jpeg")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    tip: Mapped[Tip] = relationship(back_populates="photos")
+    event: Mapped[TipEvent | None] = relationship(back_populates="photos")

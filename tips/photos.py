@@ -1,0 +1,71 @@
+"""Tip photos: validated by content and re-encoded with Pillow, so no metadata survives.
+
+Accepts JPEG, PNG and WebP up to 10 MB and 40 megapixels (decompression-bomb safe); returns a
+fresh JPEG carrying pixels only — no EXIF (GPS, camera, time), XMP, ICC or comments.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+MAX_SIDE_PX = 2048
+JPEG_QUALITY = 85
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+MAX_PHOTOS_PER_TIP = 5
+
+
+class PhotoRejected(ValueError):
+    """The upload is not an acceptable image; ``reason`` is one of too_large, not_image, too_many_pixels."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPhoto:
+    data: bytes
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
+def sanitize(data: bytes) -> CleanPhoto:
+    """Validate ``data`` as an image and return it re-encoded without any metadata (CPU-bound)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoRejected("too_large")
+    if not data:
+        raise PhotoRejected("not_image")
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns above MAX_IMAGE_PIXELS and raises at twice that; we refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise PhotoRejected("not_image")
+                if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                    raise PhotoRejected("too_many_pixels")
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                # Apply the EXIF orientation to the pixels before the EXIF is dropped.
+                image = ImageOps.exif_transpose(image)
+                image = image.convert("RGB")
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise PhotoRejected("too_many_pixels") from None
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoRejected("not_image") from None
+    image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
+    # A fresh image object copies pixels only: no info dict, no EXIF, no XMP, no ICC profile.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return CleanPhoto(out.getvalue(), clean.width, clean.height)

@@ -1,0 +1,75 @@
+"""Receipt codes: shown to the tipper once, stored only as a slow salted hash.
+
+A code is 16 symbols from a 32-symbol alphabet without look-alikes (no 0/O, 1/I), i.e. exactly
+80 bits from ``secrets``, shown grouped as ``K7QF-2M9D-XR4T-PB6N``.
+
+Finding the tip for a code: argon2id hashes are salted, so they cannot be searched. Each tip also
+stores ``lookup`` = the first 16 bits of SHA-256 over the code (domain-separated). Lookup reads
+the few rows sharing that prefix (about n/65536 of all tips) and verifies each with argon2. The
+prefix leaves 64 bits unknown, so it does not help brute force; it is deliberately *not* keyed
+with the server secret so receipts keep working if the secret is rotated or was never configured
+(then it is random per process). Wrong codes always cost one argon2 verification, whether or not
+a candidate row exists, so timing does not reveal whether any tip matches the prefix.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
+CODE_LENGTH = 16  # 16 × 5 = 80 bits
+GROUP = 4
+LOOKUP_HEX_CHARS = 4  # 16 bits
+
+# argon2-cffi's defaults are argon2id, t=3, m=64 MiB, p=4: tens of milliseconds per check.
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not-a-receipt-" + secrets.token_hex(8))
+
+
+class ReceiptInvalid(ValueError):
+    """The code is malformed or matches no tip; deliberately the same error for both."""
+
+
+def new_code() -> str:
+    """Return a fresh grouped receipt code with 80 bits of entropy."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return format_code(raw)
+
+
+def format_code(raw: str) -> str:
+    return "-".join(raw[i : i + GROUP] for i in range(0, len(raw), GROUP))
+
+
+def normalize(code: str) -> str:
+    """Canonical form: full-width folded, upper case, separators dropped; raise ReceiptInvalid if malformed."""
+    folded = unicodedata.normalize("NFKC", code or "").upper()
+    raw = "".join(ch for ch in folded if ch not in " -_—–·.\t\r\n")
+    if len(raw) != CODE_LENGTH or any(ch not in ALPHABET for ch in raw):
+        raise ReceiptInvalid()
+    return raw
+
+
+def lookup_key(code: str) -> str:
+    raw = normalize(code)
+    return hashlib.sha256(b"ankang-tip-receipt:" + raw.encode()).hexdigest()[:LOOKUP_HEX_CHARS]
+
+
+def hash_code(code: str) -> str:
+    """Slow salted argon2id hash of the normalised code (CPU-heavy: call in a thread)."""
+    return _HASHER.hash(normalize(code))
+
+
+def verify(stored_hash: str, code: str) -> bool:
+    try:
+        return _HASHER.verify(stored_hash, normalize(code))
+    except (VerifyMismatchError, VerificationError, InvalidHashError, ReceiptInvalid):
+        return False
+
+
+def burn_one_verification() -> None:
+    """Spend the time of one failed verification (keeps wrong-code timing uniform)."""
+    verify(_DUMMY_HASH, "2" * CODE_LENGTH)

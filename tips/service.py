@@ -1,0 +1,357 @@
+"""Tip domain functions shared by the bot, the web form, the web console and the CLI.
+
+Callers own the session and the transaction (``async with sessions() as s, s.begin(): …``);
+these functions flush but never commit.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.admins import audit
+from core.topics import BY_CODE as TOPICS_BY_CODE
+from tips import receipts
+from tips.models import (
+    ALL_STATUSES, FINAL_STATUSES, OPEN_STATUSES, PLACES_BY_CODE, STATUS_LABELS, STATUS_ORDER,
+    Author, EventKind, Tip, TipEvent, TipPhoto, TipStatus,
+)
+from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION_MIN_CHARS = 10
+DESCRIPTION_MAX_CHARS = 2000
+LOCATION_MAX_CHARS = 200
+NOTE_MAX_CHARS = 2000
+MAX_PHOTOS_PER_THREAD = 30
+PAGE_SIZE = 8
+
+
+class TipError(Exception):
+    """Base of the tip domain errors (the bot and web map them to friendly Chinese)."""
+
+
+class TipInvalid(TipError, ValueError):
+    """A draft field is missing or out of range; ``field`` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class TipNotFound(TipError, LookupError):
+    pass
+
+
+class TransitionNotAllowed(TipError):
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"{current} -> {target}")
+        self.current, self.target = current, target
+
+
+ReceiptInvalid = receipts.ReceiptInvalid
+
+
+@dataclass
+class TipDraft:
+    """What the tipper has entered so far; lives in memory only until submitted."""
+
+    category: str = ""
+    place_type: str = ""
+    location: str = ""
+    description: str = ""
+    urgent: bool | None = None
+    photos: list[CleanPhoto] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    tip_id: int
+    receipt_code: str  # shown once, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class TipPage:
+    tips: list[Tip]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.total
+
+
+def coarsen_to_hour(when: datetime) -> datetime:
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+def check_description(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) < DESCRIPTION_MIN_CHARS:
+        raise TipInvalid("description_short")
+    if len(text) > DESCRIPTION_MAX_CHARS:
+        raise TipInvalid("description_long")
+    return text
+
+
+def check_location(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > LOCATION_MAX_CHARS:
+        raise TipInvalid("location_long")
+    return text
+
+
+def validate(draft: TipDraft) -> None:
+    """Raise TipInvalid for the first problem in ``draft``."""
+    if draft.category not in TOPICS_BY_CODE:
+        raise TipInvalid("category")
+    if draft.place_type not in PLACES_BY_CODE:
+        raise TipInvalid("place_type")
+    check_location(draft.location)
+    check_description(draft.description)
+    if draft.urgent is None:
+        raise TipInvalid("urgent")
+    if len(draft.photos) > MAX_PHOTOS_PER_TIP:
+        raise TipInvalid("photos")
+
+
+async def submit_tip(session: AsyncSession, draft: TipDraft, *, now: datetime) -> Submitted:
+    """Store the tip with a new receipt's hash; the caller commits BEFORE showing the code."""
+    validate(draft)
+    code = receipts.new_code()
+    receipt_hash = await asyncio.to_thread(receipts.hash_code, code)
+    hour = coarsen_to_hour(now)
+    tip = Tip(
+        created_hour=hour,
+        category=draft.category,
+        place_type=draft.place_type,
+        location=check_location(draft.location),
+        description=check_description(draft.description),
+        urgent=bool(draft.urgent),
+        status=TipStatus.NEW,
+        receipt_lookup=receipts.lookup_key(code),
+        receipt_hash=receipt_hash,
+    )
+    session.add(tip)
+    await session.flush()
+    event = TipEvent(tip_id=tip.id, at=hour, kind=EventKind.SUBMITTED, author=Author.TIPPER, status=TipStatus.NEW)
+    session.add(event)
+    await session.flush()
+    for photo in draft.photos:
+        session.add(_photo_row(tip.id, event.id, photo))
+    await session.flush()
+    return Submitted(tip.id, code)
+
+
+def _photo_row(tip_id: int, event_id: int | None, photo: CleanPhoto) -> TipPhoto:
+    return TipPhoto(
+        tip_id=tip_id, event_id=event_id, content_type=photo.content_type,
+        width=photo.width, height=photo.height, data=photo.data,
+    )
+
+
+def _full_tip():
+    return (
+        select(Tip)
+        .options(selectinload(Tip.events).selectinload(TipEvent.photos), selectinload(Tip.photos))
+    )
+
+
+async def find_by_receipt(session: AsyncSession, code: str) -> Tip:
+    """Return the tip (thread and photos loaded) for ``code``; raise ReceiptInvalid otherwise."""
+    try:
+        lookup = receipts.lookup_key(code)
+    except ReceiptInvalid:
+        await asyncio.to_thread(receipts.burn_one_verification)
+        raise
+    rows = (await session.execute(select(Tip.id, Tip.receipt_hash).where(Tip.receipt_lookup == lookup))).all()
+    for tip_id, stored in rows:
+        if await asyncio.to_thread(receipts.verify, stored, code):
+            return await get_tip(session, tip_id)
+    if not rows:
+        await asyncio.to_thread(receipts.burn_one_verification)
+    raise ReceiptInvalid()
+
+
+async def get_tip(session: AsyncSession, tip_id: int) -> Tip:
+    """Return the tip with its thread and photos; raise TipNotFound."""
+    tip = (await session.execute(_full_tip().where(Tip.id == tip_id))).scalar_one_or_none()
+    if tip is None:
+        raise TipNotFound(tip_id)
+    return tip
+
+
+async def list_tips(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    urgent: bool | None = None,
+    open_only: bool = True,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> TipPage:
+    """A page of tips, urgent first then newest; ``status`` overrides ``open_only``."""
+    conditions = []
+    if status:
+        conditions.append(Tip.status == status)
+    elif open_only:
+        conditions.append(Tip.status.in_(OPEN_STATUSES))
+    if category:
+        conditions.append(Tip.category == category)
+    if urgent is not None:
+        conditions.append(Tip.urgent.is_(urgent))
+    total = (await session.execute(select(func.count()).select_from(Tip).where(*conditions))).scalar_one()
+    stmt = (
+        select(Tip).where(*conditions).order_by(Tip.urgent.desc(), Tip.id.desc()).limit(limit).offset(offset)
+    )
+    tips = list((await session.execute(stmt)).scalars())
+    return TipPage(tips, total, offset, limit)
+
+
+def allowed_transitions(current: str) -> tuple[str, ...]:
+    """Statuses an admin may move a tip to: any later step, or 不予受理, while the tip is open."""
+    if current in FINAL_STATUSES or current not in STATUS_ORDER:
+        return ()
+    later = STATUS_ORDER[STATUS_ORDER.index(current) + 1 :]
+    return later + (TipStatus.REJECTED,)
+
+
+async def change_status(
+    session: AsyncSession, tip_id: int, new_status: str, note: str, *, admin_id: int, now: datetime
+) -> TipEvent:
+    """Move the tip to ``new_status`` with a note the tipper can read; audited."""
+    tip = await session.get(Tip, tip_id, with_for_update=True)
+    if tip is None:
+        raise TipNotFound(tip_id)
+    if new_status not in ALL_STATUSES or new_status not in allowed_transitions(tip.status):
+        raise TransitionNotAllowed(tip.status, new_status)
+    note = (note or "").strip()[:NOTE_MAX_CHARS]
+    old = tip.status
+    tip.status = new_status
+    event = TipEvent(tip_id=tip.id, at=now, kind=EventKind.STATUS, author=Author.UNION, status=new_status, text=note)
+    session.add(event)
+    await audit(session, admin_id, "tip.status", f"tip:{tip.id}", f"{old} -> {new_status}")
+    await session.flush()
+    log.info("tip %s status %s -> %s", tip.id, old, new_status)
+    return event
+
+
+async def reply(session: AsyncSession, tip_id: int, text: str, *, admin_id: int, now: datetime) -> TipEvent:
+    """Post the union's message into the tip's anonymous thread; audited."""
+    if await session.get(Tip, tip_id) is None:
+        raise TipNotFound(tip_id)
+    text = (text or "").strip()
+    if not text:
+        raise TipInvalid("text")
+    event = TipEvent(tip_id=tip_id, at=now, kind=EventKind.MESSAGE, author=Author.UNION, text=text[:NOTE_MAX_CHARS])
+    session.add(event)
+    await audit(session, admin_id, "tip.reply", f"tip:{tip_id}", "")
+    await session.flush()
+    log.info("tip %s union reply", tip_id)
+    return event
+
+
+async def add_followup(
+    session: AsyncSession, tip_id: int, text: str = "", photos: list[CleanPhoto] | None = None, *, now: datetime
+) -> TipEvent:
+    """Add the tipper's message and/or photos to the thread (time coarsened to the hour)."""
+    photos = photos or []
+    text = (text or "").strip()
+    if not text and not photos:
+        raise TipInvalid("text")
+    if len(text) > DESCRIPTION_MAX_CHARS:
+        raise TipInvalid("description_long")
+    tip = await session.get(Tip, tip_id)
+    if tip is None:
+        raise TipNotFound(tip_id)
+    count = (await session.execute(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))).scalar_one()
+    if count + len(photos) > MAX_PHOTOS_PER_THREAD:
+        raise TipInvalid("photos")
+    event = TipEvent(tip_id=tip.id, at=coarsen_to_hour(now), kind=EventKind.MESSAGE, author=Author.TIPPER, text=text)
+    session.add(event)
+    await session.flush()
+    for photo in photos:
+        session.add(_photo_row(tip.id, event.id, photo))
+    await session.flush()
+    log.info("tip %s follow-up from tipper", tip_id)
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    csv_path: Path
+    thread_path: Path
+    tips: int
+    photos: int
+
+
+async def export_tips(
+    session: AsyncSession, out_dir: Path, *, status: str | None = None, open_only: bool = False, admin_id: int = 0
+) -> ExportResult:
+    """Write tips.csv, thread.csv and photos/ under ``out_dir`` for handing to the authorities; audited."""
+    stmt = _full_tip().order_by(Tip.id)
+    if status:
+        stmt = stmt.where(Tip.status == status)
+    elif open_only:
+        stmt = stmt.where(Tip.status.in_(OPEN_STATUSES))
+    tips = list((await session.execute(stmt)).scalars())
+    result = await asyncio.to_thread(_write_export, tips, Path(out_dir))
+    await audit(session, admin_id, "tip.export", str(out_dir)[:128], f"{result.tips} tips, {result.photos} photos")
+    return result
+
+
+def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
+    photos_dir = out_dir / "photos"
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, thread_path = out_dir / "tips.csv", out_dir / "thread.csv"
+    photo_count = 0
+    # utf-8-sig so Excel on Chinese Windows opens the file with the right encoding.
+    with open(csv_path, "w", newline="", encoding="utf-8-sig") as tips_file, \
+            open(thread_path, "w", newline="", encoding="utf-8-sig") as thread_file:
+        tips_csv, thread_csv = csv.writer(tips_file), csv.writer(thread_file)
+        tips_csv.writerow(["编号", "提交时间(UTC,整点)", "类别", "场所类型", "地点", "描述", "紧急", "状态", "照片"])
+        thread_csv.writerow(["举报编号", "时间(UTC)", "来自", "类型", "状态", "内容", "照片"])
+        for tip in tips:
+            names = []
+            by_event: dict[int | None, list[str]] = {}
+            for index, photo in enumerate(tip.photos, start=1):
+                name = f"tip-{tip.id}-{index}.jpg"
+                (photos_dir / name).write_bytes(photo.data)
+                names.append(name)
+                by_event.setdefault(photo.event_id, []).append(name)
+                photo_count += 1
+            tips_csv.writerow([
+                tip.id, tip.created_hour.isoformat(), _topic_label(tip.category), _place_label(tip.place_type),
+                tip.location, tip.description, "是" if tip.urgent else "否", tip.status_label, " ".join(names),
+            ])
+            for event in tip.events:
+                thread_csv.writerow([
+                    tip.id, event.at.isoformat(), "举报人" if event.author == Author.TIPPER else "工会",
+                    event.kind, STATUS_LABELS.get(event.status or "", ""), event.text,
+                    " ".join(by_event.get(event.id, [])),
+                ])
+    return ExportResult(csv_path, thread_path, len(tips), photo_count)
+
+
+def _topic_label(code: str) -> str:
+    topic = TOPICS_BY_CODE.get(code)
+    return topic.label if topic else code
+
+
+def _place_label(code: str) -> str:
+    place = PLACES_BY_CODE.get(code)
+    return place.label if place else code
+
+
+topic_label = _topic_label
+place_label = _place_label

@@ -36,6 +36,8 @@ SUGGEST_MIN = 0.18
 MAX_QUERY_CHARS = 300
 MAX_RESULTS = 3
 ARTICLE_WEIGHT = 0.8  # article evidence counts a little less than a written FAQ answer
+AGREEMENT_BONUS = 0.08  # FAQ match whose citation the statute search also ranks high
+ARTICLE_ONLY_MARGIN = 0.1  # an article alone must clear the threshold by this much
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +309,7 @@ class KnowledgeBase:
                 "answer", text, results=results, question=raw, confidence=best.score, answer=entry.a,
                 faq_id=entry.id, citations=cited, related=related,
             )
-        if best_art is not None and best_art[1] >= CONFIDENT and (best is None or best_art[1] > best.score):
+        if best_art is not None and best_art[1] >= CONFIDENT + ARTICLE_ONLY_MARGIN and (best is None or best_art[1] > best.score):
             article = self._article_list[best_art[0]]
             cite = Citation(article.law, article.number)
             return Reply(
@@ -381,7 +383,6 @@ class KnowledgeBase:
             bterms = self._bodies.doc_terms(entry)
             coverage = sum(qweights[t] for t in qset if t in bterms) / qtotal
             scored.append(_Scored(entry, 0.8 * best + 0.2 * coverage))
-        scored.sort(key=lambda s: s.score, reverse=True)
         articles = []
         if self._article_list:
             aidf = self._articles.idf
@@ -392,6 +393,13 @@ class KnowledgeBase:
                 coverage = sum(w for t, w in aweights.items() if t in aterms) / atotal
                 articles.append((doc, ARTICLE_WEIGHT * coverage * 0.8))
             articles.sort(key=lambda a: a[1], reverse=True)
+            # Independent evidence: an entry citing an article that the statute search also found.
+            found = {(self._article_list[d].law, self._article_list[d].number): rank for rank, (d, _) in enumerate(articles)}
+            for s in scored:
+                ranks = [found[(c.law, c.article)] for c in self.faq[s.entry].cite if (c.law, c.article) in found]
+                if ranks:
+                    s.score = min(1.0, s.score + AGREEMENT_BONUS / (1 + min(ranks)))
+        scored.sort(key=lambda s: s.score, reverse=True)
         return scored, articles
 
     def _is_live(self, entry: int) -> bool:

@@ -9,7 +9,7 @@ from knowledge.numerals import NUMERAL_CHARS, cn_to_int
 # --- Emergencies -----------------------------------------------------------------------------
 # Events that, told in the present tense, mean someone is in danger right now.
 EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
-    "fire": ("着火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "大火", "火烧", "燃起来", "火很大", "fire"),
+    "fire": ("着火", "著火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "大火", "火烧", "燃起来", "火很大", "fire"),
     "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "explosion"),
     "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味",
             "闻到燃气", "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "gas leak"),
@@ -44,8 +44,9 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         if any(w.replace(" ", "") in text for w in words):
             kind = name
             break
+    strong_only = re.search(r"(救命|快来人|sos)", text)
     if kind is None:
-        return None
+        return "general" if strong_only else None
     strong = bool(re.search(r"(救命|快来人|快救|help|sos|快打120|快打119)", text))
     if strong:
         return kind

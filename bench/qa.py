@@ -1,0 +1,157 @@
+"""Question-answering benchmark: accuracy on the dev set, build time, latency, memory, scale.
+
+Run: .venv/bin/python -m bench.qa [--dev FILE] [--laws-dir DIR] [--sizes 1000,10000,100000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import psutil
+
+from knowledge.engine import CONFIDENT, KnowledgeBase
+from knowledge.faq import Citation, FaqEntry
+
+REPO = Path(__file__).resolve().parents[1]
+INTENT_OF_KIND = {"emergency": "emergency", "smalltalk": "smalltalk", "oos": "out_of_scope", "tip": "tip", "term": "term"}
+
+
+def _expected(item: dict) -> set[tuple[str, int]]:
+    return {(c["law"], int(c["article"])) for c in item.get("expect") or []}
+
+
+def evaluate(kb: KnowledgeBase, items: list[dict]) -> dict:
+    per_kind: dict[str, list[bool]] = defaultdict(list)
+    top1 = top3 = confident_wrong = 0
+    failures = []
+    for item in items:
+        reply = kb.answer(item["q"])
+        kind = item["kind"]
+        if kind in INTENT_OF_KIND:
+            ok1 = reply.intent == INTENT_OF_KIND[kind]
+            if ok1 and kind == "term":
+                ok1 = any(s in reply.text for s in item.get("expect_any", []))
+            ok3 = ok1
+            wrong = not ok1 and reply.intent in ("answer", "article")
+        else:
+            expected = _expected(item)
+            confident = reply.intent in ("answer", "article")
+            first = {(c.law, c.article) for c in reply.results[0].citations} if reply.results else set()
+            ok1 = confident and bool(first & expected)
+            ok3 = any({(c.law, c.article) for c in r.citations} & expected for r in reply.results[:3])
+            wrong = confident and not ok1
+        top1 += ok1
+        top3 += ok3
+        confident_wrong += wrong
+        per_kind[kind].append(ok1)
+        if not ok1:
+            failures.append((item["id"], kind, item["q"], reply.intent, round(reply.confidence, 2),
+                             reply.results[0].title if reply.results else "-"))
+    n = len(items) or 1
+    return {
+        "n": len(items),
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "confident_wrong": confident_wrong / n,
+        "per_kind": {k: (sum(v), len(v)) for k, v in per_kind.items()},
+        "failures": failures,
+    }
+
+
+def latency(kb: KnowledgeBase, questions: list[str], rounds: int = 3) -> tuple[float, float]:
+    for q in questions:  # warm caches
+        kb.answer(q)
+    samples = []
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            kb.answer(q)
+            samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def synthetic_entries(base: list[FaqEntry], count: int, seed: int = 7) -> list[FaqEntry]:
+    """Recombine words of real questions into plausible-looking extra entries."""
+    rng = random.Random(seed)
+    pieces = [q for e in base for q in e.questions] or ["劳保用品要自己掏钱吗"]
+    words: list[str] = []
+    for p in pieces:
+        words.extend(p[i:i + 2] for i in range(0, len(p) - 1, 2))
+    cites = [c for e in base for c in e.cite] or [Citation("安全生产法", 45)]
+    out = []
+    for i in range(count):
+        def sentence() -> str:
+            return "".join(rng.choice(words) for _ in range(rng.randint(4, 9))) + rng.choice(["吗", "怎么办", "", "呢"])
+        out.append(FaqEntry(id=f"syn-{i}", q=sentence(), a="synthetic", alt=[sentence() for _ in range(3)],
+                            cite=[rng.choice(cites)], tags=["synthetic"]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dev", type=Path, default=REPO.parent / "shared" / "qa-dev.jsonl")
+    parser.add_argument("--laws-dir", type=Path, default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--failures", action="store_true", help="List the questions that missed.")
+    args = parser.parse_args(argv)
+
+    items = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+    t = time.perf_counter()
+    kb = KnowledgeBase.load(args.laws_dir)
+    build_s = time.perf_counter() - t
+    result = evaluate(kb, items)
+    questions = [i["q"] for i in items]
+    p50, p99 = latency(kb, questions)
+
+    print(f"Knowledge base: {len(kb.faq)} FAQ entries, {len(kb.corpus.laws)} laws, threshold {CONFIDENT}")
+    print(f"{'metric':<28}{'value':>12}{'target':>12}")
+    rows = [
+        ("questions", f"{result['n']}", ""),
+        ("top-1 accuracy", f"{result['top1']:.1%}", "≥ 90%"),
+        ("top-3 accuracy", f"{result['top3']:.1%}", "≥ 97%"),
+        ("confident-wrong rate", f"{result['confident_wrong']:.1%}", "≤ 3%"),
+    ]
+    for kind, (ok, n) in sorted(result["per_kind"].items()):
+        rows.append((f"  kind {kind}", f"{ok}/{n}", "100%" if kind == "emergency" else ""))
+    rows += [
+        ("index build", f"{build_s:.2f} s", "≤ 2 s"),
+        ("latency p50", f"{p50:.2f} ms", ""),
+        ("latency p99", f"{p99:.2f} ms", "≤ 10 ms"),
+        ("peak RSS", f"{_peak_rss_mb():.0f} MB", ""),
+    ]
+    for name, value, target in rows:
+        print(f"{name:<28}{value:>12}{target:>12}")
+    if args.failures:
+        for f in result["failures"]:
+            print("  miss:", *f)
+
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        t = time.perf_counter()
+        for entry in synthetic_entries(kb.faq, size - len(kb.faq) if size > len(kb.faq) else 0):
+            kb.add_faq(entry)
+        grow_s = time.perf_counter() - t
+        p50, p99 = latency(kb, questions, rounds=1)
+        target = "≤ 50 ms" if size >= 100_000 else ""
+        print(f"{f'{len(kb.faq)} entries p50/p99':<28}{f'{p50:.1f}/{p99:.1f} ms':>12}{target:>12}  (added in {grow_s:.1f} s)")
+    print(f"{'peak RSS':<28}{f'{_peak_rss_mb():.0f} MB':>12}")
+
+
+def _peak_rss_mb() -> float:
+    info = psutil.Process().memory_info()
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:  # not on Linux
+        return info.rss / 2**20
+
+
+if __name__ == "__main__":
+    main()

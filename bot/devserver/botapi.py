@@ -385,20 +385,27 @@ async def send_poll(emu: Emulator, p: Params) -> Any:
     poll: dict[str, Any] = {
         "id": str(emu._next_id()),
         "question": question,
-        "options": [{"text": o, "voter_count": 0} for o in options],
+        # Bot API 9.6: options carry a persistent_id, quizzes list correct_option_ids.
+        "options": [{"text": o, "voter_count": 0, "persistent_id": str(i)} for i, o in enumerate(options)],
         "total_voter_count": 0,
         "is_closed": p.bool("is_closed"),
         "is_anonymous": p.bool("is_anonymous", True),
         "type": poll_type,
         "allows_multiple_answers": multiple,
+        "allows_revoting": poll_type != "quiz",
+        "members_only": False,
     }
+    correct = p.json("correct_option_ids")
+    if correct is None and p.has("correct_option_id"):
+        correct = [p.int("correct_option_id")]
     if poll_type == "quiz":
-        if multiple:
-            raise bad_request("quiz poll can't allow multiple answers")
-        correct = p.int("correct_option_id")
-        if correct is None or not 0 <= correct < len(options):
+        if (not isinstance(correct, list) or not correct
+                or any(not isinstance(c, int) or not 0 <= c < len(options) for c in correct)
+                or correct != sorted(set(correct))):
             raise bad_request("wrong correct option id specified")
-        poll["correct_option_id"] = correct
+        if len(correct) > 1 and not multiple:
+            raise bad_request("quiz poll with several correct options must allow multiple answers")
+        poll["correct_option_ids"] = correct
         if p.has("explanation"):
             explanation, entities = v.formatted_text(
                 p.str("explanation"), p.str("explanation_parse_mode"), p.json("explanation_entities"),
@@ -410,8 +417,8 @@ async def send_poll(emu: Emulator, p: Params) -> Any:
                 poll["explanation"] = explanation
             if entities:
                 poll["explanation_entities"] = entities
-    elif p.has("correct_option_id"):
-        raise bad_request("correct_option_id can be specified only for quiz polls")
+    elif correct is not None:
+        raise bad_request("correct option ids can be specified only for quiz polls")
     for key in ("open_period", "close_date"):
         if p.int(key) is not None:
             poll[key] = p.int(key)

@@ -409,8 +409,10 @@ class Emulator:
         self._emit("poll", state.chat_id, state.message_id)
         self._push_update("poll", copy.deepcopy(poll))
         if not poll["is_anonymous"]:
-            self._push_update("poll_answer", {"poll_id": poll["id"], "user": who.to_json(),
-                                              "option_ids": options})
+            self._push_update("poll_answer", {
+                "poll_id": poll["id"], "user": who.to_json(), "option_ids": options,
+                "option_persistent_ids": [poll["options"][o]["persistent_id"] for o in options],
+            })
 
     async def inline_query(self, user: User | int, query: str, *, offset: str = "",
                            chat_type: str = "sender") -> str:

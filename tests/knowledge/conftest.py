@@ -18,8 +18,7 @@ DEFAULT_LAWS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "laws
 @pytest.fixture(scope="session")
 def kb_laws_dir() -> Path:
     path = Path(os.environ.get("ANKANG_LAWS_DIR") or DEFAULT_LAWS_DIR)
-    if not (path / "manifest.json").exists():
-        pytest.skip(f"no statutes at {path}")
+    assert (path / "manifest.json").exists(), f"no statutes at {path} (set ANKANG_LAWS_DIR)"
     return path
 
 
@@ -49,15 +48,9 @@ def real_kb(kb_laws_dir) -> KnowledgeBase:
 
 
 @pytest.fixture
-async def kb_engine(tmp_path):
-    url = os.environ.get("ANKANG_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'kb.sqlite3'}"
-    engine = db.create_engine(url)
-    if url.startswith("postgresql"):
-        from sqlalchemy import text
-
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+async def kb_engine(database_url):
+    """A migrated fresh database (SQLite file, or PostgreSQL when configured) — see tests/conftest.py."""
+    engine = db.create_engine(database_url)
     await db.upgrade(engine)
     yield engine
     await engine.dispose()

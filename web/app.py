@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
@@ -10,20 +15,77 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+class BotSender(Protocol):
+    """What the web console may ask of the running bot (implemented in bot/weblogin.py, set by the runner)."""
+
+    async def send_text(self, chat_id: int, html: str) -> None: ...
+
+    async def send_lesson(self, chat_id: int, lesson_id: str) -> None: ...
+
+
+@dataclass
+class ChatConfig:
+    """The browser chat (/chat) is on only in demo mode: the base URL of the Bot API emulator.
+
+    Mutable on purpose: the demo can switch it on after the server has started
+    (``web_app[CHAT].emulator_url = emulator.url``).
+    """
+
+    emulator_url: str | None = None
+
+
 SERVICES = web.AppKey("services", Services)
+BOT_SENDER = web.AppKey("bot_sender", BotSender)
+CHAT = web.AppKey("chat", ChatConfig)
 
 
-def create_web_app(services: Services) -> web.Application:
+def create_web_app(
+    services: Services, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
+) -> web.Application:
     """Build the web application over ``services``; the caller owns the services' lifetime."""
-    app = web.Application(client_max_size=60 * 1024 * 1024)
+    from web.auth import admin_guard, security_headers
+
+    # Order: headers wrap everything (error pages included); the guard runs before any /admin handler.
+    app = web.Application(client_max_size=60 * 1024 * 1024, middlewares=[security_headers, admin_guard])
     app[SERVICES] = services
+    app[CHAT] = ChatConfig(emulator_url)
+    if bot_sender is not None:
+        app[BOT_SENDER] = bot_sender
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html", "svg"], default=True),
+        context_processors=[_template_globals],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    tz = services.settings.tz
+    env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""
     setup_routes(app)
     return app
 
 
 def setup_routes(app: web.Application) -> None:
     """The web routing table."""
+    from web import chat, console
+
     app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
+    # Admin console: every /admin path except the login page needs a session (web.auth.admin_guard).
+    console.setup_routes(app)
+    # Browser chat for the demo (answers 404 unless the app runs with the emulator).
+    chat.setup_routes(app)
+
+
+async def _template_globals(request: web.Request) -> dict:
+    from web.auth import ADMIN
+
+    return {"admin": request.get(ADMIN), "request_path": request.path}
 
 
 async def healthz(request: web.Request) -> web.Response:

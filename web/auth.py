@@ -1,0 +1,230 @@
+"""Admin login for the web console: one-time signed links, server-side sessions and CSRF tokens.
+
+A login link carries ``user_id.issued_at.nonce.signature`` (HMAC-SHA256 over the first three parts
+with ``settings.effective_secret_key``). It is valid for ``LOGIN_LINK_TTL_S`` and only once: redeeming
+it inserts the nonce into ``web_login_nonces``, whose primary key refuses a second use even when two
+requests race. The session cookie holds a random token; only its SHA-256 is stored.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.admins import NotAnAdmin, is_admin
+from core.settings import Settings
+from web.models import AdminSession, LoginNonce
+
+LOGIN_LINK_TTL_S = 600
+SESSION_TTL_S = 8 * 3600
+COOKIE_NAME = "ankang_admin"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+LOGIN_PATH = "/admin/login"
+_PURPOSE = b"ankang-web-login:"
+
+
+class LoginLinkError(Exception):
+    """Base class: the link cannot log anyone in."""
+
+
+class LinkInvalid(LoginLinkError):
+    """Malformed or forged (bad signature)."""
+
+
+class LinkExpired(LoginLinkError):
+    """Older than LOGIN_LINK_TTL_S (or issued in the future)."""
+
+
+class LinkUsed(LoginLinkError):
+    """Already redeemed once."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginClaim:
+    user_id: int
+    issued_at: int  # Unix seconds
+    nonce: str
+
+
+def _sign(secret: str, payload: str) -> str:
+    mac = hmac.new(secret.encode(), _PURPOSE + payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def make_login_token(secret: str, user_id: int, now: datetime, nonce: str | None = None) -> str:
+    """Return a signed one-time token for ``user_id`` issued at ``now``."""
+    nonce = nonce or secrets.token_hex(16)
+    payload = f"{user_id}.{int(now.timestamp())}.{nonce}"
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def read_login_token(secret: str, token: str, now: datetime) -> LoginClaim:
+    """Check the signature and age of a token (not whether it was used); raise LinkInvalid/LinkExpired."""
+    parts = token.strip().split(".")
+    if len(parts) != 4:
+        raise LinkInvalid(token[:16])
+    user_part, issued_part, nonce, signature = parts
+    payload = f"{user_part}.{issued_part}.{nonce}"
+    if not hmac.compare_digest(_sign(secret, payload), signature):
+        raise LinkInvalid("bad signature")
+    try:
+        claim = LoginClaim(int(user_part), int(issued_part), nonce)
+    except ValueError:
+        raise LinkInvalid("bad payload") from None
+    age_s = now.timestamp() - claim.issued_at
+    if not -60 <= age_s <= LOGIN_LINK_TTL_S:  # a minute of clock skew between processes
+        raise LinkExpired(f"age {age_s:.0f}s")
+    return claim
+
+
+def login_base_url(settings: Settings) -> str:
+    """Where admins reach the console: ANKANG_PUBLIC_URL, else http://WEB_HOST:WEB_PORT."""
+    return settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+
+
+def login_link(settings: Settings, user_id: int, now: datetime, base_url: str | None = None) -> str:
+    """Return the full one-time login URL for ``user_id``."""
+    token = make_login_token(settings.effective_secret_key, user_id, now)
+    return f"{(base_url or login_base_url(settings)).rstrip('/')}{LOGIN_PATH}?t={token}"
+
+
+async def redeem_login_token(session: AsyncSession, settings: Settings, token: str, now: datetime) -> int:
+    """Use a token once and return the admin's user id; the caller commits.
+
+    Raises LinkInvalid, LinkExpired, LinkUsed or core.admins.NotAnAdmin.
+    """
+    claim = read_login_token(settings.effective_secret_key, token, now)
+    if not await is_admin(session, settings, claim.user_id):
+        raise NotAnAdmin(claim.user_id)
+    if await session.get(LoginNonce, claim.nonce) is not None:
+        raise LinkUsed(claim.nonce)
+    session.add(LoginNonce(nonce=claim.nonce, user_id=claim.user_id, used_at=now))
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent request redeemed it first; the caller rolls back
+        raise LinkUsed(claim.nonce) from None
+    # Used nonces only matter while their link could still be valid.
+    await session.execute(delete(LoginNonce).where(LoginNonce.used_at < now - timedelta(seconds=2 * LOGIN_LINK_TTL_S)))
+    return claim.user_id
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_session(session: AsyncSession, user_id: int, now: datetime) -> tuple[str, AdminSession]:
+    """Start a server-side session; return the cookie value and the row. The caller commits."""
+    token = secrets.token_urlsafe(32)
+    row = AdminSession(
+        token_hash=_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(32),
+        created_at=now, expires_at=now + timedelta(seconds=SESSION_TTL_S),
+    )
+    session.add(row)
+    await session.execute(delete(AdminSession).where(AdminSession.expires_at < now))
+    return token, row
+
+
+async def load_session(session: AsyncSession, settings: Settings, token: str | None, now: datetime) -> AdminSession | None:
+    """Return the live session for a cookie value whose user is still an admin, else None."""
+    if not token:
+        return None
+    row = (await session.execute(select(AdminSession).where(AdminSession.token_hash == _hash(token)))).scalar_one_or_none()
+    if row is None or row.expires_at <= now:
+        return None
+    if not await is_admin(session, settings, row.user_id):
+        return None
+    return row
+
+
+async def end_session(session: AsyncSession, token: str | None) -> None:
+    if token:
+        await session.execute(delete(AdminSession).where(AdminSession.token_hash == _hash(token)))
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+# --- aiohttp glue ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUser:
+    """The logged-in admin of this request (set by ``admin_guard``)."""
+
+    user_id: int
+    csrf_token: str
+
+
+ADMIN = web.RequestKey("admin", AdminUser)
+PUBLIC_ADMIN_PATHS = frozenset({LOGIN_PATH})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cookie_secure(request: web.Request, settings: Settings) -> bool:
+    return request.secure or settings.public_url.startswith("https://")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    """No referrer (login links carry a token), no framing, no sniffing; a strict CSP on console pages."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _add_headers(request, response)
+        raise
+    _add_headers(request, response)
+    return response
+
+
+def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith(("/admin", "/chat")):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def admin_guard(request: web.Request, handler):
+    """Every /admin page and action: a live session of a current admin, and a CSRF token on writes."""
+    if not (request.path == "/admin" or request.path.startswith("/admin/")) or request.path in PUBLIC_ADMIN_PATHS:
+        return await handler(request)
+    from web.app import SERVICES
+
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
+        row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())
+    if row is None:
+        if request.method in SAFE_METHODS and "application/json" not in request.headers.get("Accept", ""):
+            raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(request.path_qs, safe='')}")
+        return web.json_response({"error": "login required"}, status=401)
+    if request.method not in SAFE_METHODS:
+        given = request.headers.get(CSRF_HEADER)
+        if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            given = (await request.post()).get(CSRF_FIELD)
+        if not csrf_ok(row.csrf_token, given if isinstance(given, str) else None):
+            return aiohttp_jinja2.render_template(
+                "console/error.html", request,
+                {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},
+                status=403,
+            )
+    request[ADMIN] = AdminUser(row.user_id, row.csrf_token)
+    return await handler(request)

@@ -1,0 +1,159 @@
+"""The admin console: its routing table, login/logout, dashboard and audit log.
+
+Every /admin route except the login page runs behind ``web.auth.admin_guard`` (session of a current
+admin + CSRF token on writes); every write also lands in the audit log via ``core.admins.audit``.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from core.admins import NotAnAdmin, audit, audit_log
+from web import auth, messages, stats
+from web.app import SERVICES
+
+log = logging.getLogger(__name__)
+
+AUDIT_PAGE_SIZE = 50
+
+
+def setup_routes(app: web.Application) -> None:
+    """Console routes, grouped by page; handlers live in web/console_*.py per area."""
+    from web import console_broadcasts, console_knowledge, console_lessons, console_tips
+
+    r = app.router
+    r.add_get("/admin/login", login_page)
+    r.add_post("/admin/login", login_submit)
+    r.add_post("/admin/logout", logout)
+    r.add_get("/admin", dashboard)
+    r.add_get("/admin/", dashboard)
+    r.add_get("/admin/audit", audit_page)
+    console_tips.setup_routes(app)
+    console_broadcasts.setup_routes(app)
+    console_lessons.setup_routes(app)
+    console_knowledge.setup_routes(app)
+
+
+# --- helpers shared by the console pages -------------------------------------------------------
+
+def admin_of(request: web.Request) -> auth.AdminUser:
+    return request[auth.ADMIN]
+
+
+def render(request: web.Request, template: str, context: dict | None = None, *, status: int = 200) -> web.Response:
+    """Render a console page; ``?done=<code>`` shows the matching flash message from web.messages."""
+    context = dict(context or {})
+    done = request.query.get("done")
+    flashes = list(context.pop("flashes", []))
+    if done in messages.FLASH:
+        flashes.append({"kind": "ok", "text": messages.FLASH[done]})
+    context["flashes"] = flashes
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def redirect(location: str, done: str | None = None) -> web.HTTPSeeOther:
+    """Post/redirect/get: the caller raises the returned exception."""
+    if done:
+        location += ("&" if "?" in location else "?") + urlencode({"done": done})
+    return web.HTTPSeeOther(location)
+
+
+def error_page(request: web.Request, title: str, message: str, status: int) -> web.Response:
+    return render(request, "console/error.html", {"title": title, "message": message}, status=status)
+
+
+async def audited(request: web.Request, action: str, target: str = "", detail: str = "") -> None:
+    """Audit a console action in its own transaction (for actions whose domain call audits nothing)."""
+    services = request.app[SERVICES]
+    async with services.sessions() as session, session.begin():
+        await audit(session, admin_of(request).user_id, action, target, detail)
+
+
+# --- login / logout ------------------------------------------------------------------------------
+
+def _safe_next(value: str | None) -> str:
+    """Only redirect inside the console (no open redirect)."""
+    if value and value.startswith("/admin") and not value.startswith("//"):
+        return value
+    return "/admin/"
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """Show the confirmation button for a link (a GET never uses it up: link previews would)."""
+    token = request.query.get("t", "")
+    context = {"token": token, "next": _safe_next(request.query.get("next")), "title": "登录"}
+    if token:
+        services = request.app[SERVICES]
+        try:
+            auth.read_login_token(services.settings.effective_secret_key, token, services.clock.now())
+        except auth.LinkExpired:
+            context.update(token="", error=messages.LOGIN_EXPIRED)
+        except auth.LinkInvalid:
+            context.update(token="", error=messages.LOGIN_INVALID)
+    return render(request, "console/login.html", context)
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    form = await request.post()
+    token = str(form.get("t", ""))
+    now = services.clock.now()
+    error = None
+    try:
+        async with services.sessions() as session, session.begin():
+            user_id = await auth.redeem_login_token(session, services.settings, token, now)
+            cookie, row = await auth.create_session(session, user_id, now)
+            await audit(session, user_id, "web.login")
+    except auth.LinkExpired:
+        error = messages.LOGIN_EXPIRED
+    except auth.LinkUsed:
+        error = messages.LOGIN_USED
+    except auth.LinkInvalid:
+        error = messages.LOGIN_INVALID
+    except NotAnAdmin:
+        error = messages.LOGIN_NOT_ADMIN
+    if error:
+        return render(request, "console/login.html", {"error": error, "token": "", "title": "登录"}, status=403)
+    response = web.HTTPSeeOther(_safe_next(str(form.get("next", ""))))
+    response.set_cookie(
+        auth.COOKIE_NAME, cookie, max_age=auth.SESSION_TTL_S, path="/", httponly=True, samesite="Strict",
+        secure=auth.cookie_secure(request, services.settings),
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    async with services.sessions() as session, session.begin():
+        await auth.end_session(session, request.cookies.get(auth.COOKIE_NAME))
+        await audit(session, admin_of(request).user_id, "web.logout")
+    response = web.HTTPSeeOther(auth.LOGIN_PATH)
+    response.del_cookie(auth.COOKIE_NAME, path="/")
+    raise response
+
+
+# --- dashboard and audit log ----------------------------------------------------------------------
+
+async def dashboard(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
+        data = await stats.dashboard(session, services)
+    return render(request, "console/dashboard.html", {"title": "概览", "d": data})
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    async with services.sessions() as session:
+        entries = await audit_log(session, limit=AUDIT_PAGE_SIZE + 1, offset=(page - 1) * AUDIT_PAGE_SIZE)
+    return render(request, "console/audit.html", {
+        "title": "审计日志", "entries": entries[:AUDIT_PAGE_SIZE], "page": page,
+        "has_next": len(entries) > AUDIT_PAGE_SIZE, "tz": services.settings.tz,
+        "action_labels": messages.AUDIT_ACTIONS,
+    })

@@ -1,0 +1,103 @@
+"""Console: the 微课堂 lesson library — browse, preview as a worker sees it, send a test to oneself."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+
+from aiohttp import web
+from markupsafe import Markup, escape
+
+from core.topics import BY_CODE
+from web import messages
+from web.app import BOT_SENDER, SERVICES
+from web.console import admin_of, audited, error_page, redirect, render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LibraryCache:
+    """The lesson library, loaded once on first use (file reads kept off the event loop)."""
+
+    library: object | None = None
+
+
+LIBRARY = web.AppKey("lesson_library", LibraryCache)
+
+
+def setup_routes(app: web.Application) -> None:
+    app[LIBRARY] = LibraryCache()
+    app.router.add_get("/admin/lessons", lessons_page)
+    app.router.add_get("/admin/lessons/{lesson_id}", lesson_page)
+    app.router.add_post("/admin/lessons/{lesson_id}/test", send_test)
+
+
+async def lesson_library(app: web.Application):
+    """The broadcasts area's loaded library if it publishes one on services, else the bundled files."""
+    published = getattr(app[SERVICES].broadcasts, "library", None)
+    if published is not None:
+        return published
+    cache = app[LIBRARY]
+    if cache.library is None:
+        from broadcasts.library import load_library
+
+        cache.library = await asyncio.to_thread(load_library)
+    return cache.library
+
+
+def body_html(body: str) -> Markup:
+    """Lesson Markdown as Telegram shows it: **bold** only, paragraphs kept."""
+    return Markup(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", str(escape(body))))
+
+
+async def lessons_page(request: web.Request) -> web.Response:
+    library = await lesson_library(request.app)
+    topic = request.query.get("topic", "")
+    lessons = [lesson for lesson in library if not topic or topic in lesson.topics]
+    groups: dict[str, list] = {}
+    for lesson in lessons:
+        groups.setdefault(lesson.series or "单篇课程", []).append(lesson)
+    topics = [(code, BY_CODE[code].label) for code in library.topics_covered()]
+    return render(request, "console/lessons.html", {
+        "title": "微课堂", "groups": groups, "topics": topics, "topic": topic, "count": len(lessons),
+        "topic_labels": {code: t.label for code, t in BY_CODE.items()},
+    })
+
+
+async def lesson_page(request: web.Request) -> web.Response:
+    from broadcasts.library import LessonNotFound
+
+    library = await lesson_library(request.app)
+    try:
+        lesson = library.get(request.match_info["lesson_id"])
+    except LessonNotFound:
+        return error_page(request, "找不到课程", messages.NOT_FOUND, 404)
+    return render(request, "console/lesson.html", {
+        "title": lesson.title, "lesson": lesson, "body": body_html(lesson.body),
+        "topic_labels": {code: t.label for code, t in BY_CODE.items()},
+        "can_send": BOT_SENDER in request.app,
+    })
+
+
+async def send_test(request: web.Request) -> web.Response:
+    from broadcasts.library import LessonNotFound
+
+    library = await lesson_library(request.app)
+    lesson_id = request.match_info["lesson_id"]
+    try:
+        library.get(lesson_id)
+    except LessonNotFound:
+        return error_page(request, "找不到课程", messages.NOT_FOUND, 404)
+    sender = request.app.get(BOT_SENDER)
+    if sender is None:
+        return error_page(request, "无法发送", messages.BOT_UNAVAILABLE, 503)
+    admin = admin_of(request)
+    try:
+        await sender.send_lesson(admin.user_id, lesson_id)
+    except Exception:
+        log.exception("sending a test lesson failed")
+        return error_page(request, "发送失败", messages.BOT_UNAVAILABLE, 502)
+    await audited(request, "web.lesson_test", lesson_id)
+    raise redirect(f"/admin/lessons/{lesson_id}", "test_sent")

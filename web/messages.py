@@ -1,0 +1,47 @@
+"""User-facing texts of the admin console and the browser chat (Simplified Chinese), in one place."""
+from __future__ import annotations
+
+LOGIN_EXPIRED = "登录链接已过期（有效期 10 分钟）。请在 Telegram 中重新发送 /weblogin 获取新链接。"
+LOGIN_USED = "这个登录链接已经用过了，每个链接只能使用一次。请重新发送 /weblogin 获取新链接。"
+LOGIN_INVALID = "登录链接无效，可能复制不完整。请重新发送 /weblogin 获取新链接。"
+LOGIN_NOT_ADMIN = "该账号不是工会管理员，无法登录管理后台。"
+NOT_FOUND = "找不到该页面或记录。"
+BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
+
+# ?done=<code> after a successful action (post/redirect/get).
+FLASH: dict[str, str] = {
+    "test_sent": "测试消息已发送到您的 Telegram。",
+    "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
+    "question_dismissed": "已从未答问题列表移除。",
+    "status_changed": "状态已更新，举报人可通过回执码查看。",
+    "replied": "回复已发送到举报线程。",
+    "exported": "导出完成。",
+    "schedule_saved": "推送计划已保存。",
+    "schedule_paused": "推送计划已暂停。",
+    "schedule_resumed": "推送计划已恢复。",
+    "schedule_cancelled": "推送计划已取消。",
+}
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "web.login": "登录管理后台",
+    "web.logout": "退出管理后台",
+    "web.lesson_test": "发送微课堂测试",
+    "kb.faq_add": "新增 FAQ 条目",
+    "kb.unanswered_dismiss": "移除未答问题",
+    "tips.status": "更改举报状态",
+    "tips.reply": "回复举报",
+    "tips.export": "导出举报",
+    "broadcast.create": "新建推送计划",
+    "broadcast.edit": "修改推送计划",
+    "broadcast.pause": "暂停推送计划",
+    "broadcast.resume": "恢复推送计划",
+    "broadcast.cancel": "取消推送计划",
+}
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+# /weblogin in the bot
+WEBLOGIN_LINK = (
+    "🔐 管理后台一次性登录链接（10 分钟内有效，仅可使用一次，请勿转发）：\n{url}"
+)
+WEBLOGIN_NO_PUBLIC_URL = "（提示：未配置 ANKANG_PUBLIC_URL，链接使用服务器本地地址。）"

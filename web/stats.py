@@ -1,0 +1,139 @@
+"""Read-only figures for the dashboard, gathered from each area's tables.
+
+These are aggregate queries the areas do not offer as functions (yet); each block degrades to an
+empty chart when its area is not installed, so the dashboard renders from day one.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import User
+from core.services import Services
+from core.topics import BY_CODE
+from web import charts
+
+log = logging.getLogger(__name__)
+
+DAYS = 14
+WEEKS = 8
+TOP_N = 8
+
+
+@dataclass
+class Dashboard:
+    totals: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    charts: dict[str, Markup] = field(default_factory=dict)
+
+
+def _days(today: date) -> list[date]:
+    return [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+
+
+def _weeks(today: date) -> list[date]:
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+
+
+async def dashboard(session: AsyncSession, services: Services) -> Dashboard:
+    tz = services.settings.tz
+    now = services.clock.now()
+    today = now.astimezone(tz).date()
+    d = Dashboard()
+    workers = await session.scalar(select(func.count()).select_from(User).where(User.blocked_at.is_(None))) or 0
+    d.totals.append(("活跃职工", str(workers)))
+    for block in (_knowledge, _tips, _broadcasts):
+        try:
+            await block(session, services, d, today, tz)
+        except ImportError:
+            pass  # area not installed yet: its charts stay empty
+    for key in ("questions", "feedback", "topics", "tips_category", "tips_status", "deliveries", "subscribers"):
+        d.charts.setdefault(key, charts.empty())
+    return d
+
+
+def _local_day(when: datetime, tz) -> date:
+    return when.astimezone(tz).date()
+
+
+async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
+    from knowledge.models import Feedback, UnansweredQuestion
+
+    days = _days(today)
+    since = datetime.combine(days[0], datetime.min.time(), tz)
+    labels = [f"{x.month}/{x.day}" for x in days]
+    unanswered = Counter()
+    rows = (await session.execute(
+        select(UnansweredQuestion.last_asked_at, UnansweredQuestion.count).where(UnansweredQuestion.last_asked_at >= since)
+    )).all()
+    for at, count in rows:
+        unanswered[_local_day(at, tz)] += 1
+    helpful, unhelpful = Counter(), Counter()
+    fb = (await session.execute(select(Feedback.at, Feedback.helpful, Feedback.faq_id).where(Feedback.at >= since))).all()
+    tags: Counter[str] = Counter()
+    for at, ok, faq_id in fb:
+        (helpful if ok else unhelpful)[_local_day(at, tz)] += 1
+        entry = services.kb.entry(faq_id) if services.kb is not None and faq_id else None
+        for tag in entry.tags if entry else ():
+            tags[BY_CODE[tag].label if tag in BY_CODE else tag] += 1
+    d.charts["questions"] = charts.column_chart(labels, [
+        charts.Series("有用 👍", tuple(helpful[x] for x in days), charts.PALETTE[2]),
+        charts.Series("没用 👎", tuple(unhelpful[x] for x in days), charts.PALETTE[3]),
+        charts.Series("未能回答", tuple(unanswered[x] for x in days), charts.PALETTE[6]),
+    ], title="每日问答")
+    total_unanswered = await session.scalar(select(func.count()).select_from(UnansweredQuestion)) or 0
+    good = sum(helpful.values())
+    bad = sum(unhelpful.values())
+    d.charts["feedback"] = charts.bar_chart(
+        [("回答有用", good), ("回答没用", bad), ("未能回答", sum(unanswered.values()))], title="回答质量")
+    d.charts["topics"] = charts.bar_chart(tags.most_common(TOP_N), color=charts.PALETTE[5], title="热门话题")
+    d.totals.append(("未答问题", str(total_unanswered)))
+
+
+async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
+    from tips.models import STATUS_LABELS, Tip
+
+    weeks = _weeks(today)
+    since = datetime.combine(weeks[0], datetime.min.time(), tz)
+    rows = (await session.execute(select(Tip.created_hour, Tip.category, Tip.status).where(Tip.created_hour >= since))).all()
+    by_category: Counter[str] = Counter()
+    by_week_status: dict[str, Counter] = {s: Counter() for s in STATUS_LABELS}
+    for at, category, status in rows:
+        by_category[BY_CODE[category].label if category in BY_CODE else category] += 1
+        local = _local_day(at, tz)
+        monday = local - timedelta(days=local.weekday())
+        by_week_status.setdefault(status, Counter())[monday] += 1
+    d.charts["tips_category"] = charts.bar_chart(by_category.most_common(TOP_N), color=charts.PALETTE[1], title="举报类别")
+    d.charts["tips_status"] = charts.column_chart(
+        [f"{w.month}/{w.day}" for w in weeks],
+        [charts.Series(STATUS_LABELS.get(s, s), tuple(c[w] for w in weeks)) for s, c in by_week_status.items() if c],
+        title="每周举报（按状态）",
+    )
+    open_count = await session.scalar(
+        select(func.count()).select_from(Tip).where(Tip.status.not_in(("closed", "rejected")))) or 0
+    d.totals.append(("待办举报", str(open_count)))
+
+
+async def _broadcasts(session, services, d: Dashboard, today: date, tz) -> None:
+    from broadcasts.models import Occurrence, Schedule, Subscription
+
+    occurrences = list((await session.execute(
+        select(Occurrence).order_by(Occurrence.fire_at.desc()).limit(10))).scalars())[::-1]
+    labels = [o.fire_at.astimezone(tz).strftime("%m/%d") for o in occurrences]
+    d.charts["deliveries"] = charts.column_chart(labels, [
+        charts.Series("已送达", tuple(o.sent for o in occurrences), charts.PALETTE[2]),
+        charts.Series("已屏蔽", tuple(o.blocked for o in occurrences), charts.PALETTE[6]),
+        charts.Series("失败", tuple(o.failed for o in occurrences), charts.PALETTE[3]),
+    ], title="最近推送送达")
+    subs = (await session.execute(
+        select(Subscription.topic, func.count()).group_by(Subscription.topic).order_by(func.count().desc()))).all()
+    d.charts["subscribers"] = charts.bar_chart(
+        [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N], color=charts.PALETTE[0], title="订阅主题")
+    active = await session.scalar(select(func.count()).select_from(Schedule).where(Schedule.status == "active")) or 0
+    d.totals.append(("进行中的推送计划", str(active)))

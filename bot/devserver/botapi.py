@@ -63,6 +63,7 @@ async def dispatch(emu: Emulator, method_name: str, p: Params) -> tuple[int, dic
             raise fault
         result = await handler(emu, p)
         status, body = 200, {"ok": True, "result": result}
+        record.outcome = "ok"
     except ApiError as err:
         status, body = err.status, err.to_json()
         record.outcome = err.description

@@ -539,7 +539,7 @@ class Emulator:
     @property
     def errors(self) -> list[CallRecord]:
         """Calls that got an error response."""
-        return [c for c in self.calls if not c.ok]
+        return [c for c in self.calls if c.status not in (0, 200)]
 
     def calls_to(self, method: str) -> list[CallRecord]:
         return [c for c in self.calls if c.method.lower() == method.lower()]

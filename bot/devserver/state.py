@@ -219,8 +219,8 @@ class CallRecord:
     method: str
     chat_id: int | str | None
     at: float
-    status: int = 200
-    outcome: str = "ok"  # "ok" or the error description
+    status: int = 0  # 0 while the call is in flight
+    outcome: str = "pending"  # then "ok" or the error description
     params: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -229,3 +229,19 @@ async def test_call_log_never_needs_the_token(emu: Emulator, bot: telegram.Bot) 
     [call] = emu.calls_to("sendMessage")
     assert (call.chat_id, call.status, call.outcome) == (alice.id, 200, "ok")
     assert call.params["text"] == "你好"
+
+
+async def test_callback_queries_expire_and_are_answered_once(emu: Emulator, bot: telegram.Bot, clock) -> None:
+    alice = emu.user()
+    sent = await bot.send_message(alice.id, "菜单", reply_markup=Keyboard([[Button("好", callback_data="ok")]]))
+    fresh = await emu.press(alice, sent.to_dict(), "好")
+    stale = await emu.press(alice, sent.message_id, "ok")
+    assert await bot.answer_callback_query(fresh, text="收到")
+    assert emu.callback_answers[fresh]["text"] == "收到"
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query(fresh)  # a second answer
+    clock.advance(emu.callback_ttl_s + 1)
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query(stale)
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query("123")

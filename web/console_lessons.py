@@ -34,17 +34,21 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/lessons/{lesson_id}/test", send_test)
 
 
-async def lesson_library(app: web.Application):
+async def library_for(services, cache: LibraryCache | None = None):
     """The broadcasts area's loaded library if it publishes one on services, else the bundled files."""
-    published = getattr(app[SERVICES].broadcasts, "library", None)
+    published = getattr(services.broadcasts, "library", None)
     if published is not None:
         return published
-    cache = app[LIBRARY]
+    cache = cache or LibraryCache()
     if cache.library is None:
         from broadcasts.library import load_library
 
         cache.library = await asyncio.to_thread(load_library)
     return cache.library
+
+
+async def lesson_library(app: web.Application):
+    return await library_for(app[SERVICES], app[LIBRARY])
 
 
 def body_html(body: str) -> Markup:

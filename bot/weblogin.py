@@ -1,0 +1,63 @@
+"""/weblogin: an admin gets a one-time link to the web console; and the web console's way back to Telegram."""
+from __future__ import annotations
+
+import logging
+import re
+from html import escape
+
+from telegram import Bot, Update
+from telegram.constants import ChatType, ParseMode, PollType
+
+from bot import messages as bot_messages
+from bot.context import AnkangContext, user_is_admin
+from core.services import Services
+from web import messages
+from web.auth import login_link
+from web.console_lessons import LibraryCache, library_for
+
+log = logging.getLogger(__name__)
+
+
+async def weblogin(update: Update, context: AnkangContext) -> None:
+    """Reply with a login link to admins, in a private chat only (a link in a group could be used by anyone)."""
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if user is None or message is None:
+        return
+    if not await user_is_admin(context, user.id):
+        await message.reply_text(bot_messages.NOT_ADMIN)
+        return
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        await message.reply_text("为安全起见，请在与机器人的私聊中发送 /weblogin。")
+        return
+    services = context.services
+    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, services.clock.now()))
+    if not services.settings.public_url:
+        text += "\n" + messages.WEBLOGIN_NO_PUBLIC_URL
+    # No link preview: a preview fetch must never be what uses up or leaks the link.
+    await message.reply_text(text, disable_web_page_preview=True)
+
+
+class TelegramSender:
+    """``web.app.BotSender`` over the running bot: lets the console send an admin a test lesson."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self._bot = bot
+        self._services = services
+        self._library = LibraryCache()
+
+    async def send_text(self, chat_id: int, html: str) -> None:
+        await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+    async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
+        """Send the lesson and its quiz poll exactly as subscribers receive them (marked as a test)."""
+        lesson = (await library_for(self._services, self._library)).get(lesson_id)
+        body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(lesson.body))
+        cites = "、".join(escape(str(c)) for c in lesson.citations)
+        await self.send_text(
+            chat_id, f"🧪 <i>测试推送</i>\n<b>📚 微课堂｜{escape(lesson.title)}</b>\n\n{body}\n\n<i>依据：{cites}</i>"
+        )
+        quiz = lesson.quiz
+        await self._bot.send_poll(
+            chat_id, quiz.question, list(quiz.options), type=PollType.QUIZ, correct_option_id=quiz.answer,
+            explanation=quiz.explanation, is_anonymous=False,
+        )

@@ -1,0 +1,65 @@
+"""``ankang admin …``: web console login links and admins, from the server's shell."""
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+
+@click.group()
+def admin() -> None:
+    """Admins and the web console (管理员与管理后台)."""
+
+
+@admin.command("login-link")
+@click.argument("user_id", type=int)
+def login_link_command(user_id: int) -> None:
+    """Print a one-time web console login link for admin USER_ID (valid 10 minutes, single use)."""
+    from bot.cli import settings_or_exit
+    from core.admins import is_admin
+    from core.clock import SystemClock
+    from core.services import open_services
+    from web.auth import login_link
+
+    settings = settings_or_exit()
+    if not settings.secret_key:
+        click.echo("配置错误 / configuration error: set ANKANG_SECRET_KEY so the running server accepts this link",
+                   err=True)
+        raise SystemExit(2)
+
+    async def check() -> bool:
+        services = await open_services(settings)
+        try:
+            async with services.sessions() as session:
+                return await is_admin(session, settings, user_id)
+        finally:
+            await services.close()
+
+    if not asyncio.run(check()):
+        click.echo(f"{user_id} 不是管理员（ANKANG_ADMIN_IDS 或 `ankang admin add`） / not an admin", err=True)
+        raise SystemExit(1)
+    click.echo(login_link(settings, user_id, SystemClock().now()))
+
+
+@admin.command("add")
+@click.argument("user_id", type=int)
+@click.option("--name", default="", help="A name shown in the console.")
+def add_command(user_id: int, name: str) -> None:
+    """Make Telegram user USER_ID an admin (stored in the database)."""
+    from bot.cli import settings_or_exit
+    from core.admins import add_admin, audit
+    from core.services import open_services
+
+    settings = settings_or_exit()
+
+    async def add() -> None:
+        services = await open_services(settings)
+        try:
+            async with services.sessions() as session, session.begin():
+                await add_admin(session, user_id, name)
+                await audit(session, 0, "admin.add", str(user_id), "via CLI")
+        finally:
+            await services.close()
+
+    asyncio.run(add())
+    click.echo(f"已添加管理员 {user_id} / admin added")

@@ -641,6 +641,7 @@ class Emulator:
         self.stats.calls[record.method] += 1
         if len(self.calls) > CALL_LOG_MAX:
             del self.calls[: len(self.calls) - CALL_LOG_MAX]
+        self._emit("call", record.chat_id if isinstance(record.chat_id, int) else None)
 
     def _next_id(self) -> int:
         return next(self._ids)

@@ -1,8 +1,165 @@
-"""The browser chat (/chat) for the demo: talks to the bot through the Bot API emulator."""
+"""The browser chat (/chat) for the demo: a messenger-like page that talks to the bot through the emulator.
+
+Design: the page only talks to this server (same origin, strict CSP); these handlers proxy to the
+emulator's HTTP control API (``{emulator_url}/_emulator/…``, see bot/devserver/control.py). So the
+emulator's port need not be reachable from the visitor's browser, and the chat is on only when the
+app runs with the emulator: ``create_web_app(..., emulator_url=...)`` or later
+``web_app[CHAT].emulator_url = emulator.url`` (the demo does this). Otherwise every /chat URL is 404.
+
+Two demo identities: a worker, and an admin (the smallest id in ANKANG_ADMIN_IDS), chosen by a toggle.
+"""
 from __future__ import annotations
 
+import logging
+from typing import AsyncIterator
+
+import aiohttp
+import aiohttp_jinja2
 from aiohttp import web
+
+from web.app import CHAT, SERVICES
+
+log = logging.getLogger(__name__)
+
+WORKER_ID = 710000001
+WORKER_NAME = "体验职工"
+ADMIN_NAME = "工会管理员"
+EVENTS_TIMEOUT_S = 25
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
 
 
 def setup_routes(app: web.Application) -> None:
-    pass
+    app.cleanup_ctx.append(_http_client)
+    r = app.router
+    r.add_get("/chat", chat_page)
+    r.add_get("/chat/api/users", users)
+    r.add_get("/chat/api/{role}/events", events)
+    r.add_post("/chat/api/{role}/text", send_text)
+    r.add_post("/chat/api/{role}/press", press)
+    r.add_post("/chat/api/{role}/photo", send_photo)
+    r.add_post("/chat/api/{role}/poll_answer", poll_answer)
+    r.add_get("/chat/files/{file_id}", file_bytes)
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=EVENTS_TIMEOUT_S + 10)) as session:
+        app[HTTP] = session
+        yield
+
+
+def _emulator(request: web.Request) -> str:
+    url = request.app[CHAT].emulator_url
+    if not url:
+        raise web.HTTPNotFound(text="浏览器聊天仅在演示模式（模拟器）下可用。")
+    return url.rstrip("/") + "/_emulator"
+
+
+def _identities(request: web.Request) -> dict[str, tuple[int, str]]:
+    ids = {"worker": (WORKER_ID, WORKER_NAME)}
+    admins = request.app[SERVICES].settings.admin_ids
+    if admins:
+        ids["admin"] = (min(admins), ADMIN_NAME)
+    return ids
+
+
+async def _call(request: web.Request, method: str, path: str, **kwargs) -> web.Response:
+    """Forward to the emulator and hand its JSON answer back unchanged."""
+    base = _emulator(request)
+    try:
+        async with request.app[HTTP].request(method, base + path, **kwargs) as response:
+            body = await response.read()
+            return web.Response(body=body, status=response.status, content_type="application/json")
+    except aiohttp.ClientError:
+        log.warning("browser chat: emulator unreachable")
+        return web.json_response({"ok": False, "description": "模拟器未响应"}, status=502)
+
+
+async def _ensure_users(request: web.Request) -> None:
+    """Create the demo identities in the emulator once (re-creating would wipe their history)."""
+    base = _emulator(request)
+    http = request.app[HTTP]
+    async with http.get(base + "/users") as response:
+        existing = {u["id"] for u in (await response.json())["result"]}
+    for uid, name in _identities(request).values():
+        if uid not in existing:
+            async with http.post(base + "/users", json={"id": uid, "first_name": name}) as response:
+                response.raise_for_status()
+
+
+def _uid(request: web.Request) -> int:
+    found = _identities(request).get(request.match_info["role"])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found[0]
+
+
+async def chat_page(request: web.Request) -> web.Response:
+    _emulator(request)
+    roles = _identities(request)
+    return aiohttp_jinja2.render_template("chat.html", request, {
+        "title": "体验聊天", "roles": [(role, uid, name) for role, (uid, name) in roles.items()],
+    })
+
+
+async def users(request: web.Request) -> web.Response:
+    await _ensure_users(request)
+    return web.json_response({role: {"id": uid, "name": name} for role, (uid, name) in _identities(request).items()})
+
+
+async def events(request: web.Request) -> web.Response:
+    uid = _uid(request)
+    since = request.query.get("since", "0")
+    timeout = min(float(request.query.get("timeout", "0") or 0), EVENTS_TIMEOUT_S)
+    return await _call(request, "GET", f"/chats/{uid}/events", params={"since": since, "timeout": str(timeout)})
+
+
+async def send_text(request: web.Request) -> web.Response:
+    body = await request.json()
+    text = str(body.get("text", "")).strip()
+    if not text:
+        raise web.HTTPBadRequest(text="empty message")
+    return await _call(request, "POST", f"/users/{_uid(request)}/text", json={"text": text[:4096]})
+
+
+async def press(request: web.Request) -> web.Response:
+    body = await request.json()
+    payload = {"message_id": int(body["message_id"])}
+    for key in ("data", "button"):
+        if body.get(key) is not None:
+            payload[key] = str(body[key])
+    return await _call(request, "POST", f"/users/{_uid(request)}/press", json=payload)
+
+
+async def send_photo(request: web.Request) -> web.Response:
+    form = await request.post()
+    photo = form.get("photo")
+    if not isinstance(photo, web.FileField):
+        raise web.HTTPBadRequest(text="no photo")
+    data = photo.file.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_PHOTO_BYTES, actual_size=len(data))
+    upload = aiohttp.FormData()
+    upload.add_field("photo", data, filename="photo.jpg", content_type=photo.content_type or "image/jpeg")
+    caption = str(form.get("caption", "") or "")
+    if caption:
+        upload.add_field("caption", caption)
+    return await _call(request, "POST", f"/users/{_uid(request)}/photo", data=upload)
+
+
+async def poll_answer(request: web.Request) -> web.Response:
+    body = await request.json()
+    options = [int(o) for o in body.get("option_ids", [])]
+    return await _call(request, "POST", f"/users/{_uid(request)}/poll_answer",
+                       json={"poll_id": str(body["poll_id"]), "option_ids": options})
+
+
+async def file_bytes(request: web.Request) -> web.Response:
+    base = _emulator(request)
+    file_id = request.match_info["file_id"]
+    async with request.app[HTTP].get(f"{base}/files/{file_id}") as response:
+        if response.status != 200:
+            raise web.HTTPNotFound()
+        return web.Response(body=await response.read(), content_type=response.content_type,
+                            headers={"Cache-Control": "private, max-age=3600"})

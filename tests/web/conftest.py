@@ -30,3 +30,12 @@ async def log_in(page, base_url: str, settings, now, user_id: int = ADMIN_ID) ->
     await page.goto(login_link(settings, user_id, now, base_url=base_url))
     await page.click("#login-button")
     await page.wait_for_url(f"{base_url}/admin/")
+
+
+@pytest.fixture
+def ankang_web(ankang, emulator):
+    """Ankang against the emulator with the browser chat switched on (as the demo does)."""
+    from web.app import CHAT
+
+    ankang.web_app[CHAT].emulator_url = emulator.url
+    return ankang

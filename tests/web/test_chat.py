@@ -1,0 +1,38 @@
+"""The demo's browser chat: a real Chromium page talking to the real bot through the emulator."""
+from __future__ import annotations
+
+from aiohttp import ClientSession
+
+from tests.conftest import ADMIN_ID, screenshot_path
+
+
+async def test_chat_round_trip_as_worker_and_admin(ankang_web, emulator, page):
+    url = ankang_web.web_url
+    await page.goto(f"{url}/chat")
+    await page.wait_for_selector("#chat[data-ready='1']")
+    await page.fill("#text", "/start")
+    await page.click("#send")
+    # The user's own message, then the bot's welcome, appear as bubbles.
+    await page.locator(".msg.me .bubble", has_text="/start").wait_for()
+    await page.locator(".msg:not(.me) .bubble", has_text="安康助手").first.wait_for()
+    await page.fill("#text", "劳保用品要自己掏钱吗")
+    await page.click("#send")
+    answer = page.locator(".msg:not(.me) .bubble", has_text="劳动防护用品").first
+    await answer.wait_for()
+    await page.screenshot(path=screenshot_path("chat-worker"), full_page=True)
+
+    # Switch to the admin identity: a separate chat, where /weblogin answers with a console link.
+    await page.click("text=🛡️ 管理员")
+    await page.wait_for_selector("#chat[data-ready='1']")
+    await page.fill("#text", "/weblogin")
+    await page.click("#send")
+    link = page.locator(".msg:not(.me) .bubble", has_text="/admin/login?t=")
+    await link.wait_for()
+    await page.screenshot(path=screenshot_path("chat-admin"), full_page=True)
+    assert emulator.messages(ADMIN_ID)  # really went through the emulator
+
+
+async def test_chat_is_off_without_the_emulator(ankang):
+    async with ClientSession() as http:
+        async with http.get(f"{ankang.web_url}/chat") as response:
+            assert response.status == 404

@@ -1,0 +1,192 @@
+// Browser chat for the demo: renders the emulator's view of a private chat with the bot.
+(function () {
+  "use strict";
+  var log = document.getElementById("log"), keyboard = document.getElementById("keyboard");
+  var form = document.getElementById("composer"), input = document.getElementById("text");
+  var photo = document.getElementById("photo"), toast = document.getElementById("toast");
+  var chat = document.getElementById("chat");
+  var role = (document.querySelector("input[name=role]:checked") || {}).value || "worker";
+  var since = 0, generation = 0, nodes = {}, chosen = {};
+
+  function api(path, options) {
+    return fetch("/chat/api/" + role + path, options).then(function (r) { return r.json(); });
+  }
+  function post(path, body) {
+    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
+
+  // Telegram entities use UTF-16 offsets, which is exactly how JavaScript indexes strings.
+  var TAGS = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre",
+               blockquote: "blockquote", expandable_blockquote: "blockquote", spoiler: "span" };
+  function richText(text, entities) {
+    var root = document.createDocumentFragment();
+    entities = (entities || []).slice().sort(function (a, b) { return a.offset - b.offset || b.length - a.length; });
+    function build(parent, start, end, list) {
+      var pos = start;
+      for (var i = 0; i < list.length; i++) {
+        var e = list[i];
+        if (e.offset < pos || e.offset >= end) continue;
+        if (e.offset > pos) parent.appendChild(document.createTextNode(text.slice(pos, e.offset)));
+        var stop = Math.min(e.offset + e.length, end), el;
+        if (e.type === "text_link" || e.type === "url") {
+          el = document.createElement("a");
+          el.href = e.type === "url" ? text.slice(e.offset, stop) : e.url;
+          el.target = "_blank"; el.rel = "noopener noreferrer";
+        } else {
+          el = document.createElement(TAGS[e.type] || "span");
+        }
+        var inner = list.filter(function (x) { return x !== e && x.offset >= e.offset && x.offset + x.length <= stop; });
+        build(el, e.offset, stop, inner);
+        parent.appendChild(el);
+        pos = stop;
+      }
+      if (pos < end) parent.appendChild(document.createTextNode(text.slice(pos, end)));
+    }
+    build(root, 0, text.length, entities);
+    return root;
+  }
+
+  function showToast(text) {
+    toast.textContent = text; toast.hidden = false;
+    clearTimeout(showToast.timer);
+    showToast.timer = setTimeout(function () { toast.hidden = true; }, 3000);
+  }
+
+  function renderPoll(bubble, m) {
+    var poll = m.poll;
+    var q = document.createElement("div"); q.className = "q"; q.textContent = poll.question; bubble.appendChild(q);
+    var meta = document.createElement("div"); meta.className = "muted small";
+    meta.textContent = (poll.type === "quiz" ? "测验" : "投票") + " · " + (poll.total_voter_count || 0) + " 人参与";
+    bubble.appendChild(meta);
+    var mine = chosen[poll.id];
+    poll.options.forEach(function (opt, i) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "poll-opt"; b.textContent = opt.text;
+      if (mine !== undefined) {
+        b.disabled = true;
+        if (poll.type === "quiz" && poll.correct_option_id !== undefined) {
+          if (i === poll.correct_option_id) b.classList.add("correct"); else if (i === mine) b.classList.add("wrong");
+        } else if (i === mine) b.classList.add("chosen");
+      }
+      b.addEventListener("click", function () {
+        chosen[poll.id] = i;
+        post("/poll_answer", { poll_id: poll.id, option_ids: [i] }).then(function () { upsert({ message: m, outgoing: true }); });
+      });
+      bubble.appendChild(b);
+    });
+    if (mine !== undefined && poll.explanation) {
+      var ex = document.createElement("div"); ex.className = "small muted"; ex.textContent = "💡 " + poll.explanation;
+      bubble.appendChild(ex);
+    }
+  }
+
+  function renderMessage(item) {
+    var m = item.message, wrap = document.createElement("div");
+    wrap.className = "msg" + (item.outgoing ? "" : " me");
+    wrap.dataset.id = m.message_id;
+    var bubble = document.createElement("div");
+    bubble.className = "bubble" + (m.poll ? " poll" : "");
+    if (m.photo && m.photo.length) {
+      var img = document.createElement("img");
+      img.src = "/chat/files/" + encodeURIComponent(m.photo[m.photo.length - 1].file_id);
+      img.alt = "图片";
+      bubble.appendChild(img);
+    }
+    if (m.poll) renderPoll(bubble, m);
+    else if (m.text) bubble.appendChild(richText(m.text, m.entities));
+    else if (m.caption) bubble.appendChild(richText(m.caption, m.caption_entities));
+    else if (!m.photo) bubble.appendChild(document.createTextNode(m.sticker ? m.sticker.emoji : m.document ? "📄 " + (m.document.file_name || "文件") : "［消息］"));
+    wrap.appendChild(bubble);
+    var kb = m.reply_markup && m.reply_markup.inline_keyboard;
+    if (kb && item.outgoing) {
+      var grid = document.createElement("div"); grid.className = "inline-kb";
+      kb.forEach(function (row) {
+        var r = document.createElement("div"); r.className = "row";
+        row.forEach(function (button) {
+          var b = document.createElement("button"); b.type = "button"; b.textContent = button.text;
+          b.addEventListener("click", function () {
+            if (button.url) { window.open(button.url, "_blank", "noopener"); return; }
+            post("/press", { message_id: m.message_id, data: button.callback_data, button: button.text });
+          });
+          r.appendChild(b);
+        });
+        grid.appendChild(r);
+      });
+      wrap.appendChild(grid);
+    }
+    var time = document.createElement("div"); time.className = "time";
+    var d = new Date((m.edit_date || m.date) * 1000);
+    time.textContent = (m.edit_date ? "已编辑 " : "") + d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+    wrap.appendChild(time);
+    return wrap;
+  }
+
+  function upsert(item) {
+    var id = item.message.message_id, old = nodes[id];
+    if (item.deleted) { if (old) { old.remove(); delete nodes[id]; } return; }
+    var node = renderMessage(item);
+    if (old) { old.replaceWith(node); } else { log.appendChild(node); }
+    nodes[id] = node;
+  }
+
+  function renderKeyboard(markup) {
+    keyboard.textContent = "";
+    if (!markup || !markup.keyboard) { keyboard.hidden = true; return; }
+    markup.keyboard.forEach(function (row) {
+      var r = document.createElement("div"); r.className = "row";
+      row.forEach(function (button) {
+        var label = typeof button === "string" ? button : button.text;
+        var b = document.createElement("button"); b.type = "button"; b.textContent = label;
+        b.addEventListener("click", function () { send(label); });
+        r.appendChild(b);
+      });
+      keyboard.appendChild(r);
+    });
+    keyboard.hidden = false;
+  }
+
+  function poll(gen) {
+    if (gen !== generation) return;
+    api("/events?since=" + since + "&timeout=" + (since ? 25 : 0)).then(function (data) {
+      if (gen !== generation) return;
+      if (!data.ok) throw new Error(data.description);
+      var r = data.result, atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+      r.messages.forEach(upsert);
+      r.callback_answers.forEach(function (a) { if (a.text) showToast(a.text); });
+      renderKeyboard(r.reply_keyboard);
+      since = r.seq;
+      chat.dataset.ready = "1";
+      if (atBottom || r.messages.length) log.scrollTop = log.scrollHeight;
+      poll(gen);
+    }).catch(function () { setTimeout(function () { poll(gen); }, 2000); });
+  }
+
+  function send(text) {
+    text = text.trim();
+    if (!text) return;
+    post("/text", { text: text });
+  }
+
+  function start() {
+    generation += 1; since = 0; nodes = {}; log.textContent = ""; chat.dataset.ready = "0";
+    var gen = generation;
+    fetch("/chat/api/users").then(function () { poll(gen); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+  photo.addEventListener("change", function () {
+    if (!photo.files.length) return;
+    var data = new FormData(); data.append("photo", photo.files[0]);
+    fetch("/chat/api/" + role + "/photo", { method: "POST", body: data });
+    photo.value = "";
+  });
+  document.querySelectorAll("input[name=role]").forEach(function (radio) {
+    radio.addEventListener("change", function () { role = radio.value; start(); });
+  });
+  start();
+})();

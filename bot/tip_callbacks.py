@@ -1,0 +1,154 @@
+"""Typed callback data of the tip flow, the follow-up thread and triage: build and parse, never split() ad hoc.
+
+Every payload is ASCII and well under Telegram's 64 bytes; ``parse`` returns None for anything
+stale or forged, and the common stale-button handler answers those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.topics import BY_CODE as TOPICS_BY_CODE
+from tips.models import ALL_STATUSES, PLACES_BY_CODE
+
+
+# --- The tipper's flow (prefix "tr") ---
+@dataclass(frozen=True, slots=True)
+class PickCategory:
+    code: str
+
+    def pack(self) -> str:
+        return f"tr:c:{self.code}"
+
+
+@dataclass(frozen=True, slots=True)
+class PickPlace:
+    code: str
+
+    def pack(self) -> str:
+        return f"tr:p:{self.code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    def pack(self) -> str:
+        return "tr:skip"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotosDone:
+    def pack(self) -> str:
+        return "tr:done"
+
+
+@dataclass(frozen=True, slots=True)
+class PickUrgency:
+    urgent: bool
+
+    def pack(self) -> str:
+        return f"tr:u:{int(self.urgent)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    def pack(self) -> str:
+        return "tr:ok"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReport:
+    def pack(self) -> str:
+        return "tr:x"
+
+
+# --- The tipper's follow-up thread (prefix "tf") ---
+@dataclass(frozen=True, slots=True)
+class AddInfo:
+    def pack(self) -> str:
+        return "tf:add"
+
+
+@dataclass(frozen=True, slots=True)
+class EndFollowup:
+    def pack(self) -> str:
+        return "tf:end"
+
+
+# --- Admin triage (prefix "ta") ---
+@dataclass(frozen=True, slots=True)
+class ListTips:
+    status: str | None = None
+    category: str | None = None
+    urgent_only: bool = False
+    offset: int = 0
+
+    def pack(self) -> str:
+        return f"ta:l:{self.status or '-'}:{self.category or '-'}:{int(self.urgent_only)}:{self.offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTip:
+    tip_id: int
+
+    def pack(self) -> str:
+        return f"ta:o:{self.tip_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SetStatus:
+    tip_id: int
+    status: str
+
+    def pack(self) -> str:
+        return f"ta:s:{self.tip_id}:{self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToTip:
+    tip_id: int
+
+    def pack(self) -> str:
+        return f"ta:r:{self.tip_id}"
+
+
+Callback = (PickCategory | PickPlace | Skip | PhotosDone | PickUrgency | Confirm | CancelReport | AddInfo
+            | EndFollowup | ListTips | OpenTip | SetStatus | ReplyToTip)
+
+_SIMPLE = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x": CancelReport(),
+           "tf:add": AddInfo(), "tf:end": EndFollowup(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False)}
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= 10 else None
+
+
+def parse(data: object) -> Callback | None:
+    """The typed callback for ``data``, or None when it is not one of ours or is malformed."""
+    if not isinstance(data, str) or len(data) > 64:
+        return None
+    if data in _SIMPLE:
+        return _SIMPLE[data]
+    parts = data.split(":")
+    match parts:
+        case ["tr", "c", code] if code in TOPICS_BY_CODE:
+            return PickCategory(code)
+        case ["tr", "p", code] if code in PLACES_BY_CODE:
+            return PickPlace(code)
+        case ["ta", "l", status, category, urgent, offset]:
+            if (status != "-" and status not in ALL_STATUSES) or (category != "-" and category not in TOPICS_BY_CODE):
+                return None
+            if urgent not in ("0", "1") or _int(offset) is None:
+                return None
+            return ListTips(None if status == "-" else status, None if category == "-" else category,
+                            urgent == "1", _int(offset))
+        case ["ta", "o", tip_id] if _int(tip_id) is not None:
+            return OpenTip(_int(tip_id))
+        case ["ta", "s", tip_id, status] if _int(tip_id) is not None and status in ALL_STATUSES:
+            return SetStatus(_int(tip_id), status)
+        case ["ta", "r", tip_id] if _int(tip_id) is not None:
+            return ReplyToTip(_int(tip_id))
+    return None
+
+
+def matches(kind: type) -> callable:
+    """A CallbackQueryHandler pattern accepting only data that parses to ``kind``."""
+    return lambda data: isinstance(parse(data), kind)

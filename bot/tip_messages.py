@@ -1,0 +1,191 @@
+"""User-facing texts of the anonymous tip flow, the follow-up thread and tip triage (Simplified Chinese)."""
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from tips.models import STATUS_LABELS, Author, EventKind, Tip
+from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
+
+REPORT_BUTTON = "📝 匿名举报隐患"
+
+INTRO = (
+    "📝 <b>匿名举报事故隐患</b>\n"
+    "举报内容只保存隐患本身：<b>不记录</b>您的 Telegram 账号、姓名、用户名；照片中的位置等信息会被自动删除。\n"
+    "随时发送 /cancel 可取消。\n\n"
+    "第 1 步：隐患属于哪一类？"
+)
+ASK_PLACE = "第 2 步：隐患在什么类型的场所？"
+ASK_LOCATION = (
+    "第 3 步：具体地点（可选）。\n"
+    "例如“XX区XX路XX厂二号车间东侧”。只写隐患所在位置，<b>不要写您自己的姓名、工号或电话</b>。\n"
+    "不想填写可点“跳过”。"
+)
+ASK_DESCRIPTION = (
+    f"第 4 步：请描述隐患（{DESCRIPTION_MIN_CHARS}–{DESCRIPTION_MAX_CHARS} 字）：看到了什么、持续多久、"
+    "可能造成什么危险。"
+)
+ASK_PHOTOS = (
+    "第 5 步：可以发送 0–5 张现场照片（照片或图片文件均可）。\n"
+    "照片会重新压缩并删除拍摄时间、GPS 位置等信息。发完点“完成”，没有照片点“跳过”。"
+)
+ASK_URGENCY = "第 6 步：现场是否存在<b>直接危及人身安全的紧急情况</b>（如起火、泄漏、坍塌、有人被困）？"
+EMERGENCY_GUIDANCE = (
+    "🚨 <b>紧急情况请先保证自身安全！</b>\n"
+    "1. 立即停止作业，按疏散路线撤离到安全地点，提醒身边的人；\n"
+    "2. 火灾拨打 <b>119</b>，有人受伤拨打 <b>120</b>，治安情况拨打 <b>110</b>；\n"
+    "3. 安全生产隐患也可拨打 <b>12350</b> 举报；\n"
+    "4. 不要冒险返回现场抢救物品。\n\n"
+    "您的举报提交后会立即通知值班的工会人员。"
+)
+PREVIEW_HEADER = "第 7 步：请核对，确认后提交：\n\n"
+CONFIRM_BUTTON = "✅ 确认提交"
+CANCEL_BUTTON = "取消"
+SKIP_BUTTON = "跳过"
+DONE_BUTTON = "完成"
+YES_URGENT_BUTTON = "是，情况紧急"
+NOT_URGENT_BUTTON = "否"
+
+CANCELLED = "已取消，草稿已删除，没有保存任何内容。"
+TIMED_OUT = "您超过 30 分钟没有操作，举报草稿已删除，没有保存任何内容。需要时请重新发送 /report。"
+RATE_LIMITED = "您在一小时内提交的举报已达上限，请稍后再试。如遇紧急情况请直接拨打 119 / 120，或拨打 12350 举报。"
+SUBMIT_FAILED = "抱歉，提交失败了，举报<b>没有</b>保存。请稍后点“确认提交”再试一次，或 /cancel。"
+
+DESCRIPTION_TOO_SHORT = f"描述太短了，请至少写 {DESCRIPTION_MIN_CHARS} 个字，说清楚看到了什么。"
+DESCRIPTION_TOO_LONG = "描述太长了（{length} 字），请缩短到 " + str(DESCRIPTION_MAX_CHARS) + " 字以内。"
+LOCATION_TOO_LONG = "地点请控制在 200 字以内，只写位置即可。"
+USE_BUTTONS = "请点击上面的按钮选择，或发送 /cancel 取消。"
+NEED_TEXT = "这一步请用文字输入。贴纸、语音、位置等内容无法保存；发送 /cancel 可取消。"
+NEED_PHOTO = "这一步请发送照片或图片文件；发完点“完成”，没有照片点“跳过”。"
+PHOTO_RECEIVED = "已收到第 {count} 张照片（最多 5 张）。可以继续发送，或点“完成”。"
+PHOTO_LIMIT = "已收到 5 张照片，达到上限。"
+PHOTO_REJECTED = {
+    "too_large": "这张图片超过 10 MB，请压缩后再发。",
+    "not_image": "无法识别这张图片，请发送 JPG、PNG 或 WebP 格式的照片。",
+    "too_many_pixels": "这张图片尺寸过大，请缩小后再发。",
+}
+IN_FLOW_COMMAND = "您正在填写举报。请按提示继续，或发送 /cancel 取消后再使用其他功能。"
+
+
+def receipt(tip_id: int, code: str) -> str:
+    return (
+        "✅ <b>举报已提交</b>，工会会尽快处理。\n\n"
+        f"您的回执码（只显示这一次）：\n<code>{escape(code)}</code>\n\n"
+        "请<b>抄下或截图保存</b>。凭回执码可以查询处理进展、阅读工会的回复、补充信息：\n"
+        f"<code>/status {escape(code)}</code>\n"
+        "我们不保存回执码本身，丢失后无法找回。为保护您，建议随后删除本聊天记录。"
+    )
+
+
+# --- Follow-up with the receipt (/status) ---
+ASK_CODE = "请发送您的回执码，例如 <code>K7QF-2M9D-XR4T-PB6N</code>。发送 /cancel 取消。"
+RECEIPT_REFUSED = "回执码不正确，请检查后重试。"
+RECEIPT_RATE_LIMITED = "尝试次数过多，请 15 分钟后再试。"
+ADD_INFO_BUTTON = "➕ 补充信息"
+END_BUTTON = "结束"
+ASK_FOLLOWUP = "请发送要补充的文字或照片（可以多条）。发完点“结束”。"
+FOLLOWUP_SAVED = "已补充到您的举报中，工会处理人员可以看到。可以继续发送，或点“结束”。"
+FOLLOWUP_DONE = "好的。需要时再用 /status 加回执码查看进展。"
+FOLLOWUP_TIMED_OUT = "长时间没有操作，已退出补充信息。需要时再用 /status 加回执码。"
+
+
+def _hour(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:00")
+
+
+def _minute(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def tip_summary(tip: Tip | None, *, category: str, place_type: str, location: str, description: str,
+                urgent: bool | None, photos: int) -> str:
+    lines = [
+        f"类别：{escape(topic_label(category))}",
+        f"场所：{escape(place_label(place_type))}",
+        f"地点：{escape(location) if location else '（未填写）'}",
+        f"紧急：{'是' if urgent else '否'}",
+        f"照片：{photos} 张",
+        "",
+        escape(description),
+    ]
+    if tip is not None:
+        lines.insert(0, f"<b>举报 #{tip.id}</b>  状态：<b>{escape(tip.status_label)}</b>")
+    return "\n".join(lines)
+
+
+def thread(tip: Tip, tz: ZoneInfo, *, for_admin: bool) -> str:
+    """The status history and messages of a tip, oldest first."""
+    lines = []
+    for event in tip.events:
+        when = _hour(event.at, tz) if event.author == Author.TIPPER else _minute(event.at, tz)
+        who = "举报人" if event.author == Author.TIPPER else "工会"
+        photos = f"（{len(event.photos)} 张照片）" if event.photos else ""
+        if event.kind == EventKind.SUBMITTED:
+            lines.append(f"• {when} 提交举报{photos}")
+        elif event.kind == EventKind.STATUS:
+            note = f"：{escape(event.text)}" if event.text else ""
+            lines.append(f"• {when} 状态变为 <b>{escape(STATUS_LABELS.get(event.status or '', ''))}</b>{note}")
+        else:
+            lines.append(f"• {when} {who}留言{photos}：{escape(event.text) if event.text else ''}")
+    return "\n".join(lines)
+
+
+def status_view(tip: Tip, tz: ZoneInfo) -> str:
+    head = f"📋 <b>您的举报</b>（{escape(topic_label(tip.category))}）\n当前状态：<b>{escape(tip.status_label)}</b>\n\n"
+    return head + "<b>进展与回复</b>\n" + thread(tip, tz, for_admin=False)
+
+
+# --- Admin side ---
+NO_TIPS = "没有符合条件的举报。"
+TIP_NOT_FOUND = "找不到这条举报。"
+ASK_NOTE = "请输入给举报人看的说明（将状态改为 <b>{status}</b>）。发送 /cancel 放弃。"
+ASK_REPLY = "请输入给举报人 #{tip_id} 的回复。发送 /cancel 放弃。"
+STATUS_CHANGED = "举报 #{tip_id} 已改为 <b>{status}</b>。"
+TRANSITION_REFUSED = "举报 #{tip_id} 当前为“{current}”，不能改为“{target}”。"
+REPLY_SENT = "回复已加入举报 #{tip_id} 的匿名对话，举报人凭回执码可以看到。"
+ADMIN_CANCELLED = "已取消。"
+DUTY_ON = "✅ 您已开始值班：紧急举报会立即通知您。"
+DUTY_OFF = "您已结束值班。"
+DUTY_STATUS = "您当前{state}值班。用 <code>/duty on</code> 开始、<code>/duty off</code> 结束。"
+FILTER_ALL = "全部"
+URGENT_ONLY = "🚨 仅紧急"
+PREV_BUTTON = "« 上一页"
+NEXT_BUTTON = "下一页 »"
+REPLY_BUTTON = "💬 回复"
+BACK_BUTTON = "返回列表"
+
+
+def list_header(total: int, offset: int, shown: int, status: str | None, category: str | None,
+                urgent: bool | None) -> str:
+    filters = [STATUS_LABELS.get(status, "") if status else "未办结"]
+    if category:
+        filters.append(topic_label(category))
+    if urgent:
+        filters.append("仅紧急")
+    start = offset + 1 if shown else 0
+    return f"🗂 <b>隐患举报</b>（{escape('、'.join(filters))}）第 {start}–{offset + shown} 条，共 {total} 条"
+
+
+def list_button(tip: Tip, tz: ZoneInfo) -> str:
+    flag = "🚨" if tip.urgent else ""
+    return f"{flag}#{tip.id} {tip.status_label} {topic_label(tip.category)} {tip.description[:14]}"
+
+
+def admin_alert(tip: Tip) -> str:
+    return (
+        f"🚨 <b>紧急隐患举报 #{tip.id}</b>\n"
+        + tip_summary(None, category=tip.category, place_type=tip.place_type, location=tip.location,
+                      description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
+        + "\n\n请立即核实处置。"
+    )
+
+
+def admin_tip(tip: Tip, tz: ZoneInfo) -> str:
+    text = (
+        tip_summary(tip, category=tip.category, place_type=tip.place_type, location=tip.location,
+                    description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
+        + f"\n\n提交时间：{_hour(tip.created_hour, tz)}（精确到小时）\n\n<b>处理记录</b>\n"
+        + thread(tip, tz, for_admin=True)
+    )
+    return text[:4000]

@@ -1,0 +1,79 @@
+"""Fixtures for the tips tests: Ankang with a short draft timeout, and a tipper who walks the flow."""
+from __future__ import annotations
+
+import pytest
+
+from bot import tip_messages as msg
+
+
+@pytest.fixture
+async def ankang_short_ttl(make_settings, emulator):
+    """Ankang whose tip drafts expire after half a second of idleness."""
+    from bot.runner import running
+
+    async with running(make_settings(telegram_api_url=emulator.url, tip_draft_ttl_s=0.5), poll_timeout_s=1) as handle:
+        yield handle
+
+
+class Tipper:
+    """Drives the report flow for one emulated user; each step waits for the bot's answer."""
+
+    def __init__(self, emu, user) -> None:
+        self.emu, self.user = emu, user
+        self.last = None
+
+    async def say(self, text: str) -> dict:
+        sent = await self.emu.send_text(self.user, text)
+        self.last = await self.emu.wait_for_message(self.user, after=sent)
+        return self.last
+
+    async def press(self, button: str, message: dict | None = None) -> dict:
+        mark = self.emu.mark()
+        await self.emu.press(self.user, message or self.last, button)
+        self.last = await self.emu.wait_for_message(self.user, since=mark)
+        return self.last
+
+    async def photo(self, data: bytes) -> dict:
+        mark = self.emu.mark()
+        await self.emu.send_photo(self.user, data)
+        self.last = await self.emu.wait_for_message(self.user, since=mark)
+        return self.last
+
+    async def report(self, *, description: str, photos: list[bytes] = (), urgent: bool = False,
+                     category: str = "建筑施工", place: str = "建筑工地", location: str | None = "城东3号工地") -> dict:
+        """Walk the whole flow up to the preview; return the preview message."""
+        first = await self.say("/report")
+        assert "匿名举报" in first["text"]
+        await self.press(category)
+        await self.press(place)
+        if location is None:
+            await self.press(msg.SKIP_BUTTON)
+        else:
+            await self.say(location)
+        await self.say(description)
+        for data in photos:
+            await self.photo(data)
+        await self.press(msg.DONE_BUTTON if photos else msg.SKIP_BUTTON)
+        assert "紧急情况" in self.last["text"]
+        await self.press(msg.YES_URGENT_BUTTON if urgent else msg.NOT_URGENT_BUTTON)
+        if urgent:
+            assert "119" in self.last["text"]
+            await self.emu.wait_for_message(self.user, lambda m: "请核对" in m.get("text", ""), after=self.last)
+            self.last = self.emu.last_message(self.user)
+        assert "请核对" in self.last["text"]
+        return self.last
+
+    async def confirm(self) -> dict:
+        """Press 确认提交 and return the receipt message."""
+        mark = self.emu.mark()
+        await self.emu.press(self.user, self.last, msg.CONFIRM_BUTTON)
+        self.last = await self.emu.wait_for_message(self.user, lambda m: "回执码" in m.get("text", ""), since=mark)
+        return self.last
+
+
+@pytest.fixture
+def make_tipper(emulator):
+    def make(first_name: str = "李雷", username: str | None = "lilei_worker") -> Tipper:
+        return Tipper(emulator, emulator.user(first_name, username=username))
+
+    return make

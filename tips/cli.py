@@ -1,0 +1,67 @@
+"""``ankang tips …``: list tips and export them (CSV + clean photos) for handing to the authorities."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from tips.models import ALL_STATUSES
+
+
+@click.group()
+def tips() -> None:
+    """匿名隐患举报 / anonymous hazard tips."""
+
+
+def _run(coro_factory):
+    from bot.cli import settings_or_exit
+    from core.services import open_services
+
+    settings = settings_or_exit()
+
+    async def main():
+        services = await open_services(settings)
+        try:
+            async with services.sessions() as session, session.begin():
+                return await coro_factory(session)
+        finally:
+            await services.close()
+
+    return asyncio.run(main())
+
+
+@tips.command("list")
+@click.option("--status", type=click.Choice(ALL_STATUSES), default=None, help="Only this status.")
+@click.option("--all", "show_all", is_flag=True, help="Include closed and rejected tips.")
+@click.option("--limit", default=50, show_default=True)
+def list_command(status: str | None, show_all: bool, limit: int) -> None:
+    """List tips, urgent first."""
+    from tips.service import list_tips, place_label, topic_label
+
+    page = _run(lambda s: list_tips(s, status=status, open_only=not show_all, limit=limit))
+    if not page.tips:
+        click.echo("没有符合条件的举报 / no tips")
+        return
+    for tip in page.tips:
+        flag = "紧急 " if tip.urgent else ""
+        summary = tip.description.replace("\n", " ")[:40]
+        click.echo(
+            f"#{tip.id}\t{tip.created_hour:%Y-%m-%d %H:00}Z\t{flag}{tip.status_label}\t"
+            f"{topic_label(tip.category)}/{place_label(tip.place_type)}\t{summary}"
+        )
+    click.echo(f"共 {page.total} 条 / {page.total} tips")
+
+
+@tips.command("export")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for tips.csv, thread.csv and photos/.")
+@click.option("--status", type=click.Choice(ALL_STATUSES), default=None, help="Only this status.")
+@click.option("--open", "open_only", is_flag=True, help="Only open tips.")
+def export_command(out_dir: Path, status: str | None, open_only: bool) -> None:
+    """Write tips as CSV plus their photos (metadata already removed)."""
+    from tips.service import export_tips
+
+    # admin_id 0 marks an export run from the server's shell in the audit log.
+    result = _run(lambda s: export_tips(s, out_dir, status=status, open_only=open_only, admin_id=0))
+    click.echo(f"已导出 {result.tips} 条举报、{result.photos} 张照片 → {out_dir}")

@@ -8,13 +8,19 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import common
+from bot import common, qa
+from bot import qa_callbacks
+from bot import weblogin
+from bot import tips
+from bot import lessons
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES
+from bot.retry import RetryAfterLimiter
 from core.services import Services
 from core.settings import Settings
 
@@ -34,6 +40,7 @@ def build_application(settings: Settings, services: Services) -> Application:
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(64)
         .get_updates_read_timeout(40)
+        .rate_limiter(RetryAfterLimiter())
         .post_init(_post_init)
         .build()
     )
@@ -48,14 +55,28 @@ def register_handlers(app: Application) -> None:
     app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
 
     # Group 0, in order:
+    # 0. Conversations (tip report, receipt thread, tip triage) and the tip admin commands: while
+    #    a chat is inside a flow its text, photos and commands belong to the flow, so they must
+    #    precede the generic command, question and unsupported-message handlers below.
+    tips.register(app)
+    # 微课堂: the admin /schedule conversation, lesson commands, quiz poll answers, ls:/bc: buttons.
+    lessons.register(app)
     # 1. Commands.
     app.add_handler(CommandHandler("start", common.start))
     app.add_handler(CommandHandler("help", common.help_command))
+    app.add_handler(CommandHandler("laws", qa.laws))
+    app.add_handler(CommandHandler("weblogin", weblogin.weblogin))
     # 2. Any other command: a friendly reply (must follow every CommandHandler).
     app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
-    # 3. Non-text messages outside a flow.
+    # 3. Free text outside any conversation: a question (emergencies are recognised first inside).
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, qa.ask))
+    # 4. Non-text messages outside a flow.
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, common.unsupported_message))
-    # 4. Buttons nobody claimed: stale keyboards and forged callback data (must be last).
+    # 5. Buttons, each area matching its own callback-data prefix.
+    app.add_handler(CallbackQueryHandler(qa.button, pattern=qa_callbacks.PATTERN))
+    # 6. Inline mode: share articles and answers into any chat.
+    app.add_handler(InlineQueryHandler(qa.inline_query))
+    # 7. Buttons nobody claimed: stale keyboards and forged callback data (must be last).
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     app.add_error_handler(common.error_handler)

@@ -16,6 +16,9 @@ from bot.webhook import add_webhook_route, webhook_path
 from core.clock import Clock
 from core.services import Services, open_services
 from core.settings import Settings
+from knowledge import KnowledgeBase
+from knowledge.models import load_db_faq
+from bot.weblogin import TelegramSender
 from web.app import create_web_app
 
 log = logging.getLogger(__name__)
@@ -30,13 +33,18 @@ class Running:
 
 
 @asynccontextmanager
-async def running(settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10) -> AsyncIterator[Running]:
-    """Start everything; on exit stop in reverse order. Tests, the demo and ``ankang run`` share this."""
+async def running(
+    settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None
+) -> AsyncIterator[Running]:
+    """Start everything; on exit stop in reverse order. Tests, the demo and ``ankang run`` share this.
+
+    ``kb`` hands in an already built knowledge base (the tests build one per session).
+    """
     services = await open_services(settings, clock=clock)
     try:
-        await _start_areas(services)
+        await _start_areas(services, kb)
         application = build_application(settings, services)
-        web_app = create_web_app(services)
+        web_app = create_web_app(services, bot_sender=TelegramSender(application.bot, services))
         if settings.webhook_url:
             add_webhook_route(web_app, application, webhook_path(settings.webhook_url), settings.webhook_secret)
         runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
@@ -48,6 +56,9 @@ async def running(settings: Settings, *, clock: Clock | None = None, poll_timeou
         try:
             async with application:
                 await application.start()
+                # PTB runs post_init only from run_polling/run_webhook; we drive the lifecycle ourselves.
+                if application.post_init is not None:
+                    await application.post_init(application)
                 if settings.webhook_url:
                     await application.bot.set_webhook(
                         settings.webhook_url, secret_token=settings.webhook_secret or None,
@@ -58,10 +69,15 @@ async def running(settings: Settings, *, clock: Clock | None = None, poll_timeou
                     await application.updater.start_polling(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
+                # Broadcasts start once the bot is up (the sender and the admin reports need it).
+                from bot.lessons import start_broadcasts, stop_broadcasts
+
+                await start_broadcasts(application, services)
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)
                 finally:
+                    await stop_broadcasts(services)
                     if application.updater.running:
                         await application.updater.stop()
                     await application.stop()
@@ -72,8 +88,17 @@ async def running(settings: Settings, *, clock: Clock | None = None, poll_timeou
         await services.close()
 
 
-async def _start_areas(services: Services) -> None:
+async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> None:
     """Load what each area needs before the first update arrives."""
+    async with services.sessions() as session:
+        admin_faq = await load_db_faq(session)
+    if kb is None:
+        # Building the indexes is CPU work: keep the event loop free meanwhile.
+        kb = await asyncio.to_thread(KnowledgeBase.load, services.settings.laws_dir, admin_faq)
+    else:
+        for entry in admin_faq:
+            kb.add_faq(entry)
+    services.kb = kb
 
 
 async def _stop_areas(services: Services) -> None:

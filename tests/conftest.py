@@ -102,9 +102,11 @@ async def services(settings: Settings):
 @pytest.fixture
 async def emulator():
     """The project's Telegram Bot API emulator on a free local port."""
-    from bot.devserver import Emulator
+    from bot.devserver import Emulator, RateLimits
 
-    emu = Emulator()
+    # Telegram's limits are counted (tests of pacing read the counters) but not enforced, so a
+    # flow that sends three messages in a row is not slowed down; fault tests inject 429s.
+    emu = Emulator(rate_limits=RateLimits.counting())
     await emu.start(host="127.0.0.1", port=0)
     try:
         yield emu
@@ -112,12 +114,20 @@ async def emulator():
         await emu.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_kb(laws_dir):
+    """The knowledge base built once per test session (building it takes seconds)."""
+    from knowledge import KnowledgeBase
+
+    return KnowledgeBase.load(laws_dir)
+
+
 @pytest.fixture
-async def ankang(make_settings, emulator):
+async def ankang(make_settings, emulator, shared_kb):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from bot.runner import running
 
-    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1) as handle:
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb) as handle:
         yield handle
 
 

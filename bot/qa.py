@@ -1,0 +1,323 @@
+"""Question answering in Telegram: free-text questions, article look-up, /laws browsing, inline mode.
+
+Each handler parses the update, calls one knowledge function, and renders the reply.
+"""
+from __future__ import annotations
+
+import logging
+from uuid import uuid4
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot import qa_callbacks as cb
+from bot import qa_messages as msg
+from bot.context import AnkangContext
+from bot.render import h, split_text
+from knowledge import KnowledgeBase, Reply
+from knowledge.errors import ArticleNotFound
+from knowledge.statutes import Article, Law
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+RELATED_MAX = 3
+CHAPTERS_PER_PAGE = 8
+ARTICLES_PER_PAGE = 12
+INLINE_RESULTS = 10
+BUTTON_LABEL_CHARS = 28
+
+
+# --- free-text questions -----------------------------------------------------------------------
+
+async def ask(update: Update, context: AnkangContext) -> None:
+    """Answer a question typed by a worker; emergencies first, whatever else the message holds."""
+    message = update.effective_message
+    text = message.text or ""
+    kb = context.services.kb
+    if kb is None:
+        await message.reply_text(msg.KB_LOADING)
+        return
+    reply = kb.answer(text[:MAX_QUESTION_CHARS * 2])
+    if reply.intent != "emergency" and len(text) > MAX_QUESTION_CHARS:
+        await message.reply_text(msg.TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
+        return
+    await send_reply(update, context, reply)
+    if reply.intent == "unsure":
+        await _remember_unanswered(context, reply.question)
+
+
+async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> None:
+    kb: KnowledgeBase = context.services.kb
+    chunks = split_text(render_reply(reply))
+    markup = reply_keyboard(kb, reply)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await update.effective_message.reply_html(
+            chunk, reply_markup=markup if last else None, disable_web_page_preview=True
+        )
+
+
+def render_reply(reply: Reply) -> str:
+    """Telegram HTML for a knowledge reply."""
+    if reply.intent == "emergency":
+        head, _, rest = reply.text.partition("\n")
+        return f"<b>{h(head)}</b>\n{h(rest)}"
+    if reply.intent == "article" and reply.article is not None:
+        return render_article(reply.article)
+    if reply.intent in ("answer", "term") and reply.answer is not None:
+        if reply.article is not None and reply.faq_id is None and reply.term is None:
+            return render_article(reply.article)
+        title = f"<b>{h(reply.term.term)}</b>：" if reply.term is not None else ""
+        parts = [title + h(reply.answer)]
+        if reply.citations:
+            lines = [f"<b>{msg.BASIS}</b>"]
+            for c in reply.citations:
+                opening = f"：{h(c.opening)}" if c.opening else ""
+                lines.append(f"• <b>{h(c.label)}</b>{opening}")
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+    return h(reply.text)
+
+
+def render_article(article: Article) -> str:
+    where = " · ".join(p for p in (article.chapter, article.section) if p)
+    heading = f"<b>{h(article.label)}</b>" + (f"\n<i>{h(where)}</i>" if where else "")
+    return f"{heading}\n{h(article.text)}"
+
+
+def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    if reply.intent in ("answer", "term"):
+        for c in reply.citations[:3]:
+            law = _law_index(kb, c.law)
+            if law is not None and c.opening is not None and not (reply.article and reply.faq_id is None):
+                rows.append([_button(msg.SHOW_ARTICLE.format(label=c.label), cb.ShowArticle(law, c.article))])
+        for s in reply.related[:RELATED_MAX]:
+            rows.append([_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))])
+        if reply.faq_id:
+            rows.append([
+                _button(msg.HELPFUL, cb.Feedback(reply.faq_id, True)),
+                _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
+            ])
+    elif reply.intent == "unsure":
+        rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
+    elif reply.intent == "article" and reply.article is None:
+        for short in reply.candidate_laws:
+            law = _law_index(kb, short)
+            if law is not None and reply.article_number:
+                rows.append([_button(short, cb.ShowArticle(law, reply.article_number))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def _remember_unanswered(context: AnkangContext, question: str) -> None:
+    """Keep the question text (never who asked) so admins can improve the FAQ."""
+    from knowledge.models import record_unanswered
+
+    async with context.session() as session, session.begin():
+        await record_unanswered(session, question)
+
+
+# --- buttons -------------------------------------------------------------------------------------
+
+async def button(update: Update, context: AnkangContext) -> None:
+    """Every QA button: show an article, answer a suggested question, record feedback, browse."""
+    query = update.callback_query
+    data = cb.parse(query.data)
+    kb: KnowledgeBase | None = context.services.kb
+    if data is None or kb is None:
+        await query.answer(msg.ARTICLE_GONE if kb else msg.KB_LOADING)
+        return
+    match data:
+        case cb.ShowArticle(law, number):
+            article = _article(kb, law, number)
+            if article is None:
+                await query.answer(msg.ARTICLE_GONE, show_alert=True)
+                return
+            await query.answer()
+            for chunk in split_text(render_article(article)):
+                await query.message.reply_html(chunk)
+        case cb.AskFaq(faq_id):
+            entry = kb.entry(faq_id)
+            if entry is None:
+                await query.answer(msg.QUESTION_GONE, show_alert=True)
+                return
+            await query.answer()
+            await send_reply(update, context, kb.answer(entry.q))
+        case cb.Feedback(faq_id, helpful):
+            from knowledge.models import record_feedback
+
+            if kb.entry(faq_id) is None:
+                await query.answer(msg.QUESTION_GONE)
+                return
+            async with context.session() as session, session.begin():
+                await record_feedback(session, faq_id, helpful)
+            await query.answer(msg.THANKS_FEEDBACK)
+            await _drop_feedback_row(query)
+        case cb.BrowseLaws():
+            await query.answer()
+            await _edit(query, *laws_menu(kb))
+        case cb.BrowseLaw(law, page):
+            await query.answer()
+            view = law_menu(kb, law, page)
+            await _edit(query, *view) if view else await query.message.reply_text(msg.ARTICLE_GONE)
+        case cb.BrowseChapter(law, chapter, page):
+            await query.answer()
+            view = chapter_menu(kb, law, chapter, page)
+            await _edit(query, *view) if view else await query.message.reply_text(msg.ARTICLE_GONE)
+
+
+async def _drop_feedback_row(query) -> None:
+    markup = query.message.reply_markup
+    if markup is None:
+        return
+    rows = [row for row in markup.inline_keyboard if not any((b.callback_data or "").startswith("qa|v|") for b in row)]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    except BadRequest:
+        pass  # already edited by an earlier tap
+
+
+async def _edit(query, text: str, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# --- /laws ---------------------------------------------------------------------------------------
+
+async def laws(update: Update, context: AnkangContext) -> None:
+    kb = context.services.kb
+    if kb is None or not kb.corpus:
+        await update.effective_message.reply_text(msg.LAWS_NONE)
+        return
+    text, markup = laws_menu(kb)
+    await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+def laws_menu(kb: KnowledgeBase) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [_button(law.short, cb.BrowseLaw(i, 0)) for i, law in enumerate(kb.corpus.laws)]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    return msg.LAWS_TITLE, InlineKeyboardMarkup(rows)
+
+
+def _chapters(law: Law) -> list[tuple[str, list]]:
+    """(title, articles or catalogue items) per browsable chapter of a law."""
+    if law.kind == "catalog":
+        groups: dict[str, list] = {}
+        for item in law.items:
+            groups.setdefault(item.chapter, []).append(item)
+        return list(groups.items())
+    chapters = [(c.title, c.articles) for c in law.chapters if c.articles]
+    if law.preamble:
+        chapters.insert(0, (msg.WHOLE_TEXT if not chapters else "总则前", law.preamble))
+    return chapters
+
+
+def law_menu(kb: KnowledgeBase, law_index: int, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    law = _law(kb, law_index)
+    if law is None:
+        return None
+    chapters = _chapters(law)
+    start = page * CHAPTERS_PER_PAGE
+    rows = [[_button(_short(title), cb.BrowseChapter(law_index, i, 0))]
+            for i, (title, _) in enumerate(chapters) if start <= i < start + CHAPTERS_PER_PAGE]
+    rows.append(_pager(page, len(chapters), CHAPTERS_PER_PAGE, lambda p: cb.BrowseLaw(law_index, p), cb.BrowseLaws()))
+    text = msg.LAW_CHAPTERS.format(title=h(law.title), version=h(law.version))
+    return text, InlineKeyboardMarkup(rows)
+
+
+def chapter_menu(kb: KnowledgeBase, law_index: int, chapter: int, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    law = _law(kb, law_index)
+    chapters = _chapters(law) if law else []
+    if not 0 <= chapter < len(chapters):
+        return None
+    title, entries = chapters[chapter]
+    back = cb.BrowseLaw(law_index, chapter // CHAPTERS_PER_PAGE)
+    if law.kind == "catalog":
+        items = "\n".join(f"{i.number}. {h(i.name)}" for i in entries)
+        text = msg.CATALOG_ITEMS.format(law=h(law.short), chapter=h(title), items=items)
+        return split_text(text)[0], InlineKeyboardMarkup([[_button(msg.BACK, back)]])
+    start = page * ARTICLES_PER_PAGE
+    shown = entries[start:start + ARTICLES_PER_PAGE]
+    buttons = [_button(f"第{a.number}条", cb.ShowArticle(law_index, a.number)) for a in shown]
+    rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
+    rows.append(_pager(page, len(entries), ARTICLES_PER_PAGE, lambda p: cb.BrowseChapter(law_index, chapter, p), back))
+    text = msg.CHAPTER_ARTICLES.format(law=h(law.short), chapter=h(title))
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _pager(page: int, total: int, per_page: int, to_page, back) -> list[InlineKeyboardButton]:
+    row = [_button(msg.BACK, back)]
+    if page > 0:
+        row.append(_button(msg.PREV, to_page(page - 1)))
+    if (page + 1) * per_page < total:
+        row.append(_button(msg.NEXT, to_page(page + 1)))
+    return row
+
+
+# --- inline mode ---------------------------------------------------------------------------------
+
+async def inline_query(update: Update, context: AnkangContext) -> None:
+    """``@bot 关键词``: matching FAQ answers and articles to share into any chat."""
+    query = update.inline_query
+    kb = context.services.kb
+    text = (query.query or "").strip()[:MAX_QUESTION_CHARS]
+    if kb is None or not text:
+        await query.answer([], cache_time=5, is_personal=False)
+        return
+    results = []
+    for hit in kb.search(text, INLINE_RESULTS):
+        if hit.kind == "article" and hit.article is not None:
+            body = render_article(hit.article)
+        else:
+            cites = "、".join(f"{c.law}第{c.article}条" for c in hit.citations)
+            body = f"<b>{h(hit.title)}</b>\n{h(hit.text)}" + (f"\n\n<b>{msg.BASIS}</b>：{h(cites)}" if cites else "")
+        results.append(InlineQueryResultArticle(
+            id=uuid4().hex,
+            title=_short(hit.title, 60),
+            description=_short(hit.text, 90),
+            input_message_content=InputTextMessageContent(split_text(body)[0], parse_mode=ParseMode.HTML),
+        ))
+    await query.answer(results, cache_time=60)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _button(text: str, data: cb.Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb.build(data))
+
+
+def _short(text: str, limit: int = BUTTON_LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _law_index(kb: KnowledgeBase, short: str) -> int | None:
+    for i, law in enumerate(kb.corpus.laws):
+        if law.short == short:
+            return i
+    return None
+
+
+def _law(kb: KnowledgeBase, index: int) -> Law | None:
+    laws = kb.corpus.laws
+    return laws[index] if 0 <= index < len(laws) else None
+
+
+def _article(kb: KnowledgeBase, law_index: int, number: int) -> Article | None:
+    law = _law(kb, law_index)
+    if law is None:
+        return None
+    try:
+        return kb.corpus.article(law.short, number)
+    except ArticleNotFound:
+        return None

@@ -1,0 +1,45 @@
+"""Knowledge page: an unanswered question becomes an FAQ entry with checked citations, live at once."""
+from __future__ import annotations
+
+from tests.conftest import screenshot_path
+from tests.web.conftest import log_in
+
+QUESTION = "叉车司机每天上班前要不要点检车辆"
+ANSWER = ("要检查。叉车属于特种设备（场内专用机动车辆），法律要求使用单位对它经常性维护保养、定期自行检查并做好记录。"
+          "上班前按点检表查一遍刹车、转向、喇叭灯光和货叉链条，有毛病先报修，不开“带病”的车。")
+
+
+async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emulator, page):
+    worker = emulator.user("叉车工")
+    sent = await emulator.send_text(worker, QUESTION)
+    first = await emulator.wait_for_message(worker, after=sent, timeout=10)
+    assert ANSWER[:10] not in first["text"]
+
+    services = ankang_web.services
+    await log_in(page, ankang_web.web_url, services.settings, services.clock.now())
+    await page.click("nav.tabs >> text=知识库")
+    item = page.locator("li.unanswered", has_text=QUESTION)
+    await item.wait_for()
+    await page.screenshot(path=screenshot_path("knowledge-unanswered"), full_page=True)
+    await item.locator("text=写 FAQ 回答").click()
+    assert await page.input_value("#q") == QUESTION
+    await page.fill("#a", ANSWER)
+    citation = page.locator(".citation").first
+    await citation.locator("select").select_option("特种设备安全法")
+    # A citation to an article that does not exist is refused with a clear message.
+    await citation.locator("input").fill("999")
+    await page.click("#save-faq")
+    assert "没有第 999 条" in await page.text_content(".errors")
+    citation = page.locator(".citation").first
+    await citation.locator("input").fill("39")
+    await citation.locator("input").dispatch_event("change")
+    await page.locator(".article-preview", has_text="定期自行检查").wait_for()
+    await page.screenshot(path=screenshot_path("knowledge-faq-form"), full_page=True)
+    await page.click("#save-faq")
+    await page.locator(".flash", has_text="立即用于机器人问答").wait_for()
+    assert await page.locator("li.unanswered", has_text=QUESTION).count() == 0
+
+    sent = await emulator.send_text(worker, QUESTION)
+    reply = await emulator.wait_for_message(worker, after=sent, timeout=10)
+    assert "经常性维护保养" in reply["text"]
+    assert "特种设备安全法第三十九条" in reply["text"]

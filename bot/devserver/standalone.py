@@ -17,7 +17,9 @@ PROFILES = {"telegram": RateLimits.telegram, "counting": RateLimits.counting, "o
 async def serve(host: str = "127.0.0.1", port: int = 8081, *, rate_limits: RateLimits | None = None,
                 ready: asyncio.Event | None = None) -> None:
     """Serve until cancelled."""
-    async with Emulator(rate_limits=rate_limits) as emu:
+    emu = Emulator(rate_limits=rate_limits)
+    await emu.start(host, port)
+    try:
         print(f"Bot API emulator on {emu.url}")
         print(f"  python-telegram-bot: base_url={emu.base_url}  base_file_url={emu.base_file_url}")
         print(f"  ANKANG_TELEGRAM_API_URL={emu.url}")
@@ -25,6 +27,8 @@ async def serve(host: str = "127.0.0.1", port: int = 8081, *, rate_limits: RateL
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()
+    finally:
+        await emu.stop()
 
 
 def run_standalone(host: str = "127.0.0.1", port: int = 8081, *, rate_limits: RateLimits | None = None) -> None:

@@ -115,3 +115,17 @@ async def test_cors_preflight_is_allowed(http: aiohttp.ClientSession) -> None:
     async with http.options("/_emulator/users") as resp:
         assert resp.status == 204
         assert resp.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_standalone_serve_starts_and_stops_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.devserver import serve
+
+    ready = asyncio.Event()
+    task = asyncio.create_task(serve("127.0.0.1", 0, ready=ready))
+    await asyncio.wait_for(ready.wait(), 5)
+    url = capsys.readouterr().out.split("control API: ")[1].split()[0]
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert (await resp.json())["ok"] is True
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -1,0 +1,215 @@
+"""User-facing texts of 微课堂 (Simplified Chinese): subscriptions, lessons, quizzes, broadcasts."""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from broadcasts.library import Lesson
+from broadcasts.models import ALL_TOPICS, Schedule
+from broadcasts.occurrences import Progress, Report
+from broadcasts.quiz import Leaderboard
+from core.topics import BY_CODE
+
+MESSAGE_MAX_CHARS = 4096
+
+PICKER_INTRO = "请选择想订阅的微课堂主题（可多选），选好后点“完成”。"
+PICKER_DONE_NONE = "您没有订阅任何主题。想订阅时发送 /subscribe。"
+ALL_LABEL = "全部主题"
+DONE_BUTTON = "✅ 完成"
+UNSUBSCRIBED = "已退订微课堂，不会再收到推送。想重新订阅时发送 /subscribe。"
+NOT_SUBSCRIBED = "您目前没有订阅微课堂。发送 /subscribe 选择主题。"
+BROWSE_INTRO = "按主题浏览微课堂，点一个主题查看课程："
+BROWSE_EMPTY = "这个主题暂时还没有课程。"
+NO_MORE_LESSONS = "🎉 您已经学完了全部微课堂课程，真棒！新课上线后会推送给您。"
+QUIZ_CORRECT = "✅ 答对了！+{points} 分。"
+QUIZ_WRONG = "再接再厉！参与也得 {points} 分。"
+SHOW_NAME = "在排行榜显示我的名字"
+HIDE_NAME = "排行榜上隐藏我的名字"
+NAME_SHOWN = "好的，排行榜将显示您的名字“{name}”。"
+NAME_HIDDEN = "好的，排行榜上您将以匿名身份出现。"
+RANK_EMPTY = "排行榜还是空的——答一道微课堂题目就能上榜！发送 /next 开始学习。"
+ANNOUNCEMENT_HEADER = "📢 <b>工会通知</b>\n\n"
+
+SCHEDULE_CANCELLED = "已取消，推送计划没有创建。"
+SCHEDULE_TIMEOUT = "操作超时，推送计划没有创建。需要时请重新发送 /schedule。"
+ASK_WHAT = "<b>安排微课堂推送</b>（随时发送 /cancel 取消）\n第 1 步：推送什么？"
+WHAT_LESSON = "指定课程"
+WHAT_SERIES = "系列的下一课"
+WHAT_TEXT = "文字通知"
+ASK_LESSON = "请选择课程："
+ASK_SERIES = "请选择系列（每位职工收到他在该系列中尚未学过的下一课）："
+ASK_TEXT = "请发送通知内容（文字，或带说明文字的图片）："
+TEXT_INVALID = "通知内容无效：{detail}。请重新发送。"
+ASK_AUDIENCE = "第 2 步：推送给谁？可选“全部订阅者”，或勾选若干主题后点“完成”。"
+AUDIENCE_ALL = "全部订阅者"
+ASK_WHEN = "第 3 步：什么时候推送？"
+WHEN_NOW = "立即推送"
+WHEN_ONCE = "指定时间一次"
+WHEN_WEEKLY = "每周固定时间"
+WHEN_CRON = "cron 表达式"
+ASK_ONCE = "请输入日期和时间（{tz}），例如 <code>2026-12-01 09:00</code>："
+ASK_WEEKLY = "请输入星期和时间，例如 <code>一,四 09:00</code> 或 <code>mon,thu 09:00</code>："
+ASK_CRON = "请输入 cron 表达式（分 时 日 月 星期，{tz}），例如 <code>0 9 * * 1</code>："
+WHEN_INVALID = "没看懂这个时间：{detail}。请按示例重新输入，或发送 /cancel 取消。"
+CONFIRM = "第 4 步：请确认\n{summary}"
+CONFIRM_BUTTON = "✅ 确认"
+CANCEL_BUTTON = "取消"
+SCHEDULE_CREATED = "✅ 已创建推送计划 #{id}。\n{summary}\n发送 /broadcasts 查看和管理。"
+SENDING_NOW = "🚀 推送 #{occurrence} 已开始，共 {recipients} 位接收人。结束后我会发来报告。"
+
+BROADCASTS_EMPTY = "目前没有推送计划。发送 /schedule 新建一个。"
+BROADCASTS_HEADER = "<b>推送计划</b>"
+PAUSE = "暂停"
+RESUME = "恢复"
+CANCEL = "删除"
+SEND_NOW = "立即推送"
+REFRESH = "刷新进度"
+ACTION_DONE = {"pause": "已暂停 #{id}。", "resume": "已恢复 #{id}。", "cancel": "已删除 #{id}。"}
+ACTION_INVALID = "#{id} 当前状态为“{status}”，不能执行这个操作。"
+SCHEDULE_MISSING = "找不到这个推送计划，可能已被删除。"
+
+STATUS_LABELS = {"active": "进行中", "paused": "已暂停", "cancelled": "已删除", "finished": "已完成"}
+WEEKDAY_LABELS = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日"}
+CN_WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat", "日": "sun", "天": "sun"}
+
+
+def topic_label(code: str) -> str:
+    return ALL_LABEL if code == ALL_TOPICS else BY_CODE[code].label
+
+
+def my_topics(topics: frozenset[str]) -> str:
+    if not topics:
+        return NOT_SUBSCRIBED
+    if ALL_TOPICS in topics:
+        return "您订阅了<b>全部主题</b>。发送 /subscribe 修改，/unsubscribe 退订。"
+    names = "、".join(BY_CODE[c].label for c in BY_CODE if c in topics)
+    return f"您订阅的主题：<b>{escape(names)}</b>\n发送 /subscribe 修改，/unsubscribe 退订。"
+
+
+def picker_saved(topics: frozenset[str]) -> str:
+    if not topics:
+        return PICKER_DONE_NONE
+    return "✅ 订阅已保存。\n" + my_topics(topics)
+
+
+def _inline_markdown(text: str) -> str:
+    """The lesson files' light Markdown (**bold**, "- " lists) as Telegram HTML."""
+    lines = []
+    for line in escape(text, quote=False).split("\n"):
+        if line.startswith("- "):
+            line = "• " + line[2:]
+        lines.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line))
+    return "\n".join(lines)
+
+
+def lesson_html(lesson: Lesson) -> str:
+    head = f"📚 <b>微课堂｜{escape(lesson.title)}</b>"
+    if lesson.series:
+        head += f"\n<i>{escape(lesson.series)} · 第 {lesson.series_order} 课</i>"
+    head += f"\n⏱ 约 {lesson.reading_minutes} 分钟"
+    basis = "、".join(escape(str(c)) for c in lesson.citations)
+    return f"{head}\n\n{_inline_markdown(lesson.body)}\n\n📖 依据：{basis}\n\n👇 下面答一道题，赢安康杯积分。"
+
+
+def split_message(text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:
+    """Split on paragraph (then line) boundaries so each part fits one message; tags never span parts
+    because the lesson markup is line-local."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for para in text.split("\n"):
+        candidate = f"{current}\n{para}" if current else para
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while len(para) > limit:
+            parts.append(para[:limit])
+            para = para[limit:]
+        current = para
+    if current:
+        parts.append(current)
+    return parts
+
+
+def browse_lessons(topic_code: str, lessons: list[Lesson], seen: set[str]) -> str:
+    lines = [f"<b>{escape(topic_label(topic_code))}</b>（{len(lessons)} 课，✔ 表示已学）"]
+    for lesson in lessons:
+        mark = "✔" if lesson.id in seen else "·"
+        lines.append(f"{mark} {escape(lesson.title)}")
+    return "\n".join(lines)
+
+
+def score_text(points: int, answered: int, correct: int) -> str:
+    if answered == 0:
+        return "您还没有答过微课堂题目。发送 /next 学一课并答题，赢取安康杯积分！"
+    return (f"🏆 <b>我的安康杯积分：{points} 分</b>\n已答 {answered} 题，答对 {correct} 题。\n"
+            "发送 /rank 查看排行榜，/next 继续学习。")
+
+
+def rank_text(board: Leaderboard) -> str:
+    if not board.top:
+        return RANK_EMPTY
+    lines = ["🏆 <b>安康杯排行榜</b>"]
+    medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+    for row in board.top:
+        you = "（我）" if row.is_me else ""
+        lines.append(f"{medals.get(row.place, f'{row.place}.')} {escape(row.name)}{you} — {row.points} 分")
+    if board.me is None:
+        lines.append("\n您还没有积分，答一道题就能上榜。")
+    elif not any(r.is_me for r in board.top):
+        lines.append(f"\n我的名次：第 {board.me.place} 名（{board.me.points} 分）")
+    lines.append("\n" + ("排行榜上显示着您的名字。" if board.named else "您在排行榜上是匿名的。"))
+    return "\n".join(lines)
+
+
+def announcement_html(text: str) -> str:
+    return ANNOUNCEMENT_HEADER + escape(text)
+
+
+def schedule_summary(schedule: Schedule, lesson_title: str | None = None) -> str:
+    if schedule.kind == "lesson":
+        what = f"课程：{escape(lesson_title or schedule.lesson_id or '')}"
+    elif schedule.kind == "series":
+        what = f"系列“{escape(schedule.series or '')}”的下一课"
+    else:
+        snippet = (schedule.text or "").strip().replace("\n", " ")
+        what = "通知：" + escape(snippet[:40] + ("…" if len(snippet) > 40 else "")) + ("（含图片）" if schedule.photo else "")
+    codes = schedule.topic_codes
+    whom = "全部订阅者" if not codes else "订阅了 " + "、".join(BY_CODE[c].label for c in codes if c in BY_CODE) + " 的职工"
+    return f"内容：{what}\n对象：{escape(whom)}\n时间：{escape(when_text(schedule))}"
+
+
+def when_text(schedule: Schedule) -> str:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(schedule.timezone)
+    if schedule.trigger == "once":
+        return schedule.run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") + f"（一次，{schedule.timezone}）"
+    if schedule.trigger == "weekly":
+        days = "、".join("周" + WEEKDAY_LABELS[d] for d in (schedule.weekdays or "").split(",") if d)
+        return f"每{days} {schedule.at_time}（{schedule.timezone}）"
+    return f"cron “{schedule.cron}”（{schedule.timezone}）"
+
+
+def schedule_line(schedule: Schedule, next_at: str | None) -> str:
+    status = STATUS_LABELS.get(schedule.status, schedule.status)
+    nxt = f"\n下次：{next_at}" if next_at else ""
+    return f"<b>#{schedule.id}</b>（{status}）\n{schedule_summary(schedule)}{nxt}"
+
+
+def progress_text(p: Progress) -> str:
+    state = "已完成" if p.status == "done" else "推送中"
+    return (f"📊 推送 #{p.occurrence_id}（计划 #{p.schedule_id}）{state}\n"
+            f"接收人 {p.recipients}：已送达 {p.sent}，拉黑/失效 {p.blocked}，失败 {p.failed}，"
+            f"跳过 {p.skipped}，待发 {p.pending}")
+
+
+def report_text(r: Report) -> str:
+    return (
+        f"📬 <b>推送报告</b> #{r.occurrence_id}（计划 #{r.schedule_id}）\n"
+        f"接收人：{r.recipients}\n已送达：{r.sent}\n拉黑/失效：{r.blocked}\n失败：{r.failed}\n"
+        f"跳过：{r.skipped}\n用时：{r.duration_s:.1f} 秒\n实际速率：{r.rate_per_s:.1f} 条/秒（共 {r.messages} 条消息）"
+    )

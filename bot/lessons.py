@@ -1,0 +1,326 @@
+"""微课堂 for workers: subscribe, browse, /next, quizzes, /score and /rank; and the Telegram side of
+the broadcast engine (the Transport, the admin report, start and stop)."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from bot import lesson_callbacks as cb
+from bot import lesson_messages as msg
+from bot.context import AnkangContext
+from broadcasts.delivery import (
+    PermanentSendError,
+    RateLimited,
+    RecipientGone,
+    TransientSendError,
+    default_concurrency,
+)
+from broadcasts.engine import BroadcastEngine
+from broadcasts.library import Lesson, Library, LessonNotFound, load_library
+from broadcasts.models import ALL_TOPICS
+from broadcasts.occurrences import Report
+from broadcasts import quiz, subscriptions
+from core import users
+from core.services import Services
+from core.topics import TOPICS, UnknownTopic
+
+log = logging.getLogger(__name__)
+
+PICKER_COLUMNS = 2
+
+
+def library_of(context: AnkangContext) -> Library:
+    return context.services.broadcasts.library
+
+
+# --- subscriptions ----------------------------------------------------------------------------------
+
+
+def picker_keyboard(selected: frozenset[str]) -> InlineKeyboardMarkup:
+    def label(code: str) -> str:
+        return ("✅ " if code in selected else "▫️ ") + msg.topic_label(code)
+
+    rows = [[InlineKeyboardButton(label(ALL_TOPICS), callback_data=cb.toggle_topic(ALL_TOPICS))]]
+    buttons = [InlineKeyboardButton(label(t.code), callback_data=cb.toggle_topic(t.code)) for t in TOPICS]
+    rows += [buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)]
+    rows.append([InlineKeyboardButton(msg.DONE_BUTTON, callback_data=cb.picker_done())])
+    return InlineKeyboardMarkup(rows)
+
+
+async def subscribe(update: Update, context: AnkangContext) -> None:
+    """/subscribe: the topic picker."""
+    chat_id = update.effective_chat.id
+    async with context.session() as session, session.begin():
+        await users.record_user(session, chat_id)
+        selected = await subscriptions.topics_of(session, chat_id)
+    await update.effective_message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+
+
+async def unsubscribe(update: Update, context: AnkangContext) -> None:
+    async with context.session() as session, session.begin():
+        had = await subscriptions.unsubscribe(session, update.effective_chat.id)
+    await update.effective_message.reply_html(msg.UNSUBSCRIBED if had else msg.NOT_SUBSCRIBED)
+
+
+async def mytopics(update: Update, context: AnkangContext) -> None:
+    async with context.session() as session:
+        topics = await subscriptions.topics_of(session, update.effective_chat.id)
+    await update.effective_message.reply_html(msg.my_topics(topics))
+
+
+# --- lessons -----------------------------------------------------------------------------------------
+
+
+def browse_keyboard(library: Library) -> InlineKeyboardMarkup:
+    codes = library.topics_covered()
+    buttons = [InlineKeyboardButton(msg.topic_label(c), callback_data=cb.browse_topic(c)) for c in codes]
+    return InlineKeyboardMarkup([buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)])
+
+
+async def lessons_command(update: Update, context: AnkangContext) -> None:
+    """/lessons: browse the library by topic."""
+    await update.effective_message.reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
+
+
+async def next_command(update: Update, context: AnkangContext) -> None:
+    """/next: the next unseen lesson, now, with its quiz."""
+    chat_id = update.effective_chat.id
+    async with context.session() as session, session.begin():
+        await users.record_user(session, chat_id)
+        lesson = await quiz.next_lesson(session, library_of(context), chat_id)
+    if lesson is None:
+        await update.effective_message.reply_html(msg.NO_MORE_LESSONS)
+        return
+    await send_lesson_with_quiz(context, chat_id, lesson)
+
+
+async def send_lesson_with_quiz(context: AnkangContext, chat_id: int, lesson: Lesson) -> None:
+    """An interactive lesson (the worker asked for it): sent through the application's own bot."""
+    for part in msg.split_message(msg.lesson_html(lesson)):
+        await context.bot.send_message(chat_id, part, parse_mode="HTML", disable_web_page_preview=True)
+    poll_id = await _send_quiz(context.bot, chat_id, lesson)
+    async with context.session() as session, session.begin():
+        await quiz.mark_seen(session, chat_id, lesson.id)
+        await quiz.record_poll(session, poll_id, chat_id, lesson)
+
+
+async def _send_quiz(bot, chat_id: int, lesson: Lesson) -> str:
+    message = await bot.send_poll(
+        chat_id, lesson.quiz.question, list(lesson.quiz.options), type=Poll.QUIZ,
+        correct_option_ids=[lesson.quiz.answer], explanation=lesson.quiz.explanation, is_anonymous=False,
+    )
+    return message.poll.id
+
+
+async def lesson_button(update: Update, context: AnkangContext) -> None:
+    """Every "ls:" button: topic toggles, browsing, reading a lesson, name consent."""
+    query = update.callback_query
+    data = cb.parse(query.data)
+    if data is None or data.area != "ls":
+        await query.answer(msg_stale(), show_alert=False)
+        return
+    chat_id = update.effective_chat.id
+    if data.verb == "open":
+        await query.answer()
+        async with context.session() as session, session.begin():
+            await users.record_user(session, chat_id)
+            selected = await subscriptions.topics_of(session, chat_id)
+        await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+    elif data.verb == "t":
+        try:
+            async with context.session() as session, session.begin():
+                selected = await subscriptions.toggle_topic(session, chat_id, data.arg)
+        except UnknownTopic:
+            await query.answer(msg_stale())
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(reply_markup=picker_keyboard(selected))
+    elif data.verb == "done":
+        async with context.session() as session:
+            selected = await subscriptions.topics_of(session, chat_id)
+        await query.answer()
+        await query.edit_message_text(msg.picker_saved(selected), parse_mode="HTML")
+    elif data.verb == "b":
+        library = library_of(context)
+        try:
+            lessons = library.by_topic(data.arg) if data.arg != ALL_TOPICS else list(library)
+        except UnknownTopic:
+            await query.answer(msg_stale())
+            return
+        async with context.session() as session:
+            seen = await quiz.seen_lessons(session, chat_id)
+        await query.answer()
+        if not lessons:
+            await query.message.reply_html(msg.BROWSE_EMPTY)
+            return
+        rows = [[InlineKeyboardButton(("✔ " if l.id in seen else "") + l.title, callback_data=data_)]
+                for l in lessons if (data_ := cb.read_lesson(l.id))]
+        await query.message.reply_html(msg.browse_lessons(data.arg, lessons, seen), reply_markup=InlineKeyboardMarkup(rows))
+    elif data.verb == "l":
+        try:
+            lesson = library_of(context).get(data.arg)
+        except LessonNotFound:
+            await query.answer(msg_stale())
+            return
+        await query.answer()
+        await send_lesson_with_quiz(context, chat_id, lesson)
+    elif data.verb == "cn":
+        show = data.arg == "1"
+        name = update.effective_user.full_name if show and update.effective_user else None
+        async with context.session() as session, session.begin():
+            await quiz.set_name_consent(session, chat_id, name)
+        await query.answer()
+        text = msg.NAME_SHOWN.format(name=_escape(name or "")) if show else msg.NAME_HIDDEN
+        await query.message.reply_html(text)
+
+
+def msg_stale() -> str:
+    from bot import messages
+
+    return messages.STALE_BUTTON
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+# --- quizzes and the leaderboard ------------------------------------------------------------------
+
+
+async def poll_answer(update: Update, context: AnkangContext) -> None:
+    """A worker answered a quiz poll: record it and award points."""
+    answer = update.poll_answer
+    if answer.user is None:
+        return
+    async with context.session() as session, session.begin():
+        result = await quiz.record_answer(session, answer.poll_id, answer.user.id, list(answer.option_ids))
+    if result is None:
+        return
+    text = (msg.QUIZ_CORRECT if result.correct else msg.QUIZ_WRONG).format(points=result.points)
+    await context.bot.send_message(answer.user.id, text + " /score 查看积分。")
+
+
+async def score(update: Update, context: AnkangContext) -> None:
+    async with context.session() as session:
+        points, answered, correct = await quiz.score(session, update.effective_chat.id)
+    await update.effective_message.reply_html(msg.score_text(points, answered, correct))
+
+
+async def rank(update: Update, context: AnkangContext) -> None:
+    async with context.session() as session:
+        board = await quiz.leaderboard(session, update.effective_chat.id)
+    toggle = InlineKeyboardButton(msg.HIDE_NAME if board.named else msg.SHOW_NAME,
+                                  callback_data=cb.name_consent(not board.named))
+    await update.effective_message.reply_html(msg.rank_text(board), reply_markup=InlineKeyboardMarkup([[toggle]]))
+
+
+# --- the broadcast engine's Telegram side ----------------------------------------------------------
+
+
+class TelegramTransport:
+    """broadcasts.delivery.Transport over a Bot of its own: broadcast requests get their own connection
+    pool, so interactive replies never queue behind them."""
+
+    def __init__(self, bot) -> None:
+        self.bot = bot
+
+    async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
+        for part in msg.split_message(msg.lesson_html(lesson)):
+            await self._call(self.bot.send_message, chat_id, part, parse_mode="HTML", disable_web_page_preview=True)
+
+    async def send_quiz(self, chat_id: int, lesson: Lesson) -> str:
+        return await self._call(_send_quiz, self.bot, chat_id, lesson)
+
+    async def send_text(self, chat_id: int, text: str) -> None:
+        await self._call(self.bot.send_message, chat_id, msg.announcement_html(text), parse_mode="HTML")
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None:
+        await self._call(self.bot.send_photo, chat_id, photo,
+                         caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
+
+    @staticmethod
+    async def _call(func, *args, **kwargs):
+        """Translate Telegram errors into the domain's."""
+        try:
+            return await func(*args, **kwargs)
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from None
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            raise RateLimited(seconds) from None
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "chat not found" in text or "user is deactivated" in text or "bot was blocked" in text:
+                raise RecipientGone(str(exc)) from None
+            raise PermanentSendError(str(exc)) from None
+        except (TimedOut, NetworkError) as exc:  # includes 5xx answers
+            raise TransientSendError(str(exc) or type(exc).__name__) from None
+
+
+async def start_broadcasts(application: Application, services: Services, *, library: Library | None = None) -> BroadcastEngine:
+    """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
+    from telegram import Bot
+
+    library = library or load_library()
+    concurrency = default_concurrency(services.settings.send_rate)
+    request = HTTPXRequest(connection_pool_size=concurrency + 4, pool_timeout=30.0)
+    bot = Bot(application.bot.token, base_url=services.settings.bot_base_url,
+              base_file_url=services.settings.bot_file_url, request=request)
+    await bot.initialize()
+
+    async def report(r: Report) -> None:
+        if r.created_by is None:
+            return
+        try:
+            await application.bot.send_message(r.created_by, msg.report_text(r), parse_mode="HTML")
+        except Exception:
+            log.warning("could not send the broadcast report to its admin")
+
+    engine = BroadcastEngine(services, library, TelegramTransport(bot), on_finished=report, concurrency=concurrency)
+    engine.bot = bot  # closed in stop_broadcasts
+    services.broadcasts = engine
+    await engine.start()
+    return engine
+
+
+async def stop_broadcasts(services: Services) -> None:
+    engine: BroadcastEngine | None = services.broadcasts
+    if engine is None:
+        return
+    await engine.stop()
+    bot = getattr(engine, "bot", None)
+    if bot is not None:
+        await bot.shutdown()
+    services.broadcasts = None
+
+
+def register(app: Application) -> None:
+    """Add the 微课堂 handlers (called from bot.app.register_handlers at the conversations' place).
+
+    The /schedule conversation comes first: while an admin is inside it, their typed dates and
+    announcement text belong to it, not to the question answerer registered later.
+    """
+    from telegram.ext import CallbackQueryHandler, CommandHandler, PollAnswerHandler
+
+    from bot import schedule
+
+    app.add_handler(schedule.schedule_conversation())
+    app.add_handler(CommandHandler("broadcasts", schedule.broadcasts_command))
+    app.add_handler(CommandHandler("subscribe", subscribe))
+    app.add_handler(CommandHandler("unsubscribe", unsubscribe))
+    app.add_handler(CommandHandler("mytopics", mytopics))
+    app.add_handler(CommandHandler("lessons", lessons_command))
+    app.add_handler(CommandHandler("next", next_command))
+    app.add_handler(CommandHandler("score", score))
+    app.add_handler(CommandHandler("rank", rank))
+    app.add_handler(CallbackQueryHandler(lesson_button, pattern=cb.WORKER_PATTERN))
+    app.add_handler(CallbackQueryHandler(schedule.broadcast_button, pattern=cb.ADMIN_PATTERN))
+    app.add_handler(PollAnswerHandler(poll_answer))

@@ -1,0 +1,447 @@
+"""The sender: drains the durable delivery queue at Telegram's limits, through a small Transport.
+
+Pacing is by design: one token bucket for all broadcast traffic (``rate`` messages/s, at most one
+second's worth of burst), at least ``CHAT_INTERVAL_S`` between two messages to the same chat, and
+a 429 pauses broadcast traffic (only: interactive replies do not pass through here) for retry_after.
+
+Crash safety. A delivery is claimed (status ``claimed``, ``claimed_by``, ``lease_until``) before
+anything is sent, and each message of it (a lesson is two: the text, then its quiz) is recorded in
+the same row (``step``) right after Telegram accepted it, with a fenced UPDATE (``WHERE
+claimed_by = me``). A process that dies leaves its rows claimed; once their lease runs out (or at
+once on SQLite, where one process owns the database and releases them at start) they are claimed
+again and resume at the first unrecorded step. So the bound is: **after a kill, a recipient can get
+one message twice only if that very message's request was in flight at the moment of the kill** —
+at most one duplicate message per in-flight request, and at most ``concurrency`` requests are in
+flight per process (in practice about ``rate × request latency``). Nothing is lost: every row ends
+``sent``, ``blocked``, ``failed`` (after ``max_attempts`` transient errors) or ``skipped``. On
+PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED``, so two processes never hold the same
+delivery at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import socket
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, Protocol
+
+from sqlalchemy import select, update
+
+from broadcasts.library import Lesson, LessonNotFound, Library
+from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.occurrences import Report, claimable, finish_completed
+from broadcasts.quiz import mark_seen, next_lesson, record_poll
+from core.db import SessionMaker
+from core.models import utcnow
+from core.users import mark_blocked
+
+log = logging.getLogger(__name__)
+
+CHAT_INTERVAL_S = 1.0
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 300.0
+LEASE_S = 60.0
+IDLE_POLL_S = 0.5
+RATE_LIMITED_RETRIES_MAX = 20
+
+
+# --- the Transport protocol and its domain errors --------------------------------------------------
+
+
+class SendError(Exception):
+    """Base class of what a Transport raises."""
+
+
+class RecipientGone(SendError):
+    """The worker blocked the bot or the chat no longer exists (403 / chat not found)."""
+
+
+class RateLimited(SendError):
+    """Telegram answered 429: wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: 5xx, time-outs, network errors."""
+
+
+class PermanentSendError(SendError):
+    """Will not work on retry (a 400 other than chat-not-found)."""
+
+
+class Transport(Protocol):
+    """How the sender reaches Telegram; ``bot/`` implements it with PTB's Bot."""
+
+    async def send_lesson(self, chat_id: int, lesson: Lesson) -> None: ...
+
+    async def send_quiz(self, chat_id: int, lesson: Lesson) -> str:
+        """Send the lesson's quiz as a native quiz poll; return the poll id."""
+        ...
+
+    async def send_text(self, chat_id: int, text: str) -> None: ...
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None: ...
+
+
+# --- pacing ---------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Token bucket (global rate, one second of burst) + per-chat spacing + a shared 429 pause."""
+
+    def __init__(self, rate_per_s: float, chat_interval_s: float = CHAT_INTERVAL_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.rate_per_s = rate_per_s
+        self.capacity = max(1.0, rate_per_s)
+        self.chat_interval_s = chat_interval_s
+        self._now = monotonic
+        self._tokens = 1.0
+        self._updated = monotonic()
+        self._paused_until = 0.0
+        self._chat_next: OrderedDict[int, float] = OrderedDict()
+        self.pauses = 0
+
+    def pause(self, seconds: float) -> None:
+        self.pauses += 1
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait until one more message may go out to ``chat_id``, and take the slot."""
+        while True:
+            now = self._now()
+            if now < self._paused_until:
+                await asyncio.sleep(self._paused_until - now)
+                continue
+            # Tokens keep accruing during a pause (up to one second's worth), so the traffic
+            # catches up afterwards without ever exceeding `rate` over any one-second window by more
+            # than the burst Telegram itself tolerates.
+            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate_per_s)
+            self._updated = now
+            chat_ready = self._chat_next.get(chat_id, 0.0)
+            if self._tokens >= 1.0 and now >= chat_ready:
+                self._tokens -= 1.0
+                self._chat_next[chat_id] = now + self.chat_interval_s
+                self._chat_next.move_to_end(chat_id)
+                self._forget_old(now)
+                return
+            wait = max((1.0 - self._tokens) / self.rate_per_s, chat_ready - now, 0.001)
+            await asyncio.sleep(wait)
+
+    def _forget_old(self, now: float) -> None:
+        # Entries are in the order of their last use, so stale ones sit at the front: memory stays
+        # bounded by rate × interval, not by the audience.
+        while self._chat_next:
+            chat_id, ready = next(iter(self._chat_next.items()))
+            if ready > now:
+                break
+            self._chat_next.popitem(last=False)
+
+
+# --- the sender ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    occurrence_id: int
+    chat_id: int
+    step: int
+    lesson_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    kind: str
+    lesson_id: str | None
+    series: str | None
+    text: str | None
+    photo: bytes | None
+
+
+@dataclass
+class SenderStats:
+    messages: int = 0
+    rate_limited: int = 0
+    transient: int = 0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def default_concurrency(rate_per_s: float) -> int:
+    # A lesson is two messages a second apart, so a delivery lasts ≈ 1 s + latency: keep enough
+    # deliveries in hand to fill the rate.
+    return max(8, min(500, math.ceil(rate_per_s * 2) + 4))
+
+
+class Sender:
+    """Claims deliveries in batches and sends them; run ``run()`` as its own task."""
+
+    def __init__(
+        self, sessions: SessionMaker, library: Library, transport: Transport, *, rate_per_s: float,
+        dialect: str = "sqlite", worker_id: str | None = None, concurrency: int | None = None,
+        lease_s: float = LEASE_S, max_attempts: int = MAX_ATTEMPTS,
+        on_finished: Callable[[Report], Awaitable[None]] | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.library = library
+        self.transport = transport
+        self.dialect = dialect
+        self.worker_id = worker_id or default_worker_id()
+        self.concurrency = concurrency or default_concurrency(rate_per_s)
+        self.lease_s = lease_s
+        self.max_attempts = max_attempts
+        self.on_finished = on_finished
+        self.pacer = pacer or Pacer(rate_per_s)
+        self.stats = SenderStats()
+        self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._contents: OrderedDict[int, Content] = OrderedDict()
+        self._busy = 0
+
+    def wake(self) -> None:
+        """Look for new deliveries now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        workers = [asyncio.create_task(self._work(), name=f"broadcast-send-{i}") for i in range(self.concurrency)]
+        heartbeat = asyncio.create_task(self._heartbeat(), name="broadcast-lease-heartbeat")
+        try:
+            while True:
+                room = self.concurrency - self._queue.qsize() - self._busy
+                claimed = await self.claim(room) if room > 0 else []
+                for item in claimed:
+                    self._queue.put_nowait(item)
+                if not claimed:
+                    for report in await finish_completed(self.sessions):
+                        await self._report(report)
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+                    except asyncio.TimeoutError:
+                        pass
+                else:
+                    await self._room_available()
+        finally:
+            heartbeat.cancel()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, heartbeat, return_exceptions=True)
+
+    async def release(self) -> None:
+        """Give back deliveries claimed by this process and not started (graceful stop)."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
+                .values(status="pending", claimed_by=None, lease_until=None)
+            )
+
+    async def _room_available(self) -> None:
+        # Claim again once half the hand has been sent (batches, not one row per query).
+        while self._queue.qsize() + self._busy > self.concurrency // 2:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _report(self, report: Report) -> None:
+        if self.on_finished is None:
+            return
+        try:
+            await self.on_finished(report)
+        except Exception:
+            log.exception("could not deliver the broadcast report for occurrence %s", report.occurrence_id)
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        now = utcnow()
+        pick = select(Delivery.id).where(claimable(now)).order_by(Delivery.id).limit(limit)
+        if self.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (
+            update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
+            .values(status="claimed", claimed_by=self.worker_id, lease_until=now + timedelta(seconds=self.lease_s))
+            .returning(Delivery.id, Delivery.occurrence_id, Delivery.chat_id, Delivery.step, Delivery.lesson_id,
+                       Delivery.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.sessions() as session, session.begin():
+            rows = (await session.execute(stmt)).all()
+        return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                async with self.sessions() as session, session.begin():
+                    await session.execute(
+                        update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
+                        .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
+                    )
+            except Exception:
+                log.exception("could not renew delivery leases")
+
+    async def _work(self) -> None:
+        while True:
+            item = await self._queue.get()
+            self._busy += 1
+            try:
+                await self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery %s failed unexpectedly", item.id)
+                await self._finish(item, "failed", error="internal error")
+            finally:
+                self._busy -= 1
+                self._wake.set()
+
+    async def _content(self, occurrence_id: int) -> Content:
+        content = self._contents.get(occurrence_id)
+        if content is None:
+            async with self.sessions() as session:
+                row = (await session.execute(
+                    select(Schedule.kind, Schedule.lesson_id, Schedule.series, Schedule.text, Schedule.photo)
+                    .join(Occurrence, Occurrence.schedule_id == Schedule.id).where(Occurrence.id == occurrence_id)
+                )).one()
+            content = Content(*row)
+            self._contents[occurrence_id] = content
+            while len(self._contents) > 8:
+                self._contents.popitem(last=False)
+        return content
+
+    async def _deliver(self, item: Claimed) -> None:
+        content = await self._content(item.occurrence_id)
+        lesson: Lesson | None = None
+        if content.kind in ("lesson", "series"):
+            lesson_id = item.lesson_id or content.lesson_id
+            if lesson_id is None:  # a series push: this recipient's next unseen lesson
+                async with self.sessions() as session, session.begin():
+                    found = await next_lesson(session, self.library, item.chat_id, content.series)
+                    if found is None:
+                        await self._finish(item, "skipped", error="series complete", session=session)
+                        return
+                    lesson_id = found.id
+                    await session.execute(update(Delivery).where(Delivery.id == item.id).values(lesson_id=lesson_id))
+            try:
+                lesson = self.library.get(lesson_id)
+            except LessonNotFound:
+                await self._finish(item, "failed", error=f"lesson {lesson_id} not in library")
+                return
+            steps = 2
+        else:
+            steps = 1
+
+        rate_limited = 0
+        step = item.step
+        while step < steps:
+            await self.pacer.acquire(item.chat_id)
+            try:
+                poll_id = await self._send_step(item.chat_id, content, lesson, step)
+            except RateLimited as exc:
+                self.stats.rate_limited += 1
+                self.pacer.pause(exc.retry_after)
+                rate_limited += 1
+                if rate_limited <= RATE_LIMITED_RETRIES_MAX:
+                    continue
+                await self._retry_later(item, "rate limited repeatedly")
+                return
+            except RecipientGone:
+                async with self.sessions() as session, session.begin():
+                    await mark_blocked(session, item.chat_id)
+                    await self._finish(item, "blocked", error="recipient gone", session=session)
+                return
+            except TransientSendError as exc:
+                self.stats.transient += 1
+                await self._retry_later(item, str(exc)[:200] or type(exc).__name__)
+                return
+            except PermanentSendError as exc:
+                await self._finish(item, "failed", error=str(exc)[:200])
+                return
+            self.stats.messages += 1
+            step += 1
+            if not await self._record_step(item, step, steps, lesson, poll_id):
+                return  # our lease was taken over: the other owner carries on
+
+    async def _send_step(self, chat_id: int, content: Content, lesson: Lesson | None, step: int) -> str | None:
+        if lesson is not None:
+            if step == 0:
+                await self.transport.send_lesson(chat_id, lesson)
+                return None
+            return await self.transport.send_quiz(chat_id, lesson)
+        if content.photo:
+            await self.transport.send_photo(chat_id, content.photo, content.text or None)
+        else:
+            await self.transport.send_text(chat_id, content.text or "")
+        return None
+
+    async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None, poll_id: str | None) -> bool:
+        values: dict = {"step": step}
+        if step == steps:
+            values.update(status="sent", sent_at=utcnow(), lease_until=None)
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
+                                       Delivery.status == "claimed").values(**values)
+            )
+            if result.rowcount != 1:
+                log.warning("delivery %s was taken over by another sender", item.id)
+                return False
+            if lesson is not None and step == 1:
+                await mark_seen(session, item.chat_id, lesson.id)
+            if lesson is not None and poll_id is not None:
+                await record_poll(session, poll_id, item.chat_id, lesson)
+        return True
+
+    async def _retry_later(self, item: Claimed, error: str) -> None:
+        async with self.sessions() as session, session.begin():
+            attempts = (await session.execute(
+                select(Delivery.attempts).where(Delivery.id == item.id))).scalar_one() + 1
+            if attempts >= self.max_attempts:
+                await self._finish(item, "failed", error=error, session=session, attempts=attempts)
+                return
+            delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S ** attempts)
+            await session.execute(
+                update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
+                .values(status="pending", attempts=attempts, claimed_by=None, lease_until=None, error=error,
+                        not_before=utcnow() + timedelta(seconds=delay))
+            )
+
+    async def _finish(self, item: Claimed, status: str, *, error: str | None = None, session=None,
+                      attempts: int | None = None) -> None:
+        values: dict = {"status": status, "lease_until": None, "error": error}
+        if attempts is not None:
+            values["attempts"] = attempts
+        stmt = update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id).values(**values)
+        if session is not None:
+            await session.execute(stmt)
+            return
+        async with self.sessions() as own, own.begin():
+            await own.execute(stmt)
+
+
+async def release_stale_claims(sessions: SessionMaker) -> int:
+    """Return every claimed delivery to the queue: only for SQLite, where one process owns the database."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(Delivery).where(Delivery.status == "claimed")
+            .values(status="pending", claimed_by=None, lease_until=None)
+        )
+        return result.rowcount or 0
+
+
+def backoff_s(attempts: int) -> float:
+    return min(BACKOFF_MAX_S, BACKOFF_BASE_S ** attempts)

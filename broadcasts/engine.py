@@ -1,0 +1,146 @@
+"""The broadcast engine one Ankang process runs: APScheduler rebuilt from the schedules table, the
+catch-up of missed firings at start, and the sender task draining the delivery queue."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from broadcasts.delivery import Sender, Transport, release_stale_claims
+from broadcasts.library import Library
+from broadcasts.models import Schedule
+from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
+from broadcasts.schedules import build_trigger
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+# Schedules created or changed by another process (the CLI, a second bot) are picked up this often.
+SYNC_INTERVAL_S = 30
+
+
+class BroadcastEngine:
+    """Owns the scheduler and the sender; ``start()`` after the bot is up, ``stop()`` before it goes."""
+
+    def __init__(
+        self, services: Services, library: Library, transport: Transport, *,
+        on_finished: Callable[[Report], Awaitable[None]] | None = None,
+        worker_id: str | None = None, lease_s: float | None = None, concurrency: int | None = None,
+        sync_interval_s: float = SYNC_INTERVAL_S,
+    ) -> None:
+        self.services = services
+        self.library = library
+        self.dialect = services.engine.dialect.name
+        kwargs = {} if lease_s is None else {"lease_s": lease_s}
+        self.sender = Sender(
+            services.sessions, library, transport, rate_per_s=services.settings.send_rate, dialect=self.dialect,
+            worker_id=worker_id, concurrency=concurrency, on_finished=on_finished, **kwargs,
+        )
+        self.sync_interval_s = sync_interval_s
+        self.scheduler: AsyncIOScheduler | None = None
+        self._sender_task: asyncio.Task | None = None
+        self._versions: dict[int, object] = {}
+
+    @property
+    def running(self) -> bool:
+        return self._sender_task is not None and not self._sender_task.done()
+
+    async def start(self) -> None:
+        if self.dialect == "sqlite":
+            # One process owns a SQLite database: whatever is still claimed was left by a dead one.
+            released = await release_stale_claims(self.services.sessions)
+            if released:
+                log.info("resuming %d deliveries left claimed by a previous run", released)
+        await self.check_due()
+        self.scheduler = AsyncIOScheduler(timezone=self.services.settings.tz)
+        self.scheduler.add_job(self.sync, "interval", seconds=self.sync_interval_s, id="broadcast-sync",
+                               coalesce=True, max_instances=1)
+        self.scheduler.start()
+        await self.sync()
+        self._sender_task = asyncio.create_task(self.sender.run(), name="broadcast-sender")
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if self._sender_task is not None:
+            self._sender_task.cancel()
+            try:
+                await self._sender_task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("broadcast sender ended with an error")
+            self._sender_task = None
+            try:
+                await self.sender.release()
+            except Exception:
+                log.exception("could not release claimed deliveries")
+
+    async def abort(self) -> None:
+        """Stop abruptly, as a crash would: no release of claims (tests and the benchmark use this)."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if self._sender_task is not None:
+            self._sender_task.cancel()
+            await asyncio.gather(self._sender_task, return_exceptions=True)
+            self._sender_task = None
+
+    async def check_due(self, now: datetime | None = None) -> list[int]:
+        """Fire every active schedule whose time has come (by the services clock); return occurrence ids."""
+        now = now or self.services.clock.now()
+        created: list[int] = []
+        for schedule_id in await schedule_ids_due(self.services.sessions):
+            created += await fire_due(self.services.sessions, schedule_id, now,
+                                      self.services.settings.missed_grace_s, self.dialect)
+        if created:
+            self.sender.wake()
+        return created
+
+    async def send_now(self, schedule_id: int, admin_id: int | None = None) -> int:
+        occurrence_id = await send_now(self.services.sessions, schedule_id, self.services.clock.now(), admin_id)
+        self.sender.wake()
+        return occurrence_id
+
+    async def _fire(self, schedule_id: int) -> None:
+        try:
+            created = await fire_due(self.services.sessions, schedule_id, self.services.clock.now(),
+                                     self.services.settings.missed_grace_s, self.dialect)
+        except Exception:
+            log.exception("firing schedule %s failed", schedule_id)
+            return
+        if created:
+            self.sender.wake()
+
+    async def sync(self) -> None:
+        """Make the scheduler's jobs match the active schedules in the database."""
+        if self.scheduler is None:
+            return
+        async with self.services.sessions() as session:
+            rows = (await session.execute(
+                select(Schedule).where(Schedule.status == "active"))).scalars().all()
+        wanted = {row.id: row for row in rows}
+        for schedule_id in list(self._versions):
+            if schedule_id not in wanted or self._versions[schedule_id] != wanted[schedule_id].updated_at:
+                job = self.scheduler.get_job(f"schedule-{schedule_id}")
+                if job is not None:
+                    job.remove()
+                del self._versions[schedule_id]
+        for schedule_id, row in wanted.items():
+            if schedule_id in self._versions:
+                continue
+            try:
+                trigger = build_trigger(row)
+            except ValueError:
+                log.exception("schedule %s has an invalid trigger", schedule_id)
+                continue
+            self.scheduler.add_job(
+                self._fire, trigger, args=[schedule_id], id=f"schedule-{schedule_id}", replace_existing=True,
+                coalesce=True, misfire_grace_time=None, max_instances=1,
+            )
+            self._versions[schedule_id] = row.updated_at

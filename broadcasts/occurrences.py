@@ -1,0 +1,216 @@
+"""Firing schedules: one occurrence per (schedule, fire time), its recipients queued in the database.
+
+Missed firings (the process was down) are sent once on recovery if still within the grace period,
+otherwise recorded as skipped. Everything here is idempotent: firing the same time twice, from one
+process or several, creates one occurrence.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from broadcasts.models import ALL_TOPICS, Delivery, Occurrence, Schedule, Subscription
+from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, fire_times, get_schedule
+from core.models import User, utcnow
+from core.db import SessionMaker
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    occurrence_id: int
+    schedule_id: int
+    status: str
+    recipients: int
+    pending: int
+    sent: int
+    blocked: int
+    failed: int
+    skipped: int
+    messages: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.blocked + self.failed + self.skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the creating admin is told when a broadcast ends."""
+
+    occurrence_id: int
+    schedule_id: int
+    created_by: int | None
+    recipients: int
+    sent: int
+    blocked: int
+    failed: int
+    skipped: int
+    messages: int
+    duration_s: float
+    enqueue_ms: int
+
+    @property
+    def rate_per_s(self) -> float:
+        return self.messages / self.duration_s if self.duration_s > 0 else float(self.messages)
+
+
+def audience_query(schedule: Schedule):
+    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push)."""
+    subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
+    codes = schedule.topic_codes
+    if codes:
+        subscribed = subscribed.where(Subscription.topic.in_((*codes, ALL_TOPICS)))
+    return select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))
+
+
+async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, now: datetime) -> Occurrence:
+    """Create the occurrence and write its recipients with one INSERT … SELECT (memory stays flat)."""
+    started = time.perf_counter()
+    occurrence = Occurrence(schedule_id=schedule.id, fire_at=fire_at, status="running", created_at=now,
+                            started_at=utcnow())
+    session.add(occurrence)
+    await session.flush()  # the UNIQUE (schedule, fire time) key makes a second firing fail here
+    recipients = audience_query(schedule).subquery()
+    await session.execute(
+        insert(Delivery).from_select(
+            ["occurrence_id", "chat_id", "status", "step", "attempts"],
+            select(literal(occurrence.id), recipients.c.chat_id, literal("pending"), literal(0), literal(0)),
+        )
+    )
+    occurrence.recipients = (await session.execute(
+        select(func.count()).select_from(Delivery).where(Delivery.occurrence_id == occurrence.id)
+    )).scalar_one()
+    occurrence.enqueue_ms = int((time.perf_counter() - started) * 1000)
+    await session.flush()
+    return occurrence
+
+
+async def fire_due(sessions: SessionMaker, schedule_id: int, now: datetime, grace_s: int,
+                   dialect: str = "sqlite") -> list[int]:
+    """Deal with every fire time of the schedule up to ``now``; return the ids of occurrences to send.
+
+    Only the newest missed firing inside the grace period is sent; older ones are recorded as skipped.
+    """
+    try:
+        async with sessions() as session, session.begin():
+            stmt = select(Schedule).where(Schedule.id == schedule_id)
+            if dialect == "postgresql":
+                stmt = stmt.with_for_update()  # serialise firing across processes
+            schedule = (await session.execute(stmt)).scalar_one_or_none()
+            if schedule is None or schedule.status != "active":
+                return []
+            watermark = schedule.last_fire_at or schedule.created_at
+            times = fire_times(schedule, watermark, now, MISSED_FIRINGS_RECORDED_MAX)
+            if not times:
+                return []
+            created = []
+            grace = timedelta(seconds=grace_s)
+            for fire_at in times[:-1]:
+                session.add(Occurrence(schedule_id=schedule.id, fire_at=fire_at, status="skipped",
+                                       reason="superseded", created_at=now))
+            last = times[-1]
+            if now - last <= grace:
+                created.append((await enqueue(session, schedule, last, now)).id)
+            else:
+                session.add(Occurrence(schedule_id=schedule.id, fire_at=last, status="skipped",
+                                       reason="missed", created_at=now))
+            schedule.last_fire_at = last
+            if schedule.trigger == "once":
+                schedule.status = "finished"
+            await session.flush()
+            return created
+    except IntegrityError:
+        return []  # another process fired this time first
+
+
+async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admin_id: int | None = None) -> int:
+    """Fire a schedule immediately, outside its timetable; return the occurrence id."""
+    from core.admins import audit
+
+    async with sessions() as session, session.begin():
+        schedule = await get_schedule(session, schedule_id)
+        if schedule.status == "cancelled":
+            from broadcasts.schedules import ScheduleStateError
+
+            raise ScheduleStateError(schedule_id, schedule.status, "send-now")
+        occurrence = await enqueue(session, schedule, now, now)
+        if admin_id is not None:
+            await audit(session, admin_id, "broadcast.send_now", f"schedule:{schedule_id}",
+                        f"occurrence:{occurrence.id}")
+        return occurrence.id
+
+
+async def schedule_ids_due(sessions: SessionMaker) -> list[int]:
+    async with sessions() as session:
+        rows = await session.execute(select(Schedule.id).where(Schedule.status == "active").order_by(Schedule.id))
+        return list(rows.scalars())
+
+
+async def progress(session: AsyncSession, occurrence_id: int) -> Progress:
+    occurrence = await session.get(Occurrence, occurrence_id)
+    if occurrence is None:
+        raise LookupError(occurrence_id)
+    rows = await session.execute(
+        select(Delivery.status, func.count(), func.coalesce(func.sum(Delivery.step), 0))
+        .where(Delivery.occurrence_id == occurrence_id).group_by(Delivery.status)
+    )
+    counts: dict[str, int] = {}
+    messages = 0
+    for status, count, steps in rows.all():
+        counts[status] = int(count)
+        messages += int(steps)
+    return Progress(
+        occurrence_id, occurrence.schedule_id, occurrence.status, occurrence.recipients,
+        counts.get("pending", 0) + counts.get("claimed", 0), counts.get("sent", 0), counts.get("blocked", 0),
+        counts.get("failed", 0), counts.get("skipped", 0), messages,
+    )
+
+
+async def latest_occurrences(session: AsyncSession, limit: int = 20) -> list[Occurrence]:
+    stmt = select(Occurrence).order_by(Occurrence.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def finish_completed(sessions: SessionMaker) -> list[Report]:
+    """Close running occurrences with no deliveries left to send; return a report for each one closed here."""
+    reports = []
+    async with sessions() as session:
+        running = list((await session.execute(
+            select(Occurrence.id).where(Occurrence.status == "running"))).scalars())
+    for occurrence_id in running:
+        async with sessions() as session, session.begin():
+            open_left = (await session.execute(select(func.count()).select_from(Delivery).where(
+                Delivery.occurrence_id == occurrence_id, Delivery.status.in_(("pending", "claimed"))))).scalar_one()
+            if open_left:
+                continue
+            p = await progress(session, occurrence_id)
+            now = utcnow()
+            closed = await session.execute(
+                update(Occurrence).where(Occurrence.id == occurrence_id, Occurrence.status == "running")
+                .values(status="done", finished_at=now, sent=p.sent, blocked=p.blocked, failed=p.failed,
+                        messages=p.messages, reported=True)
+            )
+            if closed.rowcount != 1:
+                continue  # another process closed it and reports it
+            occurrence = await session.get(Occurrence, occurrence_id)
+            schedule = await session.get(Schedule, occurrence.schedule_id)
+            started = occurrence.started_at or occurrence.created_at
+            reports.append(Report(
+                occurrence_id, occurrence.schedule_id, schedule.created_by if schedule else None, p.recipients,
+                p.sent, p.blocked, p.failed, p.skipped, p.messages, (now - started).total_seconds(),
+                occurrence.enqueue_ms,
+            ))
+    return reports
+
+
+def claimable(now: datetime):
+    """Deliveries a sender may take: pending and due, or claimed under a lease that has run out."""
+    return or_(
+        and_(Delivery.status == "pending", or_(Delivery.not_before.is_(None), Delivery.not_before <= now)),
+        and_(Delivery.status == "claimed", Delivery.lease_until < now),
+    )

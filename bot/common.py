@@ -8,6 +8,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden
 
 from bot import messages
+from bot.lesson_callbacks import open_picker
 from bot.context import AnkangContext, user_is_admin
 from core import users
 
@@ -24,7 +25,7 @@ async def start(update: Update, context: AnkangContext) -> None:
     text = messages.WELCOME if is_new else messages.WELCOME_BACK
     await update.effective_message.reply_html(text)
     if not subscribed:
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data="sub:open")]])
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data=open_picker())]])
         await update.effective_message.reply_html(messages.OFFER_SUBSCRIBE, reply_markup=keyboard)
 
 

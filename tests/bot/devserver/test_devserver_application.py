@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot.devserver import Emulator, EmulatorTimeout, button_texts
 
-from .conftest import TOKEN
+from .conftest import TOKEN, plain_http_request
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,7 +65,10 @@ async def member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @pytest.fixture
 async def app(emu: Emulator) -> AsyncIterator[Application]:
-    application = Application.builder().token(TOKEN).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
+    application = (
+        Application.builder().token(TOKEN).base_url(emu.base_url).base_file_url(emu.base_file_url)
+        .request(plain_http_request()).get_updates_request(plain_http_request()).build()
+    )
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("quiz", quiz))
     application.add_handler(CallbackQueryHandler(pressed, pattern="^sub:"))

@@ -5,6 +5,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from tips.alerts import urgent_alert_html
 from tips.models import STATUS_LABELS, Author, EventKind, Tip
 from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
 
@@ -173,12 +174,7 @@ def list_button(tip: Tip, tz: ZoneInfo) -> str:
 
 
 def admin_alert(tip: Tip) -> str:
-    return (
-        f"🚨 <b>紧急隐患举报 #{tip.id}</b>\n"
-        + tip_summary(None, category=tip.category, place_type=tip.place_type, location=tip.location,
-                      description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
-        + "\n\n请立即核实处置。"
-    )
+    return urgent_alert_html(tip)
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo) -> str:

@@ -1,6 +1,9 @@
 """Per-process state of the tips area (in-memory rate limits), reached through ``services.tips``."""
 from __future__ import annotations
 
+import asyncio
+from typing import Coroutine
+
 from core.services import Services
 from tips.ratelimit import TipLimits
 
@@ -10,6 +13,19 @@ class TipsRuntime:
 
     def __init__(self) -> None:
         self.limits = TipLimits()
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Coroutine) -> asyncio.Task:
+        """Run ``coro`` in the background, keeping a reference until it finishes."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Wait for background work (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 def tips_runtime(services: Services) -> TipsRuntime:

@@ -72,7 +72,7 @@ def create_web_app(
 
 def setup_routes(app: web.Application) -> None:
     """The web routing table."""
-    from web import chat, console
+    from web import chat, console, tips
 
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
@@ -80,6 +80,8 @@ def setup_routes(app: web.Application) -> None:
     console.setup_routes(app)
     # Browser chat for the demo (answers 404 unless the app runs with the emulator).
     chat.setup_routes(app)
+    # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.
+    tips.setup_routes(app)
 
 
 async def _template_globals(request: web.Request) -> dict:

@@ -49,9 +49,9 @@ async def ask(update: Update, context: AnkangContext) -> None:
     if reply.intent != "emergency" and len(text) > MAX_QUESTION_CHARS:
         await message.reply_text(msg.TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
         return
-    await send_reply(update, context, reply)
     if reply.intent == "unsure":
         await _remember_unanswered(context, reply.question)
+    await send_reply(update, context, reply)
 
 
 async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> None:
@@ -165,13 +165,18 @@ async def button(update: Update, context: AnkangContext) -> None:
             await query.answer()
             await _edit(query, *laws_menu(kb))
         case cb.BrowseLaw(law, page):
-            await query.answer()
-            view = law_menu(kb, law, page)
-            await _edit(query, *view) if view else await query.message.reply_text(msg.ARTICLE_GONE)
+            await _show_view(query, law_menu(kb, law, page))
         case cb.BrowseChapter(law, chapter, page):
-            await query.answer()
-            view = chapter_menu(kb, law, chapter, page)
-            await _edit(query, *view) if view else await query.message.reply_text(msg.ARTICLE_GONE)
+            await _show_view(query, chapter_menu(kb, law, chapter, page))
+
+
+async def _show_view(query, view: tuple[str, InlineKeyboardMarkup] | None) -> None:
+    """Show a /laws screen in place, or say the button is out of date."""
+    if view is None:
+        await query.answer(msg.ARTICLE_GONE, show_alert=True)
+        return
+    await query.answer()
+    await _edit(query, *view)
 
 
 async def _drop_feedback_row(query) -> None:

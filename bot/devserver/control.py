@@ -206,13 +206,19 @@ def _chat_id(request: web.Request) -> int:
 
 
 async def chat_messages(request: web.Request) -> web.Response:
-    """Bot messages of a chat; ``after`` (message id) and ``include_user=1`` filter."""
+    """Bot messages of a chat; ``after`` (message id), ``include_user=1``; ``timeout`` long-polls."""
     emu = _emu(request)
     chat_id = _chat_id(request)
     after = int(request.query.get("after", "0"))
     include_user = request.query.get("include_user", "0") in ("1", "true")
-    found = [m for m in emu.messages(chat_id, include_user=include_user) if m["message_id"] > after]
-    return _ok(found)
+    timeout = min(float(request.query.get("timeout", "0")), LONG_POLL_MAX_S)
+
+    def found() -> list[dict[str, Any]]:
+        return [m for m in emu.messages(chat_id, include_user=include_user) if m["message_id"] > after]
+
+    if timeout > 0:
+        await emu._wait_until(lambda: found() or emu._closing, timeout)
+    return _ok(found())
 
 
 async def chat_events(request: web.Request) -> web.Response:

@@ -58,6 +58,9 @@ async def test_a_conversation_driven_over_http(emu: Emulator, bot: telegram.Bot,
     assert [m["text"] for m in history] == ["/start", "请选择"]
     bot_only = await call(http, "GET", f"/chats/{uid}/messages?after={sent['message_id']}")
     assert [m["text"] for m in bot_only] == ["请选择"]
+    waiting = asyncio.create_task(call(http, "GET", f"/chats/{uid}/messages?after={reply.message_id}&timeout=5"))
+    await bot.send_message(uid, "第二条")
+    assert [m["text"] for m in await asyncio.wait_for(waiting, 5)] == ["第二条"]
 
 
 async def test_photo_upload_as_base64_and_multipart(emu: Emulator, http: aiohttp.ClientSession, jpeg: bytes) -> None:

@@ -45,3 +45,66 @@ def start_bot(make_settings, emulator, clock):
         return running(make_settings(**values), clock=clock, poll_timeout_s=1)
 
     return start
+
+
+@pytest.fixture
+async def clocked_services(make_settings, emulator, clock):
+    """Opened services on a fresh database, with the test's clock."""
+    from core.services import open_services
+
+    services = await open_services(make_settings(telegram_api_url=emulator.url, send_rate=25.0), clock=clock)
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
+@pytest.fixture(scope="session")
+def library():
+    from broadcasts.library import load_library
+
+    return load_library()
+
+
+@pytest.fixture
+async def transport(emulator):
+    """The bot layer's Transport over a real PTB Bot talking to the emulator."""
+    from telegram import Bot
+
+    from bot.lessons import TelegramTransport
+    from tests.conftest import TEST_TOKEN
+
+    bot = Bot(TEST_TOKEN, base_url=emulator.base_url, base_file_url=emulator.base_file_url)
+    await bot.initialize()
+    try:
+        yield TelegramTransport(bot)
+    finally:
+        await bot.shutdown()
+
+
+@pytest.fixture
+async def make_engine(clocked_services, library, transport):
+    """Build (not start) BroadcastEngines; several in one test simulate restarts. Aborted at the end."""
+    from broadcasts.engine import BroadcastEngine
+
+    engines = []
+
+    def build(**kwargs):
+        engine = BroadcastEngine(clocked_services, library, transport, **kwargs)
+        engines.append(engine)
+        return engine
+
+    yield build
+    for engine in engines:
+        await engine.abort()
+
+
+async def add_subscribers(services, emulator, count: int, topic: str = "all", name: str = "工友"):
+    """Create ``count`` emulator users subscribed to ``topic``; return them."""
+    from broadcasts.subscriptions import set_topics
+
+    people = [emulator.user(f"{name}{i}") for i in range(count)]
+    async with services.sessions() as session, session.begin():
+        for person in people:
+            await set_topics(session, person.id, {topic})
+    return people

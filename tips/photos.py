@@ -6,10 +6,14 @@ fresh JPEG carrying pixels only — no EXIF (GPS, camera, time), XMP, ICC or com
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow logs every EXIF tag it parses at DEBUG — GPS positions and owner names included.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000

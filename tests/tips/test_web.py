@@ -1,0 +1,152 @@
+"""Public tip pages over plain HTTP and in real headless Chromium (phone-sized)."""
+from __future__ import annotations
+
+import logging
+import re
+
+from aiohttp import ClientSession, CookieJar, FormData
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from tests.conftest import screenshot_path
+from tests.tips.helpers import has_metadata, photo_with_gps
+from tips.models import Tip, TipPhoto, TipStatus
+from tips.service import change_status, reply
+from web.app import create_web_app
+
+CODE_RE = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
+CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+DESCRIPTION = "仓库消防通道被货物堵死，灭火器过期两年没人换"
+
+
+async def csrf_of(client, path="/tip") -> str:
+    page = await client.get(path)
+    assert page.status == 200
+    return CSRF_RE.search(await page.text()).group(1)
+
+
+def tip_form(csrf: str, **overrides) -> FormData:
+    form = FormData()
+    values = {"csrf": csrf, "category": "fire", "place_type": "warehouse", "location": "开发区物流园B仓",
+              "description": DESCRIPTION, "urgent": "no"}
+    values.update(overrides)
+    for key, value in values.items():
+        form.add_field(key, value)
+    return form
+
+
+async def test_form_stores_tip_with_clean_photos_and_shows_receipt(ankang, caplog):
+    """Through the real runner (its web server and logging), as a phone browser would post."""
+    caplog.set_level(logging.DEBUG)
+    services = ankang.services
+    async with ClientSession(base_url=ankang.web_url, cookie_jar=CookieJar(unsafe=True)) as client:
+        form = tip_form(await csrf_of(client))
+        form.add_field("photos", photo_with_gps(), filename="IMG_0001.jpg", content_type="image/jpeg")
+        form.add_field("photos", photo_with_gps(fmt="PNG"), filename="scan.png", content_type="image/png")
+        response = await client.post("/tip", data=form, headers={"User-Agent": "SecretPhone/1.0"})
+        body = await response.text()
+        assert response.status == 200, body
+        assert response.headers["Cache-Control"] == "no-store"
+        code = CODE_RE.search(body).group(0)
+    async with services.sessions() as session:
+        tip = (await session.execute(select(Tip))).scalar_one()
+        photos = (await session.execute(select(TipPhoto))).scalars().all()
+    assert tip.description == DESCRIPTION and tip.category == "fire" and not tip.urgent
+    assert len(photos) == 2 and all(has_metadata(p.data) == [] for p in photos)
+    assert code.replace("-", "") not in tip.receipt_hash
+    ours = [r for r in caplog.records if not r.name.startswith("bot.devserver")]
+    logs = "\n".join(f"{r.name} {r.getMessage()}" for r in ours)
+    for trace in ("127.0.0.1", "SecretPhone", "IMG_0001", "Zhang San", "PhoneMaker"):
+        assert trace not in logs, trace
+    assert f"tip {tip.id} submitted via web" in logs
+
+
+async def test_post_without_matching_csrf_is_refused(services):
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        await csrf_of(client)
+        response = await client.post("/tip", data=tip_form("0" * 64))
+        assert response.status == 403
+        # A token from another browser (other cookie) does not fit this browser's cookie either.
+        async with TestClient(TestServer(create_web_app(services))) as other:
+            foreign = await csrf_of(other)
+        client.session.cookie_jar.clear()
+        await client.get("/tip")
+        assert (await client.post("/tip", data=tip_form(foreign))).status == 403
+    async with services.sessions() as session:
+        assert (await session.execute(select(Tip))).first() is None
+
+
+async def test_invalid_fields_are_explained_and_kept(services):
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        csrf = await csrf_of(client)
+        response = await client.post("/tip", data=tip_form(csrf, description="太短"))
+        body = await response.text()
+        assert response.status == 400 and "至少 10 个字" in body and "开发区物流园B仓" in body
+        form = tip_form(csrf)
+        form.add_field("photos", b"%PDF-1.4 not a photo", filename="x.jpg", content_type="image/jpeg")
+        response = await client.post("/tip", data=form)
+        assert response.status == 400 and "不是可识别的照片" in await response.text()
+
+
+async def test_status_page_refuses_wrong_codes_and_shows_the_thread(services):
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        response = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await response.text()).group(0)
+        csrf = await csrf_of(client, "/tip/status")
+        wrong = await client.post("/tip/status", data={"csrf": csrf, "code": "K7QF-2M9D-XR4T-PB6N"})
+        assert wrong.status == 400 and "回执码不正确" in await wrong.text()
+        async with services.sessions() as s, s.begin():
+            tip = (await s.execute(select(Tip))).scalar_one()
+            await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1, now=services.clock.now())
+            await reply(s, tip.id, "堵塞的是哪一侧通道？", admin_id=1, now=services.clock.now())
+        shown = await client.post("/tip/status", data={"csrf": csrf, "code": code.lower()})
+        body = await shown.text()
+        assert shown.status == 200 and "核查中" in body and "已派人到现场核查" in body and "哪一侧通道" in body
+        form = FormData({"csrf": csrf, "code": code, "message": "东侧，靠近装卸平台"})
+        form.add_field("photos", photo_with_gps(), filename="p.jpg", content_type="image/jpeg")
+        added = await client.post("/tip/status/add", data=form)
+        assert added.status == 200 and "东侧，靠近装卸平台" in await added.text()
+    async with services.sessions() as session:
+        photos = (await session.execute(select(TipPhoto))).scalars().all()
+    assert len(photos) == 1 and has_metadata(photos[0].data) == []
+
+
+async def test_form_and_status_in_chromium(services, page):
+    server = TestServer(create_web_app(services), host="127.0.0.1")
+    async with TestClient(server):
+        await page.goto(str(server.make_url("/tip")))
+        await page.screenshot(path=screenshot_path("tip-form"), full_page=True)
+        await page.select_option("#category", "construction")
+        await page.select_option("#place_type", "site")
+        await page.fill("#location", "城南地铁站三标段")
+        await page.fill("#description", "基坑边没有护栏，夜间照明不足，已经有人差点掉下去")
+        await page.set_input_files("#photos", files=[
+            {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()},
+        ])
+        await page.check("input[name=urgent][value=yes]")
+        await page.click("button[type=submit]")
+        code = (await page.text_content("#receipt-code")).strip()
+        assert CODE_RE.fullmatch(code)
+        assert "119" in await page.text_content("main")
+        await page.screenshot(path=screenshot_path("tip-receipt"), full_page=True)
+
+        async with services.sessions() as s, s.begin():
+            tip = (await s.execute(select(Tip))).scalar_one()
+            assert tip.urgent
+            await change_status(s, tip.id, TipStatus.ACCEPTED, "已转交住建部门", admin_id=1, now=services.clock.now())
+            await reply(s, tip.id, "感谢举报，请问具体是哪个出入口？", admin_id=1, now=services.clock.now())
+
+        await page.goto(str(server.make_url("/tip/status")))
+        await page.fill("#code", code.replace("-", " ").lower())
+        await page.click("button[type=submit]")
+        assert (await page.text_content("#tip-status")).strip() == "已受理"
+        await page.fill("#message", "是B出口，靠近公交站")
+        await page.click("button[type=submit]")
+        thread = await page.text_content("#thread")
+        assert "已转交住建部门" in thread and "是B出口" in thread
+        await page.screenshot(path=screenshot_path("tip-status"), full_page=True)
+
+        await page.goto(str(server.make_url("/tip/status")))
+        await page.fill("#code", "K7QF-2M9D-XR4T-PB6N")
+        await page.click("button[type=submit]")
+        assert "回执码不正确" in await page.text_content("main")

@@ -97,3 +97,7 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+# `ankang broadcast …` lives in its own module (schedules and delivery); bot/cli.py finds it here.
+from broadcasts.cli_broadcast import broadcast  # noqa: E402,F401

@@ -66,6 +66,7 @@ def create_web_app(
     )
     tz = services.settings.tz
     env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""
+    env.filters["local_day"] = lambda when: _local_day(when, tz)
     setup_routes(app)
     return app
 
@@ -82,6 +83,14 @@ def setup_routes(app: web.Application) -> None:
     chat.setup_routes(app)
     # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.
     tips.setup_routes(app)
+
+
+def _local_day(when, tz) -> str:
+    """2026-11-23 周一 09:00, in the console's time zone."""
+    from web.messages import WEEKDAYS
+
+    local = when.astimezone(tz)
+    return f"{local:%Y-%m-%d} {WEEKDAYS[local.weekday()]} {local:%H:%M}"
 
 
 async def _template_globals(request: web.Request) -> dict:

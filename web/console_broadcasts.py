@@ -1,8 +1,300 @@
-"""Console: broadcast schedules, recurrence editor with next firings, live progress, reports."""
+"""Console: 微课堂 broadcasts — schedules with a recurrence editor and the next firings, live progress, reports.
+
+Schedules are created, paused, resumed and cancelled through ``broadcasts.schedules`` (which
+validates and audits). broadcasts/ has no edit function: editing saves the new version as a new
+schedule and cancels the old one in the same transaction (audited as ``broadcast.edit``).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from core.admins import audit
+from core.topics import TOPICS
+from web import messages
+from web.app import SERVICES
+from web.console import admin_of, error_page, redirect, render
+from web.console_lessons import lesson_library
+
+PREVIEW_FIRINGS = 5
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TRIGGER_LABELS = {"once": "一次", "weekly": "每周", "cron": "Cron 表达式"}
+STATUS_LABELS = {"active": "进行中", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}
+OCCURRENCE_LABELS = {"running": "发送中", "done": "已完成", "missed": "已错过", "cancelled": "已取消"}
+ERROR_TEXT = {
+    "lesson": "请选择要推送的课程。", "series": "请选择系列课程。", "text": "通知内容为空或过长。",
+    "photo": "图片不能超过 10 MB。", "topics": "主题无效。", "weekdays": "请至少选择一个星期几。",
+    "at": "请填写时间，例如 09:00。", "once": "请填写一个将来的日期和时间。", "cron": "Cron 表达式无效（分 时 日 月 星期）。",
+    "trigger": "请选择推送频率。", "kind": "请选择推送内容。", "timezone": "时区无效。",
+}
+
 
 def setup_routes(app: web.Application) -> None:
-    pass
+    r = app.router
+    r.add_get("/admin/broadcasts", broadcasts_page)
+    r.add_get("/admin/broadcasts/new", new_form)
+    r.add_post("/admin/broadcasts/new", save)
+    r.add_get("/admin/broadcasts/{sid:\\d+}", schedule_page)
+    r.add_get("/admin/broadcasts/{sid:\\d+}/edit", edit_form)
+    r.add_post("/admin/broadcasts/{sid:\\d+}/edit", save)
+    r.add_post("/admin/broadcasts/{sid:\\d+}/{action:pause|resume|cancel|send}", schedule_action)
+    r.add_get("/admin/broadcasts/runs/{oid:\\d+}", run_page)
+    r.add_get("/admin/broadcasts/runs/{oid:\\d+}.json", run_json)
+
+
+@dataclass
+class ScheduleForm:
+    kind: str = "lesson"
+    lesson_id: str = ""
+    series: str = ""
+    text: str = ""
+    topics: list[str] = field(default_factory=list)
+    trigger: str = "weekly"
+    run_at: str = ""  # datetime-local, in the console's time zone
+    weekdays: list[str] = field(default_factory=lambda: ["mon"])
+    at_time: str = "09:00"
+    cron: str = ""
+
+    @classmethod
+    def from_post(cls, data) -> ScheduleForm:
+        return cls(
+            kind=str(data.get("kind", "lesson")), lesson_id=str(data.get("lesson_id", "")),
+            series=str(data.get("series", "")), text=str(data.get("text", "")).strip(),
+            topics=[str(t) for t in data.getall("topics", [])], trigger=str(data.get("trigger", "weekly")),
+            run_at=str(data.get("run_at", "")), weekdays=[str(d) for d in data.getall("weekdays", [])],
+            at_time=str(data.get("at_time", "")).strip(), cron=str(data.get("cron", "")).strip(),
+        )
+
+    @classmethod
+    def from_schedule(cls, s, tz) -> ScheduleForm:
+        return cls(
+            kind=s.kind, lesson_id=s.lesson_id or "", series=s.series or "", text=s.text or "",
+            topics=list(s.topic_codes), trigger=s.trigger,
+            run_at=s.run_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if s.run_at else "",
+            weekdays=(s.weekdays or "").split(",") if s.weekdays else [], at_time=s.at_time or "09:00",
+            cron=s.cron or "",
+        )
+
+    def what_when(self, tz):
+        from broadcasts.schedules import ScheduleInvalid, What, When
+
+        what = What(kind=self.kind, lesson_id=self.lesson_id or None, series=self.series or None,
+                    text=self.text or None)
+        run_at = None
+        if self.trigger == "once":
+            try:
+                run_at = datetime.fromisoformat(self.run_at).replace(tzinfo=tz)
+            except ValueError:
+                raise ScheduleInvalid("once", "bad date") from None
+        when = When(trigger=self.trigger, run_at=run_at, weekdays=tuple(self.weekdays), at_time=self.at_time,
+                    cron=self.cron, timezone=str(tz))
+        return what, when
+
+
+def next_firings(schedule, now: datetime, count: int = PREVIEW_FIRINGS) -> list[datetime]:
+    """The next ``count`` fire times of a schedule (saved or not), via its APScheduler trigger."""
+    from broadcasts.schedules import build_trigger
+
+    if schedule.trigger == "once":
+        return [schedule.run_at] if schedule.run_at and schedule.run_at > now else []
+    trigger = build_trigger(schedule)
+    times, cursor, previous = [], now, None
+    while len(times) < count:
+        nxt = trigger.get_next_fire_time(previous, cursor)
+        if nxt is None:
+            break
+        times.append(nxt)
+        previous, cursor = nxt, nxt + timedelta(seconds=1)
+    return times
+
+
+async def _context(request: web.Request, form: ScheduleForm, **extra) -> dict:
+    library = await lesson_library(request.app)
+    return {
+        "title": "推送计划", "form": form, "lessons": list(library), "series_names": library.series_names(),
+        "topics": TOPICS, "weekdays": list(zip(WEEKDAY_CODES, messages.WEEKDAYS)),
+        "trigger_labels": TRIGGER_LABELS, **extra,
+    }
+
+
+async def broadcasts_page(request: web.Request) -> web.Response:
+    from broadcasts.occurrences import latest_occurrences
+    from broadcasts.schedules import describe_what, list_schedules, next_fire_time
+
+    services = request.app[SERVICES]
+    show_all = request.query.get("all") == "1"
+    now = services.clock.now()
+    async with services.sessions() as session:
+        schedules = await list_schedules(session, include_closed=show_all)
+        runs = await latest_occurrences(session, limit=20)
+    titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
+    rows = [{"s": s, "what": _what_label(s, describe_what(s), titles), "when": _when_label(s), "next": next_fire_time(s, now)}
+            for s in schedules]
+    return render(request, "console/broadcasts.html", {
+        "title": "推送", "rows": rows, "runs": runs, "show_all": show_all, "status_labels": STATUS_LABELS,
+        "run_labels": OCCURRENCE_LABELS,
+    })
+
+
+def _what_label(s, fallback: str, titles: dict[str, str] | None = None) -> str:
+    if s.kind == "lesson":
+        return f"课程《{(titles or {}).get(s.lesson_id, s.lesson_id)}》"
+    if s.kind == "series":
+        return f"系列《{s.series}》"
+    return "通知：" + (s.text or "")[:30] if s.text else fallback
+
+
+def _when_label(s) -> str:
+    if s.trigger == "weekly":
+        days = "、".join(messages.WEEKDAYS[WEEKDAY_CODES.index(d)] for d in (s.weekdays or "").split(",") if d)
+        return f"每周 {days} {s.at_time}"
+    if s.trigger == "cron":
+        return f"cron: {s.cron}"
+    return "一次"
+
+
+async def new_form(request: web.Request) -> web.Response:
+    return render(request, "console/broadcast_form.html", await _context(request, ScheduleForm(), action="/admin/broadcasts/new"))
+
+
+async def edit_form(request: web.Request) -> web.Response:
+    from broadcasts.schedules import ScheduleNotFound, get_schedule
+
+    services = request.app[SERVICES]
+    sid = int(request.match_info["sid"])
+    async with services.sessions() as session:
+        try:
+            schedule = await get_schedule(session, sid)
+        except ScheduleNotFound:
+            return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+    form = ScheduleForm.from_schedule(schedule, services.settings.tz)
+    return render(request, "console/broadcast_form.html",
+                  await _context(request, form, action=f"/admin/broadcasts/{sid}/edit", editing=sid))
+
+
+async def save(request: web.Request) -> web.Response:
+    """Preview (button ``preview``) or save a new/edited schedule; both show the next firings."""
+    from broadcasts.schedules import ScheduleInvalid, ScheduleStateError, change_status, create_schedule
+
+    services = request.app[SERVICES]
+    tz = services.settings.tz
+    now = services.clock.now()
+    data = await request.post()
+    form = ScheduleForm.from_post(data)
+    editing = int(request.match_info["sid"]) if "sid" in request.match_info else None
+    action = request.path
+    library = await lesson_library(request.app)
+    admin = admin_of(request)
+    try:
+        what, when = form.what_when(tz)
+        async with services.sessions() as session:
+            preview = bool(data.get("preview"))
+            # A preview runs the same validation inside a transaction that is then rolled back.
+            schedule = await create_schedule(
+                session, library, what, when, topics=tuple(form.topics),
+                created_by=None if preview else admin.user_id, now=now,
+            )
+            firings = next_firings(schedule, now)
+            if preview:
+                await session.rollback()
+                return render(request, "console/broadcast_form.html", await _context(
+                    request, form, action=action, editing=editing, firings=firings))
+            if editing is not None:
+                await change_status(session, editing, "cancel", admin_id=None, now=now)
+                await audit(session, admin.user_id, "broadcast.edit", f"schedule:{editing}",
+                            f"replaced by schedule:{schedule.id}")
+            new_id = schedule.id
+            await session.commit()
+    except ScheduleInvalid as exc:
+        return render(request, "console/broadcast_form.html", await _context(
+            request, form, action=action, editing=editing, errors=[ERROR_TEXT.get(exc.field, exc.detail)]), status=400)
+    except ScheduleStateError:
+        return error_page(request, "无法修改", "该推送计划已结束，不能再修改。", 409)
+    await _sync_engine(services)
+    raise redirect(f"/admin/broadcasts/{new_id}", "schedule_saved")
+
+
+async def _sync_engine(services) -> None:
+    """Let the running scheduler pick up the change now rather than at its next periodic sync."""
+    engine = services.broadcasts
+    if engine is not None and hasattr(engine, "sync"):
+        await engine.sync()
+
+
+async def schedule_page(request: web.Request) -> web.Response:
+    from broadcasts.models import Occurrence
+    from broadcasts.schedules import ScheduleNotFound, describe_what, get_schedule
+    from sqlalchemy import select
+
+    services = request.app[SERVICES]
+    sid = int(request.match_info["sid"])
+    async with services.sessions() as session:
+        try:
+            schedule = await get_schedule(session, sid)
+        except ScheduleNotFound:
+            return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+        runs = list((await session.execute(
+            select(Occurrence).where(Occurrence.schedule_id == sid).order_by(Occurrence.id.desc()).limit(20))).scalars())
+    firings = next_firings(schedule, services.clock.now()) if schedule.status == "active" else []
+    titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
+    return render(request, "console/broadcast.html", {
+        "title": f"推送计划 #{sid}", "s": schedule, "what": _what_label(schedule, describe_what(schedule), titles),
+        "when": _when_label(schedule), "firings": firings, "runs": runs, "status_labels": STATUS_LABELS,
+        "run_labels": OCCURRENCE_LABELS, "topic_labels": {t.code: t.label for t in TOPICS},
+    })
+
+
+async def schedule_action(request: web.Request) -> web.Response:
+    from broadcasts.schedules import ScheduleNotFound, ScheduleStateError, change_status
+
+    services = request.app[SERVICES]
+    sid = int(request.match_info["sid"])
+    action = request.match_info["action"]
+    admin = admin_of(request)
+    if action == "send":
+        engine = services.broadcasts
+        if engine is None:
+            return error_page(request, "无法发送", "推送引擎未运行。", 503)
+        oid = await engine.send_now(sid, admin_id=admin.user_id)
+        raise redirect(f"/admin/broadcasts/runs/{oid}")
+    try:
+        async with services.sessions() as session, session.begin():
+            await change_status(session, sid, action, admin_id=admin.user_id, now=services.clock.now())
+    except ScheduleNotFound:
+        return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+    except ScheduleStateError:
+        return error_page(request, "无法操作", "推送计划的当前状态不允许此操作，请刷新页面。", 409)
+    await _sync_engine(services)
+    done = {"pause": "schedule_paused", "resume": "schedule_resumed", "cancel": "schedule_cancelled"}[action]
+    raise redirect(f"/admin/broadcasts/{sid}", done)
+
+
+async def _progress(request: web.Request):
+    from broadcasts.occurrences import progress
+
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            return await progress(session, int(request.match_info["oid"]))
+        except LookupError:
+            raise web.HTTPNotFound() from None
+
+
+async def run_page(request: web.Request) -> web.Response:
+    from web.charts import progress_bar
+
+    p = await _progress(request)
+    return render(request, "console/broadcast_run.html", {
+        "title": f"推送 #{p.occurrence_id}", "p": p, "bar": progress_bar(p.done, p.recipients),
+        "status_label": OCCURRENCE_LABELS.get(p.status, p.status),
+    })
+
+
+async def run_json(request: web.Request) -> web.Response:
+    p = await _progress(request)
+    return web.json_response({
+        "status": p.status, "status_label": OCCURRENCE_LABELS.get(p.status, p.status), "running": p.status == "running",
+        "recipients": p.recipients, "pending": p.pending, "sent": p.sent, "blocked": p.blocked, "failed": p.failed,
+        "skipped": p.skipped, "messages": p.messages,
+    })

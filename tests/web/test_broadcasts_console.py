@@ -1,0 +1,72 @@
+"""Broadcast schedules in the console: a weekly schedule with its next firings, pause and cancel."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from core.clock import FakeClock
+from tests.conftest import screenshot_path
+from tests.web.conftest import log_in
+
+# Sunday 2026-11-22 10:00 in Shanghai.
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def services(settings):
+    from core.services import open_services
+
+    opened = await open_services(settings, clock=FakeClock(NOW))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def test_create_a_weekly_schedule_and_see_its_next_firings(services, page, web_url):
+    await log_in(page, web_url, services.settings, services.clock.now())
+    await page.click("nav.tabs >> text=推送")
+    await page.click("text=＋ 新建推送计划")
+    await page.check("input[name=kind][value=lesson]")
+    await page.select_option("#lesson_id", index=1)
+    await page.check("input[name=topics][value=construction]")
+    await page.check("input[name=trigger][value=weekly]")
+    # The recurrence editor shows only the weekly fields (progressive JS).
+    assert await page.locator("#trigger-cron").is_hidden()
+    await page.uncheck("input[name=weekdays][value=mon]")
+    await page.check("input[name=weekdays][value=mon]")
+    await page.check("input[name=weekdays][value=thu]")
+    await page.fill("#at_time", "09:00")
+    await page.click("#preview")
+    items = await page.locator("#firings li").all_text_contents()
+    assert items == [
+        "2026-11-23 周一 09:00", "2026-11-26 周四 09:00", "2026-11-30 周一 09:00",
+        "2026-12-03 周四 09:00", "2026-12-07 周一 09:00",
+    ]
+    await page.screenshot(path=screenshot_path("broadcast-form-preview"), full_page=True)
+    await page.click("#save-schedule")
+    await page.locator(".flash", has_text="推送计划已保存").wait_for()
+    assert "每周 周一、周四 09:00" in await page.text_content("#schedule-when")
+    assert (await page.locator("#firings li").all_text_contents())[0] == "2026-11-23 周一 09:00"
+    await page.screenshot(path=screenshot_path("broadcast-schedule"), full_page=True)
+
+    await page.click("#action-pause")
+    await page.locator(".flash", has_text="已暂停").wait_for()
+    assert await page.text_content("#schedule-status") == "已暂停"
+    await page.click("#action-cancel")
+    await page.locator(".flash", has_text="已取消").wait_for()
+    await page.goto(f"{web_url}/admin/audit")
+    table = await page.text_content("table")
+    for label in ("新建推送计划", "暂停推送计划", "取消推送计划"):
+        assert label in table
+
+
+async def test_an_invalid_cron_is_explained(services, page, web_url):
+    await log_in(page, web_url, services.settings, services.clock.now())
+    await page.goto(f"{web_url}/admin/broadcasts/new")
+    await page.select_option("#lesson_id", index=1)
+    await page.check("input[name=trigger][value=cron]")
+    await page.fill("#cron", "every monday")
+    await page.click("#save-schedule")
+    assert "Cron 表达式无效" in await page.text_content(".errors")

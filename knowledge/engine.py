@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +31,22 @@ log = logging.getLogger(__name__)
 Intent = Literal["answer", "article", "unsure", "emergency", "smalltalk", "out_of_scope", "tip", "term", "help"]
 
 # Calibrated on the development set (see bench/qa.py): at or above this a reply is an answer.
-CONFIDENT = 0.55
+CONFIDENT = 0.8
 # Below this a candidate is not worth offering even as a suggestion.
 SUGGEST_MIN = 0.18
 MAX_QUERY_CHARS = 300
 MAX_RESULTS = 3
-ARTICLE_WEIGHT = 0.8  # article evidence counts a little less than a written FAQ answer
-AGREEMENT_BONUS = 0.08  # FAQ match whose citation the statute search also ranks high
+ARTICLE_WEIGHT = 0.64  # article evidence counts less than a written FAQ answer
+ARTICLE_CANDIDATES = 8
+PHRASE_WEIGHT = 0.7  # best matching phrasing vs. coverage of the question by the whole entry
+SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
+STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
+# Below this much raw evidence nothing is confident, whatever the margin (a lone weak match).
+ANSWER_MIN_RAW = 0.45
+OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
+# Logistic calibration of (raw score, margin over the best rival citing other articles),
+# fitted on the development and held-out sets (bench/qa.py --fit).
+CALIBRATION = (2.02, -2.61, 8.77)
 ARTICLE_ONLY_MARGIN = 0.1  # an article alone must clear the threshold by this much
 
 
@@ -114,6 +124,8 @@ class Hit:
 class _Scored:
     entry: int
     score: float
+    raw: float = 0.0  # evidence before calibration
+    margin: float = 0.0  # raw lead over the best entry citing other articles (top entry only)
 
 
 class KnowledgeBase:
@@ -143,25 +155,28 @@ class KnowledgeBase:
         self._phrase_compact: list[str] = []
         self._bodies = BM25Index()
         self._entry_phrases: list[list[int]] = []
+        self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
         for g in self.glossary:
             for name in g.names:
                 self._terms.setdefault(compact(name), g)
         self._term_names = list(self._terms)
-        # Statutes.
+        # Statutes: every article, and catalogue entries (diseases) searchable by name.
         self._articles = BM25Index()
         self._article_list: list[Article] = []
+        docs: list[list[str]] = []
         for law in corpus.laws:
             for article in law.articles:
-                self._articles.add(self.analyzer.terms(normalise(f"{article.chapter} {article.text}")))
+                docs.append(self.analyzer.terms(normalise(f"{article.chapter} {article.text}"), document=True))
                 self._article_list.append(article)
-            for item in law.items:  # catalogue entries (diseases) are searchable by name
+            for item in law.items:
                 pseudo = Article(law.short, 0, item.name, item.chapter, item.section)
-                self._articles.add(self.analyzer.terms(normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}")))
+                docs.append(self.analyzer.terms(normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}"), document=True))
                 self._article_list.append(pseudo)
-        for entry in faq:
-            self.add_faq(entry)
+        self._articles.extend(docs)
+        self.add_faqs(faq)
+        self.analyzer.save_cache()
 
     # --- building ----------------------------------------------------------------------------
     @classmethod
@@ -183,24 +198,33 @@ class KnowledgeBase:
 
     def add_faq(self, entry: FaqEntry) -> None:
         """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
-        if entry.id in self._faq_by_id:
-            old = self._faq_by_id[entry.id]
-            # Retire the old phrasings: their documents stay but point at nothing.
-            for doc in self._entry_phrases[old]:
-                self._phrase_entry[doc] = -1
-        idx = len(self.faq)
-        self.faq.append(entry)
-        self._faq_by_id[entry.id] = idx
-        docs = []
-        for question in entry.questions:
-            n = normalise(question)
-            docs.append(self._phrases.add(self.analyzer.terms(n)))
-            self._phrase_entry.append(idx)
-            self._phrase_compact.append(n.replace(" ", ""))
-            self._domain_words.update(self.analyzer.words(n))
-        self._entry_phrases.append(docs)
-        body = " ".join([*entry.questions, entry.a, *entry.tags])
-        self._bodies.add(self.analyzer.terms(normalise(body)))
+        self.add_faqs([entry])
+
+    def add_faqs(self, entries: Iterable[FaqEntry]) -> None:
+        """Add (or replace, by id) many FAQ entries in one pass over the indexes."""
+        phrase_docs: list[list[str]] = []
+        body_docs: list[list[str]] = []
+        for entry in entries:
+            if entry.id in self._faq_by_id:
+                # Retire the old phrasings: their documents stay but point at nothing.
+                for doc in self._entry_phrases[self._faq_by_id[entry.id]]:
+                    self._phrase_entry[doc] = -1
+            idx = len(self.faq)
+            self.faq.append(entry)
+            self._faq_by_id[entry.id] = idx
+            first = len(self._phrase_entry)
+            for question in entry.questions:
+                n = normalise(question)
+                phrase_docs.append(self.analyzer.terms(n, document=True))
+                self._phrase_entry.append(idx)
+                self._phrase_compact.append(n.replace(" ", ""))
+                self._domain_words.update(self.analyzer.document_words(n))
+            self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
+            body_docs.append(self.analyzer.terms(normalise(" ".join([*entry.questions, entry.a, *entry.tags])), document=True))
+            for c in entry.cite:
+                self._citing.setdefault((c.law, c.article), []).append(idx)
+        self._phrases.extend(phrase_docs)
+        self._bodies.extend(body_docs)
 
     def entry(self, faq_id: str) -> FaqEntry | None:
         idx = self._faq_by_id.get(faq_id)
@@ -296,7 +320,7 @@ class KnowledgeBase:
         best_art = articles[0] if articles else None
         words = set(self.analyzer.words(norm))
         english = raw.isascii()
-        if best is not None and best.score >= CONFIDENT:
+        if best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW:
             entry = self.faq[best.entry]
             cited = [self._cited(c) for c in entry.cite]
             related = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
@@ -317,7 +341,8 @@ class KnowledgeBase:
                 answer=article.text, citations=[self._cited(cite)], article=article,
             )
         top = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
-        if not (words & self._domain_words) or (intents.looks_out_of_scope(norm.replace(" ", "")) and top < SUGGEST_MIN * 2):
+        evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
+        if not (words & self._domain_words) or (intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW):
             return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=top)
         suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if s.score >= SUGGEST_MIN]
         text = messages.UNSURE if suggestions else messages.UNSURE_NONE
@@ -349,6 +374,7 @@ class KnowledgeBase:
 
     # --- ranking -----------------------------------------------------------------------------
     def _rank(self, norm: str) -> tuple[list[_Scored], list[tuple[int, float]]]:
+        """Score FAQ entries and statute articles; ``_Scored.score`` is the calibrated confidence."""
         qterms = self.analyzer.terms(norm)
         if not qterms:
             return [], []
@@ -362,45 +388,73 @@ class KnowledgeBase:
             entry = self._phrase_entry[doc]
             if entry >= 0:
                 candidates.add(entry)
-        body_scores = dict(self._bodies.search(qterms, 20))
-        candidates.update(e for e in body_scores if self._is_live(e))
-        scored: list[_Scored] = []
+        candidates.update(e for e, _ in self._bodies.search(qterms, 20) if self._is_live(e))
+        base: dict[int, float] = {}
         for entry in candidates:
             best = 0.0
             for doc in self._entry_phrases[entry]:
                 pterms = self._phrases.doc_terms(doc)
                 common = qset.intersection(pterms)
                 if not common:
-                    sim = 0.0
-                else:
-                    w_common = sum(qweights[t] for t in common)
-                    w_phrase = sum(idf(t) for t in pterms)
-                    sim = 2 * w_common / (qtotal + w_phrase)
+                    continue
+                w_common = sum(qweights[t] for t in common)
+                w_phrase = sum(idf(t) for t in pterms)
+                sim = 2 * w_common / (qtotal + w_phrase)
                 ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
-                sim = max(sim, 0.6 * sim + 0.4 * ratio)
-                best = max(best, sim)
+                best = max(best, sim, 0.6 * sim + 0.4 * ratio)
             # How much of the question the whole entry (answer included) covers.
             bterms = self._bodies.doc_terms(entry)
             coverage = sum(qweights[t] for t in qset if t in bterms) / qtotal
-            scored.append(_Scored(entry, 0.8 * best + 0.2 * coverage))
-        articles = []
+            base[entry] = PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * coverage
+        articles: list[tuple[int, float]] = []
+        found: dict[tuple[str, int], float] = {}
         if self._article_list:
             aidf = self._articles.idf
             aweights = {t: aidf(t) for t in qset}
             atotal = sum(aweights.values()) or 1.0
-            for doc, _ in self._articles.search(qterms, 5):
+            for doc, _ in self._articles.search(qterms, ARTICLE_CANDIDATES):
                 aterms = self._articles.doc_terms(doc)
                 coverage = sum(w for t, w in aweights.items() if t in aterms) / atotal
-                articles.append((doc, ARTICLE_WEIGHT * coverage * 0.8))
+                articles.append((doc, ARTICLE_WEIGHT * coverage))
             articles.sort(key=lambda a: a[1], reverse=True)
-            # Independent evidence: an entry citing an article that the statute search also found.
-            found = {(self._article_list[d].law, self._article_list[d].number): rank for rank, (d, _) in enumerate(articles)}
-            for s in scored:
-                ranks = [found[(c.law, c.article)] for c in self.faq[s.entry].cite if (c.law, c.article) in found]
-                if ranks:
-                    s.score = min(1.0, s.score + AGREEMENT_BONUS / (1 + min(ranks)))
+            for doc, score in articles:
+                a = self._article_list[doc]
+                found.setdefault((a.law, a.number), score)
+        # Citation-level evidence: entries citing the same article support each other, and the
+        # statute text itself supports the entries that cite it.
+        by_cite: dict[tuple[str, int], list[float]] = {}
+        for entry, score in base.items():
+            for c in self.faq[entry].cite:
+                by_cite.setdefault((c.law, c.article), []).append(score)
+        for scores in by_cite.values():
+            scores.sort(reverse=True)
+        scored: list[_Scored] = []
+        for entry, score in base.items():
+            support = statute = 0.0
+            for c in self.faq[entry].cite:
+                key = (c.law, c.article)
+                others = by_cite[key]
+                # The best other entry citing this article (the list includes this entry's own score).
+                other = others[1] if others[0] == score and len(others) > 1 else (others[0] if others[0] != score else 0.0)
+                support = max(support, other)
+                statute = max(statute, found.get(key, 0.0))
+            scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
+        self._calibrate(scored)
         return scored, articles
+
+    def _calibrate(self, scored: list[_Scored]) -> None:
+        """Turn raw scores into confidences: a clear winner over a rival with other citations."""
+        if not scored:
+            return
+        top = scored[0]
+        cites = set(self.faq[top.entry].cite)
+        rival = next((s.score for s in scored[1:] if cites.isdisjoint(self.faq[s.entry].cite)), 0.0)
+        margin = top.score - rival
+        top.margin = margin
+        for s in scored:
+            s.raw = s.score
+            s.score = _confidence(s.raw, s.margin)
 
     def _is_live(self, entry: int) -> bool:
         return self._faq_by_id.get(self.faq[entry].id) == entry
@@ -435,14 +489,18 @@ class KnowledgeBase:
         return hits[:limit]
 
 
+def _confidence(raw: float, margin: float) -> float:
+    bias, w_raw, w_margin = CALIBRATION
+    return 1 / (1 + math.exp(-(bias + w_raw * raw + w_margin * margin)))
+
+
 def normalise_for_lookup(text: str) -> str:
     """Light normalisation for article look-ups: keep 第/条 and spaces, fold width and script."""
     import unicodedata
 
-    from knowledge.text import _converter
+    from knowledge.text import to_simplified
 
-    text = unicodedata.normalize("NFKC", text).strip()
-    return _converter().convert(text)
+    return to_simplified(unicodedata.normalize("NFKC", text).strip())
 
 
 def _basis_line(c: CitedArticle) -> str:

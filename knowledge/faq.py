@@ -13,6 +13,8 @@ from knowledge.errors import DataError
 DATA_DIR = Path(__file__).with_name("data")
 FAQ_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ANSWER_CHARS = 300
+# libyaml's loader is ten times faster than the pure-Python one; both are "safe".
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def faq_entry_from_dict(raw: Any, source: str = "") -> FaqEntry:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         raise DataError(f"{path.name}: invalid YAML: {exc}") from exc
 

@@ -1,25 +1,28 @@
-"""A small incremental BM25 index: cheap to add one document, fast to query at 100k documents."""
+"""A BM25 index over term lists, scored with numpy arrays so a query stays fast at 100k+ documents.
+
+Documents are added with ``add`` (one) or ``extend`` (many, one pass); the query-time arrays are
+rebuilt lazily on the first search after a change, so bulk loading costs one build.
+"""
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
+
+import numpy as np
 
 K1 = 1.2
 B = 0.75
-# Terms in more than this share of documents carry little signal and cost the most to score;
-# they still count for the candidates found through rarer terms (see ``score_docs``).
-COMMON_DF_SHARE = 0.08
-COMMON_DF_MIN = 200
 
 
 class BM25Index:
     """Documents are term lists; ``search`` returns (doc id, score) best first."""
 
     def __init__(self) -> None:
-        self._postings: dict[str, dict[int, int]] = defaultdict(dict)  # term → {doc: tf}
+        self._postings: dict[str, list[tuple[int, int]]] = {}  # term → [(doc, tf)], docs ascending
         self._lengths: list[int] = []
         self._terms: list[Counter[str]] = []
         self._total_len = 0
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None  # term → (docs, bm25 weights)
 
     def __len__(self) -> int:
         return len(self._lengths)
@@ -28,12 +31,25 @@ class BM25Index:
         """Add a document and return its id (ids are dense, in insertion order)."""
         doc = len(self._lengths)
         counts = Counter(terms)
+        postings = self._postings
         for term, tf in counts.items():
-            self._postings[term][doc] = tf
+            posting = postings.get(term)
+            if posting is None:
+                postings[term] = [(doc, tf)]
+            else:
+                posting.append((doc, tf))
         self._lengths.append(len(terms))
         self._terms.append(counts)
         self._total_len += len(terms)
+        self._arrays = None
         return doc
+
+    def extend(self, docs: list[list[str]]) -> range:
+        """Add many documents; the scoring arrays are built once, on the next search."""
+        start = len(self._lengths)
+        for terms in docs:
+            self.add(terms)
+        return range(start, len(self._lengths))
 
     def df(self, term: str) -> int:
         posting = self._postings.get(term)
@@ -47,47 +63,38 @@ class BM25Index:
     def doc_terms(self, doc: int) -> Counter[str]:
         return self._terms[doc]
 
-    def search(self, terms: list[str], limit: int = 50) -> list[tuple[int, float]]:
-        scores = self.score_docs(terms)
-        if not scores:
-            return []
-        best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        return best[:limit]
-
-    def score_docs(self, terms: list[str]) -> dict[int, float]:
+    def _build(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         n = len(self._lengths)
-        if not n:
-            return {}
-        avgdl = self._total_len / n
-        query = Counter(terms)
-        common_df = max(COMMON_DF_MIN, int(n * COMMON_DF_SHARE))
-        scores: dict[int, float] = {}
-        common: list[tuple[str, int]] = []
-        lengths = self._lengths
-        for term, qtf in query.items():
-            posting = self._postings.get(term)
-            if not posting:
-                continue
-            if len(posting) > common_df:
-                common.append((term, qtf))
-                continue
-            idf = self.idf(term) * qtf
-            for doc, tf in posting.items():
-                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[doc] / avgdl))
-                scores[doc] = scores.get(doc, 0.0) + idf * norm
-        if not scores and common:
-            # Only common terms: score through the rarest one so a query never comes back empty.
-            common.sort(key=lambda tq: self.df(tq[0]))
-            term, qtf = common.pop(0)
-            idf = self.idf(term) * qtf
-            for doc, tf in self._postings[term].items():
-                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[doc] / avgdl))
-                scores[doc] = idf * norm
-        for term, qtf in common:
-            posting = self._postings[term]
-            idf = self.idf(term) * qtf
-            for doc in scores:
-                tf = posting.get(doc)
-                if tf:
-                    scores[doc] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[doc] / avgdl))
-        return scores
+        lengths = np.asarray(self._lengths, dtype=np.float32)
+        avgdl = float(lengths.mean()) if n else 1.0
+        norm = K1 * (1 - B + B * lengths / max(avgdl, 1e-9))
+        arrays = {}
+        for term, posting in self._postings.items():
+            docs = np.fromiter((d for d, _ in posting), dtype=np.int32, count=len(posting))
+            tf = np.fromiter((t for _, t in posting), dtype=np.float32, count=len(posting))
+            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            arrays[term] = (docs, (idf * tf * (K1 + 1) / (tf + norm[docs])).astype(np.float32))
+        return arrays
+
+    def search(self, terms: list[str], limit: int = 50) -> list[tuple[int, float]]:
+        """Return the ``limit`` best documents for the query terms (each distinct term counts once)."""
+        n = len(self._lengths)
+        if not n or not terms:
+            return []
+        if self._arrays is None:
+            self._arrays = self._build()
+        arrays = self._arrays
+        scores = np.zeros(n, dtype=np.float32)
+        hit = False
+        for term in set(terms):
+            entry = arrays.get(term)
+            if entry is not None:
+                docs, weights = entry
+                scores[docs] += weights
+                hit = True
+        if not hit:
+            return []
+        k = min(limit, n)
+        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(d), float(scores[d])) for d in top if scores[d] > 0]

@@ -1,8 +1,12 @@
 """Text normalisation and tokenisation shared by indexing and querying."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import pickle
 import re
+import tempfile
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +17,8 @@ from opencc import OpenCC
 
 from knowledge.faq import Synonyms
 from knowledge.numerals import replace_numerals
+
+log = logging.getLogger(__name__)
 
 _PUNCT_RE = re.compile(r"[^\w\u4e00-\u9fff]+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
@@ -29,7 +35,12 @@ STOPWORDS = frozenset(
     因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事""".split()
 )
 
+# jieba's full dictionary (350k words) takes over a second to load; words this rare in its
+# frequency list never decide a safety question, and our own vocabulary is added on top.
+JIEBA_MIN_FREQ = 30
+
 _t2s = None
+_traditional: frozenset[str] | None = None
 
 
 def _converter() -> OpenCC:
@@ -39,11 +50,35 @@ def _converter() -> OpenCC:
     return _t2s
 
 
+def _traditional_chars() -> frozenset[str]:
+    """Characters that traditional→simplified conversion changes (phrase rules only fire on these)."""
+    global _traditional
+    if _traditional is None:
+        import opencc
+
+        chars: set[str] = set()
+        path = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, _, values = line.partition("\t")
+                if len(key) == 1 and key not in values.split():
+                    chars.add(key)
+        _traditional = frozenset(chars)
+    return _traditional
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional characters; a text without any is returned as is (the common, fast case)."""
+    if _traditional_chars().isdisjoint(text):
+        return text
+    return _converter().convert(text)
+
+
 def normalise(text: str) -> str:
     """Fold width and case, convert traditional to simplified, read numerals, tidy punctuation."""
     text = unicodedata.normalize("NFKC", text).lower()
     if _HAN_RE.search(text):
-        text = _converter().convert(text)
+        text = to_simplified(text)
     text = replace_numerals(text)
     text = _PUNCT_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()
@@ -59,17 +94,36 @@ class Analyzer:
 
     def __init__(self, synonyms: Synonyms, user_words: Iterable[str] = (), dict_path: Path | None = None) -> None:
         self.synonyms = synonyms
-        self._tok = jieba.Tokenizer()
         # jieba logs "Building prefix dict…" at DEBUG on its own logger; keep it quiet.
         jieba.setLogLevel(logging.WARNING)
+        extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in {*synonyms.words(), *user_words}
+                 if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
+        self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra)))
+        self._tok.tmp_dir = tempfile.gettempdir()
         self._tok.initialize()
-        if dict_path is not None and dict_path.exists():
-            self._tok.load_userdict(str(dict_path))
-        for word in {*synonyms.words(), *user_words}:
-            if len(word) >= 2 and _HAN_RE.search(word):
-                self._tok.add_word(word, freq=max(2000, 400 * len(word)))
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        # Segmenting the statutes and the FAQ is most of the build time and gives the same words
+        # every start: keep them in a file in the temp dir, keyed by everything that shapes them.
+        fingerprint = hashlib.sha1(
+            f"{self._tok.dictionary}|{sorted(synonyms.canonical.items())}|{sorted(self._english)}|"
+            f"{sorted(STOPWORDS)}|{_CACHE_VERSION}".encode("utf-8")
+        ).hexdigest()[:16]
+        self._cache_path = Path(tempfile.gettempdir()) / f"ankang-words-{fingerprint}.pickle"
+        self._segmented: dict[str, tuple[str, ...]] = _read_cache(self._cache_path)
+        self._segmented_new = 0
+
+    def save_cache(self) -> None:
+        """Persist newly segmented texts (best effort: a read-only temp dir only costs speed)."""
+        if not self._segmented_new:
+            return
+        try:
+            tmp = self._cache_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(self._segmented, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self._cache_path)
+            self._segmented_new = 0
+        except OSError as exc:
+            log.debug("could not write the segmentation cache: %s", exc)
 
     def translate_english(self, text: str) -> str:
         """Replace known English keywords by Chinese ones (best effort for English questions)."""
@@ -101,13 +155,65 @@ class Analyzer:
                 out.append(canon.get(word, word))
         return tuple(out)
 
-    def terms(self, normalised: str) -> list[str]:
+    def document_words(self, normalised: str) -> tuple[str, ...]:
+        """Like ``words`` for indexed documents, served from the persistent segmentation cache."""
+        words = self._segmented.get(normalised)
+        if words is None:
+            words = self._words_uncached(normalised)
+            self._segmented[normalised] = words
+            self._segmented_new += 1
+        return words
+
+    def terms(self, normalised: str, document: bool = False) -> list[str]:
         """Index terms: words (prefixed w:) and character bigrams of the canonical text (b:)."""
-        words = self.words(normalised)
+        words = self.document_words(normalised) if document else self.words(normalised)
         terms = [f"w:{w}" for w in words]
         han = "".join(w for w in words if _HAN_RE.search(w))
         terms.extend(f"b:{han[i:i + 2]}" for i in range(len(han) - 1))
         return terms
+
+
+def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]]) -> Path:
+    """Write (once, in the temp dir) jieba's dictionary trimmed to common words plus our vocabulary.
+
+    jieba then caches its prefix dictionary for that file next to it, so later starts only load
+    a small marshal file.
+    """
+    source = Path(jieba.__file__).with_name("dict.txt")
+    own = dict_path.read_text(encoding="utf-8") if dict_path is not None and dict_path.exists() else ""
+    key = hashlib.sha1(
+        f"{JIEBA_MIN_FREQ}|{source.stat().st_size}|{own}|{sorted(extra)}".encode("utf-8")
+    ).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"ankang-jieba-{key}.txt"
+    if target.exists():
+        return target
+    lines = []
+    with source.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(" ")
+            if len(parts) >= 2 and int(parts[1]) >= JIEBA_MIN_FREQ:
+                lines.append(line.rstrip("\n"))
+    for line in own.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            parts = line.split()
+            lines.append(" ".join([parts[0], parts[1] if len(parts) > 1 else "2000", *parts[2:3]]))
+    lines.extend(f"{w} {freq}" for w, freq in extra)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, target)  # atomic: concurrent starts never read half a file
+    return target
+
+
+_CACHE_VERSION = 1
+
+
+def _read_cache(path: Path) -> dict[str, tuple[str, ...]]:
+    try:
+        data = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 _ENGLISH_STOP = frozenset("the and for can does what how who with are you your have has not from this that will about".split())

@@ -1,0 +1,91 @@
+"""Ranking mechanisms: the BM25 index, traditional-script fast path, citation evidence, calibration."""
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge import engine
+from knowledge.faq import Citation, FaqEntry
+from knowledge.index import BM25Index
+from knowledge.text import normalise, to_simplified
+
+HELDOUT = Path(__file__).with_name("data") / "qa-heldout.jsonl"
+
+
+def test_bm25_ranks_rarer_matches_first_and_bulk_equals_one_by_one():
+    docs = [["w:劳保", "w:钱"], ["w:工伤", "w:认定"], ["w:劳保", "w:质量"], ["w:钱"]]
+    one = BM25Index()
+    for d in docs:
+        one.add(d)
+    bulk = BM25Index()
+    assert list(bulk.extend(docs)) == [0, 1, 2, 3]
+    assert one.search(["w:劳保", "w:钱"]) == bulk.search(["w:劳保", "w:钱"])
+    assert bulk.search(["w:劳保", "w:钱"])[0][0] == 0
+    assert bulk.search(["w:没有"]) == []
+
+
+def test_index_answers_after_an_addition():
+    index = BM25Index()
+    index.extend([["w:a"], ["w:b"]])
+    assert index.search(["w:c"]) == []
+    index.add(["w:c"])
+    assert index.search(["w:c"])[0][0] == 2
+
+
+def test_simplified_text_is_returned_untouched_and_traditional_is_converted():
+    text = "劳保用品要自己掏钱吗"
+    assert to_simplified(text) is text
+    assert to_simplified("勞保用品要自己掏錢嗎") == text
+    assert normalise("職業病診斷") == "职业病诊断"
+
+
+def test_entries_citing_the_same_article_support_each_other(corpus):
+    from tests.knowledge.conftest import FIXTURES, build_kb
+
+    kb = build_kb(corpus, FIXTURES)
+    query = normalise("叉车作业证")
+    before = {s.entry: s.raw for s in kb._rank(query)[0]}
+    kb.add_faqs([
+        FaqEntry(id="x-1", q="叉车作业要什么证", a="要持证。", cite=[Citation("特种设备安全法", 14)]),
+        FaqEntry(id="x-2", q="叉车司机作业证去哪办", a="找监管部门。", cite=[Citation("特种设备安全法", 14)]),
+    ])
+    ranked = {kb.faq[s.entry].id: s.raw for s in kb._rank(query)[0]}
+    assert not before or max(before.values()) < ranked["x-1"]
+    alone = build_kb(corpus, FIXTURES)
+    alone.add_faq(FaqEntry(id="x-1", q="叉车作业要什么证", a="要持证。", cite=[Citation("特种设备安全法", 14)]))
+    solo = {alone.faq[s.entry].id: s.raw for s in alone._rank(query)[0]}
+    assert ranked["x-1"] > solo["x-1"]  # the sibling entry citing the same article adds evidence
+
+
+def test_confidence_grows_with_the_margin_over_a_rival():
+    assert engine._confidence(0.8, 0.4) > engine._confidence(0.8, 0.1) > engine._confidence(0.8, 0.0)
+    assert 0.0 < engine._confidence(0.0, 0.0) < 1.0
+
+
+@pytest.mark.parametrize("text", ["今天几号", "明天会下雨吗", "帮我写一首诗"])
+def test_weak_lone_matches_are_never_confident(real_kb, text):
+    assert real_kb.answer(text).intent == "out_of_scope"
+
+
+def test_heldout_set_is_well_formed_and_cites_real_articles(corpus):
+    items = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(items) >= 80
+    assert len({i["id"] for i in items}) == len(items)
+    dev = Path(__file__).resolve().parents[2].parent / "shared" / "qa-dev.jsonl"
+    if dev.exists():
+        dev_questions = {json.loads(line)["q"] for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()}
+        assert not dev_questions & {i["q"] for i in items}
+    for item in items:
+        for c in item.get("expect") or []:
+            assert corpus.has(c["law"], c["article"]), (item["id"], c)
+
+
+def test_heldout_emergencies_and_no_confident_wrong_lookups(real_kb):
+    items = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for item in items:
+        reply = real_kb.answer(item["q"])
+        if item["kind"] == "emergency":
+            assert reply.intent == "emergency", item["q"]
+        elif item["kind"] == "lookup":
+            expected = (item["expect"][0]["law"], item["expect"][0]["article"])
+            assert reply.intent == "article" and (reply.article.law, reply.article.number) == expected

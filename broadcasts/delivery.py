@@ -27,6 +27,7 @@ import socket
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Protocol
@@ -211,6 +212,20 @@ class Sender:
         self._wake = asyncio.Event()
         self._contents: OrderedDict[int, Content] = OrderedDict()
         self._busy = 0
+        # SQLite has one writer: queueing our writes here is much faster than letting many
+        # connections collide and back off inside SQLite's busy handler.
+        self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+
+    @asynccontextmanager
+    async def _tx(self):
+        """A write transaction (serialised in-process on SQLite)."""
+        if self._write_lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock:
+            async with self.sessions() as session, session.begin():
+                yield session
 
     def wake(self) -> None:
         """Look for new deliveries now instead of at the next poll."""
@@ -243,7 +258,7 @@ class Sender:
 
     async def release(self) -> None:
         """Give back deliveries claimed by this process and not started (graceful stop)."""
-        async with self.sessions() as session, session.begin():
+        async with self._tx() as session:
             await session.execute(
                 update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
                 .values(status="pending", claimed_by=None, lease_until=None)
@@ -278,7 +293,7 @@ class Sender:
                        Delivery.attempts)
             .execution_options(synchronize_session=False)
         )
-        async with self.sessions() as session, session.begin():
+        async with self._tx() as session:
             rows = (await session.execute(stmt)).all()
         return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
@@ -286,7 +301,7 @@ class Sender:
         while True:
             await asyncio.sleep(self.lease_s / 3)
             try:
-                async with self.sessions() as session, session.begin():
+                async with self._tx() as session:
                     await session.execute(
                         update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
@@ -329,7 +344,7 @@ class Sender:
         if content.kind in ("lesson", "series"):
             lesson_id = item.lesson_id or content.lesson_id
             if lesson_id is None:  # a series push: this recipient's next unseen lesson
-                async with self.sessions() as session, session.begin():
+                async with self._tx() as session:
                     found = await next_lesson(session, self.library, item.chat_id, content.series)
                     if found is None:
                         await self._finish(item, "skipped", error="series complete", session=session)
@@ -360,7 +375,7 @@ class Sender:
                 await self._retry_later(item, "rate limited repeatedly")
                 return
             except RecipientGone:
-                async with self.sessions() as session, session.begin():
+                async with self._tx() as session:
                     await mark_blocked(session, item.chat_id)
                     await self._finish(item, "blocked", error="recipient gone", session=session)
                 return
@@ -392,7 +407,7 @@ class Sender:
         values: dict = {"step": step}
         if step == steps:
             values.update(status="sent", sent_at=utcnow(), lease_until=None)
-        async with self.sessions() as session, session.begin():
+        async with self._tx() as session:
             result = await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
                                        Delivery.status == "claimed").values(**values)
@@ -407,7 +422,7 @@ class Sender:
         return True
 
     async def _retry_later(self, item: Claimed, error: str) -> None:
-        async with self.sessions() as session, session.begin():
+        async with self._tx() as session:
             attempts = (await session.execute(
                 select(Delivery.attempts).where(Delivery.id == item.id))).scalar_one() + 1
             if attempts >= self.max_attempts:
@@ -429,7 +444,7 @@ class Sender:
         if session is not None:
             await session.execute(stmt)
             return
-        async with self.sessions() as own, own.begin():
+        async with self._tx() as own:
             await own.execute(stmt)
 
 

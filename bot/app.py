@@ -21,11 +21,12 @@ from bot import lessons
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES
 from bot.retry import RetryAfterLimiter
+from bot.updates import PerChatUpdateProcessor
 from core.services import Services
 from core.settings import Settings
 
-# Updates from the same chat are processed concurrently with other chats', so one slow update
-# (a tip photo being re-encoded, say) never delays an emergency answer to someone else.
+# Updates from different chats are processed concurrently, so one slow update (a tip photo being
+# re-encoded, say) never delays an emergency answer to someone else; one chat's stay in order.
 CONCURRENT_UPDATES = 64
 
 
@@ -37,7 +38,7 @@ def build_application(settings: Settings, services: Services) -> Application:
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_url)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .connection_pool_size(64)
         .get_updates_read_timeout(40)
         .rate_limiter(RetryAfterLimiter())

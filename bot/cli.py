@@ -46,11 +46,14 @@ def run() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
-def emulator(host: str, port: int) -> None:
+@click.option("--limits", type=click.Choice(["telegram", "counting", "off"]), default="telegram", show_default=True,
+              help="flood limits: enforce Telegram's, only count violations, or none")
+@click.option("-v", "--verbose", is_flag=True, help="log every Bot API call")
+def emulator(host: str, port: int, limits: str, verbose: bool) -> None:
     """Run the Telegram Bot API emulator alone (point ANKANG_TELEGRAM_API_URL at it)."""
-    from bot.devserver import run_standalone
+    from bot.devserver import main as emulator_main
 
-    run_standalone(host, port)
+    sys.exit(emulator_main(["--host", host, "--port", str(port), "--limits", limits, *(["-v"] if verbose else [])]))
 
 
 @main.group()

@@ -29,6 +29,8 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     root = logging.getLogger()
     root.setLevel(level.upper())
     handler = logging.StreamHandler()
+    # The handler carries the level too: some loggers (PTB's) get an explicit level of their own.
+    handler.setLevel(level.upper())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     for old in list(root.handlers):

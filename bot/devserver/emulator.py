@@ -658,6 +658,10 @@ class Emulator:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
+    def events_since(self, seq: int) -> list[Event]:
+        """Every observable change after the :meth:`mark` ``seq`` (the demo prints from these)."""
+        return self._events_since(seq)
+
     def _events_since(self, seq: int) -> list[Event]:
         return [e for e in self._events if e.seq > seq]
 

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import logging
-import re
-from html import escape
-
 from telegram import Bot, Update
-from telegram.constants import ChatType, ParseMode, PollType
+from telegram.constants import ChatType, ParseMode
 
 from bot import messages as bot_messages
 from bot.context import AnkangContext, user_is_admin
@@ -49,15 +46,11 @@ class TelegramSender:
         await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
     async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
-        """Send the lesson and its quiz poll exactly as subscribers receive them (marked as a test)."""
+        """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""
+        from bot.lessons import TelegramTransport
+
         lesson = (await library_for(self._services, self._library)).get(lesson_id)
-        body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(lesson.body))
-        cites = "、".join(escape(str(c)) for c in lesson.citations)
-        await self.send_text(
-            chat_id, f"🧪 <i>测试推送</i>\n<b>📚 微课堂｜{escape(lesson.title)}</b>\n\n{body}\n\n<i>依据：{cites}</i>"
-        )
-        quiz = lesson.quiz
-        await self._bot.send_poll(
-            chat_id, quiz.question, list(quiz.options), type=PollType.QUIZ, correct_option_id=quiz.answer,
-            explanation=quiz.explanation, is_anonymous=False,
-        )
+        await self.send_text(chat_id, messages.TEST_LESSON_NOTE)
+        transport = TelegramTransport(self._bot)
+        await transport.send_lesson(chat_id, lesson)
+        await transport.send_quiz(chat_id, lesson)

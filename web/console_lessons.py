@@ -52,8 +52,19 @@ async def lesson_library(app: web.Application):
 
 
 def body_html(body: str) -> Markup:
-    """Lesson Markdown as Telegram shows it: **bold** only, paragraphs kept."""
-    return Markup(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", str(escape(body))))
+    """Lesson Markdown as the bot sends it: **bold**, "- " list items as bullets, line breaks kept."""
+    lines = []
+    for line in str(escape(body)).split("\n"):
+        if line.startswith("- "):
+            line = "• " + line[2:]
+        lines.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line))
+    return Markup("\n".join(lines))
+
+
+def citation_label(citation) -> str:
+    from knowledge.numerals import int_to_cn
+
+    return f"《{citation.law}》第{int_to_cn(citation.article)}条"
 
 
 async def lessons_page(request: web.Request) -> web.Response:
@@ -80,6 +91,7 @@ async def lesson_page(request: web.Request) -> web.Response:
         return error_page(request, "找不到课程", messages.NOT_FOUND, 404)
     return render(request, "console/lesson.html", {
         "title": lesson.title, "lesson": lesson, "body": body_html(lesson.body),
+        "citations": [citation_label(c) for c in lesson.citations],
         "topic_labels": {code: t.label for code, t in BY_CODE.items()},
         "can_send": BOT_SENDER in request.app,
     })

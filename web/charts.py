@@ -34,6 +34,13 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _grid_steps(vmax: float) -> int:
+    """Grid lines on whole numbers: 1 → 1 step, 2 → 2, 5 → 5, 10 → 5, 20 → 4, 50 → 5 …"""
+    if vmax in (1, 2, 5):
+        return int(vmax)
+    return 5 if vmax % 5 == 0 and (vmax / 5) % 2 == 0 else 4
+
+
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
@@ -47,8 +54,8 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     """Vertical bars per label (e.g. per day), one colour per series, stacked or side by side."""
     if not labels or not series or not any(v for s in series for v in s.values):
         return empty()
-    width = max(320, 28 * len(labels) + 40)
-    left, bottom, top = 32, 24, 8
+    width = 360  # one width for every chart, so text comes out the same size on the page
+    left, bottom, top = 28, 22, 8
     plot_h = height - bottom - top
     plot_w = width - left - 8
     totals = [sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series) for i in range(len(labels))]
@@ -57,11 +64,12 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     bar_w = slot * 0.7 / (1 if stacked else len(series))
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
            f'xmlns="http://www.w3.org/2000/svg">']
-    for k in range(5):
-        y = top + plot_h * k / 4
+    steps = _grid_steps(vmax)
+    for k in range(steps + 1):
+        y = top + plot_h * k / steps
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}"/>')
-        out.append(f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_fmt(vmax * (4 - k) / 4)}</text>')
-    label_every = max(1, len(labels) // 10)
+        out.append(f'<text class="axis" x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">{_fmt(vmax * (steps - k) / steps)}</text>')
+    label_every = -(-len(labels) // 7)
     for i, label in enumerate(labels):
         x0 = left + slot * i + slot * 0.15
         base = top + plot_h
@@ -87,7 +95,7 @@ def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title:
     """Horizontal bars, largest first as given (top topics, subscribers by topic, …)."""
     if not pairs or not any(v for _, v in pairs):
         return empty()
-    row_h, label_w, width = 26, 120, 480
+    row_h, label_w, width = 24, 92, 360
     height = row_h * len(pairs) + 4
     vmax = max(v for _, v in pairs) or 1
     plot_w = width - label_w - 48
@@ -96,7 +104,7 @@ def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title:
     for i, (label, value) in enumerate(pairs):
         y = i * row_h + 4
         w = max(2.0, plot_w * value / vmax) if value else 0
-        short = label if len(label) <= 9 else label[:8] + "…"
+        short = label if len(label) <= 7 else label[:6] + "…"
         out.append(f'<text class="label" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>')
         out.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 10}" fill="{color}" rx="3">'
                    f'<title>{escape(label)}: {_fmt(value)}</title></rect>')
@@ -106,7 +114,7 @@ def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title:
 
 
 def legend(series: list[Series]) -> Markup:
-    if len(series) < 2:
+    if not series:
         return Markup("")
     items = "".join(
         f'<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" '

@@ -312,12 +312,12 @@ async def confirm(update: Update, context: AnkangContext) -> int:
     except ScheduleInvalid as exc:
         await query.edit_message_text(msg.WHEN_INVALID.format(detail=exc.detail))
         return ConversationHandler.END
+    if not draft.now:
+        await engine.sync()  # the timer exists before the admin reads "created"
     summary = msg.schedule_summary(schedule, engine.library.get(schedule.lesson_id).title if schedule.lesson_id else None)
     await query.edit_message_text(msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary), parse_mode="HTML")
     if draft.now:
         await _send_now(update, context, schedule.id, admin_id)
-    else:
-        await engine.sync()
     return ConversationHandler.END
 
 

@@ -119,7 +119,8 @@ class BroadcastEngine:
 
     async def sync(self) -> None:
         """Make the scheduler's jobs match the active schedules in the database."""
-        if self.scheduler is None:
+        scheduler = self.scheduler
+        if scheduler is None:
             return
         async with self.services.sessions() as session:
             rows = (await session.execute(
@@ -127,7 +128,7 @@ class BroadcastEngine:
         wanted = {row.id: row for row in rows}
         for schedule_id in list(self._versions):
             if schedule_id not in wanted or self._versions[schedule_id] != wanted[schedule_id].updated_at:
-                job = self.scheduler.get_job(f"schedule-{schedule_id}")
+                job = scheduler.get_job(f"schedule-{schedule_id}")
                 if job is not None:
                     job.remove()
                 del self._versions[schedule_id]
@@ -139,7 +140,7 @@ class BroadcastEngine:
             except ValueError:
                 log.exception("schedule %s has an invalid trigger", schedule_id)
                 continue
-            self.scheduler.add_job(
+            scheduler.add_job(
                 self._fire, trigger, args=[schedule_id], id=f"schedule-{schedule_id}", replace_existing=True,
                 coalesce=True, misfire_grace_time=None, max_instances=1,
             )

@@ -66,3 +66,43 @@ async def test_subscribe_receive_scheduled_lesson_answer_quiz_and_score(start_bo
         assert "10 分" in reply["text"]
         async with bot.services.sessions() as session:
             assert (await session.execute(select(func.count()).select_from(QuizAnswer))).scalar_one() == 1
+
+
+async def test_admin_commands_refuse_non_admins_and_schedule_conversation_creates_a_schedule(start_bot, emulator, clock):
+    from bot import messages
+    from broadcasts.models import Schedule
+
+    async with start_bot() as bot:
+        worker = emulator.user("小李")
+        for command in ("/schedule", "/broadcasts"):
+            reply = await emulator.ask(worker, command)
+            assert reply["text"] == messages.NOT_ADMIN
+
+        admin = emulator.user("管理员", id=ADMIN_ID)
+        ask_what = await emulator.ask(admin, "/schedule")
+        async with emulator.expect(admin, count=0, edits=1) as got:
+            await emulator.press(admin, ask_what, "文字通知")
+        reply = await emulator.ask(admin, "明天上午停电检修，请提前做好准备。")
+        async with emulator.expect(admin, count=0, edits=1):
+            await emulator.press(admin, reply, "城镇燃气")
+        async with emulator.expect(admin, count=0, edits=1):
+            await emulator.press(admin, reply, "✅ 完成")
+        async with emulator.expect(admin, count=0, edits=1):
+            await emulator.press(admin, reply, "每周固定时间")
+        confirm = await emulator.ask(admin, "一,四 09:00")
+        assert "每周一、周四 09:00" in confirm["text"]
+        async with emulator.expect(admin, count=0, edits=1) as got:
+            await emulator.press(admin, confirm, "✅ 确认")
+        assert "已创建推送计划 #1" in got.edited[0]["text"]
+
+        async with bot.services.sessions() as session:
+            schedule = await session.get(Schedule, 1)
+        assert (schedule.kind, schedule.topics, schedule.weekdays, schedule.at_time) == ("text", "gas", "mon,thu", "09:00")
+        assert bot.services.broadcasts.scheduler.get_job("schedule-1") is not None
+
+        # /broadcasts lists it with buttons; pausing works from there.
+        await emulator.send_text(admin, "/broadcasts")
+        rows = await emulator.wait_for(lambda: find(emulator, admin, "#1（进行中）"))
+        async with emulator.expect(admin, count=0, edits=1) as got:
+            await emulator.press(admin, rows, "暂停")
+        assert "已暂停" in got.edited[0]["text"]

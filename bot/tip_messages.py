@@ -115,7 +115,7 @@ def tip_summary(tip: Tip | None, *, category: str, place_type: str, location: st
     return "\n".join(lines)
 
 
-def thread(tip: Tip, tz: ZoneInfo, *, for_admin: bool) -> str:
+def thread(tip: Tip, tz: ZoneInfo) -> str:
     """The status history and messages of a tip, oldest first."""
     lines = []
     for event in tip.events:
@@ -134,7 +134,7 @@ def thread(tip: Tip, tz: ZoneInfo, *, for_admin: bool) -> str:
 
 def status_view(tip: Tip, tz: ZoneInfo) -> str:
     head = f"📋 <b>您的举报</b>（{escape(topic_label(tip.category))}）\n当前状态：<b>{escape(tip.status_label)}</b>\n\n"
-    return head + "<b>进展与回复</b>\n" + thread(tip, tz, for_admin=False)
+    return head + "<b>进展与回复</b>\n" + thread(tip, tz)
 
 
 # --- Admin side ---
@@ -182,6 +182,6 @@ def admin_tip(tip: Tip, tz: ZoneInfo) -> str:
         tip_summary(tip, category=tip.category, place_type=tip.place_type, location=tip.location,
                     description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
         + f"\n\n提交时间：{_hour(tip.created_hour, tz)}（精确到小时）\n\n<b>处理记录</b>\n"
-        + thread(tip, tz, for_admin=True)
+        + thread(tip, tz)
     )
     return text[:4000]

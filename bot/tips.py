@@ -28,7 +28,6 @@ from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from core import admins
 from core.topics import TOPICS
-from tips import receipts
 from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
 from tips.runtime import tips_runtime

@@ -10,7 +10,6 @@ from sqlalchemy import select, text
 
 from bot import tip_messages as msg
 from core.model_registry import metadata
-from tests.conftest import ADMIN_ID
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips.models import Tip, TipPhoto
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.models import AuditEntry
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips import receipts
-from tips.models import Tip, TipPhoto, TipStatus
+from tips.models import TipStatus
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
 from tips.service import (

@@ -37,6 +37,9 @@ class ChatConfig:
     """
 
     emulator_url: str | None = None
+    # The two demo identities; by default web.chat.WORKER_ID and the smallest id in ANKANG_ADMIN_IDS.
+    worker_id: int | None = None
+    admin_id: int | None = None
 
 
 SERVICES = web.AppKey("services", Services)

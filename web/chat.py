@@ -6,7 +6,9 @@ emulator's port need not be reachable from the visitor's browser, and the chat i
 app runs with the emulator: ``create_web_app(..., emulator_url=...)`` or later
 ``web_app[CHAT].emulator_url = emulator.url`` (the demo does this). Otherwise every /chat URL is 404.
 
-Two demo identities: a worker, and an admin (the smallest id in ANKANG_ADMIN_IDS), chosen by a toggle.
+Two demo identities chosen by a toggle: a worker and an admin (``ChatConfig.worker_id``/``admin_id``,
+by default WORKER_ID and the smallest id in ANKANG_ADMIN_IDS). Setting them to the terminal demo's
+users lets the browser and the terminal show the same conversations.
 """
 from __future__ import annotations
 
@@ -57,10 +59,12 @@ def _emulator(request: web.Request) -> str:
 
 
 def _identities(request: web.Request) -> dict[str, tuple[int, str]]:
-    ids = {"worker": (WORKER_ID, WORKER_NAME)}
+    config = request.app[CHAT]
+    ids = {"worker": (config.worker_id or WORKER_ID, WORKER_NAME)}
     admins = request.app[SERVICES].settings.admin_ids
-    if admins:
-        ids["admin"] = (min(admins), ADMIN_NAME)
+    admin_id = config.admin_id or (min(admins) if admins else None)
+    if admin_id is not None:
+        ids["admin"] = (admin_id, ADMIN_NAME)
     return ids
 
 

@@ -284,8 +284,8 @@ async def start_broadcasts(application: Application, services: Services, *, libr
         except Exception:
             log.warning("could not send the broadcast report to its admin")
 
-    engine = BroadcastEngine(services, library, TelegramTransport(bot), on_finished=report, concurrency=concurrency)
-    engine.bot = bot  # closed in stop_broadcasts
+    engine = BroadcastEngine(services, library, TelegramTransport(bot), on_finished=report, concurrency=concurrency,
+                             on_close=bot.shutdown)
     services.broadcasts = engine
     await engine.start()
     return engine
@@ -296,9 +296,6 @@ async def stop_broadcasts(services: Services) -> None:
     if engine is None:
         return
     await engine.stop()
-    bot = getattr(engine, "bot", None)
-    if bot is not None:
-        await bot.shutdown()
     services.broadcasts = None
 
 

@@ -31,6 +31,7 @@ class BroadcastEngine:
         on_finished: Callable[[Report], Awaitable[None]] | None = None,
         worker_id: str | None = None, lease_s: float | None = None, concurrency: int | None = None,
         sync_interval_s: float = SYNC_INTERVAL_S,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.services = services
         self.library = library
@@ -41,6 +42,7 @@ class BroadcastEngine:
             worker_id=worker_id, concurrency=concurrency, on_finished=on_finished, **kwargs,
         )
         self.sync_interval_s = sync_interval_s
+        self.on_close = on_close  # e.g. shut the transport's HTTP client down
         self.scheduler: AsyncIOScheduler | None = None
         self._sender_task: asyncio.Task | None = None
         self._versions: dict[int, object] = {}
@@ -80,6 +82,9 @@ class BroadcastEngine:
                 await self.sender.release()
             except Exception:
                 log.exception("could not release claimed deliveries")
+        if self.on_close is not None:
+            await self.on_close()
+            self.on_close = None
 
     async def abort(self) -> None:
         """Stop abruptly, as a crash would: no release of claims (tests and the benchmark use this)."""

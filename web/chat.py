@@ -34,6 +34,7 @@ HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
 
 def setup_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_http_client)
+    app.on_shutdown.append(_end_long_polls)
     r = app.router
     r.add_get("/chat", chat_page)
     r.add_get("/chat/api/users", users)
@@ -49,6 +50,12 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=EVENTS_TIMEOUT_S + 10)) as session:
         app[HTTP] = session
         yield
+
+
+async def _end_long_polls(app: web.Application) -> None:
+    """Shutdown waits for running handlers: closing the client ends the browsers' long polls now."""
+    if HTTP in app:
+        await app[HTTP].close()
 
 
 def _emulator(request: web.Request) -> str:
@@ -75,7 +82,7 @@ async def _call(request: web.Request, method: str, path: str, **kwargs) -> web.R
         async with request.app[HTTP].request(method, base + path, **kwargs) as response:
             body = await response.read()
             return web.Response(body=body, status=response.status, content_type="application/json")
-    except aiohttp.ClientError:
+    except (aiohttp.ClientError, RuntimeError):  # RuntimeError: client closed at shutdown
         log.warning("browser chat: emulator unreachable")
         return web.json_response({"ok": False, "description": "模拟器未响应"}, status=502)
 

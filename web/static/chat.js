@@ -18,6 +18,19 @@
   // Telegram entities use UTF-16 offsets, which is exactly how JavaScript indexes strings.
   var TAGS = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre",
                blockquote: "blockquote", expandable_blockquote: "blockquote", spoiler: "span" };
+  // Telegram clients link bare URLs even without entities; do the same for plain text runs.
+  function linkify(parent, text) {
+    var re = /https?:\/\/[^\s<>"，。）]+/g, pos = 0, m;
+    while ((m = re.exec(text)) !== null) {
+      if (m.index > pos) parent.appendChild(document.createTextNode(text.slice(pos, m.index)));
+      var a = document.createElement("a");
+      a.href = m[0]; a.textContent = m[0]; a.target = "_blank"; a.rel = "noopener noreferrer";
+      parent.appendChild(a);
+      pos = m.index + m[0].length;
+    }
+    if (pos < text.length) parent.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
   function richText(text, entities) {
     var root = document.createDocumentFragment();
     entities = (entities || []).slice().sort(function (a, b) { return a.offset - b.offset || b.length - a.length; });
@@ -26,7 +39,7 @@
       for (var i = 0; i < list.length; i++) {
         var e = list[i];
         if (e.offset < pos || e.offset >= end) continue;
-        if (e.offset > pos) parent.appendChild(document.createTextNode(text.slice(pos, e.offset)));
+        if (e.offset > pos) linkify(parent, text.slice(pos, e.offset));
         var stop = Math.min(e.offset + e.length, end), el;
         if (e.type === "text_link" || e.type === "url") {
           el = document.createElement("a");
@@ -40,7 +53,7 @@
         parent.appendChild(el);
         pos = stop;
       }
-      if (pos < end) parent.appendChild(document.createTextNode(text.slice(pos, end)));
+      if (pos < end) linkify(parent, text.slice(pos, end));
     }
     build(root, 0, text.length, entities);
     return root;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
@@ -33,13 +34,9 @@ def pg_base_url() -> str | None:
     return os.environ.get("ANKANG_TEST_DATABASE_URL") or None
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A brand-new empty database for this test."""
-    base = pg_base_url()
-    if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
-        return
+@asynccontextmanager
+async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
+    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards."""
     import asyncpg
 
     url = make_url(base)
@@ -58,6 +55,33 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new empty database for this test: SQLite, or PostgreSQL when configured."""
+    base = pg_base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
+        return
+    async with fresh_postgres_database(base) as url:
+        yield url
+
+
+def postgres_server_url() -> str | None:
+    """A PostgreSQL server for tests that need one whatever the suite's database (.ci/run sets it)."""
+    configured = os.environ.get("ANKANG_TEST_POSTGRES_URL") or pg_base_url()
+    return configured if configured and configured.startswith("postgresql") else None
+
+
+@pytest.fixture
+async def postgres_database_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database; skipped only on machines where no server is configured."""
+    base = postgres_server_url()
+    if base is None:
+        pytest.skip("no PostgreSQL server configured (ANKANG_TEST_POSTGRES_URL)")
+    async with fresh_postgres_database(base) as url:
+        yield url
 
 
 @pytest.fixture
@@ -169,3 +193,15 @@ def screenshot_path(name: str) -> Path:
     """Where tests save screenshots to look at (ignored by git)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (ANKANG_REQUIRE_ALL_TESTS=1) a skipped test fails the run: CI must exercise everything."""
+    if not os.environ.get("ANKANG_REQUIRE_ALL_TESTS"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped:
+        names = ", ".join(r.nodeid for r in skipped[:10])
+        print(f"\nCI requires every test to run, but {len(skipped)} were skipped: {names}")
+        session.exitstatus = 1

@@ -131,7 +131,8 @@ async def demo_main() -> None:
         async with running(settings, poll_timeout_s=5) as handle:
             from web.app import CHAT
 
-            handle.web_app[CHAT].emulator_url = emulator.url
+            chat = handle.web_app[CHAT]
+            chat.emulator_url, chat.worker_id, chat.admin_id = emulator.url, WORKER_ID, ADMIN_ID
             worker = emulator.user("演示工人", id=WORKER_ID, username="demo_worker")
             admin = emulator.user("演示管理员", id=ADMIN_ID, username="demo_admin")
             names = {worker.id: "工人", admin.id: "管理员"}

@@ -53,6 +53,7 @@ async def running(
         await site.start()
         port = runner.addresses[0][1]
         web_url = f"http://{settings.web_host}:{port}"
+        services.web_url = web_url
         try:
             async with application:
                 await application.start()

@@ -27,7 +27,8 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
         await message.reply_text("为安全起见，请在与机器人的私聊中发送 /weblogin。")
         return
     services = context.services
-    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, services.clock.now()))
+    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, services.clock.now(),
+                                                        base_url=services.settings.public_url or services.web_url or None))
     if not services.settings.public_url:
         text += "\n" + messages.WEBLOGIN_NO_PUBLIC_URL
     # No link preview: a preview fetch must never be what uses up or leaks the link.

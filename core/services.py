@@ -22,6 +22,8 @@ class Services:
     engine: AsyncEngine
     sessions: db.SessionMaker
     clock: Clock = field(default_factory=SystemClock)
+    # Where this process's web server actually listens (known once bound; port 0 picks a free one).
+    web_url: str = ""
     # Filled by the areas at start-up (typed in their own modules):
     kb: Any = None  # knowledge.KnowledgeBase
     broadcasts: Any = None  # broadcasts engine

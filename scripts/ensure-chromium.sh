@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium (for the browser tests) and CJK fonts if they are missing.
+# Install Debian's Chromium (for the browser tests) and CJK + emoji fonts if they are missing.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" && fc-list 2>/dev/null | grep -qi "color emoji"; then
   exit 0
 fi
 if [ "$(id -u)" != "0" ]; then
@@ -11,4 +11,4 @@ fi
 echo "installing Debian's chromium and CJK fonts for the browser tests…"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null

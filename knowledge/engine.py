@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import intents, messages
@@ -22,7 +23,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
-from knowledge.index import BM25Index
+from knowledge.index import BM25Index, Vocabulary
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise
 
@@ -150,10 +151,11 @@ class KnowledgeBase:
         self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
         self._domain_words.update(self.synonyms.canonical.values())
         # FAQ: one document per question phrasing, one per whole entry (questions + answer).
-        self._phrases = BM25Index()
+        vocab = Vocabulary()  # shared, so a query's terms are mapped once for every index
+        self._phrases = BM25Index(vocab)
         self._phrase_entry: list[int] = []
         self._phrase_compact: list[str] = []
-        self._bodies = BM25Index()
+        self._bodies = BM25Index(vocab)
         self._entry_phrases: list[list[int]] = []
         self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
         # Glossary names (compact) → entry.
@@ -163,7 +165,7 @@ class KnowledgeBase:
                 self._terms.setdefault(compact(name), g)
         self._term_names = list(self._terms)
         # Statutes: every article, and catalogue entries (diseases) searchable by name.
-        self._articles = BM25Index()
+        self._articles = BM25Index(vocab)
         self._article_list: list[Article] = []
         docs: list[list[str]] = []
         for law in corpus.laws:
@@ -175,7 +177,7 @@ class KnowledgeBase:
                 docs.append(self.analyzer.terms(normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}"), document=True))
                 self._article_list.append(pseudo)
         self._articles.extend(docs)
-        self.add_faqs(faq)
+        self.add_faqs(faq, cache=True)
         self.analyzer.save_cache()
 
     # --- building ----------------------------------------------------------------------------
@@ -200,10 +202,15 @@ class KnowledgeBase:
         """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
         self.add_faqs([entry])
 
-    def add_faqs(self, entries: Iterable[FaqEntry]) -> None:
-        """Add (or replace, by id) many FAQ entries in one pass over the indexes."""
+    def add_faqs(self, entries: Iterable[FaqEntry], cache: bool = False) -> None:
+        """Add (or replace, by id) many FAQ entries in one pass over the indexes.
+
+        ``cache`` keeps their segmentation in the persistent cache (for the shipped FAQ, which
+        is the same every start; not for bulk or console additions).
+        """
         phrase_docs: list[list[str]] = []
         body_docs: list[list[str]] = []
+        words_of = self.analyzer.document_words
         for entry in entries:
             if entry.id in self._faq_by_id:
                 # Retire the old phrasings: their documents stay but point at nothing.
@@ -213,14 +220,18 @@ class KnowledgeBase:
             self.faq.append(entry)
             self._faq_by_id[entry.id] = idx
             first = len(self._phrase_entry)
+            body_words: list[str] = []
             for question in entry.questions:
                 n = normalise(question)
-                phrase_docs.append(self.analyzer.terms(n, document=True))
+                words = words_of(n, cache)
+                phrase_docs.append(self.analyzer.terms_of(words))
                 self._phrase_entry.append(idx)
                 self._phrase_compact.append(n.replace(" ", ""))
-                self._domain_words.update(self.analyzer.document_words(n))
+                self._domain_words.update(words)
+                body_words.extend(words)
             self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
-            body_docs.append(self.analyzer.terms(normalise(" ".join([*entry.questions, entry.a, *entry.tags])), document=True))
+            body_words.extend(words_of(normalise(" ".join([entry.a, *entry.tags])), cache))
+            body_docs.append(self.analyzer.terms_of(body_words))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
         self._phrases.extend(phrase_docs)
@@ -378,11 +389,9 @@ class KnowledgeBase:
         qterms = self.analyzer.terms(norm)
         if not qterms:
             return [], []
-        qset = set(qterms)
         qcompact = norm.replace(" ", "")
-        idf = self._phrases.idf
-        qweights = {t: idf(t) for t in qset}
-        qtotal = sum(qweights.values()) or 1.0
+        qids, qw, qtotal = self._phrases.query_weights(qterms)
+        qtotal = qtotal or 1.0
         candidates: set[int] = set()
         for doc, _ in self._phrases.search(qterms, 40):
             entry = self._phrase_entry[doc]
@@ -390,32 +399,29 @@ class KnowledgeBase:
                 candidates.add(entry)
         candidates.update(e for e, _ in self._bodies.search(qterms, 20) if self._is_live(e))
         base: dict[int, float] = {}
-        for entry in candidates:
-            best = 0.0
-            for doc in self._entry_phrases[entry]:
-                pterms = self._phrases.doc_terms(doc)
-                common = qset.intersection(pterms)
-                if not common:
+        if candidates:
+            entries = sorted(candidates)
+            docs = [doc for e in entries for doc in self._entry_phrases[e]]
+            owners = [i for i, e in enumerate(entries) for _ in self._entry_phrases[e]]
+            common, mass = self._phrases.overlap(np.asarray(docs), qids, qw)
+            sims = 2 * common / (qtotal + mass)
+            best = [0.0] * len(entries)
+            for doc, owner, c, sim in zip(docs, owners, common.tolist(), sims.tolist()):
+                if c <= 0:
                     continue
-                w_common = sum(qweights[t] for t in common)
-                w_phrase = sum(idf(t) for t in pterms)
-                sim = 2 * w_common / (qtotal + w_phrase)
                 ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
-                best = max(best, sim, 0.6 * sim + 0.4 * ratio)
+                best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * ratio)
             # How much of the question the whole entry (answer included) covers.
-            bterms = self._bodies.doc_terms(entry)
-            coverage = sum(qweights[t] for t in qset if t in bterms) / qtotal
-            base[entry] = PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * coverage
+            covered, _ = self._bodies.overlap(np.asarray(entries), qids, qw)
+            for i, e in enumerate(entries):
+                base[e] = PHRASE_WEIGHT * best[i] + (1 - PHRASE_WEIGHT) * float(covered[i]) / qtotal
         articles: list[tuple[int, float]] = []
         found: dict[tuple[str, int], float] = {}
         if self._article_list:
-            aidf = self._articles.idf
-            aweights = {t: aidf(t) for t in qset}
-            atotal = sum(aweights.values()) or 1.0
-            for doc, _ in self._articles.search(qterms, ARTICLE_CANDIDATES):
-                aterms = self._articles.doc_terms(doc)
-                coverage = sum(w for t, w in aweights.items() if t in aterms) / atotal
-                articles.append((doc, ARTICLE_WEIGHT * coverage))
+            hits = [doc for doc, _ in self._articles.search(qterms, ARTICLE_CANDIDATES)]
+            aids, aw, atotal = self._articles.query_weights(qterms)
+            covered, _ = self._articles.overlap(np.asarray(hits, dtype=np.int64), aids, aw)
+            articles = [(doc, ARTICLE_WEIGHT * float(c) / (atotal or 1.0)) for doc, c in zip(hits, covered.tolist())]
             articles.sort(key=lambda a: a[1], reverse=True)
             for doc, score in articles:
                 a = self._article_list[doc]

@@ -1,100 +1,187 @@
-"""A BM25 index over term lists, scored with numpy arrays so a query stays fast at 100k+ documents.
+"""A BM25 index over term lists, held in flat numpy arrays so it loads and answers fast at 100k+ documents.
 
-Documents are added with ``add`` (one) or ``extend`` (many, one pass); the query-time arrays are
-rebuilt lazily on the first search after a change, so bulk loading costs one build.
+Terms are interned to integer ids in a ``Vocabulary`` that several indexes may share (so a query
+is mapped once). Documents are stored as flat arrays of distinct term ids with their counts;
+postings (a CSR matrix by term) and BM25 weights are rebuilt lazily, in one vectorised pass, on
+the first search after a change — bulk loading costs one build.
 """
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
+from typing import Iterable
 
 import numpy as np
 
 K1 = 1.2
 B = 0.75
+# Below this share of the corpus, a query's postings are merged sparsely (work ∝ postings
+# touched); above it a dense score vector is cheaper.
+DENSE_SHARE = 0.125
+
+
+class Vocabulary:
+    """Term string ↔ dense integer id."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, term: str) -> int:
+        tid = self._ids.get(term)
+        if tid is None:
+            tid = self._ids[term] = len(self._ids)
+        return tid
+
+    def get(self, term: str) -> int | None:
+        return self._ids.get(term)
 
 
 class BM25Index:
     """Documents are term lists; ``search`` returns (doc id, score) best first."""
 
-    def __init__(self) -> None:
-        self._postings: dict[str, list[tuple[int, int]]] = {}  # term → [(doc, tf)], docs ascending
-        self._lengths: list[int] = []
-        self._terms: list[Counter[str]] = []
-        self._total_len = 0
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None  # term → (docs, bm25 weights)
+    def __init__(self, vocab: Vocabulary | None = None) -> None:
+        self.vocab = vocab if vocab is not None else Vocabulary()
+        self._ids = array("i")  # distinct term ids of every document, concatenated
+        self._tf = array("i")  # their counts
+        self._ends = array("q")  # end offset of each document in _ids
+        self._lengths = array("i")  # document lengths (terms with repetition)
+        self._built: _Arrays | None = None
 
     def __len__(self) -> int:
         return len(self._lengths)
 
-    def add(self, terms: list[str]) -> int:
+    def add(self, terms: Iterable[str]) -> int:
         """Add a document and return its id (ids are dense, in insertion order)."""
         doc = len(self._lengths)
+        add = self.vocab.add
         counts = Counter(terms)
-        postings = self._postings
         for term, tf in counts.items():
-            posting = postings.get(term)
-            if posting is None:
-                postings[term] = [(doc, tf)]
-            else:
-                posting.append((doc, tf))
-        self._lengths.append(len(terms))
-        self._terms.append(counts)
-        self._total_len += len(terms)
-        self._arrays = None
+            self._ids.append(add(term))
+            self._tf.append(tf)
+        self._ends.append(len(self._ids))
+        self._lengths.append(sum(counts.values()))
+        self._built = None
         return doc
 
-    def extend(self, docs: list[list[str]]) -> range:
+    def extend(self, docs: Iterable[Iterable[str]]) -> range:
         """Add many documents; the scoring arrays are built once, on the next search."""
         start = len(self._lengths)
         for terms in docs:
             self.add(terms)
         return range(start, len(self._lengths))
 
+    # --- statistics ----------------------------------------------------------------------
+    def _arrays(self) -> _Arrays:
+        if self._built is None:
+            self._built = _Arrays(self)
+        return self._built
+
     def df(self, term: str) -> int:
-        posting = self._postings.get(term)
-        return len(posting) if posting else 0
+        tid = self.vocab.get(term)
+        a = self._arrays()
+        return int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
 
     def idf(self, term: str) -> float:
+        return _idf(len(self._lengths), self.df(term))
+
+    def query_weights(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray, float]:
+        """Distinct known query term ids (sorted), their idf, and the idf mass of all query terms.
+
+        Unknown terms count in the mass with the idf of an unseen term, so a question full of
+        words the index has never seen cannot look well covered.
+        """
+        a = self._arrays()
         n = len(self._lengths)
-        df = self.df(term)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        ids, weights, total = [], [], 0.0
+        for term in set(terms):
+            tid = self.vocab.get(term)
+            df = int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
+            w = _idf(n, df)
+            total += w
+            if tid is not None:  # known to a sibling index sharing the vocabulary: same weight
+                ids.append(tid)
+                weights.append(w)
+        order = np.argsort(np.asarray(ids, dtype=np.int64))
+        return (np.asarray(ids, dtype=np.int64)[order], np.asarray(weights, dtype=np.float64)[order], total)
 
-    def doc_terms(self, doc: int) -> Counter[str]:
-        return self._terms[doc]
+    def overlap(self, docs: np.ndarray, qids: np.ndarray, qweights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each document: the query idf mass it contains, and its own idf mass."""
+        a = self._arrays()
+        docs = np.asarray(docs, dtype=np.int64)
+        if not len(docs):
+            return np.zeros(0), np.zeros(0)
+        starts, ends = a.starts[docs], a.ends[docs]
+        sizes = ends - starts
+        flat = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes) + np.arange(int(sizes.sum()))
+        terms = a.ids[flat]
+        owner = np.repeat(np.arange(len(docs)), sizes)
+        if len(qids):
+            pos = np.minimum(np.searchsorted(qids, terms), len(qids) - 1)
+            hit = qids[pos] == terms
+            common = np.bincount(owner[hit], weights=qweights[pos[hit]], minlength=len(docs))
+        else:
+            common = np.zeros(len(docs))
+        return common, a.mass[docs]
 
-    def _build(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        n = len(self._lengths)
-        lengths = np.asarray(self._lengths, dtype=np.float32)
-        avgdl = float(lengths.mean()) if n else 1.0
-        norm = K1 * (1 - B + B * lengths / max(avgdl, 1e-9))
-        arrays = {}
-        for term, posting in self._postings.items():
-            docs = np.fromiter((d for d, _ in posting), dtype=np.int32, count=len(posting))
-            tf = np.fromiter((t for _, t in posting), dtype=np.float32, count=len(posting))
-            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            arrays[term] = (docs, (idf * tf * (K1 + 1) / (tf + norm[docs])).astype(np.float32))
-        return arrays
-
-    def search(self, terms: list[str], limit: int = 50) -> list[tuple[int, float]]:
+    # --- search --------------------------------------------------------------------------
+    def search(self, terms: Iterable[str], limit: int = 50) -> list[tuple[int, float]]:
         """Return the ``limit`` best documents for the query terms (each distinct term counts once)."""
         n = len(self._lengths)
-        if not n or not terms:
+        if not n:
             return []
-        if self._arrays is None:
-            self._arrays = self._build()
-        arrays = self._arrays
-        scores = np.zeros(n, dtype=np.float32)
-        hit = False
-        for term in set(terms):
-            entry = arrays.get(term)
-            if entry is not None:
-                docs, weights = entry
-                scores[docs] += weights
-                hit = True
-        if not hit:
+        tids = sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None})
+        a = self._arrays()
+        slices = [(a.indptr[t], a.indptr[t + 1]) for t in tids if t < len(a.df)]
+        slices = [(s, e) for s, e in slices if e > s]
+        if not slices:
             return []
-        k = min(limit, n)
-        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(d), float(scores[d])) for d in top if scores[d] > 0]
+        touched = sum(e - s for s, e in slices)
+        if touched > DENSE_SHARE * n:
+            scores = np.zeros(n, dtype=np.float32)
+            for s, e in slices:
+                scores[a.post_docs[s:e]] += a.post_weights[s:e]
+            candidates = np.flatnonzero(scores)
+            values = scores[candidates]
+        else:
+            docs = np.concatenate([a.post_docs[s:e] for s, e in slices])
+            weights = np.concatenate([a.post_weights[s:e] for s, e in slices])
+            candidates, inverse = np.unique(docs, return_inverse=True)
+            values = np.bincount(inverse, weights=weights).astype(np.float32)
+        k = min(limit, len(candidates))
+        if k <= 0:
+            return []
+        top = np.argpartition(-values, k - 1)[:k] if k < len(candidates) else np.arange(len(candidates))
+        top = top[np.lexsort((candidates[top], -values[top]))]
+        return [(int(candidates[i]), float(values[i])) for i in top if values[i] > 0]
+
+
+class _Arrays:
+    """The query-time form of an index: CSR postings by term with BM25 weights, per-doc data."""
+
+    def __init__(self, index: BM25Index) -> None:
+        n = len(index._lengths)
+        v = len(index.vocab)
+        self.ids = np.frombuffer(index._ids, dtype=np.int32).astype(np.int64) if len(index._ids) else np.zeros(0, np.int64)
+        tf = np.frombuffer(index._tf, dtype=np.int32).astype(np.float32) if len(index._tf) else np.zeros(0, np.float32)
+        self.ends = np.frombuffer(index._ends, dtype=np.int64).copy() if n else np.zeros(0, np.int64)
+        self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
+        lengths = np.frombuffer(index._lengths, dtype=np.int32).astype(np.float32) if n else np.zeros(0, np.float32)
+        owner = np.repeat(np.arange(n, dtype=np.int64), self.ends - self.starts)
+        self.df = np.bincount(self.ids, minlength=v)
+        idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5))
+        self.mass = np.bincount(owner, weights=idf[self.ids], minlength=n)
+        avgdl = float(lengths.mean()) if n else 1.0
+        norm = K1 * (1 - B + B * lengths / max(avgdl, 1e-9))
+        weights = (idf[self.ids] * tf * (K1 + 1) / (tf + norm[owner])).astype(np.float32)
+        order = np.argsort(self.ids, kind="stable")  # by term, documents ascending within a term
+        self.post_docs = owner[order].astype(np.int32)
+        self.post_weights = weights[order]
+        self.indptr = np.concatenate(([0], np.cumsum(self.df)))
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

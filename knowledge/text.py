@@ -155,18 +155,29 @@ class Analyzer:
                 out.append(canon.get(word, word))
         return tuple(out)
 
-    def document_words(self, normalised: str) -> tuple[str, ...]:
-        """Like ``words`` for indexed documents, served from the persistent segmentation cache."""
+    def document_words(self, normalised: str, cache: bool = True) -> tuple[str, ...]:
+        """Like ``words`` for indexed documents, served from the persistent segmentation cache.
+
+        With ``cache=False`` a new text is segmented without being remembered (bulk additions
+        that would only bloat the cache).
+        """
         words = self._segmented.get(normalised)
         if words is None:
             words = self._words_uncached(normalised)
-            self._segmented[normalised] = words
-            self._segmented_new += 1
+            if cache:
+                self._segmented[normalised] = words
+                self._segmented_new += 1
         return words
 
-    def terms(self, normalised: str, document: bool = False) -> list[str]:
+    def terms(self, normalised: str, document: bool = False, cache: bool = True) -> list[str]:
         """Index terms: words (prefixed w:) and character bigrams of the canonical text (b:)."""
-        words = self.document_words(normalised) if document else self.words(normalised)
+        words = self.document_words(normalised, cache) if document else self.words(normalised)
+        return self.terms_of(words)
+
+    @staticmethod
+    def terms_of(words: Iterable[str]) -> list[str]:
+        """Index terms of already segmented canonical words."""
+        words = tuple(words)
         terms = [f"w:{w}" for w in words]
         han = "".join(w for w in words if _HAN_RE.search(w))
         terms.extend(f"b:{han[i:i + 2]}" for i in range(len(han) - 1))

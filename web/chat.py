@@ -12,8 +12,11 @@ users lets the browser and the terminal show the same conversations.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import aiohttp
 import aiohttp_jinja2
@@ -36,6 +39,7 @@ def setup_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_http_client)
     app.on_shutdown.append(_end_long_polls)
     r = app.router
+    # Writes check the page's CSRF token (``_checked``): a visitor's browser must not post for another site.
     r.add_get("/chat", chat_page)
     r.add_get("/chat/api/users", users)
     r.add_get("/chat/api/{role}/events", events)
@@ -99,6 +103,38 @@ async def _ensure_users(request: web.Request) -> None:
                 response.raise_for_status()
 
 
+def csrf_token(request: web.Request) -> str:
+    """The chat page's token: the same for every visitor (the chat has no sessions), unreadable cross-site."""
+    secret = request.app[SERVICES].settings.effective_secret_key
+    return hmac.new(secret.encode(), b"ankang-chat-csrf", hashlib.sha256).hexdigest()
+
+
+def _check_write(request: web.Request) -> None:
+    """A write needs the chat to be on, a known role and the page's token in X-CSRF-Token."""
+    _emulator(request)
+    _uid(request)
+    given = request.headers.get("X-CSRF-Token", "")
+    if not hmac.compare_digest(given.encode(), csrf_token(request).encode()):
+        raise web.HTTPForbidden(text=json.dumps({"ok": False, "description": "页面已过期，请刷新后重试。"}),
+                                content_type="application/json")
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    _check_write(request)
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise _bad_request()
+    return body
+
+
+def _bad_request() -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"ok": False, "description": "请求格式不正确。"}),
+                              content_type="application/json")
+
+
 def _uid(request: web.Request) -> int:
     found = _identities(request).get(request.match_info["role"])
     if found is None:
@@ -111,6 +147,7 @@ async def chat_page(request: web.Request) -> web.Response:
     roles = _identities(request)
     return aiohttp_jinja2.render_template("chat.html", request, {
         "title": "体验聊天", "roles": [(role, uid, name) for role, (uid, name) in roles.items()],
+        "csrf_token": csrf_token(request),
     })
 
 
@@ -120,23 +157,30 @@ async def users(request: web.Request) -> web.Response:
 
 
 async def events(request: web.Request) -> web.Response:
+    _emulator(request)
     uid = _uid(request)
-    since = request.query.get("since", "0")
-    timeout = min(float(request.query.get("timeout", "0") or 0), EVENTS_TIMEOUT_S)
+    try:
+        since = str(max(0, int(request.query.get("since", "0"))))
+        timeout = min(max(0.0, float(request.query.get("timeout", "0") or 0)), EVENTS_TIMEOUT_S)
+    except ValueError:
+        raise _bad_request() from None
     return await _call(request, "GET", f"/chats/{uid}/events", params={"since": since, "timeout": str(timeout)})
 
 
 async def send_text(request: web.Request) -> web.Response:
-    body = await request.json()
+    body = await _json_body(request)
     text = str(body.get("text", "")).strip()
     if not text:
-        raise web.HTTPBadRequest(text="empty message")
+        raise _bad_request()
     return await _call(request, "POST", f"/users/{_uid(request)}/text", json={"text": text[:4096]})
 
 
 async def press(request: web.Request) -> web.Response:
-    body = await request.json()
-    payload = {"message_id": int(body["message_id"])}
+    body = await _json_body(request)
+    try:
+        payload = {"message_id": int(body["message_id"])}
+    except (KeyError, TypeError, ValueError):
+        raise _bad_request() from None
     for key in ("data", "button"):
         if body.get(key) is not None:
             payload[key] = str(body[key])
@@ -144,10 +188,11 @@ async def press(request: web.Request) -> web.Response:
 
 
 async def send_photo(request: web.Request) -> web.Response:
+    _check_write(request)
     form = await request.post()
     photo = form.get("photo")
     if not isinstance(photo, web.FileField):
-        raise web.HTTPBadRequest(text="no photo")
+        raise _bad_request()
     data = photo.file.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_PHOTO_BYTES, actual_size=len(data))
@@ -160,10 +205,14 @@ async def send_photo(request: web.Request) -> web.Response:
 
 
 async def poll_answer(request: web.Request) -> web.Response:
-    body = await request.json()
-    options = [int(o) for o in body.get("option_ids", [])]
+    body = await _json_body(request)
+    try:
+        options = [int(o) for o in body.get("option_ids", [])][:12]
+        poll_id = str(body["poll_id"])
+    except (KeyError, TypeError, ValueError):
+        raise _bad_request() from None
     return await _call(request, "POST", f"/users/{_uid(request)}/poll_answer",
-                       json={"poll_id": str(body["poll_id"]), "option_ids": options})
+                       json={"poll_id": poll_id, "option_ids": options})
 
 
 async def file_bytes(request: web.Request) -> web.Response:

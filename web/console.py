@@ -6,6 +6,7 @@ admin + CSRF token on writes); every write also lands in the audit log via ``cor
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -74,9 +75,12 @@ async def audited(request: web.Request, action: str, target: str = "", detail: s
 
 # --- login / logout ------------------------------------------------------------------------------
 
+_SAFE_NEXT = re.compile(r"/admin(/[A-Za-z0-9_\-/.]*)?(\?[A-Za-z0-9_\-=&%.]*)?")
+
+
 def _safe_next(value: str | None) -> str:
-    """Only redirect inside the console (no open redirect)."""
-    if value and value.startswith("/admin") and not value.startswith("//"):
+    """Only redirect to a console page (no open redirect, no header injection, no ``..``)."""
+    if value and _SAFE_NEXT.fullmatch(value) and ".." not in value and "//" not in value:
         return value
     return "/admin/"
 

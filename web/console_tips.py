@@ -20,6 +20,7 @@ from web.app import SERVICES
 from web.console import admin_of, error_page, redirect, render
 
 PAGE_SIZE = 20
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 def setup_routes(app: web.Application) -> None:
@@ -123,7 +124,9 @@ async def photo(request: web.Request) -> web.Response:
         row = await session.get(TipPhoto, int(request.match_info["photo_id"]))
     if row is None:
         raise web.HTTPNotFound()
-    return web.Response(body=row.data, content_type=row.content_type,
+    # Served from the console's origin, so never as anything a browser would run (HTML, SVG, JS).
+    content_type = row.content_type if row.content_type in IMAGE_TYPES else "application/octet-stream"
+    return web.Response(body=row.data, content_type=content_type,
                         headers={"Cache-Control": "private, no-store", "Content-Disposition": "inline"})
 
 

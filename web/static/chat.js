@@ -7,12 +7,15 @@
   var chat = document.getElementById("chat");
   var role = (document.querySelector("input[name=role]:checked") || {}).value || "worker";
   var since = 0, generation = 0, nodes = {}, chosen = {};
+  // Every POST carries the page's token: another site cannot read it, so cannot post as the visitor.
+  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
 
   function api(path, options) {
     return fetch("/chat/api/" + role + path, options).then(function (r) { return r.json(); });
   }
   function post(path, body) {
-    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return api(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+                       body: JSON.stringify(body) });
   }
 
   // Telegram entities use UTF-16 offsets, which is exactly how JavaScript indexes strings.
@@ -195,7 +198,7 @@
   photo.addEventListener("change", function () {
     if (!photo.files.length) return;
     var data = new FormData(); data.append("photo", photo.files[0]);
-    fetch("/chat/api/" + role + "/photo", { method: "POST", body: data });
+    fetch("/chat/api/" + role + "/photo", { method: "POST", headers: { "X-CSRF-Token": csrf }, body: data });
     photo.value = "";
   });
   document.querySelectorAll("input[name=role]").forEach(function (radio) {

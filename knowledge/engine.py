@@ -45,9 +45,11 @@ STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
 # Below this much raw evidence nothing is confident, whatever the margin (a lone weak match).
 ANSWER_MIN_RAW = 0.45
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
-# Logistic calibration of (raw score, margin over the best rival citing other articles),
-# fitted on the development and held-out sets (bench/qa.py --fit).
-CALIBRATION = (2.02, -2.61, 8.77)
+# Logistic calibration of (raw score, margin over the best rival citing other articles).
+# Fitted on the development and held-out sets: the margin alone separates right from wrong
+# best entries (a raw-score term did not generalise to the fresh set), and CONFIDENT is
+# reached at a margin of 0.07.
+CALIBRATION = (0.546, 0.0, 12.0)
 ARTICLE_ONLY_MARGIN = 0.1  # an article alone must clear the threshold by this much
 
 
@@ -208,9 +210,14 @@ class KnowledgeBase:
         ``cache`` keeps their segmentation in the persistent cache (for the shipped FAQ, which
         is the same every start; not for bulk or console additions).
         """
-        phrase_docs: list[list[str]] = []
-        body_docs: list[list[str]] = []
-        words_of = self.analyzer.document_words
+        entries = list(entries)
+        texts: list[str] = []
+        for entry in entries:
+            texts.extend(normalise(q) for q in entry.questions)
+            texts.append(normalise(" ".join([entry.a, *entry.tags])))
+        segmented = iter(self.analyzer.segment_many(texts, cache))
+        normalised = iter(texts)
+        terms_of = self.analyzer.terms_of
         for entry in entries:
             if entry.id in self._faq_by_id:
                 # Retire the old phrasings: their documents stay but point at nothing.
@@ -221,21 +228,18 @@ class KnowledgeBase:
             self._faq_by_id[entry.id] = idx
             first = len(self._phrase_entry)
             body_words: list[str] = []
-            for question in entry.questions:
-                n = normalise(question)
-                words = words_of(n, cache)
-                phrase_docs.append(self.analyzer.terms_of(words))
+            for _ in entry.questions:
+                n, words = next(normalised), next(segmented)
+                self._phrases.add(terms_of(words))
                 self._phrase_entry.append(idx)
                 self._phrase_compact.append(n.replace(" ", ""))
                 self._domain_words.update(words)
                 body_words.extend(words)
             self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
-            body_words.extend(words_of(normalise(" ".join([entry.a, *entry.tags])), cache))
-            body_docs.append(self.analyzer.terms_of(body_words))
+            next(normalised)
+            self._bodies.add(terms_of([*body_words, *next(segmented)]))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
-        self._phrases.extend(phrase_docs)
-        self._bodies.extend(body_docs)
 
     def entry(self, faq_id: str) -> FaqEntry | None:
         idx = self._faq_by_id.get(faq_id)

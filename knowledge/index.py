@@ -19,6 +19,11 @@ B = 0.75
 # Below this share of the corpus, a query's postings are merged sparsely (work ∝ postings
 # touched); above it a dense score vector is cheaper.
 DENSE_SHARE = 0.125
+# The candidate pass reads the rarest query terms' postings up to this many entries (always at
+# least MIN_PASS_TERMS terms): the commonest terms carry little idf and would make a query's
+# cost grow with the corpus. Final scores use every term (see ``overlap``).
+POSTINGS_BUDGET = 40_000
+MIN_PASS_TERMS = 2
 
 
 class Vocabulary:
@@ -136,10 +141,15 @@ class BM25Index:
         tids = sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None})
         a = self._arrays()
         slices = [(a.indptr[t], a.indptr[t + 1]) for t in tids if t < len(a.df)]
-        slices = [(s, e) for s, e in slices if e > s]
+        slices = sorted(((s, e) for s, e in slices if e > s), key=lambda se: se[1] - se[0])
         if not slices:
             return []
-        touched = sum(e - s for s, e in slices)
+        touched = 0
+        for i, (s, e) in enumerate(slices):
+            if i >= MIN_PASS_TERMS and touched + (e - s) > POSTINGS_BUDGET:
+                slices = slices[:i]
+                break
+            touched += e - s
         if touched > DENSE_SHARE * n:
             scores = np.zeros(n, dtype=np.float32)
             for s, e in slices:

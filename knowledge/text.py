@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 import re
@@ -169,6 +170,25 @@ class Analyzer:
                 self._segmented_new += 1
         return words
 
+    def segment_many(self, texts: list[str], cache: bool = True) -> list[tuple[str, ...]]:
+        """``document_words`` for many texts; a huge batch is split across CPUs (forked workers)."""
+        todo = sorted({t for t in texts if t not in self._segmented})
+        done: dict[str, tuple[str, ...]] = {}
+        workers = min(os.cpu_count() or 1, 8)
+        if len(todo) >= PARALLEL_MIN_TEXTS and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            global _WORKER_ANALYZER
+            _WORKER_ANALYZER = self
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    done = dict(zip(todo, pool.map(_segment_in_worker, todo, chunksize=2000)))
+            finally:
+                _WORKER_ANALYZER = None
+        out = []
+        for t in texts:
+            words = done.get(t)
+            out.append(words if words is not None else self.document_words(t, cache))
+        return out
+
     def terms(self, normalised: str, document: bool = False, cache: bool = True) -> list[str]:
         """Index terms: words (prefixed w:) and character bigrams of the canonical text (b:)."""
         words = self.document_words(normalised, cache) if document else self.words(normalised)
@@ -217,6 +237,15 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]]) -> Path:
 
 
 _CACHE_VERSION = 1
+# Bulk additions at least this large are segmented in forked worker processes (jieba is
+# pure Python); only bulk loads reach it, never the bot's per-entry additions.
+PARALLEL_MIN_TEXTS = 50_000
+_WORKER_ANALYZER: Analyzer | None = None
+
+
+def _segment_in_worker(text: str) -> tuple[str, ...]:
+    assert _WORKER_ANALYZER is not None
+    return _WORKER_ANALYZER._words_uncached(text)
 
 
 def _read_cache(path: Path) -> dict[str, tuple[str, ...]]:

@@ -11,6 +11,7 @@ from bot import messages
 from bot.lesson_callbacks import open_picker
 from bot.context import AnkangContext, user_is_admin
 from core import users
+from core.logging import redacted_traceback
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,14 @@ async def help_command(update: Update, context: AnkangContext) -> None:
 
 
 async def unknown_command(update: Update, context: AnkangContext) -> None:
+    """A command no handler knows. In groups, commands meant for other bots are not ours to answer."""
     from html import escape
 
     command = (update.effective_message.text or "").split()[0][:64]
+    _, _, addressee = command.partition("@")
+    if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
+        if addressee.lower() != (context.bot.username or "").lower():
+            return
     await update.effective_message.reply_html(messages.UNKNOWN_COMMAND.format(command=escape(command)))
 
 
@@ -67,10 +73,13 @@ async def chat_member_changed(update: Update, context: AnkangContext) -> None:
 
 
 async def error_handler(update: object, context: AnkangContext) -> None:
-    """Log the failure with its traceback — never the update itself (tips are anonymous)."""
+    """Log where the failure happened — never the update, its ids or the exception's message.
+
+    Exception messages can quote what a worker wrote (a tip description, a receipt code) or SQL
+    parameters (chat ids), so only exception types and stack frames are logged.
+    """
     kind = type(update).__name__
-    update_id = getattr(update, "update_id", None)
-    log.error("handler failed for %s %s", kind, update_id, exc_info=context.error)
+    log.error("handler failed for %s\n%s", kind, redacted_traceback(context.error))
     if isinstance(context.error, Forbidden):
         return
     if isinstance(update, Update) and update.effective_message and update.effective_chat:

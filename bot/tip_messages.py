@@ -66,6 +66,11 @@ PHOTO_REJECTED = {
     "not_image": "无法识别这张图片，请发送 JPG、PNG 或 WebP 格式的照片。",
     "too_many_pixels": "这张图片尺寸过大，请缩小后再发。",
 }
+PRIVATE_ONLY = "为保护您的匿名，请私聊我发送 /report 举报、/status 查询。"
+STATUS_IN_GROUP = (
+    "为保护您的匿名，请私聊我查询进展。回执码已经发在群里，其他人也能看到：请马上删除那条消息，"
+    "之后只在私聊中使用回执码。"
+)
 IN_FLOW_COMMAND = "您正在填写举报。请按提示继续，或发送 /cancel 取消后再使用其他功能。"
 
 
@@ -88,6 +93,7 @@ END_BUTTON = "结束"
 ASK_FOLLOWUP = "请发送要补充的文字或照片（可以多条）。发完点“结束”。"
 FOLLOWUP_SAVED = "已补充到您的举报中，工会处理人员可以看到。可以继续发送，或点“结束”。"
 FOLLOWUP_DONE = "好的。需要时再用 /status 加回执码查看进展。"
+FOLLOWUP_ENDED = "已退出补充信息，这条消息没有保存。需要补充时请重新发送 /status 加回执码。"
 FOLLOWUP_TIMED_OUT = "长时间没有操作，已退出补充信息。需要时再用 /status 加回执码。"
 
 

@@ -27,6 +27,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from core import admins
+from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
 from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
@@ -47,7 +48,8 @@ AWAIT_CODE, VIEWING, FOLLOWUP = "await_code", "viewing", "followup"
 ADMIN_NOTE = "admin_note"
 
 DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
-FOLLOWUP_KEY = "tip_followup"  # user_data key of the tip id being followed up (memory only)
+VIEWING_KEY = "tip_viewing"  # user_data key of the tip id whose thread was opened (memory only)
+FOLLOWUP_KEY = "tip_followup"  # … and of the tip id being added to (memory only)
 ADMIN_ACTION_KEY = "tip_admin_action"
 
 REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
@@ -57,14 +59,6 @@ TEXT = filters.TEXT & ~filters.COMMAND
 IMAGE = filters.PHOTO | filters.Document.IMAGE
 # Anything that is neither text, an image, nor a command: stickers, voice, locations, files …
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-
-
-def keep_sender_out_of_logs() -> None:
-    """PTB logs whole updates and API payloads at DEBUG; never let those records exist."""
-    # An explicit level on these loggers holds even when the root logger is set to DEBUG.
-    logging.getLogger("telegram").setLevel(logging.INFO)
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _keyboard(rows: list[list[tuple[str, cb.Callback]]]) -> InlineKeyboardMarkup:
@@ -104,11 +98,15 @@ async def _choice_made(update: Update, question: str, answer: str) -> None:
 async def report_start(update: Update, context: AnkangContext) -> str | int:
     """/report, the menu button or "我要举报…": start a fresh in-memory draft."""
     if update.effective_chat.type != ChatType.PRIVATE:
-        await update.effective_message.reply_text("为保护您的匿名，请私聊我发送 /report 举报。")
+        await update.effective_message.reply_text(msg.PRIVATE_ONLY)
         return ConversationHandler.END
     if not tips_runtime(context.services).limits.tips_per_chat.allowed(update.effective_chat.id):
         await update.effective_message.reply_text(msg.RATE_LIMITED)
         return ConversationHandler.END
+    # A report started from the follow-up thread ends that thread: later messages must not flow
+    # into the old tip once this report is done (see followup_given).
+    context.user_data.pop(VIEWING_KEY, None)
+    context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[DRAFT_KEY] = TipDraft()
     buttons = [(t.label, cb.PickCategory(t.code)) for t in TOPICS]
     await update.effective_message.reply_html(msg.INTRO, reply_markup=_keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
@@ -255,19 +253,22 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     try:
         async with context.session() as session, session.begin():
             submitted = await submit_tip(session, draft, now=context.services.clock.now())
-    except Exception:
+    except Exception as err:
         # Nothing was committed, so no receipt may be shown; the draft stays for a retry.
-        log.exception("tip submission failed before commit")
+        # The traceback is redacted: a database error quotes the row's values.
+        log.error("tip submission failed before commit\n%s", redacted_traceback(err))
         await update.effective_message.reply_html(msg.SUBMIT_FAILED)
         return PREVIEW
     limits.tips_per_chat.hit(chat_id)
     _drop_draft(context)
+    # The receipt goes out first: every step between the commit and this send widens the window
+    # in which a crash leaves a stored tip whose receipt was never shown.
+    await _send_receipt(context, chat_id, submitted.tip_id, submitted.receipt_code)
     log.info("tip %s submitted%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
     try:
-        await query.edit_message_reply_markup(None)  # the confirm button must not be pressed twice
+        await query.edit_message_reply_markup(None)  # an old confirm button answers as stale
     except TelegramError:
         pass
-    await _send_receipt(context, chat_id, submitted.tip_id, submitted.receipt_code)
     if draft.urgent:
         await alert_duty_admins(context, submitted.tip_id)
     return ConversationHandler.END
@@ -388,6 +389,7 @@ def _status_keyboard() -> InlineKeyboardMarkup:
 async def status_start(update: Update, context: AnkangContext) -> str | int:
     """/status CODE shows the thread; /status alone asks for the code."""
     if update.effective_chat.type != ChatType.PRIVATE:
+        await update.effective_message.reply_text(msg.STATUS_IN_GROUP if context.args else msg.PRIVATE_ONLY)
         return ConversationHandler.END
     code = " ".join(context.args or [])
     if not code:
@@ -413,15 +415,21 @@ async def _open_thread(update: Update, context: AnkangContext, code: str) -> str
         guesses.hit(chat_id)
         await update.effective_message.reply_text(msg.RECEIPT_REFUSED)
         return ConversationHandler.END
-    context.user_data[FOLLOWUP_KEY] = tip.id
+    context.user_data.pop(FOLLOWUP_KEY, None)
+    context.user_data[VIEWING_KEY] = tip.id
     await update.effective_message.reply_html(
         msg.status_view(tip, context.services.settings.tz), reply_markup=_status_keyboard()
     )
     return VIEWING
 
 
-async def followup_open(update: Update, context: AnkangContext) -> str:
+async def followup_open(update: Update, context: AnkangContext) -> str | int:
     await update.callback_query.answer()
+    tip_id = context.user_data.pop(VIEWING_KEY, None)
+    if not isinstance(tip_id, int):
+        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        return ConversationHandler.END
+    context.user_data[FOLLOWUP_KEY] = tip_id
     await update.effective_message.reply_html(msg.ASK_FOLLOWUP, reply_markup=_keyboard([[(msg.END_BUTTON, cb.EndFollowup())]]))
     return FOLLOWUP
 
@@ -429,6 +437,8 @@ async def followup_open(update: Update, context: AnkangContext) -> str:
 async def followup_given(update: Update, context: AnkangContext) -> str | int:
     tip_id = context.user_data.get(FOLLOWUP_KEY)
     if not isinstance(tip_id, int):
+        # The thread was left (a report was started meanwhile): never file this into the old tip.
+        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
     message = update.effective_message
     text, photos = "", []
@@ -455,6 +465,7 @@ async def followup_given(update: Update, context: AnkangContext) -> str | int:
 
 
 async def followup_end(update: Update, context: AnkangContext) -> int:
+    context.user_data.pop(VIEWING_KEY, None)
     context.user_data.pop(FOLLOWUP_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
@@ -463,7 +474,13 @@ async def followup_end(update: Update, context: AnkangContext) -> int:
 
 
 async def followup_timed_out(update: object, context: AnkangContext) -> None:
-    context.user_data.pop(FOLLOWUP_KEY, None)
+    context.user_data.pop(VIEWING_KEY, None)
+    had_thread = context.user_data.pop(FOLLOWUP_KEY, None) is not None  # only say so if they were adding
+    if had_thread and isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, msg.FOLLOWUP_TIMED_OUT)
+        except TelegramError:
+            pass
 
 
 def status_conversation(ttl_s: float) -> ConversationHandler:
@@ -687,7 +704,8 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
 
 def register(app: Application) -> None:
     """Add the tip handlers to group 0; call before the generic command and message handlers."""
-    keep_sender_out_of_logs()
+    # PTB logs whole updates at DEBUG: make sure those records never exist, whoever built the app.
+    quiet_identifying_loggers()
     ttl_s = app.bot_data.services.settings.tip_draft_ttl_s
     with warnings.catch_warnings():
         # PTB warns that buttons are tracked per chat, not per message: that is what we want —

@@ -1,8 +1,10 @@
-"""Logging set-up: one format, and redaction of secrets (the bot token sits in request URLs)."""
+"""Logging set-up: one format, redaction of secrets (the bot token sits in request URLs), and the
+loggers pinned so no library writes who a worker is (tips are anonymous; see docs/threat-model-tips.md)."""
 from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 TOKEN_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
@@ -16,12 +18,77 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = TOKEN_RE.sub("[token]", message)
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "[secret]")
+        redacted = self._redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Tracebacks are formatted later by the handler: redact them here (httpx errors carry URLs).
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
         return True
+
+    def _redact(self, text: str) -> str:
+        text = TOKEN_RE.sub("[token]", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret]")
+        return text
+
+
+class _DropClientAddress(logging.Filter):
+    """aiohttp logs "Error handling request from <client address>": keep the error, drop the address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "%s" in record.msg and "request from" in record.msg:
+            record.msg, record.args = record.msg.replace("from %s", "from [client]"), ()
+        return True
+
+
+# Loggers that would write who a worker is, or the bot token, at the levels below them:
+# PTB logs whole updates and API payloads at DEBUG; Pillow logs every EXIF tag (GPS, owner) at
+# DEBUG; httpx/httpcore log request URLs (with the token) at INFO; SQLAlchemy's engine logs
+# statements with their parameters (chat ids, tip text) at INFO; APScheduler logs job details;
+# aiohttp's access log holds client addresses and user agents.
+PINNED_LEVELS: dict[str, int] = {
+    "telegram": logging.INFO,
+    "PIL": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "sqlalchemy.engine": logging.WARNING,
+    "apscheduler.executors": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "jieba": logging.WARNING,
+}
+
+
+def quiet_identifying_loggers() -> None:
+    """Pin library loggers so records that could identify a worker are never created (idempotent).
+
+    An explicit level on a logger holds even when the root logger is set to DEBUG, so this holds
+    for every entry point: ``ankang run`` and the demo (through configure_logging), and anything
+    that builds the bot or the web app in-process (bot/tips.register, web/tips.setup_routes).
+    """
+    for name, level in PINNED_LEVELS.items():
+        logging.getLogger(name).setLevel(level)
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _DropClientAddress) for f in server.filters):
+        server.addFilter(_DropClientAddress())
+
+
+def redacted_traceback(error: BaseException) -> str:
+    """Where ``error`` happened — exception types and stack frames, chained ones too — without any
+    exception message: messages can quote what a worker wrote or SQL parameters (chat ids, tip text)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    blocks = []
+    for exc in reversed(chain):  # oldest first, as Python prints them
+        frames = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+        name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+        blocks.append("Traceback (most recent call last):\n" + "".join(frames) + f"{name}: [message redacted]")
+    return "\n\nThe above exception led to the following one:\n\n".join(blocks)
 
 
 def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
@@ -44,6 +111,4 @@ def install_redaction(secrets: tuple[str, ...] = ()) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(secrets))
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    quiet_identifying_loggers()

@@ -6,14 +6,12 @@ fresh JPEG carrying pixels only — no EXIF (GPS, camera, time), XMP, ICC or com
 from __future__ import annotations
 
 import io
-import logging
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Pillow logs every EXIF tag it parses at DEBUG — GPS positions and owner names included.
-logging.getLogger("PIL").setLevel(logging.INFO)
+from core.logging import quiet_identifying_loggers
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -41,6 +39,9 @@ class CleanPhoto:
 
 def sanitize(data: bytes) -> CleanPhoto:
     """Validate ``data`` as an image and return it re-encoded without any metadata (CPU-bound)."""
+    # Pillow logs every EXIF tag it parses at DEBUG (GPS positions, owner names): make sure that
+    # logger is pinned whoever calls us (bot, web, CLI, a script).
+    quiet_identifying_loggers()
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoRejected("too_large")
     if not data:

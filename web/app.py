@@ -52,9 +52,12 @@ def create_web_app(
 ) -> web.Application:
     """Build the web application over ``services``; the caller owns the services' lifetime."""
     from web.auth import admin_guard, security_headers
+    from web.console import friendly_errors
 
-    # Order: headers wrap everything (error pages included); the guard runs before any /admin handler.
-    app = web.Application(client_max_size=60 * 1024 * 1024, middlewares=[security_headers, admin_guard])
+    # Order: headers wrap everything (error pages included); the guard runs before any /admin handler;
+    # console errors become console pages inside the guard (so they show the admin's navigation).
+    app = web.Application(client_max_size=60 * 1024 * 1024,
+                          middlewares=[security_headers, admin_guard, friendly_errors])
     app[SERVICES] = services
     app[CHAT] = ChatConfig(emulator_url)
     if bot_sender is not None:

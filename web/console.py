@@ -19,10 +19,15 @@ from web.app import SERVICES
 log = logging.getLogger(__name__)
 
 AUDIT_PAGE_SIZE = 50
+MAX_PAGE = 10_000  # page numbers beyond this would only produce offsets the database refuses
 
 
 def setup_routes(app: web.Application) -> None:
-    """Console routes, grouped by page; handlers live in web/console_*.py per area."""
+    """Console routes, grouped by page; handlers live in web/console_*.py per area.
+
+    Numeric ids in paths are ``\\d{1,9}``: a longer number cannot be a row id (and would overflow
+    PostgreSQL's integer), so it is simply "not found" like any unknown id.
+    """
     from web import console_broadcasts, console_knowledge, console_lessons, console_tips
 
     r = app.router
@@ -64,6 +69,34 @@ def redirect(location: str, done: str | None = None) -> web.HTTPSeeOther:
 
 def error_page(request: web.Request, title: str, message: str, status: int) -> web.Response:
     return render(request, "console/error.html", {"title": title, "message": message}, status=status)
+
+
+def page_number(request: web.Request) -> int:
+    """``?page=`` as 1…MAX_PAGE whatever was typed."""
+    try:
+        return min(MAX_PAGE, max(1, int(request.query.get("page", "1"))))
+    except ValueError:
+        return 1
+
+
+@web.middleware
+async def friendly_errors(request: web.Request, handler):
+    """Console errors as console pages in Chinese: unknown pages, wrong methods, oversized forms, bugs."""
+    if not (request.path == "/admin" or request.path.startswith("/admin/")):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return error_page(request, "找不到页面", messages.NOT_FOUND, 404)
+    except web.HTTPMethodNotAllowed:
+        return error_page(request, "操作无效", messages.METHOD_NOT_ALLOWED, 405)
+    except web.HTTPRequestEntityTooLarge:
+        return error_page(request, "内容太大", messages.TOO_LARGE, 413)
+    except web.HTTPException:
+        raise  # redirects and deliberate answers
+    except Exception:
+        log.exception("console request failed: %s %s", request.method, request.path)
+        return error_page(request, "出错了", messages.SERVER_ERROR, 500)
 
 
 async def audited(request: web.Request, action: str, target: str = "", detail: str = "") -> None:
@@ -150,10 +183,7 @@ async def dashboard(request: web.Request) -> web.Response:
 
 async def audit_page(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     async with services.sessions() as session:
         entries = await audit_log(session, limit=AUDIT_PAGE_SIZE + 1, offset=(page - 1) * AUDIT_PAGE_SIZE)
     return render(request, "console/audit.html", {

@@ -36,12 +36,12 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/broadcasts", broadcasts_page)
     r.add_get("/admin/broadcasts/new", new_form)
     r.add_post("/admin/broadcasts/new", save)
-    r.add_get("/admin/broadcasts/{sid:\\d+}", schedule_page)
-    r.add_get("/admin/broadcasts/{sid:\\d+}/edit", edit_form)
-    r.add_post("/admin/broadcasts/{sid:\\d+}/edit", save)
-    r.add_post("/admin/broadcasts/{sid:\\d+}/{action:pause|resume|cancel|send}", schedule_action)
-    r.add_get("/admin/broadcasts/runs/{oid:\\d+}", run_page)
-    r.add_get("/admin/broadcasts/runs/{oid:\\d+}.json", run_json)
+    r.add_get("/admin/broadcasts/{sid:\\d{1,9}}", schedule_page)
+    r.add_get("/admin/broadcasts/{sid:\\d{1,9}}/edit", edit_form)
+    r.add_post("/admin/broadcasts/{sid:\\d{1,9}}/edit", save)
+    r.add_post("/admin/broadcasts/{sid:\\d{1,9}}/{action:pause|resume|cancel|send}", schedule_action)
+    r.add_get("/admin/broadcasts/runs/{oid:\\d{1,9}}", run_page)
+    r.add_get("/admin/broadcasts/runs/{oid:\\d{1,9}}.json", run_json)
 
 
 @dataclass

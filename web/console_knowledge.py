@@ -18,13 +18,16 @@ from web.app import SERVICES
 from web.console import admin_of, error_page, redirect, render
 
 CITATION_ROWS = 3
+QUESTION_MAX_CHARS = 200  # as the form's maxlength
+ALT_MAX_CHARS = 2000
+TOPIC_CODES = frozenset(t.code for t in TOPICS)
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/knowledge", knowledge_page)
     app.router.add_get("/admin/knowledge/faq/new", faq_form)
     app.router.add_post("/admin/knowledge/faq", faq_save)
-    app.router.add_post("/admin/knowledge/unanswered/{qid:\\d+}/dismiss", dismiss_question)
+    app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_get("/admin/knowledge/article", article_json)
 
 
@@ -71,7 +74,7 @@ async def faq_form(request: web.Request) -> web.Response:
 
     form = FaqForm()
     qid = request.query.get("unanswered", "")
-    if qid.isdigit():
+    if _is_number(qid) and len(qid) <= 9:
         async with request.app[SERVICES].sessions() as session:
             row = await session.get(UnansweredQuestion, int(qid))
         if row is not None:
@@ -92,6 +95,11 @@ def _render_form(request: web.Request, form: FaqForm, errors: list[str], status:
     }, status=status)
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only ("²" and "٣" pass str.isdigit but not int())."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_faq_form(data, corpus) -> tuple[FaqForm, list[str]]:
     """Read the posted form; return it with every problem found (citations must resolve in the corpus)."""
     from knowledge.faq import MAX_ANSWER_CHARS
@@ -104,6 +112,13 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, list[str]]:
     errors = []
     if not form.q:
         errors.append("请填写标准问题。")
+    elif len(form.q) > QUESTION_MAX_CHARS:
+        errors.append(f"标准问题不能超过 {QUESTION_MAX_CHARS} 字（现在 {len(form.q)} 字）。")
+    if len(form.alt) > ALT_MAX_CHARS:
+        errors.append(f"其他问法不能超过 {ALT_MAX_CHARS} 字（现在 {len(form.alt)} 字）。")
+    if not set(form.tags) <= TOPIC_CODES:
+        errors.append("主题无效，请从列表中选择。")
+        form.tags = [t for t in form.tags if t in TOPIC_CODES]
     if not form.a:
         errors.append("请填写回答。")
     elif len(form.a) > MAX_ANSWER_CHARS:
@@ -113,7 +128,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, list[str]]:
         if not law and not number:
             continue
         form.cites.append((law, number))
-        if not law or not number.isdigit():
+        if not law or not _is_number(number):
             errors.append(f"引用“{law} {number}”不完整：请选择法规并填写条号（数字）。")
         elif not corpus.has(law, int(number)):
             errors.append(f"《{law}》没有第 {number} 条，请核对条号。")
@@ -141,7 +156,7 @@ async def faq_save(request: web.Request) -> web.Response:
                             created_at=services.clock.now(), created_by=admin.user_id)
     async with services.sessions() as session, session.begin():
         session.add(record)
-        if form.unanswered_id.isdigit():
+        if _is_number(form.unanswered_id) and len(form.unanswered_id) <= 9:
             await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id == int(form.unanswered_id)))
         await audit(session, admin.user_id, "kb.faq_add", faq_id, form.q[:200])
     kb.add_faq(faq_entry_from_dict(
@@ -169,7 +184,7 @@ async def article_json(request: web.Request) -> web.Response:
 
     kb = _kb(request)
     law, number = request.query.get("law", ""), request.query.get("n", "")
-    if not number.isdigit():
+    if not _is_number(number) or len(number) > 6:
         return web.json_response({"found": False})
     try:
         article = kb.corpus.article(law, int(number))

@@ -11,13 +11,15 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from core.topics import BY_CODE
+from tips.service import NOTE_MAX_CHARS  # the service would cut longer text silently: refuse it here
 from web import messages
 from web.app import SERVICES
-from web.console import admin_of, error_page, redirect, render
+from web.console import admin_of, error_page, page_number, redirect, render
 
 PAGE_SIZE = 20
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -27,10 +29,10 @@ def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/admin/tips", inbox)
     r.add_get("/admin/tips/export.zip", export)
-    r.add_get("/admin/tips/{tip_id:\\d+}", tip_page)
-    r.add_post("/admin/tips/{tip_id:\\d+}/status", change_status)
-    r.add_post("/admin/tips/{tip_id:\\d+}/reply", reply)
-    r.add_get("/admin/tips/photos/{photo_id:\\d+}", photo)
+    r.add_get("/admin/tips/{tip_id:\\d{1,9}}", tip_page)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/status", change_status)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/reply", reply)
+    r.add_get("/admin/tips/photos/{photo_id:\\d{1,9}}", photo)
 
 
 def _labels() -> dict:
@@ -49,10 +51,7 @@ async def inbox(request: web.Request) -> web.Response:
     q = request.query
     status, category, urgent = q.get("status", ""), q.get("category", ""), q.get("urgent", "")
     show = q.get("show", "open")
-    try:
-        page = max(1, int(q.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     async with request.app[SERVICES].sessions() as session:
         found = await list_tips(
             session, status=status or None, category=category or None,
@@ -62,11 +61,17 @@ async def inbox(request: web.Request) -> web.Response:
     query = {k: v for k, v in {"status": status, "category": category, "urgent": urgent, "show": show}.items() if v}
     return render(request, "console/tips.html", {
         "title": "隐患举报", "page_data": found, "page": page, "filters": query,
-        "query_string": "&".join(f"{k}={v}" for k, v in query.items()), **_labels(),
+        "query_string": urlencode(query), **_labels(),
     })
 
 
 async def tip_page(request: web.Request) -> web.Response:
+    return await _show_tip(request)
+
+
+async def _show_tip(request: web.Request, errors: list[str] | None = None, status: int = 200,
+                    form: dict | None = None) -> web.Response:
+    """The tip with its thread; after a refused action, with the reasons and what was typed."""
     from tips.service import TipNotFound, allowed_transitions, get_tip
 
     async with request.app[SERVICES].sessions() as session:
@@ -76,8 +81,9 @@ async def tip_page(request: web.Request) -> web.Response:
             return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
     return render(request, "console/tip.html", {
         "title": f"举报 #{tip.id}", "tip": tip, "transitions": allowed_transitions(tip.status),
-        "submitted_photos": [p for p in tip.photos if p.event_id is None], **_labels(),
-    })
+        "submitted_photos": [p for p in tip.photos if p.event_id is None], "errors": errors or [],
+        "form": form or {}, "note_max": NOTE_MAX_CHARS, **_labels(),
+    }, status=status)
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -87,14 +93,19 @@ async def change_status(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     tip_id = int(request.match_info["tip_id"])
     form = await request.post()
+    new_status, note = str(form.get("status", "")), str(form.get("note", "")).strip()
+    typed = {"status": new_status, "note": note}
+    if len(note) > NOTE_MAX_CHARS:
+        return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(note))],
+                               400, typed)
     try:
         async with services.sessions() as session, session.begin():
-            await change(session, tip_id, str(form.get("status", "")), str(form.get("note", "")),
-                         admin_id=admin_of(request).user_id, now=services.clock.now())
+            await change(session, tip_id, new_status, note, admin_id=admin_of(request).user_id,
+                         now=services.clock.now())
     except TipNotFound:
         return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
     except TransitionNotAllowed:
-        return error_page(request, "无法更改状态", "当前状态下不能改为所选状态，请刷新页面后重试。", 409)
+        return await _show_tip(request, [messages.TIP_TRANSITION_REFUSED], 409, typed)
     raise redirect(f"/admin/tips/{tip_id}", "status_changed")
 
 
@@ -105,14 +116,17 @@ async def reply(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     tip_id = int(request.match_info["tip_id"])
     form = await request.post()
+    text = str(form.get("text", "")).strip()
+    if len(text) > NOTE_MAX_CHARS:
+        return await _show_tip(request, [messages.TIP_REPLY_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(text))],
+                               400, {"text": text})
     try:
         async with services.sessions() as session, session.begin():
-            await post_reply(session, tip_id, str(form.get("text", "")), admin_id=admin_of(request).user_id,
-                             now=services.clock.now())
+            await post_reply(session, tip_id, text, admin_id=admin_of(request).user_id, now=services.clock.now())
     except TipNotFound:
         return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
     except TipInvalid:
-        return error_page(request, "回复为空", "请填写回复内容。", 400)
+        return await _show_tip(request, [messages.TIP_REPLY_EMPTY], 400, {"text": text})
     raise redirect(f"/admin/tips/{tip_id}", "replied")
 
 

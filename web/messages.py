@@ -5,7 +5,14 @@ LOGIN_EXPIRED = "登录链接已过期（有效期 10 分钟）。请在 Telegra
 LOGIN_USED = "这个登录链接已经用过了，每个链接只能使用一次。请重新发送 /weblogin 获取新链接。"
 LOGIN_INVALID = "登录链接无效，可能复制不完整。请重新发送 /weblogin 获取新链接。"
 LOGIN_NOT_ADMIN = "该账号不是工会管理员，无法登录管理后台。"
-NOT_FOUND = "找不到该页面或记录。"
+NOT_FOUND = "找不到该页面或记录，可能已被删除，或链接不完整。"
+METHOD_NOT_ALLOWED = "该操作不能这样提交，请从管理后台的页面上操作。"
+TOO_LARGE = "提交的内容太大（图片不超过 10 MB，文字请精简后再提交）。"
+TIP_TRANSITION_REFUSED = "当前状态下不能改为所选状态（可能已被其他管理员处理），请看下方最新状态后重新选择。"
+TIP_NOTE_TOO_LONG = "说明不能超过 {limit} 字（现在 {given} 字），请精简后再提交。"
+TIP_REPLY_TOO_LONG = "回复不能超过 {limit} 字（现在 {given} 字），请精简或分几次发送。"
+TIP_REPLY_EMPTY = "请填写回复内容。"
+SERVER_ERROR = "服务器处理时出错了，操作可能没有完成。请刷新页面查看结果，如多次出现请联系技术人员。"
 BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
 
 # ?done=<code> after a successful action (post/redirect/get).

@@ -1,7 +1,10 @@
-"""In-memory rate limits for tips: per key sliding windows (bot chats) and a global token bucket (web).
+"""In-memory rate limits for tips: sliding windows per key (bot chats, web browsers) and token buckets.
 
 Kept in memory only — a restart forgets them, which is acceptable for abuse control and keeps
-chat ids out of any storage. The web uses one global bucket because we never look at client IPs.
+chat ids out of any storage. The web never looks at client addresses: it keys its limits on a
+digest of the browser's random CSRF cookie. That slows one browser without a global budget an
+attacker could drain to lock out every tipper; the only global limit left is on stored web tips
+(a storage and flood guard), documented in docs/threat-model-tips.md.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from collections import deque
 from typing import Callable, Hashable
 
 Monotonic = Callable[[], float]
+MAX_TRACKED_KEYS = 50_000  # per limiter; beyond it the stalest keys are forgotten
 
 
 class SlidingWindowLimiter:
@@ -42,7 +46,27 @@ class SlidingWindowLimiter:
         if len(events) >= self.limit:
             return False
         self._events.setdefault(key, events).append(self._now())
+        if len(self._events) > MAX_TRACKED_KEYS:
+            self._sweep()
         return True
+
+    def _sweep(self) -> None:
+        """Forget keys with no recent events, then the stalest, so a swarm of keys cannot grow memory."""
+        now = self._now()
+        for key in [k for k, events in self._events.items() if not events or now - events[-1] >= self.window_s]:
+            del self._events[key]
+        if len(self._events) > MAX_TRACKED_KEYS:
+            by_age = sorted(self._events, key=lambda k: self._events[k][-1])
+            for key in by_age[: len(self._events) - MAX_TRACKED_KEYS // 2]:
+                del self._events[key]
+
+    def release(self, key: Hashable) -> None:
+        """Take back the latest event of ``key`` (a reservation that turned out not to count)."""
+        events = self._events.get(key)
+        if events:
+            events.pop()
+            if not events:
+                del self._events[key]
 
     def retry_after_s(self, key: Hashable) -> float:
         events = self._recent(key)
@@ -80,8 +104,8 @@ RECEIPT_GUESSES_PER_CHAT = 5
 RECEIPT_GUESS_WINDOW_S = 15 * 60
 WEB_TIPS_BURST = 20
 WEB_TIPS_PER_S = 60 / 3600  # 60 an hour across the whole web form
-WEB_RECEIPT_CHECKS_BURST = 30
-WEB_RECEIPT_CHECKS_PER_S = 0.5
+WEB_TIPS_PER_BROWSER_PER_HOUR = 5
+WEB_RECEIPT_GUESSES_PER_BROWSER = 5
 
 
 class TipLimits:
@@ -91,4 +115,6 @@ class TipLimits:
         self.tips_per_chat = SlidingWindowLimiter(TIPS_PER_CHAT_PER_HOUR, 3600, now=now)
         self.receipt_guesses_per_chat = SlidingWindowLimiter(RECEIPT_GUESSES_PER_CHAT, RECEIPT_GUESS_WINDOW_S, now=now)
         self.web_tips = TokenBucket(WEB_TIPS_BURST, WEB_TIPS_PER_S, now=now)
-        self.web_receipt_checks = TokenBucket(WEB_RECEIPT_CHECKS_BURST, WEB_RECEIPT_CHECKS_PER_S, now=now)
+        self.web_tips_per_browser = SlidingWindowLimiter(WEB_TIPS_PER_BROWSER_PER_HOUR, 3600, now=now)
+        self.web_receipt_guesses_per_browser = SlidingWindowLimiter(
+            WEB_RECEIPT_GUESSES_PER_BROWSER, RECEIPT_GUESS_WINDOW_S, now=now)

@@ -8,8 +8,8 @@ stores ``lookup`` = the first 16 bits of SHA-256 over the code (domain-separated
 the few rows sharing that prefix (about n/65536 of all tips) and verifies each with argon2. The
 prefix leaves 64 bits unknown, so it does not help brute force; it is deliberately *not* keyed
 with the server secret so receipts keep working if the secret is rotated or was never configured
-(then it is random per process). Wrong codes always cost one argon2 verification, whether or not
-a candidate row exists, so timing does not reveal whether any tip matches the prefix.
+(then it is random per process). ``tips.service.find_by_receipt`` answers every wrong code after
+the same fixed delay, so timing does not reveal whether any tip matches the prefix.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ LOOKUP_HEX_CHARS = 4  # 16 bits
 
 # argon2-cffi's defaults are argon2id, t=3, m=64 MiB, p=4: tens of milliseconds per check.
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not-a-receipt-" + secrets.token_hex(8))
 
 
 class ReceiptInvalid(ValueError):
@@ -68,8 +67,3 @@ def verify(stored_hash: str, code: str) -> bool:
         return _HASHER.verify(stored_hash, normalize(code))
     except (VerifyMismatchError, VerificationError, InvalidHashError, ReceiptInvalid):
         return False
-
-
-def burn_one_verification() -> None:
-    """Spend the time of one failed verification (keeps wrong-code timing uniform)."""
-    verify(_DUMMY_HASH, "2" * CODE_LENGTH)

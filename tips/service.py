@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ LOCATION_MAX_CHARS = 200
 NOTE_MAX_CHARS = 2000
 MAX_PHOTOS_PER_THREAD = 30
 PAGE_SIZE = 8
+# Every wrong receipt code is answered this long after it arrived (above one argon2 check).
+RECEIPT_REFUSAL_S = 0.6
 
 
 class TipError(Exception):
@@ -166,19 +169,26 @@ def _full_tip():
     )
 
 
-async def find_by_receipt(session: AsyncSession, code: str) -> Tip:
-    """Return the tip (thread and photos loaded) for ``code``; raise ReceiptInvalid otherwise."""
+async def find_by_receipt(session: AsyncSession, code: str, *, refusal_after_s: float | None = None) -> Tip:
+    """Return the tip (thread and photos loaded) for ``code``; raise ReceiptInvalid otherwise.
+
+    Every refusal — malformed code, no tip with its lookup prefix, or a prefix match whose argon2
+    check fails — comes after the same fixed delay (``RECEIPT_REFUSAL_S``), so timing says
+    nothing about whether any tip exists. The delay is a sleep, not work: argon2 (tens to hundreds
+    of milliseconds of CPU and 64 MiB) runs only for the ≈ n/65 536 of random guesses whose
+    prefix matches a stored tip, so a flood of guesses cannot exhaust the server.
+    """
+    started = time.monotonic()
     try:
         lookup = receipts.lookup_key(code)
+        rows = (await session.execute(select(Tip.id, Tip.receipt_hash).where(Tip.receipt_lookup == lookup))).all()
+        for tip_id, stored in rows:
+            if await asyncio.to_thread(receipts.verify, stored, code):
+                return await get_tip(session, tip_id)
     except ReceiptInvalid:
-        await asyncio.to_thread(receipts.burn_one_verification)
-        raise
-    rows = (await session.execute(select(Tip.id, Tip.receipt_hash).where(Tip.receipt_lookup == lookup))).all()
-    for tip_id, stored in rows:
-        if await asyncio.to_thread(receipts.verify, stored, code):
-            return await get_tip(session, tip_id)
-    if not rows:
-        await asyncio.to_thread(receipts.burn_one_verification)
+        pass
+    delay = RECEIPT_REFUSAL_S if refusal_after_s is None else refusal_after_s
+    await asyncio.sleep(max(0.0, delay - (time.monotonic() - started)))
     raise ReceiptInvalid()
 
 

@@ -7,15 +7,20 @@ under the server secret (never bound to the client's address). These handlers ne
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 import aiohttp_jinja2
-from aiohttp import web
-from multidict import MultiDictProxy
+from aiohttp import BodyPartReader as _BodyPart
+from aiohttp import hdrs, web
+from multidict import MultiDict
+
+from core.logging import quiet_identifying_loggers, redacted_traceback
 
 from core.admins import duty_recipients
 from core.topics import TOPICS
@@ -50,7 +55,18 @@ ERRORS = {
     "receipt": "回执码不正确，请检查后重试。",
     "text": "请填写要补充的内容或选择照片。",
     "failed": "抱歉，提交失败了，举报没有保存，请稍后再试。",
+    "encoding": "无法读取提交的内容（文字编码不是 UTF-8）。请用手机或电脑自带的浏览器重新打开本页填写。",
+    "bad_form": "无法读取提交的内容，请刷新页面后重新填写。",
+    "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。请删减照片后再试。",
+    "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，地点 {LOCATION_MAX_CHARS} 字以内。",
+    "guesses": "回执码尝试次数过多，请 15 分钟后再试。",
+    "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
 }
+
+# Limits of what a form may carry, checked while the body streams in (nothing is buffered on disk).
+FORM_TEXT_MAX_BYTES = 16 * 1024  # a 2000-character description is at most 8 000 bytes of UTF-8
+FORM_MAX_FIELDS = 20
+FORM_URLENCODED_MAX_BYTES = 64 * 1024
 
 # Pages that show a receipt or a thread must never be cached or leak through a referrer.
 NO_STORE = {
@@ -63,11 +79,128 @@ NO_STORE = {
 
 def setup_routes(app: web.Application) -> None:
     """Add the public tip pages (call from web.app.setup_routes)."""
+    # aiohttp logs the client address with any unhandled error; tips must never leave one behind.
+    quiet_identifying_loggers()
     app.router.add_get("/tip", tip_form, name="tip_form")
     app.router.add_post("/tip", tip_submit)
     app.router.add_get("/tip/status", status_form, name="tip_status")
     app.router.add_post("/tip/status", status_show)
     app.router.add_post("/tip/status/add", status_add)
+
+
+class FormRejected(Exception):
+    """The request body is not a form we can read; ``reason`` is a key of ERRORS."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Form:
+    """A posted form read with limits: text fields (UTF-8) and the raw bytes of the photos."""
+
+    fields: MultiDict = field(default_factory=MultiDict)
+    photos: list[bytes] = field(default_factory=list)
+    too_many_photos: bool = False
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+
+async def read_form(request: web.Request) -> Form:
+    """Read a urlencoded or multipart form, refusing oversized, garbled or non-UTF-8 input.
+
+    Unlike ``request.post()``, photos are read part by part into memory with a cap each (an
+    unsanitised upload, EXIF and all, never lands in a temporary file), reading stops at the
+    first photo over the count, and undecodable text is a FormRejected, not a server error.
+    """
+    form = Form()
+    if request.content_type == "application/x-www-form-urlencoded":
+        body = await request.content.read(FORM_URLENCODED_MAX_BYTES + 1)
+        if len(body) > FORM_URLENCODED_MAX_BYTES:
+            raise FormRejected("text_too_large")
+        try:
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise FormRejected("encoding") from None
+        form.fields.extend(pairs[:FORM_MAX_FIELDS])
+        return form
+    if request.content_type != "multipart/form-data":
+        raise FormRejected("bad_form")
+    try:
+        reader = await request.multipart()
+        parts = 0
+        while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > FORM_MAX_FIELDS + MAX_PHOTOS_PER_TIP + 1:
+                raise FormRejected("bad_form")
+            if not isinstance(part, _BodyPart) or not part.name:
+                raise FormRejected("bad_form")
+            # Browsers never encode parts; an encoded one could be a compression bomb.
+            if part.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity" or \
+                    part.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "binary").lower() not in ("binary", "8bit", "7bit"):
+                raise FormRejected("bad_form")
+            if part.filename is not None:
+                if part.name != "photos":
+                    continue
+                if not part.filename:  # an empty file input: no file chosen
+                    await part.release()
+                    continue
+                if len(form.photos) >= MAX_PHOTOS_PER_TIP:
+                    form.too_many_photos = True
+                    break
+                form.photos.append(await _read_capped(part, MAX_PHOTO_BYTES, "too_large"))
+                continue
+            raw = await _read_capped(part, FORM_TEXT_MAX_BYTES, "description_long")
+            try:
+                form.fields.add(part.name, raw.decode(part.get_charset("utf-8"), errors="strict"))
+            except (UnicodeDecodeError, LookupError):
+                raise FormRejected("encoding") from None
+    except FormRejected:
+        raise
+    except (ValueError, AssertionError, KeyError, LookupError, web.HTTPException):
+        raise FormRejected("bad_form") from None
+    return form
+
+
+async def _read_capped(part, limit: int, reason: str) -> bytes:
+    """The part's bytes, or FormRejected(reason) as soon as they exceed ``limit``."""
+    chunks, size = [], 0
+    while chunk := await part.read_chunk(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise FormRejected(reason)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def safely(handler):
+    """Any unexpected failure becomes a friendly page; the log gets a redacted traceback, no request data."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except FormRejected as rejected:
+            status = 413 if rejected.reason in ("request_too_large", "text_too_large") else 400
+            return _render(request, "tips/status_form.html" if "/status" in request.path else "tips/form.html",
+                           _error_context(request, rejected.reason), status=status)
+        except Exception as err:
+            log.error("tip page %s failed\n%s", request.path, redacted_traceback(err))
+            return _render(request, "tips/status_form.html" if "/status" in request.path else "tips/form.html",
+                           _error_context(request, "error"), status=500)
+
+    return wrapper
+
+
+def _error_context(request: web.Request, reason: str) -> dict:
+    if "/status" in request.path:
+        return {"title": "查询举报进展", "errors": [ERRORS[reason]]}
+    values = FormValues(errors=[reason])
+    return _form_context(values)
 
 
 # ---------------------------------------------------------------- CSRF
@@ -99,9 +232,9 @@ def _csrf(request: web.Request) -> Csrf:
     return Csrf(cookie, _csrf_token(secret, cookie), False)
 
 
-def _csrf_valid(request: web.Request, form: MultiDictProxy) -> bool:
+def _csrf_valid(request: web.Request, form: Form) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    given = form.get(CSRF_FIELD)
+    given = form.get(CSRF_FIELD, None)
     if len(cookie) < 32 or not isinstance(given, str):
         return False
     expected = _csrf_token(_services(request).settings.effective_secret_key, cookie)
@@ -147,19 +280,18 @@ def _form_context(values: FormValues) -> dict:
     }
 
 
+@safely
 async def tip_form(request: web.Request) -> web.Response:
     return _render(request, "tips/form.html", _form_context(FormValues()))
 
 
-async def _read_photos(form: MultiDictProxy, name: str = "photos") -> list[bytes]:
-    """The uploaded files of field ``name`` (an empty file input sends one empty part: skipped)."""
-    found = []
-    for item in form.getall(name, []):
-        if isinstance(item, web.FileField) and item.filename:
-            data = item.file.read(MAX_PHOTO_BYTES + 1)
-            if data:
-                found.append(data)
-    return found
+def _browser_key(request: web.Request) -> str:
+    """An in-memory rate-limit key for this browser: a digest of its random CSRF cookie.
+
+    Not an identity (the cookie is random and we never look at addresses); it lets one browser be
+    slowed down without a global limit that one attacker could drain to lock out every tipper.
+    """
+    return hashlib.sha256(request.cookies.get(CSRF_COOKIE, "").encode()).hexdigest()[:32]
 
 
 async def _clean_photos(raw: list[bytes]) -> list[CleanPhoto]:
@@ -167,21 +299,21 @@ async def _clean_photos(raw: list[bytes]) -> list[CleanPhoto]:
     return [await asyncio.to_thread(sanitize, data) for data in raw]
 
 
+@safely
 async def tip_submit(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     values = FormValues(
-        category=str(form.get("category", "")), place_type=str(form.get("place_type", "")),
-        location=str(form.get("location", "")), description=str(form.get("description", "")),
-        urgent=str(form.get("urgent", "")),
+        category=form.get("category"), place_type=form.get("place_type"),
+        location=form.get("location"), description=form.get("description"), urgent=form.get("urgent"),
     )
     if not _csrf_valid(request, form):
         values.errors.append("csrf")
         return _render(request, "tips/form.html", _form_context(values), status=403)
     runtime = tips_runtime(_services(request))
-    raw_photos = await _read_photos(form)
+    raw_photos = form.photos
     draft = TipDraft(values.category, values.place_type, values.location, values.description,
                      {"yes": True, "no": False}.get(values.urgent), [])
-    if len(raw_photos) > MAX_PHOTOS_PER_TIP:
+    if form.too_many_photos:
         values.errors.append("photos")
     else:
         try:
@@ -197,7 +329,8 @@ async def tip_submit(request: web.Request) -> web.Response:
             values.errors.append(err.field)
     if values.errors:
         return _render(request, "tips/form.html", _form_context(values), status=400)
-    if not runtime.limits.web_tips.take():
+    browser = _browser_key(request)
+    if not runtime.limits.web_tips_per_browser.allowed(browser) or not runtime.limits.web_tips.take():
         values.errors.append("busy")
         return _render(request, "tips/form.html", _form_context(values), status=429)
     services = _services(request)
@@ -209,6 +342,7 @@ async def tip_submit(request: web.Request) -> web.Response:
         values.errors.append("failed")
         return _render(request, "tips/form.html", _form_context(values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.
+    runtime.limits.web_tips_per_browser.hit(browser)
     log.info("tip %s submitted via web%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
     if draft.urgent:
         # In the background, so the receipt page never waits on Telegram.
@@ -243,21 +377,35 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
 # ---------------------------------------------------------------- status and follow-up
 
 
+@safely
 async def status_form(request: web.Request) -> web.Response:
     return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": []})
 
 
-async def _tip_for_code(request: web.Request, form: MultiDictProxy):
-    """The tip for the posted receipt, or an error key; guessing is limited by a global bucket."""
+async def _tip_for_code(request: web.Request, form: Form):
+    """The tip for the posted receipt, or an error key.
+
+    Wrong codes are limited per browser (see _browser_key), never globally: a global budget is a
+    lever one attacker could pull to lock every tipper out. A swarm of fresh browsers is bounded
+    by 80-bit codes (guessing stays hopeless) and by find_by_receipt, which spends argon2 work only
+    on codes whose public lookup prefix matches a stored tip and answers every wrong code after
+    the same fixed delay.
+    """
     if not _csrf_valid(request, form):
         return None, "csrf"
-    if not tips_runtime(_services(request)).limits.web_receipt_checks.take():
-        return None, "busy"
+    guesses = tips_runtime(_services(request)).limits.web_receipt_guesses_per_browser
+    browser = _browser_key(request)
+    # Reserve the guess before the (slow) check, so parallel requests cannot all slip through;
+    # a right code gives the reservation back.
+    if not guesses.hit(browser):
+        return None, "guesses"
     async with _services(request).sessions() as session:
         try:
-            return await find_by_receipt(session, str(form.get("code", ""))), None
+            tip = await find_by_receipt(session, form.get("code"))
         except ReceiptInvalid:
             return None, "receipt"
+    guesses.release(browser)
+    return tip, None
 
 
 def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None = None) -> dict:
@@ -276,28 +424,30 @@ def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None =
     }
 
 
+@safely
 async def status_show(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     tip, error = await _tip_for_code(request, form)
     if tip is None:
-        status = {"csrf": 403, "busy": 429}.get(error, 400)
+        status = {"csrf": 403, "guesses": 429}.get(error, 400)
         return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
                        status=status)
-    return _render(request, "tips/status.html", _thread_context(tip, str(form.get("code", ""))))
+    return _render(request, "tips/status.html", _thread_context(tip, form.get("code")))
 
 
+@safely
 async def status_add(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     tip, error = await _tip_for_code(request, form)
     if tip is None:
-        status = {"csrf": 403, "busy": 429}.get(error, 400)
+        status = {"csrf": 403, "guesses": 429}.get(error, 400)
         return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
                        status=status)
-    code = str(form.get("code", ""))
-    raw = await _read_photos(form)
+    code = form.get("code")
+    raw = form.photos
     errors: list[str] = []
     photos: list[CleanPhoto] = []
-    if len(raw) > MAX_PHOTOS_PER_TIP:
+    if form.too_many_photos:
         errors.append("photos")
     else:
         try:
@@ -308,7 +458,7 @@ async def status_add(request: web.Request) -> web.Response:
     if not errors:
         try:
             async with services.sessions() as session, session.begin():
-                await add_followup(session, tip.id, str(form.get("message", "")), photos, now=services.clock.now())
+                await add_followup(session, tip.id, form.get("message"), photos, now=services.clock.now())
         except TipInvalid as err:
             errors.append(err.field)
     async with services.sessions() as session:

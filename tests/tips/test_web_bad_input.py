@@ -1,0 +1,144 @@
+"""Bad input against the public tip pages, and receipt guessing that must not lock out real tippers."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from aiohttp import FormData
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from tests.tips.helpers import photo_with_gps
+from tests.tips.test_bot_bad_input import png_bomb
+from tests.tips.test_web import CODE_RE, csrf_of, tip_form
+from tips.models import Tip
+from web.app import create_web_app
+
+
+@pytest.fixture
+async def client(services):
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        yield client
+
+
+async def tip_count(services) -> int:
+    async with services.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(Tip))).scalar_one()
+
+
+def no_address_or_error_in(caplog) -> None:
+    logs = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "127.0.0.1" not in logs
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("aiohttp")]
+
+
+def raw_multipart(csrf: str, description: bytes) -> tuple[bytes, str]:
+    boundary = "----ankangtest"
+    parts = []
+    for name, value in (("csrf", csrf.encode()), ("category", b"fire"), ("place_type", b"warehouse"),
+                        ("urgent", b"no"), ("description", description)):
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+async def test_non_utf8_form_gets_a_friendly_page(client, services, caplog):
+    caplog.set_level(logging.DEBUG)
+    csrf = await csrf_of(client)
+    body, content_type = raw_multipart(csrf, "仓库消防通道被货物堵死了很久".encode("gbk"))
+    response = await client.post("/tip", data=body, headers={"Content-Type": content_type})
+    assert response.status == 400
+    assert "编码" in await response.text()
+    assert await tip_count(services) == 0
+    no_address_or_error_in(caplog)
+
+
+async def test_garbage_bodies_get_friendly_pages(client, services, caplog):
+    caplog.set_level(logging.DEBUG)
+    await csrf_of(client)
+    for body, content_type in [
+        (b"\x00\xff" * 1000, "multipart/form-data; boundary=nope"),
+        (b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "multipart/form-data; boundary=x"),
+        (b"csrf=%ZZ&description=%FF%FE", "application/x-www-form-urlencoded"),
+        (b"{}", "application/json"),
+    ]:
+        for path in ("/tip", "/tip/status", "/tip/status/add"):
+            response = await client.post(path, data=body, headers={"Content-Type": content_type})
+            assert 400 <= response.status < 500, (path, body[:20], response.status)
+            assert "<html" in (await response.text()).lower()
+    assert await tip_count(services) == 0
+    no_address_or_error_in(caplog)
+
+
+@pytest.mark.parametrize("data, filename, expected", [
+    (b"", "empty.jpg", "不是可识别的照片"),
+    (b"%PDF-1.4 not a photo", "report.jpg", "不是可识别的照片"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "broken.png", "不是可识别的照片"),
+    (b"\xff\xd8\xff" + b"\x00" * (11 * 1024 * 1024), "huge.jpg", "超过 10 MB"),
+])
+async def test_bad_uploads_are_explained(client, services, data, filename, expected):
+    form = tip_form(await csrf_of(client))
+    form.add_field("photos", data, filename=filename, content_type="image/jpeg")
+    response = await client.post("/tip", data=form)
+    assert response.status == 400
+    assert expected in await response.text()
+    assert await tip_count(services) == 0
+
+
+async def test_decompression_bomb_and_a_sixth_photo_are_refused(client, services):
+    csrf = await csrf_of(client)
+    form = tip_form(csrf)
+    form.add_field("photos", png_bomb(), filename="bomb.png", content_type="image/png")
+    response = await client.post("/tip", data=form)
+    assert response.status == 400 and "尺寸过大" in await response.text()
+    form = tip_form(csrf)
+    for index in range(6):
+        form.add_field("photos", photo_with_gps(color=(index * 30, 0, 0)), filename=f"{index}.jpg",
+                       content_type="image/jpeg")
+    response = await client.post("/tip", data=form)
+    assert response.status == 400 and "最多上传 5 张" in await response.text()
+    assert await tip_count(services) == 0
+
+
+async def test_a_request_over_the_size_limit_gets_a_friendly_page(client, services):
+    form = tip_form(await csrf_of(client))
+    for index in range(7):
+        form.add_field("photos", b"\xff\xd8\xff" + b"\x00" * (9 * 1024 * 1024), filename=f"{index}.jpg",
+                       content_type="image/jpeg")
+    response = await client.post("/tip", data=form)
+    assert response.status in (400, 413)
+    assert "照片" in await response.text()
+    assert await tip_count(services) == 0
+
+
+async def test_huge_text_fields_are_refused_kindly(client, services):
+    csrf = await csrf_of(client)
+    response = await client.post("/tip", data=tip_form(csrf, description="很" * 50_000, location="地" * 5000))
+    assert response.status in (400, 413)
+    assert "字以内" in await response.text()
+    assert await tip_count(services) == 0
+
+
+async def test_receipt_guessing_by_one_browser_does_not_lock_out_a_real_tipper(services):
+    """An attacker hammering /tip/status gets throttled; a tipper with the right code still gets in."""
+    app = create_web_app(services)
+    async with TestClient(TestServer(app)) as tipper:
+        response = await tipper.post("/tip", data=tip_form(await csrf_of(tipper)))
+        code = CODE_RE.search(await response.text()).group(0)
+        async with TestClient(TestServer(app)) as attacker:
+            csrf = await csrf_of(attacker, "/tip/status")
+            guesses = [attacker.post("/tip/status", data={"csrf": csrf, "code": f"K7QF-2M9D-XR4T-{i:04d}".replace("0", "A").replace("1", "B")})
+                       for i in range(40)]
+            statuses = [r.status for r in await asyncio.gather(*guesses)]
+            assert statuses.count(429) >= 30  # one browser: a handful of tries, then "wait"
+            # A swarm of fresh browsers (new cookies) does not lock out anyone either.
+            for _ in range(10):
+                attacker.session.cookie_jar.clear()
+                fresh = await csrf_of(attacker, "/tip/status")
+                await asyncio.gather(*(attacker.post("/tip/status", data={"csrf": fresh, "code": "hello"})
+                                       for _ in range(6)))
+        csrf = await csrf_of(tipper, "/tip/status")
+        shown = await tipper.post("/tip/status", data={"csrf": csrf, "code": code})
+        assert shown.status == 200, await shown.text()
+        assert "待受理" in await shown.text()

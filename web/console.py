@@ -92,6 +92,8 @@ async def friendly_errors(request: web.Request, handler):
         return error_page(request, "操作无效", messages.METHOD_NOT_ALLOWED, 405)
     except web.HTTPRequestEntityTooLarge:
         return error_page(request, "内容太大", messages.TOO_LARGE, 413)
+    except web.HTTPServiceUnavailable as exc:
+        return error_page(request, "暂时不可用", exc.text or messages.UNAVAILABLE, 503)
     except web.HTTPException:
         raise  # redirects and deliberate answers
     except Exception:

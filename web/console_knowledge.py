@@ -44,7 +44,7 @@ class FaqForm:
 def _kb(request: web.Request):
     kb = request.app[SERVICES].kb
     if kb is None:
-        raise web.HTTPServiceUnavailable(text="知识库尚未加载")
+        raise web.HTTPServiceUnavailable(text=messages.KB_NOT_LOADED)
     return kb
 
 

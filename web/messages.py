@@ -12,8 +12,11 @@ TIP_TRANSITION_REFUSED = "当前状态下不能改为所选状态（可能已被
 TIP_NOTE_TOO_LONG = "说明不能超过 {limit} 字（现在 {given} 字），请精简后再提交。"
 TIP_REPLY_TOO_LONG = "回复不能超过 {limit} 字（现在 {given} 字），请精简或分几次发送。"
 TIP_REPLY_EMPTY = "请填写回复内容。"
+KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟），请稍后刷新页面。"
+UNAVAILABLE = "该功能暂时不可用，请稍后再试。"
 SERVER_ERROR = "服务器处理时出错了，操作可能没有完成。请刷新页面查看结果，如多次出现请联系技术人员。"
-BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
+BOT_KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟），请稍后刷新页面。"
+UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
 
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {

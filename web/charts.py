@@ -91,8 +91,9 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     return Markup("".join(out)) + legend(series)
 
 
-def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title: str = "") -> Markup:
-    """Horizontal bars, largest first as given (top topics, subscribers by topic, …)."""
+def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title: str = "",
+              colors: list[str] | None = None) -> Markup:
+    """Horizontal bars, largest first as given (top topics, subscribers by topic, …); ``colors`` per bar."""
     if not pairs or not any(v for _, v in pairs):
         return empty()
     row_h, label_w, width = 24, 92, 360
@@ -106,7 +107,8 @@ def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title:
         w = max(2.0, plot_w * value / vmax) if value else 0
         short = label if len(label) <= 7 else label[:6] + "…"
         out.append(f'<text class="label" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>')
-        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 10}" fill="{color}" rx="3">'
+        fill = colors[i] if colors and i < len(colors) else color
+        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 10}" fill="{fill}" rx="3">'
                    f'<title>{escape(label)}: {_fmt(value)}</title></rect>')
         out.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 15}">{_fmt(value)}</text>')
     out.append("</svg>")

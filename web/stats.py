@@ -91,7 +91,8 @@ async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
     good = sum(helpful.values())
     bad = sum(unhelpful.values())
     d.charts["feedback"] = charts.bar_chart(
-        [("回答有用", good), ("回答没用", bad), ("未能回答", sum(unanswered.values()))], title="回答质量")
+        [("回答有用", good), ("回答没用", bad), ("未能回答", sum(unanswered.values()))], title="回答质量",
+        colors=[charts.PALETTE[2], charts.PALETTE[3], charts.PALETTE[6]])  # the same colours as 每日问答
     d.charts["topics"] = charts.bar_chart(tags.most_common(TOP_N), color=charts.PALETTE[5], title="热门话题")
     d.totals.append(("未答问题", str(total_unanswered)))
 

@@ -57,9 +57,24 @@ def test_entries_citing_the_same_article_support_each_other(corpus):
     assert ranked["x-1"] > solo["x-1"]  # the sibling entry citing the same article adds evidence
 
 
-def test_confidence_grows_with_the_margin_over_a_rival():
-    assert engine._confidence(0.8, 0.4) > engine._confidence(0.8, 0.1) > engine._confidence(0.8, 0.0)
-    assert 0.0 < engine._confidence(0.0, 0.0) < 1.0
+def test_confidence_grows_with_the_vote_lead_and_crosses_the_threshold_at_the_calibrated_lead():
+    assert engine._confidence(0.4) > engine._confidence(0.1) > engine._confidence(0.0)
+    assert 0.0 < engine._confidence(0.0) < 1.0
+    assert engine._confidence(engine.CONFIDENT_LEAD) == pytest.approx(engine.CONFIDENT)
+
+
+def test_near_duplicate_entries_citing_one_article_outvote_a_single_rival(corpus):
+    from tests.knowledge.conftest import FIXTURES, build_kb
+
+    kb = build_kb(corpus, FIXTURES / "missing")  # statutes only
+    kb.add_faqs([
+        FaqEntry(id="v-1", q="叉车要不要持证", a="要。", cite=[Citation("特种设备安全法", 14)]),
+        FaqEntry(id="v-2", q="开叉车要什么证", a="要。", cite=[Citation("特种设备安全法", 14)]),
+        FaqEntry(id="v-3", q="叉车司机要不要培训", a="要。", cite=[Citation("安全生产法", 28)]),
+    ])
+    ranked, _ = kb._rank(normalise("开叉车要证吗"))
+    assert kb.faq[ranked[0].entry].id in {"v-1", "v-2"}
+    assert ranked[0].lead > 0
 
 
 @pytest.mark.parametrize("text", ["今天几号", "明天会下雨吗", "帮我写一首诗"])

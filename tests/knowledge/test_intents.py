@@ -1,0 +1,29 @@
+"""Rule-based intents: thanks with particles, term questions, procedure questions about accidents."""
+import pytest
+
+from knowledge import intents
+
+
+@pytest.mark.parametrize("text", ["谢谢你呀", "多谢您的耐心解释", "好的非常感谢", "感谢你们的帮助哈", "辛苦了"])
+def test_thanks_with_particles_and_objects_is_smalltalk(text):
+    assert intents.is_smalltalk(text) and intents.is_thanks(text)
+
+
+@pytest.mark.parametrize("text", ["谢谢你告诉我工伤怎么报", "感谢信怎么写"])
+def test_a_question_that_mentions_thanks_is_not_smalltalk(text):
+    assert not intents.is_smalltalk(text)
+
+
+@pytest.mark.parametrize("text, term", [("什么叫三违", "三违"), ("啥叫安康杯呀", "安康杯"), ("九小场所是啥哦", "九小场所")])
+def test_term_questions_in_colloquial_forms(text, term):
+    assert intents.term_candidate(text) == term
+
+
+@pytest.mark.parametrize("text", ["同事上个月被机器压伤了事故调查要多久", "工友触电受伤后工会要参加调查吗"])
+def test_questions_about_an_accident_investigation_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["快来人有人被压住了", "有人触电了"])
+def test_accidents_in_progress_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None

@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.conversation import chat_conversation
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
@@ -336,7 +337,7 @@ async def timed_out(update: Update, context: AnkangContext) -> None:
 def schedule_conversation() -> ConversationHandler:
     """/schedule: what → (lesson | series | text) → audience → when → (typed time) → confirm."""
     wizard = cb.SCHEDULE_PATTERN
-    return ConversationHandler(
+    return chat_conversation(
         entry_points=[CommandHandler("schedule", schedule_start)],
         states={
             Step.WHAT: [CallbackQueryHandler(pick_what, pattern=wizard)],
@@ -353,8 +354,6 @@ def schedule_conversation() -> ConversationHandler:
         fallbacks=[CommandHandler("cancel", cancel)],
         conversation_timeout=SCHEDULE_TIMEOUT_S,
         name="schedule",
-        per_user=True,
-        per_chat=True,
     )
 
 

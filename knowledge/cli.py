@@ -1,4 +1,4 @@
-"""Command line for the knowledge base: ``ankang kb check``, ``ankang kb unanswered``, ``ankang ask``."""
+"""Command line for the knowledge base: ``ankang kb check|unanswered|warm``, ``ankang ask``."""
 from __future__ import annotations
 
 import asyncio
@@ -96,3 +96,20 @@ def ask(question: str | None, as_json: bool, batch, laws_dir: Path | None) -> No
             click.echo(reply.text)
             if len(questions) > 1:
                 click.echo("")
+
+
+@kb.command("warm")
+@click.option("--laws-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Statute directory (default: ANKANG_LAWS_DIR).")
+def warm(laws_dir: Path | None) -> None:
+    """Build the knowledge base once so later starts load from the cache dir (run after install)."""
+    import time
+
+    from knowledge.text import cache_dir
+
+    started = time.perf_counter()
+    knowledge = _load_kb(laws_dir)
+    click.echo(
+        f"ok: {len(knowledge.faq)} FAQ entries, {len(knowledge.corpus.laws)} laws indexed in "
+        f"{time.perf_counter() - started:.1f} s; cache in {cache_dir()}"
+    )

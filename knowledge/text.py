@@ -99,28 +99,38 @@ class Analyzer:
         jieba.setLogLevel(logging.WARNING)
         extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in {*synonyms.words(), *user_words}
                  if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
-        self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra)))
-        self._tok.tmp_dir = tempfile.gettempdir()
+        cache = cache_dir()
+        self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra, cache)))
+        self._tok.tmp_dir = str(cache)  # jieba keeps its prefix dictionary there, keyed by our file
         self._tok.initialize()
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
         # Segmenting the statutes and the FAQ is most of the build time and gives the same words
-        # every start: keep them in a file in the temp dir, keyed by everything that shapes them.
+        # every start: keep them in the cache dir, keyed by everything that shapes them (the
+        # dictionary file's name carries the hash of its contents).
         fingerprint = hashlib.sha1(
-            f"{self._tok.dictionary}|{sorted(synonyms.canonical.items())}|{sorted(self._english)}|"
+            f"{Path(self._tok.dictionary).name}|{sorted(synonyms.canonical.items())}|{sorted(self._english)}|"
             f"{sorted(STOPWORDS)}|{_CACHE_VERSION}".encode("utf-8")
         ).hexdigest()[:16]
-        self._cache_path = Path(tempfile.gettempdir()) / f"ankang-words-{fingerprint}.pickle"
+        self._cache_path = cache / f"ankang-words-{fingerprint}.pickle"
         self._segmented: dict[str, tuple[str, ...]] = _read_cache(self._cache_path)
         self._segmented_new = 0
+        self._used: set[str] = set()  # cached texts this build asked for
 
     def save_cache(self) -> None:
-        """Persist newly segmented texts (best effort: a read-only temp dir only costs speed)."""
-        if not self._segmented_new:
+        """Persist the segmentation of this build's texts (best effort: a read-only dir only costs speed).
+
+        Texts no longer asked for (edited FAQ phrasings, another data set's texts) are dropped once
+        they outnumber STALE_CACHE_TEXTS, so the file does not grow without bound.
+        """
+        stale = len(self._segmented) - len(self._used & self._segmented.keys())
+        prune = stale > max(STALE_CACHE_TEXTS, len(self._used))
+        if not self._segmented_new and not prune:
             return
+        kept = {t: w for t, w in self._segmented.items() if t in self._used} if prune else self._segmented
         try:
             tmp = self._cache_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(self._segmented, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self._cache_path)
             self._segmented_new = 0
         except OSError as exc:
@@ -168,6 +178,8 @@ class Analyzer:
             if cache:
                 self._segmented[normalised] = words
                 self._segmented_new += 1
+        if cache:
+            self._used.add(normalised)
         return words
 
     def segment_many(self, texts: list[str], cache: bool = True) -> list[tuple[str, ...]]:
@@ -204,8 +216,31 @@ class Analyzer:
         return terms
 
 
-def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]]) -> Path:
-    """Write (once, in the temp dir) jieba's dictionary trimmed to common words plus our vocabulary.
+def cache_dir() -> Path:
+    """Where derived data persists between starts: $ANKANG_CACHE_DIR, else ~/.cache/ankang.
+
+    Falls back to the temp dir when that cannot be created or written. Everything in it is
+    derived (trimmed jieba dictionary, its prefix-dictionary cache, segmented FAQ and statutes)
+    and keyed by what shaped it, so deleting it only costs one slow start; ``ankang kb warm``
+    fills it ahead of time.
+    """
+    configured = os.environ.get("ANKANG_CACHE_DIR")
+    if configured:
+        candidate = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        candidate = Path(base) / "ankang"
+    try:
+        candidate.mkdir(parents=True, exist_ok=True)
+        if os.access(candidate, os.W_OK):
+            return candidate
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
+
+
+def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Path) -> Path:
+    """Write (once, in the cache dir) jieba's dictionary trimmed to common words plus our vocabulary.
 
     jieba then caches its prefix dictionary for that file next to it, so later starts only load
     a small marshal file.
@@ -215,7 +250,7 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]]) -> Path:
     key = hashlib.sha1(
         f"{JIEBA_MIN_FREQ}|{source.stat().st_size}|{own}|{sorted(extra)}".encode("utf-8")
     ).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"ankang-jieba-{key}.txt"
+    target = cache / f"ankang-jieba-{key}.txt"
     if target.exists():
         return target
     lines = []
@@ -237,6 +272,7 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]]) -> Path:
 
 
 _CACHE_VERSION = 1
+STALE_CACHE_TEXTS = 5000
 # Bulk additions at least this large are segmented in forked worker processes (jieba is
 # pure Python); only bulk loads reach it, never the bot's per-entry additions.
 PARALLEL_MIN_TEXTS = 50_000

@@ -32,3 +32,15 @@ def test_ask_batch_json_contract(kb_laws_dir, tmp_path):
 def test_ask_prints_plain_reply(kb_laws_dir):
     result = CliRunner().invoke(ask, ["安全法 28", "--laws-dir", str(kb_laws_dir)])
     assert result.exit_code == 0 and "安全生产法第二十八条" in result.output
+
+
+def test_kb_warm_fills_the_cache_dir_and_the_next_build_reads_it(kb_laws_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANKANG_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(kb, ["warm", "--laws-dir", str(kb_laws_dir)])
+    assert result.exit_code == 0, result.output
+    words = list((tmp_path / "cache").glob("ankang-words-*.pickle"))
+    assert len(words) == 1 and list((tmp_path / "cache").glob("ankang-jieba-*.txt"))
+    from knowledge.engine import KnowledgeBase
+
+    again = KnowledgeBase.load(kb_laws_dir)
+    assert again.analyzer._segmented_new == 0  # every statute and FAQ text came from the cache

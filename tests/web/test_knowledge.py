@@ -10,12 +10,13 @@ ANSWER = ("要检查。叉车属于特种设备（场内专用机动车辆），
 
 
 async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emulator, page):
-    worker = emulator.user("叉车工")
-    sent = await emulator.send_text(worker, QUESTION)
-    first = await emulator.wait_for_message(worker, after=sent, timeout=10)
-    assert ANSWER[:10] not in first["text"]
+    from knowledge.models import record_unanswered
 
+    # Seeded directly: whether the bot can already answer QUESTION depends on the knowledge area's tuning.
     services = ankang_web.services
+    async with services.sessions() as session, session.begin():
+        await record_unanswered(session, QUESTION, now=services.clock.now())
+    worker = emulator.user("叉车工")
     await log_in(page, ankang_web.web_url, services.settings, services.clock.now())
     await page.click("nav.tabs >> text=知识库")
     item = page.locator("li.unanswered", has_text=QUESTION)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 FIRST_USER_ID = 100000001
@@ -57,11 +58,13 @@ async def _emulator_async(conn, subscribers, blocked_share, rate_limited_share, 
         if command == "stop":
             break
         counts = {uid: len(emu.messages(uid)) for uid in range(FIRST_USER_ID, FIRST_USER_ID + subscribers)}
+        scopes = Counter("+".join(v.scopes) for v in emu.stats.violation_log)
         conn.send({
             "duplicates": sum(max(0, n - 1) for uid, n in counts.items() if uid not in blocked),
             "lost": sum(1 for uid, n in counts.items() if uid not in blocked and n == 0),
             "received": sum(counts.values()),
             "violations": emu.stats.violations,
+            "violation_scopes": dict(scopes),
             "injected": emu.stats.faults_injected,
             "global_limit": limit,
         })
@@ -69,6 +72,7 @@ async def _emulator_async(conn, subscribers, blocked_share, rate_limited_share, 
             for uid in counts:
                 emu.chat(uid).history.clear()
             emu.stats.violations = 0
+            emu.stats.violation_log.clear()
             emu.stats.faults_injected = 0
     await emu.stop()
 
@@ -223,6 +227,11 @@ def measure(subscribers: int, rate: float, blocked: float, limited: float, kill_
     return result
 
 
+def _scopes(r: dict) -> str:
+    scopes = r.get("violation_scopes") or {}
+    return " (" + ", ".join(f"{k}: {v}" for k, v in sorted(scopes.items())) + ")" if scopes else ""
+
+
 def _table(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"\n{title}")
     width = max(len(k) for k, _ in rows)
@@ -256,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
         ("429s received (injected)", f"{r['rate_limited']} ({r['injected']} faults injected)"),
         ("duplicates", f"{r['duplicates']} [{ok(r['duplicates'] == 0)}]"),
         ("lost", f"{r['lost']} [{ok(r['lost'] == 0)}]"),
-        ("limit violations by our pacing", f"{r['violations']} [{ok(r['violations'] == 0)}]"),
+        ("limit violations by our pacing", f"{r['violations']} [{ok(r['violations'] == 0)}]{_scopes(r)}"),
         ("time to enqueue the occurrence", f"{r['enqueue_ms']} ms"),
         ("duration", f"{r['elapsed_s']:.1f} s"),
         ("peak RSS", f"{r['rss_peak_mb']:.1f} MB (start {r['rss_start_mb']:.1f} MB)"),
@@ -268,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
             ("delivered / blocked / failed", f"{k['sent']:,} / {k['blocked']:,} / {k['failed']:,} of {k['recipients']:,}"),
             ("duplicates", f"{k['duplicates']} (bound: requests in flight at the kill)"),
             ("lost", f"{k['lost']} [{ok(k['lost'] == 0)}]"),
-            ("limit violations by our pacing", f"{k['violations']}"),
+            ("limit violations by our pacing", f"{k['violations']}{_scopes(k)}"),
         ])
 
     if not args.skip_rss:

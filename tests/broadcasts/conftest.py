@@ -70,11 +70,14 @@ def library():
 async def transport(emulator):
     """The bot layer's Transport over a real PTB Bot talking to the emulator."""
     from telegram import Bot
+    from telegram.request import HTTPXRequest
 
     from bot.lessons import TelegramTransport
     from tests.conftest import TEST_TOKEN
 
-    bot = Bot(TEST_TOKEN, base_url=emulator.base_url, base_file_url=emulator.base_file_url)
+    # Its own connection pool, as in production: broadcast requests run concurrently.
+    bot = Bot(TEST_TOKEN, base_url=emulator.base_url, base_file_url=emulator.base_file_url,
+              request=HTTPXRequest(connection_pool_size=32, pool_timeout=30.0))
     await bot.initialize()
     try:
         yield TelegramTransport(bot)

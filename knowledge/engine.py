@@ -488,8 +488,7 @@ class KnowledgeBase:
         chosen = scored.pop(first[winner])
         scored.insert(0, chosen)
         cites = set(self.faq[chosen.entry].cite)
-        rival = max((m for c, m in mass.items() if c not in cites), default=none)
-        rival = max(rival, none)
+        rival = max([none, *(m for c, m in mass.items() if c not in cites)])
         chosen.lead = (mass[winner] - rival) / total
         chosen.score = _confidence(chosen.lead)
         ceiling = chosen.score

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The statutes are data, read from a directory outside the repository (see README).
 export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
 
-.PHONY: demo test install browser bench clean
+.PHONY: demo test install browser warm bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,14 @@ install: $(STAMP)
 browser:
 	./scripts/ensure-chromium.sh
 
-demo: $(STAMP)
+# Build the search caches (jieba dictionary, segmented texts) once, so every start is fast.
+warm: $(STAMP)
+	$(BIN)/ankang kb warm
+
+demo: $(STAMP) warm
 	$(BIN)/ankang demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser warm
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)

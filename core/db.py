@@ -18,7 +18,8 @@ SessionMaker = async_sessionmaker[AsyncSession]
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
-    kwargs: dict = {"echo": echo}
+    # Parameters never appear in SQL error messages or logs: they can hold tip text or chat ids.
+    kwargs: dict = {"echo": echo, "hide_parameters": True}
     if url.drivername.startswith("sqlite"):
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,9 @@ async def record_user(session: AsyncSession, chat_id: int, language: str | None 
         if user.blocked_at is not None:
             user.blocked_at = None  # writing to us again means they are back
         return user, False
-    user = User(chat_id=chat_id, language=_language(language))
+    # Only the day of first contact: an exact time could be matched against a tip's time.
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    user = User(chat_id=chat_id, language=_language(language), first_seen_at=today)
     session.add(user)
     await session.flush()
     return user, True

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters,
 )
 
+from bot.conversation import chat_conversation
 from bot import messages as common_messages
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
@@ -350,7 +349,7 @@ def report_conversation(ttl_s: float) -> ConversationHandler:
 
     # Every state ends with catch-alls so stickers, voice, locations and stray text get guidance.
     buttons_only = [MessageHandler(TEXT | OTHER, use_buttons)]
-    return ConversationHandler(
+    return chat_conversation(
         name="tip_report",
         entry_points=[
             CommandHandler("report", report_start),
@@ -487,7 +486,7 @@ def status_conversation(ttl_s: float) -> ConversationHandler:
     def button(kind: type, callback) -> CallbackQueryHandler:
         return CallbackQueryHandler(callback, pattern=cb.matches(kind))
 
-    return ConversationHandler(
+    return chat_conversation(
         name="tip_status",
         entry_points=[CommandHandler("status", status_start)],
         states={
@@ -666,7 +665,7 @@ async def admin_timed_out(update: object, context: AnkangContext) -> None:
 
 
 def triage_conversation(ttl_s: float) -> ConversationHandler:
-    return ConversationHandler(
+    return chat_conversation(
         name="tip_triage",
         entry_points=[CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.SetStatus)),
                       CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.ReplyToTip))],
@@ -707,11 +706,7 @@ def register(app: Application) -> None:
     # PTB logs whole updates at DEBUG: make sure those records never exist, whoever built the app.
     quiet_identifying_loggers()
     ttl_s = app.bot_data.services.settings.tip_draft_ttl_s
-    with warnings.catch_warnings():
-        # PTB warns that buttons are tracked per chat, not per message: that is what we want —
-        # one draft per chat, and old keyboards are answered by the stale-button handler.
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversations = [report_conversation(ttl_s), status_conversation(ttl_s), triage_conversation(ttl_s)]
+    conversations = [report_conversation(ttl_s), status_conversation(ttl_s), triage_conversation(ttl_s)]
     # The conversations come first: while a chat is inside one, its text, photos and commands
     # belong to that flow (a description must never be taken for a question to answer).
     for conversation in conversations:

@@ -32,10 +32,17 @@ ADMIN_NAME = "工会管理员"
 EVENTS_TIMEOUT_S = 25
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
-HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
+class _Client:
+    """Holds the chat's HTTP client: created with the app, opened and closed by its cleanup context."""
+
+    session: aiohttp.ClientSession | None = None
+
+
+HTTP = web.AppKey("chat_http", _Client)
 
 
 def setup_routes(app: web.Application) -> None:
+    app[HTTP] = _Client()
     app.cleanup_ctx.append(_http_client)
     app.on_shutdown.append(_end_long_polls)
     r = app.router
@@ -52,14 +59,22 @@ def setup_routes(app: web.Application) -> None:
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=EVENTS_TIMEOUT_S + 10)) as session:
-        app[HTTP] = session
+        app[HTTP].session = session
         yield
+        app[HTTP].session = None
 
 
 async def _end_long_polls(app: web.Application) -> None:
     """Shutdown waits for running handlers: closing the client ends the browsers' long polls now."""
-    if HTTP in app:
-        await app[HTTP].close()
+    if app[HTTP].session is not None:
+        await app[HTTP].session.close()
+
+
+def _http(request: web.Request) -> aiohttp.ClientSession:
+    session = request.app[HTTP].session
+    if session is None:
+        raise web.HTTPServiceUnavailable(text="服务正在关闭。")
+    return session
 
 
 def _emulator(request: web.Request) -> str:
@@ -83,7 +98,7 @@ async def _call(request: web.Request, method: str, path: str, **kwargs) -> web.R
     """Forward to the emulator and hand its JSON answer back unchanged."""
     base = _emulator(request)
     try:
-        async with request.app[HTTP].request(method, base + path, **kwargs) as response:
+        async with _http(request).request(method, base + path, **kwargs) as response:
             body = await response.read()
             return web.Response(body=body, status=response.status, content_type="application/json")
     except (aiohttp.ClientError, RuntimeError):  # RuntimeError: client closed at shutdown
@@ -94,7 +109,7 @@ async def _call(request: web.Request, method: str, path: str, **kwargs) -> web.R
 async def _ensure_users(request: web.Request) -> None:
     """Create the demo identities in the emulator once (re-creating would wipe their history)."""
     base = _emulator(request)
-    http = request.app[HTTP]
+    http = _http(request)
     async with http.get(base + "/users") as response:
         existing = {u["id"] for u in (await response.json())["result"]}
     for uid, name in _identities(request).values():
@@ -218,7 +233,7 @@ async def poll_answer(request: web.Request) -> web.Response:
 async def file_bytes(request: web.Request) -> web.Response:
     base = _emulator(request)
     file_id = request.match_info["file_id"]
-    async with request.app[HTTP].get(f"{base}/files/{file_id}") as response:
+    async with _http(request).get(f"{base}/files/{file_id}") as response:
         if response.status != 200:
             raise web.HTTPNotFound()
         return web.Response(body=await response.read(), content_type=response.content_type,

@@ -23,6 +23,7 @@ from bot.context import AnkangContext
 from bot.render import h, split_text
 from knowledge import KnowledgeBase, Reply
 from knowledge.errors import ArticleNotFound
+from knowledge.models import record_feedback, record_question, record_unanswered
 from knowledge.statutes import Article, Law
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,7 @@ async def ask(update: Update, context: AnkangContext) -> None:
     if reply.intent != "emergency" and len(text) > MAX_QUESTION_CHARS:
         await message.reply_text(msg.TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
         return
-    if reply.intent == "unsure":
-        await _remember_unanswered(context, reply.question)
+    await _remember(context, reply)
     await send_reply(update, context, reply)
 
 
@@ -117,12 +117,16 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def _remember_unanswered(context: AnkangContext, question: str) -> None:
-    """Keep the question text (never who asked) so admins can improve the FAQ."""
-    from knowledge.models import record_unanswered
-
+async def _remember(context: AnkangContext, reply: Reply) -> None:
+    """Count the question for the dashboard and keep unanswered ones (their text, never who asked)."""
+    services = context.services
+    day = services.clock.now().astimezone(services.settings.tz).date()
+    entry = services.kb.entry(reply.faq_id) if reply.faq_id else None
+    topic = entry.tags[0] if entry is not None and entry.tags else ""
     async with context.session() as session, session.begin():
-        await record_unanswered(session, question)
+        await record_question(session, day, reply.intent, topic)
+        if reply.intent == "unsure":
+            await record_unanswered(session, reply.question)
 
 
 # --- buttons -------------------------------------------------------------------------------------
@@ -152,8 +156,6 @@ async def button(update: Update, context: AnkangContext) -> None:
             await query.answer()
             await send_reply(update, context, kb.answer(entry.q))
         case cb.Feedback(faq_id, helpful):
-            from knowledge.models import record_feedback
-
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)
                 return

@@ -4,9 +4,9 @@ By design none of them stores who asked: question text only, no user or chat id.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text, func, select
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,19 @@ class Feedback(Base):
     question: Mapped[str | None] = mapped_column(Text, default=None)
     helpful: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuestionStat(Base):
+    """How many questions of each kind were asked per day, and on which topic: counts only."""
+
+    __tablename__ = "kb_question_stats"
+    __table_args__ = (UniqueConstraint("day", "intent", "topic", name="uq_kb_question_stats_day_intent_topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    intent: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FaqEntryRecord(Base):
@@ -106,3 +119,23 @@ async def feedback_summary(session: AsyncSession) -> dict[str | None, tuple[int,
 async def load_db_faq(session: AsyncSession) -> list[FaqEntry]:
     rows = (await session.execute(select(FaqEntryRecord).order_by(FaqEntryRecord.created_at))).scalars()
     return [row.to_entry() for row in rows]
+
+
+async def record_question(session: AsyncSession, day: date, intent: str, topic: str = "") -> None:
+    """Count one question (its kind and topic) for ``day``; no text, no asker."""
+    values = {"day": day, "intent": intent[:16], "topic": topic[:32], "count": 1}
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(QuestionStat).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "intent", "topic"], set_={"count": QuestionStat.count + 1}
+    )
+    await session.execute(stmt)
+
+
+async def question_stats(session: AsyncSession, since: date) -> list[QuestionStat]:
+    """Daily counts from ``since`` on, for the dashboard."""
+    stmt = select(QuestionStat).where(QuestionStat.day >= since).order_by(QuestionStat.day)
+    return list((await session.execute(stmt)).scalars())

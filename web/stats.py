@@ -62,38 +62,37 @@ def _local_day(when: datetime, tz) -> date:
     return when.astimezone(tz).date()
 
 
+# How the dashboard groups the kinds of reply (knowledge.Reply.intent).
+ANSWERED = {"answer", "article", "term"}
+UNSURE = {"unsure"}
+
+
 async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
-    from knowledge.models import Feedback, UnansweredQuestion
+    from knowledge.models import Feedback, UnansweredQuestion, question_stats
 
     days = _days(today)
-    since = datetime.combine(days[0], datetime.min.time(), tz)
     labels = [f"{x.month}/{x.day}" for x in days]
-    unanswered = Counter()
-    rows = (await session.execute(
-        select(UnansweredQuestion.last_asked_at, UnansweredQuestion.count).where(UnansweredQuestion.last_asked_at >= since)
-    )).all()
-    for at, count in rows:
-        unanswered[_local_day(at, tz)] += 1
-    helpful, unhelpful = Counter(), Counter()
-    fb = (await session.execute(select(Feedback.at, Feedback.helpful, Feedback.faq_id).where(Feedback.at >= since))).all()
-    tags: Counter[str] = Counter()
-    for at, ok, faq_id in fb:
-        (helpful if ok else unhelpful)[_local_day(at, tz)] += 1
-        entry = services.kb.entry(faq_id) if services.kb is not None and faq_id else None
-        for tag in entry.tags if entry else ():
-            tags[BY_CODE[tag].label if tag in BY_CODE else tag] += 1
+    answered, unsure, other = Counter(), Counter(), Counter()
+    topics: Counter[str] = Counter()
+    for row in await question_stats(session, days[0]):
+        bucket = answered if row.intent in ANSWERED else unsure if row.intent in UNSURE else other
+        bucket[row.day] += row.count
+        if row.topic:
+            topics[BY_CODE[row.topic].label if row.topic in BY_CODE else row.topic] += row.count
     d.charts["questions"] = charts.column_chart(labels, [
-        charts.Series("有用 👍", tuple(helpful[x] for x in days), charts.PALETTE[2]),
-        charts.Series("没用 👎", tuple(unhelpful[x] for x in days), charts.PALETTE[3]),
-        charts.Series("未能回答", tuple(unanswered[x] for x in days), charts.PALETTE[6]),
+        charts.Series("已回答", tuple(answered[x] for x in days), charts.PALETTE[2]),
+        charts.Series("没把握", tuple(unsure[x] for x in days), charts.PALETTE[6]),
+        charts.Series("其他（紧急、寒暄、超范围）", tuple(other[x] for x in days), charts.PALETTE[5]),
     ], title="每日问答")
-    total_unanswered = await session.scalar(select(func.count()).select_from(UnansweredQuestion)) or 0
-    good = sum(helpful.values())
-    bad = sum(unhelpful.values())
+    since = datetime.combine(days[0], datetime.min.time(), tz)
+    fb = (await session.execute(select(Feedback.helpful).where(Feedback.at >= since))).scalars().all()
+    good = sum(1 for ok in fb if ok)
     d.charts["feedback"] = charts.bar_chart(
-        [("回答有用", good), ("回答没用", bad), ("未能回答", sum(unanswered.values()))], title="回答质量",
-        colors=[charts.PALETTE[2], charts.PALETTE[3], charts.PALETTE[6]])  # the same colours as 每日问答
-    d.charts["topics"] = charts.bar_chart(tags.most_common(TOP_N), color=charts.PALETTE[5], title="热门话题")
+        [("已回答", sum(answered.values())), ("没把握", sum(unsure.values())),
+         ("👍 有用", good), ("👎 没用", len(fb) - good)],
+        title="回答质量", colors=[charts.PALETTE[2], charts.PALETTE[6], charts.PALETTE[2], charts.PALETTE[3]])
+    d.charts["topics"] = charts.bar_chart(topics.most_common(TOP_N), color=charts.PALETTE[5], title="热门话题")
+    total_unanswered = await session.scalar(select(func.count()).select_from(UnansweredQuestion)) or 0
     d.totals.append(("未答问题", str(total_unanswered)))
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from bot import qa_callbacks
 from bot.devserver import button_texts, buttons
-from knowledge.models import Feedback, UnansweredQuestion
+from knowledge.models import Feedback, QuestionStat, UnansweredQuestion
 
 VAGUE_QUESTIONS = ["单位的安全问题", "工作的事情怎么办", "这个规定合理吗", "安全方面的要求", "车间的问题"]
 
@@ -40,6 +40,9 @@ async def test_question_gets_answer_with_citation_and_working_buttons(ankang, em
     async with ankang.services.sessions() as s:
         rows = (await s.execute(select(Feedback))).scalars().all()
     assert [(r.faq_id, r.helpful) for r in rows] == [(entry.id, True)]
+    async with ankang.services.sessions() as s:
+        stats = (await s.execute(select(QuestionStat))).scalars().all()
+    assert [(q.intent, q.topic, q.count) for q in stats] == [("answer", entry.tags[0], 1)]
 
 
 async def test_related_question_button_answers_it(ankang, emulator, shared_kb):

@@ -55,3 +55,18 @@ async def test_duty_roster_falls_back_to_all_admins(services):
         log = await admins.audit_log(s)
         assert [(e.admin_id, e.action) for e in log] == [(7, "tip.status")]
         assert log[0].at.tzinfo is not None
+
+
+async def test_migrations_match_every_model(services):
+    """Alembic owns the schema: the migrated database must equal what the models declare."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from core.model_registry import metadata
+
+    def diff(conn):
+        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+
+    async with services.engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    assert changes == []

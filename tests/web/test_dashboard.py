@@ -10,7 +10,7 @@ from tests.web.conftest import log_in
 async def _seed(services) -> None:
     from broadcasts.subscriptions import set_topics
     from core.users import record_user
-    from knowledge.models import record_feedback, record_unanswered
+    from knowledge.models import record_feedback, record_question, record_unanswered
     from tips.service import TipDraft, submit_tip
 
     now = services.clock.now()
@@ -20,6 +20,10 @@ async def _seed(services) -> None:
         for i in range(6):
             await record_feedback(session, "ppe-001", helpful=i % 3 != 0, question="劳保用品要自己买吗",
                                   now=now - timedelta(days=i))
+        today = now.astimezone(services.settings.tz).date()
+        for intent, topic, days_ago in [("answer", "ppe", 0), ("answer", "ppe", 1), ("answer", "injury", 1),
+                                        ("unsure", "", 0), ("emergency", "", 2)]:
+            await record_question(session, today - timedelta(days=days_ago), intent, topic)
         for chat_id, topics in [(1, {"construction", "fire"}), (2, {"fire"}), (3, {"mining", "fire"})]:
             await record_user(session, chat_id)
             await set_topics(session, chat_id, topics)
@@ -36,4 +40,6 @@ async def test_dashboard_charts(services, page, web_url):
     assert await page.locator("svg.chart").count() >= 5
     subscribers = await page.locator("section:has(h2:text('订阅主题')) svg title").all_text_contents()
     assert "消防安全: 3" in subscribers
+    topics = await page.locator("section:has(h2:text('热门话题')) svg title").all_text_contents()
+    assert "劳动防护用品: 2" in topics and "injury: 1" in topics
     await page.screenshot(path=screenshot_path("dashboard-data"), full_page=True)

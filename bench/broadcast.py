@@ -197,7 +197,8 @@ async def run_once(url: str, subscribers: int, rate: float, kill_at: float | Non
         recipients=occurrence.recipients, sent=occurrence.sent, blocked=occurrence.blocked, failed=occurrence.failed,
         messages=occurrence.messages, elapsed_s=elapsed, achieved_rate=occurrence.messages / elapsed,
         enqueue_ms=occurrence.enqueue_ms, rss_start_mb=rss.start / 2**20, rss_peak_mb=rss.peak / 2**20,
-        rate_limited=engine.sender.stats.rate_limited,
+        rate_limited=engine.sender.stats.rate_limited, global_pauses=engine.sender.pacer.pauses,
+        chat_holds=engine.sender.pacer.chat_holds,
     )
     await bot.shutdown()
     await services.close()
@@ -263,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
                           f"[{ok(r['achieved_rate'] >= 0.95 * r['rate'])}]"),
         ("delivered / blocked / failed", f"{r['sent']:,} / {r['blocked']:,} / {r['failed']:,} of {r['recipients']:,}"),
         ("429s received (injected)", f"{r['rate_limited']} ({r['injected']} faults injected)"),
+        ("429 handling", f"{r['chat_holds']} held one chat, {r['global_pauses']} global pauses"),
         ("duplicates", f"{r['duplicates']} [{ok(r['duplicates'] == 0)}]"),
         ("lost", f"{r['lost']} [{ok(r['lost'] == 0)}]"),
         ("limit violations by our pacing", f"{r['violations']} [{ok(r['violations'] == 0)}]{_scopes(r)}"),

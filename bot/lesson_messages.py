@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from html import escape
 
-from broadcasts.library import Lesson
+from broadcasts.library import Citation, Lesson
 from broadcasts.models import ALL_TOPICS, Schedule
 from broadcasts.occurrences import Progress, Report
 from broadcasts.quiz import Leaderboard
 from core.topics import BY_CODE
+from knowledge.numerals import int_to_cn
 
 MESSAGE_MAX_CHARS = 4096
 
@@ -102,12 +103,17 @@ def _inline_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
+def citation_text(citation: Citation) -> str:
+    """安全生产法第五十四条: the way the Q&A side labels articles too."""
+    return f"{citation.law}第{int_to_cn(citation.article)}条"
+
+
 def lesson_html(lesson: Lesson) -> str:
     head = f"📚 <b>微课堂｜{escape(lesson.title)}</b>"
     if lesson.series:
         head += f"\n<i>{escape(lesson.series)} · 第 {lesson.series_order} 课</i>"
     head += f"\n⏱ 约 {lesson.reading_minutes} 分钟"
-    basis = "、".join(escape(str(c)) for c in lesson.citations)
+    basis = "、".join(escape(citation_text(c)) for c in lesson.citations)
     return f"{head}\n\n{_inline_markdown(lesson.body)}\n\n📖 依据：{basis}\n\n👇 下面答一道题，赢安康杯积分。"
 
 

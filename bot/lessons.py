@@ -2,6 +2,7 @@
 the broadcast engine (the Transport, the admin report, start and stop)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from broadcasts.delivery import (
 )
 from broadcasts.engine import BroadcastEngine
 from broadcasts.library import Lesson, Library, LessonNotFound, load_library
-from broadcasts.models import ALL_TOPICS
+from broadcasts.models import ALL_TOPICS, QuizPoll
 from broadcasts.occurrences import Report
 from broadcasts import quiz, subscriptions
 from core import users
@@ -194,13 +195,25 @@ def _escape(text: str) -> str:
 # --- quizzes and the leaderboard ------------------------------------------------------------------
 
 
+# Telegram sends the answer as soon as the worker taps, which can be before the sender has committed
+# the poll's row (the row needs the poll id Telegram returns): look again for a few seconds.
+POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5)
+
+
 async def poll_answer(update: Update, context: AnkangContext) -> None:
     """A worker answered a quiz poll: record it and award points."""
     answer = update.poll_answer
     if answer.user is None:
         return
-    async with context.session() as session, session.begin():
-        result = await quiz.record_answer(session, answer.poll_id, answer.user.id, list(answer.option_ids))
+    for delay in (*POLL_LOOKUP_RETRIES_S, None):
+        async with context.session() as session, session.begin():
+            if await session.get(QuizPoll, answer.poll_id) is not None:
+                result = await quiz.record_answer(session, answer.poll_id, answer.user.id, list(answer.option_ids))
+                break
+        if delay is None:
+            log.info("an answer to an unknown poll was ignored")
+            return
+        await asyncio.sleep(delay)
     if result is None:
         return
     text = (msg.QUIZ_CORRECT if result.correct else msg.QUIZ_WRONG).format(points=result.points)

@@ -46,7 +46,7 @@ import uuid
 from collections import OrderedDict, deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Awaitable, Callable, Protocol
 
 from sqlalchemy import select, update

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.models import Delivery, Occurrence
 from broadcasts.schedules import What, When, create_schedule
 from core.models import User
 from tests.broadcasts.conftest import add_subscribers, until
@@ -53,7 +53,7 @@ async def test_recurring_schedule_fires_twice_across_a_restart(clocked_services,
 
     second = make_engine()  # a restart: the schedule comes back from the database
     await second.start()
-    assert second.scheduler.get_job(f"schedule-1") is not None
+    assert second.scheduler.get_job("schedule-1") is not None
     clock.advance(days=7)
     assert len(await second.check_due()) == 1
     assert await second.check_due() == []  # firing the same time again does nothing

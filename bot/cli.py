@@ -7,16 +7,7 @@ import sys
 
 import click
 
-from core.settings import Settings, SettingsError, load_settings
-
-
-def settings_or_exit(**overrides: object) -> Settings:
-    """Load settings, or stop with one clear line (no traceback)."""
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        click.echo(f"配置错误 / configuration error: {exc}", err=True)
-        sys.exit(2)
+from core.settings import settings_or_exit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -37,7 +37,7 @@ BANNER = """\
 
 def demo_settings() -> Settings:
     """Settings for the demo: the user's environment, with the demo's embedded defaults filled in."""
-    from bot.cli import settings_or_exit
+    from core.settings import settings_or_exit
 
     env = os.environ
     overrides: dict[str, object] = {"bot_token": DEMO_TOKEN}

@@ -130,3 +130,14 @@ def load_settings(**overrides: object) -> Settings:
         field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         raise SettingsError(f"ANKANG_{field.upper()}: {message}") from None
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load settings for a command-line entry point, or stop with one clear line (no traceback)."""
+    import sys
+
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

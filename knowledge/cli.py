@@ -13,10 +13,10 @@ from knowledge.engine import KnowledgeBase
 
 
 def _load_kb(laws_dir: Path | None) -> KnowledgeBase:
-    from core.settings import load_settings
+    from core.settings import settings_or_exit
 
     if laws_dir is None:
-        laws_dir = load_settings().laws_dir
+        laws_dir = settings_or_exit().laws_dir
     return KnowledgeBase.load(laws_dir)
 
 
@@ -52,11 +52,11 @@ def check(laws_dir: Path | None) -> None:
 def unanswered(limit: int) -> None:
     """List questions the bot could not answer, most frequent first."""
     from core import db
-    from core.settings import load_settings
+    from core.settings import settings_or_exit
     from knowledge.models import list_unanswered
 
     async def run() -> list:
-        engine = db.create_engine(load_settings().database_url)
+        engine = db.create_engine(settings_or_exit().database_url)
         try:
             async with db.create_sessionmaker(engine)() as session:
                 return await list_unanswered(session, limit)

@@ -15,7 +15,7 @@ def tips() -> None:
 
 
 def _run(coro_factory):
-    from bot.cli import settings_or_exit
+    from core.settings import settings_or_exit
     from core.services import open_services
 
     settings = settings_or_exit()

@@ -15,7 +15,7 @@ def admin() -> None:
 @click.argument("user_id", type=int)
 def login_link_command(user_id: int) -> None:
     """Print a one-time web console login link for admin USER_ID (valid 10 minutes, single use)."""
-    from bot.cli import settings_or_exit
+    from core.settings import settings_or_exit
     from core.admins import is_admin
     from core.clock import SystemClock
     from core.services import open_services
@@ -46,7 +46,7 @@ def login_link_command(user_id: int) -> None:
 @click.option("--name", default="", help="A name shown in the console.")
 def add_command(user_id: int, name: str) -> None:
     """Make Telegram user USER_ID an admin (stored in the database)."""
-    from bot.cli import settings_or_exit
+    from core.settings import settings_or_exit
     from core.admins import add_admin, audit
     from core.services import open_services
 

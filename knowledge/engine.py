@@ -25,7 +25,7 @@ from knowledge.faq import (
 )
 from knowledge.index import BM25Index, Vocabulary
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import Analyzer, compact, normalise
+from knowledge.text import Analyzer, compact, normalise, term_weight
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,16 @@ VOTE_NONE_RAW = 0.3
 CONFIDENT_LEAD = 0.2
 LEAD_SLOPE = 10.0  # confidence = logistic(LEAD_SLOPE * (lead - CONFIDENT_LEAD) + logit(CONFIDENT))
 ARTICLE_ONLY_MARGIN = 0.1  # an article alone must clear the threshold by this much
+# A long message is usually a story with the question at the end: the question clause (and
+# the clause before it) weighs fully, the rest of the story as background.
+LONG_QUERY_CHARS = 36
+BACKGROUND_WEIGHT = 0.35
+FOCUS_MIN_CHARS = 10  # a shorter question clause ("合法吗") takes the clauses before it along
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_QUESTION_CUE = re.compile(
+    r"(吗|么|呢|嘛|不$|怎么|咋|如何|能不能|可不可以|可以|是不是|算不算|合法|违法|对不对|该不该|行不行|有没有|要不要|"
+    r"给不给|管不管|谁|哪|多少|几|啥|什么|合理|正常)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +171,7 @@ class KnowledgeBase:
         self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
         self._domain_words.update(self.synonyms.canonical.values())
         # FAQ: one document per question phrasing, one per whole entry (questions + answer).
-        vocab = Vocabulary()  # shared, so a query's terms are mapped once for every index
+        vocab = Vocabulary(term_weight)  # shared, so a query's terms are mapped once for every index
         self._phrases = BM25Index(vocab)
         self._phrase_entry: list[int] = []
         self._phrase_compact: list[str] = []
@@ -337,13 +347,15 @@ class KnowledgeBase:
         )
 
     def _search_reply(self, raw: str, norm: str) -> Reply:
-        ranked, articles = self._rank(norm)
+        ranked, articles = self._rank(norm, question_focus(norm))
         results = self._merge_results(ranked, articles)
         best = ranked[0] if ranked else None
         best_art = articles[0] if articles else None
         words = set(self.analyzer.words(norm))
         english = raw.isascii()
-        if best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW:
+        evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
+        off_topic = intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW
+        if best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic:
             entry = self.faq[best.entry]
             cited = [self._cited(c) for c in entry.cite]
             related = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
@@ -364,8 +376,7 @@ class KnowledgeBase:
                 answer=article.text, citations=[self._cited(cite)], article=article,
             )
         top = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
-        evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
-        if not (words & self._domain_words) or (intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW):
+        if not (words & self._domain_words) or off_topic:
             return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=top)
         suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if s.score >= SUGGEST_MIN]
         text = messages.UNSURE if suggestions else messages.UNSURE_NONE
@@ -396,13 +407,22 @@ class KnowledgeBase:
         return out[:MAX_RESULTS]
 
     # --- ranking -----------------------------------------------------------------------------
-    def _rank(self, norm: str) -> tuple[list[_Scored], list[tuple[int, float]]]:
-        """Score FAQ entries and statute articles; ``_Scored.score`` is the calibrated confidence."""
+    def _rank(self, norm: str, focus: str | None = None) -> tuple[list[_Scored], list[tuple[int, float]]]:
+        """Score FAQ entries and statute articles; ``_Scored.score`` is the calibrated confidence.
+
+        With a ``focus`` (the question clause of a long message) the other terms weigh
+        BACKGROUND_WEIGHT and the typo comparison uses the focus alone.
+        """
         qterms = self.analyzer.terms(norm)
         if not qterms:
             return [], []
+        scale = None
         qcompact = norm.replace(" ", "")
-        qids, qw, qtotal = self._phrases.query_weights(qterms)
+        if focus:
+            focused = set(self.analyzer.terms(focus))
+            scale = {t: BACKGROUND_WEIGHT for t in qterms if t not in focused}
+            qcompact = focus.replace(" ", "")
+        qids, qw, qtotal = self._phrases.query_weights(qterms, scale)
         qtotal = qtotal or 1.0
         candidates: set[int] = set()
         for doc, _ in self._phrases.search(qterms, 40):
@@ -431,7 +451,7 @@ class KnowledgeBase:
         found: dict[tuple[str, int], float] = {}
         if self._article_list:
             hits = [doc for doc, _ in self._articles.search(qterms, ARTICLE_CANDIDATES)]
-            aids, aw, atotal = self._articles.query_weights(qterms)
+            aids, aw, atotal = self._articles.query_weights(qterms, scale)
             covered, _ = self._articles.overlap(np.asarray(hits, dtype=np.int64), aids, aw)
             articles = [(doc, ARTICLE_WEIGHT * float(c) / (atotal or 1.0)) for doc, c in zip(hits, covered.tolist())]
             articles.sort(key=lambda a: a[1], reverse=True)
@@ -526,6 +546,29 @@ class KnowledgeBase:
                 hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def question_focus(norm: str) -> str | None:
+    """The question clause of a long normalised message (None when the message is short).
+
+    Clauses are what punctuation separated (spaces after normalising); the focus is the last
+    clause that asks something, with the clauses before it while it is shorter than
+    FOCUS_MIN_CHARS ("……，这样合法吗").
+    """
+    if len(norm) - norm.count(" ") <= LONG_QUERY_CHARS or not _HAN_RE.search(norm):
+        return None  # short, or English (where spaces separate words, not clauses)
+    clauses = [c for c in norm.split(" ") if c]
+    if len(clauses) < 2:
+        return None
+    last = len(clauses) - 1
+    for i in range(last, -1, -1):
+        if _QUESTION_CUE.search(clauses[i]):
+            last = i
+            break
+    first = last
+    while first > 0 and sum(len(c) for c in clauses[first:last + 1]) < FOCUS_MIN_CHARS:
+        first -= 1
+    return " ".join(clauses[first:last + 1])
 
 
 def _confidence(lead: float) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -27,10 +27,12 @@ MIN_PASS_TERMS = 2
 
 
 class Vocabulary:
-    """Term string ↔ dense integer id."""
+    """Term string ↔ dense integer id, with an optional weight per term (scales its idf)."""
 
-    def __init__(self) -> None:
+    def __init__(self, weight_of: Callable[[str], float] | None = None) -> None:
         self._ids: dict[str, int] = {}
+        self._weight_of = weight_of
+        self._weights = array("d")
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -39,10 +41,14 @@ class Vocabulary:
         tid = self._ids.get(term)
         if tid is None:
             tid = self._ids[term] = len(self._ids)
+            self._weights.append(self._weight_of(term) if self._weight_of else 1.0)
         return tid
 
     def get(self, term: str) -> int | None:
         return self._ids.get(term)
+
+    def weights(self) -> np.ndarray:
+        return np.frombuffer(self._weights, dtype=np.float64) if len(self._weights) else np.zeros(0)
 
 
 class BM25Index:
@@ -93,19 +99,24 @@ class BM25Index:
     def idf(self, term: str) -> float:
         return _idf(len(self._lengths), self.df(term))
 
-    def query_weights(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray, float]:
+    def query_weights(self, terms: Iterable[str], scale: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, float]:
         """Distinct known query term ids (sorted), their idf, and the idf mass of all query terms.
 
         Unknown terms count in the mass with the idf of an unseen term, so a question full of
-        words the index has never seen cannot look well covered.
+        words the index has never seen cannot look well covered. ``scale`` multiplies the
+        weight of some query terms (the background of a long message).
         """
         a = self._arrays()
         n = len(self._lengths)
+        factors = self.vocab.weights()
+        weight_of = self.vocab._weight_of
         ids, weights, total = [], [], 0.0
         for term in set(terms):
             tid = self.vocab.get(term)
             df = int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
-            w = _idf(n, df)
+            w = _idf(n, df) * (factors[tid] if tid is not None else (weight_of(term) if weight_of else 1.0))
+            if scale:
+                w *= scale.get(term, 1.0)
             total += w
             if tid is not None:  # known to a sibling index sharing the vocabulary: same weight
                 ids.append(tid)
@@ -182,7 +193,7 @@ class _Arrays:
         lengths = np.frombuffer(index._lengths, dtype=np.int32).astype(np.float32) if n else np.zeros(0, np.float32)
         owner = np.repeat(np.arange(n, dtype=np.int64), self.ends - self.starts)
         self.df = np.bincount(self.ids, minlength=v)
-        idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5))
+        idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5)) * index.vocab.weights()[:v]
         self.mass = np.bincount(owner, weights=idf[self.ids], minlength=n)
         avgdl = float(lengths.mean()) if n else 1.0
         norm = K1 * (1 - B + B * lengths / max(avgdl, 1e-9))

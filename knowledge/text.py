@@ -208,12 +208,31 @@ class Analyzer:
 
     @staticmethod
     def terms_of(words: Iterable[str]) -> list[str]:
-        """Index terms of already segmented canonical words."""
+        """Index terms of already segmented canonical words.
+
+        Character bigrams inside a word, or touching a one-character word (often a typo's
+        fragment), are ``b:``; a bigram joining two longer words is ``j:`` and weighs less
+        (see ``term_weight``): it only says the words sat side by side.
+        """
         words = tuple(words)
         terms = [f"w:{w}" for w in words]
-        han = "".join(w for w in words if _HAN_RE.search(w))
-        terms.extend(f"b:{han[i:i + 2]}" for i in range(len(han) - 1))
+        prev = ""
+        for w in words:
+            if not _HAN_RE.search(w):
+                continue
+            if prev:
+                terms.append(("b:" if len(prev) == 1 or len(w) == 1 else "j:") + prev[-1] + w[0])
+            terms.extend(f"b:{w[i:i + 2]}" for i in range(len(w) - 1))
+            prev = w
         return terms
+
+
+JUNCTION_WEIGHT = 0.3
+
+
+def term_weight(term: str) -> float:
+    """How much an index term counts relative to its idf."""
+    return JUNCTION_WEIGHT if term.startswith("j:") else 1.0
 
 
 def cache_dir() -> Path:

@@ -42,6 +42,8 @@ ARTICLE_CANDIDATES = 8
 PHRASE_WEIGHT = 0.7  # best matching phrasing vs. coverage of the question by the whole entry
 SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
 STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
+TOPICS_FILE = "topics.txt"
+TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry never mentions
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
@@ -159,6 +161,7 @@ class KnowledgeBase:
         glossary: Iterable[GlossaryEntry] = (),
         synonyms: Synonyms | None = None,
         dict_path: Path | None = None,
+        topics: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.corpus = corpus
         self.synonyms = synonyms or Synonyms()
@@ -178,6 +181,8 @@ class KnowledgeBase:
         self._bodies = BM25Index(vocab)
         self._entry_phrases: list[list[int]] = []
         self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
+        self._topics = load_topics(DATA_DIR / TOPICS_FILE) if topics is None else topics
+        self._entry_topics: list[frozenset[str]] = []  # topics each entry mentions
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
         for g in self.glossary:
@@ -216,6 +221,7 @@ class KnowledgeBase:
             load_glossary(data_dir / "glossary.yaml"),
             load_synonyms(data_dir / "synonyms.yaml"),
             data_dir / "domain_dict.txt",
+            load_topics(data_dir / TOPICS_FILE),
         )
 
     def add_faq(self, entry: FaqEntry) -> None:
@@ -255,7 +261,10 @@ class KnowledgeBase:
                 body_words.extend(words)
             self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
             next(normalised)
-            self._bodies.add(terms_of([*body_words, *next(segmented)]))
+            answer_words = next(segmented)
+            self._bodies.add(terms_of([*body_words, *answer_words]))
+            text = "".join([*body_words, *answer_words])
+            self._entry_topics.append(frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
@@ -445,8 +454,12 @@ class KnowledgeBase:
                 best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * ratio)
             # How much of the question the whole entry (answer included) covers.
             covered, _ = self._bodies.overlap(np.asarray(entries), qids, qw)
+            qtext = "".join(self.analyzer.words(norm))
+            topics = frozenset(t for t in self._topics if t in qtext)
             for i, e in enumerate(entries):
                 base[e] = PHRASE_WEIGHT * best[i] + (1 - PHRASE_WEIGHT) * float(covered[i]) / qtotal
+                if topics:
+                    base[e] *= TOPIC_MISS ** len(topics - self._entry_topics[e])
         articles: list[tuple[int, float]] = []
         found: dict[tuple[str, int], float] = {}
         if self._article_list:
@@ -546,6 +559,18 @@ class KnowledgeBase:
                 hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def load_topics(path: Path) -> dict[str, tuple[str, ...]]:
+    """Topic word → the words that mention it (itself first); empty when the file is missing."""
+    if not path.exists():
+        return {}
+    topics: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            topics[words[0]] = tuple(words)
+    return topics
 
 
 def question_focus(norm: str) -> str | None:

@@ -9,6 +9,7 @@ class Command:
     name: str
     description: str
     admin: bool = False
+    usage: str = ""  # what may follow the command, shown in /help (the menu has no room for it)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -16,7 +17,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "查看全部功能"),
     Command("laws", "浏览法律法规"),
     Command("report", "匿名举报事故隐患"),
-    Command("status", "用回执码查询举报进展"),
+    Command("status", "用回执码查询举报进展", usage="回执码"),
     Command("subscribe", "订阅微课堂主题"),
     Command("unsubscribe", "退订微课堂"),
     Command("mytopics", "查看我订阅的主题"),
@@ -28,8 +29,8 @@ COMMANDS: tuple[Command, ...] = (
     # Admin-only commands are listed in /help for admins and refused politely for others.
     Command("schedule", "安排微课堂推送", admin=True),
     Command("broadcasts", "查看推送计划", admin=True),
-    Command("tips", "处理隐患举报", admin=True),
-    Command("duty", "值班状态", admin=True),
+    Command("tips", "处理隐患举报", admin=True, usage="[状态] [类别] [紧急]"),
+    Command("duty", "查看或切换值班（紧急举报通知值班人员）", admin=True, usage="[on|off]"),
     Command("weblogin", "获取管理后台登录链接", admin=True),
 )
 

@@ -23,16 +23,23 @@ async def start(update: Update, context: AnkangContext) -> None:
     async with context.session() as session, session.begin():
         user, is_new = await users.record_user(session, chat.id, language)
         subscribed = user.subscribed
-    text = messages.WELCOME if is_new else messages.WELCOME_BACK
-    await update.effective_message.reply_html(text)
-    if not subscribed:
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data=open_picker())]])
-        await update.effective_message.reply_html(messages.OFFER_SUBSCRIBE, reply_markup=keyboard)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data=open_picker())]])
+    if is_new:
+        await update.effective_message.reply_html(messages.WELCOME)
+        if not subscribed:
+            await update.effective_message.reply_html(messages.OFFER_SUBSCRIBE, reply_markup=keyboard)
+    else:
+        # A returning worker gets one short message, with the offer folded in rather than repeated.
+        await update.effective_message.reply_html(
+            messages.WELCOME_BACK if subscribed else messages.WELCOME_BACK_OFFER,
+            reply_markup=None if subscribed else keyboard,
+        )
 
 
 async def help_command(update: Update, context: AnkangContext) -> None:
     is_admin = await user_is_admin(context, update.effective_user.id if update.effective_user else None)
-    await update.effective_message.reply_html(messages.help_text(is_admin), disable_web_page_preview=True)
+    text = messages.help_text(is_admin, context.bot.username)
+    await update.effective_message.reply_html(text, disable_web_page_preview=True)
 
 
 async def unknown_command(update: Update, context: AnkangContext) -> None:
@@ -44,6 +51,10 @@ async def unknown_command(update: Update, context: AnkangContext) -> None:
     if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
         if addressee.lower() != (context.bot.username or "").lower():
             return
+    if command.partition("@")[0].lower() == "/cancel":
+        # Every flow handles its own /cancel; reaching here means there was nothing to cancel.
+        await update.effective_message.reply_html(messages.NOTHING_TO_CANCEL)
+        return
     await update.effective_message.reply_html(messages.UNKNOWN_COMMAND.format(command=escape(command)))
 
 

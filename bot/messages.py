@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.commands import admin_commands, worker_commands
+from bot.commands import Command, admin_commands, worker_commands
 
 WELCOME = (
     "您好，我是<b>安康助手</b> 👷\n"
@@ -15,22 +15,32 @@ WELCOME = (
 )
 WELCOME_BACK = "欢迎回来！直接输入问题即可，例如：<i>劳保用品要自己掏钱吗</i>。/help 查看全部功能。"
 OFFER_SUBSCRIBE = "要订阅“微课堂”安全小课吗？选择感兴趣的主题，每次推送几分钟就能读完。"
+WELCOME_BACK_OFFER = WELCOME_BACK + "\n还没有订阅微课堂？点下面的按钮选择主题。"
 SUBSCRIBE_BUTTON = "📚 订阅微课堂"
 
 UNKNOWN_COMMAND = "抱歉，我不认识这个命令 {command}。请发送 /help 查看我能做的事，或直接用文字提问。"
+NOTHING_TO_CANCEL = "现在没有进行中的操作，不需要取消。直接输入问题即可，或发送 /help 查看功能。"
 NOT_ADMIN = "抱歉，这个功能只对工会管理员开放。"
 ERROR = "抱歉，刚才出了点问题，您的消息没有丢失，请稍后再试。如遇紧急情况请直接拨打 119 / 120 / 110。"
 UNSUPPORTED_MESSAGE = "我目前只能看懂文字消息。请用文字描述您的问题，或发送 /help 查看功能。"
 TOO_LONG = "您的消息太长了（{length} 字）。请把问题缩短到 {limit} 字以内，说清楚最关心的一点即可。"
 EMPTY = "请用文字输入您的问题，例如：<i>没有经过安全培训能上岗吗</i>。"
 STALE_BUTTON = "这个按钮已过期，请重新发送问题或命令。"
+WEBLOGIN_PRIVATE_ONLY = "为安全起见，请在与机器人的私聊中发送 /weblogin。"
+WEBLOGIN_EXPIRES = "有效期至 {time}。"
 
 
-def help_text(is_admin: bool) -> str:
+def _command_line(command: Command) -> str:
+    usage = f" <i>{escape(command.usage)}</i>" if command.usage else ""
+    return f"/{command.name}{usage} — {escape(command.description)}"
+
+
+def help_text(is_admin: bool, bot_username: str | None = None) -> str:
     lines = ["<b>安康助手能做什么</b>", "直接输入问题即可提问，例如“发现隐患向谁报告”。", ""]
-    lines += [f"/{c.name} — {escape(c.description)}" for c in worker_commands()]
+    lines += [_command_line(c) for c in worker_commands()]
     if is_admin:
         lines += ["", "<b>管理员</b>"]
-        lines += [f"/{c.name} — {escape(c.description)}" for c in admin_commands()]
-    lines += ["", "在任意聊天中输入 <code>@机器人用户名 关键词</code> 可分享法条。"]
+        lines += [_command_line(c) for c in admin_commands()]
+    mention = f"@{escape(bot_username)}" if bot_username else "@机器人用户名"
+    lines += ["", f"在任意聊天中输入 <code>{mention} 关键词</code>（如 <code>{mention} 劳保</code>）可分享法条和解答。"]
     return "\n".join(lines)

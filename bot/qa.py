@@ -11,6 +11,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Update,
 )
@@ -23,6 +24,7 @@ from bot.context import AnkangContext
 from bot.render import h, split_text
 from knowledge import KnowledgeBase, Reply
 from knowledge.errors import ArticleNotFound
+from knowledge.messages import ENGLISH_NOTE
 from knowledge.models import record_feedback, record_question, record_unanswered
 from knowledge.statutes import Article, Law
 
@@ -34,6 +36,7 @@ CHAPTERS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 12
 INLINE_RESULTS = 10
 BUTTON_LABEL_CHARS = 28
+PAIRED_LAW_NAME_CHARS = 7  # longer law names get a whole keyboard row
 
 
 # --- free-text questions -----------------------------------------------------------------------
@@ -77,6 +80,8 @@ def render_reply(reply: Reply) -> str:
             return render_article(reply.article)
         title = f"<b>{h(reply.term.term)}</b>：" if reply.term is not None else ""
         parts = [title + h(reply.answer)]
+        if reply.text.startswith(ENGLISH_NOTE):
+            parts.insert(0, f"<i>{h(ENGLISH_NOTE)}</i>")
         if reply.citations:
             lines = [f"<b>{msg.BASIS}</b>"]
             for c in reply.citations:
@@ -112,8 +117,13 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
     elif reply.intent == "article" and reply.article is None:
         for short in reply.candidate_laws:
             law = _law_index(kb, short)
-            if law is not None and reply.article_number:
+            if law is None or not reply.article_number:
+                continue
+            if _article(kb, law, reply.article_number) is not None:
                 rows.append([_button(short, cb.ShowArticle(law, reply.article_number))])
+            else:
+                # "安全生产法第999条": no such article, so offer the law's table of contents instead.
+                rows.append([_button(msg.BROWSE_LAW.format(law=short), cb.BrowseLaw(law, 0))])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -212,8 +222,20 @@ async def laws(update: Update, context: AnkangContext) -> None:
 
 
 def laws_menu(kb: KnowledgeBase) -> tuple[str, InlineKeyboardMarkup]:
-    buttons = [_button(law.short, cb.BrowseLaw(i, 0)) for i, law in enumerate(kb.corpus.laws)]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    """Short names two to a row; a long one (生产安全事故报告和调查处理条例) gets a row of its own,
+    so no name is cut off on a phone."""
+    rows: list[list[InlineKeyboardButton]] = []
+    open_pair: list[InlineKeyboardButton] | None = None  # a row with one short name, waiting for a second
+    for i, law in enumerate(kb.corpus.laws):
+        button = _button(law.short, cb.BrowseLaw(i, 0))
+        if len(law.short) > PAIRED_LAW_NAME_CHARS:
+            rows.append([button])
+        elif open_pair is None:
+            open_pair = [button]
+            rows.append(open_pair)
+        else:
+            open_pair.append(button)
+            open_pair = None
     return msg.LAWS_TITLE, InlineKeyboardMarkup(rows)
 
 
@@ -279,15 +301,17 @@ async def inline_query(update: Update, context: AnkangContext) -> None:
     query = update.inline_query
     kb = context.services.kb
     text = (query.query or "").strip()[:MAX_QUESTION_CHARS]
+    # With nothing typed (or nothing found) a button above the results says what to type.
+    hint = InlineQueryResultsButton(text=msg.INLINE_EMPTY_HINT, start_parameter="inline")
     if kb is None or not text:
-        await query.answer([], cache_time=5, is_personal=False)
+        await query.answer([], cache_time=5, is_personal=False, button=hint)
         return
     results = []
     for hit in kb.search(text, INLINE_RESULTS):
         if hit.kind == "article" and hit.article is not None:
             body = render_article(hit.article)
         else:
-            cites = "、".join(f"{c.law}第{c.article}条" for c in hit.citations)
+            cites = "、".join(_citation_label(kb, c.law, c.article) for c in hit.citations)
             body = f"<b>{h(hit.title)}</b>\n{h(hit.text)}" + (f"\n\n<b>{msg.BASIS}</b>：{h(cites)}" if cites else "")
         results.append(InlineQueryResultArticle(
             id=uuid4().hex,
@@ -295,7 +319,7 @@ async def inline_query(update: Update, context: AnkangContext) -> None:
             description=_short(hit.text, 90),
             input_message_content=InputTextMessageContent(split_text(body)[0], parse_mode=ParseMode.HTML),
         ))
-    await query.answer(results, cache_time=60)
+    await query.answer(results, cache_time=60, button=None if results else hint)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -306,6 +330,14 @@ def _button(text: str, data: cb.Callback) -> InlineKeyboardButton:
 
 def _short(text: str, limit: int = BUTTON_LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _citation_label(kb: KnowledgeBase, law: str, number: int) -> str:
+    """"安全生产法第四十五条", written as everywhere else in the bot."""
+    try:
+        return kb.corpus.article(law, number).label
+    except ArticleNotFound:
+        return f"{law}第{number}条"
 
 
 def _law_index(kb: KnowledgeBase, short: str) -> int | None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
 from telegram import Bot, Update
 from telegram.constants import ChatType, ParseMode
 
@@ -9,7 +11,7 @@ from bot import messages as bot_messages
 from bot.context import AnkangContext, user_is_admin
 from core.services import Services
 from web import messages
-from web.auth import login_link
+from web.auth import LOGIN_LINK_TTL_S, login_link
 from web.console_lessons import LibraryCache, library_for
 
 log = logging.getLogger(__name__)
@@ -24,11 +26,14 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
         await message.reply_text(bot_messages.NOT_ADMIN)
         return
     if chat is not None and chat.type != ChatType.PRIVATE:
-        await message.reply_text("为安全起见，请在与机器人的私聊中发送 /weblogin。")
+        await message.reply_text(bot_messages.WEBLOGIN_PRIVATE_ONLY)
         return
     services = context.services
-    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, services.clock.now(),
+    now = services.clock.now()
+    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now,
                                                         base_url=services.settings.public_url or services.web_url or None))
+    expires = (now + timedelta(seconds=LOGIN_LINK_TTL_S)).astimezone(services.settings.tz)
+    text += "\n" + bot_messages.WEBLOGIN_EXPIRES.format(time=expires.strftime("%H:%M"))
     if not services.settings.public_url:
         text += "\n" + messages.WEBLOGIN_NO_PUBLIC_URL
     # No link preview: a preview fetch must never be what uses up or leaks the link.

@@ -34,7 +34,11 @@ HELP = (
     "直接用大白话提问就行。"
 )
 TIP = "要匿名举报事故隐患，请使用 /report 按提示一步步填写，我们不会记录您的身份。也可以拨打 12350 安全生产举报热线。"
-OUT_OF_SCOPE = "这个问题超出了我的知识范围😊。我只懂劳动保护和安全生产方面的问题，发送 /help 看看我能做什么。"
+# Also the reply to a message too vague to place ("怎么办"), so it invites a concrete question.
+OUT_OF_SCOPE = (
+    "这个我答不上来😊。我只懂劳动保护和安全生产方面的问题，请说得具体些，"
+    "例如“劳保用品要自己掏钱吗”“工伤怎么认定”。发送 /help 看看我能做什么。"
+)
 UNSURE = "这个问题我还没有把握回答准确。您想问的是不是下面这些？"
 UNSURE_NONE = "这个问题我还没有把握回答准确，已经记录下来交给工会工作人员完善。您可以换个说法再问，或发送 /help。"
 ASK_WHICH_LAW = "您想查哪部法律的第{number}条？"

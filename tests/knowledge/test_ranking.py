@@ -7,7 +7,7 @@ import pytest
 from knowledge import engine
 from knowledge.faq import Citation, FaqEntry
 from knowledge.index import BM25Index
-from knowledge.text import normalise, to_simplified
+from knowledge.text import Analyzer, normalise, term_weight, to_simplified
 
 HELDOUT = Path(__file__).with_name("data") / "qa-heldout.jsonl"
 
@@ -82,7 +82,8 @@ def test_weak_lone_matches_are_never_confident(real_kb, text):
     assert real_kb.answer(text).intent == "out_of_scope"
 
 
-@pytest.mark.parametrize("path, minimum", [(HELDOUT, 80), (HELDOUT.with_name("qa-fresh.jsonl"), 40), (HELDOUT.with_name("qa-fresh2.jsonl"), 60)])
+@pytest.mark.parametrize("path, minimum", [(HELDOUT, 80), (HELDOUT.with_name("qa-fresh.jsonl"), 40), (HELDOUT.with_name("qa-fresh2.jsonl"), 60),
+                                           (HELDOUT.with_name("qa-fresh3.jsonl"), 60)])
 def test_heldout_sets_are_well_formed_and_cite_real_articles(corpus, path, minimum):
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(items) >= minimum
@@ -105,3 +106,42 @@ def test_heldout_emergencies_and_no_confident_wrong_lookups(real_kb):
         elif item["kind"] == "lookup":
             expected = (item["expect"][0]["law"], item["expect"][0]["article"])
             assert reply.intent == "article" and (reply.article.law, reply.article.number) == expected
+
+
+def test_bigrams_joining_two_words_weigh_less_than_bigrams_inside_a_word():
+    terms = Analyzer.terms_of(["举报", "安全", "奖励", "口", "照"])
+    assert "b:举报" in terms and "j:报安" in terms and "b:口照" in terms  # a one-character word is a fragment
+    assert term_weight("j:报安") < term_weight("b:举报") == term_weight("w:举报") == 1.0
+
+
+def test_a_long_story_is_searched_by_its_question_clause():
+    story = normalise("我们厂最近赶订单，每天早上八点干到晚上十点，周末也不休息，已经连着一个多月了，"
+                      "大家都累得不行，我想问问一天加班最多能加几个小时")
+    assert engine.question_focus(story) == "我想问问一天加班最多能加几个小时"
+    # A bare "行不行" takes the clause before it along; short and English messages have no focus.
+    tail = engine.question_focus(normalise("我们化工厂最近来了一批新人，人事说忙不过来，直接分到车间跟着师傅干，新人不培训，行不行"))
+    assert tail == "直接分到车间跟着师傅干 新人不培训 行不行"
+    assert engine.question_focus("工伤期间工资照发吗") is None
+    assert engine.question_focus(normalise("How many days of maternity leave do women workers get in China")) is None
+
+
+@pytest.mark.parametrize("story, cite", [
+    ("我们厂最近赶订单，每天早上八点干到晚上十点，周末也不休息，已经连着一个多月了，工资也没多给，"
+     "大家都累得不行，我想问问一天加班最多能加几个小时", Citation("劳动法", 41)),
+    ("我们化工厂最近来了一批新人，人事说忙不过来就没搞什么安全教育，直接分到车间跟着师傅干，"
+     "我是班组长心里挺担心的，新工人进厂不做安全培训就上岗行不行", Citation("安全生产法", 28)),
+])
+def test_long_stories_get_the_answer_their_question_asks(real_kb, story, cite):
+    reply = real_kb.answer(story)
+    assert reply.intent == "answer" and cite in reply.results[0].citations
+
+
+def test_an_entry_that_never_mentions_the_questions_topic_ranks_lower(real_kb):
+    # "工伤" names the topic: the 婚假 entry shares every other word but is not about it.
+    reply = real_kb.answer("工伤期间工资照发吗")
+    assert reply.intent != "answer" or Citation("工伤保险条例", 33) in reply.results[0].citations
+    assert engine.load_topics(engine.DATA_DIR / engine.TOPICS_FILE)["尘肺病"] == ("尘肺病", "职业病")
+
+
+def test_off_topic_messages_with_weak_evidence_are_declined(real_kb):
+    assert real_kb.answer("明天天气怎么样").intent == "out_of_scope"

@@ -29,7 +29,7 @@ ASK_DESCRIPTION = (
 )
 ASK_PHOTOS = (
     "第 5 步：可以发送 0–5 张现场照片（照片或图片文件均可）。\n"
-    "照片会重新压缩并删除拍摄时间、GPS 位置等信息。发完点“完成”，没有照片点“跳过”。"
+    "照片会重新压缩并删除拍摄时间、GPS 位置等信息。没有照片就点“跳过”；发了照片，发完点“完成”。"
 )
 ASK_URGENCY = "第 6 步：现场是否存在<b>直接危及人身安全的紧急情况</b>（如起火、泄漏、坍塌、有人被困）？"
 EMERGENCY_GUIDANCE = (
@@ -39,6 +39,12 @@ EMERGENCY_GUIDANCE = (
     "3. 安全生产隐患也可拨打 <b>12350</b> 举报；\n"
     "4. 不要冒险返回现场抢救物品。\n\n"
     "您的举报提交后会立即通知值班的工会人员。"
+)
+# Sent mid-flow when the text reads like an emergency in progress ("着火了"); conditional, because a
+# description of a risk ("一旦着火人跑不出来") reads the same way.
+EMERGENCY_IN_FLOW = (
+    "⚠️ <b>如果现场正在发生险情</b>：请先撤离到安全地点，拨打 <b>119</b>（火警）/ <b>120</b>（急救）/ "
+    "<b>110</b>，确认安全后再继续填写举报。"
 )
 PREVIEW_HEADER = "第 7 步：请核对，确认后提交：\n\n"
 CONFIRM_BUTTON = "✅ 确认提交"
@@ -59,7 +65,7 @@ LOCATION_TOO_LONG = "地点请控制在 200 字以内，只写位置即可。"
 USE_BUTTONS = "请点击上面的按钮选择，或发送 /cancel 取消。"
 NEED_TEXT = "这一步请用文字输入。贴纸、语音、位置等内容无法保存；发送 /cancel 可取消。"
 NEED_PHOTO = "这一步请发送照片或图片文件；发完点“完成”，没有照片点“跳过”。"
-PHOTO_RECEIVED = "已收到第 {count} 张照片（最多 5 张）。可以继续发送，或点“完成”。"
+PHOTO_RECEIVED = "已收到第 {count} 张照片（最多 5 张）。可以继续发送，发完点“完成”。"
 PHOTO_LIMIT = "已收到 5 张照片，达到上限。"
 PHOTO_REJECTED = {
     "too_large": "这张图片超过 10 MB，请压缩后再发。",
@@ -86,13 +92,14 @@ def receipt(tip_id: int, code: str) -> str:
 
 # --- Follow-up with the receipt (/status) ---
 ASK_CODE = "请发送您的回执码，例如 <code>K7QF-2M9D-XR4T-PB6N</code>。发送 /cancel 取消。"
-RECEIPT_REFUSED = "回执码不正确，请检查后重试。"
+RECEIPT_REFUSED = "回执码不正确。请核对后重新发送 <code>/status 回执码</code>。"
+RECEIPT_REFUSED_AGAIN = "回执码不正确，请核对后再发一次（不分大小写，横线可省略），或发送 /cancel 取消。"
 RECEIPT_RATE_LIMITED = "尝试次数过多，请 15 分钟后再试。"
 ADD_INFO_BUTTON = "➕ 补充信息"
 END_BUTTON = "结束"
 ASK_FOLLOWUP = "请发送要补充的文字或照片（可以多条）。发完点“结束”。"
 FOLLOWUP_SAVED = "已补充到您的举报中，工会处理人员可以看到。可以继续发送，或点“结束”。"
-FOLLOWUP_DONE = "好的。需要时再用 /status 加回执码查看进展。"
+FOLLOWUP_DONE = "好的。需要时再发送 <code>/status 回执码</code> 查看进展。"
 FOLLOWUP_ENDED = "已退出补充信息，这条消息没有保存。需要补充时请重新发送 /status 加回执码。"
 FOLLOWUP_TIMED_OUT = "长时间没有操作，已退出补充信息。需要时再用 /status 加回执码。"
 
@@ -114,7 +121,7 @@ def tip_summary(tip: Tip | None, *, category: str, place_type: str, location: st
         f"紧急：{'是' if urgent else '否'}",
         f"照片：{photos} 张",
         "",
-        escape(description),
+        f"描述：{escape(description)}",
     ]
     if tip is not None:
         lines.insert(0, f"<b>举报 #{tip.id}</b>  状态：<b>{escape(tip.status_label)}</b>")
@@ -134,7 +141,8 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
             note = f"：{escape(event.text)}" if event.text else ""
             lines.append(f"• {when} 状态变为 <b>{escape(STATUS_LABELS.get(event.status or '', ''))}</b>{note}")
         else:
-            lines.append(f"• {when} {who}留言{photos}：{escape(event.text) if event.text else ''}")
+            said = f"：{escape(event.text)}" if event.text else ""
+            lines.append(f"• {when} {who}留言{photos}{said}")
     return "\n".join(lines)
 
 
@@ -147,15 +155,19 @@ def status_view(tip: Tip, tz: ZoneInfo) -> str:
 NO_TIPS = "没有符合条件的举报。"
 TIP_NOT_FOUND = "找不到这条举报。"
 ASK_NOTE = "请输入给举报人看的说明（将状态改为 <b>{status}</b>）。发送 /cancel 放弃。"
-ASK_REPLY = "请输入给举报人 #{tip_id} 的回复。发送 /cancel 放弃。"
+ASK_REPLY = "请输入对举报 #{tip_id} 的回复，举报人凭回执码可以看到。发送 /cancel 放弃。"
 STATUS_CHANGED = "举报 #{tip_id} 已改为 <b>{status}</b>。"
 TRANSITION_REFUSED = "举报 #{tip_id} 当前为“{current}”，不能改为“{target}”。"
 REPLY_SENT = "回复已加入举报 #{tip_id} 的匿名对话，举报人凭回执码可以看到。"
-ADMIN_CANCELLED = "已取消。"
-DUTY_ON = "✅ 您已开始值班：紧急举报会立即通知您。"
-DUTY_OFF = "您已结束值班。"
-DUTY_STATUS = "您当前{state}值班。用 <code>/duty on</code> 开始、<code>/duty off</code> 结束。"
-FILTER_ALL = "全部"
+ADMIN_CANCELLED = "已取消，没有做任何修改。"
+DUTY_ON = "✅ 您已开始值班：紧急举报会立即通知您。结束时发送 /duty off。"
+DUTY_OFF = "您已结束值班。再次值班时发送 /duty on。"
+DUTY_STATUS_ON = "您正在值班，紧急举报会立即通知您。结束值班请发送 /duty off。"
+DUTY_STATUS_OFF = (
+    "您现在没有值班。开始值班请发送 /duty on。\n"
+    "（没有任何人值班时，紧急举报会通知全部管理员。）"
+)
+FILTER_OPEN = "未办结"
 URGENT_ONLY = "🚨 仅紧急"
 PREV_BUTTON = "« 上一页"
 NEXT_BUTTON = "下一页 »"

@@ -28,6 +28,8 @@ from bot.context import AnkangContext, user_is_admin
 from core import admins
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
+from knowledge.intents import detect_emergency
+from knowledge.text import normalise
 from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
 from tips.runtime import tips_runtime
@@ -50,6 +52,7 @@ DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
 VIEWING_KEY = "tip_viewing"  # user_data key of the tip id whose thread was opened (memory only)
 FOLLOWUP_KEY = "tip_followup"  # … and of the tip id being added to (memory only)
 ADMIN_ACTION_KEY = "tip_admin_action"
+EMERGENCY_SHOWN_KEY = "tip_emergency_shown"  # the in-flow emergency guidance was sent for this report
 
 REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
 RECEIPT_SEND_ATTEMPTS = 4
@@ -107,6 +110,7 @@ async def report_start(update: Update, context: AnkangContext) -> str | int:
     context.user_data.pop(VIEWING_KEY, None)
     context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[DRAFT_KEY] = TipDraft()
+    context.user_data.pop(EMERGENCY_SHOWN_KEY, None)
     buttons = [(t.label, cb.PickCategory(t.code)) for t in TOPICS]
     await update.effective_message.reply_html(msg.INTRO, reply_markup=_keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
     return CATEGORY
@@ -135,7 +139,18 @@ async def place_chosen(update: Update, context: AnkangContext) -> str:
     return LOCATION
 
 
+async def _emergency_first(update: Update, context: AnkangContext) -> None:
+    """Safety before paperwork: text that reads like an emergency in progress ("着火了") gets the
+    guidance before the flow goes on, once per report (it is said again if they answer 紧急)."""
+    text = update.effective_message.text or ""
+    if context.user_data.get(EMERGENCY_SHOWN_KEY) or detect_emergency(normalise(text), text) is None:
+        return
+    context.user_data[EMERGENCY_SHOWN_KEY] = True
+    await update.effective_message.reply_html(msg.EMERGENCY_IN_FLOW)
+
+
 async def location_given(update: Update, context: AnkangContext) -> str:
+    await _emergency_first(update, context)
     try:
         location = check_location(update.effective_message.text)
     except TipInvalid:
@@ -154,6 +169,7 @@ async def location_skipped(update: Update, context: AnkangContext) -> str:
 
 
 async def description_given(update: Update, context: AnkangContext) -> str:
+    await _emergency_first(update, context)
     text = update.effective_message.text or ""
     try:
         _draft(context).description = check_description(text)
@@ -167,8 +183,10 @@ async def description_given(update: Update, context: AnkangContext) -> str:
     return PHOTOS
 
 
-def _photo_keyboard() -> InlineKeyboardMarkup:
-    return _keyboard([[(msg.SKIP_BUTTON, cb.Skip()), (msg.DONE_BUTTON, cb.PhotosDone())], CANCEL_ROW])
+def _photo_keyboard(received: int = 0) -> InlineKeyboardMarkup:
+    """跳过 before the first photo; once one has arrived only 完成 (跳过 would read as "drop them")."""
+    first = [(msg.SKIP_BUTTON, cb.Skip())] if received == 0 else [(msg.DONE_BUTTON, cb.PhotosDone())]
+    return _keyboard([first, CANCEL_ROW])
 
 
 async def download_clean_photo(message: Message, context: AnkangContext):
@@ -200,7 +218,7 @@ async def photo_given(update: Update, context: AnkangContext) -> str:
     if len(draft.photos) >= MAX_PHOTOS_PER_TIP:
         return await _ask_urgency(update, context, msg.PHOTO_LIMIT)
     await update.effective_message.reply_text(
-        msg.PHOTO_RECEIVED.format(count=len(draft.photos)), reply_markup=_photo_keyboard()
+        msg.PHOTO_RECEIVED.format(count=len(draft.photos)), reply_markup=_photo_keyboard(len(draft.photos))
     )
     return PHOTOS
 
@@ -398,10 +416,12 @@ async def status_start(update: Update, context: AnkangContext) -> str | int:
 
 
 async def status_code_given(update: Update, context: AnkangContext) -> str | int:
-    return await _open_thread(update, context, update.effective_message.text or "")
+    return await _open_thread(update, context, update.effective_message.text or "", asked=True)
 
 
-async def _open_thread(update: Update, context: AnkangContext, code: str) -> str | int:
+async def _open_thread(update: Update, context: AnkangContext, code: str, *, asked: bool = False) -> str | int:
+    """Show the thread of the tip ``code`` opens. ``asked``: the code answers our prompt, so a
+    wrong one keeps waiting for another try (guesses are still counted and limited)."""
     guesses = tips_runtime(context.services).limits.receipt_guesses_per_chat
     chat_id = update.effective_chat.id
     if not guesses.allowed(chat_id):
@@ -412,7 +432,10 @@ async def _open_thread(update: Update, context: AnkangContext, code: str) -> str
             tip = await find_by_receipt(session, code)
     except ReceiptInvalid:
         guesses.hit(chat_id)
-        await update.effective_message.reply_text(msg.RECEIPT_REFUSED)
+        if asked:
+            await update.effective_message.reply_html(msg.RECEIPT_REFUSED_AGAIN)
+            return AWAIT_CODE
+        await update.effective_message.reply_html(msg.RECEIPT_REFUSED)
         return ConversationHandler.END
     context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[VIEWING_KEY] = tip.id
@@ -468,7 +491,7 @@ async def followup_end(update: Update, context: AnkangContext) -> int:
     context.user_data.pop(FOLLOWUP_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
-    await update.effective_message.reply_text(msg.FOLLOWUP_DONE)
+    await update.effective_message.reply_html(msg.FOLLOWUP_DONE)
     return ConversationHandler.END
 
 
@@ -566,14 +589,19 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
                                                   view.offset + page.limit)))
     if nav:
         rows.append(nav)
-    status_filters = [(msg.FILTER_ALL, cb.ListTips(None, view.category, view.urgent_only, 0))]
-    status_filters += [(STATUS_LABELS[s], cb.ListTips(s, view.category, view.urgent_only, 0))
-                       for s in ("new", "accepted", "verifying", "rectifying")]
-    rows += _pairs(status_filters, 5)
+    # One button per status plus 未办结 (the default view); the one being shown is ticked.
+    status_filters = [(_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
+    status_filters += [(_ticked(STATUS_LABELS[s], view.status == s), cb.ListTips(s, view.category, view.urgent_only, 0))
+                       for s in ALL_STATUSES]
+    rows += _pairs(status_filters, 4)
     rows.append([(("✅ " if view.urgent_only else "") + msg.URGENT_ONLY,
                   cb.ListTips(view.status, view.category, not view.urgent_only, 0))])
     header = msg.list_header(page.total, view.offset, len(page.tips), view.status, view.category, view.urgent_only)
     return (header if page.tips else f"{header}\n{msg.NO_TIPS}"), _keyboard(rows)
+
+
+def _ticked(label: str, chosen: bool) -> str:
+    return f"✅ {label}" if chosen else label
 
 
 async def tip_opened(update: Update, context: AnkangContext) -> None:
@@ -697,7 +725,7 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
             text = msg.DUTY_OFF
         else:
             row = await session.get(admins.Admin, admin_id)
-            text = msg.DUTY_STATUS.format(state="正在" if row is not None and row.on_duty else "没有")
+            text = msg.DUTY_STATUS_ON if row is not None and row.on_duty else msg.DUTY_STATUS_OFF
     await update.effective_message.reply_html(text)
 
 

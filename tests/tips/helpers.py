@@ -42,3 +42,11 @@ def has_metadata(data: bytes) -> list[str]:
         if marker in data:
             found.append(repr(marker))
     return found
+
+
+def plain(html: str) -> str:
+    """What a Telegram user sees of an HTML message text: tags gone, entities decoded."""
+    import html as html_lib
+    import re
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot import messages as common_messages
 from bot import tip_messages as msg
-from tests.tips.helpers import photo_with_gps
+from tests.tips.helpers import photo_with_gps, plain
 from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION, submit
 from tips.models import Tip, TipEvent, TipPhoto
 
@@ -49,8 +49,9 @@ def png_bomb() -> bytes:
 async def test_status_without_code_and_with_a_huge_code(ankang, emulator, make_tipper):
     tipper = make_tipper()
     assert (await tipper.say("/status"))["text"].startswith("请发送您的回执码")
-    assert (await tipper.say("\x01\x02 ☃ 🚧 ＡＢＣ"))["text"] == msg.RECEIPT_REFUSED
-    assert (await tipper.say("/status " + "A" * 500))["text"] == msg.RECEIPT_REFUSED
+    # Answering the prompt with a wrong code keeps the prompt open for another try.
+    assert (await tipper.say("\x01\x02 ☃ 🚧 ＡＢＣ"))["text"] == plain(msg.RECEIPT_REFUSED_AGAIN)
+    assert (await tipper.say("/status " + "A" * 500))["text"] == plain(msg.RECEIPT_REFUSED)
 
 
 async def test_commands_for_another_bot_are_ignored_in_groups(ankang, emulator, make_tipper):

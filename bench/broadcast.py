@@ -238,6 +238,7 @@ def _table(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
+    sys.stdout.flush()  # tables appear as each run ends, also when piped to a file
 
 
 def main(argv: list[str] | None = None) -> None:

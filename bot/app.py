@@ -67,6 +67,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", common.help_command))
     app.add_handler(CommandHandler("laws", qa.laws))
     app.add_handler(CommandHandler("weblogin", weblogin.weblogin))
+    # Each conversation above owns /cancel while it runs; here there is nothing to cancel.
+    app.add_handler(CommandHandler("cancel", common.nothing_to_cancel))
     # 2. Any other command: a friendly reply (must follow every CommandHandler).
     app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
     # 3. Free text outside any conversation: a question (emergencies are recognised first inside).

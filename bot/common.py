@@ -51,11 +51,12 @@ async def unknown_command(update: Update, context: AnkangContext) -> None:
     if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
         if addressee.lower() != (context.bot.username or "").lower():
             return
-    if command.partition("@")[0].lower() == "/cancel":
-        # Every flow handles its own /cancel; reaching here means there was nothing to cancel.
-        await update.effective_message.reply_html(messages.NOTHING_TO_CANCEL)
-        return
     await update.effective_message.reply_html(messages.UNKNOWN_COMMAND.format(command=escape(command)))
+
+
+async def nothing_to_cancel(update: Update, context: AnkangContext) -> None:
+    """/cancel outside any flow: every flow handles its own /cancel, so there is nothing to cancel."""
+    await update.effective_message.reply_html(messages.NOTHING_TO_CANCEL)
 
 
 async def unsupported_message(update: Update, context: AnkangContext) -> None:

@@ -24,7 +24,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
-from knowledge.index import BM25Index, Vocabulary
+from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
 
@@ -60,13 +60,36 @@ VOTE_TEMPERATURE = 0.05
 # lone weak match ("明天会下雨吗" → an entry about rain) cannot win the vote on its own.
 VOTE_NONE_RAW = 0.3
 CONFIDENT_LEAD = 0.2
-LEAD_SLOPE = 10.0  # confidence = logistic(LEAD_SLOPE * (lead - CONFIDENT_LEAD) + logit(CONFIDENT))
+LEAD_SLOPE = 10.0  # confidence = logistic(LEAD_SLOPE * (lead - needed lead) + logit(CONFIDENT))
+# A thin query ("工伤认定 期限", "年假") says too little to tell neighbouring entries apart: small
+# differences in their evidence are noise. Its information is the idf mass of the distinct words
+# the FAQ knows (words it has never seen cannot tell entries apart), counted in rare words (the
+# idf of a word in one phrasing), so it means the same for a small test FAQ and for ours. Below
+# THIN_INFO the vote is softer (temperature up to (1 + THIN_TEMPERATURE_GAIN) times) and the
+# needed lead grows (up to CONFIDENT_LEAD + THIN_LEAD), in proportion to the missing information:
+# thin evidence becomes "unsure" with suggestions instead of a confident neighbour.
+THIN_INFO = 1.9
+THIN_TEMPERATURE_GAIN = 3.0
+THIN_LEAD = 0.2
+# A thin query's answer must also mention what it asks about: when the query is at least
+# THIN_MISSING_FROM thin and the chosen entry leaves more than THIN_MISSING_MAX of its information
+# unmentioned ("尘肺 调岗" → an entry on how 尘肺病 arises), it is a suggestion, not the answer.
+THIN_MISSING_FROM = 0.2
+THIN_MISSING_MAX = 0.4
 ARTICLE_ONLY_MARGIN = 0.1  # an article alone must clear the threshold by this much
 # A long message is usually a story with the question at the end: the question clause (and
 # the clause before it) weighs fully, the rest of the story as background.
 LONG_QUERY_CHARS = 36
 BACKGROUND_WEIGHT = 0.35
 FOCUS_MIN_CHARS = 10  # a shorter question clause ("合法吗") takes the clauses before it along
+# A question clause that says nothing about the topic ("我想知道他们这样处理对不对", "单位这么
+# 安排合法吗") leaves the whole story to speak: the focus needs this much information (in rare
+# words, see THIN_INFO) in words other than the generic ones a judgement question is made of.
+FOCUS_MIN_INFO = 0.4
+FOCUS_GENERIC_WORDS = frozenset(
+    """用人单位 从业人员 他们 她 这么 这样 那样 这种 安排 处理 做法 合法 违法 合理 正常 有效 对 不对 对不对 行 不行
+    不 做 干 弄 搞 办 问问 问下 想问 就让 段时间 心里 很怕 怕""".split()
+)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_CUE = re.compile(
     r"(吗|么|呢|嘛|不$|怎么|咋|如何|能不能|可不可以|可以|是不是|算不算|合法|违法|对不对|该不该|行不行|有没有|要不要|"
@@ -150,6 +173,7 @@ class _Scored:
     score: float
     raw: float = 0.0  # evidence before calibration
     lead: float = 0.0  # vote lead of its article over articles it does not cite (chosen entry only)
+    needed: float = CONFIDENT_LEAD  # the lead this query needs for a confident answer (chosen entry only)
 
 
 class KnowledgeBase:
@@ -299,10 +323,18 @@ class KnowledgeBase:
             return Reply("smalltalk", text_, question=raw)
         if intents.is_tip(flat):
             return Reply("tip", messages.TIP, question=raw)
-        term = self._find_term(flat)
-        if term is not None:
+        term, defining = self._match_term(flat)
+        if term is not None and defining:
             return self._term_reply(raw, term)
-        return self._search_reply(raw, norm)
+        reply = self._search_reply(raw, norm)
+        if term is not None:
+            # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
+            # confident FAQ answer wins, with the definition on top; otherwise the definition.
+            if reply.intent != "answer" or reply.faq_id is None:
+                return self._term_reply(raw, term)
+            reply.text = f"{term.term}：{term.definition}\n\n{reply.text}"
+            reply.term = term
+        return reply
 
     def _emergency(self, raw: str, kind: str) -> Reply:
         parts = [messages.EMERGENCY_HEAD, messages.EMERGENCY_BY_KIND.get(kind, ""), messages.EMERGENCY_COMMON, messages.EMERGENCY_FOOT]
@@ -339,17 +371,24 @@ class KnowledgeBase:
         )
 
     def _find_term(self, flat: str) -> GlossaryEntry | None:
+        return self._match_term(flat)[0]
+
+    def _match_term(self, flat: str) -> tuple[GlossaryEntry | None, bool]:
+        """The glossary term the message names, and whether it asks what the term means.
+
+        "什么是X" / "X是什么意思" asks for the definition; a bare "X" may as well ask about the
+        worker's rights under X.
+        """
         if not self._terms:
-            return None
-        if flat in self._terms:
-            return self._terms[flat]
+            return None, False
         candidate = intents.term_candidate(flat)
-        if not candidate:
-            return None
-        if candidate in self._terms:
-            return self._terms[candidate]
-        match = process.extractOne(candidate, self._term_names, scorer=fuzz.ratio, score_cutoff=80)
-        return self._terms[match[0]] if match else None
+        if candidate:
+            if candidate in self._terms:
+                return self._terms[candidate], True
+            match = process.extractOne(candidate, self._term_names, scorer=fuzz.ratio, score_cutoff=80)
+            if match:
+                return self._terms[match[0]], True
+        return self._terms.get(flat), False
 
     def _term_reply(self, raw: str, term: GlossaryEntry) -> Reply:
         cited = [self._cited(c) for c in term.cite]
@@ -362,7 +401,7 @@ class KnowledgeBase:
         )
 
     def _search_reply(self, raw: str, norm: str) -> Reply:
-        ranked, articles = self._rank(norm, question_focus(norm))
+        ranked, articles = self._rank(norm, self._focus(norm))
         results = self._merge_results(ranked, articles)
         best = ranked[0] if ranked else None
         best_art = articles[0] if articles else None
@@ -497,13 +536,48 @@ class KnowledgeBase:
                 statute = max(statute, found.get(key, 0.0))
             scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
-        self._calibrate(scored)
+        thin = self._thinness(qterms, scale)
+        self._calibrate(scored, thin)
+        if thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX:
+            scored[0].score = min(scored[0].score, _confidence(0.0, scored[0].needed))
         return scored, articles
 
-    def _calibrate(self, scored: list[_Scored]) -> None:
+    def _missing(self, entry: int, qterms: list[str], scale: dict[str, float] | None) -> float:
+        """The share of the query's known-word information that ``entry`` never mentions."""
+        words = [t for t in set(qterms) if t.startswith("w:")]
+        ids, weights, total = self._bodies.query_weights(words, scale)
+        known = float(weights.sum())
+        if known <= 0:
+            return 0.0
+        covered, _ = self._bodies.overlap(np.asarray([entry]), ids, weights)
+        return 1.0 - float(covered[0]) / known
+
+    def _focus(self, norm: str) -> str | None:
+        """The question clause of a long message, unless it is too vague to stand for it."""
+        focus = question_focus(norm)
+        if focus is None:
+            return None
+        topical = [f"w:{w}" for w in self.analyzer.words(focus) if w not in FOCUS_GENERIC_WORDS]
+        return focus if self._information(topical) >= FOCUS_MIN_INFO else None
+
+    def _information(self, qterms: list[str], scale: dict[str, float] | None = None) -> float:
+        """The idf mass of the distinct words of a query that the FAQ knows, in rare words."""
+        info = 0.0
+        for term in set(qterms):
+            if term.startswith("w:") and self._phrases.df(term):
+                info += self._phrases.idf(term) * (scale.get(term, 1.0) if scale else 1.0)
+        rare = _idf(len(self._phrases), 1)
+        return info / rare if rare > 0 else 0.0
+
+    def _thinness(self, qterms: list[str], scale: dict[str, float] | None) -> float:
+        """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""
+        return max(0.0, 1.0 - self._information(qterms, scale) / THIN_INFO)
+
+    def _calibrate(self, scored: list[_Scored], thin: float = 0.0) -> None:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
         Every other entry keeps its raw evidence as its score (for suggestions and inline search).
+        ``thin`` (see ``_thinness``) softens the vote and raises the lead a confident answer needs.
         """
         if not scored:
             return
@@ -511,8 +585,10 @@ class KnowledgeBase:
             s.raw = s.score
         voters = scored[:VOTE_TOP]
         top = max(voters[0].raw, VOTE_NONE_RAW)
-        weights = [math.exp((s.raw - top) / VOTE_TEMPERATURE) for s in voters]
-        none = math.exp((VOTE_NONE_RAW - top) / VOTE_TEMPERATURE)
+        temperature = VOTE_TEMPERATURE * (1 + THIN_TEMPERATURE_GAIN * thin)
+        needed = CONFIDENT_LEAD + THIN_LEAD * thin
+        weights = [math.exp((s.raw - top) / temperature) for s in voters]
+        none = math.exp((VOTE_NONE_RAW - top) / temperature)
         total = sum(weights) + none
         mass: dict[Citation, float] = {}
         first: dict[Citation, int] = {}  # article → best voter citing it
@@ -521,7 +597,7 @@ class KnowledgeBase:
                 mass[c] = mass.get(c, 0.0) + w
                 first.setdefault(c, i)
         if not mass:  # entries without citations: nothing to vote on
-            scored[0].score = _confidence(0.0)
+            scored[0].score = _confidence(0.0, needed)
             return
         winner = max(mass, key=lambda c: (mass[c], -first[c]))
         chosen = scored.pop(first[winner])
@@ -529,7 +605,8 @@ class KnowledgeBase:
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])
         chosen.lead = (mass[winner] - rival) / total
-        chosen.score = _confidence(chosen.lead)
+        chosen.needed = needed
+        chosen.score = _confidence(chosen.lead, needed)
         ceiling = chosen.score
         for s in scored[1:]:
             s.score = min(s.raw, ceiling)
@@ -602,9 +679,9 @@ def question_focus(norm: str) -> str | None:
     return " ".join(clauses[first:last + 1])
 
 
-def _confidence(lead: float) -> float:
-    """Map an article's vote lead to a confidence that crosses CONFIDENT at CONFIDENT_LEAD."""
-    return 1 / (1 + math.exp(-(LEAD_SLOPE * (lead - CONFIDENT_LEAD) + math.log(CONFIDENT / (1 - CONFIDENT)))))
+def _confidence(lead: float, needed: float = CONFIDENT_LEAD) -> float:
+    """Map an article's vote lead to a confidence that crosses CONFIDENT at the ``needed`` lead."""
+    return 1 / (1 + math.exp(-(LEAD_SLOPE * (lead - needed) + math.log(CONFIDENT / (1 - CONFIDENT)))))
 
 
 def normalise_for_lookup(text: str) -> str:

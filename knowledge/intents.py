@@ -95,13 +95,17 @@ def parse_lookup(text: str, law_names: list[str]) -> LookupRequest | None:
 
 
 # --- Small talk, help, tips, terms, out of scope ---------------------------------------------
+# Particles, interjections and marks that decorate a greeting without changing it ("早上好呀~",
+# "你好啊😊"): normalising already drops punctuation and emoji, these are what remains.
+_PARTICLES = r"啊|呀|哈|哦|喔|噢|啦|了|呢|嘛|哇|哟|呦|吖|呐|捏|嘞|咯|喽|嘿|嗨|哒|鸭|~|～|!|！"
 _GREETING = re.compile(
-    r"^(你好|您好|你好啊|你们好|大家好|嗨|哈喽|哈啰|hello|hi|hey|在吗|在不在|有人吗|有人在吗|早|早上好|早安|上午好|中午好|"
-    r"下午好|晚上好|晚安|喂|在|在么|哈哈|呵呵|嗯|嗯嗯|哦|好|好的|ok|okay|收到|明白了?|知道了|懂了|行|可以|👍)+$"
+    r"^(你好|您好|你们好|大家好|各位好|嗨|哈喽|哈啰|hello|hi|hey|在吗|在不在|有人吗|有人在吗|早|早上好|早安|上午好|中午好|"
+    r"下午好|晚上好|晚安|喂|在|在么|在嘛|哈哈|呵呵|嗯|嗯嗯|哦|好|好的|ok|okay|收到|明白了?|知道了|懂了|行|可以|👍|"
+    rf"小助手|助手|机器人|客服|老师|{_PARTICLES})+$"
 )
 _THANKS = re.compile(
     r"^((好的|好|嗯|ok)?(非常|太|十分|真是|真的)?(谢谢|多谢|感谢|谢了|谢啦|辛苦)(你|您|你们|了)?(的|们的)?"
-    r"(帮助|帮忙|回答|解答|解释|耐心|指导|答复)*|thanks|thank you|thx|再见|拜拜|bye)+(啊|呀|哈|哦|喔|啦|了|呢|!)*$"
+    rf"(帮助|帮忙|回答|解答|解释|耐心|指导|答复)*|thanks|thank you|thx|再见|拜拜|bye|{_PARTICLES})+$"
 )
 _HELP = re.compile(
     r"^(/?help|/?start|帮助|菜单|使用说明|说明|功能|怎么用|如何使用|怎么使用|你能做什么|你会什么|你能干什么|你会干什么|"
@@ -111,7 +115,11 @@ _TIP = re.compile(r"(我|俺)?(要|想|想要|需要|打算)(匿名)?(举报|反
 _TIP_QUESTION = re.compile(r"(吗|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法)")
 _TERM = [
     re.compile(r"^(?:什么是|什么叫|什么叫做|啥是|啥叫|何为|何谓|解释一下|解释|请解释|名词解释)\s*(.+?)(?:\s*(?:啊|呀|呢|吗|哈|哦))*$"),
-    re.compile(r"^(.+?)\s*(?:是什么意思|什么意思|是啥意思|啥意思|是什么|是啥|指什么|指的是什么|是指什么|的意思|的含义|的定义|是什么活动|是什么东西|是干什么的|是干嘛的)(?:啊|呀|呢|吗|哈|哦)*$"),
+    re.compile(r"^(.+?)\s*(?:是什么意思|什么意思|是啥意思|啥意思|是什么|是啥|指什么|指的是什么|是指什么|的意思|的含义|的定义|"
+               r"是干什么的|是干嘛的|是做什么的|"
+               # "12350是什么电话", "安康杯是什么活动": a kind noun after the question word
+               r"(?:是|是个|是一个)(?:什么|啥)(?:电话|号码|热线|活动|东西|机构|组织|单位|部门|制度|概念|意思|名词|竞赛|比赛|玩意儿?))"
+               r"(?:啊|呀|呢|吗|哈|哦)*$"),
 ]
 # Clearly outside work safety; only used when nothing in the message touches the domain.
 _OUT_OF_SCOPE = re.compile(

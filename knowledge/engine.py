@@ -432,7 +432,9 @@ class KnowledgeBase:
         top = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
         if not (words & self._domain_words) or off_topic:
             return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=top)
-        suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if s.score >= SUGGEST_MIN]
+        # Offered on their evidence, not on the calibrated confidence: a thin query's vote is
+        # too close to call, yet its best entries are exactly what to offer.
+        suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN]
         text = messages.UNSURE if suggestions else messages.UNSURE_NONE
         if suggestions:
             text += "\n" + "\n".join(f"• {s.question}" for s in suggestions)

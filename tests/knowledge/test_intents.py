@@ -27,3 +27,17 @@ def test_questions_about_an_accident_investigation_are_not_emergencies(text):
 @pytest.mark.parametrize("text", ["快来人有人被压住了", "有人触电了"])
 def test_accidents_in_progress_are_emergencies(text):
     assert intents.detect_emergency(text) is not None
+
+
+@pytest.mark.parametrize("text", ["早上好呀", "你好啊", "晚上好哈", "在吗在吗", "哈喽小助手"])
+def test_greetings_with_particles_are_smalltalk(text):
+    assert intents.is_smalltalk(text) and not intents.is_thanks(text)
+
+
+def test_a_greeting_followed_by_a_question_is_not_smalltalk():
+    assert not intents.is_smalltalk("早上好我想问加班费怎么算")
+
+
+@pytest.mark.parametrize("text, term", [("12350是什么电话", "12350"), ("12350是个什么号码", "12350"), ("安康杯是什么活动", "安康杯")])
+def test_a_term_question_may_name_the_kind_of_thing(text, term):
+    assert intents.term_candidate(text) == term

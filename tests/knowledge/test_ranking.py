@@ -145,3 +145,36 @@ def test_an_entry_that_never_mentions_the_questions_topic_ranks_lower(real_kb):
 
 def test_off_topic_messages_with_weak_evidence_are_declined(real_kb):
     assert real_kb.answer("明天天气怎么样").intent == "out_of_scope"
+
+
+def test_a_thin_query_needs_a_bigger_lead():
+    assert engine._confidence(0.3, needed=0.3) == pytest.approx(engine.CONFIDENT)
+    assert engine._confidence(0.25, needed=0.3) < engine.CONFIDENT <= engine._confidence(0.25)
+
+
+@pytest.mark.parametrize("text, cite", [
+    ("工伤认定 期限", Citation("工伤保险条例", 17)),  # deadline to apply vs. time to decide: too close to call
+    ("尘肺 调岗", Citation("职业病防治法", 56)),  # the best phrasing match never mentions 调岗
+])
+def test_thin_keyword_queries_are_never_answered_with_a_neighbour(real_kb, text, cite):
+    reply = real_kb.answer(text)
+    if reply.intent == "answer":
+        assert cite in reply.results[0].citations
+    else:
+        assert reply.intent == "unsure" and len(reply.suggestions) == 3
+
+
+def test_a_bare_glossary_term_gets_the_faq_answer_with_its_definition(real_kb):
+    reply = real_kb.answer("停工留薪期")
+    assert reply.intent == "answer" and reply.term is not None
+    assert reply.text.startswith("停工留薪期：") and reply.answer and reply.answer in reply.text
+    assert real_kb.answer("什么是停工留薪期").intent == "term"
+    assert real_kb.answer("12350是什么电话").intent == "term"
+
+
+def test_a_vague_question_clause_leaves_the_whole_story_to_speak(real_kb):
+    vague = "前两年我在石材厂打磨，去年体检说肺上有阴影，后来确诊了尘肺病，现在厂里说我不能再干原来的活了，要么走人要么去看大门，我想知道他们这样处理对不对"
+    assert engine.question_focus(normalise(vague)) == "我想知道他们这样处理对不对"
+    assert real_kb._focus(normalise(vague)) is None
+    topical = "昨天我们厂里的锅炉房出了事故，烫伤了两个人，老板说谁都不许往外说，我觉得这样不对，想问问发生事故瞒着不报是不是违法的"
+    assert real_kb._focus(normalise(topical)) == "想问问发生事故瞒着不报是不是违法的"

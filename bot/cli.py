@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 
 import click
@@ -81,21 +80,17 @@ def db_current() -> None:
 
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
-AREA_COMMANDS = (
-    ("knowledge.cli", "ask"),
-    ("knowledge.cli", "kb"),
-    ("broadcasts.cli", "lessons"),
-    ("broadcasts.cli", "broadcast"),
-    ("tips.cli", "tips"),
-    ("web.cli", "admin"),
-    ("bench.cli", "bench"),
-)
+def _add_area_commands() -> None:
+    from broadcasts.cli import broadcast, lessons
+    from knowledge.cli import ask, kb
+    from tips.cli import tips
+    from web.cli import admin
 
-for _module, _name in AREA_COMMANDS:
-    try:
-        main.add_command(getattr(importlib.import_module(_module), _name))
-    except (ModuleNotFoundError, AttributeError):
-        pass  # area not installed in this build
+    for command in (ask, kb, lessons, broadcast, tips, admin):
+        main.add_command(command)
+
+
+_add_area_commands()
 
 
 @main.command()

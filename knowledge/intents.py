@@ -25,6 +25,18 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "flooding"),
     "bleeding": ("大出血", "流了很多血", "血流不止", "断了", "烧伤了", "烫伤了", "bleeding"),
 }
+# Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
+# answers no more: the typical gassing accident, told without any event word ("污水井里有个人
+# 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
+_CONFINED_PLACE = (r"(?:[水窨矿油气]?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|储?罐|罐体|罐车|釜|塔|"
+                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
+_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下))"
+_NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
+            r"(?:叫|喊)不(?:应|答应|醒)|没人应|没有?应声|不吭声|不出声|不说话了)")
+_CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,12}}?{_NO_SIGN}")
+# Falling into one ("人掉进化粪池", "工友跌到污水井里").
+_FELL_INTO = re.compile(rf"(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+
 # A law or procedure question about an emergency, not one happening now.
 _ABOUT_LAW = re.compile(
     r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|预案|演练|培训|"
@@ -44,6 +56,9 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         if any(w.replace(" ", "") in text for w in words):
             kind = name
             break
+    stranded = bool(_CONFINED_STRANDED.search(text))
+    if kind is None and (stranded or _FELL_INTO.search(text)):
+        kind = "confined"
     strong_only = re.search(r"(救命|快来人|sos)", text)
     if kind is None:
         return "general" if strong_only else None
@@ -53,7 +68,7 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
     if _ABOUT_LAW.search(text):
         return None
     # Short bare reports ("煤气泄漏", "着火") count; longer texts need a present-tense marker.
-    if len(text) <= 8 or _URGENT.search(text + raw):
+    if stranded or len(text) <= 8 or _URGENT.search(text + raw):
         return kind
     return None
 
@@ -121,6 +136,16 @@ _TERM = [
                r"(?:是|是个|是一个)(?:什么|啥)(?:电话|号码|热线|活动|东西|机构|组织|单位|部门|制度|概念|意思|名词|竞赛|比赛|玩意儿?))"
                r"(?:啊|呀|呢|吗|哈|哦)*$"),
 ]
+# "九小场所指哪些地方", "三违包括哪些": asking what a term covers. "工伤保险待遇包括哪些" asks
+# about the benefits, not about 工伤保险, so a head noun of its own (待遇, 费用…) is no term.
+_TERM_SCOPE = re.compile(
+    r"^(.+?)\s*(?:具体)?(?:是指|指的是|指|都?包括|包含|涵盖|包括了)(?:哪些|哪几种|哪几类|哪几个|什么|啥)"
+    r"(?:地方|场所|东西|内容|行为|方面|人|人员|情形|情况|类型|种类|单位|项目)?(?:啊|呀|呢|吗|哈|哦)*$"
+)
+_NOT_A_TERM_HEAD = re.compile(
+    r"(待遇|费用|补助|补贴|补偿|赔偿|工资|权利|权益|义务|责任|职责|条件|材料|手续|流程|程序|范围|标准|项目|内容|措施|情形|情况|"
+    r"要求|规定|条款|处罚)$"
+)
 # Clearly outside work safety; only used when nothing in the message touches the domain.
 _OUT_OF_SCOPE = re.compile(
     r"(几号|几点|星期几|日期|天气|下雨|气温|电影|电视剧|音乐|唱歌|歌曲|小说|笑话|段子|游戏|股票|炒股|股市|理财|基金|彩票|比特币|星座|算命|菜谱|"
@@ -151,11 +176,14 @@ def is_tip(compact_text: str) -> bool:
 
 
 def term_candidate(compact_text: str) -> str | None:
-    """Return X from "什么是X" / "X是什么" style questions."""
+    """Return X from "什么是X" / "X是什么" / "X包括哪些" style questions."""
     for pattern in _TERM:
         m = pattern.match(compact_text)
         if m:
             return m.group(1).strip()
+    m = _TERM_SCOPE.match(compact_text)
+    if m and not _NOT_A_TERM_HEAD.search(m.group(1).strip()):
+        return m.group(1).strip()
     return None
 
 

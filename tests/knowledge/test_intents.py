@@ -41,3 +41,27 @@ def test_a_greeting_followed_by_a_question_is_not_smalltalk():
 @pytest.mark.parametrize("text, term", [("12350是什么电话", "12350"), ("12350是个什么号码", "12350"), ("安康杯是什么活动", "安康杯")])
 def test_a_term_question_may_name_the_kind_of_thing(text, term):
     assert intents.term_candidate(text) == term
+
+
+@pytest.mark.parametrize("text", ["污水井里有个人下去就没上来", "下井的人没动静了", "人掉进化粪池", "罐里有个工友进去半天没出来",
+                                  "下水道里有人喊不应", "工友跌到污水池里了"])
+def test_someone_stranded_in_a_confined_space_is_an_emergency(text):
+    assert intents.detect_emergency(text) == "confined"
+
+
+@pytest.mark.parametrize("text", ["发生事故后多久上报", "有人掉进化粪池后单位多久要上报", "下井作业没上来的人算工伤吗",
+                                  "去年有人下井没上来公司赔了多少", "下井作业要注意什么"])
+def test_questions_about_confined_space_accidents_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text, term", [("九小场所指哪些地方", "九小场所"), ("九小场所包括哪些", "九小场所"),
+                                        ("九小场所指的是什么", "九小场所"), ("三违具体指哪些行为", "三违"),
+                                        ("特种设备都包括哪些", "特种设备")])
+def test_asking_what_a_term_covers_is_a_term_question(text, term):
+    assert intents.term_candidate(text) == term
+
+
+@pytest.mark.parametrize("text", ["工伤保险待遇包括哪些", "职业健康检查费用包括哪些"])
+def test_asking_what_a_benefit_or_cost_covers_is_not_a_term_question(text):
+    assert intents.term_candidate(text) is None

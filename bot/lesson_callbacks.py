@@ -17,6 +17,9 @@ PATTERN = re.compile(r"^(ls|bc|sc):")
 WORKER_PATTERN = re.compile(r"^ls:")
 ADMIN_PATTERN = re.compile(r"^bc:")
 SCHEDULE_PATTERN = re.compile(r"^sc:")
+# Inside /schedule: the steps' own buttons, and 取消 (a fallback, the same at every step).
+SCHEDULE_STEP_PATTERN = re.compile(r"^sc:(?!no$)")
+SCHEDULE_CANCEL_PATTERN = re.compile(r"^sc:no$")
 
 _ARG_RE = re.compile(r"^[A-Za-z0-9_\-]{1,48}$")
 
@@ -38,14 +41,31 @@ class Data:
 _VERBS: dict[str, dict[str, str]] = {
     "ls": {
         "open": "",  # open the topic picker
-        "t": "topic",  # toggle a topic (or all)
-        "done": "",  # close the picker
+        "t": "topic",  # toggle a topic (or all) in the picker; saved by "done"
+        "done": "",  # save the ticked topics and close the picker
+        "no": "",  # close the picker without saving
+        "bm": "",  # back to the /lessons topic menu
         "b": "topic",  # browse lessons of a topic
         "l": "id",  # read a lesson now
         "cn": "flag",  # leaderboard name consent on/off
     },
-    "bc": {"p": "int", "r": "int", "x": "int", "n": "int", "s": "int"},  # pause/resume/cancel/now/status
-    "sc": {"k": "id", "l": "id", "s": "int", "a": "topic", "ad": "", "w": "id", "ok": "", "no": ""},
+    "bc": {
+        "p": "int", "r": "int",  # pause, resume a schedule
+        "x": "int", "xy": "int",  # ask to delete a schedule; deletion confirmed
+        "n": "int", "ny": "int",  # ask to send a schedule now; sending confirmed
+        "s": "int",  # progress of an occurrence
+        "pg": "int",  # a page of the /broadcasts list
+        "l": "int",  # the /broadcasts page holding a schedule (取消 on a confirmation)
+    },
+    "sc": {
+        "k": "id",  # step 1: lesson, series or text
+        "lt": "topic", "lp": "topic_page",  # lessons of a topic (or all), a page of them
+        "l": "id", "s": "int",  # a lesson, a series (by position)
+        "bk": "id",  # back: to "what" (step 1) or "topics" (the lesson topics)
+        "a": "topic", "ad": "",  # audience: toggle a topic or 全部; done
+        "w": "id",  # when: now, once, weekly or cron
+        "ok": "", "no": "",  # confirm; cancel (at any step)
+    },
 }
 
 
@@ -71,7 +91,17 @@ def parse(data: str | None) -> Data | None:
         return None
     if kind == "id" and not _ARG_RE.match(arg):
         return None
+    if kind == "topic_page":
+        topic, _, page = arg.partition(".")
+        if (topic != ALL_TOPICS and topic not in BY_CODE) or not (page.isdigit() and len(page) <= 4):
+            return None
     return Data(area, verb, arg)
+
+
+def topic_page(data: Data) -> tuple[str, int]:
+    """The (topic, page) of a "topic_page" argument that ``parse`` accepted."""
+    topic, _, page = data.arg.partition(".")
+    return topic, int(page)
 
 
 def open_picker() -> str:
@@ -84,6 +114,14 @@ def toggle_topic(code: str) -> str:
 
 def picker_done() -> str:
     return Data("ls", "done").encode()
+
+
+def close_picker() -> str:
+    return Data("ls", "no").encode()
+
+
+def browse_menu() -> str:
+    return Data("ls", "bm").encode()
 
 
 def browse_topic(code: str) -> str:
@@ -106,9 +144,17 @@ def schedule_action(verb: str, schedule_id: int) -> str:
     return Data("bc", verb, str(schedule_id)).encode()
 
 
+def schedules_page(page: int) -> str:
+    return Data("bc", "pg", str(page)).encode()
+
+
 def occurrence_status(occurrence_id: int) -> str:
     return Data("bc", "s", str(occurrence_id)).encode()
 
 
 def wizard(verb: str, arg: str = "") -> str:
     return Data("sc", verb, arg).encode()
+
+
+def wizard_lessons(topic: str, page: int) -> str:
+    return Data("sc", "lp", f"{topic}.{page}").encode()

@@ -13,6 +13,7 @@ from telegram.request import HTTPXRequest
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
+from bot import qa_callbacks
 from bot.context import AnkangContext
 from broadcasts.delivery import (
     PermanentSendError,
@@ -22,13 +23,15 @@ from broadcasts.delivery import (
     default_concurrency,
 )
 from broadcasts.engine import BroadcastEngine
-from broadcasts.library import Lesson, Library, LessonNotFound, load_library
+from broadcasts.library import Citation, Lesson, Library, LessonNotFound, load_library
 from broadcasts.models import ALL_TOPICS, QuizPoll
 from broadcasts.occurrences import Report
 from broadcasts import quiz, subscriptions
 from core import users
 from core.services import Services
 from core.topics import TOPICS, UnknownTopic
+from knowledge import KnowledgeBase
+from knowledge.errors import ArticleNotFound
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,29 @@ def picker_keyboard(selected: frozenset[str]) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(label(ALL_TOPICS), callback_data=cb.toggle_topic(ALL_TOPICS))]]
     buttons = [InlineKeyboardButton(label(t.code), callback_data=cb.toggle_topic(t.code)) for t in TOPICS]
     rows += [buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)]
-    rows.append([InlineKeyboardButton(msg.DONE_BUTTON, callback_data=cb.picker_done())])
+    rows.append([InlineKeyboardButton(msg.DONE_BUTTON, callback_data=cb.picker_done()),
+                 InlineKeyboardButton(msg.CANCEL_BUTTON, callback_data=cb.close_picker())])
     return InlineKeyboardMarkup(rows)
+
+
+def picker_ticks(markup: InlineKeyboardMarkup | None) -> frozenset[str]:
+    """The topics ticked on a picker: the picker holds its own state until 完成 saves it."""
+    ticked = set()
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            data = cb.parse(button.callback_data if isinstance(button.callback_data, str) else None)
+            if data is not None and data.verb == "t" and button.text.startswith("✅"):
+                ticked.add(data.arg)
+    return frozenset(ticked)
+
+
+def toggled(selected: frozenset[str], code: str) -> frozenset[str]:
+    """Tick or untick one topic; 全部 and single topics exclude each other (as in the subscriptions)."""
+    if code in selected:
+        return selected - {code}
+    if code == ALL_TOPICS:
+        return frozenset({ALL_TOPICS})
+    return (selected - {ALL_TOPICS}) | {code}
 
 
 async def subscribe(update: Update, context: AnkangContext) -> None:
@@ -83,6 +107,31 @@ def browse_keyboard(library: Library) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)])
 
 
+def topic_lessons_keyboard(lessons: list[Lesson], seen: set[str]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(("✔ " if lesson.id in seen else "") + lesson.title, callback_data=data)]
+            for lesson in lessons if (data := cb.read_lesson(lesson.id))]
+    rows.append([InlineKeyboardButton(msg.BACK_BUTTON, callback_data=cb.browse_menu())])
+    return InlineKeyboardMarkup(rows)
+
+
+def article_keyboard(kb: KnowledgeBase | None, citations: tuple[Citation, ...]) -> InlineKeyboardMarkup | None:
+    """"📖 原文" buttons under a lesson, handled by the Q&A article button (law = its corpus position)."""
+    if kb is None or not kb.corpus:
+        return None
+    positions = {law.short: i for i, law in enumerate(kb.corpus.laws)}
+    rows = []
+    for c in dict.fromkeys(citations):
+        if c.law not in positions:
+            continue
+        try:
+            kb.corpus.article(c.law, c.article)
+        except ArticleNotFound:
+            continue
+        data = qa_callbacks.build(qa_callbacks.ShowArticle(positions[c.law], c.article))
+        rows.append([InlineKeyboardButton(msg.SHOW_ARTICLE.format(label=msg.citation_text(c)), callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 async def lessons_command(update: Update, context: AnkangContext) -> None:
     """/lessons: browse the library by topic."""
     await update.effective_message.reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
@@ -102,12 +151,19 @@ async def next_command(update: Update, context: AnkangContext) -> None:
 
 async def send_lesson_with_quiz(context: AnkangContext, chat_id: int, lesson: Lesson) -> None:
     """An interactive lesson (the worker asked for it): sent through the application's own bot."""
-    for part in msg.split_message(msg.lesson_html(lesson)):
-        await context.bot.send_message(chat_id, part, parse_mode="HTML", disable_web_page_preview=True)
+    await _send_lesson(context.bot, chat_id, lesson, article_keyboard(context.services.kb, lesson.citations))
     poll_id = await _send_quiz(context.bot, chat_id, lesson)
     async with context.session() as session, session.begin():
         await quiz.mark_seen(session, chat_id, lesson.id)
         await quiz.record_poll(session, poll_id, chat_id, lesson)
+
+
+async def _send_lesson(bot, chat_id: int, lesson: Lesson, keyboard: InlineKeyboardMarkup | None) -> None:
+    """The lesson in as many messages as it takes; the article buttons go under the last one."""
+    parts = msg.split_message(msg.lesson_html(lesson))
+    for i, part in enumerate(parts, start=1):
+        await bot.send_message(chat_id, part, parse_mode="HTML", disable_web_page_preview=True,
+                               reply_markup=keyboard if i == len(parts) else None)
 
 
 async def _send_quiz(bot, chat_id: int, lesson: Lesson) -> str:
@@ -133,19 +189,24 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
             selected = await subscriptions.topics_of(session, chat_id)
         await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
     elif data.verb == "t":
+        await query.answer()
+        selected = toggled(picker_ticks(query.message.reply_markup), data.arg)
+        await _edit(query, reply_markup=picker_keyboard(selected))
+    elif data.verb == "done":
         try:
             async with context.session() as session, session.begin():
-                selected = await subscriptions.toggle_topic(session, chat_id, data.arg)
+                selected = await subscriptions.set_topics(session, chat_id, picker_ticks(query.message.reply_markup))
         except UnknownTopic:
             await query.answer(msg_stale())
             return
         await query.answer()
-        await query.edit_message_reply_markup(reply_markup=picker_keyboard(selected))
-    elif data.verb == "done":
-        async with context.session() as session:
-            selected = await subscriptions.topics_of(session, chat_id)
+        await _edit(query, msg.picker_saved(selected))
+    elif data.verb == "no":
         await query.answer()
-        await query.edit_message_text(msg.picker_saved(selected), parse_mode="HTML")
+        await _edit(query, msg.PICKER_CANCELLED)
+    elif data.verb == "bm":
+        await query.answer()
+        await _edit(query, msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
     elif data.verb == "b":
         library = library_of(context)
         try:
@@ -157,11 +218,10 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
             seen = await quiz.seen_lessons(session, chat_id)
         await query.answer()
         if not lessons:
-            await query.message.reply_html(msg.BROWSE_EMPTY)
+            await _edit(query, msg.BROWSE_EMPTY, reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(msg.BACK_BUTTON, callback_data=cb.browse_menu())]]))
             return
-        rows = [[InlineKeyboardButton(("✔ " if l.id in seen else "") + l.title, callback_data=data_)]
-                for l in lessons if (data_ := cb.read_lesson(l.id))]
-        await query.message.reply_html(msg.browse_lessons(data.arg, lessons, seen), reply_markup=InlineKeyboardMarkup(rows))
+        await _edit(query, msg.browse_lessons(data.arg, lessons, seen), reply_markup=topic_lessons_keyboard(lessons, seen))
     elif data.verb == "l":
         try:
             lesson = library_of(context).get(data.arg)
@@ -175,21 +235,28 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
         name = update.effective_user.full_name if show and update.effective_user else None
         async with context.session() as session, session.begin():
             await quiz.set_name_consent(session, chat_id, name)
-        await query.answer()
-        text = msg.NAME_SHOWN.format(name=_escape(name or "")) if show else msg.NAME_HIDDEN
-        await query.message.reply_html(text)
+            board = await quiz.leaderboard(session, chat_id)
+        await query.answer(msg.NAME_SHOWN if show else msg.NAME_HIDDEN)
+        await _edit(query, msg.rank_text(board), reply_markup=rank_keyboard(board))
+
+
+async def _edit(query, text: str | None = None, *, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show a screen in place of the pressed one; a second tap on the same button changes nothing."""
+    try:
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup=reply_markup)
+        else:
+            await query.edit_message_text(text, parse_mode="HTML", reply_markup=reply_markup,
+                                          disable_web_page_preview=True)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def msg_stale() -> str:
     from bot import messages
 
     return messages.STALE_BUTTON
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 # --- quizzes and the leaderboard ------------------------------------------------------------------
@@ -216,8 +283,11 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
         await asyncio.sleep(delay)
     if result is None:
         return
-    text = (msg.QUIZ_CORRECT if result.correct else msg.QUIZ_WRONG).format(points=result.points)
-    await context.bot.send_message(answer.user.id, text + " /score 查看积分。")
+    try:
+        correct_option = library_of(context).get(result.lesson_id).quiz.correct_option
+    except LessonNotFound:  # the lesson left the library since the poll was sent
+        correct_option = None
+    await context.bot.send_message(answer.user.id, msg.quiz_feedback(result.correct, result.points, correct_option))
 
 
 async def score(update: Update, context: AnkangContext) -> None:
@@ -226,12 +296,16 @@ async def score(update: Update, context: AnkangContext) -> None:
     await update.effective_message.reply_html(msg.score_text(points, answered, correct))
 
 
+def rank_keyboard(board) -> InlineKeyboardMarkup:
+    toggle = InlineKeyboardButton(msg.HIDE_NAME if board.named else msg.SHOW_NAME,
+                                  callback_data=cb.name_consent(not board.named))
+    return InlineKeyboardMarkup([[toggle]])
+
+
 async def rank(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
         board = await quiz.leaderboard(session, update.effective_chat.id)
-    toggle = InlineKeyboardButton(msg.HIDE_NAME if board.named else msg.SHOW_NAME,
-                                  callback_data=cb.name_consent(not board.named))
-    await update.effective_message.reply_html(msg.rank_text(board), reply_markup=InlineKeyboardMarkup([[toggle]]))
+    await update.effective_message.reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
 
 
 # --- the broadcast engine's Telegram side ----------------------------------------------------------
@@ -241,12 +315,12 @@ class TelegramTransport:
     """broadcasts.delivery.Transport over a Bot of its own: broadcast requests get their own connection
     pool, so interactive replies never queue behind them."""
 
-    def __init__(self, bot) -> None:
+    def __init__(self, bot, kb: KnowledgeBase | None = None) -> None:
         self.bot = bot
+        self.kb = kb  # for the lessons' "📖 原文" buttons; none without it
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
-        for part in msg.split_message(msg.lesson_html(lesson)):
-            await self._call(self.bot.send_message, chat_id, part, parse_mode="HTML", disable_web_page_preview=True)
+        await self._call(_send_lesson, self.bot, chat_id, lesson, article_keyboard(self.kb, lesson.citations))
 
     async def send_quiz(self, chat_id: int, lesson: Lesson) -> str:
         return await self._call(_send_quiz, self.bot, chat_id, lesson)
@@ -297,7 +371,7 @@ async def start_broadcasts(application: Application, services: Services, *, libr
         except Exception:
             log.warning("could not send the broadcast report to its admin")
 
-    engine = BroadcastEngine(services, library, TelegramTransport(bot), on_finished=report, concurrency=concurrency,
+    engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report, concurrency=concurrency,
                              on_close=bot.shutdown)
     services.broadcasts = engine
     await engine.start()

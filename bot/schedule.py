@@ -1,14 +1,15 @@
 """Admins' 微课堂 broadcasts: the guided /schedule conversation and /broadcasts (pause, resume,
-cancel, send now, progress). Every entry point politely refuses non-admins."""
+delete, send now, progress). Every entry point politely refuses non-admins."""
 from __future__ import annotations
 
-import re
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum, auto
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,12 +24,19 @@ from bot import lesson_messages as msg
 from bot import messages
 from bot.context import AnkangContext, user_is_admin
 from broadcasts import occurrences, schedules
+from broadcasts.library import Library
+from broadcasts.models import ALL_TOPICS, Schedule
 from broadcasts.schedules import ScheduleInvalid, ScheduleNotFound, ScheduleStateError, What, When
-from core.models import utcnow
 from core.topics import TOPICS
+
+log = logging.getLogger(__name__)
 
 # An admin who walks away: the draft is dropped after this long.
 SCHEDULE_TIMEOUT_S = 600
+LESSONS_PER_PAGE = 8
+SCHEDULES_PER_PAGE = 5
+UPCOMING_FIRINGS_SHOWN = 3
+TOPIC_COLUMNS = 3
 
 
 class Step(IntEnum):
@@ -76,20 +84,59 @@ def _draft(context: AnkangContext) -> Draft:
     return draft
 
 
+def _library(context: AnkangContext) -> Library:
+    return context.services.broadcasts.library
+
+
 def _rows(buttons: list[InlineKeyboardButton], per_row: int = 2) -> list[list[InlineKeyboardButton]]:
     return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def _cancel_row(back: str | None = None) -> list[InlineKeyboardButton]:
+    """取消 (every step), after ⬅️ 返回 where there is somewhere to go back to."""
+    row = [_button(msg.BACK_BUTTON, cb.wizard("bk", back))] if back else []
+    return row + [_button(msg.CANCEL_BUTTON, cb.wizard("no"))]
+
+
+async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the wizard's message after a button; reply after typed input."""
+    query = update.callback_query
+    if query is None:
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+        return
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# --- step 1: what -----------------------------------------------------------------------------------
+
+
+def _what_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [_button(msg.WHAT_LESSON, cb.wizard("k", "lesson")), _button(msg.WHAT_SERIES, cb.wizard("k", "series"))],
+        [_button(msg.WHAT_TEXT, cb.wizard("k", "text"))],
+        _cancel_row(),
+    ])
 
 
 async def schedule_start(update: Update, context: AnkangContext) -> int:
     if await _refuse_non_admin(update, context):
         return ConversationHandler.END
     context.chat_data["schedule_draft"] = Draft()
-    keyboard = InlineKeyboardMarkup([
-        [InlineKeyboardButton(msg.WHAT_LESSON, callback_data=cb.wizard("k", "lesson")),
-         InlineKeyboardButton(msg.WHAT_SERIES, callback_data=cb.wizard("k", "series"))],
-        [InlineKeyboardButton(msg.WHAT_TEXT, callback_data=cb.wizard("k", "text"))],
-    ])
-    await update.effective_message.reply_html(msg.ASK_WHAT, reply_markup=keyboard)
+    await update.effective_message.reply_html(msg.ASK_WHAT, reply_markup=_what_keyboard())
+    return Step.WHAT
+
+
+async def _back_to_what(update: Update, context: AnkangContext) -> int:
+    context.chat_data["schedule_draft"] = Draft()
+    await _show(update, msg.ASK_WHAT, _what_keyboard())
     return Step.WHAT
 
 
@@ -97,44 +144,97 @@ async def pick_what(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
     await query.answer()
-    library = context.services.broadcasts.library
-    draft = _draft(context)
     if data is None or data.verb != "k" or data.arg not in schedules.KINDS:
         return Step.WHAT
-    draft.kind = data.arg
+    _draft(context).kind = data.arg
     if data.arg == "lesson":
-        buttons = [InlineKeyboardButton(l.title[:40], callback_data=d) for l in library if (d := cb.wizard("l", l.id))]
-        await query.edit_message_text(msg.ASK_LESSON, reply_markup=InlineKeyboardMarkup(_rows(buttons, 1)))
-        return Step.LESSON
+        return await _ask_lesson_topic(update, context)
     if data.arg == "series":
-        names = library.series_names()
-        buttons = [InlineKeyboardButton(n, callback_data=cb.wizard("s", str(i))) for i, n in enumerate(names)]
-        await query.edit_message_text(msg.ASK_SERIES, reply_markup=InlineKeyboardMarkup(_rows(buttons, 1)))
+        names = _library(context).series_names()
+        buttons = [[_button(n, cb.wizard("s", str(i)))] for i, n in enumerate(names)]
+        await _show(update, msg.ASK_SERIES, InlineKeyboardMarkup(buttons + [_cancel_row("what")]))
         return Step.SERIES
-    await query.edit_message_text(msg.ASK_TEXT)
+    await _show(update, msg.ASK_TEXT, InlineKeyboardMarkup([_cancel_row("what")]))
     return Step.TEXT
+
+
+async def _ask_lesson_topic(update: Update, context: AnkangContext) -> int:
+    library = _library(context)
+    buttons = [_button(f"{msg.topic_label(code)}（{len(library.by_topic(code))}）", cb.wizard("lt", code))
+               for code in library.topics_covered()]
+    rows = [[_button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.wizard("lt", ALL_TOPICS))]]
+    rows += _rows(buttons, TOPIC_COLUMNS) + [_cancel_row("what")]
+    await _show(update, msg.ASK_LESSON_TOPIC, InlineKeyboardMarkup(rows))
+    return Step.LESSON
+
+
+async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: int) -> int:
+    library = _library(context)
+    lessons = list(library) if topic == ALL_TOPICS else library.by_topic(topic)
+    pages = max(1, -(-len(lessons) // LESSONS_PER_PAGE))
+    page = min(page, pages - 1)
+    shown = lessons[page * LESSONS_PER_PAGE:(page + 1) * LESSONS_PER_PAGE]
+    rows = [[_button(lesson.title, data)] for lesson in shown if (data := _lesson_data(lesson.id))]
+    nav = []
+    if page > 0:
+        nav.append(_button(msg.PREV_PAGE, cb.wizard_lessons(topic, page - 1)))
+    if page < pages - 1:
+        nav.append(_button(msg.NEXT_PAGE, cb.wizard_lessons(topic, page + 1)))
+    rows += [nav] if nav else []
+    rows.append(_cancel_row("topics"))
+    where = f"，第 {page + 1}/{pages} 页" if pages > 1 else ""
+    text = msg.ASK_LESSON.format(topic=msg.escape(msg.topic_label(topic) if topic != ALL_TOPICS else msg.ALL_LESSONS),
+                                 count=len(lessons), page=where)
+    await _show(update, text, InlineKeyboardMarkup(rows))
+    return Step.LESSON
+
+
+def _lesson_data(lesson_id: str) -> str | None:
+    try:
+        return cb.wizard("l", lesson_id)
+    except ValueError:  # an id too long for a button cannot be picked here (the CLI can)
+        return None
 
 
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
     await query.answer()
-    library = context.services.broadcasts.library
-    if data is None or data.verb != "l" or data.arg not in library:
+    if data is None:
         return Step.LESSON
-    _draft(context).lesson_id = data.arg
-    return await _ask_audience(update, context)
+    if data.verb == "lt":
+        return await _ask_lesson(update, context, data.arg, 0)
+    if data.verb == "lp":
+        return await _ask_lesson(update, context, *cb.topic_page(data))
+    if data.verb == "bk":
+        return await (_ask_lesson_topic(update, context) if data.arg == "topics" else _back_to_what(update, context))
+    if data.verb == "l" and data.arg in _library(context):
+        _draft(context).lesson_id = data.arg
+        return await _ask_audience(update, context)
+    return Step.LESSON
 
 
 async def pick_series(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
     await query.answer()
-    names = context.services.broadcasts.library.series_names()
+    names = _library(context).series_names()
+    if data is not None and data.verb == "bk":
+        return await _back_to_what(update, context)
     if data is None or data.verb != "s" or int(data.arg) >= len(names):
         return Step.SERIES
     _draft(context).series = names[int(data.arg)]
     return await _ask_audience(update, context)
+
+
+async def text_step_button(update: Update, context: AnkangContext) -> int:
+    """⬅️ 返回 while the wizard waits for the announcement text."""
+    query = update.callback_query
+    data = cb.parse(query.data)
+    await query.answer()
+    if data is not None and data.verb == "bk":
+        return await _back_to_what(update, context)
+    return Step.TEXT
 
 
 async def got_text(update: Update, context: AnkangContext) -> int:
@@ -146,54 +246,79 @@ async def got_text(update: Update, context: AnkangContext) -> int:
     else:
         draft.text, draft.photo = (message.text or "").strip(), None
     try:
-        schedules._check_what(context.services.broadcasts.library, What("text", text=draft.text, photo=draft.photo))
+        schedules._check_what(_library(context), What("text", text=draft.text, photo=draft.photo))
     except ScheduleInvalid as exc:
-        await message.reply_html(msg.TEXT_INVALID.format(detail=exc.detail))
+        await message.reply_html(_text_problem(exc.field, draft))
         return Step.TEXT
     return await _ask_audience(update, context)
 
 
+def _text_problem(problem: str, draft: Draft) -> str:
+    if problem == "photo":
+        return msg.PHOTO_TOO_LARGE
+    text = (draft.text or "").strip()
+    if not text:
+        return msg.TEXT_EMPTY
+    limit = schedules.CAPTION_MAX_CHARS if draft.photo else schedules.TEXT_MAX_CHARS
+    return msg.TEXT_TOO_LONG.format(length=len(text), limit=limit, what="图片说明" if draft.photo else "通知")
+
+
+def _chosen(context: AnkangContext, draft: Draft) -> str:
+    library = _library(context)
+    title = library.get(draft.lesson_id).title if draft.lesson_id in library else draft.lesson_id
+    return msg.chosen_text(draft.kind, title=title, series=draft.series, photo=draft.photo is not None)
+
+
+# --- step 2: to whom --------------------------------------------------------------------------------
+
+
 def _audience_keyboard(selected: list[str]) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(("✅ " if t.code in selected else "") + t.label, callback_data=cb.wizard("a", t.code))
-               for t in TOPICS]
-    rows = [[InlineKeyboardButton(msg.AUDIENCE_ALL, callback_data=cb.wizard("a", "all"))]] + _rows(buttons, 3)
-    rows.append([InlineKeyboardButton(msg.DONE_BUTTON, callback_data=cb.wizard("ad"))])
+    buttons = [_button(("✅ " if t.code in selected else "") + t.label, cb.wizard("a", t.code)) for t in TOPICS]
+    rows = [[_button(msg.AUDIENCE_ALL, cb.wizard("a", ALL_TOPICS))]] + _rows(buttons, TOPIC_COLUMNS)
+    rows.append([_button(msg.DONE_BUTTON, cb.wizard("ad")), _button(msg.CANCEL_BUTTON, cb.wizard("no"))])
     return InlineKeyboardMarkup(rows)
 
 
 async def _ask_audience(update: Update, context: AnkangContext) -> int:
-    keyboard = _audience_keyboard(_draft(context).topics)
-    if update.callback_query:
-        await update.callback_query.edit_message_text(msg.ASK_AUDIENCE, reply_markup=keyboard)
-    else:
-        await update.effective_message.reply_html(msg.ASK_AUDIENCE, reply_markup=keyboard)
+    draft = _draft(context)
+    text = msg.ASK_AUDIENCE.format(chosen=_chosen(context, draft))
+    await _show(update, text, _audience_keyboard(draft.topics))
     return Step.AUDIENCE
 
 
 async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
-    await query.answer()
     draft = _draft(context)
     if data is None or data.verb not in ("a", "ad"):
+        await query.answer()
         return Step.AUDIENCE
-    if data.verb == "a" and data.arg != "all":
+    if data.verb == "a" and data.arg != ALL_TOPICS:
+        await query.answer()
         if data.arg in draft.topics:
             draft.topics.remove(data.arg)
         else:
             draft.topics.append(data.arg)
         await query.edit_message_reply_markup(reply_markup=_audience_keyboard(draft.topics))
         return Step.AUDIENCE
+    if data.verb == "ad" and not draft.topics:
+        # "完成" with nothing ticked must not quietly mean everyone.
+        await query.answer(msg.AUDIENCE_NONE, show_alert=True)
+        return Step.AUDIENCE
+    await query.answer()
     if data.verb == "a":
         draft.topics = []
     keyboard = InlineKeyboardMarkup([
-        [InlineKeyboardButton(msg.WHEN_NOW, callback_data=cb.wizard("w", "now")),
-         InlineKeyboardButton(msg.WHEN_ONCE, callback_data=cb.wizard("w", "once"))],
-        [InlineKeyboardButton(msg.WHEN_WEEKLY, callback_data=cb.wizard("w", "weekly")),
-         InlineKeyboardButton(msg.WHEN_CRON, callback_data=cb.wizard("w", "cron"))],
+        [_button(msg.WHEN_NOW, cb.wizard("w", "now")), _button(msg.WHEN_ONCE, cb.wizard("w", "once"))],
+        [_button(msg.WHEN_WEEKLY, cb.wizard("w", "weekly")), _button(msg.WHEN_CRON, cb.wizard("w", "cron"))],
+        _cancel_row(),
     ])
-    await query.edit_message_text(msg.ASK_WHEN, reply_markup=keyboard)
+    text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=msg.escape(msg.audience_text(draft.topics)))
+    await _show(update, text, keyboard)
     return Step.WHEN
+
+
+# --- step 3: when -----------------------------------------------------------------------------------
 
 
 async def pick_when(update: Update, context: AnkangContext) -> int:
@@ -201,7 +326,6 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
     data = cb.parse(query.data)
     await query.answer()
     draft = _draft(context)
-    tz = context.services.settings.timezone
     if data is None or data.verb != "w" or data.arg not in ("now", "once", "weekly", "cron"):
         return Step.WHEN
     if data.arg == "now":
@@ -210,75 +334,98 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
         return await _confirm(update, context)
     draft.trigger = data.arg
     prompt = {"once": msg.ASK_ONCE, "weekly": msg.ASK_WEEKLY, "cron": msg.ASK_CRON}[data.arg]
-    await query.edit_message_text(prompt.format(tz=tz), parse_mode="HTML")
+    zone = msg.escape(msg.zone_label(context.services.settings.timezone))
+    await _show(update, prompt.format(tz=zone), InlineKeyboardMarkup([_cancel_row()]))
     return Step.WHEN_INPUT
 
 
-def parse_when(trigger: str, text: str, tz_name: str) -> When:
-    """Parse the admin's typed time for a trigger; raise ScheduleInvalid with the reason."""
-    text = text.strip()
+def parse_when(trigger: str, text: str, tz_name: str, now: datetime) -> When:
+    """Parse the admin's typed time for a trigger; raise ScheduleInvalid when it is not understood."""
     if trigger == "once":
-        try:
-            local = datetime.strptime(re.sub(r"\s+", " ", text.replace("T", " ")), "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise ScheduleInvalid("once", "格式应为 2026-12-01 09:00") from None
-        return When("once", run_at=local.replace(tzinfo=ZoneInfo(tz_name)), timezone=tz_name)
+        tz = ZoneInfo(tz_name)
+        local = schedules.parse_once_text(text, now.astimezone(tz))
+        return When("once", run_at=local.replace(tzinfo=tz), timezone=tz_name)
     if trigger == "weekly":
-        parts = text.rsplit(maxsplit=1)
-        if len(parts) != 2:
-            raise ScheduleInvalid("weekly", "格式应为 一,四 09:00")
-        days_text = "".join(msg.CN_WEEKDAYS.get(ch, ch) + "," if ch in msg.CN_WEEKDAYS else ch for ch in parts[0])
-        days = schedules.parse_weekdays(days_text)
-        return When("weekly", weekdays=days, at_time=schedules.check_time(parts[1]), timezone=tz_name)
-    return When("cron", cron=text, timezone=tz_name)
+        days, at = schedules.parse_weekly_text(text)
+        return When("weekly", weekdays=days, at_time=at, timezone=tz_name)
+    from apscheduler.triggers.cron import CronTrigger
+
+    cron = " ".join(text.split())
+    try:
+        CronTrigger.from_crontab(cron, timezone=ZoneInfo(tz_name))
+    except (ValueError, TypeError, KeyError):
+        raise ScheduleInvalid("cron", "not a 5-field cron expression") from None
+    return When("cron", cron=cron, timezone=tz_name)
+
+
+_NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron": msg.CRON_INVALID}
 
 
 async def got_when(update: Update, context: AnkangContext) -> int:
     draft = _draft(context)
+    text = update.effective_message.text or ""
+    services = context.services
+    now = services.clock.now()
     try:
-        when = parse_when(draft.trigger, update.effective_message.text or "", context.services.settings.timezone)
-        if when.trigger == "once" and when.run_at <= utcnow():
-            raise ScheduleInvalid("once", "这个时间已经过去了")
-        if when.trigger == "cron":
-            from apscheduler.triggers.cron import CronTrigger
-
-            try:
-                CronTrigger.from_crontab(when.cron)
-            except ValueError:
-                raise ScheduleInvalid("cron", "应为 5 段：分 时 日 月 星期") from None
-    except ScheduleInvalid as exc:
-        await update.effective_message.reply_html(msg.WHEN_INVALID.format(detail=exc.detail))
+        when = parse_when(draft.trigger, text, services.settings.timezone, now)
+    except ScheduleInvalid:
+        await update.effective_message.reply_html(_NOT_UNDERSTOOD[draft.trigger].format(text=msg.echo_input(text)))
+        return Step.WHEN_INPUT
+    if when.trigger == "once" and when.run_at <= now:
+        await update.effective_message.reply_html(msg.WHEN_PAST.format(time=msg.day_time(when.run_at, when.timezone, now)))
         return Step.WHEN_INPUT
     draft.when = when
     return await _confirm(update, context)
 
 
-def _preview(context: AnkangContext, draft: Draft):
-    """A transient Schedule row (not added to any session) to describe the draft."""
-    from broadcasts.models import Schedule
+# --- step 4: confirm --------------------------------------------------------------------------------
 
+
+def _preview(context: AnkangContext, draft: Draft) -> Schedule:
+    """A transient Schedule row (never added to a session) to describe the draft."""
     tz = context.services.settings.timezone
-    when = draft.when or When("once", run_at=utcnow(), timezone=tz)
+    when = draft.when or When("once", run_at=context.services.clock.now(), timezone=tz)
     return Schedule(kind=draft.kind, lesson_id=draft.lesson_id, series=draft.series, text=draft.text,
                     photo=draft.photo, topics=",".join(draft.topics), trigger=when.trigger, run_at=when.run_at,
                     weekdays=",".join(when.weekdays) or None, at_time=when.at_time, cron=when.cron,
-                    timezone=when.timezone or tz)
+                    timezone=when.timezone or tz, status="active")
+
+
+def upcoming(schedule: Schedule, now: datetime, count: int = UPCOMING_FIRINGS_SHOWN) -> list[datetime]:
+    """The schedule's next ``count`` fire times after ``now``."""
+    times: list[datetime] = []
+    cursor = now
+    while len(times) < count:
+        nxt = schedules.next_fire_time(schedule, cursor)
+        if nxt is None or nxt <= cursor or (times and nxt <= times[-1]):
+            break
+        times.append(nxt)
+        if schedule.trigger == "once":
+            break
+        cursor = nxt + timedelta(seconds=1)
+    return times
+
+
+def _lesson_title(library: Library, schedule: Schedule) -> str | None:
+    return library.get(schedule.lesson_id).title if schedule.lesson_id in library else None
 
 
 async def _confirm(update: Update, context: AnkangContext) -> int:
     draft = _draft(context)
-    library = context.services.broadcasts.library
-    title = library.get(draft.lesson_id).title if draft.lesson_id in library else None
-    summary = msg.schedule_summary(_preview(context, draft), title)
+    services = context.services
+    now = services.clock.now()
+    preview = _preview(context, draft)
+    summary = msg.schedule_summary(preview, _lesson_title(_library(context), preview), now)
     if draft.now:
         summary = summary.rsplit("\n", 1)[0] + "\n时间：" + msg.WHEN_NOW
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(msg.CONFIRM_BUTTON, callback_data=cb.wizard("ok")),
-                                      InlineKeyboardButton(msg.CANCEL_BUTTON, callback_data=cb.wizard("no"))]])
-    text = msg.CONFIRM.format(summary=summary)
-    if update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard, parse_mode="HTML")
     else:
-        await update.effective_message.reply_html(text, reply_markup=keyboard)
+        summary += "\n" + msg.next_firings_text(upcoming(preview, now), preview.timezone, now)
+    async with context.session() as session:
+        size = await schedules.audience_size(session, preview)
+    summary += "\n" + msg.AUDIENCE_SIZE.format(count=size)
+    keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.wizard("ok")),
+                                      _button(msg.CANCEL_BUTTON, cb.wizard("no"))]])
+    await _show(update, msg.CONFIRM.format(summary=summary), keyboard)
     return Step.CONFIRM
 
 
@@ -286,37 +433,41 @@ async def confirm(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
     await query.answer()
-    if data is None or data.verb not in ("ok", "no"):
+    if data is None or data.verb != "ok":
         return Step.CONFIRM
     draft = context.chat_data.pop("schedule_draft", None)
-    if data.verb == "no" or not isinstance(draft, Draft):
-        await query.edit_message_text(msg.SCHEDULE_CANCELLED)
+    if not isinstance(draft, Draft):
+        await _show(update, msg.SCHEDULE_CANCELLED)
         return ConversationHandler.END
     services = context.services
     engine = services.broadcasts
     admin_id = update.effective_user.id
+    now = services.clock.now()
     when = draft.when
     if draft.now:
         # A one-off due a second from now; sent immediately below rather than waiting for the timer.
-        from datetime import timedelta
-
-        when = When("once", run_at=services.clock.now() + timedelta(seconds=1), timezone=services.settings.timezone)
+        when = When("once", run_at=now + timedelta(seconds=1), timezone=services.settings.timezone)
     try:
         async with context.session() as session, session.begin():
             schedule = await schedules.create_schedule(
                 session, engine.library, What(draft.kind, draft.lesson_id, draft.series, draft.text, draft.photo),
                 when, topics=tuple(draft.topics), created_by=admin_id,
-                default_timezone=services.settings.timezone, now=services.clock.now(),
+                default_timezone=services.settings.timezone, now=now,
             )
             if draft.now:
                 schedule.status = "finished"  # the one firing is the send-now below
     except ScheduleInvalid as exc:
-        await query.edit_message_text(msg.WHEN_INVALID.format(detail=exc.detail))
+        log.info("a schedule from /schedule was refused: %s", exc.field)
+        past = exc.field == "once" and when is not None and when.run_at is not None and when.run_at <= now
+        await _show(update, msg.CREATE_TOO_LATE.format(time=msg.day_time(when.run_at, when.timezone, now))
+                    if past else msg.SCHEDULE_INVALID)
         return ConversationHandler.END
     if not draft.now:
         await engine.sync()  # the timer exists before the admin reads "created"
-    summary = msg.schedule_summary(schedule, engine.library.get(schedule.lesson_id).title if schedule.lesson_id else None)
-    await query.edit_message_text(msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary), parse_mode="HTML")
+    summary = msg.schedule_summary(schedule, _lesson_title(engine.library, schedule), now)
+    if not draft.now:
+        summary += "\n" + msg.next_firings_text(upcoming(schedule, now, 1), schedule.timezone, now)
+    await _show(update, msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary))
     if draft.now:
         await _send_now(update, context, schedule.id, admin_id)
     return ConversationHandler.END
@@ -328,6 +479,14 @@ async def cancel(update: Update, context: AnkangContext) -> int:
     return ConversationHandler.END
 
 
+async def cancel_button(update: Update, context: AnkangContext) -> int:
+    """取消 at any step: close the wizard's message in place."""
+    await update.callback_query.answer()
+    context.chat_data.pop("schedule_draft", None)
+    await _show(update, msg.SCHEDULE_CANCELLED)
+    return ConversationHandler.END
+
+
 async def timed_out(update: Update, context: AnkangContext) -> None:
     context.chat_data.pop("schedule_draft", None)
     if update and update.effective_chat:
@@ -335,23 +494,28 @@ async def timed_out(update: Update, context: AnkangContext) -> None:
 
 
 def schedule_conversation() -> ConversationHandler:
-    """/schedule: what → (lesson | series | text) → audience → when → (typed time) → confirm."""
-    wizard = cb.SCHEDULE_PATTERN
+    """/schedule: what → (lesson topic → lesson | series | text) → audience → when → (typed time) → confirm.
+
+    取消 is a fallback so that every step closes the same way; the steps' own handlers leave it alone.
+    """
+    step = cb.SCHEDULE_STEP_PATTERN
     return chat_conversation(
         entry_points=[CommandHandler("schedule", schedule_start)],
         states={
-            Step.WHAT: [CallbackQueryHandler(pick_what, pattern=wizard)],
-            Step.LESSON: [CallbackQueryHandler(pick_lesson, pattern=wizard)],
-            Step.SERIES: [CallbackQueryHandler(pick_series, pattern=wizard)],
-            Step.TEXT: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO, got_text)],
-            Step.AUDIENCE: [CallbackQueryHandler(pick_audience, pattern=wizard)],
-            Step.WHEN: [CallbackQueryHandler(pick_when, pattern=wizard)],
+            Step.WHAT: [CallbackQueryHandler(pick_what, pattern=step)],
+            Step.LESSON: [CallbackQueryHandler(pick_lesson, pattern=step)],
+            Step.SERIES: [CallbackQueryHandler(pick_series, pattern=step)],
+            Step.TEXT: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO, got_text),
+                        CallbackQueryHandler(text_step_button, pattern=step)],
+            Step.AUDIENCE: [CallbackQueryHandler(pick_audience, pattern=step)],
+            Step.WHEN: [CallbackQueryHandler(pick_when, pattern=step)],
             Step.WHEN_INPUT: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_when)],
-            Step.CONFIRM: [CallbackQueryHandler(confirm, pattern=wizard)],
+            Step.CONFIRM: [CallbackQueryHandler(confirm, pattern=step)],
             ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out),
                                           CallbackQueryHandler(timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel)],
+        fallbacks=[CommandHandler("cancel", cancel),
+                   CallbackQueryHandler(cancel_button, pattern=cb.SCHEDULE_CANCEL_PATTERN)],
         conversation_timeout=SCHEDULE_TIMEOUT_S,
         name="schedule",
     )
@@ -360,35 +524,52 @@ def schedule_conversation() -> ConversationHandler:
 # --- /broadcasts -------------------------------------------------------------------------------------
 
 
-def _schedule_keyboard(schedule) -> list[InlineKeyboardButton]:
+def _schedule_buttons(schedule: Schedule) -> list[InlineKeyboardButton]:
     buttons = []
     if schedule.status == "active":
-        buttons.append(InlineKeyboardButton(msg.PAUSE, callback_data=cb.schedule_action("p", schedule.id)))
+        buttons.append(_button(msg.schedule_button(schedule.id, msg.PAUSE), cb.schedule_action("p", schedule.id)))
     if schedule.status == "paused":
-        buttons.append(InlineKeyboardButton(msg.RESUME, callback_data=cb.schedule_action("r", schedule.id)))
-    buttons.append(InlineKeyboardButton(msg.SEND_NOW, callback_data=cb.schedule_action("n", schedule.id)))
-    buttons.append(InlineKeyboardButton(msg.CANCEL, callback_data=cb.schedule_action("x", schedule.id)))
+        buttons.append(_button(msg.schedule_button(schedule.id, msg.RESUME), cb.schedule_action("r", schedule.id)))
+    buttons.append(_button(msg.schedule_button(schedule.id, msg.SEND_NOW), cb.schedule_action("n", schedule.id)))
+    buttons.append(_button(msg.schedule_button(schedule.id, msg.CANCEL), cb.schedule_action("x", schedule.id)))
     return buttons
 
 
-async def broadcasts_command(update: Update, context: AnkangContext) -> None:
-    """/broadcasts: one message per schedule with its buttons."""
-    if await _refuse_non_admin(update, context):
-        return
+async def _schedules_view(context: AnkangContext, page: int = 0, around: int | None = None
+                          ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /broadcasts list: one message, a row of buttons per schedule, pages of SCHEDULES_PER_PAGE.
+
+    ``around`` shows the page holding that schedule (after acting on it)."""
     services = context.services
     async with context.session() as session:
         rows = await schedules.list_schedules(session)
     if not rows:
-        await update.effective_message.reply_html(msg.BROADCASTS_EMPTY)
-        return
-    await update.effective_message.reply_html(msg.BROADCASTS_HEADER)
+        return msg.BROADCASTS_EMPTY, None
+    ids = [s.id for s in rows]
+    if around in ids:
+        page = ids.index(around) // SCHEDULES_PER_PAGE
+    pages = -(-len(rows) // SCHEDULES_PER_PAGE)
+    page = max(0, min(page, pages - 1))
+    shown = rows[page * SCHEDULES_PER_PAGE:(page + 1) * SCHEDULES_PER_PAGE]
     now = services.clock.now()
-    for schedule in rows:
-        nxt = schedules.next_fire_time(schedule, now)
-        next_text = nxt.astimezone(ZoneInfo(schedule.timezone)).strftime("%Y-%m-%d %H:%M") if nxt else None
-        await update.effective_message.reply_html(
-            msg.schedule_line(schedule, next_text), reply_markup=InlineKeyboardMarkup([_schedule_keyboard(schedule)])
-        )
+    library = _library(context)
+    lines = [msg.schedule_line(s, _lesson_title(library, s), schedules.next_fire_time(s, now), now) for s in shown]
+    keyboard = [_schedule_buttons(s) for s in shown]
+    nav = []
+    if page > 0:
+        nav.append(_button(msg.PREV_PAGE, cb.schedules_page(page - 1)))
+    if page < pages - 1:
+        nav.append(_button(msg.NEXT_PAGE, cb.schedules_page(page + 1)))
+    keyboard += [nav] if nav else []
+    return msg.schedules_text(lines, len(rows), page, pages), InlineKeyboardMarkup(keyboard)
+
+
+async def broadcasts_command(update: Update, context: AnkangContext) -> None:
+    """/broadcasts: every active or paused schedule in one message, with its buttons."""
+    if await _refuse_non_admin(update, context):
+        return
+    text, keyboard = await _schedules_view(context)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
 
 
 async def broadcast_button(update: Update, context: AnkangContext) -> None:
@@ -410,17 +591,27 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
                 return
         await query.answer()
         keyboard = None if p.status == "done" else InlineKeyboardMarkup(
-            [[InlineKeyboardButton(msg.REFRESH, callback_data=cb.occurrence_status(target))]])
+            [[_button(msg.REFRESH, cb.occurrence_status(target))]])
         await query.edit_message_text(msg.progress_text(p), reply_markup=keyboard)
         return
-    if data.verb == "n":
+    if data.verb in ("pg", "l"):
         await query.answer()
-        await _send_now(update, context, target, admin_id)
+        view = await _schedules_view(context, page=target) if data.verb == "pg" else await _schedules_view(
+            context, around=target)
+        await _show(update, *view)
         return
-    action = {"p": "pause", "r": "resume", "x": "cancel"}[data.verb]
+    if data.verb in ("n", "x"):
+        await _ask_to_confirm(update, context, data.verb, target)
+        return
+    if data.verb == "ny":
+        await query.answer(msg.SEND_STARTED.format(id=target))
+        if await _send_now(update, context, target, admin_id):
+            await _show(update, *await _schedules_view(context, around=target))
+        return
+    action = {"p": "pause", "r": "resume", "xy": "cancel"}[data.verb]
     try:
         async with context.session() as session, session.begin():
-            schedule = await schedules.change_status(session, target, action, admin_id, now=context.services.clock.now())
+            await schedules.change_status(session, target, action, admin_id, now=context.services.clock.now())
     except ScheduleNotFound:
         await query.answer(msg.SCHEDULE_MISSING)
         return
@@ -429,20 +620,46 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
         return
     await context.services.broadcasts.sync()
     await query.answer(msg.ACTION_DONE[action].format(id=target))
-    keyboard = _schedule_keyboard(schedule) if schedule.status != "cancelled" else []
-    await query.edit_message_text(msg.schedule_line(schedule, None), parse_mode="HTML",
-                                  reply_markup=InlineKeyboardMarkup([keyboard]) if keyboard else None)
+    await _show(update, *await _schedules_view(context, around=target))
 
 
-async def _send_now(update: Update, context: AnkangContext, schedule_id: int, admin_id: int) -> None:
+async def _ask_to_confirm(update: Update, context: AnkangContext, verb: str, schedule_id: int) -> None:
+    """立即推送 and 删除 act only after 确定; 取消 goes back to the list."""
+    query = update.callback_query
+    now = context.services.clock.now()
+    async with context.session() as session:
+        try:
+            schedule = await schedules.get_schedule(session, schedule_id)
+        except ScheduleNotFound:
+            schedule = None
+        if schedule is None or schedule.status not in ("active", "paused"):
+            await query.answer(msg.SCHEDULE_MISSING)
+            return
+        size = await schedules.audience_size(session, schedule)
+    await query.answer()
+    summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
+    if verb == "n":
+        text = msg.CONFIRM_SEND_NOW.format(id=schedule_id, whom=msg.escape(msg.audience_text(schedule.topic_codes)),
+                                           count=size, summary=summary)
+    else:
+        text = msg.CONFIRM_DELETE.format(id=schedule_id, summary=summary)
+    keyboard = InlineKeyboardMarkup([[
+        _button(msg.YES_BUTTON, cb.schedule_action(verb + "y", schedule_id)),
+        _button(msg.CANCEL_BUTTON, cb.schedule_action("l", schedule_id)),
+    ]])
+    await _show(update, text, keyboard)
+
+
+async def _send_now(update: Update, context: AnkangContext, schedule_id: int, admin_id: int) -> bool:
     engine = context.services.broadcasts
     try:
         occurrence_id = await engine.send_now(schedule_id, admin_id)
     except (ScheduleNotFound, ScheduleStateError):
-        await update.effective_message.reply_html(msg.SCHEDULE_MISSING)
-        return
+        await context.bot.send_message(update.effective_chat.id, msg.SCHEDULE_MISSING)
+        return False
     async with context.session() as session:
         p = await occurrences.progress(session, occurrence_id)
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(msg.REFRESH, callback_data=cb.occurrence_status(occurrence_id))]])
+    keyboard = InlineKeyboardMarkup([[_button(msg.REFRESH, cb.occurrence_status(occurrence_id))]])
     await context.bot.send_message(update.effective_chat.id, msg.SENDING_NOW.format(
         occurrence=occurrence_id, recipients=p.recipients), reply_markup=keyboard)
+    return True

@@ -249,3 +249,142 @@ async def change_status(session: AsyncSession, schedule_id: int, action: str, ad
     if admin_id is not None:
         await audit(session, admin_id, f"broadcast.{action}", f"schedule:{schedule_id}")
     return schedule
+
+
+async def audience_size(session: AsyncSession, schedule: Schedule) -> int:
+    """How many workers a firing of ``schedule`` would reach now (its row need not be stored)."""
+    from sqlalchemy import func
+
+    from broadcasts.occurrences import audience_query  # occurrences imports this module
+
+    return (await session.execute(select(func.count()).select_from(audience_query(schedule).subquery()))).scalar_one()
+
+
+# --- times as admins type them ---------------------------------------------------------------------
+# "每周一 9点", "周一至周五 上午8点半", "一,四 09:00", "mon,thu 09:00"; "明天 9点", "12月1日 9:00",
+# "2026-12-01 09:00". The parsers raise ScheduleInvalid; its (English) detail is for logs and the CLI,
+# the bot answers with its own Chinese text.
+
+_FULL_WIDTH = str.maketrans("：，、　０１２３４５６７８９－／～．", ":,, 0123456789-/~.")
+_CN_DAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat", "日": "sun", "天": "sun",
+            "七": "sun"}
+_CN_SMALL = "一二两三四五六七八九十"
+_CN_HOUR = r"二十[一二三]?|十[一二]?|[零一二两三四五六七八九]"
+_CN_MINUTE = r"[一二三四五]?十[一二三四五六七八九]?|零?[一二三四五六七八九]"
+_TIME_TAIL_RE = re.compile(
+    r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?\s*(?:"
+    r"(?P<h>\d{1,2})\s*:\s*(?P<m>\d{2})"
+    rf"|(?P<h2>\d{{1,2}}|{_CN_HOUR})\s*[点时]\s*(?:(?P<half>半)|(?P<m2>\d{{1,2}}|{_CN_MINUTE})\s*分?|整)?"
+    r")\s*$"
+)
+_DAY_RANGE_RE = re.compile(r"^(\w+?)\s*(?:至|到|-|~)\s*(\w+)$")
+_DATE_RE = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2}
+
+
+def _cn_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    from knowledge.numerals import cn_to_int
+
+    return cn_to_int(text.replace("两", "二"))
+
+
+def _split_time(text: str, field: str) -> tuple[str, str]:
+    """Split "<days or date> <time>" into the head and "HH:MM" (24-hour)."""
+    text = text.translate(_FULL_WIDTH).strip().lower()
+    match = _TIME_TAIL_RE.search(text)
+    if not match:
+        raise ScheduleInvalid(field, f"no time of day in {text!r}")
+    hour = _cn_number(match["h"] or match["h2"])
+    minute = 30 if match["half"] else _cn_number(match["m"] or match["m2"] or "0")
+    period = match["period"]
+    if period in ("下午", "傍晚", "晚上") and 1 <= hour < 12:
+        hour += 12
+    elif period == "中午" and 1 <= hour <= 2:
+        hour += 12
+    elif period == "凌晨" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ScheduleInvalid(field, f"{hour}:{minute:02d} is not a time of day")
+    return text[: match.start()].strip(), f"{hour:02d}:{minute:02d}"
+
+
+def _weekday_token(token: str) -> list[str]:
+    if not token:
+        return []
+    if token[:3] in WEEKDAYS:
+        return [token[:3]]
+    if token.isdigit():
+        if not all("1" <= ch <= "7" for ch in token):
+            raise ScheduleInvalid("weekdays", f"unknown weekday {token!r}")
+        return [WEEKDAYS[int(ch) - 1] for ch in token]
+    if all(ch in _CN_DAYS for ch in token):
+        return [_CN_DAYS[ch] for ch in token]
+    raise ScheduleInvalid("weekdays", f"unknown weekday {token!r}")
+
+
+def _weekday_range(first: str, last: str) -> list[str]:
+    [start], [end] = _weekday_token(first), _weekday_token(last)
+    i, j = WEEKDAYS.index(start), WEEKDAYS.index(end)
+    return list(WEEKDAYS[i:j + 1]) if i <= j else list(WEEKDAYS[i:] + WEEKDAYS[:j + 1])
+
+
+def parse_weekly_text(text: str) -> tuple[tuple[str, ...], str]:
+    """``"每周一、四 9点半"`` → (("mon", "thu"), "09:30"); raise ScheduleInvalid when not understood."""
+    head, at = _split_time(text, "weekly")
+    head = re.sub(r"^(每个|每|逢)", "", head.strip())
+    if head in ("天", "日", "天天") or text.strip().startswith(("每天", "每日")):
+        return tuple(WEEKDAYS), at
+    if head in ("工作日", "个工作日"):
+        return WEEKDAYS[:5], at
+    if head == "周末":
+        return WEEKDAYS[5:], at
+    head = re.sub(r"\s*(至|到|-|~)\s*", r"\1", re.sub(r"星期|礼拜|周", " ", head))
+    days: list[str] = []
+    for token in re.split(r"[,\s和及与/]+", head.strip()):
+        ranged = _DAY_RANGE_RE.match(token)
+        days += _weekday_range(ranged[1], ranged[2]) if ranged else _weekday_token(token)
+    if not days:
+        raise ScheduleInvalid("weekdays", "give at least one weekday")
+    return tuple(sorted(set(days), key=WEEKDAYS.index)), at
+
+
+def parse_once_text(text: str, now_local: datetime) -> datetime:
+    """``"明天 9点"``, ``"12月1日 9:00"``, ``"2026-12-01 09:00"`` → naive local datetime after ``now_local``
+    where the text leaves the year or the day open; raise ScheduleInvalid when not understood."""
+    text = re.sub(r"(?<=\d)t(?=\d)", " ", text.translate(_FULL_WIDTH).strip().lower())
+    head, at = _split_time(text, "once")
+    hour, minute = (int(part) for part in at.split(":"))
+    now_local = now_local.replace(tzinfo=None)
+    today = now_local.date()
+
+    def at_day(day) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute)
+
+    head = head.strip()
+    if not head:
+        candidate = at_day(today)
+        return candidate if candidate > now_local else at_day(today + timedelta(days=1))
+    if head in _RELATIVE_DAYS:
+        return at_day(today + timedelta(days=_RELATIVE_DAYS[head]))
+    weekday = re.fullmatch(r"(下|这|本)?(?:个)?(?:星期|礼拜|周)([一二三四五六日天七])", head)
+    if weekday:
+        target = WEEKDAYS.index(_CN_DAYS[weekday[2]])
+        if weekday[1] == "下":
+            monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+            return at_day(monday + timedelta(days=target))
+        ahead = (target - today.weekday()) % 7
+        candidate = at_day(today + timedelta(days=ahead))
+        return candidate if candidate > now_local else at_day(today + timedelta(days=ahead + 7))
+    date = _DATE_RE.match(head)
+    if date:
+        year = int(date[1]) if date[1] else today.year
+        try:
+            candidate = datetime(year, int(date[2]), int(date[3]), hour, minute)
+            if not date[1] and candidate <= now_local:
+                candidate = candidate.replace(year=year + 1)
+        except ValueError:
+            raise ScheduleInvalid("once", f"no such date {head!r}") from None
+        return candidate
+    raise ScheduleInvalid("once", f"no date in {head!r}")

@@ -47,9 +47,10 @@ async def test_subscribe_receive_scheduled_lesson_answer_quiz_and_score(start_bo
 
         quiz = await emulator.wait_for_message(worker, poll_of, timeout=10)
         [text] = [m["text"] for m in emulator.messages(worker) if lesson.title in m.get("text", "")]
-        # Citations read the way workers write them: law name + article in Chinese numerals.
+        # Citations read the way workers write them: law name + article in Chinese numerals, each law once.
         basis = text.split("📖 依据：", 1)[1].split("\n", 1)[0]
-        assert re.fullmatch(r"[^、\s]+第[一二三四五六七八九十百零]+条(、[^、\s]+第[一二三四五六七八九十百零]+条)*", basis), basis
+        article = "第[一二三四五六七八九十百零]+条"
+        assert re.fullmatch(rf"[^、；\s第]+{article}(、{article})*(；[^、；\s第]+{article}(、{article})*)*", basis), basis
         assert "Citation(" not in text
         assert quiz["poll"]["type"] == "quiz" and quiz["poll"]["correct_option_ids"] == [lesson.quiz.answer]
 
@@ -100,9 +101,9 @@ async def test_admin_commands_refuse_non_admins_and_schedule_conversation_create
 
         # /broadcasts lists it with buttons; pausing works from there.
         await emulator.send_text(admin, "/broadcasts")
-        rows = await emulator.wait_for(lambda: find(emulator, admin, "#1（进行中）"))
+        rows = await emulator.wait_for(lambda: find(emulator, admin, "#1（已启用）"))
         async with emulator.expect(admin, count=0, edits=1) as got:
-            await emulator.press(admin, rows, "暂停")
+            await emulator.press(admin, rows, "#1 暂停")
         assert "已暂停" in got.edited[0]["text"]
 
 

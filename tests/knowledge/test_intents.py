@@ -65,3 +65,8 @@ def test_asking_what_a_term_covers_is_a_term_question(text, term):
 @pytest.mark.parametrize("text", ["工伤保险待遇包括哪些", "职业健康检查费用包括哪些"])
 def test_asking_what_a_benefit_or_cost_covers_is_not_a_term_question(text):
     assert intents.term_candidate(text) is None
+
+
+@pytest.mark.parametrize("text", ["工友手被机器压断了医疗费谁出", "同事从梯子上摔下来了厂里给报销吗"])
+def test_who_pays_after_an_injury_is_a_law_question(text):
+    assert intents.detect_emergency(text) is None

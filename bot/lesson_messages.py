@@ -217,7 +217,7 @@ def score_text(points: int, answered: int, correct: int) -> str:
 
 def rank_text(board: Leaderboard) -> str:
     if not board.top:
-        return RANK_EMPTY
+        return RANK_EMPTY + "\n\n" + (RANK_NAMED if board.named else RANK_ANONYMOUS)
     lines = ["🏆 <b>安康杯排行榜</b>"]
     medals = {1: "🥇", 2: "🥈", 3: "🥉"}
     for row in board.top:

@@ -154,6 +154,7 @@ async def send_lesson_with_quiz(context: AnkangContext, chat_id: int, lesson: Le
     await _send_lesson(context.bot, chat_id, lesson, article_keyboard(context.services.kb, lesson.citations))
     poll_id = await _send_quiz(context.bot, chat_id, lesson)
     async with context.session() as session, session.begin():
+        await users.record_user(session, chat_id)  # a worker may browse /lessons before ever sending /start
         await quiz.mark_seen(session, chat_id, lesson.id)
         await quiz.record_poll(session, poll_id, chat_id, lesson)
 
@@ -234,6 +235,7 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
         show = data.arg == "1"
         name = update.effective_user.full_name if show and update.effective_user else None
         async with context.session() as session, session.begin():
+            await users.record_user(session, chat_id)
             await quiz.set_name_consent(session, chat_id, name)
             board = await quiz.leaderboard(session, chat_id)
         await query.answer(msg.NAME_SHOWN if show else msg.NAME_HIDDEN)

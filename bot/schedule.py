@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, auto
+from html import escape
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -183,7 +184,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     rows += [nav] if nav else []
     rows.append(_cancel_row("topics"))
     where = f"，第 {page + 1}/{pages} 页" if pages > 1 else ""
-    text = msg.ASK_LESSON.format(topic=msg.escape(msg.topic_label(topic) if topic != ALL_TOPICS else msg.ALL_LESSONS),
+    text = msg.ASK_LESSON.format(topic=escape(msg.topic_label(topic) if topic != ALL_TOPICS else msg.ALL_LESSONS),
                                  count=len(lessons), page=where)
     await _show(update, text, InlineKeyboardMarkup(rows))
     return Step.LESSON
@@ -313,7 +314,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
         [_button(msg.WHEN_WEEKLY, cb.wizard("w", "weekly")), _button(msg.WHEN_CRON, cb.wizard("w", "cron"))],
         _cancel_row(),
     ])
-    text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=msg.escape(msg.audience_text(draft.topics)))
+    text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(msg.audience_text(draft.topics)))
     await _show(update, text, keyboard)
     return Step.WHEN
 
@@ -334,7 +335,7 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
         return await _confirm(update, context)
     draft.trigger = data.arg
     prompt = {"once": msg.ASK_ONCE, "weekly": msg.ASK_WEEKLY, "cron": msg.ASK_CRON}[data.arg]
-    zone = msg.escape(msg.zone_label(context.services.settings.timezone))
+    zone = escape(msg.zone_label(context.services.settings.timezone))
     await _show(update, prompt.format(tz=zone), InlineKeyboardMarkup([_cancel_row()]))
     return Step.WHEN_INPUT
 
@@ -639,7 +640,7 @@ async def _ask_to_confirm(update: Update, context: AnkangContext, verb: str, sch
     await query.answer()
     summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
     if verb == "n":
-        text = msg.CONFIRM_SEND_NOW.format(id=schedule_id, whom=msg.escape(msg.audience_text(schedule.topic_codes)),
+        text = msg.CONFIRM_SEND_NOW.format(id=schedule_id, whom=escape(msg.audience_text(schedule.topic_codes)),
                                            count=size, summary=summary)
     else:
         text = msg.CONFIRM_DELETE.format(id=schedule_id, summary=summary)

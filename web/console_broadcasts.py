@@ -21,7 +21,7 @@ from web.console_lessons import lesson_library
 PREVIEW_FIRINGS = 5
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TRIGGER_LABELS = {"once": "一次", "weekly": "每周", "cron": "Cron 表达式"}
-STATUS_LABELS = {"active": "进行中", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}
+STATUS_LABELS = {"active": "已启用", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}
 OCCURRENCE_LABELS = {"running": "发送中", "done": "已完成", "missed": "已错过", "cancelled": "已取消"}
 ERROR_TEXT = {
     "lesson": "请选择要推送的课程。", "series": "请选择系列课程。", "text": "通知内容为空或过长。",

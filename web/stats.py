@@ -136,4 +136,4 @@ async def _broadcasts(session, services, d: Dashboard, today: date, tz) -> None:
     d.charts["subscribers"] = charts.bar_chart(
         [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N], color=charts.PALETTE[0], title="订阅主题")
     active = await session.scalar(select(func.count()).select_from(Schedule).where(Schedule.status == "active")) or 0
-    d.totals.append(("进行中的推送计划", str(active)))
+    d.totals.append(("已启用的推送计划", str(active)))

@@ -424,14 +424,19 @@ def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None =
     }
 
 
+def _code_refused(request: web.Request, error: str) -> web.Response:
+    """The status form again with why the code was refused (never whether a tip exists)."""
+    status = {"csrf": 403, "guesses": 429}.get(error, 400)
+    return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
+                   status=status)
+
+
 @safely
 async def status_show(request: web.Request) -> web.Response:
     form = await read_form(request)
     tip, error = await _tip_for_code(request, form)
     if tip is None:
-        status = {"csrf": 403, "guesses": 429}.get(error, 400)
-        return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
-                       status=status)
+        return _code_refused(request, error)
     return _render(request, "tips/status.html", _thread_context(tip, form.get("code")))
 
 
@@ -440,9 +445,7 @@ async def status_add(request: web.Request) -> web.Response:
     form = await read_form(request)
     tip, error = await _tip_for_code(request, form)
     if tip is None:
-        status = {"csrf": 403, "guesses": 429}.get(error, 400)
-        return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
-                       status=status)
+        return _code_refused(request, error)
     code = form.get("code")
     raw = form.photos
     errors: list[str] = []

@@ -36,6 +36,13 @@ _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|没有?回来|�
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,12}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里").
 _FELL_INTO = re.compile(rf"(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+# A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
+# 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
+_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|沼气|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
+_LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出)"
+_SYMPTOM = (r"(?:咳嗽|咳个不停|呛得|呛人|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开眼|头晕|头痛|头疼|恶心|呕吐|吐了|"
+            r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼)")
+_TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
 
 # A law or procedure question about an emergency, not one happening now.
 _ABOUT_LAW = re.compile(
@@ -43,7 +50,9 @@ _ABOUT_LAW = re.compile(
     r"怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|标准|应急管理|如果|万一|假如|要是|是否|能不能算|算不算|"
     r"隐患|举报|检查|教育|知识|常识|措施|制度|义务|权利|事故后|以后|之后|后来|去年|上个月|上周|以前|曾经|"
     r"怎么处理的|谁负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|劳动防护用品|有权|这种紧急情况|这种情况|可以自己|调查|工会|"
-    r"报销|医药费|医疗费|谁出钱|谁掏钱)"
+    r"报销|医药费|医疗费|谁出钱|谁掏钱|"
+    # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
+    r"一旦|根本(?:跑|逃|出|走)不|防盗网|焊死|封死)"
 )
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|现在|正在|刚刚|刚才|help|!|！|有人|工友|同事|师傅|老乡|了)")
@@ -58,6 +67,8 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
             kind = name
             break
     stranded = bool(_CONFINED_STRANDED.search(text))
+    if kind is None and _TOXIC_LEAK.search(text):
+        kind = "gas"
     if kind is None and (stranded or _FELL_INTO.search(text)):
         kind = "confined"
     strong_only = re.search(r"(救命|快来人|sos)", text)
@@ -128,7 +139,12 @@ _HELP = re.compile(
     r"你可以做什么|你是谁|你是什么|介绍一下你自己|你有什么功能|能问什么|可以问什么)$"
 )
 _TIP = re.compile(r"(我|俺)?(要|想|想要|需要|打算)(匿名)?(举报|反映|投诉|报告)(一下|一个|个)?(隐患|问题|情况|安全隐患|违法|违章|单位|公司|老板|厂里)?")
-_TIP_QUESTION = re.compile(r"(吗|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法)")
+# "Which department do I report X to" asks for the law, not for the tip form.
+_TIP_QUESTION = re.compile(r"(吗|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法|"
+                           r"哪个部门|什么部门|哪个单位|哪家|哪儿|去哪|找哪|归谁管|谁管)")
+# Wanting to report without giving one's name ("我想悄悄反映一下不留名", "能不能偷偷说个情况").
+_ANONYMOUS = re.compile(r"(匿名|不留名|不想留名|不署名|不具名|不报名字|不留姓名|不暴露身份|不透露身份|悄悄|偷偷|私下)")
+_TIP_VERB = re.compile(r"(举报|反映|投诉|报告|检举|揭发)")
 _TERM = [
     re.compile(r"^(?:什么是|什么叫|什么叫做|啥是|啥叫|何为|何谓|解释一下|解释|请解释|名词解释)\s*(.+?)(?:\s*(?:啊|呀|呢|吗|哈|哦))*$"),
     re.compile(r"^(.+?)\s*(?:是什么意思|什么意思|是啥意思|啥意思|是什么|是啥|指什么|指的是什么|是指什么|的意思|的含义|的定义|"
@@ -140,7 +156,7 @@ _TERM = [
 # "九小场所指哪些地方", "三违包括哪些": asking what a term covers. "工伤保险待遇包括哪些" asks
 # about the benefits, not about 工伤保险, so a head noun of its own (待遇, 费用…) is no term.
 _TERM_SCOPE = re.compile(
-    r"^(.+?)\s*(?:具体)?(?:是指|指的是|指|都?包括|包含|涵盖|包括了)(?:哪些|哪几种|哪几类|哪几个|什么|啥)"
+    r"^(.+?)\s*(?:具体)?(?:是指|指的是|指|都?包括|包含|涵盖|包括了|有)(?:哪些|哪几[种类个样项条]|哪[一二两三四五六七八九十]+[种类个样项条]|什么|啥)"
     r"(?:地方|场所|东西|内容|行为|方面|人|人员|情形|情况|类型|种类|单位|项目)?(?:啊|呀|呢|吗|哈|哦)*$"
 )
 _NOT_A_TERM_HEAD = re.compile(
@@ -151,7 +167,10 @@ _NOT_A_TERM_HEAD = re.compile(
 _OUT_OF_SCOPE = re.compile(
     r"(几号|几点|星期几|日期|天气|下雨|气温|电影|电视剧|音乐|唱歌|歌曲|小说|笑话|段子|游戏|股票|炒股|股市|理财|基金|彩票|比特币|星座|算命|菜谱|"
     r"做饭|好吃|餐厅|旅游|景点|球赛|足球|篮球|nba|明星|八卦|减肥|恋爱|女朋友|男朋友|翻译|写诗|作文|数学|编程|代码|快递|"
-    r"外卖|手机|电脑|汇率|房价|彩礼|考试|高考|推荐|写.{0,2}诗|诗歌)"
+    r"外卖|手机|电脑|汇率|房价|彩礼|考试|高考|推荐|写.{0,2}诗|诗歌|"
+    # Leisure and family life ("周末带孩子去哪玩比较好")
+    r"去哪[儿里]?玩|哪[儿里]好玩|好玩|出去玩|带(?:孩子|娃|小孩|家人)去|遛娃|逛街|购物|买衣服|宠物|养狗|养猫|吃什么|去哪[儿里]?吃|"
+    r"钓鱼|露营|动物园|电影院|相亲|化妆|护肤)"
 )
 
 
@@ -169,11 +188,13 @@ def is_help(compact_text: str) -> bool:
 
 def is_tip(compact_text: str) -> bool:
     m = _TIP.search(compact_text)
+    if not m and _ANONYMOUS.search(compact_text) and _TIP_VERB.search(compact_text) and not _TIP_QUESTION.search(compact_text):
+        return True
     if not m or "举报" not in compact_text and "反映" not in compact_text and "投诉" not in compact_text:
         return False
     if _TIP_QUESTION.search(compact_text):
         return False
-    return bool(m.group(2))
+    return bool(m.group(2)) or bool(_ANONYMOUS.search(compact_text))
 
 
 def term_candidate(compact_text: str) -> str | None:

@@ -70,3 +70,42 @@ def test_asking_what_a_benefit_or_cost_covers_is_not_a_term_question(text):
 @pytest.mark.parametrize("text", ["工友手被机器压断了医疗费谁出", "同事从梯子上摔下来了厂里给报销吗"])
 def test_who_pays_after_an_injury_is_a_law_question(text):
     assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["氯气管道泄露了车间里大家都在流泪咳嗽", "煤气罐跑气了两个工友头晕恶心",
+                                  "硫化氢从池子里冒出来了有人胸闷嗓子疼"])
+def test_a_toxic_gas_leak_with_people_affected_is_an_emergency(text):
+    assert intents.detect_emergency(text) == "gas"
+
+
+@pytest.mark.parametrize("text", ["氨气泄漏后工人咳嗽好几天算职业病吗", "一氧化碳泄漏导致头晕单位要赔偿吗"])
+def test_questions_about_a_past_gas_leak_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["仓库门一直锁着，一旦起火大家根本逃不出去", "车间的窗都焊死了，万一着火了怎么跑",
+                                  "楼道里装满了防盗网着火了怎么出去"])
+def test_hypothetical_fires_about_escape_routes_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["我想举报工地脚手架不合格应该去哪个部门", "要举报厂里没有灭火器找什么部门",
+                                  "打算投诉公司不发劳保用品归谁管"])
+def test_asking_where_to_report_is_not_the_tip_flow(text):
+    assert not intents.is_tip(text)
+
+
+@pytest.mark.parametrize("text", ["车间配电箱老冒火花我想偷偷反映一下", "我要反映个情况但是不想留名", "能不能匿名投诉一下我们老板"])
+def test_wanting_to_report_anonymously_is_the_tip_flow(text):
+    assert intents.is_tip(text)
+
+
+@pytest.mark.parametrize("text, term", [("三违指的是哪几样", "三违"), ("四不放过是指哪四个", "四不放过"),
+                                        ("劳保用品有哪几种", "劳保用品")])
+def test_asking_which_items_a_term_names_is_a_term_question(text, term):
+    assert intents.term_candidate(text) == term
+
+
+@pytest.mark.parametrize("text", ["放长假了去哪儿玩好", "周六想带家人去公园逛逛", "晚饭吃什么好呢"])
+def test_everyday_leisure_questions_look_out_of_scope(text):
+    assert intents.looks_out_of_scope(text)

@@ -425,6 +425,9 @@ class KnowledgeBase:
         if best_art is not None and best_art[1] >= CONFIDENT + ARTICLE_ONLY_MARGIN and (best is None or best_art[1] > best.score):
             article = self._article_list[best_art[0]]
             cite = Citation(article.law, article.number)
+            # The reply answers with the article: it leads the results whatever the FAQ evidence.
+            lead = Result(article.label, [cite], best_art[1], article=article)
+            results = [lead, *(r for r in results if r.article is None or r.citations != [cite])][:MAX_RESULTS]
             return Reply(
                 "answer", f"{article.label}\n{article.text}", results=results, question=raw, confidence=best_art[1],
                 answer=article.text, citations=[self._cited(cite)], article=article,
@@ -448,19 +451,32 @@ class KnowledgeBase:
         return CitedArticle(c.law, c.article, article.label, article.opening())
 
     def _merge_results(self, ranked: list[_Scored], articles: list[tuple[int, float]]) -> list[Result]:
-        out: list[Result] = []
-        for s in ranked[:MAX_RESULTS]:
+        """The best FAQ entries and statute articles, in one list ordered by evidence.
+
+        The vote winner stays first (it is what a confident reply answers with). The rest are
+        ordered by raw evidence, which FAQ matches and article matches share, not by calibrated
+        confidence: a thin or rambling question's vote leaves every entry near zero confidence,
+        and bare articles would then crowd out the entries that cite the right article.
+        """
+        pool: list[tuple[float, Result]] = []
+        for s in ranked[:MAX_RESULTS * 2]:
             e = self.faq[s.entry]
-            out.append(Result(e.q, list(e.cite), s.score, faq_id=e.id))
-        for doc, score in articles[:MAX_RESULTS]:
+            pool.append((max(s.score, s.raw), Result(e.q, list(e.cite), s.score, faq_id=e.id)))
+        for doc, score in articles[:MAX_RESULTS * 2]:
             a = self._article_list[doc]
             if a.number == 0:
                 continue
-            if any(Citation(a.law, a.number) in r.citations for r in out):
+            pool.append((score, Result(a.label, [Citation(a.law, a.number)], score, article=a)))
+        head = pool[:1] if ranked else []
+        rest = sorted(pool[len(head):], key=lambda p: p[0], reverse=True)
+        out: list[Result] = []
+        for _, r in head + rest:
+            if r.article is not None and any(r.citations[0] in o.citations for o in out):
                 continue
-            out.append(Result(a.label, [Citation(a.law, a.number)], score, article=a))
-        out.sort(key=lambda r: r.score, reverse=True)
-        return out[:MAX_RESULTS]
+            out.append(r)
+            if len(out) == MAX_RESULTS:
+                break
+        return out
 
     # --- ranking -----------------------------------------------------------------------------
     def _rank(self, norm: str, focus: str | None = None) -> tuple[list[_Scored], list[tuple[int, float]]]:

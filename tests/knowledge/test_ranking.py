@@ -179,3 +179,23 @@ def test_a_vague_question_clause_leaves_the_whole_story_to_speak(real_kb):
     assert real_kb._focus(normalise(vague)) is None
     topical = "昨天我们厂里的锅炉房出了事故，烫伤了两个人，老板说谁都不许往外说，我觉得这样不对，想问问发生事故瞒着不报是不是违法的"
     assert real_kb._focus(normalise(topical)) == "想问问发生事故瞒着不报是不是违法的"
+
+
+@pytest.mark.parametrize("story, cite", [
+    ("我在一个小作坊里干活，老板说这阵子活多，礼拜天也得来，已经一个多月没歇过一天了，浑身酸疼，这样搞合理吗",
+     Citation("劳动法", 38)),
+    ("我老公在采石场开破碎机，那边灰特别大，装的除尘设备坏了好久，老板一直拖着不修，还让大家照常干活，我想问这样行吗",
+     Citation("职业病防治法", 25)),
+])
+def test_an_unsure_story_still_offers_the_entries_citing_the_right_article(real_kb, story, cite):
+    # Near-zero confidence for every entry must not let weakly matching bare articles crowd them out.
+    reply = real_kb.answer(story)
+    assert any(cite in r.citations for r in reply.results[:3]), reply.results
+
+
+def test_results_lead_with_the_answer_and_list_no_article_twice(real_kb):
+    reply = real_kb.answer("单位不发劳保用品合法吗")
+    assert reply.intent == "answer" and reply.results[0].faq_id == reply.faq_id
+    for i, r in enumerate(reply.results):
+        if r.article is not None:  # a bare article never follows a result that already cites it
+            assert all(r.citations[0] not in o.citations for o in reply.results[:i])

@@ -38,6 +38,8 @@ CONFIDENT = 0.8
 SUGGEST_MIN = 0.18
 MAX_QUERY_CHARS = 300
 MAX_RESULTS = 3
+# Qualifiers a glossary name often goes without in speech ("三宝" for 安全三宝).
+TERM_QUALIFIERS = frozenset({"安全", "建筑", "施工", "职业", "劳动", "生产"})
 ARTICLE_WEIGHT = 0.64  # article evidence counts less than a written FAQ answer
 ARTICLE_CANDIDATES = 8
 PHRASE_WEIGHT = 0.7  # best matching phrasing vs. coverage of the question by the whole entry
@@ -388,6 +390,13 @@ class KnowledgeBase:
             match = process.extractOne(candidate, self._term_names, scorer=fuzz.ratio, score_cutoff=80)
             if match:
                 return self._terms[match[0]], True
+            # A name without a generic qualifier people drop ("三宝" for 安全三宝/建筑三宝) counts
+            # when it names a single entry; "保险" alone is no 工伤保险.
+            if len(candidate) >= 2:
+                owners = {id(g): g for name, g in self._terms.items()
+                          if name.endswith(candidate) and name[:-len(candidate)] in TERM_QUALIFIERS}
+                if len(owners) == 1:
+                    return next(iter(owners.values())), True
         return self._terms.get(flat), False
 
     def _term_reply(self, raw: str, term: GlossaryEntry) -> Reply:

@@ -133,3 +133,9 @@ def test_no_laws_dir_answers_from_faq(tmp_path):
     kb = KnowledgeBase.load(None, data_dir=FIXTURES)
     reply = kb.answer("劳保用品要自己掏钱吗")
     assert reply.intent == "answer" and reply.citations[0].opening is None
+
+
+def test_a_term_named_without_its_usual_qualifier_finds_the_glossary_entry(real_kb):
+    reply = real_kb.answer("三宝具体是哪几样")
+    assert reply.intent == "term" and reply.term is not None and reply.term.term == "安全三宝"
+    assert real_kb.answer("保险是什么").intent != "term"  # a bare head word is not 工伤保险

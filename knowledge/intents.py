@@ -28,9 +28,9 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
 # answers no more: the typical gassing accident, told without any event word ("污水井里有个人
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
-_CONFINED_PLACE = (r"(?:[水窨矿油气]?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|储?罐|罐体|罐车|釜|塔|"
+_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|储?罐|罐体|罐车|釜|塔|"
                    r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
-_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下))"
+_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下))"
 _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊)不(?:应|答应|醒)|没人应|没有?应声|不吭声|不出声|不说话了)")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,12}}?{_NO_SIGN}")

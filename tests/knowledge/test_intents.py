@@ -44,6 +44,7 @@ def test_a_term_question_may_name_the_kind_of_thing(text, term):
 
 
 @pytest.mark.parametrize("text", ["污水井里有个人下去就没上来", "下井的人没动静了", "人掉进化粪池", "罐里有个工友进去半天没出来",
+                                  "师傅下雨水井后喊不应了", "有个人下了检修井没出来",
                                   "下水道里有人喊不应", "工友跌到污水池里了"])
 def test_someone_stranded_in_a_confined_space_is_an_emergency(text):
     assert intents.detect_emergency(text) == "confined"

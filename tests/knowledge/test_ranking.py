@@ -84,7 +84,7 @@ def test_weak_lone_matches_are_never_confident(real_kb, text):
 
 @pytest.mark.parametrize("path, minimum", [(HELDOUT, 80), (HELDOUT.with_name("qa-fresh.jsonl"), 40), (HELDOUT.with_name("qa-fresh2.jsonl"), 60),
                                            (HELDOUT.with_name("qa-fresh3.jsonl"), 60), (HELDOUT.with_name("qa-fresh4.jsonl"), 60),
-                                           (HELDOUT.with_name("qa-fresh5.jsonl"), 60)])
+                                           (HELDOUT.with_name("qa-fresh5.jsonl"), 60), (HELDOUT.with_name("qa-fresh6.jsonl"), 60)])
 def test_heldout_sets_are_well_formed_and_cite_real_articles(corpus, path, minimum):
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(items) >= minimum

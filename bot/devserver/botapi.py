@@ -320,24 +320,23 @@ async def send_message(emu: Emulator, p: Params) -> Any:
 
 @method("sendPhoto")
 async def send_photo(emu: Emulator, p: Params) -> Any:
-    chat = emu._chat_for_call(p)
-    caption, entities = _caption(p)
-    markup = v.reply_markup(p.json("reply_markup"))
-    reply = _reply_to(emu, chat, p)
-    content: dict[str, Any] = {"photo": _photo(emu, *_resolve_file(emu, p, "photo"))}
-    _with_text(content, "caption", caption, entities)
-    return _send(emu, chat, "sendphoto", content, markup, reply)
+    return _send_file(emu, p, "photo", "sendphoto", _photo)
 
 
 @method("sendDocument")
 async def send_document(emu: Emulator, p: Params) -> Any:
+    return _send_file(emu, p, "document", "senddocument", _document)
+
+
+def _send_file(emu: Emulator, p: Params, field: str, kind: str, build: Callable[..., Any]) -> Any:
+    """sendPhoto / sendDocument: a stored file with an optional caption, keyboard and reply."""
     chat = emu._chat_for_call(p)
     caption, entities = _caption(p)
     markup = v.reply_markup(p.json("reply_markup"))
     reply = _reply_to(emu, chat, p)
-    content: dict[str, Any] = {"document": _document(emu, *_resolve_file(emu, p, "document"))}
+    content: dict[str, Any] = {field: build(emu, *_resolve_file(emu, p, field))}
     _with_text(content, "caption", caption, entities)
-    return _send(emu, chat, "senddocument", content, markup, reply)
+    return _send(emu, chat, kind, content, markup, reply)
 
 
 @method("sendMediaGroup")

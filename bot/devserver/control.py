@@ -258,25 +258,23 @@ async def chat_events(request: web.Request) -> web.Response:
 
 
 async def callback_answer(request: web.Request) -> web.Response:
-    emu = _emu(request)
-    qid = request.match_info["query_id"]
-    timeout = min(float(request.query.get("timeout", "0")), LONG_POLL_MAX_S)
-    if timeout > 0:
-        await emu._wait_until(lambda: qid in emu.callback_answers or emu._closing, timeout)
-    if qid not in emu.callback_answers:
-        raise LookupError(f"callback query {qid} has not been answered")
-    return _ok(emu.callback_answers[qid])
+    return await _answer(request, _emu(request).callback_answers, "callback query")
 
 
 async def inline_answer(request: web.Request) -> web.Response:
+    return await _answer(request, _emu(request).inline_answers, "inline query")
+
+
+async def _answer(request: web.Request, answers: dict[str, Any], what: str) -> web.Response:
+    """The bot's answer to a query, long-polling up to ``timeout`` seconds for it."""
     emu = _emu(request)
     qid = request.match_info["query_id"]
     timeout = min(float(request.query.get("timeout", "0")), LONG_POLL_MAX_S)
     if timeout > 0:
-        await emu._wait_until(lambda: qid in emu.inline_answers or emu._closing, timeout)
-    if qid not in emu.inline_answers:
-        raise LookupError(f"inline query {qid} has not been answered")
-    return _ok(emu.inline_answers[qid])
+        await emu._wait_until(lambda: qid in answers or emu._closing, timeout)
+    if qid not in answers:
+        raise LookupError(f"{what} {qid} has not been answered")
+    return _ok(answers[qid])
 
 
 async def file_bytes(request: web.Request) -> web.Response:

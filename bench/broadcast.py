@@ -36,8 +36,8 @@ def _emulator_main(conn, subscribers: int, blocked_share: float, rate_limited_sh
 
 
 async def _emulator_async(conn, subscribers, blocked_share, rate_limited_share, rate) -> None:
-    from bot.devserver import Emulator
-    from bot.devserver.limits import RateLimits
+    from emulator import Emulator
+    from emulator.limits import RateLimits
 
     limit = max(30.0, rate * 1.2)
     emu = Emulator(rate_limits=RateLimits.telegram().with_(global_per_s=limit, global_burst=int(limit)))

@@ -41,7 +41,7 @@ def run() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="log every Bot API call")
 def emulator(host: str, port: int, limits: str, verbose: bool) -> None:
     """Run the Telegram Bot API emulator alone (point ANKANG_TELEGRAM_API_URL at it)."""
-    from bot.devserver import main as emulator_main
+    from emulator import main as emulator_main
 
     sys.exit(emulator_main(["--host", host, "--port", str(port), "--limits", limits, *(["-v"] if verbose else [])]))
 

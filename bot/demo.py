@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.devserver import Emulator, RateLimits, buttons
+from emulator import Emulator, RateLimits, buttons
 from bot.runner import running
 from core.logging import configure_logging
 from core.settings import Settings

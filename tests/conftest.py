@@ -126,7 +126,7 @@ async def services(settings: Settings):
 @pytest.fixture
 async def emulator():
     """The project's Telegram Bot API emulator on a free local port."""
-    from bot.devserver import Emulator, RateLimits
+    from emulator import Emulator, RateLimits
 
     # Telegram's limits are counted (tests of pacing read the counters) but not enforced, so a
     # flow that sends three messages in a row is not slowed down; fault tests inject 429s.

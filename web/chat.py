@@ -1,7 +1,7 @@
 """The browser chat (/chat) for the demo: a messenger-like page that talks to the bot through the emulator.
 
 Design: the page only talks to this server (same origin, strict CSP); these handlers proxy to the
-emulator's HTTP control API (``{emulator_url}/_emulator/…``, see bot/devserver/control.py). So the
+emulator's HTTP control API (``{emulator_url}/_emulator/…``, see emulator/control.py). So the
 emulator's port need not be reachable from the visitor's browser, and the chat is on only when the
 app runs with the emulator: ``create_web_app(..., emulator_url=...)`` or later
 ``web_app[CHAT].emulator_url = emulator.url`` (the demo does this). Otherwise every /chat URL is 404.

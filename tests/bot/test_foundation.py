@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 
 from bot.commands import admin_commands, worker_commands
-from bot.devserver import button_texts
+from emulator import button_texts
 from bot.runner import running
 from core.models import User
 from tests.conftest import ADMIN_ID

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import qa_callbacks
-from bot.devserver import button_texts, buttons
+from emulator import button_texts, buttons
 from knowledge.models import Feedback, QuestionStat, UnansweredQuestion
 
 VAGUE_QUESTIONS = ["单位的安全问题", "工作的事情怎么办", "这个规定合理吗", "安全方面的要求", "车间的问题"]

@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler, ConversationHandler
 from bot import messages
 from bot import qa_messages
 from bot.commands import COMMANDS, worker_commands
-from bot.devserver import button_texts, buttons
+from emulator import button_texts, buttons
 from knowledge.messages import ENGLISH_NOTE
 from tests.conftest import ADMIN_ID
 from web.auth import LOGIN_LINK_TTL_S

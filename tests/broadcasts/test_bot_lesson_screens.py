@@ -9,7 +9,7 @@ import pytest
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
-from bot.devserver.emulator import button_texts
+from emulator.emulator import button_texts
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule

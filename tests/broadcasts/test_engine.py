@@ -177,7 +177,7 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
     postgres_database_url, make_settings, library, transport, emulator, clock
 ):
     """Runs in both CI runs: ``postgres_database_url`` is a fresh PostgreSQL database whatever the suite's."""
-    from bot.devserver.limits import RateLimits
+    from emulator.limits import RateLimits
     from broadcasts.engine import BroadcastEngine
     from core.services import open_services
 

@@ -54,7 +54,7 @@ async def test_full_flow_is_anonymous_and_strips_photo_metadata(ankang, emulator
 
     # Neither the database nor the logs hold anything that identifies the sender.
     everything = await all_table_text(ankang.services)
-    ours = [r for r in caplog.records if not r.name.startswith("bot.devserver")]
+    ours = [r for r in caplog.records if not r.name.startswith("emulator")]
     logs = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in ours)
     user = tipper.user
     for trace in (str(user.id), user.username, user.first_name):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot import tip_messages as msg
-from bot.devserver import button_texts
+from emulator import button_texts
 from tests.conftest import ADMIN_ID
 from tests.tips.helpers import photo_with_gps, plain
 from tests.tips.test_bot_thread import DESCRIPTION, submit

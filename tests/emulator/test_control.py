@@ -12,7 +12,7 @@ import telegram
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
-from bot.devserver import Emulator
+from emulator import Emulator
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -121,7 +121,7 @@ async def test_cors_preflight_is_allowed(http: aiohttp.ClientSession) -> None:
 
 
 async def test_standalone_serve_starts_and_stops_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.devserver import serve
+    from emulator import serve
 
     ready = asyncio.Event()
     task = asyncio.create_task(serve("127.0.0.1", 0, ready=ready))

@@ -12,7 +12,7 @@ from telegram.ext import (
     InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
 )
 
-from bot.devserver import Emulator, EmulatorTimeout, button_texts
+from emulator import Emulator, EmulatorTimeout, button_texts
 
 from .conftest import TOKEN, plain_http_request
 

@@ -1,4 +1,4 @@
-"""Run the emulator on its own (``ankang emulator --port 8081`` / ``python -m bot.devserver``)."""
+"""Run the emulator on its own (``ankang emulator --port 8081`` / ``python -m emulator``)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ from typing import Sequence
 from .emulator import Emulator
 from .limits import RateLimits
 
-log = logging.getLogger("bot.devserver")
+log = logging.getLogger("emulator")
 
 PROFILES = {"telegram": RateLimits.telegram, "counting": RateLimits.counting, "off": RateLimits.off}
 

@@ -26,7 +26,7 @@ from .state import (
 )
 from .validation import ApiError, bad_request, blocked, utf16_len
 
-log = logging.getLogger("bot.devserver")
+log = logging.getLogger("emulator")
 
 T = TypeVar("T")
 ChatRef = User | Chat | int
@@ -134,7 +134,7 @@ class Expectation:
 
 
 class Emulator:
-    """A Telegram Bot API server in a box. See bot/devserver/README.md for a tour."""
+    """A Telegram Bot API server in a box. See emulator/README.md for a tour."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ import telegram
 from aiohttp import web
 from telegram.error import Conflict
 
-from bot.devserver import Emulator
+from emulator import Emulator
 
 
 @dataclass

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup as Keyboard
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden
 
-from bot.devserver import BOT_USER, Emulator, button_texts, buttons
+from emulator import BOT_USER, Emulator, button_texts, buttons
 
 from .conftest import make_jpeg
 

@@ -5,7 +5,7 @@ import pytest
 import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.devserver import Emulator, RateLimits
+from emulator import Emulator, RateLimits
 
 from .conftest import FakeClock
 

@@ -22,7 +22,7 @@ from .validation import ApiError, bad_request
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-log = logging.getLogger("bot.devserver")
+log = logging.getLogger("emulator")
 
 Handler = Callable[["Emulator", Params], Awaitable[Any]]
 METHODS: dict[str, tuple[str, Handler]] = {}  # lower-case name -> (canonical name, handler)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devserver.validation import ApiError, parse_html
+from emulator.validation import ApiError, parse_html
 
 
 @pytest.mark.parametrize(

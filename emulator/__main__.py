@@ -1,4 +1,4 @@
-"""``python -m bot.devserver --port 8081``."""
+"""``python -m emulator --port 8081``."""
 import sys
 
 from .standalone import main

@@ -9,7 +9,7 @@ import telegram
 from PIL import Image
 from telegram.request import HTTPXRequest
 
-from bot.devserver import Emulator, RateLimits
+from emulator import Emulator, RateLimits
 
 TOKEN = "123456:TEST-token"
 

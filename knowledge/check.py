@@ -1,9 +1,11 @@
 """Validate the knowledge data against the loaded corpus (``ankang kb check``)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from knowledge.faq import FAQ_ID_RE, MAX_ANSWER_CHARS
+from knowledge.faq import FAQ_ID_RE, MAX_ANSWER_CHARS, Citation
 from knowledge.text import compact
 
 
@@ -74,3 +76,25 @@ def _check_citations(corpus, where: str, citations) -> list[Problem]:
         elif not corpus.has(c.law, c.article):
             out.append(Problem(where, f"{c.law} has no article {c.article}"))
     return out
+
+
+def check_labels(corpus, path: Path) -> list[Problem]:
+    """Check a labelled question set (JSONL: id, kind, q, expect): every label is a real article."""
+    problems: list[Problem] = []
+    if not corpus:
+        return problems
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{n}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(where, f"not JSON: {exc.msg}"))
+            continue
+        where = f"{path.name}:{item.get('id', n)}"
+        labels = item.get("expect") or []
+        if item.get("kind") == "law" and not labels:
+            problems.append(Problem(where, "a law question without an expected article"))
+        problems.extend(_check_citations(corpus, where, [Citation(c["law"], int(c["article"])) for c in labels]))
+    return problems

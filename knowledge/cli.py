@@ -8,8 +8,11 @@ from pathlib import Path
 
 import click
 
-from knowledge.check import check_knowledge
+from knowledge.check import check_knowledge, check_labels
 from knowledge.engine import KnowledgeBase
+
+# The labelled evaluation corpus of a source checkout (not part of an installed package).
+EVALUATION_CORPUS = Path(__file__).resolve().parents[1] / "bench" / "data" / "qa"
 
 
 def _load_kb(laws_dir: Path | None) -> KnowledgeBase:
@@ -28,10 +31,15 @@ def kb() -> None:
 @kb.command("check")
 @click.option("--laws-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Statute directory (default: ANKANG_LAWS_DIR).")
-def check(laws_dir: Path | None) -> None:
-    """Check FAQ and glossary: citations resolve, ids unique, answers present and short."""
+@click.option("--labels", "label_files", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Labelled question sets (JSONL) to check too; default: the evaluation corpus in a source checkout.")
+def check(laws_dir: Path | None, label_files: tuple[Path, ...]) -> None:
+    """Check FAQ and glossary (citations resolve, ids unique, answers present and short) and question labels."""
     knowledge = _load_kb(laws_dir)
     problems = check_knowledge(knowledge)
+    labels = list(label_files) or sorted(EVALUATION_CORPUS.glob("*.jsonl"))
+    for path in labels:
+        problems.extend(check_labels(knowledge.corpus, path))
     if not knowledge.corpus:
         click.echo("warning: no statutes loaded (set ANKANG_LAWS_DIR); citations were not checked", err=True)
     if problems:
@@ -45,6 +53,9 @@ def check(laws_dir: Path | None) -> None:
         f"{len(knowledge.faq)} FAQ entries ({sum(len(e.questions) for e in knowledge.faq)} phrasings), "
         f"{len(knowledge.glossary)} glossary terms, {citations} citations checked"
     )
+    if labels:
+        count = sum(1 for p in labels for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+        click.echo(f"ok: {count} labelled questions in {len(labels)} file(s) checked against the statutes")
 
 
 @kb.command("unanswered")

@@ -24,6 +24,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
+from knowledge.policy import POLICY_FILE, AnswerPolicy
 from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
@@ -47,6 +48,11 @@ SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
 STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
 TOPICS_FILE = "topics.txt"
 TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry never mentions
+# Topics that name an industry or a kind of workplace: an entry whose questions name one the
+# question does not ("施工单位要给工人发防护用具吗" for "单位不发劳保用品合法吗") is specific
+# where the worker asked in general, and ranks lower unless nothing general fits.
+INDUSTRY_TOPICS = frozenset({"矿山", "特种设备", "危险化学品", "建设工程", "施工现场", "有限空间", "瓦斯", "爆破"})
+INDUSTRY_MISS = 0.92  # per industry the entry's questions name and the worker's question does not
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
@@ -178,6 +184,14 @@ class _Scored:
     needed: float = CONFIDENT_LEAD  # the lead this query needs for a confident answer (chosen entry only)
 
 
+@dataclass(slots=True)
+class _Candidate:
+    ranked: list[_Scored]
+    articles: list[tuple[int, float]]
+    by_article: bool
+    features: dict[str, float]
+
+
 class KnowledgeBase:
     """Everything needed to answer a worker; build with ``KnowledgeBase.load`` (CPU-heavy)."""
 
@@ -189,8 +203,11 @@ class KnowledgeBase:
         synonyms: Synonyms | None = None,
         dict_path: Path | None = None,
         topics: dict[str, tuple[str, ...]] | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> None:
         self.corpus = corpus
+        # Without a trained policy (small test knowledge bases) the first release's thresholds decide.
+        self.policy = policy
         self.synonyms = synonyms or Synonyms()
         self.glossary = list(glossary)
         self.faq: list[FaqEntry] = []
@@ -210,6 +227,7 @@ class KnowledgeBase:
         self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
         self._topics = load_topics(DATA_DIR / TOPICS_FILE) if topics is None else topics
         self._entry_topics: list[frozenset[str]] = []  # topics each entry mentions
+        self._entry_industries: list[frozenset[str]] = []  # industry topics its questions name
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
         for g in self.glossary:
@@ -249,6 +267,7 @@ class KnowledgeBase:
             load_synonyms(data_dir / "synonyms.yaml"),
             data_dir / "domain_dict.txt",
             load_topics(data_dir / TOPICS_FILE),
+            AnswerPolicy.load(data_dir / POLICY_FILE),
         )
         # The indexes live as long as the process: move them (and the start-up garbage) out of
         # the cyclic collector's way, or every full collection walks them (~10 ms, a p99 spike).
@@ -297,6 +316,8 @@ class KnowledgeBase:
             self._bodies.add(terms_of([*body_words, *answer_words]))
             text = "".join([*body_words, *answer_words])
             self._entry_topics.append(frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
+            asked = "".join(body_words)
+            self._entry_industries.append(frozenset(t for t in INDUSTRY_TOPICS & self._topics.keys() if t in asked))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
@@ -409,16 +430,65 @@ class KnowledgeBase:
             results=[Result(term.term, list(term.cite), 1.0)],
         )
 
+    def _candidate(self, raw: str, norm: str) -> _Candidate:
+        """Rank, pick the candidate answer and describe the evidence for the answer policy."""
+        focus = self._focus(norm)
+        ranked, articles = self._rank(norm, focus)
+        best = ranked[0] if ranked else None
+        best_art = articles[0] if articles else None
+        # The candidate answer: the best entry, unless a statute article alone is clearly better.
+        by_article = best_art is not None and best_art[1] >= CONFIDENT + ARTICLE_ONLY_MARGIN and (
+            best is None or best_art[1] > best.score)
+        features = self.evidence(raw, norm, focus, ranked, articles, by_article)
+        return _Candidate(ranked, articles, by_article, features)
+
+    def decision_inputs(self, text: str) -> tuple[dict[str, float], set[tuple[str, int]]] | None:
+        """The policy's features and the candidate answer's citations; None when no search decides.
+
+        For training and measuring the answer policy (bench/train_policy.py).
+        """
+        raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
+        norm = normalise(raw)[:MAX_QUERY_CHARS]
+        flat = norm.replace(" ", "")
+        if not flat or intents.detect_emergency(norm, raw) is not None:
+            return None
+        if intents.parse_lookup(normalise_for_lookup(raw), self._law_names) is not None:
+            return None
+        if intents.is_help(flat) or intents.is_smalltalk(flat) or intents.is_tip(flat):
+            return None
+        term, defining = self._match_term(flat)
+        if term is not None and defining:
+            return None
+        cand = self._candidate(raw, norm)
+        if cand.by_article:
+            a = self._article_list[cand.articles[0][0]]
+            cites = {(a.law, a.number)}
+        elif cand.ranked:
+            cites = {(c.law, c.article) for c in self.faq[cand.ranked[0].entry].cite}
+        else:
+            cites = set()
+        return cand.features, cites
+
     def _search_reply(self, raw: str, norm: str) -> Reply:
-        ranked, articles = self._rank(norm, self._focus(norm))
+        cand = self._candidate(raw, norm)
+        ranked, articles, by_article, features = cand.ranked, cand.articles, cand.by_article, cand.features
         results = self._merge_results(ranked, articles)
         best = ranked[0] if ranked else None
         best_art = articles[0] if articles else None
-        words = set(self.analyzer.words(norm))
         english = raw.isascii()
         evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
         off_topic = intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW
-        if best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic:
+        if self.policy is not None:
+            p_right = self.policy.right.probability(features)
+            confident = best is not None or by_article
+            confident = confident and p_right >= self.policy.answer_at
+            outside = features["domain_share"] == 0 or self.policy.outside.probability(features) >= self.policy.outside_at
+            confidence = p_right
+        else:
+            confident = by_article or (best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic)
+            outside = features["domain_share"] == 0 or off_topic
+            confidence = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
+        if confident and not by_article and best is not None:
             entry = self.faq[best.entry]
             cited = [self._cited(c) for c in entry.cite]
             related = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
@@ -428,29 +498,89 @@ class KnowledgeBase:
             if english:
                 text = messages.ENGLISH_NOTE + "\n" + text
             return Reply(
-                "answer", text, results=results, question=raw, confidence=best.score, answer=entry.a,
+                "answer", text, results=results, question=raw, confidence=confidence, answer=entry.a,
                 faq_id=entry.id, citations=cited, related=related,
             )
-        if best_art is not None and best_art[1] >= CONFIDENT + ARTICLE_ONLY_MARGIN and (best is None or best_art[1] > best.score):
+        if confident and best_art is not None:
             article = self._article_list[best_art[0]]
             cite = Citation(article.law, article.number)
             # The reply answers with the article: it leads the results whatever the FAQ evidence.
             lead = Result(article.label, [cite], best_art[1], article=article)
             results = [lead, *(r for r in results if r.article is None or r.citations != [cite])][:MAX_RESULTS]
             return Reply(
-                "answer", f"{article.label}\n{article.text}", results=results, question=raw, confidence=best_art[1],
+                "answer", f"{article.label}\n{article.text}", results=results, question=raw, confidence=confidence,
                 answer=article.text, citations=[self._cited(cite)], article=article,
             )
-        top = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
-        if not (words & self._domain_words) or off_topic:
-            return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=top)
+        if outside:
+            return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=confidence)
         # Offered on their evidence, not on the calibrated confidence: a thin query's vote is
         # too close to call, yet its best entries are exactly what to offer.
         suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN]
         text = messages.UNSURE if suggestions else messages.UNSURE_NONE
         if suggestions:
             text += "\n" + "\n".join(f"• {s.question}" for s in suggestions)
-        return Reply("unsure", text, results=results, question=raw, confidence=top, suggestions=suggestions)
+        return Reply("unsure", text, results=results, question=raw, confidence=confidence, suggestions=suggestions)
+
+    def evidence(
+        self, raw: str, norm: str, focus: str | None, ranked: list[_Scored], articles: list[tuple[int, float]],
+        by_article: bool,
+    ) -> dict[str, float]:
+        """The features the answer policy decides on (see knowledge/policy.py and bench/train_policy.py)."""
+        qterms = self.analyzer.terms(norm)
+        scale = None
+        if focus:
+            focused = set(self.analyzer.terms(focus))
+            scale = {t: BACKGROUND_WEIGHT for t in qterms if t not in focused}
+        words = [w for w in self.analyzer.words(norm)]
+        distinct = set(words)
+        known = [w for w in distinct if self._phrases.df(f"w:{w}")]
+        best = ranked[0] if ranked else None
+        second = ranked[1] if len(ranked) > 1 else None
+        best_cites = set(self.faq[best.entry].cite) if best else set()
+        top_articles = [self._article_list[doc] for doc, _ in articles[:3]]
+        agree1 = bool(top_articles) and Citation(top_articles[0].law, top_articles[0].number) in best_cites
+        agree3 = any(Citation(a.law, a.number) in best_cites for a in top_articles)
+        support = 0
+        if best is not None:
+            for s in ranked[1:VOTE_TOP]:
+                if best_cites & set(self.faq[s.entry].cite):
+                    support += 1
+        second_shares = bool(second is not None and best_cites & set(self.faq[second.entry].cite))
+        qtext = "".join(words)
+        qtopics = frozenset(t for t in self._topics if t in qtext)
+        etopics = self._entry_topics[best.entry] if best else frozenset()
+        ratio = 0.0
+        if best is not None:
+            qc = (focus or norm).replace(" ", "")
+            ratio = max((fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0) / 100
+        chars = len(norm.replace(" ", ""))
+        art = articles[0][1] if articles else 0.0
+        return {
+            "raw": best.raw if best else 0.0,
+            "vote": best.score if best else 0.0,
+            "lead_gap": (best.lead - best.needed) if best else -1.0,
+            "thin": self._thinness(qterms, scale),
+            "info": min(self._information(qterms, scale), 6.0),
+            "margin": (best.raw - second.raw) if best and second else (best.raw if best else 0.0),
+            "second_shares": float(second_shares),
+            "support": float(support),
+            "art": art,
+            "art_minus_raw": art - (best.raw if best else 0.0),
+            "art_agree1": float(agree1),
+            "art_agree3": float(agree3),
+            "cover": 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0,
+            "ratio": ratio,
+            "log_chars": math.log1p(chars),
+            "story": float(focus is not None),
+            "known_share": len(known) / len(distinct) if distinct else 0.0,
+            "domain_share": len(distinct & self._domain_words) / len(distinct) if distinct else 0.0,
+            "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
+            "topics_missing": float(len(qtopics - etopics)),
+            "topics_extra": float(len(etopics - qtopics)),
+            "by_article": float(by_article),
+            "english": float(raw.isascii()),
+            "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
+        }
 
     def _cited(self, c: Citation) -> CitedArticle:
         try:
@@ -532,6 +662,9 @@ class KnowledgeBase:
                 base[e] = PHRASE_WEIGHT * best[i] + (1 - PHRASE_WEIGHT) * float(covered[i]) / qtotal
                 if topics:
                     base[e] *= TOPIC_MISS ** len(topics - self._entry_topics[e])
+                extra = self._entry_industries[e] - topics
+                if extra:
+                    base[e] *= INDUSTRY_MISS ** len(extra)
         articles: list[tuple[int, float]] = []
         found: dict[tuple[str, int], float] = {}
         if self._article_list:

@@ -1,0 +1,63 @@
+"""The evaluation corpus is well formed, its labels are real articles and its test split is frozen."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+import pytest
+
+from bench.qa import CORPUS_DIR, SPLITS, STYLES, load_split
+from knowledge.check import check_labels
+
+# The digest of the test split when it was written, before any tuning on the corpus. The split
+# is scored, never edited: a changed digest means the honest estimate is gone (bench/README.md).
+FROZEN_TEST_SHA256 = "6ebd161bdd72eed007efd2c1ffe8dda169793f40bf14b102b8379ffbadf39b6d"
+MIN_PER_STYLE = 100
+KINDS = {"law", "emergency", "oos", "self"}
+
+
+def test_the_test_split_is_frozen() -> None:
+    digest = hashlib.sha256((CORPUS_DIR / "test.jsonl").read_bytes()).hexdigest()
+    assert digest == FROZEN_TEST_SHA256
+
+
+def test_every_style_has_enough_questions_and_every_split_has_every_style() -> None:
+    items = [i for s in SPLITS for i in load_split(s)]
+    per_style = Counter(i["style"] for i in items)
+    assert set(per_style) == set(STYLES)
+    assert min(per_style.values()) >= MIN_PER_STYLE, per_style
+    for split in SPLITS:
+        assert {i["style"] for i in load_split(split)} == set(STYLES), split
+
+
+def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
+    ids = [i["id"] for s in SPLITS for i in load_split(s)]
+    assert len(ids) == len(set(ids))
+    tuned_on = {i["q"] for s in ("train", "dev") for i in load_split(s)}
+    # Two writers independently wrote the same two-word out-of-scope question; the frozen split
+    # keeps it as written. No other question may appear on both sides.
+    assert tuned_on & {i["q"] for i in load_split("test")} <= {"社保转移"}
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_items_are_well_formed(split: str) -> None:
+    for item in load_split(split):
+        assert item["kind"] in KINDS, item
+        assert item["q"].strip(), item
+        assert bool(item.get("expect")) == (item["kind"] == "law"), item
+        for label in item.get("expect") or []:
+            assert set(label) == {"law", "article"} and isinstance(label["article"], int), item
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_label_is_a_real_article(corpus, split: str) -> None:
+    assert check_labels(corpus, CORPUS_DIR / f"{split}.jsonl") == []
+
+
+def test_a_wrong_label_is_reported(corpus, tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "kind": "law", "q": "?", "expect": [{"law": "安全生产法", "article": 999}]},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    problems = check_labels(corpus, bad)
+    assert [p.message for p in problems] == ["安全生产法 has no article 999"]

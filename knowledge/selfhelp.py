@@ -1,0 +1,240 @@
+"""Questions about Ankang itself (pushes, points, anonymous reports, receipts, reaching the union).
+
+The answers live in ``data/selfhelp.yaml``; which answer a message gets is decided here by rules,
+not by the search engine, because the words that mark these questions (推送, 积分, 回执码 …) are
+rare in the statutes and the FAQ and would rank law entries anyway. The rules are deliberately
+narrow: a question fires only when it names the service (a service word such as 微课堂, 推送,
+订阅, 积分, 排行榜, 回执码, or 机器人/这里/你们 together with a service action), and never when it
+carries words of a legal question (报复, 有权, 赔偿, 工伤 …). A law question that slips through
+would get a how-to answer instead of its article; a self-help question that is missed still goes
+to the engine, which is the safer failure.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from knowledge.errors import DataError
+from knowledge.faq import DATA_DIR, FAQ_ID_RE, _read_yaml, _str_list
+
+SELFHELP_PATH = DATA_DIR / "selfhelp.yaml"
+# Self-help questions are short; a long message is a story about work, whatever words it contains.
+MAX_QUESTION_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SelfHelpEntry:
+    id: str
+    q: str
+    alt: tuple[str, ...] = field(default_factory=tuple)
+    a: str = ""
+
+    @property
+    def questions(self) -> list[str]:
+        return [self.q, *self.alt]
+
+
+def load_selfhelp(path: Path = SELFHELP_PATH) -> list[SelfHelpEntry]:
+    """Read the catalogue (a list of {id, q, alt, a}); a missing file is an empty catalogue."""
+    if not path.exists():
+        return []
+    data = _read_yaml(path) or []
+    if not isinstance(data, list):
+        raise DataError(f"{path.name}: expected a list of self-help entries")
+    entries: list[SelfHelpEntry] = []
+    seen: set[str] = set()
+    for raw in data:
+        entries.append(entry := _entry(raw, path.name))
+        if entry.id in seen:
+            raise DataError(f"{path.name}: duplicate id {entry.id}")
+        seen.add(entry.id)
+    return entries
+
+
+def _entry(raw: Any, source: str) -> SelfHelpEntry:
+    if not isinstance(raw, dict) or not raw.get("id") or not raw.get("q") or not raw.get("a"):
+        raise DataError(f"{source}: each self-help entry needs id, q and a")
+    entry_id = str(raw["id"]).strip()
+    if not FAQ_ID_RE.match(entry_id):
+        raise DataError(f"{source}: bad id {entry_id!r}")
+    where = f"{source}: {entry_id}"
+    return SelfHelpEntry(entry_id, str(raw["q"]).strip(), tuple(_str_list(raw.get("alt"), where, "alt")),
+                         str(raw["a"]).strip())
+
+
+@lru_cache(maxsize=1)
+def selfhelp_catalogue() -> dict[str, SelfHelpEntry]:
+    """The bundled catalogue by id, read on first use."""
+    return {e.id: e for e in load_selfhelp()}
+
+
+# --- recognising a question about the service ---------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
+
+
+def _compact(text: str) -> str:
+    # The engine passes knowledge.text.compact(); folding again keeps raw text working too.
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _any(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+def _all(*patterns: str) -> str:
+    """Every one of ``patterns`` somewhere in the text, in any order."""
+    return "^" + "".join(f"(?=.*{p})" for p in patterns)
+
+
+def _cmd(*names: str) -> str:
+    """A command name typed with or without its slash (compact text has lost the slash)."""
+    return r"(?<![a-z])" + _any(*names) + r"(?![a-z])"
+
+
+# Words of a legal question: when one is present the message is a law question, whatever else it says.
+_LAW = re.compile(_any(
+    "报复", "打击", "开除", "辞退", "解雇", "解除", "扣工资", "扣钱", "罚款", "奖励", "奖金", "有权", "权利",
+    "义务", "违法", "合法", "犯法", "赔偿", "工伤", "职业病", "培训", "处罚", "责任", "起诉", "仲裁", "法律规定",
+    "规定吗", "落户", "入学",
+))
+# Another channel named (the authorities' hotlines and platforms): the question is about that channel.
+_OTHER_CHANNEL = re.compile(_any("12350", "12345", "12333", "应急管理", "安监", "监管部门", "政府", "信访",
+                                 "市长热线", "劳动监察"))
+# Addressing the bot or the service: weak on its own, decisive with a service action.
+_BOT = _any("机器人", "安康助手", "助手", "这个号", "本号", "这个账号", "这号", "你们", "在这里", "在这儿", "在这",
+            "这里", "这儿", "bot", "电报", "telegram", "tg", "网页", "网上", "网站")
+_RECEIPT = _any("回执码", "回执号", "回执", "查询码", "举报码", "收据码", r"举报的?码")
+_PROGRESS = _any("进展", "进度", "处理结果", "结果", "回复", "答复", "状态")
+_REPORT = _any("举报", "反映隐患", "报隐患", "反映安全隐患", "报告隐患", "上报隐患")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    entry_id: str
+    patterns: tuple[re.Pattern[str], ...]  # any one of them
+    guard_channel: bool = False  # also refuse when another channel (12350 …) is named
+
+
+def _rule(entry_id: str, *patterns: str, guard_channel: bool = False) -> _Rule:
+    return _Rule(entry_id, tuple(re.compile(p) for p in patterns), guard_channel)
+
+
+# Order matters: the first rule that fires wins (a lost receipt before the receipt's use, leaving
+# the pushes before subscribing to them, the ranking before points).
+_RULES: tuple[_Rule, ...] = (
+    _rule("selfhelp-lost-receipt",
+          _RECEIPT + ".{0,8}" + _any("丢", "忘", "找不到", "找不回", "找回", "没保存", "没存", "没记", "没抄",
+                                     "没截", "删了", "删掉", "弄没", "没了", "补发", "重发", "重新发", "再发",
+                                     "记错", "想不起"),
+          _any("丢", "忘", "找不到", "没保存", "没抄", "没截", "删了", "重新发", "再发", "补发") + ".{0,6}" + _RECEIPT),
+    _rule("selfhelp-anonymity",
+          _any("真的匿名", "真匿名", "真的是匿名", "真是匿名", "是不是匿名的", "真的不会暴露") + ".{0,6}$",
+          _all(_any(_REPORT, "照片", _RECEIPT, "账号", "telegram", "电报"), _BOT,
+               _any("匿名吗", "匿名的吗", "是不是匿名", "暴露", "泄露", "知道是我", "查到我", "查出我", "查出是", "看到我", "看到举报人",
+                    "举报人是谁", "是谁发", "告诉老板", "告诉单位", "告诉厂里", "告诉公司", "记录", "保存", "用户名", "身份", "ip", "位置", "定位", "gps")),
+          _RECEIPT + ".{0,6}" + _any("暴露", "泄露", "身份", "查到我", "知道是我"),
+          guard_channel=True),
+    _rule("selfhelp-status",
+          _RECEIPT, _cmd("status"),
+          _any("我的举报", "我举报的", "之前的举报", "上次的举报", "我提交的举报", "对我举报")
+          + ".{0,10}" + _any("进展", "进度", "处理到", "怎么样了", "回复", "答复", "查询", "查看", "补充", "补几张",
+                             "状态", "哪一步"),
+          _any("补充", "补几张", "补发照片") + ".{0,4}" + _any("我的举报", "之前的举报", "举报的内容", "举报内容"),
+          _any("怎么查", "如何查", "查询", "在哪看", "怎么看", "在哪查") + ".{0,4}" + _REPORT + ".{0,6}" + _PROGRESS,
+          _REPORT + ".{0,6}" + _PROGRESS + ".{0,3}" + _any("怎么查", "在哪看", "怎么看", "在哪查", "查询"),
+          guard_channel=True),
+    _rule("selfhelp-report",
+          _cmd("report"),
+          _all(_BOT, _REPORT),
+          _REPORT + _any("入口", "的入口", "按钮", "在哪里点", "在哪点"),
+          _REPORT + ".{0,4}" + _any("填到一半", "不想填", "填错了", "草稿"),
+          guard_channel=True),
+    _rule("selfhelp-contact",
+          _any("转人工", "人工客服", "找人工", "要人工", "有人工吗", "人工服务", "真人", "活人", "客服"),
+          _any("工会的?", "工会里的") + _any("电话", "热线", "联系方式", "号码", "微信", "办公室在哪"),
+          _any("联系", "找", "跟", "和", "同") + ".{0,4}工会的?" + _any("工作人员", "人", "干部"),
+          _any("联系工会", "维权热线", "12351"),
+          _any("你们", "你") + ".{0,2}" + _any("有热线", "有没有热线", "电话多少", "的电话"),
+          _any("机器人", "你", "助手") + ".{0,3}" + _any("回答不了", "答不了", "解决不了", "不懂") + ".{0,4}"
+          + _any("找谁", "怎么办", "问谁")),
+    _rule("selfhelp-unsubscribe",
+          _any("退订", "退阅", "取消订阅", "取消订", "不想订", "不订了", "停止推送", "停推", "关闭推送",
+               "关掉推送", "取消推送", "屏蔽推送", _cmd("unsubscribe")),
+          _any("停止", "关闭", "关掉", "取消", "屏蔽", "停掉", "关了") + ".{0,6}" + _any("推送", "微课堂", "微课", "小课"),
+          _any("别", "不要", "不用") + ".{0,4}推送",
+          _all(_any("推送", "微课堂", "微课", "小课", "课", "订阅", "你们", "给我"), _any("不要推送", "别推", "别再推", "不要再推", "不想收", "不想再收", "不再收", "别再发", "不要再发",
+                 "别发了", "不要发了", "别每周", "少收", "推.{0,4}" + _any("太多", "太频繁", "太密", "太勤"), "太多.{0,2}推", "推送.{0,8}"
+                 + _any("关", "停", "取消", "屏蔽", "少"), "太烦"))),
+    _rule("selfhelp-rank",
+          _any("排行榜", "排行版", "排行", "榜单", "上榜", "榜上", _cmd("rank")),
+          _any("排名", "名次", "第几名", "排第几") + "(?=.*" + _any("我", "积分", "答题", "安康杯", "分") + ")",
+          _any("我", "积分", "答题", "安康杯") + ".{0,6}" + _any("排名", "名次", "第几名", "排第几")),
+    _rule("selfhelp-score",
+          _any("积分", "积份", "积份", _cmd("score")),
+          _any("答题", "答对", "答错", "做题", "答一道", "测验", "题目") + ".{0,6}" + _any("几分", "多少分", "得分",
+                                                                                  "有分", "分数", "加分", "积分"),
+          "我的?" + _any("现在", "目前", "一共", "总共", "") + _any("有", "得了", "拿了", "") + _any("多少分", "几分"),
+          "我的分数"),
+    _rule("selfhelp-lessons", "不订阅.{0,4}" + _any("能", "可以")),
+    _rule("selfhelp-subscribe",
+          _any("订阅", "定阅", "订课", _cmd("subscribe", "mytopics")),
+          _any("微课堂", "微课", "小课", "推送") + ".{0,6}" + _any("订", "开通", "收到", "怎么收", "想收", "关注",
+                                                                "主题", "怎么才能", "换"),
+          _any("收到", "想收", "怎么收") + ".{0,6}" + _any("微课堂", "微课", "小课", "推送"),
+          "订.{0,4}主题"),
+    _rule("selfhelp-lessons",
+          _cmd("lessons", "next"), _any("下一课", "上一课"),
+          _any("微课堂", "微课", "小课", "推送的课", "推的课") + ".{0,8}"
+          + _any("在哪", "怎么看", "补看", "回看", "重看", "看不到", "错过", "以前", "之前", "历史", "列表", "目录",
+                 "有哪些", "有什么课", "浏览", "怎么学", "学", "找", "答题", "做题", "题", "测验", "能看"),
+          _any("以前", "之前", "错过", "学过") + ".{0,4}" + _any("推送的课", "推的课", "微课堂", "微课", "小课"),
+          _any("怎么看", "在哪看", "浏览", "查看") + ".{0,4}" + _any("微课堂", "微课", "小课")),
+    _rule("selfhelp-help",
+          _any("你们?", "机器人", "助手", "这个号", "本号", "这个账号", "这个机器人", "bot") + _any("都", "还", "到底",
+                                                                                         "主要", "是", "")
+          + _any("能做什么", "能干什么", "能干嘛", "能干啥", "能帮我干", "能帮我做", "能帮什么", "有什么功能",
+                 "有哪些功能", "有啥功能", "什么功能", "会什么", "会干什么", "会干啥", "怎么用", "怎么使用",
+                 "干嘛的", "干啥的", "干什么的", "做什么的", "是干什么", "是谁", "有什么用", "有啥用", "是什么东西"),
+          "怎么使用" + _any("你", "机器人", "助手", "这个"),
+          "^" + _any("帮助", "菜单", "功能", "命令", "指令", "使用说明", "使用方法", "说明", "help", "start") + "$",
+          _any("有哪些", "有什么", "都有啥") + _any("命令", "指令"), _any("命令", "指令", "功能菜单") + ".{0,2}在哪",
+          "使用说明", _cmd("help")),
+    _rule("selfhelp-laws",
+          _cmd("laws"),
+          _any("法条", "法律", "法规", "条文", "原文", "条款", "全文") + ".{0,6}"
+          + _any("怎么查", "如何查", "在哪查", "在哪里查", "哪里能查", "哪里可以查", "去哪查", "在哪看", "在哪里看",
+                 "哪里能看", "哪里可以看", "浏览", "怎么搜", "分享给", "目录"),
+          _any("怎么查", "如何查", "在哪查", "在哪里查", "去哪查", "想看", "能看", "能查哪些", "查看") + ".{0,10}"
+          + _any("法条", "法律", "法规", "条文", "原文", "条款", "全文"),
+          "第几条" + ".{0,3}" + _any("搜", "查", "输入"), _any("搜", "查", "输入") + ".{0,4}第几条"),
+)
+
+# An article reference means a direct look-up, which the engine answers with the article itself.
+_ARTICLE_REF = re.compile(r"第[0-9零〇一二两三四五六七八九十百千]+条|(?<![某哪每这那])[0-9]+条")
+# Statute names hold words of legal questions (职业病防治法); they do not make a question legal.
+_LAW_NAMES = re.compile(_any("职业病防治法", "职业病分类和目录", "工伤保险条例"))
+
+
+def match_selfhelp(compact_text: str, entries: dict[str, SelfHelpEntry] | None = None) -> SelfHelpEntry | None:
+    """The self-help entry a message about Ankang itself asks for, or None for anything else.
+
+    ``compact_text`` is the message as ``knowledge.text.compact`` gives it (raw text works too).
+    ``entries`` defaults to the bundled catalogue.
+    """
+    text = _compact(compact_text)
+    if not text or len(text) > MAX_QUESTION_CHARS or _LAW.search(_LAW_NAMES.sub("", text)):
+        return None
+    catalogue = selfhelp_catalogue() if entries is None else entries
+    for rule in _RULES:
+        if rule.guard_channel and _OTHER_CHANNEL.search(text):
+            continue
+        if rule.entry_id == "selfhelp-laws" and _ARTICLE_REF.search(text):
+            continue
+        if any(p.search(text) for p in rule.patterns):
+            return catalogue.get(rule.entry_id)
+    return None

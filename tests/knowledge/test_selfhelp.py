@@ -1,0 +1,185 @@
+"""The self-help catalogue: questions about Ankang itself, and law questions that must not match."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from knowledge.errors import DataError
+from knowledge.faq import MAX_ANSWER_CHARS
+from knowledge.selfhelp import (
+    SelfHelpEntry,
+    load_selfhelp,
+    match_selfhelp,
+    selfhelp_catalogue,
+)
+from knowledge.text import compact
+
+# Phrasings written apart from the catalogue's (none is a q or alt of selfhelp.yaml).
+POSITIVES = [
+    ("微课堂要怎么订", "selfhelp-subscribe"),
+    ("我想订阅消防安全的课", "selfhelp-subscribe"),
+    ("咋订阅啊", "selfhelp-subscribe"),
+    ("/subscribe怎么用", "selfhelp-subscribe"),
+    ("怎么才能收到微课堂", "selfhelp-subscribe"),
+    ("不要再推送了谢谢", "selfhelp-unsubscribe"),
+    ("推送太频繁了能关吗", "selfhelp-unsubscribe"),
+    ("取消订阅", "selfhelp-unsubscribe"),
+    ("我要退订", "selfhelp-unsubscribe"),
+    ("怎么关掉微课堂", "selfhelp-unsubscribe"),
+    ("別再推送了", "selfhelp-unsubscribe"),  # traditional 別
+    ("昨天推的课在哪里看", "selfhelp-lessons"),
+    ("微课堂的题在哪做", "selfhelp-lessons"),
+    ("下一课", "selfhelp-lessons"),
+    ("我的积分呢", "selfhelp-score"),
+    ("积分有什么用", "selfhelp-score"),
+    ("答对一题加几分", "selfhelp-score"),
+    ("我的积分怎么是0", "selfhelp-score"),
+    ("我在排行榜上第几", "selfhelp-rank"),
+    ("排行榜能不能不显示我的名字", "selfhelp-rank"),
+    ("安康杯排名怎么查", "selfhelp-rank"),
+    ("我的名次是多少", "selfhelp-rank"),
+    ("在机器人上怎么反映隐患", "selfhelp-report"),
+    ("用你们这个举报要不要登录", "selfhelp-report"),
+    ("这里可以举报吗", "selfhelp-report"),
+    ("你们会不会把我的名字告诉老板，我在这举报了", "selfhelp-anonymity"),
+    ("这里举报真的不会暴露吗", "selfhelp-anonymity"),
+    ("机器人会保存我的手机号吗，举报的时候", "selfhelp-anonymity"),
+    ("举报真的是匿名的吗", "selfhelp-anonymity"),
+    ("回执码在哪输入", "selfhelp-status"),
+    ("我的举报有进展了吗", "selfhelp-status"),
+    ("查询码怎么查进度", "selfhelp-status"),
+    ("/status 怎么用", "selfhelp-status"),
+    ("回执码忘了", "selfhelp-lost-receipt"),
+    ("查询码丢了还能找回来吗", "selfhelp-lost-receipt"),
+    ("回执码没保存怎么办", "selfhelp-lost-receipt"),
+    ("没截图回执码", "selfhelp-lost-receipt"),
+    ("我想跟真人聊聊", "selfhelp-contact"),
+    ("工会的联系方式是什么", "selfhelp-contact"),
+    ("客服在哪", "selfhelp-contact"),
+    ("怎么找工会的工作人员", "selfhelp-contact"),
+    ("你能干啥", "selfhelp-help"),
+    ("这个机器人是干什么的", "selfhelp-help"),
+    ("帮助", "selfhelp-help"),
+    ("助手有什么用", "selfhelp-help"),
+    ("法规条文去哪查", "selfhelp-laws"),
+    ("想看消防法全文", "selfhelp-laws"),
+    ("法律原文在哪里看", "selfhelp-laws"),
+]
+
+# Law questions (and other questions for the engine) that share words with the service.
+NEGATIVES = [
+    "举报隐患会被打击报复吗",
+    "从业人员有权举报吗",
+    "单位不让我参加培训",
+    "举报安全隐患可以匿名吗",
+    "举报人信息会不会泄露",
+    "不想让厂里知道是我举报的",
+    "发现隐患向谁报告",
+    "向12350举报真的匿名吗",
+    "举报有奖励吗",
+    "匿名举报还能拿奖金吗",
+    "我举报的事结果单位把我辞退了",
+    "举报了没人管怎么办",
+    "12350是什么",
+    "安康杯是什么",
+    "微课堂是什么",
+    "三级安全教育有哪些课程",
+    "安全培训课程有哪些",
+    "劳动法有哪些规定",
+    "安全生产法第五十五条",
+    "职业病防治法39条",
+    "劳动法第三十六条原文",
+    "有人触电要不要做人工呼吸",
+    "老板不给发劳保用品怎么办",
+    "劳保用品要自己掏钱吗",
+    "加班费怎么算",
+    "工伤认定要多久",
+    "单位没有工会找谁",
+    "工会不管怎么办",
+    "工会有权参加事故调查吗",
+    "你知道工伤是什么吗",
+    "安全帽是干什么的",
+    "有限空间作业要注意什么",
+    "特种作业证怎么查询真假",
+    "职业病诊断去哪查",
+    "法律怎么看待老板逼加班",
+    "连续上班二十天不休息合法吗",
+    "怀孕七个月还要上夜班吗",
+    "十六岁能进厂吗",
+    "推车时被撞伤算工伤吗",
+    "公司发通知让我们周末加班",
+    "班组长让我冒险作业我能拒绝吗",
+    "单位安全生产排名靠后会被处罚吗",
+    "隐患举报电话是多少",
+    "安全员是干什么的",
+    "不想收到单位的罚款通知",
+    "事故调查报告在哪里看",
+    "积分落户和工伤有关系吗",
+    "我在车间干了三年，最近调到喷漆岗位，厂里不发防毒面具，也没做岗前体检，听说可以举报，我想问问这种情况单位要负什么责任",
+]
+
+
+@pytest.mark.parametrize("text,entry_id", POSITIVES)
+def test_questions_about_ankang_match(text, entry_id):
+    entry = match_selfhelp(compact(text))
+    assert entry is not None and entry.id == entry_id, (text, entry and entry.id)
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_law_questions_do_not_match(text):
+    entry = match_selfhelp(compact(text))
+    assert entry is None, (text, entry.id)
+
+
+def test_positives_are_not_copied_from_the_catalogue():
+    written = {compact(q) for e in selfhelp_catalogue().values() for q in e.questions}
+    assert not written & {compact(t) for t, _ in POSITIVES}
+
+
+def test_every_catalogue_phrasing_matches_its_own_entry():
+    for entry in selfhelp_catalogue().values():
+        for question in entry.questions:
+            found = match_selfhelp(compact(question))
+            assert found is not None and found.id == entry.id, (question, found and found.id)
+
+
+def test_raw_text_works_as_well_as_compact_text():
+    assert match_selfhelp("怎么 退订？").id == "selfhelp-unsubscribe"
+
+
+def test_catalogue_shape():
+    entries = load_selfhelp()
+    ids = [e.id for e in entries]
+    assert len(ids) == len(set(ids)) >= 10
+    for e in entries:
+        assert isinstance(e, SelfHelpEntry)
+        assert 8 <= len(e.alt) <= 15, e.id
+        assert e.a and len(e.a) <= MAX_ANSWER_CHARS, e.id
+
+
+def test_answers_name_only_existing_commands():
+    from bot.commands import COMMANDS
+
+    known = {c.name for c in COMMANDS} | {"tip"}  # /tip is the web form's path
+    for e in load_selfhelp():
+        for name in re.findall(r"/([a-z]+)", e.a):
+            assert name in known, (e.id, name)
+
+
+def test_loader_rejects_broken_entries(tmp_path: Path):
+    path = tmp_path / "selfhelp.yaml"
+    path.write_text("- id: x\n  q: 问题\n", encoding="utf-8")
+    with pytest.raises(DataError):
+        load_selfhelp(path)
+    path.write_text("- {id: a, q: 问, a: 答}\n- {id: a, q: 问二, a: 答二}\n", encoding="utf-8")
+    with pytest.raises(DataError):
+        load_selfhelp(path)
+    assert load_selfhelp(tmp_path / "missing.yaml") == []
+
+
+def test_custom_catalogue():
+    entry = SelfHelpEntry("selfhelp-score", "积分", ("分数",), "发送 /score")
+    assert match_selfhelp("我的积分", {entry.id: entry}) is entry
+    assert match_selfhelp("我的积分", {}) is None

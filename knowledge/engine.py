@@ -24,14 +24,16 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
+from knowledge.numerals import annotate_numbers
 from knowledge.policy import POLICY_FILE, AnswerPolicy
+from knowledge.selfhelp import SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
 
 log = logging.getLogger(__name__)
 
-Intent = Literal["answer", "article", "unsure", "emergency", "smalltalk", "out_of_scope", "tip", "term", "help"]
+Intent = Literal["answer", "article", "unsure", "emergency", "smalltalk", "out_of_scope", "tip", "term", "help", "self"]
 
 # Calibrated on the development set (see bench/qa.py): at or above this a reply is an answer.
 CONFIDENT = 0.8
@@ -204,8 +206,11 @@ class KnowledgeBase:
         dict_path: Path | None = None,
         topics: dict[str, tuple[str, ...]] | None = None,
         policy: AnswerPolicy | None = None,
+        selfhelp: Iterable[SelfHelpEntry] | None = None,
     ) -> None:
         self.corpus = corpus
+        # Questions about Ankang itself (pushes, points, how reporting works).
+        self.selfhelp = selfhelp_catalogue() if selfhelp is None else {e.id: e for e in selfhelp}
         # Without a trained policy (small test knowledge bases) the first release's thresholds decide.
         self.policy = policy
         self.synonyms = synonyms or Synonyms()
@@ -346,10 +351,13 @@ class KnowledgeBase:
             return Reply("smalltalk", text_, question=raw)
         if intents.is_tip(flat):
             return Reply("tip", messages.TIP, question=raw)
+        own = match_selfhelp(flat, self.selfhelp)
+        if own is not None:
+            return Reply("self", own.a, question=raw, confidence=1.0, answer=own.a)
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return self._term_reply(raw, term)
-        reply = self._search_reply(raw, norm)
+        reply = self._search_reply(raw, with_numbers(raw, norm))
         if term is not None:
             # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
             # confident FAQ answer wins, with the definition on top; otherwise the definition.
@@ -432,7 +440,7 @@ class KnowledgeBase:
 
     def _candidate(self, raw: str, norm: str) -> _Candidate:
         """Rank, pick the candidate answer and describe the evidence for the answer policy."""
-        focus = self._focus(norm)
+        focus = self._focus(norm, raw)
         ranked, articles = self._rank(norm, focus)
         best = ranked[0] if ranked else None
         best_art = articles[0] if articles else None
@@ -456,10 +464,12 @@ class KnowledgeBase:
             return None
         if intents.is_help(flat) or intents.is_smalltalk(flat) or intents.is_tip(flat):
             return None
+        if match_selfhelp(flat, self.selfhelp) is not None:
+            return None
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return None
-        cand = self._candidate(raw, norm)
+        cand = self._candidate(raw, with_numbers(raw, norm))
         if cand.by_article:
             a = self._article_list[cand.articles[0][0]]
             cites = {(a.law, a.number)}
@@ -712,9 +722,9 @@ class KnowledgeBase:
         covered, _ = self._bodies.overlap(np.asarray([entry]), ids, weights)
         return 1.0 - float(covered[0]) / known
 
-    def _focus(self, norm: str) -> str | None:
+    def _focus(self, norm: str, raw: str = "") -> str | None:
         """The question clause of a long message, unless it is too vague to stand for it."""
-        focus = question_focus(norm)
+        focus = asking_sentence(raw, norm) if STORY_SENTENCES else question_focus(norm)
         if focus is None:
             return None
         topical = [f"w:{w}" for w in self.analyzer.words(focus) if w not in FOCUS_GENERIC_WORDS]
@@ -804,6 +814,12 @@ class KnowledgeBase:
         return hits[:limit]
 
 
+def with_numbers(raw: str, norm: str) -> str:
+    """The query with what its numbers mean appended ("17岁" → 未成年工; "每天干12小时" → 延长工作时间)."""
+    extra = annotate_numbers(raw)
+    return f"{norm} {normalise(extra)}" if extra else norm
+
+
 def load_topics(path: Path) -> dict[str, tuple[str, ...]]:
     """Topic word → the words that mention it (itself first); empty when the file is missing."""
     if not path.exists():
@@ -837,6 +853,38 @@ def question_focus(norm: str) -> str | None:
     while first > 0 and sum(len(c) for c in clauses[first:last + 1]) < FOCUS_MIN_CHARS:
         first -= 1
     return " ".join(clauses[first:last + 1])
+
+
+STORY_SENTENCES = True
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+# Where a story turns to its question ("……。我想问一下，……").
+_ASKING = re.compile(r"(请问|想问|问一下|问问|想知道|想咨询|咨询一下|我该怎么办|该怎么办|怎么办|我能不能|能不能|可不可以|是不是|算不算|合不合法|合法吗|违法吗)")
+
+
+def asking_sentence(raw: str, norm: str) -> str | None:
+    """The sentence of a long message (a story) that asks the question, normalised; None when short.
+
+    A story's details dilute its question: the sentence that asks (from "请问/想问/想知道" on, or
+    the last sentence with a question cue), with the sentence before it when it is short, stands
+    for the question; the rest of the story weighs as background.
+    """
+    if len(norm) - norm.count(" ") <= LONG_QUERY_CHARS or not _HAN_RE.search(norm):
+        return None
+    sentences = [s for s in _SENTENCE_END.split(raw) if s.strip()]
+    if len(sentences) < 2:
+        return question_focus(norm)
+    pick = None
+    for i in range(len(sentences) - 1, -1, -1):
+        m = _ASKING.search(sentences[i]) or _QUESTION_CUE.search(sentences[i])
+        if m:
+            pick = i
+            break
+    if pick is None:
+        return question_focus(norm)
+    focus = normalise(sentences[pick])
+    if len(focus.replace(" ", "")) < FOCUS_MIN_CHARS and pick > 0:
+        focus = normalise(sentences[pick - 1]) + " " + focus
+    return focus or None
 
 
 def _confidence(lead: float, needed: float = CONFIDENT_LEAD) -> float:

@@ -153,7 +153,7 @@ async def run_once(url: str, subscribers: int, rate: float, kill_at: float | Non
     from broadcasts.models import Occurrence
     from broadcasts.schedules import What, When, create_schedule
     from core.models import utcnow
-    from core.services import open_services
+    from ankang.services import open_services
     from core.settings import load_settings
     from datetime import timedelta
 

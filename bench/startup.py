@@ -39,7 +39,7 @@ async def wait_http(session: aiohttp.ClientSession, url: str, deadline: float) -
 async def measure(webhook: bool, laws_dir: str) -> dict[str, float]:
     emu_port, web_port = free_port(), free_port()
     emulator = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "emulator", "--port", str(emu_port), "--limits", "counting",
+        sys.executable, "-m", "ankang", "emulator", "--port", str(emu_port), "--limits", "counting",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
     workdir = tempfile.mkdtemp(prefix="ankang-bench-")
@@ -58,7 +58,7 @@ async def measure(webhook: bool, laws_dir: str) -> dict[str, float]:
         await wait_http(http, f"http://127.0.0.1:{emu_port}/_emulator/state", time.monotonic() + 30)
         started = time.monotonic()
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=workdir,
+            sys.executable, "-m", "ankang", "run", env=env, cwd=workdir,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
         try:

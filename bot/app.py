@@ -19,10 +19,9 @@ from bot import weblogin
 from bot import tips
 from bot import lessons
 from bot.commands import worker_commands
-from bot.context import CONTEXT_TYPES
+from bot.context import CONTEXT_TYPES, BotServices
 from bot.retry import RetryAfterLimiter
 from bot.updates import PerChatUpdateProcessor
-from core.services import Services
 from core.settings import Settings
 
 # Updates from different chats are processed concurrently, so one slow update (a tip photo being
@@ -30,7 +29,7 @@ from core.settings import Settings
 CONCURRENT_UPDATES = 64
 
 
-def build_application(settings: Settings, services: Services) -> Application:
+def build_application(settings: Settings, services: BotServices) -> Application:
     """Create the Application talking to ``settings.telegram_api_url``, with all handlers registered."""
     application = (
         ApplicationBuilder()

@@ -1,20 +1,43 @@
 """Typed access to Ankang's services from every handler: ``context.services``, ``context.session()``."""
 from __future__ import annotations
 
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from core.services import Services
+from broadcasts.engine import BroadcastEngine
+from core.clock import Clock
+from core.db import SessionMaker
+from core.settings import Settings
+from knowledge import KnowledgeBase
+from tips.runtime import TipsRuntime
+
+
+class BotServices(Protocol):
+    """The process services the bot uses (the composition root's ``ankang.services.Services`` satisfies it)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionMaker
+    clock: Clock
+    # Where the web server listens (for /weblogin links when ANKANG_PUBLIC_URL is not set).
+    web_url: str
+    kb: KnowledgeBase | None
+    # Set by ``bot.lessons.start_broadcasts`` while the bot runs.
+    broadcasts: BroadcastEngine | None
+    tips: TipsRuntime
 
 
 class BotData:
     """The application's bot_data: a single typed slot instead of string keys."""
 
-    services: Services | None = None
+    services: BotServices | None = None
 
 
 class AnkangContext(CallbackContext[ExtBot, dict, dict, BotData]):
     @property
-    def services(self) -> Services:
+    def services(self) -> BotServices:
         services = self.bot_data.services
         if services is None:  # pragma: no cover - the runner always sets it before start
             raise RuntimeError("Ankang services are not attached to the application")

@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import qa_callbacks
-from bot.context import AnkangContext
+from bot.context import AnkangContext, BotServices
 from broadcasts.delivery import (
     PermanentSendError,
     RateLimited,
@@ -28,7 +28,6 @@ from broadcasts.models import ALL_TOPICS, QuizPoll
 from broadcasts.occurrences import Report
 from broadcasts import quiz, subscriptions
 from core import users
-from core.services import Services
 from core.topics import TOPICS, UnknownTopic
 from knowledge import KnowledgeBase
 from knowledge.errors import ArticleNotFound
@@ -354,7 +353,7 @@ class TelegramTransport:
             raise TransientSendError(str(exc) or type(exc).__name__) from None
 
 
-async def start_broadcasts(application: Application, services: Services, *, library: Library | None = None) -> BroadcastEngine:
+async def start_broadcasts(application: Application, services: BotServices, *, library: Library | None = None) -> BroadcastEngine:
     """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
     from telegram import Bot
 
@@ -380,7 +379,7 @@ async def start_broadcasts(application: Application, services: Services, *, libr
     return engine
 
 
-async def stop_broadcasts(services: Services) -> None:
+async def stop_broadcasts(services: BotServices) -> None:
     engine: BroadcastEngine | None = services.broadcasts
     if engine is None:
         return

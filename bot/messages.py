@@ -27,7 +27,13 @@ TOO_LONG = "您的消息太长了（{length} 字）。请把问题缩短到 {lim
 EMPTY = "请用文字输入您的问题，例如：<i>没有经过安全培训能上岗吗</i>。"
 STALE_BUTTON = "这个按钮已过期，请重新发送问题或命令。"
 WEBLOGIN_PRIVATE_ONLY = "为安全起见，请在与机器人的私聊中发送 /weblogin。"
+WEBLOGIN_LINK = (
+    "🔐 管理后台一次性登录链接（10 分钟内有效，仅可使用一次，请勿转发）：\n{url}"
+)
 WEBLOGIN_EXPIRES = "有效期至 {time}。"
+WEBLOGIN_NO_PUBLIC_URL = "（提示：未配置 ANKANG_PUBLIC_URL，链接使用服务器本地地址。）"
+# Before a lesson an admin sends to themself from the web console.
+TEST_LESSON_NOTE = "🧪 <i>以下是管理后台发出的微课堂测试推送，答题不计积分。</i>"
 
 
 def _command_line(command: Command) -> str:

@@ -32,7 +32,6 @@ from knowledge.intents import detect_emergency
 from knowledge.text import normalise
 from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
-from tips.runtime import tips_runtime
 from tips.service import (
     ReceiptInvalid, TipDraft, TipInvalid, TipNotFound, TransitionNotAllowed, add_followup, allowed_transitions,
     change_status, check_description, check_location, find_by_receipt, get_tip,
@@ -102,7 +101,7 @@ async def report_start(update: Update, context: AnkangContext) -> str | int:
     if update.effective_chat.type != ChatType.PRIVATE:
         await update.effective_message.reply_text(msg.PRIVATE_ONLY)
         return ConversationHandler.END
-    if not tips_runtime(context.services).limits.tips_per_chat.allowed(update.effective_chat.id):
+    if not context.services.tips.limits.tips_per_chat.allowed(update.effective_chat.id):
         await update.effective_message.reply_text(msg.RATE_LIMITED)
         return ConversationHandler.END
     # A report started from the follow-up thread ends that thread: later messages must not flow
@@ -259,7 +258,7 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     """Commit the tip, THEN show the receipt; alert the duty admins when urgent."""
     query = update.callback_query
     draft = _draft(context)
-    limits = tips_runtime(context.services).limits
+    limits = context.services.tips.limits
     chat_id = update.effective_chat.id
     if not limits.tips_per_chat.allowed(chat_id):
         await query.answer()
@@ -422,7 +421,7 @@ async def status_code_given(update: Update, context: AnkangContext) -> str | int
 async def _open_thread(update: Update, context: AnkangContext, code: str, *, asked: bool = False) -> str | int:
     """Show the thread of the tip ``code`` opens. ``asked``: the code answers our prompt, so a
     wrong one keeps waiting for another try (guesses are still counted and limited)."""
-    guesses = tips_runtime(context.services).limits.receipt_guesses_per_chat
+    guesses = context.services.tips.limits.receipt_guesses_per_chat
     chat_id = update.effective_chat.id
     if not guesses.allowed(chat_id):
         await update.effective_message.reply_text(msg.RECEIPT_RATE_LIMITED)

@@ -7,12 +7,10 @@ from datetime import timedelta
 from telegram import Bot, Update
 from telegram.constants import ChatType, ParseMode
 
-from bot import messages as bot_messages
-from bot.context import AnkangContext, user_is_admin
-from core.services import Services
-from web import messages
-from web.auth import LOGIN_LINK_TTL_S, login_link
-from web.console_lessons import LibraryCache, library_for
+from bot import messages
+from bot.context import AnkangContext, BotServices, user_is_admin
+from broadcasts.library import LibraryCache
+from core.login_links import LOGIN_LINK_TTL_S, login_link
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +21,17 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
     if user is None or message is None:
         return
     if not await user_is_admin(context, user.id):
-        await message.reply_text(bot_messages.NOT_ADMIN)
+        await message.reply_text(messages.NOT_ADMIN)
         return
     if chat is not None and chat.type != ChatType.PRIVATE:
-        await message.reply_text(bot_messages.WEBLOGIN_PRIVATE_ONLY)
+        await message.reply_text(messages.WEBLOGIN_PRIVATE_ONLY)
         return
     services = context.services
     now = services.clock.now()
     text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now,
                                                         base_url=services.settings.public_url or services.web_url or None))
     expires = (now + timedelta(seconds=LOGIN_LINK_TTL_S)).astimezone(services.settings.tz)
-    text += "\n" + bot_messages.WEBLOGIN_EXPIRES.format(time=expires.strftime("%H:%M"))
+    text += "\n" + messages.WEBLOGIN_EXPIRES.format(time=expires.strftime("%H:%M"))
     if not services.settings.public_url:
         text += "\n" + messages.WEBLOGIN_NO_PUBLIC_URL
     # No link preview: a preview fetch must never be what uses up or leaks the link.
@@ -41,9 +39,12 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
 
 
 class TelegramSender:
-    """``web.app.BotSender`` over the running bot: lets the console send an admin a test lesson."""
+    """The web console's ``BotSender`` port (``web.typedefs``) over the running bot; wired by ``ankang.runner``.
 
-    def __init__(self, bot: Bot, services: Services) -> None:
+    Lets the console send an admin a test lesson and the web tip form alert the admins on duty.
+    """
+
+    def __init__(self, bot: Bot, services: BotServices) -> None:
         self._bot = bot
         self._services = services
         self._library = LibraryCache()
@@ -55,7 +56,8 @@ class TelegramSender:
         """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""
         from bot.lessons import TelegramTransport
 
-        lesson = (await library_for(self._services, self._library)).get(lesson_id)
+        engine = self._services.broadcasts
+        lesson = (await self._library.get(engine.library if engine is not None else None)).get(lesson_id)
         await self.send_text(chat_id, messages.TEST_LESSON_NOTE)
         transport = TelegramTransport(self._bot)
         await transport.send_lesson(chat_id, lesson)

@@ -22,18 +22,15 @@ def _settings():
         raise click.ClickException(str(exc)) from None
 
 
-async def _with_services(work):
-    from core.services import open_services
+async def _with_sessions(work):
+    from core.db import opened
 
-    services = await open_services(_settings())
-    try:
-        return await work(services)
-    finally:
-        await services.close()
+    async with opened(_settings().database_url) as sessions:
+        return await work(sessions)
 
 
 def _run(work):
-    return asyncio.run(_with_services(work))
+    return asyncio.run(_with_sessions(work))
 
 
 @click.group("broadcast")
@@ -48,8 +45,8 @@ def list_cmd(include_closed: bool) -> None:
     from broadcasts.schedules import describe_what, list_schedules, next_fire_time
     from core.models import utcnow
 
-    async def work(services):
-        async with services.sessions() as session:
+    async def work(sessions):
+        async with sessions() as session:
             rows = await list_schedules(session, include_closed)
         if not rows:
             click.echo("no schedules")
@@ -109,8 +106,8 @@ def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cr
         when = When("cron", cron=cron, timezone=tz_name)
     topic_codes = tuple(t.strip() for t in topics.split(",") if t.strip())
 
-    async def work(services):
-        async with services.sessions() as session, session.begin():
+    async def work(sessions):
+        async with sessions() as session, session.begin():
             schedule = await create_schedule(session, load_library(), what, when, topics=topic_codes,
                                              created_by=admin_id, default_timezone=tz_name)
             return schedule.id
@@ -128,8 +125,8 @@ def _change(action: str):
     def command(schedule_id: int, admin_id: int | None) -> None:
         from broadcasts.schedules import ScheduleNotFound, ScheduleStateError, change_status
 
-        async def work(services):
-            async with services.sessions() as session, session.begin():
+        async def work(sessions):
+            async with sessions() as session, session.begin():
                 return await change_status(session, schedule_id, action, admin_id)
 
         try:
@@ -159,15 +156,15 @@ def send_now_cmd(schedule_id: int, admin_id: int | None, wait: bool) -> None:
     from broadcasts.schedules import ScheduleNotFound, ScheduleStateError
     from core.models import utcnow
 
-    async def work(services):
-        occurrence_id = await send_now(services.sessions, schedule_id, utcnow(), admin_id)
-        async with services.sessions() as session:
+    async def work(sessions):
+        occurrence_id = await send_now(sessions, schedule_id, utcnow(), admin_id)
+        async with sessions() as session:
             from broadcasts.occurrences import progress
 
             p = await progress(session, occurrence_id)
         click.echo(f"occurrence #{occurrence_id} queued for {p.recipients} recipient(s)")
         if wait:
-            await _wait(services, occurrence_id, p.recipients)
+            await _wait(sessions, occurrence_id, p.recipients)
 
     try:
         _run(work)
@@ -175,13 +172,13 @@ def send_now_cmd(schedule_id: int, admin_id: int | None, wait: bool) -> None:
         raise click.ClickException(f"cannot send schedule #{schedule_id}: {exc}") from None
 
 
-async def _wait(services, occurrence_id: int, total: int) -> None:
+async def _wait(sessions, occurrence_id: int, total: int) -> None:
     from broadcasts.occurrences import progress
 
     with click.progressbar(length=max(total, 1), label="sending", show_pos=True) as bar:
         shown = 0
         while True:
-            async with services.sessions() as session:
+            async with sessions() as session:
                 p = await progress(session, occurrence_id)
             bar.update(p.done - shown)
             shown = p.done
@@ -197,8 +194,8 @@ def status_cmd(occurrence_id: int | None) -> None:
     """Progress of one broadcast, or of the latest ones."""
     from broadcasts.occurrences import latest_occurrences, progress
 
-    async def work(services):
-        async with services.sessions() as session:
+    async def work(sessions):
+        async with sessions() as session:
             ids = [occurrence_id] if occurrence_id else [o.id for o in await latest_occurrences(session, 10)]
             if not ids:
                 click.echo("no broadcasts yet")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from broadcasts.delivery import Sender, Transport, release_stale_claims
 from broadcasts.library import Library
 from broadcasts.models import Schedule
 from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
 from broadcasts.schedules import build_trigger
-from core.services import Services
+from core.clock import Clock
+from core.db import SessionMaker
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +26,20 @@ log = logging.getLogger(__name__)
 SYNC_INTERVAL_S = 30
 
 
+class EngineServices(Protocol):
+    """What the engine uses of the process's services."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionMaker
+    clock: Clock
+
+
 class BroadcastEngine:
     """Owns the scheduler and the sender; ``start()`` after the bot is up, ``stop()`` before it goes."""
 
     def __init__(
-        self, services: Services, library: Library, transport: Transport, *,
+        self, services: EngineServices, library: Library, transport: Transport, *,
         on_finished: Callable[[Report], Awaitable[None]] | None = None,
         worker_id: str | None = None, lease_s: float | None = None, concurrency: int | None = None,
         sync_interval_s: float = SYNC_INTERVAL_S,

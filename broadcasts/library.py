@@ -4,6 +4,7 @@ Pure domain code: plain values in and out, no Telegram, no database.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -163,6 +164,21 @@ def load_library(directory: Path = DEFAULT_LESSONS_DIR) -> Library:
     if problems:
         raise LibraryInvalid(problems)
     return Library(lessons)
+
+
+@dataclass
+class LibraryCache:
+    """The bundled lesson library, loaded once on first use (the file reads kept off the event loop)."""
+
+    library: Library | None = None
+
+    async def get(self, published: Library | None = None) -> Library:
+        """Return ``published`` (the running broadcast engine's library) if given, else the bundled files."""
+        if published is not None:
+            return published
+        if self.library is None:
+            self.library = await asyncio.to_thread(load_library)
+        return self.library
 
 
 def validate_library(directory: Path = DEFAULT_LESSONS_DIR, corpus: StatuteIndex | None = None) -> list[Problem]:

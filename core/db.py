@@ -46,6 +46,18 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
 
 
 @asynccontextmanager
+async def opened(database_url: str, *, migrate: bool = True) -> AsyncIterator[SessionMaker]:
+    """For a short command (a CLI verb): an engine, migrated, whose sessions are yielded; disposed after."""
+    engine = create_engine(database_url)
+    try:
+        if migrate:
+            await upgrade(engine)
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def transaction(sessions: SessionMaker) -> AsyncIterator[AsyncSession]:
     """Open a session, commit on success, roll back on error."""
     async with sessions() as session, session.begin():

@@ -114,7 +114,7 @@ def settings(make_settings) -> Settings:
 
 @pytest.fixture
 async def services(settings: Settings):
-    from core.services import open_services
+    from ankang.services import open_services
 
     opened = await open_services(settings)
     try:
@@ -149,7 +149,7 @@ def shared_kb(laws_dir):
 @pytest.fixture
 async def ankang(make_settings, emulator, shared_kb):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
-    from bot.runner import running
+    from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb) as handle:
         yield handle

@@ -19,6 +19,6 @@ call the same functions in ``tips.service``. The caller opens the session and co
 
 Photos pass through ``tips.photos.sanitize(bytes) -> CleanPhoto`` (PhotoRejected) before they
 reach a draft or a follow-up. Statuses and labels: ``tips.models`` (STATUS_LABELS, OPEN_STATUSES,
-PLACE_TYPES). In-memory limits: ``tips.runtime.tips_runtime(services).limits``.
+PLACE_TYPES). In-memory limits: ``services.tips.limits`` (a ``tips.runtime.TipsRuntime``).
 See docs/threat-model-tips.md for what anonymity means here.
 """

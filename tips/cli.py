@@ -15,18 +15,14 @@ def tips() -> None:
 
 
 def _run(coro_factory):
+    from core.db import opened
     from core.settings import settings_or_exit
-    from core.services import open_services
 
     settings = settings_or_exit()
 
     async def main():
-        services = await open_services(settings)
-        try:
-            async with services.sessions() as session, session.begin():
-                return await coro_factory(session)
-        finally:
-            await services.close()
+        async with opened(settings.database_url) as sessions, sessions() as session, session.begin():
+            return await coro_factory(session)
 
     return asyncio.run(main())
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 from typing import Coroutine
 
-from core.services import Services
 from tips.ratelimit import TipLimits
 
 
@@ -27,9 +26,3 @@ class TipsRuntime:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-
-def tips_runtime(services: Services) -> TipsRuntime:
-    """Return the process's TipsRuntime, creating it on first use (bot and web share it)."""
-    if not isinstance(services.tips, TipsRuntime):
-        services.tips = TipsRuntime()
-    return services.tips

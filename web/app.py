@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
-from core.services import Services
+from web import chat, console, tips
+from web.auth import ADMIN, admin_guard, security_headers
+from web.console import friendly_errors
+from web.messages import WEEKDAYS
+from web.typedefs import BOT_SENDER, CHAT, SERVICES, BotSender, ChatConfig, WebServices
 
 log = logging.getLogger(__name__)
 
@@ -20,40 +22,10 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 
-class BotSender(Protocol):
-    """What the web console may ask of the running bot (implemented in bot/weblogin.py, set by the runner)."""
-
-    async def send_text(self, chat_id: int, html: str) -> None: ...
-
-    async def send_lesson(self, chat_id: int, lesson_id: str) -> None: ...
-
-
-@dataclass
-class ChatConfig:
-    """The browser chat (/chat) is on only in demo mode: the base URL of the Bot API emulator.
-
-    Mutable on purpose: the demo can switch it on after the server has started
-    (``web_app[CHAT].emulator_url = emulator.url``).
-    """
-
-    emulator_url: str | None = None
-    # The two demo identities; by default web.chat.WORKER_ID and the smallest id in ANKANG_ADMIN_IDS.
-    worker_id: int | None = None
-    admin_id: int | None = None
-
-
-SERVICES = web.AppKey("services", Services)
-BOT_SENDER = web.AppKey("bot_sender", BotSender)
-CHAT = web.AppKey("chat", ChatConfig)
-
-
 def create_web_app(
-    services: Services, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
+    services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
 ) -> web.Application:
     """Build the web application over ``services``; the caller owns the services' lifetime."""
-    from web.auth import admin_guard, security_headers
-    from web.console import friendly_errors
-
     # Order: headers wrap everything (error pages included); the guard runs before any /admin handler;
     # console errors become console pages inside the guard (so they show the admin's navigation).
     app = web.Application(client_max_size=60 * 1024 * 1024,
@@ -79,8 +51,6 @@ def create_web_app(
 
 def setup_routes(app: web.Application) -> None:
     """The web routing table."""
-    from web import chat, console, tips
-
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     # Admin console: every /admin path except the login page needs a session (web.auth.admin_guard).
@@ -93,15 +63,11 @@ def setup_routes(app: web.Application) -> None:
 
 def _local_day(when, tz) -> str:
     """2026-11-23 周一 09:00, in the console's time zone."""
-    from web.messages import WEEKDAYS
-
     local = when.astimezone(tz)
     return f"{local:%Y-%m-%d} {WEEKDAYS[local.weekday()]} {local:%H:%M}"
 
 
 async def _template_globals(request: web.Request) -> dict:
-    from web.auth import ADMIN
-
     return {"admin": request.get(ADMIN), "request_path": request.path}
 
 

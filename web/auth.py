@@ -1,13 +1,12 @@
-"""Admin login for the web console: one-time signed links, server-side sessions and CSRF tokens.
+"""Admin login for the web console: redeeming one-time links, server-side sessions and CSRF tokens.
 
-A login link carries ``user_id.issued_at.nonce.signature`` (HMAC-SHA256 over the first three parts
-with ``settings.effective_secret_key``). It is valid for ``LOGIN_LINK_TTL_S`` and only once: redeeming
-it inserts the nonce into ``web_login_nonces``, whose primary key refuses a second use even when two
-requests race. The session cookie holds a random token; only its SHA-256 is stored.
+Links are issued by ``core.login_links`` (the bot's /weblogin and ``ankang admin login-link`` issue
+them too). They are valid only once: redeeming one inserts its nonce into ``web_login_nonces``, whose
+primary key refuses a second use even when two requests race. The session cookie holds a random
+token; only its SHA-256 is stored.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -22,81 +21,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.admins import NotAnAdmin, is_admin
+from core.login_links import (  # noqa: F401  (re-exported: the console's vocabulary of links)
+    LOGIN_LINK_TTL_S,
+    LOGIN_PATH,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    LoginClaim,
+    LoginLinkError,
+    login_base_url,
+    login_link,
+    make_login_token,
+    read_login_token,
+)
 from core.settings import Settings
 from web.models import AdminSession, LoginNonce
+from web.typedefs import SERVICES
 
-LOGIN_LINK_TTL_S = 600
 SESSION_TTL_S = 8 * 3600
 COOKIE_NAME = "ankang_admin"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-LOGIN_PATH = "/admin/login"
-_PURPOSE = b"ankang-web-login:"
-
-
-class LoginLinkError(Exception):
-    """Base class: the link cannot log anyone in."""
-
-
-class LinkInvalid(LoginLinkError):
-    """Malformed or forged (bad signature)."""
-
-
-class LinkExpired(LoginLinkError):
-    """Older than LOGIN_LINK_TTL_S (or issued in the future)."""
-
-
-class LinkUsed(LoginLinkError):
-    """Already redeemed once."""
-
-
-@dataclass(frozen=True, slots=True)
-class LoginClaim:
-    user_id: int
-    issued_at: int  # Unix seconds
-    nonce: str
-
-
-def _sign(secret: str, payload: str) -> str:
-    mac = hmac.new(secret.encode(), _PURPOSE + payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def make_login_token(secret: str, user_id: int, now: datetime, nonce: str | None = None) -> str:
-    """Return a signed one-time token for ``user_id`` issued at ``now``."""
-    nonce = nonce or secrets.token_hex(16)
-    payload = f"{user_id}.{int(now.timestamp())}.{nonce}"
-    return f"{payload}.{_sign(secret, payload)}"
-
-
-def read_login_token(secret: str, token: str, now: datetime) -> LoginClaim:
-    """Check the signature and age of a token (not whether it was used); raise LinkInvalid/LinkExpired."""
-    parts = token.strip().split(".")
-    if len(parts) != 4:
-        raise LinkInvalid(token[:16])
-    user_part, issued_part, nonce, signature = parts
-    payload = f"{user_part}.{issued_part}.{nonce}"
-    if not hmac.compare_digest(_sign(secret, payload), signature):
-        raise LinkInvalid("bad signature")
-    try:
-        claim = LoginClaim(int(user_part), int(issued_part), nonce)
-    except ValueError:
-        raise LinkInvalid("bad payload") from None
-    age_s = now.timestamp() - claim.issued_at
-    if not -60 <= age_s <= LOGIN_LINK_TTL_S:  # a minute of clock skew between processes
-        raise LinkExpired(f"age {age_s:.0f}s")
-    return claim
-
-
-def login_base_url(settings: Settings) -> str:
-    """Where admins reach the console: ANKANG_PUBLIC_URL, else http://WEB_HOST:WEB_PORT."""
-    return settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
-
-
-def login_link(settings: Settings, user_id: int, now: datetime, base_url: str | None = None) -> str:
-    """Return the full one-time login URL for ``user_id``."""
-    token = make_login_token(settings.effective_secret_key, user_id, now)
-    return f"{(base_url or login_base_url(settings)).rstrip('/')}{LOGIN_PATH}?t={token}"
 
 
 async def redeem_login_token(session: AsyncSession, settings: Settings, token: str, now: datetime) -> int:
@@ -207,8 +152,6 @@ async def admin_guard(request: web.Request, handler):
     """Every /admin page and action: a live session of a current admin, and a CSRF token on writes."""
     if not (request.path == "/admin" or request.path.startswith("/admin/")) or request.path in PUBLIC_ADMIN_PATHS:
         return await handler(request)
-    from web.app import SERVICES
-
     services = request.app[SERVICES]
     async with services.sessions() as session:
         row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())

@@ -22,7 +22,7 @@ import aiohttp
 import aiohttp_jinja2
 from aiohttp import web
 
-from web.app import CHAT, SERVICES
+from web.typedefs import CHAT, SERVICES
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ def login_link_command(user_id: int) -> None:
     from core.settings import settings_or_exit
     from core.admins import is_admin
     from core.clock import SystemClock
-    from core.services import open_services
-    from web.auth import login_link
+    from core.db import opened
+    from core.login_links import login_link
 
     settings = settings_or_exit()
     if not settings.secret_key:
@@ -28,12 +28,8 @@ def login_link_command(user_id: int) -> None:
         raise SystemExit(2)
 
     async def check() -> bool:
-        services = await open_services(settings)
-        try:
-            async with services.sessions() as session:
-                return await is_admin(session, settings, user_id)
-        finally:
-            await services.close()
+        async with opened(settings.database_url) as sessions, sessions() as session:
+            return await is_admin(session, settings, user_id)
 
     if not asyncio.run(check()):
         click.echo(f"{user_id} 不是管理员（ANKANG_ADMIN_IDS 或 `ankang admin add`） / not an admin", err=True)
@@ -48,18 +44,14 @@ def add_command(user_id: int, name: str) -> None:
     """Make Telegram user USER_ID an admin (stored in the database)."""
     from core.settings import settings_or_exit
     from core.admins import add_admin, audit
-    from core.services import open_services
+    from core.db import opened
 
     settings = settings_or_exit()
 
     async def add() -> None:
-        services = await open_services(settings)
-        try:
-            async with services.sessions() as session, session.begin():
-                await add_admin(session, user_id, name)
-                await audit(session, 0, "admin.add", str(user_id), "via CLI")
-        finally:
-            await services.close()
+        async with opened(settings.database_url) as sessions, sessions() as session, session.begin():
+            await add_admin(session, user_id, name)
+            await audit(session, 0, "admin.add", str(user_id), "via CLI")
 
     asyncio.run(add())
     click.echo(f"已添加管理员 {user_id} / admin added")

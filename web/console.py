@@ -14,7 +14,7 @@ from aiohttp import web
 
 from core.admins import NotAnAdmin, audit, audit_log
 from web import auth, messages, stats
-from web.app import SERVICES
+from web.typedefs import SERVICES
 
 log = logging.getLogger(__name__)
 

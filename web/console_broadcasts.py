@@ -14,9 +14,9 @@ from aiohttp import web
 from core.admins import audit
 from core.topics import TOPICS
 from web import messages
-from web.app import SERVICES
 from web.console import admin_of, error_page, redirect, render
 from web.console_lessons import lesson_library
+from web.typedefs import SERVICES
 
 PREVIEW_FIRINGS = 5
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from core.admins import audit
 from core.topics import TOPICS
 from web import messages
-from web.app import SERVICES
 from web.console import admin_of, error_page, redirect, render
+from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
 QUESTION_MAX_CHARS = 200  # as the form's maxlength

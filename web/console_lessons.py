@@ -1,30 +1,19 @@
 """Console: the 微课堂 lesson library — browse, preview as a worker sees it, send a test to oneself."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from dataclasses import dataclass
 
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from broadcasts.library import Library, LibraryCache
 from core.topics import BY_CODE
 from web import messages
-from web.app import BOT_SENDER, SERVICES
 from web.console import admin_of, audited, error_page, redirect, render
+from web.typedefs import BOT_SENDER, LIBRARY, SERVICES
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class LibraryCache:
-    """The lesson library, loaded once on first use (file reads kept off the event loop)."""
-
-    library: object | None = None
-
-
-LIBRARY = web.AppKey("lesson_library", LibraryCache)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -34,21 +23,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/lessons/{lesson_id}/test", send_test)
 
 
-async def library_for(services, cache: LibraryCache | None = None):
-    """The broadcasts area's loaded library if it publishes one on services, else the bundled files."""
-    published = getattr(services.broadcasts, "library", None)
-    if published is not None:
-        return published
-    cache = cache or LibraryCache()
-    if cache.library is None:
-        from broadcasts.library import load_library
-
-        cache.library = await asyncio.to_thread(load_library)
-    return cache.library
-
-
-async def lesson_library(app: web.Application):
-    return await library_for(app[SERVICES], app[LIBRARY])
+async def lesson_library(app: web.Application) -> Library:
+    """The running broadcast engine's library, else the bundled files."""
+    engine = app[SERVICES].broadcasts
+    return await app[LIBRARY].get(engine.library if engine is not None else None)
 
 
 def body_html(body: str) -> Markup:

@@ -18,8 +18,8 @@ from aiohttp import web
 from core.topics import BY_CODE
 from tips.service import NOTE_MAX_CHARS  # the service would cut longer text silently: refuse it here
 from web import messages
-from web.app import SERVICES
 from web.console import admin_of, error_page, page_number, redirect, render
+from web.typedefs import SERVICES
 
 PAGE_SIZE = 20
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})

@@ -49,10 +49,3 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-
-# /weblogin in the bot
-WEBLOGIN_LINK = (
-    "🔐 管理后台一次性登录链接（10 分钟内有效，仅可使用一次，请勿转发）：\n{url}"
-)
-TEST_LESSON_NOTE = "🧪 <i>以下是管理后台发出的微课堂测试推送，答题不计积分。</i>"
-WEBLOGIN_NO_PUBLIC_URL = "（提示：未配置 ANKANG_PUBLIC_URL，链接使用服务器本地地址。）"

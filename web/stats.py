@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import User
-from core.services import Services
 from core.topics import BY_CODE
 from web import charts
+from web.typedefs import WebServices
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _weeks(today: date) -> list[date]:
     return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
 
 
-async def dashboard(session: AsyncSession, services: Services) -> Dashboard:
+async def dashboard(session: AsyncSession, services: WebServices) -> Dashboard:
     tz = services.settings.tz
     now = services.clock.now()
     today = now.astimezone(tz).date()

@@ -28,11 +28,11 @@ from tips import receipts
 from tips.alerts import urgent_alert_html
 from tips.models import PLACE_TYPES, STATUS_LABELS, Author, EventKind
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
-from tips.runtime import tips_runtime
 from tips.service import (
     DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, LOCATION_MAX_CHARS, ReceiptInvalid, TipDraft, TipInvalid,
     add_followup, find_by_receipt, get_tip, place_label, submit_tip, topic_label,
 )
+from web.typedefs import BOT_SENDER, SERVICES, WebServices
 
 log = logging.getLogger(__name__)
 
@@ -206,9 +206,7 @@ def _error_context(request: web.Request, reason: str) -> dict:
 # ---------------------------------------------------------------- CSRF
 
 
-def _services(request: web.Request):
-    from web.app import SERVICES
-
+def _services(request: web.Request) -> WebServices:
     return request.app[SERVICES]
 
 
@@ -309,7 +307,7 @@ async def tip_submit(request: web.Request) -> web.Response:
     if not _csrf_valid(request, form):
         values.errors.append("csrf")
         return _render(request, "tips/form.html", _form_context(values), status=403)
-    runtime = tips_runtime(_services(request))
+    runtime = _services(request).tips
     raw_photos = form.photos
     draft = TipDraft(values.category, values.place_type, values.location, values.description,
                      {"yes": True, "no": False}.get(values.urgent), [])
@@ -354,8 +352,6 @@ async def tip_submit(request: web.Request) -> web.Response:
 
 async def _alert_admins(app: web.Application, tip_id: int) -> None:
     """Tell the on-duty admins through the bot, when the bot is running beside the web server."""
-    from web.app import BOT_SENDER, SERVICES
-
     sender = app.get(BOT_SENDER)
     if sender is None:
         log.warning("tip %s is urgent but no bot is attached to alert admins", tip_id)
@@ -393,7 +389,7 @@ async def _tip_for_code(request: web.Request, form: Form):
     """
     if not _csrf_valid(request, form):
         return None, "csrf"
-    guesses = tips_runtime(_services(request)).limits.web_receipt_guesses_per_browser
+    guesses = _services(request).tips.limits.web_receipt_guesses_per_browser
     browser = _browser_key(request)
     # Reserve the guess before the (slow) check, so parallel requests cannot all slip through;
     # a right code gives the reservation back.

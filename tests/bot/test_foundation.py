@@ -6,7 +6,7 @@ import pytest
 
 from bot.commands import admin_commands, worker_commands
 from emulator import button_texts
-from bot.runner import running
+from ankang.runner import running
 from core.models import User
 from tests.conftest import ADMIN_ID
 

@@ -10,7 +10,7 @@ from bot.commands import COMMANDS, worker_commands
 from emulator import button_texts, buttons
 from knowledge.messages import ENGLISH_NOTE
 from tests.conftest import ADMIN_ID
-from web.auth import LOGIN_LINK_TTL_S
+from core.login_links import LOGIN_LINK_TTL_S
 
 
 def all_button_texts(message) -> list[str]:

@@ -37,7 +37,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def start_bot(make_settings, emulator, clock):
     """Return an async context manager factory: ``async with start_bot(**settings) as handle``."""
-    from bot.runner import running
+    from ankang.runner import running
 
     def start(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0}
@@ -50,7 +50,7 @@ def start_bot(make_settings, emulator, clock):
 @pytest.fixture
 async def clocked_services(make_settings, emulator, clock):
     """Opened services on a fresh database, with the test's clock."""
-    from core.services import open_services
+    from ankang.services import open_services
 
     services = await open_services(make_settings(telegram_api_url=emulator.url, send_rate=25.0), clock=clock)
     try:

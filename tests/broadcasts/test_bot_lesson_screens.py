@@ -20,7 +20,7 @@ from tests.conftest import ADMIN_ID
 @pytest.fixture
 def start(make_settings, emulator, clock, shared_kb):
     """Ankang against the emulator with the test's clock and the session's knowledge base."""
-    from bot.runner import running
+    from ankang.runner import running
 
     def go(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}

@@ -179,7 +179,7 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
     """Runs in both CI runs: ``postgres_database_url`` is a fresh PostgreSQL database whatever the suite's."""
     from emulator.limits import RateLimits
     from broadcasts.engine import BroadcastEngine
-    from core.services import open_services
+    from ankang.services import open_services
 
     emulator.set_rate_limits(RateLimits.off())
     services = await open_services(make_settings(

@@ -59,7 +59,7 @@ def test_invalid_values_raise_one_line(monkeypatch, variable, value, expected):
 def test_cli_start_up_stops_with_one_clear_line(tmp_path, variable, value):
     env = {"PATH": "/usr/bin:/bin", variable: value, "ANKANG_BOT_TOKEN": "1:x"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "ankang", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -9,7 +9,7 @@ from bot import tip_messages as msg
 @pytest.fixture
 async def ankang_short_ttl(make_settings, emulator):
     """Ankang whose tip drafts expire after half a second of idleness."""
-    from bot.runner import running
+    from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url, tip_draft_ttl_s=0.5), poll_timeout_s=1) as handle:
         yield handle

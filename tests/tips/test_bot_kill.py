@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import tip_messages as msg
-from core.services import open_services
+from ankang.services import open_services
 from tests.conftest import REPO, TEST_TOKEN
 from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION
 from tips.models import Tip
@@ -35,7 +35,7 @@ async def start_bot(emulator, database_url: str, laws_dir) -> asyncio.subprocess
     )
     seen = len(emulator.calls_to("setMyCommands"))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=str(REPO),
+        sys.executable, "-m", "ankang", "run", env=env, cwd=str(REPO),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
     # post_init publishes the command menu right before polling starts: the bot is up.

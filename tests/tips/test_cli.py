@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
-from bot.cli import main
-from core.services import open_services
+from ankang.cli import main
+from ankang.services import open_services
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips.photos import sanitize
 from tips.service import TipDraft, submit_tip

@@ -35,7 +35,7 @@ async def log_in(page, base_url: str, settings, now, user_id: int = ADMIN_ID) ->
 @pytest.fixture
 def ankang_web(ankang, emulator):
     """Ankang against the emulator with the browser chat switched on (as the demo does)."""
-    from web.app import CHAT
+    from web.typedefs import CHAT
 
     ankang.web_app[CHAT].emulator_url = emulator.url
     return ankang

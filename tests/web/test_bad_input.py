@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 async def services(settings, shared_kb):
-    from core.services import open_services
+    from ankang.services import open_services
 
     opened = await open_services(settings, clock=FakeClock(NOW))
     opened.kb = shared_kb  # read only here: no test below saves an FAQ entry

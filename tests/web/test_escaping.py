@@ -40,7 +40,7 @@ async def _seed(services) -> tuple[int, int]:
 def payload_library(web_server):
     """A lesson whose every field carries a payload, served by the console in place of the files."""
     from broadcasts.library import Citation, Lesson, Library, Quiz
-    from web.console_lessons import LIBRARY
+    from web.typedefs import LIBRARY
 
     lesson = Lesson(
         id="xss-001", title="标题 " + SCRIPT, series="系列 " + ATTRIBUTE, series_order=1, topics=("fire",),

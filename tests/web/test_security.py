@@ -14,8 +14,9 @@ from core.clock import FakeClock
 from core.models import Admin
 from tests.conftest import ADMIN_ID
 from tests.web.conftest import http_log_in
-from web.app import CHAT, create_web_app
+from web.app import create_web_app
 from web.auth import COOKIE_NAME, SESSION_TTL_S, login_link
+from web.typedefs import CHAT
 
 FORMER_ADMIN = 424242
 SAMPLE_PARAMS = {"sid": "1", "oid": "1", "tip_id": "1", "photo_id": "1", "qid": "1", "lesson_id": "x",
@@ -39,7 +40,7 @@ def concrete_routes(app) -> list[tuple[str, str]]:
 
 @pytest.fixture
 async def clocked_services(settings):
-    from core.services import open_services
+    from ankang.services import open_services
 
     opened = await open_services(settings, clock=FakeClock(datetime.now(timezone.utc)))
     try:
@@ -171,7 +172,7 @@ async def test_sessions_expire_on_the_server_and_logout_kills_the_cookie_value(c
 
 @pytest.mark.parametrize("public_url, secure", [("https://ankang.example.org", True), ("", False)])
 async def test_session_cookie_flags(make_settings, public_url, secure):
-    from core.services import open_services
+    from ankang.services import open_services
 
     services = await open_services(make_settings(public_url=public_url))
     server = TestServer(create_web_app(services), host="127.0.0.1")

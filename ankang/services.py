@@ -1,15 +1,22 @@
-"""The long-lived resources one Ankang process owns, opened once and closed once."""
+"""The long-lived resources one Ankang process owns, opened once and closed once.
+
+``Services`` satisfies, structurally, what each delivery layer declares it needs
+(``bot.context.BotServices``, ``web.typedefs.WebServices``) and what the broadcast engine needs
+(``broadcasts.engine.EngineServices``); none of them imports this module.
+"""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from broadcasts.engine import BroadcastEngine
 from core import db
 from core.clock import Clock, SystemClock
 from core.settings import Settings
+from knowledge import KnowledgeBase
+from tips.runtime import TipsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +31,12 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # Where this process's web server actually listens (known once bound; port 0 picks a free one).
     web_url: str = ""
-    # Filled by the areas at start-up (typed in their own modules):
-    kb: Any = None  # knowledge.KnowledgeBase
-    broadcasts: Any = None  # broadcasts engine
-    tips: Any = None  # tips service (rate limiter, etc.)
+    # Loaded by the runner before the first update (building the indexes takes seconds).
+    kb: KnowledgeBase | None = None
+    # Running while the bot is up (``bot.lessons.start_broadcasts`` / ``stop_broadcasts``).
+    broadcasts: BroadcastEngine | None = None
+    # The tips area's in-memory state (rate limits, background alerts); bot and web share it.
+    tips: TipsRuntime = field(default_factory=TipsRuntime)
 
     def is_admin_id(self, user_id: int) -> bool:
         """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
@@ -38,14 +47,13 @@ class Services:
 
 
 async def open_services(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-    """Create the engine, apply migrations and load the knowledge base."""
+    """Create the engine and apply migrations; the runner loads the knowledge base afterwards."""
     engine = db.create_engine(settings.database_url)
     if migrate:
         await db.upgrade(engine)
-    services = Services(
+    return Services(
         settings=settings,
         engine=engine,
         sessions=db.create_sessionmaker(engine),
         clock=clock or SystemClock(),
     )
-    return services

@@ -19,7 +19,7 @@ async def test_demo_greets_answers_and_presses_buttons(tmp_path, laws_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANKANG_")}
     env.update(ANKANG_LAWS_DIR=str(laws_dir), ANKANG_WEB_PORT="0", ANKANG_LOG_LEVEL="WARNING")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", cwd=tmp_path, env=env,
+        sys.executable, "-m", "ankang", "demo", cwd=tmp_path, env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:

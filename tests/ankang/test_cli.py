@@ -1,7 +1,7 @@
 """The `ankang` command line lists every verb and fails cleanly on bad configuration."""
 from click.testing import CliRunner
 
-from bot.cli import main
+from ankang.cli import main
 
 
 def test_help_lists_every_verb():
@@ -17,3 +17,15 @@ def test_run_without_a_token_says_how_to_try_it(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 2
     assert "ANKANG_BOT_TOKEN" in result.output and "ankang demo" in result.output
+
+
+def test_demo_and_emulator_say_so_in_one_line_where_the_emulator_is_left_out(monkeypatch):
+    """The production image has no emulator: a clear line and exit 2, not a traceback."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "emulator", None)  # importlib then finds no such module
+    for verb in ("demo", "emulator"):
+        result = CliRunner().invoke(main, [verb])
+        assert result.exit_code == 2, result.output
+        assert isinstance(result.exception, SystemExit)  # not an ImportError
+        assert len(result.output.strip().splitlines()) == 1 and "emulator is not installed" in result.output

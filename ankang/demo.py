@@ -14,10 +14,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emulator import Emulator, RateLimits, buttons
-from bot.runner import running
+from ankang.runner import running
 from core.logging import configure_logging
 from core.settings import Settings
+from emulator import Emulator, RateLimits, buttons
+from web.typedefs import CHAT
 
 DEMO_TOKEN = "100000:demo-token-for-the-local-emulator-only"
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///data/demo.sqlite3"
@@ -129,8 +130,6 @@ async def demo_main() -> None:
     try:
         settings = settings.model_copy(update={"telegram_api_url": emulator.url})
         async with running(settings, poll_timeout_s=5) as handle:
-            from web.app import CHAT
-
             chat = handle.web_app[CHAT]
             chat.emulator_url, chat.worker_id, chat.admin_id = emulator.url, WORKER_ID, ADMIN_ID
             worker = emulator.user("演示工人", id=WORKER_ID, username="demo_worker")

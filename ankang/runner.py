@@ -11,14 +11,15 @@ from typing import AsyncIterator
 from aiohttp import web
 from telegram.ext import Application
 
+from ankang.services import Services, open_services
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
+from bot.weblogin import TelegramSender
 from core.clock import Clock
-from core.services import Services, open_services
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from knowledge.models import load_db_faq
-from bot.weblogin import TelegramSender
 from web.app import create_web_app
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ async def running(
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)
+        # The two peers meet here: the web console sends to Telegram through the bot's sender.
         web_app = create_web_app(services, bot_sender=TelegramSender(application.bot, services))
         if settings.webhook_url:
             add_webhook_route(web_app, application, webhook_path(settings.webhook_url), settings.webhook_secret)
@@ -71,8 +73,6 @@ async def running(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
-                from bot.lessons import start_broadcasts, stop_broadcasts
-
                 await start_broadcasts(application, services)
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:

@@ -8,6 +8,11 @@ import click
 
 from core.settings import settings_or_exit
 
+EMULATOR_MISSING = (
+    "此安装不含 Telegram 模拟器 / the Bot API emulator is not installed here "
+    "(the production image leaves it out; run this from a source checkout: pip install -e .)"
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ankang")
@@ -18,7 +23,7 @@ def main() -> None:
 @main.command()
 def run() -> None:
     """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
-    from bot.runner import serve
+    from ankang.runner import serve
     from core.logging import configure_logging
 
     settings = settings_or_exit()
@@ -41,6 +46,7 @@ def run() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="log every Bot API call")
 def emulator(host: str, port: int, limits: str, verbose: bool) -> None:
     """Run the Telegram Bot API emulator alone (point ANKANG_TELEGRAM_API_URL at it)."""
+    _require_emulator()
     from emulator import main as emulator_main
 
     sys.exit(emulator_main(["--host", host, "--port", str(port), "--limits", limits, *(["-v"] if verbose else [])]))
@@ -96,6 +102,16 @@ _add_area_commands()
 @main.command()
 def demo() -> None:
     """Chat with the real bot in this terminal: emulator, SQLite and bundled content; no token."""
-    from bot.demo import run_demo
+    _require_emulator()
+    from ankang.demo import run_demo
 
     run_demo()
+
+
+def _require_emulator() -> None:
+    """Exit with one line where the emulator was left out (the production image), not a traceback."""
+    import importlib.util
+
+    if importlib.util.find_spec("emulator") is None:
+        click.echo(EMULATOR_MISSING, err=True)
+        sys.exit(2)

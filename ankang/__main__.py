@@ -1,0 +1,4 @@
+"""``python -m ankang``: the ``ankang`` command."""
+from ankang.cli import main
+
+main(prog_name="ankang")

@@ -1,3 +1,0 @@
-from bot.cli import main
-
-main(prog_name="ankang")

@@ -1,0 +1,61 @@
+"""What the web app is given and keeps: the services it uses, the bot port, and its typed app keys.
+
+Route modules import their keys from here, not from the app factory (``web.app``), so nothing in
+``web/`` needs a function-local import to dodge a circle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from broadcasts.engine import BroadcastEngine
+from broadcasts.library import LibraryCache
+from core.clock import Clock
+from core.db import SessionMaker
+from core.settings import Settings
+from knowledge import KnowledgeBase
+from tips.runtime import TipsRuntime
+
+
+class WebServices(Protocol):
+    """The process services the web app uses (the composition root's ``Services`` satisfies it)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionMaker
+    clock: Clock
+    kb: KnowledgeBase | None
+    broadcasts: BroadcastEngine | None
+    tips: TipsRuntime
+
+
+class BotSender(Protocol):
+    """What the web console may ask of the running bot (implemented in bot/, wired by ankang/runner.py)."""
+
+    async def send_text(self, chat_id: int, html: str) -> None: ...
+
+    async def send_lesson(self, chat_id: int, lesson_id: str) -> None: ...
+
+
+@dataclass
+class ChatConfig:
+    """The browser chat (/chat) is on only in demo mode: the base URL of the Bot API emulator.
+
+    Mutable on purpose: the demo can switch it on after the server has started
+    (``web_app[CHAT].emulator_url = emulator.url``).
+    """
+
+    emulator_url: str | None = None
+    # The two demo identities; by default web.chat.WORKER_ID and the smallest id in ANKANG_ADMIN_IDS.
+    worker_id: int | None = None
+    admin_id: int | None = None
+
+
+SERVICES = web.AppKey("services", WebServices)
+BOT_SENDER = web.AppKey("bot_sender", BotSender)
+CHAT = web.AppKey("chat", ChatConfig)
+# The bundled lesson library, for when no broadcast engine runs (loaded once, on first use).
+LIBRARY = web.AppKey("lesson_library", LibraryCache)

@@ -7,80 +7,224 @@ from dataclasses import dataclass
 from knowledge.numerals import NUMERAL_CHARS, cn_to_int
 
 # --- Emergencies -----------------------------------------------------------------------------
-# Events that, told in the present tense, mean someone is in danger right now.
-EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
-    "fire": ("着火", "著火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "大火", "火烧", "燃起来", "火很大", "fire"),
-    "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "explosion"),
-    "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味",
-            "闻到燃气", "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "gas leak"),
-    "electric": ("触电", "被电到", "电到了", "被电击", "电击", "漏电了", "电打", "electric shock", "electrocuted"),
-    "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "fell from"),
-    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "poisoned", "poisoning"),
-    "unconscious": ("昏迷", "晕倒", "晕过去", "不省人事", "没有呼吸", "没呼吸", "没了呼吸", "没有心跳", "叫不醒", "倒地不起",
-                    "失去知觉", "休克", "窒息", "喘不上气", "unconscious", "not breathing"),
-    "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
-                 "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "掉进罐", "trapped"),
-    "machine": ("卷进", "绞进", "卷入", "夹住", "被夹", "压住", "被压", "轧到", "绞住", "切到手", "手被", "caught in"),
-    "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "collapse"),
-    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "flooding"),
-    "bleeding": ("大出血", "流了很多血", "血流不止", "断了", "烧伤了", "烫伤了", "bleeding"),
+# Typos, homophones and pinyin that workers type in a hurry ("电悌困人", "天然qi管道漏了",
+# "罐子里yun倒了"), folded before the patterns below look at the text. Applied to the
+# detector's own copy only.
+_TYPOS = (
+    ("电悌", "电梯"), ("电弟", "电梯"), ("流酸", "硫酸"), ("焦胡", "焦糊"), ("焦湖", "焦糊"), ("液化汽", "液化气"),
+    ("天燃气", "天然气"), ("天然汽", "天然气"), ("煤汽", "煤气"), ("燃汽", "燃气"), ("沼汽", "沼气"), ("氨汽", "氨气"),
+    ("漏汽", "漏气"), ("晕到", "晕倒"), ("昏倒", "晕倒"), ("昏谜", "昏迷"), ("晕迷", "昏迷"), ("着伙", "着火"),
+    ("起伙", "起火"), ("失伙", "失火"), ("泻漏", "泄漏"), ("泻露", "泄漏"), ("卸漏", "泄漏"), ("中署", "中暑"),
+    ("坍踏", "坍塌"), ("塌放", "塌方"), ("蹋方", "塌方"), ("暴炸", "爆炸"), ("窒熄", "窒息"), ("硫化轻", "硫化氢"),
+    ("硫化青", "硫化氢"), ("一氧化炭", "一氧化碳"), ("救名", "救命"), ("就命", "救命"), ("处电", "触电"), ("触店", "触电"),
+    ("高出坠落", "高处坠落"), ("烧上", "烧伤"), ("汤伤", "烫伤"), ("烫上", "烫伤"), ("冒烟冒", "冒烟"),
+)
+_PINYIN_WORDS = {
+    "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
+    "tianranqi": "天然气", "jiuming": "救命", "yundao": "晕倒", "hunmi": "昏迷", "tanta": "坍塌", "baozha": "爆炸",
+    "zhongdu": "中毒", "zhongshu": "中暑", "shaoshang": "烧伤", "tangshang": "烫伤", "liuxue": "流血", "loudian": "漏电",
 }
+# A single pinyin syllable between Chinese characters ("臭鸡dan味", "天然qi管道").
+_PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
+                     "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
+                     "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困"}
+_HAN = r"\u4e00-\u9fff"
+_PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
+
+
+def _fold_typos(text: str) -> str:
+    # A stove that will not light is no fire ("燃气灶打不着火").
+    text = re.sub(r"(打|点|烧)不着火", r"\1不着", text)
+    for word, right in sorted(_PINYIN_WORDS.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(word, right)
+    text = _PINYIN_RE.sub(lambda m: _PINYIN_SYLLABLES[m.group(1)], text)
+    for wrong, right in _TYPOS:
+        text = text.replace(wrong, right)
+    return text
+
+
+# Events that, told in the present tense, mean someone is in danger right now. Checked in order:
+# the first kind whose words or patterns occur wins, so the more specific kinds come first.
+EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
+    "lift": (),  # patterns only
+    "pressure": (),
+    "spark": (),
+    "heat": ("中暑", "热射病", "热晕"),
+    "chemical": (),
+    "burn": ("烧伤", "烫伤", "灼伤", "烧着了人", "身上着火", "衣服着火", "衣服烧着", "烫掉", "烫起泡", "起了大泡", "烫得起泡", "烫熟",
+             "钢水溅", "铁水溅", "热油溅", "开水浇", "蒸汽喷到", "蒸汽烫", "被烫", "烫到了", "烫着了", "烧到了"),
+    "fire": ("着火", "著火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
+             "全是烟", "大火", "火烧", "燃起来", "火很大", "火好大", "火苗", "着了火", "火着了", "烧着了", "fire"),
+    "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "炸开", "炸响", "explosion"),
+    "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味", "闻到燃气",
+            "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "gas leak"),
+    "electric": ("触电", "被电到", "电到了", "被电击", "电击", "漏电了", "电打", "被电了", "被电住", "电住了", "粘在电线", "吸在电线",
+                 "electric shock", "electrocuted"),
+    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "喝错", "误喝", "误服", "吃错了药", "喝了消毒", "喝了工业酒精", "喝了甲醇",
+               "poisoned", "poisoning"),
+    "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "垮了", "倒下来砸", "塌下来", "collapse"),
+    "machine": ("卷进", "绞进", "卷入", "卷到", "绞到", "卷住", "拉不出来", "抽不出来", "夹住", "被夹", "压住", "被压", "轧到", "绞住", "切到手", "手被", "压着人", "压着腿",
+                "压在下面", "压在底下", "叉车翻", "车翻了", "翻车了", "被车撞", "撞到人", "撞倒了", "被撞", "撞了人", "撞人了", "把人撞", "压到人", "轧到人", "碾到人", "碾到", "碾过",
+                "卡在机器", "卡进", "caught in"),
+    "unconscious": ("昏迷", "晕倒", "晕过去", "晕厥", "不省人事", "没有呼吸", "没呼吸", "没了呼吸", "没有心跳", "没心跳", "叫不醒",
+                    "倒地不起", "倒在地上", "倒地", "失去知觉", "休克", "窒息", "喘不上气", "吐白沫", "口吐白沫", "抽搐", "抽风",
+                    "翻白眼", "嘴唇发紫", "脸色发紫", "人倒下", "突然倒下", "一头栽倒", "心脏骤停", "unconscious", "not breathing"),
+    "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
+                 "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "trapped"),
+    "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
+             "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "fell from"),
+    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
+    "bleeding": ("大出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
+                 "喷血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深", "bleeding"),
+}
+_PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐|班长|徒弟|师父|孩子|小孩|老板|队友|大家|几个|俩|两个)"
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
 # answers no more: the typical gassing accident, told without any event word ("污水井里有个人
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
-_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|储?罐|罐体|罐车|釜|塔|"
+_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|储?罐|罐体|罐车|罐子|釜|塔|"
                    r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
 _WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下))"
 _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
-            r"(?:叫|喊)不(?:应|答应|醒)|没人应|没有?应声|不吭声|不出声|不说话了)")
-_CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,12}}?{_NO_SIGN}")
-# Falling into one ("人掉进化粪池", "工友跌到污水井里").
-_FELL_INTO = re.compile(rf"(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+            r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|没人应|没有?应声|不吭声|不出声|不说话了|"
+            r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
+_CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
+# Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
+_FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+_PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
+_OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|安全帽|眼镜|证件|卡|包)(?:不小心)?(?:掉|落)")
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
-_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|沼气|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
-_LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出)"
-_SYMPTOM = (r"(?:咳嗽|咳个不停|呛得|呛人|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开眼|头晕|头痛|头疼|恶心|呕吐|吐了|"
-            r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼)")
+_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
+_LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
+_SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开眼|头晕|头痛|头疼|恶心|呕吐|吐了|"
+            r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊)")
 _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
+# A gas told by its smell, or a smell told by how strong it is ("天然气味好大", "闻到一股臭鸡蛋味",
+# "罐区那边气味呛得睁不开眼"), or a named gas leaking ("液化气罐在漏 滋滋响").
+_SMELL = r"(?:气?味|味道|的味儿?|气儿)"
+_STRONG = r"(?:很|好|特别|非常|太|挺|老|贼|超|巨|有点|越来越)?(?:大|冲|重|浓|呛|刺鼻|难闻|刺眼)"
+_GAS_SMELL = re.compile(
+    rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|闻到.{{0,6}}?{_TOXIC_GAS}|"
+    rf"(?:在漏|漏了|漏出|泄漏|泄露|跑)了?.{{0,2}}?{_TOXIC_GAS}|"
+    rf"{_TOXIC_GAS}.{{0,10}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|跑气|漏气|滋滋|嘶嘶|呲呲|管(?:子|道)?(?:破|裂|断)了?)"
+)
+_SMELL_SYMPTOM = re.compile(rf"(?:{_SMELL}|烟|白雾|白烟|黄烟).{{0,6}}?{_STRONG}?.{{0,6}}?{_SYMPTOM}|"
+                            rf"(?:{_SMELL}|气体).{{0,3}}?{_STRONG}.{{0,12}}?(?:{_SYMPTOM}|{_PERSON}.{{0,4}}?(?:在|都)?(?:咳|晕|吐))|"
+                            rf"(?:冒|喷|飘)(?:白|黄|绿)?(?:烟|雾|气).{{0,16}}?{_SYMPTOM}")
+# Chemicals on the skin or in the eyes ("工友被硫酸溅到了 皮肤发黑", "烧碱溅到眼睛里了").
+_CHEMICAL = re.compile(
+    r"(?:硫酸|盐酸|硝酸|氢氟酸|酸液|强酸|碱液|烧碱|火碱|氢氧化钠|强碱|腐蚀性|化学品|药水|液氨|石灰水|酸)"
+    r".{0,6}?(?:溅|喷|洒|泼|淋|沾|弄|流|进)(?:到|在|了|进)?.{0,6}?(?:眼|脸|身上|皮肤|手|腿|胳膊|脚|嘴)?"
+    r"|(?:溅|喷|泼)(?:到|进|了)?.{0,6}?(?:硫酸|盐酸|硝酸|氢氟酸|酸液|碱液|烧碱|火碱)"
+)
+# Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
+_LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
+                   r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
+# A pressure vessel or boiler about to burst ("反应釜压力表蹭蹭往上窜", "锅炉压力表都爆表了").
+_VESSEL = r"(?:锅炉|压力容器|反应釜|釜|储罐|罐|气瓶|钢瓶|液化气瓶|煤气罐|氧气瓶|乙炔瓶|压力表|压力|安全阀|管道|蒸汽管|汽包|高压锅|蒸柜|蒸箱)"
+_OVERPRESSURE = re.compile(
+    rf"{_VESSEL}.{{0,10}}?(?:超压|憋压|(?:往上|一直|蹭蹭|猛|直线|噌噌)?(?:往上)?(?:窜|涨|升|飙|冲)(?:得|上去|到)?|爆表|打满|到顶|顶格|"
+    r"鼓包|鼓起来|变形|鼓了|到头|到红线|红区|满格|要炸|快炸|会炸|要爆|快爆|要爆炸|响个不停|尖叫|啸叫|嘶嘶响)"
+    r"|(?:要|快|会|马上)(?:炸|爆)了|好像要(?:炸|爆)|要出大?事了"
+)
+# An electrical box or line sparking, smoking or smelling burnt ("配电箱冒火花 有焦糊味").
+_ELECTRIC_THING = r"(?:配电箱|配电柜|电箱|电闸|闸刀|开关|插座|插头|插排|电线|电缆|线路|电路|电机|马达|电动机|变压器|电表|电瓶|电池|充电器|控制柜|电柜|电器)"
+_SPARKING = re.compile(
+    rf"{_ELECTRIC_THING}.{{0,8}}?(?:冒火花|打火|冒火|冒烟|起火|着了|烧了|烧焦|发烫|噼啪|啪啪|滋滋|短路|冒蓝光|闪火|爆了)"
+    r"|(?:火花|冒火花|打火花|电火花).{0,10}?(?:焦糊|糊味|烧焦|冒烟|还在)|焦糊味|烧焦味|(?:塑料|电线|胶皮)(?:烧)?糊味"
+)
+# Heat stroke told by its signs: heat plus a collapsing body ("大太阳底下突然抽筋倒下，全身发烫不出汗").
+_HEAT = re.compile(
+    r"(?:太阳|烈日|暴晒|晒|高温|热得|闷热|炉前|炉子边|桑拿|中午|三十多度|四十度|40度|38度|39度|天太热|天热).{0,20}?"
+    r"(?:抽筋|倒下|倒地|晕|昏|发烫|不出汗|神志不清|说胡话|叫不醒|吐了|呕吐|站不住|虚脱|浑身无力)"
+    r"|(?:全身|浑身|身上)(?:发烫|滚烫).{0,8}?(?:不出汗|没汗|抽筋|晕|倒)"
+)
 
-# A law or procedure question about an emergency, not one happening now.
+# Someone lying still ("人倒在污水池里不动了", "他躺着一动不动").
+_LIFELESS = re.compile(rf"{_PERSON}.{{0,10}}?(?:不动了|一动不动|躺着不动|没反应了|没气了|醒不过来|怎么叫都不醒)")
+
+# Something fell over onto people ("货架倒了底下压着个人", "墙塌了埋着两个").
+_FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来).{0,8}?(?:压着|压住|埋着|埋住|砸着|砸住|扣着)")
+# Swallowing something poisonous ("同事喝了一口清洗剂", "误吞了老鼠药").
+_SWALLOWED = re.compile(r"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{0,4}?(?:清洗剂|消毒液|消毒水|洗洁精|农药|药水|甲醇|工业酒精|稀料|油漆|"
+                        r"香蕉水|汽油|柴油|除草剂|老鼠药|鼠药|漂白|洁厕|防冻液|硫酸|盐酸|烧碱|火碱)")
+# A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
+_GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
+                        r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
+# A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
+_SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:麻了|倒了|晕了)")
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
+    ("unconscious", _LIFELESS),
+    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
+    ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),
+)
+_KIND_ORDER = tuple(EMERGENCY_EVENTS)
+
+# A law question about an emergency, or one told as past or as a habit: never one happening now.
 _ABOUT_LAW = re.compile(
-    r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|预案|演练|培训|"
-    r"怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|标准|应急管理|如果|万一|假如|要是|是否|能不能算|算不算|"
-    r"隐患|举报|检查|教育|知识|常识|措施|制度|义务|权利|事故后|以后|之后|后来|去年|上个月|上周|以前|曾经|"
-    r"怎么处理的|谁负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|劳动防护用品|有权|这种紧急情况|这种情况|可以自己|调查|工会|"
-    r"报销|医药费|医疗费|谁出钱|谁掏钱|"
+    r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
+    r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查|教育|制度|义务|权利|事故后|以后|之后|后来|去年|前年|上个月|上周|前几天|"
+    r"前些天|以前|曾经|当时|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
+    r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
+    r"报销|医药费|医疗费|谁出钱|谁掏钱|差点|差一点|险些|幸好|好在|"
+    # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
+    r"天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
     r"一旦|根本(?:跑|逃|出|走)不|防盗网|焊死|封死)"
 )
+# Procedures, knowledge and hypotheticals ("发生火灾时单位应该怎么组织疏散", "触电急救的方法有哪些",
+# "万一着火了怎么办"): not an emergency unless the message also says it is happening now.
+_ABOUT_PROCEDURE = re.compile(
+    r"(预案|演练|培训|怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|如果|万一|假如|要是|假设|知识|常识|措施|这种情况|"
+    r"发生.{0,8}(?:时|的时候|后)|遇到.{0,10}(?:时|的时候|应该|该怎么|怎么办)|碰到.{0,10}(?:时|的时候|应该)|"
+    r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|的时候|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
+)
+# Markers that the danger is under way right now, strong enough to outweigh a procedure word.
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要)|突然)")
 # Words that mark a message as happening now, whatever else it says.
-_URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|现在|正在|刚刚|刚才|help|!|！|有人|工友|同事|师傅|老乡|了)")
+_URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
+                     r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
+# A question about the thing, not a report of it ("煤气中毒的人脸色是什么样"): with no marker of the
+# present, a long message asking one of these is not an emergency.
+_KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么样|哪|多少|是不是|有没有|能否|可否|如何|呢)")
+# Cries for help that outweigh anything else in the message.
+_CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命)")
+
+
+def _find_kind(text: str) -> str | None:
+    found = {name for name, pattern in _PATTERNS if pattern.search(text)}
+    found |= {name for name, words in EMERGENCY_EVENTS.items() if any(w.replace(" ", "") in text for w in words)}
+    kinds = [k for k in _KIND_ORDER if k in found]
+    if not kinds:
+        return None
+    # Someone collapsed inside a tank or well: the confined-space guidance (do not go in) matters most.
+    if ("unconscious" in found and kinds[0] in ("unconscious", "gas", "poison") and re.search(_CONFINED_PLACE, text)
+            and re.search(r"(?:里|内|底|下面|下去|进去)", text)):
+        return "confined"
+    return kinds[0]
 
 
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
-    text = normalised.replace(" ", "")
-    kind = None
-    for name, words in EMERGENCY_EVENTS.items():
-        if any(w.replace(" ", "") in text for w in words):
-            kind = name
-            break
+    text = _fold_typos(normalised.replace(" ", ""))
     stranded = bool(_CONFINED_STRANDED.search(text))
-    if kind is None and _TOXIC_LEAK.search(text):
-        kind = "gas"
-    if kind is None and (stranded or _FELL_INTO.search(text)):
+    kind = "confined" if stranded else _find_kind(text)
+    if kind is None and _FELL_INTO.search(text):
         kind = "confined"
-    strong_only = re.search(r"(救命|快来人|sos)", text)
+    if kind in ("confined", "fall") and _OBJECT_FELL.search(text) and not _PERSON_FELL.search(text):
+        kind = None
+    cry = bool(_CRY.search(text))
     if kind is None:
-        return "general" if strong_only else None
-    strong = bool(re.search(r"(救命|快来人|快救|help|sos|快打120|快打119)", text))
-    if strong:
+        return "general" if cry else None
+    if cry:
         return kind
-    if _ABOUT_LAW.search(text):
+    if _ABOUT_LAW.search(text) or (_ABOUT_PROCEDURE.search(text) and not _NOW.search(text)):
         return None
-    # Short bare reports ("煤气泄漏", "着火") count; longer texts need a present-tense marker.
-    if stranded or len(text) <= 8 or _URGENT.search(text + raw):
+    # Short bare reports ("煤气泄漏", "着火") count; longer texts need a present-tense marker or must
+    # tell rather than ask ("天然气味好大", "配电柜里噼啪响还冒蓝光").
+    if stranded or len(text) <= 8 or _URGENT.search(text + raw) or not _KNOWLEDGE_QUESTION.search(text):
         return kind
     return None
 

@@ -110,3 +110,143 @@ def test_asking_which_items_a_term_names_is_a_term_question(text, term):
 @pytest.mark.parametrize("text", ["放长假了去哪儿玩好", "周六想带家人去公园逛逛", "晚饭吃什么好呢"])
 def test_everyday_leisure_questions_look_out_of_scope(text):
     assert intents.looks_out_of_scope(text)
+
+
+# --- Emergencies in colloquial, typo, traditional and story forms (issue 10) ------------------
+# Each case is a kind of situation, written for these tests; none is a copy of a benchmark item.
+EMERGENCIES_NOW = [
+    # Leaks told by a smell or by symptoms
+    ("食堂后面那间屋子一股煤气味 好冲", "gas"),
+    ("一进门就是一股臭鸡蛋的味道 我同事已经有点站不稳了", "gas"),
+    ("冷库那边氨气味道太冲了 眼睛都睁不开", "gas"),
+    ("液化石油气瓶阀门那里嘶嘶地往外冒气", "gas"),
+    ("屋里全是燃气的味儿 我现在要不要开窗", "gas"),
+    ("污水处理站的人闻着一股怪味 好几个人头晕想吐", "gas"),
+    ("车间裡有股很濃的煤氣味，好幾個人頭暈", "gas"),
+    ("厨房天燃气泻漏了", "gas"),
+    # Falls, blows and bleeding
+    ("有个兄弟从二楼架子上摔下来了 腿动不了", "fall"),
+    ("塔吊上的师傅掉下来了 快", "fall"),
+    ("工友踩空从屋顶栽下去了", "fall"),
+    ("同事從梯子上摔下來，頭上一直流血", "fall"),
+    ("他手指头被切断了 血一直往外冒", "bleeding"),
+    ("工友腿被钢筋扎穿了 流了好多血", "bleeding"),
+    ("头被上面掉的砖头砸破了 血止不住", "bleeding"),
+    # Machines and vehicles
+    ("师傅的手卷到皮带轮里去了 拉不出来", "machine"),
+    ("冲床把人的手压住了 机器还在转", "machine"),
+    ("搅拌机把同事的胳膊绞进去了", "machine"),
+    ("装载机倒车把人撞倒了 人躺着不动", "machine"),
+    ("工友被機器捲進去了，快來人", "machine"),
+    # Collapse
+    ("基坑边坡塌下来把两个人埋了", "collapse"),
+    ("隧道里冒顶了 还有人在里面", "collapse"),
+    # Confined spaces
+    ("化粪池下去的人半天没动静 上面的人也要下去", "confined"),
+    ("储罐里清理的工人喊了几声都不回话", "confined"),
+    ("工友晕到在罐子里了", "confined"),
+    ("人倒在污水池里不动了", "confined"),
+    # Fire, smoke, sparks
+    ("车间着大火了 烟很大看不见路", "fire"),
+    ("仓库里浓烟滚滚 我们还在三楼", "fire"),
+    ("仓库zhaohuo了", "fire"),
+    ("配电柜里噼啪响还冒蓝光", "spark"),
+    ("插排烧糊了 一股电线烧焦的味", "spark"),
+    # Electric shock
+    ("老乡手碰到电线被电住了 甩不开", "electric"),
+    ("有人chudian了 快", "electric"),
+    # Pressure vessels about to burst
+    ("锅炉安全阀一直在叫 压力表指针到红线了", "pressure"),
+    ("高压锅鼓包了 好像要炸", "pressure"),
+    # Lifts
+    ("电梯突然往下掉 我们被关在里面", "lift"),
+    ("电梯卡在两层中间 门打不开 有人喘不上气", "lift"),
+    ("電梯困人，裡面的人說喘不過氣", "lift"),
+    ("有个小孩被困在电梯里 哭得厉害", "lift"),
+    # Heat
+    ("工地上有个老乡中暑了 人有点迷糊", "heat"),
+    ("烈日下干了一上午 工友突然晕倒在地 全身滚烫", "heat"),
+    # Burns and chemicals
+    ("烧碱溅到他眼睛里了 他一直喊疼", "chemical"),
+    ("热油溅了一脸 起了好多水泡", "burn"),
+    ("开水浇到腿上了 皮都掉了", "burn"),
+    ("焊工的衣服烧着了 在地上打滚", "burn"),
+    ("罐车在漏液氨 周围的人都在咳", "gas"),
+    ("井下瓦斯浓度超了 大家头晕", "gas"),
+    ("同事喝了一口清洗剂 现在肚子疼", "poison"),
+    ("叉车撞了人 腿在流血", "machine"),
+    ("货架倒了 底下压着个人", "collapse"),
+    ("屋顶塌了 有人压在下面", "collapse"),
+    ("工友被电焊机电了一下 倒地了", "electric"),
+    ("炉前工人突然晕倒 全身发烫", "heat"),
+    ("有股焦糊味 像是电线烧了", "spark"),
+    # Long panicked stories
+    ("我在物流园开叉车的，刚才在仓库里倒车的时候后面有个理货员没看见，叉车把他腿压在底下了，他现在疼得直叫，"
+     "腿好像变形了，我该先把车开走还是不动等人来？", "machine"),
+    ("我们在地下室刷防水涂料，门窗都封着，刚才我徒弟说头晕，现在坐在地上叫他也不太答应，味道特别冲，我自己也有点恶心，"
+     "我要不要先把他拖出去？", "gas"),
+    ("晚上值班的时候听到锅炉房砰砰响，过去一看压力表已经到头了，安全阀一直在往外喷气，班长电话打不通，我一个人在这，"
+     "现在怎么办", "pressure"),
+]
+
+
+@pytest.mark.parametrize("text, kind", EMERGENCIES_NOW)
+def test_emergencies_in_everyday_words_are_detected_with_their_kind(text, kind):
+    from knowledge.text import normalise
+
+    assert intents.detect_emergency(normalise(text), text) == kind
+
+
+NOT_EMERGENCIES = [
+    # Past accidents
+    "去年冬天在厨房煤气中毒住院了 能报工伤吗",
+    "前年从脚手架上摔下来腿骨折了 现在还能申请伤残鉴定吗",
+    "同事上次被冲床压断手指 公司只赔了两万合理吗",
+    "上个月仓库失火烧了不少货 老板让我们赔",
+    "中暑晕倒在工地上后来被送医院了 单位该承担什么",
+    "我以前在矿上干过 井下透水是怎么回事",
+    "工友的手被机器绞伤后公司不给报销医药费",
+    # Procedures and knowledge
+    "车间着火时应该先救人还是先灭火",
+    "发生燃气泄漏时为什么不能开灯",
+    "触电急救的正确步骤是什么",
+    "被困电梯的时候应该怎么自救",
+    "硫化氢中毒有什么症状",
+    "怎么判断工友是不是中暑了",
+    "压力容器爆炸一般是什么原因",
+    "受限空间中毒窒息事故案例有哪些",
+    "应急演练时模拟有人触电该怎么安排",
+    # Prevention and hazards
+    "防止触电要戴什么手套",
+    "配电箱冒火花属于重大隐患吗",
+    "消防通道被堵了 万一着火跑不出去",
+    "岗位上经常闻到刺鼻的气味 戴什么口罩好",
+    "锅炉压力表多久校验一次",
+    "电梯多久要年检一次",
+    # Law
+    "中暑算不算工伤",
+    "高温天气单位要给我们发防暑降温费吗",
+    "坍塌事故的责任由谁承担",
+    "工地上塌方的时候工人有权撤离吗",
+    "触电身亡的赔偿标准是多少",
+    "老板让我们下井清淤 不去就扣钱 这合法吗",
+    "去年触电受伤了能认定工伤吗",
+    "发生火灾时单位应该怎么组织疏散",
+    # Objects, not people
+    "手机掉进窨井里了怎么捞上来",
+]
+
+
+@pytest.mark.parametrize("text", NOT_EMERGENCIES)
+def test_past_accidents_procedures_prevention_and_law_are_not_emergencies(text):
+    from knowledge.text import normalise
+
+    assert intents.detect_emergency(normalise(text), text) is None
+
+
+def test_every_emergency_kind_has_its_own_guidance():
+    from knowledge import messages
+
+    assert set(intents.EMERGENCY_EVENTS) <= set(messages.EMERGENCY_BY_KIND)
+    for kind in ("heat", "lift", "burn", "chemical", "pressure", "spark"):
+        assert "不要" in messages.EMERGENCY_BY_KIND[kind]

@@ -50,6 +50,14 @@ def check_knowledge(kb) -> list[Problem]:
                 problems.append(Problem(where, f"question “{question}” duplicates one of faq:{other}"))
             seen_questions.setdefault(key, entry.id)
         problems.extend(_check_citations(corpus, where, entry.cite))
+    known_ids = {entry.id for entry in kb.faq}
+    for entry in kb.faq:
+        where = f"faq:{entry.id} ({entry.source})" if entry.source else f"faq:{entry.id}"
+        for other in entry.see:
+            if other == entry.id:
+                problems.append(Problem(where, "see lists the entry itself"))
+            elif other not in known_ids:
+                problems.append(Problem(where, f"see: no FAQ entry “{other}”"))
     seen_terms: dict[str, str] = {}
     for term in kb.glossary:
         where = f"glossary:{term.term}"

@@ -35,6 +35,8 @@ class FaqEntry:
     cite: list[Citation] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     source: str = ""  # file name, or "db" for entries written in the web console
+    # For an overview entry: the ids of the detailed entries offered as buttons under its answer.
+    see: list[str] = field(default_factory=list)
 
     @property
     def questions(self) -> list[str]:
@@ -95,6 +97,7 @@ def faq_entry_from_dict(raw: Any, source: str = "") -> FaqEntry:
         cite=_citations(raw.get("cite"), where),
         tags=_str_list(raw.get("tags"), where, "tags"),
         source=source,
+        see=_str_list(raw.get("see"), where, "see"),
     )
 
 

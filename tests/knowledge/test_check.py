@@ -25,3 +25,22 @@ def test_real_data_passes(real_kb):
     problems = check_knowledge(real_kb)
     assert problems == [], "\n".join(map(str, problems))
     assert real_kb.faq
+
+
+def test_check_reports_a_see_id_that_does_not_exist(corpus):
+    from knowledge.engine import KnowledgeBase
+    from knowledge.faq import DATA_DIR, faq_entry_from_dict, load_synonyms
+
+    detail = faq_entry_from_dict({"id": "d-1", "q": "劳保用品要自己掏钱吗", "a": "不用。",
+                                  "cite": [{"law": "安全生产法", "article": 45}]}, "t.yaml")
+    overview = faq_entry_from_dict({"id": "overview-x", "q": "职工有哪些安全生产权利", "a": "知情权等。",
+                                    "cite": [{"law": "安全生产法", "article": 53}],
+                                    "see": ["d-1", "no-such-entry", "overview-x"]}, "t.yaml")
+    assert detail.see == [] and overview.see == ["d-1", "no-such-entry", "overview-x"]
+    kb = KnowledgeBase(corpus, [detail, overview], [], load_synonyms(DATA_DIR / "synonyms.yaml"),
+                       DATA_DIR / "domain_dict.txt")
+    problems = [str(p) for p in check_knowledge(kb)]
+    assert "faq:overview-x (t.yaml): see: no FAQ entry “no-such-entry”" in problems
+    assert "faq:overview-x (t.yaml): see lists the entry itself" in problems
+    assert not any("d-1”" in p for p in problems)
+    assert len(problems) == 2

@@ -10,13 +10,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcasts.models import ALL_TOPICS, Delivery, Occurrence, Schedule, Subscription
-from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, fire_times, get_schedule
-from core.models import User, utcnow
+from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, ScheduleStateError, fire_times, get_schedule
+from broadcasts.subscriptions import audience_query
+from core.models import utcnow
 from core.db import SessionMaker
 
 
@@ -57,15 +58,6 @@ class Report:
     @property
     def rate_per_s(self) -> float:
         return self.messages / self.duration_s if self.duration_s > 0 else float(self.messages)
-
-
-def audience_query(schedule: Schedule):
-    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push)."""
-    subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
-    codes = schedule.topic_codes
-    if codes:
-        subscribed = subscribed.where(Subscription.topic.in_((*codes, ALL_TOPICS)))
-    return select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))
 
 
 async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, now: datetime) -> Occurrence:
@@ -135,8 +127,6 @@ async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admi
     async with sessions() as session, session.begin():
         schedule = await get_schedule(session, schedule_id)
         if schedule.status == "cancelled":
-            from broadcasts.schedules import ScheduleStateError
-
             raise ScheduleStateError(schedule_id, schedule.status, "send-now")
         occurrence = await enqueue(session, schedule, now, now)
         if admin_id is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.library import Library
 from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.subscriptions import audience_query
 from core.admins import audit
 from core.models import utcnow
 from core.topics import BY_CODE
@@ -254,8 +255,6 @@ async def change_status(session: AsyncSession, schedule_id: int, action: str, ad
 async def audience_size(session: AsyncSession, schedule: Schedule) -> int:
     """How many workers a firing of ``schedule`` would reach now (its row need not be stored)."""
     from sqlalchemy import func
-
-    from broadcasts.occurrences import audience_query  # occurrences imports this module
 
     return (await session.execute(select(func.count()).select_from(audience_query(schedule).subquery()))).scalar_one()
 

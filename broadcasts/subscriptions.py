@@ -1,10 +1,10 @@
 """Which topics a worker follows (or 全部), kept in step with ``User.subscribed``."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcasts.models import ALL_TOPICS, Subscription
+from broadcasts.models import ALL_TOPICS, Schedule, Subscription
 from core.models import User
 from core.topics import BY_CODE, UnknownTopic
 from core.users import record_user
@@ -59,3 +59,12 @@ async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
     had = bool(await topics_of(session, chat_id))
     await set_topics(session, chat_id, set())
     return had
+
+
+def audience_query(schedule: Schedule) -> Select[tuple[int]]:
+    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push)."""
+    subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
+    codes = schedule.topic_codes
+    if codes:
+        subscribed = subscribed.where(Subscription.topic.in_((*codes, ALL_TOPICS)))
+    return select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))

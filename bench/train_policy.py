@@ -1,4 +1,4 @@
-"""Train the answer policy on the train split, choose its operating point on dev, write it.
+"""Fit the answer policy, choose its operating points by cross-validation, write it.
 
 Run: .venv/bin/python -m bench.train_policy [--check] [--max-wrong 0.015]
 
@@ -25,11 +25,13 @@ from knowledge.policy import POLICY_FILE, AnswerPolicy, LogisticModel
 
 # Law questions told "outside what I know" allowed on dev when choosing that threshold: a worker
 # with a real question is better served by guesses to tap than by a refusal.
-MAX_LAW_OUTSIDE = 0.03
+MAX_LAW_OUTSIDE = 0.01
 # Confident-wrong allowed on dev when choosing the operating point: below the 2 % target, so
 # the unseen test split has room.
 MAX_WRONG = 0.015
 REGULARISATION_C = 1.0
+FIT_SPLIT = "dev"
+FOLDS = 5
 
 
 def _rows(kb: KnowledgeBase, items: list[dict]) -> tuple[list[dict[str, float]], list[int], list[int], int]:
@@ -64,43 +66,66 @@ def _fit(names: list[str], feats: list[dict[str, float]], labels: list[int]) -> 
                          r(model.intercept_[0]))
 
 
-def _operating_point(model: LogisticModel, feats: list[dict[str, float]], right: list[int], total: int,
-                     max_wrong: float) -> float:
-    """The lowest P(right) threshold whose confident-wrong share of all dev items is ≤ max_wrong."""
-    probs = sorted(((model.probability(f), r) for f, r in zip(feats, right)), reverse=True)
+def _threshold_for_wrong(probs: list[float], right: list[int], total: int, max_wrong: float) -> float:
+    """The lowest P(right) threshold whose confident-wrong share of all ``total`` items is ≤ max_wrong."""
+    ranked = sorted(zip(probs, right), reverse=True)
     best = 1.0
     wrong = 0
-    for i, (p, r) in enumerate(probs):
+    for i, (p, r) in enumerate(ranked):
         wrong += 1 - r
         if wrong / total > max_wrong:
             break
-        # Threshold halfway to the next lower probability keeps this item and excludes the next.
-        nxt = probs[i + 1][0] if i + 1 < len(probs) else 0.0
+        # Halfway to the next lower probability: keeps this item and excludes the next.
+        nxt = ranked[i + 1][0] if i + 1 < len(ranked) else 0.0
         best = round((p + nxt) / 2, 4) if nxt < p else round(p, 4)
     return best
 
 
-def _outside_point(model: LogisticModel, feats: list[dict[str, float]], outside: list[int]) -> float:
-    """The lowest P(outside) threshold that sends at most MAX_LAW_OUTSIDE of dev law questions away."""
-    law = sorted((model.probability(f) for f, o in zip(feats, outside) if not o), reverse=True)
-    allowed = int(MAX_LAW_OUTSIDE * len(law))
-    return round(max(0.5, law[allowed] + 1e-4 if allowed < len(law) else 0.5), 4)
+def _out_of_fold(names: list[str], feats: list[dict[str, float]], labels: list[int], folds: int = FOLDS) -> list[float]:
+    """Each example's probability from a model fitted without it (the operating point's evidence)."""
+    out = [0.0] * len(feats)
+    for k in range(folds):
+        held = [i for i in range(len(feats)) if i % folds == k]
+        kept = [i for i in range(len(feats)) if i % folds != k]
+        model = _fit(names, [feats[i] for i in kept], [labels[i] for i in kept])
+        for i in held:
+            out[i] = model.probability(feats[i])
+    return out
 
 
 def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
+    """Fit on the dev split, with the operating points from out-of-fold probabilities.
+
+    Why dev and not train: the FAQ is extended from the train split's misses, so train questions
+    are easier for the engine than unseen ones and a model fitted on them trusts the evidence too
+    much. No FAQ writer looks at dev, so its questions stand for unseen ones.
+    """
     kb.policy = None  # features do not depend on the policy; make sure nothing stale leaks in
-    train_items, dev_items = load_split("train"), load_split("dev")
-    feats, right, outside, _ = _rows(kb, train_items)
+    items = load_split(FIT_SPLIT)
+    feats, right, outside, _ = _rows(kb, items)
     names = sorted(feats[0])
     right_model = _fit(names, feats, right)
     outside_model = _fit(names, feats, outside)
-    dev_feats, dev_right, dev_outside, _ = _rows(kb, dev_items)
-    answer_at = _operating_point(right_model, dev_feats, dev_right, len(dev_items), max_wrong)
-    outside_at = _outside_point(outside_model, dev_feats, dev_outside)
-    digest = hashlib.sha256((CORPUS_DIR / "train.jsonl").read_bytes()).hexdigest()[:16]
+    oof_right = _out_of_fold(names, feats, right)
+    oof_outside = _out_of_fold(names, feats, outside)
+    answer_at = _threshold_for_wrong(oof_right, right, len(items), max_wrong)
+    law = sorted((p for p, o in zip(oof_outside, outside) if not o), reverse=True)
+    allowed = int(MAX_LAW_OUTSIDE * len(law))
+    outside_at = round(max(0.5, law[allowed] + 1e-4 if allowed < len(law) else 0.5), 4)
+    digest = hashlib.sha256((CORPUS_DIR / f"{FIT_SPLIT}.jsonl").read_bytes()).hexdigest()[:16]
     return AnswerPolicy(right_model, outside_model, answer_at, outside_at,
-                        {"train_items": len(train_items), "train_sha256": digest, "faq_entries": len(kb.faq),
-                         "max_dev_wrong": max_wrong})
+                        {"split": FIT_SPLIT, "items": len(items), "sha256": digest, "faq_entries": len(kb.faq),
+                         "max_wrong": max_wrong})
+
+
+def same_policy(a: AnswerPolicy, b: AnswerPolicy, tolerance: float = 1e-3) -> bool:
+    """Equal up to the solver's last digits (the check must not depend on the platform's BLAS)."""
+    def close(x: LogisticModel, y: LogisticModel) -> bool:
+        numbers = zip((*x.mean, *x.scale, *x.coef, x.intercept), (*y.mean, *y.scale, *y.coef, y.intercept))
+        return x.features == y.features and all(abs(p - q) <= tolerance * max(1.0, abs(p)) for p, q in numbers)
+
+    return (close(a.right, b.right) and close(a.outside, b.outside) and abs(a.answer_at - b.answer_at) <= 0.01
+            and abs(a.outside_at - b.outside_at) <= 0.01 and a.trained_on == b.trained_on)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     path = DATA_DIR / POLICY_FILE
     if args.check:
         stored = AnswerPolicy.load(path)
-        if stored != policy:
+        if stored is None or not same_policy(stored, policy):
             print(f"{path} is stale: run python -m bench.train_policy", file=sys.stderr)
             return 1
         print(f"{path} is current")

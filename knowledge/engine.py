@@ -50,11 +50,18 @@ SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
 STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
 TOPICS_FILE = "topics.txt"
 TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry never mentions
-# Topics that name an industry or a kind of workplace: an entry whose questions name one the
-# question does not ("施工单位要给工人发防护用具吗" for "单位不发劳保用品合法吗") is specific
-# where the worker asked in general, and ranks lower unless nothing general fits.
-INDUSTRY_TOPICS = frozenset({"矿山", "特种设备", "危险化学品", "建设工程", "施工现场", "有限空间", "瓦斯", "爆破"})
-INDUSTRY_MISS = 0.92  # per industry the entry's questions name and the worker's question does not
+# Industries and kinds of workplace, by the words that name them: an entry whose questions name
+# one the question does not ("施工单位要给工人发防护用具吗" for "单位不发劳保用品合法吗") is
+# specific where the worker asked in general, and ranks lower unless nothing general fits.
+INDUSTRY_MARKERS: dict[str, tuple[str, ...]] = {
+    "construction": ("建设工程", "施工现场", "施工单位", "工地", "建筑施工", "脚手架", "塔吊", "总包", "分包", "项目部"),
+    "mine": ("矿山", "煤矿", "井下", "矿井", "矿工", "矿上", "瓦斯", "采矿", "非煤矿山"),
+    "chemical": ("危险化学品", "危化品", "化工", "剧毒化学品"),
+    "equipment": ("特种设备", "叉车", "电梯", "锅炉", "起重机", "压力容器", "压力管道", "行车", "游乐设施", "索道"),
+    "confined": ("有限空间", "受限空间", "化粪池", "污水井", "窨井", "储罐"),
+    "blasting": ("爆破", "民用爆炸物品", "炸药"),
+}
+INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
@@ -321,8 +328,7 @@ class KnowledgeBase:
             self._bodies.add(terms_of([*body_words, *answer_words]))
             text = "".join([*body_words, *answer_words])
             self._entry_topics.append(frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
-            asked = "".join(body_words)
-            self._entry_industries.append(frozenset(t for t in INDUSTRY_TOPICS & self._topics.keys() if t in asked))
+            self._entry_industries.append(industries_named(" ".join(entry.questions)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
@@ -501,7 +507,7 @@ class KnowledgeBase:
         if confident and not by_article and best is not None:
             entry = self.faq[best.entry]
             cited = [self._cited(c) for c in entry.cite]
-            related = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
+            related = self._related(entry, ranked)
             text = entry.a
             if cited:
                 text += "\n\n" + messages.BASIS + "\n" + "\n".join(_basis_line(c) for c in cited)
@@ -565,7 +571,7 @@ class KnowledgeBase:
             ratio = max((fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0) / 100
         chars = len(norm.replace(" ", ""))
         art = articles[0][1] if articles else 0.0
-        return {
+        features = {
             "raw": best.raw if best else 0.0,
             "vote": best.score if best else 0.0,
             "lead_gap": (best.lead - best.needed) if best else -1.0,
@@ -591,6 +597,16 @@ class KnowledgeBase:
             "english": float(raw.isascii()),
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
         }
+        # Rounded: sums over hashed sets differ in the last bits between processes, and the
+        # stored policy must be reproducible.
+        return {name: round(float(value), 6) for name, value in features.items()}
+
+    def _related(self, entry: FaqEntry, ranked: list[_Scored]) -> list[Suggestion]:
+        """What to offer under an answer: an overview's detail entries, else the runners-up."""
+        if entry.see:
+            details = [self.entry(faq_id) for faq_id in entry.see]
+            return [Suggestion(d.id, d.q) for d in details if d is not None]
+        return [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
 
     def _cited(self, c: Citation) -> CitedArticle:
         try:
@@ -668,11 +684,12 @@ class KnowledgeBase:
             covered, _ = self._bodies.overlap(np.asarray(entries), qids, qw)
             qtext = "".join(self.analyzer.words(norm))
             topics = frozenset(t for t in self._topics if t in qtext)
+            asked_industries = industries_named(norm.replace(" ", ""))
             for i, e in enumerate(entries):
                 base[e] = PHRASE_WEIGHT * best[i] + (1 - PHRASE_WEIGHT) * float(covered[i]) / qtotal
                 if topics:
                     base[e] *= TOPIC_MISS ** len(topics - self._entry_topics[e])
-                extra = self._entry_industries[e] - topics
+                extra = self._entry_industries[e] - asked_industries
                 if extra:
                     base[e] *= INDUSTRY_MISS ** len(extra)
         articles: list[tuple[int, float]] = []
@@ -714,7 +731,7 @@ class KnowledgeBase:
 
     def _missing(self, entry: int, qterms: list[str], scale: dict[str, float] | None) -> float:
         """The share of the query's known-word information that ``entry`` never mentions."""
-        words = [t for t in set(qterms) if t.startswith("w:")]
+        words = sorted(t for t in set(qterms) if t.startswith("w:"))
         ids, weights, total = self._bodies.query_weights(words, scale)
         known = float(weights.sum())
         if known <= 0:
@@ -733,7 +750,7 @@ class KnowledgeBase:
     def _information(self, qterms: list[str], scale: dict[str, float] | None = None) -> float:
         """The idf mass of the distinct words of a query that the FAQ knows, in rare words."""
         info = 0.0
-        for term in set(qterms):
+        for term in sorted(set(qterms)):  # a fixed order: the same sum whatever the hash seed
             if term.startswith("w:") and self._phrases.df(term):
                 info += self._phrases.idf(term) * (scale.get(term, 1.0) if scale else 1.0)
         rare = _idf(len(self._phrases), 1)
@@ -812,6 +829,11 @@ class KnowledgeBase:
                 hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def industries_named(text: str) -> frozenset[str]:
+    """The industries (INDUSTRY_MARKERS) a text names."""
+    return frozenset(name for name, words in INDUSTRY_MARKERS.items() if any(w in text for w in words))
 
 
 def with_numbers(raw: str, norm: str) -> str:

@@ -1,0 +1,60 @@
+"""The answer policy: stored coefficients, reproducible from the repository, deciding calibrated answers."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.train_policy import same_policy, train
+from knowledge.faq import DATA_DIR
+from knowledge.policy import POLICY_FILE, AnswerPolicy, LogisticModel
+
+
+def test_a_logistic_model_computes_the_standardised_logistic_and_round_trips() -> None:
+    model = LogisticModel(("a", "b"), (1.0, 0.0), (2.0, 1.0), (0.5, -1.0), 0.25)
+    z = 0.25 + 0.5 * (3.0 - 1.0) / 2.0 - 1.0 * 2.0
+    assert model.probability({"a": 3.0, "b": 2.0}) == pytest.approx(1 / (1 + math.exp(-z)))
+    assert model.probability({"a": -1e9, "b": 0.0}) == pytest.approx(0.0)  # no overflow
+    assert LogisticModel.from_dict(model.to_dict()) == model
+
+
+def test_the_stored_policy_is_what_training_on_the_repository_gives(real_kb) -> None:
+    """Built deterministically from files in the repository: `python -m bench.train_policy` rewrites it."""
+    stored = AnswerPolicy.load(DATA_DIR / POLICY_FILE)
+    assert stored is not None
+    policy = real_kb.policy
+    try:
+        trained = train(real_kb)
+    finally:
+        real_kb.policy = policy
+    assert same_policy(stored, trained), "knowledge/data/answer_policy.json is stale: run python -m bench.train_policy"
+
+
+def test_the_operating_point_keeps_confident_answers_rare_below_it(real_kb) -> None:
+    policy = real_kb.policy
+    assert policy is not None and 0.5 < policy.answer_at < 1.0
+
+
+@pytest.mark.parametrize("question", ["劳保用品要自己掏钱吗", "单位不发劳保用品合法吗", "职工在安全生产方面有哪些权利"])
+def test_plain_questions_we_cover_are_answered_with_their_probability_as_confidence(real_kb, question: str) -> None:
+    reply = real_kb.answer(question)
+    assert reply.intent == "answer"
+    assert reply.confidence >= real_kb.policy.answer_at
+
+
+def test_a_general_question_is_not_answered_with_an_industry_specific_entry(real_kb) -> None:
+    reply = real_kb.answer("单位不发劳保用品合法吗")
+    entry = real_kb.entry(reply.faq_id)
+    assert entry is not None and "施工" not in " ".join(entry.questions)
+
+
+@pytest.mark.parametrize("question", ["安全帽的国标编号是多少", "公积金怎么提取", "深圳工伤赔偿标准是多少钱一个月"])
+def test_out_of_scope_questions_in_our_words_are_not_answered(real_kb, question: str) -> None:
+    assert real_kb.answer(question).intent not in ("answer", "article", "term")
+
+
+def test_an_overview_offers_its_detail_entries_as_related_questions(real_kb) -> None:
+    reply = real_kb.answer("职工在安全生产方面有哪些权利")
+    entry = real_kb.entry(reply.faq_id)
+    assert entry is not None and entry.see
+    assert [s.faq_id for s in reply.related] == [i for i in entry.see if real_kb.entry(i) is not None]

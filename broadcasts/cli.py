@@ -99,5 +99,5 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-# `ankang broadcast …` lives in its own module (schedules and delivery); bot/cli.py finds it here.
+# `ankang broadcast …` lives in its own module (schedules and delivery); ankang/cli.py finds it here.
 from broadcasts.cli_broadcast import broadcast  # noqa: E402,F401

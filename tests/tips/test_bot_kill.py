@@ -1,4 +1,4 @@
-"""“Nothing lost” with a real kill: ``python -m bot run`` in a subprocess, SIGKILLed mid-confirm.
+"""“Nothing lost” with a real kill: ``python -m ankang run`` in a subprocess, SIGKILLed mid-confirm.
 
 The emulator runs in the test; the bot is a separate process on the same database. We drive the
 report flow, slow the emulator's responses down, and SIGKILL the bot at two moments: when the

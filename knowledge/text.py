@@ -117,6 +117,10 @@ class Analyzer:
         self._segmented_new = 0
         self._used: set[str] = set()  # cached texts this build asked for
 
+    def frequencies(self) -> dict[str, int]:
+        """The segmenter's word frequencies (jieba's common words and ours), for the speller."""
+        return self._tok.FREQ
+
     def save_cache(self) -> None:
         """Persist the segmentation of this build's texts (best effort: a read-only dir only costs speed).
 

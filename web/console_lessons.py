@@ -92,6 +92,6 @@ async def send_test(request: web.Request) -> web.Response:
         await sender.send_lesson(admin.user_id, lesson_id)
     except Exception:
         log.exception("sending a test lesson failed")
-        return error_page(request, "发送失败", messages.BOT_UNAVAILABLE, 502)
+        return error_page(request, "发送失败", messages.TEST_SEND_FAILED, 502)
     await audited(request, "web.lesson_test", lesson_id)
     raise redirect(f"/admin/lessons/{lesson_id}", "test_sent")

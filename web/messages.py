@@ -16,7 +16,8 @@ KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟
 UNAVAILABLE = "该功能暂时不可用，请稍后再试。"
 SERVER_ERROR = "服务器处理时出错了，操作可能没有完成。请刷新页面查看结果，如多次出现请联系技术人员。"
 BOT_KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟），请稍后刷新页面。"
-UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
+BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
+TEST_SEND_FAILED = "测试消息没有发出：请确认您已在 Telegram 中打开机器人（发送过 /start）且没有屏蔽它，然后重试。"
 
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {

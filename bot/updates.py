@@ -13,23 +13,39 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 
+class _ChatTurn:
+    """One chat's lock and how many of its updates hold it or wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._turns: dict[int, _ChatTurn] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = _ChatTurn()
+        # Counted, not judged by lock.locked(): a released lock looks free while the update it
+        # woke has not yet run, and a new lock then would let the next update overtake that one.
+        turn.users += 1
         try:
-            async with lock:
+            async with turn.lock:
                 await coroutine
         finally:
-            if not lock.locked():
-                self._locks.pop(key, None)
+            turn.users -= 1
+            if turn.users == 0:
+                del self._turns[key]
 
     async def initialize(self) -> None:
         pass

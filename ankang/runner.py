@@ -37,7 +37,8 @@ class Running:
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None
 ) -> AsyncIterator[Running]:
-    """Start everything; on exit stop in reverse order. Tests, the demo and ``ankang run`` share this.
+    """Start everything; on exit stop the web server, then background work, then the bot (each still
+    needs the next). Tests, the demo and ``ankang run`` share this.
 
     ``kb`` hands in an already built knowledge base (the tests build one per session).
     """
@@ -56,6 +57,7 @@ async def running(
         port = runner.addresses[0][1]
         web_url = f"http://{settings.web_host}:{port}"
         services.web_url = web_url
+        web_stopped = False
         try:
             async with application:
                 await application.start()
@@ -78,14 +80,19 @@ async def running(
                 try:
                     yield Running(services, application, web_app, web_url)
                 finally:
+                    # While the bot can still send: first the web server (requests in flight finish,
+                    # and may queue urgent tip alerts), then the areas' background work.
+                    await runner.cleanup()
+                    web_stopped = True
+                    await _stop_areas(services)
                     await stop_broadcasts(services)
                     if application.updater.running:
                         await application.updater.stop()
                     await application.stop()
         finally:
-            await runner.cleanup()
+            if not web_stopped:  # start-up failed before the bot was up
+                await runner.cleanup()
     finally:
-        await _stop_areas(services)
         await services.close()
 
 
@@ -103,7 +110,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Stop area background work (schedulers, senders)."""
+    """Let area background work that sends through the bot finish: urgent tip alerts."""
+    await services.tips.drain()
 
 
 async def serve(settings: Settings) -> None:

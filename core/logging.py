@@ -47,7 +47,8 @@ class _DropClientAddress(logging.Filter):
 # Loggers that would write who a worker is, or the bot token, at the levels below them:
 # PTB logs whole updates and API payloads at DEBUG; Pillow logs every EXIF tag (GPS, owner) at
 # DEBUG; httpx/httpcore log request URLs (with the token) at INFO; SQLAlchemy's engine logs
-# statements with their parameters (chat ids, tip text) at INFO; APScheduler logs job details;
+# statements with their parameters (chat ids, tip text) at INFO, and aiosqlite every call it runs
+# for SQLite, with the same parameters, at DEBUG; APScheduler logs job details;
 # aiohttp's access log holds client addresses and user agents.
 PINNED_LEVELS: dict[str, int] = {
     "telegram": logging.INFO,
@@ -55,6 +56,7 @@ PINNED_LEVELS: dict[str, int] = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "sqlalchemy.engine": logging.WARNING,
+    "aiosqlite": logging.INFO,
     "apscheduler.executors": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "jieba": logging.WARNING,

@@ -56,7 +56,7 @@ async def test_form_stores_tip_with_clean_photos_and_shows_receipt(ankang, caplo
     assert code.replace("-", "") not in tip.receipt_hash
     ours = [r for r in caplog.records if not r.name.startswith("emulator")]
     logs = "\n".join(f"{r.name} {r.getMessage()}" for r in ours)
-    for trace in ("127.0.0.1", "SecretPhone", "IMG_0001", "Zhang San", "PhoneMaker"):
+    for trace in ("127.0.0.1", "SecretPhone", "IMG_0001", "Zhang San", "PhoneMaker", DESCRIPTION):
         assert trace not in logs, trace
     assert f"tip {tip.id} submitted via web" in logs
 

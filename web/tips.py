@@ -335,8 +335,9 @@ async def tip_submit(request: web.Request) -> web.Response:
     try:
         async with services.sessions() as session, session.begin():
             submitted = await submit_tip(session, draft, now=services.clock.now())
-    except Exception:
-        log.exception("web tip submission failed before commit")
+    except Exception as err:
+        # The traceback is redacted: a database error quotes the row's values.
+        log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
         values.errors.append("failed")
         return _render(request, "tips/form.html", _form_context(values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.

@@ -6,7 +6,7 @@ import re
 
 from aiohttp import ClientSession, CookieJar, FormData
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import screenshot_path
 from tests.tips.helpers import has_metadata, photo_with_gps
@@ -59,6 +59,29 @@ async def test_form_stores_tip_with_clean_photos_and_shows_receipt(ankang, caplo
     for trace in ("127.0.0.1", "SecretPhone", "IMG_0001", "Zhang San", "PhoneMaker", DESCRIPTION):
         assert trace not in logs, trace
     assert f"tip {tip.id} submitted via web" in logs
+
+
+async def test_a_tip_the_database_refuses_is_logged_without_what_the_tipper_wrote(
+    postgres_database_url, make_settings, caplog
+):
+    """PostgreSQL quotes a refused row in its error ("Failing row contains (…)"): the log keeps
+    where the submission failed, never the tip. Runs on PostgreSQL in both runs of the suite."""
+    from ankang.services import open_services
+
+    caplog.set_level(logging.DEBUG)
+    services = await open_services(make_settings(database_url=postgres_database_url))
+    try:
+        async with services.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE tips ADD CONSTRAINT refuse_all CHECK (false) NOT VALID"))
+        async with TestClient(TestServer(create_web_app(services))) as client:
+            response = await client.post("/tip", data=tip_form(await csrf_of(client)))
+            assert response.status == 500 and "没有保存" in await response.text()
+    finally:
+        await services.close()
+    logged = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    assert "web tip submission failed before commit" in logged and "CheckViolationError" in logged
+    for written in (DESCRIPTION[:8], "开发区物流园B仓"):  # PostgreSQL shortens long values it quotes
+        assert written not in logged, written
 
 
 async def test_post_without_matching_csrf_is_refused(services):

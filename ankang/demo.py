@@ -46,6 +46,8 @@ def demo_settings() -> Settings:
         overrides["database_url"] = DEMO_DATABASE_URL
     if "ANKANG_LAWS_DIR" not in env and DEFAULT_LAWS_DIR.is_dir():
         overrides["laws_dir"] = DEFAULT_LAWS_DIR
+    if "ANKANG_LOG_LEVEL" not in env:
+        overrides["log_level"] = "WARNING"  # the terminal is the chat: log lines only for problems
     base = settings_or_exit(**overrides)
     return settings_or_exit(**{**overrides, "admin_ids": base.admin_ids | {ADMIN_ID}})
 
@@ -123,8 +125,7 @@ async def read_lines() -> asyncio.Queue[str | None]:
     return queue
 
 
-async def demo_main() -> None:
-    settings = demo_settings()
+async def demo_main(settings: Settings) -> None:
     emulator = Emulator(rate_limits=RateLimits.counting())
     await emulator.start()
     try:
@@ -196,9 +197,10 @@ async def handle_line(line, emu, terminal, current, worker, admin):
 
 
 def run_demo() -> None:
-    configure_logging(os.environ.get("ANKANG_LOG_LEVEL", "WARNING"))
+    settings = demo_settings()
+    configure_logging(settings.log_level)
     try:
-        asyncio.run(demo_main())
+        asyncio.run(demo_main(settings))
     except KeyboardInterrupt:
         pass
     print("\n再见，注意安全！", flush=True)

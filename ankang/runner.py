@@ -102,7 +102,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
         admin_faq = await load_db_faq(session)
     if kb is None:
         # Building the indexes is CPU work: keep the event loop free meanwhile.
-        kb = await asyncio.to_thread(KnowledgeBase.load, services.settings.laws_dir, admin_faq)
+        settings = services.settings
+        kb = await asyncio.to_thread(KnowledgeBase.load, settings.laws_dir, admin_faq, cache_dir=settings.cache_dir)
     else:
         for entry in admin_faq:
             kb.add_faq(entry)

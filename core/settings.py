@@ -12,6 +12,7 @@ from typing import Annotated
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/ankang.sqlite3"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(Exception):
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
+    # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
+    cache_dir: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -89,10 +92,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone “{value}”") from None
         return value
 
-    @field_validator("laws_dir", mode="before")
+    @field_validator("laws_dir", "cache_dir", mode="before")
     @classmethod
-    def _empty_laws_dir(cls, value: object) -> object:
+    def _empty_path(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"“{value}” is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @property
     def tz(self) -> ZoneInfo:

@@ -16,11 +16,11 @@ EVALUATION_CORPUS = Path(__file__).resolve().parents[1] / "bench" / "data" / "qa
 
 
 def _load_kb(laws_dir: Path | None) -> KnowledgeBase:
+    """Build the knowledge base from ``laws_dir`` (default: ANKANG_LAWS_DIR), caching in ANKANG_CACHE_DIR."""
     from core.settings import settings_or_exit
 
-    if laws_dir is None:
-        laws_dir = settings_or_exit().laws_dir
-    return KnowledgeBase.load(laws_dir)
+    settings = settings_or_exit()
+    return KnowledgeBase.load(laws_dir if laws_dir is not None else settings.laws_dir, cache_dir=settings.cache_dir)
 
 
 @click.group("kb")
@@ -116,11 +116,12 @@ def warm(laws_dir: Path | None) -> None:
     """Build the knowledge base once so later starts load from the cache dir (run after install)."""
     import time
 
+    from core.settings import settings_or_exit
     from knowledge.text import cache_dir
 
     started = time.perf_counter()
     knowledge = _load_kb(laws_dir)
     click.echo(
         f"ok: {len(knowledge.faq)} FAQ entries, {len(knowledge.corpus.laws)} laws indexed in "
-        f"{time.perf_counter() - started:.1f} s; cache in {cache_dir()}"
+        f"{time.perf_counter() - started:.1f} s; cache in {cache_dir(settings_or_exit().cache_dir)}"
     )

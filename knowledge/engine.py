@@ -216,6 +216,7 @@ class KnowledgeBase:
         topics: dict[str, tuple[str, ...]] | None = None,
         policy: AnswerPolicy | None = None,
         selfhelp: Iterable[SelfHelpEntry] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.corpus = corpus
         # Questions about Ankang itself (pushes, points, how reporting works).
@@ -228,7 +229,7 @@ class KnowledgeBase:
         self._faq_by_id: dict[str, int] = {}
         self._law_names = corpus.alias_names()
         user_words = [*self._law_names, *(n for g in self.glossary for n in g.names)]
-        self.analyzer = Analyzer(self.synonyms, user_words, dict_path)
+        self.analyzer = Analyzer(self.synonyms, user_words, dict_path, cache_dir)
         self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
         self._domain_words.update(self.synonyms.canonical.values())
         # FAQ: one document per question phrasing, one per whole entry (questions + answer).
@@ -267,8 +268,14 @@ class KnowledgeBase:
 
     # --- building ----------------------------------------------------------------------------
     @classmethod
-    def load(cls, laws_dir: Path | None, extra_faq: Iterable[FaqEntry] = (), data_dir: Path = DATA_DIR) -> KnowledgeBase:
-        """Load statutes (if configured), the FAQ, glossary and synonyms, and build the indexes."""
+    def load(
+        cls, laws_dir: Path | None, extra_faq: Iterable[FaqEntry] = (), data_dir: Path = DATA_DIR,
+        *, cache_dir: Path | None = None,
+    ) -> KnowledgeBase:
+        """Load statutes (if configured), the FAQ, glossary and synonyms, and build the indexes.
+
+        ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
+        """
         if laws_dir is None:
             log.warning("ANKANG_LAWS_DIR is not set: answering from the FAQ alone, without article texts")
             corpus = Corpus.empty()
@@ -283,6 +290,7 @@ class KnowledgeBase:
             data_dir / "domain_dict.txt",
             load_topics(data_dir / TOPICS_FILE),
             AnswerPolicy.load(data_dir / POLICY_FILE),
+            cache_dir=cache_dir,
         )
         kb.speller  # built now, not on the first worker's question
         # The indexes live as long as the process: move them (and the start-up garbage) out of

@@ -93,13 +93,14 @@ def compact(text: str) -> str:
 class Analyzer:
     """Turn text into index terms: jieba words mapped through synonyms, plus character bigrams."""
 
-    def __init__(self, synonyms: Synonyms, user_words: Iterable[str] = (), dict_path: Path | None = None) -> None:
+    def __init__(self, synonyms: Synonyms, user_words: Iterable[str] = (), dict_path: Path | None = None,
+                 configured_cache: Path | None = None) -> None:
         self.synonyms = synonyms
         # jieba logs "Building prefix dict…" at DEBUG on its own logger; keep it quiet.
         jieba.setLogLevel(logging.WARNING)
         extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in {*synonyms.words(), *user_words}
                  if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
-        cache = cache_dir()
+        cache = cache_dir(configured_cache)
         self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra, cache)))
         self._tok.tmp_dir = str(cache)  # jieba keeps its prefix dictionary there, keyed by our file
         self._tok.initialize()
@@ -239,16 +240,16 @@ def term_weight(term: str) -> float:
     return JUNCTION_WEIGHT if term.startswith("j:") else 1.0
 
 
-def cache_dir() -> Path:
-    """Where derived data persists between starts: $ANKANG_CACHE_DIR, else ~/.cache/ankang.
+def cache_dir(configured: Path | None = None) -> Path:
+    """Where derived data persists between starts: ``configured`` (the ANKANG_CACHE_DIR setting),
+    else $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
 
     Falls back to the temp dir when that cannot be created or written. Everything in it is
     derived (trimmed jieba dictionary, its prefix-dictionary cache, segmented FAQ and statutes)
     and keyed by what shaped it, so deleting it only costs one slow start; ``ankang kb warm``
     fills it ahead of time.
     """
-    configured = os.environ.get("ANKANG_CACHE_DIR")
-    if configured:
+    if configured is not None:
         candidate = Path(configured)
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

@@ -29,3 +29,12 @@ def test_demo_and_emulator_say_so_in_one_line_where_the_emulator_is_left_out(mon
         assert result.exit_code == 2, result.output
         assert isinstance(result.exception, SystemExit)  # not an ImportError
         assert len(result.output.strip().splitlines()) == 1 and "emulator is not installed" in result.output
+
+
+def test_a_bad_log_level_stops_the_demo_with_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANKANG_LOG_LEVEL", "LOUD")
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not a ValueError from logging
+    assert len(result.output.strip().splitlines()) == 1 and "ANKANG_LOG_LEVEL" in result.output

@@ -1,6 +1,7 @@
 """Settings: typed, from ANKANG_* variables and .env, invalid values refused with one clear line."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,15 +24,20 @@ def test_defaults_are_the_embedded_ones():
     assert s.bot_file_url == "https://api.telegram.org/file/bot"
     assert s.web_port == 8080 and s.timezone == "Asia/Shanghai"
     assert s.laws_dir is None and s.admin_ids == frozenset()
+    assert s.cache_dir is None and s.log_level == "INFO"
 
 
 def test_environment_and_dotenv(monkeypatch, tmp_path):
-    (tmp_path / ".env").write_text("ANKANG_WEB_PORT=9090\nANKANG_ADMIN_IDS=1, 2,3\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "ANKANG_WEB_PORT=9090\nANKANG_ADMIN_IDS=1, 2,3\nANKANG_CACHE_DIR=/var/cache/ankang\nANKANG_LOG_LEVEL=warning\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("ANKANG_TELEGRAM_API_URL", "http://127.0.0.1:8081/")
     s = load_settings()
     assert s.web_port == 9090
     assert s.admin_ids == frozenset({1, 2, 3})
     assert s.bot_base_url == "http://127.0.0.1:8081/bot"
+    assert s.cache_dir == Path("/var/cache/ankang") and s.log_level == "WARNING"
 
 
 @pytest.mark.parametrize(
@@ -43,6 +49,7 @@ def test_environment_and_dotenv(monkeypatch, tmp_path):
         ("ANKANG_WEB_PORT", "eighty", "ANKANG_WEB_PORT"),
         ("ANKANG_TIMEZONE", "Mars/Olympus", "unknown time zone"),
         ("ANKANG_TELEGRAM_API_URL", "ftp://x", "http"),
+        ("ANKANG_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR"),
     ],
 )
 def test_invalid_values_raise_one_line(monkeypatch, variable, value, expected):
@@ -54,7 +61,8 @@ def test_invalid_values_raise_one_line(monkeypatch, variable, value, expected):
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("ANKANG_ADMIN_IDS", "boss"), ("ANKANG_DATABASE_URL", "postgres//oops")]
+    ("variable", "value"),
+    [("ANKANG_ADMIN_IDS", "boss"), ("ANKANG_DATABASE_URL", "postgres//oops"), ("ANKANG_LOG_LEVEL", "verbose")],
 )
 def test_cli_start_up_stops_with_one_clear_line(tmp_path, variable, value):
     env = {"PATH": "/usr/bin:/bin", variable: value, "ANKANG_BOT_TOKEN": "1:x"}

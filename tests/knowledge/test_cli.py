@@ -42,5 +42,17 @@ def test_kb_warm_fills_the_cache_dir_and_the_next_build_reads_it(kb_laws_dir, tm
     assert len(words) == 1 and list((tmp_path / "cache").glob("ankang-jieba-*.txt"))
     from knowledge.engine import KnowledgeBase
 
-    again = KnowledgeBase.load(kb_laws_dir)
+    again = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path / "cache")
     assert again.analyzer._segmented_new == 0  # every statute and FAQ text came from the cache
+
+
+def test_kb_warm_uses_a_cache_dir_set_only_in_dotenv(kb_laws_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANKANG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # where it would go otherwise
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"ANKANG_CACHE_DIR={tmp_path / 'from-dotenv'}\n", encoding="utf-8")
+    result = CliRunner().invoke(kb, ["warm", "--laws-dir", str(kb_laws_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"cache in {tmp_path / 'from-dotenv'}" in result.output
+    assert list((tmp_path / "from-dotenv").glob("ankang-words-*.pickle"))
+    assert not (tmp_path / "xdg").exists()

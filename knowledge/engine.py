@@ -356,9 +356,9 @@ class KnowledgeBase:
         flat = norm.replace(" ", "")
         if not flat:
             return Reply("help", messages.HELP, question=raw)
-        kind = intents.detect_emergency(norm, raw)
-        if kind is not None:
-            return self._emergency(raw, kind)
+        emergency = _emergency_reply(raw, norm)
+        if emergency is not None:
+            return emergency
         lookup = intents.parse_lookup(normalise_for_lookup(raw), self._law_names)
         if lookup is not None:
             return self._lookup(raw, lookup)
@@ -384,10 +384,6 @@ class KnowledgeBase:
             reply.text = f"{term.term}：{term.definition}\n\n{reply.text}"
             reply.term = term
         return reply
-
-    def _emergency(self, raw: str, kind: str) -> Reply:
-        parts = [messages.EMERGENCY_HEAD, messages.EMERGENCY_BY_KIND.get(kind, ""), messages.EMERGENCY_COMMON, messages.EMERGENCY_FOOT]
-        return Reply("emergency", "\n\n".join(p for p in parts if p), question=raw, emergency_kind=kind, confidence=1.0)
 
     def _lookup(self, raw: str, req: intents.LookupRequest) -> Reply:
         if req.law is None:
@@ -939,6 +935,25 @@ def asking_sentence(raw: str, norm: str) -> str | None:
 def _confidence(lead: float, needed: float = CONFIDENT_LEAD) -> float:
     """Map an article's vote lead to a confidence that crosses CONFIDENT at the ``needed`` lead."""
     return 1 / (1 + math.exp(-(LEAD_SLOPE * (lead - needed) + math.log(CONFIDENT / (1 - CONFIDENT)))))
+
+
+def emergency_reply(text: str) -> Reply | None:
+    """The emergency guidance when ``text`` reports an emergency in progress, else None.
+
+    Needs no loaded knowledge base, so the bot and the web can put safety first in any state,
+    even while the index is still being built.
+    """
+    raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
+    return _emergency_reply(raw, normalise(raw)[:MAX_QUERY_CHARS])
+
+
+def _emergency_reply(raw: str, norm: str) -> Reply | None:
+    kind = intents.detect_emergency(norm, raw)
+    if kind is None:
+        return None
+    parts = [messages.EMERGENCY_HEAD, messages.EMERGENCY_BY_KIND.get(kind, ""), messages.EMERGENCY_COMMON,
+             messages.EMERGENCY_FOOT]
+    return Reply("emergency", "\n\n".join(p for p in parts if p), question=raw, emergency_kind=kind, confidence=1.0)
 
 
 def normalise_for_lookup(text: str) -> str:

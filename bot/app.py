@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import common, qa
+from bot import common, emergency, qa
 from bot import qa_callbacks
 from bot import weblogin
 from bot import tips
@@ -53,6 +53,10 @@ def register_handlers(app: Application) -> None:
     """The routing table. PTB tries groups in order; within a group the first match wins."""
     # Group -1: bookkeeping that must see every update without stopping others.
     app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
+    # Emergencies first, in every state: text reporting one ("有人触电了") is answered here and stops
+    # (ApplicationHandlerStop), so no flow below takes it as a step's input; the step is asked again.
+    # Any other text goes on to group 0.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, emergency.emergency_first), group=-1)
 
     # Group 0, in order:
     # 0. Conversations (tip report, receipt thread, tip triage) and the tip admin commands: while
@@ -70,7 +74,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", common.nothing_to_cancel))
     # 2. Any other command: a friendly reply (must follow every CommandHandler).
     app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
-    # 3. Free text outside any conversation: a question (emergencies are recognised first inside).
+    # 3. Free text outside any conversation: a question (emergencies never get here: group -1).
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, qa.ask))
     # 4. Non-text messages outside a flow.
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, common.unsupported_message))

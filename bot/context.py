@@ -6,6 +6,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.conversation import Prompt
 from broadcasts.engine import BroadcastEngine
 from core.clock import Clock
 from core.db import SessionMaker
@@ -35,7 +36,16 @@ class BotData:
     services: BotServices | None = None
 
 
-class AnkangContext(CallbackContext[ExtBot, dict, dict, BotData]):
+class ChatData(dict):
+    """A chat's data: a dict for each area's own drafts (keys named for them), and the typed
+    ``prompt`` of the flow in progress (see bot/conversation.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompt: Prompt | None = None
+
+
+class AnkangContext(CallbackContext[ExtBot, dict, ChatData, BotData]):
     @property
     def services(self) -> BotServices:
         services = self.bot_data.services
@@ -48,7 +58,7 @@ class AnkangContext(CallbackContext[ExtBot, dict, dict, BotData]):
         return self.services.sessions()
 
 
-CONTEXT_TYPES = ContextTypes(context=AnkangContext, bot_data=BotData)
+CONTEXT_TYPES = ContextTypes(context=AnkangContext, bot_data=BotData, chat_data=ChatData)
 
 AnkangApplication = Application  # alias for annotations in handler modules
 

@@ -1,22 +1,129 @@
-"""Declared conversations (ConversationHandler) built one way across the bot."""
+"""Declared conversations (ConversationHandler) built one way across the bot, and the prompt each
+one is waiting on, so that a flow interrupted by an emergency can be picked up where it was.
+
+A step asks its question through ``Flow.ask``, which sends it and remembers it (text and keyboard)
+in the chat's typed data. ``chat_conversation`` forgets it when the flow ends, however it ends
+(a step returning END, or the timeout), so a remembered prompt always belongs to a flow in progress.
+"""
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from telegram.ext import ConversationHandler
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
+if TYPE_CHECKING:
+    from bot.context import AnkangContext
 
-def chat_conversation(**kwargs: Any) -> ConversationHandler:
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A conversation as the worker knows it: ``name`` is the ConversationHandler's, ``label`` is
+    what it is called in "刚才的{label}还在继续"."""
+
+    name: str
+    label: str
+
+    async def ask(self, update: Update, context: AnkangContext, text: str,
+                  keyboard: InlineKeyboardMarkup | None = None, *, takes_text: bool = False,
+                  edit: bool = False) -> None:
+        """Send a step's question (HTML) and remember it as the prompt the flow is waiting on.
+
+        ``takes_text``: the step's answer is typed text (a location, a description, a time), so a
+        message read as an emergency may also be the answer; ``edit``: after a button press, show
+        the question in place of the pressed message (typed input always gets a new message).
+        """
+        query = update.callback_query
+        if edit and query is not None:
+            try:
+                await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+        else:
+            await update.effective_message.reply_html(text, reply_markup=keyboard)
+        user = update.effective_user
+        context.chat_data.prompt = Prompt(self, user.id if user else None, text, keyboard, takes_text)
+
+    def forget(self, update: object, context: AnkangContext) -> None:
+        """The flow ended: drop its prompt (a prompt of another flow stays)."""
+        prompt = context.chat_data.prompt
+        if prompt is not None and prompt.flow == self and prompt.user_id == _user_id(update):
+            context.chat_data.prompt = None
+
+
+@dataclass(slots=True)
+class Prompt:
+    """The question a flow in progress is waiting on."""
+
+    flow: Flow
+    user_id: int | None
+    text: str  # Telegram HTML
+    keyboard: InlineKeyboardMarkup | None
+    takes_text: bool
+    # An emergency message answered at this step: sent again, it is the step's answer after all.
+    emergency_text: str | None = None
+
+
+def current_prompt(update: Update, context: AnkangContext) -> Prompt | None:
+    """The prompt of the flow this user is in, in this chat, or None outside any flow."""
+    prompt = context.chat_data.prompt if context.chat_data is not None else None
+    if prompt is None or prompt.user_id != _user_id(update):
+        return None
+    return prompt
+
+
+def _user_id(update: object) -> int | None:
+    user = update.effective_user if isinstance(update, Update) else None
+    return user.id if user is not None else None
+
+
+Callback = Callable[[Update, "AnkangContext"], Awaitable[object]]
+
+
+def _forgetting_at_end(callback: Callback, flow: Flow) -> Callback:
+    @functools.wraps(callback)
+    async def run(update: Update, context: AnkangContext) -> object:
+        state = await callback(update, context)
+        if state == ConversationHandler.END:
+            flow.forget(update, context)
+        return state
+
+    return run
+
+
+def chat_conversation(*, flow: Flow | None = None, **kwargs: Any) -> ConversationHandler:
     """A conversation keyed by chat and user, with its buttons tracked per chat.
 
+    With ``flow``, the conversation is named after it and its prompt is forgotten when it ends.
     PTB warns that CallbackQueryHandlers are then not tracked per message: that is what we want —
     one flow per chat, and an old keyboard's press is answered by the stale-button handler.
     """
     kwargs.setdefault("per_chat", True)
     kwargs.setdefault("per_user", True)
     kwargs.setdefault("per_message", False)
+    if flow is not None:
+        kwargs["name"] = flow.name
+        states: dict[object, list[BaseHandler]] = dict(kwargs.get("states", {}))
+        for handlers in [kwargs.get("entry_points", []), kwargs.get("fallbacks", []), *states.values()]:
+            for handler in handlers:
+                handler.callback = _forgetting_at_end(handler.callback, flow)
+        # PTB runs every TIMEOUT handler that matches, so this one runs beside the flow's own.
+        states[ConversationHandler.TIMEOUT] = [*states.get(ConversationHandler.TIMEOUT, []),
+                                               TypeHandler(Update, _forget_on_timeout(flow))]
+        kwargs["states"] = states
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         return ConversationHandler(**kwargs)
+
+
+def _forget_on_timeout(flow: Flow) -> Callback:
+    async def forget(update: object, context: AnkangContext) -> None:
+        flow.forget(update, context)
+
+    return forget

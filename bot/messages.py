@@ -25,6 +25,11 @@ ERROR = "抱歉，刚才出了点问题，您的消息没有丢失，请稍后�
 UNSUPPORTED_MESSAGE = "我目前只能看懂文字消息。请用文字描述您的问题，或发送 /help 查看功能。"
 TOO_LONG = "您的消息太长了（{length} 字）。请把问题缩短到 {limit} 字以内，说清楚最关心的一点即可。"
 EMPTY = "请用文字输入您的问题，例如：<i>没有经过安全培训能上岗吗</i>。"
+# After the emergency guidance, the step of the flow the worker was in, asked again.
+FLOW_CONTINUES = "↩️ 刚才的{flow}还在继续：\n\n{prompt}"
+FLOW_CONTINUES_TEXT = (
+    "↩️ 刚才的{flow}还在继续。如果刚才那句话就是这一步要填写的内容，请原样再发送一次。\n\n{prompt}"
+)
 STALE_BUTTON = "这个按钮已过期，请重新发送问题或命令。"
 WEBLOGIN_PRIVATE_ONLY = "为安全起见，请在与机器人的私聊中发送 /weblogin。"
 WEBLOGIN_LINK = (

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import chat_conversation
+from bot.conversation import Flow, chat_conversation
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
@@ -32,6 +32,8 @@ from core.topics import TOPICS
 
 log = logging.getLogger(__name__)
 
+# The wizard's steps ask through SCHEDULE.ask, so an emergency mid-wizard can re-ask the step.
+SCHEDULE = Flow("schedule", "推送设置")
 # An admin who walks away: the draft is dropped after this long.
 SCHEDULE_TIMEOUT_S = 600
 LESSONS_PER_PAGE = 8
@@ -131,13 +133,13 @@ async def schedule_start(update: Update, context: AnkangContext) -> int:
     if await _refuse_non_admin(update, context):
         return ConversationHandler.END
     context.chat_data["schedule_draft"] = Draft()
-    await update.effective_message.reply_html(msg.ASK_WHAT, reply_markup=_what_keyboard())
+    await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
     return Step.WHAT
 
 
 async def _back_to_what(update: Update, context: AnkangContext) -> int:
     context.chat_data["schedule_draft"] = Draft()
-    await _show(update, msg.ASK_WHAT, _what_keyboard())
+    await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard(), edit=True)
     return Step.WHAT
 
 
@@ -153,9 +155,11 @@ async def pick_what(update: Update, context: AnkangContext) -> int:
     if data.arg == "series":
         names = _library(context).series_names()
         buttons = [[_button(n, cb.wizard("s", str(i)))] for i, n in enumerate(names)]
-        await _show(update, msg.ASK_SERIES, InlineKeyboardMarkup(buttons + [_cancel_row("what")]))
+        keyboard = InlineKeyboardMarkup(buttons + [_cancel_row("what")])
+        await SCHEDULE.ask(update, context, msg.ASK_SERIES, keyboard, edit=True)
         return Step.SERIES
-    await _show(update, msg.ASK_TEXT, InlineKeyboardMarkup([_cancel_row("what")]))
+    keyboard = InlineKeyboardMarkup([_cancel_row("what")])
+    await SCHEDULE.ask(update, context, msg.ASK_TEXT, keyboard, takes_text=True, edit=True)
     return Step.TEXT
 
 
@@ -165,7 +169,7 @@ async def _ask_lesson_topic(update: Update, context: AnkangContext) -> int:
                for code in library.topics_covered()]
     rows = [[_button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.wizard("lt", ALL_TOPICS))]]
     rows += _rows(buttons, TOPIC_COLUMNS) + [_cancel_row("what")]
-    await _show(update, msg.ASK_LESSON_TOPIC, InlineKeyboardMarkup(rows))
+    await SCHEDULE.ask(update, context, msg.ASK_LESSON_TOPIC, InlineKeyboardMarkup(rows), edit=True)
     return Step.LESSON
 
 
@@ -186,7 +190,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     where = f"，第 {page + 1}/{pages} 页" if pages > 1 else ""
     text = msg.ASK_LESSON.format(topic=escape(msg.topic_label(topic) if topic != ALL_TOPICS else msg.ALL_LESSONS),
                                  count=len(lessons), page=where)
-    await _show(update, text, InlineKeyboardMarkup(rows))
+    await SCHEDULE.ask(update, context, text, InlineKeyboardMarkup(rows), edit=True)
     return Step.LESSON
 
 
@@ -283,7 +287,7 @@ def _audience_keyboard(selected: list[str]) -> InlineKeyboardMarkup:
 async def _ask_audience(update: Update, context: AnkangContext) -> int:
     draft = _draft(context)
     text = msg.ASK_AUDIENCE.format(chosen=_chosen(context, draft))
-    await _show(update, text, _audience_keyboard(draft.topics))
+    await SCHEDULE.ask(update, context, text, _audience_keyboard(draft.topics), edit=True)
     return Step.AUDIENCE
 
 
@@ -300,8 +304,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
             draft.topics.remove(data.arg)
         else:
             draft.topics.append(data.arg)
-        await query.edit_message_reply_markup(reply_markup=_audience_keyboard(draft.topics))
-        return Step.AUDIENCE
+        return await _ask_audience(update, context)
     if data.verb == "ad" and not draft.topics:
         # "完成" with nothing ticked must not quietly mean everyone.
         await query.answer(msg.AUDIENCE_NONE, show_alert=True)
@@ -315,7 +318,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
         _cancel_row(),
     ])
     text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(msg.audience_text(draft.topics)))
-    await _show(update, text, keyboard)
+    await SCHEDULE.ask(update, context, text, keyboard, edit=True)
     return Step.WHEN
 
 
@@ -336,7 +339,8 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
     draft.trigger = data.arg
     prompt = {"once": msg.ASK_ONCE, "weekly": msg.ASK_WEEKLY, "cron": msg.ASK_CRON}[data.arg]
     zone = escape(msg.zone_label(context.services.settings.timezone))
-    await _show(update, prompt.format(tz=zone), InlineKeyboardMarkup([_cancel_row()]))
+    await SCHEDULE.ask(update, context, prompt.format(tz=zone), InlineKeyboardMarkup([_cancel_row()]), takes_text=True,
+                       edit=True)
     return Step.WHEN_INPUT
 
 
@@ -426,7 +430,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     summary += "\n" + msg.AUDIENCE_SIZE.format(count=size)
     keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.wizard("ok")),
                                       _button(msg.CANCEL_BUTTON, cb.wizard("no"))]])
-    await _show(update, msg.CONFIRM.format(summary=summary), keyboard)
+    await SCHEDULE.ask(update, context, msg.CONFIRM.format(summary=summary), keyboard, edit=True)
     return Step.CONFIRM
 
 
@@ -518,7 +522,7 @@ def schedule_conversation() -> ConversationHandler:
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel_button, pattern=cb.SCHEDULE_CANCEL_PATTERN)],
         conversation_timeout=SCHEDULE_TIMEOUT_S,
-        name="schedule",
+        flow=SCHEDULE,
     )
 
 

@@ -40,12 +40,6 @@ EMERGENCY_GUIDANCE = (
     "4. 不要冒险返回现场抢救物品。\n\n"
     "您的举报提交后会立即通知值班的工会人员。"
 )
-# Sent mid-flow when the text reads like an emergency in progress ("着火了"); conditional, because a
-# description of a risk ("一旦着火人跑不出来") reads the same way.
-EMERGENCY_IN_FLOW = (
-    "⚠️ <b>如果现场正在发生险情</b>：请先撤离到安全地点，拨打 <b>119</b>（火警）/ <b>120</b>（急救）/ "
-    "<b>110</b>，确认安全后再继续填写举报。"
-)
 PREVIEW_HEADER = "第 7 步：请核对，确认后提交：\n\n"
 CONFIRM_BUTTON = "✅ 确认提交"
 CANCEL_BUTTON = "取消"

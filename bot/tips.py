@@ -20,7 +20,7 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters,
 )
 
-from bot.conversation import chat_conversation
+from bot.conversation import Flow, chat_conversation
 from bot import messages as common_messages
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
@@ -28,8 +28,6 @@ from bot.context import AnkangContext, user_is_admin
 from core import admins
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
-from knowledge.intents import detect_emergency
-from knowledge.text import normalise
 from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
 from tips.service import (
@@ -47,11 +45,15 @@ CATEGORY, PLACE, LOCATION, DESCRIPTION, PHOTOS, URGENCY, PREVIEW = (
 AWAIT_CODE, VIEWING, FOLLOWUP = "await_code", "viewing", "followup"
 ADMIN_NOTE = "admin_note"
 
+# The three flows; their steps ask through Flow.ask, so an emergency mid-flow can re-ask the step.
+REPORT = Flow("tip_report", "举报")
+STATUS = Flow("tip_status", "进展查询")
+TRIAGE = Flow("tip_triage", "举报处理")
+
 DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
 VIEWING_KEY = "tip_viewing"  # user_data key of the tip id whose thread was opened (memory only)
 FOLLOWUP_KEY = "tip_followup"  # … and of the tip id being added to (memory only)
 ADMIN_ACTION_KEY = "tip_admin_action"
-EMERGENCY_SHOWN_KEY = "tip_emergency_shown"  # the in-flow emergency guidance was sent for this report
 
 REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
 RECEIPT_SEND_ATTEMPTS = 4
@@ -109,9 +111,8 @@ async def report_start(update: Update, context: AnkangContext) -> str | int:
     context.user_data.pop(VIEWING_KEY, None)
     context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[DRAFT_KEY] = TipDraft()
-    context.user_data.pop(EMERGENCY_SHOWN_KEY, None)
     buttons = [(t.label, cb.PickCategory(t.code)) for t in TOPICS]
-    await update.effective_message.reply_html(msg.INTRO, reply_markup=_keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
+    await REPORT.ask(update, context, msg.INTRO, _keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
     return CATEGORY
 
 
@@ -122,7 +123,7 @@ async def category_chosen(update: Update, context: AnkangContext) -> str:
     draft.category = choice.code
     await _choice_made(update, "隐患类别", escape(dict((t.code, t.label) for t in TOPICS)[choice.code]))
     buttons = [(p.label, cb.PickPlace(p.code)) for p in PLACE_TYPES]
-    await update.effective_message.reply_html(msg.ASK_PLACE, reply_markup=_keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
+    await REPORT.ask(update, context, msg.ASK_PLACE, _keyboard(_pairs(buttons, 3) + [CANCEL_ROW]))
     return PLACE
 
 
@@ -132,43 +133,30 @@ async def place_chosen(update: Update, context: AnkangContext) -> str:
     context.user_data[DRAFT_KEY] = draft
     draft.place_type = choice.code
     await _choice_made(update, "场所类型", escape(dict((p.code, p.label) for p in PLACE_TYPES)[choice.code]))
-    await update.effective_message.reply_html(
-        msg.ASK_LOCATION, reply_markup=_keyboard([[(msg.SKIP_BUTTON, cb.Skip())], CANCEL_ROW])
-    )
+    await REPORT.ask(update, context, msg.ASK_LOCATION, _keyboard([[(msg.SKIP_BUTTON, cb.Skip())], CANCEL_ROW]),
+                     takes_text=True)
     return LOCATION
 
 
-async def _emergency_first(update: Update, context: AnkangContext) -> None:
-    """Safety before paperwork: text that reads like an emergency in progress ("着火了") gets the
-    guidance before the flow goes on, once per report (it is said again if they answer 紧急)."""
-    text = update.effective_message.text or ""
-    if context.user_data.get(EMERGENCY_SHOWN_KEY) or detect_emergency(normalise(text), text) is None:
-        return
-    context.user_data[EMERGENCY_SHOWN_KEY] = True
-    await update.effective_message.reply_html(msg.EMERGENCY_IN_FLOW)
-
-
 async def location_given(update: Update, context: AnkangContext) -> str:
-    await _emergency_first(update, context)
     try:
         location = check_location(update.effective_message.text)
     except TipInvalid:
         await update.effective_message.reply_text(msg.LOCATION_TOO_LONG)
         return LOCATION
     _draft(context).location = location
-    await update.effective_message.reply_html(msg.ASK_DESCRIPTION)
+    await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
     return DESCRIPTION
 
 
 async def location_skipped(update: Update, context: AnkangContext) -> str:
     _draft(context).location = ""
     await _choice_made(update, "具体地点", "跳过")
-    await update.effective_message.reply_html(msg.ASK_DESCRIPTION)
+    await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
     return DESCRIPTION
 
 
 async def description_given(update: Update, context: AnkangContext) -> str:
-    await _emergency_first(update, context)
     text = update.effective_message.text or ""
     try:
         _draft(context).description = check_description(text)
@@ -178,7 +166,7 @@ async def description_given(update: Update, context: AnkangContext) -> str:
         else:
             await update.effective_message.reply_text(msg.DESCRIPTION_TOO_SHORT)
         return DESCRIPTION
-    await update.effective_message.reply_html(msg.ASK_PHOTOS, reply_markup=_photo_keyboard())
+    await REPORT.ask(update, context, msg.ASK_PHOTOS, _photo_keyboard())
     return PHOTOS
 
 
@@ -216,9 +204,8 @@ async def photo_given(update: Update, context: AnkangContext) -> str:
     draft.photos.append(photo)
     if len(draft.photos) >= MAX_PHOTOS_PER_TIP:
         return await _ask_urgency(update, context, msg.PHOTO_LIMIT)
-    await update.effective_message.reply_text(
-        msg.PHOTO_RECEIVED.format(count=len(draft.photos)), reply_markup=_photo_keyboard(len(draft.photos))
-    )
+    count = len(draft.photos)
+    await REPORT.ask(update, context, msg.PHOTO_RECEIVED.format(count=count), _photo_keyboard(count))
     return PHOTOS
 
 
@@ -231,7 +218,7 @@ async def photos_finished(update: Update, context: AnkangContext) -> str:
 async def _ask_urgency(update: Update, context: AnkangContext, before: str) -> str:
     keyboard = _keyboard([[(msg.YES_URGENT_BUTTON, cb.PickUrgency(True)), (msg.NOT_URGENT_BUTTON, cb.PickUrgency(False))],
                           CANCEL_ROW])
-    await update.effective_message.reply_html(f"{before}\n\n{msg.ASK_URGENCY}", reply_markup=keyboard)
+    await REPORT.ask(update, context, f"{before}\n\n{msg.ASK_URGENCY}", keyboard)
     return URGENCY
 
 
@@ -243,14 +230,14 @@ async def urgency_chosen(update: Update, context: AnkangContext) -> str:
     if urgent:
         # Safety first: the guidance goes out before the preview, not after submission.
         await update.effective_message.reply_html(msg.EMERGENCY_GUIDANCE)
-    return await _preview(update, draft)
+    return await _preview(update, context, draft)
 
 
-async def _preview(update: Update, draft: TipDraft) -> str:
+async def _preview(update: Update, context: AnkangContext, draft: TipDraft) -> str:
     summary = msg.tip_summary(None, category=draft.category, place_type=draft.place_type, location=draft.location,
                               description=draft.description, urgent=draft.urgent, photos=len(draft.photos))
     keyboard = _keyboard([[(msg.CONFIRM_BUTTON, cb.Confirm()), (msg.CANCEL_BUTTON, cb.CancelReport())]])
-    await update.effective_message.reply_html(msg.PREVIEW_HEADER + summary, reply_markup=keyboard)
+    await REPORT.ask(update, context, msg.PREVIEW_HEADER + summary, keyboard)
     return PREVIEW
 
 
@@ -367,7 +354,7 @@ def report_conversation(ttl_s: float) -> ConversationHandler:
     # Every state ends with catch-alls so stickers, voice, locations and stray text get guidance.
     buttons_only = [MessageHandler(TEXT | OTHER, use_buttons)]
     return chat_conversation(
-        name="tip_report",
+        flow=REPORT,
         entry_points=[
             CommandHandler("report", report_start),
             MessageHandler(filters.TEXT & filters.Regex(REPORT_TEXT), report_start),
@@ -402,6 +389,10 @@ def _status_keyboard() -> InlineKeyboardMarkup:
     return _keyboard([[(msg.ADD_INFO_BUTTON, cb.AddInfo()), (msg.END_BUTTON, cb.EndFollowup())]])
 
 
+def _end_keyboard() -> InlineKeyboardMarkup:
+    return _keyboard([[(msg.END_BUTTON, cb.EndFollowup())]])
+
+
 async def status_start(update: Update, context: AnkangContext) -> str | int:
     """/status CODE shows the thread; /status alone asks for the code."""
     if update.effective_chat.type != ChatType.PRIVATE:
@@ -409,7 +400,7 @@ async def status_start(update: Update, context: AnkangContext) -> str | int:
         return ConversationHandler.END
     code = " ".join(context.args or [])
     if not code:
-        await update.effective_message.reply_html(msg.ASK_CODE)
+        await STATUS.ask(update, context, msg.ASK_CODE, takes_text=True)
         return AWAIT_CODE
     return await _open_thread(update, context, code)
 
@@ -438,9 +429,7 @@ async def _open_thread(update: Update, context: AnkangContext, code: str, *, ask
         return ConversationHandler.END
     context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[VIEWING_KEY] = tip.id
-    await update.effective_message.reply_html(
-        msg.status_view(tip, context.services.settings.tz), reply_markup=_status_keyboard()
-    )
+    await STATUS.ask(update, context, msg.status_view(tip, context.services.settings.tz), _status_keyboard())
     return VIEWING
 
 
@@ -451,7 +440,7 @@ async def followup_open(update: Update, context: AnkangContext) -> str | int:
         await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
     context.user_data[FOLLOWUP_KEY] = tip_id
-    await update.effective_message.reply_html(msg.ASK_FOLLOWUP, reply_markup=_keyboard([[(msg.END_BUTTON, cb.EndFollowup())]]))
+    await STATUS.ask(update, context, msg.ASK_FOLLOWUP, _end_keyboard(), takes_text=True)
     return FOLLOWUP
 
 
@@ -481,7 +470,7 @@ async def followup_given(update: Update, context: AnkangContext) -> str | int:
     except TipInvalid:
         await message.reply_text(msg.NEED_TEXT)
         return FOLLOWUP
-    await message.reply_text(msg.FOLLOWUP_SAVED, reply_markup=_keyboard([[(msg.END_BUTTON, cb.EndFollowup())]]))
+    await STATUS.ask(update, context, msg.FOLLOWUP_SAVED, _end_keyboard(), takes_text=True)
     return FOLLOWUP
 
 
@@ -509,7 +498,7 @@ def status_conversation(ttl_s: float) -> ConversationHandler:
         return CallbackQueryHandler(callback, pattern=cb.matches(kind))
 
     return chat_conversation(
-        name="tip_status",
+        flow=STATUS,
         entry_points=[CommandHandler("status", status_start)],
         states={
             AWAIT_CODE: [MessageHandler(TEXT, status_code_given), MessageHandler(OTHER, need_text)],
@@ -648,10 +637,10 @@ async def admin_action_start(update: Update, context: AnkangContext) -> str | in
     action = cb.parse(query.data)
     if isinstance(action, cb.SetStatus):
         context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, action.status)
-        await update.effective_message.reply_html(msg.ASK_NOTE.format(status=STATUS_LABELS[action.status]))
+        await TRIAGE.ask(update, context, msg.ASK_NOTE.format(status=STATUS_LABELS[action.status]), takes_text=True)
     else:
         context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, None)
-        await update.effective_message.reply_html(msg.ASK_REPLY.format(tip_id=action.tip_id))
+        await TRIAGE.ask(update, context, msg.ASK_REPLY.format(tip_id=action.tip_id), takes_text=True)
     return ADMIN_NOTE
 
 
@@ -693,7 +682,7 @@ async def admin_timed_out(update: object, context: AnkangContext) -> None:
 
 def triage_conversation(ttl_s: float) -> ConversationHandler:
     return chat_conversation(
-        name="tip_triage",
+        flow=TRIAGE,
         entry_points=[CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.SetStatus)),
                       CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.ReplyToTip))],
         states={

@@ -29,21 +29,6 @@ async def test_preview_labels_the_description(ankang, emulator, make_tipper):
     assert f"描述：{DESCRIPTION}" in preview["text"]
 
 
-async def test_emergency_typed_mid_report_gets_guidance_first_once(ankang, emulator, make_tipper):
-    tipper = make_tipper()
-    await tipper.say("/report")
-    await tipper.press("消防安全")
-    await tipper.press("工厂车间")
-    sent = await emulator.send_text(tipper.user, "着火了")
-    guidance = await emulator.wait_for_message(tipper.user, after=sent)
-    assert guidance["text"] == plain(msg.EMERGENCY_IN_FLOW)
-    step = await emulator.wait_for_message(tipper.user, lambda m: "第 4 步" in m.get("text", ""), after=guidance)
-    assert step  # the flow goes on after the guidance
-    # A second alarming message in the same report is not answered with the guidance again.
-    again = await tipper.say("着火了，仓库里全是烟，有人被困")
-    assert "第 5 步" in again["text"]
-
-
 async def test_wrong_code_after_the_prompt_can_be_retried(ankang, emulator, make_tipper):
     tipper = make_tipper()
     code = await submit(tipper)

@@ -36,3 +36,33 @@ async def test_chat_is_off_without_the_emulator(ankang):
     async with ClientSession() as http:
         async with http.get(f"{ankang.web_url}/chat") as response:
             assert response.status == 404
+
+
+async def test_chat_emergency_mid_report_is_answered_first_and_the_report_goes_on(ankang_web, page):
+    """The browser chat is the bot itself: inside /report an emergency gets the guidance first, then
+    the step is asked again and its buttons carry on with the report."""
+    from knowledge.messages import EMERGENCY_HEAD
+
+    bot_says = ".msg:not(.me)"
+    await page.goto(f"{ankang_web.web_url}/chat")
+    await page.wait_for_selector("#chat[data-ready='1']")
+
+    async def say(text: str) -> None:
+        await page.fill("#text", text)
+        await page.click("#send")
+
+    await say("/report")
+    await page.locator(bot_says, has_text="第 1 步").locator("button", has_text="建筑施工").click()
+    await page.locator(bot_says, has_text="第 2 步").locator("button", has_text="建筑工地").click()
+    await page.locator(bot_says, has_text="第 3 步").wait_for()
+    await say("有人触电了")
+    again = page.locator(bot_says, has_text="刚才的举报还在继续")
+    await again.wait_for()
+    said = await page.locator(f"{bot_says} .bubble").all_text_contents()
+    guidance = next(i for i, text in enumerate(said) if text.startswith(EMERGENCY_HEAD))
+    assert guidance == len(said) - 2  # the guidance, then the step asked again, nothing between
+    assert "先断开电源" in said[guidance] and "第 3 步" in said[-1]
+    await page.screenshot(path=screenshot_path("chat-emergency-mid-report"), full_page=True)
+
+    await again.locator("button", has_text="跳过").click()
+    await page.locator(bot_says, has_text="第 4 步").wait_for()

@@ -24,6 +24,7 @@ from core.logging import quiet_identifying_loggers, redacted_traceback
 
 from core.admins import duty_recipients
 from core.topics import TOPICS
+from knowledge import emergency_reply
 from tips import receipts
 from tips.alerts import urgent_alert_html
 from tips.models import PLACE_TYPES, STATUS_LABELS, Author, EventKind
@@ -38,6 +39,12 @@ log = logging.getLogger(__name__)
 
 CSRF_COOKIE = "tip_csrf"
 CSRF_FIELD = "csrf"
+# Set in a form re-shown with the emergency guidance: the next submission stores the tip.
+EMERGENCY_SEEN_FIELD = "emergency_seen"
+
+# Under the emergency guidance when it stopped a submission (the guidance itself comes from knowledge/).
+EMERGENCY_FORM_NOTE = "举报还没有提交。您填写的内容都保留在下面，确认安全后请核对，再点“提交举报”。"
+EMERGENCY_PHOTOS_NOTE = "照片需要重新选择。"
 
 ERRORS = {
     "csrf": "页面已过期，请刷新后重新提交（内容未保存）。",
@@ -255,6 +262,23 @@ def _render(request: web.Request, template: str, context: dict, *, status: int =
 # ---------------------------------------------------------------- the report form
 
 
+@dataclass(frozen=True)
+class EmergencyGuidance:
+    """The knowledge base's emergency reply, laid out for a page: a heading, paragraphs of lines."""
+
+    head: str
+    paragraphs: list[list[str]]
+
+
+def emergency_guidance(description: str) -> EmergencyGuidance | None:
+    """The guidance when the description reports an emergency in progress, else None."""
+    reply = emergency_reply(description)
+    if reply is None:
+        return None
+    head, *rest = reply.text.split("\n\n")
+    return EmergencyGuidance(head, [paragraph.split("\n") for paragraph in rest])
+
+
 @dataclass
 class FormValues:
     category: str = ""
@@ -263,6 +287,8 @@ class FormValues:
     description: str = ""
     urgent: str = ""
     errors: list[str] = field(default_factory=list)
+    emergency: EmergencyGuidance | None = None
+    photos_dropped: bool = False  # photos were chosen but the form is shown again without them
 
 
 def _form_context(values: FormValues) -> dict:
@@ -275,6 +301,9 @@ def _form_context(values: FormValues) -> dict:
         "min_chars": DESCRIPTION_MIN_CHARS,
         "max_chars": DESCRIPTION_MAX_CHARS,
         "max_photos": MAX_PHOTOS_PER_TIP,
+        "emergency_seen_field": EMERGENCY_SEEN_FIELD,
+        "emergency_note": EMERGENCY_FORM_NOTE,
+        "photos_note": EMERGENCY_PHOTOS_NOTE,
     }
 
 
@@ -304,6 +333,10 @@ async def tip_submit(request: web.Request) -> web.Response:
         category=form.get("category"), place_type=form.get("place_type"),
         location=form.get("location"), description=form.get("description"), urgent=form.get("urgent"),
     )
+    # Safety before paperwork: whatever else the form holds, a description that reports an
+    # emergency in progress brings the guidance to the top of the page.
+    values.emergency = emergency_guidance(values.description)
+    values.photos_dropped = bool(form.photos)
     if not _csrf_valid(request, form):
         values.errors.append("csrf")
         return _render(request, "tips/form.html", _form_context(values), status=403)
@@ -327,6 +360,10 @@ async def tip_submit(request: web.Request) -> web.Response:
             values.errors.append(err.field)
     if values.errors:
         return _render(request, "tips/form.html", _form_context(values), status=400)
+    if values.emergency is not None and form.get(EMERGENCY_SEEN_FIELD) != "1":
+        # The guidance first; nothing is stored yet, and the form (shown again with what was
+        # typed and the guidance above it) submits the tip on the next press.
+        return _render(request, "tips/form.html", _form_context(values))
     browser = _browser_key(request)
     if not runtime.limits.web_tips_per_browser.allowed(browser) or not runtime.limits.web_tips.take():
         values.errors.append("busy")

@@ -173,3 +173,44 @@ async def test_form_and_status_in_chromium(services, page):
         await page.fill("#code", "K7QF-2M9D-XR4T-PB6N")
         await page.click("button[type=submit]")
         assert "回执码不正确" in await page.text_content("main")
+
+
+async def test_emergency_description_brings_the_guidance_above_the_kept_form_in_chromium(services, page):
+    """A description that reports an emergency in progress: the guidance (the bot's own, from the
+    knowledge base) above the form first, with everything typed kept; the next press submits."""
+    from knowledge import emergency_reply
+
+    alarming = "车间里一股煤气味，有人头晕，通风机坏了好几天没人修"
+    server = TestServer(create_web_app(services), host="127.0.0.1")
+    async with TestClient(server):
+        await page.goto(str(server.make_url("/tip")))
+        await page.select_option("#category", "chemicals")
+        await page.select_option("#place_type", "workshop")
+        await page.fill("#location", "化工园区三号车间")
+        await page.fill("#description", alarming)
+        await page.set_input_files("#photos", files=[
+            {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()},
+        ])
+        await page.check("input[name=urgent][value=no]")
+        await page.click("button[type=submit]")
+
+        guidance = page.locator("#emergency-guidance")
+        await guidance.wait_for()
+        shown = await guidance.inner_text()
+        for line in emergency_reply(alarming).text.splitlines():
+            assert line.strip() in shown, line
+        assert "照片需要重新选择" in shown
+        assert (await guidance.bounding_box())["y"] < (await page.locator("form").bounding_box())["y"]
+        assert await page.input_value("#description") == alarming
+        assert await page.input_value("#location") == "化工园区三号车间"
+        assert await page.input_value("#category") == "chemicals" and await page.input_value("#place_type") == "workshop"
+        assert await page.is_checked("input[name=urgent][value=no]")
+        async with services.sessions() as s:
+            assert (await s.execute(select(Tip))).first() is None  # the guidance first, nothing stored yet
+        await page.screenshot(path=screenshot_path("tip-form-emergency"), full_page=True)
+
+        await page.click("button[type=submit]")
+        assert CODE_RE.fullmatch((await page.text_content("#receipt-code")).strip())
+        async with services.sessions() as s:
+            tip = (await s.execute(select(Tip))).scalar_one()
+        assert tip.description == alarming and tip.category == "chemicals"

@@ -26,6 +26,7 @@ from knowledge import KnowledgeBase, Reply
 from knowledge.errors import ArticleNotFound
 from knowledge.messages import ENGLISH_NOTE
 from knowledge.models import record_feedback, record_question, record_unanswered
+from knowledge.selfhelp import selfhelp_catalogue
 from knowledge.statutes import Article, Law
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ ARTICLES_PER_PAGE = 12
 INLINE_RESULTS = 10
 BUTTON_LABEL_CHARS = 28
 PAIRED_LAW_NAME_CHARS = 7  # longer law names get a whole keyboard row
+CONTACT_ENTRY = "selfhelp-contact"  # the self-help answer on how to reach the union
 
 
 # --- free-text questions -----------------------------------------------------------------------
@@ -113,7 +115,9 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
                 _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
             ])
     elif reply.intent == "unsure":
+        # The three best entries, and a way to ask a person when none of them is the question.
         rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
+        rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
     elif reply.intent == "article" and reply.article is None:
         for short in reply.candidate_laws:
             law = _law_index(kb, short)
@@ -145,6 +149,9 @@ async def button(update: Update, context: AnkangContext) -> None:
     """Every QA button: show an article, answer a suggested question, record feedback, browse."""
     query = update.callback_query
     data = cb.parse(query.data)
+    if isinstance(data, cb.AskUnion):
+        await ask_union(update, context)
+        return
     kb: KnowledgeBase | None = context.services.kb
     if data is None or kb is None:
         await query.answer(msg.ARTICLE_GONE if kb else msg.KB_LOADING)
@@ -180,6 +187,19 @@ async def button(update: Update, context: AnkangContext) -> None:
             await _show_view(query, law_menu(kb, law, page))
         case cb.BrowseChapter(law, chapter, page):
             await _show_view(query, chapter_menu(kb, law, chapter, page))
+
+
+async def ask_union(update: Update, context: AnkangContext) -> None:
+    """"🙋 问工会" under an unsure answer: how to reach a person at the union.
+
+    The hook of the human handoff, and its only one: today the worker is told how to reach the
+    union themselves (the 12351 hotline and the self-help contact answer); the handoff issue
+    replaces this body with passing the question to a person.
+    """
+    query = update.callback_query
+    await query.answer()
+    entry = selfhelp_catalogue().get(CONTACT_ENTRY)
+    await query.message.reply_html(msg.ASK_UNION.format(contact=h(entry.a if entry else msg.ASK_UNION_FALLBACK)))
 
 
 async def _show_view(query, view: tuple[str, InlineKeyboardMarkup] | None) -> None:

@@ -48,7 +48,12 @@ class BrowseChapter:
     page: int = 0
 
 
-Callback = ShowArticle | AskFaq | Feedback | BrowseLaws | BrowseLaw | BrowseChapter
+@dataclass(frozen=True, slots=True)
+class AskUnion:
+    """"🙋 问工会" under an unsure answer: reach a person (see bot.qa.ask_union)."""
+
+
+Callback = ShowArticle | AskFaq | Feedback | BrowseLaws | BrowseLaw | BrowseChapter | AskUnion
 
 
 def build(cb: Callback) -> str:
@@ -65,6 +70,8 @@ def build(cb: Callback) -> str:
             data = f"qa|l|{law}|{page}"
         case BrowseChapter(law, chapter, page):
             data = f"qa|c|{law}|{chapter}|{page}"
+        case AskUnion():
+            data = "qa|u"
         case _:
             raise TypeError(f"not a QA callback: {cb!r}")
     assert len(data.encode()) <= 64, data
@@ -90,6 +97,8 @@ def parse(data: str | None) -> Callback | None:
                 return BrowseLaw(_nat(law), _nat(page))
             case ["c", law, chapter, page]:
                 return BrowseChapter(_nat(law), _nat(chapter), _nat(page))
+            case ["u"]:
+                return AskUnion()
     except ValueError:
         return None
     return None

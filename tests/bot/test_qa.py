@@ -101,6 +101,23 @@ async def test_unsure_offers_suggestions_and_pressing_one_answers_it(ankang, emu
     assert [u.count for u in stored] == [1]
 
 
+async def test_unsure_offers_at_most_three_entries_and_a_way_to_ask_the_union(ankang, emulator, shared_kb):
+    from bot import qa_messages
+    from knowledge.selfhelp import selfhelp_catalogue
+
+    question = next(q for q in VAGUE_QUESTIONS if shared_kb.answer(q).intent == "unsure")
+    alice = emulator.user()
+    reply = await emulator.ask(alice, question)
+    rows = button_texts(reply)
+    assert rows[-1] == [qa_messages.ASK_UNION_BUTTON]
+    assert 1 <= len(rows) <= 4 and all(row[0].startswith("❓") for row in rows[:-1])
+    async with emulator.expect(alice) as got:
+        await emulator.press(alice, reply, qa_messages.ASK_UNION_BUTTON)
+    said = got.message["text"]
+    assert "12351" in said and selfhelp_catalogue()["selfhelp-contact"].a in said
+    assert qa_callbacks.parse(qa_callbacks.build(qa_callbacks.AskUnion())) == qa_callbacks.AskUnion()
+
+
 async def test_inline_query_returns_shareable_results(ankang, emulator):
     alice = emulator.user()
     query_id = await emulator.inline_query(alice, "劳保用品")

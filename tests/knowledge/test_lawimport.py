@@ -215,12 +215,15 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("name", [*BAD_INPUTS, "no-articles.docx"])
+@pytest.mark.parametrize("name", [*BAD_INPUTS, "no-articles.docx", "two-statutes.docx"])
 def test_bad_inputs_fail_with_a_message_naming_the_file(tmp_path, name):
     path = tmp_path / name
     if name == "no-articles.docx":
         write_docx(path, ["中华人民共和国示范劳动安全法", "目　　录", "第一章　总　　则", "这份文件只有目录。"])
         expected = "no articles found"
+    elif name == "two-statutes.docx":
+        write_docx(path, ["示范甲条例", "第一条　甲。", "第二条　乙。", "示范乙条例", "第一条　丙。"])
+        expected = "第一条 comes again after 第二条"
     else:
         data, expected = BAD_INPUTS[name]
         path.write_bytes(data)

@@ -304,7 +304,7 @@ class _Metadata:
 def _read_history(text: str, meta: _Metadata) -> None:
     body = text.strip().strip("（()）")
     starts = [m.start() for m in _DATE_RE.finditer(body)]
-    for begin, end in zip(starts, [*starts[1:], len(body)]):
+    for begin, end in zip(starts, [*starts[1:], len(body)], strict=True):
         event = body[begin:end].strip().removesuffix("根据").removesuffix("自").strip(" ，,；;。")
         if not event:
             continue

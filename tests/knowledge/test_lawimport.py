@@ -286,7 +286,7 @@ def test_the_shared_statutes_survive_a_round_trip_through_the_official_docx_layo
     history in brackets, a table of contents), imports back to the same articles and counts."""
     manifest = json.loads((laws_dir / "manifest.json").read_text(encoding="utf-8"))
     corpus = load_corpus(laws_dir)
-    for entry, law in zip(manifest, corpus.laws):
+    for entry, law in zip(manifest, corpus.laws, strict=True):
         text = (laws_dir / entry["file"]).read_text(encoding="utf-8")
         history = re.search(r"<!-- history: (.*?) -->", text)
         body = [line for line in text.splitlines()[1:] if not line.startswith("<!--")]

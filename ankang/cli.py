@@ -21,15 +21,25 @@ def main() -> None:
 
 
 @main.command()
-def run() -> None:
+@click.option("--require-laws", is_flag=True,
+              help="Refuse to start when ANKANG_LAWS_DIR cannot be loaded, unless ANKANG_ALLOW_NO_LAWS=1 "
+                   "(the Docker image starts this way).")
+def run(require_laws: bool) -> None:
     """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
     from ankang.runner import serve
     from core.logging import configure_logging
+    from knowledge.lawsdir import diagnose_laws_dir
 
     settings = settings_or_exit()
     if not settings.bot_token:
         click.echo("配置错误 / configuration error: ANKANG_BOT_TOKEN is not set (try `ankang demo`)", err=True)
         sys.exit(2)
+    if require_laws and not settings.allow_no_laws:
+        laws = diagnose_laws_dir(settings.laws_dir)
+        if not laws.ok:
+            click.echo(f"拒绝启动 / refusing to start without statutes: {laws.message}. "
+                       "To run on the FAQ alone, set ANKANG_ALLOW_NO_LAWS=1.", err=True)
+            sys.exit(2)
     configure_logging(settings.log_level, secrets=(settings.bot_token, settings.webhook_secret))
     try:
         asyncio.run(serve(settings))
@@ -88,11 +98,11 @@ def db_current() -> None:
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
 def _add_area_commands() -> None:
     from broadcasts.cli import broadcast, lessons
-    from knowledge.cli import ask, kb
+    from knowledge.cli import ask, kb, laws
     from tips.cli import tips
     from web.cli import admin
 
-    for command in (ask, kb, lessons, broadcast, tips, admin):
+    for command in (ask, kb, laws, lessons, broadcast, tips, admin):
         main.add_command(command)
 
 

@@ -34,6 +34,7 @@ BANNER = """\
   /quit          退出
 浏览器聊天页：{web_url}/chat
 ──────────────────────────────────────────────────"""
+NO_LAWS = "⚠️  没有加载法条，只能用常见问题回答，查不了法条原文。\n    {message}"
 
 
 def demo_settings() -> Settings:
@@ -138,6 +139,8 @@ async def demo_main(settings: Settings) -> None:
             names = {worker.id: "工人", admin.id: "管理员"}
             terminal = Terminal(emulator)
             print(BANNER.format(web_url=handle.web_url), flush=True)
+            if not handle.services.laws.ok:
+                print(NO_LAWS.format(message=handle.services.laws.message), flush=True)
             watcher = asyncio.create_task(watch(emulator, terminal, names))
             current = worker
             await emulator.send_text(current, "/start")

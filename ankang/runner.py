@@ -19,6 +19,7 @@ from bot.weblogin import TelegramSender
 from core.clock import Clock
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
 from web.app import create_web_app
 
@@ -42,7 +43,11 @@ async def running(
 
     ``kb`` hands in an already built knowledge base (the tests build one per session).
     """
-    services = await open_services(settings, clock=clock)
+    # Before the migrations, so that a missing statute directory is among the first lines of the log.
+    laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
+    if not laws.ok:
+        log.warning("%s", laws.message)
+    services = await open_services(settings, clock=clock, laws=laws)
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)
@@ -103,7 +108,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
     if kb is None:
         # Building the indexes is CPU work: keep the event loop free meanwhile.
         settings = services.settings
-        kb = await asyncio.to_thread(KnowledgeBase.load, settings.laws_dir, admin_faq, cache_dir=settings.cache_dir)
+        laws_dir = settings.laws_dir if services.laws.ok else None
+        kb = await asyncio.to_thread(KnowledgeBase.load, laws_dir, admin_faq, cache_dir=settings.cache_dir)
     else:
         for entry in admin_faq:
             kb.add_faq(entry)

@@ -16,6 +16,7 @@ from core import db
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
 from tips.runtime import TipsRuntime
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: db.SessionMaker
+    # Whether ANKANG_LAWS_DIR can be loaded (or is unset, missing, empty, unreadable), diagnosed at open.
+    laws: LawsDiagnosis
     clock: Clock = field(default_factory=SystemClock)
     # Where this process's web server actually listens (known once bound; port 0 picks a free one).
     web_url: str = ""
@@ -46,8 +49,15 @@ class Services:
         await self.engine.dispose()
 
 
-async def open_services(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-    """Create the engine and apply migrations; the runner loads the knowledge base afterwards."""
+async def open_services(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True, laws: LawsDiagnosis | None = None
+) -> Services:
+    """Create the engine and apply migrations; the runner loads the knowledge base afterwards.
+
+    ``laws`` is the statute directory's diagnosis when the caller already made it.
+    """
+    if laws is None:
+        laws = diagnose_laws_dir(settings.laws_dir)
     engine = db.create_engine(settings.database_url)
     if migrate:
         await db.upgrade(engine)
@@ -55,5 +65,6 @@ async def open_services(settings: Settings, *, clock: Clock | None = None, migra
         settings=settings,
         engine=engine,
         sessions=db.create_sessionmaker(engine),
+        laws=laws,
         clock=clock or SystemClock(),
     )

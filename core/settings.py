@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Asia/Shanghai"
     laws_dir: Path | None = None
+    # `ankang run --require-laws` (the Docker image's command) refuses to start without usable
+    # statutes unless this is set: answering from the FAQ alone is then a choice, not an accident.
+    allow_no_laws: bool = False
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
@@ -104,6 +107,11 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"“{value}” is not a log level; use one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("allow_no_laws", mode="before")
+    @classmethod
+    def _empty_is_false(cls, value: object) -> object:
+        return False if value in ("", None) else value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,17 +10,27 @@ import click
 
 from knowledge.check import check_knowledge, check_labels
 from knowledge.engine import KnowledgeBase
+from knowledge.lawsdir import LawsDiagnosis, LawsStatus, diagnose_laws_dir
+from knowledge.statutes import KNOWN_STATUTES
 
 # The labelled evaluation corpus of a source checkout (not part of an installed package).
 EVALUATION_CORPUS = Path(__file__).resolve().parents[1] / "bench" / "data" / "qa"
 
 
-def _load_kb(laws_dir: Path | None) -> KnowledgeBase:
-    """Build the knowledge base from ``laws_dir`` (default: ANKANG_LAWS_DIR), caching in ANKANG_CACHE_DIR."""
+def _load_kb(laws_dir: Path | None) -> tuple[KnowledgeBase, LawsDiagnosis]:
+    """Build the knowledge base from ``laws_dir`` (default: ANKANG_LAWS_DIR), caching in ANKANG_CACHE_DIR;
+    without loadable statutes, say why and build it from the FAQ alone."""
     from core.settings import settings_or_exit
 
     settings = settings_or_exit()
-    return KnowledgeBase.load(laws_dir if laws_dir is not None else settings.laws_dir, cache_dir=settings.cache_dir)
+    if laws_dir is None:
+        laws_dir = settings.laws_dir
+    diagnosis = diagnose_laws_dir(laws_dir)
+    if not diagnosis.ok:
+        # Unset is a choice (FAQ only); a directory that is named but unusable is a mistake.
+        level = "warning" if diagnosis.status is LawsStatus.UNSET else "error"
+        click.echo(f"{level}: {diagnosis.message}", err=True)
+    return KnowledgeBase.load(laws_dir if diagnosis.ok else None, cache_dir=settings.cache_dir), diagnosis
 
 
 @click.group("kb")
@@ -35,19 +45,29 @@ def kb() -> None:
               help="Labelled question sets (JSONL) to check too; default: the evaluation corpus in a source checkout.")
 def check(laws_dir: Path | None, label_files: tuple[Path, ...]) -> None:
     """Check FAQ and glossary (citations resolve, ids unique, answers present and short) and question labels."""
-    knowledge = _load_kb(laws_dir)
+    knowledge, diagnosis = _load_kb(laws_dir)
     problems = check_knowledge(knowledge)
     labels = list(label_files) or sorted(EVALUATION_CORPUS.glob("*.jsonl"))
     for path in labels:
         problems.extend(check_labels(knowledge.corpus, path))
     if not knowledge.corpus:
-        click.echo("warning: no statutes loaded (set ANKANG_LAWS_DIR); citations were not checked", err=True)
+        click.echo("warning: no statutes loaded; citations were not checked", err=True)
+    else:
+        absent = [short for short in KNOWN_STATUTES.values() if knowledge.corpus.resolve_law(short) != short]
+        if absent:
+            click.echo(f"warning: {len(absent)} of the {len(KNOWN_STATUTES)} statutes Ankang cites are not loaded "
+                       f"({'、'.join(absent)}); citations of them were not checked", err=True)
     if problems:
         for p in problems:
             click.echo(str(p), err=True)
         click.echo(f"{len(problems)} problem(s) found", err=True)
         sys.exit(1)
-    citations = sum(len(e.cite) for e in knowledge.faq) + sum(len(g.cite) for g in knowledge.glossary)
+    if diagnosis.status not in (LawsStatus.OK, LawsStatus.UNSET):
+        # A statute directory was named but cannot be used: that is an error, not a lighter check.
+        sys.exit(1)
+    corpus = knowledge.corpus
+    citations = sum(1 for entry in [*knowledge.faq, *knowledge.glossary] for c in entry.cite
+                    if corpus.resolve_law(c.law) is not None)
     click.echo(
         f"ok: {len(knowledge.corpus.laws)} laws, {sum(len(l.articles) for l in knowledge.corpus.laws)} articles, "
         f"{len(knowledge.faq)} FAQ entries ({sum(len(e.questions) for e in knowledge.faq)} phrasings), "
@@ -92,7 +112,7 @@ def ask(question: str | None, as_json: bool, batch, laws_dir: Path | None) -> No
     if question is None and batch is None:
         raise click.UsageError("give a QUESTION or --batch FILE")
     questions = [question] if question is not None else [line.rstrip("\r\n") for line in batch]
-    knowledge = _load_kb(laws_dir)
+    knowledge, _ = _load_kb(laws_dir)
     for q in questions:
         if batch is not None and not q.strip():
             # Keep one output line per input line so callers can zip them.
@@ -120,8 +140,75 @@ def warm(laws_dir: Path | None) -> None:
     from knowledge.text import cache_dir
 
     started = time.perf_counter()
-    knowledge = _load_kb(laws_dir)
+    knowledge, _ = _load_kb(laws_dir)
     click.echo(
         f"ok: {len(knowledge.faq)} FAQ entries, {len(knowledge.corpus.laws)} laws indexed in "
         f"{time.perf_counter() - started:.1f} s; cache in {cache_dir(settings_or_exit().cache_dir)}"
     )
+
+
+@click.group("laws")
+def laws() -> None:
+    """Statute texts: import the official documents, check a corpus directory."""
+
+
+@laws.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), envvar="ANKANG_LAWS_DIR",
+              default=Path("laws"), show_default="ANKANG_LAWS_DIR, else ./laws",
+              help="Corpus directory to write (its manifest.json is merged, not replaced).")
+def laws_import(files: tuple[Path, ...], out_dir: Path) -> None:
+    """Turn official statute texts (.docx from the national database, .txt, saved .html) into the corpus."""
+    from knowledge.lawimport import ImportFailed, import_file, read_manifest, write_laws
+
+    try:
+        read_manifest(out_dir)  # refuse before reading anything if the existing manifest is broken
+    except ImportFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    imported, failed = [], 0
+    for path in files:
+        try:
+            law = import_file(path)
+        except ImportFailed as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        imported.append(law)
+        counts = f"{law.items} catalogue entries" if law.kind == "catalog" else f"{law.articles} articles"
+        sections = f", {law.sections} sections" if law.sections and law.kind != "catalog" else ""
+        click.echo(
+            f"{path} → {out_dir / law.file}: {law.title}, {law.chapters} chapters{sections}, {counts}; "
+            f"version {law.version or '?'}, effective {law.effective or '?'}"
+        )
+        for note in law.notes:
+            click.echo(f"  note: {note}")
+    if imported:
+        manifest = write_laws(imported, out_dir)
+        click.echo(f"wrote {len(imported)} statute(s) and {manifest}; check with: ankang laws check {out_dir}")
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) could not be imported", err=True)
+        sys.exit(1)
+
+
+@laws.command("check")
+@click.argument("directory", type=click.Path(path_type=Path))
+def laws_check(directory: Path) -> None:
+    """Validate a corpus directory: manifest, files, parsing, continuous article numbers, counts."""
+    from knowledge.lawsdir import check_laws_dir
+
+    report = check_laws_dir(directory)
+    for statute in report.statutes:
+        counts = (f"{statute.items} catalogue entries" if statute.items and not statute.articles
+                  else f"{statute.articles} articles")
+        mark = "ok " if not statute.problems else "BAD"
+        click.echo(f"{mark} {statute.file}: {statute.title or '?'}, {statute.chapters} chapters, {counts}")
+        for problem in statute.problems:
+            click.echo(f"    {problem}")
+    for problem in report.problems:
+        click.echo(f"BAD {problem}")
+    if not report.ok:
+        click.echo(f"{report.problem_count} problem(s) in {directory}", err=True)
+        sys.exit(1)
+    articles = sum(s.articles for s in report.statutes)
+    click.echo(f"ok: {len(report.statutes)} statutes, {articles} articles in {directory}")

@@ -277,7 +277,7 @@ class KnowledgeBase:
         ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
         """
         if laws_dir is None:
-            log.warning("ANKANG_LAWS_DIR is not set: answering from the FAQ alone, without article texts")
+            # Callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing, empty or unreadable.
             corpus = Corpus.empty()
         else:
             corpus = load_corpus(Path(laws_dir))

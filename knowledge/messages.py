@@ -60,3 +60,18 @@ NO_LAWS = "法条库暂未加载，暂时无法查看法条原文。"
 BASIS = "法条依据："
 RELATED = "相关问题："
 ENGLISH_NOTE = "(Answer in Chinese; citations refer to Chinese law.)"
+
+# The statute directory at start-up, in `kb check` and on /healthz (keyed by LawsStatus; one line each,
+# Chinese / English, for the operator rather than the worker).
+_LAWS_HELP = "see README “法条 / Statutes”: ankang laws import"
+LAWS_STATUS = {
+    "ok": "法条已就绪 / {n} statute file(s) in {where}",
+    "unset": "未配置法条目录 / {where} is not set: answering from the FAQ alone, without article texts ("
+             + _LAWS_HELP + ")",
+    "missing": "法条目录不存在 / {where} {detail}: answering from the FAQ alone, without article texts ("
+               + _LAWS_HELP + ")",
+    "empty": "法条目录为空 / {where} has no manifest.json and no .md statute: answering from the FAQ alone ("
+             + _LAWS_HELP + ")",
+    "unreadable": "法条目录无法读取 / {where} cannot be read ({detail}): answering from the FAQ alone ("
+                  + _LAWS_HELP + ")",
+}

@@ -18,6 +18,26 @@ _CHAPTER_RE = re.compile(r"^##\s+(.+?)\s*$")
 _SECTION_RE = re.compile(r"^###\s+(.+?)\s*$")
 _ITEM_RE = re.compile(r"^(\d+)[.．、]\s*(.+)$")
 
+# The statutes Ankang is written for (the FAQ, lessons and labels cite them): official title ->
+# manifest short name. `ankang laws import` names its files by this table; `kb check` tells a
+# citation of one of these that is simply not loaded from a citation of a law nobody knows.
+KNOWN_STATUTES: dict[str, str] = {
+    "中华人民共和国安全生产法": "安全生产法",
+    "中华人民共和国职业病防治法": "职业病防治法",
+    "工伤保险条例": "工伤保险条例",
+    "中华人民共和国劳动法": "劳动法",
+    "中华人民共和国工会法": "工会法",
+    "中华人民共和国消防法": "消防法",
+    "女职工劳动保护特别规定": "女职工劳动保护特别规定",
+    "生产安全事故报告和调查处理条例": "生产安全事故报告和调查处理条例",
+    "中华人民共和国特种设备安全法": "特种设备安全法",
+    "中华人民共和国矿山安全法": "矿山安全法",
+    "建设工程安全生产管理条例": "建设工程安全生产管理条例",
+    "危险化学品安全管理条例": "危险化学品安全管理条例",
+    "使用有毒物品作业场所劳动保护条例": "使用有毒物品作业场所劳动保护条例",
+    "职业病分类和目录": "职业病分类和目录",
+}
+
 # Everyday names for the laws, mapped to manifest short names. The full title and the short
 # name itself always resolve; these cover what workers actually type.
 LAW_ALIASES: dict[str, str] = {

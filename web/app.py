@@ -78,5 +78,7 @@ async def healthz(request: web.Request) -> web.Response:
             await conn.execute(text("SELECT 1"))
     except Exception:
         log.exception("health check: database unreachable")
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response(
+            {"status": "error", "database": "unreachable", "laws": services.laws.public()}, status=503)
+    # Without statutes the bot still serves (FAQ answers), so 200, but the body says what is missing.
+    return web.json_response({"status": "ok", "database": "ok", "laws": services.laws.public()})

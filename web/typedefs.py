@@ -17,6 +17,7 @@ from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.lawsdir import LawsDiagnosis
 from tips.runtime import TipsRuntime
 
 
@@ -28,6 +29,7 @@ class WebServices(Protocol):
     sessions: SessionMaker
     clock: Clock
     kb: KnowledgeBase | None
+    laws: LawsDiagnosis
     broadcasts: BroadcastEngine | None
     tips: TipsRuntime
 

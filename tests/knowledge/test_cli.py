@@ -56,3 +56,20 @@ def test_kb_warm_uses_a_cache_dir_set_only_in_dotenv(kb_laws_dir, tmp_path, monk
     assert f"cache in {tmp_path / 'from-dotenv'}" in result.output
     assert list((tmp_path / "from-dotenv").glob("ankang-words-*.pickle"))
     assert not (tmp_path / "xdg").exists()
+
+
+def test_kb_check_names_a_laws_dir_that_is_set_but_wrong(tmp_path):
+    """Set but wrong is an error that says what is wrong, not a claim that the variable is unset."""
+    result = CliRunner().invoke(kb, ["check"], env={"ANKANG_LAWS_DIR": str(tmp_path / "nowhere")})
+    assert result.exit_code == 1, result.output
+    assert f"error: 法条目录不存在 / ANKANG_LAWS_DIR={tmp_path / 'nowhere'} does not exist" in result.output
+    assert "is not set" not in result.output
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(kb, ["check", "--laws-dir", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "has no manifest.json and no .md statute" in result.output
+
+
+def test_kb_check_without_a_laws_dir_warns_and_checks_the_rest():
+    result = CliRunner().invoke(kb, ["check"], env={"ANKANG_LAWS_DIR": ""})
+    assert result.exit_code == 0, result.output
+    assert "warning: 未配置法条目录 / ANKANG_LAWS_DIR is not set" in result.output

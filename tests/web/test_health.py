@@ -11,7 +11,9 @@ async def test_healthz_reports_database_ok(services):
     async with TestClient(TestServer(create_web_app(services))) as client:
         response = await client.get("/healthz")
         assert response.status == 200
-        assert (await response.json()) == {"status": "ok", "database": "ok"}
+        body = await response.json()
+        assert {k: v for k, v in body.items() if k != "laws"} == {"status": "ok", "database": "ok"}
+        assert body["laws"]["status"] == "ok" and body["laws"]["statutes"] == 14
 
 
 async def test_healthz_in_chromium(services, page):

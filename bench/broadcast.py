@@ -143,9 +143,12 @@ async def _sent(services) -> int:
 
 async def run_once(url: str, subscribers: int, rate: float, kill_at: float | None, workdir: Path) -> dict:
     """One broadcast to every subscriber; with ``kill_at`` (a share of recipients), abort and restart there."""
+    from datetime import timedelta
+
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
+    from ankang.services import open_services
     from bot.lessons import TelegramTransport
     from broadcasts.delivery import default_concurrency
     from broadcasts.engine import BroadcastEngine
@@ -153,9 +156,7 @@ async def run_once(url: str, subscribers: int, rate: float, kill_at: float | Non
     from broadcasts.models import Occurrence
     from broadcasts.schedules import What, When, create_schedule
     from core.models import utcnow
-    from ankang.services import open_services
     from core.settings import load_settings
-    from datetime import timedelta
 
     db = workdir / f"bench-{subscribers}-{int(time.time() * 1000)}.sqlite3"
     settings = load_settings(database_url=f"sqlite+aiosqlite:///{db}", telegram_api_url=url, send_rate=rate,

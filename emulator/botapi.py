@@ -12,7 +12,8 @@ import json
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import validation as v
 from .params import Params, UploadedFile

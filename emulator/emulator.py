@@ -13,15 +13,24 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
 
 from .limits import Clock, FaultInjector, RateLimiter, RateLimits, Stats
 from .state import (
-    BOT_USER, CallRecord, Chat, Event, FileStore, StoredMessage, UpdateQueue, User, photo_sizes,
+    BOT_USER,
+    CallRecord,
+    Chat,
+    Event,
+    FileStore,
+    StoredMessage,
+    UpdateQueue,
+    User,
+    photo_sizes,
     update_type,
 )
 from .validation import ApiError, bad_request, blocked, utf16_len
@@ -739,7 +748,7 @@ class Emulator:
                 if 200 <= resp.status < 300:
                     return None
                 return f"Wrong response from the webhook: {resp.status} {resp.reason}"
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return f"Connection failed: {type(exc).__name__}"
 
 

@@ -6,8 +6,9 @@ nested objects JSON-encoded inside them; other clients send a JSON body with nat
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .validation import bad_request
 

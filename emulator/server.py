@@ -17,7 +17,7 @@ from .validation import ApiError
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-EMULATOR_KEY: web.AppKey["Emulator"] = web.AppKey("emulator")
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for files a bot uploads
 
 

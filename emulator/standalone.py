@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from .emulator import Emulator
 from .limits import RateLimits

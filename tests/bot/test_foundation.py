@@ -4,10 +4,10 @@ import socket
 import aiohttp
 import pytest
 
-from bot.commands import admin_commands, worker_commands
-from emulator import button_texts
 from ankang.runner import running
+from bot.commands import admin_commands, worker_commands
 from core.models import User
+from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
-from emulator.emulator import button_texts
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule
-from sqlalchemy import func, select
+from emulator.emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 
@@ -145,7 +145,7 @@ async def test_topic_picker_cancel_closes_it_without_saving(start, emulator):
     async with start() as bot:
         worker = emulator.user("小郑")
         picker = await emulator.ask(worker, "/subscribe")
-        assert [msg.DONE_BUTTON, msg.CANCEL_BUTTON] == button_texts(picker)[-1]
+        assert button_texts(picker)[-1] == [msg.DONE_BUTTON, msg.CANCEL_BUTTON]
         ticked = await tap_edits(emulator, worker, picker, "▫️ 城镇燃气")
         assert "✅ 城镇燃气" in flat(ticked)
         closed = await tap_edits(emulator, worker, ticked, msg.CANCEL_BUTTON)

@@ -177,9 +177,9 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
     postgres_database_url, make_settings, library, transport, emulator, clock
 ):
     """Runs in both CI runs: ``postgres_database_url`` is a fresh PostgreSQL database whatever the suite's."""
-    from emulator.limits import RateLimits
-    from broadcasts.engine import BroadcastEngine
     from ankang.services import open_services
+    from broadcasts.engine import BroadcastEngine
+    from emulator.limits import RateLimits
 
     emulator.set_rate_limits(RateLimits.off())
     services = await open_services(make_settings(

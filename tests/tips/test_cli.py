@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
@@ -23,7 +23,7 @@ def test_list_and_export(make_settings, tmp_path, monkeypatch):
             async with services.sessions() as s, s.begin():
                 draft = TipDraft("chemicals", "warehouse", "化工园区7号库", "危化品仓库里混放氧化剂和易燃物", True,
                                  [sanitize(photo_with_gps())])
-                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc))
+                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=UTC))
         finally:
             await services.close()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -16,11 +16,22 @@ from tips.models import TipStatus
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
 from tips.service import (
-    ReceiptInvalid, TipDraft, TipInvalid, TransitionNotAllowed, add_followup, allowed_transitions,
-    change_status, export_tips, find_by_receipt, get_tip, list_tips, reply, submit_tip,
+    ReceiptInvalid,
+    TipDraft,
+    TipInvalid,
+    TransitionNotAllowed,
+    add_followup,
+    allowed_transitions,
+    change_status,
+    export_tips,
+    find_by_receipt,
+    get_tip,
+    list_tips,
+    reply,
+    submit_tip,
 )
 
-NOW = datetime(2026, 1, 20, 9, 47, 13, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 20, 9, 47, 13, tzinfo=UTC)
 
 
 def draft(**overrides) -> TipDraft:
@@ -116,7 +127,7 @@ async def test_submit_stores_coarse_time_and_only_a_hash(services):
         submitted = await submit_tip(s, draft(photos=[sanitize(photo_with_gps())]), now=NOW)
     async with services.sessions() as s:
         tip = await get_tip(s, submitted.tip_id)
-    assert tip.created_hour == datetime(2026, 1, 20, 9, tzinfo=timezone.utc)
+    assert tip.created_hour == datetime(2026, 1, 20, 9, tzinfo=UTC)
     assert tip.status == TipStatus.NEW and len(tip.photos) == 1 and len(tip.events) == 1
     assert submitted.receipt_code not in tip.receipt_hash
     assert receipts.normalize(submitted.receipt_code) not in tip.receipt_hash

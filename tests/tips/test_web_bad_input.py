@@ -5,7 +5,6 @@ import asyncio
 import logging
 
 import pytest
-from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 

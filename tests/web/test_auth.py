@@ -10,7 +10,13 @@ from core.models import AuditEntry
 from tests.conftest import ADMIN_ID, screenshot_path
 from tests.web.conftest import log_in
 from web.auth import (
-    COOKIE_NAME, LinkExpired, LinkInvalid, LinkUsed, login_link, make_login_token, read_login_token,
+    COOKIE_NAME,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    login_link,
+    make_login_token,
+    read_login_token,
     redeem_login_token,
 )
 

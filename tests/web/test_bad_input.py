@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ HUGE_ID = "99999999999999999999"
 HUGE_TEXT = "很长" * 60_000
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Sunday 2026-11-22 10:00 in Shanghai.
-NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import ClientSession, CookieJar
@@ -16,7 +16,6 @@ from tests.conftest import ADMIN_ID
 from tests.web.conftest import http_log_in
 from web.app import create_web_app
 from web.auth import COOKIE_NAME, SESSION_TTL_S, login_link
-from web.typedefs import CHAT
 
 FORMER_ADMIN = 424242
 SAMPLE_PARAMS = {"sid": "1", "oid": "1", "tip_id": "1", "photo_id": "1", "qid": "1", "lesson_id": "x",
@@ -42,7 +41,7 @@ def concrete_routes(app) -> list[tuple[str, str]]:
 async def clocked_services(settings):
     from ankang.services import open_services
 
-    opened = await open_services(settings, clock=FakeClock(datetime.now(timezone.utc)))
+    opened = await open_services(settings, clock=FakeClock(datetime.now(UTC)))
     try:
         yield opened
     finally:

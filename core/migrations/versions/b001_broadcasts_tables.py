@@ -4,10 +4,10 @@ Revision ID: b001
 Revises: 0001
 Create Date: 2026-11-22 10:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-import core.models
+from alembic import op
 
+import core.models
 
 revision = "b001"
 down_revision = "0001"

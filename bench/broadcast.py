@@ -115,7 +115,8 @@ async def _populate(services, subscribers: int) -> None:
             ids = range(FIRST_USER_ID + start, FIRST_USER_ID + min(subscribers, start + chunk))
             await session.execute(insert(User), [
                 {"chat_id": i, "language": "zh-hans", "subscribed": True, "first_seen_at": now} for i in ids])
-            await session.execute(insert(Subscription), [{"chat_id": i, "topic": "all", "created_at": now} for i in ids])
+            await session.execute(insert(Subscription),
+                                  [{"chat_id": i, "topic": "all", "created_at": now} for i in ids])
 
 
 async def _done(services) -> bool:
@@ -278,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_kill:
         k = measure(args.subscribers, args.rate, args.blocked, args.rate_limited, 0.4)
         _table("Kill at 40 % and restart", [
-            ("delivered / blocked / failed", f"{k['sent']:,} / {k['blocked']:,} / {k['failed']:,} of {k['recipients']:,}"),
+            ("delivered / blocked / failed",
+             f"{k['sent']:,} / {k['blocked']:,} / {k['failed']:,} of {k['recipients']:,}"),
             ("duplicates", f"{k['duplicates']} (bound: requests in flight at the kill)"),
             ("lost", f"{k['lost']} [{ok(k['lost'] == 0)}]"),
             ("limit violations by our pacing", f"{k['violations']}{_scopes(k)}"),

@@ -140,7 +140,8 @@ async def test_a_cluster_of_429s_across_chats_pauses_all_broadcast_traffic(
     assert emulator.stats.violations == 0
 
 
-async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(clocked_services, make_engine, library, emulator, clock):
+async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(
+        clocked_services, make_engine, library, emulator, clock):
     services = clocked_services
     people = await add_subscribers(services, emulator, 40)
     lesson = library.lessons[0]

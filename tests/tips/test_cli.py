@@ -36,6 +36,7 @@ def test_list_and_export(make_settings, tmp_path, monkeypatch):
     out = tmp_path / "export"
     exported = runner.invoke(main, ["tips", "export", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
-    rows = list(csv.reader(open(out / "tips.csv", encoding="utf-8-sig")))
+    with open(out / "tips.csv", newline="", encoding="utf-8-sig") as exported_csv:
+        rows = list(csv.reader(exported_csv))
     assert rows[1][:3] == ["1", "2026-01-05T08:00:00+00:00", "危险化学品"]
     assert has_metadata((out / "photos" / "tip-1-1.jpg").read_bytes()) == []

@@ -207,7 +207,8 @@ async def test_export_writes_csv_and_clean_photos(services, tmp_path):
     async with services.sessions() as s, s.begin():
         result = await export_tips(s, tmp_path / "out", admin_id=7)
     assert result.tips == 1 and result.photos == 2
-    rows = list(csv.reader(open(result.csv_path, encoding="utf-8-sig")))
+    with open(result.csv_path, newline="", encoding="utf-8-sig") as exported_csv:
+        rows = list(csv.reader(exported_csv))
     assert rows[1][0] == str(tip_id) and rows[1][2] == "建筑施工" and rows[1][3] == "建筑工地"
     for name in rows[1][8].split():
         assert has_metadata((tmp_path / "out" / "photos" / name).read_bytes()) == []

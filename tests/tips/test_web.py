@@ -120,7 +120,8 @@ async def test_status_page_refuses_wrong_codes_and_shows_the_thread(services):
         assert wrong.status == 400 and "回执码不正确" in await wrong.text()
         async with services.sessions() as s, s.begin():
             tip = (await s.execute(select(Tip))).scalar_one()
-            await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1, now=services.clock.now())
+            await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1,
+                                now=services.clock.now())
             await reply(s, tip.id, "堵塞的是哪一侧通道？", admin_id=1, now=services.clock.now())
         shown = await client.post("/tip/status", data={"csrf": csrf, "code": code.lower()})
         body = await shown.text()

@@ -30,7 +30,7 @@ async def test_login_by_one_time_link_opens_the_dashboard(services, page, web_ur
     session_cookie = next(c for c in cookies if c["name"] == COOKIE_NAME)
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
     async with services.sessions() as session:
-        actions = (await session.execute(select(AuditEntry.action).where(AuditEntry.admin_id == ADMIN_ID))).scalars().all()
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.admin_id == ADMIN_ID))).all()
     assert "web.login" in actions
 
 

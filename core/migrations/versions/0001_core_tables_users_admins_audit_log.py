@@ -1,7 +1,7 @@
 """core tables: users, admins, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 10:20:09.515456
 """
 import sqlalchemy as sa

@@ -87,7 +87,8 @@ def db_current() -> None:
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
 def _add_area_commands() -> None:
-    from broadcasts.cli import broadcast, lessons
+    from broadcasts.cli import lessons
+    from broadcasts.cli_broadcast import broadcast
     from knowledge.cli import ask, kb
     from tips.cli import tips
     from web.cli import admin

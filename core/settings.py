@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -132,8 +132,10 @@ class Settings(BaseSettings):
         return self.secret_key
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment; raise SettingsError with one clear line if invalid."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise SettingsError with one clear line if invalid.
+
+    ``overrides`` (field name → value) win over the environment and are validated like it."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -143,7 +145,7 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"ANKANG_{field.upper()}: {message}") from None
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit(**overrides: Any) -> Settings:
     """Load settings for a command-line entry point, or stop with one clear line (no traceback)."""
     import sys
 

@@ -355,7 +355,8 @@ async def send_media_group(emu: Emulator, p: Params) -> Any:
     contents = []
     for item in media:
         upload, stored = _resolve_file_ref(emu, p, item.get("media"))
-        caption, entities = (None, [])
+        caption: str | None = None
+        entities: list[dict[str, Any]] = []
         if item.get("caption") is not None:
             caption, entities = v.formatted_text(item["caption"], item.get("parse_mode"),
                                                  item.get("caption_entities"),

@@ -7,6 +7,7 @@ the caller's event loop; nothing sleeps to synchronise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -205,8 +206,8 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        bound_port = sockets[0].getsockname()[1] if sockets else port
+        addresses = self._runner.addresses  # (host, port) of the bound socket: port 0 picks a free one
+        bound_port = addresses[0][1] if addresses else port
         self.url = f"http://{host}:{bound_port}"
         self._webhook_task = asyncio.create_task(self._webhook_loop(), name="emulator-webhook")
         log.info("Bot API emulator listening on %s", self.url)
@@ -217,10 +218,8 @@ class Emulator:
         self._wake()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._webhook_task
-            except asyncio.CancelledError:
-                pass
             self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -496,12 +495,14 @@ class Emulator:
             for m in target.history:
                 if not m.outgoing or m.deleted:
                     continue
-                if (m.message_id > after_id) if after_id is not None else (m.sent_seq > mark):
-                    if predicate is None or predicate(m.data):
-                        return m.snapshot()
+                newer = (m.message_id > after_id) if after_id is not None else (m.sent_seq > mark)
+                if newer and (predicate is None or predicate(m.data)):
+                    return m.snapshot()
             return None
 
-        return await self.wait_for(found, timeout, what=f"a bot message in chat {chat_id}", chat_id=chat_id)
+        message = await self.wait_for(found, timeout, what=f"a bot message in chat {chat_id}", chat_id=chat_id)
+        assert message is not None  # wait_for returns only once found() is truthy
+        return message
 
     def expect(self, chat: ChatRef, count: int = 1, *, edits: int = 0, timeout: float = 5.0,
                predicate: Predicate | None = None) -> Expectation:
@@ -613,8 +614,8 @@ class Emulator:
             return
         chat.blocked = value
         bot = self._bot_as_sender()
-        old = {"status": "member", "user": bot}
-        new = {"status": "kicked", "user": bot, "until_date": 0}
+        old: dict[str, Any] = {"status": "member", "user": bot}
+        new: dict[str, Any] = {"status": "kicked", "user": bot, "until_date": 0}
         if not value:
             old, new = new, old
         self._push_update("my_chat_member", {
@@ -698,7 +699,8 @@ class Emulator:
             for m in recent:
                 body = m.data.get("text") or m.data.get("caption") or next(
                     (k for k in ("photo", "document", "poll", "sticker", "voice", "location") if k in m.data), "?")
-                lines.append(f"  {'>>' if m.outgoing else '<<'} #{m.message_id}{' (deleted)' if m.deleted else ''}: {body!r}"[:300])
+                arrow, deleted = (">>" if m.outgoing else "<<"), (" (deleted)" if m.deleted else "")
+                lines.append(f"  {arrow} #{m.message_id}{deleted}: {body!r}"[:300])
         failed = self.errors[-5:]
         if failed:
             lines.append("recent failed Bot API calls:")
@@ -735,9 +737,12 @@ class Emulator:
             self._emit("webhook")
             delay = self.webhook_retry_delays_s[min(attempt, len(self.webhook_retry_delays_s) - 1)]
             attempt += 1
-            generation = hook.generation
             # Back off, but move on at once if the webhook is changed or removed.
-            await self._wait_until(lambda: self._closing or self._webhook.generation != generation, delay)
+            await self._wait_until(self._webhook_moved_on(hook.generation), delay)
+
+    def _webhook_moved_on(self, generation: int) -> Callable[[], bool]:
+        """Whether the emulator is closing or the webhook changed since ``generation``."""
+        return lambda: self._closing or self._webhook.generation != generation
 
     async def _post_update(self, hook: WebhookState, update: dict[str, Any]) -> str | None:
         assert self._http is not None and hook.url
@@ -754,7 +759,7 @@ class Emulator:
 
 def _auto_entities(text: str) -> list[dict[str, Any]]:
     """Entities Telegram's client adds to a user's text: bot commands and URLs."""
-    entities = []
+    entities: list[dict[str, Any]] = []
     for match, kind in [(m, "bot_command") for m in _COMMAND_RE.finditer(text)] + \
                        [(m, "url") for m in _URL_RE.finditer(text)]:
         entities.append({"type": kind, "offset": utf16_len(text[: match.start()]),

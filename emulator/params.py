@@ -5,6 +5,7 @@ nested objects JSON-encoded inside them; other clients send a JSON body with nat
 """
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class UploadedFile:
 
 
 class Params:
+    # The accessors are named for the Bot API's types (``p.str("text")``); inside the class body they
+    # shadow the builtins, so annotations after them spell ``builtins.str``.
     def __init__(self, values: Mapping[str, Any], files: Mapping[str, UploadedFile] | None = None) -> None:
         self.values = dict(values)
         self.files = dict(files or {})
@@ -28,19 +31,19 @@ class Params:
     def has(self, name: str) -> bool:
         return name in self.values or name in self.files
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         value = self.values.get(name)
         if value is None:
             return default
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
-    def required_str(self, name: str) -> str:
+    def required_str(self, name: builtins.str) -> builtins.str:
         value = self.str(name)
         if value is None:
             raise bad_request(f"{name} is empty")
         return value
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: builtins.str, default: builtins.int | None = None) -> builtins.int | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -49,13 +52,13 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def required_int(self, name: str) -> int:
+    def required_int(self, name: builtins.str) -> builtins.int:
         value = self.int(name)
         if value is None:
             raise bad_request(f"{name} is empty")
         return value
 
-    def float(self, name: str, default: float | None = None) -> float | None:
+    def float(self, name: builtins.str, default: builtins.float | None = None) -> builtins.float | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -64,7 +67,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.values.get(name)
         if value is None:
             return default
@@ -72,7 +75,7 @@ class Params:
             return value
         return str(value).strip().lower() in ("true", "1", "yes")
 
-    def json(self, name: str) -> Any:
+    def json(self, name: builtins.str) -> Any:
         """A nested object: native in JSON bodies, a JSON string inside form fields."""
         value = self.values.get(name)
         if isinstance(value, str):
@@ -82,7 +85,7 @@ class Params:
                 raise bad_request(f"can't parse {name} JSON object") from None
         return value
 
-    def chat_id(self, name: str = "chat_id") -> int | str | None:
+    def chat_id(self, name: builtins.str = "chat_id") -> builtins.int | builtins.str | None:
         value = self.values.get(name)
         if value is None or value == "":
             return None
@@ -93,7 +96,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request("chat not found") from None
 
-    def loggable(self) -> dict[str, Any]:
+    def loggable(self) -> dict[builtins.str, Any]:
         """Parameters for the call log, with uploaded bytes replaced by a size note."""
         data = dict(self.values)
         for key, upload in self.files.items():

@@ -90,14 +90,22 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         await conn.run_sync(run)
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revision the database is at on each migration branch (one per area); ``()`` if unmigrated."""
     from alembic.runtime.migration import MigrationContext
 
-    def get(sync_conn: Connection) -> str | None:
-        return MigrationContext.configure(sync_conn).get_current_revision()
+    def get(sync_conn: Connection) -> tuple[str, ...]:
+        return MigrationContext.configure(sync_conn).get_current_heads()
 
     async with engine.connect() as conn:
         return await conn.run_sync(get)
+
+
+def head_revisions() -> set[str]:
+    """The newest revision of each migration branch."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def run_upgrade_sync(database_url: str, revision: str = "heads") -> None:

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .validation import bad_request
+from aiohttp import web
+
+from .validation import ApiError, bad_request
 
 
 @dataclass
@@ -102,3 +104,26 @@ class Params:
         for key, upload in self.files.items():
             data[key] = f"<upload {upload.filename or key}: {len(upload.data)} bytes>"
         return data
+
+
+async def read_params(request: web.Request) -> Params:
+    """Merge query string and body (JSON, urlencoded or multipart) into ``Params``."""
+    values: dict[str, object] = dict(request.query)
+    files: dict[str, UploadedFile] = {}
+    if request.body_exists:
+        ctype = request.content_type
+        if ctype == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            if isinstance(body, dict):
+                values.update(body)
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = UploadedFile(value.file.read(), value.filename, value.content_type)
+                else:
+                    values[key] = value
+    return Params(values, files)

@@ -13,7 +13,7 @@ from bot import messages
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule
-from emulator.emulator import button_texts
+from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 

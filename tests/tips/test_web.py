@@ -204,7 +204,8 @@ async def test_emergency_description_brings_the_guidance_above_the_kept_form_in_
         assert (await guidance.bounding_box())["y"] < (await page.locator("form").bounding_box())["y"]
         assert await page.input_value("#description") == alarming
         assert await page.input_value("#location") == "化工园区三号车间"
-        assert await page.input_value("#category") == "chemicals" and await page.input_value("#place_type") == "workshop"
+        assert await page.input_value("#category") == "chemicals"
+        assert await page.input_value("#place_type") == "workshop"
         assert await page.is_checked("input[name=urgent][value=no]")
         async with services.sessions() as s:
             assert (await s.execute(select(Tip))).first() is None  # the guidance first, nothing stored yet

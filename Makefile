@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The statutes are data, read from a directory outside the repository (see README).
 export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
 
-.PHONY: demo test install browser warm bench clean
+.PHONY: demo test lint install browser warm bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: $(STAMP) warm
 
 test: $(STAMP) browser warm
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.qa

@@ -80,24 +80,25 @@ def db_upgrade(revision: str) -> None:
 
 @db.command("current")
 def db_current() -> None:
-    """Show the schema revision of the configured database."""
-    from core.db import create_engine, current_revision
+    """Show the schema revision of the configured database: one per area's migration branch."""
+    from core.db import create_engine, current_revisions
 
     settings = settings_or_exit()
 
-    async def show() -> str | None:
+    async def show() -> tuple[str, ...]:
         engine = create_engine(settings.database_url)
         try:
-            return await current_revision(engine)
+            return await current_revisions(engine)
         finally:
             await engine.dispose()
 
-    click.echo(asyncio.run(show()) or "(empty database)")
+    click.echo(" ".join(sorted(asyncio.run(show()))) or "(empty database)")
 
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
 def _add_area_commands() -> None:
-    from broadcasts.cli import broadcast, lessons
+    from broadcasts.cli import lessons
+    from broadcasts.cli_broadcast import broadcast
     from knowledge.cli import ask, kb, laws
     from tips.cli import tips
     from web.cli import admin

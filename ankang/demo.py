@@ -6,13 +6,16 @@ ANKANG_LAWS_DIR. The same bot is reachable in a browser at /chat on the web serv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from ankang.runner import running
 from core.logging import configure_logging
@@ -58,7 +61,7 @@ class Terminal:
     """What the person sees: numbered buttons of the latest messages, the latest quiz."""
 
     emu: Emulator
-    out: object = sys.stdout
+    out: TextIO = sys.stdout
     button_map: dict[int, tuple[int, int, str]] = field(default_factory=dict)  # n -> (chat, msg id, data)
     next_button: int = 1
     last_poll: dict | None = None
@@ -92,19 +95,24 @@ class Terminal:
             lines.append("  " + "   ".join(cells))
         keyboard = (message.get("reply_markup") or {}).get("keyboard")
         if keyboard:
-            lines.append("  键盘：" + " | ".join(b["text"] if isinstance(b, dict) else str(b) for row in keyboard for b in row))
+            labels = (b["text"] if isinstance(b, dict) else str(b) for row in keyboard for b in row)
+            lines.append("  键盘：" + " | ".join(labels))
         print("\n".join(lines), file=self.out, flush=True)
 
 
 async def watch(emu: Emulator, terminal: Terminal, names: dict[int, str]) -> None:
     """Print every message the bot sends or edits in the demo chats, as it happens."""
+
+    def newer_than(mark: int) -> Callable[[], bool]:
+        return lambda: emu.mark() > mark
+
     seen = emu.mark()
     while True:
-        await emu.wait_for(lambda: emu.mark() > seen, timeout=365 * 24 * 3600)
+        await emu.wait_for(newer_than(seen), timeout=365 * 24 * 3600)
         events = emu.events_since(seen)
         seen = events[-1].seq if events else emu.mark()
         for event in events:
-            if event.chat_id not in names or event.kind not in ("sent", "edited"):
+            if event.chat_id not in names or event.message_id is None or event.kind not in ("sent", "edited"):
                 continue
             stored = emu.message(event.chat_id, event.message_id)
             if not stored.deleted:
@@ -202,8 +210,6 @@ async def handle_line(line, emu, terminal, current, worker, admin):
 def run_demo() -> None:
     settings = demo_settings()
     configure_logging(settings.log_level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(demo_main(settings))
-    except KeyboardInterrupt:
-        pass
     print("\n再见，注意安全！", flush=True)

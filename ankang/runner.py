@@ -4,9 +4,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from aiohttp import web
 from telegram.ext import Application
@@ -76,6 +76,7 @@ async def running(
                     )
                 else:
                     await application.bot.delete_webhook()
+                    assert application.updater is not None  # build_application keeps PTB's updater
                     await application.updater.start_polling(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
@@ -91,7 +92,7 @@ async def running(
                     web_stopped = True
                     await _stop_areas(services)
                     await stop_broadcasts(services)
-                    if application.updater.running:
+                    if application.updater is not None and application.updater.running:
                         await application.updater.stop()
                     await application.stop()
         finally:

@@ -115,7 +115,8 @@ async def _populate(services, subscribers: int) -> None:
             ids = range(FIRST_USER_ID + start, FIRST_USER_ID + min(subscribers, start + chunk))
             await session.execute(insert(User), [
                 {"chat_id": i, "language": "zh-hans", "subscribed": True, "first_seen_at": now} for i in ids])
-            await session.execute(insert(Subscription), [{"chat_id": i, "topic": "all", "created_at": now} for i in ids])
+            await session.execute(insert(Subscription),
+                                  [{"chat_id": i, "topic": "all", "created_at": now} for i in ids])
 
 
 async def _done(services) -> bool:
@@ -143,9 +144,12 @@ async def _sent(services) -> int:
 
 async def run_once(url: str, subscribers: int, rate: float, kill_at: float | None, workdir: Path) -> dict:
     """One broadcast to every subscriber; with ``kill_at`` (a share of recipients), abort and restart there."""
+    from datetime import timedelta
+
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
+    from ankang.services import open_services
     from bot.lessons import TelegramTransport
     from broadcasts.delivery import default_concurrency
     from broadcasts.engine import BroadcastEngine
@@ -153,9 +157,7 @@ async def run_once(url: str, subscribers: int, rate: float, kill_at: float | Non
     from broadcasts.models import Occurrence
     from broadcasts.schedules import What, When, create_schedule
     from core.models import utcnow
-    from ankang.services import open_services
     from core.settings import load_settings
-    from datetime import timedelta
 
     db = workdir / f"bench-{subscribers}-{int(time.time() * 1000)}.sqlite3"
     settings = load_settings(database_url=f"sqlite+aiosqlite:///{db}", telegram_api_url=url, send_rate=rate,
@@ -277,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_kill:
         k = measure(args.subscribers, args.rate, args.blocked, args.rate_limited, 0.4)
         _table("Kill at 40 % and restart", [
-            ("delivered / blocked / failed", f"{k['sent']:,} / {k['blocked']:,} / {k['failed']:,} of {k['recipients']:,}"),
+            ("delivered / blocked / failed",
+             f"{k['sent']:,} / {k['blocked']:,} / {k['failed']:,} of {k['recipients']:,}"),
             ("duplicates", f"{k['duplicates']} (bound: requests in flight at the kill)"),
             ("lost", f"{k['lost']} [{ok(k['lost'] == 0)}]"),
             ("limit violations by our pacing", f"{k['violations']}{_scopes(k)}"),

@@ -79,7 +79,8 @@ def score(item: dict, reply: Reply) -> Outcome:
         want = expected(item)
         first = bool(reply.results) and bool(cites(reply.results[:1]) & want)
         top3 = bool(cites(reply.results[:3]) & want)
-        return Outcome(confident and first, first, top3, confident and not first, not confident, reply.confidence, True, first)
+        return Outcome(confident and first, first, top3, confident and not first, not confident, reply.confidence,
+                       True, first)
     if kind == "oos":
         declined = not confident and reply.intent != "self"
         return Outcome(declined, declined, declined, not declined, False, reply.confidence, True)
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", action="append", dest="splits", choices=[*SPLITS, "given"],
                         help="splits to score (repeatable); default: train, dev, test, given")
-    parser.add_argument("--laws-dir", type=Path, default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
+    parser.add_argument("--laws-dir", type=Path,
+                        default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--failures", action="append", default=[], choices=["train", "dev", "given"],
                         help="list the misses of this split (never the frozen test split)")
@@ -205,7 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     t = time.perf_counter()
     kb = KnowledgeBase.load(args.laws_dir)
     build_s = time.perf_counter() - t
-    policy = f"answer at P(right) ≥ {kb.policy.answer_at:.2f}" if kb.policy else "no trained policy (first-release thresholds)"
+    policy = (f"answer at P(right) ≥ {kb.policy.answer_at:.2f}" if kb.policy
+              else "no trained policy (first-release thresholds)")
     print(f"Knowledge base: {len(kb.faq)} FAQ entries, {len(kb.corpus.laws)} laws; {policy}")
     questions: list[str] = []
     evaluations: dict[str, Evaluation] = {}
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
         grow_s = time.perf_counter() - t
         p50, p99 = latency(kb, questions[:400], rounds=1)
         target = "≤ 50 ms" if size >= 100_000 else ""
-        print(f"{f'{len(kb.faq)} entries p50/p99':<28}{f'{p50:.1f}/{p99:.1f} ms':>20}{target:>10}  (added in {grow_s:.1f} s)")
+        label, timing = f"{len(kb.faq)} entries p50/p99", f"{p50:.1f}/{p99:.1f} ms"
+        print(f"{label:<28}{timing:>20}{target:>10}  (added in {grow_s:.1f} s)")
     print(f"{'peak RSS':<28}{f'{_peak_rss_mb():.0f} MB':>20}")
 
 

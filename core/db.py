@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -19,7 +24,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     # Parameters never appear in SQL error messages or logs: they can hold tip text or chat ids.
-    kwargs: dict = {"echo": echo, "hide_parameters": True}
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if url.drivername.startswith("sqlite"):
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +37,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -64,7 +69,7 @@ async def transaction(sessions: SessionMaker) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _alembic_config(connection=None):
+def _alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -78,27 +83,29 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Apply Alembic migrations up to ``revision`` on the engine's database."""
     from alembic import command
 
-    def run(sync_conn) -> None:
+    def run(sync_conn: Connection) -> None:
         command.upgrade(_alembic_config(sync_conn), revision)
 
     async with engine.begin() as conn:
         await conn.run_sync(run)
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revision the database is at on each migration branch (one per area); ``()`` if unmigrated."""
     from alembic.runtime.migration import MigrationContext
 
-    def get(sync_conn):
-        return MigrationContext.configure(sync_conn).get_current_revision()
+    def get(sync_conn: Connection) -> tuple[str, ...]:
+        return MigrationContext.configure(sync_conn).get_current_heads()
 
     async with engine.connect() as conn:
         return await conn.run_sync(get)
 
 
-def head_revision() -> str:
+def head_revisions() -> set[str]:
+    """The newest revision of each migration branch."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def run_upgrade_sync(database_url: str, revision: str = "heads") -> None:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from typing import Annotated
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/ankang.sqlite3"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -140,8 +140,10 @@ class Settings(BaseSettings):
         return self.secret_key
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment; raise SettingsError with one clear line if invalid."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise SettingsError with one clear line if invalid.
+
+    ``overrides`` (field name → value) win over the environment and are validated like it."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -151,7 +153,7 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"ANKANG_{field.upper()}: {message}") from None
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit(**overrides: Any) -> Settings:
     """Load settings for a command-line entry point, or stop with one clear line (no traceback)."""
     import sys
 

@@ -9,14 +9,15 @@
 
 See README.md in this directory for the Python and HTTP control APIs.
 """
-from .emulator import Emulator, EmulatorTimeout, Expectation, button_texts, buttons
+from .emulator import Emulator
 from .limits import SEND_METHODS, Fault, RateLimits, Stats
 from .standalone import main, run_standalone, serve
 from .state import BOT_USER, Chat, User
 from .validation import ApiError
+from .world import EmulatorTimeout, Expectation, World, button_texts, buttons
 
 __all__ = [
     "ApiError", "BOT_USER", "Chat", "Emulator", "EmulatorTimeout", "Expectation", "Fault",
-    "RateLimits", "SEND_METHODS", "Stats", "User", "button_texts", "buttons", "main",
+    "RateLimits", "SEND_METHODS", "Stats", "User", "World", "button_texts", "buttons", "main",
     "run_standalone", "serve",
 ]

@@ -12,7 +12,8 @@ import json
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import validation as v
 from .params import Params, UploadedFile
@@ -20,11 +21,11 @@ from .state import CallRecord, Chat, StoredFile, StoredMessage, photo_sizes
 from .validation import ApiError, bad_request
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .world import World
 
 log = logging.getLogger("emulator")
 
-Handler = Callable[["Emulator", Params], Awaitable[Any]]
+Handler = Callable[["World", Params], Awaitable[Any]]
 METHODS: dict[str, tuple[str, Handler]] = {}  # lower-case name -> (canonical name, handler)
 
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
@@ -43,7 +44,7 @@ def method(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-async def dispatch(emu: Emulator, method_name: str, p: Params) -> tuple[int, dict[str, Any]]:
+async def dispatch(emu: World, method_name: str, p: Params) -> tuple[int, dict[str, Any]]:
     """Run one Bot API call; return ``(http_status, json_body)``."""
     key = method_name.lower()
     canonical, handler = METHODS.get(key, (method_name, None))
@@ -81,7 +82,7 @@ def _now() -> int:
     return int(time.time())
 
 
-def _reply_to(emu: Emulator, chat: Chat, p: Params) -> dict[str, Any] | None:
+def _reply_to(emu: World, chat: Chat, p: Params) -> dict[str, Any] | None:
     """Resolve reply_parameters / reply_to_message_id to the quoted message."""
     params = p.json("reply_parameters") or {}
     mid = params.get("message_id") if isinstance(params, dict) else None
@@ -126,7 +127,7 @@ def _with_text(content: dict[str, Any], key: str, text: str | None, entities: li
             content["caption_entities" if key == "caption" else "entities"] = entities
 
 
-def _resolve_file(emu: Emulator, p: Params, name: str) -> tuple[UploadedFile | None, StoredFile | None]:
+def _resolve_file(emu: World, p: Params, name: str) -> tuple[UploadedFile | None, StoredFile | None]:
     """A parameter naming a file: an upload, an attach:// reference or an existing file_id."""
     if name in p.files:
         return p.files[name], None
@@ -134,7 +135,7 @@ def _resolve_file(emu: Emulator, p: Params, name: str) -> tuple[UploadedFile | N
     return _resolve_file_ref(emu, p, value)
 
 
-def _resolve_file_ref(emu: Emulator, p: Params, value: str | None) -> tuple[UploadedFile | None, StoredFile | None]:
+def _resolve_file_ref(emu: World, p: Params, value: str | None) -> tuple[UploadedFile | None, StoredFile | None]:
     if not value:
         raise bad_request("there is no file in the request")
     if value.startswith("attach://"):
@@ -148,7 +149,7 @@ def _resolve_file_ref(emu: Emulator, p: Params, value: str | None) -> tuple[Uplo
     return None, stored
 
 
-def _photo(emu: Emulator, upload: UploadedFile | None, stored: StoredFile | None) -> list[dict[str, Any]]:
+def _photo(emu: World, upload: UploadedFile | None, stored: StoredFile | None) -> list[dict[str, Any]]:
     if upload is not None:
         return photo_sizes(emu.files, upload.data)
     assert stored is not None
@@ -164,7 +165,7 @@ def _photo(emu: Emulator, upload: UploadedFile | None, stored: StoredFile | None
              "file_size": stored.size, "width": width, "height": height}]
 
 
-def _document(emu: Emulator, upload: UploadedFile | None, stored: StoredFile | None) -> dict[str, Any]:
+def _document(emu: World, upload: UploadedFile | None, stored: StoredFile | None) -> dict[str, Any]:
     if upload is not None:
         stored = emu.files.add(upload.data, kind="document", file_name=upload.filename,
                                mime_type=upload.content_type or "application/octet-stream")
@@ -178,7 +179,7 @@ def _document(emu: Emulator, upload: UploadedFile | None, stored: StoredFile | N
     return doc
 
 
-def _send(emu: Emulator, chat: Chat, method_key: str, content: dict[str, Any],
+def _send(emu: World, chat: Chat, method_key: str, content: dict[str, Any],
           markup: dict[str, Any] | None, reply: dict[str, Any] | None) -> dict[str, Any]:
     """Charge the flood limits, then store a bot message and return its JSON."""
     emu.limiter.check_send(method_key, chat.id, chat.type)
@@ -190,7 +191,7 @@ def _send(emu: Emulator, chat: Chat, method_key: str, content: dict[str, Any],
     return emu._store_bot_message(chat, content, keyboard).snapshot()
 
 
-def _own_message(emu: Emulator, chat: Chat, mid: int, missing: str) -> StoredMessage:
+def _own_message(emu: World, chat: Chat, mid: int, missing: str) -> StoredMessage:
     stored = chat.by_id.get(mid)
     if stored is None or stored.deleted:
         raise bad_request(missing)
@@ -199,7 +200,7 @@ def _own_message(emu: Emulator, chat: Chat, mid: int, missing: str) -> StoredMes
     return stored
 
 
-def _edit_target(emu: Emulator, p: Params) -> tuple[Chat, StoredMessage]:
+def _edit_target(emu: World, p: Params) -> tuple[Chat, StoredMessage]:
     if p.has("inline_message_id") and not p.has("chat_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not emulated
     chat = emu._chat_for_call(p)
@@ -213,7 +214,7 @@ def _edit_markup(p: Params) -> dict[str, Any] | None:
     return markup
 
 
-def _apply_edit(emu: Emulator, chat: Chat, stored: StoredMessage, changes: dict[str, Any],
+def _apply_edit(emu: World, chat: Chat, stored: StoredMessage, changes: dict[str, Any],
                 markup: dict[str, Any] | None) -> dict[str, Any]:
     data = stored.data
     current = {k: data.get(k) for k in changes}
@@ -239,22 +240,22 @@ def _apply_edit(emu: Emulator, chat: Chat, stored: StoredMessage, changes: dict[
 # --------------------------------------------------------------------------------------------
 
 @method("getMe")
-async def get_me(emu: Emulator, p: Params) -> Any:
+async def get_me(emu: World, p: Params) -> Any:
     return dict(emu.bot_user)
 
 
 @method("logOut")
-async def log_out(emu: Emulator, p: Params) -> Any:
+async def log_out(emu: World, p: Params) -> Any:
     return True
 
 
 @method("close")
-async def close(emu: Emulator, p: Params) -> Any:
+async def close(emu: World, p: Params) -> Any:
     return True
 
 
 @method("getUpdates")
-async def get_updates(emu: Emulator, p: Params) -> Any:
+async def get_updates(emu: World, p: Params) -> Any:
     if emu._webhook.url:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                             "use deleteWebhook to delete the webhook first")
@@ -272,7 +273,7 @@ async def get_updates(emu: Emulator, p: Params) -> Any:
 
 
 @method("setWebhook")
-async def set_webhook(emu: Emulator, p: Params) -> Any:
+async def set_webhook(emu: World, p: Params) -> Any:
     url = p.str("url", "") or ""
     if not url:
         emu._set_webhook(None, None, p.bool("drop_pending_updates"), None, 40)
@@ -291,13 +292,13 @@ async def set_webhook(emu: Emulator, p: Params) -> Any:
 
 
 @method("deleteWebhook")
-async def delete_webhook(emu: Emulator, p: Params) -> Any:
+async def delete_webhook(emu: World, p: Params) -> Any:
     emu._set_webhook(None, None, p.bool("drop_pending_updates"), None, 40)
     return True
 
 
 @method("getWebhookInfo")
-async def get_webhook_info(emu: Emulator, p: Params) -> Any:
+async def get_webhook_info(emu: World, p: Params) -> Any:
     return emu.webhook
 
 
@@ -306,7 +307,7 @@ async def get_webhook_info(emu: Emulator, p: Params) -> Any:
 # --------------------------------------------------------------------------------------------
 
 @method("sendMessage")
-async def send_message(emu: Emulator, p: Params) -> Any:
+async def send_message(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p)
     text, entities = v.formatted_text(p.str("text"), p.str("parse_mode"), p.json("entities"),
                                       max_chars=v.MESSAGE_TEXT_MAX_CHARS)
@@ -319,16 +320,16 @@ async def send_message(emu: Emulator, p: Params) -> Any:
 
 
 @method("sendPhoto")
-async def send_photo(emu: Emulator, p: Params) -> Any:
+async def send_photo(emu: World, p: Params) -> Any:
     return _send_file(emu, p, "photo", "sendphoto", _photo)
 
 
 @method("sendDocument")
-async def send_document(emu: Emulator, p: Params) -> Any:
+async def send_document(emu: World, p: Params) -> Any:
     return _send_file(emu, p, "document", "senddocument", _document)
 
 
-def _send_file(emu: Emulator, p: Params, field: str, kind: str, build: Callable[..., Any]) -> Any:
+def _send_file(emu: World, p: Params, field: str, kind: str, build: Callable[..., Any]) -> Any:
     """sendPhoto / sendDocument: a stored file with an optional caption, keyboard and reply."""
     chat = emu._chat_for_call(p)
     caption, entities = _caption(p)
@@ -340,7 +341,7 @@ def _send_file(emu: Emulator, p: Params, field: str, kind: str, build: Callable[
 
 
 @method("sendMediaGroup")
-async def send_media_group(emu: Emulator, p: Params) -> Any:
+async def send_media_group(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p)
     media = p.json("media")
     if not isinstance(media, list) or not 2 <= len(media) <= 10:
@@ -354,7 +355,8 @@ async def send_media_group(emu: Emulator, p: Params) -> Any:
     contents = []
     for item in media:
         upload, stored = _resolve_file_ref(emu, p, item.get("media"))
-        caption, entities = (None, [])
+        caption: str | None = None
+        entities: list[dict[str, Any]] = []
         if item.get("caption") is not None:
             caption, entities = v.formatted_text(item["caption"], item.get("parse_mode"),
                                                  item.get("caption_entities"),
@@ -374,7 +376,7 @@ async def send_media_group(emu: Emulator, p: Params) -> Any:
 
 
 @method("sendPoll")
-async def send_poll(emu: Emulator, p: Params) -> Any:
+async def send_poll(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p)
     question = v.poll_question(p.str("question"))
     options = v.poll_options(p.json("options"))
@@ -430,7 +432,7 @@ async def send_poll(emu: Emulator, p: Params) -> Any:
 
 
 @method("stopPoll")
-async def stop_poll(emu: Emulator, p: Params) -> Any:
+async def stop_poll(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p)
     stored = _own_message(emu, chat, p.required_int("message_id"), "message with poll to stop not found")
     poll = stored.data.get("poll")
@@ -449,7 +451,7 @@ async def stop_poll(emu: Emulator, p: Params) -> Any:
 
 
 @method("sendChatAction")
-async def send_chat_action(emu: Emulator, p: Params) -> Any:
+async def send_chat_action(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p)
     action = p.str("action")
     if action not in v.CHAT_ACTIONS:
@@ -463,7 +465,7 @@ async def send_chat_action(emu: Emulator, p: Params) -> Any:
 # --------------------------------------------------------------------------------------------
 
 @method("editMessageText")
-async def edit_message_text(emu: Emulator, p: Params) -> Any:
+async def edit_message_text(emu: World, p: Params) -> Any:
     chat, stored = _edit_target(emu, p)
     if "text" not in stored.data:
         raise bad_request("there is no text in the message to edit")
@@ -474,7 +476,7 @@ async def edit_message_text(emu: Emulator, p: Params) -> Any:
 
 
 @method("editMessageCaption")
-async def edit_message_caption(emu: Emulator, p: Params) -> Any:
+async def edit_message_caption(emu: World, p: Params) -> Any:
     chat, stored = _edit_target(emu, p)
     if "text" in stored.data or "poll" in stored.data:
         raise bad_request("there is no caption in the message to edit")
@@ -484,13 +486,13 @@ async def edit_message_caption(emu: Emulator, p: Params) -> Any:
 
 
 @method("editMessageReplyMarkup")
-async def edit_message_reply_markup(emu: Emulator, p: Params) -> Any:
+async def edit_message_reply_markup(emu: World, p: Params) -> Any:
     chat, stored = _edit_target(emu, p)
     return _apply_edit(emu, chat, stored, {}, _edit_markup(p))
 
 
 @method("deleteMessage")
-async def delete_message(emu: Emulator, p: Params) -> Any:
+async def delete_message(emu: World, p: Params) -> Any:
     chat = emu._chat_for_call(p, sending=False)
     stored = chat.by_id.get(p.required_int("message_id"))
     if stored is None or stored.deleted:
@@ -505,7 +507,7 @@ async def delete_message(emu: Emulator, p: Params) -> Any:
 # --------------------------------------------------------------------------------------------
 
 @method("answerCallbackQuery")
-async def answer_callback_query(emu: Emulator, p: Params) -> Any:
+async def answer_callback_query(emu: World, p: Params) -> Any:
     qid = p.required_str("callback_query_id")
     created = emu._callback_queries.get(qid)
     if created is None or qid in emu.callback_answers or emu.clock() - created > emu.callback_ttl_s:
@@ -525,7 +527,7 @@ async def answer_callback_query(emu: Emulator, p: Params) -> Any:
 
 
 @method("answerInlineQuery")
-async def answer_inline_query(emu: Emulator, p: Params) -> Any:
+async def answer_inline_query(emu: World, p: Params) -> Any:
     qid = p.required_str("inline_query_id")
     created = emu._inline_queries.get(qid)
     if created is None or qid in emu.inline_answers or emu.clock() - created > emu.callback_ttl_s:
@@ -547,7 +549,7 @@ async def answer_inline_query(emu: Emulator, p: Params) -> Any:
 # --------------------------------------------------------------------------------------------
 
 @method("getFile")
-async def get_file(emu: Emulator, p: Params) -> Any:
+async def get_file(emu: World, p: Params) -> Any:
     stored = emu.files.get(p.required_str("file_id"))
     if stored is None:
         raise bad_request("invalid file_id")
@@ -564,26 +566,26 @@ def _scope_key(p: Params) -> tuple[str, str]:
 
 
 @method("setMyCommands")
-async def set_my_commands(emu: Emulator, p: Params) -> Any:
+async def set_my_commands(emu: World, p: Params) -> Any:
     emu.command_sets[_scope_key(p)] = v.bot_commands(p.json("commands"))
     emu._emit("commands")
     return True
 
 
 @method("getMyCommands")
-async def get_my_commands(emu: Emulator, p: Params) -> Any:
+async def get_my_commands(emu: World, p: Params) -> Any:
     return list(emu.command_sets.get(_scope_key(p), []))
 
 
 @method("deleteMyCommands")
-async def delete_my_commands(emu: Emulator, p: Params) -> Any:
+async def delete_my_commands(emu: World, p: Params) -> Any:
     emu.command_sets.pop(_scope_key(p), None)
     emu._emit("commands")
     return True
 
 
 @method("setChatMenuButton")
-async def set_chat_menu_button(emu: Emulator, p: Params) -> Any:
+async def set_chat_menu_button(emu: World, p: Params) -> Any:
     chat_id = p.chat_id()
     if chat_id is not None:
         emu._chat_for_call(p, sending=False)
@@ -595,14 +597,14 @@ async def set_chat_menu_button(emu: Emulator, p: Params) -> Any:
 
 
 @method("getChatMenuButton")
-async def get_chat_menu_button(emu: Emulator, p: Params) -> Any:
+async def get_chat_menu_button(emu: World, p: Params) -> Any:
     chat_id = p.chat_id()
     key = chat_id if isinstance(chat_id, int) else None
     return emu.menu_buttons.get(key) or emu.menu_buttons.get(None) or {"type": "default"}
 
 
 def _profile_setter(field_name: str) -> Handler:
-    async def setter(emu: Emulator, p: Params) -> Any:
+    async def setter(emu: World, p: Params) -> Any:
         emu.bot_settings[(field_name, p.str("language_code", "") or "")] = p.str(field_name, "") or ""
         return True
 
@@ -610,7 +612,7 @@ def _profile_setter(field_name: str) -> Handler:
 
 
 def _profile_getter(field_name: str) -> Handler:
-    async def getter(emu: Emulator, p: Params) -> Any:
+    async def getter(emu: World, p: Params) -> Any:
         return {field_name: emu.bot_settings.get((field_name, p.str("language_code", "") or ""), "")}
 
     return getter
@@ -622,5 +624,5 @@ for _field, _suffix in (("description", "Description"), ("short_description", "S
 
 
 @method("getChat")
-async def get_chat(emu: Emulator, p: Params) -> Any:
+async def get_chat(emu: World, p: Params) -> Any:
     return emu._chat_for_call(p, sending=False).full_info()

@@ -8,17 +8,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from .limits import RateLimits
-from .server import EMULATOR_KEY, read_params
+from .params import Params, read_params
+from .typedefs import EMULATOR_KEY
 from .validation import ApiError
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
-    from .params import Params
+from .world import World
 
 PREFIX = "/_emulator"
 LONG_POLL_MAX_S = 60.0
@@ -57,11 +56,11 @@ def _guard(handler: Handler) -> Handler:
     return wrapped
 
 
-def _emu(request: web.Request) -> Emulator:
+def _emu(request: web.Request) -> World:
     return request.app[EMULATOR_KEY]
 
 
-def _user_json(emu: Emulator, uid: int) -> dict[str, Any]:
+def _user_json(emu: World, uid: int) -> dict[str, Any]:
     user = emu.users[uid]
     chat = emu.chats[uid]
     return {**user.to_json(), "chat_id": chat.id, "blocked": chat.blocked, "known": chat.known}

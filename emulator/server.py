@@ -6,42 +6,17 @@ only the method.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from .botapi import dispatch
-from .params import Params, UploadedFile
+from .control import add_control_routes
+from .params import read_params
+from .typedefs import EMULATOR_KEY
 from .validation import ApiError
+from .world import World
 
-if TYPE_CHECKING:
-    from .emulator import Emulator
-
-EMULATOR_KEY: web.AppKey["Emulator"] = web.AppKey("emulator")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for files a bot uploads
-
-
-async def read_params(request: web.Request) -> Params:
-    """Merge query string and body (JSON, urlencoded or multipart) into ``Params``."""
-    values: dict[str, object] = dict(request.query)
-    files: dict[str, UploadedFile] = {}
-    if request.body_exists:
-        ctype = request.content_type
-        if ctype == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
-            if isinstance(body, dict):
-                values.update(body)
-        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            for key, value in form.items():
-                if isinstance(value, web.FileField):
-                    files[key] = UploadedFile(value.file.read(), value.filename, value.content_type)
-                else:
-                    values[key] = value
-    return Params(values, files)
 
 
 def _json_response(status: int, body: dict[str, object]) -> web.Response:
@@ -76,9 +51,7 @@ async def root(request: web.Request) -> web.Response:
     })
 
 
-def create_app(emu: Emulator) -> web.Application:
-    from .control import add_control_routes
-
+def create_app(emu: World) -> web.Application:
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[EMULATOR_KEY] = emu
     app.router.add_route("*", "/bot{token}/{method}", bot_api)

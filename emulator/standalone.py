@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from .emulator import Emulator
 from .limits import RateLimits
@@ -33,10 +34,8 @@ async def serve(host: str = "127.0.0.1", port: int = 8081, *, rate_limits: RateL
 
 def run_standalone(host: str = "127.0.0.1", port: int = 8081, *, rate_limits: RateLimits | None = None) -> None:
     """Run the emulator in the foreground until Ctrl-C."""
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(host, port, rate_limits=rate_limits))
-    except KeyboardInterrupt:
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="flood-limit profile: telegram (reject with 429), counting, off")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every Bot API call (never the token)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
     # Client libraries log request URLs, which contain the token.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     run_standalone(args.host, args.port, rate_limits=PROFILES[args.limits]())

@@ -20,6 +20,10 @@ POLL_EXPLANATION_MAX_CHARS = 200
 COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 COMMAND_DESCRIPTION_MAX_CHARS = 256
 INLINE_RESULTS_MAX = 50
+# Telegram's own wording, for a button with nothing but text in an inline keyboard.
+TEXT_BUTTONS_IN_INLINE_KEYBOARD = (
+    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+)
 
 CHAT_ACTIONS = frozenset(
     {
@@ -129,7 +133,8 @@ def _read_attributes(text: str, i: int, tag_start: int) -> tuple[dict[str, str],
             i += 1
         name = text[start:i].lower()
         if not name:
-            raise _parse_error(f"Expected equal sign in declaration of an attribute of the tag at byte offset {_byte_offset(text, tag_start)}")
+            raise _parse_error("Expected equal sign in declaration of an attribute of the tag at byte offset "
+                               f"{_byte_offset(text, tag_start)}")
         while i < n and text[i].isspace():
             i += 1
         if i < n and text[i] != "=":
@@ -185,7 +190,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         if ch == "&":
             match = _ENTITY_RE.match(text, i)
             decoded = _decode_entities(match.group(0)) if match else None
-            if match and decoded != match.group(0):
+            if match and decoded is not None and decoded != match.group(0):
                 emit(decoded)
                 i = match.end()
             else:
@@ -326,10 +331,10 @@ def inline_keyboard(rows: Any) -> list[list[dict[str, Any]]]:
             if not isinstance(button, dict):
                 raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
             if not str(button.get("text", "")).strip():
-                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                raise bad_request(TEXT_BUTTONS_IN_INLINE_KEYBOARD)
             actions = [k for k in INLINE_BUTTON_ACTIONS if k in button]
             if not actions:
-                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                raise bad_request(TEXT_BUTTONS_IN_INLINE_KEYBOARD)
             if len(actions) > 1:
                 raise bad_request(
                     "can't parse inline keyboard button: exactly one of the optional fields must be used, "

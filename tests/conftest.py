@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy.engine import make_url

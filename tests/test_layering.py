@@ -3,11 +3,12 @@
 ankang/ (the composition root) sits above bot/ and web/, two peers that never import each other;
 both sit above the domain packages (knowledge, broadcasts, tips) and core/, which know nothing of
 Telegram or the delivery layers. The Bot API emulator is a test double: only tests, bench and the
-root's demo may use it.
+root's demo may use it. Within and across packages, no module imports itself round a circle.
 """
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,130 @@ def test_the_checker_sees_function_local_imports(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from web.app import create_web_app\n    import telegram.ext\n")
     assert imported_packages(module) == {"web", "telegram"}
+
+
+# Import circles that exist today, each a set of modules; a circle found must lie inside one of
+# them. To be removed in phase 2 of issue 9, with bot/ and web/ restructured.
+KNOWN_CIRCLES: list[frozenset[str]] = [
+    # console.py registers the console_* routes, which import helpers back from console.py.
+    frozenset({"web.console", "web.console_broadcasts", "web.console_knowledge", "web.console_lessons",
+               "web.console_tips"}),
+    # context.py's ChatData holds conversation.Prompt; conversation.py names AnkangContext (type-only).
+    frozenset({"bot.context", "bot.conversation"}),
+]
+
+
+def our_modules(root: Path = REPO) -> dict[str, Path]:
+    """Dotted name -> file of every module in our packages (tests/ aside)."""
+    found = {}
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").exists() and p.name != "tests"):
+        for path in sorted(package.rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imported_modules(name: str, path: Path, modules: Mapping[str, Path]) -> set[str]:
+    """Our modules that ``name`` imports: every import statement counts, function-local and
+    ``if TYPE_CHECKING:`` ones too; ``from pkg import submodule`` imports ``pkg.submodule`` only."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                if f"{source}.{alias.name}" in modules:
+                    found.add(f"{source}.{alias.name}")
+                elif source in modules:
+                    found.add(source)
+    found.discard(name)
+    return found
+
+
+def import_graph(root: Path = REPO) -> dict[str, set[str]]:
+    modules = our_modules(root)
+    return {name: imported_modules(name, path, modules) for name, path in modules.items()}
+
+
+def circles(graph: Mapping[str, set[str]]) -> list[frozenset[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    lowlink: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[frozenset[str]] = []
+
+    def visit(start: str) -> None:
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(graph[start])))]
+        index[start] = lowlink[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor not in index:
+                    index[successor] = lowlink[successor] = len(index)
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(sorted(graph[successor]))))
+                    break
+                if successor in on_stack:
+                    lowlink[node] = min(lowlink[node], index[successor])
+            else:
+                work.pop()
+                if work:
+                    lowlink[work[-1][0]] = min(lowlink[work[-1][0]], lowlink[node])
+                if lowlink[node] == index[node]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(frozenset(component))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return found
+
+
+def test_no_module_imports_itself_round_a_circle():
+    unknown = [sorted(c) for c in circles(import_graph()) if not any(c <= known for known in KNOWN_CIRCLES)]
+    assert unknown == []
+
+
+def test_the_known_circles_are_still_there():
+    """A circle that is gone leaves the allow-list, so it cannot come back unnoticed."""
+    found = circles(import_graph())
+    assert [sorted(known) for known in KNOWN_CIRCLES if not any(c <= known for c in found)] == []
+
+
+def test_the_circle_finder_follows_the_rules(tmp_path):
+    files = {
+        "pkg/__init__.py": "from pkg.a import A\n",
+        # a <-> b through a function-local import; c -> a only.
+        "pkg/a.py": "from pkg import b\nA = 1\n",
+        "pkg/b.py": "def f():\n    from .a import A\n",
+        "pkg/c.py": "import pkg.a\n",
+        # A type-only import closes a circle too: d <-> e.
+        "pkg/d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.e import E\n",
+        "pkg/e.py": "from . import d\nE = 1\n",
+        # Importing a submodule from the package is not importing the package: no circle with pkg.
+        "pkg/f.py": "from pkg import a\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    graph = import_graph(tmp_path)
+    assert graph["pkg.b"] == {"pkg.a"} and graph["pkg.f"] == {"pkg.a"} and graph["pkg"] == {"pkg.a"}
+    assert sorted(sorted(c) for c in circles(graph)) == [["pkg.a", "pkg.b"], ["pkg.d", "pkg.e"]]

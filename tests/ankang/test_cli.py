@@ -38,3 +38,16 @@ def test_a_bad_log_level_stops_the_demo_with_one_clear_line(monkeypatch, tmp_pat
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # not a ValueError from logging
     assert len(result.output.strip().splitlines()) == 1 and "ANKANG_LOG_LEVEL" in result.output
+
+
+def test_db_current_names_the_revision_of_every_area(monkeypatch, tmp_path):
+    """Each area has its own migration branch, so a migrated database has one revision per area."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANKANG_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}")
+    empty = CliRunner().invoke(main, ["db", "current"])
+    assert empty.exit_code == 0 and empty.output.strip() == "(empty database)", empty.output
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    current = CliRunner().invoke(main, ["db", "current"])
+    assert current.exit_code == 0, current.output
+    revisions = current.output.split()
+    assert len(revisions) == 4 and {r[0] for r in revisions} == {"b", "k", "t", "w"}, current.output

@@ -8,7 +8,8 @@ from aiohttp import ClientSession, CookieJar
 from ankang.runner import running
 from tests.conftest import ADMIN_ID
 
-DESCRIPTION = "仓库里电线冒烟，消防通道被货物堵死"
+# A hazard, not an emergency in progress (that would get the guidance first and store nothing yet).
+DESCRIPTION = "消防通道被货物堵死，安全出口也锁上了"
 
 
 async def post_urgent_web_tip(web_url: str) -> None:

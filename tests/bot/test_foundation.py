@@ -4,10 +4,10 @@ import socket
 import aiohttp
 import pytest
 
-from bot.commands import admin_commands, worker_commands
-from emulator import button_texts
 from ankang.runner import running
+from bot.commands import admin_commands, worker_commands
 from core.models import User
+from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 
@@ -79,7 +79,8 @@ def free_port() -> int:
 async def test_webhook_round_trip_and_wrong_secret_refused(make_settings, emulator):
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
-    settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret="s3cret-token", web_port=port)
+    settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret="s3cret-token",
+                             web_port=port)
     async with running(settings) as handle:
         assert emulator.webhook["url"] == url
         alice = emulator.user()

@@ -36,7 +36,8 @@ async def test_question_gets_answer_with_citation_and_working_buttons(ankang, em
 
     # Feedback is recorded (question text or FAQ id only) and the buttons go away.
     await emulator.press(alice, reply, "👍 有帮助")
-    await emulator.wait_for(lambda: "👍 有帮助" not in all_button_texts(emulator.message(alice, reply["message_id"]).snapshot()))
+    await emulator.wait_for(
+        lambda: "👍 有帮助" not in all_button_texts(emulator.message(alice, reply["message_id"]).snapshot()))
     async with ankang.services.sessions() as s:
         rows = (await s.execute(select(Feedback))).scalars().all()
     assert [(r.faq_id, r.helpful) for r in rows] == [(entry.id, True)]
@@ -87,7 +88,8 @@ async def test_bare_article_number_asks_which_law(ankang, emulator, shared_kb):
 
 
 async def test_unsure_offers_suggestions_and_pressing_one_answers_it(ankang, emulator, shared_kb):
-    question = next((q for q in VAGUE_QUESTIONS if shared_kb.answer(q).intent == "unsure" and shared_kb.answer(q).suggestions), None)
+    question = next((q for q in VAGUE_QUESTIONS
+                     if shared_kb.answer(q).intent == "unsure" and shared_kb.answer(q).suggestions), None)
     assert question, "none of the vague questions was answered as unsure"
     alice = emulator.user()
     reply = await emulator.ask(alice, question)
@@ -163,7 +165,8 @@ async def test_photo_without_caption_gets_guidance(ankang, emulator):
     assert "文字" in got.message["text"]
 
 
-@pytest.mark.parametrize("data", ["qa|a|999|1", "qa|f|../../etc", "qa|v|2|x", "qa|c|0|99|0", "garbage", "qa|" + "9" * 60])
+@pytest.mark.parametrize("data", ["qa|a|999|1", "qa|f|../../etc", "qa|v|2|x", "qa|c|0|99|0", "garbage",
+                                  "qa|" + "9" * 60])
 async def test_forged_callback_data_gets_a_friendly_answer(ankang, emulator, data):
     alice = emulator.user()
     reply = await emulator.ask(alice, "安全生产法第一条")

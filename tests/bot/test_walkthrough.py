@@ -4,13 +4,12 @@ from datetime import timedelta
 
 from telegram.ext import CommandHandler, ConversationHandler
 
-from bot import messages
-from bot import qa_messages
+from bot import messages, qa_messages
 from bot.commands import COMMANDS, worker_commands
+from core.login_links import LOGIN_LINK_TTL_S
 from emulator import button_texts, buttons
 from knowledge.messages import ENGLISH_NOTE
 from tests.conftest import ADMIN_ID
-from core.login_links import LOGIN_LINK_TTL_S
 
 
 def all_button_texts(message) -> list[str]:

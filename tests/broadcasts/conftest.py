@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import pytest
 
@@ -14,7 +15,7 @@ from core.clock import FakeClock
 T = TypeVar("T")
 
 # Monday 2026-11-30 08:00 Asia/Shanghai.
-START = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
 
 async def until(check: Callable[[], Awaitable[T]], timeout: float = 10.0, what: str = "condition") -> T:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
-from emulator.emulator import button_texts
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule
-from sqlalchemy import func, select
+from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 
@@ -145,7 +145,7 @@ async def test_topic_picker_cancel_closes_it_without_saving(start, emulator):
     async with start() as bot:
         worker = emulator.user("小郑")
         picker = await emulator.ask(worker, "/subscribe")
-        assert [msg.DONE_BUTTON, msg.CANCEL_BUTTON] == button_texts(picker)[-1]
+        assert button_texts(picker)[-1] == [msg.DONE_BUTTON, msg.CANCEL_BUTTON]
         ticked = await tap_edits(emulator, worker, picker, "▫️ 城镇燃气")
         assert "✅ 城镇燃气" in flat(ticked)
         closed = await tap_edits(emulator, worker, ticked, msg.CANCEL_BUTTON)
@@ -306,10 +306,11 @@ def test_weekly_times_not_understood(text):
 ])
 def test_one_off_times_as_admins_write_them(text, expected):
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
     from broadcasts.schedules import parse_once_text
 
-    now = datetime(2026, 11, 30, 8, 0)  # a Monday
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
     assert parse_once_text(text, now).strftime("%Y-%m-%d %H:%M") == expected
 
 
@@ -338,7 +339,8 @@ async def test_broadcasts_is_one_message_with_titles_and_chinese_times(start, em
         await emulator.wait_for(lambda: len(emulator.messages(admin)) == before + 1)
         text = listing["text"]
         assert text.startswith("推送计划（共 2 个）")
-        assert f"#1（已启用）\n内容：课程：{title}\n对象：全部订阅者\n时间：每周一 09:00（北京时间）\n下次：11月30日（周一）09:00" in text
+        assert (f"#1（已启用）\n内容：课程：{title}\n对象：全部订阅者\n"
+                "时间：每周一 09:00（北京时间）\n下次：11月30日（周一）09:00") in text
         assert "#2（已启用）" in text and "下次：12月4日（周五）10:00" in text
         assert "Asia/Shanghai" not in text and "height-work" not in text and "进行中" not in text
         assert button_texts(listing) == [["#1 暂停", "#1 立即推送", "#1 删除"], ["#2 暂停", "#2 立即推送", "#2 删除"]]

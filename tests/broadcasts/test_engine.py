@@ -140,7 +140,8 @@ async def test_a_cluster_of_429s_across_chats_pauses_all_broadcast_traffic(
     assert emulator.stats.violations == 0
 
 
-async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(clocked_services, make_engine, library, emulator, clock):
+async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(
+        clocked_services, make_engine, library, emulator, clock):
     services = clocked_services
     people = await add_subscribers(services, emulator, 40)
     lesson = library.lessons[0]
@@ -177,9 +178,9 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
     postgres_database_url, make_settings, library, transport, emulator, clock
 ):
     """Runs in both CI runs: ``postgres_database_url`` is a fresh PostgreSQL database whatever the suite's."""
-    from emulator.limits import RateLimits
-    from broadcasts.engine import BroadcastEngine
     from ankang.services import open_services
+    from broadcasts.engine import BroadcastEngine
+    from emulator.limits import RateLimits
 
     emulator.set_rate_limits(RateLimits.off())
     services = await open_services(make_settings(

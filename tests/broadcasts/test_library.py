@@ -9,7 +9,13 @@ from click.testing import CliRunner
 
 from broadcasts.cli import lessons as lessons_cli
 from broadcasts.library import (
-    AUDIENCES, DEFAULT_LESSONS_DIR, Citation, LessonNotFound, LibraryInvalid, load_library, validate_library,
+    AUDIENCES,
+    DEFAULT_LESSONS_DIR,
+    Citation,
+    LessonNotFound,
+    LibraryInvalid,
+    load_library,
+    validate_library,
 )
 from core.topics import BY_CODE, TOPICS, UnknownTopic
 from knowledge.statutes import Corpus, load_corpus

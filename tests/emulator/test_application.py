@@ -8,8 +8,15 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.ext import (
-    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
-    InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
 )
 
 from emulator import Emulator, EmulatorTimeout, button_texts

@@ -40,13 +40,16 @@ async def test_send_message_with_html_and_keyboard_is_recorded(emu: Emulator, bo
         ({"text": "   "}, "Message text is empty"),
         ({"text": "<b></b>", "parse_mode": "HTML"}, "Message text is empty"),
         ({"text": "长" * 4097}, "Message is too long"),
-        ({"text": "<script>x</script>", "parse_mode": "HTML"}, "Can't parse entities: unsupported start tag \"script\" at byte offset 0"),
+        ({"text": "<script>x</script>", "parse_mode": "HTML"},
+         "Can't parse entities: unsupported start tag \"script\" at byte offset 0"),
         ({"text": "x", "reply_markup": Keyboard([[Button("太长", callback_data="x" * 65)]])}, "Button_data_invalid"),
         ({"text": "x", "reply_markup": Keyboard([[Button("空", callback_data="")]])}, "Button_data_invalid"),
-        ({"text": "x", "reply_markup": Keyboard([[Button("无动作")]])}, "Can't parse inline keyboard button: text buttons are unallowed in the inline keyboard"),
+        ({"text": "x", "reply_markup": Keyboard([[Button("无动作")]])},
+         "Can't parse inline keyboard button: text buttons are unallowed in the inline keyboard"),
     ],
 )
-async def test_invalid_messages_raise_bad_request(emu: Emulator, bot: telegram.Bot, kwargs: dict, description: str) -> None:
+async def test_invalid_messages_raise_bad_request(
+        emu: Emulator, bot: telegram.Bot, kwargs: dict, description: str) -> None:
     alice = emu.user()
     with pytest.raises(BadRequest) as err:
         await bot.send_message(alice.id, **kwargs)
@@ -117,7 +120,8 @@ async def test_deleted_messages_leave_the_chat_view(emu: Emulator, bot: telegram
         await bot.delete_message(alice.id, first.message_id)
 
 
-async def test_photo_and_document_upload_then_download_round_trip(emu: Emulator, bot: telegram.Bot, jpeg: bytes) -> None:
+async def test_photo_and_document_upload_then_download_round_trip(
+        emu: Emulator, bot: telegram.Bot, jpeg: bytes) -> None:
     alice = emu.user()
     photo_msg = await bot.send_photo(alice.id, jpeg, caption="<i>隐患</i>", parse_mode="HTML")
     assert [(p.width, p.height) for p in photo_msg.photo] == [(90, 68), (320, 240)]

@@ -101,7 +101,8 @@ async def test_faults_limits_block_and_stats(emu: Emulator, bot: telegram.Bot, h
     assert "no user" in missing["description"]
 
 
-async def test_poll_answer_and_inline_query_over_http(emu: Emulator, bot: telegram.Bot, http: aiohttp.ClientSession) -> None:
+async def test_poll_answer_and_inline_query_over_http(
+        emu: Emulator, bot: telegram.Bot, http: aiohttp.ClientSession) -> None:
     uid = (await call(http, "POST", "/users", json={"first_name": "钱"}))["id"]
     poll = await bot.send_poll(uid, "问题", ["甲", "乙"], is_anonymous=False)
     await call(http, "POST", f"/users/{uid}/poll_answer", json={"poll_id": poll.poll.id, "option_ids": [1]})
@@ -109,7 +110,8 @@ async def test_poll_answer_and_inline_query_over_http(emu: Emulator, bot: telegr
     assert [u.poll_answer.option_ids for u in updates if u.poll_answer] == [(1,)]
 
     qid = (await call(http, "POST", f"/users/{uid}/inline_query", json={"query": "劳保"}))["inline_query_id"]
-    await bot.answer_inline_query(qid, [telegram.InlineQueryResultArticle("a", "劳保用品", telegram.InputTextMessageContent("x"))])
+    result = telegram.InlineQueryResultArticle("a", "劳保用品", telegram.InputTextMessageContent("x"))
+    await bot.answer_inline_query(qid, [result])
     answer = await call(http, "GET", f"/inline_answers/{qid}")
     assert answer["results"][0]["title"] == "劳保用品"
 

@@ -18,14 +18,14 @@ def test_ask_batch_json_contract(kb_laws_dir, tmp_path):
     result = CliRunner().invoke(ask, ["--json", "--batch", str(path), "--laws-dir", str(kb_laws_dir)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert [l["question"] for l in lines] == questions
+    assert [line["question"] for line in lines] == questions
     for line in lines:
         assert set(line) == {"question", "intent", "text", "results"}
         assert len(line["results"]) <= 3
         for r in line["results"]:
             assert set(r) == {"title", "citations", "score"}
             assert all(set(c) == {"law", "article"} and isinstance(c["article"], int) for c in r["citations"])
-    assert [l["intent"] for l in lines[1:]] == ["article", "emergency", "out_of_scope"]
+    assert [line["intent"] for line in lines[1:]] == ["article", "emergency", "out_of_scope"]
     assert lines[1]["results"][0]["citations"] == [{"law": "安全生产法", "article": 55}]
 
 

@@ -14,7 +14,8 @@ def test_a_question_that_mentions_thanks_is_not_smalltalk(text):
     assert not intents.is_smalltalk(text)
 
 
-@pytest.mark.parametrize("text, term", [("什么叫三违", "三违"), ("啥叫安康杯呀", "安康杯"), ("九小场所是啥哦", "九小场所")])
+@pytest.mark.parametrize("text, term", [("什么叫三违", "三违"), ("啥叫安康杯呀", "安康杯"),
+                                        ("九小场所是啥哦", "九小场所")])
 def test_term_questions_in_colloquial_forms(text, term):
     assert intents.term_candidate(text) == term
 
@@ -38,13 +39,14 @@ def test_a_greeting_followed_by_a_question_is_not_smalltalk():
     assert not intents.is_smalltalk("早上好我想问加班费怎么算")
 
 
-@pytest.mark.parametrize("text, term", [("12350是什么电话", "12350"), ("12350是个什么号码", "12350"), ("安康杯是什么活动", "安康杯")])
+@pytest.mark.parametrize("text, term", [("12350是什么电话", "12350"), ("12350是个什么号码", "12350"),
+                                        ("安康杯是什么活动", "安康杯")])
 def test_a_term_question_may_name_the_kind_of_thing(text, term):
     assert intents.term_candidate(text) == term
 
 
-@pytest.mark.parametrize("text", ["污水井里有个人下去就没上来", "下井的人没动静了", "人掉进化粪池", "罐里有个工友进去半天没出来",
-                                  "师傅下雨水井后喊不应了", "有个人下了检修井没出来",
+@pytest.mark.parametrize("text", ["污水井里有个人下去就没上来", "下井的人没动静了", "人掉进化粪池",
+                                  "罐里有个工友进去半天没出来", "师傅下雨水井后喊不应了", "有个人下了检修井没出来",
                                   "下水道里有人喊不应", "工友跌到污水池里了"])
 def test_someone_stranded_in_a_confined_space_is_an_emergency(text):
     assert intents.detect_emergency(text) == "confined"
@@ -96,7 +98,8 @@ def test_asking_where_to_report_is_not_the_tip_flow(text):
     assert not intents.is_tip(text)
 
 
-@pytest.mark.parametrize("text", ["车间配电箱老冒火花我想偷偷反映一下", "我要反映个情况但是不想留名", "能不能匿名投诉一下我们老板"])
+@pytest.mark.parametrize("text", ["车间配电箱老冒火花我想偷偷反映一下", "我要反映个情况但是不想留名",
+                                  "能不能匿名投诉一下我们老板"])
 def test_wanting_to_report_anonymously_is_the_tip_flow(text):
     assert intents.is_tip(text)
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select
 
@@ -12,7 +12,7 @@ from knowledge.models import (
     record_unanswered,
 )
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 async def test_unanswered_grouped_by_normalised_text(session):

@@ -9,7 +9,8 @@ from knowledge.numerals import (
 )
 
 TABLE = [(1, "一"), (10, "十"), (14, "十四"), (20, "二十"), (21, "二十一"), (100, "一百"), (101, "一百零一"),
-         (107, "一百零七"), (110, "一百一十"), (119, "一百一十九"), (1000, "一千"), (1001, "一千零一"), (10005, "一万零五")]
+         (107, "一百零七"), (110, "一百一十"), (119, "一百一十九"), (1000, "一千"), (1001, "一千零一"),
+         (10005, "一万零五")]
 
 
 @pytest.mark.parametrize("number,text", TABLE)
@@ -22,7 +23,8 @@ def test_chinese_to_int(number, text):
     assert cn_to_int(text) == number
 
 
-@pytest.mark.parametrize("text,number", [("一十四", 14), ("两百", 200), ("二〇二一", 2021), ("39", 39), ("壹佰零柒", 107)])
+@pytest.mark.parametrize("text,number", [("一十四", 14), ("两百", 200), ("二〇二一", 2021), ("39", 39),
+                                         ("壹佰零柒", 107)])
 def test_chinese_variants(text, number):
     assert cn_to_int(text) == number
 

@@ -82,9 +82,11 @@ def test_weak_lone_matches_are_never_confident(real_kb, text):
     assert real_kb.answer(text).intent == "out_of_scope"
 
 
-@pytest.mark.parametrize("path, minimum", [(HELDOUT, 80), (HELDOUT.with_name("qa-fresh.jsonl"), 40), (HELDOUT.with_name("qa-fresh2.jsonl"), 60),
-                                           (HELDOUT.with_name("qa-fresh3.jsonl"), 60), (HELDOUT.with_name("qa-fresh4.jsonl"), 60),
-                                           (HELDOUT.with_name("qa-fresh5.jsonl"), 60), (HELDOUT.with_name("qa-fresh6.jsonl"), 60)])
+@pytest.mark.parametrize("path, minimum", [
+    (HELDOUT, 80), (HELDOUT.with_name("qa-fresh.jsonl"), 40), (HELDOUT.with_name("qa-fresh2.jsonl"), 60),
+    (HELDOUT.with_name("qa-fresh3.jsonl"), 60), (HELDOUT.with_name("qa-fresh4.jsonl"), 60),
+    (HELDOUT.with_name("qa-fresh5.jsonl"), 60), (HELDOUT.with_name("qa-fresh6.jsonl"), 60),
+])
 def test_heldout_sets_are_well_formed_and_cite_real_articles(corpus, path, minimum):
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(items) >= minimum
@@ -120,7 +122,8 @@ def test_a_long_story_is_searched_by_its_question_clause():
                       "大家都累得不行，我想问问一天加班最多能加几个小时")
     assert engine.question_focus(story) == "我想问问一天加班最多能加几个小时"
     # A bare "行不行" takes the clause before it along; short and English messages have no focus.
-    tail = engine.question_focus(normalise("我们化工厂最近来了一批新人，人事说忙不过来，直接分到车间跟着师傅干，新人不培训，行不行"))
+    untrained = "我们化工厂最近来了一批新人，人事说忙不过来，直接分到车间跟着师傅干，新人不培训，行不行"
+    tail = engine.question_focus(normalise(untrained))
     assert tail == "直接分到车间跟着师傅干 新人不培训 行不行"
     assert engine.question_focus("工伤期间工资照发吗") is None
     assert engine.question_focus(normalise("How many days of maternity leave do women workers get in China")) is None
@@ -174,10 +177,12 @@ def test_a_bare_glossary_term_gets_the_faq_answer_with_its_definition(real_kb):
 
 
 def test_a_vague_question_clause_leaves_the_whole_story_to_speak(real_kb):
-    vague = "前两年我在石材厂打磨，去年体检说肺上有阴影，后来确诊了尘肺病，现在厂里说我不能再干原来的活了，要么走人要么去看大门，我想知道他们这样处理对不对"
+    vague = ("前两年我在石材厂打磨，去年体检说肺上有阴影，后来确诊了尘肺病，"
+             "现在厂里说我不能再干原来的活了，要么走人要么去看大门，我想知道他们这样处理对不对")
     assert engine.question_focus(normalise(vague)) == "我想知道他们这样处理对不对"
     assert real_kb._focus(normalise(vague)) is None
-    topical = "昨天我们厂里的锅炉房出了事故，烫伤了两个人，老板说谁都不许往外说，我觉得这样不对，想问问发生事故瞒着不报是不是违法的"
+    topical = ("昨天我们厂里的锅炉房出了事故，烫伤了两个人，老板说谁都不许往外说，"
+               "我觉得这样不对，想问问发生事故瞒着不报是不是违法的")
     assert real_kb._focus(normalise(topical)) == "想问问发生事故瞒着不报是不是违法的"
 
 

@@ -50,7 +50,8 @@ def test_missing_article_raises(corpus):
     assert corpus.has("安全生产法", 119)
 
 
-@pytest.mark.parametrize("alias,short", [("安全法", "安全生产法"), ("职业病法", "职业病防治法"), ("职防法", "职业病防治法"),
+@pytest.mark.parametrize("alias,short", [("安全法", "安全生产法"), ("职业病法", "职业病防治法"),
+                                         ("职防法", "职业病防治法"),
                                          ("工伤条例", "工伤保险条例"), ("特种设备法", "特种设备安全法"),
                                          ("中华人民共和国消防法", "消防法"), ("《劳动法》", "劳动法")])
 def test_law_aliases(corpus, alias, short):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import messages as common_messages
 from bot import tip_messages as msg
 from tests.tips.helpers import photo_with_gps, plain
-from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION, submit
+from tests.tips.test_bot_thread import DESCRIPTION, submit
 from tips.models import Tip, TipEvent, TipPhoto
 
 

@@ -10,7 +10,6 @@ order, which could show a receipt for a tip that was never stored.
 """
 from __future__ import annotations
 
-
 from sqlalchemy import text
 
 from bot import tip_messages as msg

@@ -18,8 +18,8 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from bot import tip_messages as msg
 from ankang.services import open_services
+from bot import tip_messages as msg
 from tests.conftest import REPO, TEST_TOKEN
 from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION
 from tips.models import Tip

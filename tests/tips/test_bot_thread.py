@@ -51,7 +51,8 @@ async def test_admin_status_change_and_reply_reach_the_tippers_status(ankang, em
 
     listing = await emulator.ask(admin, "/tips")
     assert "共 1 条" in listing["text"]
-    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row if b["text"].startswith("#"))
+    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+                  if b["text"].startswith("#"))
     mark = emulator.mark()
     await emulator.press(admin, listing, button)
     opened = await emulator.wait_for_message(admin, lambda m: "处理记录" in m.get("text", ""), since=mark)

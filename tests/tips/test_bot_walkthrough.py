@@ -46,7 +46,7 @@ async def test_photo_only_follow_up_has_no_dangling_colon(ankang, emulator, make
     await tipper.photo(photo_with_gps())
     await tipper.press(msg.END_BUTTON)
     shown = await tipper.say(f"/status {code}")
-    line = next(l for l in shown["text"].splitlines() if "举报人留言" in l)
+    line = next(row for row in shown["text"].splitlines() if "举报人留言" in row)
     assert line.endswith("（1 张照片）")
 
 

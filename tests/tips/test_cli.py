@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
@@ -23,7 +23,7 @@ def test_list_and_export(make_settings, tmp_path, monkeypatch):
             async with services.sessions() as s, s.begin():
                 draft = TipDraft("chemicals", "warehouse", "化工园区7号库", "危化品仓库里混放氧化剂和易燃物", True,
                                  [sanitize(photo_with_gps())])
-                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc))
+                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=UTC))
         finally:
             await services.close()
 
@@ -36,6 +36,7 @@ def test_list_and_export(make_settings, tmp_path, monkeypatch):
     out = tmp_path / "export"
     exported = runner.invoke(main, ["tips", "export", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
-    rows = list(csv.reader(open(out / "tips.csv", encoding="utf-8-sig")))
+    with open(out / "tips.csv", newline="", encoding="utf-8-sig") as exported_csv:
+        rows = list(csv.reader(exported_csv))
     assert rows[1][:3] == ["1", "2026-01-05T08:00:00+00:00", "危险化学品"]
     assert has_metadata((out / "photos" / "tip-1-1.jpg").read_bytes()) == []

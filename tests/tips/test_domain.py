@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -16,11 +16,22 @@ from tips.models import TipStatus
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
 from tips.service import (
-    ReceiptInvalid, TipDraft, TipInvalid, TransitionNotAllowed, add_followup, allowed_transitions,
-    change_status, export_tips, find_by_receipt, get_tip, list_tips, reply, submit_tip,
+    ReceiptInvalid,
+    TipDraft,
+    TipInvalid,
+    TransitionNotAllowed,
+    add_followup,
+    allowed_transitions,
+    change_status,
+    export_tips,
+    find_by_receipt,
+    get_tip,
+    list_tips,
+    reply,
+    submit_tip,
 )
 
-NOW = datetime(2026, 1, 20, 9, 47, 13, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 20, 9, 47, 13, tzinfo=UTC)
 
 
 def draft(**overrides) -> TipDraft:
@@ -116,7 +127,7 @@ async def test_submit_stores_coarse_time_and_only_a_hash(services):
         submitted = await submit_tip(s, draft(photos=[sanitize(photo_with_gps())]), now=NOW)
     async with services.sessions() as s:
         tip = await get_tip(s, submitted.tip_id)
-    assert tip.created_hour == datetime(2026, 1, 20, 9, tzinfo=timezone.utc)
+    assert tip.created_hour == datetime(2026, 1, 20, 9, tzinfo=UTC)
     assert tip.status == TipStatus.NEW and len(tip.photos) == 1 and len(tip.events) == 1
     assert submitted.receipt_code not in tip.receipt_hash
     assert receipts.normalize(submitted.receipt_code) not in tip.receipt_hash
@@ -196,7 +207,8 @@ async def test_export_writes_csv_and_clean_photos(services, tmp_path):
     async with services.sessions() as s, s.begin():
         result = await export_tips(s, tmp_path / "out", admin_id=7)
     assert result.tips == 1 and result.photos == 2
-    rows = list(csv.reader(open(result.csv_path, encoding="utf-8-sig")))
+    with open(result.csv_path, newline="", encoding="utf-8-sig") as exported_csv:
+        rows = list(csv.reader(exported_csv))
     assert rows[1][0] == str(tip_id) and rows[1][2] == "建筑施工" and rows[1][3] == "建筑工地"
     for name in rows[1][8].split():
         assert has_metadata((tmp_path / "out" / "photos" / name).read_bytes()) == []

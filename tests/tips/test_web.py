@@ -120,7 +120,8 @@ async def test_status_page_refuses_wrong_codes_and_shows_the_thread(services):
         assert wrong.status == 400 and "回执码不正确" in await wrong.text()
         async with services.sessions() as s, s.begin():
             tip = (await s.execute(select(Tip))).scalar_one()
-            await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1, now=services.clock.now())
+            await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1,
+                                now=services.clock.now())
             await reply(s, tip.id, "堵塞的是哪一侧通道？", admin_id=1, now=services.clock.now())
         shown = await client.post("/tip/status", data={"csrf": csrf, "code": code.lower()})
         body = await shown.text()
@@ -203,7 +204,8 @@ async def test_emergency_description_brings_the_guidance_above_the_kept_form_in_
         assert (await guidance.bounding_box())["y"] < (await page.locator("form").bounding_box())["y"]
         assert await page.input_value("#description") == alarming
         assert await page.input_value("#location") == "化工园区三号车间"
-        assert await page.input_value("#category") == "chemicals" and await page.input_value("#place_type") == "workshop"
+        assert await page.input_value("#category") == "chemicals"
+        assert await page.input_value("#place_type") == "workshop"
         assert await page.is_checked("input[name=urgent][value=no]")
         async with services.sessions() as s:
             assert (await s.execute(select(Tip))).first() is None  # the guidance first, nothing stored yet

@@ -5,7 +5,6 @@ import asyncio
 import logging
 
 import pytest
-from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
@@ -38,7 +37,8 @@ def raw_multipart(csrf: str, description: bytes) -> tuple[bytes, str]:
     parts = []
     for name, value in (("csrf", csrf.encode()), ("category", b"fire"), ("place_type", b"warehouse"),
                         ("urgent", b"no"), ("description", description)):
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n")
+        header = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(header.encode() + value + b"\r\n")
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
 
@@ -128,8 +128,8 @@ async def test_receipt_guessing_by_one_browser_does_not_lock_out_a_real_tipper(s
         code = CODE_RE.search(await response.text()).group(0)
         async with TestClient(TestServer(app)) as attacker:
             csrf = await csrf_of(attacker, "/tip/status")
-            guesses = [attacker.post("/tip/status", data={"csrf": csrf, "code": f"K7QF-2M9D-XR4T-{i:04d}".replace("0", "A").replace("1", "B")})
-                       for i in range(40)]
+            codes = [f"K7QF-2M9D-XR4T-{i:04d}".replace("0", "A").replace("1", "B") for i in range(40)]
+            guesses = [attacker.post("/tip/status", data={"csrf": csrf, "code": code}) for code in codes]
             statuses = [r.status for r in await asyncio.gather(*guesses)]
             assert statuses.count(429) >= 30  # one browser: a handful of tries, then "wait"
             # A swarm of fresh browsers (new cookies) does not lock out anyone either.

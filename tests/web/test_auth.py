@@ -10,7 +10,13 @@ from core.models import AuditEntry
 from tests.conftest import ADMIN_ID, screenshot_path
 from tests.web.conftest import log_in
 from web.auth import (
-    COOKIE_NAME, LinkExpired, LinkInvalid, LinkUsed, login_link, make_login_token, read_login_token,
+    COOKIE_NAME,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    login_link,
+    make_login_token,
+    read_login_token,
     redeem_login_token,
 )
 
@@ -24,7 +30,7 @@ async def test_login_by_one_time_link_opens_the_dashboard(services, page, web_ur
     session_cookie = next(c for c in cookies if c["name"] == COOKIE_NAME)
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
     async with services.sessions() as session:
-        actions = (await session.execute(select(AuditEntry.action).where(AuditEntry.admin_id == ADMIN_ID))).scalars().all()
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.admin_id == ADMIN_ID))).all()
     assert "web.login" in actions
 
 

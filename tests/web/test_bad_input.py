@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ HUGE_ID = "99999999999999999999"
 HUGE_TEXT = "很长" * 60_000
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Sunday 2026-11-22 10:00 in Shanghai.
-NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -159,13 +159,15 @@ async def test_odd_query_strings_still_show_the_page(admin_http, path):
 
 @pytest.mark.parametrize("query", ["law=安全生产法&n=²", f"law=安全生产法&n={HUGE_ID}", "law=&n=", "n=-1"])
 async def test_the_article_lookup_answers_not_found_for_odd_numbers(admin_http, query):
-    async with await admin_http.get("/admin/knowledge/article?" + query, headers={"Accept": "application/json"}) as response:
+    json_please = {"Accept": "application/json"}
+    async with await admin_http.get("/admin/knowledge/article?" + query, headers=json_please) as response:
         assert response.status == 200
         assert (await response.json()) == {"found": False}
 
 
 async def test_an_edited_schedule_that_ended_cannot_be_saved(admin_http, services):
-    async with await admin_http.post("/admin/broadcasts/new", weekly(kind="text", text="周一早会前检查劳保用品")) as response:
+    form = weekly(kind="text", text="周一早会前检查劳保用品")
+    async with await admin_http.post("/admin/broadcasts/new", form) as response:
         assert response.status == 303
         sid = int(response.headers["Location"].split("/")[3].split("?")[0])
     async with await admin_http.post(f"/admin/broadcasts/{sid}/cancel") as response:

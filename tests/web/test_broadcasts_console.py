@@ -1,7 +1,7 @@
 """Broadcast schedules in the console: a weekly schedule with its next firings, pause and cancel."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from tests.conftest import screenshot_path
 from tests.web.conftest import log_in
 
 # Sunday 2026-11-22 10:00 in Shanghai.
-NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -33,9 +33,8 @@ async def test_chat_round_trip_as_worker_and_admin(ankang_web, emulator, page):
 
 
 async def test_chat_is_off_without_the_emulator(ankang):
-    async with ClientSession() as http:
-        async with http.get(f"{ankang.web_url}/chat") as response:
-            assert response.status == 404
+    async with ClientSession() as http, http.get(f"{ankang.web_url}/chat") as response:
+        assert response.status == 404
 
 
 async def test_chat_emergency_mid_report_is_answered_first_and_the_report_goes_on(ankang_web, page):

@@ -15,7 +15,7 @@ async def _seed(services) -> None:
 
     now = services.clock.now()
     async with services.sessions() as session, session.begin():
-        for i, (question, days_ago) in enumerate([("冷库里能待多久", 1), ("夜班补贴怎么算", 2), ("冷库里能待多久", 0)]):
+        for question, days_ago in [("冷库里能待多久", 1), ("夜班补贴怎么算", 2), ("冷库里能待多久", 0)]:
             await record_unanswered(session, question, now=now - timedelta(days=days_ago))
         for i in range(6):
             await record_feedback(session, "ppe-001", helpful=i % 3 != 0, question="劳保用品要自己买吗",
@@ -28,8 +28,9 @@ async def _seed(services) -> None:
             await record_user(session, chat_id)
             await set_topics(session, chat_id, topics)
         for category, place in [("construction", "site"), ("fire", "mall"), ("fire", "eatery")]:
-            await submit_tip(session, TipDraft(category=category, place_type=place, location="",
-                                               description="消防通道被杂物堵死，已经一个多月了。", urgent=False), now=now)
+            draft = TipDraft(category=category, place_type=place, location="",
+                             description="消防通道被杂物堵死，已经一个多月了。", urgent=False)
+            await submit_tip(session, draft, now=now)
 
 
 async def test_dashboard_charts(services, page, web_url):

@@ -64,7 +64,8 @@ async def test_payloads_render_inert_in_every_console_page(services, admin_http,
 
     # FAQ text and a notification's text, re-shown in their forms after a validation error.
     async with await admin_http.post("/admin/knowledge/faq", {
-        "q": "问题 " + SCRIPT, "alt": ATTRIBUTE, "a": "回答 " + SCRIPT + ATTRIBUTE, "law": "安全生产法", "article": "99999",
+        "q": "问题 " + SCRIPT, "alt": ATTRIBUTE, "a": "回答 " + SCRIPT + ATTRIBUTE,
+        "law": "安全生产法", "article": "99999",
     }) as response:
         assert response.status == 400
         assert_inert(await response.text())

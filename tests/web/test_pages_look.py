@@ -20,7 +20,8 @@ async def _seed(services) -> int:
         tip = await submit_tip(session, TipDraft(
             category="fire", place_type="mall", location="城南商场三楼东侧安全出口",
             description="安全出口被货架堵住，还上了锁，周末人很多，一旦着火跑不出去。", urgent=True), now=now)
-        await change_status(session, tip.tip_id, "verifying", "已转交消防部门，明天上午到现场核查。", admin_id=1, now=now)
+        await change_status(session, tip.tip_id, "verifying", "已转交消防部门，明天上午到现场核查。",
+                            admin_id=1, now=now)
     return tip.tip_id
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import ClientSession, CookieJar
@@ -16,7 +16,6 @@ from tests.conftest import ADMIN_ID
 from tests.web.conftest import http_log_in
 from web.app import create_web_app
 from web.auth import COOKIE_NAME, SESSION_TTL_S, login_link
-from web.typedefs import CHAT
 
 FORMER_ADMIN = 424242
 SAMPLE_PARAMS = {"sid": "1", "oid": "1", "tip_id": "1", "photo_id": "1", "qid": "1", "lesson_id": "x",
@@ -42,7 +41,7 @@ def concrete_routes(app) -> list[tuple[str, str]]:
 async def clocked_services(settings):
     from ankang.services import open_services
 
-    opened = await open_services(settings, clock=FakeClock(datetime.now(timezone.utc)))
+    opened = await open_services(settings, clock=FakeClock(datetime.now(UTC)))
     try:
         yield opened
     finally:
@@ -97,7 +96,8 @@ async def test_every_admin_route_refuses_anonymous_and_former_admins(clocked_ser
     settings = clocked_services.settings
     async with clocked_services.sessions() as session, session.begin():
         await add_admin(session, FORMER_ADMIN)
-    admin_routes = [(m, p) for m, p in concrete_routes(app_server.app) if p.startswith("/admin") and p != "/admin/login"]
+    admin_routes = [(m, p) for m, p in concrete_routes(app_server.app)
+                    if p.startswith("/admin") and p != "/admin/login"]
     assert len(admin_routes) > 15
     async with http_client() as anonymous, http_client() as former:
         await http_log_in(former, url, settings, clocked_services.clock.now(), user_id=FORMER_ADMIN)
@@ -108,7 +108,8 @@ async def test_every_admin_route_refuses_anonymous_and_former_admins(clocked_ser
         for http in (anonymous, former):
             for method, path in admin_routes:
                 for accept in ("text/html", "application/json"):
-                    async with http.request(method, url + path, headers={"Accept": accept}, allow_redirects=False) as response:
+                    async with http.request(method, url + path, headers={"Accept": accept},
+                                            allow_redirects=False) as response:
                         assert response.status in (303, 401), f"{method} {path}: {response.status}"
                         if response.status == 303:
                             assert response.headers["Location"].startswith("/admin/login")
@@ -123,11 +124,11 @@ async def test_a_link_is_refused_once_its_user_is_no_longer_an_admin(clocked_ser
     link = login_link(clocked_services.settings, FORMER_ADMIN, clocked_services.clock.now(), base_url=url)
     async with clocked_services.sessions() as session, session.begin():
         await session.delete(await session.get(Admin, FORMER_ADMIN))
-    async with http_client() as http:
-        async with http.post(url + "/admin/login", data={"t": link.split("?t=")[1]}, allow_redirects=False) as response:
-            assert response.status == 403
-            assert "不是工会管理员" in await response.text()
-            assert COOKIE_NAME not in response.cookies
+    login, token = url + "/admin/login", link.split("?t=")[1]
+    async with http_client() as http, http.post(login, data={"t": token}, allow_redirects=False) as response:
+        assert response.status == 403
+        assert "不是工会管理员" in await response.text()
+        assert COOKIE_NAME not in response.cookies
 
 
 async def test_two_concurrent_redemptions_of_one_link_log_in_once(clocked_services, app_server):
@@ -135,10 +136,10 @@ async def test_two_concurrent_redemptions_of_one_link_log_in_once(clocked_servic
     token = login_link(clocked_services.settings, ADMIN_ID, clocked_services.clock.now()).split("?t=")[1]
 
     async def redeem() -> tuple[int, bool]:
-        async with http_client() as http:
-            async with http.post(url + "/admin/login", data={"t": token}, allow_redirects=False) as response:
-                await response.read()
-                return response.status, COOKIE_NAME in response.cookies
+        login = url + "/admin/login"
+        async with http_client() as http, http.post(login, data={"t": token}, allow_redirects=False) as response:
+            await response.read()
+            return response.status, COOKIE_NAME in response.cookies
 
     for _ in range(3):  # a few rounds, each with a fresh link, to give the race a chance
         results = await asyncio.gather(*(redeem() for _ in range(4)))
@@ -154,9 +155,11 @@ async def test_sessions_expire_on_the_server_and_logout_kills_the_cookie_value(c
         async with await admin.post("/admin/logout") as response:
             assert response.status == 303
     # Replaying the old cookie value after logout does not work.
-    async with ClientSession(cookies={COOKIE_NAME: admin.cookie}) as replay:
-        async with replay.get(url + "/admin/audit", allow_redirects=False) as response:
-            assert response.status == 303
+    async with (
+        ClientSession(cookies={COOKIE_NAME: admin.cookie}) as replay,
+        replay.get(url + "/admin/audit", allow_redirects=False) as response,
+    ):
+        assert response.status == 303
 
     async with http_client() as http:
         admin = await http_log_in(http, url, clocked_services.settings, clock.now())
@@ -165,9 +168,11 @@ async def test_sessions_expire_on_the_server_and_logout_kills_the_cookie_value(c
             assert response.status == 200
         clock.advance(seconds=120)
         # The browser would still send the cookie (e.g. a restored tab): the server refuses it.
-        async with ClientSession(cookies={COOKIE_NAME: admin.cookie}) as replay:
-            async with replay.get(url + "/admin/audit", allow_redirects=False) as response:
-                assert response.status == 303
+        async with (
+            ClientSession(cookies={COOKIE_NAME: admin.cookie}) as replay,
+            replay.get(url + "/admin/audit", allow_redirects=False) as response,
+        ):
+            assert response.status == 303
 
 
 @pytest.mark.parametrize("public_url, secure", [("https://ankang.example.org", True), ("", False)])
@@ -179,9 +184,9 @@ async def test_session_cookie_flags(make_settings, public_url, secure):
     await server.start_server()
     try:
         token = login_link(services.settings, ADMIN_ID, services.clock.now()).split("?t=")[1]
-        async with http_client() as http:
-            async with http.post(base(server) + "/admin/login", data={"t": token}, allow_redirects=False) as response:
-                header = response.headers["Set-Cookie"]
+        login = base(server) + "/admin/login"
+        async with http_client() as http, http.post(login, data={"t": token}, allow_redirects=False) as response:
+            header = response.headers["Set-Cookie"]
         assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
         assert ("Secure" in header) is secure
     finally:
@@ -201,7 +206,8 @@ async def test_login_never_redirects_off_the_console(clocked_services, app_serve
             assert response.status == 200
             page = await response.text()
         shown = re.search(r'name="next" value="([^"]*)"', page).group(1)
-        async with http.post(url + "/admin/login", data={"t": token, "next": next_value}, allow_redirects=False) as response:
+        form = {"t": token, "next": next_value}
+        async with http.post(url + "/admin/login", data=form, allow_redirects=False) as response:
             assert response.status == 303
             location = response.headers["Location"]
     assert shown == location == "/admin/"

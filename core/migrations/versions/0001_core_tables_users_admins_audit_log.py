@@ -1,13 +1,13 @@
 """core tables: users, admins, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 10:20:09.515456
 """
-from alembic import op
 import sqlalchemy as sa
-import core.models
+from alembic import op
 
+import core.models
 
 revision = '0001'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: b001
 Revises: 0001
 Create Date: 2026-11-22 10:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-import core.models
+from alembic import op
 
+import core.models
 
 revision = "b001"
 down_revision = "0001"
@@ -21,7 +21,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("topic", sa.String(length=32), nullable=False),
         sa.Column("created_at", core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["chat_id"], ["users.chat_id"], name=op.f("fk_subscriptions_chat_id_users"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["chat_id"], ["users.chat_id"], name=op.f("fk_subscriptions_chat_id_users"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("chat_id", "topic", name=op.f("pk_subscriptions")),
     )
     op.create_index("ix_subscriptions_topic", "subscriptions", ["topic"], unique=False)
@@ -64,7 +65,8 @@ def upgrade() -> None:
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("messages", sa.Integer(), nullable=False),
         sa.Column("reported", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["schedule_id"], ["schedules.id"], name=op.f("fk_occurrences_schedule_id_schedules"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["schedule_id"], ["schedules.id"], name=op.f("fk_occurrences_schedule_id_schedules"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_occurrences")),
         sa.UniqueConstraint("schedule_id", "fire_at", name="uq_occurrences_schedule_fire"),
     )
@@ -82,7 +84,8 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("sent_at", core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sa.String(length=200), nullable=True),
-        sa.ForeignKeyConstraint(["occurrence_id"], ["occurrences.id"], name=op.f("fk_deliveries_occurrence_id_occurrences"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["occurrence_id"], ["occurrences.id"],
+                                name=op.f("fk_deliveries_occurrence_id_occurrences"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
         sa.UniqueConstraint("occurrence_id", "chat_id", name="uq_deliveries_occurrence_chat"),
     )
@@ -92,7 +95,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("lesson_id", sa.String(length=64), nullable=False),
         sa.Column("delivered_at", core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["chat_id"], ["users.chat_id"], name=op.f("fk_lesson_progress_chat_id_users"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["chat_id"], ["users.chat_id"], name=op.f("fk_lesson_progress_chat_id_users"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("chat_id", "lesson_id", name=op.f("pk_lesson_progress")),
     )
     op.create_table(
@@ -113,7 +117,8 @@ def upgrade() -> None:
         sa.Column("correct", sa.Boolean(), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("answered_at", core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["poll_id"], ["quiz_polls.poll_id"], name=op.f("fk_quiz_answers_poll_id_quiz_polls"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["poll_id"], ["quiz_polls.poll_id"], name=op.f("fk_quiz_answers_poll_id_quiz_polls"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("poll_id", name=op.f("pk_quiz_answers")),
     )
     op.create_index(op.f("ix_quiz_answers_chat_id"), "quiz_answers", ["chat_id"], unique=False)

@@ -3,10 +3,10 @@
 Revision ID: k001
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import core.models
+from alembic import op
 
+import core.models
 
 revision = "k001"
 down_revision = "0001"

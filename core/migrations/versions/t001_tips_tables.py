@@ -3,8 +3,8 @@
 Revision ID: t001
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import core.models
 

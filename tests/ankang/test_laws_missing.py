@@ -63,10 +63,9 @@ async def test_run_warns_in_its_first_lines_and_healthz_says_the_statutes_are_mi
         assert f"ANKANG_LAWS_DIR={wrong} does not exist" in warning and "法条目录不存在" in warning
         # Up all the same, answering from the FAQ; /healthz stays 200 and says what is missing.
         await emulator.wait_for(lambda: len(emulator.calls_to("setMyCommands")) > seen, timeout=90, what="bot start")
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                assert response.status == 200
-                health = await response.json()
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+            health = await response.json()
         assert health["status"] == "ok" and health["laws"]["status"] == "missing"
         assert "does not exist" in health["laws"]["message"] and str(wrong) not in health["laws"]["message"]
         process.send_signal(signal.SIGTERM)

@@ -197,7 +197,8 @@ def test_a_catalogue_is_imported_as_groups_and_entries(tmp_path):
 
 
 def test_gaps_and_text_before_the_first_article_are_reported(tmp_path):
-    paragraphs = ["中华人民共和国示范劳动安全法", "本页由某某网站整理，仅供参考", "第一条　甲。", "第二条　乙。", "第五条　丙。"]
+    paragraphs = ["中华人民共和国示范劳动安全法", "本页由某某网站整理，仅供参考",
+                  "第一条　甲。", "第二条　乙。", "第五条　丙。"]
     result = invoke("laws", "import", str(write_docx(tmp_path / "gappy.docx", paragraphs)),
                     "--out", str(tmp_path / "laws"))
     assert result.exit_code == 0, result.output

@@ -29,6 +29,7 @@ from knowledge import (
     ArticleReply,
     CitedArticle,
     EmergencyReply,
+    GlossaryEntry,
     KnowledgeBase,
     Reply,
     TermReply,
@@ -89,13 +90,18 @@ def render_reply(reply: Reply) -> str:
         case ArticleReply() | ArticleAnswerReply():
             return render_article(reply.article)
         case AnswerReply():
-            title = f"<b>{h(reply.term.term)}</b>：" if reply.term is not None else ""
+            # A bare term ("停工留薪期") answered from the FAQ: its definition first, as in the text.
+            definition = [_definition(reply.term)] if reply.term is not None else []
             note = [f"<i>{h(ENGLISH_NOTE)}</i>"] if reply.english else []
-            return _with_basis([*note, title + h(reply.answer)], reply.citations)
+            return _with_basis([*definition, *note, h(reply.answer)], reply.citations)
         case TermReply():
-            return _with_basis([f"<b>{h(reply.term.term)}</b>：{h(reply.term.definition)}"], reply.citations)
+            return _with_basis([_definition(reply.term)], reply.citations)
         case _:
             return h(reply.text)
+
+
+def _definition(term: GlossaryEntry) -> str:
+    return f"<b>{h(term.term)}</b>：{h(term.definition)}"
 
 
 def _with_basis(parts: list[str], citations: tuple[CitedArticle, ...]) -> str:

@@ -194,3 +194,12 @@ def test_an_answer_by_an_article_alone_shows_the_article_without_buttons(shared_
     reply = ArticleAnswerReply(article=article, question="发现危险能停工撤离吗")
     assert render_reply(reply) == render_article(article) and reply.text.startswith(article.label)
     assert reply_keyboard(shared_kb, reply) is None
+
+
+def test_a_bare_term_answered_from_the_faq_shows_its_definition_above_the_answer(shared_kb):
+    from bot.render import h
+
+    reply = shared_kb.answer("停工留薪期")
+    assert isinstance(reply, AnswerReply) and reply.term is not None
+    definition = f"<b>{h(reply.term.term)}</b>：{h(reply.term.definition)}"
+    assert render_reply(reply).startswith(f"{definition}\n\n{h(reply.answer)}\n\n<b>法条依据</b>")

@@ -124,18 +124,15 @@ def render_article(article: Article) -> str:
 def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
     match reply:
-        case AnswerReply() | TermReply():
-            for c in reply.citations[:3]:
-                law = _law_index(kb, c.law)
-                if law is not None and c.opening is not None:
-                    rows.append([_button(msg.SHOW_ARTICLE.format(label=c.label), cb.ShowArticle(law, c.article))])
-            if isinstance(reply, AnswerReply):
-                for s in reply.related[:RELATED_MAX]:
-                    rows.append([_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))])
-                rows.append([
-                    _button(msg.HELPFUL, cb.Feedback(reply.faq_id, True)),
-                    _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
-                ])
+        case AnswerReply():
+            rows += _article_buttons(kb, reply.citations)
+            rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.related[:RELATED_MAX]]
+            rows.append([
+                _button(msg.HELPFUL, cb.Feedback(reply.faq_id, True)),
+                _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
+            ])
+        case TermReply():
+            rows += _article_buttons(kb, reply.citations)
         case UnsureReply():
             # The three best entries, and a way to ask a person when none of them is the question.
             rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
@@ -151,6 +148,16 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
                     # "安全生产法第999条": no such article, so offer the law's table of contents instead.
                     rows.append([_button(msg.BROWSE_LAW.format(law=short), cb.BrowseLaw(law, 0))])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _article_buttons(kb: KnowledgeBase, citations: tuple[CitedArticle, ...]) -> list[list[InlineKeyboardButton]]:
+    """A 📖 原文 button for each of the first three citations whose article the corpus has."""
+    rows = []
+    for c in citations[:3]:
+        law = _law_index(kb, c.law)
+        if law is not None and c.opening is not None:
+            rows.append([_button(msg.SHOW_ARTICLE.format(label=c.label), cb.ShowArticle(law, c.article))])
+    return rows
 
 
 async def _remember(context: AnkangContext, reply: Reply) -> None:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from knowledge.engine import KnowledgeBase, Reply
+from knowledge.engine import KnowledgeBase
+from knowledge.replies import Reply
 from knowledge.faq import Citation, FaqEntry
 
 REPO = Path(__file__).resolve().parents[1]

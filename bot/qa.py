@@ -22,7 +22,19 @@ from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
 from bot.render import h, split_text
-from knowledge import KnowledgeBase, Reply
+from knowledge import (
+    AnswerReply,
+    ArticleAnswerReply,
+    ArticleChoiceReply,
+    ArticleReply,
+    CitedArticle,
+    EmergencyReply,
+    GlossaryEntry,
+    KnowledgeBase,
+    Reply,
+    TermReply,
+    UnsureReply,
+)
 from knowledge.errors import ArticleNotFound
 from knowledge.messages import ENGLISH_NOTE
 from knowledge.models import record_feedback, record_question, record_unanswered
@@ -72,26 +84,35 @@ async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> No
 
 def render_reply(reply: Reply) -> str:
     """Telegram HTML for a knowledge reply."""
-    if reply.intent == "emergency":
-        head, _, rest = reply.text.partition("\n")
-        return f"<b>{h(head)}</b>\n{h(rest)}"
-    if reply.intent == "article" and reply.article is not None:
-        return render_article(reply.article)
-    if reply.intent in ("answer", "term") and reply.answer is not None:
-        if reply.article is not None and reply.faq_id is None and reply.term is None:
+    match reply:
+        case EmergencyReply():
+            return "\n\n".join([f"<b>{h(reply.head)}</b>", *(h("\n".join(lines)) for lines in reply.guidance)])
+        case ArticleReply() | ArticleAnswerReply():
             return render_article(reply.article)
-        title = f"<b>{h(reply.term.term)}</b>：" if reply.term is not None else ""
-        parts = [title + h(reply.answer)]
-        if reply.text.startswith(ENGLISH_NOTE):
-            parts.insert(0, f"<i>{h(ENGLISH_NOTE)}</i>")
-        if reply.citations:
-            lines = [f"<b>{msg.BASIS}</b>"]
-            for c in reply.citations:
-                opening = f"：{h(c.opening)}" if c.opening else ""
-                lines.append(f"• <b>{h(c.label)}</b>{opening}")
-            parts.append("\n".join(lines))
-        return "\n\n".join(parts)
-    return h(reply.text)
+        case AnswerReply():
+            # A bare term ("停工留薪期") answered from the FAQ: its definition first, as in the text.
+            definition = [_definition(reply.term)] if reply.term is not None else []
+            note = [f"<i>{h(ENGLISH_NOTE)}</i>"] if reply.english else []
+            return _with_basis([*definition, *note, h(reply.answer)], reply.citations)
+        case TermReply():
+            return _with_basis([_definition(reply.term)], reply.citations)
+        case _:
+            return h(reply.text)
+
+
+def _definition(term: GlossaryEntry) -> str:
+    return f"<b>{h(term.term)}</b>：{h(term.definition)}"
+
+
+def _with_basis(parts: list[str], citations: tuple[CitedArticle, ...]) -> str:
+    """The paragraphs of an answer, then its 法条依据 (when it has citations)."""
+    if citations:
+        lines = [f"<b>{msg.BASIS}</b>"]
+        for c in citations:
+            opening = f"：{h(c.opening)}" if c.opening else ""
+            lines.append(f"• <b>{h(c.label)}</b>{opening}")
+        parts = [*parts, "\n".join(lines)]
+    return "\n\n".join(parts)
 
 
 def render_article(article: Article) -> str:
@@ -102,40 +123,48 @@ def render_article(article: Article) -> str:
 
 def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
-    if reply.intent in ("answer", "term"):
-        for c in reply.citations[:3]:
-            law = _law_index(kb, c.law)
-            if law is not None and c.opening is not None and not (reply.article and reply.faq_id is None):
-                rows.append([_button(msg.SHOW_ARTICLE.format(label=c.label), cb.ShowArticle(law, c.article))])
-        for s in reply.related[:RELATED_MAX]:
-            rows.append([_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))])
-        if reply.faq_id:
+    match reply:
+        case AnswerReply():
+            rows += _article_buttons(kb, reply.citations)
+            rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.related[:RELATED_MAX]]
             rows.append([
                 _button(msg.HELPFUL, cb.Feedback(reply.faq_id, True)),
                 _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
             ])
-    elif reply.intent == "unsure":
-        # The three best entries, and a way to ask a person when none of them is the question.
-        rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
-        rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
-    elif reply.intent == "article" and reply.article is None:
-        for short in reply.candidate_laws:
-            law = _law_index(kb, short)
-            if law is None or not reply.article_number:
-                continue
-            if _article(kb, law, reply.article_number) is not None:
-                rows.append([_button(short, cb.ShowArticle(law, reply.article_number))])
-            else:
-                # "安全生产法第999条": no such article, so offer the law's table of contents instead.
-                rows.append([_button(msg.BROWSE_LAW.format(law=short), cb.BrowseLaw(law, 0))])
+        case TermReply():
+            rows += _article_buttons(kb, reply.citations)
+        case UnsureReply():
+            # The three best entries, and a way to ask a person when none of them is the question.
+            rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
+            rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
+        case ArticleChoiceReply():
+            for short in reply.candidate_laws:
+                law = _law_index(kb, short)
+                if law is None or not reply.number:
+                    continue
+                if _article(kb, law, reply.number) is not None:
+                    rows.append([_button(short, cb.ShowArticle(law, reply.number))])
+                else:
+                    # "安全生产法第999条": no such article, so offer the law's table of contents instead.
+                    rows.append([_button(msg.BROWSE_LAW.format(law=short), cb.BrowseLaw(law, 0))])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _article_buttons(kb: KnowledgeBase, citations: tuple[CitedArticle, ...]) -> list[list[InlineKeyboardButton]]:
+    """A 📖 原文 button for each of the first three citations whose article the corpus has."""
+    rows = []
+    for c in citations[:3]:
+        law = _law_index(kb, c.law)
+        if law is not None and c.opening is not None:
+            rows.append([_button(msg.SHOW_ARTICLE.format(label=c.label), cb.ShowArticle(law, c.article))])
+    return rows
 
 
 async def _remember(context: AnkangContext, reply: Reply) -> None:
     """Count the question for the dashboard and keep unanswered ones (their text, never who asked)."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
-    entry = services.kb.entry(reply.faq_id) if reply.faq_id else None
+    entry = services.kb.entry(reply.faq_id) if isinstance(reply, AnswerReply) else None
     topic = entry.tags[0] if entry is not None and entry.tags else ""
     async with context.session() as session, session.begin():
         await record_question(session, day, reply.intent, topic)

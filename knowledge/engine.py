@@ -5,7 +5,7 @@ import gc
 import logging
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -26,6 +26,23 @@ from knowledge.faq import (
 )
 from knowledge.numerals import annotate_numbers
 from knowledge.policy import POLICY_FILE, AnswerPolicy
+from knowledge.replies import (
+    MAX_RESULTS,
+    AnswerReply,
+    ArticleAnswerReply,
+    ArticleChoiceReply,
+    ArticleReply,
+    CitedArticle,
+    EmergencyReply,
+    NoticeReply,
+    OutOfScopeReply,
+    Reply,
+    Result,
+    SelfHelpReply,
+    Suggestion,
+    TermReply,
+    UnsureReply,
+)
 from knowledge.spelling import Speller
 from knowledge.selfhelp import SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.index import BM25Index, Vocabulary, _idf
@@ -34,14 +51,11 @@ from knowledge.text import Analyzer, compact, normalise, term_weight
 
 log = logging.getLogger(__name__)
 
-Intent = Literal["answer", "article", "unsure", "emergency", "smalltalk", "out_of_scope", "tip", "term", "help", "self"]
-
 # Calibrated on the development set (see bench/qa.py): at or above this a reply is an answer.
 CONFIDENT = 0.8
 # Below this a candidate is not worth offering even as a suggestion.
 SUGGEST_MIN = 0.18
 MAX_QUERY_CHARS = 300
-MAX_RESULTS = 3
 # Qualifiers a glossary name often goes without in speech ("三宝" for 安全三宝).
 TERM_QUALIFIERS = frozenset({"安全", "建筑", "施工", "职业", "劳动", "生产"})
 ARTICLE_WEIGHT = 0.64  # article evidence counts less than a written FAQ answer
@@ -114,63 +128,6 @@ _QUESTION_CUE = re.compile(
     r"(吗|么|呢|嘛|不$|怎么|咋|如何|能不能|可不可以|可以|是不是|算不算|合法|违法|对不对|该不该|行不行|有没有|要不要|"
     r"给不给|管不管|谁|哪|多少|几|啥|什么|合理|正常)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CitedArticle:
-    """A citation with what the bot shows under 法条依据 (None when the corpus is not loaded)."""
-
-    law: str
-    article: int
-    label: str
-    opening: str | None
-
-
-@dataclass(slots=True)
-class Result:
-    title: str
-    citations: list[Citation]
-    score: float
-    faq_id: str | None = None
-    article: Article | None = None
-
-    def to_dict(self) -> dict:
-        return {"title": self.title, "citations": [c.to_dict() for c in self.citations], "score": round(self.score, 4)}
-
-
-@dataclass(slots=True)
-class Suggestion:
-    """A question the worker can tap (FAQ id) — for 相关问题 and for unsure replies."""
-
-    faq_id: str
-    question: str
-
-
-@dataclass(slots=True)
-class Reply:
-    intent: Intent
-    text: str
-    results: list[Result] = field(default_factory=list)
-    question: str = ""
-    confidence: float = 0.0
-    answer: str | None = None  # the plain FAQ answer or definition, without citations
-    faq_id: str | None = None
-    citations: list[CitedArticle] = field(default_factory=list)
-    related: list[Suggestion] = field(default_factory=list)
-    suggestions: list[Suggestion] = field(default_factory=list)
-    candidate_laws: list[str] = field(default_factory=list)  # for a bare article number
-    article_number: int | None = None
-    article: Article | None = None
-    emergency_kind: str | None = None
-    term: GlossaryEntry | None = None
-
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "intent": self.intent,
-            "text": self.text,
-            "results": [r.to_dict() for r in self.results[:MAX_RESULTS]],
-        }
 
 
 @dataclass(slots=True)
@@ -355,7 +312,7 @@ class KnowledgeBase:
         norm = normalise(raw)[:MAX_QUERY_CHARS]
         flat = norm.replace(" ", "")
         if not flat:
-            return Reply("help", messages.HELP, question=raw)
+            return NoticeReply(intent="help", message=messages.HELP, question=raw)
         emergency = _emergency_reply(raw, norm)
         if emergency is not None:
             return emergency
@@ -363,15 +320,15 @@ class KnowledgeBase:
         if lookup is not None:
             return self._lookup(raw, lookup)
         if intents.is_help(flat):
-            return Reply("help", messages.HELP, question=raw)
+            return NoticeReply(intent="help", message=messages.HELP, question=raw)
         if intents.is_smalltalk(flat):
-            text_ = messages.SMALLTALK_THANKS if intents.is_thanks(flat) else messages.SMALLTALK_HELLO
-            return Reply("smalltalk", text_, question=raw)
+            said = messages.SMALLTALK_THANKS if intents.is_thanks(flat) else messages.SMALLTALK_HELLO
+            return NoticeReply(intent="smalltalk", message=said, question=raw)
         if intents.is_tip(flat):
-            return Reply("tip", messages.TIP, question=raw)
+            return NoticeReply(intent="tip", message=messages.TIP, question=raw)
         own = match_selfhelp(flat, self.selfhelp)
         if own is not None:
-            return Reply("self", own.a, question=raw, confidence=1.0, answer=own.a)
+            return SelfHelpReply(entry_id=own.id, answer=own.a, question=raw, confidence=1.0)
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return self._term_reply(raw, term)
@@ -379,40 +336,31 @@ class KnowledgeBase:
         if term is not None:
             # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
             # confident FAQ answer wins, with the definition on top; otherwise the definition.
-            if reply.intent != "answer" or reply.faq_id is None:
+            if not isinstance(reply, AnswerReply):
                 return self._term_reply(raw, term)
-            reply.text = f"{term.term}：{term.definition}\n\n{reply.text}"
-            reply.term = term
+            return replace(reply, term=term)
         return reply
 
-    def _lookup(self, raw: str, req: intents.LookupRequest) -> Reply:
+    def _lookup(self, raw: str, req: intents.LookupRequest) -> ArticleReply | ArticleChoiceReply:
         if req.law is None:
-            laws = self.corpus.laws_with_article(req.number)
-            return Reply(
-                "article",
-                messages.ASK_WHICH_LAW.format(number=req.number) if laws else messages.ARTICLE_NOT_FOUND.format(law="", number=req.number),
-                question=raw,
-                candidate_laws=laws,
-                article_number=req.number,
-            )
+            laws = tuple(self.corpus.laws_with_article(req.number))
+            message = messages.ASK_WHICH_LAW.format(number=req.number) if laws else messages.ARTICLE_NOT_FOUND.format(
+                law="", number=req.number)
+            return ArticleChoiceReply(number=req.number, candidate_laws=laws, message=message, question=raw)
         short = self.corpus.resolve_law(req.law)
         if short is None:
-            return Reply("article", messages.NO_LAWS if not self.corpus else messages.LAW_UNKNOWN, question=raw, article_number=req.number)
+            message = messages.NO_LAWS if not self.corpus else messages.LAW_UNKNOWN
+            return ArticleChoiceReply(number=req.number, message=message, question=raw)
         try:
             article = self.corpus.article(short, req.number)
         except ArticleNotFound:
-            return Reply("article", messages.ARTICLE_NOT_FOUND.format(law=short, number=req.number), question=raw,
-                         article_number=req.number, candidate_laws=[short])
+            return ArticleChoiceReply(
+                number=req.number, candidate_laws=(short,),
+                message=messages.ARTICLE_NOT_FOUND.format(law=short, number=req.number), question=raw,
+            )
         cite = Citation(article.law, article.number)
-        return Reply(
-            "article",
-            f"{article.label}\n{article.text}",
-            results=[Result(article.label, [cite], 1.0, article=article)],
-            question=raw,
-            confidence=1.0,
-            citations=[self._cited(cite)],
-            article_number=article.number,
-            article=article,
+        return ArticleReply(
+            article=article, results=(Result(article.label, [cite], 1.0, article=article),), question=raw, confidence=1.0,
         )
 
     def _find_term(self, flat: str) -> GlossaryEntry | None:
@@ -442,14 +390,10 @@ class KnowledgeBase:
                     return next(iter(owners.values())), True
         return self._terms.get(flat), False
 
-    def _term_reply(self, raw: str, term: GlossaryEntry) -> Reply:
-        cited = [self._cited(c) for c in term.cite]
-        text = f"{term.term}：{term.definition}"
-        if cited:
-            text += "\n\n" + messages.BASIS + "\n" + "\n".join(_basis_line(c) for c in cited)
-        return Reply(
-            "term", text, question=raw, confidence=1.0, answer=term.definition, citations=cited, term=term,
-            results=[Result(term.term, list(term.cite), 1.0)],
+    def _term_reply(self, raw: str, term: GlossaryEntry) -> TermReply:
+        return TermReply(
+            term=term, citations=tuple(self._cited(c) for c in term.cite), question=raw, confidence=1.0,
+            results=(Result(term.term, list(term.cite), 1.0),),
         )
 
     def _searchable(self, raw: str, norm: str) -> str:
@@ -508,7 +452,7 @@ class KnowledgeBase:
             cites = set()
         return cand.features, cites
 
-    def _search_reply(self, raw: str, norm: str) -> Reply:
+    def _search_reply(self, raw: str, norm: str) -> AnswerReply | ArticleAnswerReply | OutOfScopeReply | UnsureReply:
         cand = self._candidate(raw, norm)
         ranked, articles, by_article, features = cand.ranked, cand.articles, cand.by_article, cand.features
         results = self._merge_results(ranked, articles)
@@ -529,16 +473,10 @@ class KnowledgeBase:
             confidence = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
         if confident and not by_article and best is not None:
             entry = self.faq[best.entry]
-            cited = [self._cited(c) for c in entry.cite]
-            related = self._related(entry, ranked)
-            text = entry.a
-            if cited:
-                text += "\n\n" + messages.BASIS + "\n" + "\n".join(_basis_line(c) for c in cited)
-            if english:
-                text = messages.ENGLISH_NOTE + "\n" + text
-            return Reply(
-                "answer", text, results=results, question=raw, confidence=confidence, answer=entry.a,
-                faq_id=entry.id, citations=cited, related=related,
+            return AnswerReply(
+                faq_id=entry.id, answer=entry.a, citations=tuple(self._cited(c) for c in entry.cite),
+                related=tuple(self._related(entry, ranked)), english=english,
+                results=tuple(results), question=raw, confidence=confidence,
             )
         if confident and best_art is not None:
             article = self._article_list[best_art[0]]
@@ -546,19 +484,13 @@ class KnowledgeBase:
             # The reply answers with the article: it leads the results whatever the FAQ evidence.
             lead = Result(article.label, [cite], best_art[1], article=article)
             results = [lead, *(r for r in results if r.article is None or r.citations != [cite])][:MAX_RESULTS]
-            return Reply(
-                "answer", f"{article.label}\n{article.text}", results=results, question=raw, confidence=confidence,
-                answer=article.text, citations=[self._cited(cite)], article=article,
-            )
+            return ArticleAnswerReply(article=article, results=tuple(results), question=raw, confidence=confidence)
         if outside:
-            return Reply("out_of_scope", messages.OUT_OF_SCOPE, results=results, question=raw, confidence=confidence)
+            return OutOfScopeReply(results=tuple(results), question=raw, confidence=confidence)
         # Offered on their evidence, not on the calibrated confidence: a thin query's vote is
         # too close to call, yet its best entries are exactly what to offer.
-        suggestions = [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN]
-        text = messages.UNSURE if suggestions else messages.UNSURE_NONE
-        if suggestions:
-            text += "\n" + "\n".join(f"• {s.question}" for s in suggestions)
-        return Reply("unsure", text, results=results, question=raw, confidence=confidence, suggestions=suggestions)
+        suggestions = tuple(Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN)
+        return UnsureReply(suggestions=suggestions, results=tuple(results), question=raw, confidence=confidence)
 
     def evidence(
         self, raw: str, norm: str, focus: str | None, ranked: list[_Scored], articles: list[tuple[int, float]],
@@ -937,7 +869,7 @@ def _confidence(lead: float, needed: float = CONFIDENT_LEAD) -> float:
     return 1 / (1 + math.exp(-(LEAD_SLOPE * (lead - needed) + math.log(CONFIDENT / (1 - CONFIDENT)))))
 
 
-def emergency_reply(text: str) -> Reply | None:
+def emergency_reply(text: str) -> EmergencyReply | None:
     """The emergency guidance when ``text`` reports an emergency in progress, else None.
 
     Needs no loaded knowledge base, so the bot and the web can put safety first in any state,
@@ -947,13 +879,17 @@ def emergency_reply(text: str) -> Reply | None:
     return _emergency_reply(raw, normalise(raw)[:MAX_QUERY_CHARS])
 
 
-def _emergency_reply(raw: str, norm: str) -> Reply | None:
+def _emergency_reply(raw: str, norm: str) -> EmergencyReply | None:
     kind = intents.detect_emergency(norm, raw)
     if kind is None:
         return None
-    parts = [messages.EMERGENCY_HEAD, messages.EMERGENCY_BY_KIND.get(kind, ""), messages.EMERGENCY_COMMON,
-             messages.EMERGENCY_FOOT]
-    return Reply("emergency", "\n\n".join(p for p in parts if p), question=raw, emergency_kind=kind, confidence=1.0)
+    first = messages.EMERGENCY_BY_KIND.get(kind)
+    guidance = ((first,),) if first else ()
+    return EmergencyReply(
+        kind=kind, head=messages.EMERGENCY_HEAD,
+        guidance=(*guidance, messages.EMERGENCY_STEPS, (messages.EMERGENCY_FOOT,)),
+        question=raw, confidence=1.0,
+    )
 
 
 def normalise_for_lookup(text: str) -> str:
@@ -964,6 +900,3 @@ def normalise_for_lookup(text: str) -> str:
 
     return to_simplified(unicodedata.normalize("NFKC", text).strip())
 
-
-def _basis_line(c: CitedArticle) -> str:
-    return f"• {c.label}" + (f"：{c.opening}" if c.opening else "")

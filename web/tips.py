@@ -24,7 +24,7 @@ from core.logging import quiet_identifying_loggers, redacted_traceback
 
 from core.admins import duty_recipients
 from core.topics import TOPICS
-from knowledge import emergency_reply
+from knowledge import EmergencyReply, emergency_reply
 from tips import receipts
 from tips.alerts import urgent_alert_html
 from tips.models import PLACE_TYPES, STATUS_LABELS, Author, EventKind
@@ -262,23 +262,6 @@ def _render(request: web.Request, template: str, context: dict, *, status: int =
 # ---------------------------------------------------------------- the report form
 
 
-@dataclass(frozen=True)
-class EmergencyGuidance:
-    """The knowledge base's emergency reply, laid out for a page: a heading, paragraphs of lines."""
-
-    head: str
-    paragraphs: list[list[str]]
-
-
-def emergency_guidance(description: str) -> EmergencyGuidance | None:
-    """The guidance when the description reports an emergency in progress, else None."""
-    reply = emergency_reply(description)
-    if reply is None:
-        return None
-    head, *rest = reply.text.split("\n\n")
-    return EmergencyGuidance(head, [paragraph.split("\n") for paragraph in rest])
-
-
 @dataclass
 class FormValues:
     category: str = ""
@@ -287,7 +270,7 @@ class FormValues:
     description: str = ""
     urgent: str = ""
     errors: list[str] = field(default_factory=list)
-    emergency: EmergencyGuidance | None = None
+    emergency: EmergencyReply | None = None  # the guidance, when the description reports an emergency
     photos_dropped: bool = False  # photos were chosen but the form is shown again without them
 
 
@@ -335,7 +318,7 @@ async def tip_submit(request: web.Request) -> web.Response:
     )
     # Safety before paperwork: whatever else the form holds, a description that reports an
     # emergency in progress brings the guidance to the top of the page.
-    values.emergency = emergency_guidance(values.description)
+    values.emergency = emergency_reply(values.description)
     values.photos_dropped = bool(form.photos)
     if not _csrf_valid(request, form):
         values.errors.append("csrf")

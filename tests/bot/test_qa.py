@@ -3,7 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import qa_callbacks
+from bot.qa import render_article, render_reply, reply_keyboard
 from emulator import button_texts, buttons
+from knowledge import AnswerReply, ArticleAnswerReply, emergency_reply, messages
 from knowledge.models import Feedback, QuestionStat, UnansweredQuestion
 
 VAGUE_QUESTIONS = ["单位的安全问题", "工作的事情怎么办", "这个规定合理吗", "安全方面的要求", "车间的问题"]
@@ -174,3 +176,33 @@ async def test_forged_callback_data_gets_a_friendly_answer(ankang, emulator, dat
     answer = await emulator.wait_for(lambda: emulator.callback_answers.get(query_id))
     assert answer.get("text")
     assert not [e for e in emulator.errors if e.method != "answerCallbackQuery"]
+
+
+# --- rendering: from the reply's fields, never from its plain text --------------------------------
+
+def test_the_emergency_guidance_is_rendered_from_its_heading_and_paragraphs():
+    reply = emergency_reply("仓库着火了")
+    html = render_reply(reply)
+    assert html == "\n\n".join([f"<b>{messages.EMERGENCY_HEAD}</b>", *("\n".join(p) for p in reply.guidance)])
+
+
+def test_an_english_answer_carries_the_note_because_the_reply_says_english():
+    reply = AnswerReply(faq_id="t", answer="不用。", english=True, question="Who pays for PPE?")
+    assert render_reply(reply) == f"<i>{messages.ENGLISH_NOTE}</i>\n\n不用。"
+    assert render_reply(AnswerReply(faq_id="t", answer="不用。", question="要自己掏钱吗")) == "不用。"
+
+
+def test_an_answer_by_an_article_alone_shows_the_article_without_buttons(shared_kb):
+    article = shared_kb.corpus.article("安全生产法", 55)
+    reply = ArticleAnswerReply(article=article, question="发现危险能停工撤离吗")
+    assert render_reply(reply) == render_article(article) and reply.text.startswith(article.label)
+    assert reply_keyboard(shared_kb, reply) is None
+
+
+def test_a_bare_term_answered_from_the_faq_shows_its_definition_above_the_answer(shared_kb):
+    from bot.render import h
+
+    reply = shared_kb.answer("停工留薪期")
+    assert isinstance(reply, AnswerReply) and reply.term is not None
+    definition = f"<b>{h(reply.term.term)}</b>：{h(reply.term.definition)}"
+    assert render_reply(reply).startswith(f"{definition}\n\n{h(reply.answer)}\n\n<b>法条依据</b>")

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from bench.train_policy import same_policy, train
+from knowledge import AnswerReply
 from knowledge.faq import DATA_DIR
 from knowledge.policy import POLICY_FILE, AnswerPolicy, LogisticModel
 
@@ -44,6 +45,7 @@ def test_plain_questions_we_cover_are_answered_with_their_probability_as_confide
 
 def test_a_general_question_is_not_answered_with_an_industry_specific_entry(real_kb) -> None:
     reply = real_kb.answer("单位不发劳保用品合法吗")
+    assert isinstance(reply, AnswerReply)
     entry = real_kb.entry(reply.faq_id)
     assert entry is not None and "施工" not in " ".join(entry.questions)
 
@@ -55,6 +57,7 @@ def test_out_of_scope_questions_in_our_words_are_not_answered(real_kb, question:
 
 def test_an_overview_offers_its_detail_entries_as_related_questions(real_kb) -> None:
     reply = real_kb.answer("职工在安全生产方面有哪些权利")
+    assert isinstance(reply, AnswerReply)
     entry = real_kb.entry(reply.faq_id)
     assert entry is not None and entry.see
     assert [s.faq_id for s in reply.related] == [i for i in entry.see if real_kb.entry(i) is not None]

@@ -22,8 +22,8 @@ from pathlib import Path
 import psutil
 
 from knowledge.engine import KnowledgeBase
-from knowledge.replies import Reply
 from knowledge.faq import Citation, FaqEntry
+from knowledge.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"

@@ -6,7 +6,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from tips.alerts import urgent_alert_html
-from tips.models import STATUS_LABELS, Author, EventKind, Tip
+from tips.models import Author, EventKind, Tip, TipStatus
 from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
 
 REPORT_BUTTON = "📝 匿名举报隐患"
@@ -133,7 +133,7 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
             lines.append(f"• {when} 提交举报{photos}")
         elif event.kind == EventKind.STATUS:
             note = f"：{escape(event.text)}" if event.text else ""
-            lines.append(f"• {when} 状态变为 <b>{escape(STATUS_LABELS.get(event.status or '', ''))}</b>{note}")
+            lines.append(f"• {when} 状态变为 <b>{escape(event.status_label)}</b>{note}")
         else:
             said = f"：{escape(event.text)}" if event.text else ""
             lines.append(f"• {when} {who}留言{photos}{said}")
@@ -169,9 +169,9 @@ REPLY_BUTTON = "💬 回复"
 BACK_BUTTON = "返回列表"
 
 
-def list_header(total: int, offset: int, shown: int, status: str | None, category: str | None,
+def list_header(total: int, offset: int, shown: int, status: TipStatus | None, category: str | None,
                 urgent: bool | None) -> str:
-    filters = [STATUS_LABELS.get(status, "") if status else "未办结"]
+    filters = [status.label if status is not None else FILTER_OPEN]
     if category:
         filters.append(topic_label(category))
     if urgent:

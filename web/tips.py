@@ -27,7 +27,7 @@ from core.topics import TOPICS
 from knowledge import emergency_reply
 from tips import receipts
 from tips.alerts import urgent_alert_html
-from tips.models import PLACE_TYPES, STATUS_LABELS, Author, EventKind
+from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.service import (
     DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, LOCATION_MAX_CHARS, ReceiptInvalid, TipDraft, TipInvalid,
@@ -82,6 +82,15 @@ NO_STORE = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
+
+
+# The colour of a tip's status badge, on the tipper's status page and in the console alike.
+STATUS_BADGES: dict[TipStatus, str] = {TipStatus.CLOSED: "green", TipStatus.REJECTED: "red"}
+
+
+def status_badge(status: TipStatus) -> str:
+    """The badge class of ``status`` (the ``tip_badge`` template filter)."""
+    return STATUS_BADGES.get(status, "blue")
 
 
 def setup_routes(app: web.Application) -> None:
@@ -449,7 +458,6 @@ def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None =
         "code": receipts.format_code(receipts.normalize(code)),
         "category": topic_label(tip.category),
         "place": place_label(tip.place_type),
-        "status_labels": STATUS_LABELS,
         "tipper": Author.TIPPER,
         "kinds": EventKind,
         "notice": notice,

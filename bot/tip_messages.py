@@ -5,7 +5,6 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from tips.alerts import urgent_alert_html
 from tips.models import Author, EventKind, Tip, TipStatus
 from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
 
@@ -166,6 +165,8 @@ URGENT_ONLY = "🚨 仅紧急"
 PREV_BUTTON = "« 上一页"
 NEXT_BUTTON = "下一页 »"
 REPLY_BUTTON = "💬 回复"
+OPEN_TIP_BUTTON = "查看并处理"  # under an urgent alert
+VIEW_TIP_BUTTON = "查看举报"  # under the confirmation of an admin's action
 BACK_BUTTON = "返回列表"
 
 
@@ -183,10 +184,6 @@ def list_header(total: int, offset: int, shown: int, status: TipStatus | None, c
 def list_button(tip: Tip, tz: ZoneInfo) -> str:
     flag = "🚨" if tip.urgent else ""
     return f"{flag}#{tip.id} {tip.status_label} {topic_label(tip.category)} {tip.description[:14]}"
-
-
-def admin_alert(tip: Tip) -> str:
-    return urgent_alert_html(tip)
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo) -> str:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -28,6 +28,7 @@ from bot.context import AnkangContext, user_is_admin
 from core import admins
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
+from tips.alerts import DutyAlert, notify_duty
 from tips.models import ALL_STATUSES, PLACE_TYPES, TipStatus, parse_status
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
 from tips.service import (
@@ -273,7 +274,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     except TelegramError:
         pass
     if draft.urgent:
-        await alert_duty_admins(context, submitted.tip_id)
+        services = context.services
+        await notify_duty(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id)
     return ConversationHandler.END
 
 
@@ -291,25 +293,6 @@ async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code:
         except NetworkError:
             await asyncio.sleep(0.2 * attempt)
     log.warning("tip %s stored but its receipt could not be delivered", tip_id)
-
-
-async def alert_duty_admins(context: AnkangContext, tip_id: int) -> None:
-    """Send an urgent tip to every on-duty admin (all admins when nobody is on duty) at once."""
-    async with context.session() as session:
-        recipients = await admins.duty_recipients(session, context.services.settings)
-        tip = await get_tip(session, tip_id)
-    text = msg.admin_alert(tip)
-    keyboard = _keyboard([[("查看并处理", cb.OpenTip(tip_id))]])
-
-    async def send(admin_id: int) -> bool:
-        try:
-            await context.bot.send_message(admin_id, text, parse_mode="HTML", reply_markup=keyboard)
-            return True
-        except TelegramError:
-            return False
-
-    results = await asyncio.gather(*(send(a) for a in recipients))
-    log.info("tip %s urgent alert delivered to %d of %d admins", tip_id, sum(results), len(results))
 
 
 async def report_cancel(update: Update, context: AnkangContext) -> int:
@@ -517,6 +500,21 @@ def status_conversation(ttl_s: float) -> ConversationHandler:
 # ---------------------------------------------------------------- admin triage
 
 
+class TelegramDutyAlerts:
+    """The tips domain's ``DutyAlertSender`` over Telegram: the alert with a button that opens the tip here.
+
+    Urgent tips from the bot's report flow and from the web form (through ``TelegramSender``) both
+    arrive this way, so the admin on duty gets the same message and the same action.
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
+        keyboard = _keyboard([[(msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))]])
+        await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=keyboard)
+
+
 async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
     if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
         return True
@@ -667,7 +665,7 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
     except TransitionNotAllowed as err:
         done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=err.current.label,
                                              target=err.target.label if err.target is not None else "")
-    await update.effective_message.reply_html(done, reply_markup=_keyboard([[("查看举报", cb.OpenTip(pending.tip_id))]]))
+    await update.effective_message.reply_html(done, reply_markup=_keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]]))
     return ConversationHandler.END
 
 

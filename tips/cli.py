@@ -1,7 +1,6 @@
 """``ankang tips …``: list tips and export them (CSV + clean photos) for handing to the authorities."""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -18,16 +17,15 @@ def tips() -> None:
 
 
 def _run(coro_factory):
-    from core.db import opened
-    from core.settings import settings_or_exit
+    """``coro_factory(session)`` in one transaction on the configured database."""
+    from core.cli import run_with_database
+    from core.db import transaction
 
-    settings = settings_or_exit()
-
-    async def main():
-        async with opened(settings.database_url) as sessions, sessions() as session, session.begin():
+    async def work(sessions):
+        async with transaction(sessions) as session:
             return await coro_factory(session)
 
-    return asyncio.run(main())
+    return run_with_database(work)
 
 
 @tips.command("list")

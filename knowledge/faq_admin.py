@@ -155,6 +155,6 @@ def _phrasings(alt: tuple[str, ...]) -> list[str]:
     return [line.strip() for line in alt if line.strip()]
 
 
-def _columns(entry: FaqEntry) -> dict:
+def _columns(entry: FaqEntry) -> dict[str, object]:
     return {"q": entry.q, "alt": entry.alt, "a": entry.a, "cite": [c.to_dict() for c in entry.cite],
             "tags": entry.tags}

@@ -54,8 +54,10 @@ FINAL_STATUSES: frozenset[TipStatus] = frozenset({TipStatus.CLOSED, TipStatus.RE
 OPEN_STATUSES: tuple[TipStatus, ...] = tuple(s for s in ALL_STATUSES if s not in FINAL_STATUSES)
 
 
-def parse_status(value: object) -> TipStatus | None:
+def parse_status(value: str | None) -> TipStatus | None:
     """The status whose code is ``value`` (a query parameter, a form field, callback data), or None."""
+    if value is None:
+        return None
     try:
         return TipStatus(value)
     except ValueError:

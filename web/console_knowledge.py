@@ -131,7 +131,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     )
     errors = []
     cite = []
-    for law, number in zip(data.getall("law", []), data.getall("article", [])):
+    for law, number in zip(data.getall("law", []), data.getall("article", []), strict=False):
         law, number = str(law).strip(), str(number).strip()
         if not law and not number:
             continue

@@ -9,7 +9,7 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import messages
 from bot.context import AnkangContext, BotServices, user_is_admin
-from bot.tips import TelegramDutyAlerts
+from bot.tips_triage import TelegramDutyAlerts
 from broadcasts.library import LibraryCache
 from core.login_links import LOGIN_LINK_TTL_S, login_link
 from tips.alerts import DutyAlert
@@ -44,7 +44,7 @@ class TelegramSender:
     """The web console's ``BotSender`` port (``web.typedefs``) over the running bot; wired by ``ankang.runner``.
 
     Lets the console send an admin a test lesson and the web tip form alert the admins on duty
-    (exactly as the bot's own report flow does: ``bot.tips.TelegramDutyAlerts``).
+    (exactly as the bot's own report flow does: ``bot.tips_triage.TelegramDutyAlerts``).
     """
 
     def __init__(self, bot: Bot, services: BotServices) -> None:

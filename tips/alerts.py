@@ -50,7 +50,7 @@ class AlertDelivery:
 class DutyAlertSender(Protocol):
     """Delivers a duty alert to one admin, with an action that opens the tip; raises when it cannot.
 
-    Implemented by the bot (``TelegramDutyAlerts`` in bot/); the web reaches it through its ``BotSender``
+    Implemented by the bot (``bot.tips_triage.TelegramDutyAlerts``); the web reaches it through its ``BotSender``
     port, which includes this one.
     """
 

@@ -71,28 +71,26 @@ def db() -> None:
 @click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Apply migrations (they also run automatically at start)."""
-    from core.db import run_upgrade_sync
+    from core.cli import run_with_database
+    from core.db import SessionMaker, engine_of, upgrade
 
-    settings = settings_or_exit()
-    run_upgrade_sync(settings.database_url, revision)
+    async def work(sessions: SessionMaker) -> None:
+        await upgrade(engine_of(sessions), revision)
+
+    run_with_database(work, migrate=False)
     click.echo(f"数据库已升级到最新 / database upgraded ({revision})")
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the schema revision of the configured database: one per area's migration branch."""
-    from core.db import create_engine, current_revisions
+    from core.cli import run_with_database
+    from core.db import SessionMaker, current_revisions, engine_of
 
-    settings = settings_or_exit()
+    async def show(sessions: SessionMaker) -> tuple[str, ...]:
+        return await current_revisions(engine_of(sessions))
 
-    async def show() -> tuple[str, ...]:
-        engine = create_engine(settings.database_url)
-        try:
-            return await current_revisions(engine)
-        finally:
-            await engine.dispose()
-
-    click.echo(" ".join(sorted(asyncio.run(show()))) or "(empty database)")
+    click.echo(" ".join(sorted(run_with_database(show, migrate=False))) or "(empty database)")
 
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.

@@ -16,12 +16,13 @@ from telegram.ext import (
 from bot import common, emergency, qa
 from bot import qa_callbacks
 from bot import weblogin
-from bot import tips
+from bot import tips_report, tips_thread, tips_triage
 from bot import lessons
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.retry import RetryAfterLimiter
 from bot.updates import PerChatUpdateProcessor
+from core.logging import quiet_identifying_loggers
 from core.settings import Settings
 
 # Updates from different chats are processed concurrently, so one slow update (a tip photo being
@@ -51,6 +52,9 @@ def build_application(settings: Settings, services: BotServices) -> Application:
 
 def register_handlers(app: Application) -> None:
     """The routing table. PTB tries groups in order; within a group the first match wins."""
+    # PTB logs whole updates at DEBUG: make sure those records never exist (tips are anonymous),
+    # whoever builds the application.
+    quiet_identifying_loggers()
     # Group -1: bookkeeping that must see every update without stopping others.
     app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
     # Emergencies first, in every state: text reporting one ("有人触电了") is answered here and stops
@@ -59,10 +63,14 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, emergency.emergency_first), group=-1)
 
     # Group 0, in order:
-    # 0. Conversations (tip report, receipt thread, tip triage) and the tip admin commands: while
-    #    a chat is inside a flow its text, photos and commands belong to the flow, so they must
-    #    precede the generic command, question and unsupported-message handlers below.
-    tips.register(app)
+    # 0. Conversations and the tip admin commands: while a chat is inside a flow its text, photos
+    #    and commands belong to the flow, so they must precede the generic command, question and
+    #    unsupported-message handlers below.
+    # Anonymous tips, by actor: the tipper's report (/report, 我要举报…), the tipper's receipt
+    # thread (/status), the admins' triage (/tips, /duty, tip buttons, the note after a status button).
+    tips_report.register(app)
+    tips_thread.register(app)
+    tips_triage.register(app)
     # 微课堂: the admin /schedule conversation, lesson commands, quiz poll answers, ls:/bc: buttons.
     lessons.register(app)
     # 1. Commands.

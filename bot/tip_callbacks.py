@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.topics import BY_CODE as TOPICS_BY_CODE
-from tips.models import ALL_STATUSES, PLACES_BY_CODE
+from tips.models import PLACES_BY_CODE, TipStatus, parse_status
 
 
 # --- The tipper's flow (prefix "tr") ---
@@ -76,7 +76,7 @@ class EndFollowup:
 # --- Admin triage (prefix "ta") ---
 @dataclass(frozen=True, slots=True)
 class ListTips:
-    status: str | None = None
+    status: TipStatus | None = None
     category: str | None = None
     urgent_only: bool = False
     offset: int = 0
@@ -96,7 +96,7 @@ class OpenTip:
 @dataclass(frozen=True, slots=True)
 class SetStatus:
     tip_id: int
-    status: str
+    status: TipStatus
 
     def pack(self) -> str:
         return f"ta:s:{self.tip_id}:{self.status}"
@@ -134,16 +134,16 @@ def parse(data: object) -> Callback | None:
         case ["tr", "p", code] if code in PLACES_BY_CODE:
             return PickPlace(code)
         case ["ta", "l", status, category, urgent, offset]:
-            if (status != "-" and status not in ALL_STATUSES) or (category != "-" and category not in TOPICS_BY_CODE):
+            chosen = None if status == "-" else parse_status(status)
+            if (status != "-" and chosen is None) or (category != "-" and category not in TOPICS_BY_CODE):
                 return None
             if urgent not in ("0", "1") or _int(offset) is None:
                 return None
-            return ListTips(None if status == "-" else status, None if category == "-" else category,
-                            urgent == "1", _int(offset))
+            return ListTips(chosen, None if category == "-" else category, urgent == "1", _int(offset))
         case ["ta", "o", tip_id] if _int(tip_id) is not None:
             return OpenTip(_int(tip_id))
-        case ["ta", "s", tip_id, status] if _int(tip_id) is not None and status in ALL_STATUSES:
-            return SetStatus(_int(tip_id), status)
+        case ["ta", "s", tip_id, status] if _int(tip_id) is not None and parse_status(status) is not None:
+            return SetStatus(_int(tip_id), TipStatus(status))
         case ["ta", "r", tip_id] if _int(tip_id) is not None:
             return ReplyToTip(_int(tip_id))
     return None

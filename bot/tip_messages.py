@@ -5,8 +5,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from tips.alerts import urgent_alert_html
-from tips.models import STATUS_LABELS, Author, EventKind, Tip
+from tips.models import Author, EventKind, Tip, TipStatus
 from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
 
 REPORT_BUTTON = "📝 匿名举报隐患"
@@ -133,7 +132,7 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
             lines.append(f"• {when} 提交举报{photos}")
         elif event.kind == EventKind.STATUS:
             note = f"：{escape(event.text)}" if event.text else ""
-            lines.append(f"• {when} 状态变为 <b>{escape(STATUS_LABELS.get(event.status or '', ''))}</b>{note}")
+            lines.append(f"• {when} 状态变为 <b>{escape(event.status_label)}</b>{note}")
         else:
             said = f"：{escape(event.text)}" if event.text else ""
             lines.append(f"• {when} {who}留言{photos}{said}")
@@ -166,12 +165,14 @@ URGENT_ONLY = "🚨 仅紧急"
 PREV_BUTTON = "« 上一页"
 NEXT_BUTTON = "下一页 »"
 REPLY_BUTTON = "💬 回复"
+OPEN_TIP_BUTTON = "查看并处理"  # under an urgent alert
+VIEW_TIP_BUTTON = "查看举报"  # under the confirmation of an admin's action
 BACK_BUTTON = "返回列表"
 
 
-def list_header(total: int, offset: int, shown: int, status: str | None, category: str | None,
+def list_header(total: int, offset: int, shown: int, status: TipStatus | None, category: str | None,
                 urgent: bool | None) -> str:
-    filters = [STATUS_LABELS.get(status, "") if status else "未办结"]
+    filters = [status.label if status is not None else FILTER_OPEN]
     if category:
         filters.append(topic_label(category))
     if urgent:
@@ -183,10 +184,6 @@ def list_header(total: int, offset: int, shown: int, status: str | None, categor
 def list_button(tip: Tip, tz: ZoneInfo) -> str:
     flag = "🚨" if tip.urgent else ""
     return f"{flag}#{tip.id} {tip.status_label} {topic_label(tip.category)} {tip.description[:14]}"
-
-
-def admin_alert(tip: Tip) -> str:
-    return urgent_alert_html(tip)
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo) -> str:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -28,7 +28,8 @@ from bot.context import AnkangContext, user_is_admin
 from core import admins
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
-from tips.models import ALL_STATUSES, PLACE_TYPES, STATUS_LABELS
+from tips.alerts import DutyAlert, notify_duty
+from tips.models import ALL_STATUSES, PLACE_TYPES, TipStatus, parse_status
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, PhotoRejected, sanitize
 from tips.service import (
     ReceiptInvalid, TipDraft, TipInvalid, TipNotFound, TransitionNotAllowed, add_followup, allowed_transitions,
@@ -273,7 +274,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     except TelegramError:
         pass
     if draft.urgent:
-        await alert_duty_admins(context, submitted.tip_id)
+        services = context.services
+        await notify_duty(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id)
     return ConversationHandler.END
 
 
@@ -291,25 +293,6 @@ async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code:
         except NetworkError:
             await asyncio.sleep(0.2 * attempt)
     log.warning("tip %s stored but its receipt could not be delivered", tip_id)
-
-
-async def alert_duty_admins(context: AnkangContext, tip_id: int) -> None:
-    """Send an urgent tip to every on-duty admin (all admins when nobody is on duty) at once."""
-    async with context.session() as session:
-        recipients = await admins.duty_recipients(session, context.services.settings)
-        tip = await get_tip(session, tip_id)
-    text = msg.admin_alert(tip)
-    keyboard = _keyboard([[("查看并处理", cb.OpenTip(tip_id))]])
-
-    async def send(admin_id: int) -> bool:
-        try:
-            await context.bot.send_message(admin_id, text, parse_mode="HTML", reply_markup=keyboard)
-            return True
-        except TelegramError:
-            return False
-
-    results = await asyncio.gather(*(send(a) for a in recipients))
-    log.info("tip %s urgent alert delivered to %d of %d admins", tip_id, sum(results), len(results))
 
 
 async def report_cancel(update: Update, context: AnkangContext) -> int:
@@ -517,6 +500,21 @@ def status_conversation(ttl_s: float) -> ConversationHandler:
 # ---------------------------------------------------------------- admin triage
 
 
+class TelegramDutyAlerts:
+    """The tips domain's ``DutyAlertSender`` over Telegram: the alert with a button that opens the tip here.
+
+    Urgent tips from the bot's report flow and from the web form (through ``TelegramSender``) both
+    arrive this way, so the admin on duty gets the same message and the same action.
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
+        keyboard = _keyboard([[(msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))]])
+        await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=keyboard)
+
+
 async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
     if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
         return True
@@ -529,15 +527,16 @@ async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
 
 def parse_list_args(args: list[str]) -> cb.ListTips:
     """``/tips [状态] [类别] [紧急]`` in Chinese labels or codes, in any order."""
-    status = category = None
+    status: TipStatus | None = None
+    category = None
     urgent = False
-    labels = {label: code for code, label in STATUS_LABELS.items()}
+    labels = {s.label: s for s in ALL_STATUSES}
     topics = {t.label: t.code for t in TOPICS} | {t.code: t.code for t in TOPICS}
     for arg in args:
         if arg in ("紧急", "urgent"):
             urgent = True
-        elif arg in labels or arg in ALL_STATUSES:
-            status = labels.get(arg, arg)
+        elif (chosen := labels.get(arg) or parse_status(arg)) is not None:
+            status = chosen
         elif arg in topics:
             category = topics[arg]
     return cb.ListTips(status, category, urgent, 0)
@@ -579,7 +578,7 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
         rows.append(nav)
     # One button per status plus 未办结 (the default view); the one being shown is ticked.
     status_filters = [(_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
-    status_filters += [(_ticked(STATUS_LABELS[s], view.status == s), cb.ListTips(s, view.category, view.urgent_only, 0))
+    status_filters += [(_ticked(s.label, view.status is s), cb.ListTips(s, view.category, view.urgent_only, 0))
                        for s in ALL_STATUSES]
     rows += _pairs(status_filters, 4)
     rows.append([(("✅ " if view.urgent_only else "") + msg.URGENT_ONLY,
@@ -617,7 +616,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
                 await context.bot.send_photo(chat_id, chunk[0].data)
             else:
                 await context.bot.send_media_group(chat_id, [InputMediaPhoto(p.data) for p in chunk])
-    buttons = [(STATUS_LABELS[s], cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
+    buttons = [(s.label, cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
     rows = _pairs(buttons, 3) + [[(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
     await context.bot.send_message(chat_id, msg.admin_tip(tip, context.services.settings.tz), parse_mode="HTML",
                                    reply_markup=_keyboard(rows))
@@ -626,7 +625,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
 @dataclass(frozen=True, slots=True)
 class _PendingAction:
     tip_id: int
-    status: str | None  # None: a reply
+    status: TipStatus | None  # None: a reply
 
 
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
@@ -637,7 +636,7 @@ async def admin_action_start(update: Update, context: AnkangContext) -> str | in
     action = cb.parse(query.data)
     if isinstance(action, cb.SetStatus):
         context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, action.status)
-        await TRIAGE.ask(update, context, msg.ASK_NOTE.format(status=STATUS_LABELS[action.status]), takes_text=True)
+        await TRIAGE.ask(update, context, msg.ASK_NOTE.format(status=action.status.label), takes_text=True)
     else:
         context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, None)
         await TRIAGE.ask(update, context, msg.ASK_REPLY.format(tip_id=action.tip_id), takes_text=True)
@@ -660,13 +659,13 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
                 done = msg.REPLY_SENT.format(tip_id=pending.tip_id)
             else:
                 await change_status(session, pending.tip_id, pending.status, text, admin_id=admin_id, now=now)
-                done = msg.STATUS_CHANGED.format(tip_id=pending.tip_id, status=STATUS_LABELS[pending.status])
+                done = msg.STATUS_CHANGED.format(tip_id=pending.tip_id, status=pending.status.label)
     except TipNotFound:
         done = msg.TIP_NOT_FOUND
     except TransitionNotAllowed as err:
-        done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=STATUS_LABELS.get(err.current, err.current),
-                                             target=STATUS_LABELS.get(err.target, err.target))
-    await update.effective_message.reply_html(done, reply_markup=_keyboard([[("查看举报", cb.OpenTip(pending.tip_id))]]))
+        done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=err.current.label,
+                                             target=err.target.label if err.target is not None else "")
+    await update.effective_message.reply_html(done, reply_markup=_keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]]))
     return ConversationHandler.END
 
 

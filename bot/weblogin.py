@@ -9,8 +9,10 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import messages
 from bot.context import AnkangContext, BotServices, user_is_admin
+from bot.tips_triage import TelegramDutyAlerts
 from broadcasts.library import LibraryCache
 from core.login_links import LOGIN_LINK_TTL_S, login_link
+from tips.alerts import DutyAlert
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,8 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
 class TelegramSender:
     """The web console's ``BotSender`` port (``web.typedefs``) over the running bot; wired by ``ankang.runner``.
 
-    Lets the console send an admin a test lesson and the web tip form alert the admins on duty.
+    Lets the console send an admin a test lesson and the web tip form alert the admins on duty
+    (exactly as the bot's own report flow does: ``bot.tips_triage.TelegramDutyAlerts``).
     """
 
     def __init__(self, bot: Bot, services: BotServices) -> None:
@@ -51,6 +54,9 @@ class TelegramSender:
 
     async def send_text(self, chat_id: int, html: str) -> None:
         await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+    async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
+        await TelegramDutyAlerts(self._bot).send_duty_alert(admin_id, alert)
 
     async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
         """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""

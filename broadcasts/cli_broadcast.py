@@ -12,25 +12,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from core.settings import SettingsError, load_settings
-
-
-def _settings():
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-async def _with_sessions(work):
-    from core.db import opened
-
-    async with opened(_settings().database_url) as sessions:
-        return await work(sessions)
-
-
-def _run(work):
-    return asyncio.run(_with_sessions(work))
+from core.cli import run_with_database
+from core.settings import settings_or_exit
 
 
 @click.group("broadcast")
@@ -58,7 +41,7 @@ def list_cmd(include_closed: bool) -> None:
             click.echo(f"#{s.id:<4} {s.status:<9} {describe_what(s):<32} to {s.topics or 'all':<20} "
                        f"{when} ({s.timezone}) next {nxt_text}")
 
-    _run(work)
+    run_with_database(work)
 
 
 @broadcast.command("create")
@@ -84,7 +67,7 @@ def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cr
     whens = [x for x in (once, weekly, cron) if x]
     if len(whens) != 1:
         raise click.UsageError("give exactly one of --once, --weekly (with --at), --cron")
-    settings = _settings()
+    settings = settings_or_exit()
     tz_name = tz or settings.timezone
     if lesson_id:
         what = What("lesson", lesson_id=lesson_id)
@@ -113,7 +96,7 @@ def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cr
             return schedule.id
 
     try:
-        schedule_id = _run(work)
+        schedule_id = run_with_database(work, settings=settings)
     except ScheduleInvalid as exc:
         raise click.BadParameter(exc.detail, param_hint=f"--{exc.field}") from None
     click.echo(f"created schedule #{schedule_id}")
@@ -130,7 +113,7 @@ def _change(action: str):
                 return await change_status(session, schedule_id, action, admin_id)
 
         try:
-            schedule = _run(work)
+            schedule = run_with_database(work)
         except ScheduleNotFound:
             raise click.ClickException(f"no schedule #{schedule_id}") from None
         except ScheduleStateError as exc:
@@ -167,7 +150,7 @@ def send_now_cmd(schedule_id: int, admin_id: int | None, wait: bool) -> None:
             await _wait(sessions, occurrence_id, p.recipients)
 
     try:
-        _run(work)
+        run_with_database(work)
     except (ScheduleNotFound, ScheduleStateError) as exc:
         raise click.ClickException(f"cannot send schedule #{schedule_id}: {exc}") from None
 
@@ -208,4 +191,4 @@ def status_cmd(occurrence_id: int | None) -> None:
                            f"{p.sent} sent, {p.blocked} blocked, {p.failed} failed, {p.skipped} skipped, "
                            f"{p.pending} pending")
 
-    _run(work)
+    run_with_database(work)

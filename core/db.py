@@ -1,7 +1,6 @@
 """Database engine, sessions and migrations: one engine per process, owned by the app lifecycle."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 if TYPE_CHECKING:
@@ -50,11 +50,32 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(sessions: SessionMaker) -> AsyncEngine:
+    """The engine a sessionmaker from ``create_sessionmaker`` opens its sessions on (for schema work)."""
+    engine = sessions.kw["bind"]
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("these sessions are not bound to one engine")
+    return engine
+
+
+class DatabaseUnreachable(Exception):
+    """The configured database cannot be opened (server down, wrong address, no such directory)."""
+
+
 @asynccontextmanager
 async def opened(database_url: str, *, migrate: bool = True) -> AsyncIterator[SessionMaker]:
-    """For a short command (a CLI verb): an engine, migrated, whose sessions are yielded; disposed after."""
-    engine = create_engine(database_url)
+    """For a short command (a CLI verb, through ``core.cli.run_with_database``): an engine, connected once
+    (DatabaseUnreachable otherwise) and migrated, whose sessions are yielded; disposed after."""
     try:
+        engine = create_engine(database_url)
+    except OSError as exc:  # SQLite: the file's directory cannot be made
+        raise DatabaseUnreachable(str(exc)) from exc
+    try:
+        try:
+            async with engine.connect():
+                pass
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnreachable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         if migrate:
             await upgrade(engine)
         yield create_sessionmaker(engine)
@@ -107,15 +128,3 @@ def head_revisions() -> set[str]:
 
     return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
-
-def run_upgrade_sync(database_url: str, revision: str = "heads") -> None:
-    """Upgrade from synchronous code (the CLI)."""
-
-    async def main() -> None:
-        engine = create_engine(database_url)
-        try:
-            await upgrade(engine, revision)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(main())

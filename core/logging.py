@@ -68,7 +68,7 @@ def quiet_identifying_loggers() -> None:
 
     An explicit level on a logger holds even when the root logger is set to DEBUG, so this holds
     for every entry point: ``ankang run`` and the demo (through configure_logging), and anything
-    that builds the bot or the web app in-process (bot/tips.register, web/tips.setup_routes).
+    that builds the bot or the web app in-process (bot.app.register_handlers, web.tips.setup_routes).
     """
     for name, level in PINNED_LEVELS.items():
         logging.getLogger(name).setLevel(level)

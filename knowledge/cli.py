@@ -1,7 +1,6 @@
 """Command line for the knowledge base: ``ankang kb check|unanswered|warm``, ``ankang ask``."""
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -82,19 +81,14 @@ def check(laws_dir: Path | None, label_files: tuple[Path, ...]) -> None:
 @click.option("--limit", default=50, show_default=True)
 def unanswered(limit: int) -> None:
     """List questions the bot could not answer, most frequent first."""
-    from core import db
-    from core.settings import settings_or_exit
+    from core.cli import run_with_database
     from knowledge.models import list_unanswered
 
-    async def run() -> list:
-        engine = db.create_engine(settings_or_exit().database_url)
-        try:
-            async with db.create_sessionmaker(engine)() as session:
-                return await list_unanswered(session, limit)
-        finally:
-            await engine.dispose()
+    async def work(sessions) -> list:
+        async with sessions() as session:
+            return await list_unanswered(session, limit)
 
-    rows = asyncio.run(run())
+    rows = run_with_database(work)
     if not rows:
         click.echo("no unanswered questions")
         return

@@ -1,12 +1,14 @@
 """``ankang tips …``: list tips and export them (CSV + clean photos) for handing to the authorities."""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
-from tips.models import ALL_STATUSES
+from tips.models import ALL_STATUSES, TipStatus
+
+# By code (closed), as stored; click would match enum members by their NAME.
+STATUS_CHOICE = click.Choice([s.value for s in ALL_STATUSES])
 
 
 @click.group()
@@ -15,27 +17,27 @@ def tips() -> None:
 
 
 def _run(coro_factory):
-    from core.db import opened
-    from core.settings import settings_or_exit
+    """``coro_factory(session)`` in one transaction on the configured database."""
+    from core.cli import run_with_database
+    from core.db import transaction
 
-    settings = settings_or_exit()
-
-    async def main():
-        async with opened(settings.database_url) as sessions, sessions() as session, session.begin():
+    async def work(sessions):
+        async with transaction(sessions) as session:
             return await coro_factory(session)
 
-    return asyncio.run(main())
+    return run_with_database(work)
 
 
 @tips.command("list")
-@click.option("--status", type=click.Choice(ALL_STATUSES), default=None, help="Only this status.")
+@click.option("--status", type=STATUS_CHOICE, default=None, help="Only this status.")
 @click.option("--all", "show_all", is_flag=True, help="Include closed and rejected tips.")
 @click.option("--limit", default=50, show_default=True)
 def list_command(status: str | None, show_all: bool, limit: int) -> None:
     """List tips, urgent first."""
     from tips.service import list_tips, place_label, topic_label
 
-    page = _run(lambda s: list_tips(s, status=status, open_only=not show_all, limit=limit))
+    chosen = TipStatus(status) if status else None
+    page = _run(lambda s: list_tips(s, status=chosen, open_only=not show_all, limit=limit))
     if not page.tips:
         click.echo("没有符合条件的举报 / no tips")
         return
@@ -52,12 +54,13 @@ def list_command(status: str | None, show_all: bool, limit: int) -> None:
 @tips.command("export")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for tips.csv, thread.csv and photos/.")
-@click.option("--status", type=click.Choice(ALL_STATUSES), default=None, help="Only this status.")
+@click.option("--status", type=STATUS_CHOICE, default=None, help="Only this status.")
 @click.option("--open", "open_only", is_flag=True, help="Only open tips.")
 def export_command(out_dir: Path, status: str | None, open_only: bool) -> None:
     """Write tips as CSV plus their photos (metadata already removed)."""
     from tips.service import export_tips
 
     # admin_id 0 marks an export run from the server's shell in the audit log.
-    result = _run(lambda s: export_tips(s, out_dir, status=status, open_only=open_only, admin_id=0))
+    chosen = TipStatus(status) if status else None
+    result = _run(lambda s: export_tips(s, out_dir, status=chosen, open_only=open_only, admin_id=0))
     click.echo(f"已导出 {result.tips} 条举报、{result.photos} 张照片 → {out_dir}")

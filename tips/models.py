@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, UTCDateTime
+from core.models import Base, StrEnumType, UTCDateTime
 
 
-class TipStatus:
-    """Status codes stored in the database, in their usual order."""
+class TipStatus(StrEnum):
+    """Where a tip stands, stored by its value; people read ``label`` (one table, STATUS_LABELS)."""
 
     NEW = "new"
     ACCEPTED = "accepted"
@@ -24,15 +25,18 @@ class TipStatus:
     CLOSED = "closed"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
 
-STATUS_ORDER: tuple[str, ...] = (
-    TipStatus.NEW, TipStatus.ACCEPTED, TipStatus.VERIFYING, TipStatus.RECTIFYING, TipStatus.CLOSED,
-)
-ALL_STATUSES: tuple[str, ...] = STATUS_ORDER + (TipStatus.REJECTED,)
-FINAL_STATUSES: frozenset[str] = frozenset({TipStatus.CLOSED, TipStatus.REJECTED})
-OPEN_STATUSES: tuple[str, ...] = tuple(s for s in ALL_STATUSES if s not in FINAL_STATUSES)
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
 
-STATUS_LABELS: dict[str, str] = {
+
+# The one Chinese label table of tip statuses: the bot, the web pages, the console, the CLI and
+# the export all read it (through ``TipStatus.label``).
+STATUS_LABELS: dict[TipStatus, str] = {
     TipStatus.NEW: "待受理",
     TipStatus.ACCEPTED: "已受理",
     TipStatus.VERIFYING: "核查中",
@@ -40,6 +44,24 @@ STATUS_LABELS: dict[str, str] = {
     TipStatus.CLOSED: "已办结",
     TipStatus.REJECTED: "不予受理",
 }
+
+# The usual path through the statuses; 不予受理 can end it at any open step.
+STATUS_ORDER: tuple[TipStatus, ...] = (
+    TipStatus.NEW, TipStatus.ACCEPTED, TipStatus.VERIFYING, TipStatus.RECTIFYING, TipStatus.CLOSED,
+)
+ALL_STATUSES: tuple[TipStatus, ...] = STATUS_ORDER + (TipStatus.REJECTED,)
+FINAL_STATUSES: frozenset[TipStatus] = frozenset({TipStatus.CLOSED, TipStatus.REJECTED})
+OPEN_STATUSES: tuple[TipStatus, ...] = tuple(s for s in ALL_STATUSES if s not in FINAL_STATUSES)
+
+
+def parse_status(value: str | None) -> TipStatus | None:
+    """The status whose code is ``value`` (a query parameter, a form field, callback data), or None."""
+    if value is None:
+        return None
+    try:
+        return TipStatus(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +113,7 @@ class Tip(Base):
     location: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    status: Mapped[str] = mapped_column(String(16), default=TipStatus.NEW, index=True)
+    status: Mapped[TipStatus] = mapped_column(StrEnumType(TipStatus, 16), default=TipStatus.NEW, index=True)
     # A short public prefix to find candidate rows, and the slow salted argon2id hash of the code.
     receipt_lookup: Mapped[str] = mapped_column(String(8), index=True)
     receipt_hash: Mapped[str] = mapped_column(String(160))
@@ -105,11 +127,11 @@ class Tip(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in FINAL_STATUSES
+        return not self.status.is_final
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return self.status.label
 
 
 class TipEvent(Base):
@@ -123,7 +145,7 @@ class TipEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))
     author: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[TipStatus | None] = mapped_column(StrEnumType(TipStatus, 16), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
 
     tip: Mapped[Tip] = relationship(back_populates="events")
@@ -131,7 +153,8 @@ class TipEvent(Base):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status or "", "")
+        """The label of the status this event set ("" for other events)."""
+        return self.status.label if self.status is not None else ""
 
 
 class TipPhoto(Base):

@@ -21,8 +21,7 @@ from core.admins import audit
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips import receipts
 from tips.models import (
-    ALL_STATUSES, FINAL_STATUSES, OPEN_STATUSES, PLACES_BY_CODE, STATUS_LABELS, STATUS_ORDER,
-    Author, EventKind, Tip, TipEvent, TipPhoto, TipStatus,
+    OPEN_STATUSES, PLACES_BY_CODE, STATUS_ORDER, Author, EventKind, Tip, TipEvent, TipPhoto, TipStatus, parse_status,
 )
 from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
 
@@ -55,7 +54,9 @@ class TipNotFound(TipError, LookupError):
 
 
 class TransitionNotAllowed(TipError):
-    def __init__(self, current: str, target: str) -> None:
+    """``target`` is not a step the tip may take from ``current`` (None: not a status at all)."""
+
+    def __init__(self, current: TipStatus, target: TipStatus | None) -> None:
         super().__init__(f"{current} -> {target}")
         self.current, self.target = current, target
 
@@ -203,7 +204,7 @@ async def get_tip(session: AsyncSession, tip_id: int) -> Tip:
 async def list_tips(
     session: AsyncSession,
     *,
-    status: str | None = None,
+    status: TipStatus | None = None,
     category: str | None = None,
     urgent: bool | None = None,
     open_only: bool = True,
@@ -212,7 +213,7 @@ async def list_tips(
 ) -> TipPage:
     """A page of tips, urgent first then newest; ``status`` overrides ``open_only``."""
     conditions = []
-    if status:
+    if status is not None:
         conditions.append(Tip.status == status)
     elif open_only:
         conditions.append(Tip.status.in_(OPEN_STATUSES))
@@ -228,31 +229,32 @@ async def list_tips(
     return TipPage(tips, total, offset, limit)
 
 
-def allowed_transitions(current: str) -> tuple[str, ...]:
+def allowed_transitions(current: TipStatus) -> tuple[TipStatus, ...]:
     """Statuses an admin may move a tip to: any later step, or 不予受理, while the tip is open."""
-    if current in FINAL_STATUSES or current not in STATUS_ORDER:
+    if current.is_final:
         return ()
     later = STATUS_ORDER[STATUS_ORDER.index(current) + 1 :]
     return later + (TipStatus.REJECTED,)
 
 
 async def change_status(
-    session: AsyncSession, tip_id: int, new_status: str, note: str, *, admin_id: int, now: datetime
+    session: AsyncSession, tip_id: int, new_status: TipStatus | str, note: str, *, admin_id: int, now: datetime
 ) -> TipEvent:
-    """Move the tip to ``new_status`` with a note the tipper can read; audited."""
+    """Move the tip to ``new_status`` (a status or its code, as posted) with a note the tipper can read; audited."""
     tip = await session.get(Tip, tip_id, with_for_update=True)
     if tip is None:
         raise TipNotFound(tip_id)
-    if new_status not in ALL_STATUSES or new_status not in allowed_transitions(tip.status):
-        raise TransitionNotAllowed(tip.status, new_status)
+    target = parse_status(new_status)
+    if target is None or target not in allowed_transitions(tip.status):
+        raise TransitionNotAllowed(tip.status, target)
     note = (note or "").strip()[:NOTE_MAX_CHARS]
     old = tip.status
-    tip.status = new_status
-    event = TipEvent(tip_id=tip.id, at=now, kind=EventKind.STATUS, author=Author.UNION, status=new_status, text=note)
+    tip.status = target
+    event = TipEvent(tip_id=tip.id, at=now, kind=EventKind.STATUS, author=Author.UNION, status=target, text=note)
     session.add(event)
-    await audit(session, admin_id, "tip.status", f"tip:{tip.id}", f"{old} -> {new_status}")
+    await audit(session, admin_id, "tip.status", f"tip:{tip.id}", f"{old} -> {target}")
     await session.flush()
-    log.info("tip %s status %s -> %s", tip.id, old, new_status)
+    log.info("tip %s status %s -> %s", tip.id, old, target)
     return event
 
 
@@ -306,11 +308,11 @@ class ExportResult:
 
 
 async def export_tips(
-    session: AsyncSession, out_dir: Path, *, status: str | None = None, open_only: bool = False, admin_id: int = 0
+    session: AsyncSession, out_dir: Path, *, status: TipStatus | None = None, open_only: bool = False, admin_id: int = 0
 ) -> ExportResult:
     """Write tips.csv, thread.csv and photos/ under ``out_dir`` for handing to the authorities; audited."""
     stmt = _full_tip().order_by(Tip.id)
-    if status:
+    if status is not None:
         stmt = stmt.where(Tip.status == status)
     elif open_only:
         stmt = stmt.where(Tip.status.in_(OPEN_STATUSES))
@@ -347,7 +349,7 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
             for event in tip.events:
                 thread_csv.writerow([
                     tip.id, event.at.isoformat(), "举报人" if event.author == Author.TIPPER else "工会",
-                    event.kind, STATUS_LABELS.get(event.status or "", ""), event.text,
+                    event.kind, event.status_label, event.text,
                     " ".join(by_event.get(event.id, [])),
                 ])
     return ExportResult(csv_path, thread_path, len(tips), photo_count)

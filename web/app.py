@@ -45,6 +45,7 @@ def create_web_app(
     tz = services.settings.tz
     env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""
     env.filters["local_day"] = lambda when: _local_day(when, tz)
+    env.filters["tip_badge"] = tips.status_badge
     setup_routes(app)
     return app
 

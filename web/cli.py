@@ -1,8 +1,6 @@
 """``ankang admin …``: web console login links and admins, from the server's shell."""
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 
@@ -15,11 +13,11 @@ def admin() -> None:
 @click.argument("user_id", type=int)
 def login_link_command(user_id: int) -> None:
     """Print a one-time web console login link for admin USER_ID (valid 10 minutes, single use)."""
-    from core.settings import settings_or_exit
     from core.admins import is_admin
+    from core.cli import run_with_database
     from core.clock import SystemClock
-    from core.db import opened
     from core.login_links import login_link
+    from core.settings import settings_or_exit
 
     settings = settings_or_exit()
     if not settings.secret_key:
@@ -27,11 +25,11 @@ def login_link_command(user_id: int) -> None:
                    err=True)
         raise SystemExit(2)
 
-    async def check() -> bool:
-        async with opened(settings.database_url) as sessions, sessions() as session:
+    async def check(sessions) -> bool:
+        async with sessions() as session:
             return await is_admin(session, settings, user_id)
 
-    if not asyncio.run(check()):
+    if not run_with_database(check, settings=settings):
         click.echo(f"{user_id} 不是管理员（ANKANG_ADMIN_IDS 或 `ankang admin add`） / not an admin", err=True)
         raise SystemExit(1)
     click.echo(login_link(settings, user_id, SystemClock().now()))
@@ -42,16 +40,14 @@ def login_link_command(user_id: int) -> None:
 @click.option("--name", default="", help="A name shown in the console.")
 def add_command(user_id: int, name: str) -> None:
     """Make Telegram user USER_ID an admin (stored in the database)."""
-    from core.settings import settings_or_exit
     from core.admins import add_admin, audit
-    from core.db import opened
+    from core.cli import run_with_database
+    from core.db import transaction
 
-    settings = settings_or_exit()
-
-    async def add() -> None:
-        async with opened(settings.database_url) as sessions, sessions() as session, session.begin():
+    async def add(sessions) -> None:
+        async with transaction(sessions) as session:
             await add_admin(session, user_id, name)
             await audit(session, 0, "admin.add", str(user_id), "via CLI")
 
-    asyncio.run(add())
+    run_with_database(add)
     click.echo(f"已添加管理员 {user_id} / admin added")

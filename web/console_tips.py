@@ -36,31 +36,33 @@ def setup_routes(app: web.Application) -> None:
 
 
 def _labels() -> dict:
-    from tips.models import ALL_STATUSES, PLACES_BY_CODE, STATUS_LABELS
+    from tips.models import ALL_STATUSES, PLACES_BY_CODE
 
     return {
-        "status_labels": STATUS_LABELS, "statuses": ALL_STATUSES,
+        "statuses": ALL_STATUSES,
         "place_labels": {code: p.label for code, p in PLACES_BY_CODE.items()},
         "topic_labels": {code: t.label for code, t in BY_CODE.items()},
     }
 
 
 async def inbox(request: web.Request) -> web.Response:
+    from tips.models import parse_status
     from tips.service import list_tips
 
     q = request.query
-    status, category, urgent = q.get("status", ""), q.get("category", ""), q.get("urgent", "")
+    status, category, urgent = parse_status(q.get("status")), q.get("category", ""), q.get("urgent", "")
     show = q.get("show", "open")
     page = page_number(request)
     async with request.app[SERVICES].sessions() as session:
         found = await list_tips(
-            session, status=status or None, category=category or None,
+            session, status=status, category=category or None,
             urgent={"1": True, "0": False}.get(urgent), open_only=show == "open",
             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
         )
-    query = {k: v for k, v in {"status": status, "category": category, "urgent": urgent, "show": show}.items() if v}
+    query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show}.items()
+             if v}
     return render(request, "console/tips.html", {
-        "title": "隐患举报", "page_data": found, "page": page, "filters": query,
+        "title": "隐患举报", "page_data": found, "page": page, "filters": query, "status": status,
         "query_string": urlencode(query), **_labels(),
     })
 
@@ -93,8 +95,10 @@ async def change_status(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     tip_id = int(request.match_info["tip_id"])
     form = await request.post()
+    from tips.models import parse_status
+
     new_status, note = str(form.get("status", "")), str(form.get("note", "")).strip()
-    typed = {"status": new_status, "note": note}
+    typed = {"status": parse_status(new_status), "note": note}
     if len(note) > NOTE_MAX_CHARS:
         return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(note))],
                                400, typed)
@@ -146,10 +150,11 @@ async def photo(request: web.Request) -> web.Response:
 
 async def export(request: web.Request) -> web.StreamResponse:
     """tips.csv + thread.csv + photos/ as one ZIP download (export_tips audits it)."""
+    from tips.models import parse_status
     from tips.service import export_tips
 
     services = request.app[SERVICES]
-    status = request.query.get("status") or None
+    status = parse_status(request.query.get("status"))
     open_only = request.query.get("show", "open") == "open"
     tmp = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ankang-tips-"))
     try:

@@ -23,6 +23,7 @@ TEST_SEND_FAILED = "测试消息没有发出：请确认您已在 Telegram 中�
 FLASH: dict[str, str] = {
     "test_sent": "测试消息已发送到您的 Telegram。",
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
+    "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
     "status_changed": "状态已更新，举报人可通过回执码查看。",
     "replied": "回复已发送到举报线程。",
@@ -38,6 +39,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "web.logout": "退出管理后台",
     "web.lesson_test": "发送微课堂测试",
     "kb.faq_add": "新增 FAQ 条目",
+    "kb.faq_edit": "修改 FAQ 条目",
     "kb.unanswered_dismiss": "移除未答问题",
     "tip.status": "更改举报状态",
     "tip.reply": "回复举报",

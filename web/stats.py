@@ -97,26 +97,26 @@ async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
 
 
 async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
-    from tips.models import STATUS_LABELS, Tip
+    from tips.models import ALL_STATUSES, OPEN_STATUSES, Tip, TipStatus
 
     weeks = _weeks(today)
     since = datetime.combine(weeks[0], datetime.min.time(), tz)
     rows = (await session.execute(select(Tip.created_hour, Tip.category, Tip.status).where(Tip.created_hour >= since))).all()
     by_category: Counter[str] = Counter()
-    by_week_status: dict[str, Counter] = {s: Counter() for s in STATUS_LABELS}
+    by_week_status: dict[TipStatus, Counter] = {s: Counter() for s in ALL_STATUSES}
     for at, category, status in rows:
         by_category[BY_CODE[category].label if category in BY_CODE else category] += 1
         local = _local_day(at, tz)
         monday = local - timedelta(days=local.weekday())
-        by_week_status.setdefault(status, Counter())[monday] += 1
+        by_week_status[status][monday] += 1
     d.charts["tips_category"] = charts.bar_chart(by_category.most_common(TOP_N), color=charts.PALETTE[1], title="举报类别")
     d.charts["tips_status"] = charts.column_chart(
         [f"{w.month}/{w.day}" for w in weeks],
-        [charts.Series(STATUS_LABELS.get(s, s), tuple(c[w] for w in weeks)) for s, c in by_week_status.items() if c],
+        [charts.Series(s.label, tuple(c[w] for w in weeks)) for s, c in by_week_status.items() if c],
         title="每周举报（按状态）",
     )
     open_count = await session.scalar(
-        select(func.count()).select_from(Tip).where(Tip.status.not_in(("closed", "rejected")))) or 0
+        select(func.count()).select_from(Tip).where(Tip.status.in_(OPEN_STATUSES))) or 0
     d.totals.append(("待办举报", str(open_count)))
 
 

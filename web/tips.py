@@ -22,16 +22,15 @@ from multidict import MultiDict
 
 from core.logging import quiet_identifying_loggers, redacted_traceback
 
-from core.admins import duty_recipients
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
 from tips import receipts
-from tips.alerts import urgent_alert_html
-from tips.models import PLACE_TYPES, STATUS_LABELS, Author, EventKind
+from tips.alerts import notify_duty
+from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.service import (
     DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, LOCATION_MAX_CHARS, ReceiptInvalid, TipDraft, TipInvalid,
-    add_followup, find_by_receipt, get_tip, place_label, submit_tip, topic_label,
+    add_followup, find_by_receipt, get_tip, place_label, submit_tip, topic_label, validate,
 )
 from web.typedefs import BOT_SENDER, SERVICES, WebServices
 
@@ -82,6 +81,15 @@ NO_STORE = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
+
+
+# The colour of a tip's status badge, on the tipper's status page and in the console alike.
+STATUS_BADGES: dict[TipStatus, str] = {TipStatus.CLOSED: "green", TipStatus.REJECTED: "red"}
+
+
+def status_badge(status: TipStatus) -> str:
+    """The badge class of ``status`` (the ``tip_badge`` template filter)."""
+    return STATUS_BADGES.get(status, "blue")
 
 
 def setup_routes(app: web.Application) -> None:
@@ -335,8 +343,6 @@ async def tip_submit(request: web.Request) -> web.Response:
         except PhotoRejected as err:
             values.errors.append(err.reason)
     if not values.errors:
-        from tips.service import validate
-
         try:
             validate(draft)
         except TipInvalid as err:
@@ -378,17 +384,7 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
         log.warning("tip %s is urgent but no bot is attached to alert admins", tip_id)
         return
     services = app[SERVICES]
-    async with services.sessions() as session:
-        recipients = await duty_recipients(session, services.settings)
-        text = urgent_alert_html(await get_tip(session, tip_id))
-    delivered = 0
-    for admin_id in recipients:
-        try:
-            await sender.send_text(admin_id, text)
-            delivered += 1
-        except Exception:
-            pass  # one unreachable admin must not stop the others
-    log.info("tip %s urgent alert delivered to %d of %d admins", tip_id, delivered, len(recipients))
+    await notify_duty(services.sessions, services.settings, sender, tip_id)
 
 
 # ---------------------------------------------------------------- status and follow-up
@@ -432,7 +428,6 @@ def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None =
         "code": receipts.format_code(receipts.normalize(code)),
         "category": topic_label(tip.category),
         "place": place_label(tip.place_type),
-        "status_labels": STATUS_LABELS,
         "tipper": Author.TIPPER,
         "kinds": EventKind,
         "notice": notice,

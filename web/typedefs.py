@@ -18,6 +18,7 @@ from core.db import SessionMaker
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import LawsDiagnosis
+from tips.alerts import DutyAlertSender
 from tips.runtime import TipsRuntime
 
 
@@ -34,8 +35,9 @@ class WebServices(Protocol):
     tips: TipsRuntime
 
 
-class BotSender(Protocol):
-    """What the web console may ask of the running bot (implemented in bot/, wired by ankang/runner.py)."""
+class BotSender(DutyAlertSender, Protocol):
+    """What the web may ask of the running bot (implemented in bot/, wired by ankang/runner.py): the console's
+    test messages, and the duty alert of an urgent tip from the form (``send_duty_alert``, the tips port)."""
 
     async def send_text(self, chat_id: int, html: str) -> None: ...
 

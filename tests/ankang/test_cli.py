@@ -1,4 +1,7 @@
 """The `ankang` command line lists every verb and fails cleanly on bad configuration."""
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
 
 from ankang.cli import main
@@ -51,3 +54,36 @@ def test_db_current_names_the_revision_of_every_area(monkeypatch, tmp_path):
     assert current.exit_code == 0, current.output
     revisions = current.output.split()
     assert len(revisions) == 4 and {r[0] for r in revisions} == {"b", "k", "t", "w"}, current.output
+
+
+# Every verb that reads or writes the database, one per area CLI (and the root's schema verbs).
+DATABASE_VERBS = [
+    ["db", "current"], ["db", "upgrade"], ["kb", "unanswered"], ["tips", "list"], ["tips", "export", "--out", "x"],
+    ["admin", "add", "5"], ["admin", "login-link", "900001"], ["broadcast", "list"], ["broadcast", "pause", "1"],
+]
+
+
+@pytest.mark.parametrize("verb", DATABASE_VERBS, ids=" ".join)
+def test_every_database_verb_says_in_one_line_that_the_database_cannot_be_opened(verb, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env
+    # Nothing listens on the discard port: the connection is refused at once.
+    monkeypatch.setenv("ANKANG_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/ankang")
+    monkeypatch.setenv("ANKANG_SECRET_KEY", "a-secret-key-for-login-links")
+    result = CliRunner().invoke(main, verb)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # not a traceback
+    assert len(result.output.strip().splitlines()) == 1 and "cannot open the database" in result.output
+
+
+def test_cli_modules_open_the_database_only_through_the_one_helper():
+    """``core.cli.run_with_database`` is the one way a verb gets an engine; no CLI builds its own."""
+    repo = Path(__file__).resolve().parents[2]
+    modules = sorted(set(repo.glob("*/cli*.py")) - {repo / "core" / "cli.py"})
+    assert len(modules) >= 6  # ankang, broadcasts (two), knowledge, tips, web
+    found = {
+        str(path.relative_to(repo)): name
+        for path in modules
+        for name in ("create_engine", "create_sessionmaker", "opened(", "run_upgrade_sync")
+        if name in path.read_text(encoding="utf-8")
+    }
+    assert found == {}

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from bot import lesson_messages as lesson_msg
 from bot import tip_messages as msg
 from bot.schedule import SCHEDULE
-from bot.tips import REPORT, STATUS, TRIAGE
+from bot.tips_report import REPORT
+from bot.tips_thread import STATUS
+from bot.tips_triage import TRIAGE
 from emulator import button_texts
 from knowledge.messages import EMERGENCY_BY_KIND, EMERGENCY_HEAD
 from knowledge.models import QuestionStat

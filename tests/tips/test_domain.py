@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from core.models import AuditEntry
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips import receipts
-from tips.models import TipStatus
+from tips.models import STATUS_LABELS, TipStatus, parse_status
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
 from tips.service import (
@@ -183,6 +185,36 @@ async def test_status_reply_followup_and_audit(services):
     assert [(a.admin_id, a.action, a.target) for a in audit] == [
         (42, "tip.status", f"tip:{tip_id}"), (42, "tip.reply", f"tip:{tip_id}"), (42, "tip.status", f"tip:{tip_id}"),
     ]
+
+
+async def test_statuses_are_read_back_as_the_enum_with_one_label_each(services):
+    async with services.sessions() as s, s.begin():
+        tip_id = (await submit_tip(s, draft(), now=NOW)).tip_id
+        await change_status(s, tip_id, "accepted", "已转交安监部门", admin_id=42, now=NOW)  # a code, as posted
+        with pytest.raises(TransitionNotAllowed):
+            await change_status(s, tip_id, "finished", "", admin_id=42, now=NOW)
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+    assert tip.status is TipStatus.ACCEPTED and tip.status_label == tip.status.label == "已受理"
+    assert [e.status for e in tip.events] == [TipStatus.NEW, TipStatus.ACCEPTED]
+    assert [e.status_label for e in tip.events] == ["待受理", "已受理"]
+    assert {s: s.label for s in TipStatus} == STATUS_LABELS and len(set(STATUS_LABELS.values())) == len(TipStatus)
+    assert parse_status("closed") is TipStatus.CLOSED and parse_status("已办结") is None and parse_status(None) is None
+
+
+def test_bot_and_web_never_spell_a_tip_status_code():
+    """They compare TipStatus members and show ``status.label``: a raw 'closed' in a handler or template drifts."""
+    repo = Path(__file__).resolve().parents[2]
+    codes = "|".join(s.value for s in TipStatus)
+    literal = re.compile(rf"""(['"])({codes})\1""")
+    found = [
+        f"{path.relative_to(repo)}: {match.group(0)}"
+        for package in ("bot", "web", "ankang")
+        for path in sorted((repo / package).rglob("*"))
+        if path.suffix in (".py", ".html")
+        for match in literal.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
 
 
 async def test_list_filters_and_pages(services):

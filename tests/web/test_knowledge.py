@@ -44,3 +44,38 @@ async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emu
     reply = await emulator.wait_for_message(worker, after=sent, timeout=10)
     assert "经常性维护保养" in reply["text"]
     assert "特种设备安全法第三十九条" in reply["text"]
+
+
+async def test_an_entry_written_here_can_be_corrected_and_answers_with_the_correction(services, admin_http, laws_dir):
+    import re
+
+    from sqlalchemy import select
+
+    from core.models import AuditEntry
+    from knowledge.statutes import load_corpus
+    from tests.knowledge.conftest import FIXTURES, build_kb
+
+    services.kb = kb = build_kb(load_corpus(laws_dir), FIXTURES)  # its own: this test adds to it
+    form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39"}
+    async with await admin_http.post("/admin/knowledge/faq", form) as response:
+        assert response.status == 303 and "faq_saved" in response.headers["Location"]
+    async with await admin_http.get("/admin/knowledge") as response:
+        listed = await response.text()
+    faq_id = re.search(r'href="/admin/knowledge/faq/(web-[0-9a-f]{8})"', listed).group(1)
+    async with await admin_http.get(f"/admin/knowledge/faq/{faq_id}") as response:
+        page = await response.text()
+        assert response.status == 200 and "修改 FAQ 条目" in page and QUESTION in page and ANSWER in page
+
+    corrected = "要。开车前按点检表查一遍刹车、转向、喇叭灯光和货叉链条，有毛病先报修，不开“带病”的车。"
+    path = f"/admin/knowledge/faq/{faq_id}"
+    async with await admin_http.post(path, dict(form, a=corrected, article="999")) as response:
+        assert response.status == 400 and "没有第 999 条" in await response.text()
+    async with await admin_http.post(path, dict(form, a=corrected)) as response:
+        assert response.status == 303 and "faq_edited" in response.headers["Location"]
+    reply = kb.answer(QUESTION)
+    assert reply.faq_id == faq_id and "点检表" in reply.text
+    async with services.sessions() as session:
+        actions = (await session.execute(select(AuditEntry.action).order_by(AuditEntry.id))).scalars().all()
+    assert actions[-2:] == ["kb.faq_add", "kb.faq_edit"]
+    async with await admin_http.get("/admin/knowledge/faq/web-00000000") as response:
+        assert response.status == 404

@@ -1,0 +1,322 @@
+"""Anonymous hazard tips over Telegram, the tipper's side: the report flow (see bot/tips.mmd).
+
+One declared conversation: category → place → location → description → photos → urgency →
+preview → confirm. The draft lives in ``context.user_data`` only — the application has no
+persistence configured, so it never leaves memory — and is dropped on submit, cancel and
+timeout. The tip is committed before its receipt is shown; an urgent one then goes to the admins
+on duty (``tips.alerts.notify_duty``). Nothing here logs a user, chat or message id next to a tip.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters,
+)
+
+from bot import tip_callbacks as cb
+from bot import tip_messages as msg
+from bot.context import AnkangContext
+from bot.conversation import Flow, chat_conversation
+from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text, pairs
+from bot.tips_thread import leave_thread
+from bot.tips_triage import TelegramDutyAlerts
+from core.logging import redacted_traceback
+from core.topics import TOPICS
+from tips.alerts import notify_duty
+from tips.models import PLACE_TYPES
+from tips.photos import MAX_PHOTOS_PER_TIP, PhotoRejected
+from tips.service import TipDraft, TipInvalid, check_description, check_location, submit_tip
+
+log = logging.getLogger(__name__)
+
+# Conversation states, named for what the bot is waiting for.
+CATEGORY, PLACE, LOCATION, DESCRIPTION, PHOTOS, URGENCY, PREVIEW = (
+    "category", "place", "location", "description", "photos", "urgency", "preview",
+)
+
+# Its steps ask through Flow.ask, so an emergency mid-flow can re-ask the step.
+REPORT = Flow("tip_report", "举报")
+
+DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
+
+REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
+RECEIPT_SEND_ATTEMPTS = 4
+
+CANCEL_ROW = [(msg.CANCEL_BUTTON, cb.CancelReport())]
+
+
+def _draft(context: AnkangContext) -> TipDraft | None:
+    draft = context.user_data.get(DRAFT_KEY)
+    return draft if isinstance(draft, TipDraft) else None
+
+
+def _drop_draft(context: AnkangContext) -> None:
+    context.user_data.pop(DRAFT_KEY, None)
+
+
+async def _choice_made(update: Update, question: str, answer: str) -> None:
+    """Answer the button press and freeze the question with the choice (no stale keyboards)."""
+    query = update.callback_query
+    await query.answer()
+    try:
+        await query.edit_message_text(f"{question}\n→ <b>{answer}</b>", parse_mode="HTML")
+    except TelegramError:
+        pass  # the message may be too old to edit; the flow goes on regardless
+
+
+async def report_start(update: Update, context: AnkangContext) -> str | int:
+    """/report, the menu button or "我要举报…": start a fresh in-memory draft."""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await update.effective_message.reply_text(msg.PRIVATE_ONLY)
+        return ConversationHandler.END
+    if not context.services.tips.limits.tips_per_chat.allowed(update.effective_chat.id):
+        await update.effective_message.reply_text(msg.RATE_LIMITED)
+        return ConversationHandler.END
+    # A report started from the follow-up thread ends that thread: later messages must not flow
+    # into the old tip once this report is done (see tips_thread.followup_given).
+    leave_thread(context)
+    context.user_data[DRAFT_KEY] = TipDraft()
+    buttons = [(t.label, cb.PickCategory(t.code)) for t in TOPICS]
+    await REPORT.ask(update, context, msg.INTRO, keyboard(pairs(buttons, 3) + [CANCEL_ROW]))
+    return CATEGORY
+
+
+async def category_chosen(update: Update, context: AnkangContext) -> str:
+    choice = cb.parse(update.callback_query.data)
+    draft = _draft(context) or TipDraft()
+    context.user_data[DRAFT_KEY] = draft
+    draft.category = choice.code
+    await _choice_made(update, "隐患类别", escape(dict((t.code, t.label) for t in TOPICS)[choice.code]))
+    buttons = [(p.label, cb.PickPlace(p.code)) for p in PLACE_TYPES]
+    await REPORT.ask(update, context, msg.ASK_PLACE, keyboard(pairs(buttons, 3) + [CANCEL_ROW]))
+    return PLACE
+
+
+async def place_chosen(update: Update, context: AnkangContext) -> str:
+    choice = cb.parse(update.callback_query.data)
+    draft = _draft(context) or TipDraft()
+    context.user_data[DRAFT_KEY] = draft
+    draft.place_type = choice.code
+    await _choice_made(update, "场所类型", escape(dict((p.code, p.label) for p in PLACE_TYPES)[choice.code]))
+    await REPORT.ask(update, context, msg.ASK_LOCATION, keyboard([[(msg.SKIP_BUTTON, cb.Skip())], CANCEL_ROW]),
+                     takes_text=True)
+    return LOCATION
+
+
+async def location_given(update: Update, context: AnkangContext) -> str:
+    try:
+        location = check_location(update.effective_message.text)
+    except TipInvalid:
+        await update.effective_message.reply_text(msg.LOCATION_TOO_LONG)
+        return LOCATION
+    _draft(context).location = location
+    await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
+    return DESCRIPTION
+
+
+async def location_skipped(update: Update, context: AnkangContext) -> str:
+    _draft(context).location = ""
+    await _choice_made(update, "具体地点", "跳过")
+    await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
+    return DESCRIPTION
+
+
+async def description_given(update: Update, context: AnkangContext) -> str:
+    text = update.effective_message.text or ""
+    try:
+        _draft(context).description = check_description(text)
+    except TipInvalid as err:
+        if err.field == "description_long":
+            await update.effective_message.reply_text(msg.DESCRIPTION_TOO_LONG.format(length=len(text.strip())))
+        else:
+            await update.effective_message.reply_text(msg.DESCRIPTION_TOO_SHORT)
+        return DESCRIPTION
+    await REPORT.ask(update, context, msg.ASK_PHOTOS, _photo_keyboard())
+    return PHOTOS
+
+
+def _photo_keyboard(received: int = 0) -> InlineKeyboardMarkup:
+    """跳过 before the first photo; once one has arrived only 完成 (跳过 would read as "drop them")."""
+    first = [(msg.SKIP_BUTTON, cb.Skip())] if received == 0 else [(msg.DONE_BUTTON, cb.PhotosDone())]
+    return keyboard([first, CANCEL_ROW])
+
+
+async def photo_given(update: Update, context: AnkangContext) -> str:
+    draft = _draft(context)
+    if len(draft.photos) >= MAX_PHOTOS_PER_TIP:
+        return await _ask_urgency(update, context, msg.PHOTO_LIMIT)
+    try:
+        photo = await download_clean_photo(update.effective_message, context)
+    except PhotoRejected as err:
+        await update.effective_message.reply_text(msg.PHOTO_REJECTED[err.reason])
+        return PHOTOS
+    if len(draft.photos) >= MAX_PHOTOS_PER_TIP:  # an album may race past the limit
+        return PHOTOS
+    draft.photos.append(photo)
+    if len(draft.photos) >= MAX_PHOTOS_PER_TIP:
+        return await _ask_urgency(update, context, msg.PHOTO_LIMIT)
+    count = len(draft.photos)
+    await REPORT.ask(update, context, msg.PHOTO_RECEIVED.format(count=count), _photo_keyboard(count))
+    return PHOTOS
+
+
+async def photos_finished(update: Update, context: AnkangContext) -> str:
+    await update.callback_query.answer()
+    count = len(_draft(context).photos)
+    return await _ask_urgency(update, context, f"照片：{count} 张")
+
+
+async def _ask_urgency(update: Update, context: AnkangContext, before: str) -> str:
+    markup = keyboard([[(msg.YES_URGENT_BUTTON, cb.PickUrgency(True)), (msg.NOT_URGENT_BUTTON, cb.PickUrgency(False))],
+                       CANCEL_ROW])
+    await REPORT.ask(update, context, f"{before}\n\n{msg.ASK_URGENCY}", markup)
+    return URGENCY
+
+
+async def urgency_chosen(update: Update, context: AnkangContext) -> str:
+    urgent = cb.parse(update.callback_query.data).urgent
+    draft = _draft(context)
+    draft.urgent = urgent
+    await _choice_made(update, "是否紧急", "是" if urgent else "否")
+    if urgent:
+        # Safety first: the guidance goes out before the preview, not after submission.
+        await update.effective_message.reply_html(msg.EMERGENCY_GUIDANCE)
+    return await _preview(update, context, draft)
+
+
+async def _preview(update: Update, context: AnkangContext, draft: TipDraft) -> str:
+    summary = msg.tip_summary(None, category=draft.category, place_type=draft.place_type, location=draft.location,
+                              description=draft.description, urgent=draft.urgent, photos=len(draft.photos))
+    markup = keyboard([[(msg.CONFIRM_BUTTON, cb.Confirm()), (msg.CANCEL_BUTTON, cb.CancelReport())]])
+    await REPORT.ask(update, context, msg.PREVIEW_HEADER + summary, markup)
+    return PREVIEW
+
+
+async def report_confirm(update: Update, context: AnkangContext) -> str | int:
+    """Commit the tip, THEN show the receipt; alert the duty admins when urgent."""
+    query = update.callback_query
+    draft = _draft(context)
+    limits = context.services.tips.limits
+    chat_id = update.effective_chat.id
+    if not limits.tips_per_chat.allowed(chat_id):
+        await query.answer()
+        await update.effective_message.reply_text(msg.RATE_LIMITED)
+        _drop_draft(context)
+        return ConversationHandler.END
+    await query.answer("正在提交…")
+    try:
+        async with context.session() as session, session.begin():
+            submitted = await submit_tip(session, draft, now=context.services.clock.now())
+    except Exception as err:
+        # Nothing was committed, so no receipt may be shown; the draft stays for a retry.
+        # The traceback is redacted: a database error quotes the row's values.
+        log.error("tip submission failed before commit\n%s", redacted_traceback(err))
+        await update.effective_message.reply_html(msg.SUBMIT_FAILED)
+        return PREVIEW
+    limits.tips_per_chat.hit(chat_id)
+    _drop_draft(context)
+    # The receipt goes out first: every step between the commit and this send widens the window
+    # in which a crash leaves a stored tip whose receipt was never shown.
+    await _send_receipt(context, chat_id, submitted.tip_id, submitted.receipt_code)
+    log.info("tip %s submitted%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
+    try:
+        await query.edit_message_reply_markup(None)  # an old confirm button answers as stale
+    except TelegramError:
+        pass
+    if draft.urgent:
+        services = context.services
+        await notify_duty(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id)
+    return ConversationHandler.END
+
+
+async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code: str) -> None:
+    """The tip is already stored; try hard to deliver its only copy of the receipt."""
+    for attempt in range(1, RECEIPT_SEND_ATTEMPTS + 1):
+        try:
+            await context.bot.send_message(chat_id, msg.receipt(tip_id, code), parse_mode="HTML")
+            return
+        except RetryAfter as err:
+            await asyncio.sleep(min(float(err.retry_after if isinstance(err.retry_after, (int, float))
+                                          else err.retry_after.total_seconds()), 30))
+        except Forbidden:
+            break
+        except NetworkError:
+            await asyncio.sleep(0.2 * attempt)
+    log.warning("tip %s stored but its receipt could not be delivered", tip_id)
+
+
+async def report_cancel(update: Update, context: AnkangContext) -> int:
+    _drop_draft(context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await update.effective_message.reply_text(msg.CANCELLED)
+    return ConversationHandler.END
+
+
+async def report_timed_out(update: object, context: AnkangContext) -> None:
+    """The conversation idled past tip_draft_ttl_s: drop the draft and say so."""
+    _drop_draft(context)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, msg.TIMED_OUT)
+        except TelegramError:
+            pass
+
+
+async def use_buttons(update: Update, context: AnkangContext) -> None:
+    await update.effective_message.reply_text(msg.USE_BUTTONS)
+
+
+async def need_photo(update: Update, context: AnkangContext) -> None:
+    await update.effective_message.reply_text(msg.NEED_PHOTO, reply_markup=_photo_keyboard())
+
+
+async def in_flow_command(update: Update, context: AnkangContext) -> None:
+    await update.effective_message.reply_text(msg.IN_FLOW_COMMAND)
+
+
+def report_conversation(ttl_s: float) -> ConversationHandler:
+    """The declared report flow; see bot/tips.mmd."""
+    def button(kind: type, callback) -> CallbackQueryHandler:
+        return CallbackQueryHandler(callback, pattern=cb.matches(kind))
+
+    # Every state ends with catch-alls so stickers, voice, locations and stray text get guidance.
+    buttons_only = [MessageHandler(TEXT | OTHER, use_buttons)]
+    return chat_conversation(
+        flow=REPORT,
+        entry_points=[
+            CommandHandler("report", report_start),
+            MessageHandler(filters.TEXT & filters.Regex(REPORT_TEXT), report_start),
+        ],
+        states={
+            CATEGORY: [button(cb.PickCategory, category_chosen), *buttons_only],
+            PLACE: [button(cb.PickPlace, place_chosen), *buttons_only],
+            LOCATION: [MessageHandler(TEXT, location_given), button(cb.Skip, location_skipped),
+                       MessageHandler(OTHER, need_text)],
+            DESCRIPTION: [MessageHandler(TEXT, description_given), MessageHandler(OTHER, need_text)],
+            PHOTOS: [MessageHandler(IMAGE, photo_given), button(cb.Skip, photos_finished),
+                     button(cb.PhotosDone, photos_finished), MessageHandler(TEXT | OTHER, need_photo)],
+            URGENCY: [button(cb.PickUrgency, urgency_chosen), *buttons_only],
+            PREVIEW: [button(cb.Confirm, report_confirm), *buttons_only],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, report_timed_out)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", report_cancel),
+            button(cb.CancelReport, report_cancel),
+            MessageHandler(filters.COMMAND, in_flow_command),
+        ],
+        allow_reentry=True,
+        conversation_timeout=ttl_s,
+        persistent=False,  # drafts must never reach any persistence
+    )
+
+
+def register(app: Application) -> None:
+    """Add the report conversation to group 0, before the generic command and message handlers."""
+    app.add_handler(report_conversation(app.bot_data.services.settings.tip_draft_ttl_s))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import IntEnum, auto
 from html import escape
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -26,7 +25,7 @@ from bot import messages
 from bot.context import AnkangContext, user_is_admin
 from broadcasts import occurrences, schedules
 from broadcasts.library import Library
-from broadcasts.models import ALL_TOPICS, Schedule
+from broadcasts.models import ALL_TOPICS, OccurrenceStatus, Schedule, ScheduleStatus
 from broadcasts.schedules import ScheduleInvalid, ScheduleNotFound, ScheduleStateError, What, When
 from core.topics import TOPICS
 
@@ -251,7 +250,7 @@ async def got_text(update: Update, context: AnkangContext) -> int:
     else:
         draft.text, draft.photo = (message.text or "").strip(), None
     try:
-        schedules._check_what(_library(context), What("text", text=draft.text, photo=draft.photo))
+        schedules.check_what(_library(context), What("text", text=draft.text, photo=draft.photo))
     except ScheduleInvalid as exc:
         await message.reply_html(_text_problem(exc.field, draft))
         return Step.TEXT
@@ -344,25 +343,6 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
     return Step.WHEN_INPUT
 
 
-def parse_when(trigger: str, text: str, tz_name: str, now: datetime) -> When:
-    """Parse the admin's typed time for a trigger; raise ScheduleInvalid when it is not understood."""
-    if trigger == "once":
-        tz = ZoneInfo(tz_name)
-        local = schedules.parse_once_text(text, now.astimezone(tz))
-        return When("once", run_at=local.replace(tzinfo=tz), timezone=tz_name)
-    if trigger == "weekly":
-        days, at = schedules.parse_weekly_text(text)
-        return When("weekly", weekdays=days, at_time=at, timezone=tz_name)
-    from apscheduler.triggers.cron import CronTrigger
-
-    cron = " ".join(text.split())
-    try:
-        CronTrigger.from_crontab(cron, timezone=ZoneInfo(tz_name))
-    except (ValueError, TypeError, KeyError):
-        raise ScheduleInvalid("cron", "not a 5-field cron expression") from None
-    return When("cron", cron=cron, timezone=tz_name)
-
-
 _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron": msg.CRON_INVALID}
 
 
@@ -372,7 +352,7 @@ async def got_when(update: Update, context: AnkangContext) -> int:
     services = context.services
     now = services.clock.now()
     try:
-        when = parse_when(draft.trigger, text, services.settings.timezone, now)
+        when = schedules.parse_when(draft.trigger, text, services.settings.timezone, now)
     except ScheduleInvalid:
         await update.effective_message.reply_html(_NOT_UNDERSTOOD[draft.trigger].format(text=msg.echo_input(text)))
         return Step.WHEN_INPUT
@@ -386,29 +366,8 @@ async def got_when(update: Update, context: AnkangContext) -> int:
 # --- step 4: confirm --------------------------------------------------------------------------------
 
 
-def _preview(context: AnkangContext, draft: Draft) -> Schedule:
-    """A transient Schedule row (never added to a session) to describe the draft."""
-    tz = context.services.settings.timezone
-    when = draft.when or When("once", run_at=context.services.clock.now(), timezone=tz)
-    return Schedule(kind=draft.kind, lesson_id=draft.lesson_id, series=draft.series, text=draft.text,
-                    photo=draft.photo, topics=",".join(draft.topics), trigger=when.trigger, run_at=when.run_at,
-                    weekdays=",".join(when.weekdays) or None, at_time=when.at_time, cron=when.cron,
-                    timezone=when.timezone or tz, status="active")
-
-
-def upcoming(schedule: Schedule, now: datetime, count: int = UPCOMING_FIRINGS_SHOWN) -> list[datetime]:
-    """The schedule's next ``count`` fire times after ``now``."""
-    times: list[datetime] = []
-    cursor = now
-    while len(times) < count:
-        nxt = schedules.next_fire_time(schedule, cursor)
-        if nxt is None or nxt <= cursor or (times and nxt <= times[-1]):
-            break
-        times.append(nxt)
-        if schedule.trigger == "once":
-            break
-        cursor = nxt + timedelta(seconds=1)
-    return times
+def _what(draft: Draft) -> What:
+    return What(draft.kind, draft.lesson_id, draft.series, draft.text, draft.photo)
 
 
 def _lesson_title(library: Library, schedule: Schedule) -> str | None:
@@ -419,15 +378,24 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     draft = _draft(context)
     services = context.services
     now = services.clock.now()
-    preview = _preview(context, draft)
-    summary = msg.schedule_summary(preview, _lesson_title(_library(context), preview), now)
+    tz = services.settings.timezone
+    when = When.right_away(now, tz) if draft.now or draft.when is None else draft.when
+    try:
+        async with context.session() as session:
+            preview = await schedules.preview_schedule(
+                session, _library(context), _what(draft), when, topics=tuple(draft.topics), default_timezone=tz,
+                now=now, firings=UPCOMING_FIRINGS_SHOWN)
+    except ScheduleInvalid as exc:
+        context.chat_data.pop("schedule_draft", None)
+        await _show(update, _refusal(exc, when, now))
+        return ConversationHandler.END
+    schedule = preview.schedule
+    summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
     if draft.now:
         summary = summary.rsplit("\n", 1)[0] + "\n时间：" + msg.WHEN_NOW
     else:
-        summary += "\n" + msg.next_firings_text(upcoming(preview, now), preview.timezone, now)
-    async with context.session() as session:
-        size = await schedules.audience_size(session, preview)
-    summary += "\n" + msg.AUDIENCE_SIZE.format(count=size)
+        summary += "\n" + msg.next_firings_text(preview.firings, schedule.timezone, now)
+    summary += "\n" + msg.AUDIENCE_SIZE.format(count=preview.audience)
     keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.wizard("ok")),
                                       _button(msg.CANCEL_BUTTON, cb.wizard("no"))]])
     await SCHEDULE.ask(update, context, msg.CONFIRM.format(summary=summary), keyboard, edit=True)
@@ -449,33 +417,37 @@ async def confirm(update: Update, context: AnkangContext) -> int:
     admin_id = update.effective_user.id
     now = services.clock.now()
     when = draft.when
-    if draft.now:
-        # A one-off due a second from now; sent immediately below rather than waiting for the timer.
-        when = When("once", run_at=now + timedelta(seconds=1), timezone=services.settings.timezone)
+    tz = services.settings.timezone
     try:
         async with context.session() as session, session.begin():
-            schedule = await schedules.create_schedule(
-                session, engine.library, What(draft.kind, draft.lesson_id, draft.series, draft.text, draft.photo),
-                when, topics=tuple(draft.topics), created_by=admin_id,
-                default_timezone=services.settings.timezone, now=now,
-            )
-            if draft.now:
-                schedule.status = "finished"  # the one firing is the send-now below
+            if draft.now:  # sent at once below rather than by the timer
+                schedule = await schedules.create_to_send_now(
+                    session, engine.library, _what(draft), topics=tuple(draft.topics), created_by=admin_id,
+                    default_timezone=tz, now=now)
+            else:
+                schedule = await schedules.create_schedule(
+                    session, engine.library, _what(draft), when, topics=tuple(draft.topics), created_by=admin_id,
+                    default_timezone=tz, now=now)
     except ScheduleInvalid as exc:
-        log.info("a schedule from /schedule was refused: %s", exc.field)
-        past = exc.field == "once" and when is not None and when.run_at is not None and when.run_at <= now
-        await _show(update, msg.CREATE_TOO_LATE.format(time=msg.day_time(when.run_at, when.timezone, now))
-                    if past else msg.SCHEDULE_INVALID)
+        await _show(update, _refusal(exc, when, now))
         return ConversationHandler.END
     if not draft.now:
         await engine.sync()  # the timer exists before the admin reads "created"
     summary = msg.schedule_summary(schedule, _lesson_title(engine.library, schedule), now)
     if not draft.now:
-        summary += "\n" + msg.next_firings_text(upcoming(schedule, now, 1), schedule.timezone, now)
+        summary += "\n" + msg.next_firings_text(schedules.next_fire_times(schedule, now, 1), schedule.timezone, now)
     await _show(update, msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary))
     if draft.now:
         await _send_now(update, context, schedule.id, admin_id)
     return ConversationHandler.END
+
+
+def _refusal(exc: ScheduleInvalid, when: When | None, now: datetime) -> str:
+    """Why the schedule was not created: its time has passed meanwhile, or its content is gone."""
+    log.info("a schedule from /schedule was refused: %s", exc.field)
+    if exc.field == "once" and when is not None and when.run_at is not None and when.run_at <= now:
+        return msg.CREATE_TOO_LATE.format(time=msg.day_time(when.run_at, when.timezone or "UTC", now))
+    return msg.SCHEDULE_INVALID
 
 
 async def cancel(update: Update, context: AnkangContext) -> int:
@@ -531,9 +503,9 @@ def schedule_conversation() -> ConversationHandler:
 
 def _schedule_buttons(schedule: Schedule) -> list[InlineKeyboardButton]:
     buttons = []
-    if schedule.status == "active":
+    if schedule.status == ScheduleStatus.ACTIVE:
         buttons.append(_button(msg.schedule_button(schedule.id, msg.PAUSE), cb.schedule_action("p", schedule.id)))
-    if schedule.status == "paused":
+    if schedule.status == ScheduleStatus.PAUSED:
         buttons.append(_button(msg.schedule_button(schedule.id, msg.RESUME), cb.schedule_action("r", schedule.id)))
     buttons.append(_button(msg.schedule_button(schedule.id, msg.SEND_NOW), cb.schedule_action("n", schedule.id)))
     buttons.append(_button(msg.schedule_button(schedule.id, msg.CANCEL), cb.schedule_action("x", schedule.id)))
@@ -595,7 +567,7 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
                 await query.answer(msg.SCHEDULE_MISSING)
                 return
         await query.answer()
-        keyboard = None if p.status == "done" else InlineKeyboardMarkup(
+        keyboard = None if p.status == OccurrenceStatus.DONE else InlineKeyboardMarkup(
             [[_button(msg.REFRESH, cb.occurrence_status(target))]])
         await query.edit_message_text(msg.progress_text(p), reply_markup=keyboard)
         return
@@ -621,7 +593,7 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
         await query.answer(msg.SCHEDULE_MISSING)
         return
     except ScheduleStateError as exc:
-        await query.answer(msg.ACTION_INVALID.format(id=target, status=msg.STATUS_LABELS.get(exc.status, exc.status)))
+        await query.answer(msg.ACTION_INVALID.format(id=target, status=exc.status.label))
         return
     await context.services.broadcasts.sync()
     await query.answer(msg.ACTION_DONE[action].format(id=target))
@@ -637,7 +609,7 @@ async def _ask_to_confirm(update: Update, context: AnkangContext, verb: str, sch
             schedule = await schedules.get_schedule(session, schedule_id)
         except ScheduleNotFound:
             schedule = None
-        if schedule is None or schedule.status not in ("active", "paused"):
+        if schedule is None or not schedule.status.is_open:
             await query.answer(msg.SCHEDULE_MISSING)
             return
         size = await schedules.audience_size(session, schedule)

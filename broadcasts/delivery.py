@@ -52,7 +52,7 @@ from typing import Awaitable, Callable, Protocol
 from sqlalchemy import select, update
 
 from broadcasts.library import Lesson, LessonNotFound, Library
-from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.models import Delivery, DeliveryStatus, Occurrence, Schedule
 from broadcasts.occurrences import Report, claimable, finish_completed
 from broadcasts.quiz import mark_seen, next_lesson, record_poll
 from core.db import SessionMaker
@@ -377,8 +377,8 @@ class Sender:
         """Give back deliveries claimed by this process and not started (graceful stop)."""
         async with self._tx() as session:
             await session.execute(
-                update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
-                .values(status="pending", claimed_by=None, lease_until=None)
+                update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
+                .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
             )
 
     async def _room_available(self) -> None:
@@ -405,7 +405,7 @@ class Sender:
             pick = pick.with_for_update(skip_locked=True)
         stmt = (
             update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
-            .values(status="claimed", claimed_by=self.worker_id, lease_until=now + timedelta(seconds=self.lease_s))
+            .values(status=DeliveryStatus.CLAIMED, claimed_by=self.worker_id, lease_until=now + timedelta(seconds=self.lease_s))
             .returning(Delivery.id, Delivery.occurrence_id, Delivery.chat_id, Delivery.step, Delivery.lesson_id,
                        Delivery.attempts)
             .execution_options(synchronize_session=False)
@@ -420,7 +420,7 @@ class Sender:
             try:
                 async with self._tx() as session:
                     await session.execute(
-                        update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
+                        update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
                     )
             except Exception:
@@ -436,7 +436,7 @@ class Sender:
                 raise
             except Exception:
                 log.exception("delivery %s failed unexpectedly", item.id)
-                await self._finish(item, "failed", error="internal error")
+                await self._finish(item, DeliveryStatus.FAILED, error="internal error")
             finally:
                 self._busy -= 1
                 self._wake.set()
@@ -464,14 +464,14 @@ class Sender:
                 async with self._tx() as session:
                     found = await next_lesson(session, self.library, item.chat_id, content.series)
                     if found is None:
-                        await self._finish(item, "skipped", error="series complete", session=session)
+                        await self._finish(item, DeliveryStatus.SKIPPED, error="series complete", session=session)
                         return
                     lesson_id = found.id
                     await session.execute(update(Delivery).where(Delivery.id == item.id).values(lesson_id=lesson_id))
             try:
                 lesson = self.library.get(lesson_id)
             except LessonNotFound:
-                await self._finish(item, "failed", error=f"lesson {lesson_id} not in library")
+                await self._finish(item, DeliveryStatus.FAILED, error=f"lesson {lesson_id} not in library")
                 return
             steps = 2
         else:
@@ -497,14 +497,14 @@ class Sender:
             except RecipientGone:
                 async with self._tx() as session:
                     await mark_blocked(session, item.chat_id)
-                    await self._finish(item, "blocked", error="recipient gone", session=session)
+                    await self._finish(item, DeliveryStatus.BLOCKED, error="recipient gone", session=session)
                 return
             except TransientSendError as exc:
                 self.stats.transient += 1
                 await self._retry_later(item, str(exc)[:200] or type(exc).__name__)
                 return
             except PermanentSendError as exc:
-                await self._finish(item, "failed", error=str(exc)[:200])
+                await self._finish(item, DeliveryStatus.FAILED, error=str(exc)[:200])
                 return
             self.stats.messages += 1
             step += 1
@@ -526,11 +526,11 @@ class Sender:
     async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None, poll_id: str | None) -> bool:
         values: dict = {"step": step}
         if step == steps:
-            values.update(status="sent", sent_at=utcnow(), lease_until=None)
+            values.update(status=DeliveryStatus.SENT, sent_at=utcnow(), lease_until=None)
         async with self._tx() as session:
             result = await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
-                                       Delivery.status == "claimed").values(**values)
+                                       Delivery.status == DeliveryStatus.CLAIMED).values(**values)
             )
             if result.rowcount != 1:
                 log.warning("delivery %s was taken over by another sender", item.id)
@@ -546,12 +546,12 @@ class Sender:
             attempts = (await session.execute(
                 select(Delivery.attempts).where(Delivery.id == item.id))).scalar_one() + 1
             if attempts >= self.max_attempts:
-                await self._finish(item, "failed", error=error, session=session, attempts=attempts)
+                await self._finish(item, DeliveryStatus.FAILED, error=error, session=session, attempts=attempts)
                 return
             delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S ** attempts)
             await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
-                .values(status="pending", attempts=attempts, claimed_by=None, lease_until=None, error=error,
+                .values(status=DeliveryStatus.PENDING, attempts=attempts, claimed_by=None, lease_until=None, error=error,
                         not_before=utcnow() + timedelta(seconds=delay))
             )
 
@@ -561,11 +561,11 @@ class Sender:
         async with self._tx() as session:
             await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
-                .values(status="pending", claimed_by=None, lease_until=None, error="rate limited",
+                .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None, error="rate limited",
                         not_before=utcnow() + timedelta(seconds=seconds))
             )
 
-    async def _finish(self, item: Claimed, status: str, *, error: str | None = None, session=None,
+    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None, session=None,
                       attempts: int | None = None) -> None:
         values: dict = {"status": status, "lease_until": None, "error": error}
         if attempts is not None:
@@ -582,8 +582,8 @@ async def release_stale_claims(sessions: SessionMaker) -> int:
     """Return every claimed delivery to the queue: only for SQLite, where one process owns the database."""
     async with sessions() as session, session.begin():
         result = await session.execute(
-            update(Delivery).where(Delivery.status == "claimed")
-            .values(status="pending", claimed_by=None, lease_until=None)
+            update(Delivery).where(Delivery.status == DeliveryStatus.CLAIMED)
+            .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
         )
         return result.rowcount or 0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -15,6 +14,8 @@ from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import qa_callbacks
 from bot.context import AnkangContext, BotServices
+from bot.render import edit_in_place
+from bot.retry import retry_after_seconds
 from broadcasts.delivery import (
     PermanentSendError,
     RateLimited,
@@ -242,16 +243,8 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
 
 
 async def _edit(query, text: str | None = None, *, reply_markup: InlineKeyboardMarkup | None = None) -> None:
-    """Show a screen in place of the pressed one; a second tap on the same button changes nothing."""
-    try:
-        if text is None:
-            await query.edit_message_reply_markup(reply_markup=reply_markup)
-        else:
-            await query.edit_message_text(text, parse_mode="HTML", reply_markup=reply_markup,
-                                          disable_web_page_preview=True)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    """Show a screen in place of the pressed one (lessons without link previews)."""
+    await edit_in_place(query, text, reply_markup=reply_markup, disable_web_page_preview=True)
 
 
 def msg_stale() -> str:
@@ -341,9 +334,7 @@ class TelegramTransport:
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from None
         except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
-            raise RateLimited(seconds) from None
+            raise RateLimited(retry_after_seconds(exc)) from None
         except BadRequest as exc:
             text = str(exc).lower()
             if "chat not found" in text or "user is deactivated" in text or "bot was blocked" in text:

@@ -9,7 +9,6 @@ from enum import IntEnum, auto
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,6 +22,7 @@ from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
 from bot.context import AnkangContext, user_is_admin
+from bot.render import edit_in_place
 from broadcasts import occurrences, schedules
 from broadcasts.library import Library
 from broadcasts.models import ALL_TOPICS, OccurrenceStatus, Schedule, ScheduleStatus
@@ -110,11 +110,7 @@ async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
     if query is None:
         await update.effective_message.reply_html(text, reply_markup=keyboard)
         return
-    try:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_in_place(query, text, reply_markup=keyboard)
 
 
 # --- step 1: what -----------------------------------------------------------------------------------

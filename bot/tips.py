@@ -25,6 +25,7 @@ from bot import messages as common_messages
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
+from bot.retry import retry_after_seconds
 from core import admins
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
@@ -284,8 +285,7 @@ async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code:
             await context.bot.send_message(chat_id, msg.receipt(tip_id, code), parse_mode="HTML")
             return
         except RetryAfter as err:
-            await asyncio.sleep(min(float(err.retry_after if isinstance(err.retry_after, (int, float))
-                                          else err.retry_after.total_seconds()), 30))
+            await asyncio.sleep(min(retry_after_seconds(err), 30))
         except Forbidden:
             break
         except NetworkError:

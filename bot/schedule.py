@@ -18,10 +18,11 @@ from telegram.ext import (
 )
 
 from bot.conversation import Flow, chat_conversation
-from bot import lesson_callbacks as cb
+from bot import schedule_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
 from bot.context import AnkangContext, user_is_admin
+from bot.lesson_callbacks import lesson_id_fits
 from bot.render import edit_in_place
 from broadcasts import occurrences, schedules
 from broadcasts.library import Library
@@ -94,14 +95,14 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int = 2) -> list[list[In
     return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def _button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data)
+def _button(text: str, data: cb.Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb.build(data))
 
 
-def _cancel_row(back: str | None = None) -> list[InlineKeyboardButton]:
+def _cancel_row(back: cb.Back | None = None) -> list[InlineKeyboardButton]:
     """取消 (every step), after ⬅️ 返回 where there is somewhere to go back to."""
-    row = [_button(msg.BACK_BUTTON, cb.wizard("bk", back))] if back else []
-    return row + [_button(msg.CANCEL_BUTTON, cb.wizard("no"))]
+    row = [_button(msg.BACK_BUTTON, back)] if back else []
+    return row + [_button(msg.CANCEL_BUTTON, cb.Cancel())]
 
 
 async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
@@ -118,8 +119,8 @@ async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 def _what_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [_button(msg.WHAT_LESSON, cb.wizard("k", "lesson")), _button(msg.WHAT_SERIES, cb.wizard("k", "series"))],
-        [_button(msg.WHAT_TEXT, cb.wizard("k", "text"))],
+        [_button(msg.WHAT_LESSON, cb.PickKind("lesson")), _button(msg.WHAT_SERIES, cb.PickKind("series"))],
+        [_button(msg.WHAT_TEXT, cb.PickKind("text"))],
         _cancel_row(),
     ])
 
@@ -138,32 +139,38 @@ async def _back_to_what(update: Update, context: AnkangContext) -> int:
     return Step.WHAT
 
 
+async def _stale(update: Update, step: Step) -> Step:
+    """A button this step does not take (forged, or from an older keyboard): say so, stay at the step."""
+    await update.callback_query.answer(messages.STALE_BUTTON)
+    return step
+
+
 async def pick_what(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
+    if not isinstance(data, cb.PickKind):
+        return await _stale(update, Step.WHAT)
     await query.answer()
-    if data is None or data.verb != "k" or data.arg not in schedules.KINDS:
-        return Step.WHAT
-    _draft(context).kind = data.arg
-    if data.arg == "lesson":
+    _draft(context).kind = data.kind
+    if data.kind == "lesson":
         return await _ask_lesson_topic(update, context)
-    if data.arg == "series":
+    if data.kind == "series":
         names = _library(context).series_names()
-        buttons = [[_button(n, cb.wizard("s", str(i)))] for i, n in enumerate(names)]
-        keyboard = InlineKeyboardMarkup(buttons + [_cancel_row("what")])
+        buttons = [[_button(n, cb.PickSeries(i))] for i, n in enumerate(names)]
+        keyboard = InlineKeyboardMarkup(buttons + [_cancel_row(cb.Back("what"))])
         await SCHEDULE.ask(update, context, msg.ASK_SERIES, keyboard, edit=True)
         return Step.SERIES
-    keyboard = InlineKeyboardMarkup([_cancel_row("what")])
+    keyboard = InlineKeyboardMarkup([_cancel_row(cb.Back("what"))])
     await SCHEDULE.ask(update, context, msg.ASK_TEXT, keyboard, takes_text=True, edit=True)
     return Step.TEXT
 
 
 async def _ask_lesson_topic(update: Update, context: AnkangContext) -> int:
     library = _library(context)
-    buttons = [_button(f"{msg.topic_label(code)}（{len(library.by_topic(code))}）", cb.wizard("lt", code))
+    buttons = [_button(f"{msg.topic_label(code)}（{len(library.by_topic(code))}）", cb.LessonTopic(code))
                for code in library.topics_covered()]
-    rows = [[_button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.wizard("lt", ALL_TOPICS))]]
-    rows += _rows(buttons, TOPIC_COLUMNS) + [_cancel_row("what")]
+    rows = [[_button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.LessonTopic(ALL_TOPICS))]]
+    rows += _rows(buttons, TOPIC_COLUMNS) + [_cancel_row(cb.Back("what"))]
     await SCHEDULE.ask(update, context, msg.ASK_LESSON_TOPIC, InlineKeyboardMarkup(rows), edit=True)
     return Step.LESSON
 
@@ -174,14 +181,15 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     pages = max(1, -(-len(lessons) // LESSONS_PER_PAGE))
     page = min(page, pages - 1)
     shown = lessons[page * LESSONS_PER_PAGE:(page + 1) * LESSONS_PER_PAGE]
-    rows = [[_button(lesson.title, data)] for lesson in shown if (data := _lesson_data(lesson.id))]
+    # A lesson whose id cannot be a button's is scheduled from the CLI.
+    rows = [[_button(lesson.title, cb.PickLesson(lesson.id))] for lesson in shown if lesson_id_fits(lesson.id)]
     nav = []
     if page > 0:
-        nav.append(_button(msg.PREV_PAGE, cb.wizard_lessons(topic, page - 1)))
+        nav.append(_button(msg.PREV_PAGE, cb.LessonPage(topic, page - 1)))
     if page < pages - 1:
-        nav.append(_button(msg.NEXT_PAGE, cb.wizard_lessons(topic, page + 1)))
+        nav.append(_button(msg.NEXT_PAGE, cb.LessonPage(topic, page + 1)))
     rows += [nav] if nav else []
-    rows.append(_cancel_row("topics"))
+    rows.append(_cancel_row(cb.Back("topics")))
     where = f"，第 {page + 1}/{pages} 页" if pages > 1 else ""
     text = msg.ASK_LESSON.format(topic=escape(msg.topic_label(topic) if topic != ALL_TOPICS else msg.ALL_LESSONS),
                                  count=len(lessons), page=where)
@@ -189,52 +197,50 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     return Step.LESSON
 
 
-def _lesson_data(lesson_id: str) -> str | None:
-    try:
-        return cb.wizard("l", lesson_id)
-    except ValueError:  # an id too long for a button cannot be picked here (the CLI can)
-        return None
-
-
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
+    if not (isinstance(data, cb.LessonTopic | cb.LessonPage | cb.Back)
+            or isinstance(data, cb.PickLesson) and data.lesson_id in _library(context)):
+        return await _stale(update, Step.LESSON)
     await query.answer()
-    if data is None:
-        return Step.LESSON
-    if data.verb == "lt":
-        return await _ask_lesson(update, context, data.arg, 0)
-    if data.verb == "lp":
-        return await _ask_lesson(update, context, *cb.topic_page(data))
-    if data.verb == "bk":
-        return await (_ask_lesson_topic(update, context) if data.arg == "topics" else _back_to_what(update, context))
-    if data.verb == "l" and data.arg in _library(context):
-        _draft(context).lesson_id = data.arg
-        return await _ask_audience(update, context)
+    match data:
+        case cb.LessonTopic(topic):
+            return await _ask_lesson(update, context, topic, 0)
+        case cb.LessonPage(topic, page):
+            return await _ask_lesson(update, context, topic, page)
+        case cb.Back("topics"):
+            return await _ask_lesson_topic(update, context)
+        case cb.Back("what"):
+            return await _back_to_what(update, context)
+        case cb.PickLesson(lesson_id):
+            _draft(context).lesson_id = lesson_id
+            return await _ask_audience(update, context)
     return Step.LESSON
 
 
 async def pick_series(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
-    await query.answer()
     names = _library(context).series_names()
-    if data is not None and data.verb == "bk":
-        return await _back_to_what(update, context)
-    if data is None or data.verb != "s" or int(data.arg) >= len(names):
-        return Step.SERIES
-    _draft(context).series = names[int(data.arg)]
-    return await _ask_audience(update, context)
+    match data:
+        case cb.Back():
+            await query.answer()
+            return await _back_to_what(update, context)
+        case cb.PickSeries(index) if index < len(names):
+            await query.answer()
+            _draft(context).series = names[index]
+            return await _ask_audience(update, context)
+    return await _stale(update, Step.SERIES)
 
 
 async def text_step_button(update: Update, context: AnkangContext) -> int:
     """⬅️ 返回 while the wizard waits for the announcement text."""
     query = update.callback_query
-    data = cb.parse(query.data)
+    if not isinstance(cb.parse(query.data), cb.Back):
+        return await _stale(update, Step.TEXT)
     await query.answer()
-    if data is not None and data.verb == "bk":
-        return await _back_to_what(update, context)
-    return Step.TEXT
+    return await _back_to_what(update, context)
 
 
 async def got_text(update: Update, context: AnkangContext) -> int:
@@ -273,9 +279,9 @@ def _chosen(context: AnkangContext, draft: Draft) -> str:
 
 
 def _audience_keyboard(selected: list[str]) -> InlineKeyboardMarkup:
-    buttons = [_button(("✅ " if t.code in selected else "") + t.label, cb.wizard("a", t.code)) for t in TOPICS]
-    rows = [[_button(msg.AUDIENCE_ALL, cb.wizard("a", ALL_TOPICS))]] + _rows(buttons, TOPIC_COLUMNS)
-    rows.append([_button(msg.DONE_BUTTON, cb.wizard("ad")), _button(msg.CANCEL_BUTTON, cb.wizard("no"))])
+    buttons = [_button(("✅ " if t.code in selected else "") + t.label, cb.ToggleAudience(t.code)) for t in TOPICS]
+    rows = [[_button(msg.AUDIENCE_ALL, cb.ToggleAudience(ALL_TOPICS))]] + _rows(buttons, TOPIC_COLUMNS)
+    rows.append([_button(msg.DONE_BUTTON, cb.AudienceDone()), _button(msg.CANCEL_BUTTON, cb.Cancel())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -290,26 +296,28 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
     draft = _draft(context)
-    if data is None or data.verb not in ("a", "ad"):
-        await query.answer()
-        return Step.AUDIENCE
-    if data.verb == "a" and data.arg != ALL_TOPICS:
-        await query.answer()
-        if data.arg in draft.topics:
-            draft.topics.remove(data.arg)
-        else:
-            draft.topics.append(data.arg)
-        return await _ask_audience(update, context)
-    if data.verb == "ad" and not draft.topics:
-        # "完成" with nothing ticked must not quietly mean everyone.
-        await query.answer(msg.AUDIENCE_NONE, show_alert=True)
-        return Step.AUDIENCE
+    match data:
+        case cb.ToggleAudience(topic) if topic != ALL_TOPICS:
+            await query.answer()
+            if topic in draft.topics:
+                draft.topics.remove(topic)
+            else:
+                draft.topics.append(topic)
+            return await _ask_audience(update, context)
+        case cb.ToggleAudience():  # 全部订阅者
+            draft.topics = []
+        case cb.AudienceDone() if not draft.topics:
+            # "完成" with nothing ticked must not quietly mean everyone.
+            await query.answer(msg.AUDIENCE_NONE, show_alert=True)
+            return Step.AUDIENCE
+        case cb.AudienceDone():
+            pass
+        case _:
+            return await _stale(update, Step.AUDIENCE)
     await query.answer()
-    if data.verb == "a":
-        draft.topics = []
     keyboard = InlineKeyboardMarkup([
-        [_button(msg.WHEN_NOW, cb.wizard("w", "now")), _button(msg.WHEN_ONCE, cb.wizard("w", "once"))],
-        [_button(msg.WHEN_WEEKLY, cb.wizard("w", "weekly")), _button(msg.WHEN_CRON, cb.wizard("w", "cron"))],
+        [_button(msg.WHEN_NOW, cb.PickWhen("now")), _button(msg.WHEN_ONCE, cb.PickWhen("once"))],
+        [_button(msg.WHEN_WEEKLY, cb.PickWhen("weekly")), _button(msg.WHEN_CRON, cb.PickWhen("cron"))],
         _cancel_row(),
     ])
     text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(msg.audience_text(draft.topics)))
@@ -323,16 +331,16 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
 async def pick_when(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
+    if not isinstance(data, cb.PickWhen):
+        return await _stale(update, Step.WHEN)
     await query.answer()
     draft = _draft(context)
-    if data is None or data.verb != "w" or data.arg not in ("now", "once", "weekly", "cron"):
-        return Step.WHEN
-    if data.arg == "now":
+    if data.when == "now":
         # "Now" is a one-off a moment from now, sent at once after confirmation.
         draft.now, draft.trigger = True, "once"
         return await _confirm(update, context)
-    draft.trigger = data.arg
-    prompt = {"once": msg.ASK_ONCE, "weekly": msg.ASK_WEEKLY, "cron": msg.ASK_CRON}[data.arg]
+    draft.trigger = data.when
+    prompt = {"once": msg.ASK_ONCE, "weekly": msg.ASK_WEEKLY, "cron": msg.ASK_CRON}[data.when]
     zone = escape(msg.zone_label(context.services.settings.timezone))
     await SCHEDULE.ask(update, context, prompt.format(tz=zone), InlineKeyboardMarkup([_cancel_row()]), takes_text=True,
                        edit=True)
@@ -392,18 +400,16 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     else:
         summary += "\n" + msg.next_firings_text(preview.firings, schedule.timezone, now)
     summary += "\n" + msg.AUDIENCE_SIZE.format(count=preview.audience)
-    keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.wizard("ok")),
-                                      _button(msg.CANCEL_BUTTON, cb.wizard("no"))]])
+    keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.Confirm()), _button(msg.CANCEL_BUTTON, cb.Cancel())]])
     await SCHEDULE.ask(update, context, msg.CONFIRM.format(summary=summary), keyboard, edit=True)
     return Step.CONFIRM
 
 
 async def confirm(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
-    data = cb.parse(query.data)
+    if not isinstance(cb.parse(query.data), cb.Confirm):
+        return await _stale(update, Step.CONFIRM)
     await query.answer()
-    if data is None or data.verb != "ok":
-        return Step.CONFIRM
     draft = context.chat_data.pop("schedule_draft", None)
     if not isinstance(draft, Draft):
         await _show(update, msg.SCHEDULE_CANCELLED)
@@ -471,7 +477,7 @@ def schedule_conversation() -> ConversationHandler:
 
     取消 is a fallback so that every step closes the same way; the steps' own handlers leave it alone.
     """
-    step = cb.SCHEDULE_STEP_PATTERN
+    step = cb.WIZARD_STEP_PATTERN
     return chat_conversation(
         entry_points=[CommandHandler("schedule", schedule_start)],
         states={
@@ -488,7 +494,7 @@ def schedule_conversation() -> ConversationHandler:
                                           CallbackQueryHandler(timed_out)],
         },
         fallbacks=[CommandHandler("cancel", cancel),
-                   CallbackQueryHandler(cancel_button, pattern=cb.SCHEDULE_CANCEL_PATTERN)],
+                   CallbackQueryHandler(cancel_button, pattern=cb.WIZARD_CANCEL_PATTERN)],
         conversation_timeout=SCHEDULE_TIMEOUT_S,
         flow=SCHEDULE,
     )
@@ -499,12 +505,15 @@ def schedule_conversation() -> ConversationHandler:
 
 def _schedule_buttons(schedule: Schedule) -> list[InlineKeyboardButton]:
     buttons = []
+    def button(label: str, act: cb.Act) -> InlineKeyboardButton:
+        return _button(msg.schedule_button(schedule.id, label), cb.ScheduleButton(act, schedule.id))
+
     if schedule.status == ScheduleStatus.ACTIVE:
-        buttons.append(_button(msg.schedule_button(schedule.id, msg.PAUSE), cb.schedule_action("p", schedule.id)))
+        buttons.append(button(msg.PAUSE, cb.Act.PAUSE))
     if schedule.status == ScheduleStatus.PAUSED:
-        buttons.append(_button(msg.schedule_button(schedule.id, msg.RESUME), cb.schedule_action("r", schedule.id)))
-    buttons.append(_button(msg.schedule_button(schedule.id, msg.SEND_NOW), cb.schedule_action("n", schedule.id)))
-    buttons.append(_button(msg.schedule_button(schedule.id, msg.CANCEL), cb.schedule_action("x", schedule.id)))
+        buttons.append(button(msg.RESUME, cb.Act.RESUME))
+    buttons.append(button(msg.SEND_NOW, cb.Act.ASK_SEND_NOW))
+    buttons.append(button(msg.CANCEL, cb.Act.ASK_DELETE))
     return buttons
 
 
@@ -530,9 +539,9 @@ async def _schedules_view(context: AnkangContext, page: int = 0, around: int | N
     keyboard = [_schedule_buttons(s) for s in shown]
     nav = []
     if page > 0:
-        nav.append(_button(msg.PREV_PAGE, cb.schedules_page(page - 1)))
+        nav.append(_button(msg.PREV_PAGE, cb.ListPage(page - 1)))
     if page < pages - 1:
-        nav.append(_button(msg.NEXT_PAGE, cb.schedules_page(page + 1)))
+        nav.append(_button(msg.NEXT_PAGE, cb.ListPage(page + 1)))
     keyboard += [nav] if nav else []
     return msg.schedules_text(lines, len(rows), page, pages), InlineKeyboardMarkup(keyboard)
 
@@ -545,58 +554,72 @@ async def broadcasts_command(update: Update, context: AnkangContext) -> None:
     await update.effective_message.reply_html(text, reply_markup=keyboard)
 
 
+# The status change behind each /broadcasts button that makes one (broadcasts.schedules.change_status).
+_STATUS_CHANGES = {cb.Act.PAUSE: "pause", cb.Act.RESUME: "resume", cb.Act.DELETE: "cancel"}
+
+
 async def broadcast_button(update: Update, context: AnkangContext) -> None:
+    """Every "bc:" button: a schedule's actions and their confirmations, pages, a firing's progress."""
     query = update.callback_query
     data = cb.parse(query.data)
-    if data is None or data.area != "bc":
+    if data is None:
         await query.answer(messages.STALE_BUTTON)
         return
     if await _refuse_non_admin(update, context):
         return
-    admin_id = update.effective_user.id
-    target = int(data.arg)
-    if data.verb == "s":
-        async with context.session() as session:
-            try:
-                p = await occurrences.progress(session, target)
-            except LookupError:
-                await query.answer(msg.SCHEDULE_MISSING)
-                return
-        await query.answer()
-        keyboard = None if p.status == OccurrenceStatus.DONE else InlineKeyboardMarkup(
-            [[_button(msg.REFRESH, cb.occurrence_status(target))]])
-        await query.edit_message_text(msg.progress_text(p), reply_markup=keyboard)
-        return
-    if data.verb in ("pg", "l"):
-        await query.answer()
-        view = await _schedules_view(context, page=target) if data.verb == "pg" else await _schedules_view(
-            context, around=target)
-        await _show(update, *view)
-        return
-    if data.verb in ("n", "x"):
-        await _ask_to_confirm(update, context, data.verb, target)
-        return
-    if data.verb == "ny":
-        await query.answer(msg.SEND_STARTED.format(id=target))
-        if await _send_now(update, context, target, admin_id):
-            await _show(update, *await _schedules_view(context, around=target))
-        return
-    action = {"p": "pause", "r": "resume", "xy": "cancel"}[data.verb]
+    match data:
+        case cb.ShowProgress(occurrence_id):
+            await _show_progress(update, context, occurrence_id)
+        case cb.ListPage(page):
+            await query.answer()
+            await _show(update, *await _schedules_view(context, page=page))
+        case cb.ListAround(schedule_id):
+            await query.answer()
+            await _show(update, *await _schedules_view(context, around=schedule_id))
+        case cb.ScheduleButton(cb.Act.ASK_SEND_NOW | cb.Act.ASK_DELETE as act, schedule_id):
+            await _ask_to_confirm(update, context, act, schedule_id)
+        case cb.ScheduleButton(cb.Act.SEND_NOW, schedule_id):
+            await query.answer(msg.SEND_STARTED.format(id=schedule_id))
+            if await _send_now(update, context, schedule_id, update.effective_user.id):
+                await _show(update, *await _schedules_view(context, around=schedule_id))
+        case cb.ScheduleButton(act, schedule_id):
+            await _change_status(update, context, _STATUS_CHANGES[act], schedule_id)
+        case _:  # a wizard's button outside the wizard
+            await query.answer(messages.STALE_BUTTON)
+
+
+async def _show_progress(update: Update, context: AnkangContext, occurrence_id: int) -> None:
+    query = update.callback_query
+    async with context.session() as session:
+        try:
+            p = await occurrences.progress(session, occurrence_id)
+        except LookupError:
+            await query.answer(msg.SCHEDULE_MISSING)
+            return
+    await query.answer()
+    keyboard = None if p.status == OccurrenceStatus.DONE else InlineKeyboardMarkup(
+        [[_button(msg.REFRESH, cb.ShowProgress(occurrence_id))]])
+    await edit_in_place(query, msg.progress_text(p), reply_markup=keyboard)
+
+
+async def _change_status(update: Update, context: AnkangContext, action: str, schedule_id: int) -> None:
+    query = update.callback_query
     try:
         async with context.session() as session, session.begin():
-            await schedules.change_status(session, target, action, admin_id, now=context.services.clock.now())
+            await schedules.change_status(session, schedule_id, action, update.effective_user.id,
+                                          now=context.services.clock.now())
     except ScheduleNotFound:
         await query.answer(msg.SCHEDULE_MISSING)
         return
     except ScheduleStateError as exc:
-        await query.answer(msg.ACTION_INVALID.format(id=target, status=exc.status.label))
+        await query.answer(msg.ACTION_INVALID.format(id=schedule_id, status=exc.status.label))
         return
     await context.services.broadcasts.sync()
-    await query.answer(msg.ACTION_DONE[action].format(id=target))
-    await _show(update, *await _schedules_view(context, around=target))
+    await query.answer(msg.ACTION_DONE[action].format(id=schedule_id))
+    await _show(update, *await _schedules_view(context, around=schedule_id))
 
 
-async def _ask_to_confirm(update: Update, context: AnkangContext, verb: str, schedule_id: int) -> None:
+async def _ask_to_confirm(update: Update, context: AnkangContext, act: cb.Act, schedule_id: int) -> None:
     """立即推送 and 删除 act only after 确定; 取消 goes back to the list."""
     query = update.callback_query
     now = context.services.clock.now()
@@ -611,14 +634,15 @@ async def _ask_to_confirm(update: Update, context: AnkangContext, verb: str, sch
         size = await schedules.audience_size(session, schedule)
     await query.answer()
     summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
-    if verb == "n":
+    if act == cb.Act.ASK_SEND_NOW:
         text = msg.CONFIRM_SEND_NOW.format(id=schedule_id, whom=escape(msg.audience_text(schedule.topic_codes)),
                                            count=size, summary=summary)
     else:
         text = msg.CONFIRM_DELETE.format(id=schedule_id, summary=summary)
+    confirmed = cb.Act.SEND_NOW if act == cb.Act.ASK_SEND_NOW else cb.Act.DELETE
     keyboard = InlineKeyboardMarkup([[
-        _button(msg.YES_BUTTON, cb.schedule_action(verb + "y", schedule_id)),
-        _button(msg.CANCEL_BUTTON, cb.schedule_action("l", schedule_id)),
+        _button(msg.YES_BUTTON, cb.ScheduleButton(confirmed, schedule_id)),
+        _button(msg.CANCEL_BUTTON, cb.ListAround(schedule_id)),
     ]])
     await _show(update, text, keyboard)
 
@@ -632,7 +656,7 @@ async def _send_now(update: Update, context: AnkangContext, schedule_id: int, ad
         return False
     async with context.session() as session:
         p = await occurrences.progress(session, occurrence_id)
-    keyboard = InlineKeyboardMarkup([[_button(msg.REFRESH, cb.occurrence_status(occurrence_id))]])
+    keyboard = InlineKeyboardMarkup([[_button(msg.REFRESH, cb.ShowProgress(occurrence_id))]])
     await context.bot.send_message(update.effective_chat.id, msg.SENDING_NOW.format(
         occurrence=occurrence_id, recipients=p.recipients), reply_markup=keyboard)
     return True

@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bot import lesson_callbacks as cb
+from bot import lesson_callbacks
+from bot import schedule_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
 from broadcasts import subscriptions
@@ -368,16 +369,16 @@ async def test_send_now_and_delete_ask_for_confirmation(start, emulator, library
             assert (await session.get(Schedule, 2)).status == "cancelled"
 
         # A confirmation pressed again after the deletion, and forged data, are answered kindly.
-        qid = await emulator.press(admin, gone, data=cb.schedule_action("xy", 2))
+        qid = await emulator.press(admin, gone, data=cb.build(cb.ScheduleButton(cb.Act.DELETE, 2)))
         assert (await answer_of(emulator, qid))["text"].startswith("#2 当前状态为“已删除”")
-        qid = await emulator.press(admin, gone, data=cb.schedule_action("n", 999))
+        qid = await emulator.press(admin, gone, data=cb.build(cb.ScheduleButton(cb.Act.ASK_SEND_NOW, 999)))
         assert (await answer_of(emulator, qid))["text"] == msg.SCHEDULE_MISSING
         qid = await emulator.press(admin, gone, data="bc:zz:1")
         assert (await answer_of(emulator, qid))["text"] == messages.STALE_BUTTON
 
 
 def test_callback_data_fits_and_forgeries_parse_to_none():
-    assert len(cb.wizard_lessons("occupational_health", 9999).encode()) <= 64
-    assert cb.parse(cb.wizard_lessons("gas", 2)) is not None
+    assert len(cb.build(cb.LessonPage("occupational_health", 9999)).encode()) <= 64
+    assert cb.parse(cb.build(cb.LessonPage("gas", 2))) is not None
     for forged in ("sc:lp:gas", "sc:lp:nope.1", "sc:lp:gas.x", "bc:xy:-1", "bc:l:", "ls:no:1", "ls:bm:x"):
-        assert cb.parse(forged) is None, forged
+        assert cb.parse(forged) is None and lesson_callbacks.parse(forged) is None, forged

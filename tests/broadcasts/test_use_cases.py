@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from aiohttp import ClientSession, CookieJar
 
-from bot import lesson_callbacks as cb
+from bot import schedule_callbacks as cb
 from bot import lesson_messages as msg
 from broadcasts import schedules
 from broadcasts.models import Schedule, ScheduleStatus
@@ -40,7 +40,7 @@ async def test_a_finished_schedule_has_the_same_label_in_the_bot_and_the_console
 
         admin = emulator.user("管理员", id=ADMIN_ID)
         listing = await emulator.ask(admin, "/broadcasts")
-        qid = await emulator.press(admin, listing, data=cb.schedule_action("p", schedule.id))  # a stale 暂停
+        qid = await emulator.press(admin, listing, data=cb.build(cb.ScheduleButton(cb.Act.PAUSE, schedule.id)))  # a stale 暂停
         in_bot = (await answer_of(emulator, qid))["text"]
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
             console = await _console(bot, clock, http)

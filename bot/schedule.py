@@ -54,8 +54,8 @@ class Step(IntEnum):
 
 
 @dataclass
-class Draft:
-    """The schedule being built, kept in chat_data for the length of the conversation only."""
+class ScheduleDraft:
+    """The schedule being built, kept in the chat's data (``ChatData.schedule_drafts``) while the wizard runs."""
 
     kind: str = ""
     lesson_id: str | None = None
@@ -80,11 +80,21 @@ async def _refuse_non_admin(update: Update, context: AnkangContext) -> bool:
     return True
 
 
-def _draft(context: AnkangContext) -> Draft:
-    draft = context.chat_data.get("schedule_draft")
-    if not isinstance(draft, Draft):
-        draft = context.chat_data["schedule_draft"] = Draft()
-    return draft
+def _draft(update: Update, context: AnkangContext) -> ScheduleDraft:
+    """This admin's draft (a fresh one if the wizard lost it, say after a restart)."""
+    return context.chat_data.schedule_drafts.setdefault(update.effective_user.id, ScheduleDraft())
+
+
+def _new_draft(update: Update, context: AnkangContext) -> None:
+    context.chat_data.schedule_drafts[update.effective_user.id] = ScheduleDraft()
+
+
+def _drop_draft(update: object, context: AnkangContext) -> ScheduleDraft | None:
+    """Forget this admin's draft (the wizard ended); return it."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None or context.chat_data is None:
+        return None
+    return context.chat_data.schedule_drafts.pop(user.id, None)
 
 
 def _library(context: AnkangContext) -> Library:
@@ -128,13 +138,13 @@ def _what_keyboard() -> InlineKeyboardMarkup:
 async def schedule_start(update: Update, context: AnkangContext) -> int:
     if await _refuse_non_admin(update, context):
         return ConversationHandler.END
-    context.chat_data["schedule_draft"] = Draft()
+    _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
     return Step.WHAT
 
 
 async def _back_to_what(update: Update, context: AnkangContext) -> int:
-    context.chat_data["schedule_draft"] = Draft()
+    _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard(), edit=True)
     return Step.WHAT
 
@@ -151,7 +161,7 @@ async def pick_what(update: Update, context: AnkangContext) -> int:
     if not isinstance(data, cb.PickKind):
         return await _stale(update, Step.WHAT)
     await query.answer()
-    _draft(context).kind = data.kind
+    _draft(update, context).kind = data.kind
     if data.kind == "lesson":
         return await _ask_lesson_topic(update, context)
     if data.kind == "series":
@@ -214,7 +224,7 @@ async def pick_lesson(update: Update, context: AnkangContext) -> int:
         case cb.Back("what"):
             return await _back_to_what(update, context)
         case cb.PickLesson(lesson_id):
-            _draft(context).lesson_id = lesson_id
+            _draft(update, context).lesson_id = lesson_id
             return await _ask_audience(update, context)
     return Step.LESSON
 
@@ -229,7 +239,7 @@ async def pick_series(update: Update, context: AnkangContext) -> int:
             return await _back_to_what(update, context)
         case cb.PickSeries(index) if index < len(names):
             await query.answer()
-            _draft(context).series = names[index]
+            _draft(update, context).series = names[index]
             return await _ask_audience(update, context)
     return await _stale(update, Step.SERIES)
 
@@ -244,7 +254,7 @@ async def text_step_button(update: Update, context: AnkangContext) -> int:
 
 
 async def got_text(update: Update, context: AnkangContext) -> int:
-    draft = _draft(context)
+    draft = _draft(update, context)
     message = update.effective_message
     if message.photo:
         photo = await (await message.photo[-1].get_file()).download_as_bytearray()
@@ -259,7 +269,7 @@ async def got_text(update: Update, context: AnkangContext) -> int:
     return await _ask_audience(update, context)
 
 
-def _text_problem(problem: str, draft: Draft) -> str:
+def _text_problem(problem: str, draft: ScheduleDraft) -> str:
     if problem == "photo":
         return msg.PHOTO_TOO_LARGE
     text = (draft.text or "").strip()
@@ -269,7 +279,7 @@ def _text_problem(problem: str, draft: Draft) -> str:
     return msg.TEXT_TOO_LONG.format(length=len(text), limit=limit, what="图片说明" if draft.photo else "通知")
 
 
-def _chosen(context: AnkangContext, draft: Draft) -> str:
+def _chosen(context: AnkangContext, draft: ScheduleDraft) -> str:
     library = _library(context)
     title = library.get(draft.lesson_id).title if draft.lesson_id in library else draft.lesson_id
     return msg.chosen_text(draft.kind, title=title, series=draft.series, photo=draft.photo is not None)
@@ -286,7 +296,7 @@ def _audience_keyboard(selected: list[str]) -> InlineKeyboardMarkup:
 
 
 async def _ask_audience(update: Update, context: AnkangContext) -> int:
-    draft = _draft(context)
+    draft = _draft(update, context)
     text = msg.ASK_AUDIENCE.format(chosen=_chosen(context, draft))
     await SCHEDULE.ask(update, context, text, _audience_keyboard(draft.topics), edit=True)
     return Step.AUDIENCE
@@ -295,7 +305,7 @@ async def _ask_audience(update: Update, context: AnkangContext) -> int:
 async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = update.callback_query
     data = cb.parse(query.data)
-    draft = _draft(context)
+    draft = _draft(update, context)
     match data:
         case cb.ToggleAudience(topic) if topic != ALL_TOPICS:
             await query.answer()
@@ -334,7 +344,7 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
     if not isinstance(data, cb.PickWhen):
         return await _stale(update, Step.WHEN)
     await query.answer()
-    draft = _draft(context)
+    draft = _draft(update, context)
     if data.when == "now":
         # "Now" is a one-off a moment from now, sent at once after confirmation.
         draft.now, draft.trigger = True, "once"
@@ -351,7 +361,7 @@ _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron
 
 
 async def got_when(update: Update, context: AnkangContext) -> int:
-    draft = _draft(context)
+    draft = _draft(update, context)
     text = update.effective_message.text or ""
     services = context.services
     now = services.clock.now()
@@ -370,7 +380,7 @@ async def got_when(update: Update, context: AnkangContext) -> int:
 # --- step 4: confirm --------------------------------------------------------------------------------
 
 
-def _what(draft: Draft) -> What:
+def _what(draft: ScheduleDraft) -> What:
     return What(draft.kind, draft.lesson_id, draft.series, draft.text, draft.photo)
 
 
@@ -379,7 +389,7 @@ def _lesson_title(library: Library, schedule: Schedule) -> str | None:
 
 
 async def _confirm(update: Update, context: AnkangContext) -> int:
-    draft = _draft(context)
+    draft = _draft(update, context)
     services = context.services
     now = services.clock.now()
     tz = services.settings.timezone
@@ -390,7 +400,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
                 session, _library(context), _what(draft), when, topics=tuple(draft.topics), default_timezone=tz,
                 now=now, firings=UPCOMING_FIRINGS_SHOWN)
     except ScheduleInvalid as exc:
-        context.chat_data.pop("schedule_draft", None)
+        _drop_draft(update, context)
         await _show(update, _refusal(exc, when, now))
         return ConversationHandler.END
     schedule = preview.schedule
@@ -410,8 +420,8 @@ async def confirm(update: Update, context: AnkangContext) -> int:
     if not isinstance(cb.parse(query.data), cb.Confirm):
         return await _stale(update, Step.CONFIRM)
     await query.answer()
-    draft = context.chat_data.pop("schedule_draft", None)
-    if not isinstance(draft, Draft):
+    draft = _drop_draft(update, context)
+    if draft is None:
         await _show(update, msg.SCHEDULE_CANCELLED)
         return ConversationHandler.END
     services = context.services
@@ -453,7 +463,7 @@ def _refusal(exc: ScheduleInvalid, when: When | None, now: datetime) -> str:
 
 
 async def cancel(update: Update, context: AnkangContext) -> int:
-    context.chat_data.pop("schedule_draft", None)
+    _drop_draft(update, context)
     await update.effective_message.reply_html(msg.SCHEDULE_CANCELLED)
     return ConversationHandler.END
 
@@ -461,13 +471,13 @@ async def cancel(update: Update, context: AnkangContext) -> int:
 async def cancel_button(update: Update, context: AnkangContext) -> int:
     """取消 at any step: close the wizard's message in place."""
     await update.callback_query.answer()
-    context.chat_data.pop("schedule_draft", None)
+    _drop_draft(update, context)
     await _show(update, msg.SCHEDULE_CANCELLED)
     return ConversationHandler.END
 
 
 async def timed_out(update: Update, context: AnkangContext) -> None:
-    context.chat_data.pop("schedule_draft", None)
+    _drop_draft(update, context)
     if update and update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, msg.SCHEDULE_TIMEOUT)
 

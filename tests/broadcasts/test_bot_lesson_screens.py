@@ -303,6 +303,39 @@ def test_one_off_times_as_admins_write_them(text, expected):
     assert parse_once_text(text, now).strftime("%Y-%m-%d %H:%M") == expected
 
 
+async def test_two_admins_in_one_group_build_their_own_schedules(start, emulator):
+    """The wizard is a conversation per chat and user: each admin's draft is their own."""
+    from core.admins import add_admin
+
+    async with start() as bot:
+        async with bot.services.sessions() as session, session.begin():
+            await add_admin(session, 4343, "副主席")
+        group = emulator.group("工会干部群")
+        first, second = emulator.user("管理员", id=ADMIN_ID), emulator.user("副主席", id=4343)
+
+        async def say(user, text: str) -> dict:
+            sent = await emulator.send_text(user, text, chat=group)
+            return await emulator.wait_for_message(group, after=sent)
+
+        async def tap(user, message: dict, button: str) -> dict:
+            async with emulator.expect(group, count=0, edits=1) as got:
+                await emulator.press(user, message, button, chat=group)
+            return got.edited[0]
+
+        await tap(first, await say(first, "/schedule"), msg.WHAT_TEXT)
+        await tap(second, await say(second, "/schedule"), msg.WHAT_SERIES)
+        audience = await say(first, "冬季用气安全提醒：请检查燃气软管。")
+        assert audience["text"].startswith("已选：文字通知\n\n第 2 步")
+        when = await tap(first, audience, msg.AUDIENCE_ALL)
+        confirm = await tap(first, when, msg.WHEN_NOW)
+        assert "内容：通知：冬季用气安全提醒" in confirm["text"]
+        async with emulator.expect(group, count=1, edits=1) as got:
+            await emulator.press(first, confirm, msg.CONFIRM_BUTTON, chat=group)
+        assert got.edited[0]["text"].startswith("✅ 已创建推送计划 #1。")
+        async with bot.services.sessions() as session:
+            assert (await session.get(Schedule, 1)).kind == "text"
+
+
 # --- admins: /broadcasts --------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from knowledge import KnowledgeBase
 from tips.runtime import TipsRuntime
 
 if TYPE_CHECKING:
-    from bot.schedule import ScheduleDraft
+    from bot.schedule_wizard import ScheduleDraft
 
 
 class BotServices(Protocol):

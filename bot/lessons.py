@@ -384,18 +384,9 @@ async def stop_broadcasts(services: BotServices) -> None:
 
 
 def register(app: Application) -> None:
-    """Add the 微课堂 handlers (called from bot.app.register_handlers at the conversations' place).
-
-    The /schedule conversation comes first: while an admin is inside it, their typed dates and
-    announcement text belong to it, not to the question answerer registered later.
-    """
+    """Add the workers' 微课堂 handlers (called from bot.app.register_handlers)."""
     from telegram.ext import CallbackQueryHandler, CommandHandler, PollAnswerHandler
 
-    from bot import schedule
-    from bot import schedule_callbacks
-
-    app.add_handler(schedule.schedule_conversation())
-    app.add_handler(CommandHandler("broadcasts", schedule.broadcasts_command))
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("unsubscribe", unsubscribe))
     app.add_handler(CommandHandler("mytopics", mytopics))
@@ -404,5 +395,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("score", score))
     app.add_handler(CommandHandler("rank", rank))
     app.add_handler(CallbackQueryHandler(lesson_button, pattern=cb.PATTERN))
-    app.add_handler(CallbackQueryHandler(schedule.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
     app.add_handler(PollAnswerHandler(poll_answer))

@@ -1,5 +1,8 @@
-"""Admins' 微课堂 broadcasts: the guided /schedule conversation and /broadcasts (pause, resume,
-delete, send now, progress). Every entry point politely refuses non-admins."""
+"""The /schedule wizard: an admin builds a 微课堂 broadcast step by step — what (a lesson, the next lesson of a
+series, or an announcement), to whom, when (now, or a time typed the way admins write it) — and confirms
+it. The rules are broadcasts.schedules' (preview, parse_when, create); this module asks and shows.
+Non-admins are refused politely; the schedules it creates are managed in /broadcasts (bot/broadcasts_admin.py).
+The flow is drawn in schedule_wizard.mmd."""
 from __future__ import annotations
 
 import logging
@@ -17,17 +20,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Flow, chat_conversation
-from bot import schedule_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages
-from bot.context import AnkangContext, user_is_admin
+from bot import schedule_callbacks as cb
+from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, start_sending
+from bot.context import AnkangContext
+from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
-from bot.render import edit_in_place
-from broadcasts import occurrences, schedules
+from broadcasts import schedules
 from broadcasts.library import Library
-from broadcasts.models import ALL_TOPICS, OccurrenceStatus, Schedule, ScheduleStatus
-from broadcasts.schedules import ScheduleInvalid, ScheduleNotFound, ScheduleStateError, What, When
+from broadcasts.models import ALL_TOPICS
+from broadcasts.schedules import ScheduleInvalid, What, When
 from core.topics import TOPICS
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,6 @@ SCHEDULE = Flow("schedule", "推送设置")
 # An admin who walks away: the draft is dropped after this long.
 SCHEDULE_TIMEOUT_S = 600
 LESSONS_PER_PAGE = 8
-SCHEDULES_PER_PAGE = 5
 UPCOMING_FIRINGS_SHOWN = 3
 TOPIC_COLUMNS = 3
 
@@ -68,18 +70,6 @@ class ScheduleDraft:
     now: bool = False
 
 
-async def _refuse_non_admin(update: Update, context: AnkangContext) -> bool:
-    """Reply NOT_ADMIN and return True when the sender is not an admin."""
-    user = update.effective_user
-    if await user_is_admin(context, user.id if user else None):
-        return False
-    if update.callback_query:
-        await update.callback_query.answer(messages.NOT_ADMIN, show_alert=True)
-    else:
-        await update.effective_message.reply_html(messages.NOT_ADMIN)
-    return True
-
-
 def _draft(update: Update, context: AnkangContext) -> ScheduleDraft:
     """This admin's draft (a fresh one if the wizard lost it, say after a restart)."""
     return context.chat_data.schedule_drafts.setdefault(update.effective_user.id, ScheduleDraft())
@@ -105,23 +95,10 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int = 2) -> list[list[In
     return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def _button(text: str, data: cb.Callback) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb.build(data))
-
-
 def _cancel_row(back: cb.Back | None = None) -> list[InlineKeyboardButton]:
     """取消 (every step), after ⬅️ 返回 where there is somewhere to go back to."""
-    row = [_button(msg.BACK_BUTTON, back)] if back else []
-    return row + [_button(msg.CANCEL_BUTTON, cb.Cancel())]
-
-
-async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the wizard's message after a button; reply after typed input."""
-    query = update.callback_query
-    if query is None:
-        await update.effective_message.reply_html(text, reply_markup=keyboard)
-        return
-    await edit_in_place(query, text, reply_markup=keyboard)
+    row = [button(msg.BACK_BUTTON, back)] if back else []
+    return row + [button(msg.CANCEL_BUTTON, cb.Cancel())]
 
 
 # --- step 1: what -----------------------------------------------------------------------------------
@@ -129,14 +106,14 @@ async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 def _what_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [_button(msg.WHAT_LESSON, cb.PickKind("lesson")), _button(msg.WHAT_SERIES, cb.PickKind("series"))],
-        [_button(msg.WHAT_TEXT, cb.PickKind("text"))],
+        [button(msg.WHAT_LESSON, cb.PickKind("lesson")), button(msg.WHAT_SERIES, cb.PickKind("series"))],
+        [button(msg.WHAT_TEXT, cb.PickKind("text"))],
         _cancel_row(),
     ])
 
 
 async def schedule_start(update: Update, context: AnkangContext) -> int:
-    if await _refuse_non_admin(update, context):
+    if await refuse_non_admin(update, context):
         return ConversationHandler.END
     _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
@@ -166,7 +143,7 @@ async def pick_what(update: Update, context: AnkangContext) -> int:
         return await _ask_lesson_topic(update, context)
     if data.kind == "series":
         names = _library(context).series_names()
-        buttons = [[_button(n, cb.PickSeries(i))] for i, n in enumerate(names)]
+        buttons = [[button(n, cb.PickSeries(i))] for i, n in enumerate(names)]
         keyboard = InlineKeyboardMarkup(buttons + [_cancel_row(cb.Back("what"))])
         await SCHEDULE.ask(update, context, msg.ASK_SERIES, keyboard, edit=True)
         return Step.SERIES
@@ -177,9 +154,9 @@ async def pick_what(update: Update, context: AnkangContext) -> int:
 
 async def _ask_lesson_topic(update: Update, context: AnkangContext) -> int:
     library = _library(context)
-    buttons = [_button(f"{msg.topic_label(code)}（{len(library.by_topic(code))}）", cb.LessonTopic(code))
+    buttons = [button(f"{msg.topic_label(code)}（{len(library.by_topic(code))}）", cb.LessonTopic(code))
                for code in library.topics_covered()]
-    rows = [[_button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.LessonTopic(ALL_TOPICS))]]
+    rows = [[button(f"{msg.ALL_LESSONS}（{len(library)}）", cb.LessonTopic(ALL_TOPICS))]]
     rows += _rows(buttons, TOPIC_COLUMNS) + [_cancel_row(cb.Back("what"))]
     await SCHEDULE.ask(update, context, msg.ASK_LESSON_TOPIC, InlineKeyboardMarkup(rows), edit=True)
     return Step.LESSON
@@ -192,12 +169,12 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     page = min(page, pages - 1)
     shown = lessons[page * LESSONS_PER_PAGE:(page + 1) * LESSONS_PER_PAGE]
     # A lesson whose id cannot be a button's is scheduled from the CLI.
-    rows = [[_button(lesson.title, cb.PickLesson(lesson.id))] for lesson in shown if lesson_id_fits(lesson.id)]
+    rows = [[button(lesson.title, cb.PickLesson(lesson.id))] for lesson in shown if lesson_id_fits(lesson.id)]
     nav = []
     if page > 0:
-        nav.append(_button(msg.PREV_PAGE, cb.LessonPage(topic, page - 1)))
+        nav.append(button(msg.PREV_PAGE, cb.LessonPage(topic, page - 1)))
     if page < pages - 1:
-        nav.append(_button(msg.NEXT_PAGE, cb.LessonPage(topic, page + 1)))
+        nav.append(button(msg.NEXT_PAGE, cb.LessonPage(topic, page + 1)))
     rows += [nav] if nav else []
     rows.append(_cancel_row(cb.Back("topics")))
     where = f"，第 {page + 1}/{pages} 页" if pages > 1 else ""
@@ -289,9 +266,9 @@ def _chosen(context: AnkangContext, draft: ScheduleDraft) -> str:
 
 
 def _audience_keyboard(selected: list[str]) -> InlineKeyboardMarkup:
-    buttons = [_button(("✅ " if t.code in selected else "") + t.label, cb.ToggleAudience(t.code)) for t in TOPICS]
-    rows = [[_button(msg.AUDIENCE_ALL, cb.ToggleAudience(ALL_TOPICS))]] + _rows(buttons, TOPIC_COLUMNS)
-    rows.append([_button(msg.DONE_BUTTON, cb.AudienceDone()), _button(msg.CANCEL_BUTTON, cb.Cancel())])
+    buttons = [button(("✅ " if t.code in selected else "") + t.label, cb.ToggleAudience(t.code)) for t in TOPICS]
+    rows = [[button(msg.AUDIENCE_ALL, cb.ToggleAudience(ALL_TOPICS))]] + _rows(buttons, TOPIC_COLUMNS)
+    rows.append([button(msg.DONE_BUTTON, cb.AudienceDone()), button(msg.CANCEL_BUTTON, cb.Cancel())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -326,8 +303,8 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
             return await _stale(update, Step.AUDIENCE)
     await query.answer()
     keyboard = InlineKeyboardMarkup([
-        [_button(msg.WHEN_NOW, cb.PickWhen("now")), _button(msg.WHEN_ONCE, cb.PickWhen("once"))],
-        [_button(msg.WHEN_WEEKLY, cb.PickWhen("weekly")), _button(msg.WHEN_CRON, cb.PickWhen("cron"))],
+        [button(msg.WHEN_NOW, cb.PickWhen("now")), button(msg.WHEN_ONCE, cb.PickWhen("once"))],
+        [button(msg.WHEN_WEEKLY, cb.PickWhen("weekly")), button(msg.WHEN_CRON, cb.PickWhen("cron"))],
         _cancel_row(),
     ])
     text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(msg.audience_text(draft.topics)))
@@ -384,10 +361,6 @@ def _what(draft: ScheduleDraft) -> What:
     return What(draft.kind, draft.lesson_id, draft.series, draft.text, draft.photo)
 
 
-def _lesson_title(library: Library, schedule: Schedule) -> str | None:
-    return library.get(schedule.lesson_id).title if schedule.lesson_id in library else None
-
-
 async def _confirm(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     services = context.services
@@ -401,16 +374,16 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
                 now=now, firings=UPCOMING_FIRINGS_SHOWN)
     except ScheduleInvalid as exc:
         _drop_draft(update, context)
-        await _show(update, _refusal(exc, when, now))
+        await show(update, _refusal(exc, when, now))
         return ConversationHandler.END
     schedule = preview.schedule
-    summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
+    summary = msg.schedule_summary(schedule, lesson_title(_library(context), schedule), now)
     if draft.now:
         summary = summary.rsplit("\n", 1)[0] + "\n时间：" + msg.WHEN_NOW
     else:
         summary += "\n" + msg.next_firings_text(preview.firings, schedule.timezone, now)
     summary += "\n" + msg.AUDIENCE_SIZE.format(count=preview.audience)
-    keyboard = InlineKeyboardMarkup([[_button(msg.CONFIRM_BUTTON, cb.Confirm()), _button(msg.CANCEL_BUTTON, cb.Cancel())]])
+    keyboard = InlineKeyboardMarkup([[button(msg.CONFIRM_BUTTON, cb.Confirm()), button(msg.CANCEL_BUTTON, cb.Cancel())]])
     await SCHEDULE.ask(update, context, msg.CONFIRM.format(summary=summary), keyboard, edit=True)
     return Step.CONFIRM
 
@@ -422,7 +395,7 @@ async def confirm(update: Update, context: AnkangContext) -> int:
     await query.answer()
     draft = _drop_draft(update, context)
     if draft is None:
-        await _show(update, msg.SCHEDULE_CANCELLED)
+        await show(update, msg.SCHEDULE_CANCELLED)
         return ConversationHandler.END
     services = context.services
     engine = services.broadcasts
@@ -441,16 +414,16 @@ async def confirm(update: Update, context: AnkangContext) -> int:
                     session, engine.library, _what(draft), when, topics=tuple(draft.topics), created_by=admin_id,
                     default_timezone=tz, now=now)
     except ScheduleInvalid as exc:
-        await _show(update, _refusal(exc, when, now))
+        await show(update, _refusal(exc, when, now))
         return ConversationHandler.END
     if not draft.now:
         await engine.sync()  # the timer exists before the admin reads "created"
-    summary = msg.schedule_summary(schedule, _lesson_title(engine.library, schedule), now)
+    summary = msg.schedule_summary(schedule, lesson_title(engine.library, schedule), now)
     if not draft.now:
         summary += "\n" + msg.next_firings_text(schedules.next_fire_times(schedule, now, 1), schedule.timezone, now)
-    await _show(update, msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary))
+    await show(update, msg.SCHEDULE_CREATED.format(id=schedule.id, summary=summary))
     if draft.now:
-        await _send_now(update, context, schedule.id, admin_id)
+        await start_sending(update, context, schedule.id, admin_id)
     return ConversationHandler.END
 
 
@@ -472,7 +445,7 @@ async def cancel_button(update: Update, context: AnkangContext) -> int:
     """取消 at any step: close the wizard's message in place."""
     await update.callback_query.answer()
     _drop_draft(update, context)
-    await _show(update, msg.SCHEDULE_CANCELLED)
+    await show(update, msg.SCHEDULE_CANCELLED)
     return ConversationHandler.END
 
 
@@ -508,165 +481,3 @@ def schedule_conversation() -> ConversationHandler:
         conversation_timeout=SCHEDULE_TIMEOUT_S,
         flow=SCHEDULE,
     )
-
-
-# --- /broadcasts -------------------------------------------------------------------------------------
-
-
-def _schedule_buttons(schedule: Schedule) -> list[InlineKeyboardButton]:
-    buttons = []
-    def button(label: str, act: cb.Act) -> InlineKeyboardButton:
-        return _button(msg.schedule_button(schedule.id, label), cb.ScheduleButton(act, schedule.id))
-
-    if schedule.status == ScheduleStatus.ACTIVE:
-        buttons.append(button(msg.PAUSE, cb.Act.PAUSE))
-    if schedule.status == ScheduleStatus.PAUSED:
-        buttons.append(button(msg.RESUME, cb.Act.RESUME))
-    buttons.append(button(msg.SEND_NOW, cb.Act.ASK_SEND_NOW))
-    buttons.append(button(msg.CANCEL, cb.Act.ASK_DELETE))
-    return buttons
-
-
-async def _schedules_view(context: AnkangContext, page: int = 0, around: int | None = None
-                          ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The /broadcasts list: one message, a row of buttons per schedule, pages of SCHEDULES_PER_PAGE.
-
-    ``around`` shows the page holding that schedule (after acting on it)."""
-    services = context.services
-    async with context.session() as session:
-        rows = await schedules.list_schedules(session)
-    if not rows:
-        return msg.BROADCASTS_EMPTY, None
-    ids = [s.id for s in rows]
-    if around in ids:
-        page = ids.index(around) // SCHEDULES_PER_PAGE
-    pages = -(-len(rows) // SCHEDULES_PER_PAGE)
-    page = max(0, min(page, pages - 1))
-    shown = rows[page * SCHEDULES_PER_PAGE:(page + 1) * SCHEDULES_PER_PAGE]
-    now = services.clock.now()
-    library = _library(context)
-    lines = [msg.schedule_line(s, _lesson_title(library, s), schedules.next_fire_time(s, now), now) for s in shown]
-    keyboard = [_schedule_buttons(s) for s in shown]
-    nav = []
-    if page > 0:
-        nav.append(_button(msg.PREV_PAGE, cb.ListPage(page - 1)))
-    if page < pages - 1:
-        nav.append(_button(msg.NEXT_PAGE, cb.ListPage(page + 1)))
-    keyboard += [nav] if nav else []
-    return msg.schedules_text(lines, len(rows), page, pages), InlineKeyboardMarkup(keyboard)
-
-
-async def broadcasts_command(update: Update, context: AnkangContext) -> None:
-    """/broadcasts: every active or paused schedule in one message, with its buttons."""
-    if await _refuse_non_admin(update, context):
-        return
-    text, keyboard = await _schedules_view(context)
-    await update.effective_message.reply_html(text, reply_markup=keyboard)
-
-
-# The status change behind each /broadcasts button that makes one (broadcasts.schedules.change_status).
-_STATUS_CHANGES = {cb.Act.PAUSE: "pause", cb.Act.RESUME: "resume", cb.Act.DELETE: "cancel"}
-
-
-async def broadcast_button(update: Update, context: AnkangContext) -> None:
-    """Every "bc:" button: a schedule's actions and their confirmations, pages, a firing's progress."""
-    query = update.callback_query
-    data = cb.parse(query.data)
-    if data is None:
-        await query.answer(messages.STALE_BUTTON)
-        return
-    if await _refuse_non_admin(update, context):
-        return
-    match data:
-        case cb.ShowProgress(occurrence_id):
-            await _show_progress(update, context, occurrence_id)
-        case cb.ListPage(page):
-            await query.answer()
-            await _show(update, *await _schedules_view(context, page=page))
-        case cb.ListAround(schedule_id):
-            await query.answer()
-            await _show(update, *await _schedules_view(context, around=schedule_id))
-        case cb.ScheduleButton(cb.Act.ASK_SEND_NOW | cb.Act.ASK_DELETE as act, schedule_id):
-            await _ask_to_confirm(update, context, act, schedule_id)
-        case cb.ScheduleButton(cb.Act.SEND_NOW, schedule_id):
-            await query.answer(msg.SEND_STARTED.format(id=schedule_id))
-            if await _send_now(update, context, schedule_id, update.effective_user.id):
-                await _show(update, *await _schedules_view(context, around=schedule_id))
-        case cb.ScheduleButton(act, schedule_id):
-            await _change_status(update, context, _STATUS_CHANGES[act], schedule_id)
-        case _:  # a wizard's button outside the wizard
-            await query.answer(messages.STALE_BUTTON)
-
-
-async def _show_progress(update: Update, context: AnkangContext, occurrence_id: int) -> None:
-    query = update.callback_query
-    async with context.session() as session:
-        try:
-            p = await occurrences.progress(session, occurrence_id)
-        except LookupError:
-            await query.answer(msg.SCHEDULE_MISSING)
-            return
-    await query.answer()
-    keyboard = None if p.status == OccurrenceStatus.DONE else InlineKeyboardMarkup(
-        [[_button(msg.REFRESH, cb.ShowProgress(occurrence_id))]])
-    await edit_in_place(query, msg.progress_text(p), reply_markup=keyboard)
-
-
-async def _change_status(update: Update, context: AnkangContext, action: str, schedule_id: int) -> None:
-    query = update.callback_query
-    try:
-        async with context.session() as session, session.begin():
-            await schedules.change_status(session, schedule_id, action, update.effective_user.id,
-                                          now=context.services.clock.now())
-    except ScheduleNotFound:
-        await query.answer(msg.SCHEDULE_MISSING)
-        return
-    except ScheduleStateError as exc:
-        await query.answer(msg.ACTION_INVALID.format(id=schedule_id, status=exc.status.label))
-        return
-    await context.services.broadcasts.sync()
-    await query.answer(msg.ACTION_DONE[action].format(id=schedule_id))
-    await _show(update, *await _schedules_view(context, around=schedule_id))
-
-
-async def _ask_to_confirm(update: Update, context: AnkangContext, act: cb.Act, schedule_id: int) -> None:
-    """立即推送 and 删除 act only after 确定; 取消 goes back to the list."""
-    query = update.callback_query
-    now = context.services.clock.now()
-    async with context.session() as session:
-        try:
-            schedule = await schedules.get_schedule(session, schedule_id)
-        except ScheduleNotFound:
-            schedule = None
-        if schedule is None or not schedule.status.is_open:
-            await query.answer(msg.SCHEDULE_MISSING)
-            return
-        size = await schedules.audience_size(session, schedule)
-    await query.answer()
-    summary = msg.schedule_summary(schedule, _lesson_title(_library(context), schedule), now)
-    if act == cb.Act.ASK_SEND_NOW:
-        text = msg.CONFIRM_SEND_NOW.format(id=schedule_id, whom=escape(msg.audience_text(schedule.topic_codes)),
-                                           count=size, summary=summary)
-    else:
-        text = msg.CONFIRM_DELETE.format(id=schedule_id, summary=summary)
-    confirmed = cb.Act.SEND_NOW if act == cb.Act.ASK_SEND_NOW else cb.Act.DELETE
-    keyboard = InlineKeyboardMarkup([[
-        _button(msg.YES_BUTTON, cb.ScheduleButton(confirmed, schedule_id)),
-        _button(msg.CANCEL_BUTTON, cb.ListAround(schedule_id)),
-    ]])
-    await _show(update, text, keyboard)
-
-
-async def _send_now(update: Update, context: AnkangContext, schedule_id: int, admin_id: int) -> bool:
-    engine = context.services.broadcasts
-    try:
-        occurrence_id = await engine.send_now(schedule_id, admin_id)
-    except (ScheduleNotFound, ScheduleStateError):
-        await context.bot.send_message(update.effective_chat.id, msg.SCHEDULE_MISSING)
-        return False
-    async with context.session() as session:
-        p = await occurrences.progress(session, occurrence_id)
-    keyboard = InlineKeyboardMarkup([[_button(msg.REFRESH, cb.ShowProgress(occurrence_id))]])
-    await context.bot.send_message(update.effective_chat.id, msg.SENDING_NOW.format(
-        occurrence=occurrence_id, recipients=p.recipients), reply_markup=keyboard)
-    return True

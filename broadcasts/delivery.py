@@ -327,6 +327,7 @@ class Sender:
         self.stats = SenderStats()
         self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
         self._wake = asyncio.Event()
+        self.idle = False  # waiting to be woken (or for the next poll), nothing in hand
         self._contents: OrderedDict[int, Content] = OrderedDict()
         self._busy = 0
         # SQLite has one writer: queueing our writes here is much faster than letting many
@@ -361,10 +362,9 @@ class Sender:
                     for report in await finish_completed(self.sessions):
                         await self._report(report)
                     self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-                    except asyncio.TimeoutError:
-                        pass
+                    self.idle = True
+                    await self._woken_or_polled()
+                    self.idle = False
                 else:
                     await self._room_available()
         finally:
@@ -385,10 +385,16 @@ class Sender:
         # Claim again once half the hand has been sent (batches, not one row per query).
         while self._queue.qsize() + self._busy > self.concurrency // 2:
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-            except asyncio.TimeoutError:
-                pass
+            await self._woken_or_polled()
+
+    async def _woken_or_polled(self) -> None:
+        """Wait until woken, IDLE_POLL_S at most. Not asyncio.wait_for: on Python 3.11 it swallows a
+        cancellation that arrives as the event is set, and stop() then waits for the sender forever."""
+        try:
+            async with asyncio.timeout(IDLE_POLL_S):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
 
     async def _report(self, report: Report) -> None:
         if self.on_finished is None:

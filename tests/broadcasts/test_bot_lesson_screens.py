@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bot import lesson_callbacks
-from bot import schedule_callbacks as cb
+from bot import lesson_callbacks, messages
 from bot import lesson_messages as msg
-from bot import messages
+from bot import schedule_callbacks as cb
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule

@@ -3,13 +3,13 @@ firings, the preview, the status labels, "send now". Each test drives both deliv
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import ClientSession, CookieJar
 
-from bot import schedule_callbacks as cb
 from bot import lesson_messages as msg
+from bot import schedule_callbacks as cb
 from broadcasts import schedules
 from broadcasts.models import Schedule, ScheduleStatus
 from broadcasts.schedules import What, When, create_schedule
@@ -40,7 +40,8 @@ async def test_a_finished_schedule_has_the_same_label_in_the_bot_and_the_console
 
         admin = emulator.user("管理员", id=ADMIN_ID)
         listing = await emulator.ask(admin, "/broadcasts")
-        qid = await emulator.press(admin, listing, data=cb.build(cb.ScheduleButton(cb.Act.PAUSE, schedule.id)))  # a stale 暂停
+        stale_pause = cb.build(cb.ScheduleButton(cb.Act.PAUSE, schedule.id))
+        qid = await emulator.press(admin, listing, data=stale_pause)
         in_bot = (await answer_of(emulator, qid))["text"]
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
             console = await _console(bot, clock, http)
@@ -94,7 +95,7 @@ async def test_the_console_cannot_send_a_cancelled_schedule(start, clock):
 
 # --- the domain rules themselves ------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 08:00 in Shanghai
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
 
 
 def _weekly(**overrides) -> Schedule:
@@ -118,7 +119,7 @@ def _weekly(**overrides) -> Schedule:
 def test_next_fire_times(schedule, expected):
     times = schedules.next_fire_times(schedule, NOW, 3)
     assert [t.strftime("%Y-%m-%d %H:%M") for t in times] == expected
-    assert all(t.tzinfo == timezone.utc for t in times)
+    assert all(t.tzinfo == UTC for t in times)
     assert schedules.next_fire_time(schedule, NOW) == (times[0] if times else None)
 
 
@@ -158,7 +159,7 @@ async def test_send_now_creates_a_finished_one_off_that_the_timer_never_fires(ma
 
 
 @pytest.mark.parametrize(("trigger", "text", "expected"), [
-    ("once", "明天 下午3点", When("once", run_at=datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc),
+    ("once", "明天 下午3点", When("once", run_at=datetime(2026, 12, 1, 7, 0, tzinfo=UTC),
                               timezone="Asia/Shanghai")),
     ("weekly", "周一至周五 8点半", When("weekly", weekdays=("mon", "tue", "wed", "thu", "fri"), at_time="08:30",
                                    timezone="Asia/Shanghai")),

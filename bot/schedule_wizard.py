@@ -348,7 +348,8 @@ async def got_when(update: Update, context: AnkangContext) -> int:
         await update.effective_message.reply_html(_NOT_UNDERSTOOD[draft.trigger].format(text=msg.echo_input(text)))
         return Step.WHEN_INPUT
     if when.trigger == "once" and when.run_at <= now:
-        await update.effective_message.reply_html(msg.WHEN_PAST.format(time=msg.day_time(when.run_at, when.timezone, now)))
+        past = msg.day_time(when.run_at, when.timezone, now)
+        await update.effective_message.reply_html(msg.WHEN_PAST.format(time=past))
         return Step.WHEN_INPUT
     draft.when = when
     return await _confirm(update, context)
@@ -383,7 +384,8 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     else:
         summary += "\n" + msg.next_firings_text(preview.firings, schedule.timezone, now)
     summary += "\n" + msg.AUDIENCE_SIZE.format(count=preview.audience)
-    keyboard = InlineKeyboardMarkup([[button(msg.CONFIRM_BUTTON, cb.Confirm()), button(msg.CANCEL_BUTTON, cb.Cancel())]])
+    keyboard = InlineKeyboardMarkup([[button(msg.CONFIRM_BUTTON, cb.Confirm()),
+                                      button(msg.CANCEL_BUTTON, cb.Cancel())]])
     await SCHEDULE.ask(update, context, msg.CONFIRM.format(summary=summary), keyboard, edit=True)
     return Step.CONFIRM
 

@@ -44,10 +44,11 @@ import socket
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy import select, update
 
@@ -341,9 +342,8 @@ class Sender:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock:
-            async with self.sessions() as session, session.begin():
-                yield session
+        async with self._write_lock, self.sessions() as session, session.begin():
+            yield session
 
     def wake(self) -> None:
         """Look for new deliveries now instead of at the next poll."""
@@ -411,7 +411,8 @@ class Sender:
             pick = pick.with_for_update(skip_locked=True)
         stmt = (
             update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
-            .values(status=DeliveryStatus.CLAIMED, claimed_by=self.worker_id, lease_until=now + timedelta(seconds=self.lease_s))
+            .values(status=DeliveryStatus.CLAIMED, claimed_by=self.worker_id,
+                    lease_until=now + timedelta(seconds=self.lease_s))
             .returning(Delivery.id, Delivery.occurrence_id, Delivery.chat_id, Delivery.step, Delivery.lesson_id,
                        Delivery.attempts)
             .execution_options(synchronize_session=False)
@@ -426,7 +427,8 @@ class Sender:
             try:
                 async with self._tx() as session:
                     await session.execute(
-                        update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
+                        update(Delivery)
+                        .where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
                     )
             except Exception:
@@ -529,7 +531,8 @@ class Sender:
             await self.transport.send_text(chat_id, content.text or "")
         return None
 
-    async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None, poll_id: str | None) -> bool:
+    async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None,
+                           poll_id: str | None) -> bool:
         values: dict = {"step": step}
         if step == steps:
             values.update(status=DeliveryStatus.SENT, sent_at=utcnow(), lease_until=None)
@@ -557,7 +560,8 @@ class Sender:
             delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S ** attempts)
             await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
-                .values(status=DeliveryStatus.PENDING, attempts=attempts, claimed_by=None, lease_until=None, error=error,
+                .values(status=DeliveryStatus.PENDING, attempts=attempts, claimed_by=None, lease_until=None,
+                        error=error,
                         not_before=utcnow() + timedelta(seconds=delay))
             )
 

@@ -26,8 +26,8 @@ from broadcasts.models import (
 )
 from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, check_can_send_now, fire_times, get_schedule
 from broadcasts.subscriptions import audience_query
-from core.models import utcnow
 from core.db import SessionMaker
+from core.models import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,8 @@ async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, 
     await session.execute(
         insert(Delivery).from_select(
             ["occurrence_id", "chat_id", "status", "step", "attempts"],
-            select(literal(occurrence.id), recipients.c.chat_id, literal(DeliveryStatus.PENDING, StatusType(DeliveryStatus)),
-                   literal(0), literal(0)),
+            select(literal(occurrence.id), recipients.c.chat_id,
+                   literal(DeliveryStatus.PENDING, StatusType(DeliveryStatus)), literal(0), literal(0)),
         )
     )
     occurrence.recipients = (await session.execute(
@@ -146,7 +146,8 @@ async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admi
 
 async def schedule_ids_due(sessions: SessionMaker) -> list[int]:
     async with sessions() as session:
-        rows = await session.execute(select(Schedule.id).where(Schedule.status == ScheduleStatus.ACTIVE).order_by(Schedule.id))
+        rows = await session.execute(
+            select(Schedule.id).where(Schedule.status == ScheduleStatus.ACTIVE).order_by(Schedule.id))
         return list(rows.scalars())
 
 
@@ -166,8 +167,8 @@ async def progress(session: AsyncSession, occurrence_id: int) -> Progress:
     return Progress(
         occurrence_id, occurrence.schedule_id, occurrence.status, occurrence.recipients,
         sum(counts.get(s, 0) for s in OPEN_DELIVERY_STATUSES), counts.get(DeliveryStatus.SENT, 0),
-        counts.get(DeliveryStatus.BLOCKED, 0), counts.get(DeliveryStatus.FAILED, 0), counts.get(DeliveryStatus.SKIPPED, 0),
-        messages,
+        counts.get(DeliveryStatus.BLOCKED, 0), counts.get(DeliveryStatus.FAILED, 0),
+        counts.get(DeliveryStatus.SKIPPED, 0), messages,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
@@ -123,7 +123,7 @@ def build_trigger(schedule: Schedule) -> BaseTrigger:
     if schedule.trigger == "once":
         return DateTrigger(run_date=schedule.run_at, timezone=tz)
     if schedule.trigger == "weekly":
-        hour, minute = schedule.at_time.split(":")
+        hour, minute = (schedule.at_time or "").split(":")
         return CronTrigger(day_of_week=schedule.weekdays, hour=int(hour), minute=int(minute), timezone=tz)
     return CronTrigger.from_crontab(schedule.cron, timezone=tz)
 
@@ -140,7 +140,7 @@ def fire_times(schedule: Schedule, after: datetime, until: datetime, limit: int)
         nxt = trigger.get_next_fire_time(None, cursor)
         if nxt is None or nxt > until:
             break
-        times.append(nxt.astimezone(timezone.utc))
+        times.append(nxt.astimezone(UTC))
         if len(times) > limit:
             times.pop(0)
         cursor = nxt + timedelta(microseconds=1)
@@ -164,7 +164,7 @@ def next_fire_times(schedule: Schedule, now: datetime, count: int) -> list[datet
         nxt = trigger.get_next_fire_time(previous, cursor)
         if nxt is None:
             break
-        times.append(nxt.astimezone(timezone.utc))
+        times.append(nxt.astimezone(UTC))
         previous, cursor = nxt, nxt + timedelta(microseconds=1)
     return times
 
@@ -200,7 +200,7 @@ def build_schedule(
             raise ScheduleInvalid("once", "give an aware date and time")
         if when.run_at <= now:
             raise ScheduleInvalid("once", "the time is in the past")
-        schedule.run_at = when.run_at.astimezone(timezone.utc)
+        schedule.run_at = when.run_at.astimezone(UTC)
     elif when.trigger == "weekly":
         schedule.weekdays = ",".join(parse_weekdays(",".join(when.weekdays)))
         schedule.at_time = check_time(when.at_time or "")
@@ -395,9 +395,7 @@ def _split_time(text: str, field: str) -> tuple[str, str]:
     hour = _cn_number(match["h"] or match["h2"])
     minute = 30 if match["half"] else _cn_number(match["m"] or match["m2"] or "0")
     period = match["period"]
-    if period in ("下午", "傍晚", "晚上") and 1 <= hour < 12:
-        hour += 12
-    elif period == "中午" and 1 <= hour <= 2:
+    if (period in ("下午", "傍晚", "晚上") and 1 <= hour < 12) or (period == "中午" and 1 <= hour <= 2):
         hour += 12
     elif period == "凌晨" and hour == 12:
         hour = 0
@@ -455,8 +453,8 @@ def parse_once_text(text: str, now_local: datetime) -> datetime:
     now_local = now_local.replace(tzinfo=None)
     today = now_local.date()
 
-    def at_day(day) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, minute)
+    def at_day(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute)  # noqa: DTZ001 - local; parse_when adds the zone
 
     head = head.strip()
     if not head:
@@ -473,12 +471,12 @@ def parse_once_text(text: str, now_local: datetime) -> datetime:
         ahead = (target - today.weekday()) % 7
         candidate = at_day(today + timedelta(days=ahead))
         return candidate if candidate > now_local else at_day(today + timedelta(days=ahead + 7))
-    date = _DATE_RE.match(head)
-    if date:
-        year = int(date[1]) if date[1] else today.year
+    dated = _DATE_RE.match(head)
+    if dated:
+        year = int(dated[1]) if dated[1] else today.year
         try:
-            candidate = datetime(year, int(date[2]), int(date[3]), hour, minute)
-            if not date[1] and candidate <= now_local:
+            candidate = datetime(year, int(dated[2]), int(dated[3]), hour, minute)  # noqa: DTZ001 - as above
+            if not dated[1] and candidate <= now_local:
                 candidate = candidate.replace(year=year + 1)
         except ValueError:
             raise ScheduleInvalid("once", f"no such date {head!r}") from None

@@ -122,24 +122,24 @@ async def _populate(services, subscribers: int) -> None:
 async def _done(services) -> bool:
     from sqlalchemy import func, select
 
-    from broadcasts.models import Delivery, Occurrence
+    from broadcasts.models import OPEN_DELIVERY_STATUSES, Delivery, Occurrence, OccurrenceStatus
 
     async with services.sessions() as session:
         left = (await session.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.status.in_(("pending", "claimed"))))).scalar_one()
+            Delivery.status.in_(OPEN_DELIVERY_STATUSES)))).scalar_one()
         running = (await session.execute(select(func.count()).select_from(Occurrence).where(
-            Occurrence.status == "running"))).scalar_one()
+            Occurrence.status == OccurrenceStatus.RUNNING))).scalar_one()
     return left == 0 and running == 0
 
 
 async def _sent(services) -> int:
     from sqlalchemy import func, select
 
-    from broadcasts.models import Delivery
+    from broadcasts.models import Delivery, DeliveryStatus
 
     async with services.sessions() as session:
         return (await session.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.status == "sent"))).scalar_one()
+            Delivery.status == DeliveryStatus.SENT))).scalar_one()
 
 
 async def run_once(url: str, subscribers: int, rate: float, kill_at: float | None, workdir: Path) -> dict:

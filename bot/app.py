@@ -18,6 +18,7 @@ from bot import qa_callbacks
 from bot import weblogin
 from bot import tips_report, tips_thread, tips_triage
 from bot import lessons
+from bot import broadcasts_admin, schedule_callbacks, schedule_wizard
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.retry import RetryAfterLimiter
@@ -71,7 +72,12 @@ def register_handlers(app: Application) -> None:
     tips_report.register(app)
     tips_thread.register(app)
     tips_triage.register(app)
-    # 微课堂: the admin /schedule conversation, lesson commands, quiz poll answers, ls:/bc: buttons.
+    #    微课堂 for admins: the /schedule wizard (a conversation too: an admin's typed times and
+    #    announcement text belong to it), /broadcasts and its buttons.
+    app.add_handler(schedule_wizard.schedule_conversation())
+    app.add_handler(CommandHandler("broadcasts", broadcasts_admin.broadcasts_command))
+    app.add_handler(CallbackQueryHandler(broadcasts_admin.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
+    #    微课堂 for workers: subscriptions, lessons, /score and /rank, quiz poll answers, ls: buttons.
     lessons.register(app)
     # 1. Commands.
     app.add_handler(CommandHandler("start", common.start))

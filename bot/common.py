@@ -8,7 +8,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden
 
 from bot import messages
-from bot.lesson_callbacks import open_picker
+from bot import lesson_callbacks
 from bot.context import AnkangContext, user_is_admin
 from core import users
 from core.logging import redacted_traceback
@@ -23,7 +23,7 @@ async def start(update: Update, context: AnkangContext) -> None:
     async with context.session() as session, session.begin():
         user, is_new = await users.record_user(session, chat.id, language)
         subscribed = user.subscribed
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data=open_picker())]])
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(messages.SUBSCRIBE_BUTTON, callback_data=lesson_callbacks.build(lesson_callbacks.OpenPicker()))]])
     if is_new:
         await update.effective_message.reply_html(messages.WELCOME)
         if not subscribed:

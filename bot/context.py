@@ -1,7 +1,7 @@
 """Typed access to Ankang's services from every handler: ``context.services``, ``context.session()``."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -13,6 +13,9 @@ from core.db import SessionMaker
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from tips.runtime import TipsRuntime
+
+if TYPE_CHECKING:
+    from bot.schedule_wizard import ScheduleDraft
 
 
 class BotServices(Protocol):
@@ -37,12 +40,15 @@ class BotData:
 
 
 class ChatData(dict):
-    """A chat's data: a dict for each area's own drafts (keys named for them), and the typed
-    ``prompt`` of the flow in progress (see bot/conversation.py)."""
+    """A chat's data: a dict for each area's own drafts (keys named for them), and typed slots: the
+    ``prompt`` of the flow in progress (see bot/conversation.py) and the /schedule wizard's drafts."""
 
     def __init__(self) -> None:
         super().__init__()
         self.prompt: Prompt | None = None
+        # The /schedule wizard's drafts by admin: the conversation is per chat and user, so two admins in
+        # one group each build their own.
+        self.schedule_drafts: dict[int, ScheduleDraft] = {}
 
 
 class AnkangContext(CallbackContext[ExtBot, dict, ChatData, BotData]):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
+
+from bot.render import edit_in_place
 
 if TYPE_CHECKING:
     from bot.context import AnkangContext
@@ -40,11 +41,7 @@ class Flow:
         """
         query = update.callback_query
         if edit and query is not None:
-            try:
-                await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
-            except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
-                    raise
+            await edit_in_place(query, text, reply_markup=keyboard)
         else:
             await update.effective_message.reply_html(text, reply_markup=keyboard)
         user = update.effective_user

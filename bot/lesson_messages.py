@@ -7,7 +7,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from broadcasts.library import Citation, Lesson
-from broadcasts.models import ALL_TOPICS, Schedule
+from broadcasts.models import ALL_TOPICS, DeliveryStatus, Schedule
 from broadcasts.occurrences import Progress, Report
 from broadcasts.quiz import Leaderboard
 from broadcasts.schedules import WEEKDAYS
@@ -107,7 +107,6 @@ SEND_STARTED = "已开始推送 #{id}。"
 ACTION_INVALID = "#{id} 当前状态为“{status}”，不能执行这个操作。"
 SCHEDULE_MISSING = "找不到这个推送计划，可能已被删除。"
 
-STATUS_LABELS = {"active": "已启用", "paused": "已暂停", "cancelled": "已删除", "finished": "已完成"}
 WEEKDAY_LABELS = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日"}
 # Time zones an admin may configure, as Chinese readers name them; others are shown by their id.
 ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Harbin": "北京时间",
@@ -303,7 +302,7 @@ def when_text(schedule: Schedule, now: datetime | None = None) -> str:
 
 def schedule_line(schedule: Schedule, lesson_title: str | None, next_at: datetime | None, now: datetime) -> str:
     """One schedule in the /broadcasts list."""
-    status = STATUS_LABELS.get(schedule.status, schedule.status)
+    status = schedule.status.label
     nxt = f"\n下次：{day_time(next_at, schedule.timezone, now)}" if next_at else ""
     return f"<b>#{schedule.id}</b>（{status}）\n{schedule_summary(schedule, lesson_title, now)}{nxt}"
 
@@ -318,15 +317,17 @@ def schedule_button(schedule_id: int, action: str) -> str:
 
 
 def progress_text(p: Progress) -> str:
-    state = "已完成" if p.status == "done" else "推送中"
-    return (f"📊 推送 #{p.occurrence_id}（计划 #{p.schedule_id}）{state}\n"
-            f"接收人 {p.recipients}：已送达 {p.sent}，拉黑/失效 {p.blocked}，失败 {p.failed}，"
-            f"跳过 {p.skipped}，待发 {p.pending}")
+    counts = "，".join(f"{status.label} {count}" for status, count in (
+        (DeliveryStatus.SENT, p.sent), (DeliveryStatus.BLOCKED, p.blocked), (DeliveryStatus.FAILED, p.failed),
+        (DeliveryStatus.SKIPPED, p.skipped), (DeliveryStatus.PENDING, p.pending)))
+    return f"📊 推送 #{p.occurrence_id}（计划 #{p.schedule_id}）{p.status.label}\n接收人 {p.recipients}：{counts}"
 
 
 def report_text(r: Report) -> str:
+    counts = "".join(f"{status.label}：{count}\n" for status, count in (
+        (DeliveryStatus.SENT, r.sent), (DeliveryStatus.BLOCKED, r.blocked), (DeliveryStatus.FAILED, r.failed),
+        (DeliveryStatus.SKIPPED, r.skipped)))
     return (
-        f"📬 <b>推送报告</b> #{r.occurrence_id}（计划 #{r.schedule_id}）\n"
-        f"接收人：{r.recipients}\n已送达：{r.sent}\n拉黑/失效：{r.blocked}\n失败：{r.failed}\n"
-        f"跳过：{r.skipped}\n用时：{r.duration_s:.1f} 秒\n实际速率：{r.rate_per_s:.1f} 条/秒（共 {r.messages} 条消息）"
+        f"📬 <b>推送报告</b> #{r.occurrence_id}（计划 #{r.schedule_id}）\n接收人：{r.recipients}\n{counts}"
+        f"用时：{r.duration_s:.1f} 秒\n实际速率：{r.rate_per_s:.1f} 条/秒（共 {r.messages} 条消息）"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -13,8 +12,10 @@ from telegram.request import HTTPXRequest
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
-from bot import qa_callbacks
+from bot import messages, qa_callbacks
 from bot.context import AnkangContext, BotServices
+from bot.render import edit_in_place
+from bot.retry import retry_after_seconds
 from broadcasts.delivery import (
     PermanentSendError,
     RateLimited,
@@ -48,11 +49,10 @@ def picker_keyboard(selected: frozenset[str]) -> InlineKeyboardMarkup:
     def label(code: str) -> str:
         return ("✅ " if code in selected else "▫️ ") + msg.topic_label(code)
 
-    rows = [[InlineKeyboardButton(label(ALL_TOPICS), callback_data=cb.toggle_topic(ALL_TOPICS))]]
-    buttons = [InlineKeyboardButton(label(t.code), callback_data=cb.toggle_topic(t.code)) for t in TOPICS]
+    rows = [[_button(label(ALL_TOPICS), cb.ToggleTopic(ALL_TOPICS))]]
+    buttons = [_button(label(t.code), cb.ToggleTopic(t.code)) for t in TOPICS]
     rows += [buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)]
-    rows.append([InlineKeyboardButton(msg.DONE_BUTTON, callback_data=cb.picker_done()),
-                 InlineKeyboardButton(msg.CANCEL_BUTTON, callback_data=cb.close_picker())])
+    rows.append([_button(msg.DONE_BUTTON, cb.SavePicker()), _button(msg.CANCEL_BUTTON, cb.ClosePicker())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -62,8 +62,8 @@ def picker_ticks(markup: InlineKeyboardMarkup | None) -> frozenset[str]:
     for row in markup.inline_keyboard if markup else ():
         for button in row:
             data = cb.parse(button.callback_data if isinstance(button.callback_data, str) else None)
-            if data is not None and data.verb == "t" and button.text.startswith("✅"):
-                ticked.add(data.arg)
+            if isinstance(data, cb.ToggleTopic) and button.text.startswith("✅"):
+                ticked.add(data.topic)
     return frozenset(ticked)
 
 
@@ -102,14 +102,14 @@ async def mytopics(update: Update, context: AnkangContext) -> None:
 
 def browse_keyboard(library: Library) -> InlineKeyboardMarkup:
     codes = library.topics_covered()
-    buttons = [InlineKeyboardButton(msg.topic_label(c), callback_data=cb.browse_topic(c)) for c in codes]
+    buttons = [_button(msg.topic_label(c), cb.BrowseTopic(c)) for c in codes]
     return InlineKeyboardMarkup([buttons[i:i + PICKER_COLUMNS] for i in range(0, len(buttons), PICKER_COLUMNS)])
 
 
 def topic_lessons_keyboard(lessons: list[Lesson], seen: set[str]) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(("✔ " if lesson.id in seen else "") + lesson.title, callback_data=data)]
-            for lesson in lessons if (data := cb.read_lesson(lesson.id))]
-    rows.append([InlineKeyboardButton(msg.BACK_BUTTON, callback_data=cb.browse_menu())])
+    rows = [[_button(("✔ " if lesson.id in seen else "") + lesson.title, cb.ReadLesson(lesson.id))]
+            for lesson in lessons if cb.lesson_id_fits(lesson.id)]
+    rows.append([_button(msg.BACK_BUTTON, cb.BrowseMenu())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -178,86 +178,85 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
     """Every "ls:" button: topic toggles, browsing, reading a lesson, name consent."""
     query = update.callback_query
     data = cb.parse(query.data)
-    if data is None or data.area != "ls":
-        await query.answer(msg_stale(), show_alert=False)
-        return
     chat_id = update.effective_chat.id
-    if data.verb == "open":
-        await query.answer()
-        async with context.session() as session, session.begin():
-            await users.record_user(session, chat_id)
-            selected = await subscriptions.topics_of(session, chat_id)
-        await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
-    elif data.verb == "t":
-        await query.answer()
-        selected = toggled(picker_ticks(query.message.reply_markup), data.arg)
-        await _edit(query, reply_markup=picker_keyboard(selected))
-    elif data.verb == "done":
-        try:
+    match data:
+        case None:
+            await query.answer(messages.STALE_BUTTON)
+        case cb.OpenPicker():
+            await query.answer()
             async with context.session() as session, session.begin():
-                selected = await subscriptions.set_topics(session, chat_id, picker_ticks(query.message.reply_markup))
-        except UnknownTopic:
-            await query.answer(msg_stale())
-            return
-        await query.answer()
-        await _edit(query, msg.picker_saved(selected))
-    elif data.verb == "no":
-        await query.answer()
-        await _edit(query, msg.PICKER_CANCELLED)
-    elif data.verb == "bm":
-        await query.answer()
-        await _edit(query, msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
-    elif data.verb == "b":
-        library = library_of(context)
-        try:
-            lessons = library.by_topic(data.arg) if data.arg != ALL_TOPICS else list(library)
-        except UnknownTopic:
-            await query.answer(msg_stale())
-            return
-        async with context.session() as session:
-            seen = await quiz.seen_lessons(session, chat_id)
-        await query.answer()
-        if not lessons:
-            await _edit(query, msg.BROWSE_EMPTY, reply_markup=InlineKeyboardMarkup(
-                [[InlineKeyboardButton(msg.BACK_BUTTON, callback_data=cb.browse_menu())]]))
-            return
-        await _edit(query, msg.browse_lessons(data.arg, lessons, seen), reply_markup=topic_lessons_keyboard(lessons, seen))
-    elif data.verb == "l":
-        try:
-            lesson = library_of(context).get(data.arg)
-        except LessonNotFound:
-            await query.answer(msg_stale())
-            return
-        await query.answer()
-        await send_lesson_with_quiz(context, chat_id, lesson)
-    elif data.verb == "cn":
-        show = data.arg == "1"
-        name = update.effective_user.full_name if show and update.effective_user else None
-        async with context.session() as session, session.begin():
-            await users.record_user(session, chat_id)
-            await quiz.set_name_consent(session, chat_id, name)
-            board = await quiz.leaderboard(session, chat_id)
-        await query.answer(msg.NAME_SHOWN if show else msg.NAME_HIDDEN)
-        await _edit(query, msg.rank_text(board), reply_markup=rank_keyboard(board))
+                await users.record_user(session, chat_id)
+                selected = await subscriptions.topics_of(session, chat_id)
+            await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+        case cb.ToggleTopic(topic):
+            await query.answer()
+            selected = toggled(picker_ticks(query.message.reply_markup), topic)
+            await _edit(query, reply_markup=picker_keyboard(selected))
+        case cb.SavePicker():
+            try:
+                async with context.session() as session, session.begin():
+                    selected = await subscriptions.set_topics(session, chat_id, picker_ticks(query.message.reply_markup))
+            except UnknownTopic:
+                await query.answer(messages.STALE_BUTTON)
+                return
+            await query.answer()
+            await _edit(query, msg.picker_saved(selected))
+        case cb.ClosePicker():
+            await query.answer()
+            await _edit(query, msg.PICKER_CANCELLED)
+        case cb.BrowseMenu():
+            await query.answer()
+            await _edit(query, msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
+        case cb.BrowseTopic(topic):
+            await _browse_topic(update, context, topic)
+        case cb.ReadLesson(lesson_id):
+            try:
+                lesson = library_of(context).get(lesson_id)
+            except LessonNotFound:
+                await query.answer(messages.STALE_BUTTON)
+                return
+            await query.answer()
+            await send_lesson_with_quiz(context, chat_id, lesson)
+        case cb.NameConsent(show):
+            await _name_consent(update, context, show)
+
+
+async def _browse_topic(update: Update, context: AnkangContext, topic: str) -> None:
+    query = update.callback_query
+    library = library_of(context)
+    try:
+        lessons = library.by_topic(topic) if topic != ALL_TOPICS else list(library)
+    except UnknownTopic:
+        await query.answer(messages.STALE_BUTTON)
+        return
+    async with context.session() as session:
+        seen = await quiz.seen_lessons(session, update.effective_chat.id)
+    await query.answer()
+    if not lessons:
+        await _edit(query, msg.BROWSE_EMPTY, reply_markup=InlineKeyboardMarkup([[_button(msg.BACK_BUTTON, cb.BrowseMenu())]]))
+        return
+    await _edit(query, msg.browse_lessons(topic, lessons, seen), reply_markup=topic_lessons_keyboard(lessons, seen))
+
+
+async def _name_consent(update: Update, context: AnkangContext, show: bool) -> None:
+    query = update.callback_query
+    chat_id = update.effective_chat.id
+    name = update.effective_user.full_name if show and update.effective_user else None
+    async with context.session() as session, session.begin():
+        await users.record_user(session, chat_id)
+        await quiz.set_name_consent(session, chat_id, name)
+        board = await quiz.leaderboard(session, chat_id)
+    await query.answer(msg.NAME_SHOWN if show else msg.NAME_HIDDEN)
+    await _edit(query, msg.rank_text(board), reply_markup=rank_keyboard(board))
 
 
 async def _edit(query, text: str | None = None, *, reply_markup: InlineKeyboardMarkup | None = None) -> None:
-    """Show a screen in place of the pressed one; a second tap on the same button changes nothing."""
-    try:
-        if text is None:
-            await query.edit_message_reply_markup(reply_markup=reply_markup)
-        else:
-            await query.edit_message_text(text, parse_mode="HTML", reply_markup=reply_markup,
-                                          disable_web_page_preview=True)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    """Show a screen in place of the pressed one (lessons without link previews)."""
+    await edit_in_place(query, text, reply_markup=reply_markup, disable_web_page_preview=True)
 
 
-def msg_stale() -> str:
-    from bot import messages
-
-    return messages.STALE_BUTTON
+def _button(text: str, data: cb.Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb.build(data))
 
 
 # --- quizzes and the leaderboard ------------------------------------------------------------------
@@ -298,8 +297,7 @@ async def score(update: Update, context: AnkangContext) -> None:
 
 
 def rank_keyboard(board) -> InlineKeyboardMarkup:
-    toggle = InlineKeyboardButton(msg.HIDE_NAME if board.named else msg.SHOW_NAME,
-                                  callback_data=cb.name_consent(not board.named))
+    toggle = _button(msg.HIDE_NAME if board.named else msg.SHOW_NAME, cb.NameConsent(not board.named))
     return InlineKeyboardMarkup([[toggle]])
 
 
@@ -341,9 +339,7 @@ class TelegramTransport:
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from None
         except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
-            raise RateLimited(seconds) from None
+            raise RateLimited(retry_after_seconds(exc)) from None
         except BadRequest as exc:
             text = str(exc).lower()
             if "chat not found" in text or "user is deactivated" in text or "bot was blocked" in text:
@@ -388,17 +384,9 @@ async def stop_broadcasts(services: BotServices) -> None:
 
 
 def register(app: Application) -> None:
-    """Add the 微课堂 handlers (called from bot.app.register_handlers at the conversations' place).
-
-    The /schedule conversation comes first: while an admin is inside it, their typed dates and
-    announcement text belong to it, not to the question answerer registered later.
-    """
+    """Add the workers' 微课堂 handlers (called from bot.app.register_handlers)."""
     from telegram.ext import CallbackQueryHandler, CommandHandler, PollAnswerHandler
 
-    from bot import schedule
-
-    app.add_handler(schedule.schedule_conversation())
-    app.add_handler(CommandHandler("broadcasts", schedule.broadcasts_command))
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("unsubscribe", unsubscribe))
     app.add_handler(CommandHandler("mytopics", mytopics))
@@ -406,6 +394,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("next", next_command))
     app.add_handler(CommandHandler("score", score))
     app.add_handler(CommandHandler("rank", rank))
-    app.add_handler(CallbackQueryHandler(lesson_button, pattern=cb.WORKER_PATTERN))
-    app.add_handler(CallbackQueryHandler(schedule.broadcast_button, pattern=cb.ADMIN_PATTERN))
+    app.add_handler(CallbackQueryHandler(lesson_button, pattern=cb.PATTERN))
     app.add_handler(PollAnswerHandler(poll_answer))

@@ -21,7 +21,7 @@ from telegram.error import BadRequest
 from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
-from bot.render import h, split_text
+from bot.render import edit_in_place, h, split_text
 from knowledge import (
     AnswerReply,
     ArticleAnswerReply,
@@ -252,11 +252,7 @@ async def _drop_feedback_row(query) -> None:
 
 
 async def _edit(query, text: str, markup: InlineKeyboardMarkup) -> None:
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_in_place(query, text, reply_markup=markup)
 
 
 # --- /laws ---------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""Rendering helpers shared by the bot's areas: HTML escaping and splitting long texts for Telegram."""
+"""Rendering helpers shared by the bot's areas: HTML escaping, splitting long texts for Telegram, and
+showing a screen in place of the message whose button was pressed."""
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from telegram.constants import MessageLimit
+from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 
@@ -38,3 +42,23 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 def h(text: object) -> str:
     """Escape a value for Telegram HTML."""
     return escape(str(text), quote=False)
+
+
+def is_not_modified(exc: BadRequest) -> bool:
+    """Telegram's answer to an edit that changes nothing ("message is not modified")."""
+    return "not modified" in str(exc).lower()
+
+
+async def edit_in_place(query: CallbackQuery, text: str | None = None, *,
+                        reply_markup: InlineKeyboardMarkup | None = None, **options: Any) -> None:
+    """Show ``text`` (Telegram HTML) and ``reply_markup`` in place of the pressed message, or only the
+    keyboard when ``text`` is None. A second tap on the same button changes nothing, which Telegram
+    refuses as "message is not modified": that is not an error here. ``options`` go to the edit."""
+    try:
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup=reply_markup)
+        else:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup, **options)
+    except BadRequest as exc:
+        if not is_not_modified(exc):
+            raise

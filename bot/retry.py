@@ -21,6 +21,7 @@ MAX_WAIT_S = 60.0
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait, in seconds (PTB gives an int or a timedelta, by version)."""
     value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 

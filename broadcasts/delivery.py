@@ -44,15 +44,16 @@ import socket
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy import select, update
 
 from broadcasts.library import Lesson, LessonNotFound, Library
-from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.models import Delivery, DeliveryStatus, Occurrence, Schedule
 from broadcasts.occurrences import Report, claimable, finish_completed
 from broadcasts.quiz import mark_seen, next_lesson, record_poll
 from core.db import SessionMaker
@@ -327,6 +328,7 @@ class Sender:
         self.stats = SenderStats()
         self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
         self._wake = asyncio.Event()
+        self.idle = False  # waiting to be woken (or for the next poll), nothing in hand
         self._contents: OrderedDict[int, Content] = OrderedDict()
         self._busy = 0
         # SQLite has one writer: queueing our writes here is much faster than letting many
@@ -340,9 +342,8 @@ class Sender:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock:
-            async with self.sessions() as session, session.begin():
-                yield session
+        async with self._write_lock, self.sessions() as session, session.begin():
+            yield session
 
     def wake(self) -> None:
         """Look for new deliveries now instead of at the next poll."""
@@ -361,10 +362,9 @@ class Sender:
                     for report in await finish_completed(self.sessions):
                         await self._report(report)
                     self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-                    except asyncio.TimeoutError:
-                        pass
+                    self.idle = True
+                    await self._woken_or_polled()
+                    self.idle = False
                 else:
                     await self._room_available()
         finally:
@@ -377,18 +377,24 @@ class Sender:
         """Give back deliveries claimed by this process and not started (graceful stop)."""
         async with self._tx() as session:
             await session.execute(
-                update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
-                .values(status="pending", claimed_by=None, lease_until=None)
+                update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
+                .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
             )
 
     async def _room_available(self) -> None:
         # Claim again once half the hand has been sent (batches, not one row per query).
         while self._queue.qsize() + self._busy > self.concurrency // 2:
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-            except asyncio.TimeoutError:
-                pass
+            await self._woken_or_polled()
+
+    async def _woken_or_polled(self) -> None:
+        """Wait until woken, IDLE_POLL_S at most. Not asyncio.wait_for: on Python 3.11 it swallows a
+        cancellation that arrives as the event is set, and stop() then waits for the sender forever."""
+        try:
+            async with asyncio.timeout(IDLE_POLL_S):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
 
     async def _report(self, report: Report) -> None:
         if self.on_finished is None:
@@ -405,7 +411,8 @@ class Sender:
             pick = pick.with_for_update(skip_locked=True)
         stmt = (
             update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
-            .values(status="claimed", claimed_by=self.worker_id, lease_until=now + timedelta(seconds=self.lease_s))
+            .values(status=DeliveryStatus.CLAIMED, claimed_by=self.worker_id,
+                    lease_until=now + timedelta(seconds=self.lease_s))
             .returning(Delivery.id, Delivery.occurrence_id, Delivery.chat_id, Delivery.step, Delivery.lesson_id,
                        Delivery.attempts)
             .execution_options(synchronize_session=False)
@@ -420,7 +427,8 @@ class Sender:
             try:
                 async with self._tx() as session:
                     await session.execute(
-                        update(Delivery).where(Delivery.claimed_by == self.worker_id, Delivery.status == "claimed")
+                        update(Delivery)
+                        .where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
                     )
             except Exception:
@@ -436,7 +444,7 @@ class Sender:
                 raise
             except Exception:
                 log.exception("delivery %s failed unexpectedly", item.id)
-                await self._finish(item, "failed", error="internal error")
+                await self._finish(item, DeliveryStatus.FAILED, error="internal error")
             finally:
                 self._busy -= 1
                 self._wake.set()
@@ -464,14 +472,14 @@ class Sender:
                 async with self._tx() as session:
                     found = await next_lesson(session, self.library, item.chat_id, content.series)
                     if found is None:
-                        await self._finish(item, "skipped", error="series complete", session=session)
+                        await self._finish(item, DeliveryStatus.SKIPPED, error="series complete", session=session)
                         return
                     lesson_id = found.id
                     await session.execute(update(Delivery).where(Delivery.id == item.id).values(lesson_id=lesson_id))
             try:
                 lesson = self.library.get(lesson_id)
             except LessonNotFound:
-                await self._finish(item, "failed", error=f"lesson {lesson_id} not in library")
+                await self._finish(item, DeliveryStatus.FAILED, error=f"lesson {lesson_id} not in library")
                 return
             steps = 2
         else:
@@ -497,14 +505,14 @@ class Sender:
             except RecipientGone:
                 async with self._tx() as session:
                     await mark_blocked(session, item.chat_id)
-                    await self._finish(item, "blocked", error="recipient gone", session=session)
+                    await self._finish(item, DeliveryStatus.BLOCKED, error="recipient gone", session=session)
                 return
             except TransientSendError as exc:
                 self.stats.transient += 1
                 await self._retry_later(item, str(exc)[:200] or type(exc).__name__)
                 return
             except PermanentSendError as exc:
-                await self._finish(item, "failed", error=str(exc)[:200])
+                await self._finish(item, DeliveryStatus.FAILED, error=str(exc)[:200])
                 return
             self.stats.messages += 1
             step += 1
@@ -523,14 +531,15 @@ class Sender:
             await self.transport.send_text(chat_id, content.text or "")
         return None
 
-    async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None, poll_id: str | None) -> bool:
+    async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None,
+                           poll_id: str | None) -> bool:
         values: dict = {"step": step}
         if step == steps:
-            values.update(status="sent", sent_at=utcnow(), lease_until=None)
+            values.update(status=DeliveryStatus.SENT, sent_at=utcnow(), lease_until=None)
         async with self._tx() as session:
             result = await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
-                                       Delivery.status == "claimed").values(**values)
+                                       Delivery.status == DeliveryStatus.CLAIMED).values(**values)
             )
             if result.rowcount != 1:
                 log.warning("delivery %s was taken over by another sender", item.id)
@@ -546,12 +555,13 @@ class Sender:
             attempts = (await session.execute(
                 select(Delivery.attempts).where(Delivery.id == item.id))).scalar_one() + 1
             if attempts >= self.max_attempts:
-                await self._finish(item, "failed", error=error, session=session, attempts=attempts)
+                await self._finish(item, DeliveryStatus.FAILED, error=error, session=session, attempts=attempts)
                 return
             delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S ** attempts)
             await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
-                .values(status="pending", attempts=attempts, claimed_by=None, lease_until=None, error=error,
+                .values(status=DeliveryStatus.PENDING, attempts=attempts, claimed_by=None, lease_until=None,
+                        error=error,
                         not_before=utcnow() + timedelta(seconds=delay))
             )
 
@@ -561,11 +571,11 @@ class Sender:
         async with self._tx() as session:
             await session.execute(
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id)
-                .values(status="pending", claimed_by=None, lease_until=None, error="rate limited",
+                .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None, error="rate limited",
                         not_before=utcnow() + timedelta(seconds=seconds))
             )
 
-    async def _finish(self, item: Claimed, status: str, *, error: str | None = None, session=None,
+    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None, session=None,
                       attempts: int | None = None) -> None:
         values: dict = {"status": status, "lease_until": None, "error": error}
         if attempts is not None:
@@ -582,8 +592,8 @@ async def release_stale_claims(sessions: SessionMaker) -> int:
     """Return every claimed delivery to the queue: only for SQLite, where one process owns the database."""
     async with sessions() as session, session.begin():
         result = await session.execute(
-            update(Delivery).where(Delivery.status == "claimed")
-            .values(status="pending", claimed_by=None, lease_until=None)
+            update(Delivery).where(Delivery.status == DeliveryStatus.CLAIMED)
+            .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
         )
         return result.rowcount or 0
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from broadcasts.delivery import Sender, Transport, release_stale_claims
 from broadcasts.library import Library
-from broadcasts.models import Schedule
+from broadcasts.models import Schedule, ScheduleStatus
 from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
 from broadcasts.schedules import build_trigger
 from core.clock import Clock
@@ -141,7 +142,7 @@ class BroadcastEngine:
             return
         async with self.services.sessions() as session:
             rows = (await session.execute(
-                select(Schedule).where(Schedule.status == "active"))).scalars().all()
+                select(Schedule).where(Schedule.status == ScheduleStatus.ACTIVE))).scalars().all()
         wanted = {row.id: row for row in rows}
         for schedule_id in list(self._versions):
             if schedule_id not in wanted or self._versions[schedule_id] != wanted[schedule_id].updated_at:

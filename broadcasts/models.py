@@ -3,6 +3,8 @@ queue, lesson progress and quiz answers (the 安康杯 points)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,12 +17,104 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from core.models import Base, UTCDateTime, utcnow
 
 # The pseudo-topic of a worker who subscribed to everything (全部).
 ALL_TOPICS = "all"
+
+
+# --- statuses, each with the one table of its Chinese labels (the bot and the console both use it) ---
+
+
+class ScheduleStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"  # a one-off that has fired
+
+    @property
+    def label(self) -> str:
+        return SCHEDULE_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be managed: paused, resumed, sent now, cancelled (what /broadcasts lists)."""
+        return self in OPEN_SCHEDULE_STATUSES
+
+
+# The bot's button is 删除: a cancelled schedule leaves /broadcasts (the console keeps it under 显示已结束).
+SCHEDULE_STATUS_LABELS: dict[ScheduleStatus, str] = {
+    ScheduleStatus.ACTIVE: "已启用",
+    ScheduleStatus.PAUSED: "已暂停",
+    ScheduleStatus.CANCELLED: "已删除",
+    ScheduleStatus.FINISHED: "已完成",
+}
+OPEN_SCHEDULE_STATUSES = (ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED)
+
+
+class OccurrenceStatus(StrEnum):
+    RUNNING = "running"  # deliveries queued
+    DONE = "done"
+    SKIPPED = "skipped"  # missed beyond the grace period, or superseded by a later firing
+
+    @property
+    def label(self) -> str:
+        return OCCURRENCE_STATUS_LABELS[self]
+
+
+OCCURRENCE_STATUS_LABELS: dict[OccurrenceStatus, str] = {
+    OccurrenceStatus.RUNNING: "推送中",
+    OccurrenceStatus.DONE: "已完成",
+    OccurrenceStatus.SKIPPED: "已跳过",
+}
+
+
+class DeliveryStatus(StrEnum):
+    """pending → claimed → sent | blocked | failed | skipped (nothing left to send)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"  # a sender holds it under a lease
+    SENT = "sent"
+    BLOCKED = "blocked"  # the worker blocked the bot or is gone
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_STATUS_LABELS[self]
+
+
+DELIVERY_STATUS_LABELS: dict[DeliveryStatus, str] = {
+    DeliveryStatus.PENDING: "待发",
+    DeliveryStatus.CLAIMED: "发送中",
+    DeliveryStatus.SENT: "已送达",
+    DeliveryStatus.BLOCKED: "拉黑/失效",
+    DeliveryStatus.FAILED: "失败",
+    DeliveryStatus.SKIPPED: "跳过",
+}
+# Not yet dealt with: what a progress report counts as waiting.
+OPEN_DELIVERY_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+
+
+class StatusType(TypeDecorator[StrEnum]):
+    """A status column: VARCHAR(16) in the database, its StrEnum in Python (a stray string fails on write)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 class Subscription(Base):
@@ -59,8 +153,7 @@ class Schedule(Base):
     at_time: Mapped[str | None] = mapped_column(String(5), default=None)
     cron: Mapped[str | None] = mapped_column(String(128), default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
-    # "active", "paused", "cancelled" or "finished" (a one-off that has fired).
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[ScheduleStatus] = mapped_column(StatusType(ScheduleStatus), default=ScheduleStatus.ACTIVE)
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -80,8 +173,7 @@ class Occurrence(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # "running" (deliveries queued), "done", or "skipped" (missed beyond the grace period).
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[OccurrenceStatus] = mapped_column(StatusType(OccurrenceStatus), default=OccurrenceStatus.RUNNING)
     reason: Mapped[str] = mapped_column(String(64), default="")
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -105,8 +197,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    # "pending" → "claimed" → "sent" | "blocked" | "failed" | "skipped" (nothing left to send).
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(StatusType(DeliveryStatus), default=DeliveryStatus.PENDING)
     # Messages of this delivery already sent and recorded (a lesson is two: text, then quiz).
     step: Mapped[int] = mapped_column(Integer, default=0)
     lesson_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -14,18 +14,27 @@ from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcasts.models import Delivery, Occurrence, Schedule
-from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, ScheduleStateError, fire_times, get_schedule
+from broadcasts.models import (
+    OPEN_DELIVERY_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    Occurrence,
+    OccurrenceStatus,
+    Schedule,
+    ScheduleStatus,
+    StatusType,
+)
+from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, check_can_send_now, fire_times, get_schedule
 from broadcasts.subscriptions import audience_query
-from core.models import utcnow
 from core.db import SessionMaker
+from core.models import utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
     occurrence_id: int
     schedule_id: int
-    status: str
+    status: OccurrenceStatus
     recipients: int
     pending: int
     sent: int
@@ -63,7 +72,7 @@ class Report:
 async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, now: datetime) -> Occurrence:
     """Create the occurrence and write its recipients with one INSERT … SELECT (memory stays flat)."""
     started = time.perf_counter()
-    occurrence = Occurrence(schedule_id=schedule.id, fire_at=fire_at, status="running", created_at=now,
+    occurrence = Occurrence(schedule_id=schedule.id, fire_at=fire_at, status=OccurrenceStatus.RUNNING, created_at=now,
                             started_at=utcnow())
     session.add(occurrence)
     await session.flush()  # the UNIQUE (schedule, fire time) key makes a second firing fail here
@@ -71,7 +80,8 @@ async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, 
     await session.execute(
         insert(Delivery).from_select(
             ["occurrence_id", "chat_id", "status", "step", "attempts"],
-            select(literal(occurrence.id), recipients.c.chat_id, literal("pending"), literal(0), literal(0)),
+            select(literal(occurrence.id), recipients.c.chat_id,
+                   literal(DeliveryStatus.PENDING, StatusType(DeliveryStatus)), literal(0), literal(0)),
         )
     )
     occurrence.recipients = (await session.execute(
@@ -94,7 +104,7 @@ async def fire_due(sessions: SessionMaker, schedule_id: int, now: datetime, grac
             if dialect == "postgresql":
                 stmt = stmt.with_for_update()  # serialise firing across processes
             schedule = (await session.execute(stmt)).scalar_one_or_none()
-            if schedule is None or schedule.status != "active":
+            if schedule is None or schedule.status != ScheduleStatus.ACTIVE:
                 return []
             watermark = schedule.last_fire_at or schedule.created_at
             times = fire_times(schedule, watermark, now, MISSED_FIRINGS_RECORDED_MAX)
@@ -103,17 +113,17 @@ async def fire_due(sessions: SessionMaker, schedule_id: int, now: datetime, grac
             created = []
             grace = timedelta(seconds=grace_s)
             for fire_at in times[:-1]:
-                session.add(Occurrence(schedule_id=schedule.id, fire_at=fire_at, status="skipped",
+                session.add(Occurrence(schedule_id=schedule.id, fire_at=fire_at, status=OccurrenceStatus.SKIPPED,
                                        reason="superseded", created_at=now))
             last = times[-1]
             if now - last <= grace:
                 created.append((await enqueue(session, schedule, last, now)).id)
             else:
-                session.add(Occurrence(schedule_id=schedule.id, fire_at=last, status="skipped",
+                session.add(Occurrence(schedule_id=schedule.id, fire_at=last, status=OccurrenceStatus.SKIPPED,
                                        reason="missed", created_at=now))
             schedule.last_fire_at = last
             if schedule.trigger == "once":
-                schedule.status = "finished"
+                schedule.status = ScheduleStatus.FINISHED
             await session.flush()
             return created
     except IntegrityError:
@@ -126,8 +136,7 @@ async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admi
 
     async with sessions() as session, session.begin():
         schedule = await get_schedule(session, schedule_id)
-        if schedule.status == "cancelled":
-            raise ScheduleStateError(schedule_id, schedule.status, "send-now")
+        check_can_send_now(schedule)
         occurrence = await enqueue(session, schedule, now, now)
         if admin_id is not None:
             await audit(session, admin_id, "broadcast.send_now", f"schedule:{schedule_id}",
@@ -137,7 +146,8 @@ async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admi
 
 async def schedule_ids_due(sessions: SessionMaker) -> list[int]:
     async with sessions() as session:
-        rows = await session.execute(select(Schedule.id).where(Schedule.status == "active").order_by(Schedule.id))
+        rows = await session.execute(
+            select(Schedule.id).where(Schedule.status == ScheduleStatus.ACTIVE).order_by(Schedule.id))
         return list(rows.scalars())
 
 
@@ -149,15 +159,16 @@ async def progress(session: AsyncSession, occurrence_id: int) -> Progress:
         select(Delivery.status, func.count(), func.coalesce(func.sum(Delivery.step), 0))
         .where(Delivery.occurrence_id == occurrence_id).group_by(Delivery.status)
     )
-    counts: dict[str, int] = {}
+    counts: dict[DeliveryStatus, int] = {}
     messages = 0
     for status, count, steps in rows.all():
         counts[status] = int(count)
         messages += int(steps)
     return Progress(
         occurrence_id, occurrence.schedule_id, occurrence.status, occurrence.recipients,
-        counts.get("pending", 0) + counts.get("claimed", 0), counts.get("sent", 0), counts.get("blocked", 0),
-        counts.get("failed", 0), counts.get("skipped", 0), messages,
+        sum(counts.get(s, 0) for s in OPEN_DELIVERY_STATUSES), counts.get(DeliveryStatus.SENT, 0),
+        counts.get(DeliveryStatus.BLOCKED, 0), counts.get(DeliveryStatus.FAILED, 0),
+        counts.get(DeliveryStatus.SKIPPED, 0), messages,
     )
 
 
@@ -171,18 +182,18 @@ async def finish_completed(sessions: SessionMaker) -> list[Report]:
     reports = []
     async with sessions() as session:
         running = list((await session.execute(
-            select(Occurrence.id).where(Occurrence.status == "running"))).scalars())
+            select(Occurrence.id).where(Occurrence.status == OccurrenceStatus.RUNNING))).scalars())
     for occurrence_id in running:
         async with sessions() as session, session.begin():
             open_left = (await session.execute(select(func.count()).select_from(Delivery).where(
-                Delivery.occurrence_id == occurrence_id, Delivery.status.in_(("pending", "claimed"))))).scalar_one()
+                Delivery.occurrence_id == occurrence_id, Delivery.status.in_(OPEN_DELIVERY_STATUSES)))).scalar_one()
             if open_left:
                 continue
             p = await progress(session, occurrence_id)
             now = utcnow()
             closed = await session.execute(
-                update(Occurrence).where(Occurrence.id == occurrence_id, Occurrence.status == "running")
-                .values(status="done", finished_at=now, sent=p.sent, blocked=p.blocked, failed=p.failed,
+                update(Occurrence).where(Occurrence.id == occurrence_id, Occurrence.status == OccurrenceStatus.RUNNING)
+                .values(status=OccurrenceStatus.DONE, finished_at=now, sent=p.sent, blocked=p.blocked, failed=p.failed,
                         messages=p.messages, reported=True)
             )
             if closed.rowcount != 1:
@@ -201,6 +212,6 @@ async def finish_completed(sessions: SessionMaker) -> list[Report]:
 def claimable(now: datetime):
     """Deliveries a sender may take: pending and due, or claimed under a lease that has run out."""
     return or_(
-        and_(Delivery.status == "pending", or_(Delivery.not_before.is_(None), Delivery.not_before <= now)),
-        and_(Delivery.status == "claimed", Delivery.lease_until < now),
+        and_(Delivery.status == DeliveryStatus.PENDING, or_(Delivery.not_before.is_(None), Delivery.not_before <= now)),
+        and_(Delivery.status == DeliveryStatus.CLAIMED, Delivery.lease_until < now),
     )

@@ -1,19 +1,31 @@
-"""Broadcast schedules: what to send, to whom and when; validation, triggers and their fire times."""
+"""Broadcast schedules: what to send, to whom and when; validation, triggers and their fire times.
+
+The use cases the bot's /schedule and /broadcasts and the web console share live here, once: the next
+firings, the preview of a schedule not yet saved, times as admins type them (``parse_when``), the
+status changes (pause, resume, cancel) and the schedule behind "send now"."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.library import Library
-from broadcasts.models import Delivery, Occurrence, Schedule
+from broadcasts.models import (
+    OPEN_SCHEDULE_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    Occurrence,
+    OccurrenceStatus,
+    Schedule,
+    ScheduleStatus,
+)
 from broadcasts.subscriptions import audience_query
 from core.admins import audit
 from core.models import utcnow
@@ -25,6 +37,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEXT_MAX_CHARS = 4096
 CAPTION_MAX_CHARS = 1024
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# How many next firings a preview lists when the caller does not say.
+PREVIEW_FIRINGS = 5
+# "Send now" from the wizard is a one-off this far ahead (a time not in the past), sent at once.
+SEND_NOW_LEAD = timedelta(seconds=1)
 # A schedule firing more often than this would flood workers; also bounds catch-up work after downtime.
 MISSED_FIRINGS_RECORDED_MAX = 100
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -46,7 +62,7 @@ class ScheduleNotFound(LookupError):
 class ScheduleStateError(ValueError):
     """The requested change does not apply to the schedule's current status."""
 
-    def __init__(self, schedule_id: int, status: str, action: str) -> None:
+    def __init__(self, schedule_id: int, status: ScheduleStatus, action: str) -> None:
         super().__init__(f"schedule {schedule_id} is {status}; cannot {action}")
         self.status = status
         self.action = action
@@ -69,6 +85,11 @@ class When:
     at_time: str | None = None  # "HH:MM" local time, for "weekly"
     cron: str | None = None
     timezone: str | None = None  # default: settings.timezone
+
+    @classmethod
+    def right_away(cls, now: datetime, timezone: str) -> When:
+        """The timing of "send now": a one-off a moment from ``now`` (see ``create_to_send_now``)."""
+        return cls("once", run_at=now + SEND_NOW_LEAD, timezone=timezone)
 
 
 def parse_weekdays(value: str) -> tuple[str, ...]:
@@ -102,7 +123,7 @@ def build_trigger(schedule: Schedule) -> BaseTrigger:
     if schedule.trigger == "once":
         return DateTrigger(run_date=schedule.run_at, timezone=tz)
     if schedule.trigger == "weekly":
-        hour, minute = schedule.at_time.split(":")
+        hour, minute = (schedule.at_time or "").split(":")
         return CronTrigger(day_of_week=schedule.weekdays, hour=int(hour), minute=int(minute), timezone=tz)
     return CronTrigger.from_crontab(schedule.cron, timezone=tz)
 
@@ -119,30 +140,48 @@ def fire_times(schedule: Schedule, after: datetime, until: datetime, limit: int)
         nxt = trigger.get_next_fire_time(None, cursor)
         if nxt is None or nxt > until:
             break
-        times.append(nxt.astimezone(timezone.utc))
+        times.append(nxt.astimezone(UTC))
         if len(times) > limit:
             times.pop(0)
         cursor = nxt + timedelta(microseconds=1)
     return times
 
 
-def next_fire_time(schedule: Schedule, now: datetime) -> datetime | None:
-    if schedule.status != "active":
-        return None
+def next_fire_times(schedule: Schedule, now: datetime, count: int) -> list[datetime]:
+    """The next ``count`` fire times of a schedule (stored or not) after ``now``, oldest first, in UTC;
+    none when it is not active. Times its watermark has already dealt with are not next."""
+    if schedule.status != ScheduleStatus.ACTIVE or count <= 0:
+        return []
+    after = max(now, schedule.last_fire_at) if schedule.last_fire_at is not None else now
     if schedule.trigger == "once":
         run_at = schedule.run_at
-        return run_at if run_at and (schedule.last_fire_at is None or schedule.last_fire_at < run_at) else None
-    nxt = build_trigger(schedule).get_next_fire_time(None, now)
-    return nxt.astimezone(timezone.utc) if nxt else None
+        return [run_at] if run_at is not None and run_at > after else []
+    trigger = build_trigger(schedule)
+    times: list[datetime] = []
+    previous = None
+    cursor = after + timedelta(microseconds=1)
+    while len(times) < count:
+        nxt = trigger.get_next_fire_time(previous, cursor)
+        if nxt is None:
+            break
+        times.append(nxt.astimezone(UTC))
+        previous, cursor = nxt, nxt + timedelta(microseconds=1)
+    return times
 
 
-async def create_schedule(
-    session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
-    created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+def next_fire_time(schedule: Schedule, now: datetime) -> datetime | None:
+    """The schedule's next fire time after ``now``, or None (not active, or a one-off already fired)."""
+    times = next_fire_times(schedule, now, 1)
+    return times[0] if times else None
+
+
+def build_schedule(
+    library: Library, what: What, when: When, *, topics: tuple[str, ...] = (), created_by: int | None = None,
+    default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
 ) -> Schedule:
-    """Validate and store a schedule (audited when an admin created it)."""
+    """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session."""
     now = now or utcnow()
-    _check_what(library, what)
+    check_what(library, what)
     for code in topics:
         if code not in BY_CODE:
             raise ScheduleInvalid("topics", f"unknown topic {code!r}")
@@ -153,7 +192,7 @@ async def create_schedule(
         raise ScheduleInvalid("timezone", f"unknown time zone {tz_name!r}") from None
     schedule = Schedule(
         kind=what.kind, lesson_id=what.lesson_id, series=what.series, text=what.text, photo=what.photo,
-        topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status="active",
+        topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
         created_by=created_by, created_at=now, updated_at=now,
     )
     if when.trigger == "once":
@@ -161,7 +200,7 @@ async def create_schedule(
             raise ScheduleInvalid("once", "give an aware date and time")
         if when.run_at <= now:
             raise ScheduleInvalid("once", "the time is in the past")
-        schedule.run_at = when.run_at.astimezone(timezone.utc)
+        schedule.run_at = when.run_at.astimezone(UTC)
     elif when.trigger == "weekly":
         schedule.weekdays = ",".join(parse_weekdays(",".join(when.weekdays)))
         schedule.at_time = check_time(when.at_time or "")
@@ -175,14 +214,62 @@ async def create_schedule(
         raise ScheduleInvalid("trigger", f"use one of {', '.join(TRIGGERS)}")
     # Firings before creation are not "missed": the watermark starts now.
     schedule.last_fire_at = now
-    session.add(schedule)
-    await session.flush()
-    if created_by is not None:
-        await audit(session, created_by, "broadcast.create", f"schedule:{schedule.id}", describe_what(schedule))
     return schedule
 
 
-def _check_what(library: Library, what: What) -> None:
+async def create_schedule(
+    session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
+    created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+) -> Schedule:
+    """Validate and store a schedule (audited when an admin created it)."""
+    schedule = build_schedule(library, what, when, topics=topics, created_by=created_by,
+                              default_timezone=default_timezone, now=now)
+    return await _store(session, schedule)
+
+
+async def create_to_send_now(
+    session: AsyncSession, library: Library, what: What, *, topics: tuple[str, ...] = (),
+    created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+) -> Schedule:
+    """Store the schedule behind "send now": a one-off, finished from the start because its one firing is
+    the send-now that follows (``BroadcastEngine.send_now``); the timer never fires it."""
+    now = now or utcnow()
+    schedule = build_schedule(library, what, When.right_away(now, default_timezone), topics=topics,
+                              created_by=created_by, default_timezone=default_timezone, now=now)
+    schedule.status = ScheduleStatus.FINISHED
+    return await _store(session, schedule)
+
+
+async def _store(session: AsyncSession, schedule: Schedule) -> Schedule:
+    session.add(schedule)
+    await session.flush()
+    if schedule.created_by is not None:
+        await audit(session, schedule.created_by, "broadcast.create", f"schedule:{schedule.id}",
+                    describe_what(schedule))
+    return schedule
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A schedule as it would be saved, its next firings, and how many workers a firing would reach now."""
+
+    schedule: Schedule  # transient: never added to a session
+    firings: list[datetime]
+    audience: int
+
+
+async def preview_schedule(
+    session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
+    default_timezone: str = "Asia/Shanghai", now: datetime | None = None, firings: int = PREVIEW_FIRINGS,
+) -> Preview:
+    """Validate as ``create_schedule`` does (raising ScheduleInvalid) and describe the result; writes nothing."""
+    now = now or utcnow()
+    schedule = build_schedule(library, what, when, topics=topics, default_timezone=default_timezone, now=now)
+    return Preview(schedule, next_fire_times(schedule, now, firings), await audience_size(session, schedule))
+
+
+def check_what(library: Library, what: What) -> None:
+    """Raise ScheduleInvalid when ``what`` cannot be sent (the wizard checks a typed announcement early)."""
     if what.kind == "lesson":
         if not what.lesson_id or what.lesson_id not in library:
             raise ScheduleInvalid("lesson", f"no lesson {what.lesson_id!r}")
@@ -220,11 +307,16 @@ async def get_schedule(session: AsyncSession, schedule_id: int) -> Schedule:
 async def list_schedules(session: AsyncSession, include_closed: bool = False) -> list[Schedule]:
     stmt = select(Schedule).order_by(Schedule.id)
     if not include_closed:
-        stmt = stmt.where(Schedule.status.in_(("active", "paused")))
+        stmt = stmt.where(Schedule.status.in_(OPEN_SCHEDULE_STATUSES))
     return list((await session.execute(stmt)).scalars())
 
 
-_TRANSITIONS = {"pause": ({"active"}, "paused"), "resume": ({"paused"}, "active"), "cancel": ({"active", "paused"}, "cancelled")}
+# action → (the statuses it applies to, the status it leads to)
+_TRANSITIONS: dict[str, tuple[frozenset[ScheduleStatus], ScheduleStatus]] = {
+    "pause": (frozenset({ScheduleStatus.ACTIVE}), ScheduleStatus.PAUSED),
+    "resume": (frozenset({ScheduleStatus.PAUSED}), ScheduleStatus.ACTIVE),
+    "cancel": (frozenset(OPEN_SCHEDULE_STATUSES), ScheduleStatus.CANCELLED),
+}
 
 
 async def change_status(session: AsyncSession, schedule_id: int, action: str, admin_id: int | None = None,
@@ -241,10 +333,11 @@ async def change_status(session: AsyncSession, schedule_id: int, action: str, ad
     if action == "resume":
         schedule.last_fire_at = max(now, schedule.last_fire_at or now)
     if action == "cancel":
-        running = select(Occurrence.id).where(Occurrence.schedule_id == schedule_id, Occurrence.status == "running")
+        running = select(Occurrence.id).where(Occurrence.schedule_id == schedule_id,
+                                              Occurrence.status == OccurrenceStatus.RUNNING)
         await session.execute(
-            update(Delivery).where(Delivery.occurrence_id.in_(running), Delivery.status == "pending")
-            .values(status="skipped", error="cancelled")
+            update(Delivery).where(Delivery.occurrence_id.in_(running), Delivery.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.SKIPPED, error="cancelled")
         )
     await session.flush()
     if admin_id is not None:
@@ -252,10 +345,14 @@ async def change_status(session: AsyncSession, schedule_id: int, action: str, ad
     return schedule
 
 
+def check_can_send_now(schedule: Schedule) -> None:
+    """Raise ScheduleStateError when the schedule may not be sent outside its timetable (it was cancelled)."""
+    if schedule.status == ScheduleStatus.CANCELLED:
+        raise ScheduleStateError(schedule.id, schedule.status, "send-now")
+
+
 async def audience_size(session: AsyncSession, schedule: Schedule) -> int:
     """How many workers a firing of ``schedule`` would reach now (its row need not be stored)."""
-    from sqlalchemy import func
-
     return (await session.execute(select(func.count()).select_from(audience_query(schedule).subquery()))).scalar_one()
 
 
@@ -298,9 +395,7 @@ def _split_time(text: str, field: str) -> tuple[str, str]:
     hour = _cn_number(match["h"] or match["h2"])
     minute = 30 if match["half"] else _cn_number(match["m"] or match["m2"] or "0")
     period = match["period"]
-    if period in ("下午", "傍晚", "晚上") and 1 <= hour < 12:
-        hour += 12
-    elif period == "中午" and 1 <= hour <= 2:
+    if (period in ("下午", "傍晚", "晚上") and 1 <= hour < 12) or (period == "中午" and 1 <= hour <= 2):
         hour += 12
     elif period == "凌晨" and hour == 12:
         hour = 0
@@ -358,8 +453,8 @@ def parse_once_text(text: str, now_local: datetime) -> datetime:
     now_local = now_local.replace(tzinfo=None)
     today = now_local.date()
 
-    def at_day(day) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, minute)
+    def at_day(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute)  # noqa: DTZ001 - local; parse_when adds the zone
 
     head = head.strip()
     if not head:
@@ -376,14 +471,34 @@ def parse_once_text(text: str, now_local: datetime) -> datetime:
         ahead = (target - today.weekday()) % 7
         candidate = at_day(today + timedelta(days=ahead))
         return candidate if candidate > now_local else at_day(today + timedelta(days=ahead + 7))
-    date = _DATE_RE.match(head)
-    if date:
-        year = int(date[1]) if date[1] else today.year
+    dated = _DATE_RE.match(head)
+    if dated:
+        year = int(dated[1]) if dated[1] else today.year
         try:
-            candidate = datetime(year, int(date[2]), int(date[3]), hour, minute)
-            if not date[1] and candidate <= now_local:
+            candidate = datetime(year, int(dated[2]), int(dated[3]), hour, minute)  # noqa: DTZ001 - as above
+            if not dated[1] and candidate <= now_local:
                 candidate = candidate.replace(year=year + 1)
         except ValueError:
             raise ScheduleInvalid("once", f"no such date {head!r}") from None
         return candidate
     raise ScheduleInvalid("once", f"no date in {head!r}")
+
+
+def parse_when(trigger: str, text: str, tz_name: str, now: datetime) -> When:
+    """Parse an admin's typed time for ``trigger`` (once, weekly or cron) in ``tz_name``; raise ScheduleInvalid
+    when it is not understood. A one-off may still be in the past: ``create_schedule`` refuses it."""
+    if trigger == "once":
+        tz = ZoneInfo(tz_name)
+        local = parse_once_text(text, now.astimezone(tz))
+        return When("once", run_at=local.replace(tzinfo=tz), timezone=tz_name)
+    if trigger == "weekly":
+        days, at = parse_weekly_text(text)
+        return When("weekly", weekdays=days, at_time=at, timezone=tz_name)
+    if trigger != "cron":
+        raise ScheduleInvalid("trigger", f"use one of {', '.join(TRIGGERS)}")
+    cron = " ".join(text.split())
+    try:
+        CronTrigger.from_crontab(cron, timezone=ZoneInfo(tz_name))
+    except (ValueError, TypeError, KeyError):
+        raise ScheduleInvalid("cron", "not a 5-field cron expression") from None
+    return When("cron", cron=cron, timezone=tz_name)

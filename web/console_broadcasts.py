@@ -1,16 +1,35 @@
 """Console: 微课堂 broadcasts — schedules with a recurrence editor and the next firings, live progress, reports.
 
-Schedules are created, paused, resumed and cancelled through ``broadcasts.schedules`` (which
-validates and audits). broadcasts/ has no edit function: editing saves the new version as a new
+Schedules are previewed, created, paused, resumed and cancelled through ``broadcasts.schedules`` (which
+validates and audits; the bot's /schedule and /broadcasts call the same functions). broadcasts/ has no edit function: editing saves the new version as a new
 schedule and cancels the old one in the same transaction (audited as ``broadcast.edit``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiohttp import web
+from sqlalchemy import select
 
+from broadcasts.models import DeliveryStatus, Occurrence, OccurrenceStatus, ScheduleStatus
+from broadcasts.occurrences import latest_occurrences, progress
+from broadcasts.schedules import (
+    PREVIEW_FIRINGS,
+    ScheduleInvalid,
+    ScheduleNotFound,
+    ScheduleStateError,
+    What,
+    When,
+    change_status,
+    create_schedule,
+    describe_what,
+    get_schedule,
+    list_schedules,
+    next_fire_time,
+    next_fire_times,
+    preview_schedule,
+)
 from core.admins import audit
 from core.topics import TOPICS
 from web import messages
@@ -18,11 +37,10 @@ from web.console import admin_of, error_page, redirect, render
 from web.console_lessons import lesson_library
 from web.typedefs import SERVICES
 
-PREVIEW_FIRINGS = 5
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TRIGGER_LABELS = {"once": "一次", "weekly": "每周", "cron": "Cron 表达式"}
-STATUS_LABELS = {"active": "已启用", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}
-OCCURRENCE_LABELS = {"running": "发送中", "done": "已完成", "missed": "已错过", "cancelled": "已取消"}
+# The badge colour of a schedule's status (its words are the domain's ScheduleStatus.label).
+STATUS_BADGES = {ScheduleStatus.ACTIVE: "green", ScheduleStatus.PAUSED: "yellow"}
 ERROR_TEXT = {
     "lesson": "请选择要推送的课程。", "series": "请选择系列课程。", "text": "通知内容为空或过长。",
     "photo": "图片不能超过 10 MB。", "topics": "主题无效。", "weekdays": "请至少选择一个星期几。",
@@ -77,9 +95,7 @@ class ScheduleForm:
             cron=s.cron or "",
         )
 
-    def what_when(self, tz):
-        from broadcasts.schedules import ScheduleInvalid, What, When
-
+    def what_when(self, tz) -> tuple[What, When]:
         what = What(kind=self.kind, lesson_id=self.lesson_id or None, series=self.series or None,
                     text=self.text or None)
         run_at = None
@@ -93,36 +109,16 @@ class ScheduleForm:
         return what, when
 
 
-def next_firings(schedule, now: datetime, count: int = PREVIEW_FIRINGS) -> list[datetime]:
-    """The next ``count`` fire times of a schedule (saved or not), via its APScheduler trigger."""
-    from broadcasts.schedules import build_trigger
-
-    if schedule.trigger == "once":
-        return [schedule.run_at] if schedule.run_at and schedule.run_at > now else []
-    trigger = build_trigger(schedule)
-    times, cursor, previous = [], now, None
-    while len(times) < count:
-        nxt = trigger.get_next_fire_time(previous, cursor)
-        if nxt is None:
-            break
-        times.append(nxt)
-        previous, cursor = nxt, nxt + timedelta(seconds=1)
-    return times
-
-
 async def _context(request: web.Request, form: ScheduleForm, **extra) -> dict:
     library = await lesson_library(request.app)
     return {
         "title": "推送计划", "form": form, "lessons": list(library), "series_names": library.series_names(),
         "topics": TOPICS, "weekdays": list(zip(WEEKDAY_CODES, messages.WEEKDAYS)),
-        "trigger_labels": TRIGGER_LABELS, **extra,
+        "trigger_labels": TRIGGER_LABELS, "status_badges": STATUS_BADGES, **extra,
     }
 
 
 async def broadcasts_page(request: web.Request) -> web.Response:
-    from broadcasts.occurrences import latest_occurrences
-    from broadcasts.schedules import describe_what, list_schedules, next_fire_time
-
     services = request.app[SERVICES]
     show_all = request.query.get("all") == "1"
     now = services.clock.now()
@@ -133,8 +129,7 @@ async def broadcasts_page(request: web.Request) -> web.Response:
     rows = [{"s": s, "what": _what_label(s, describe_what(s), titles), "when": _when_label(s), "next": next_fire_time(s, now)}
             for s in schedules]
     return render(request, "console/broadcasts.html", {
-        "title": "推送", "rows": rows, "runs": runs, "show_all": show_all, "status_labels": STATUS_LABELS,
-        "run_labels": OCCURRENCE_LABELS,
+        "title": "推送", "rows": rows, "runs": runs, "show_all": show_all, "status_badges": STATUS_BADGES,
     })
 
 
@@ -160,8 +155,6 @@ async def new_form(request: web.Request) -> web.Response:
 
 
 async def edit_form(request: web.Request) -> web.Response:
-    from broadcasts.schedules import ScheduleNotFound, get_schedule
-
     services = request.app[SERVICES]
     sid = int(request.match_info["sid"])
     async with services.sessions() as session:
@@ -175,9 +168,8 @@ async def edit_form(request: web.Request) -> web.Response:
 
 
 async def save(request: web.Request) -> web.Response:
-    """Preview (button ``preview``) or save a new/edited schedule; both show the next firings."""
-    from broadcasts.schedules import ScheduleInvalid, ScheduleStateError, change_status, create_schedule
-
+    """Preview (button ``preview``: the next firings and the audience, nothing written) or save a new or
+    edited schedule."""
     services = request.app[SERVICES]
     tz = services.settings.tz
     now = services.clock.now()
@@ -189,18 +181,15 @@ async def save(request: web.Request) -> web.Response:
     admin = admin_of(request)
     try:
         what, when = form.what_when(tz)
+        if data.get("preview"):
+            async with services.sessions() as session:
+                preview = await preview_schedule(session, library, what, when, topics=tuple(form.topics), now=now,
+                                                 firings=PREVIEW_FIRINGS)
+            return render(request, "console/broadcast_form.html", await _context(
+                request, form, action=action, editing=editing, firings=preview.firings, audience=preview.audience))
         async with services.sessions() as session:
-            preview = bool(data.get("preview"))
-            # A preview runs the same validation inside a transaction that is then rolled back.
-            schedule = await create_schedule(
-                session, library, what, when, topics=tuple(form.topics),
-                created_by=None if preview else admin.user_id, now=now,
-            )
-            firings = next_firings(schedule, now)
-            if preview:
-                await session.rollback()
-                return render(request, "console/broadcast_form.html", await _context(
-                    request, form, action=action, editing=editing, firings=firings))
+            schedule = await create_schedule(session, library, what, when, topics=tuple(form.topics),
+                                             created_by=admin.user_id, now=now)
             if editing is not None:
                 await change_status(session, editing, "cancel", admin_id=None, now=now)
                 await audit(session, admin.user_id, "broadcast.edit", f"schedule:{editing}",
@@ -224,10 +213,6 @@ async def _sync_engine(services) -> None:
 
 
 async def schedule_page(request: web.Request) -> web.Response:
-    from broadcasts.models import Occurrence
-    from broadcasts.schedules import ScheduleNotFound, describe_what, get_schedule
-    from sqlalchemy import select
-
     services = request.app[SERVICES]
     sid = int(request.match_info["sid"])
     async with services.sessions() as session:
@@ -237,18 +222,17 @@ async def schedule_page(request: web.Request) -> web.Response:
             return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
         runs = list((await session.execute(
             select(Occurrence).where(Occurrence.schedule_id == sid).order_by(Occurrence.id.desc()).limit(20))).scalars())
-    firings = next_firings(schedule, services.clock.now()) if schedule.status == "active" else []
+    firings = next_fire_times(schedule, services.clock.now(), PREVIEW_FIRINGS)
     titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
     return render(request, "console/broadcast.html", {
         "title": f"推送计划 #{sid}", "s": schedule, "what": _what_label(schedule, describe_what(schedule), titles),
-        "when": _when_label(schedule), "firings": firings, "runs": runs, "status_labels": STATUS_LABELS,
-        "run_labels": OCCURRENCE_LABELS, "topic_labels": {t.code: t.label for t in TOPICS},
+        "when": _when_label(schedule), "firings": firings, "runs": runs, "status_badges": STATUS_BADGES,
+        "statuses": ScheduleStatus,
+        "topic_labels": {t.code: t.label for t in TOPICS},
     })
 
 
 async def schedule_action(request: web.Request) -> web.Response:
-    from broadcasts.schedules import ScheduleNotFound, ScheduleStateError, change_status
-
     services = request.app[SERVICES]
     sid = int(request.match_info["sid"])
     action = request.match_info["action"]
@@ -257,7 +241,12 @@ async def schedule_action(request: web.Request) -> web.Response:
         engine = services.broadcasts
         if engine is None:
             return error_page(request, "无法发送", "推送引擎未运行。", 503)
-        oid = await engine.send_now(sid, admin_id=admin.user_id)
+        try:
+            oid = await engine.send_now(sid, admin_id=admin.user_id)
+        except ScheduleNotFound:
+            return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+        except ScheduleStateError:
+            return error_page(request, "无法操作", "推送计划的当前状态不允许此操作，请刷新页面。", 409)
         raise redirect(f"/admin/broadcasts/runs/{oid}")
     try:
         async with services.sessions() as session, session.begin():
@@ -272,8 +261,6 @@ async def schedule_action(request: web.Request) -> web.Response:
 
 
 async def _progress(request: web.Request):
-    from broadcasts.occurrences import progress
-
     async with request.app[SERVICES].sessions() as session:
         try:
             return await progress(session, int(request.match_info["oid"]))
@@ -287,14 +274,14 @@ async def run_page(request: web.Request) -> web.Response:
     p = await _progress(request)
     return render(request, "console/broadcast_run.html", {
         "title": f"推送 #{p.occurrence_id}", "p": p, "bar": progress_bar(p.done, p.recipients),
-        "status_label": OCCURRENCE_LABELS.get(p.status, p.status),
+        "status_label": p.status.label, "deliveries": DeliveryStatus,
     })
 
 
 async def run_json(request: web.Request) -> web.Response:
     p = await _progress(request)
     return web.json_response({
-        "status": p.status, "status_label": OCCURRENCE_LABELS.get(p.status, p.status), "running": p.status == "running",
+        "status": p.status, "status_label": p.status.label, "running": p.status == OccurrenceStatus.RUNNING,
         "recipients": p.recipients, "pending": p.pending, "sent": p.sent, "blocked": p.blocked, "failed": p.failed,
         "skipped": p.skipped, "messages": p.messages,
     })

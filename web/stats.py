@@ -121,19 +121,20 @@ async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
 
 
 async def _broadcasts(session, services, d: Dashboard, today: date, tz) -> None:
-    from broadcasts.models import Occurrence, Schedule, Subscription
+    from broadcasts.models import DeliveryStatus, Occurrence, Schedule, ScheduleStatus, Subscription
 
     occurrences = list((await session.execute(
         select(Occurrence).order_by(Occurrence.fire_at.desc()).limit(10))).scalars())[::-1]
     labels = [o.fire_at.astimezone(tz).strftime("%m/%d") for o in occurrences]
     d.charts["deliveries"] = charts.column_chart(labels, [
-        charts.Series("已送达", tuple(o.sent for o in occurrences), charts.PALETTE[2]),
-        charts.Series("已屏蔽", tuple(o.blocked for o in occurrences), charts.PALETTE[6]),
-        charts.Series("失败", tuple(o.failed for o in occurrences), charts.PALETTE[3]),
+        charts.Series(DeliveryStatus.SENT.label, tuple(o.sent for o in occurrences), charts.PALETTE[2]),
+        charts.Series(DeliveryStatus.BLOCKED.label, tuple(o.blocked for o in occurrences), charts.PALETTE[6]),
+        charts.Series(DeliveryStatus.FAILED.label, tuple(o.failed for o in occurrences), charts.PALETTE[3]),
     ], title="最近推送送达")
     subs = (await session.execute(
         select(Subscription.topic, func.count()).group_by(Subscription.topic).order_by(func.count().desc()))).all()
     d.charts["subscribers"] = charts.bar_chart(
         [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N], color=charts.PALETTE[0], title="订阅主题")
-    active = await session.scalar(select(func.count()).select_from(Schedule).where(Schedule.status == "active")) or 0
+    active = await session.scalar(
+        select(func.count()).select_from(Schedule).where(Schedule.status == ScheduleStatus.ACTIVE)) or 0
     d.totals.append(("已启用的推送计划", str(active)))

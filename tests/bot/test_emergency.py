@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot import lesson_messages as lesson_msg
 from bot import tip_messages as msg
-from bot.schedule import SCHEDULE
+from bot.schedule_wizard import SCHEDULE
 from bot.tips_report import REPORT
 from bot.tips_thread import STATUS
 from bot.tips_triage import TRIAGE

@@ -49,6 +49,18 @@ def start_bot(make_settings, emulator, clock):
 
 
 @pytest.fixture
+def start(make_settings, emulator, clock, shared_kb):
+    """Ankang (bot and console) against the emulator with the test's clock and the session's knowledge base."""
+    from ankang.runner import running
+
+    def go(**overrides):
+        values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb)
+
+    return go
+
+
+@pytest.fixture
 async def clocked_services(make_settings, emulator, clock):
     """Opened services on a fresh database, with the test's clock."""
     from ankang.services import open_services

@@ -7,26 +7,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bot import lesson_callbacks as cb
+from bot import lesson_callbacks, messages
 from bot import lesson_messages as msg
-from bot import messages
+from bot import schedule_callbacks as cb
 from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule
 from emulator import button_texts
 from tests.conftest import ADMIN_ID
-
-
-@pytest.fixture
-def start(make_settings, emulator, clock, shared_kb):
-    """Ankang against the emulator with the test's clock and the session's knowledge base."""
-    from ankang.runner import running
-
-    def go(**overrides):
-        values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb)
-
-    return go
 
 
 def flat(message: dict) -> list[str]:
@@ -314,6 +302,39 @@ def test_one_off_times_as_admins_write_them(text, expected):
     assert parse_once_text(text, now).strftime("%Y-%m-%d %H:%M") == expected
 
 
+async def test_two_admins_in_one_group_build_their_own_schedules(start, emulator):
+    """The wizard is a conversation per chat and user: each admin's draft is their own."""
+    from core.admins import add_admin
+
+    async with start() as bot:
+        async with bot.services.sessions() as session, session.begin():
+            await add_admin(session, 4343, "副主席")
+        group = emulator.group("工会干部群")
+        first, second = emulator.user("管理员", id=ADMIN_ID), emulator.user("副主席", id=4343)
+
+        async def say(user, text: str) -> dict:
+            sent = await emulator.send_text(user, text, chat=group)
+            return await emulator.wait_for_message(group, after=sent)
+
+        async def tap(user, message: dict, button: str) -> dict:
+            async with emulator.expect(group, count=0, edits=1) as got:
+                await emulator.press(user, message, button, chat=group)
+            return got.edited[0]
+
+        await tap(first, await say(first, "/schedule"), msg.WHAT_TEXT)
+        await tap(second, await say(second, "/schedule"), msg.WHAT_SERIES)
+        audience = await say(first, "冬季用气安全提醒：请检查燃气软管。")
+        assert audience["text"].startswith("已选：文字通知\n\n第 2 步")
+        when = await tap(first, audience, msg.AUDIENCE_ALL)
+        confirm = await tap(first, when, msg.WHEN_NOW)
+        assert "内容：通知：冬季用气安全提醒" in confirm["text"]
+        async with emulator.expect(group, count=1, edits=1) as got:
+            await emulator.press(first, confirm, msg.CONFIRM_BUTTON, chat=group)
+        assert got.edited[0]["text"].startswith("✅ 已创建推送计划 #1。")
+        async with bot.services.sessions() as session:
+            assert (await session.get(Schedule, 1)).kind == "text"
+
+
 # --- admins: /broadcasts --------------------------------------------------------------------------
 
 
@@ -380,16 +401,16 @@ async def test_send_now_and_delete_ask_for_confirmation(start, emulator, library
             assert (await session.get(Schedule, 2)).status == "cancelled"
 
         # A confirmation pressed again after the deletion, and forged data, are answered kindly.
-        qid = await emulator.press(admin, gone, data=cb.schedule_action("xy", 2))
+        qid = await emulator.press(admin, gone, data=cb.build(cb.ScheduleButton(cb.Act.DELETE, 2)))
         assert (await answer_of(emulator, qid))["text"].startswith("#2 当前状态为“已删除”")
-        qid = await emulator.press(admin, gone, data=cb.schedule_action("n", 999))
+        qid = await emulator.press(admin, gone, data=cb.build(cb.ScheduleButton(cb.Act.ASK_SEND_NOW, 999)))
         assert (await answer_of(emulator, qid))["text"] == msg.SCHEDULE_MISSING
         qid = await emulator.press(admin, gone, data="bc:zz:1")
         assert (await answer_of(emulator, qid))["text"] == messages.STALE_BUTTON
 
 
 def test_callback_data_fits_and_forgeries_parse_to_none():
-    assert len(cb.wizard_lessons("occupational_health", 9999).encode()) <= 64
-    assert cb.parse(cb.wizard_lessons("gas", 2)) is not None
+    assert len(cb.build(cb.LessonPage("occupational_health", 9999)).encode()) <= 64
+    assert cb.parse(cb.build(cb.LessonPage("gas", 2))) is not None
     for forged in ("sc:lp:gas", "sc:lp:nope.1", "sc:lp:gas.x", "bc:xy:-1", "bc:l:", "ls:no:1", "ls:bm:x"):
-        assert cb.parse(forged) is None, forged
+        assert cb.parse(forged) is None and lesson_callbacks.parse(forged) is None, forged

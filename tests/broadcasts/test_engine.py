@@ -310,3 +310,24 @@ async def test_pacer_holds_one_chat_for_a_lone_429_and_pauses_everything_for_a_c
 
     assert p.rate_limited(200, 1.0, scope="global") == "global"  # a transport that knows
     assert p.pauses == 2
+
+
+async def test_stop_ends_the_sender_even_when_it_is_woken_at_that_moment(make_engine):
+    """A wake-up (a send-now, a worker finishing) in the same instant as stop() must not swallow the
+    cancellation: the sender ends, so shutdown (and a crash test's abort) never waits forever."""
+    engine = make_engine()
+    await engine.start()
+
+    async def idle():
+        return engine.sender.idle
+
+    await until(idle, what="the sender to wait for work")
+    engine.sender.wake()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    # stop() cancels the sender in this very instant. Were the cancellation lost, only the timeout's own
+    # (which stop() passes on to the sender task it awaits) would end it.
+    async with asyncio.timeout(5):
+        await engine.stop()
+    assert loop.time() - started < 2, "the sender ignored stop()"
+    assert not engine.running

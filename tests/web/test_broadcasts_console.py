@@ -70,3 +70,30 @@ async def test_an_invalid_cron_is_explained(services, page, web_url):
     await page.fill("#cron", "every monday")
     await page.click("#save-schedule")
     assert "Cron 表达式无效" in await page.text_content(".errors")
+
+
+async def test_a_preview_writes_nothing_to_the_database(services, admin_http):
+    """预览推送时间 validates and lists the firings and the audience, without an INSERT (and its rollback)."""
+    from sqlalchemy import event
+
+    from broadcasts.library import load_library
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    form = {"kind": "lesson", "lesson_id": load_library().lessons[0].id, "trigger": "weekly",
+            "weekdays": ["mon", "thu"], "at_time": "09:00", "preview": "1"}
+    event.listen(services.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with await admin_http.post("/admin/broadcasts/new", form) as response:
+            assert response.status == 200
+            page = await response.text()
+    finally:
+        event.remove(services.engine.sync_engine, "before_cursor_execute", record)
+    assert "<li>2026-11-23 周一 09:00</li>" in page and "预计接收：约 0 人" in page
+    broadcasts_tables = ("schedules", "occurrences", "deliveries", "audit_log")
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+              and any(table in s for table in broadcasts_tables)]
+    assert writes == []

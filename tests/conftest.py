@@ -1,8 +1,14 @@
-"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when configured),
-opened services, the Bot API emulator and Ankang running against it."""
+"""Shared fixtures: a fresh migrated database per test (SQLite file, or PostgreSQL when configured),
+opened services, the Bot API emulator, Ankang running against it, and Chromium.
+
+The suite is fast by construction (issue 9): migrations run once per session into a template that
+every test's database is copied from.
+"""
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +17,7 @@ from typing import AsyncIterator, Callable
 import pytest
 from sqlalchemy.engine import make_url
 
+from core import db
 from core.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,21 +37,41 @@ def laws_dir() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test() -> AsyncIterator[None]:
+    """Cancel whatever a test left running, as closing a per-test event loop would.
+
+    The suite runs on one event loop per session (pyproject.toml) because session resources —
+    the browser, the PostgreSQL template — are bound to the loop that made them.
+    """
+    before = asyncio.all_tasks()
+    yield
+    leftovers = asyncio.all_tasks() - before - {asyncio.current_task()}
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
 def pg_base_url() -> str | None:
     return os.environ.get("ANKANG_TEST_DATABASE_URL") or None
 
 
+def _admin_dsn(base: str) -> str:
+    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @asynccontextmanager
-async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
-    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards."""
+async def fresh_postgres_database(base: str, *, template: str | None = None) -> AsyncIterator[str]:
+    """Create a PostgreSQL database next to ``base``'s — empty, or a copy of the database
+    ``template`` — yield its URL, drop it afterwards."""
     import asyncpg
 
     url = make_url(base)
     name = f"ankang_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin_dsn = _admin_dsn(base)
     conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     try:
@@ -57,12 +84,59 @@ async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
             await conn.close()
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A brand-new empty database for this test: SQLite, or PostgreSQL when configured."""
+async def _migrate(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        await db.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The database every test's is copied from, migrated once per session: a SQLite file, or a
+    PostgreSQL template database when configured. Its URL; nothing may connect to it."""
     base = pg_base_url()
     if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
+        path = tmp_path_factory.mktemp("template") / "ankang.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        await _migrate(url)  # disposing the engine checkpoints the WAL: the file alone is the database
+        assert not path.with_name(path.name + "-wal").exists()
+        yield url
+        return
+    import asyncpg
+
+    async with fresh_postgres_database(base) as url:
+        await _migrate(url)
+        name = make_url(url).database
+        conn = await asyncpg.connect(_admin_dsn(base))
+        try:
+            # A template must have no sessions while it is copied: refuse them outright.
+            await conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        finally:
+            await conn.close()
+        yield url
+
+
+@pytest.fixture
+async def database_url(database_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of this test's own, already migrated: a copy of the session's template."""
+    base = pg_base_url()
+    if base is None:
+        path = tmp_path / "ankang.sqlite3"
+        shutil.copyfile(make_url(database_template).database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    async with fresh_postgres_database(base, template=make_url(database_template).database) as url:
+        yield url
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new empty database, for the tests of the migrations themselves."""
+    base = pg_base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
         return
     async with fresh_postgres_database(base) as url:
         yield url
@@ -76,7 +150,7 @@ def postgres_server_url() -> str | None:
 
 @pytest.fixture
 async def postgres_database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database; skipped only on machines where no server is configured."""
+    """A fresh empty PostgreSQL database; skipped only on machines where no server is configured."""
     base = postgres_server_url()
     if base is None:
         pytest.skip("no PostgreSQL server configured (ANKANG_TEST_POSTGRES_URL)")

@@ -20,6 +20,7 @@ from core.clock import Clock
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from knowledge.models import load_db_faq
+from tips.runtime import TipsRuntime
 from web.app import create_web_app
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,16 @@ class Running:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None
+    settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
+    tips: TipsRuntime | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
-    ``kb`` hands in an already built knowledge base (the tests build one per session).
+    ``kb`` hands in an already built knowledge base (the tests build one per session); ``tips`` a
+    tips runtime (the tests' has cheap receipt codes).
     """
-    services = await open_services(settings, clock=clock)
+    services = await open_services(settings, clock=clock, tips=tips)
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)

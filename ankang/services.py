@@ -46,8 +46,13 @@ class Services:
         await self.engine.dispose()
 
 
-async def open_services(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-    """Create the engine and apply migrations; the runner loads the knowledge base afterwards."""
+async def open_services(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True, tips: TipsRuntime | None = None
+) -> Services:
+    """Create the engine and apply migrations; the runner loads the knowledge base afterwards.
+
+    ``tips`` hands in the tips runtime (tests: one with cheap receipt codes); production's by default.
+    """
     engine = db.create_engine(settings.database_url)
     if migrate:
         await db.upgrade(engine)
@@ -56,4 +61,5 @@ async def open_services(settings: Settings, *, clock: Clock | None = None, migra
         engine=engine,
         sessions=db.create_sessionmaker(engine),
         clock=clock or SystemClock(),
+        tips=tips or TipsRuntime(),
     )

@@ -2,7 +2,8 @@
 opened services, the Bot API emulator, Ankang running against it, and Chromium.
 
 The suite is fast by construction (issue 9): migrations run once per session into a template that
-every test's database is copied from.
+every test's database is copied from; receipt codes are cheap (production's cost is asserted by the
+tests about it).
 """
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from sqlalchemy.engine import make_url
 
 from core import db
 from core.settings import Settings, load_settings
+from tips.receipts import ReceiptCost
+from tips.runtime import TipsRuntime
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 900001
+# argon2id at its minimum cost and no refusal delay: tests/tips/test_domain.py asserts production's.
+CHEAP_RECEIPTS = ReceiptCost(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1, refusal_s=0.0)
 
 
 def laws_path() -> Path:
@@ -187,10 +192,16 @@ def settings(make_settings) -> Settings:
 
 
 @pytest.fixture
-async def services(settings: Settings):
+def tips_runtime() -> TipsRuntime:
+    """The tips area's in-memory state for one test, with cheap receipt codes."""
+    return TipsRuntime(CHEAP_RECEIPTS)
+
+
+@pytest.fixture
+async def services(settings: Settings, tips_runtime: TipsRuntime):
     from ankang.services import open_services
 
-    opened = await open_services(settings)
+    opened = await open_services(settings, tips=tips_runtime)
     try:
         yield opened
     finally:
@@ -221,11 +232,12 @@ def shared_kb(laws_dir):
 
 
 @pytest.fixture
-async def ankang(make_settings, emulator, shared_kb):
+async def ankang(make_settings, emulator, shared_kb, tips_runtime):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from ankang.runner import running
 
-    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb) as handle:
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
+                       tips=tips_runtime) as handle:
         yield handle
 
 

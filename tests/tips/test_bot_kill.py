@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot import tip_messages as msg
 from ankang.services import open_services
-from tests.conftest import REPO, TEST_TOKEN
+from tests.conftest import CHEAP_RECEIPTS, REPO, TEST_TOKEN
 from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION
 from tips.models import Tip
 from tips.service import ReceiptInvalid, find_by_receipt
@@ -61,7 +61,7 @@ async def code_is_valid(settings, code: str) -> bool:
     services = await open_services(settings)
     try:
         async with services.sessions() as session:
-            await find_by_receipt(session, code, refusal_after_s=0)
+            await find_by_receipt(session, code, cost=CHEAP_RECEIPTS)
         return True
     except ReceiptInvalid:
         return False

@@ -29,7 +29,8 @@ async def _seed(services) -> None:
             await set_topics(session, chat_id, topics)
         for category, place in [("construction", "site"), ("fire", "mall"), ("fire", "eatery")]:
             await submit_tip(session, TipDraft(category=category, place_type=place, location="",
-                                               description="消防通道被杂物堵死，已经一个多月了。", urgent=False), now=now)
+                                               description="消防通道被杂物堵死，已经一个多月了。", urgent=False), now=now,
+                             cost=services.tips.receipt_cost)
 
 
 async def test_dashboard_charts(services, page, web_url):

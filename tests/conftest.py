@@ -1,9 +1,9 @@
 """Shared fixtures: a fresh migrated database per test (SQLite file, or PostgreSQL when configured),
-opened services, the Bot API emulator, Ankang running against it, and Chromium.
+opened services, the Bot API emulator, Ankang running against it, and one Chromium per session.
 
 The suite is fast by construction (issue 9): migrations run once per session into a template that
 every test's database is copied from; receipt codes are cheap (production's cost is asserted by the
-tests about it).
+tests about it); Chromium starts once per session and each test gets its own context.
 """
 from __future__ import annotations
 
@@ -248,25 +248,35 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "tests" / "_artifacts"
 
 
-@pytest.fixture
-async def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    import shutil
-
+@pytest.fixture(scope="session")
+async def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser), launched once
+    per session; tests reach it through ``browser`` or ``page``."""
     from playwright.async_api import async_playwright
 
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        launched = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            await chromium.close()
+            await launched.close()
+
+
+@pytest.fixture
+async def browser(chromium):
+    """The session's Chromium; contexts a test opens on it are closed when the test ends."""
+    before = set(chromium.contexts)
+    try:
+        yield chromium
+    finally:
+        for context in set(chromium.contexts) - before:
+            await context.close()
 
 
 @pytest.fixture
 async def page(browser):
-    """A fresh browser context (own cookies) and page, phone-sized."""
+    """A fresh browser context (own cookies and storage) and page, phone-sized."""
     context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = await context.new_page()
     try:

@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from ankang.services import Services, open_services
 from bot.app import ALLOWED_UPDATES, build_application
+from broadcasts.library import Library
 from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
@@ -37,13 +38,13 @@ class Running:
 @asynccontextmanager
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
-    tips: TipsRuntime | None = None,
+    library: Library | None = None, tips: TipsRuntime | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
-    ``kb`` hands in an already built knowledge base (the tests build one per session); ``tips`` a
-    tips runtime (the tests' has cheap receipt codes).
+    ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
+    load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes).
     """
     services = await open_services(settings, clock=clock, tips=tips)
     try:
@@ -78,7 +79,7 @@ async def running(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
-                await start_broadcasts(application, services)
+                await start_broadcasts(application, services, library=library)
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)

@@ -231,13 +231,21 @@ def shared_kb(laws_dir):
     return KnowledgeBase.load(laws_dir)
 
 
+@pytest.fixture(scope="session")
+def library():
+    """The bundled lesson library, parsed once per test session (a bot start would parse it again)."""
+    from broadcasts.library import load_library
+
+    return load_library()
+
+
 @pytest.fixture
-async def ankang(make_settings, emulator, shared_kb, tips_runtime):
+async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       tips=tips_runtime) as handle:
+                       library=library, tips=tips_runtime) as handle:
         yield handle
 
 

@@ -18,13 +18,13 @@ from tests.conftest import ADMIN_ID
 
 
 @pytest.fixture
-def start(make_settings, emulator, clock, shared_kb):
-    """Ankang against the emulator with the test's clock and the session's knowledge base."""
+def start(make_settings, emulator, clock, shared_kb, library):
+    """Ankang against the emulator with the test's clock and the session's knowledge base and library."""
     from ankang.runner import running
 
     def go(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb)
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library)
 
     return go
 

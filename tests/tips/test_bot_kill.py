@@ -69,6 +69,11 @@ async def code_is_valid(settings, code: str) -> bool:
         await services.close()
 
 
+def in_flight_sends(emulator) -> list:
+    """Calls the emulator is still answering (status 0), long polls aside."""
+    return [c for c in emulator.calls if c.status == 0 and c.method != "getUpdates"]
+
+
 def receipt_calls(emulator, chat_id: int):
     return [c for c in emulator.calls_to("sendMessage")
             if c.chat_id == chat_id and "回执码" in str(c.params.get("text", ""))]
@@ -93,7 +98,8 @@ async def test_killed_mid_confirm_never_shows_a_receipt_for_a_lost_tip(
             await emulator.wait_for(lambda: receipt_calls(emulator, tipper.user.id), timeout=20)
         await kill(bot)
         emulator.faults.latency_s = 0
-        await asyncio.sleep(2)  # let an in-flight emulated send finish (Telegram would deliver it too)
+        # A send already in flight still completes (Telegram would deliver it too): wait for it.
+        await emulator.wait_for(lambda: not in_flight_sends(emulator), timeout=10, what="in-flight sends")
     finally:
         if bot.returncode is None:
             await kill(bot)

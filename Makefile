@@ -26,8 +26,10 @@ warm: $(STAMP)
 demo: $(STAMP) warm
 	$(BIN)/ankang demo
 
+# pytest-xdist: one worker per core, each a test session of its own (template database, Chromium).
+TEST_WORKERS ?= auto
 test: $(STAMP) browser warm
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.
 lint: $(STAMP)

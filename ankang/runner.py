@@ -16,11 +16,13 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
+from broadcasts.library import Library
 from core.clock import Clock
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
+from tips.runtime import TipsRuntime
 from web.app import create_web_app
 
 log = logging.getLogger(__name__)
@@ -36,18 +38,20 @@ class Running:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None
+    settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
+    library: Library | None = None, tips: TipsRuntime | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
-    ``kb`` hands in an already built knowledge base (the tests build one per session).
+    ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
+    load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes).
     """
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
     if not laws.ok:
         log.warning("%s", laws.message)
-    services = await open_services(settings, clock=clock, laws=laws)
+    services = await open_services(settings, clock=clock, laws=laws, tips=tips)
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)
@@ -81,7 +85,7 @@ async def running(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
-                await start_broadcasts(application, services)
+                await start_broadcasts(application, services, library=library)
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)

@@ -50,11 +50,17 @@ class Services:
 
 
 async def open_services(
-    settings: Settings, *, clock: Clock | None = None, migrate: bool = True, laws: LawsDiagnosis | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    laws: LawsDiagnosis | None = None,
+    tips: TipsRuntime | None = None,
 ) -> Services:
     """Create the engine and apply migrations; the runner loads the knowledge base afterwards.
 
-    ``laws`` is the statute directory's diagnosis when the caller already made it.
+    ``laws`` is the statute directory's diagnosis when the caller already made it; ``tips`` hands in
+    the tips runtime (tests: one with cheap receipt codes); production's by default.
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
@@ -67,4 +73,5 @@ async def open_services(
         sessions=db.create_sessionmaker(engine),
         laws=laws,
         clock=clock or SystemClock(),
+        tips=tips or TipsRuntime(),
     )

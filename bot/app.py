@@ -21,6 +21,7 @@ from bot import lessons
 from bot import broadcasts_admin, schedule_callbacks, schedule_wizard
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
+from bot.http import bot_request
 from bot.retry import RetryAfterLimiter
 from bot.updates import PerChatUpdateProcessor
 from core.logging import quiet_identifying_loggers
@@ -40,8 +41,8 @@ def build_application(settings: Settings, services: BotServices) -> Application:
         .base_file_url(settings.bot_file_url)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(64)
-        .get_updates_read_timeout(40)
+        .request(bot_request(connection_pool_size=64))
+        .get_updates_request(bot_request(connection_pool_size=1, read_timeout=40))
         .rate_limiter(RetryAfterLimiter())
         .post_init(_post_init)
         .build()

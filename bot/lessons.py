@@ -8,7 +8,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
@@ -16,6 +15,7 @@ from bot import messages, qa_callbacks
 from bot.context import AnkangContext, BotServices
 from bot.render import edit_in_place
 from bot.retry import retry_after_seconds
+from bot.http import bot_request
 from broadcasts.delivery import (
     PermanentSendError,
     RateLimited,
@@ -355,9 +355,12 @@ async def start_broadcasts(application: Application, services: BotServices, *, l
 
     library = library or load_library()
     concurrency = default_concurrency(services.settings.send_rate)
-    request = HTTPXRequest(connection_pool_size=concurrency + 4, pool_timeout=30.0)
+    # Its own connection pool, sized to the sender's concurrency. It never polls, but a Bot builds
+    # a getUpdates client anyway: that one shares the TLS context too.
     bot = Bot(application.bot.token, base_url=services.settings.bot_base_url,
-              base_file_url=services.settings.bot_file_url, request=request)
+              base_file_url=services.settings.bot_file_url,
+              request=bot_request(connection_pool_size=concurrency + 4, pool_timeout=30.0),
+              get_updates_request=bot_request())
     await bot.initialize()
 
     async def report(r: Report) -> None:

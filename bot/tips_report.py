@@ -212,7 +212,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     await query.answer("正在提交…")
     try:
         async with context.session() as session, session.begin():
-            submitted = await submit_tip(session, draft, now=context.services.clock.now())
+            submitted = await submit_tip(session, draft, now=context.services.clock.now(),
+                                         cost=context.services.tips.receipt_cost)
     except Exception as err:
         # Nothing was committed, so no receipt may be shown; the draft stays for a retry.
         # The traceback is redacted: a database error quotes the row's values.

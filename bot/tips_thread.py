@@ -72,7 +72,7 @@ async def _open_thread(update: Update, context: AnkangContext, code: str, *, ask
         return ConversationHandler.END
     try:
         async with context.session() as session:
-            tip = await find_by_receipt(session, code)
+            tip = await find_by_receipt(session, code, cost=context.services.tips.receipt_cost)
     except ReceiptInvalid:
         guesses.hit(chat_id)
         if asked:

@@ -1,8 +1,16 @@
-"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when configured),
-opened services, the Bot API emulator and Ankang running against it."""
+"""Shared fixtures: a fresh migrated database per test (SQLite file, or PostgreSQL when configured),
+opened services, the Bot API emulator, Ankang running against it, and one Chromium per session.
+
+The suite is fast by construction (issue 9): migrations run once per session into a template that
+every test's database is copied from; receipt codes are cheap (production's cost is asserted by the
+tests about it); Chromium starts once per session and each test gets its own context. Under
+pytest-xdist each worker is a session of its own, so none of this is shared between processes.
+"""
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,11 +19,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from core import db
 from core.settings import Settings, load_settings
+from tips.receipts import ReceiptCost
+from tips.runtime import TipsRuntime
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 900001
+# argon2id at its minimum cost and no refusal delay: tests/tips/test_domain.py asserts production's.
+CHEAP_RECEIPTS = ReceiptCost(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1, refusal_s=0.0)
 
 
 def laws_path() -> Path:
@@ -30,21 +43,41 @@ def laws_dir() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test() -> AsyncIterator[None]:
+    """Cancel whatever a test left running, as closing a per-test event loop would.
+
+    The suite runs on one event loop per session (pyproject.toml) because session resources —
+    the browser, the PostgreSQL template — are bound to the loop that made them.
+    """
+    before = asyncio.all_tasks()
+    yield
+    leftovers = asyncio.all_tasks() - before - {asyncio.current_task()}
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
 def pg_base_url() -> str | None:
     return os.environ.get("ANKANG_TEST_DATABASE_URL") or None
 
 
+def _admin_dsn(base: str) -> str:
+    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @asynccontextmanager
-async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
-    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards."""
+async def fresh_postgres_database(base: str, *, template: str | None = None) -> AsyncIterator[str]:
+    """Create a PostgreSQL database next to ``base``'s — empty, or a copy of the database
+    ``template`` — yield its URL, drop it afterwards."""
     import asyncpg
 
     url = make_url(base)
     name = f"ankang_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin_dsn = _admin_dsn(base)
     conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     try:
@@ -57,12 +90,59 @@ async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
             await conn.close()
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A brand-new empty database for this test: SQLite, or PostgreSQL when configured."""
+async def _migrate(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        await db.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The database every test's is copied from, migrated once per session: a SQLite file, or a
+    PostgreSQL template database when configured. Its URL; nothing may connect to it."""
     base = pg_base_url()
     if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
+        path = tmp_path_factory.mktemp("template") / "ankang.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        await _migrate(url)  # disposing the engine checkpoints the WAL: the file alone is the database
+        assert not path.with_name(path.name + "-wal").exists()
+        yield url
+        return
+    import asyncpg
+
+    async with fresh_postgres_database(base) as url:
+        await _migrate(url)
+        name = make_url(url).database
+        conn = await asyncpg.connect(_admin_dsn(base))
+        try:
+            # A template must have no sessions while it is copied: refuse them outright.
+            await conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        finally:
+            await conn.close()
+        yield url
+
+
+@pytest.fixture
+async def database_url(database_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of this test's own, already migrated: a copy of the session's template."""
+    base = pg_base_url()
+    if base is None:
+        path = tmp_path / "ankang.sqlite3"
+        shutil.copyfile(make_url(database_template).database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    async with fresh_postgres_database(base, template=make_url(database_template).database) as url:
+        yield url
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new empty database, for the tests of the migrations themselves."""
+    base = pg_base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
         return
     async with fresh_postgres_database(base) as url:
         yield url
@@ -76,7 +156,7 @@ def postgres_server_url() -> str | None:
 
 @pytest.fixture
 async def postgres_database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database; skipped only on machines where no server is configured."""
+    """A fresh empty PostgreSQL database; skipped only on machines where no server is configured."""
     base = postgres_server_url()
     if base is None:
         pytest.skip("no PostgreSQL server configured (ANKANG_TEST_POSTGRES_URL)")
@@ -113,10 +193,16 @@ def settings(make_settings) -> Settings:
 
 
 @pytest.fixture
-async def services(settings: Settings):
+def tips_runtime() -> TipsRuntime:
+    """The tips area's in-memory state for one test, with cheap receipt codes."""
+    return TipsRuntime(CHEAP_RECEIPTS)
+
+
+@pytest.fixture
+async def services(settings: Settings, tips_runtime: TipsRuntime):
     from ankang.services import open_services
 
-    opened = await open_services(settings)
+    opened = await open_services(settings, tips=tips_runtime)
     try:
         yield opened
     finally:
@@ -146,12 +232,21 @@ def shared_kb(laws_dir):
     return KnowledgeBase.load(laws_dir)
 
 
+@pytest.fixture(scope="session")
+def library():
+    """The bundled lesson library, parsed once per test session (a bot start would parse it again)."""
+    from broadcasts.library import load_library
+
+    return load_library()
+
+
 @pytest.fixture
-async def ankang(make_settings, emulator, shared_kb):
+async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from ankang.runner import running
 
-    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb) as handle:
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
+                       library=library, tips=tips_runtime) as handle:
         yield handle
 
 
@@ -162,25 +257,35 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "tests" / "_artifacts"
 
 
-@pytest.fixture
-async def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    import shutil
-
+@pytest.fixture(scope="session")
+async def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser), launched once
+    per session; tests reach it through ``browser`` or ``page``."""
     from playwright.async_api import async_playwright
 
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        launched = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            await chromium.close()
+            await launched.close()
+
+
+@pytest.fixture
+async def browser(chromium):
+    """The session's Chromium; contexts a test opens on it are closed when the test ends."""
+    before = set(chromium.contexts)
+    try:
+        yield chromium
+    finally:
+        for context in set(chromium.contexts) - before:
+            await context.close()
 
 
 @pytest.fixture
 async def page(browser):
-    """A fresh browser context (own cookies) and page, phone-sized."""
+    """A fresh browser context (own cookies and storage) and page, phone-sized."""
     context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = await context.new_page()
     try:
@@ -196,8 +301,11 @@ def screenshot_path(name: str) -> Path:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """In CI (ANKANG_REQUIRE_ALL_TESTS=1) a skipped test fails the run: CI must exercise everything."""
-    if not os.environ.get("ANKANG_REQUIRE_ALL_TESTS"):
+    """In CI (ANKANG_REQUIRE_ALL_TESTS=1) a skipped test fails the run: CI must exercise everything.
+
+    Under pytest-xdist the controller sees every worker's reports; the workers leave it to it.
+    """
+    if not os.environ.get("ANKANG_REQUIRE_ALL_TESTS") or hasattr(session.config, "workerinput"):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter is not None else []

@@ -10,12 +10,17 @@ prefix leaves 64 bits unknown, so it does not help brute force; it is deliberate
 with the server secret so receipts keep working if the secret is rotated or was never configured
 (then it is random per process). ``tips.service.find_by_receipt`` answers every wrong code after
 the same fixed delay, so timing does not reveal whether any tip matches the prefix.
+
+What that costs is a ``ReceiptCost``: production's by default; tests hand a cheaper one to
+``TipsRuntime`` and assert production's only where it is the point (tests/tips/test_domain.py).
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -25,8 +30,30 @@ CODE_LENGTH = 16  # 16 × 5 = 80 bits
 GROUP = 4
 LOOKUP_HEX_CHARS = 4  # 16 bits
 
-# argon2-cffi's defaults are argon2id, t=3, m=64 MiB, p=4: tens of milliseconds per check.
-_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptCost:
+    """What a receipt code costs: argon2id's parameters for hashing one, and the fixed delay after
+    which every wrong code is refused (above one argon2 check, so timing tells nothing).
+
+    The defaults are production's: argon2id with t=3, m=64 MiB, p=4 (RFC 9106's low-memory
+    profile, argon2-cffi's default; 0.1–0.3 s of CPU here) and 0.6 s.
+    """
+
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
+    refusal_s: float = 0.6
+
+
+PRODUCTION_COST = ReceiptCost()
+
+
+@cache
+def _hasher(cost: ReceiptCost) -> PasswordHasher:
+    return PasswordHasher(time_cost=cost.argon2_time_cost, memory_cost=cost.argon2_memory_kib,
+                          parallelism=cost.argon2_parallelism)
 
 
 class ReceiptInvalid(ValueError):
@@ -57,13 +84,14 @@ def lookup_key(code: str) -> str:
     return hashlib.sha256(b"ankang-tip-receipt:" + raw.encode()).hexdigest()[:LOOKUP_HEX_CHARS]
 
 
-def hash_code(code: str) -> str:
+def hash_code(code: str, cost: ReceiptCost = PRODUCTION_COST) -> str:
     """Slow salted argon2id hash of the normalised code (CPU-heavy: call in a thread)."""
-    return _HASHER.hash(normalize(code))
+    return _hasher(cost).hash(normalize(code))
 
 
 def verify(stored_hash: str, code: str) -> bool:
+    """True if ``code`` is the one ``stored_hash`` was made from (at the cost recorded in the hash)."""
     try:
-        return _HASHER.verify(stored_hash, normalize(code))
+        return _hasher(PRODUCTION_COST).verify(stored_hash, normalize(code))
     except (VerifyMismatchError, VerificationError, InvalidHashError, ReceiptInvalid):
         return False

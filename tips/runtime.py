@@ -5,13 +5,19 @@ import asyncio
 from typing import Coroutine
 
 from tips.ratelimit import TipLimits
+from tips.receipts import PRODUCTION_COST, ReceiptCost
 
 
 class TipsRuntime:
-    """What the tips area keeps in memory for the life of the process; nothing here is persisted."""
+    """What the tips area keeps in memory for the life of the process; nothing here is persisted.
 
-    def __init__(self) -> None:
+    ``receipt_cost`` is what hashing and refusing receipt codes costs: production's unless a test
+    hands in a cheaper one. Bot and web pass it to ``submit_tip`` and ``find_by_receipt``.
+    """
+
+    def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST) -> None:
         self.limits = TipLimits()
+        self.receipt_cost = receipt_cost
         self._tasks: set[asyncio.Task] = set()
 
     def spawn(self, coro: Coroutine) -> asyncio.Task:
@@ -25,4 +31,3 @@ class TipsRuntime:
         """Wait for background work (tests and shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-

@@ -24,6 +24,7 @@ from tips.models import (
     OPEN_STATUSES, PLACES_BY_CODE, STATUS_ORDER, Author, EventKind, Tip, TipEvent, TipPhoto, TipStatus, parse_status,
 )
 from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
+from tips.receipts import PRODUCTION_COST, ReceiptCost
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ LOCATION_MAX_CHARS = 200
 NOTE_MAX_CHARS = 2000
 MAX_PHOTOS_PER_THREAD = 30
 PAGE_SIZE = 8
-# Every wrong receipt code is answered this long after it arrived (above one argon2 check).
-RECEIPT_REFUSAL_S = 0.6
 
 
 class TipError(Exception):
@@ -128,11 +127,16 @@ def validate(draft: TipDraft) -> None:
         raise TipInvalid("photos")
 
 
-async def submit_tip(session: AsyncSession, draft: TipDraft, *, now: datetime) -> Submitted:
-    """Store the tip with a new receipt's hash; the caller commits BEFORE showing the code."""
+async def submit_tip(
+    session: AsyncSession, draft: TipDraft, *, now: datetime, cost: ReceiptCost = PRODUCTION_COST
+) -> Submitted:
+    """Store the tip with a new receipt's hash; the caller commits BEFORE showing the code.
+
+    ``cost`` is the runtime's (``services.tips.receipt_cost``): production's unless a test says so.
+    """
     validate(draft)
     code = receipts.new_code()
-    receipt_hash = await asyncio.to_thread(receipts.hash_code, code)
+    receipt_hash = await asyncio.to_thread(receipts.hash_code, code, cost)
     hour = coarsen_to_hour(now)
     tip = Tip(
         created_hour=hour,
@@ -170,11 +174,11 @@ def _full_tip():
     )
 
 
-async def find_by_receipt(session: AsyncSession, code: str, *, refusal_after_s: float | None = None) -> Tip:
+async def find_by_receipt(session: AsyncSession, code: str, *, cost: ReceiptCost = PRODUCTION_COST) -> Tip:
     """Return the tip (thread and photos loaded) for ``code``; raise ReceiptInvalid otherwise.
 
     Every refusal — malformed code, no tip with its lookup prefix, or a prefix match whose argon2
-    check fails — comes after the same fixed delay (``RECEIPT_REFUSAL_S``), so timing says
+    check fails — comes after the same fixed delay (``cost.refusal_s``), so timing says
     nothing about whether any tip exists. The delay is a sleep, not work: argon2 (tens to hundreds
     of milliseconds of CPU and 64 MiB) runs only for the ≈ n/65 536 of random guesses whose
     prefix matches a stored tip, so a flood of guesses cannot exhaust the server.
@@ -188,8 +192,7 @@ async def find_by_receipt(session: AsyncSession, code: str, *, refusal_after_s: 
                 return await get_tip(session, tip_id)
     except ReceiptInvalid:
         pass
-    delay = RECEIPT_REFUSAL_S if refusal_after_s is None else refusal_after_s
-    await asyncio.sleep(max(0.0, delay - (time.monotonic() - started)))
+    await asyncio.sleep(max(0.0, cost.refusal_s - (time.monotonic() - started)))
     raise ReceiptInvalid()
 
 

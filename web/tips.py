@@ -360,7 +360,7 @@ async def tip_submit(request: web.Request) -> web.Response:
     services = _services(request)
     try:
         async with services.sessions() as session, session.begin():
-            submitted = await submit_tip(session, draft, now=services.clock.now())
+            submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost)
     except Exception as err:
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
@@ -406,7 +406,8 @@ async def _tip_for_code(request: web.Request, form: Form):
     """
     if not _csrf_valid(request, form):
         return None, "csrf"
-    guesses = _services(request).tips.limits.web_receipt_guesses_per_browser
+    runtime = _services(request).tips
+    guesses = runtime.limits.web_receipt_guesses_per_browser
     browser = _browser_key(request)
     # Reserve the guess before the (slow) check, so parallel requests cannot all slip through;
     # a right code gives the reservation back.
@@ -414,7 +415,7 @@ async def _tip_for_code(request: web.Request, form: Form):
         return None, "guesses"
     async with _services(request).sessions() as session:
         try:
-            tip = await find_by_receipt(session, form.get("code"))
+            tip = await find_by_receipt(session, form.get("code"), cost=runtime.receipt_cost)
         except ReceiptInvalid:
             return None, "receipt"
     guesses.release(browser)

@@ -22,12 +22,13 @@ async def post_urgent_web_tip(web_url: str) -> None:
             assert receipt.status == 200 and "回执码" in await receipt.text()
 
 
-async def test_an_urgent_alert_still_on_its_way_at_shutdown_is_delivered(make_settings, emulator, shared_kb):
+async def test_an_urgent_alert_still_on_its_way_at_shutdown_is_delivered(make_settings, emulator, shared_kb, library,
+                                                                         tips_runtime):
     emulator.user("管理员", id=ADMIN_ID)
     # Telegram tells the alert to wait a second: it is still on its way when shutdown begins.
     emulator.fail_next(1, "retry_after", retry_after=1, method="sendMessage", chat_id=ADMIN_ID)
     settings = make_settings(telegram_api_url=emulator.url)
-    async with running(settings, poll_timeout_s=1, kb=shared_kb) as ankang:
+    async with running(settings, poll_timeout_s=1, kb=shared_kb, library=library, tips=tips_runtime) as ankang:
         await post_urgent_web_tip(ankang.web_url)
         await emulator.wait_for(
             lambda: any(c.status == 429 for c in emulator.calls_to("sendMessage") if c.chat_id == ADMIN_ID),

@@ -1,5 +1,7 @@
 """The bot end to end through the emulator: greeting, help, commands, polling, webhook, 429s."""
+import errno
 import socket
+from contextlib import AsyncExitStack
 
 import aiohttp
 import pytest
@@ -76,12 +78,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_webhook_round_trip_and_wrong_secret_refused(make_settings, emulator):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
-    settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret="s3cret-token",
-                             web_port=port)
-    async with running(settings) as handle:
+async def start_with_webhook(stack: AsyncExitStack, make_settings, emulator, **shared):
+    """Ankang on a webhook whose port is picked first (the URL names it). Another process — a
+    pytest-xdist worker — may take the port before we bind it: then pick another."""
+    for _ in range(5):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret="s3cret-token",
+                                 web_port=port)
+        try:
+            return await stack.enter_async_context(running(settings, **shared)), url
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE:
+                raise
+    raise AssertionError("no free port for the webhook")
+
+
+async def test_webhook_round_trip_and_wrong_secret_refused(make_settings, emulator, shared_kb, library):
+    async with AsyncExitStack() as stack:
+        handle, url = await start_with_webhook(stack, make_settings, emulator, kb=shared_kb, library=library)
         assert emulator.webhook["url"] == url
         alice = emulator.user()
         reply = await emulator.ask(alice, "/help", timeout=10)

@@ -36,14 +36,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def start_bot(make_settings, emulator, clock):
+def start_bot(make_settings, emulator, clock, shared_kb, library):
     """Return an async context manager factory: ``async with start_bot(**settings) as handle``."""
     from ankang.runner import running
 
     def start(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0}
         values.update(overrides)
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1)
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library)
 
     return start
 
@@ -70,13 +70,6 @@ async def clocked_services(make_settings, emulator, clock):
         yield services
     finally:
         await services.close()
-
-
-@pytest.fixture(scope="session")
-def library():
-    from broadcasts.library import load_library
-
-    return load_library()
 
 
 @pytest.fixture

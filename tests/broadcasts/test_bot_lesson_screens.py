@@ -17,6 +17,18 @@ from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
 
+@pytest.fixture
+def start(make_settings, emulator, clock, shared_kb, library):
+    """Ankang against the emulator with the test's clock and the session's knowledge base and library."""
+    from ankang.runner import running
+
+    def go(**overrides):
+        values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library)
+
+    return go
+
+
 def flat(message: dict) -> list[str]:
     return [text for row in button_texts(message) for text in row]
 

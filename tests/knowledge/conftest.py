@@ -51,7 +51,6 @@ def real_kb(kb_laws_dir) -> KnowledgeBase:
 async def kb_engine(database_url):
     """A migrated fresh database (SQLite file, or PostgreSQL when configured) — see tests/conftest.py."""
     engine = db.create_engine(database_url)
-    await db.upgrade(engine)
     yield engine
     await engine.dispose()
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from ankang.cli import main
 from ankang.services import open_services
+from tests.conftest import CHEAP_RECEIPTS
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips.photos import sanitize
 from tips.service import TipDraft, submit_tip
@@ -23,7 +24,7 @@ def test_list_and_export(make_settings, tmp_path, monkeypatch):
             async with services.sessions() as s, s.begin():
                 draft = TipDraft("chemicals", "warehouse", "化工园区7号库", "危化品仓库里混放氧化剂和易燃物", True,
                                  [sanitize(photo_with_gps())])
-                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=UTC))
+                await submit_tip(s, draft, now=datetime(2026, 1, 5, 8, 30, tzinfo=UTC), cost=CHEAP_RECEIPTS)
         finally:
             await services.close()
 

@@ -1,22 +1,32 @@
-"""Tip domain: receipts, photos, submission, thread, triage and export — plain values, real database."""
+"""Tip domain: receipts, photos, submission, thread, triage and export — plain values, real database.
+
+Receipts cost production's argon2 and refusal delay only in the two tests about them; the rest
+pass the suite's cheap ``CHEAP_RECEIPTS``, as bot and web pass ``services.tips.receipt_cost``.
+"""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import argon2
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from core.models import AuditEntry
+from tests.conftest import CHEAP_RECEIPTS
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips import receipts
 from tips.models import STATUS_LABELS, TipStatus, parse_status
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
+from tips.receipts import PRODUCTION_COST
+from tips.runtime import TipsRuntime
 from tips.service import (
     ReceiptInvalid,
     TipDraft,
@@ -65,9 +75,13 @@ def test_malformed_receipts_are_refused(bad):
 
 
 def test_receipt_hash_is_salted_argon2id():
+    """At production's cost, which stays the default: argon2id, t=3, m=64 MiB, p=4."""
+    assert TipsRuntime().receipt_cost == PRODUCTION_COST
     code = receipts.new_code()
     first, second = receipts.hash_code(code), receipts.hash_code(code)
     assert first.startswith("$argon2id$") and first != second
+    assert argon2.extract_parameters(first) == argon2.Parameters(
+        type=argon2.Type.ID, version=19, salt_len=16, hash_len=32, time_cost=3, memory_cost=64 * 1024, parallelism=4)
     assert receipts.verify(first, code) and receipts.verify(second, code.lower())
     assert not receipts.verify(first, receipts.new_code())
 
@@ -126,7 +140,7 @@ def test_sliding_window_and_bucket():
 
 async def test_submit_stores_coarse_time_and_only_a_hash(services):
     async with services.sessions() as s, s.begin():
-        submitted = await submit_tip(s, draft(photos=[sanitize(photo_with_gps())]), now=NOW)
+        submitted = await submit_tip(s, draft(photos=[sanitize(photo_with_gps())]), now=NOW, cost=CHEAP_RECEIPTS)
     async with services.sessions() as s:
         tip = await get_tip(s, submitted.tip_id)
     assert tip.created_hour == datetime(2026, 1, 20, 9, tzinfo=UTC)
@@ -146,25 +160,34 @@ async def test_submit_stores_coarse_time_and_only_a_hash(services):
 async def test_invalid_drafts_are_refused(services, field, value, error):
     async with services.sessions() as s, s.begin():
         with pytest.raises(TipInvalid) as err:
-            await submit_tip(s, draft(**{field: value}), now=NOW)
+            await submit_tip(s, draft(**{field: value}), now=NOW, cost=CHEAP_RECEIPTS)
     assert err.value.field == error
 
 
 async def test_receipt_finds_the_tip_and_wrong_codes_are_refused_alike(services):
+    """Every wrong code — well-formed or not — is refused after production's fixed delay, 0.6 s."""
     async with services.sessions() as s, s.begin():
-        first = await submit_tip(s, draft(), now=NOW)
-        second = await submit_tip(s, draft(description="配电箱门敞开，电线裸露在外面"), now=NOW)
+        first = await submit_tip(s, draft(), now=NOW, cost=CHEAP_RECEIPTS)
+        second = await submit_tip(s, draft(description="配电箱门敞开，电线裸露在外面"), now=NOW, cost=CHEAP_RECEIPTS)
     async with services.sessions() as s:
         assert (await find_by_receipt(s, first.receipt_code)).id == first.tip_id
         assert (await find_by_receipt(s, second.receipt_code.lower().replace("-", " "))).id == second.tip_id
-        for wrong in (receipts.new_code(), "hello", ""):
+
+    async def refusal_takes(wrong: str) -> float:
+        async with services.sessions() as s:
+            started = time.monotonic()
             with pytest.raises(ReceiptInvalid):
-                await find_by_receipt(s, wrong)
+                await find_by_receipt(s, wrong)  # production's delay: the default
+            return time.monotonic() - started
+
+    assert PRODUCTION_COST.refusal_s == 0.6
+    waits = await asyncio.gather(*(refusal_takes(wrong) for wrong in (receipts.new_code(), "hello", "")))
+    assert min(waits) >= 0.6
 
 
 async def test_status_reply_followup_and_audit(services):
     async with services.sessions() as s, s.begin():
-        tip_id = (await submit_tip(s, draft(urgent=True), now=NOW)).tip_id
+        tip_id = (await submit_tip(s, draft(urgent=True), now=NOW, cost=CHEAP_RECEIPTS)).tip_id
     assert allowed_transitions(TipStatus.NEW)[0] == TipStatus.ACCEPTED
     async with services.sessions() as s, s.begin():
         await change_status(s, tip_id, TipStatus.ACCEPTED, "已转交安监部门", admin_id=42, now=NOW)
@@ -220,7 +243,8 @@ def test_bot_and_web_never_spell_a_tip_status_code():
 async def test_list_filters_and_pages(services):
     async with services.sessions() as s, s.begin():
         for i in range(5):
-            await submit_tip(s, draft(category="fire" if i % 2 else "construction", urgent=i == 3), now=NOW)
+            await submit_tip(s, draft(category="fire" if i % 2 else "construction", urgent=i == 3), now=NOW,
+                             cost=CHEAP_RECEIPTS)
     async with services.sessions() as s, s.begin():
         page = await list_tips(s, limit=2)
         assert page.total == 5 and page.has_next and page.tips[0].urgent
@@ -235,7 +259,7 @@ async def test_list_filters_and_pages(services):
 async def test_export_writes_csv_and_clean_photos(services, tmp_path):
     async with services.sessions() as s, s.begin():
         tip_id = (await submit_tip(s, draft(photos=[sanitize(photo_with_gps()), sanitize(photo_with_gps())]),
-                                   now=NOW)).tip_id
+                                   now=NOW, cost=CHEAP_RECEIPTS)).tip_id
     async with services.sessions() as s, s.begin():
         result = await export_tips(s, tmp_path / "out", admin_id=7)
     assert result.tips == 1 and result.photos == 2

@@ -16,10 +16,10 @@ NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def services(settings, shared_kb):
+async def services(settings, shared_kb, tips_runtime):
     from ankang.services import open_services
 
-    opened = await open_services(settings, clock=FakeClock(NOW))
+    opened = await open_services(settings, clock=FakeClock(NOW), tips=tips_runtime)
     opened.kb = shared_kb  # read only here: no test below saves an FAQ entry
     try:
         yield opened
@@ -33,7 +33,8 @@ async def tip_id(services) -> int:
 
     async with services.sessions() as session, session.begin():
         tip = await submit_tip(session, TipDraft(category="fire", place_type="mall", location="",
-                                                 description="安全出口被锁住了，商场里人很多。", urgent=False), now=NOW)
+                                                 description="安全出口被锁住了，商场里人很多。", urgent=False), now=NOW,
+                               cost=services.tips.receipt_cost)
     return tip.tip_id
 
 

@@ -30,7 +30,7 @@ async def _seed(services) -> None:
         for category, place in [("construction", "site"), ("fire", "mall"), ("fire", "eatery")]:
             draft = TipDraft(category=category, place_type=place, location="",
                              description="消防通道被杂物堵死，已经一个多月了。", urgent=False)
-            await submit_tip(session, draft, now=now)
+            await submit_tip(session, draft, now=now, cost=services.tips.receipt_cost)
 
 
 async def test_dashboard_charts(services, page, web_url):

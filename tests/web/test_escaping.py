@@ -30,7 +30,8 @@ async def _seed(services) -> tuple[int, int]:
         await record_feedback(session, None, helpful=False, question="劳保 " + SCRIPT + ATTRIBUTE, now=now)
         tip = await submit_tip(session, TipDraft(
             category="fire", place_type="mall", location="三楼 " + ATTRIBUTE,
-            description="安全出口被锁住了 " + SCRIPT + ATTRIBUTE, urgent=False), now=now)
+            description="安全出口被锁住了 " + SCRIPT + ATTRIBUTE, urgent=False), now=now,
+            cost=services.tips.receipt_cost)
         await change_status(session, tip.tip_id, "verifying", "核查 " + SCRIPT, admin_id=1, now=now)
         await reply(session, tip.tip_id, "回复 " + ATTRIBUTE, admin_id=1, now=now)
     return tip.tip_id, 0

@@ -19,7 +19,8 @@ async def _seed(services) -> int:
         await record_feedback(session, None, helpful=False, question="夜班补贴怎么算", now=now)
         tip = await submit_tip(session, TipDraft(
             category="fire", place_type="mall", location="城南商场三楼东侧安全出口",
-            description="安全出口被货架堵住，还上了锁，周末人很多，一旦着火跑不出去。", urgent=True), now=now)
+            description="安全出口被货架堵住，还上了锁，周末人很多，一旦着火跑不出去。", urgent=True), now=now,
+            cost=services.tips.receipt_cost)
         await change_status(session, tip.tip_id, "verifying", "已转交消防部门，明天上午到现场核查。",
                             admin_id=1, now=now)
     return tip.tip_id

@@ -38,10 +38,10 @@ def concrete_routes(app) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-async def clocked_services(settings):
+async def clocked_services(settings, tips_runtime):
     from ankang.services import open_services
 
-    opened = await open_services(settings, clock=FakeClock(datetime.now(UTC)))
+    opened = await open_services(settings, clock=FakeClock(datetime.now(UTC)), tips=tips_runtime)
     try:
         yield opened
     finally:
@@ -255,7 +255,7 @@ async def test_uploaded_photos_are_served_only_as_images(clocked_services, admin
     async with clocked_services.sessions() as session, session.begin():
         tip = await submit_tip(session, TipDraft(category="fire", place_type="mall", location="",
                                                  description="安全出口被锁住了，商场里人很多。", urgent=False),
-                               now=clocked_services.clock.now())
+                               now=clocked_services.clock.now(), cost=clocked_services.tips.receipt_cost)
         columns = {c.name for c in TipPhoto.__table__.columns}
         values = {"tip_id": tip.tip_id, "data": b"<script>alert(1)</script>", "content_type": "text/html"}
         for name, value in (("width", 1), ("height", 1)):

@@ -16,7 +16,7 @@ async def _submit_tip(services) -> tuple[int, str]:
     draft = TipDraft(category="construction", place_type="site", location="城东某小区 3 号楼工地",
                      description="脚手架没有安全网，工人高处作业不系安全带，已经好几天了。", urgent=False)
     async with services.sessions() as session, session.begin():
-        submitted = await submit_tip(session, draft, now=services.clock.now())
+        submitted = await submit_tip(session, draft, now=services.clock.now(), cost=services.tips.receipt_cost)
     return submitted.tip_id, submitted.receipt_code
 
 

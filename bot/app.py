@@ -13,12 +13,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot import common, emergency, qa
-from bot import qa_callbacks
-from bot import weblogin
-from bot import tips_report, tips_thread, tips_triage
-from bot import lessons
-from bot import broadcasts_admin, schedule_callbacks, schedule_wizard
+from bot import (
+    broadcasts_admin,
+    common,
+    emergency,
+    lessons,
+    qa,
+    qa_callbacks,
+    schedule_callbacks,
+    schedule_wizard,
+    tips_report,
+    tips_thread,
+    tips_triage,
+    weblogin,
+)
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.http import bot_request

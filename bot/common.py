@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 
-from bot import messages
-from bot import lesson_callbacks
+from bot import lesson_callbacks, messages
 from bot.context import AnkangContext, user_is_admin
 from core import users
 from core.logging import redacted_traceback

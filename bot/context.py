@@ -1,21 +1,35 @@
 """Typed access to Ankang's services from every handler: ``context.services``, ``context.session()``."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.conversation import Prompt
 from broadcasts.engine import BroadcastEngine
+from broadcasts.schedules import When
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
 from knowledge import KnowledgeBase
 from tips.runtime import TipsRuntime
 
-if TYPE_CHECKING:
-    from bot.schedule_wizard import ScheduleDraft
+
+@dataclass
+class ScheduleDraft:
+    """The schedule being built, kept in the chat's data (``ChatData.schedule_drafts``) while the wizard runs."""
+
+    kind: str = ""
+    lesson_id: str | None = None
+    series: str | None = None
+    text: str | None = None
+    photo: bytes | None = None
+    topics: list[str] = field(default_factory=list)
+    trigger: str = ""
+    when: When | None = None
+    now: bool = False
 
 
 class BotServices(Protocol):

@@ -13,9 +13,10 @@ from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
 from bot.context import AnkangContext, BotServices
+from bot.http import bot_request
 from bot.render import edit_in_place
 from bot.retry import retry_after_seconds
-from bot.http import bot_request
+from broadcasts import quiz, subscriptions
 from broadcasts.delivery import (
     PermanentSendError,
     RateLimited,
@@ -24,10 +25,9 @@ from broadcasts.delivery import (
     default_concurrency,
 )
 from broadcasts.engine import BroadcastEngine
-from broadcasts.library import Citation, Lesson, Library, LessonNotFound, load_library
+from broadcasts.library import Citation, Lesson, LessonNotFound, Library, load_library
 from broadcasts.models import ALL_TOPICS, QuizPoll
 from broadcasts.occurrences import Report
-from broadcasts import quiz, subscriptions
 from core import users
 from core.topics import TOPICS, UnknownTopic
 from knowledge import KnowledgeBase

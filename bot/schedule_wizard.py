@@ -6,7 +6,6 @@ The flow is drawn in schedule_wizard.mmd."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, auto
 from html import escape
@@ -24,7 +23,7 @@ from bot import lesson_messages as msg
 from bot import messages
 from bot import schedule_callbacks as cb
 from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, start_sending
-from bot.context import AnkangContext
+from bot.context import AnkangContext, ScheduleDraft
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
 from broadcasts import schedules
@@ -53,21 +52,6 @@ class Step(IntEnum):
     WHEN = auto()
     WHEN_INPUT = auto()
     CONFIRM = auto()
-
-
-@dataclass
-class ScheduleDraft:
-    """The schedule being built, kept in the chat's data (``ChatData.schedule_drafts``) while the wizard runs."""
-
-    kind: str = ""
-    lesson_id: str | None = None
-    series: str | None = None
-    text: str | None = None
-    photo: bytes | None = None
-    topics: list[str] = field(default_factory=list)
-    trigger: str = ""
-    when: When | None = None
-    now: bool = False
 
 
 def _draft(update: Update, context: AnkangContext) -> ScheduleDraft:

@@ -16,13 +16,20 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
 )
 
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
+from bot.retry import retry_after_seconds
 from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text, pairs
 from bot.tips_thread import leave_thread
 from bot.tips_triage import TelegramDutyAlerts
@@ -243,8 +250,7 @@ async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code:
             await context.bot.send_message(chat_id, msg.receipt(tip_id, code), parse_mode="HTML")
             return
         except RetryAfter as err:
-            await asyncio.sleep(min(float(err.retry_after if isinstance(err.retry_after, (int, float))
-                                          else err.retry_after.total_seconds()), 30))
+            await asyncio.sleep(min(retry_after_seconds(err), 30))
         except Forbidden:
             break
         except NetworkError:

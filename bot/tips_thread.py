@@ -11,7 +11,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
 )
 
 from bot import tip_callbacks as cb

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
 )
 
 from bot import messages as common_messages
@@ -25,7 +30,13 @@ from core.topics import TOPICS
 from tips.alerts import DutyAlert
 from tips.models import ALL_STATUSES, TipStatus, parse_status
 from tips.service import (
-    TipNotFound, TransitionNotAllowed, allowed_transitions, change_status, get_tip, list_tips, reply,
+    TipNotFound,
+    TransitionNotAllowed,
+    allowed_transitions,
+    change_status,
+    get_tip,
+    list_tips,
+    reply,
 )
 
 ADMIN_NOTE = "admin_note"  # the conversation's one state: waiting for the note or the reply

@@ -111,7 +111,7 @@ class BM25Index:
         factors = self.vocab.weights()
         weight_of = self.vocab._weight_of
         ids, weights, total = [], [], 0.0
-        for term in set(terms):
+        for term in sorted(set(terms)):  # a fixed order: the same sums whatever the hash seed
             tid = self.vocab.get(term)
             df = int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
             w = _idf(n, df) * (factors[tid] if tid is not None else (weight_of(term) if weight_of else 1.0))

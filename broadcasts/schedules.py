@@ -117,6 +117,46 @@ def check_time(value: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab's numbering: 0 (and 7) is Sunday
+
+
+def crontab_trigger(cron: str, tz: ZoneInfo) -> CronTrigger:
+    """A trigger for a standard 5-field crontab line, weekdays as crontab counts them.
+
+    APScheduler 3 counts day_of_week from 0 = Monday, so its ``from_crontab`` would fire
+    "0 9 * * 1" on Tuesdays; numeric weekdays are turned into names first.
+    """
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError(f"wrong number of fields; got {len(fields)}, expected 5")
+    minute, hour, day, month, weekdays = fields
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                       day_of_week=_crontab_weekdays(weekdays), timezone=tz)
+
+
+def _crontab_weekdays(field: str) -> str:
+    """Crontab weekday field → APScheduler's, by name (numbers, ranges, steps and lists)."""
+    if field == "*" or any(c.isalpha() for c in field):
+        return field  # names mean the same to both
+    days: set[int] = set()
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if base == "*":
+            low, high = 0, 6
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            low, high = int(a), int(b)
+        else:
+            low = high = int(base)
+            if step_text:
+                high = 6
+        if not (0 <= low <= 7 and 0 <= high <= 7 and low <= high and step >= 1):
+            raise ValueError(f"invalid weekday {part!r}")
+        days.update(d % 7 for d in range(low, high + 1, step))
+    return ",".join(_CRON_DAYS[d] for d in sorted(days))
+
+
 def build_trigger(schedule: Schedule) -> BaseTrigger:
     """The APScheduler trigger for a schedule row."""
     tz = ZoneInfo(schedule.timezone)
@@ -125,7 +165,7 @@ def build_trigger(schedule: Schedule) -> BaseTrigger:
     if schedule.trigger == "weekly":
         hour, minute = (schedule.at_time or "").split(":")
         return CronTrigger(day_of_week=schedule.weekdays, hour=int(hour), minute=int(minute), timezone=tz)
-    return CronTrigger.from_crontab(schedule.cron, timezone=tz)
+    return crontab_trigger(schedule.cron or "", tz)
 
 
 def fire_times(schedule: Schedule, after: datetime, until: datetime, limit: int) -> list[datetime]:
@@ -206,7 +246,7 @@ def build_schedule(
         schedule.at_time = check_time(when.at_time or "")
     elif when.trigger == "cron":
         try:
-            CronTrigger.from_crontab((when.cron or "").strip(), timezone=ZoneInfo(tz_name))
+            crontab_trigger((when.cron or "").strip(), ZoneInfo(tz_name))
         except ValueError as exc:
             raise ScheduleInvalid("cron", f"invalid cron expression: {exc}") from None
         schedule.cron = (when.cron or "").strip()
@@ -498,7 +538,7 @@ def parse_when(trigger: str, text: str, tz_name: str, now: datetime) -> When:
         raise ScheduleInvalid("trigger", f"use one of {', '.join(TRIGGERS)}")
     cron = " ".join(text.split())
     try:
-        CronTrigger.from_crontab(cron, timezone=ZoneInfo(tz_name))
+        crontab_trigger(cron, ZoneInfo(tz_name))
     except (ValueError, TypeError, KeyError):
         raise ScheduleInvalid("cron", "not a 5-field cron expression") from None
     return When("cron", cron=cron, timezone=tz_name)

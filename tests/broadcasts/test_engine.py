@@ -331,3 +331,28 @@ async def test_stop_ends_the_sender_even_when_it_is_woken_at_that_moment(make_en
         await engine.stop()
     assert loop.time() - started < 2, "the sender ignored stop()"
     assert not engine.running
+
+
+@pytest.mark.parametrize("cron, weekdays", [
+    ("0 9 * * 1", {0}),              # Monday, as crontab counts (APScheduler alone would say Tuesday)
+    ("30 8 * * 1-5", {0, 1, 2, 3, 4}),
+    ("0 9 * * 0", {6}), ("0 9 * * 7", {6}),  # Sunday both ways
+    ("0 9 * * 6,0", {5, 6}),
+    ("0 9 * * */2", {6, 1, 3, 5}),    # Sun, Tue, Thu, Sat
+    ("0 9 * * mon-fri", {0, 1, 2, 3, 4}),
+])
+def test_crontab_weekdays_fire_on_the_days_crontab_means(cron, weekdays):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from broadcasts.schedules import crontab_trigger
+
+    tz = ZoneInfo("Asia/Shanghai")
+    trigger = crontab_trigger(cron, tz)
+    now = datetime(2026, 12, 7, 0, 0, tzinfo=tz)  # a Monday
+    seen, previous = set(), None
+    for _ in range(14):
+        fire = trigger.get_next_fire_time(previous, now)
+        seen.add(fire.weekday())
+        previous, now = fire, fire + timedelta(minutes=1)
+    assert seen == weekdays

@@ -29,6 +29,8 @@ async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emu
     await citation.locator("select").select_option("特种设备安全法")
     # A citation to an article that does not exist is refused with a clear message.
     await citation.locator("input").fill("999")
+    # The form warns while typing, before saving (and the warning does not shift the button mid-click).
+    await page.locator(".article-preview", has_text="没有这一条").wait_for()
     await page.click("#save-faq")
     assert "没有第 999 条" in await page.text_content(".errors")
     citation = page.locator(".citation").first

@@ -28,7 +28,10 @@
           preview.textContent = data.found ? data.label + "：" + data.text : "⚠️ 没有这一条，请核对条号。";
         });
     };
+    // On input, not only on change: a preview that appears when the number field loses focus moves
+    // the save button between mouse-down and mouse-up, and the click is lost.
     law.addEventListener("change", show);
+    num.addEventListener("input", show);
     num.addEventListener("change", show);
     show();
   });

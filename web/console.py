@@ -123,7 +123,8 @@ def _safe_next(value: str | None) -> str:
 async def login_page(request: web.Request) -> web.Response:
     """Show the confirmation button for a link (a GET never uses it up: link previews would)."""
     token = request.query.get("t", "")
-    context = {"token": token, "next": _safe_next(request.query.get("next")), "title": "登录"}
+    context = {"token": token, "next": _safe_next(request.query.get("next")), "title": "登录",
+               "expired": "expired" in request.query}
     if token:
         services = request.app[SERVICES]
         try:

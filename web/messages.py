@@ -19,6 +19,15 @@ BOT_KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几�
 BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
 TEST_SEND_FAILED = "测试消息没有发出：请确认您已在 Telegram 中打开机器人（发送过 /start）且没有屏蔽它，然后重试。"
 
+# Public pages (web/pages.py): the landing page and the site's error pages.
+LANDING_TITLE = "首页"
+PAGE_NOT_FOUND_TITLE = "找不到页面"
+PAGE_NOT_FOUND = "您要找的页面不存在，可能链接不完整或已经失效。"
+PAGE_METHOD_TITLE = "操作无效"
+PAGE_METHOD = "这个页面不能这样打开或提交，请从首页重新进入。"
+PAGE_ERROR_TITLE = "出错了"
+PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直接拨打下面的电话。"
+
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
     "test_sent": "测试消息已发送到您的 Telegram。",

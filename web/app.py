@@ -9,7 +9,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
-from web import chat, console, pages, tips
+from web import chat, console, console_audit, pages, tips
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.messages import WEEKDAYS
@@ -60,6 +60,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     # Admin console: every /admin path except the login page needs a session (web.auth.admin_guard).
     console.setup_routes(app)
+    console_audit.setup_routes(app)  # beside console: it imports the console's helpers
     # Browser chat for the demo (answers 404 unless the app runs with the emulator).
     chat.setup_routes(app)
     # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.

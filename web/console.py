@@ -1,4 +1,5 @@
-"""The admin console: its routing table, login/logout, dashboard and audit log.
+"""The admin console: its routing table, login/logout and dashboard (the audit log is web/console_audit.py,
+registered beside it by web/app.py).
 
 Every /admin route except the login page runs behind ``web.auth.admin_guard`` (session of a current
 admin + CSRF token on writes); every write also lands in the audit log via ``core.admins.audit``.
@@ -12,13 +13,12 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from core.admins import NotAnAdmin, audit, audit_log
+from core.admins import NotAnAdmin, audit
 from web import auth, messages, stats
 from web.typedefs import SERVICES
 
 log = logging.getLogger(__name__)
 
-AUDIT_PAGE_SIZE = 50
 MAX_PAGE = 10_000  # page numbers beyond this would only produce offsets the database refuses
 
 
@@ -36,7 +36,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/logout", logout)
     r.add_get("/admin", dashboard)
     r.add_get("/admin/", dashboard)
-    r.add_get("/admin/audit", audit_page)
     console_tips.setup_routes(app)
     console_broadcasts.setup_routes(app)
     console_lessons.setup_routes(app)
@@ -175,22 +174,10 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
-# --- dashboard and audit log ----------------------------------------------------------------------
+# --- dashboard ----------------------------------------------------------------------
 
 async def dashboard(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     async with services.sessions() as session:
         data = await stats.dashboard(session, services)
     return render(request, "console/dashboard.html", {"title": "概览", "d": data})
-
-
-async def audit_page(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    page = page_number(request)
-    async with services.sessions() as session:
-        entries = await audit_log(session, limit=AUDIT_PAGE_SIZE + 1, offset=(page - 1) * AUDIT_PAGE_SIZE)
-    return render(request, "console/audit.html", {
-        "title": "审计日志", "entries": entries[:AUDIT_PAGE_SIZE], "page": page,
-        "has_next": len(entries) > AUDIT_PAGE_SIZE, "tz": services.settings.tz,
-        "action_labels": messages.AUDIT_ACTIONS,
-    })

@@ -43,6 +43,22 @@ FLASH: dict[str, str] = {
     "schedule_cancelled": "推送计划已取消。",
 }
 
+# The audit log in words (web/console_audit.py).
+AUDIT_BY_CLI = "服务器命令行"
+AUDIT_ADMIN_UNNAMED = "管理员 {id}"
+AUDIT_TIP = "举报 #{n}"
+AUDIT_SCHEDULE = "推送计划 #{n}"
+AUDIT_RUN = "第 {n} 次推送"
+AUDIT_FAQ = "FAQ：{question}"
+AUDIT_UNANSWERED = "未答问题：{question}"
+AUDIT_LESSON = "微课堂：{title}"
+AUDIT_EXPORT_TARGET = "举报导出包"
+AUDIT_EXPORT_COUNTS = "{tips} 条举报，{photos} 张照片"
+AUDIT_VIA_CLI = "通过服务器命令行"
+AUDIT_REPLACED_BY = "改为新的{ref}"
+AUDIT_SENT_AS = "{ref}"
+AUDIT_EXPORT_HEADER = ("时间", "管理员", "操作", "对象", "详情")
+
 AUDIT_ACTIONS: dict[str, str] = {
     "web.login": "登录管理后台",
     "web.logout": "退出管理后台",
@@ -58,6 +74,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.pause": "暂停推送计划",
     "broadcast.resume": "恢复推送计划",
     "broadcast.cancel": "取消推送计划",
+    "broadcast.send_now": "立即推送",
+    "admin.add": "添加管理员",
+    "web.audit_export": "导出审计日志",
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

@@ -44,19 +44,20 @@ import socket
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.library import Lesson, LessonNotFound, Library
 from broadcasts.models import Delivery, DeliveryStatus, Occurrence, Schedule
 from broadcasts.occurrences import Report, claimable, finish_completed
 from broadcasts.quiz import mark_seen, next_lesson, record_poll
-from core.db import SessionMaker
+from core.db import SessionMaker, rows_matched
 from core.models import utcnow
 from core.users import mark_blocked
 
@@ -170,7 +171,7 @@ class Pacer:
         return self._chat_next.get(chat_id, 0.0)
 
     @asynccontextmanager
-    async def slot(self, chat_id: int):
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
         """Hold one send slot to ``chat_id`` for the duration of the request."""
         ticket = await self.acquire(chat_id)
         try:
@@ -336,7 +337,7 @@ class Sender:
         self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
 
     @asynccontextmanager
-    async def _tx(self):
+    async def _tx(self) -> AsyncIterator[AsyncSession]:
         """A write transaction (serialised in-process on SQLite)."""
         if self._write_lock is None:
             async with self.sessions() as session, session.begin():
@@ -533,7 +534,7 @@ class Sender:
 
     async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None,
                            poll_id: str | None) -> bool:
-        values: dict = {"step": step}
+        values: dict[str, object] = {"step": step}
         if step == steps:
             values.update(status=DeliveryStatus.SENT, sent_at=utcnow(), lease_until=None)
         async with self._tx() as session:
@@ -541,7 +542,7 @@ class Sender:
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
                                        Delivery.status == DeliveryStatus.CLAIMED).values(**values)
             )
-            if result.rowcount != 1:
+            if rows_matched(result) != 1:
                 log.warning("delivery %s was taken over by another sender", item.id)
                 return False
             if lesson is not None and step == 1:
@@ -575,9 +576,10 @@ class Sender:
                         not_before=utcnow() + timedelta(seconds=seconds))
             )
 
-    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None, session=None,
+    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None,
+                      session: AsyncSession | None = None,
                       attempts: int | None = None) -> None:
-        values: dict = {"status": status, "lease_until": None, "error": error}
+        values: dict[str, object] = {"status": status, "lease_until": None, "error": error}
         if attempts is not None:
             values["attempts"] = attempts
         stmt = update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id).values(**values)
@@ -595,7 +597,7 @@ async def release_stale_claims(sessions: SessionMaker) -> int:
             update(Delivery).where(Delivery.status == DeliveryStatus.CLAIMED)
             .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
         )
-        return result.rowcount or 0
+        return rows_matched(result)
 
 
 def backoff_s(attempts: int) -> float:

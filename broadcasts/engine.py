@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from broadcasts.delivery import Sender, Transport, release_stale_claims
+from broadcasts.delivery import LEASE_S, Sender, Transport, release_stale_claims
 from broadcasts.library import Library
 from broadcasts.models import Schedule, ScheduleStatus
 from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
@@ -49,15 +49,15 @@ class BroadcastEngine:
         self.services = services
         self.library = library
         self.dialect = services.engine.dialect.name
-        kwargs = {} if lease_s is None else {"lease_s": lease_s}
         self.sender = Sender(
             services.sessions, library, transport, rate_per_s=services.settings.send_rate, dialect=self.dialect,
-            worker_id=worker_id, concurrency=concurrency, on_finished=on_finished, **kwargs,
+            worker_id=worker_id, concurrency=concurrency, on_finished=on_finished,
+            lease_s=LEASE_S if lease_s is None else lease_s,
         )
         self.sync_interval_s = sync_interval_s
         self.on_close = on_close  # e.g. shut the transport's HTTP client down
         self.scheduler: AsyncIOScheduler | None = None
-        self._sender_task: asyncio.Task | None = None
+        self._sender_task: asyncio.Task[None] | None = None
         self._versions: dict[int, object] = {}
 
     @property

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` matched.
+
+    ``session.execute`` is typed as returning ``Result``, which has no ``rowcount``; for a DML
+    statement it is a ``CursorResult`` at run time.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:

@@ -34,8 +34,8 @@ from broadcasts.schedules import (
 from core.admins import audit
 from core.topics import TOPICS
 from web import messages
-from web.console import admin_of, error_page, redirect, render
 from web.console_lessons import lesson_library
+from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -30,7 +30,7 @@ from knowledge.faq_admin import (
     edit_faq,
 )
 from web import messages
-from web.console import admin_of, error_page, redirect, render
+from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3

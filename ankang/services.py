@@ -71,7 +71,7 @@ async def open_services(
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
-    engine = db.create_engine(settings.database_url)
+    engine = db.create_engine(settings.database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
     if migrate:
         await db.upgrade(engine)
     sessions = db.create_sessionmaker(engine)

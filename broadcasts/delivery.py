@@ -496,7 +496,7 @@ class Sender:
         return content
 
     async def _deliver(self, item: Claimed) -> None:
-        content = await self._db(self._content, item.occurrence_id)
+        content = self._contents.get(item.occurrence_id) or await self._db(self._content, item.occurrence_id)
         lesson: Lesson | None = None
         if content.kind in ("lesson", "series"):
             lesson_id = item.lesson_id or content.lesson_id

@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 STUCK_AFTER_S = 60.0  # failing (or silent) this long: /healthz answers 503
 BACKOFF_FIRST_S = 0.5
-BACKOFF_MAX_S = 15.0  # a returning database is noticed within this
+BACKOFF_MAX_S = 5.0  # a returning database is noticed within this
 
 
 class LoopStatus(StrEnum):
@@ -141,7 +141,12 @@ class Loops:
         await asyncio.sleep(self._backoff(self.state(name).failures))
 
     async def retry(self, name: str, op: Callable[[], Awaitable[T]]) -> T:
-        """Run ``op`` until it succeeds, backing off while the database fails; other errors are raised."""
+        """Run ``op`` until it succeeds, backing off while the database fails; other errors are raised.
+
+        The backoff is this call's own (many workers of one loop may be retrying at once); the loop's
+        state counts them all.
+        """
+        attempts = 0
         while True:
             try:
                 result = await op()
@@ -149,7 +154,8 @@ class Loops:
                 if not is_database_fault(exc):
                     raise
                 self.failed(name, exc)
-                await self.pause(name)
+                attempts += 1
+                await asyncio.sleep(self._backoff(attempts))
                 continue
             self.ok(name)
             return result

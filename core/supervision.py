@@ -9,10 +9,12 @@ write-behind queue, tip alerts, …) goes through one ``Loops`` registry, which 
 * ``guard(name, job)`` wraps a job a scheduler calls again anyway (the next call is the retry);
 * ``ok(name)`` / ``failed(name, exc)`` record progress from inside a loop.
 
-A failure is logged once when a loop starts failing and once when it recovers, never on every
-retry, and only as exception types: a database error's message quotes SQL and row values (chat ids,
-tip text). ``report()`` is what /healthz shows: each loop's state, and unhealthy when one has been
-failing, or silent while it promised to beat, for longer than ``STUCK_AFTER_S``.
+A failure is logged once when a loop starts failing and once when it has recovered (after
+``RECOVERY_CONFIRM_S`` without a new failure: a server shutting down answers some calls and refuses
+others for a moment, and that flapping is one outage), never on every retry, and only as exception
+types: a database error's message quotes SQL and row values (chat ids, tip text). ``report()`` is
+what /healthz shows: each loop's state, and unhealthy when one has been failing, or silent while it
+promised to beat, for longer than ``STUCK_AFTER_S``.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ T = TypeVar("T")
 STUCK_AFTER_S = 60.0  # failing (or silent) this long: /healthz answers 503
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 5.0  # a returning database is noticed within this
+RECOVERY_CONFIRM_S = 2.0  # a failure within this of a recovery continues the same outage
 
 
 class LoopStatus(StrEnum):
@@ -54,6 +57,8 @@ class LoopState:
     failures: int = 0  # in the current streak
     error: str = ""  # exception types of the last failure, never its message
     beat_within_s: float | None = None  # a loop that promises progress this often (None: no promise)
+    outage_since: float = 0.0  # when the current outage (failures, flapping included) began
+    recovered_at: float | None = None  # working again since, not yet confirmed (and logged) as recovered
 
 
 def is_database_fault(exc: BaseException) -> bool:
@@ -112,20 +117,27 @@ class Loops:
         """The loop made progress (a successful round, a database call that worked)."""
         state = self.register(name)
         now = self._now()
-        if state.status != LoopStatus.OK:
-            if state.status != LoopStatus.STOPPED:
-                log.warning("%s recovered after %d failed attempt(s) over %.0f s", name, state.failures,
-                            now - state.since)
-            state.status, state.since, state.failures, state.error = LoopStatus.OK, now, 0, ""
+        if state.status == LoopStatus.FAILING:
+            state.status, state.since, state.recovered_at = LoopStatus.OK, now, now
+        elif state.status == LoopStatus.STOPPED:
+            state.status, state.since = LoopStatus.OK, now
+        elif state.recovered_at is not None and now - state.recovered_at >= RECOVERY_CONFIRM_S:
+            log.warning("%s recovered after %d failed attempt(s) over %.0f s", name, state.failures,
+                        state.recovered_at - state.outage_since)
+            state.failures, state.error, state.recovered_at = 0, "", None
         state.last_ok = now
 
     def failed(self, name: str, exc: BaseException) -> LoopState:
-        """Record a failure; log it only when the loop was healthy until now."""
+        """Record a failure; log it only when it begins an outage (not on retries, not on flapping)."""
         state = self.register(name)
+        now = self._now()
         state.failures += 1
         state.error = describe(exc)
         if state.status != LoopStatus.FAILING:
-            state.status, state.since = LoopStatus.FAILING, self._now()
+            if state.recovered_at is not None:  # flapping: the same outage goes on, since its start
+                state.status, state.since, state.recovered_at = LoopStatus.FAILING, state.outage_since, None
+                return state
+            state.status, state.since, state.outage_since = LoopStatus.FAILING, now, now
             if is_database_fault(exc):
                 log.warning("%s: the database failed (%s); retrying with backoff until it answers", name, state.error)
             else:

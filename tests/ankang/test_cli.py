@@ -22,6 +22,23 @@ def test_run_without_a_token_says_how_to_try_it(monkeypatch, tmp_path):
     assert "ANKANG_BOT_TOKEN" in result.output and "ankang demo" in result.output
 
 
+@pytest.mark.parametrize("secret", [None, "", "short-secret", "x" * 31, "has spaces but is long enough to count......"])
+def test_run_refuses_a_webhook_without_a_long_secret_and_says_how_to_make_one(monkeypatch, tmp_path, secret):
+    """Issue 17, row 3: without a secret anyone could POST forged updates as an admin."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANKANG_BOT_TOKEN", "123456:abcdefghijklmnopqrstuvwxyz")
+    monkeypatch.setenv("ANKANG_WEBHOOK_URL", "https://bot.example.org/telegram/webhook")
+    if secret is None:
+        monkeypatch.delenv("ANKANG_WEBHOOK_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("ANKANG_WEBHOOK_SECRET", secret)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "ANKANG_WEBHOOK_SECRET" in result.output and "secrets.token_urlsafe(32)" in result.output
+    assert "拒绝启动" in result.output
+
+
 def test_demo_and_emulator_say_so_in_one_line_where_the_emulator_is_left_out(monkeypatch):
     """The production image has no emulator: a clear line and exit 2, not a traceback."""
     import sys

@@ -16,15 +16,16 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -; we require enough of them to be unguessable.
 WEBHOOK_SECRET_MIN_CHARS = 32
-WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{%d,256}" % WEBHOOK_SECRET_MIN_CHARS)
+WEBHOOK_SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN_CHARS},256}}")
+_N = WEBHOOK_SECRET_MIN_CHARS
 WEBHOOK_SECRET_REQUIRED = (
-    "拒绝启动：Webhook 模式必须设置 ANKANG_WEBHOOK_SECRET（至少 {n} 个字符，只含字母、数字、_ 和 -），"
+    f"拒绝启动：Webhook 模式必须设置 ANKANG_WEBHOOK_SECRET（至少 {_N} 个字符，只含字母、数字、_ 和 -），"
     "否则任何人都能伪造 Telegram 更新、冒充管理员操作。生成一个：\n"
     "    python -c \"import secrets;print(secrets.token_urlsafe(32))\"\n"
-    "refusing to start: webhook mode (ANKANG_WEBHOOK_URL) needs ANKANG_WEBHOOK_SECRET of at least {n} "
+    f"refusing to start: webhook mode (ANKANG_WEBHOOK_URL) needs ANKANG_WEBHOOK_SECRET of at least {_N} "
     "characters (letters, digits, _ and -); without it anyone can forge updates. Generate one with the "
     "command above, or unset ANKANG_WEBHOOK_URL to use long polling."
-).format(n=WEBHOOK_SECRET_MIN_CHARS)
+)
 
 
 class SettingsError(Exception):

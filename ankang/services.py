@@ -41,10 +41,6 @@ class Services:
     # The tips area's in-memory state (rate limits, background alerts); bot and web share it.
     tips: TipsRuntime = field(default_factory=TipsRuntime)
 
-    def is_admin_id(self, user_id: int) -> bool:
-        """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
-        return user_id in self.settings.admin_ids
-
     async def close(self) -> None:
         await self.engine.dispose()
 

@@ -249,16 +249,15 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():
         if arg in ("on", "开", "开始"):
-            await admins.set_on_duty(session, admin_id, True)
+            await admins.set_on_duty(session, context.services.settings, admin_id, True)
             await admins.audit(session, admin_id, "duty.on")
             text = msg.DUTY_ON
         elif arg in ("off", "关", "结束"):
-            await admins.set_on_duty(session, admin_id, False)
+            await admins.set_on_duty(session, context.services.settings, admin_id, False)
             await admins.audit(session, admin_id, "duty.off")
             text = msg.DUTY_OFF
         else:
-            row = await session.get(admins.Admin, admin_id)
-            text = msg.DUTY_STATUS_ON if row is not None and row.on_duty else msg.DUTY_STATUS_OFF
+            text = msg.DUTY_STATUS_ON if await admins.is_on_duty(session, admin_id) else msg.DUTY_STATUS_OFF
     await update.effective_message.reply_html(text)
 
 

@@ -70,13 +70,14 @@ def test_db_current_names_the_revision_of_every_area(monkeypatch, tmp_path):
     current = CliRunner().invoke(main, ["db", "current"])
     assert current.exit_code == 0, current.output
     revisions = current.output.split()
-    assert len(revisions) == 4 and {r[0] for r in revisions} == {"b", "k", "t", "w"}, current.output
+    assert len(revisions) == 5 and {r[0] for r in revisions} == {"0", "b", "k", "t", "w"}, current.output
 
 
 # Every verb that reads or writes the database, one per area CLI (and the root's schema verbs).
 DATABASE_VERBS = [
     ["db", "current"], ["db", "upgrade"], ["kb", "unanswered"], ["tips", "list"], ["tips", "export", "--out", "x"],
-    ["admin", "add", "5"], ["admin", "login-link", "900001"], ["broadcast", "list"], ["broadcast", "pause", "1"],
+    ["admin", "add", "5"], ["admin", "list"], ["admin", "remove", "5"],
+    ["admin", "login-link", "900001"], ["broadcast", "list"], ["broadcast", "pause", "1"],
 ]
 
 

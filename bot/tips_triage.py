@@ -24,6 +24,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
+from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
 from core.topics import TOPICS
@@ -164,8 +165,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
                 await context.bot.send_media_group(chat_id, [InputMediaPhoto(p.data) for p in chunk])
     buttons = [(s.label, cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
     rows = pairs(buttons, 3) + [[(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
-    await context.bot.send_message(chat_id, msg.admin_tip(tip, context.services.settings.tz), parse_mode="HTML",
-                                   reply_markup=keyboard(rows))
+    await send_long(context.bot, chat_id, msg.admin_tip(tip, context.services.settings.tz), keyboard(rows))
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,10 +47,6 @@ class Services:
     # Every background loop's supervision and health (/healthz); shared with ``writes``.
     loops: Loops = field(default_factory=Loops)
 
-    def is_admin_id(self, user_id: int) -> bool:
-        """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
-        return user_id in self.settings.admin_ids
-
     async def close(self) -> None:
         await self.writes.stop()
         await self.engine.dispose()

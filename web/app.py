@@ -1,6 +1,7 @@
 """The aiohttp web app: health check, public pages and the admin console share one server."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
-from web import chat, console, console_audit, pages, tips
+from web import chat, console, pages, tips
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.messages import WEEKDAYS
@@ -60,7 +61,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     # Admin console: every /admin path except the login page needs a session (web.auth.admin_guard).
     console.setup_routes(app)
-    console_audit.setup_routes(app)  # beside console: it imports the console's helpers
     # Browser chat for the demo (answers 404 unless the app runs with the emulator).
     chat.setup_routes(app)
     # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.
@@ -98,14 +98,31 @@ async def _template_globals(request: web.Request) -> dict:
     return {"admin": request.get(ADMIN), "request_path": request.path}
 
 
+DATABASE_PROBE = "database"  # the health check's own probe, beside the background loops
+DATABASE_PROBE_TIMEOUT_S = 5.0
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """The database, the statutes and each background loop (JSON). 503 once the database has been
+    unreachable, or a loop failing or silent, for longer than a minute (``core.supervision``): a short
+    outage that the bot rides out is reported in the body but does not get the process restarted."""
     services = request.app[SERVICES]
+    loops = services.loops
     try:
-        async with services.engine.connect() as conn:
+        async with asyncio.timeout(DATABASE_PROBE_TIMEOUT_S), services.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:
-        log.exception("health check: database unreachable")
-        return web.json_response(
-            {"status": "error", "database": "unreachable", "laws": services.laws.public()}, status=503)
-    # Without statutes the bot still serves (FAQ answers), so 200, but the body says what is missing.
-    return web.json_response({"status": "ok", "database": "ok", "laws": services.laws.public()})
+        loops.ok(DATABASE_PROBE)
+        database = "ok"
+    except Exception as exc:
+        loops.failed(DATABASE_PROBE, exc)
+        database = "unreachable"
+    healthy, states = loops.report()
+    body: dict[str, object] = {
+        "status": "ok" if healthy and database == "ok" else "degraded" if healthy else "error",
+        "database": database,
+        # Without statutes the bot still serves (FAQ answers), so 200, but the body says what is missing.
+        "laws": services.laws.public(),
+        "loops": {name: state for name, state in states.items() if name != DATABASE_PROBE},
+    }
+    body["writes"] = {"pending": services.writes.pending, "dropped": services.writes.dropped}
+    return web.json_response(body, status=200 if healthy else 503)

@@ -16,8 +16,8 @@ from core.admins import AuditFilter, admin_names, audit, audit_admin_ids, audit_
 from core.models import AuditEntry
 from tips.models import TipStatus
 from web import messages
-from web.console import admin_of, page_number, render
 from web.console_lessons import lesson_library
+from web.console_pages import admin_of, page_number, render
 from web.typedefs import SERVICES
 
 AUDIT_PAGE_SIZE = 50

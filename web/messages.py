@@ -43,6 +43,8 @@ FLASH: dict[str, str] = {
     "schedule_cancelled": "推送计划已取消。",
 }
 
+SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
+
 # The audit log in words (web/console_audit.py).
 AUDIT_BY_CLI = "服务器命令行"
 AUDIT_ADMIN_UNNAMED = "管理员 {id}"

@@ -147,3 +147,19 @@ async def test_the_receipt_code_can_be_copied(services, browser):
     finally:
         await context.close()
         await server.close()
+
+
+async def test_the_dashboard_names_question_topics_in_words(services, page, web_url):
+    from core.topics import UNKNOWN_LABEL
+    from knowledge.models import record_question
+
+    now = services.clock.now()
+    today = now.astimezone(services.settings.tz).date()
+    for topic in ("injury", "injury", "confined_space", "some-old-code"):
+        async with services.sessions() as session, session.begin():
+            await record_question(session, today, "answer", topic)
+    await log_in(page, web_url, services.settings, now)
+    await page.goto(f"{web_url}/admin/")
+    charts = await page.locator("svg.chart").evaluate_all("svgs => svgs.map(s => s.textContent).join(' ')")
+    assert "工伤" in charts and "有限空间" in charts and UNKNOWN_LABEL in charts
+    assert "injury" not in charts and "confined" not in charts and "some-old-code" not in charts

@@ -62,7 +62,9 @@ class TelegramDutyAlerts:
         self._bot = bot
 
     async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
-        markup = keyboard([[(msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))]])
+        action = (msg.OPEN_LIST_BUTTON, cb.ListTips()) if alert.opens_list else \
+            (msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))
+        markup = keyboard([[action]])
         await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=markup)
 
 

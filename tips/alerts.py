@@ -30,6 +30,8 @@ class DutyAlert:
 
     tip_id: int
     html: str
+    # A digest of several tips: the action opens the tip list rather than ``tip_id``.
+    opens_list: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import difflib
 import html
-import os
 import queue
 import re
 import socket
@@ -56,16 +55,16 @@ PROMPTS = {"worker": "工人> ", "admin": "管理员> "}
 
 
 def demo_settings() -> Settings:
-    """Settings for the demo: the user's environment, with the demo's embedded defaults filled in."""
+    """Settings for the demo: the user's environment and .env, with the demo's defaults where they say nothing."""
     from core.settings import settings_or_exit
 
-    env = os.environ
+    given = settings_or_exit().model_fields_set  # what the environment or .env set
     overrides: dict[str, object] = {"bot_token": DEMO_TOKEN}
-    if "ANKANG_DATABASE_URL" not in env:
+    if "database_url" not in given and "database_password" not in given:
         overrides["database_url"] = DEMO_DATABASE_URL
-    if "ANKANG_LAWS_DIR" not in env and DEFAULT_LAWS_DIR.is_dir():
+    if "laws_dir" not in given and DEFAULT_LAWS_DIR.is_dir():
         overrides["laws_dir"] = DEFAULT_LAWS_DIR
-    if "ANKANG_LOG_LEVEL" not in env:
+    if "log_level" not in given:
         overrides["log_level"] = "WARNING"  # the terminal is the chat: log lines only for problems
     base = settings_or_exit(**overrides)
     return settings_or_exit(**{**overrides, "admin_ids": base.admin_ids | {ADMIN_ID}})

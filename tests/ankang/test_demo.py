@@ -228,3 +228,20 @@ async def test_on_a_terminal_a_prompt_waits_and_long_lines_arrive_whole(tmp_path
             proc.kill()
             await proc.wait()
         term.close()
+
+
+def test_the_demo_keeps_what_env_file_says_and_fills_in_the_rest(tmp_path, monkeypatch, laws_dir):
+    from ankang.demo import ADMIN_ID, DEMO_DATABASE_URL, demo_settings
+
+    for key in list(os.environ):
+        if key.startswith("ANKANG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"ANKANG_LOG_LEVEL=debug\nANKANG_LAWS_DIR={laws_dir}\n"
+                                   "ANKANG_DATABASE_URL=sqlite+aiosqlite:///mine.sqlite3\nANKANG_ADMIN_IDS=7\n")
+    settings = demo_settings()
+    assert settings.log_level == "DEBUG" and settings.laws_dir == laws_dir
+    assert settings.database_url == "sqlite+aiosqlite:///mine.sqlite3" and settings.admin_ids == {7, ADMIN_ID}
+    (tmp_path / ".env").unlink()
+    settings = demo_settings()
+    assert settings.log_level == "WARNING" and settings.database_url == DEMO_DATABASE_URL

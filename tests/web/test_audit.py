@@ -34,6 +34,7 @@ async def test_the_audit_log_reads_in_words_filters_and_exports(services, page, 
     tip_id = await _seed(services)
     await log_in(page, web_url, services.settings, services.clock.now())
     await page.goto(f"{web_url}/admin/audit")
+    assert await page.locator(".topbar .who").text_content() == "王主席"  # who is logged in, by name
     table = page.locator("table")
     text = await table.text_content()
     for words in ("王主席", "更改举报状态", f"举报 #{tip_id}", f"核查中 → {TipStatus.RECTIFYING.label}", "添加管理员",

@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from ankang.services import Services, open_services
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.handoff import TelegramHandoffs
 from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
@@ -20,6 +21,7 @@ from broadcasts.library import Library
 from core.clock import Clock
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
 from tips.runtime import TipsRuntime
@@ -86,6 +88,9 @@ async def running(
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
+                services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
+                                                 services.clock)
+                services.handoffs.start()
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)
@@ -122,7 +127,9 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Let area background work that sends through the bot finish: urgent tip alerts."""
+    """Let area background work that sends through the bot finish: urgent tip alerts; stop the handoff watch."""
+    if services.handoffs is not None:
+        await services.handoffs.stop()
     await services.tips.drain()
 
 

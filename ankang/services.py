@@ -16,6 +16,7 @@ from core import db
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
 from tips.runtime import TipsRuntime
 
@@ -40,6 +41,8 @@ class Services:
     broadcasts: BroadcastEngine | None = None
     # The tips area's in-memory state (rate limits, background alerts); bot and web share it.
     tips: TipsRuntime = field(default_factory=TipsRuntime)
+    # 问工会 reminders, escalation and closing by the clock; running while the bot is up.
+    handoffs: HandoffWatch | None = None
 
     def is_admin_id(self, user_id: int) -> bool:
         """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""

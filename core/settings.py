@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None
     log_level: str = "INFO"
+    # 问工会: a question waiting this many working hours (Mon–Fri 09:00–18:00, local time) reminds the
+    # staff on duty; after this many hours (any hours) it goes to every admin; an answered question
+    # the worker leaves alone is closed after this many hours (and its chat id deleted).
+    handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
+    handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
+    handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

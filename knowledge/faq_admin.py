@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.admins import audit
@@ -21,7 +21,7 @@ from core.topics import BY_CODE as TOPICS_BY_CODE
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
 from knowledge.faq import MAX_ANSWER_CHARS, Citation, FaqEntry
-from knowledge.models import FaqEntryRecord, UnansweredQuestion
+from knowledge.models import FaqEntryRecord, FaqRevision, Handoff, UnansweredQuestion
 from knowledge.statutes import Corpus
 
 QUESTION_MAX_CHARS = 200
@@ -99,10 +99,11 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
 
 async def add_faq(
     sessions: SessionMaker, kb: KnowledgeBase, draft: FaqDraft, *, admin_id: int, now: datetime,
-    answers: int | None = None,
+    answers: int | None = None, handoff: int | None = None,
 ) -> FaqEntry:
-    """Store a new entry (audited) and put it in ``kb``; ``answers``: the unanswered question it answers,
-    which leaves that list. Raise FaqInvalid.
+    """Store a new entry (audited, its first revision) and put it in ``kb``; ``answers``: the unanswered
+    question it answers, which leaves that list; ``handoff``: the 问工会 question it was made from
+    (turned into FAQ). Raise FaqInvalid.
 
     Opens its own transaction: the entry may answer workers only once it is committed.
     """
@@ -111,13 +112,19 @@ async def add_faq(
         session.add(FaqEntryRecord(id=entry.id, created_at=now, created_by=admin_id, **_columns(entry)))
         if answers is not None:
             await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id == answers))
+        if handoff is not None:
+            made_from = await session.get(Handoff, handoff)
+            if made_from is not None:
+                made_from.faq_id = entry.id
+        session.add(FaqRevision(faq_id=entry.id, action="add", snapshot=_snapshot(entry), admin_id=admin_id, at=now))
         await audit(session, admin_id, "kb.faq_add", entry.id, entry.q[:200])
     kb.add_faq(entry)
     return entry
 
 
 async def edit_faq(
-    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, draft: FaqDraft, *, admin_id: int
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, draft: FaqDraft, *, admin_id: int,
+    now: datetime | None = None,
 ) -> FaqEntry:
     """Rewrite the admin-written entry ``faq_id`` (audited); ``kb`` answers with the new text at once.
     Raise FaqInvalid or FaqNotFound."""
@@ -128,9 +135,48 @@ async def edit_faq(
             raise FaqNotFound(faq_id)
         for column, value in _columns(entry).items():
             setattr(record, column, value)
+        session.add(FaqRevision(faq_id=faq_id, action="edit", snapshot=_snapshot(entry), admin_id=admin_id,
+                                **({"at": now} if now is not None else {})))
         await audit(session, admin_id, "kb.faq_edit", faq_id, entry.q[:200])
-    kb.add_faq(entry)  # replaces the entry with this id
+        disabled = record.disabled
+    if not disabled:
+        kb.add_faq(entry)  # replaces the entry with this id
     return entry
+
+
+async def set_faq_enabled(
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, enabled: bool, *, admin_id: int, now: datetime,
+) -> FaqEntry:
+    """Disable (never answers, kept) or enable again the admin-written entry ``faq_id``, at once and
+    audited, as a revision. Raise FaqNotFound."""
+    async with sessions() as session, session.begin():
+        record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
+        if record is None:
+            raise FaqNotFound(faq_id)
+        entry = record.to_entry()
+        if record.disabled == (not enabled):
+            return entry
+        record.disabled = not enabled
+        action = "enable" if enabled else "disable"
+        session.add(FaqRevision(faq_id=faq_id, action=action, snapshot=_snapshot(entry), admin_id=admin_id, at=now))
+        await audit(session, admin_id, f"kb.faq_{action}", faq_id, entry.q[:200])
+    if enabled:
+        kb.add_faq(entry)
+    else:
+        kb.remove_faq(faq_id)
+    return entry
+
+
+async def faq_history(session: AsyncSession, faq_id: str) -> list[FaqRevision]:
+    """Every change to ``faq_id``, oldest first."""
+    stmt = select(FaqRevision).where(FaqRevision.faq_id == faq_id).order_by(FaqRevision.at, FaqRevision.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def admin_faq_records(session: AsyncSession) -> list[FaqEntryRecord]:
+    """Every entry written in the console, disabled ones too, newest first."""
+    stmt = select(FaqEntryRecord).order_by(FaqEntryRecord.created_at.desc())
+    return list((await session.execute(stmt)).scalars())
 
 
 async def admin_faq(session: AsyncSession, faq_id: str) -> FaqEntry:
@@ -149,6 +195,10 @@ def _entry(faq_id: str, draft: FaqDraft, corpus: Corpus) -> FaqEntry:
     cite = [Citation(corpus.resolve_law(law) or law, article) for law, article in draft.cite]
     return FaqEntry(id=faq_id, q=draft.q.strip(), a=draft.a.strip(), alt=_phrasings(draft.alt), cite=cite,
                     tags=list(draft.tags), source="db")
+
+
+def _snapshot(entry: FaqEntry) -> dict[str, object]:
+    return _columns(entry)
 
 
 def _phrasings(alt: tuple[str, ...]) -> list[str]:

@@ -16,8 +16,20 @@ from core.admins import audit
 from core.topics import TOPICS
 from knowledge.faq import MAX_ANSWER_CHARS, FaqEntry
 from knowledge.faq_admin import (
-    ALT_MAX_CHARS, QUESTION_MAX_CHARS, FaqDraft, FaqInvalid, FaqNotFound, FaqProblem, Flaw, add_faq, admin_faq,
-    check_faq, edit_faq,
+    ALT_MAX_CHARS,
+    QUESTION_MAX_CHARS,
+    FaqDraft,
+    FaqInvalid,
+    FaqNotFound,
+    FaqProblem,
+    Flaw,
+    add_faq,
+    admin_faq,
+    admin_faq_records,
+    check_faq,
+    edit_faq,
+    faq_history,
+    set_faq_enabled,
 )
 from web import messages
 from web.console import admin_of, error_page, redirect, render
@@ -34,6 +46,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/knowledge/faq", faq_save)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_update)
+    app.router.add_get("/admin/knowledge/faq", faq_list)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/disable", faq_disable)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/enable", faq_enable)
+    app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}/history", faq_history_page)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_get("/admin/knowledge/article", article_json)
 
@@ -46,6 +62,7 @@ class FaqForm:
     tags: list[str] = field(default_factory=list)
     cites: list[tuple[str, str]] = field(default_factory=list)  # (law short name, article number as typed)
     unanswered_id: str = ""
+    handoff_id: str = ""  # the 问工会 question this entry is made from (转为FAQ)
     faq_id: str = ""  # set when editing an entry written here earlier
 
     @classmethod
@@ -70,7 +87,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         summary = await feedback_summary(session)
         negative = list((await session.execute(
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
-        written_here = await load_db_faq(session)
+        written_here = await load_db_faq(session, include_disabled=True)
     kb = services.kb
     feedback_rows = []
     for faq_id, (good, bad) in summary.items():
@@ -94,8 +111,26 @@ async def faq_form(request: web.Request) -> web.Response:
             row = await session.get(UnansweredQuestion, int(qid))
         if row is not None:
             form.q, form.unanswered_id = row.sample, qid
+    hid = request.query.get("handoff", "")
+    if _is_number(hid) and len(hid) <= 9:
+        await _prefill_from_handoff(request, form, int(hid))
     form.q = request.query.get("q", form.q)
     return _render_form(request, form, [])
+
+
+async def _prefill_from_handoff(request: web.Request, form: FaqForm, handoff_id: int) -> None:
+    """转为FAQ: the worker's question (kept as an alternative phrasing too) and the staff's answer."""
+    from knowledge.handoff import HandoffNotFound, get_handoff, latest_answer
+
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            handoff = await get_handoff(session, handoff_id)
+        except HandoffNotFound:
+            return
+    question = handoff.question[:QUESTION_MAX_CHARS]
+    form.q, form.a, form.handoff_id = question, latest_answer(handoff), str(handoff_id)
+    # The worker's own words stay an alternative phrasing even if the standard question is tidied up.
+    form.alt = handoff.question
 
 
 async def faq_edit_form(request: web.Request) -> web.Response:
@@ -128,6 +163,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     form = FaqForm(
         q=str(data.get("q", "")).strip(), alt=str(data.get("alt", "")).strip(), a=str(data.get("a", "")).strip(),
         tags=[str(t) for t in data.getall("tags", [])], unanswered_id=str(data.get("unanswered_id", "")),
+        handoff_id=str(data.get("handoff_id", "")),
     )
     errors = []
     cite = []
@@ -177,9 +213,10 @@ async def faq_save(request: web.Request) -> web.Response:
         return _render_form(request, form, errors, status=400)
     services = request.app[SERVICES]
     answers = int(form.unanswered_id) if _is_number(form.unanswered_id) and len(form.unanswered_id) <= 9 else None
+    handoff = int(form.handoff_id) if _is_number(form.handoff_id) and len(form.handoff_id) <= 9 else None
     try:
         await add_faq(services.sessions, kb, draft, admin_id=admin_of(request).user_id, now=services.clock.now(),
-                      answers=answers)
+                      answers=answers, handoff=handoff)
     except FaqInvalid as invalid:  # checked above; the corpus cannot change in between
         return _render_form(request, form, [_problem_text(p) for p in invalid.problems], status=400)
     raise redirect("/admin/knowledge", "faq_saved")
@@ -194,7 +231,8 @@ async def faq_update(request: web.Request) -> web.Response:
         return _render_form(request, form, errors, status=400)
     services = request.app[SERVICES]
     try:
-        await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id)
+        await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id,
+                       now=services.clock.now())
     except FaqNotFound:
         return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
     except FaqInvalid as invalid:
@@ -229,3 +267,141 @@ async def article_json(request: web.Request) -> web.Response:
     except ArticleNotFound:
         return web.json_response({"found": False})
     return web.json_response({"found": True, "label": article.label, "text": article.text[:600]})
+
+
+# --- the FAQ as a managed knowledge base --------------------------------------------------------------
+
+FAQ_LIST_LIMIT = 200
+SEARCH_LIMIT = 30
+
+
+@dataclass
+class FaqRow:
+    id: str
+    q: str
+    a: str
+    source: str  # "bundled" or "db"
+    enabled: bool
+    tags: list[str]
+    laws: list[str]
+    good: int = 0
+    bad: int = 0
+
+
+async def faq_list(request: web.Request) -> web.Response:
+    """Every entry, bundled and written here: search through the engine, filters by source, status,
+    topic and law; each with its 👍/👎 counts."""
+    from knowledge.models import feedback_summary
+
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    query = request.query.get("q", "").strip()[:200]
+    source = request.query.get("source", "")
+    status = request.query.get("status", "")
+    topic = request.query.get("topic", "")
+    law = request.query.get("law", "")
+    async with services.sessions() as session:
+        records = await admin_faq_records(session)
+        summary = await feedback_summary(session)
+    rows: dict[str, FaqRow] = {}
+    for entry in kb.faq:
+        if kb.entry(entry.id) is entry:  # live ones; replaced versions are kept inside the engine
+            rows[entry.id] = _row(entry, "db" if entry.source == "db" else "bundled", True)
+    for record in records:
+        if record.disabled:
+            rows[record.id] = _row(record.to_entry(), "db", False)
+    if query:
+        order = [hit.faq_id for hit in kb.search(query, SEARCH_LIMIT) if hit.kind == "faq" and hit.faq_id]
+        # Disabled entries are not in the engine: a plain text match finds them.
+        order += [r.id for r in rows.values() if not r.enabled and (query in r.q or query in r.a)]
+        shown = [rows[i] for i in dict.fromkeys(order) if i in rows]
+    else:
+        shown = sorted(rows.values(), key=lambda r: (r.source != "db", r.id))
+    for row in shown:
+        row.good, row.bad = summary.get(row.id, (0, 0))
+    if source in ("bundled", "db"):
+        shown = [r for r in shown if r.source == source]
+    if status in ("enabled", "disabled"):
+        shown = [r for r in shown if r.enabled == (status == "enabled")]
+    if topic:
+        shown = [r for r in shown if topic in r.tags]
+    if law:
+        shown = [r for r in shown if law in r.laws]
+    if request.query.get("sort") == "bad":
+        shown.sort(key=lambda r: -r.bad)
+    return render(request, "console/faq_list.html", {
+        "title": "FAQ 条目", "rows": shown[:FAQ_LIST_LIMIT], "total": len(shown), "query": query, "source": source,
+        "status": status, "topic": topic, "law": law, "topics": TOPICS, "sort": request.query.get("sort", ""),
+        "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"],
+    })
+
+
+def _row(entry: FaqEntry, source: str, enabled: bool) -> FaqRow:
+    return FaqRow(entry.id, entry.q, entry.a, source, enabled, list(entry.tags),
+                  sorted({c.law for c in entry.cite}))
+
+
+async def _set_enabled(request: web.Request, enabled: bool) -> web.Response:
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    faq_id = request.match_info["faq_id"]
+    try:
+        await set_faq_enabled(services.sessions, kb, faq_id, enabled, admin_id=admin_of(request).user_id,
+                              now=services.clock.now())
+    except FaqNotFound:
+        return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", "faq_enabled" if enabled else "faq_disabled")
+
+
+async def faq_disable(request: web.Request) -> web.Response:
+    return await _set_enabled(request, False)
+
+
+async def faq_enable(request: web.Request) -> web.Response:
+    return await _set_enabled(request, True)
+
+
+REVISION_LABELS = {"add": "新增", "edit": "修改", "disable": "停用", "enable": "启用"}
+FIELD_LABELS = {"q": "标准问题", "alt": "其他问法", "a": "回答", "cite": "法条依据", "tags": "主题"}
+
+
+async def faq_history_page(request: web.Request) -> web.Response:
+    """Who changed the entry, when, and what changed (a line diff against the revision before)."""
+    import difflib
+
+    faq_id = request.match_info["faq_id"]
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            entry = await admin_faq(session, faq_id)
+        except FaqNotFound:
+            return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+        revisions = await faq_history(session, faq_id)
+        from knowledge.models import FaqEntryRecord
+
+        record = await session.get(FaqEntryRecord, faq_id)
+    items = []
+    before: dict = {}
+    for rev in revisions:
+        changes = []
+        for field_name, label in FIELD_LABELS.items():
+            old, new = _lines(before.get(field_name)), _lines(rev.snapshot.get(field_name))
+            if old != new and rev.action in ("add", "edit"):
+                diff = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
+                changes.append({"label": label, "diff": diff})
+        items.append({"rev": rev, "label": REVISION_LABELS.get(rev.action, rev.action), "changes": changes})
+        before = rev.snapshot
+    return render(request, "console/faq_history.html", {
+        "title": "FAQ 修改记录", "entry": entry, "items": items[::-1],
+        "disabled": record is not None and record.disabled,
+    })
+
+
+def _lines(value: object) -> list[str]:
+    """A snapshot field as lines to compare: text by line, lists one item a line."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.splitlines()
+    if isinstance(value, list):
+        return [f"{v['law']}第{v['article']}条" if isinstance(v, dict) and "law" in v else str(v) for v in value]
+    return [str(value)]

@@ -25,6 +25,12 @@ FLASH: dict[str, str] = {
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "handoff_answered": "回答已发送给职工。",
+    "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
+    "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
+    "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "faq_disabled": "FAQ 条目已停用，机器人不再用它回答。",
+    "faq_enabled": "FAQ 条目已重新启用。",
     "status_changed": "状态已更新，举报人可通过回执码查看。",
     "replied": "回复已发送到举报线程。",
     "exported": "导出完成。",
@@ -41,6 +47,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "kb.faq_add": "新增 FAQ 条目",
     "kb.faq_edit": "修改 FAQ 条目",
     "kb.unanswered_dismiss": "移除未答问题",
+    "kb.faq_disable": "停用 FAQ 条目",
+    "kb.faq_enable": "启用 FAQ 条目",
+    "handoff.claim": "开始回答问工会问题",
+    "handoff.answer": "回答问工会问题",
+    "handoff.close": "结束问工会问题",
     "tip.status": "更改举报状态",
     "tip.reply": "回复举报",
     "tip.export": "导出举报",
@@ -52,3 +63,10 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+# 问工会 (console inbox).
+HANDOFF_NO_BOT = "机器人未运行，暂时无法把回答发给职工。请稍后再试。"
+HANDOFF_ANSWER_EMPTY = "请填写回答内容。"
+HANDOFF_ANSWER_TOO_LONG = "回答有 {length} 字，超过 {limit} 字，请精简后再发送。"
+HANDOFF_ALREADY_ANSWERED = "这条问题已由其他工作人员先回答了，您的回答没有发送（内容保留在下方，可以改为追加说明）。"
+HANDOFF_CLOSED = "这个问题已经结束，无法再回答。"

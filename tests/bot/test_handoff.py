@@ -108,3 +108,91 @@ async def test_unsure_question_reaches_the_duty_admin_and_the_answer_comes_back(
     qid = await emulator.press(worker, answer.message, hmsg.NOT_HELPFUL)
     said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
     assert "已经结束" in said["text"]
+
+
+async def test_bad_input_gets_clear_chinese_and_nothing_is_lost(ankang, emulator):
+    emulator.user("管理员", id=ADMIN_ID)  # gets the notice (nobody is on duty)
+    worker = emulator.user()
+    # /ask with nothing, then an empty-looking and a 4,000-character question: asked again, nothing stored.
+    prompt = await emulator.ask(worker, "/ask")
+    assert "请输入" in prompt["text"]
+    reply = await emulator.ask(worker, "问" * 4000)
+    assert "4000 字" in reply["text"] and "500" in reply["text"]
+    assert await handoffs(ankang) == []
+    # Still waiting for the question: the next message is it.
+    confirm = await emulator.ask(worker, "夜班没有补贴合法吗")
+    assert "夜班没有补贴合法吗" in confirm["text"]
+    # ✏️ 修改 replaces the question before sending.
+    async with emulator.expect(worker):
+        await emulator.press(worker, confirm, hmsg.EDIT_BUTTON)
+    confirm = await emulator.ask(worker, "夜班补贴怎么算")
+    async with emulator.expect(worker, count=0, edits=1) as got:
+        await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    assert "已收到" in got.edited[0]["text"]
+    # Pressed twice (the keyboard is gone from the edited message, so the second press is forged from the old one).
+    qid = await emulator.press(worker, confirm, data="ho|s")
+    said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
+    assert "已经提交或取消" in said["text"]
+    assert [h.question for h in await handoffs(ankang)] == ["夜班补贴怎么算"]
+    # Forged and stale buttons: a kind message each, no crash.
+    for data in ("ho|r|999|1", "ho|f|999", "ho|a|1", "ho|q|1", "ho|zz", "ho|r|abc|1"):
+        qid = await emulator.press(worker, confirm, data=data)
+        said = await emulator.wait_for(lambda q=qid: emulator.callback_answers.get(q))
+        assert said["text"], data
+    assert not [e for e in emulator.errors if e.method != "answerCallbackQuery"]
+
+
+async def test_an_answer_to_a_worker_who_blocked_the_bot_closes_the_handoff(ankang, emulator):
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    worker = emulator.user()
+    confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notice = await emulator.wait_for(lambda: next(iter(emulator.new_messages(admin, mark)), None))
+    await emulator.block(worker)
+    async with emulator.expect(admin):
+        await emulator.press(admin, notice, hmsg.ANSWER_BUTTON)
+    async with emulator.expect(admin) as got:
+        await emulator.send_text(admin, "不得安排夜班劳动。")
+    assert "已屏蔽机器人" in got.message["text"]
+    [stored] = await handoffs(ankang)
+    assert stored.status is HandoffStatus.CLOSED and stored.chat_id is None and stored.closed_reason == "blocked"
+    # Not retried: one attempt in the emulator's call log.
+    assert len([c for c in emulator.calls_to("sendMessage") if c.chat_id == worker.id and c.status == 403]) == 1
+
+
+async def test_reminder_and_escalation_reach_the_admins_in_telegram_on_a_virtual_clock(
+        make_settings, emulator, shared_kb, library, tips_runtime):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from ankang.runner import running
+    from core.admins import add_admin, set_on_duty
+    from core.clock import FakeClock
+
+    clock = FakeClock(datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC))  # Monday
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
+                       library=library, tips=tips_runtime, clock=clock) as handle:
+        admin = emulator.user("管理员", id=ADMIN_ID)
+        duty = emulator.user("值班员")
+        async with handle.services.sessions() as s, s.begin():
+            await add_admin(s, duty.id)
+            await set_on_duty(s, duty.id, True)
+        worker = emulator.user()
+        confirm = await emulator.ask(worker, "/ask 高温补贴哪个月开始发")
+        async with emulator.expect(duty):
+            await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+        mark = emulator.mark()
+        clock.advance(hours=4)  # 09:30 → 13:30: four working hours
+        report = await handle.services.handoffs.tick()
+        assert report.reminded
+        reminder = await emulator.wait_for(lambda: next(iter(emulator.new_messages(duty, mark)), None))
+        assert "提醒" in reminder["text"] and "高温补贴" in reminder["text"]
+        assert texts(reminder) == [hmsg.ANSWER_BUTTON, hmsg.TO_FAQ_BUTTON]
+        assert emulator.new_messages(admin, mark) == []  # not on duty: not reminded
+        clock.advance(hours=20)  # 24 hours: every admin
+        assert (await handle.services.handoffs.tick()).escalated
+        escalation = await emulator.wait_for(lambda: next(iter(emulator.new_messages(admin, mark)), None))
+        assert "升级" in escalation["text"] and "24" in escalation["text"]
+        my = await emulator.ask(worker, "/myquestions")
+        assert "已收到" in my["text"]

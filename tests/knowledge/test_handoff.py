@@ -37,17 +37,21 @@ class RecordingSender:
         self.answers.append((chat_id, answer))
 
 
+def at(day: int, hour: int) -> datetime:
+    """December 2026 in Shanghai (the 7th is a Monday)."""
+    return datetime(2026, 12, day, hour, 0, tzinfo=SHANGHAI)
+
+
 @pytest.mark.parametrize(("start", "end", "hours"), [
-    (datetime(2026, 12, 7, 10, 0), datetime(2026, 12, 7, 14, 0), 4.0),  # within Monday
-    (datetime(2026, 12, 7, 16, 0), datetime(2026, 12, 8, 11, 0), 4.0),  # Mon 16–18 + Tue 9–11
-    (datetime(2026, 12, 11, 17, 0), datetime(2026, 12, 14, 12, 0), 4.0),  # Fri 17–18 + Mon 9–12
-    (datetime(2026, 12, 12, 9, 0), datetime(2026, 12, 13, 23, 0), 0.0),  # the weekend
-    (datetime(2026, 12, 7, 20, 0), datetime(2026, 12, 8, 8, 0), 0.0),  # overnight
-    (datetime(2026, 12, 7, 14, 0), datetime(2026, 12, 7, 10, 0), 0.0),  # backwards
+    (at(7, 10), at(7, 14), 4.0),  # within Monday
+    (at(7, 16), at(8, 11), 4.0),  # Mon 16–18 + Tue 9–11
+    (at(11, 17), at(14, 12), 4.0),  # Fri 17–18 + Mon 9–12
+    (at(12, 9), at(13, 23), 0.0),  # the weekend
+    (at(7, 20), at(8, 8), 0.0),  # overnight
+    (at(7, 14), at(7, 10), 0.0),  # backwards
 ])
 def test_working_hours_count_only_weekday_office_hours(start, end, hours):
-    assert domain.working_hours_between(start.replace(tzinfo=SHANGHAI), end.replace(tzinfo=SHANGHAI),
-                                        SHANGHAI) == pytest.approx(hours)
+    assert domain.working_hours_between(start, end, SHANGHAI) == pytest.approx(hours)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "问" * 4000])

@@ -21,6 +21,7 @@ from broadcasts.library import Library
 from core.clock import Clock
 from core.settings import Settings
 from knowledge import KnowledgeBase
+from knowledge.faq_admin import hidden_ids
 from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
@@ -115,6 +116,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
     """Load what each area needs before the first update arrives."""
     async with services.sessions() as session:
         admin_faq = await load_db_faq(session)
+        # Drafts, disabled and deleted entries, bundled ones among them, must not answer.
+        hidden = await hidden_ids(session)
     if kb is None:
         # Building the indexes is CPU work: keep the event loop free meanwhile.
         settings = services.settings
@@ -123,6 +126,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
     else:
         for entry in admin_faq:
             kb.add_faq(entry)
+    for faq_id in hidden:
+        kb.remove_faq(faq_id)
     services.kb = kb
 
 

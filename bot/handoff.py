@@ -93,13 +93,18 @@ def remember_question(context: AnkangContext, message_id: int, question: str) ->
         del questions[next(iter(questions))]
 
 
+def remembered_question(context: AnkangContext, message_id: int) -> str | None:
+    """The question the reply ``message_id`` answered, while this chat still remembers it."""
+    return context.chat_data.get(QUESTIONS_KEY, {}).get(message_id)
+
+
 # --- the worker: asking ----------------------------------------------------------------------------
 
 async def ask_union(update: Update, context: AnkangContext) -> str | int:
     """🙋 问工会 under a reply: confirm the question it answered, or type one."""
     query = update.callback_query
     await query.answer()
-    question = context.chat_data.get(QUESTIONS_KEY, {}).get(query.message.message_id) if query.message else None
+    question = remembered_question(context, query.message.message_id) if query.message else None
     if question:
         return await _offer(update, context, question)
     await HANDOFF.ask(update, context, msg.TYPE_QUESTION, takes_text=True)

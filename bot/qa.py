@@ -209,8 +209,10 @@ async def button(update: Update, context: AnkangContext) -> None:
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)
                 return
+            # The question a 👎 answered is kept (its text, never who asked) to show beside the entry.
+            asked = handoff.remembered_question(context, query.message.message_id) if query.message else None
             async with context.session() as session, session.begin():
-                await record_feedback(session, faq_id, helpful)
+                await record_feedback(session, faq_id, helpful, None if helpful else asked)
             await query.answer(msg.THANKS_FEEDBACK)
             await _drop_feedback_row(query)
         case cb.BrowseLaws():

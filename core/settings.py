@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
     handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
     handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    # Who publishes a new FAQ entry written in the console: its author by saving ("self"), or a second
+    # admin ("two-person"; the author may not publish their own draft).
+    faq_review: Literal["self", "two-person"] = "self"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -67,6 +67,27 @@ class QuestionStat(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class FaqStatus(StrEnum):
+    """Where an entry written (or overridden) in the console stands; only a published one answers."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"  # a draft waiting for a second admin (ANKANG_FAQ_REVIEW=two-person)
+    DISABLED = "disabled"  # retired for now; enable it again any time
+    DELETED = "deleted"  # in the recycle bin: hidden from lists, restorable
+
+    @property
+    def label(self) -> str:
+        return FAQ_STATUS_LABELS[self]
+
+
+FAQ_STATUS_LABELS = {
+    FaqStatus.PUBLISHED: "已发布",
+    FaqStatus.PENDING: "待审核",
+    FaqStatus.DISABLED: "已停用",
+    FaqStatus.DELETED: "已删除",
+}
+
+
 class FaqEntryRecord(Base):
     """An FAQ entry written by an admin in the web console, merged into the KB at start-up."""
 
@@ -80,8 +101,16 @@ class FaqEntryRecord(Base):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    # A disabled entry is kept (and can be enabled again) but never answers.
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only a published entry answers; the others are kept (see FaqStatus).
+    status: Mapped[FaqStatus] = mapped_column(StrEnumType(FaqStatus, 16), default=FaqStatus.PUBLISHED)
+    # Set when this record overrides a bundled entry (same id): the bundled entry's fingerprint when
+    # it was edited here, to notice when an upgrade changes the bundled text underneath.
+    bundled_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def disabled(self) -> bool:
+        return self.status is not FaqStatus.PUBLISHED
 
     def to_entry(self) -> FaqEntry:
         return faq_entry_from_dict(
@@ -138,7 +167,7 @@ async def load_db_faq(session: AsyncSession, *, include_disabled: bool = False) 
     """The entries written in the console, oldest first; the disabled ones only when asked for."""
     stmt = select(FaqEntryRecord).order_by(FaqEntryRecord.created_at)
     if not include_disabled:
-        stmt = stmt.where(FaqEntryRecord.disabled.is_(False))
+        stmt = stmt.where(FaqEntryRecord.status == FaqStatus.PUBLISHED)
     return [row.to_entry() for row in (await session.execute(stmt)).scalars()]
 
 

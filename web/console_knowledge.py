@@ -22,22 +22,32 @@ from knowledge.faq_admin import (
     FaqInvalid,
     FaqNotFound,
     FaqProblem,
+    FaqReview,
+    FaqTransition,
     Flaw,
+    ReviewRefused,
+    TransitionRefused,
+    acknowledge_bundled,
     add_faq,
     admin_faq,
     admin_faq_records,
+    bundled_entries,
+    bundled_tags,
+    change_faq_status,
     check_faq,
     edit_faq,
     faq_history,
-    set_faq_enabled,
+    overrides_to_review,
 )
+from knowledge.models import FaqStatus
 from web import messages
 from web.console import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
-# An admin-written entry's id in a path (knowledge.faq_admin.ID_PREFIX + 8 hex digits).
-FAQ_ID_PATH = r"{faq_id:web-[0-9a-f]{8}}"
+NEAREST_SHOWN = 3
+# An entry's id in a path: written here (knowledge.faq_admin.ID_PREFIX + 8 hex digits) or bundled.
+FAQ_ID_PATH = r"{faq_id:[A-Za-z0-9_-]{1,64}}"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -47,8 +57,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_update)
     app.router.add_get("/admin/knowledge/faq", faq_list)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/publish", faq_publish)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/disable", faq_disable)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/enable", faq_enable)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/delete", faq_delete)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/restore", faq_restore)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/keep", faq_keep_override)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}/history", faq_history_page)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_get("/admin/knowledge/article", article_json)
@@ -88,6 +102,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         negative = list((await session.execute(
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
         written_here = await load_db_faq(session, include_disabled=True)
+        pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
     kb = services.kb
     feedback_rows = []
     for faq_id, (good, bad) in summary.items():
@@ -98,6 +113,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         "title": "知识库", "unanswered": unanswered, "feedback": feedback_rows, "negative": negative,
         # kb.faq keeps a replaced entry's old version (retired, never answered): count ids.
         "faq_count": len({e.id for e in kb.faq}) if kb is not None else 0, "written_here": written_here[::-1],
+        "pending": pending,
     })
 
 
@@ -146,10 +162,15 @@ async def faq_edit_form(request: web.Request) -> web.Response:
 def _render_form(request: web.Request, form: FaqForm, errors: list[str], status: int = 200) -> web.Response:
     kb = _kb(request)
     cites = list(form.cites) + [("", "")] * max(0, CITATION_ROWS - len(form.cites))
+    # Before a new entry is saved: the existing entries nearest to its question, by the engine's search.
+    nearest = [hit for hit in kb.search(form.q, NEAREST_SHOWN * 2) if hit.kind == "faq"][:NEAREST_SHOWN] \
+        if form.q and not form.faq_id else []
     return render(request, "console/faq_form.html", {
         "title": "修改 FAQ" if form.faq_id else "新增 FAQ", "form": form, "errors": errors, "cites": cites,
         "laws": [(law.short, law.title) for law in kb.corpus.laws if law.kind == "statute"],
         "topics": TOPICS, "max_answer": MAX_ANSWER_CHARS, "max_question": QUESTION_MAX_CHARS,
+        "nearest": nearest, "topic_codes": {t.code for t in TOPICS},
+        "two_person": request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON,
     }, status=status)
 
 
@@ -179,7 +200,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     draft = FaqDraft(q=form.q, a=form.a, cite=tuple(cite), alt=tuple(form.alt.splitlines()), tags=tuple(form.tags))
     problems = check_faq(draft, corpus)
     if any(p.flaw is Flaw.TAG_UNKNOWN for p in problems):
-        form.tags = [t for t in form.tags if t in {topic.code for topic in TOPICS}]
+        form.tags = [t for t in form.tags if t in {topic.code for topic in TOPICS} | bundled_tags()]
     if errors:  # an incomplete citation is not "no citation at all"
         problems = [p for p in problems if p.flaw is not Flaw.NO_CITATION]
     return form, draft, errors + [_problem_text(p) for p in problems]
@@ -214,11 +235,14 @@ async def faq_save(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     answers = int(form.unanswered_id) if _is_number(form.unanswered_id) and len(form.unanswered_id) <= 9 else None
     handoff = int(form.handoff_id) if _is_number(form.handoff_id) and len(form.handoff_id) <= 9 else None
+    review = FaqReview(services.settings.faq_review)
     try:
-        await add_faq(services.sessions, kb, draft, admin_id=admin_of(request).user_id, now=services.clock.now(),
-                      answers=answers, handoff=handoff)
+        entry = await add_faq(services.sessions, kb, draft, admin_id=admin_of(request).user_id,
+                              now=services.clock.now(), answers=answers, handoff=handoff, review=review)
     except FaqInvalid as invalid:  # checked above; the corpus cannot change in between
         return _render_form(request, form, [_problem_text(p) for p in invalid.problems], status=400)
+    if review is FaqReview.TWO_PERSON:
+        raise redirect(f"/admin/knowledge/faq/{entry.id}/history", "faq_drafted")
     raise redirect("/admin/knowledge", "faq_saved")
 
 
@@ -273,6 +297,7 @@ async def article_json(request: web.Request) -> web.Response:
 
 FAQ_LIST_LIMIT = 200
 SEARCH_LIMIT = 30
+NEGATIVE_SHOWN = 10
 
 
 @dataclass
@@ -280,17 +305,19 @@ class FaqRow:
     id: str
     q: str
     a: str
-    source: str  # "bundled" or "db"
-    enabled: bool
+    source: str  # "bundled" or "db" (written here)
+    status: FaqStatus
     tags: list[str]
     laws: list[str]
+    overridden: bool = False  # a bundled entry changed here
+    to_review: bool = False  # ... whose bundled text has changed since
     good: int = 0
     bad: int = 0
 
 
 async def faq_list(request: web.Request) -> web.Response:
     """Every entry, bundled and written here: search through the engine, filters by source, status,
-    topic and law; each with its 👍/👎 counts."""
+    topic, law and 👎; each with its 👍/👎 counts. Deleted entries show only under 回收站."""
     from knowledge.models import feedback_summary
 
     kb = _kb(request)
@@ -303,71 +330,126 @@ async def faq_list(request: web.Request) -> web.Response:
     async with services.sessions() as session:
         records = await admin_faq_records(session)
         summary = await feedback_summary(session)
-    rows: dict[str, FaqRow] = {}
-    for entry in kb.faq:
-        if kb.entry(entry.id) is entry:  # live ones; replaced versions are kept inside the engine
-            rows[entry.id] = _row(entry, "db" if entry.source == "db" else "bundled", True)
-    for record in records:
-        if record.disabled:
-            rows[record.id] = _row(record.to_entry(), "db", False)
+    rows = _faq_rows(kb, records)
     if query:
         order = [hit.faq_id for hit in kb.search(query, SEARCH_LIMIT) if hit.kind == "faq" and hit.faq_id]
-        # Disabled entries are not in the engine: a plain text match finds them.
-        order += [r.id for r in rows.values() if not r.enabled and (query in r.q or query in r.a)]
+        # Entries that do not answer are not in the engine: a plain text match finds them.
+        order += [r.id for r in rows.values() if r.status is not FaqStatus.PUBLISHED and (query in r.q or query in r.a)]
         shown = [rows[i] for i in dict.fromkeys(order) if i in rows]
     else:
-        shown = sorted(rows.values(), key=lambda r: (r.source != "db", r.id))
+        shown = sorted(rows.values(), key=lambda r: (not r.to_review, r.source != "db", r.id))
     for row in shown:
         row.good, row.bad = summary.get(row.id, (0, 0))
     if source in ("bundled", "db"):
         shown = [r for r in shown if r.source == source]
-    if status in ("enabled", "disabled"):
-        shown = [r for r in shown if r.enabled == (status == "enabled")]
+    wanted = parse_faq_status(status)
+    if wanted:
+        shown = [r for r in shown if r.status is wanted]
+    else:
+        shown = [r for r in shown if r.status is not FaqStatus.DELETED]
+    if status == "review":
+        shown = [r for r in rows.values() if r.to_review]
     if topic:
         shown = [r for r in shown if topic in r.tags]
     if law:
         shown = [r for r in shown if law in r.laws]
     if request.query.get("sort") == "bad":
-        shown.sort(key=lambda r: -r.bad)
+        shown = sorted((r for r in shown if r.bad), key=lambda r: -r.bad)
     return render(request, "console/faq_list.html", {
         "title": "FAQ 条目", "rows": shown[:FAQ_LIST_LIMIT], "total": len(shown), "query": query, "source": source,
         "status": status, "topic": topic, "law": law, "topics": TOPICS, "sort": request.query.get("sort", ""),
-        "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"],
+        "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"], "statuses": list(FaqStatus),
     })
 
 
-def _row(entry: FaqEntry, source: str, enabled: bool) -> FaqRow:
-    return FaqRow(entry.id, entry.q, entry.a, source, enabled, list(entry.tags),
-                  sorted({c.law for c in entry.cite}))
+def parse_faq_status(value: str) -> FaqStatus | None:
+    try:
+        return FaqStatus(value)
+    except ValueError:
+        return None
 
 
-async def _set_enabled(request: web.Request, enabled: bool) -> web.Response:
+def _faq_rows(kb, records) -> dict[str, FaqRow]:
+    """Every entry by id: the live ones in the engine, then the stored ones (whatever their status)."""
+    bundled = bundled_entries()
+    review = overrides_to_review(records)
+    rows: dict[str, FaqRow] = {}
+    for entry in kb.faq:
+        if kb.entry(entry.id) is entry and not entry.id.startswith("selfhelp-"):
+            rows[entry.id] = _row(entry, "db" if entry.source == "db" and entry.id not in bundled else "bundled",
+                                  FaqStatus.PUBLISHED)
+    for record in records:
+        row = _row(record.to_entry(), "bundled" if record.id in bundled else "db", record.status)
+        row.overridden = record.id in bundled
+        row.to_review = record.id in review
+        rows[record.id] = row
+    return rows
+
+
+def _row(entry: FaqEntry, source: str, status: FaqStatus) -> FaqRow:
+    return FaqRow(entry.id, entry.q, entry.a, source, status, list(entry.tags), sorted({c.law for c in entry.cite}))
+
+
+async def _change_status(request: web.Request, action: FaqTransition) -> web.Response:
     kb = _kb(request)
     services = request.app[SERVICES]
     faq_id = request.match_info["faq_id"]
     try:
-        await set_faq_enabled(services.sessions, kb, faq_id, enabled, admin_id=admin_of(request).user_id,
-                              now=services.clock.now())
+        await change_faq_status(services.sessions, kb, faq_id, action, admin_id=admin_of(request).user_id,
+                                now=services.clock.now(), review=FaqReview(services.settings.faq_review))
     except FaqNotFound:
         return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
-    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", "faq_enabled" if enabled else "faq_disabled")
+    except TransitionRefused as refused:
+        problem = messages.FAQ_TRANSITION_REFUSED.format(status=refused.current.label)
+        return error_page(request, "无法操作", problem, 409)
+    except ReviewRefused:
+        return error_page(request, "需要另一位管理员", messages.FAQ_REVIEW_OWN, 403)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", f"faq_{action.value}")
+
+
+async def faq_publish(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.PUBLISH)
 
 
 async def faq_disable(request: web.Request) -> web.Response:
-    return await _set_enabled(request, False)
+    return await _change_status(request, FaqTransition.DISABLE)
 
 
 async def faq_enable(request: web.Request) -> web.Response:
-    return await _set_enabled(request, True)
+    return await _change_status(request, FaqTransition.ENABLE)
 
 
-REVISION_LABELS = {"add": "新增", "edit": "修改", "disable": "停用", "enable": "启用"}
+async def faq_delete(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.DELETE)
+
+
+async def faq_restore(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.RESTORE)
+
+
+async def faq_keep_override(request: web.Request) -> web.Response:
+    """Reviewed against the new bundled text: keep the version edited here."""
+    services = request.app[SERVICES]
+    faq_id = request.match_info["faq_id"]
+    try:
+        await acknowledge_bundled(services.sessions, faq_id, admin_id=admin_of(request).user_id,
+                                  now=services.clock.now())
+    except FaqNotFound:
+        return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", "faq_reviewed")
+
+
+REVISION_LABELS = {"add": "新增", "draft": "草稿（待审核）", "edit": "修改", "publish": "审核发布", "disable": "停用",
+                   "enable": "启用", "delete": "删除", "restore": "恢复"}
 FIELD_LABELS = {"q": "标准问题", "alt": "其他问法", "a": "回答", "cite": "法条依据", "tags": "主题"}
 
 
 async def faq_history_page(request: web.Request) -> web.Response:
-    """Who changed the entry, when, and what changed (a line diff against the revision before)."""
+    """Who changed the entry, when, and what changed (a line diff against the revision before); its
+    status and actions; 👍/👎 and the questions that got 👎; for a bundled entry, the bundled text."""
     import difflib
+
+    from knowledge.models import FaqEntryRecord, Feedback, feedback_summary
 
     faq_id = request.match_info["faq_id"]
     async with request.app[SERVICES].sessions() as session:
@@ -376,23 +458,30 @@ async def faq_history_page(request: web.Request) -> web.Response:
         except FaqNotFound:
             return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
         revisions = await faq_history(session, faq_id)
-        from knowledge.models import FaqEntryRecord
-
         record = await session.get(FaqEntryRecord, faq_id)
+        good, bad = (await feedback_summary(session)).get(faq_id, (0, 0))
+        negative = list((await session.execute(
+            select(Feedback)
+            .where(Feedback.faq_id == faq_id, Feedback.helpful.is_(False), Feedback.question.is_not(None))
+            .order_by(Feedback.at.desc()).limit(NEGATIVE_SHOWN))).scalars())
+    bundled = bundled_entries().get(faq_id)
     items = []
-    before: dict = {}
+    before: dict = dict(bundled and {"q": bundled.q, "alt": bundled.alt, "a": bundled.a,
+                                     "cite": [c.to_dict() for c in bundled.cite], "tags": bundled.tags} or {})
     for rev in revisions:
         changes = []
         for field_name, label in FIELD_LABELS.items():
             old, new = _lines(before.get(field_name)), _lines(rev.snapshot.get(field_name))
-            if old != new and rev.action in ("add", "edit"):
+            if old != new and rev.action in ("add", "draft", "edit"):
                 diff = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
                 changes.append({"label": label, "diff": diff})
         items.append({"rev": rev, "label": REVISION_LABELS.get(rev.action, rev.action), "changes": changes})
         before = rev.snapshot
+    status = record.status if record is not None else FaqStatus.PUBLISHED
     return render(request, "console/faq_history.html", {
-        "title": "FAQ 修改记录", "entry": entry, "items": items[::-1],
-        "disabled": record is not None and record.disabled,
+        "title": "FAQ 修改记录", "entry": entry, "items": items[::-1], "status": status, "Status": FaqStatus,
+        "bundled": bundled, "to_review": record is not None and faq_id in overrides_to_review([record]),
+        "good": good, "bad": bad, "negative": negative,
     })
 
 

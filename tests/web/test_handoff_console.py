@@ -87,7 +87,7 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
 
     # Disabled: no longer answered with it.
     await page.goto(f"{ankang_web.web_url}/admin/knowledge/faq/{faq_id}/history")
-    await page.click("#toggle-faq")
+    await page.click("#faq-disable")
     await page.locator(".flash", has_text="已停用").wait_for()
     again = await emulator.ask(worker, QUESTION)
     assert EDITED[:10] not in again["text"] and ANSWER[:10] not in again["text"]

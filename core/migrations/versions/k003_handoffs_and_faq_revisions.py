@@ -1,4 +1,4 @@
-"""knowledge: questions handed to a person (问工会), FAQ revisions, disabling an FAQ entry
+"""knowledge: questions handed to a person (问工会); FAQ revisions, an entry's status, bundled overrides
 
 Revision ID: k003
 Revises: k002
@@ -16,7 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("kb_faq_entries") as batch_op:
-        batch_op.add_column(sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("status", sa.String(length=16), nullable=False, server_default="published"))
+        batch_op.add_column(sa.Column("bundled_hash", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("updated_by", sa.BigInteger(), nullable=True))
     op.create_table(
         "kb_faq_revisions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -71,4 +73,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_kb_faq_revisions_faq_id"), table_name="kb_faq_revisions")
     op.drop_table("kb_faq_revisions")
     with op.batch_alter_table("kb_faq_entries") as batch_op:
-        batch_op.drop_column("disabled")
+        batch_op.drop_column("updated_by")
+        batch_op.drop_column("bundled_hash")
+        batch_op.drop_column("status")

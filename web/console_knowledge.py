@@ -41,7 +41,7 @@ from knowledge.faq_admin import (
 )
 from knowledge.models import FaqStatus
 from web import messages
-from web.console import admin_of, error_page, redirect, render
+from web.console import admin_of, audited, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
@@ -53,6 +53,10 @@ FAQ_ID_PATH = r"{faq_id:[A-Za-z0-9_-]{1,64}}"
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/knowledge", knowledge_page)
     app.router.add_get("/admin/knowledge/faq/new", faq_form)
+    # Before the routes with an entry id, which would take "export" and "import" for ids.
+    app.router.add_get("/admin/knowledge/faq/export", faq_export)
+    app.router.add_get("/admin/knowledge/faq/import", faq_import_form)
+    app.router.add_post("/admin/knowledge/faq/import", faq_import)
     app.router.add_post("/admin/knowledge/faq", faq_save)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_update)
@@ -494,3 +498,78 @@ def _lines(value: object) -> list[str]:
     if isinstance(value, list):
         return [f"{v['law']}第{v['article']}条" if isinstance(v, dict) and "law" in v else str(v) for v in value]
     return [str(value)]
+
+
+# --- import and export ----------------------------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+async def faq_export(request: web.Request) -> web.Response:
+    """Every entry (bundled and written here, whatever its status, the recycle bin aside) as YAML or Excel."""
+    from knowledge.faq_transfer import entry_rows, to_xlsx, to_yaml
+
+    kb = _kb(request)
+    async with request.app[SERVICES].sessions() as session:
+        records = await admin_faq_records(session)
+    rows = _faq_rows(kb, records)
+    entries = {e.id: e for e in kb.faq if kb.entry(e.id) is e}
+    entries |= {r.id: r.to_entry() for r in records}
+    chosen = [entries[i] for i in sorted(rows) if rows[i].status is not FaqStatus.DELETED and i in entries]
+    data = entry_rows(chosen, {i: rows[i].status.value for i in rows})
+    await audited(request, "kb.faq_export", request.query.get("format", "yaml"), f"{len(data)} 条")
+    if request.query.get("format") == "xlsx":
+        return web.Response(body=to_xlsx(data), headers={
+            "Content-Disposition": 'attachment; filename="ankang-faq.xlsx"',
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    return web.Response(body=to_yaml(data), headers={
+        "Content-Disposition": 'attachment; filename="ankang-faq.yaml"', "Content-Type": "text/yaml; charset=utf-8"})
+
+
+async def faq_import_form(request: web.Request) -> web.Response:
+    return render(request, "console/faq_import.html", {"title": "导入 FAQ", "report": None, "errors": []})
+
+
+async def faq_import(request: web.Request) -> web.Response:
+    """Read an uploaded YAML or .xlsx file; all rows are checked before any is stored."""
+    from knowledge.faq_transfer import ImportUnreadable, import_entries, parse_xlsx, parse_yaml
+
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    form = await request.post()
+    upload = form.get("file")
+    data = upload.file.read(IMPORT_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    name = upload.filename.lower() if isinstance(upload, web.FileField) and upload.filename else ""
+    errors = []
+    report = None
+    if not data:
+        errors.append(messages.IMPORT_EMPTY)
+    elif len(data) > IMPORT_MAX_BYTES:
+        errors.append(messages.IMPORT_TOO_LARGE)
+    else:
+        try:
+            rows = parse_xlsx(data) if name.endswith(".xlsx") or data[:2] == b"PK" else parse_yaml(data)
+        except ImportUnreadable:
+            errors.append(messages.IMPORT_UNREADABLE)
+        else:
+            if not rows:
+                errors.append(messages.IMPORT_EMPTY)
+            else:
+                report = await import_entries(services.sessions, kb, rows, admin_id=admin_of(request).user_id,
+                                              now=services.clock.now(),
+                                              review=FaqReview(services.settings.faq_review))
+                if report.ok:
+                    await audited(request, "kb.faq_import", name[:100],
+                                  f"新增 {len(report.added)} 条，更新 {len(report.updated)} 条，"
+                                  f"未变 {len(report.unchanged)} 条")
+    problems = []
+    if report is not None and not report.ok:
+        for number in report.bad_ids:
+            problems.append(f"第 {number} 行：id 只能由字母、数字、-、_ 组成。")
+        for number, pieces in report.unreadable_cites.items():
+            problems.append(f"第 {number} 行：看不懂的法条依据“{'、'.join(pieces)}”，请写成“安全生产法第45条”。")
+        for number, found in report.problems.items():
+            problems += [f"第 {number} 行：{_problem_text(p)}" for p in found]
+    status = 200 if report is not None and report.ok else 400
+    return render(request, "console/faq_import.html", {
+        "title": "导入 FAQ", "report": report, "errors": errors + problems}, status=status)

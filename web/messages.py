@@ -60,6 +60,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "kb.faq_restore": "恢复 FAQ 条目",
     "kb.faq_review_bundled": "复核随包 FAQ 的更新",
     "kb.faq_import": "导入 FAQ 条目",
+    "kb.faq_export": "导出 FAQ 条目",
     "handoff.claim": "开始回答问工会问题",
     "handoff.answer": "回答问工会问题",
     "handoff.close": "结束问工会问题",
@@ -83,3 +84,7 @@ HANDOFF_ALREADY_ANSWERED = "这条问题已由其他工作人员先回答了，�
 HANDOFF_CLOSED = "这个问题已经结束，无法再回答。"
 FAQ_TRANSITION_REFUSED = "这个条目现在是“{status}”，不能进行这个操作。请刷新页面后再试。"
 FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿需要由另一位管理员审核发布。"
+IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件里至少要有一条 FAQ。"
+IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
+IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
+                     "（第一行为 id、标准问题、其他问法、回答、法条依据、主题）。")

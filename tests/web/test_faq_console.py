@@ -92,3 +92,43 @@ async def test_the_form_warns_of_the_nearest_entries_before_a_new_one_is_saved(s
     await warning.wait_for()
     assert near.q in await warning.text_content()
     assert "审核" in await page.text_content("#save-faq")  # two-person review: the author saves a draft
+
+
+async def _upload(admin_http, name: str, data: bytes):
+    from aiohttp import FormData
+
+    form = FormData()
+    form.add_field("csrf_token", admin_http.csrf_token)
+    form.add_field("file", data, filename=name, content_type="application/octet-stream")
+    return await admin_http.http.post(admin_http.url("/admin/knowledge/faq/import"), data=form,
+                                      allow_redirects=False)
+
+
+async def test_excel_export_edited_and_imported_back_with_citations_checked(services, kb, admin_http):
+    import io
+
+    from openpyxl import load_workbook
+
+    async with await admin_http.get("/admin/knowledge/faq/export?format=xlsx") as response:
+        assert response.status == 200 and "ankang-faq.xlsx" in response.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(await response.read()))
+    sheet = book.active
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == BUNDLED_ID)
+    row[3].value = "从 Excel 改的回答：单位不得关闭报警设备。"
+    sheet.append(["", QUESTION, "", ANSWER, "特种设备安全法第999条", "", ""])  # a citation that does not exist
+    out = io.BytesIO()
+    book.save(out)
+    async with await _upload(admin_http, "faq.xlsx", out.getvalue()) as response:
+        page = await response.text()
+        assert response.status == 400 and "没有第 999 条" in page and "全部不导入" in page
+    assert "从 Excel 改的回答" not in kb.answer(bundled_entries()[BUNDLED_ID].q).text  # nothing imported
+    sheet.cell(row=sheet.max_row, column=5).value = "特种设备安全法第39条"
+    out = io.BytesIO()
+    book.save(out)
+    async with await _upload(admin_http, "faq.xlsx", out.getvalue()) as response:
+        page = await response.text()
+        assert response.status == 200 and "新增 1 条，更新 1 条" in page
+    assert "从 Excel 改的回答" in kb.answer(bundled_entries()[BUNDLED_ID].q).text
+    for name, data in (("x.xlsx", b"PK\x03\x04 not really"), ("x.yaml", b"\x00\xff binary"), ("x.yaml", b"")):
+        async with await _upload(admin_http, name, data) as response:
+            assert response.status == 400 and ("读不懂" in await response.text() or "请选择" in await response.text())

@@ -51,6 +51,7 @@ TOAST = "  💬 {text}"
 ALERT = "  ⚠️ 弹窗：{text}"
 EDITED_HEADER = "✏️ 安康助手修改了消息#{label} → {who}"
 TEXT_UNCHANGED = "  （文字未变）"
+BUTTONS_GONE = "  （按钮已撤下：{buttons}）"
 PROMPTS = {"worker": "工人> ", "admin": "管理员> "}
 
 
@@ -104,6 +105,7 @@ class Button:
     chat_id: int
     message_id: int
     data: str
+    text: str = ""
 
 
 @dataclass
@@ -154,12 +156,15 @@ class Terminal:
         self.emit("\n".join(lines))
 
     def show_edit(self, who: str, message: dict) -> None:
-        """An edited message: what changed, named by the earlier message's number; its old buttons retire."""
+        """An edited message: what changed, named by the earlier message's number.
+
+        Buttons that stay keep their numbers; those that went retire (typing one says it is gone);
+        new ones get new numbers, shown with the keyboard as it is now.
+        """
         key = (message["chat"]["id"], message["message_id"])
         if key not in self.labels:  # sent before the demo started watching
             self.show(who, message)
             return
-        self.retire(key)
         before, after = self.shown_text.get(key, []), _body(message)
         self.shown_text[key] = after
         lines = ["\n" + EDITED_HEADER.format(label=self.labels[key], who=who)]
@@ -169,7 +174,16 @@ class Terminal:
         else:
             lines.append(TEXT_UNCHANGED)
         lines += self._poll_lines(message)
-        lines += self._button_lines(message)
+        old = {b.data: (n, b.text) for n, b in self.button_map.items() if (b.chat_id, b.message_id) == key}
+        new = [b["callback_data"] for row in buttons(message) for b in row if "callback_data" in b]
+        gone = [(n, text) for data, (n, text) in old.items() if data not in new]
+        for n, _ in gone:
+            del self.button_map[n]
+            self.retired.add(n)
+        if any(data not in old for data in new):
+            lines += self._button_lines(message, keep={data: n for data, (n, _) in old.items()})
+        elif gone:
+            lines.append(BUTTONS_GONE.format(buttons="  ".join(f"[{n}] {text}" for n, text in gone)))
         self.emit("\n".join(lines))
 
     def show_deleted(self, chat_id: int, message_id: int) -> None:
@@ -200,15 +214,18 @@ class Terminal:
                 *(f"     {i + 1}. {o['text']}" for i, o in enumerate(poll["options"])),
                 "     （输入 /vote 序号 作答）"]
 
-    def _button_lines(self, message: dict) -> list[str]:
+    def _button_lines(self, message: dict, keep: dict[str, int] | None = None) -> list[str]:
+        """The keyboard, numbered: a button in ``keep`` (callback data → number) keeps its number."""
         lines = []
         for row in buttons(message):
             cells = []
             for b in row:
                 if "callback_data" in b:
-                    n = self.next_button
-                    self.next_button += 1
-                    self.button_map[n] = Button(message["chat"]["id"], message["message_id"], b["callback_data"])
+                    n = (keep or {}).get(b["callback_data"]) or self.next_button
+                    if n == self.next_button:
+                        self.next_button += 1
+                    self.button_map[n] = Button(message["chat"]["id"], message["message_id"], b["callback_data"],
+                                                b["text"])
                     cells.append(f"[{n}] {b['text']}")
                 else:
                     cells.append(f"[链接] {b['text']}")

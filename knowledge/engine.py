@@ -408,7 +408,7 @@ class KnowledgeBase:
         """Built once from the vocabulary the knowledge base knows (``load`` builds it; ~0.3 s)."""
         if self._speller is None:
             words = [*self._domain_words, *self.synonyms.words(), *(n for g in self.glossary for n in g.names)]
-            self._speller = Speller(words, self.analyzer.frequencies())
+            self._speller = Speller(words, self.analyzer.frequencies(), cache_dir=self.analyzer.cache_dir)
         return self._speller
 
     def _candidate(self, raw: str, norm: str) -> _Candidate:

@@ -98,14 +98,15 @@ class Analyzer:
         self.synonyms = synonyms
         # jieba logs "Building prefix dict…" at DEBUG on its own logger; keep it quiet.
         jieba.setLogLevel(logging.WARNING)
-        extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in {*synonyms.words(), *user_words}
+        extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in sorted({*synonyms.words(), *user_words})
                  if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
-        cache = cache_dir(configured_cache)
+        cache = self.cache_dir = cache_dir(configured_cache)
         self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra, cache)))
         self._tok.tmp_dir = str(cache)  # jieba keeps its prefix dictionary there, keyed by our file
         self._tok.initialize()
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
         # Segmenting the statutes and the FAQ is most of the build time and gives the same words
         # every start: keep them in the cache dir, keyed by everything that shapes them (the
         # dictionary file's name carries the hash of its contents).
@@ -157,18 +158,23 @@ class Analyzer:
         if _LATIN_WORD_RE.search(normalised):
             normalised = self.translate_english(normalised)
         out: list[str] = []
-        canon = self.synonyms.canonical
         for piece in normalised.split(" "):
-            if not piece:
+            if piece:
+                out.extend(self._piece_words(piece))
+        return tuple(out)
+
+    def _piece_words_uncached(self, piece: str) -> tuple[str, ...]:
+        """Canonical content words of one space-free piece (statutes repeat chapter titles, numbers)."""
+        out: list[str] = []
+        canon = self.synonyms.canonical
+        for word in self._tok.lcut(piece, HMM=True):
+            word = word.strip()
+            if not word or word in STOPWORDS:
                 continue
-            for word in self._tok.lcut(piece, HMM=True):
-                word = word.strip()
-                if not word or word in STOPWORDS:
+            if not _HAN_RE.search(word) and not word.isdigit():
+                if len(word) < 3 or word in _ENGLISH_STOP:
                     continue
-                if not _HAN_RE.search(word) and not word.isdigit():
-                    if len(word) < 3 or word in _ENGLISH_STOP:
-                        continue
-                out.append(canon.get(word, word))
+            out.append(canon.get(word, word))
         return tuple(out)
 
     def document_words(self, normalised: str, cache: bool = True) -> tuple[str, ...]:
@@ -277,12 +283,8 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
     target = cache / f"ankang-jieba-{key}.txt"
     if target.exists():
         return target
-    lines = []
-    with source.open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split(" ")
-            if len(parts) >= 2 and int(parts[1]) >= JIEBA_MIN_FREQ:
-                lines.append(line.rstrip("\n"))
+    # One regular expression over the whole file, not 350k splits and int() calls (0.1 s, not 0.4 s).
+    lines = _COMMON_WORD_LINE.findall(source.read_text(encoding="utf-8"))
     for line in own.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
@@ -295,7 +297,13 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
     return target
 
 
+# A line of jieba's dict.txt ("word freq [tag]") whose frequency is at least JIEBA_MIN_FREQ (30).
+_COMMON_WORD_LINE = re.compile(r"^[^ \n]+ (?:[3-9][0-9]|[1-9][0-9]{2,})(?: [^\n]*)?$", re.MULTILINE)
+assert JIEBA_MIN_FREQ == 30, "_COMMON_WORD_LINE spells out the threshold"
 _CACHE_VERSION = 1
+# Pieces (text between spaces) whose words are remembered: a statute's chapter titles, numbers and
+# stock phrases recur across articles, and a query's pieces recur across questions.
+PIECE_CACHE_SIZE = 65536
 STALE_CACHE_TEXTS = 5000
 # Bulk additions at least this large are segmented in forked worker processes (jieba is
 # pure Python); only bulk loads reach it, never the bot's per-entry additions.

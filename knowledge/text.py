@@ -33,8 +33,11 @@ STOPWORDS = frozenset(
     就 都 也 还 被 把 让 给 对 这 那 这个 那个 个 一 应该 应当 需要 必须 是否 有没有 是不是 算不算 多少 谁
     吗? 呢? 里 上 下 中 时 时候 后 之后 以后 的话 情况 该 得 地 着 过 又 再 很 太 最 更 按照 根据 规定 法律 法规 哪里
     能否 可否 有何 有哪些 什么样 怎么回事 请 麻烦 帮 帮忙 告诉 一些 这种 那种 这样 那样 如果 要是 但是 可是 而且 所以
-    因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事 去 来""".split()
+    因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事 去 来
+    俺 俺们 这事 这事儿 那事 玩意 玩意儿 这玩意儿 到底 压根 压根儿 死活 嘛 啦 咋弄 咋搞 咋回事 哎呀 唉呀""".split()
 )
+# A question tagged at its end ("这合理不", "算工伤不", "有事没"): the tag asks, it says nothing.
+_TAG_QUESTION = frozenset({"不", "没", "没有", "不了"})
 
 # jieba's full dictionary (350k words) takes over a second to load; words this rare in its
 # frequency list never decide a safety question, and our own vocabulary is added on top.
@@ -167,7 +170,10 @@ class Analyzer:
         """Canonical content words of one space-free piece (statutes repeat chapter titles, numbers)."""
         out: list[str] = []
         canon = self.synonyms.canonical
-        for word in self._tok.lcut(piece, HMM=True):
+        words = self._tok.lcut(piece, HMM=True)
+        if len(words) >= 2 and words[-1] in _TAG_QUESTION:
+            words.pop()
+        for word in words:
             word = word.strip()
             if not word or word in STOPWORDS:
                 continue
@@ -300,7 +306,7 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
 # A line of jieba's dict.txt ("word freq [tag]") whose frequency is at least JIEBA_MIN_FREQ (30).
 _COMMON_WORD_LINE = re.compile(r"^[^ \n]+ (?:[3-9][0-9]|[1-9][0-9]{2,})(?: [^\n]*)?$", re.MULTILINE)
 assert JIEBA_MIN_FREQ == 30, "_COMMON_WORD_LINE spells out the threshold"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 # Pieces (text between spaces) whose words are remembered: a statute's chapter titles, numbers and
 # stock phrases recur across articles, and a query's pieces recur across questions.
 PIECE_CACHE_SIZE = 65536

@@ -60,7 +60,9 @@ _CLEAR_RATIO = 3  # "clearly most frequent": at least this many times the runner
 # Grammatical characters: a substring is not taken as a typo *at* one of these (工的 → 工地 would
 # be wrong more often than right), nor corrected to a word that starts or ends with one (交过 →
 # 教过, 要搬 → 要办, 不听 → 不停: the vocabulary holds such fragments of segmented questions).
-_FUNCTION_CHARS = frozenset("的地得了着过吗呢吧啊呀嘛么就还也都又再在是不没别有和与及或由把被让给对向从到这那你我他她它们个些谁要能会可")
+_FUNCTION_CHARS = frozenset(
+    "的地得了着过吗呢吧啊呀嘛么就还也都又再在是不没别有和与及或由把被让给对向从到这那你我他她它们个些谁要能会可"
+)
 
 _jieba_freq: dict[str, int] | None = None
 _TABLES_VERSION = 1
@@ -184,9 +186,9 @@ class Speller:
         # (b): toneless pinyin, syllables joined by "'" → words of 2-4 characters. Each word is
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.
-        for word, everyday in zip(homophone_words, self._everyday_many(homophone_words)):
-            for key in {"'".join(self._syllables[word]), everyday}:
-                self._homophones.setdefault(key, []).append(word)
+        for word, everyday in zip(homophone_words, self._everyday_many(homophone_words), strict=True):
+            for reading in {"'".join(self._syllables[word]), everyday}:
+                self._homophones.setdefault(reading, []).append(word)
 
     def _everyday_many(self, words: list[str]) -> list[str]:
         chars = "".join(words)
@@ -322,7 +324,7 @@ class Speller:
         if missing:
             missing.sort()
             han = [ch for ch in missing if "\u4e00" <= ch <= "\u9fff" and ch not in self._traditional]
-            for ch, reading in zip(han, lazy_pinyin(han, style=Style.NORMAL)):
+            for ch, reading in zip(han, lazy_pinyin(han, style=Style.NORMAL), strict=False):
                 memo[ch] = reading if reading.isascii() and reading.isalpha() else ""
             for ch in missing:
                 memo.setdefault(ch, "")

@@ -22,6 +22,7 @@ from core.settings import Settings, SettingsError
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
+from tips.jobs import run_forever as run_tip_jobs
 from tips.runtime import TipsRuntime
 from web.app import create_web_app
 
@@ -88,6 +89,9 @@ async def running(
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
+                # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+                services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
+                    application.bot, services), services.clock))
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)
@@ -125,8 +129,10 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Let area background work that sends through the bot finish: urgent tip alerts; then flush the
-    writes still waiting for the database (what cannot be written now is counted and logged)."""
+    """Stop the tips' scheduled jobs, then let background work that sends through the bot finish (urgent
+    tip alerts); then flush the writes still waiting for the database (what cannot be written now is
+    counted and logged)."""
+    await services.tips.stop_jobs()
     await services.tips.drain()
     await services.writes.stop()
 

@@ -568,6 +568,7 @@ class KnowledgeBase:
             "known_share": len(known) / len(distinct) if distinct else 0.0,
             "domain_share": len(distinct & self._domain_words) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
+            "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),
             "topics_missing": float(len(qtopics - etopics)),
             "topics_extra": float(len(etopics - qtopics)),
             "by_article": float(by_article),

@@ -371,3 +371,22 @@ def term_candidate(compact_text: str) -> str | None:
 
 def looks_out_of_scope(compact_text: str) -> bool:
     return bool(_OUT_OF_SCOPE.search(compact_text))
+
+
+# Needs next to ours that no loaded statute answers, told in our words: a city's or province's own
+# rules and figures ("深圳市一次性伤残就业补助金的具体计算标准"), lists of local bodies, technical
+# details of equipment ("滤毒罐的颜色分别代表什么"), and disputes with a shop. Soft evidence for
+# the answer policy, never a rule on its own.
+_LOCAL_PLACE = (r"(?:北京|上海|天津|重庆|深圳|广州|成都|杭州|武汉|南京|西安|苏州|东莞|佛山|青岛|郑州|长沙|沈阳|大连|厦门|宁波|"
+                r"济南|合肥|福州|昆明|南宁|贵阳|太原|石家庄|哈尔滨|长春|南昌|兰州|乌鲁木齐|呼和浩特|海口|无锡|温州|"
+                r"(?<!我们)(?<!咱们)(?<!你们)(?<=[\u4e00-\u9fff]{2})省)")
+_NEIGHBOUR_MATTER = re.compile(
+    rf"{_LOCAL_PLACE}.{{0,16}}?(?:具体|计算标准|标准是多少|是多少|名单|哪些机构|哪几家|哪家|地址|电话|政策|缴费比例|费率)"
+    r"|(?:颜色|色标|型号|规格|参数|国标号|标准号|编号).{0,8}?(?:代表|是什么|分别|哪个|怎么选|多少)"
+    r"|(?:网购|网上买|淘宝|京东|拼多多|商家|卖家|店家)"
+)
+
+
+def looks_like_neighbour_matter(compact_text: str) -> bool:
+    """A local rule, a technical detail or a shop dispute (see _NEIGHBOUR_MATTER)."""
+    return bool(_NEIGHBOUR_MATTER.search(compact_text))

@@ -293,3 +293,18 @@ def test_every_emergency_kind_has_its_own_guidance():
     assert set(intents.EMERGENCY_EVENTS) <= set(messages.EMERGENCY_BY_KIND)
     for kind in ("heat", "lift", "burn", "chemical", "pressure", "spark"):
         assert "不要" in messages.EMERGENCY_BY_KIND[kind]
+
+
+@pytest.mark.parametrize(("text", "neighbour"), [
+    ("广州市工伤职工一次性医疗补助金是多少", True),
+    ("湖南省职业病诊断机构有哪几家", True),
+    ("防尘口罩的型号分别代表什么", True),
+    ("淘宝买的劳保鞋开胶了商家不管", True),
+    ("我们省的工伤认定要多久", False),
+    ("工资比当地最低工资标准还低怎么办", False),
+    ("单位不发劳保用品合法吗", False),
+])
+def test_local_rules_technical_details_and_shop_disputes_are_cues_of_out_of_scope(text, neighbour):
+    from knowledge.text import compact
+
+    assert intents.looks_like_neighbour_matter(compact(text)) is neighbour

@@ -17,6 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import messages
 from bot.context import AnkangContext
 from bot.conversation import Prompt, current_prompt
+from bot.parts import message_of
 from bot.qa import render_reply
 from bot.render import split_text
 from knowledge import emergency_reply
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 async def emergency_first(update: Update, context: AnkangContext) -> None:
     """Answer an emergency before anything else sees the message, then re-ask the flow's step."""
-    message = update.effective_message
+    message = message_of(update)
     text = (message.text or "").strip()
     reply = emergency_reply(text)
     if reply is None:
@@ -51,7 +52,7 @@ async def _ask_again(update: Update, prompt: Prompt) -> None:
     chunks = split_text(template.format(flow=prompt.flow.label, prompt=prompt.text))
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        await update.effective_message.reply_html(chunk, reply_markup=prompt.keyboard if last else None)
+        await message_of(update).reply_html(chunk, reply_markup=prompt.keyboard if last else None)
 
 
 async def _count(context: AnkangContext) -> None:

@@ -24,8 +24,10 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
+from bot.parts import chat_of, message_of, query_of, user_data_of, user_of
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
+from core.models import Admin
 from core.topics import TOPICS
 from tips.alerts import DutyAlert
 from tips.models import ALL_STATUSES, TipStatus, parse_status
@@ -67,7 +69,7 @@ async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
     if update.callback_query:
         await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
     else:
-        await update.effective_message.reply_text(common_messages.NOT_ADMIN)
+        await message_of(update).reply_text(common_messages.NOT_ADMIN)
     return False
 
 
@@ -93,18 +95,18 @@ async def tips_command(update: Update, context: AnkangContext) -> None:
     if not await _admin_or_refuse(update, context):
         return
     text, markup = await _render_list(context, parse_list_args(context.args or []))
-    await update.effective_message.reply_html(text, reply_markup=markup)
+    await message_of(update).reply_html(text, reply_markup=markup)
 
 
 async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
     if not await _admin_or_refuse(update, context):
         return
-    await update.callback_query.answer()
-    text, markup = await _render_list(context, cb.parse(update.callback_query.data))
+    await query_of(update).answer()
+    text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips))
     try:
-        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        await query_of(update).edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     except TelegramError:
-        await update.effective_message.reply_html(text, reply_markup=markup)
+        await message_of(update).reply_html(text, reply_markup=markup)
 
 
 async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, InlineKeyboardMarkup]:
@@ -112,8 +114,8 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
         page = await list_tips(session, status=view.status, category=view.category,
                                urgent=True if view.urgent_only else None, offset=view.offset)
     tz = context.services.settings.tz
-    rows = [[(msg.list_button(t, tz), cb.OpenTip(t.id))] for t in page.tips]
-    nav = []
+    rows: list[list[tuple[str, cb.Callback]]] = [[(msg.list_button(t, tz), cb.OpenTip(t.id))] for t in page.tips]
+    nav: list[tuple[str, cb.Callback]] = []
     if view.offset > 0:
         nav.append((msg.PREV_BUTTON, cb.ListTips(view.status, view.category, view.urgent_only,
                                                   max(0, view.offset - page.limit))))
@@ -123,7 +125,8 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
     if nav:
         rows.append(nav)
     # One button per status plus 未办结 (the default view); the one being shown is ticked.
-    status_filters = [(_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
+    status_filters: list[tuple[str, cb.Callback]] = [
+        (_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
     status_filters += [(_ticked(s.label, view.status is s), cb.ListTips(s, view.category, view.urgent_only, 0))
                        for s in ALL_STATUSES]
     rows += pairs(status_filters, 4)
@@ -141,18 +144,18 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread and photos, with the status buttons."""
     if not await _admin_or_refuse(update, context):
         return
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
-    tip_id = cb.parse(query.data).tip_id
-    admin_id = update.effective_user.id
+    tip_id = cb.parse_as(query.data, cb.OpenTip).tip_id
+    admin_id = user_of(update).id
     try:
         async with context.session() as session, session.begin():
             tip = await get_tip(session, tip_id)
             await admins.audit(session, admin_id, "tip.view", f"tip:{tip_id}")
     except TipNotFound:
-        await update.effective_message.reply_text(msg.TIP_NOT_FOUND)
+        await message_of(update).reply_text(msg.TIP_NOT_FOUND)
         return
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if len(tip.photos) == 1:
         await context.bot.send_photo(chat_id, tip.photos[0].data)
     elif tip.photos:
@@ -177,26 +180,27 @@ class _PendingAction:
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
     if not await _admin_or_refuse(update, context):
         return ConversationHandler.END
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     action = cb.parse(query.data)
     if isinstance(action, cb.SetStatus):
-        context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, action.status)
+        user_data_of(context)[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, action.status)
         await TRIAGE.ask(update, context, msg.ASK_NOTE.format(status=action.status.label), takes_text=True)
-    else:
-        context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, None)
-        await TRIAGE.ask(update, context, msg.ASK_REPLY.format(tip_id=action.tip_id), takes_text=True)
+    else:  # the entry points' patterns admit only these two
+        reply = cb.parse_as(query.data, cb.ReplyToTip)
+        user_data_of(context)[ADMIN_ACTION_KEY] = _PendingAction(reply.tip_id, None)
+        await TRIAGE.ask(update, context, msg.ASK_REPLY.format(tip_id=reply.tip_id), takes_text=True)
     return ADMIN_NOTE
 
 
 async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
-    pending = context.user_data.pop(ADMIN_ACTION_KEY, None)
+    pending = user_data_of(context).pop(ADMIN_ACTION_KEY, None)
     if not isinstance(pending, _PendingAction):
         return ConversationHandler.END
     if not await _admin_or_refuse(update, context):
         return ConversationHandler.END
-    text = update.effective_message.text or ""
-    admin_id = update.effective_user.id
+    text = message_of(update).text or ""
+    admin_id = user_of(update).id
     now = context.services.clock.now()
     try:
         async with context.session() as session, session.begin():
@@ -211,18 +215,19 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
     except TransitionNotAllowed as err:
         done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=err.current.label,
                                              target=err.target.label if err.target is not None else "")
-    await update.effective_message.reply_html(done, reply_markup=keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]]))
+    await message_of(update).reply_html(
+        done, reply_markup=keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]]))
     return ConversationHandler.END
 
 
 async def admin_cancel(update: Update, context: AnkangContext) -> int:
-    context.user_data.pop(ADMIN_ACTION_KEY, None)
-    await update.effective_message.reply_text(msg.ADMIN_CANCELLED)
+    user_data_of(context).pop(ADMIN_ACTION_KEY, None)
+    await message_of(update).reply_text(msg.ADMIN_CANCELLED)
     return ConversationHandler.END
 
 
 async def admin_timed_out(update: object, context: AnkangContext) -> None:
-    context.user_data.pop(ADMIN_ACTION_KEY, None)
+    user_data_of(context).pop(ADMIN_ACTION_KEY, None)
 
 
 def triage_conversation(ttl_s: float) -> ConversationHandler:
@@ -245,7 +250,7 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
     """/duty on|off: join or leave the roster that receives urgent tips."""
     if not await _admin_or_refuse(update, context):
         return
-    admin_id = update.effective_user.id
+    admin_id = user_of(update).id
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():
         if arg in ("on", "开", "开始"):
@@ -257,9 +262,9 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
             await admins.audit(session, admin_id, "duty.off")
             text = msg.DUTY_OFF
         else:
-            row = await session.get(admins.Admin, admin_id)
+            row = await session.get(Admin, admin_id)
             text = msg.DUTY_STATUS_ON if row is not None and row.on_duty else msg.DUTY_STATUS_OFF
-    await update.effective_message.reply_html(text)
+    await message_of(update).reply_html(text)
 
 
 def register(app: Application) -> None:

@@ -74,6 +74,7 @@ async def tip_page(request: web.Request) -> web.Response:
 async def _show_tip(request: web.Request, errors: list[str] | None = None, status: int = 200,
                     form: dict | None = None) -> web.Response:
     """The tip with its thread; after a refused action, with the reasons and what was typed."""
+    from tips.models import EventKind
     from tips.service import TipNotFound, allowed_transitions, get_tip
 
     async with request.app[SERVICES].sessions() as session:
@@ -84,7 +85,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
     return render(request, "console/tip.html", {
         "title": f"举报 #{tip.id}", "tip": tip, "transitions": allowed_transitions(tip.status),
         "submitted_photos": [p for p in tip.photos if p.event_id is None], "errors": errors or [],
-        "form": form or {}, "note_max": NOTE_MAX_CHARS, **_labels(),
+        "form": form or {}, "note_max": NOTE_MAX_CHARS, "kinds": EventKind, **_labels(),
     }, status=status)
 
 

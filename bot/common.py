@@ -12,6 +12,7 @@ from bot.context import AnkangContext, user_is_admin
 from bot.parts import chat_member_of, chat_of, message_of, query_of
 from core import users
 from core.logging import redacted_traceback
+from core.supervision import is_database_fault
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ async def error_handler(update: object, context: AnkangContext) -> None:
     if (isinstance(update, Update) and update.effective_message and update.effective_chat
             and update.effective_chat.type == ChatType.PRIVATE):
         try:
-            await update.effective_message.reply_text(messages.ERROR)
+            text = messages.ERROR_DATABASE if is_database_fault(error) else messages.ERROR
+            await update.effective_message.reply_text(text)
         except Exception:  # the reply itself may be what failed
             log.warning("could not tell the user about the failure")

@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.parts import HasChatData, chat_data_of, message_of
-from bot.render import edit_in_place
+from bot.render import edit_in_place, reply_long, split_text
 
 
 class PromptSlot(Protocol):
@@ -50,10 +50,10 @@ class Flow:
         the question in place of the pressed message (typed input always gets a new message).
         """
         query = update.callback_query
-        if edit and query is not None:
+        if edit and query is not None and len(split_text(text)) == 1:
             await edit_in_place(query, text, reply_markup=keyboard)
-        else:
-            await message_of(update).reply_html(text, reply_markup=keyboard)
+        else:  # typed input, or a question too long for one message (a tip's thread)
+            await reply_long(message_of(update), text, keyboard)
         user = update.effective_user
         chat_data_of(context).prompt = Prompt(self, user.id if user else None, text, keyboard, takes_text)
 

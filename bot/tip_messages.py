@@ -187,10 +187,10 @@ def list_button(tip: Tip, tz: ZoneInfo) -> str:
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo) -> str:
-    text = (
+    """The whole tip and its whole thread; the bot splits it into messages under Telegram's limit."""
+    return (
         tip_summary(tip, category=tip.category, place_type=tip.place_type, location=tip.location,
                     description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
         + f"\n\n提交时间：{_hour(tip.created_hour, tz)}（精确到小时）\n\n<b>处理记录</b>\n"
         + thread(tip, tz)
     )
-    return text[:4000]

@@ -25,9 +25,9 @@ from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_of, message_of, query_of, user_data_of, user_of
+from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
-from core.models import Admin
 from core.topics import TOPICS
 from tips.alerts import DutyAlert
 from tips.models import ALL_STATUSES, TipStatus, parse_status
@@ -167,8 +167,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
                 await context.bot.send_media_group(chat_id, [InputMediaPhoto(p.data) for p in chunk])
     buttons = [(s.label, cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
     rows = pairs(buttons, 3) + [[(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
-    await context.bot.send_message(chat_id, msg.admin_tip(tip, context.services.settings.tz), parse_mode="HTML",
-                                   reply_markup=keyboard(rows))
+    await send_long(context.bot, chat_id, msg.admin_tip(tip, context.services.settings.tz), keyboard(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,16 +253,15 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():
         if arg in ("on", "开", "开始"):
-            await admins.set_on_duty(session, admin_id, True)
+            await admins.set_on_duty(session, context.services.settings, admin_id, True)
             await admins.audit(session, admin_id, "duty.on")
             text = msg.DUTY_ON
         elif arg in ("off", "关", "结束"):
-            await admins.set_on_duty(session, admin_id, False)
+            await admins.set_on_duty(session, context.services.settings, admin_id, False)
             await admins.audit(session, admin_id, "duty.off")
             text = msg.DUTY_OFF
         else:
-            row = await session.get(Admin, admin_id)
-            text = msg.DUTY_STATUS_ON if row is not None and row.on_duty else msg.DUTY_STATUS_OFF
+            text = msg.DUTY_STATUS_ON if await admins.is_on_duty(session, admin_id) else msg.DUTY_STATUS_OFF
     await message_of(update).reply_html(text)
 
 

@@ -31,7 +31,7 @@ def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
     return result.rowcount
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, sqlite_busy_timeout_s: float = 30.0) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     # Parameters never appear in SQL error messages or logs: they can hold tip text or chat ids.
@@ -39,21 +39,26 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.drivername.startswith("sqlite"):
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_s}
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if url.drivername.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = int(sqlite_busy_timeout_s * 1000)
+
+        def pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
+            _sqlite_pragmas(dbapi_conn, busy_ms)
+
+        event.listen(engine.sync_engine, "connect", pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, busy_ms: int) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cursor.close()
 
 

@@ -101,6 +101,12 @@ async def end_session(session: AsyncSession, token: str | None) -> None:
         await session.execute(delete(AdminSession).where(AdminSession.token_hash == _hash(token)))
 
 
+async def end_sessions_of(session: AsyncSession, user_id: int) -> int:
+    """Log ``user_id`` out of every browser (an admin removed); return how many sessions ended. The caller commits."""
+    result = await session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def csrf_ok(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
 

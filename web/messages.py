@@ -25,6 +25,7 @@ FLASH: dict[str, str] = {
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",

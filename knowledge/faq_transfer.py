@@ -81,8 +81,8 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "FAQ"
+    sheet = book.create_sheet("FAQ", 0)
+    book.remove(book.worksheets[1])  # the empty default sheet
     sheet.append(list(XLSX_HEADERS))
     for r in rows:
         cites = "；".join(f"{c['law']}第{c['article']}条" for c in r["cite"])

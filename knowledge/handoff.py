@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.admins import audit, duty_recipients, is_admin
+from core.admins import audit, duty_recipients, is_admin, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
-from core.models import Admin
 from core.settings import Settings
+from core.supervision import Loops
 from knowledge.errors import KnowledgeError
 from knowledge.models import Handoff, HandoffStatus, HandoffTurn
 
@@ -416,7 +416,7 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
     closed: list[int] = []
     async with sessions() as session, session.begin():
         on_duty = await duty_recipients(session, settings)
-        everyone = sorted(settings.admin_ids | set((await session.execute(select(Admin.user_id))).scalars()))
+        everyone = [a.user_id for a in await list_admins(session, settings)]
         stmt = (select(Handoff).where(Handoff.status != HandoffStatus.CLOSED).options(selectinload(Handoff.turns))
                 .with_for_update())
         for handoff in (await session.execute(stmt)).scalars():
@@ -447,13 +447,16 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
 
 
 class HandoffWatch:
-    """Runs ``sweep`` every ``interval_s`` while the bot is up; ``tick()`` runs it once (tests move the clock)."""
+    """Runs ``sweep`` every ``interval_s`` while the bot is up, supervised (``core.supervision``: a failed
+    round is retried with backoff and shows on /healthz); ``tick()`` runs it once (tests move the clock)."""
 
     CHECK_INTERVAL_S = 60.0
+    LOOP_NAME = "handoff watch"
 
     def __init__(self, sessions: SessionMaker, settings: Settings, sender: HandoffSender, clock: Clock, *,
-                 interval_s: float = CHECK_INTERVAL_S) -> None:
+                 loops: Loops | None = None, interval_s: float = CHECK_INTERVAL_S) -> None:
         self._sessions, self._settings, self._sender, self._clock = sessions, settings, sender, clock
+        self._loops = loops or Loops()
         self._interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
 
@@ -462,7 +465,9 @@ class HandoffWatch:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="handoff-watch")
+            self._task = asyncio.create_task(
+                self._loops.run_forever(self.LOOP_NAME, self._rounds),
+                name="handoff-watch")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -470,10 +475,8 @@ class HandoffWatch:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def _run(self) -> None:
+    async def _rounds(self) -> None:
         while True:
             await asyncio.sleep(self._interval_s)
-            try:
-                await self.tick()
-            except Exception:  # one failed sweep must not end the watch; the next one retries
-                log.exception("handoff sweep failed")
+            await self.tick()  # raising hands the round to the supervisor, which retries after a backoff
+            self._loops.ok(self.LOOP_NAME)

@@ -11,7 +11,7 @@ from aiohttp import web
 from knowledge import handoff as domain
 from knowledge.models import HandoffStatus
 from web import messages
-from web.console import admin_of, error_page, redirect, render
+from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import BOT_SENDER, SERVICES
 
 HANDOFF_PATH = r"{handoff_id:\d{1,9}}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from aiohttp import web
 from sqlalchemy import select
@@ -44,7 +45,7 @@ from knowledge.faq_admin import (
 from knowledge.models import FaqStatus
 from knowledge.unanswered_groups import group_unanswered
 from web import messages
-from web.console import admin_of, audited, error_page, redirect, render
+from web.console_pages import admin_of, audited, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
@@ -75,6 +76,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_post("/admin/knowledge/unanswered/merge", merge_questions_into)
     app.router.add_get("/admin/knowledge/article", article_json)
+
+
+class FeedbackRow(TypedDict):
+    """A line of the feedback table: an answer's 👍 and 👎 counts."""
+
+    faq_id: str | None
+    q: str
+    good: int
+    bad: int
 
 
 @dataclass
@@ -113,7 +123,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         written_here = await load_db_faq(session, include_disabled=True)
         pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
     kb = services.kb
-    feedback_rows = []
+    feedback_rows: list[FeedbackRow] = []
     for faq_id, (good, bad) in summary.items():
         entry = kb.entry(faq_id) if kb is not None and faq_id else None
         feedback_rows.append({"faq_id": faq_id, "q": entry.q if entry else "（非 FAQ 回答）", "good": good, "bad": bad})

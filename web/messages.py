@@ -12,6 +12,18 @@ TIP_TRANSITION_REFUSED = "当前状态下不能改为所选状态（可能已被
 TIP_NOTE_TOO_LONG = "说明不能超过 {limit} 字（现在 {given} 字），请精简后再提交。"
 TIP_REPLY_TOO_LONG = "回复不能超过 {limit} 字（现在 {given} 字），请精简或分几次发送。"
 TIP_REPLY_EMPTY = "请填写回复内容。"
+TIP_CONFIRM_FINAL = (
+    "举报 #{tip_id} 将改为“{status}”，办理就此结束；举报人会看到下面的说明，之后只能在 {days} 天内申请复查。"
+)
+TIP_NOTE_EMPTY = "请填写备注内容。"
+TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
+TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
+TIP_REJECT_REASON_NEEDED = "不予受理需要从列表中选择原因。"
+TIP_HOLD_REFUSED = {
+    "held": "该举报已处于法律保全中。",
+    "not_held": "该举报没有法律保全，无需解除。",
+    "reason": "请填写法律保全的原因。",
+}
 KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟），请稍后刷新页面。"
 UNAVAILABLE = "该功能暂时不可用，请稍后再试。"
 SERVER_ERROR = "服务器处理时出错了，操作可能没有完成。请刷新页面查看结果，如多次出现请联系技术人员。"
@@ -39,6 +51,11 @@ FLASH: dict[str, str] = {
     "faq_reviewed": "已确认保留后台修改的版本。",
     "status_changed": "状态已更新，举报人可通过回执码查看。",
     "replied": "回复已发送到举报线程。",
+    "owner_set": "负责人已更新。",
+    "note_added": "内部备注已保存（举报人看不到）。",
+    "recognized": "已标记为有效举报，举报人可在进展页看到。",
+    "hold_set": "已设置法律保全：该举报不会被定期清除。",
+    "hold_released": "已解除法律保全。",
     "exported": "导出完成。",
     "schedule_saved": "推送计划已保存。",
     "schedule_paused": "推送计划已暂停。",
@@ -67,6 +84,13 @@ AUDIT_ACTIONS: dict[str, str] = {
     "handoff.close": "结束问工会问题",
     "tip.status": "更改举报状态",
     "tip.reply": "回复举报",
+    "tip.owner": "指定举报负责人",
+    "tip.note": "添加举报内部备注",
+    "tip.view": "查看举报",
+    "tip.recognize": "认定有效举报",
+    "tip.hold": "设置法律保全",
+    "tip.hold.release": "解除法律保全",
+    "tip.purge": "定期清除举报",
     "tip.export": "导出举报",
     "broadcast.create": "新建推送计划",
     "broadcast.edit": "修改推送计划",

@@ -40,9 +40,10 @@ async def test_unsure_question_reaches_the_duty_admin_and_the_answer_comes_back(
     admin = emulator.user("管理员", id=ADMIN_ID)
     other_admin = emulator.user("值班员")
     async with ankang.services.sessions() as s, s.begin():
-        from core.admins import set_on_duty
+        from core.admins import add_admin, set_on_duty
 
-        await set_on_duty(s, other_admin.id, True)  # on duty: gets the notice; ADMIN_ID does not
+        await add_admin(s, other_admin.id)
+        await set_on_duty(s, ankang.services.settings, other_admin.id, True)  # on duty: ADMIN_ID is not
     worker = emulator.user("王芳", username="wangfang")
 
     mark = emulator.mark()
@@ -177,7 +178,7 @@ async def test_reminder_and_escalation_reach_the_admins_in_telegram_on_a_virtual
         duty = emulator.user("值班员")
         async with handle.services.sessions() as s, s.begin():
             await add_admin(s, duty.id)
-            await set_on_duty(s, duty.id, True)
+            await set_on_duty(s, handle.services.settings, duty.id, True)
         worker = emulator.user()
         confirm = await emulator.ask(worker, "/ask 高温补贴哪个月开始发")
         async with emulator.expect(duty):

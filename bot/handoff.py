@@ -4,7 +4,8 @@ The worker's side: 🙋 问工会 under a reply (or /ask) → confirm or edit th
 queue; the answer arrives as a message from 工会 with 👍/👎 and 继续追问; /myquestions. The staff's
 side: the notice with 回答 (a short conversation for the text) and 转为FAQ (a login link to the
 console's prefilled FAQ form). The rules are ``knowledge.handoff``'s; ``TelegramHandoffs`` is its
-sending port, used by the console too (through ``bot.weblogin.TelegramSender``).
+sending port, used by the console too (through ``bot.weblogin.TelegramSender``). The states are
+drawn in ``handoff.mmd`` beside this file.
 """
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ FLASH: dict[str, str] = {
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
     "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "handoff_claimed": "已标记为“回答中”，职工可以看到有人在处理。",
     "faq_disable": "FAQ 条目已停用，机器人不再用它回答。",
     "faq_enable": "FAQ 条目已重新启用，机器人已用它回答。",
     "faq_publish": "FAQ 条目已审核发布，机器人已用它回答。",

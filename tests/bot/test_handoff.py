@@ -143,6 +143,15 @@ async def test_bad_input_gets_clear_chinese_and_nothing_is_lost(ankang, emulator
     assert not [e for e in emulator.errors if e.method != "answerCallbackQuery"]
 
 
+async def test_a_group_chat_cannot_hand_a_question_over(ankang, emulator):
+    worker = emulator.user()
+    group = emulator.group()
+    sent = await emulator.send_text(worker, "/ask 加班费怎么算", chat=group)
+    reply = await emulator.wait_for_message(group, after=sent)
+    assert "私聊" in reply["text"]
+    assert await handoffs(ankang) == []
+
+
 async def test_an_answer_to_a_worker_who_blocked_the_bot_closes_the_handoff(ankang, emulator):
     admin = emulator.user("管理员", id=ADMIN_ID)
     worker = emulator.user()

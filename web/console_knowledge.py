@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.admins import audit
 from core.topics import TOPICS
+from knowledge import Hit, KnowledgeBase
 from knowledge.faq import MAX_ANSWER_CHARS, FaqEntry
 from knowledge.faq_admin import (
     ALT_MAX_CHARS,
@@ -61,6 +62,7 @@ def setup_routes(app: web.Application) -> None:
     # Before the routes with an entry id, which would take "export" and "import" for ids.
     app.router.add_get("/admin/knowledge/faq/export", faq_export)
     app.router.add_get("/admin/knowledge/faq/import", faq_import_form)
+    app.router.add_get("/admin/knowledge/faq/nearest", faq_nearest_json)
     app.router.add_post("/admin/knowledge/faq/import", faq_import)
     app.router.add_post("/admin/knowledge/faq", faq_save)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
@@ -172,6 +174,20 @@ async def _prefill_from_handoff(request: web.Request, form: FaqForm, handoff_id:
     form.alt = handoff.question
 
 
+def _nearest(kb: KnowledgeBase, question: str) -> list[Hit]:
+    """The existing entries nearest to ``question`` (the engine's search), for the duplicate warning."""
+    if not question.strip():
+        return []
+    return [hit for hit in kb.search(question[:QUESTION_MAX_CHARS], NEAREST_SHOWN * 2) if hit.kind == "faq"][
+        :NEAREST_SHOWN]
+
+
+async def faq_nearest_json(request: web.Request) -> web.Response:
+    """The nearest entries to a question being typed in the form (progressive enhancement)."""
+    hits = _nearest(_kb(request), request.query.get("q", ""))
+    return web.json_response([{"id": h.faq_id, "q": h.title, "score": round(h.score, 2)} for h in hits])
+
+
 async def faq_edit_form(request: web.Request) -> web.Response:
     """An entry written here earlier, in the same form, to correct it."""
     async with request.app[SERVICES].sessions() as session:
@@ -186,8 +202,7 @@ def _render_form(request: web.Request, form: FaqForm, errors: list[str], status:
     kb = _kb(request)
     cites = list(form.cites) + [("", "")] * max(0, CITATION_ROWS - len(form.cites))
     # Before a new entry is saved: the existing entries nearest to its question, by the engine's search.
-    nearest = [hit for hit in kb.search(form.q, NEAREST_SHOWN * 2) if hit.kind == "faq"][:NEAREST_SHOWN] \
-        if form.q and not form.faq_id else []
+    nearest = _nearest(kb, form.q) if not form.faq_id else []
     return render(request, "console/faq_form.html", {
         "title": "修改 FAQ" if form.faq_id else "新增 FAQ", "form": form, "errors": errors, "cites": cites,
         "laws": [(law.short, law.title) for law in kb.corpus.laws if law.kind == "statute"],

@@ -92,6 +92,13 @@ async def test_the_form_warns_of_the_nearest_entries_before_a_new_one_is_saved(s
     await warning.wait_for()
     assert near.q in await warning.text_content()
     assert "审核" in await page.text_content("#save-faq")  # two-person review: the author saves a draft
+    # Typed from a blank form: the warning follows the question as it is typed.
+    await page.goto(f"{web_url}/admin/knowledge/faq/new")
+    assert await warning.is_hidden()
+    await page.fill("#q", near.q)
+    await page.locator("#nearest li", has_text=near.q).wait_for()
+    await page.fill("#q", "")  # cleared: the warning goes
+    await warning.wait_for(state="hidden")
 
 
 async def _upload(admin_http, name: str, data: bytes):

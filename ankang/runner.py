@@ -140,9 +140,9 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Stop the handoff watch and the tips' scheduled jobs, then let background work that sends through the
-    bot finish (urgent tip alerts); then flush the writes still waiting for the database (what cannot be
-    written now is counted and logged)."""
+    """Stop the handoff watch and the tips' scheduled jobs, then let background work that sends through
+    the bot finish (urgent tip alerts); then flush the writes still waiting for the database (what
+    cannot be written now is counted and logged)."""
     if services.handoffs is not None:
         await services.handoffs.stop()
     await services.tips.stop_jobs()

@@ -50,6 +50,10 @@ class Services:
     # 问工会 reminders, escalation and closing by the clock; running (supervised) while the bot is up.
     handoffs: HandoffWatch | None = None
 
+    def is_admin_id(self, user_id: int) -> bool:
+        """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
+        return user_id in self.settings.admin_ids
+
     async def close(self) -> None:
         await self.writes.stop()
         await self.engine.dispose()

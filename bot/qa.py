@@ -216,14 +216,13 @@ async def button(update: Update, context: AnkangContext) -> None:
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)
                 return
-            await query.answer(msg.THANKS_FEEDBACK)
-            given_at = utcnow()
             # The question a 👎 answered is kept (its text, never who asked) to show beside the entry.
             asked = handoff.remembered_question(context, query.message.message_id) if query.message else None
-            judged = None if helpful else asked
+            await query.answer(msg.THANKS_FEEDBACK)
+            given_at = utcnow()
 
             async def write(session) -> None:
-                await record_feedback(session, faq_id, helpful, judged, now=given_at)
+                await record_feedback(session, faq_id, helpful, None if helpful else asked, now=given_at)
 
             await context.services.writes.write("feedback", write)
             await _drop_feedback_row(query)

@@ -82,7 +82,7 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
 
     book = Workbook()
     sheet = book.create_sheet("FAQ", 0)
-    book.remove(book.worksheets[1])  # the empty default sheet
+    book.remove(book.worksheets[1])  # the default empty sheet
     sheet.append(list(XLSX_HEADERS))
     for r in rows:
         cites = "；".join(f"{c['law']}第{c['article']}条" for c in r["cite"])

@@ -7,17 +7,16 @@ names the existing entry nearest to it (the engine's search), the candidate for 
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from knowledge.engine import KnowledgeBase
 from knowledge.models import UnansweredQuestion
-from knowledge.text import normalise
+from knowledge.text import normalise, term_weight
 
-SIMILAR = 0.3  # Dice overlap of the weighted terms from which two questions are one group
+SIMILAR = 0.35  # Dice overlap of the weighted terms from which two questions are one group
 # ... or a weaker overlap when the engine ranks the same entries first for both (the same need).
-SIMILAR_WITH_SHARED_RESULTS = 0.15
-SHARED_RESULTS = 2  # of each question's TOP_RESULTS best FAQ entries
+SIMILAR_WITH_SHARED_RESULTS = 0.2
+SHARED_RESULTS = 1  # of each question's TOP_RESULTS best FAQ entries
 TOP_RESULTS = 3
 NEAREST_MIN = 0.2  # an entry weaker than this is not offered for merging
 
@@ -42,19 +41,22 @@ class QuestionGroup:
         return [q.id for q in self.questions]
 
 
-def _terms(kb: KnowledgeBase, text: str) -> Counter[str]:
-    # Whole words weigh more than the bigrams inside them.
-    return Counter({t: (2 if t.startswith("w:") else 1) for t in kb.analyzer.terms(normalise(text))})
+def _terms(kb: KnowledgeBase, text: str) -> dict[str, float]:
+    """The question's index terms, each weighted as the engine weighs it: by how rare it is among
+    the FAQ phrasings (安全生产 says little, 熄火保护 a lot), whole words above the bigrams inside."""
+    return {t: kb.term_idf(t) * (2.0 if t.startswith("w:") else 1.0) * term_weight(t)
+            for t in set(kb.analyzer.terms(normalise(text)))}
 
 
-def similarity(a: Counter[str], b: Counter[str]) -> float:
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Weighted Dice overlap: 1 for the same terms, 0 for none in common."""
     total = sum(a.values()) + sum(b.values())
-    return 2 * sum((a & b).values()) / total if total else 0.0
+    return 2 * sum(min(a[t], b[t]) for t in a.keys() & b.keys()) / total if total else 0.0
 
 
 def group_unanswered(kb: KnowledgeBase, questions: list[UnansweredQuestion]) -> list[QuestionGroup]:
     """Most asked first: each question joins the first group whose first question is similar enough."""
-    groups: list[tuple[Counter[str], set[str], QuestionGroup]] = []
+    groups: list[tuple[dict[str, float], set[str], QuestionGroup]] = []
     nearest: dict[int, tuple[str, str, float]] = {}
     for question in sorted(questions, key=lambda q: (-q.count, q.id)):
         terms = _terms(kb, question.sample)

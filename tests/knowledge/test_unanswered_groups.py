@@ -24,10 +24,12 @@ def test_paraphrases_share_a_group_and_unrelated_questions_do_not(real_kb):
         Asked(3, "食堂的燃气灶没有熄火保护装置怎么办", 2),
         Asked(4, "燃气灶没有熄火保护", 1),
         Asked(5, "仓库夜班只有一个人值守合规吗", 1),
+        Asked(6, "有人举报安全生产违法行为会给奖励吗", 1),  # shares only the common 安全生产 with the next
+        Asked(7, "安全生产工作坚持什么方针", 1),
     ]
     groups = group_unanswered(real_kb, asked)
-    assert [sorted(g.ids) for g in groups] == [[1, 2], [3, 4], [5]]
-    assert [g.count for g in groups] == [4, 3, 1]  # most asked first
+    assert [sorted(g.ids) for g in groups] == [[1, 2], [3, 4], [5], [6], [7]]
+    assert [g.count for g in groups] == [4, 3, 1, 1, 1]  # most asked first
     assert groups[0].sample == "劳保鞋坏了谁出钱换"
     assert groups[0].nearest_id is not None and real_kb.entry(groups[0].nearest_id).tags  # an entry to merge into
 

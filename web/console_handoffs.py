@@ -47,7 +47,7 @@ async def handoff_page(request: web.Request, *, errors: list[str] | None = None,
             return error_page(request, "找不到问题", messages.NOT_FOUND, 404)
     return render(request, "console/handoff.html", {
         "title": f"职工 #{handoff.id} 的问题", "h": handoff, "errors": errors or [], "text": text,
-        "max_answer": domain.MAX_ANSWER_CHARS, "can_send": BOT_SENDER in request.app,
+        "max_answer": domain.MAX_ANSWER_CHARS, "can_send": BOT_SENDER in request.app, "Status": HandoffStatus,
     }, status=status)
 
 

@@ -424,6 +424,7 @@ async def faq_list(request: web.Request) -> web.Response:
         "title": "FAQ 条目", "rows": shown[:FAQ_LIST_LIMIT], "total": len(shown), "query": query, "source": source,
         "status": status, "topic": topic, "law": law, "topics": TOPICS, "sort": request.query.get("sort", ""),
         "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"], "statuses": list(FaqStatus),
+        "Status": FaqStatus,
     })
 
 

@@ -63,7 +63,7 @@ async def test_garbage_bodies_get_friendly_pages(client, services, caplog):
         (b"csrf=%ZZ&description=%FF%FE", "application/x-www-form-urlencoded"),
         (b"{}", "application/json"),
     ]:
-        for path in ("/tip", "/tip/status", "/tip/status/add"):
+        for path in ("/tip", "/tip/status", "/tip/thread/stale-view/add", "/tip/thread/stale-view/review"):
             response = await client.post(path, data=body, headers={"Content-Type": content_type})
             assert 400 <= response.status < 500, (path, body[:20], response.status)
             assert "<html" in (await response.text()).lower()
@@ -139,6 +139,6 @@ async def test_receipt_guessing_by_one_browser_does_not_lock_out_a_real_tipper(s
                 await asyncio.gather(*(attacker.post("/tip/status", data={"csrf": fresh, "code": "hello"})
                                        for _ in range(6)))
         csrf = await csrf_of(tipper, "/tip/status")
-        shown = await tipper.post("/tip/status", data={"csrf": csrf, "code": code})
+        shown = await tipper.post("/tip/status", data={"csrf": csrf, "form_token": csrf.form_token, "code": code})
         assert shown.status == 200, await shown.text()
         assert "待受理" in await shown.text()

@@ -70,3 +70,71 @@ async def test_a_handler_takes_notes_and_closes_a_case_after_confirming(services
     await page.click("button[type=submit]")
     body = await page.text_content("body")
     assert CLOSING in body and SECRET_NOTE not in body
+
+
+async def _tip_count_and_followups(services) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from tips.models import Author, EventKind, Tip, TipEvent
+
+    async with services.sessions() as session:
+        tips = (await session.execute(select(func.count()).select_from(Tip))).scalar_one()
+        followups = (await session.execute(select(func.count()).select_from(TipEvent).where(
+            TipEvent.author == Author.TIPPER, TipEvent.kind == EventKind.MESSAGE))).scalar_one()
+    return tips, followups
+
+
+async def test_reloading_the_receipt_and_the_follow_up_files_nothing_twice_and_review_reopens(
+    services, web_url, page, browser
+):
+    """Issue 16's 'done when': reload → one tip, one follow-up; 复查 on a closed tip → the handler sees 复查中."""
+    await page.goto(f"{web_url}/tip")
+    await page.select_option("#category", "construction")
+    await page.select_option("#place_type", "site")
+    await page.fill("#description", "塔吊司机连续工作十几个小时，塔吊限位器坏了也没人修")
+    await page.check("input[name=urgent][value=no]")
+    await page.click("button[type=submit]")
+    code = (await page.text_content("#receipt-code")).strip()
+    assert "/tip/receipt/" in page.url
+    assert await page.locator("#copy-code").is_visible() and await page.locator("#save-image").is_visible()
+    await page.reload()  # a GET: nothing is posted again, and the code is not shown twice
+    assert await page.locator("#receipt-gone").count() == 1 and code not in await page.content()
+    await page.go_back()
+    assert await _tip_count_and_followups(services) == (1, 0)
+
+    await page.goto(f"{web_url}/tip/status")
+    await page.fill("#code", code)
+    await page.click("button[type=submit]")
+    assert "/tip/thread/" in page.url and code.replace("-", "") not in page.url
+    await page.fill("#message", "补充：晚上十点以后还在吊装")
+    await page.click("#followup-form button[type=submit]")
+    await page.locator(".flash", has_text="已补充").wait_for()
+    await page.reload()
+    await page.reload()
+    assert await _tip_count_and_followups(services) == (1, 1)
+    assert await page.locator(".tip-event", has_text="晚上十点以后").count() == 1
+
+    # The handler closes the tip; the tipper asks for a 复查 on the web; the handler sees it reopened.
+    async with services.sessions() as session, session.begin():
+        from tips.service import change_status, list_tips
+
+        tip_id = (await list_tips(session)).tips[0].id
+        await change_status(session, tip_id, TipStatus.CLOSED, CLOSING, admin_id=1, now=services.clock.now())
+    await page.reload()
+    await page.fill("#reason", "限位器还是坏的，司机仍然超时工作")
+    await page.click("#review-form button[type=submit]")
+    await page.locator(".flash", has_text="已提交复查申请").wait_for()
+    await page.reload()
+    assert "复查中" in await page.text_content("#tip-status") and await page.locator("#review-form").count() == 0
+
+    handler = await (await browser.new_context()).new_page()
+    try:
+        await log_in(handler, web_url, services.settings, services.clock.now())
+        await handler.goto(f"{web_url}/admin/tips")
+        row = handler.locator(".tip-row", has_text=f"#{tip_id} ")
+        assert "复查中" in await row.text_content() and await row.locator("[data-unread]").count() == 1
+        await handler.click(f"a:has-text('#{tip_id} ')")
+        assert "复查中" in await handler.text_content("#tip-status")
+        assert "限位器还是坏的" in await handler.text_content(".thread")
+    finally:
+        await handler.context.close()

@@ -1,0 +1,46 @@
+// The receipt page's two buttons: copy the code, and save it as an image (drawn here, nothing sent).
+// Without JavaScript the buttons stay hidden and the page asks the tipper to write the code down.
+(function () {
+  "use strict";
+  var codeEl = document.getElementById("receipt-code");
+  var box = document.getElementById("receipt-actions");
+  var note = document.getElementById("receipt-action-note");
+  if (!codeEl || !box) return;
+  var code = codeEl.textContent.trim();
+  box.hidden = false;
+
+  document.getElementById("copy-code").addEventListener("click", function () {
+    var done = function () { note.textContent = "已复制回执码。请粘贴到只有您自己能看到的地方保存。"; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(code).then(done, function () {
+        note.textContent = "无法自动复制，请长按回执码手动复制。";
+      });
+    } else {
+      var range = document.createRange();
+      range.selectNodeContents(codeEl);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      note.textContent = document.execCommand("copy") ? "已复制回执码。" : "请长按回执码手动复制。";
+    }
+  });
+
+  document.getElementById("save-image").addEventListener("click", function () {
+    var canvas = document.createElement("canvas");
+    canvas.width = 720; canvas.height = 300;
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#1f2937";
+    ctx.font = "28px sans-serif"; ctx.fillText("匿名举报回执码", 40, 70);
+    ctx.font = "bold 52px monospace"; ctx.fillText(code, 40, 160);
+    ctx.font = "22px sans-serif"; ctx.fillStyle = "#4b5563";
+    ctx.fillText("凭此码在“查进展”页面或 Telegram /status 查看处理情况", 40, 230);
+    var link = document.createElement("a");
+    link.download = "举报回执码.png";
+    link.href = canvas.toDataURL("image/png");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    note.textContent = "图片已保存。请存放在只有您自己能看到的地方。";
+  });
+})();

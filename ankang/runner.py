@@ -18,7 +18,7 @@ from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
 from broadcasts.library import Library
 from core.clock import Clock
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
@@ -48,6 +48,8 @@ async def running(
     ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
     load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes).
     """
+    if settings.webhook_secret_problem:  # forged updates would be accepted as any user, admins included
+        raise SettingsError(settings.webhook_secret_problem)
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
     if not laws.ok:
@@ -76,7 +78,7 @@ async def running(
                     await application.post_init(application)
                 if settings.webhook_url:
                     await application.bot.set_webhook(
-                        settings.webhook_url, secret_token=settings.webhook_secret or None,
+                        settings.webhook_url, secret_token=settings.webhook_secret,
                         allowed_updates=ALLOWED_UPDATES,
                     )
                 else:
@@ -89,7 +91,7 @@ async def running(
                 await start_broadcasts(application, services, library=library)
                 # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
                 services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
-                    application.bot, services), services.clock))
+                    application.bot, services), services.clock, services.loops))
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)
@@ -112,6 +114,7 @@ async def running(
 
 async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> None:
     """Load what each area needs before the first update arrives."""
+    services.writes.start()
     async with services.sessions() as session:
         admin_faq = await load_db_faq(session)
     if kb is None:
@@ -126,9 +129,12 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Stop the tips' scheduled jobs, then let background work that sends through the bot finish: urgent tip alerts."""
+    """Stop the tips' scheduled jobs; let area background work that sends through the bot finish: urgent
+    tip alerts; then flush the writes still waiting for the database (what cannot be written now is
+    counted and logged)."""
     await services.tips.stop_jobs()
     await services.tips.drain()
+    await services.writes.stop()
 
 
 async def serve(settings: Settings) -> None:

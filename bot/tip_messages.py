@@ -233,10 +233,12 @@ def list_button(tip: Tip, tz: ZoneInfo, now: datetime | None = None) -> str:
     flag = ("🚨" if tip.urgent else "") + ("✉️" if tip.tipper_unread else "")
     due = deadline(tip, now) if now is not None else None
     left = f" ⏰{due.left_text}" if due is not None else ""
-    return f"{flag}#{tip.id} {tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
+    return f"#{tip.id} {flag}{tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[TipNote] | None = None) -> str:
+    """The whole tip, its case, its whole thread and the private notes; the bot splits it into
+    messages under Telegram's limit."""
     case = []
     if tip.tipper_unread:
         case.append("✉️ <b>举报人有新补充</b>")
@@ -259,4 +261,4 @@ def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[T
     if notes:
         text += "\n\n<b>🔒 内部备注（仅工会可见）</b>\n" + "\n".join(
             f"• {_minute(n.at, tz)} {n.admin_id}：{escape(n.text)}" for n in notes)
-    return text[:4000]
+    return text

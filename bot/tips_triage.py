@@ -26,6 +26,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
+from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
 from core.topics import TOPICS
@@ -181,7 +182,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
                                 [(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
     services = context.services
     text = msg.admin_tip(tip, services.settings.tz, services.clock.now(), notes)
-    await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=keyboard(rows))
+    await send_long(context.bot, chat_id, text, keyboard(rows))
 
 
 async def take_pressed(update: Update, context: AnkangContext) -> None:
@@ -343,16 +344,15 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():
         if arg in ("on", "开", "开始"):
-            await admins.set_on_duty(session, admin_id, True)
+            await admins.set_on_duty(session, context.services.settings, admin_id, True)
             await admins.audit(session, admin_id, "duty.on")
             text = msg.DUTY_ON
         elif arg in ("off", "关", "结束"):
-            await admins.set_on_duty(session, admin_id, False)
+            await admins.set_on_duty(session, context.services.settings, admin_id, False)
             await admins.audit(session, admin_id, "duty.off")
             text = msg.DUTY_OFF
         else:
-            row = await session.get(admins.Admin, admin_id)
-            text = msg.DUTY_STATUS_ON if row is not None and row.on_duty else msg.DUTY_STATUS_OFF
+            text = msg.DUTY_STATUS_ON if await admins.is_on_duty(session, admin_id) else msg.DUTY_STATUS_OFF
     await update.effective_message.reply_html(text)
 
 

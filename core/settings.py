@@ -1,6 +1,7 @@
 """Typed settings read from ``ANKANG_*`` environment variables and an optional ``.env``."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,18 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/ankang.sqlite3"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -; we require enough of them to be unguessable.
+WEBHOOK_SECRET_MIN_CHARS = 32
+WEBHOOK_SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN_CHARS},256}}")
+_N = WEBHOOK_SECRET_MIN_CHARS
+WEBHOOK_SECRET_REQUIRED = (
+    f"拒绝启动：Webhook 模式必须设置 ANKANG_WEBHOOK_SECRET（至少 {_N} 个字符，只含字母、数字、_ 和 -），"
+    "否则任何人都能伪造 Telegram 更新、冒充管理员操作。生成一个：\n"
+    "    python -c \"import secrets;print(secrets.token_urlsafe(32))\"\n"
+    f"refusing to start: webhook mode (ANKANG_WEBHOOK_URL) needs ANKANG_WEBHOOK_SECRET of at least {_N} "
+    "characters (letters, digits, _ and -); without it anyone can forge updates. Generate one with the "
+    "command above, or unset ANKANG_WEBHOOK_URL to use long polling."
+)
 
 
 class SettingsError(Exception):
@@ -43,6 +56,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
+    # SQLite: how long a write waits for a lock held by another connection before it counts as failed.
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
     # Tips as cases (issue 16): calendar days in ``timezone``; digest times are local "HH:MM".
     tip_ack_days: int = Field(default=3, ge=0, le=365)
@@ -136,6 +151,13 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_secret_problem(self) -> str | None:
+        """Why this configuration must not serve a webhook, or None (long polling needs no secret)."""
+        if self.webhook_url and not WEBHOOK_SECRET_RE.fullmatch(self.webhook_secret):
+            return WEBHOOK_SECRET_REQUIRED
+        return None
 
     @property
     def bot_base_url(self) -> str:

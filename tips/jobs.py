@@ -18,12 +18,11 @@ from html import escape
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import audit, duty_recipients
+from core.admins import audit, duty_recipients, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
-from core.logging import redacted_traceback
-from core.models import Admin
 from core.settings import Settings
+from core.supervision import Loops
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
 from tips.cases import ESCALATE_AFTER, CasePolicy, deadline
 from tips.models import (
@@ -42,6 +41,7 @@ from tips.service import topic_label
 log = logging.getLogger(__name__)
 
 JOB_INTERVAL_S = 60.0
+JOBS_LOOP = "tips-jobs"
 DIGEST_MAX_LISTED = 20  # tips listed by name in one digest; the rest are counted
 PURGE_PREVIEW_DAYS = 30
 
@@ -121,8 +121,7 @@ def reminder_alert(tip: Tip, kind: str, now: datetime, policy: CasePolicy, *, es
 
 
 async def _all_admins(session: AsyncSession, settings: Settings) -> tuple[int, ...]:
-    rows = (await session.execute(select(Admin.user_id))).scalars()
-    return tuple(sorted(settings.admin_ids | set(rows)))
+    return tuple(a.user_id for a in await list_admins(session, settings))
 
 
 async def send_reminders(
@@ -222,13 +221,21 @@ async def run_due(
 
 
 async def run_forever(
-    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock,
+    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock, loops: Loops,
     interval_s: float = JOB_INTERVAL_S,
 ) -> None:
-    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried."""
-    while True:
-        try:
-            await run_due(sessions, settings, sender, clock.now())
-        except Exception as err:  # one bad run must not end the loop
-            log.error("tips jobs failed\n%s", redacted_traceback(err))
-        await asyncio.sleep(interval_s)
+    """Call ``run_due`` every ``interval_s`` until cancelled, supervised by ``services.loops`` (issue 17):
+    a failed run is recorded there (logged once per outage, as exception types) and the next run is
+    the retry; /healthz shows the loop stuck if it stops beating."""
+
+    async def job() -> None:
+        await run_due(sessions, settings, sender, clock.now())
+
+    guarded = loops.guard(JOBS_LOOP, job)
+    loops.register(JOBS_LOOP, beat_within_s=3 * interval_s)
+    try:
+        while True:
+            await guarded()
+            await asyncio.sleep(interval_s)
+    finally:
+        loops.forget(JOBS_LOOP)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -158,7 +158,7 @@ def _photo_row(tip_id: int, event_id: int | None, photo: CleanPhoto) -> TipPhoto
     )
 
 
-def _full_tip():
+def _full_tip() -> Select[Tip]:
     return (
         select(Tip)
         .options(selectinload(Tip.events).selectinload(TipEvent.photos), selectinload(Tip.photos))
@@ -317,7 +317,9 @@ async def add_followup(
     tip = await session.get(Tip, tip_id)
     if tip is None:
         raise TipNotFound(tip_id)
-    count = (await session.execute(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))).scalar_one()
+    count = (
+        await session.execute(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))
+    ).scalar_one()
     if count + len(photos) > MAX_PHOTOS_PER_THREAD:
         raise TipInvalid("photos")
     tip.tipper_unread = True

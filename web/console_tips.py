@@ -18,7 +18,7 @@ from aiohttp import web
 from core.topics import BY_CODE
 from tips.service import NOTE_MAX_CHARS  # the service would cut longer text silently: refuse it here
 from web import messages
-from web.console import admin_of, error_page, page_number, redirect, render
+from web.console_pages import admin_of, error_page, page_number, redirect, render
 from web.typedefs import SERVICES
 
 PAGE_SIZE = 20
@@ -116,14 +116,10 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
 
 
 async def _admins(session, settings) -> list[tuple[int, str]]:
-    """Every admin (configured and added), as (id, name) for the owner picker."""
-    from sqlalchemy import select
+    """Every current admin (configured and added), as (id, name) for the owner picker."""
+    from core.admins import list_admins
 
-    from core.models import Admin
-
-    rows = {a.user_id: a.name for a in (await session.execute(select(Admin))).scalars()}
-    ids = sorted(settings.admin_ids | set(rows))
-    return [(admin_id, rows.get(admin_id) or "") for admin_id in ids]
+    return [(a.user_id, a.name) for a in await list_admins(session, settings)]
 
 
 async def change_status(request: web.Request) -> web.Response:

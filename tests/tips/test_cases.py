@@ -95,7 +95,8 @@ async def test_private_notes_never_reach_the_tippers_thread(services):
 async def test_a_follow_up_flags_the_tip_and_notifies_the_owner_else_the_duty_staff(services):
     tip_id, _ = await _tip(services)
     async with services.sessions() as s, s.begin():
-        await set_on_duty(s, 900002, True)
+        await add_admin(s, 900002)
+        await set_on_duty(s, services.settings, 900002, True)
         await add_followup(s, tip_id, "补充：漏电保护器也是坏的", now=NOW)
     sender = Recorder()
     await notify_followup(services.sessions, services.settings, sender, tip_id)

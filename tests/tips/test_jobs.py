@@ -44,8 +44,9 @@ async def _tip(services, clock, *, urgent: bool = False, photos: int = 0) -> int
 
 async def _staff(services) -> None:
     async with services.sessions() as s, s.begin():
-        await set_on_duty(s, DUTY, True)
+        await add_admin(s, DUTY)
         await add_admin(s, OTHER_ADMIN)
+        await set_on_duty(s, services.settings, DUTY, True)
 
 
 async def test_new_tips_reach_the_duty_staff_in_the_digest_at_the_configured_times(services):

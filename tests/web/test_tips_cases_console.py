@@ -48,18 +48,21 @@ async def test_a_handler_takes_notes_and_closes_a_case_after_confirming(services
     await page.click("#note-form button[type=submit]")
     await page.locator("#private-notes li", has_text=SECRET_NOTE).wait_for()
 
-    # Closing without a note is refused; with one it asks for confirmation before anything changes.
+    # Closing asks first (a dialog with JavaScript); declined, nothing changes; without a note it is refused.
     await page.select_option("#new-status", "closed")
+    await page.fill("#note", CLOSING)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    await page.click("#status-form button[type=submit]")
+    async with services.sessions() as session:
+        assert (await get_tip(session, tip_id)).status is TipStatus.NEW
+    await page.fill("#note", "")
+    page.once("dialog", lambda dialog: dialog.accept())
     await page.click("#status-form button[type=submit]")
     await page.locator(".errors", has_text="办结说明").wait_for()
     await page.select_option("#new-status", "closed")
     await page.fill("#note", CLOSING)
+    page.once("dialog", lambda dialog: dialog.accept())
     await page.click("#status-form button[type=submit]")
-    await page.locator("#confirm").wait_for()
-    await page.screenshot(path=screenshot_path("tips-confirm-close"), full_page=True)
-    async with services.sessions() as session:
-        assert (await get_tip(session, tip_id)).status is TipStatus.NEW
-    await page.click("#confirm-yes")
     await page.locator(".flash", has_text="状态已更新").wait_for()
     assert "已办结" in await page.text_content("#tip-status")
     await page.screenshot(path=screenshot_path("tips-case"), full_page=True)
@@ -138,3 +141,48 @@ async def test_reloading_the_receipt_and_the_follow_up_files_nothing_twice_and_r
         assert "限位器还是坏的" in await handler.text_content(".thread")
     finally:
         await handler.context.close()
+
+
+async def test_without_javascript_closing_and_broadcast_actions_go_through_a_confirm_page(
+    services, admin_http, browser, web_url, library
+):
+    tip_id, _ = await _tip(services)
+    async with await admin_http.post(f"/admin/tips/{tip_id}/status", {"status": "rejected", "note": "请向人社部门反映",
+                                                                     "reason": "not_safety"}) as response:
+        page = await response.text()
+        assert response.status == 200 and 'id="confirm"' in page and "不属于安全生产隐患" in page
+    async with services.sessions() as session:
+        assert (await get_tip(session, tip_id)).status is TipStatus.NEW  # asked, not done
+    # The confirm page itself, in a browser without JavaScript: one press does it.
+    context = await browser.new_context(java_script_enabled=False)
+    try:
+        nojs = await context.new_page()
+        await log_in(nojs, web_url, services.settings, services.clock.now())
+        await nojs.goto(f"{web_url}/admin/tips/{tip_id}")
+        await nojs.select_option("#new-status", "rejected")
+        await nojs.select_option("#reason", "not_safety")
+        await nojs.fill("#note", "工资问题请向人社部门反映")
+        await nojs.click("#status-form button[type=submit]")
+        await nojs.locator("#confirm").wait_for()
+        await nojs.screenshot(path=screenshot_path("tips-confirm-reject"), full_page=True)
+        await nojs.click("#confirm-yes")
+        await nojs.locator(".flash", has_text="状态已更新").wait_for()
+        assert "不予受理" in await nojs.text_content("#tip-status")
+    finally:
+        await context.close()
+    async with services.sessions() as session:
+        tip = await get_tip(session, tip_id)
+    assert tip.status is TipStatus.REJECTED and tip.reject_reason == "not_safety"
+
+    from broadcasts.schedules import What, When, create_schedule
+
+    async with services.sessions() as session, session.begin():
+        schedule = await create_schedule(session, library, What("text", text="周一安全早会"),
+                                         When("weekly", weekdays=("mon",), at_time="09:00"),
+                                         now=services.clock.now())
+    for action in ("send", "cancel"):
+        async with await admin_http.post(f"/admin/broadcasts/{schedule.id}/{action}") as response:
+            page = await response.text()
+            assert response.status == 200 and 'id="confirm"' in page, action
+    async with await admin_http.post(f"/admin/broadcasts/{schedule.id}/cancel", {"confirmed": "1"}) as response:
+        assert response.status == 303

@@ -111,7 +111,8 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         "form": form or {}, "note_max": NOTE_MAX_CHARS, "notes": notes, "was_unread": unread,
         "admins": admins, "me": admin_of(request).user_id, "deadline": deadline(tip, now),
         "channel": channel_for(tip),
-        "final_question": messages.TIP_CONFIRM_FINAL_JS.format(tip_id=tip.id, days=services.settings.tip_review_days), "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
+        "final_question": messages.TIP_CONFIRM_FINAL_JS.format(tip_id=tip.id, days=services.settings.tip_review_days),
+        "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
         **_labels(),
     }, status=status)
 

@@ -190,7 +190,7 @@ async def purge_due(session: AsyncSession, now: datetime, policy: CasePolicy) ->
 
 @dataclass(frozen=True, slots=True)
 class PurgePreview:
-    """What the purge will delete in the next days, and what a legal hold keeps."""
+    """What the purge will delete in the next days, and every tip a legal hold keeps."""
 
     due: list[tuple[Tip, datetime]]
     held: list[Tip]
@@ -203,7 +203,8 @@ async def preview_purge(session: AsyncSession, now: datetime, policy: CasePolicy
         select(Tip).where(Tip.status.in_(FINAL_STATUSES), Tip.closed_at <= horizon).order_by(Tip.closed_at)
     )).scalars())
     due = [(tip, at) for tip in rows if (at := policy.purge_at(tip)) is not None]
-    return PurgePreview(due, [tip for tip in rows if tip.hold_reason is not None])
+    held = list((await session.execute(select(Tip).where(Tip.hold_reason.is_not(None)).order_by(Tip.id))).scalars())
+    return PurgePreview(due, held)
 
 
 async def run_due(

@@ -7,7 +7,7 @@ from tests.conftest import screenshot_path
 from tests.web.conftest import log_in
 from tips.cases import CasePolicy
 from tips.models import TipStatus
-from tips.service import TipDraft, add_followup, get_tip, submit_tip
+from tips.service import TipDraft, add_followup, change_status, get_tip, submit_tip
 
 SECRET_NOTE = "内部：约了区应急局周三一起去现场"
 CLOSING = "已督促企业安装安全网并组织高处作业培训，隐患已消除。"
@@ -186,3 +186,36 @@ async def test_without_javascript_closing_and_broadcast_actions_go_through_a_con
             assert response.status == 200 and 'id="confirm"' in page, action
     async with await admin_http.post(f"/admin/broadcasts/{schedule.id}/cancel", {"confirmed": "1"}) as response:
         assert response.status == 303
+
+
+async def test_recognition_and_legal_hold_from_the_console(services, web_url, page, admin_http):
+    tip_id, code = await _tip(services)
+    async with services.sessions() as session, session.begin():
+        await change_status(session, tip_id, TipStatus.CLOSED, CLOSING, admin_id=1, now=services.clock.now())
+    await log_in(page, web_url, services.settings, services.clock.now())
+    await page.goto(f"{web_url}/admin/tips/{tip_id}")
+    await page.fill("#recognition-note", "经核查属实，企业已整改")
+    await page.click("#recognize-form button[type=submit]")
+    await page.locator(".flash", has_text="有效举报").wait_for()
+    assert await page.locator("#tip-purge-at").count() == 1
+    await page.fill("#hold-reason", "区法院调取证据")
+    await page.click("#hold-form button[type=submit]")
+    await page.locator(".flash", has_text="法律保全").wait_for()
+    await page.goto(f"{web_url}/admin/tips/retention")
+    assert "区法院调取证据" in await page.text_content("#purge-held")
+    await page.screenshot(path=screenshot_path("tips-retention"), full_page=True)
+
+    # Releasing a hold is asked first (the confirm page without JavaScript).
+    async with await admin_http.post(f"/admin/tips/{tip_id}/hold", {"release": "1"}) as response:
+        assert response.status == 200 and 'id="confirm"' in await response.text()
+    async with services.sessions() as session:
+        assert (await get_tip(session, tip_id)).hold_reason == "区法院调取证据"
+    async with await admin_http.post(f"/admin/tips/{tip_id}/hold", {"hold_reason": "再来一次"}) as response:
+        assert response.status == 409 and "已处于法律保全" in await response.text()
+
+    # The tipper reads the recognition and how a real-name reward claim works.
+    await page.goto(f"{web_url}/tip/status")
+    await page.fill("#code", code)
+    await page.click("button[type=submit]")
+    recognized = await page.text_content("#tip-recognized")
+    assert "有效举报" in recognized and "经核查属实" in recognized and "实名" in recognized

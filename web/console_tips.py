@@ -259,7 +259,7 @@ async def photo(request: web.Request) -> web.Response:
 
 
 async def export(request: web.Request) -> web.StreamResponse:
-    """tips.csv + thread.csv + photos/ as one ZIP download (export_tips audits it)."""
+    """tips.xlsx + tips.csv + thread.csv + photos/ as one ZIP download (export_tips audits it)."""
     from tips.models import parse_status
     from tips.service import export_tips
 
@@ -269,7 +269,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     tmp = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ankang-tips-"))
     try:
         async with services.sessions() as session, session.begin():
-            await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id)
+            await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id,
+                              tz=services.settings.tz)
         data = await asyncio.to_thread(_zip_dir, tmp)
     finally:
         await asyncio.to_thread(shutil.rmtree, tmp, True)

@@ -237,7 +237,7 @@ def list_button(tip: Tip, tz: ZoneInfo, now: datetime | None = None) -> str:
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[TipNote] | None = None) -> str:
-    """The whole tip, its case, its whole thread and the private notes; the bot splits it into
+    """The whole tip, its case state, its whole thread and the private notes; the bot splits it into
     messages under Telegram's limit."""
     case = []
     if tip.tipper_unread:

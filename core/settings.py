@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None
     log_level: str = "INFO"
+    # 问工会: a question waiting this many working hours (Mon–Fri 09:00–18:00, local time) reminds the
+    # staff on duty; after this many hours (any hours) it goes to every admin; an answered question
+    # the worker leaves alone is closed after this many hours (and its chat id deleted).
+    handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
+    handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
+    handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    # Who publishes a new FAQ entry written in the console: its author by saving ("self"), or a second
+    # admin ("two-person"; the author may not publish their own draft).
+    faq_review: Literal["self", "two-person"] = "self"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -83,6 +83,7 @@ class TipPages:
     """The public tip pages' memory (one per web app)."""
 
     def __init__(self, *, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
         self._issued = _Expiring(FORM_TOKEN_TTL_S, now)
         self._used = _Expiring(FORM_TOKEN_TTL_S, now)
         self._receipts = _Expiring(RECEIPT_TTL_S, now)
@@ -91,8 +92,13 @@ class TipPages:
     # --- one-time form tokens
     def issue(self) -> str:
         token = secrets.token_urlsafe(18)
-        self._issued.put(token, True)
+        self._issued.put(token, self._now())
         return token
+
+    def age_s(self, token: str) -> float | None:
+        """How long ago ``token`` was served (None: unknown or used)."""
+        issued = self._issued.get(token)
+        return self._now() - issued if isinstance(issued, float) else None
 
     def consume(self, token: str) -> Outcome | str:
         """A fresh token: the Outcome the caller must complete. Otherwise "used" or "expired"."""
@@ -118,7 +124,7 @@ class TipPages:
     def give_back(self, token: str, outcome: Outcome) -> None:
         """The POST failed without storing anything: the same form may be sent again."""
         self._used.pop(token)
-        self._issued.put(token, True)
+        self._issued.put(token, self._now())
         outcome.done.set()
 
     # --- receipts shown once

@@ -1,8 +1,10 @@
 """Public tip pages: /tip (the report form) and /tip/status (receipt → status, thread, follow-up).
 
-Plain HTML forms, no JavaScript. CSRF: a random cookie plus a hidden field holding an HMAC of it
-under the server secret (never bound to the client's address). These handlers never read or log
-``request.remote``, headers or the user agent, and the runner disables the access log.
+Plain HTML forms, no JavaScript needed (the receipt's copy/save buttons and the flood-time proof of
+work are enhancements). CSRF: a random cookie plus a hidden field holding an HMAC of it under the
+server secret (never bound to the client's address). The client address is read in one place,
+``_client_key``, and hashed at once under an hourly random key for in-memory limits; it is never
+stored or logged, nor are headers or the user agent, and the runner disables the access log.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from tips.alerts import notify_duty, notify_followup
 from tips.cases import CasePolicy, ReviewRefused, channel_for, deadline, request_review
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
+from tips.ratelimit import POW_ATTEMPTS_THRESHOLD, POW_BITS, POW_WAIT_S, pow_valid
 from tips.service import (
     DESCRIPTION_MAX_CHARS,
     DESCRIPTION_MIN_CHARS,
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 CSRF_COOKIE = "tip_csrf"
 CSRF_FIELD = "csrf"
 FORM_TOKEN_FIELD = "form_token"
+DAILY_KEY = "web"  # the one key of the daily storage guard
 # Set in a form re-shown with the emergency guidance: the next submission stores the tip.
 EMERGENCY_SEEN_FIELD = "emergency_seen"
 
@@ -72,7 +76,10 @@ ERRORS = {
     "too_large": "有照片超过 10 MB，请压缩后再上传。",
     "not_image": "有文件不是可识别的照片（支持 JPG、PNG、WebP）。",
     "too_many_pixels": "有照片尺寸过大，请缩小后再上传。",
-    "busy": "提交的人太多了，请几分钟后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "busy": "今天网上提交的举报已达上限，请明天再试，或在 Telegram 中举报。"
+            "紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "busy_client": "您提交得太频繁了，请一小时后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "pow": f"为防止恶意刷屏，提交前需要一次安全校验：请稍等 {int(POW_WAIT_S)} 秒后再点“提交举报”（内容已保留）。",
     "receipt": "回执码不正确，请检查后重试。",
     "text": "请填写要补充的内容或选择照片。",
     "failed": "抱歉，提交失败了，举报没有保存，请稍后再试。",
@@ -290,14 +297,34 @@ def _render(request: web.Request, template: str, context: dict, *, status: int =
     csrf = _csrf(request)
     context = {"csrf": csrf.token, "csrf_field": CSRF_FIELD, "form_token": request.app[TIP_PAGES].issue(),
                "form_token_field": FORM_TOKEN_FIELD, **context}
+    # Under a flood the report form asks for a small proof of work (tip-pow.js), or a short wait.
+    pow_needed = template == "tips/form.html" and _pow_required(request)
+    if pow_needed:
+        context |= {"pow_bits": POW_BITS, "pow_wait_s": int(POW_WAIT_S)}
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
     for name, value in NO_STORE.items():
         response.headers[name] = value
+    if pow_needed:
+        response.headers["Content-Security-Policy"] = NO_STORE["Content-Security-Policy"].replace(
+            "script-src 'none'", "script-src 'self'")
     if csrf.new:
         settings = _services(request).settings
         response.set_cookie(CSRF_COOKIE, csrf.cookie, path="/tip", httponly=True, samesite="Strict",
                             secure=request.secure or settings.public_url.startswith("https://"))
     return response
+
+
+def _pow_required(request: web.Request) -> bool:
+    """The site is under a flood: more submission attempts in the last minutes than tippers make."""
+    return _services(request).tips.limits.web_attempts.count() > POW_ATTEMPTS_THRESHOLD
+
+
+def _client_key(request: web.Request) -> str:
+    """The in-memory limit key of this client: a keyed hash of its address under an hourly random key.
+
+    The one place the client address is read; it is hashed at once and never stored or logged.
+    """
+    return _services(request).tips.limits.client_keys.key(request.remote)
 
 
 # ---------------------------------------------------------------- the report form
@@ -386,13 +413,22 @@ async def tip_submit(request: web.Request) -> web.Response:
         # The guidance first; nothing is stored yet, and the form (shown again with what was
         # typed and the guidance above it) submits the tip on the next press.
         return _render(request, "tips/form.html", _form_context(values))
-    browser = _browser_key(request)
-    if not runtime.limits.web_tips_per_browser.allowed(browser) or not runtime.limits.web_tips.take():
-        values.errors.append("busy")
-        return _render(request, "tips/form.html", _form_context(values), status=429)
-    services = _services(request)
+    browser, client = _browser_key(request), _client_key(request)
+    limits = runtime.limits
+    pow_needed = _pow_required(request)
+    limits.web_attempts.hit()
     pages = request.app[TIP_PAGES]
     token = form.get(FORM_TOKEN_FIELD)
+    if not limits.web_tips_per_browser.allowed(browser) or not limits.web_tips_per_client.allowed(client):
+        values.errors.append("busy_client")
+        return _render(request, "tips/form.html", _form_context(values), status=429)
+    if not limits.web_tips_per_day.allowed(DAILY_KEY):
+        values.errors.append("busy")
+        return _render(request, "tips/form.html", _form_context(values), status=429)
+    if pow_needed and not pow_valid(token, form.get("pow")) and (pages.age_s(token) or 0.0) < POW_WAIT_S:
+        values.errors.append("pow")
+        return _render(request, "tips/form.html", _form_context(values), status=429)
+    services = _services(request)
     outcome = pages.consume(token)
     if not isinstance(outcome, Outcome):
         return await _token_refused(request, token, outcome, values)
@@ -407,7 +443,9 @@ async def tip_submit(request: web.Request) -> web.Response:
         values.errors.append("failed")
         return _render(request, "tips/form.html", _form_context(values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.
-    runtime.limits.web_tips_per_browser.hit(browser)
+    limits.web_tips_per_browser.hit(browser)
+    limits.web_tips_per_client.hit(client)
+    limits.web_tips_per_day.hit(DAILY_KEY)
     log.info("tip %s submitted via web%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
     if draft.urgent:
         # In the background, so the receipt page never waits on Telegram.

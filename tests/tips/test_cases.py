@@ -266,3 +266,37 @@ async def test_excel_export_has_chinese_headers_local_times_and_labels_and_audit
     async with services.sessions() as s:
         entry = (await s.execute(select(Audit).where(Audit.action == "tip.export"))).scalar_one()
     assert "secret-server-dir" not in entry.target + entry.detail and str(tmp_path) not in entry.target
+
+
+async def test_rejecting_in_telegram_takes_a_reason_a_note_and_a_confirmation(ankang, emulator, make_tipper):
+    services = ankang.services
+    tipper = make_tipper()
+    await tipper.report(description=DESCRIPTION)
+    code = CODE_RE.search((await tipper.confirm())["text"]).group(0)
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    listing = await emulator.ask(admin, "/tips")
+    mark = emulator.mark()
+    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+                  if b["text"].startswith("#"))
+    await emulator.press(admin, listing, button)
+    opened = await emulator.wait_for_message(admin, lambda m: msg.TAKE_BUTTON in str(m.get("reply_markup")),
+                                             since=mark)
+    assert "受理时限" in opened["text"] and "负责人：未指定" in opened["text"]
+
+    async def press(message: dict, label: str) -> dict:
+        mark = emulator.mark()
+        await emulator.press(admin, message, label)
+        return await emulator.wait_for_message(admin, since=mark)
+
+    reasons = await press(opened, TipStatus.REJECTED.label)
+    assert reasons["text"] == msg.ASK_REJECT_REASON
+    prompt = await press(reasons, "不属于安全生产隐患（如工资、合同、社保问题）")
+    assert "不予受理" in prompt["text"]
+    question = await emulator.ask(admin, "工资拖欠请向人社部门反映")
+    assert "确认将举报" in question["text"] and "复查" in question["text"]
+    async with services.sessions() as s:
+        assert (await list_tips(s)).tips[0].status is TipStatus.NEW  # nothing until confirmed
+    done = await press(question, msg.CONFIRM_ACTION_BUTTON)
+    assert "不予受理" in done["text"]
+    view = await tipper.say(f"/status {code}")
+    assert "不予受理" in view["text"] and "12333" in view["text"] and "工资拖欠请向人社部门反映" in view["text"]

@@ -1,31 +1,15 @@
-// The receipt page's two buttons: copy the code, and save it as an image (drawn here, nothing sent).
-// Without JavaScript the buttons stay hidden and the page asks the tipper to write the code down.
+// The receipt page's "保存为图片": the code drawn on a canvas here and saved as a PNG, nothing sent
+// anywhere (tips.js does the copy button). Without JavaScript the buttons stay hidden and the page
+// asks the tipper to write the code down.
 (function () {
   "use strict";
   var codeEl = document.getElementById("receipt-code");
-  var box = document.getElementById("receipt-actions");
+  var button = document.getElementById("save-image");
   var note = document.getElementById("receipt-action-note");
-  if (!codeEl || !box) return;
+  if (!codeEl || !button) return;
   var code = codeEl.textContent.trim();
-  box.hidden = false;
-
-  document.getElementById("copy-code").addEventListener("click", function () {
-    var done = function () { note.textContent = "已复制回执码。请粘贴到只有您自己能看到的地方保存。"; };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(code).then(done, function () {
-        note.textContent = "无法自动复制，请长按回执码手动复制。";
-      });
-    } else {
-      var range = document.createRange();
-      range.selectNodeContents(codeEl);
-      var sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
-      note.textContent = document.execCommand("copy") ? "已复制回执码。" : "请长按回执码手动复制。";
-    }
-  });
-
-  document.getElementById("save-image").addEventListener("click", function () {
+  button.hidden = false;
+  button.addEventListener("click", function () {
     var canvas = document.createElement("canvas");
     canvas.width = 720; canvas.height = 300;
     var ctx = canvas.getContext("2d");
@@ -41,6 +25,6 @@
     document.body.appendChild(link);
     link.click();
     link.remove();
-    note.textContent = "图片已保存。请存放在只有您自己能看到的地方。";
+    if (note) note.textContent = "图片已保存。请存放在只有您自己能看到的地方。";
   });
 })();

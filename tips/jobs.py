@@ -24,6 +24,7 @@ from core.db import SessionMaker
 from core.logging import redacted_traceback
 from core.models import Admin
 from core.settings import Settings
+from core.supervision import Loops
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
 from tips.cases import ESCALATE_AFTER, CasePolicy, deadline
 from tips.models import (
@@ -42,6 +43,7 @@ from tips.service import topic_label
 log = logging.getLogger(__name__)
 
 JOB_INTERVAL_S = 60.0
+JOBS_LOOP = "tips-jobs"  # its name in services.loops and on /healthz
 DIGEST_MAX_LISTED = 20  # tips listed by name in one digest; the rest are counted
 PURGE_PREVIEW_DAYS = 30
 
@@ -223,9 +225,16 @@ async def run_due(
 
 async def run_forever(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock,
-    interval_s: float = JOB_INTERVAL_S,
+    interval_s: float = JOB_INTERVAL_S, *, loops: Loops | None = None,
 ) -> None:
-    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried."""
+    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried.
+
+    With ``loops`` (the runner's), the loop is supervised (issue 17): one log line per database
+    outage, a retry after the backoff rather than a whole interval, and its state on /healthz.
+    """
+    if loops is not None:
+        await loops.every(JOBS_LOOP, interval_s, lambda: run_due(sessions, settings, sender, clock.now()))
+        return
     while True:
         try:
             await run_due(sessions, settings, sender, clock.now())

@@ -43,7 +43,8 @@ async def test_unsure_question_reaches_the_duty_admin_and_the_answer_comes_back(
         from core.admins import add_admin, set_on_duty
 
         await add_admin(s, other_admin.id)
-        await set_on_duty(s, ankang.services.settings, other_admin.id, True)  # on duty: gets the notice; ADMIN_ID does not
+        # On duty: gets the notice; ADMIN_ID does not.
+        await set_on_duty(s, ankang.services.settings, other_admin.id, True)
     worker = emulator.user("王芳", username="wangfang")
 
     mark = emulator.mark()

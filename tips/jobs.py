@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.admins import audit, duty_recipients, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
+from core.logging import redacted_traceback
 from core.settings import Settings
 from core.supervision import Loops
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
@@ -41,7 +42,7 @@ from tips.service import topic_label
 log = logging.getLogger(__name__)
 
 JOB_INTERVAL_S = 60.0
-JOBS_LOOP = "tips-jobs"
+JOBS_LOOP = "tips-jobs"  # its name in services.loops and on /healthz
 DIGEST_MAX_LISTED = 20  # tips listed by name in one digest; the rest are counted
 PURGE_PREVIEW_DAYS = 30
 
@@ -222,21 +223,20 @@ async def run_due(
 
 
 async def run_forever(
-    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock, loops: Loops,
-    interval_s: float = JOB_INTERVAL_S,
+    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock,
+    interval_s: float = JOB_INTERVAL_S, *, loops: Loops | None = None,
 ) -> None:
-    """Call ``run_due`` every ``interval_s`` until cancelled, supervised by ``services.loops`` (issue 17):
-    a failed run is recorded there (logged once per outage, as exception types) and the next run is
-    the retry; /healthz shows the loop stuck if it stops beating."""
+    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried.
 
-    async def job() -> None:
-        await run_due(sessions, settings, sender, clock.now())
-
-    guarded = loops.guard(JOBS_LOOP, job)
-    loops.register(JOBS_LOOP, beat_within_s=3 * interval_s)
-    try:
-        while True:
-            await guarded()
-            await asyncio.sleep(interval_s)
-    finally:
-        loops.forget(JOBS_LOOP)
+    With ``loops`` (the runner's), the loop is supervised (issue 17): one log line per database
+    outage, a retry after the backoff rather than a whole interval, and its state on /healthz.
+    """
+    if loops is not None:
+        await loops.every(JOBS_LOOP, interval_s, lambda: run_due(sessions, settings, sender, clock.now()))
+        return
+    while True:
+        try:
+            await run_due(sessions, settings, sender, clock.now())
+        except Exception as err:  # one bad run must not end the loop
+            log.error("tips jobs failed\n%s", redacted_traceback(err))
+        await asyncio.sleep(interval_s)

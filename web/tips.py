@@ -479,7 +479,7 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
         log.warning("tip %s is urgent but no bot is attached to alert admins", tip_id)
         return
     services = app[SERVICES]
-    await notify_duty(services.sessions, services.settings, sender, tip_id)
+    await notify_duty(services.sessions, services.settings, sender, tip_id, loops=services.loops)
 
 
 async def _notify_followup(app: web.Application, tip_id: int, *, review: bool = False) -> None:

@@ -317,12 +317,31 @@ def _pow_required(request: web.Request) -> bool:
     return _services(request).tips.limits.web_attempts.count() > POW_ATTEMPTS_THRESHOLD
 
 
-def _client_key(request: web.Request) -> str:
+def _client_key(request: web.Request) -> str | None:
     """The in-memory limit key of this client: a keyed hash of its address under an hourly random key.
 
     The one place the client address is read; it is hashed at once and never stored or logged.
+    Behind a proxy listed in ANKANG_TRUSTED_PROXIES the address is the last one it appended to
+    X-Forwarded-For. None (no per-client limit) when that header comes from anyone else: either a
+    proxy nobody configured, which would make every tipper one client and lock them all out, or a
+    client forging it, who is then left to the per-browser limit, the proof of work and the daily guard.
     """
-    return _services(request).tips.limits.client_keys.key(request.remote)
+    services = _services(request)
+    remote = request.remote
+    forwarded = request.headers.get(hdrs.X_FORWARDED_FOR, "")
+    if remote in services.settings.trusted_proxies:
+        remote = forwarded.rsplit(",", 1)[-1].strip() or remote
+    elif forwarded:
+        _warn_untrusted_forwarding()
+        return None
+    return services.tips.limits.client_keys.key(remote)
+
+
+@functools.cache
+def _warn_untrusted_forwarding() -> None:
+    """Once per process: say how to fix it, never who sent it."""
+    log.warning("tip form: X-Forwarded-For from an address not in ANKANG_TRUSTED_PROXIES; per-client limits "
+                "are off for such requests (set ANKANG_TRUSTED_PROXIES to your reverse proxy)")
 
 
 # ---------------------------------------------------------------- the report form
@@ -417,7 +436,8 @@ async def tip_submit(request: web.Request) -> web.Response:
     limits.web_attempts.hit()
     pages = request.app[TIP_PAGES]
     token = form.get(FORM_TOKEN_FIELD)
-    if not limits.web_tips_per_browser.allowed(browser) or not limits.web_tips_per_client.allowed(client):
+    if not limits.web_tips_per_browser.allowed(browser) or \
+            (client is not None and not limits.web_tips_per_client.allowed(client)):
         values.errors.append("busy_client")
         return _render(request, "tips/form.html", _form_context(values), status=429)
     if not limits.web_tips_per_day.allowed(DAILY_KEY):
@@ -442,7 +462,8 @@ async def tip_submit(request: web.Request) -> web.Response:
         return _render(request, "tips/form.html", _form_context(values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.
     limits.web_tips_per_browser.hit(browser)
-    limits.web_tips_per_client.hit(client)
+    if client is not None:
+        limits.web_tips_per_client.hit(client)
     limits.web_tips_per_day.hit(DAILY_KEY)
     log.info("tip %s submitted via web%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
     if draft.urgent:

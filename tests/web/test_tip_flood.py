@@ -92,3 +92,46 @@ def test_without_javascript_waiting_stands_in_for_the_work():
     clock[0] += 15
     assert pages.age_s(token) == 15.0
     assert not pow_valid(token, "") and not pow_valid(token, "x" * 13) and pow_valid(token, solve(token, 8), 8)
+
+
+async def _submit_many(client, count: int, forwarded: str | None) -> list[int]:
+    statuses = []
+    for _ in range(count):
+        client.session.cookie_jar.clear()  # a fresh browser each time: only the per-client limit can stop it
+        tokens = tokens_in(await (await client.get("/tip")).text())
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        response = await client.post("/tip", data=tip_form(tokens), headers=headers, allow_redirects=False)
+        statuses.append(response.status)
+    return statuses
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(make_settings, tips_runtime, caplog):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from ankang.services import open_services
+    from web.app import create_web_app
+
+    caplog.set_level(logging.DEBUG)
+    services = await open_services(make_settings(trusted_proxies="127.0.0.1"), tips=tips_runtime)
+    try:
+        async with TestClient(TestServer(create_web_app(services))) as client:
+            flooder = await _submit_many(client, 7, "198.51.100.7, 203.0.113.9")  # the proxy appended the last
+            other = await _submit_many(client, 1, "198.51.100.7, 203.0.113.10")
+        assert flooder == [303] * 5 + [429] * 2 and other == [303]
+    finally:
+        await services.close()
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert "203.0.113" not in logs and "198.51.100.7" not in logs
+
+
+async def test_forwarded_requests_from_an_unlisted_proxy_skip_the_per_client_limit_rather_than_share_one(
+    services, caplog
+):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from web.app import create_web_app
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        statuses = await _submit_many(client, 7, "203.0.113.9")
+    assert statuses == [303] * 7  # without the setting, all tippers behind a proxy would be one client
+    assert "ANKANG_TRUSTED_PROXIES" in caplog.text and "203.0.113.9" not in caplog.text

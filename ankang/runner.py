@@ -95,9 +95,9 @@ async def running(
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
                 # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+                # Both supervised through services.loops (core.supervision): on /healthz, one log line per outage.
                 services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
-                    application.bot, services), services.clock))
-                # 问工会: reminders, escalation and closing by the clock (knowledge.handoff), supervised.
+                    application.bot, services), services.clock, loops=services.loops))
                 services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
                                                  services.clock, loops=services.loops)
                 services.handoffs.start()

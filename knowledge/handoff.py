@@ -447,17 +447,17 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
 
 
 class HandoffWatch:
-    """Runs ``sweep`` every ``interval_s`` while the bot is up, supervised (``core.supervision``: a failed
-    round is retried with backoff and shows on /healthz); ``tick()`` runs it once (tests move the clock)."""
+    """Runs ``sweep`` every ``interval_s`` while the bot is up; ``tick()`` runs it once (tests move the clock)."""
 
     CHECK_INTERVAL_S = 60.0
-    LOOP_NAME = "handoff watch"
+
+    LOOP = "handoff-watch"  # its name in services.loops and on /healthz
 
     def __init__(self, sessions: SessionMaker, settings: Settings, sender: HandoffSender, clock: Clock, *,
-                 loops: Loops | None = None, interval_s: float = CHECK_INTERVAL_S) -> None:
+                 interval_s: float = CHECK_INTERVAL_S, loops: Loops | None = None) -> None:
         self._sessions, self._settings, self._sender, self._clock = sessions, settings, sender, clock
-        self._loops = loops or Loops()
         self._interval_s = interval_s
+        self._loops = loops  # supervision (issue 17): one log line per outage, state on /healthz
         self._task: asyncio.Task[None] | None = None
 
     async def tick(self) -> SweepReport:
@@ -465,9 +465,7 @@ class HandoffWatch:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(
-                self._loops.run_forever(self.LOOP_NAME, self._rounds),
-                name="handoff-watch")
+            self._task = asyncio.create_task(self._run(), name="handoff-watch")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -475,8 +473,13 @@ class HandoffWatch:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def _rounds(self) -> None:
+    async def _run(self) -> None:
+        if self._loops is not None:
+            await self._loops.every(self.LOOP, self._interval_s, self.tick, wait_first=True)
+            return
         while True:
             await asyncio.sleep(self._interval_s)
-            await self.tick()  # raising hands the round to the supervisor, which retries after a backoff
-            self._loops.ok(self.LOOP_NAME)
+            try:
+                await self.tick()
+            except Exception:  # one failed sweep must not end the watch; the next one retries
+                log.exception("handoff sweep failed")

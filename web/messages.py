@@ -15,6 +15,11 @@ TIP_REPLY_EMPTY = "请填写回复内容。"
 TIP_CONFIRM_FINAL = (
     "举报 #{tip_id} 将改为“{status}”，办理就此结束；举报人会看到下面的说明，之后只能在 {days} 天内申请复查。"
 )
+CONFIRM_SEND_NOW = "推送计划 #{sid} 将立即发送给 {audience} 位订阅者，发出后无法撤回。"
+CONFIRM_SEND_NOW_JS = "推送计划 #{sid} 将立即发送给全部对象，发出后无法撤回。确认发送？"
+CONFIRM_CANCEL_SCHEDULE = "推送计划 #{sid} 取消后不能恢复，之后的推送都不会再发送（需要时只能重新创建）。"
+TIP_CONFIRM_FINAL_JS = "确认结束举报 #{tip_id} 的办理？举报人会看到您填写的说明，之后只能在 {days} 天内申请复查。"
+CONFIRM_HOLD_RELEASE = "解除举报 #{tip_id} 的法律保全后，它会在保存期满时被定期清除（内容、沟通记录和照片都不可恢复）。"
 TIP_NOTE_EMPTY = "请填写备注内容。"
 TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
 TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
@@ -46,10 +51,12 @@ FLASH: dict[str, str] = {
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
     "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "handoff_claimed": "已标记为“回答中”，职工可以看到有人在处理。",
     "faq_disable": "FAQ 条目已停用，机器人不再用它回答。",
     "faq_enable": "FAQ 条目已重新启用，机器人已用它回答。",
     "faq_publish": "FAQ 条目已审核发布，机器人已用它回答。",

@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // Irreversible and mass actions: <form data-confirm="question"> asks in a dialog and posts
+  // confirmed=1, skipping the server's confirm page (which is what runs without JavaScript). A
+  // form whose <select> options carry data-final asks only when such an option is chosen.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var select = form.querySelector("select[data-final-select]");
+      if (select) {
+        var option = select.options[select.selectedIndex];
+        if (!option || !option.hasAttribute("data-final")) return;
+      }
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+      var flag = form.querySelector("input[name=confirmed]");
+      if (!flag) {
+        flag = document.createElement("input");
+        flag.type = "hidden"; flag.name = "confirmed";
+        form.appendChild(flag);
+      }
+      flag.value = "1";
+    });
+  });
 
   // Character counters: <textarea data-counter="id-of-span">.
   document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
@@ -35,6 +55,35 @@
     num.addEventListener("input", show);
     num.addEventListener("change", show);
     show();
+  });
+
+  // New FAQ entry: the nearest existing entries, while the question is typed (a pause of 400 ms).
+  // The warning sits right under the question, above the answer, so it never moves the save button
+  // while it is being clicked.
+  document.querySelectorAll("input[data-nearest]").forEach(function (input) {
+    var box = document.getElementById(input.dataset.nearest);
+    if (!box) return;
+    var list = box.querySelector("ul"), timer = null;
+    var show = function () {
+      if (!input.value.trim()) { box.hidden = true; return; }
+      fetch("/admin/knowledge/faq/nearest?q=" + encodeURIComponent(input.value),
+            { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (hits) {
+          list.textContent = "";
+          hits.forEach(function (hit) {
+            var li = document.createElement("li"), a = document.createElement("a"), s = document.createElement("span");
+            a.href = "/admin/knowledge/faq/" + encodeURIComponent(hit.id) + "/history";
+            a.target = "_blank";
+            a.textContent = hit.q;
+            s.className = "muted small";
+            s.textContent = " 相似度 " + Math.round(hit.score * 100) + "%";
+            li.appendChild(a); li.appendChild(s); list.appendChild(li);
+          });
+          box.hidden = hits.length === 0;
+        });
+    };
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
   });
 
   // Recurrence editor: show only the fields of the chosen kind.

@@ -19,6 +19,7 @@ from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
 from broadcasts.schedules import build_trigger
 from core.clock import Clock
 from core.db import SessionMaker
+from core.outgoing import OutgoingScheduler
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class EngineServices(Protocol):
     engine: AsyncEngine
     sessions: SessionMaker
     clock: Clock
+    # What paces every message the process sends; the Transport's requests go through it.
+    outgoing: OutgoingScheduler
 
 
 class BroadcastEngine:

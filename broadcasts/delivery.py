@@ -143,9 +143,10 @@ def default_worker_id() -> str:
 
 
 def default_concurrency(rate_per_s: float) -> int:
-    # A lesson is two messages a second apart, so a delivery lasts ≈ 1 s + latency: keep enough
-    # deliveries in hand to fill the rate.
-    return max(8, min(500, math.ceil(rate_per_s * 2) + 4))
+    # A lesson is two messages a second apart, so a delivery lasts ≈ 1 s + latency, and a claim takes
+    # a while on a busy database: keep enough deliveries in hand to fill the rate. The extra ones
+    # wait in the outgoing scheduler, not on the network.
+    return max(8, min(500, math.ceil(rate_per_s * 3) + 8))
 
 
 class Sender:

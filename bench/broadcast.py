@@ -348,7 +348,7 @@ async def run_app(url: str, config: dict, database_url: str, conn) -> dict:
                           failed=occurrence.failed, messages=occurrence.messages)
         if config.get("burst_workers"):
             conn.send("burst")
-            result["burst"] = conn.recv()
+            result["burst"] = await asyncio.to_thread(conn.recv)  # the bot keeps answering meanwhile
         result["rate_limited"] = services.outgoing.stats.rate_limited
         result["longest_reply_wait_ms"] = 1000 * max(
             (w for p, w in services.outgoing.stats.longest_wait_s.items() if p.name != "BROADCAST"), default=0.0)
@@ -512,6 +512,7 @@ def main(argv: list[str] | None = None) -> None:
             ("rate-limit errors caused", f"{b['violations']} ({100 * b['violations'] / sends:.2f} % of "
                                          f"{r['sends']:,} sends)"),
             ("error messages shown", f"{b['error_text']} [{ok(b['error_text'] == 0)}]"),
+            ("longest wait of a reply for its turn", f"{r['longest_reply_wait_ms']:.0f} ms"),
             ("duplicates", f"{b['duplicates']} [{ok(b['duplicates'] == 0)}]"),
         ])
         rows.append((f"burst {args.burst_workers} × {args.burst_questions}",

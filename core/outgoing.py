@@ -10,7 +10,9 @@ messages and broadcasts alike — so one process keeps one budget per bot token.
 * **Overall rate, on request starts.** A grant *is* the request's start (the limiter sends right
   after it), and a sliding window over those start times allows at most ``floor(rate)`` in any
   second; a request still unanswered after the window keeps counting (it may reach Telegram
-  late). A GCRA spaces grants ``1/rate`` apart (tolerance of ``BURST``), so nothing bunches.
+  late). A GCRA spaces grants ``1/rate`` apart, so nothing bunches: broadcasts with a tolerance
+  of ``BURST`` messages (enough to catch up on event-loop lag), replies with half the window (a
+  burst of workers asking at once is answered at once).
   The rate is the ``Budget``'s: ``FixedBudget(ANKANG_SEND_RATE)`` today; a budget shared by several
   processes (issue 14, point 4) plugs in there and changes nothing else.
 * **One chat.** Requests to one chat go one at a time, in order. A private chat gets 1 message/s
@@ -294,8 +296,11 @@ class OutgoingScheduler:
             else:
                 at = max(at, chat.tat - (burst - 1) * interval)
         rate = self.rate_per_s
-        at = max(at, self._tat - (BURST - 1) / rate)
         limit = _window_max(rate)
+        # Replies may come in a burst (up to half the window: 200 workers asking at once should not
+        # queue 40 ms apart); broadcasts stay smooth. The window bounds both.
+        burst = BURST if priority == Priority.BROADCAST else max(BURST, limit // 2)
+        at = max(at, self._tat - (burst - 1) / rate)
         if priority == Priority.BROADCAST:
             broadcast_rate = self.broadcast_rate()
             at = max(at, self._tat_broadcast - (BURST - 1) / broadcast_rate)

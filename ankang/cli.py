@@ -34,6 +34,9 @@ def run(require_laws: bool) -> None:
     if not settings.bot_token:
         click.echo("配置错误 / configuration error: ANKANG_BOT_TOKEN is not set (try `ankang demo`)", err=True)
         sys.exit(2)
+    if settings.webhook_secret_problem:
+        click.echo(settings.webhook_secret_problem, err=True)
+        sys.exit(2)
     if require_laws and not settings.allow_no_laws:
         laws = diagnose_laws_dir(settings.laws_dir)
         if not laws.ok:

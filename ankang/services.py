@@ -16,7 +16,10 @@ from core import db
 from core.clock import Clock, SystemClock, SystemTimer, Timer
 from core.outgoing import OutgoingScheduler
 from core.settings import Settings
+from core.supervision import Loops
+from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
+from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
 from tips.runtime import TipsRuntime
 
@@ -32,6 +35,8 @@ class Services:
     sessions: db.SessionMaker
     # Whether ANKANG_LAWS_DIR can be loaded (or is unset, missing, empty, unreadable), diagnosed at open.
     laws: LawsDiagnosis
+    # Statistics, unanswered questions and feedback: written after the reply, queued while the database is away.
+    writes: WriteBehind
     clock: Clock = field(default_factory=SystemClock)
     # Every message this process sends waits for its turn here (core/outgoing.py, bot/retry.py).
     outgoing: OutgoingScheduler = field(default_factory=lambda: OutgoingScheduler(25.0))
@@ -43,12 +48,17 @@ class Services:
     broadcasts: BroadcastEngine | None = None
     # The tips area's in-memory state (rate limits, background alerts); bot and web share it.
     tips: TipsRuntime = field(default_factory=TipsRuntime)
+    # Every background loop's supervision and health (/healthz); shared with ``writes``.
+    loops: Loops = field(default_factory=Loops)
+    # 问工会 reminders, escalation and closing by the clock; running while the bot is up.
+    handoffs: HandoffWatch | None = None
 
     def is_admin_id(self, user_id: int) -> bool:
         """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
         return user_id in self.settings.admin_ids
 
     async def close(self) -> None:
+        await self.writes.stop()
         await self.engine.dispose()
 
 
@@ -69,14 +79,18 @@ async def open_services(
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
-    engine = db.create_engine(settings.database_url)
+    engine = db.create_engine(settings.database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
     if migrate:
         await db.upgrade(engine)
+    sessions = db.create_sessionmaker(engine)
+    loops = Loops()
     return Services(
         settings=settings,
         engine=engine,
-        sessions=db.create_sessionmaker(engine),
+        sessions=sessions,
         laws=laws,
+        writes=WriteBehind(sessions, loops),
+        loops=loops,
         clock=clock or SystemClock(),
         outgoing=OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer()),
         tips=tips or TipsRuntime(),

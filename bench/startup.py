@@ -54,7 +54,7 @@ async def measure(webhook: bool, laws_dir: str) -> dict[str, float]:
     )
     if webhook:
         env.update(ANKANG_WEBHOOK_URL=f"http://127.0.0.1:{web_port}/telegram/webhook",
-                   ANKANG_WEBHOOK_SECRET="bench-secret")
+                   ANKANG_WEBHOOK_SECRET="bench-secret-0123456789abcdefghijklmnop")
     async with aiohttp.ClientSession() as http:
         await wait_http(http, f"http://127.0.0.1:{emu_port}/_emulator/state", time.monotonic() + 30)
         started = time.monotonic()

@@ -17,7 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.render import edit_in_place
+from bot.render import edit_in_place, reply_long, split_text
 
 if TYPE_CHECKING:
     from bot.context import AnkangContext
@@ -41,10 +41,10 @@ class Flow:
         the question in place of the pressed message (typed input always gets a new message).
         """
         query = update.callback_query
-        if edit and query is not None:
+        if edit and query is not None and len(split_text(text)) == 1:
             await edit_in_place(query, text, reply_markup=keyboard)
-        else:
-            await update.effective_message.reply_html(text, reply_markup=keyboard)
+        else:  # typed input, or a question too long for one message (a tip's thread)
+            await reply_long(update.effective_message, text, keyboard)
         user = update.effective_user
         context.chat_data.prompt = Prompt(self, user.id if user else None, text, keyboard, takes_text)
 

@@ -18,7 +18,7 @@ from bot import messages
 from bot.context import AnkangContext
 from bot.conversation import Prompt, current_prompt
 from bot.qa import render_reply
-from bot.render import split_text
+from bot.render import reply_long
 from core.outgoing import Priority, sending_as
 from knowledge import emergency_reply
 from knowledge.models import record_question
@@ -50,15 +50,16 @@ async def emergency_first(update: Update, context: AnkangContext) -> None:
 
 async def _ask_again(update: Update, prompt: Prompt) -> None:
     template = messages.FLOW_CONTINUES_TEXT if prompt.takes_text else messages.FLOW_CONTINUES
-    chunks = split_text(template.format(flow=prompt.flow.label, prompt=prompt.text))
-    for i, chunk in enumerate(chunks):
-        last = i == len(chunks) - 1
-        await update.effective_message.reply_html(chunk, reply_markup=prompt.keyboard if last else None)
+    await reply_long(update.effective_message, template.format(flow=prompt.flow.label, prompt=prompt.text),
+                     prompt.keyboard)
 
 
 async def _count(context: AnkangContext) -> None:
     """Count the emergency for the dashboard, after the worker has the guidance."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
-    async with context.session() as session, session.begin():
+
+    async def write(session) -> None:
         await record_question(session, day, "emergency", "")
+
+    await services.writes.write("emergency statistic", write)  # queued while the database is away

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
@@ -22,12 +22,13 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single over-long line: cut it hard
+        while len(line) > limit:  # a single over-long line: cut it hard, never inside an HTML entity
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _safe_cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -37,6 +38,34 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     if current:
         chunks.append(current)
     return [c for c in chunks if c.strip()] or [text[:limit]]
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """Where to cut ``line`` at most ``limit`` characters in: before an entity (``&lt;``) it would split."""
+    amp = line.rfind("&", max(0, limit - 10), limit)
+    if amp != -1 and ";" not in line[amp:limit] and ";" in line[limit:amp + 10]:
+        return amp or limit
+    return limit
+
+
+async def reply_long(message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Reply with HTML ``text`` in as many messages under 4096 characters as it needs, the keyboard
+    under the last; return the last. Every text built from user content goes out this way."""
+    chunks = split_text(text)
+    sent = message
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent = await message.reply_html(chunk, reply_markup=reply_markup if last else None)
+    return sent
+
+
+async def send_long(bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """``reply_long`` for a chat rather than a message (an admin's tip view after a button press)."""
+    chunks = split_text(text)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML,
+                               reply_markup=reply_markup if last else None)
 
 
 def h(text: object) -> str:

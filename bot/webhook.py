@@ -21,10 +21,12 @@ def webhook_path(webhook_url: str) -> str:
 
 
 def add_webhook_route(app: web.Application, application: Application, path: str, secret: str) -> None:
-    """Route POSTs on ``path`` into the application's update queue, checking the secret header."""
+    """Route POSTs on ``path`` into the application's update queue, checking the secret header.
+
+    Without a secret every call is refused: the runner does not start in webhook mode without one."""
 
     async def receive(request: web.Request) -> web.Response:
-        if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+        if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("webhook call with a wrong or missing secret header refused")
             return web.Response(status=403, text="forbidden")
         try:

@@ -1,10 +1,20 @@
-"""Who is an admin, who is on duty, and the audit trail of what admins do."""
+"""Who is an admin, who is on duty, and the audit trail of what admins do.
+
+Admins come from two sources, and only from them: the ids in ANKANG_ADMIN_IDS (the operator's
+settings) and those added at run time (``ankang admin add``: an ``admins`` row). ``is_admin`` is the
+one check every surface makes (bot commands and buttons, /weblogin, every console request, the
+CLI), so removing an admin — a row deleted, an id taken out of the settings — takes effect at the
+next update or request, console sessions included. Taking a duty (/duty) never makes an admin.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Admin, AuditEntry
+from core.models import Admin, AuditEntry, DutyShift
 from core.settings import Settings
 
 
@@ -12,8 +22,33 @@ class NotAnAdmin(PermissionError):
     """Raised by domain functions that require an admin."""
 
 
+class AdminSource(StrEnum):
+    SETTINGS = "settings"
+    ADDED = "added"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS: dict[AdminSource, str] = {
+    AdminSource.SETTINGS: "配置 ANKANG_ADMIN_IDS",
+    AdminSource.ADDED: "运行时添加（ankang admin add）",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminEntry:
+    """One admin, where their rights come from, and whether they are on duty."""
+
+    user_id: int
+    name: str
+    sources: tuple[AdminSource, ...]
+    on_duty: bool
+
+
 async def is_admin(session: AsyncSession, settings: Settings, user_id: int) -> bool:
-    """Admins are the ids in ANKANG_ADMIN_IDS plus those added to the database."""
+    """Admins are the ids in ANKANG_ADMIN_IDS plus those added to the database; nobody else."""
     if user_id in settings.admin_ids:
         return True
     return await session.get(Admin, user_id) is not None
@@ -30,22 +65,57 @@ async def add_admin(session: AsyncSession, user_id: int, name: str = "") -> Admi
         admin = Admin(user_id=user_id, name=name)
         session.add(admin)
         await session.flush()
+    elif name:
+        admin.name = name
     return admin
 
 
-async def set_on_duty(session: AsyncSession, user_id: int, on_duty: bool) -> Admin:
-    admin = await add_admin(session, user_id)
-    admin.on_duty = on_duty
-    return admin
+async def remove_admin(session: AsyncSession, settings: Settings, user_id: int) -> tuple[AdminSource, ...]:
+    """Delete ``user_id``'s added-admin row and duty; return the sources that still make them an admin.
+
+    An id in ANKANG_ADMIN_IDS stays an admin until the operator takes it out of the settings: the
+    result then says so. The caller ends the user's console sessions and commits."""
+    await session.execute(delete(Admin).where(Admin.user_id == user_id))
+    remaining = (AdminSource.SETTINGS,) if user_id in settings.admin_ids else ()
+    if not remaining:
+        await session.execute(delete(DutyShift).where(DutyShift.user_id == user_id))
+    return remaining
+
+
+async def list_admins(session: AsyncSession, settings: Settings) -> list[AdminEntry]:
+    """Every current admin by user id, with the sources of their rights and their duty."""
+    rows = {a.user_id: a for a in (await session.execute(select(Admin))).scalars()}
+    duty = set((await session.execute(select(DutyShift.user_id))).scalars())
+    entries = []
+    for user_id in sorted(settings.admin_ids | rows.keys()):
+        sources = tuple(s for s, has in ((AdminSource.SETTINGS, user_id in settings.admin_ids),
+                                         (AdminSource.ADDED, user_id in rows)) if has)
+        row = rows.get(user_id)
+        entries.append(AdminEntry(user_id, row.name if row else "", sources, user_id in duty))
+    return entries
+
+
+async def set_on_duty(session: AsyncSession, settings: Settings, user_id: int, on_duty: bool) -> None:
+    """Put an admin on the urgent-tip roster or take them off; raise NotAnAdmin for anyone else."""
+    await require_admin(session, settings, user_id)
+    shift = await session.get(DutyShift, user_id)
+    if on_duty and shift is None:
+        session.add(DutyShift(user_id=user_id))
+        await session.flush()
+    elif not on_duty and shift is not None:
+        await session.delete(shift)
+
+
+async def is_on_duty(session: AsyncSession, user_id: int) -> bool:
+    return await session.get(DutyShift, user_id) is not None
 
 
 async def duty_recipients(session: AsyncSession, settings: Settings) -> list[int]:
-    """Admins to alert now: those on duty, or every admin when nobody is."""
-    rows = (await session.execute(select(Admin))).scalars().all()
-    on_duty = sorted(a.user_id for a in rows if a.on_duty)
-    if on_duty:
-        return on_duty
-    return sorted(settings.admin_ids | {a.user_id for a in rows})
+    """Admins to alert now: the current admins on duty, or every admin when none is."""
+    admins = [a.user_id for a in await list_admins(session, settings)]
+    duty = set((await session.execute(select(DutyShift.user_id))).scalars())
+    on_duty = [user_id for user_id in admins if user_id in duty]
+    return on_duty or admins
 
 
 async def audit(session: AsyncSession, admin_id: int, action: str, target: str = "", detail: str = "") -> None:

@@ -47,20 +47,44 @@ class _DropClientAddress(logging.Filter):
 # Loggers that would write who a worker is, or the bot token, at the levels below them:
 # PTB logs whole updates and API payloads at DEBUG; Pillow logs every EXIF tag (GPS, owner) at
 # DEBUG; httpx/httpcore log request URLs (with the token) at INFO; SQLAlchemy's engine logs
-# statements with their parameters (chat ids, tip text) at INFO, and aiosqlite every call it runs
-# for SQLite, with the same parameters, at DEBUG; APScheduler logs job details;
+# statements with their parameters (chat ids, tip text) at INFO (its pool and ORM at DEBUG),
+# aiosqlite every call it runs for SQLite, with the same parameters, at DEBUG, and asyncpg may
+# log statements; APScheduler logs job details and a timeline of every conversation step;
 # aiohttp's access log holds client addresses and user agents.
 PINNED_LEVELS: dict[str, int] = {
     "telegram": logging.INFO,
     "PIL": logging.INFO,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
-    "sqlalchemy.engine": logging.WARNING,
+    "sqlalchemy": logging.WARNING,
     "aiosqlite": logging.INFO,
-    "apscheduler.executors": logging.WARNING,
+    "asyncpg": logging.WARNING,
+    "apscheduler": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "jieba": logging.WARNING,
 }
+
+
+def pinned_level(logger_name: str) -> int | None:
+    """The pinned level of ``logger_name`` or of its nearest pinned ancestor; None if it has none."""
+    name = logger_name
+    while name:
+        if name in PINNED_LEVELS:
+            return PINNED_LEVELS[name]
+        name = name.rpartition(".")[0]
+    return None
+
+
+class PinnedLevelFilter(logging.Filter):
+    """Hold the pinned levels at the handler too, whatever a library later sets on its loggers.
+
+    Logger levels alone do not hold: ``create_engine(echo=True)`` sets ``sqlalchemy.engine.Engine``
+    to INFO, a library may set a child logger's level, and the root may be at DEBUG. This filter
+    drops their records below the pinned level before any handler writes them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        level = pinned_level(record.name)
+        return level is None or record.levelno >= level
 
 
 def quiet_identifying_loggers() -> None:
@@ -101,6 +125,7 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     # The handler carries the level too: some loggers (PTB's) get an explicit level of their own.
     handler.setLevel(level.upper())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PinnedLevelFilter())
     handler.addFilter(RedactingFilter(secrets))
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -111,6 +136,8 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
 def install_redaction(secrets: tuple[str, ...] = ()) -> None:
     """Add the redacting filter to every handler of the root logger and quiet URL-logging clients."""
     for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, PinnedLevelFilter) for f in handler.filters):
+            handler.addFilter(PinnedLevelFilter())
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(secrets))
     quiet_identifying_loggers()

@@ -86,14 +86,24 @@ class User(Base):
 
 
 class Admin(Base):
-    """An admin added at run time (the ones in ANKANG_ADMIN_IDS need no row unless on duty)."""
+    """An admin added at run time (``ankang admin add``); the ids in ANKANG_ADMIN_IDS have no row.
+
+    Being on duty is a separate table (``DutyShift``), so taking a duty never makes anyone an admin."""
 
     __tablename__ = "admins"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(64), default="")
-    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DutyShift(Base):
+    """An admin on the urgent-tip roster (/duty on); the row goes with /duty off or the admin's removal."""
+
+    __tablename__ = "admin_duty"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):

@@ -1,8 +1,9 @@
 """Typed settings read from ``ANKANG_*`` environment variables and an optional ``.env``."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -13,6 +14,18 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/ankang.sqlite3"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -; we require enough of them to be unguessable.
+WEBHOOK_SECRET_MIN_CHARS = 32
+WEBHOOK_SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN_CHARS},256}}")
+_N = WEBHOOK_SECRET_MIN_CHARS
+WEBHOOK_SECRET_REQUIRED = (
+    f"拒绝启动：Webhook 模式必须设置 ANKANG_WEBHOOK_SECRET（至少 {_N} 个字符，只含字母、数字、_ 和 -），"
+    "否则任何人都能伪造 Telegram 更新、冒充管理员操作。生成一个：\n"
+    "    python -c \"import secrets;print(secrets.token_urlsafe(32))\"\n"
+    f"refusing to start: webhook mode (ANKANG_WEBHOOK_URL) needs ANKANG_WEBHOOK_SECRET of at least {_N} "
+    "characters (letters, digits, _ and -); without it anyone can forge updates. Generate one with the "
+    "command above, or unset ANKANG_WEBHOOK_URL to use long polling."
+)
 
 
 class SettingsError(Exception):
@@ -43,10 +56,27 @@ class Settings(BaseSettings):
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
+    # SQLite: how long a write waits for a lock held by another connection before it counts as failed.
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
+    # Tips as cases (issue 16): calendar days in ``timezone``; digest times are local "HH:MM".
+    tip_ack_days: int = Field(default=3, ge=0, le=365)
+    tip_feedback_days: int = Field(default=30, ge=0, le=3650)
+    tip_review_days: int = Field(default=30, ge=0, le=3650)
+    tip_retention_days: int = Field(default=365, ge=1, le=36500)
+    tip_digest_times: Annotated[tuple[str, ...], NoDecode] = ("09:00", "16:00")
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None
     log_level: str = "INFO"
+    # 问工会: a question waiting this many working hours (Mon–Fri 09:00–18:00, local time) reminds the
+    # staff on duty; after this many hours (any hours) it goes to every admin; an answered question
+    # the worker leaves alone is closed after this many hours (and its chat id deleted).
+    handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
+    handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
+    handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    # Who publishes a new FAQ entry written in the console: its author by saving ("self"), or a second
+    # admin ("two-person"; the author may not publish their own draft).
+    faq_review: Literal["self", "two-person"] = "self"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -64,6 +94,20 @@ class Settings(BaseSettings):
             except (TypeError, ValueError):
                 raise ValueError(f"“{item}” is not a numeric Telegram user id") from None
         return frozenset(ids)
+
+    @field_validator("tip_digest_times", mode="before")
+    @classmethod
+    def _parse_digest_times(cls, value: object) -> tuple[str, ...]:
+        items = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) else \
+            [part.strip() for part in str(value or "").split(",") if part.strip()]
+        times = set()
+        for item in items:
+            hour, sep, minute = item.partition(":")
+            if not (sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+                    and len(minute) == 2):
+                raise ValueError(f"“{item}” is not a time of day like 09:00")
+            times.add(f"{int(hour):02d}:{minute}")
+        return tuple(sorted(times))
 
     @field_validator("database_url")
     @classmethod
@@ -116,6 +160,13 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_secret_problem(self) -> str | None:
+        """Why this configuration must not serve a webhook, or None (long polling needs no secret)."""
+        if self.webhook_url and not WEBHOOK_SECRET_RE.fullmatch(self.webhook_secret):
+            return WEBHOOK_SECRET_REQUIRED
+        return None
 
     @property
     def bot_base_url(self) -> str:

@@ -56,10 +56,10 @@ def sanitize(data: bytes) -> CleanPhoto:
                 if probe.width * probe.height > MAX_PHOTO_PIXELS:
                     raise PhotoRejected("too_many_pixels")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
                 # Apply the EXIF orientation to the pixels before the EXIF is dropped.
-                image = ImageOps.exif_transpose(image)
+                image = ImageOps.exif_transpose(opened)
                 image = image.convert("RGB")
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise PhotoRejected("too_many_pixels") from None

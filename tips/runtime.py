@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from tips.ratelimit import TipLimits
 from tips.receipts import PRODUCTION_COST, ReceiptCost
@@ -18,14 +19,25 @@ class TipsRuntime:
     def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST) -> None:
         self.limits = TipLimits()
         self.receipt_cost = receipt_cost
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._jobs: asyncio.Task[None] | None = None
 
-    def spawn(self, coro: Coroutine) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``coro`` in the background, keeping a reference until it finishes."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def start_jobs(self, loop: Coroutine[Any, Any, None]) -> None:
+        """Run the scheduled jobs' loop (``tips.jobs.run_forever``) until ``stop_jobs``."""
+        self._jobs = asyncio.get_running_loop().create_task(loop, name="tips-jobs")
+
+    async def stop_jobs(self) -> None:
+        if self._jobs is not None:
+            self._jobs.cancel()
+            await asyncio.gather(self._jobs, return_exceptions=True)
+            self._jobs = None
 
     async def drain(self) -> None:
         """Wait for background work (tests and shutdown)."""

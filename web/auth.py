@@ -80,11 +80,15 @@ async def create_session(session: AsyncSession, user_id: int, now: datetime) -> 
     return token, row
 
 
-async def load_session(session: AsyncSession, settings: Settings, token: str | None, now: datetime) -> AdminSession | None:
+async def load_session(
+    session: AsyncSession, settings: Settings, token: str | None, now: datetime
+) -> AdminSession | None:
     """Return the live session for a cookie value whose user is still an admin, else None."""
     if not token:
         return None
-    row = (await session.execute(select(AdminSession).where(AdminSession.token_hash == _hash(token)))).scalar_one_or_none()
+    row = (
+        await session.execute(select(AdminSession).where(AdminSession.token_hash == _hash(token)))
+    ).scalar_one_or_none()
     if row is None or row.expires_at <= now:
         return None
     if not await is_admin(session, settings, row.user_id):
@@ -95,6 +99,12 @@ async def load_session(session: AsyncSession, settings: Settings, token: str | N
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token:
         await session.execute(delete(AdminSession).where(AdminSession.token_hash == _hash(token)))
+
+
+async def end_sessions_of(session: AsyncSession, user_id: int) -> int:
+    """Log ``user_id`` out of every browser (an admin removed); return how many sessions ended. The caller commits."""
+    result = await session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
@@ -162,8 +172,9 @@ async def admin_guard(request: web.Request, handler):
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            given = (await request.post()).get(CSRF_FIELD)
-        if not csrf_ok(row.csrf_token, given if isinstance(given, str) else None):
+            posted = (await request.post()).get(CSRF_FIELD)
+            given = posted if isinstance(posted, str) else None
+        if not csrf_ok(row.csrf_token, given):
             return aiohttp_jinja2.render_template(
                 "console/error.html", request,
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},

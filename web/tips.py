@@ -21,16 +21,27 @@ from aiohttp import hdrs, web
 from multidict import MultiDict
 
 from core.logging import quiet_identifying_loggers, redacted_traceback
-
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
 from tips import receipts
-from tips.alerts import notify_duty
+from tips.alerts import notify_duty, notify_followup
+from tips.cases import CasePolicy
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.service import (
-    DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, LOCATION_MAX_CHARS, ReceiptInvalid, TipDraft, TipInvalid,
-    add_followup, find_by_receipt, get_tip, place_label, submit_tip, topic_label, validate,
+    DESCRIPTION_MAX_CHARS,
+    DESCRIPTION_MIN_CHARS,
+    LOCATION_MAX_CHARS,
+    ReceiptInvalid,
+    TipDraft,
+    TipInvalid,
+    add_followup,
+    find_by_receipt,
+    get_tip,
+    place_label,
+    submit_tip,
+    topic_label,
+    validate,
 )
 from web.typedefs import BOT_SENDER, SERVICES, WebServices
 
@@ -63,8 +74,10 @@ ERRORS = {
     "failed": "抱歉，提交失败了，举报没有保存，请稍后再试。",
     "encoding": "无法读取提交的内容（文字编码不是 UTF-8）。请用手机或电脑自带的浏览器重新打开本页填写。",
     "bad_form": "无法读取提交的内容，请刷新页面后重新填写。",
-    "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。请删减照片后再试。",
-    "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，地点 {LOCATION_MAX_CHARS} 字以内。",
+    "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。"
+                         "请删减照片后再试。",
+    "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，"
+                      f"地点 {LOCATION_MAX_CHARS} 字以内。",
     "guesses": "回执码尝试次数过多，请 15 分钟后再试。",
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
 }
@@ -153,8 +166,9 @@ async def read_form(request: web.Request) -> Form:
             if not isinstance(part, _BodyPart) or not part.name:
                 raise FormRejected("bad_form")
             # Browsers never encode parts; an encoded one could be a compression bomb.
+            transfer = part.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "binary").lower()
             if part.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity" or \
-                    part.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "binary").lower() not in ("binary", "8bit", "7bit"):
+                    transfer not in ("binary", "8bit", "7bit"):
                 raise FormRejected("bad_form")
             if part.filename is not None:
                 if part.name != "photos":
@@ -247,8 +261,8 @@ def _csrf(request: web.Request) -> Csrf:
 
 def _csrf_valid(request: web.Request, form: Form) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    given = form.get(CSRF_FIELD, None)
-    if len(cookie) < 32 or not isinstance(given, str):
+    given = form.get(CSRF_FIELD)
+    if len(cookie) < 32 or not given:
         return False
     expected = _csrf_token(_services(request).settings.effective_secret_key, cookie)
     return hmac.compare_digest(expected, given)
@@ -360,7 +374,8 @@ async def tip_submit(request: web.Request) -> web.Response:
     services = _services(request)
     try:
         async with services.sessions() as session, session.begin():
-            submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost)
+            submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost,
+                                         policy=CasePolicy.from_settings(services.settings))
     except Exception as err:
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
@@ -385,6 +400,16 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
         return
     services = app[SERVICES]
     await notify_duty(services.sessions, services.settings, sender, tip_id)
+
+
+async def _notify_followup(app: web.Application, tip_id: int, *, review: bool = False) -> None:
+    """Tell the tip's owner (or the duty staff) through the bot that the tipper added to it."""
+    sender = app.get(BOT_SENDER)
+    if sender is None:
+        log.warning("tip %s has news from its tipper but no bot is attached to tell admins", tip_id)
+        return
+    services = app[SERVICES]
+    await notify_followup(services.sessions, services.settings, sender, tip_id, review=review)
 
 
 # ---------------------------------------------------------------- status and follow-up
@@ -477,6 +502,8 @@ async def status_add(request: web.Request) -> web.Response:
                 await add_followup(session, tip.id, form.get("message"), photos, now=services.clock.now())
         except TipInvalid as err:
             errors.append(err.field)
+        else:
+            services.tips.spawn(_notify_followup(request.app, tip.id))
     async with services.sessions() as session:
         tip = await get_tip(session, tip.id)
     notice = "" if errors else "已补充到您的举报中，工会处理人员可以看到。"

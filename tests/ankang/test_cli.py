@@ -22,6 +22,23 @@ def test_run_without_a_token_says_how_to_try_it(monkeypatch, tmp_path):
     assert "ANKANG_BOT_TOKEN" in result.output and "ankang demo" in result.output
 
 
+@pytest.mark.parametrize("secret", [None, "", "short-secret", "x" * 31, "has spaces but is long enough to count......"])
+def test_run_refuses_a_webhook_without_a_long_secret_and_says_how_to_make_one(monkeypatch, tmp_path, secret):
+    """Issue 17, row 3: without a secret anyone could POST forged updates as an admin."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANKANG_BOT_TOKEN", "123456:abcdefghijklmnopqrstuvwxyz")
+    monkeypatch.setenv("ANKANG_WEBHOOK_URL", "https://bot.example.org/telegram/webhook")
+    if secret is None:
+        monkeypatch.delenv("ANKANG_WEBHOOK_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("ANKANG_WEBHOOK_SECRET", secret)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "ANKANG_WEBHOOK_SECRET" in result.output and "secrets.token_urlsafe(32)" in result.output
+    assert "拒绝启动" in result.output
+
+
 def test_demo_and_emulator_say_so_in_one_line_where_the_emulator_is_left_out(monkeypatch):
     """The production image has no emulator: a clear line and exit 2, not a traceback."""
     import sys
@@ -53,13 +70,14 @@ def test_db_current_names_the_revision_of_every_area(monkeypatch, tmp_path):
     current = CliRunner().invoke(main, ["db", "current"])
     assert current.exit_code == 0, current.output
     revisions = current.output.split()
-    assert len(revisions) == 4 and {r[0] for r in revisions} == {"b", "k", "t", "w"}, current.output
+    assert len(revisions) == 5 and {r[0] for r in revisions} == {"0", "b", "k", "t", "w"}, current.output
 
 
 # Every verb that reads or writes the database, one per area CLI (and the root's schema verbs).
 DATABASE_VERBS = [
     ["db", "current"], ["db", "upgrade"], ["kb", "unanswered"], ["tips", "list"], ["tips", "export", "--out", "x"],
-    ["admin", "add", "5"], ["admin", "login-link", "900001"], ["broadcast", "list"], ["broadcast", "pause", "1"],
+    ["admin", "add", "5"], ["admin", "list"], ["admin", "remove", "5"],
+    ["admin", "login-link", "900001"], ["broadcast", "list"], ["broadcast", "pause", "1"],
 ]
 
 

@@ -9,6 +9,7 @@ import pytest
 from ankang.runner import running
 from bot.commands import admin_commands, worker_commands
 from core.models import User
+from core.settings import SettingsError
 from emulator import button_texts
 from tests.conftest import ADMIN_ID
 
@@ -72,6 +73,9 @@ async def test_a_429_is_waited_out_and_the_reply_still_arrives(ankang, emulator)
     assert emulator.stats.faults_injected >= 1
 
 
+WEBHOOK_SECRET = "s3cret-token-0123456789abcdefghijklmnop"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,7 +88,7 @@ async def start_with_webhook(stack: AsyncExitStack, make_settings, emulator, **s
     for _ in range(5):
         port = free_port()
         url = f"http://127.0.0.1:{port}/telegram/webhook"
-        settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret="s3cret-token",
+        settings = make_settings(telegram_api_url=emulator.url, webhook_url=url, webhook_secret=WEBHOOK_SECRET,
                                  web_port=port)
         try:
             return await stack.enter_async_context(running(settings, **shared)), url
@@ -107,6 +111,17 @@ async def test_webhook_round_trip_and_wrong_secret_refused(make_settings, emulat
                     assert response.status == 403
             async with http.get(f"{handle.web_url}/healthz") as response:
                 assert response.status == 200
+
+
+@pytest.mark.parametrize("secret", ["", "too-short-0123456789"])
+async def test_webhook_mode_does_not_start_without_a_long_secret(make_settings, emulator, secret):
+    """Issue 17, row 3: a forged `/duty on` or button POSTed to an unauthenticated webhook was obeyed."""
+    settings = make_settings(telegram_api_url=emulator.url, webhook_url="http://127.0.0.1:9/telegram/webhook",
+                             webhook_secret=secret, web_port=0)
+    with pytest.raises(SettingsError, match="ANKANG_WEBHOOK_SECRET"):
+        async with running(settings):
+            raise AssertionError("started without a webhook secret")
+    assert emulator.webhook.get("url", "") == ""
 
 
 @pytest.mark.parametrize("kind", ["sticker", "voice", "location"])

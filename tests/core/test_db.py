@@ -1,8 +1,9 @@
 """Storage: migrations build the schema on an empty database; users and admins behave."""
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, text
 
 from core import admins, db, users
-from core.models import User
+from core.models import Admin, User
 
 
 async def test_migrations_upgrade_an_empty_database(empty_database_url):
@@ -48,7 +49,7 @@ async def test_duty_roster_falls_back_to_all_admins(services):
     async with services.sessions() as s, s.begin():
         await admins.add_admin(s, 7, "李")
         assert await admins.duty_recipients(s, settings) == sorted(settings.admin_ids | {7})
-        await admins.set_on_duty(s, 7, True)
+        await admins.set_on_duty(s, settings, 7, True)
         assert await admins.duty_recipients(s, settings) == [7]
         assert await admins.is_admin(s, settings, 7)
         assert not await admins.is_admin(s, settings, 8)
@@ -57,6 +58,54 @@ async def test_duty_roster_falls_back_to_all_admins(services):
         log = await admins.audit_log(s)
         assert [(e.admin_id, e.action) for e in log] == [(7, "tip.status")]
         assert log[0].at.tzinfo is not None
+
+
+async def test_duty_makes_nobody_an_admin_and_removal_takes_duty_with_it(services):
+    """Issue 17, row 4: /duty used to create an admins row that outlived the id's removal from the settings."""
+    settings = services.settings
+    settings_admin = min(settings.admin_ids)
+    async with services.sessions() as s, s.begin():
+        await admins.set_on_duty(s, settings, settings_admin, True)
+        assert await s.get(Admin, settings_admin) is None
+        with pytest.raises(admins.NotAnAdmin):
+            await admins.set_on_duty(s, settings, 8, True)
+    # The operator takes the id out of ANKANG_ADMIN_IDS: nothing in the database keeps them an admin.
+    without = settings.model_copy(update={"admin_ids": frozenset()})
+    async with services.sessions() as s, s.begin():
+        assert not await admins.is_admin(s, without, settings_admin)
+        assert await admins.duty_recipients(s, without) == []
+        await admins.add_admin(s, 7, "李")
+        await admins.set_on_duty(s, without, 7, True)
+        assert [(a.user_id, a.sources, a.on_duty) for a in await admins.list_admins(s, without)] == [
+            (7, (admins.AdminSource.ADDED,), True)]
+        assert await admins.remove_admin(s, without, 7) == ()
+        assert not await admins.is_admin(s, without, 7)
+        assert not await admins.is_on_duty(s, 7)
+
+
+async def test_the_roster_migration_drops_admin_rows_that_duty_created(empty_database_url):
+    """Upgrading a 0.1 database: rows never added with `admin add` were /duty by-products and go; duty stays."""
+    engine = db.create_engine(empty_database_url)
+    try:
+        await db.upgrade(engine, "0001")
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO admins (user_id, name, on_duty, added_at) VALUES "
+                "(1, '', TRUE, '2026-11-30 08:00:00+00:00'), (2, '王', FALSE, '2026-11-30 08:00:00+00:00'),"
+                " (3, '', TRUE, '2026-11-30 08:00:00+00:00')"))
+            await conn.execute(text(
+                "INSERT INTO audit_log (at, admin_id, action, target, detail) VALUES "
+                "('2026-11-30 08:00:00+00:00', 0, 'admin.add', '2', 'via CLI'),"
+                " ('2026-11-30 08:00:00+00:00', 0, 'admin.add', '3', 'via CLI'),"
+                " ('2026-11-30 08:00:00+00:00', 1, 'duty.on', '', '')"))
+        await db.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT user_id, name FROM admins ORDER BY user_id"))).all()
+            duty = (await conn.execute(text("SELECT user_id FROM admin_duty ORDER BY user_id"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert [tuple(r) for r in rows] == [(2, "王"), (3, "")]
+    assert list(duty) == [1, 3]
 
 
 async def test_migrations_match_every_model(empty_database_url):

@@ -36,7 +36,8 @@ async def test_urgent_tips_from_telegram_and_the_web_form_reach_the_duty_admin_a
     on_duty = emulator.user("值班员", id=900002)
     off_duty = emulator.user("休息的管理员", id=ADMIN_ID)
     async with ankang.services.sessions() as s, s.begin():
-        await set_on_duty(s, on_duty.id, True)
+        await add_admin(s, on_duty.id, "值班员")
+        await set_on_duty(s, ankang.services.settings, on_duty.id, True)
 
     tipper = make_tipper()
     await tipper.report(description=DESCRIPTION, urgent=True, category="消防安全", place="仓库物流", location=LOCATION)

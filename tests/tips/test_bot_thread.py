@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from bot import messages as common_messages
 from bot import tip_messages as msg
-from core.admins import set_on_duty
+from core.admins import add_admin, set_on_duty
 from core.models import AuditEntry
 from tests.conftest import ADMIN_ID
 from tests.tips.helpers import photo_with_gps, plain
@@ -89,7 +89,8 @@ async def test_urgent_tip_guides_the_tipper_and_alerts_on_duty_admins(ankang, em
     on_duty = emulator.user("值班员", id=900002)
     off_duty = emulator.user("休息的管理员", id=ADMIN_ID)
     async with ankang.services.sessions() as s, s.begin():
-        await set_on_duty(s, on_duty.id, True)
+        await add_admin(s, on_duty.id, "值班员")
+        await set_on_duty(s, ankang.services.settings, on_duty.id, True)
     tipper = make_tipper()
     await submit(tipper, urgent=True)
     alert = await emulator.wait_for_message(on_duty, lambda m: "紧急隐患举报" in m.get("text", ""))

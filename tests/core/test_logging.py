@@ -1,0 +1,47 @@
+"""The log at DEBUG holds no SQL parameters or update payloads, whatever the libraries set (issue 17, row 10)."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.logging import configure_logging
+
+SECRET = "城东3号工地配电箱漏电-韩梅梅"
+
+
+@pytest.fixture
+def root_restored():
+    """configure_logging replaces the root's handlers: put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "telegram.ext.Updater", "asyncpg")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+async def test_library_records_below_their_pinned_level_are_dropped_even_when_a_library_turns_them_on(
+    root_restored, capfd, tmp_path
+):
+    configure_logging("DEBUG")
+    # What libraries do on their own: SQLAlchemy's echo sets its engine logger to INFO; a library or a
+    # plugin may set a child logger to DEBUG. The root is at DEBUG, as with ANKANG_LOG_LEVEL=DEBUG.
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}", echo=True)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT :p"), {"p": SECRET})).scalar_one() == SECRET
+    finally:
+        await engine.dispose()
+    for name in ("aiosqlite", "telegram.ext.Updater", "asyncpg"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+        logging.getLogger(name).debug("payload %s", {"message": {"text": SECRET}})
+    logging.getLogger("bot.probe").debug("our own debug line")
+    logging.getLogger("sqlalchemy.pool").warning("a library warning still shows")
+    err = capfd.readouterr().err
+    assert "our own debug line" in err and "a library warning still shows" in err
+    assert SECRET not in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ExtBot
 from telegram.request import BaseRequest
@@ -15,6 +15,7 @@ from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
+from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
 from bot.render import edit_in_place
 from bot.retry import OutgoingLimiter, retry_after_seconds
 from broadcasts import quiz, subscriptions
@@ -41,7 +42,7 @@ PICKER_COLUMNS = 2
 
 
 def library_of(context: AnkangContext) -> Library:
-    return context.services.broadcasts.library
+    return context.broadcasts.library
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
@@ -80,23 +81,23 @@ def toggled(selected: frozenset[str], code: str) -> frozenset[str]:
 
 async def subscribe(update: Update, context: AnkangContext) -> None:
     """/subscribe: the topic picker."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
         selected = await subscriptions.topics_of(session, chat_id)
-    await update.effective_message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+    await message_of(update).reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
 
 
 async def unsubscribe(update: Update, context: AnkangContext) -> None:
     async with context.session() as session, session.begin():
-        had = await subscriptions.unsubscribe(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.UNSUBSCRIBED if had else msg.NOT_SUBSCRIBED)
+        had = await subscriptions.unsubscribe(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.UNSUBSCRIBED if had else msg.NOT_SUBSCRIBED)
 
 
 async def mytopics(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        topics = await subscriptions.topics_of(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.my_topics(topics))
+        topics = await subscriptions.topics_of(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.my_topics(topics))
 
 
 # --- lessons -----------------------------------------------------------------------------------------
@@ -135,17 +136,17 @@ def article_keyboard(kb: KnowledgeBase | None, citations: tuple[Citation, ...]) 
 
 async def lessons_command(update: Update, context: AnkangContext) -> None:
     """/lessons: browse the library by topic."""
-    await update.effective_message.reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
+    await message_of(update).reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
 
 
 async def next_command(update: Update, context: AnkangContext) -> None:
     """/next: the next unseen lesson, now, with its quiz."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
         lesson = await quiz.next_lesson(session, library_of(context), chat_id)
     if lesson is None:
-        await update.effective_message.reply_html(msg.NO_MORE_LESSONS)
+        await message_of(update).reply_html(msg.NO_MORE_LESSONS)
         return
     await send_lesson_with_quiz(context, chat_id, lesson)
 
@@ -178,9 +179,9 @@ async def _send_quiz(bot, chat_id: int, lesson: Lesson) -> str:
 
 async def lesson_button(update: Update, context: AnkangContext) -> None:
     """Every "ls:" button: topic toggles, browsing, reading a lesson, name consent."""
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     match data:
         case None:
             await query.answer(messages.STALE_BUTTON)
@@ -189,15 +190,16 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
             async with context.session() as session, session.begin():
                 await users.record_user(session, chat_id)
                 selected = await subscriptions.topics_of(session, chat_id)
-            await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+            await query_message(query).reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
         case cb.ToggleTopic(topic):
             await query.answer()
-            selected = toggled(picker_ticks(query.message.reply_markup), topic)
+            selected = toggled(picker_ticks(query_message(query).reply_markup), topic)
             await _edit(query, reply_markup=picker_keyboard(selected))
         case cb.SavePicker():
             try:
                 async with context.session() as session, session.begin():
-                    selected = await subscriptions.set_topics(session, chat_id, picker_ticks(query.message.reply_markup))
+                    selected = await subscriptions.set_topics(
+                        session, chat_id, picker_ticks(query_message(query).reply_markup))
             except UnknownTopic:
                 await query.answer(messages.STALE_BUTTON)
                 return
@@ -224,7 +226,7 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
 
 
 async def _browse_topic(update: Update, context: AnkangContext, topic: str) -> None:
-    query = update.callback_query
+    query = query_of(update)
     library = library_of(context)
     try:
         lessons = library.by_topic(topic) if topic != ALL_TOPICS else list(library)
@@ -232,17 +234,18 @@ async def _browse_topic(update: Update, context: AnkangContext, topic: str) -> N
         await query.answer(messages.STALE_BUTTON)
         return
     async with context.session() as session:
-        seen = await quiz.seen_lessons(session, update.effective_chat.id)
+        seen = await quiz.seen_lessons(session, chat_of(update).id)
     await query.answer()
     if not lessons:
-        await _edit(query, msg.BROWSE_EMPTY, reply_markup=InlineKeyboardMarkup([[_button(msg.BACK_BUTTON, cb.BrowseMenu())]]))
+        await _edit(query, msg.BROWSE_EMPTY,
+                    reply_markup=InlineKeyboardMarkup([[_button(msg.BACK_BUTTON, cb.BrowseMenu())]]))
         return
     await _edit(query, msg.browse_lessons(topic, lessons, seen), reply_markup=topic_lessons_keyboard(lessons, seen))
 
 
 async def _name_consent(update: Update, context: AnkangContext, show: bool) -> None:
-    query = update.callback_query
-    chat_id = update.effective_chat.id
+    query = query_of(update)
+    chat_id = chat_of(update).id
     name = update.effective_user.full_name if show and update.effective_user else None
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
@@ -271,7 +274,7 @@ POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5)
 
 async def poll_answer(update: Update, context: AnkangContext) -> None:
     """A worker answered a quiz poll: record it and award points."""
-    answer = update.poll_answer
+    answer = poll_answer_of(update)
     if answer.user is None:
         return
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
@@ -294,8 +297,8 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
 
 async def score(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        points, answered, correct = await quiz.score(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.score_text(points, answered, correct))
+        points, answered, correct = await quiz.score(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.score_text(points, answered, correct))
 
 
 def rank_keyboard(board) -> InlineKeyboardMarkup:
@@ -305,8 +308,8 @@ def rank_keyboard(board) -> InlineKeyboardMarkup:
 
 async def rank(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        board = await quiz.leaderboard(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
+        board = await quiz.leaderboard(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
 
 
 # --- the broadcast engine's Telegram side ----------------------------------------------------------
@@ -316,11 +319,13 @@ class TelegramTransport:
     """broadcasts.delivery.Transport over a Bot of its own (``broadcast_bot``): broadcast requests get
     their own connection pool, and go through the process's outgoing scheduler at BROADCAST priority."""
 
-    def __init__(self, bot: ExtBot, kb: KnowledgeBase | None = None) -> None:
-        if not isinstance(bot.rate_limiter, OutgoingLimiter):
+    def __init__(self, bot: Bot, kb: KnowledgeBase | None = None, *, priority: Priority = Priority.BROADCAST) -> None:
+        if not isinstance(getattr(bot, "rate_limiter", None), OutgoingLimiter):
             raise TypeError("broadcasts must go through the outgoing scheduler: build the bot with broadcast_bot()")
         self.bot = bot
         self.kb = kb  # for the lessons' "📖 原文" buttons; none without it
+        # BROADCAST for the sender; an admin's own test from the console is a reply to their action.
+        self.priority = priority
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
         await self._call(_send_lesson, self.bot, chat_id, lesson, article_keyboard(self.kb, lesson.citations))
@@ -335,11 +340,10 @@ class TelegramTransport:
         await self._call(self.bot.send_photo, chat_id, photo,
                          caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
 
-    @staticmethod
-    async def _call(func, *args, **kwargs):
-        """Send at BROADCAST priority; translate Telegram errors into the domain's."""
+    async def _call(self, func, *args, **kwargs):
+        """Send at the transport's priority; translate Telegram errors into the domain's."""
         try:
-            with sending_as(Priority.BROADCAST):
+            with sending_as(self.priority):
                 return await func(*args, **kwargs)
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from None
@@ -362,7 +366,9 @@ def broadcast_bot(token: str, base_url: str, base_file_url: str, limiter: Outgoi
                   get_updates_request=bot_request(), rate_limiter=limiter)
 
 
-async def start_broadcasts(application: Application, services: BotServices, *, library: Library | None = None) -> BroadcastEngine:
+async def start_broadcasts(
+    application: Application, services: BotServices, *, library: Library | None = None
+) -> BroadcastEngine:
     """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
     library = library or load_library()
     concurrency = default_concurrency(services.settings.send_rate)
@@ -381,8 +387,8 @@ async def start_broadcasts(application: Application, services: BotServices, *, l
         except Exception:
             log.warning("could not send the broadcast report to its admin")
 
-    engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report, concurrency=concurrency,
-                             on_close=bot.shutdown)
+    engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report,
+                             concurrency=concurrency, on_close=bot.shutdown)
     services.broadcasts = engine
     await engine.start()
     return engine

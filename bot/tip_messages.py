@@ -130,7 +130,7 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
     lines = []
     for event in tip.events:
         when = _hour(event.at, tz) if event.author == Author.TIPPER else _minute(event.at, tz)
-        who = "举报人" if event.author == Author.TIPPER else "工会"
+        who = event.author.label
         photos = f"（{len(event.photos)} 张照片）" if event.photos else ""
         if event.kind == EventKind.SUBMITTED:
             lines.append(f"• {when} 提交举报{photos}")
@@ -233,7 +233,7 @@ def list_button(tip: Tip, tz: ZoneInfo, now: datetime | None = None) -> str:
     flag = ("🚨" if tip.urgent else "") + ("✉️" if tip.tipper_unread else "")
     due = deadline(tip, now) if now is not None else None
     left = f" ⏰{due.left_text}" if due is not None else ""
-    return f"{flag}#{tip.id} {tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
+    return f"#{tip.id} {flag}{tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[TipNote] | None = None) -> str:

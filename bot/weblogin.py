@@ -32,8 +32,8 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
         return
     services = context.services
     now = services.clock.now()
-    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now,
-                                                        base_url=services.settings.public_url or services.web_url or None))
+    base_url = services.settings.public_url or services.web_url or None
+    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now, base_url=base_url))
     expires = (now + timedelta(seconds=LOGIN_LINK_TTL_S)).astimezone(services.settings.tz)
     text += "\n" + messages.WEBLOGIN_EXPIRES.format(time=expires.strftime("%H:%M"))
     if not services.settings.public_url:
@@ -71,10 +71,11 @@ class TelegramSender:
     async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
         """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""
         from bot.lessons import TelegramTransport
+        from core.outgoing import Priority
 
         engine = self._services.broadcasts
         lesson = (await self._library.get(engine.library if engine is not None else None)).get(lesson_id)
         await self.send_text(chat_id, messages.TEST_LESSON_NOTE)
-        transport = TelegramTransport(self._bot)
+        transport = TelegramTransport(self._bot, priority=Priority.REPLY)  # the admin's own action
         await transport.send_lesson(chat_id, lesson)
         await transport.send_quiz(chat_id, lesson)

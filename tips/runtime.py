@@ -19,10 +19,10 @@ class TipsRuntime:
     def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST) -> None:
         self.limits = TipLimits()
         self.receipt_cost = receipt_cost
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._jobs: asyncio.Task[None] | None = None
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, object]) -> asyncio.Task[object]:
         """Run ``coro`` in the background, keeping a reference until it finishes."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)

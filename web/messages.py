@@ -15,6 +15,11 @@ TIP_REPLY_EMPTY = "请填写回复内容。"
 TIP_CONFIRM_FINAL = (
     "举报 #{tip_id} 将改为“{status}”，办理就此结束；举报人会看到下面的说明，之后只能在 {days} 天内申请复查。"
 )
+CONFIRM_SEND_NOW = "推送计划 #{sid} 将立即发送给 {audience} 位订阅者，发出后无法撤回。"
+CONFIRM_SEND_NOW_JS = "推送计划 #{sid} 将立即发送给全部对象，发出后无法撤回。确认发送？"
+CONFIRM_CANCEL_SCHEDULE = "推送计划 #{sid} 取消后不能恢复，之后的推送都不会再发送（需要时只能重新创建）。"
+TIP_CONFIRM_FINAL_JS = "确认结束举报 #{tip_id} 的办理？举报人会看到您填写的说明，之后只能在 {days} 天内申请复查。"
+CONFIRM_HOLD_RELEASE = "解除举报 #{tip_id} 的法律保全后，它会在保存期满时被定期清除（内容、沟通记录和照片都不可恢复）。"
 TIP_NOTE_EMPTY = "请填写备注内容。"
 TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
 TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
@@ -31,16 +36,27 @@ BOT_KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几�
 BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
 TEST_SEND_FAILED = "测试消息没有发出：请确认您已在 Telegram 中打开机器人（发送过 /start）且没有屏蔽它，然后重试。"
 
+# Public pages (web/pages.py): the landing page and the site's error pages.
+LANDING_TITLE = "首页"
+PAGE_NOT_FOUND_TITLE = "找不到页面"
+PAGE_NOT_FOUND = "您要找的页面不存在，可能链接不完整或已经失效。"
+PAGE_METHOD_TITLE = "操作无效"
+PAGE_METHOD = "这个页面不能这样打开或提交，请从首页重新进入。"
+PAGE_ERROR_TITLE = "出错了"
+PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直接拨打下面的电话。"
+
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
     "test_sent": "测试消息已发送到您的 Telegram。",
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
     "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "handoff_claimed": "已标记为“回答中”，职工可以看到有人在处理。",
     "faq_disable": "FAQ 条目已停用，机器人不再用它回答。",
     "faq_enable": "FAQ 条目已重新启用，机器人已用它回答。",
     "faq_publish": "FAQ 条目已审核发布，机器人已用它回答。",
@@ -61,6 +77,24 @@ FLASH: dict[str, str] = {
     "schedule_resumed": "推送计划已恢复。",
     "schedule_cancelled": "推送计划已取消。",
 }
+
+SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
+
+# The audit log in words (web/console_audit.py).
+AUDIT_BY_CLI = "服务器命令行"
+AUDIT_ADMIN_UNNAMED = "管理员 {id}"
+AUDIT_TIP = "举报 #{n}"
+AUDIT_SCHEDULE = "推送计划 #{n}"
+AUDIT_RUN = "第 {n} 次推送"
+AUDIT_FAQ = "FAQ：{question}"
+AUDIT_UNANSWERED = "未答问题：{question}"
+AUDIT_LESSON = "微课堂：{title}"
+AUDIT_EXPORT_TARGET = "举报导出包"
+AUDIT_EXPORT_COUNTS = "{tips} 条举报，{photos} 张照片"
+AUDIT_VIA_CLI = "通过服务器命令行"
+AUDIT_REPLACED_BY = "改为新的{ref}"
+AUDIT_SENT_AS = "{ref}"
+AUDIT_EXPORT_HEADER = ("时间", "管理员", "操作", "对象", "详情")
 
 AUDIT_ACTIONS: dict[str, str] = {
     "web.login": "登录管理后台",
@@ -96,6 +130,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.pause": "暂停推送计划",
     "broadcast.resume": "恢复推送计划",
     "broadcast.cancel": "取消推送计划",
+    "broadcast.send_now": "立即推送",
+    "admin.add": "添加管理员",
+    "web.audit_export": "导出审计日志",
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

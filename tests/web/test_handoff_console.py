@@ -28,7 +28,7 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
     duty = emulator.user("值班员")
     async with services.sessions() as s, s.begin():
         await add_admin(s, duty.id, "值班员")
-        await set_on_duty(s, duty.id, True)
+        await set_on_duty(s, services.settings, duty.id, True)
     worker = emulator.user("李师傅", username="lishifu")
 
     # The worker's unsure question → 🙋 问工会 → confirmed → the on-duty admin is notified.
@@ -48,6 +48,10 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
     assert (await page.text_content("#count-received")).strip().startswith("1")
     await page.click(f"li.handoff[data-id='{handoff.id}'] >> text=职工 #{handoff.id}")
     assert QUESTION in await page.text_content(".thread")
+    await page.click("#claim-handoff")
+    await page.locator("#handoff-status", has_text="回答中").wait_for()
+    mine = await emulator.ask(worker, "/myquestions")
+    assert "回答中" in mine["text"]
     await page.fill("#answer-text", ANSWER)
     async with emulator.expect(worker) as answered:
         await page.click("#send-answer")

@@ -103,10 +103,10 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
 
 
 class FaqReview(StrEnum):
-    """ANKANG_FAQ_REVIEW: who publishes a new entry."""
+    """ANKANG_FAQ_REVIEW: who publishes a new entry, or an edit of a published one."""
 
-    SELF = "self"  # the author, by saving (the form says 保存并立即生效)
-    TWO_PERSON = "two-person"  # a second admin, from the 待审核 list
+    SELF = "self"  # the author, by saving (the console asks them to confirm first)
+    TWO_PERSON = "two-person"  # a second admin, from the 待审核 lists (drafts; pending revisions of edits)
 
 
 class ReviewRefused(KnowledgeError, PermissionError):

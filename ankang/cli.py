@@ -101,10 +101,11 @@ def _add_area_commands() -> None:
     from broadcasts.cli import lessons
     from broadcasts.cli_broadcast import broadcast
     from knowledge.cli import ask, kb, laws
+    from org.cli import org
     from tips.cli import tips
     from web.cli import admin
 
-    for command in (ask, kb, laws, lessons, broadcast, tips, admin):
+    for command in (ask, kb, laws, lessons, broadcast, tips, org, admin):
         main.add_command(command)
 
 

@@ -71,6 +71,11 @@ async def unit_by_code(session: AsyncSession, code: str, *, active_only: bool = 
     return unit
 
 
+async def unit_by_id(session: AsyncSession, unit_id: int, *, active_only: bool = True) -> Organisation | None:
+    unit = await session.get(Organisation, unit_id)
+    return None if unit is None or (active_only and unit.retired) else unit
+
+
 async def _require(session: AsyncSession, unit_id: int) -> Organisation:
     unit = await session.get(Organisation, unit_id)
     if unit is None:

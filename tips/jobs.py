@@ -18,11 +18,10 @@ from html import escape
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import audit, duty_recipients
+from core.admins import audit, duty_recipients, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
 from core.logging import redacted_traceback
-from core.models import Admin
 from core.settings import Settings
 from core.supervision import Loops
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
@@ -123,8 +122,7 @@ def reminder_alert(tip: Tip, kind: str, now: datetime, policy: CasePolicy, *, es
 
 
 async def _all_admins(session: AsyncSession, settings: Settings) -> tuple[int, ...]:
-    rows = (await session.execute(select(Admin.user_id))).scalars()
-    return tuple(sorted(settings.admin_ids | set(rows)))
+    return tuple(a.user_id for a in await list_admins(session, settings))
 
 
 async def send_reminders(
@@ -193,7 +191,7 @@ async def purge_due(session: AsyncSession, now: datetime, policy: CasePolicy) ->
 
 @dataclass(frozen=True, slots=True)
 class PurgePreview:
-    """What the purge will delete in the next days, and what a legal hold keeps."""
+    """What the purge will delete in the next days, and every tip a legal hold keeps."""
 
     due: list[tuple[Tip, datetime]]
     held: list[Tip]
@@ -206,7 +204,8 @@ async def preview_purge(session: AsyncSession, now: datetime, policy: CasePolicy
         select(Tip).where(Tip.status.in_(FINAL_STATUSES), Tip.closed_at <= horizon).order_by(Tip.closed_at)
     )).scalars())
     due = [(tip, at) for tip in rows if (at := policy.purge_at(tip)) is not None]
-    return PurgePreview(due, [tip for tip in rows if tip.hold_reason is not None])
+    held = list((await session.execute(select(Tip).where(Tip.hold_reason.is_not(None)).order_by(Tip.id))).scalars())
+    return PurgePreview(due, held)
 
 
 async def run_due(

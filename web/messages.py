@@ -134,6 +134,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.cancel": "取消推送计划",
     "broadcast.send_now": "立即推送",
     "admin.add": "添加管理员",
+    "org.add": "添加单位",
+    "org.rename": "修改单位名称",
+    "org.move": "移动单位",
+    "org.retire": "撤销单位",
     "web.audit_export": "导出审计日志",
 }
 

@@ -111,6 +111,9 @@ async def test_rename_move_refuses_cycles_and_retire_moves_workers_up(ankang, pa
         assert (await service.unit_of(s, 501)).code == "d1"
         actions = (await s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert [a for a in actions if a.startswith("org.")] == ["org.rename", "org.move", "org.retire"]
+    await page.goto(f"{base}/admin/audit")
+    log = await page.text_content("main")
+    assert "撤销单位" in log and "移动单位" in log and "修改单位名称" in log
     await page.goto(f"{base}/admin/org")
     assert [await li.get_attribute("data-code") for li in await page.locator("#org-tree li").all()] == [
         "city", "d2", "d1"]

@@ -170,7 +170,8 @@ async def merge(session: AsyncSession, unit_id: int, into_code: str) -> Organisa
     """Merge a unit into another: its workers and child units move there, and it is retired."""
     unit = await _require(session, unit_id)
     target = await _active_parent(session, into_code)
-    assert target is not None  # into_code is never empty here
+    if target is None:
+        raise OrgError(msg.UNKNOWN_PARENT.format(code=""))
     if unit.retired:
         raise OrgError(msg.ALREADY_RETIRED.format(code=unit.code))
     if _is_within(_parents(await all_units(session)), target.id, unit.id):

@@ -91,6 +91,8 @@ async def test_merging_moves_workers_and_refuses_merging_into_its_own_subtree(se
         await service.join(s, 7, units["d1"])
         with pytest.raises(OrgError, match="合并"):
             await service.merge(s, units["d1"].id, "f1")
+        with pytest.raises(OrgError, match="不存在"):
+            await service.merge(s, units["d1"].id, "")
         await service.merge(s, units["d1"].id, "d2")
         assert (await service.unit_of(s, 7)).code == "d2"
         assert (await s.get(Organisation, units["s1"].id)).parent_id == units["d2"].id

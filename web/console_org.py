@@ -22,6 +22,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"/admin/org/{UNIT}", unit_page)
     r.add_post(f"/admin/org/{UNIT}/rename", rename_unit)
     r.add_post(f"/admin/org/{UNIT}/move", move_unit)
+    r.add_post(f"/admin/org/{UNIT}/merge", merge_unit)
     r.add_post(f"/admin/org/{UNIT}/retire", retire_unit)
     r.add_get(f"/admin/org/{UNIT}/qr.png", qr_png)
     r.add_get(f"/admin/org/{UNIT}/poster.png", poster_png)
@@ -130,6 +131,30 @@ async def retire_unit(request: web.Request) -> web.Response:
         return ""
 
     return await _change(request, "org.retire", change)
+
+
+async def merge_unit(request: web.Request) -> web.Response:
+    unit = await _unit_or_404(request)
+    form = await request.post()
+    into = _field(form, "into", 40)
+    if form.get("confirmed") != "1":
+        async with request.app[SERVICES].sessions() as session:
+            members = await service.member_count(session, unit.id)
+            target = await service.unit_by_code(session, into) if into else None
+        if target is None:
+            return await unit_page(request, errors=[messages.ORG_MERGE_PICK], status=400)
+        return render(request, "console/confirm.html", {
+            "title": "合并单位", "question": messages.org_merge_question(unit.name, target.name, members),
+            "details": [("单位", unit.name), ("并入", target.name)], "fields": [("into", target.code)],
+            "action": f"/admin/org/{unit.id}/merge", "confirm_label": "确认合并",
+            "cancel_href": f"/admin/org/{unit.id}", "warning": None,
+        })
+
+    async def change(session, unit, form) -> str:
+        target = await service.merge(session, unit.id, into)
+        return target.code
+
+    return await _change(request, "org.merge", change)
 
 
 async def _link_or_error(request: web.Request):

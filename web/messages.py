@@ -51,6 +51,7 @@ FLASH: dict[str, str] = {
     "org_rename": "单位名称已修改。",
     "org_move": "单位已移动到新的上级。",
     "org_retire": "单位已撤销，其成员和下级单位已移交上级单位。",
+    "org_merge": "单位已合并，其成员和下级单位已移交合并后的单位。",
     "test_sent": "测试消息已发送到您的 Telegram。",
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
@@ -140,6 +141,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "org.rename": "修改单位名称",
     "org.move": "移动单位",
     "org.retire": "撤销单位",
+    "org.merge": "合并单位",
     "web.audit_export": "导出审计日志",
 }
 
@@ -161,6 +163,14 @@ IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML�
 
 # 组织架构 (console_org.py)
 ORG_NO_BOT = "机器人尚未启动，还不知道它的用户名，无法生成加入链接。请在机器人运行时再试。"
+
+
+ORG_MERGE_PICK = "请选择要并入的单位。"
+
+
+def org_merge_question(name: str, into: str, members: int) -> str:
+    return (f"把「{name}」并入「{into}」后，它的 {members} 名成员和全部下级单位将移交给「{into}」，"
+            f"「{name}」将被撤销。确定合并吗？")
 
 
 def org_retire_question(name: str, members: int) -> str:

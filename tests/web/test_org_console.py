@@ -71,7 +71,7 @@ async def unit_id(services, code: str) -> int:
         return (await service.unit_by_code(s, code, active_only=False)).id
 
 
-async def test_rename_move_refuses_cycles_and_retire_moves_workers_up(ankang, page):
+async def test_rename_move_refuses_cycles_retire_and_merge_move_workers_up(ankang, page):
     services = ankang.services
     async with services.sessions() as s, s.begin():
         await service.add_unit(s, "city", "某市总工会", "市")
@@ -111,12 +111,28 @@ async def test_rename_move_refuses_cycles_and_retire_moves_workers_up(ankang, pa
         assert (await service.unit_of(s, 501)).code == "d1"
         actions = (await s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert [a for a in actions if a.startswith("org.")] == ["org.rename", "org.move", "org.retire"]
+    # Merge 西城区 into 某市: its worker and its child unit 东城区 go to the city.
+    d2 = await unit_id(services, "d2")
+    async with services.sessions() as s, s.begin():
+        await users.record_user(s, 502)
+        await service.join(s, 502, await service.unit_by_code(s, "d2"))
+    await page.goto(f"{base}/admin/org/{d2}")
+    await page.click("#org-merge button")  # nothing chosen: the reason, nothing merged
+    assert "请选择要并入的单位" in await page.text_content("#org-errors")
+    await page.select_option("#org-merge #into", "city")
+    await page.click("#org-merge button")
+    assert "并入「某市总工会」" in await page.text_content("#confirm")
+    await page.click("#confirm-yes")
+    await page.locator(".flash", has_text="单位已合并").wait_for()
+    async with services.sessions() as s:
+        assert (await service.unit_of(s, 502)).code == "city"
+        assert (await service.unit_by_code(s, "d1")).parent_id == (await service.unit_by_code(s, "city")).id
     await page.goto(f"{base}/admin/audit")
     log = await page.text_content("main")
-    assert "撤销单位" in log and "移动单位" in log and "修改单位名称" in log
+    assert all(label in log for label in ("撤销单位", "移动单位", "修改单位名称", "合并单位"))
     await page.goto(f"{base}/admin/org")
     assert [await li.get_attribute("data-code") for li in await page.locator("#org-tree li").all()] == [
-        "city", "d2", "d1"]
+        "city", "d1"]
 
 
 async def test_without_a_bot_the_qr_explains_why_and_unknown_units_are_not_found(admin_http, services):

@@ -221,6 +221,9 @@ def render(rows: list[dict[str, str]], fmt: str) -> bytes:
     sheet.append(list(COLUMNS))
     for row in rows:
         sheet.append([row[c] for c in COLUMNS])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.data_type = "s"  # text, never a formula, whatever a name starts with
     out_bytes = io.BytesIO()
     book.save(out_bytes)
     return out_bytes.getvalue()

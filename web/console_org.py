@@ -36,7 +36,7 @@ def _field(form: MultiDictProxy, name: str, limit: int = 200) -> str:
 async def _tree_context(request: web.Request) -> dict:
     async with request.app[SERVICES].sessions() as session:
         lines = await service.list_tree(session)
-        counts = {line.unit.id: await service.member_count(session, line.unit.id) for line in lines}
+        counts = await service.member_counts(session)
     return {"title": "组织架构", "lines": lines, "counts": counts, "levels": LEVELS}
 
 

@@ -78,6 +78,7 @@ async def test_retiring_moves_workers_and_child_units_to_the_parent(services):
         assert (await service.unit_of(s, 3)).code == "f1"
         assert (await s.get(Organisation, units["f1"].id)).parent_id == units["d1"].id
         assert await service.member_count(s, units["d1"].id) == 2
+        assert await service.member_counts(s) == {units["d1"].id: 2, units["f1"].id: 1}
         assert await service.unit_by_code(s, "s1") is None  # a retired code no longer joins
         assert [line.unit.code for line in await service.list_tree(s)] == ["city", "d1", "f1", "d2"]
         with pytest.raises(OrgError, match="已撤销"):
@@ -185,6 +186,16 @@ async def test_an_import_cycle_through_existing_units_is_refused(services):
 def test_unreadable_files_get_one_clear_message(data, fmt, problem):
     with pytest.raises(ImportRejected, match=problem):
         transfer.parse(data, fmt)
+
+
+async def test_an_excel_export_keeps_a_name_that_looks_like_a_formula_as_text(services):
+    async with services.sessions() as s, s.begin():
+        await service.add_unit(s, "odd", "=HYPERLINK(\"http://x\")工会")
+        data = transfer.render(await transfer.export_rows(s), "xlsx")
+    from openpyxl import load_workbook
+
+    cell = load_workbook(io.BytesIO(data)).active["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")工会'
 
 
 def test_the_file_name_decides_the_format():

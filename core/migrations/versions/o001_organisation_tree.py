@@ -1,13 +1,17 @@
 """org: the organisation tree and the unit each worker joined (issue 12, points 1 and 2)
 
+Like every area, org branches off 0001, which creates ``users`` (what ``org_members`` refers to).
+Branching off core's later head (0002) would make it org's ancestor: ``db current`` would no longer
+show core's revision, and core's next revision would leave ``core@head`` with two heads.
+
 Revision ID: o001
-Revises: 0002
+Revises: 0001
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "o001"
-down_revision = "0002"
+down_revision = "0001"
 branch_labels = ("org",)
 depends_on = None
 

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from broadcasts.cli import quiz as quiz_cli
-from broadcasts.quizbank import BankInvalid, load_bank, validate_bank
+from broadcasts.quizbank import AUDIENCES, DIFFICULTIES, TYPES, BankInvalid, load_bank, validate_bank
+from core.topics import BY_CODE
 from knowledge.statutes import Corpus, load_corpus
 
 OPTIONS = "options: [立即报警, 先收拾个人物品, 等领导到场, 拍视频发朋友圈]"
@@ -170,3 +171,30 @@ def test_check_command_prints_counts_or_problems(tmp_path: Path, laws_dir: Path)
     assert result.exit_code == 1
     assert "fire-002: citation 消防法 article 999 is not in the statute corpus" in result.output
     assert "1 problem(s) found." in result.output
+
+
+def test_bundled_bank_validates_and_covers_every_type_audience_and_difficulty(corpus: Corpus) -> None:
+    assert validate_bank(corpus=corpus) == []
+    bank = load_bank()
+    assert len(bank) >= 400
+    assert set(bank.count_by("type")) == set(TYPES)
+    assert set(bank.count_by("audience")) == set(AUDIENCES)
+    assert set(bank.count_by("difficulty")) == {str(d) for d in DIFFICULTIES}
+    assert set(bank.count_by("topic")) <= set(BY_CODE)
+    for question in bank:
+        # The statute text behind each answer is there to read: every citation resolves to an article.
+        assert all(corpus.article(c.law, c.article).text for c in question.cite), question.id
+
+
+COPIED_RUN = 25  # characters in a row shared with the statute: a copied sentence, not a legal term
+
+
+def test_bundled_questions_are_written_in_our_own_words(corpus: Corpus) -> None:
+    copied = []
+    for question in load_bank():
+        statute = "".join(corpus.article(c.law, c.article).text for c in question.cite)
+        for text in (question.stem, question.explanation, *question.options):
+            runs = (text[i:i + COPIED_RUN] for i in range(len(text) - COPIED_RUN + 1))
+            if any(run in statute for run in runs):
+                copied.append(f"{question.id}: {text}")
+    assert copied == []

@@ -51,10 +51,12 @@ FLASH: dict[str, str] = {
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
     "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "handoff_claimed": "已标记为“回答中”，职工可以看到有人在处理。",
     "faq_disable": "FAQ 条目已停用，机器人不再用它回答。",
     "faq_enable": "FAQ 条目已重新启用，机器人已用它回答。",
     "faq_publish": "FAQ 条目已审核发布，机器人已用它回答。",
@@ -84,6 +86,7 @@ AUDIT_ADMIN_UNNAMED = "管理员 {id}"
 AUDIT_TIP = "举报 #{n}"
 AUDIT_SCHEDULE = "推送计划 #{n}"
 AUDIT_RUN = "第 {n} 次推送"
+AUDIT_HANDOFF = "问工会问题 #{n}"
 AUDIT_FAQ = "FAQ：{question}"
 AUDIT_UNANSWERED = "未答问题：{question}"
 AUDIT_LESSON = "微课堂：{title}"
@@ -130,6 +133,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.cancel": "取消推送计划",
     "broadcast.send_now": "立即推送",
     "admin.add": "添加管理员",
+    "admin.remove": "移除管理员",
+    "duty.on": "开始值班",
+    "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",
 }
 

@@ -270,6 +270,9 @@ def _answer(value: Any, qtype: Any, options: tuple[str, ...] | None, bad: Report
     if out_of_range:
         bad(f"answer index {out_of_range[0]} is out of range for {len(options)} options (0-based)")
         return None
+    if qtype == "multiple" and len(indices) == len(options):
+        bad("a multiple question needs at least one wrong option (every option is marked correct)")
+        return None
     return tuple(sorted(indices))
 
 

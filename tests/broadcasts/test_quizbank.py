@@ -91,6 +91,7 @@ def test_duplicate_id_across_files_is_reported(tmp_path: Path) -> None:
     ("answer: [0, 1]", "answer: [0, 3]", "fire-002: answer index 3 is out of range for 3 options"),
     ("answer: [0, 1]", "answer: [1]", "fire-002: a multiple question needs at least 2 distinct correct options"),
     ("answer: [0, 1]", "answer: [1, 1]", "fire-002: a multiple question needs at least 2 distinct correct options"),
+    ("answer: [0, 1]", "answer: [0, 1, 2]", "fire-002: a multiple question needs at least one wrong option"),
     ("answer: 1\n", "answer: 2\n", "fire-003: answer index 2 is out of range for 2 options"),
     ("answer: 0\n", "answer: true\n", "fire-001: answer must be the 0-based index"),
 ])

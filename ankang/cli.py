@@ -98,14 +98,14 @@ def db_current() -> None:
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
 def _add_area_commands() -> None:
-    from broadcasts.cli import lessons
+    from broadcasts.cli import lessons, quiz
     from broadcasts.cli_broadcast import broadcast
     from knowledge.cli import ask, kb, laws
     from org.cli import org
     from tips.cli import tips
     from web.cli import admin
 
-    for command in (ask, kb, laws, lessons, broadcast, tips, org, admin):
+    for command in (ask, kb, laws, lessons, quiz, broadcast, tips, org, admin):
         main.add_command(command)
 
 

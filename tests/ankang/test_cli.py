@@ -10,7 +10,7 @@ from ankang.cli import main
 def test_help_lists_every_verb():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for verb in ("run", "demo", "emulator", "db", "ask", "kb", "laws", "lessons", "broadcast", "tips", "admin"):
+    for verb in ("run", "demo", "emulator", "db", "ask", "kb", "laws", "lessons", "quiz", "broadcast", "tips", "admin"):
         assert f"  {verb} " in result.output
 
 

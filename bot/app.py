@@ -31,7 +31,7 @@ from bot import (
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.http import bot_request
-from bot.retry import RetryAfterLimiter
+from bot.retry import OutgoingLimiter
 from bot.updates import PerChatUpdateProcessor
 from core.logging import quiet_identifying_loggers
 from core.settings import Settings
@@ -52,7 +52,8 @@ def build_application(settings: Settings, services: BotServices) -> Application:
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .request(bot_request(connection_pool_size=64))
         .get_updates_request(bot_request(connection_pool_size=1, read_timeout=40))
-        .rate_limiter(RetryAfterLimiter())
+        # The one outgoing path: every request paced, kept until delivered or refused (bot/retry.py).
+        .rate_limiter(OutgoingLimiter(services.outgoing))
         .post_init(_post_init)
         .build()
     )

@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
+import socket
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
 
 import asyncpg
 from sqlalchemy import delete, func, select, text
@@ -210,6 +215,10 @@ class SharedBudget:
         self.members = 1
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
     def rate_per_s(self) -> float:
         return self._rate
 
@@ -274,3 +283,44 @@ class SharedBudget:
                 self.loops.ok(BUDGET_LOOP)
             except Exception as exc:  # the last rate stays: the others keep theirs too
                 self.loops.failed(BUDGET_LOOP, exc)
+
+
+class DatabaseInUse(RuntimeError):
+    """Another Ankang process already runs on this SQLite file."""
+
+
+class SqliteOwnership:
+    """An exclusive lock on ``<database>.lock`` beside a SQLite file: SQLite serves one process. The
+    operating system frees it when the process ends, however it ends (kill -9 included)."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        database = url.database or ""
+        self.path = None if database in ("", ":memory:") else Path(database).with_name(Path(database).name + ".lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            raise DatabaseInUse(
+                f"another Ankang process ({holder or 'unknown'}) is already running on {self.path.with_suffix('')}: "
+                "SQLite serves one process only; stop it, or use PostgreSQL to run several processes"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

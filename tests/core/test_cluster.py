@@ -12,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import db
-from core.cluster import EXPIRE_S, MIN_SHARE_PER_S, LeaderElection, SharedBudget, fair_shares
+from core.cluster import (
+    EXPIRE_S,
+    MIN_SHARE_PER_S,
+    DatabaseInUse,
+    LeaderElection,
+    SharedBudget,
+    SqliteOwnership,
+    fair_shares,
+)
 
 CEILING = 25.0
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -121,3 +129,16 @@ async def test_exactly_one_leader_and_the_standby_takes_over(postgres_database_u
     await asyncio.wait_for(second.elected.wait(), 5)
     assert events == ["first elected", "first deposed", "second elected"]
     await second.stop()
+
+
+def test_sqlite_serves_one_process_and_says_so(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ankang.sqlite3'}"
+    first = SqliteOwnership(url)
+    first.acquire()
+    with pytest.raises(DatabaseInUse, match="another Ankang process .*pid \\d+.* SQLite serves one process only"):
+        SqliteOwnership(url).acquire()
+    first.release()
+    again = SqliteOwnership(url)
+    again.acquire()  # free once the first has gone
+    again.release()
+    SqliteOwnership("sqlite+aiosqlite:///:memory:").acquire()  # nothing to share

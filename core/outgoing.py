@@ -44,7 +44,7 @@ from core.clock import SystemTimer, Timer
 log = logging.getLogger(__name__)
 
 WINDOW_S = 1.0
-BURST = 4  # the overall GCRA's tolerance, in messages: catches up on timer and event-loop lag; the window bounds it
+BURST = 8  # the overall GCRA's tolerance, in messages: catches up on timer and event-loop lag; the window bounds it
 PRIVATE_INTERVAL_S = 1.0
 PRIVATE_BURST = 2  # Telegram tolerates a short burst to one chat; we keep one message of margin
 GROUP_INTERVAL_S = 3.0  # 20 messages a minute

@@ -182,10 +182,11 @@ class LeaderDuties:
         # the only sender: claims a dead leader left are released now, not after their lease.
         await start_broadcasts(application, services, library=self.library, sole_sender=True)
         # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+        # Both supervised through services.loops (core.supervision): on /healthz, one log line per outage.
         services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
-            application.bot, services), services.clock))
+            application.bot, services), services.clock, loops=services.loops))
         services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
-                                         services.clock)
+                                         services.clock, loops=services.loops)
         services.handoffs.start()
 
     async def stop(self) -> None:

@@ -52,7 +52,7 @@ class Services:
     tips: TipsRuntime = field(default_factory=TipsRuntime)
     # Every background loop's supervision and health (/healthz); shared with ``writes``.
     loops: Loops = field(default_factory=Loops)
-    # 问工会 reminders, escalation and closing by the clock; running while the bot is up.
+    # 问工会 reminders, escalation and closing by the clock; running (supervised) while the bot is up.
     handoffs: HandoffWatch | None = None
     # What this process does (ankang/runner.py): "leader" (polls, schedules, broadcasts; the only role
     # on SQLite), "standby" (web, ready to lead) or "web" (never leads). Shown by /healthz.

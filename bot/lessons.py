@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ExtBot
 from telegram.request import BaseRequest
@@ -319,11 +319,13 @@ class TelegramTransport:
     """broadcasts.delivery.Transport over a Bot of its own (``broadcast_bot``): broadcast requests get
     their own connection pool, and go through the process's outgoing scheduler at BROADCAST priority."""
 
-    def __init__(self, bot: ExtBot, kb: KnowledgeBase | None = None) -> None:
-        if not isinstance(bot.rate_limiter, OutgoingLimiter):
+    def __init__(self, bot: Bot, kb: KnowledgeBase | None = None, *, priority: Priority = Priority.BROADCAST) -> None:
+        if not isinstance(getattr(bot, "rate_limiter", None), OutgoingLimiter):
             raise TypeError("broadcasts must go through the outgoing scheduler: build the bot with broadcast_bot()")
         self.bot = bot
         self.kb = kb  # for the lessons' "📖 原文" buttons; none without it
+        # BROADCAST for the sender; an admin's own test from the console is a reply to their action.
+        self.priority = priority
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
         await self._call(_send_lesson, self.bot, chat_id, lesson, article_keyboard(self.kb, lesson.citations))
@@ -338,11 +340,10 @@ class TelegramTransport:
         await self._call(self.bot.send_photo, chat_id, photo,
                          caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
 
-    @staticmethod
-    async def _call(func, *args, **kwargs):
-        """Send at BROADCAST priority; translate Telegram errors into the domain's."""
+    async def _call(self, func, *args, **kwargs):
+        """Send at the transport's priority; translate Telegram errors into the domain's."""
         try:
-            with sending_as(Priority.BROADCAST):
+            with sending_as(self.priority):
                 return await func(*args, **kwargs)
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from None

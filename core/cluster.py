@@ -116,7 +116,7 @@ class LeaderElection:
             try:
                 await self._beat()
                 self.loops.ok(ELECTION_LOOP)
-            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # the database, the network, the driver: never end the campaign
                 self.loops.failed(ELECTION_LOOP, exc)
                 await self._close()
                 if self.leader:
@@ -129,6 +129,8 @@ class LeaderElection:
 
     async def _beat(self) -> None:
         if self._conn is None or self._conn.is_closed():
+            if self.leader:  # the lock ended with the session that held it
+                raise ConnectionError("the leader's database session ended")
             self._conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_S)
             with contextlib.suppress(asyncpg.PostgresError):  # PostgreSQL ≥ 14
                 await self._conn.execute(f"SET idle_session_timeout = {IDLE_SESSION_TIMEOUT_MS}")

@@ -142,3 +142,62 @@ def test_sqlite_serves_one_process_and_says_so(tmp_path) -> None:
     again.acquire()  # free once the first has gone
     again.release()
     SqliteOwnership("sqlite+aiosqlite:///:memory:").acquire()  # nothing to share
+
+
+async def test_a_leader_that_loses_the_database_steps_down_and_the_standby_leads(postgres_database_url: str) -> None:
+    import asyncpg
+
+    from core.cluster import asyncpg_dsn
+
+    events: list[str] = []
+
+    def election(name: str) -> LeaderElection:
+        async def elected() -> None:
+            events.append(f"{name} elected")
+
+        async def deposed() -> None:
+            events.append(f"{name} deposed")
+
+        return LeaderElection(postgres_database_url, "4343", on_elected=elected, on_deposed=deposed,
+                              heartbeat_s=0.2)
+
+    first, second = election("first"), election("second")
+    first.start()
+    await asyncio.wait_for(first.elected.wait(), 10)
+    second.start()
+    await asyncio.wait_for(second.next_beat(), 10)
+    # The leader's session is cut off by the server (as a network failure or a restart would).
+    admin = await asyncpg.connect(asyncpg_dsn(postgres_database_url))
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid <> pg_backend_pid()")
+    finally:
+        await admin.close()
+    assert killed == 1
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(second.elected.wait(), 5)
+    assert asyncio.get_running_loop().time() - started < 5
+    # The old leader noticed at its next heartbeat and stepped down (its duties stopped).
+    await asyncio.wait_for(first.next_beat(), 10)
+    assert events == ["first elected", "first deposed", "second elected"] or \
+        events == ["first elected", "second elected", "first deposed"]
+    assert not first.leader
+    # The old leader campaigns again, and loses while the second leads.
+    await asyncio.wait_for(first.next_beat(), 10)
+    await asyncio.wait_for(first.next_beat(), 10)
+    assert not first.leader and second.leader
+    await first.stop()
+    await second.stop()
+
+
+def test_a_getupdates_conflict_is_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    from telegram.error import Conflict
+
+    from ankang.runner import polling_error
+
+    with caplog.at_level("WARNING"):
+        polling_error(Conflict("Conflict: terminated by other getUpdates request"))
+    assert len(caplog.records) == 1
+    record = caplog.records[0]
+    assert record.levelname == "WARNING" and "409 Conflict" in record.getMessage() and record.exc_info is None

@@ -30,11 +30,11 @@ def add_webhook_route(app: web.Application, application: Application, path: str,
     Telegram delivers them again, or the reverse proxy passes them on to the next process."""
 
     async def receive(request: web.Request) -> web.Response:
-        if not accepting():
-            return web.Response(status=503, text="not the leader")
         if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("webhook call with a wrong or missing secret header refused")
             return web.Response(status=403, text="forbidden")
+        if not accepting():
+            return web.Response(status=503, text="not the leader")
         try:
             payload = await request.json(loads=json.loads)
             update = Update.de_json(payload, application.bot)

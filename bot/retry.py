@@ -32,7 +32,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from core.outgoing import PACED_METHODS, OutgoingScheduler, Priority, current_priority
+from core.outgoing import EDIT_METHODS, PACED_METHODS, OutgoingScheduler, Priority, current_priority
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,11 @@ class OutgoingLimiter(BaseRateLimiter[dict[str, Any]]):
             priority = Priority.BROADCAST
         broadcast = priority == Priority.BROADCAST
         paced = endpoint.lower() in PACED_METHODS
+        edit = endpoint.lower() in EDIT_METHODS
         chat_id = _chat_id(data.get("chat_id"))
         failures = 0
         while True:
-            slot = await self.scheduler.acquire(chat_id, priority) if paced else None
+            slot = await self.scheduler.acquire(chat_id, priority, edit=edit) if paced else None
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

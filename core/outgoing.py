@@ -70,6 +70,12 @@ PACED_METHODS = frozenset({
     "copymessage", "forwardmessage", "editmessagetext", "editmessagecaption", "editmessagereplymarkup",
     "editmessagemedia", "stoppoll",
 })
+# Of those, the ones that change a message already sent: they keep the chat's order and count in the
+# overall budget, but do not spend the chat's allowance of new messages (Telegram's 1/s and 20/min
+# are about messages sent; a wizard that edits its one message in a group must not wait 3 s a step).
+EDIT_METHODS = frozenset({
+    "editmessagetext", "editmessagecaption", "editmessagereplymarkup", "editmessagemedia", "stoppoll",
+})
 
 
 class Budget(Protocol):
@@ -113,6 +119,7 @@ class _Waiter:
     chat_id: int | None
     since: float
     future: asyncio.Future[Slot]
+    edit: bool = False  # changes a message already sent (EDIT_METHODS)
 
 
 @dataclass
@@ -195,18 +202,20 @@ class OutgoingScheduler:
         return chat.held_until if chat is not None else 0.0
 
     @asynccontextmanager
-    async def slot(self, chat_id: int | None, priority: Priority = Priority.REPLY) -> AsyncIterator[Slot]:
-        granted = await self.acquire(chat_id, priority)
+    async def slot(self, chat_id: int | None, priority: Priority = Priority.REPLY, *,
+                   edit: bool = False) -> AsyncIterator[Slot]:
+        granted = await self.acquire(chat_id, priority, edit=edit)
         try:
             yield granted
         finally:
             self.release(granted)
 
-    async def acquire(self, chat_id: int | None, priority: Priority = Priority.REPLY) -> Slot:
-        """Wait for the turn of one request to ``chat_id`` (None: a request to no chat); it starts now."""
+    async def acquire(self, chat_id: int | None, priority: Priority = Priority.REPLY, *, edit: bool = False) -> Slot:
+        """Wait for the turn of one request to ``chat_id`` (None: a request to no chat); it starts now.
+        ``edit``: it changes a message already sent, so it does not spend the chat's message allowance."""
         now = self.timer.monotonic()
         self._seq += 1
-        waiter = _Waiter(priority, self._seq, chat_id, now, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(priority, self._seq, chat_id, now, asyncio.get_running_loop().create_future(), edit)
         self._waiters.append(waiter)
         self._dispatch()
         try:
@@ -302,7 +311,9 @@ class OutgoingScheduler:
             if chat.in_flight:
                 return math.inf
             interval, burst = _chat_pace(waiter.chat_id)
-            if priority == Priority.BROADCAST:
+            if waiter.edit:
+                pass  # in the chat's order (nothing in flight), outside its allowance of new messages
+            elif priority == Priority.BROADCAST:
                 at = max(at, chat.tat, chat.answered_at + interval)
             else:
                 at = max(at, chat.tat - (burst - 1) * interval)
@@ -341,8 +352,9 @@ class OutgoingScheduler:
         self._in_flight[slot] = None
         if waiter.chat_id is not None:
             chat = self._chat(waiter.chat_id)
-            interval, _ = _chat_pace(waiter.chat_id)
-            chat.tat = max(chat.tat, now) + interval
+            if not waiter.edit:
+                interval, _ = _chat_pace(waiter.chat_id)
+                chat.tat = max(chat.tat, now) + interval
             chat.in_flight += 1
         self.stats.granted[waiter.priority] += 1
         waited = now - waiter.since

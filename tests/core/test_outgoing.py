@@ -19,9 +19,9 @@ def most_in_one_second(times: list[float]) -> int:
 
 
 async def send(scheduler: OutgoingScheduler, timer: VirtualTimer, chat_id: int | None, priority: Priority,
-               starts: list[float], latency_s: float = 0.05) -> float:
+               starts: list[float], latency_s: float = 0.05, *, edit: bool = False) -> float:
     """One request: wait for its turn, take ``latency_s`` to be answered; return its start."""
-    slot = await scheduler.acquire(chat_id, priority)
+    slot = await scheduler.acquire(chat_id, priority, edit=edit)
     started = timer.now
     starts.append(started)
     await timer.sleep(latency_s)
@@ -128,6 +128,25 @@ async def test_a_group_gets_twenty_messages_a_minute():
     in_a_minute = max(sum(1 for t in starts if s <= t < s + 60) for s in starts)
     assert in_a_minute <= 22  # 20 a minute plus the short burst
     assert starts[-1] - starts[0] >= 60
+
+
+async def test_edits_keep_a_groups_order_but_do_not_spend_its_twenty_messages_a_minute():
+    timer = VirtualTimer()
+    scheduler = OutgoingScheduler(30.0, timer=timer)
+    sends: list[float] = []
+    edits: list[float] = []
+
+    async def scenario() -> None:
+        for _ in range(3):  # the group's short burst of new messages
+            await send(scheduler, timer, -100123, Priority.REPLY, sends, latency_s=0.01)
+        for _ in range(10):  # a wizard editing its message step by step: no 3 s wait per step
+            await send(scheduler, timer, -100123, Priority.REPLY, edits, latency_s=0.01, edit=True)
+        await send(scheduler, timer, -100123, Priority.REPLY, sends, latency_s=0.01)
+
+    await timer.run(scenario())
+    assert edits[-1] - sends[0] < 1.0
+    # The fourth new message still waits for the group's allowance (3 s a message after the burst).
+    assert sends[3] - sends[0] >= 3.0 - 1e-9
 
 
 async def test_a_lone_429_holds_its_chat_and_a_cluster_pauses_everything():

@@ -5,6 +5,7 @@ stale or forged, and the common stale-button handler answers those.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.topics import BY_CODE as TOPICS_BY_CODE
@@ -117,8 +118,11 @@ _SIMPLE = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x
            "tf:add": AddInfo(), "tf:end": EndFollowup(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False)}
 
 
+_NAT = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²" and "①", which int() refuses
+
+
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 10 else None
+    return int(text) if _NAT.fullmatch(text) else None
 
 
 def parse(data: object) -> Callback | None:

@@ -20,6 +20,7 @@ from aiohttp import BodyPartReader as _BodyPart
 from aiohttp import hdrs, web
 from multidict import MultiDict
 
+from core.cleantext import has_unstorable
 from core.logging import quiet_identifying_loggers, redacted_traceback
 
 from core.topics import TOPICS
@@ -66,6 +67,7 @@ ERRORS = {
     "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。请删减照片后再试。",
     "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，地点 {LOCATION_MAX_CHARS} 字以内。",
     "guesses": "回执码尝试次数过多，请 15 分钟后再试。",
+    "unstorable": "内容里有无法保存的特殊字符（如空字符），请删掉后重新填写。",
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
 }
 
@@ -140,6 +142,7 @@ async def read_form(request: web.Request) -> Form:
         except (UnicodeDecodeError, ValueError):
             raise FormRejected("encoding") from None
         form.fields.extend(pairs[:FORM_MAX_FIELDS])
+        _refuse_unstorable(form)
         return form
     if request.content_type != "multipart/form-data":
         raise FormRejected("bad_form")
@@ -176,7 +179,14 @@ async def read_form(request: web.Request) -> Form:
         raise
     except (ValueError, AssertionError, KeyError, LookupError, web.HTTPException):
         raise FormRejected("bad_form") from None
+    _refuse_unstorable(form)
     return form
+
+
+def _refuse_unstorable(form: Form) -> None:
+    """NUL (which PostgreSQL refuses) in any field: a clear message, not a failed submission."""
+    if any(has_unstorable(value) for value in form.fields.values()):
+        raise FormRejected("unstorable")
 
 
 async def _read_capped(part, limit: int, reason: str) -> bytes:

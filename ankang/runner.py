@@ -110,6 +110,7 @@ async def running(
 
 async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> None:
     """Load what each area needs before the first update arrives."""
+    services.writes.start()
     async with services.sessions() as session:
         admin_faq = await load_db_faq(session)
     if kb is None:
@@ -124,8 +125,10 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Let area background work that sends through the bot finish: urgent tip alerts."""
+    """Let area background work that sends through the bot finish: urgent tip alerts; then flush the
+    writes still waiting for the database (what cannot be written now is counted and logged)."""
     await services.tips.drain()
+    await services.writes.stop()
 
 
 async def serve(settings: Settings) -> None:

@@ -15,6 +15,8 @@ from broadcasts.engine import BroadcastEngine
 from core import db
 from core.clock import Clock, SystemClock
 from core.settings import Settings
+from core.supervision import Loops
+from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
 from tips.runtime import TipsRuntime
@@ -31,6 +33,8 @@ class Services:
     sessions: db.SessionMaker
     # Whether ANKANG_LAWS_DIR can be loaded (or is unset, missing, empty, unreadable), diagnosed at open.
     laws: LawsDiagnosis
+    # Statistics, unanswered questions and feedback: written after the reply, queued while the database is away.
+    writes: WriteBehind
     clock: Clock = field(default_factory=SystemClock)
     # Where this process's web server actually listens (known once bound; port 0 picks a free one).
     web_url: str = ""
@@ -40,8 +44,11 @@ class Services:
     broadcasts: BroadcastEngine | None = None
     # The tips area's in-memory state (rate limits, background alerts); bot and web share it.
     tips: TipsRuntime = field(default_factory=TipsRuntime)
+    # Every background loop's supervision and health (/healthz); shared with ``writes``.
+    loops: Loops = field(default_factory=Loops)
 
     async def close(self) -> None:
+        await self.writes.stop()
         await self.engine.dispose()
 
 
@@ -60,14 +67,18 @@ async def open_services(
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
-    engine = db.create_engine(settings.database_url)
+    engine = db.create_engine(settings.database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
     if migrate:
         await db.upgrade(engine)
+    sessions = db.create_sessionmaker(engine)
+    loops = Loops()
     return Services(
         settings=settings,
         engine=engine,
-        sessions=db.create_sessionmaker(engine),
+        sessions=sessions,
         laws=laws,
+        writes=WriteBehind(sessions, loops),
+        loops=loops,
         clock=clock or SystemClock(),
         tips=tips or TipsRuntime(),
     )

@@ -11,6 +11,7 @@ from bot import lesson_callbacks, messages
 from bot.context import AnkangContext, user_is_admin
 from core import users
 from core.logging import redacted_traceback
+from core.supervision import is_database_fault
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ async def error_handler(update: object, context: AnkangContext) -> None:
     if isinstance(update, Update) and update.effective_message and update.effective_chat:
         if update.effective_chat.type == ChatType.PRIVATE:
             try:
-                await update.effective_message.reply_text(messages.ERROR)
+                text = messages.ERROR_DATABASE if is_database_fault(context.error) else messages.ERROR
+                await update.effective_message.reply_text(text)
             except Exception:  # the reply itself may be what failed
                 log.warning("could not tell the user about the failure")

@@ -13,6 +13,8 @@ from broadcasts.schedules import When
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
+from core.supervision import Loops
+from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
 from tips.runtime import TipsRuntime
 
@@ -45,6 +47,9 @@ class BotServices(Protocol):
     # Set by ``bot.lessons.start_broadcasts`` while the bot runs.
     broadcasts: BroadcastEngine | None
     tips: TipsRuntime
+    # Statistics, unanswered questions and feedback go through it, after the reply (issue 17).
+    writes: WriteBehind
+    loops: Loops
 
 
 class BotData:

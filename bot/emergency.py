@@ -56,5 +56,8 @@ async def _count(context: AnkangContext) -> None:
     """Count the emergency for the dashboard, after the worker has the guidance."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
-    async with context.session() as session, session.begin():
+
+    async def write(session) -> None:
         await record_question(session, day, "emergency", "")
+
+    await services.writes.write("emergency statistic", write)  # queued while the database is away

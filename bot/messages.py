@@ -21,7 +21,12 @@ SUBSCRIBE_BUTTON = "📚 订阅微课堂"
 UNKNOWN_COMMAND = "抱歉，我不认识这个命令 {command}。请发送 /help 查看我能做的事，或直接用文字提问。"
 NOTHING_TO_CANCEL = "现在没有进行中的操作，不需要取消。直接输入问题即可，或发送 /help 查看功能。"
 NOT_ADMIN = "抱歉，这个功能只对工会管理员开放。"
-ERROR = "抱歉，刚才出了点问题，您的消息没有丢失，请稍后再试。如遇紧急情况请直接拨打 119 / 120 / 110。"
+# Only what is true: the handler failed, so the message may not have been acted on (issue 17).
+ERROR = "抱歉，处理这条消息时出错了，可能没有完成。请稍后再发一次。如遇紧急情况请直接拨打 119 / 120 / 110。"
+ERROR_DATABASE = (
+    "抱歉，系统暂时无法保存数据，这条消息没有处理完成，请过几分钟再发一次。"
+    "提问和紧急情况指引不受影响，可以直接提问。如遇紧急情况请直接拨打 119 / 120 / 110。"
+)
 UNSUPPORTED_MESSAGE = "我目前只能看懂文字消息。请用文字描述您的问题，或发送 /help 查看功能。"
 TOO_LONG = "您的消息太长了（{length} 字）。请把问题缩短到 {limit} 字以内，说清楚最关心的一点即可。"
 EMPTY = "请用文字输入您的问题，例如：<i>没有经过安全培训能上岗吗</i>。"

@@ -22,6 +22,7 @@ from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
 from bot.render import edit_in_place, h, split_text
+from core.models import utcnow
 from knowledge import (
     AnswerReply,
     ArticleAnswerReply,
@@ -67,8 +68,9 @@ async def ask(update: Update, context: AnkangContext) -> None:
     if reply.intent != "emergency" and len(text) > MAX_QUESTION_CHARS:
         await message.reply_text(msg.TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
         return
-    await _remember(context, reply)
+    # The answer first: counting it needs the database, answering does not (issue 17).
     await send_reply(update, context, reply)
+    await _remember(context, reply)
 
 
 async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> None:
@@ -161,15 +163,20 @@ def _article_buttons(kb: KnowledgeBase, citations: tuple[CitedArticle, ...]) -> 
 
 
 async def _remember(context: AnkangContext, reply: Reply) -> None:
-    """Count the question for the dashboard and keep unanswered ones (their text, never who asked)."""
+    """Count the question for the dashboard and keep unanswered ones (their text, never who asked),
+    after the reply: through the write-behind queue, so a database outage costs no answer."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
     entry = services.kb.entry(reply.faq_id) if isinstance(reply, AnswerReply) else None
     topic = entry.tags[0] if entry is not None and entry.tags else ""
-    async with context.session() as session, session.begin():
-        await record_question(session, day, reply.intent, topic)
-        if reply.intent == "unsure":
-            await record_unanswered(session, reply.question)
+    intent, unanswered, asked_at = reply.intent, reply.question if reply.intent == "unsure" else None, utcnow()
+
+    async def write(session) -> None:
+        await record_question(session, day, intent, topic)
+        if unanswered is not None:
+            await record_unanswered(session, unanswered, now=asked_at)
+
+    await services.writes.write("question statistic", write)
 
 
 # --- buttons -------------------------------------------------------------------------------------
@@ -205,9 +212,13 @@ async def button(update: Update, context: AnkangContext) -> None:
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)
                 return
-            async with context.session() as session, session.begin():
-                await record_feedback(session, faq_id, helpful)
             await query.answer(msg.THANKS_FEEDBACK)
+            given_at = utcnow()
+
+            async def write(session) -> None:
+                await record_feedback(session, faq_id, helpful, now=given_at)
+
+            await context.services.writes.write("feedback", write)
             await _drop_feedback_row(query)
         case cb.BrowseLaws():
             await query.answer()

@@ -73,7 +73,7 @@ def list_lessons(lessons_dir: Path, topic_code: str | None) -> None:
         raise click.BadParameter(
             f"unknown topic {topic_code!r}; one of: {', '.join(BY_CODE)}", param_hint="--topic"
         ) from None
-    rows = [("ID", "系列", "主题", "对象", "分钟", "字数", "标题")]
+    rows: list[tuple[str, ...]] = [("ID", "系列", "主题", "对象", "分钟", "字数", "标题")]
     rows += [_row(lesson) for lesson in selected]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:

@@ -6,14 +6,20 @@ bot queues them; ``--wait`` then shows progress while a bot sends)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from core.cli import run_with_database
 from core.settings import settings_or_exit
+
+if TYPE_CHECKING:
+    from broadcasts.models import Schedule
+    from core.db import SessionMaker
 
 
 @click.group("broadcast")
@@ -28,7 +34,7 @@ def list_cmd(include_closed: bool) -> None:
     from broadcasts.schedules import describe_what, list_schedules, next_fire_time
     from core.models import utcnow
 
-    async def work(sessions):
+    async def work(sessions: SessionMaker) -> None:
         async with sessions() as session:
             rows = await list_schedules(session, include_closed)
         if not rows:
@@ -48,7 +54,8 @@ def list_cmd(include_closed: bool) -> None:
 @click.option("--lesson", "lesson_id", help="Send this lesson (see `ankang lessons list`).")
 @click.option("--next-in-series", "series", help="Send each recipient their next unseen lesson of this series.")
 @click.option("--text", help="Send this announcement.")
-@click.option("--photo", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Photo for the announcement.")
+@click.option("--photo", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Photo for the announcement.")
 @click.option("--topics", default="", help="Comma-separated topic codes (default: every subscriber).")
 @click.option("--once", "once", help="Send once at this local time, e.g. 2026-12-01T09:00.")
 @click.option("--weekly", help="Weekdays, e.g. mon,thu (with --at).")
@@ -56,7 +63,10 @@ def list_cmd(include_closed: bool) -> None:
 @click.option("--cron", help='Cron expression, e.g. "0 9 * * 1".')
 @click.option("--timezone", "tz", default=None, help="Time zone (default: ANKANG_TIMEZONE).")
 @click.option("--admin", "admin_id", type=int, default=None, help="Admin user id to record and to send the report to.")
-def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cron, tz, admin_id) -> None:
+def create_cmd(
+    lesson_id: str | None, series: str | None, text: str | None, photo: Path | None, topics: str, once: str | None,
+    weekly: str | None, at_time: str | None, cron: str | None, tz: str | None, admin_id: int | None,
+) -> None:
     """Create a schedule: one of --lesson/--next-in-series/--text, one of --once/--weekly/--cron."""
     from broadcasts.library import load_library
     from broadcasts.schedules import ScheduleInvalid, What, When, create_schedule
@@ -89,7 +99,7 @@ def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cr
         when = When("cron", cron=cron, timezone=tz_name)
     topic_codes = tuple(t.strip() for t in topics.split(",") if t.strip())
 
-    async def work(sessions):
+    async def work(sessions: SessionMaker) -> int:
         async with sessions() as session, session.begin():
             schedule = await create_schedule(session, load_library(), what, when, topics=topic_codes,
                                              created_by=admin_id, default_timezone=tz_name)
@@ -102,13 +112,13 @@ def create_cmd(lesson_id, series, text, photo, topics, once, weekly, at_time, cr
     click.echo(f"created schedule #{schedule_id}")
 
 
-def _change(action: str):
+def _change(action: str) -> Callable[[int, int | None], None]:
     @click.argument("schedule_id", type=int)
     @click.option("--admin", "admin_id", type=int, default=None, help="Admin user id for the audit log.")
     def command(schedule_id: int, admin_id: int | None) -> None:
         from broadcasts.schedules import ScheduleNotFound, ScheduleStateError, change_status
 
-        async def work(sessions):
+        async def work(sessions: SessionMaker) -> Schedule:
             async with sessions() as session, session.begin():
                 return await change_status(session, schedule_id, action, admin_id)
 
@@ -139,7 +149,7 @@ def send_now_cmd(schedule_id: int, admin_id: int | None, wait: bool) -> None:
     from broadcasts.schedules import ScheduleNotFound, ScheduleStateError
     from core.models import utcnow
 
-    async def work(sessions):
+    async def work(sessions: SessionMaker) -> None:
         occurrence_id = await send_now(sessions, schedule_id, utcnow(), admin_id)
         async with sessions() as session:
             from broadcasts.occurrences import progress
@@ -155,7 +165,7 @@ def send_now_cmd(schedule_id: int, admin_id: int | None, wait: bool) -> None:
         raise click.ClickException(f"cannot send schedule #{schedule_id}: {exc}") from None
 
 
-async def _wait(sessions, occurrence_id: int, total: int) -> None:
+async def _wait(sessions: SessionMaker, occurrence_id: int, total: int) -> None:
     from broadcasts.occurrences import progress
 
     with click.progressbar(length=max(total, 1), label="sending", show_pos=True) as bar:
@@ -177,7 +187,7 @@ def status_cmd(occurrence_id: int | None) -> None:
     """Progress of one broadcast, or of the latest ones."""
     from broadcasts.occurrences import latest_occurrences, progress
 
-    async def work(sessions):
+    async def work(sessions: SessionMaker) -> None:
         async with sessions() as session:
             ids = [occurrence_id] if occurrence_id else [o.id for o in await latest_occurrences(session, 10)]
             if not ids:

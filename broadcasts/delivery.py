@@ -32,10 +32,19 @@ flight per process (in practice about ``rate × request latency``). Nothing is l
 ``sent``, ``blocked``, ``failed`` (after ``max_attempts`` transient errors) or ``skipped``. On
 PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED``, so two processes never hold the same
 delivery at once.
+
+Database outages (issue 17). Every database call of the sender goes through ``services.loops``
+(``core.supervision``): while the database is down, the call is retried with backoff and the
+delivery stays in the worker's hand — a message Telegram accepted is recorded once the database
+answers, never sent again — and the claiming loop waits the same way; so a broadcast interrupted by
+an outage finishes by itself when the database returns. The outage is logged once, and /healthz
+shows the sender ``failing`` (``stuck`` after a minute). Anything else that breaks the loop restarts
+it with backoff under a fresh worker id (its old claims run out their lease and are taken again).
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import math
@@ -44,23 +53,28 @@ import socket
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.library import Lesson, LessonNotFound, Library
 from broadcasts.models import Delivery, DeliveryStatus, Occurrence, Schedule
 from broadcasts.occurrences import Report, claimable, finish_completed
 from broadcasts.quiz import mark_seen, next_lesson, record_poll
-from core.db import SessionMaker
+from core.db import SessionMaker, rows_matched
 from core.models import utcnow
+from core.supervision import Loops
 from core.users import mark_blocked
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 CHAT_INTERVAL_S = 1.0
 WINDOW_S = 1.0  # never more than floor(rate × WINDOW_S) grants within any window this long
@@ -74,6 +88,7 @@ BACKOFF_MAX_S = 300.0
 LEASE_S = 60.0
 IDLE_POLL_S = 0.5
 RATE_LIMITED_RETRIES_MAX = 20
+SENDER_LOOP = "broadcast-sender"  # its name in services.loops and on /healthz
 
 
 # --- the Transport protocol and its domain errors --------------------------------------------------
@@ -170,7 +185,7 @@ class Pacer:
         return self._chat_next.get(chat_id, 0.0)
 
     @asynccontextmanager
-    async def slot(self, chat_id: int):
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
         """Hold one send slot to ``chat_id`` for the duration of the request."""
         ticket = await self.acquire(chat_id)
         try:
@@ -313,9 +328,10 @@ class Sender:
         dialect: str = "sqlite", worker_id: str | None = None, concurrency: int | None = None,
         lease_s: float = LEASE_S, max_attempts: int = MAX_ATTEMPTS,
         on_finished: Callable[[Report], Awaitable[None]] | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacer | None = None, loops: Loops | None = None,
     ) -> None:
         self.sessions = sessions
+        self.loops = loops or Loops()
         self.library = library
         self.transport = transport
         self.dialect = dialect
@@ -334,9 +350,10 @@ class Sender:
         # SQLite has one writer: queueing our writes here is much faster than letting many
         # connections collide and back off inside SQLite's busy handler.
         self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+        self._runs = 0
 
     @asynccontextmanager
-    async def _tx(self):
+    async def _tx(self) -> AsyncIterator[AsyncSession]:
         """A write transaction (serialised in-process on SQLite)."""
         if self._write_lock is None:
             async with self.sessions() as session, session.begin():
@@ -349,17 +366,32 @@ class Sender:
         """Look for new deliveries now instead of at the next poll."""
         self._wake.set()
 
+    async def _db(self, op: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``await op(*args, **kwargs)``, a database call that waits out an outage (retried with backoff)."""
+        return await self.loops.retry(SENDER_LOOP, functools.partial(op, *args, **kwargs))
+
     async def run(self) -> None:
+        """Send until cancelled, supervised: restarted with backoff if anything breaks the loop."""
+        await self.loops.run_forever(SENDER_LOOP, self._run, beat_within_s=self.lease_s)
+
+    async def _run(self) -> None:
+        if self._runs:
+            # Restarted after a failure: what the old workers held is abandoned under the old id and
+            # taken again once its lease has run out; the new id fences off their late writes.
+            self.worker_id = default_worker_id()
+            self._queue = asyncio.Queue()
+            self._busy = 0
+        self._runs += 1
         workers = [asyncio.create_task(self._work(), name=f"broadcast-send-{i}") for i in range(self.concurrency)]
         heartbeat = asyncio.create_task(self._heartbeat(), name="broadcast-lease-heartbeat")
         try:
             while True:
                 room = self.concurrency - self._queue.qsize() - self._busy
-                claimed = await self.claim(room) if room > 0 else []
+                claimed = await self._db(self.claim, room) if room > 0 else []
                 for item in claimed:
                     self._queue.put_nowait(item)
                 if not claimed:
-                    for report in await finish_completed(self.sessions):
+                    for report in await self._db(finish_completed, self.sessions):
                         await self._report(report)
                     self._wake.clear()
                     self.idle = True
@@ -431,8 +463,9 @@ class Sender:
                         .where(Delivery.claimed_by == self.worker_id, Delivery.status == DeliveryStatus.CLAIMED)
                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
                     )
-            except Exception:
-                log.exception("could not renew delivery leases")
+                self.loops.ok(SENDER_LOOP)
+            except Exception as exc:  # logged once per outage; the next beat tries again
+                self.loops.failed(SENDER_LOOP, exc)
 
     async def _work(self) -> None:
         while True:
@@ -444,7 +477,7 @@ class Sender:
                 raise
             except Exception:
                 log.exception("delivery %s failed unexpectedly", item.id)
-                await self._finish(item, DeliveryStatus.FAILED, error="internal error")
+                await self._db(self._finish, item, DeliveryStatus.FAILED, error="internal error")
             finally:
                 self._busy -= 1
                 self._wake.set()
@@ -464,22 +497,19 @@ class Sender:
         return content
 
     async def _deliver(self, item: Claimed) -> None:
-        content = await self._content(item.occurrence_id)
+        cached = self._contents.get(item.occurrence_id)
+        content = cached if cached is not None else await self._db(self._content, item.occurrence_id)
         lesson: Lesson | None = None
         if content.kind in ("lesson", "series"):
             lesson_id = item.lesson_id or content.lesson_id
             if lesson_id is None:  # a series push: this recipient's next unseen lesson
-                async with self._tx() as session:
-                    found = await next_lesson(session, self.library, item.chat_id, content.series)
-                    if found is None:
-                        await self._finish(item, DeliveryStatus.SKIPPED, error="series complete", session=session)
-                        return
-                    lesson_id = found.id
-                    await session.execute(update(Delivery).where(Delivery.id == item.id).values(lesson_id=lesson_id))
+                lesson_id = await self._db(self._pick_series_lesson, item, content.series)
+                if lesson_id is None:
+                    return
             try:
                 lesson = self.library.get(lesson_id)
             except LessonNotFound:
-                await self._finish(item, DeliveryStatus.FAILED, error=f"lesson {lesson_id} not in library")
+                await self._db(self._finish, item, DeliveryStatus.FAILED, error=f"lesson {lesson_id} not in library")
                 return
             steps = 2
         else:
@@ -496,28 +526,42 @@ class Sender:
                 self.pacer.rate_limited(item.chat_id, exc.retry_after, exc.scope)
                 rate_limited += 1
                 if rate_limited > RATE_LIMITED_RETRIES_MAX:
-                    await self._retry_later(item, "rate limited repeatedly")
+                    await self._db(self._retry_later, item, "rate limited repeatedly")
                     return
                 if exc.retry_after > HOLD_INLINE_MAX_S:
-                    await self._defer(item, exc.retry_after)
+                    await self._db(self._defer, item, exc.retry_after)
                     return
                 continue  # the pacer holds this chat (or everything) until retry_after has passed
             except RecipientGone:
-                async with self._tx() as session:
-                    await mark_blocked(session, item.chat_id)
-                    await self._finish(item, DeliveryStatus.BLOCKED, error="recipient gone", session=session)
+                await self._db(self._gone, item)
                 return
             except TransientSendError as exc:
                 self.stats.transient += 1
-                await self._retry_later(item, str(exc)[:200] or type(exc).__name__)
+                await self._db(self._retry_later, item, str(exc)[:200] or type(exc).__name__)
                 return
             except PermanentSendError as exc:
-                await self._finish(item, DeliveryStatus.FAILED, error=str(exc)[:200])
+                await self._db(self._finish, item, DeliveryStatus.FAILED, error=str(exc)[:200])
                 return
             self.stats.messages += 1
             step += 1
-            if not await self._record_step(item, step, steps, lesson, poll_id):
+            # Telegram has the message: record it, however long the database takes to answer.
+            if not await self._db(self._record_step, item, step, steps, lesson, poll_id):
                 return  # our lease was taken over: the other owner carries on
+
+    async def _pick_series_lesson(self, item: Claimed, series: str | None) -> str | None:
+        """A series push: this recipient's next unseen lesson, kept on the delivery (None: series done, skipped)."""
+        async with self._tx() as session:
+            found = await next_lesson(session, self.library, item.chat_id, series)
+            if found is None:
+                await self._finish(item, DeliveryStatus.SKIPPED, error="series complete", session=session)
+                return None
+            await session.execute(update(Delivery).where(Delivery.id == item.id).values(lesson_id=found.id))
+            return found.id
+
+    async def _gone(self, item: Claimed) -> None:
+        async with self._tx() as session:
+            await mark_blocked(session, item.chat_id)
+            await self._finish(item, DeliveryStatus.BLOCKED, error="recipient gone", session=session)
 
     async def _send_step(self, chat_id: int, content: Content, lesson: Lesson | None, step: int) -> str | None:
         if lesson is not None:
@@ -533,7 +577,7 @@ class Sender:
 
     async def _record_step(self, item: Claimed, step: int, steps: int, lesson: Lesson | None,
                            poll_id: str | None) -> bool:
-        values: dict = {"step": step}
+        values: dict[str, object] = {"step": step}
         if step == steps:
             values.update(status=DeliveryStatus.SENT, sent_at=utcnow(), lease_until=None)
         async with self._tx() as session:
@@ -541,7 +585,7 @@ class Sender:
                 update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id,
                                        Delivery.status == DeliveryStatus.CLAIMED).values(**values)
             )
-            if result.rowcount != 1:
+            if rows_matched(result) != 1:
                 log.warning("delivery %s was taken over by another sender", item.id)
                 return False
             if lesson is not None and step == 1:
@@ -575,9 +619,10 @@ class Sender:
                         not_before=utcnow() + timedelta(seconds=seconds))
             )
 
-    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None, session=None,
+    async def _finish(self, item: Claimed, status: DeliveryStatus, *, error: str | None = None,
+                      session: AsyncSession | None = None,
                       attempts: int | None = None) -> None:
-        values: dict = {"status": status, "lease_until": None, "error": error}
+        values: dict[str, object] = {"status": status, "lease_until": None, "error": error}
         if attempts is not None:
             values["attempts"] = attempts
         stmt = update(Delivery).where(Delivery.id == item.id, Delivery.claimed_by == self.worker_id).values(**values)
@@ -595,7 +640,7 @@ async def release_stale_claims(sessions: SessionMaker) -> int:
             update(Delivery).where(Delivery.status == DeliveryStatus.CLAIMED)
             .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
         )
-        return result.rowcount or 0
+        return rows_matched(result)
 
 
 def backoff_s(attempts: int) -> float:

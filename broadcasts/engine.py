@@ -1,5 +1,10 @@
 """The broadcast engine one Ankang process runs: APScheduler rebuilt from the schedules table, the
-catch-up of missed firings at start, and the sender task draining the delivery queue."""
+catch-up of missed firings at start, and the sender task draining the delivery queue.
+
+Both loops are supervised through ``services.loops`` (issue 17): the periodic sync records its
+outcome and tries again at its next run; a firing whose database write fails is retried with backoff
+until the database answers (a 09:00 lesson is late, never lost); the sender waits out outages itself.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from broadcasts.delivery import Sender, Transport, release_stale_claims
+from broadcasts.delivery import LEASE_S, SENDER_LOOP, Sender, Transport, release_stale_claims
 from broadcasts.library import Library
 from broadcasts.models import Schedule, ScheduleStatus
 from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
@@ -20,11 +25,13 @@ from broadcasts.schedules import build_trigger
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
+from core.supervision import Loops
 
 log = logging.getLogger(__name__)
 
 # Schedules created or changed by another process (the CLI, a second bot) are picked up this often.
 SYNC_INTERVAL_S = 30
+SCHEDULER_LOOP = "broadcast-scheduler"  # its name in services.loops and on /healthz
 
 
 class EngineServices(Protocol):
@@ -34,6 +41,7 @@ class EngineServices(Protocol):
     engine: AsyncEngine
     sessions: SessionMaker
     clock: Clock
+    loops: Loops
 
 
 class BroadcastEngine:
@@ -49,15 +57,16 @@ class BroadcastEngine:
         self.services = services
         self.library = library
         self.dialect = services.engine.dialect.name
-        kwargs = {} if lease_s is None else {"lease_s": lease_s}
+        self.loops = services.loops
         self.sender = Sender(
             services.sessions, library, transport, rate_per_s=services.settings.send_rate, dialect=self.dialect,
-            worker_id=worker_id, concurrency=concurrency, on_finished=on_finished, **kwargs,
+            worker_id=worker_id, concurrency=concurrency, on_finished=on_finished, loops=services.loops,
+            lease_s=LEASE_S if lease_s is None else lease_s,
         )
         self.sync_interval_s = sync_interval_s
         self.on_close = on_close  # e.g. shut the transport's HTTP client down
         self.scheduler: AsyncIOScheduler | None = None
-        self._sender_task: asyncio.Task | None = None
+        self._sender_task: asyncio.Task[None] | None = None
         self._versions: dict[int, object] = {}
 
     @property
@@ -72,8 +81,8 @@ class BroadcastEngine:
                 log.info("resuming %d deliveries left claimed by a previous run", released)
         await self.check_due()
         self.scheduler = AsyncIOScheduler(timezone=self.services.settings.tz)
-        self.scheduler.add_job(self.sync, "interval", seconds=self.sync_interval_s, id="broadcast-sync",
-                               coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.loops.guard(SCHEDULER_LOOP, self.sync), "interval", seconds=self.sync_interval_s,
+                               id="broadcast-sync", coalesce=True, max_instances=1)
         self.scheduler.start()
         await self.sync()
         self._sender_task = asyncio.create_task(self.sender.run(), name="broadcast-sender")
@@ -93,8 +102,10 @@ class BroadcastEngine:
             self._sender_task = None
             try:
                 await self.sender.release()
-            except Exception:
-                log.exception("could not release claimed deliveries")
+            except Exception as exc:
+                log.warning("could not release claimed deliveries (%s); their lease will run out", type(exc).__name__)
+        self.loops.forget(SENDER_LOOP)
+        self.loops.forget(SCHEDULER_LOOP)
         if self.on_close is not None:
             await self.on_close()
             self.on_close = None
@@ -108,6 +119,8 @@ class BroadcastEngine:
             self._sender_task.cancel()
             await asyncio.gather(self._sender_task, return_exceptions=True)
             self._sender_task = None
+        self.loops.forget(SENDER_LOOP)
+        self.loops.forget(SCHEDULER_LOOP)
 
     async def check_due(self, now: datetime | None = None) -> list[int]:
         """Fire every active schedule whose time has come (by the services clock); return occurrence ids."""
@@ -126,9 +139,13 @@ class BroadcastEngine:
         return occurrence_id
 
     async def _fire(self, schedule_id: int) -> None:
+        def fire() -> Awaitable[list[int]]:
+            return fire_due(self.services.sessions, schedule_id, self.services.clock.now(),
+                            self.services.settings.missed_grace_s, self.dialect)
+
         try:
-            created = await fire_due(self.services.sessions, schedule_id, self.services.clock.now(),
-                                     self.services.settings.missed_grace_s, self.dialect)
+            # While the database is down, the firing waits for it (with backoff) instead of being dropped.
+            created = await self.loops.retry(SCHEDULER_LOOP, fire)
         except Exception:
             log.exception("firing schedule %s failed", schedule_id)
             return

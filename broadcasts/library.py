@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import yaml
 
 from core.topics import BY_CODE, topic
+
 # One citation type for FAQ entries and lessons: law short name (as in the laws manifest) + article.
 from knowledge.faq import Citation
 
@@ -294,16 +295,24 @@ def _parse_file(path: Path, problems: list[Problem]) -> tuple[str | None, Lesson
     _check_body(body, bad)
 
     declared = lesson_id if isinstance(lesson_id, str) and lesson_id else None
-    if len(problems) > before:
+    # The second half adds nothing to the checks above (each failure was reported); it tells the
+    # type checker what they proved.
+    if len(problems) > before or not (
+        isinstance(lesson_id, str) and _is_text(title) and _is_int(minutes) and quiz is not None
+    ):
         return declared, None
     return declared, Lesson(
         id=lesson_id, title=title.strip(), series=series, series_order=series_order,
         topics=tuple(topics), audience=tuple(audience), reading_minutes=minutes,
-        citations=citations, quiz=quiz, body=body,  # type: ignore[arg-type]
+        citations=citations, quiz=quiz, body=body,
     )
 
 
-def _string_list(value: Any, key: str, bad: Any) -> list[str]:
+# How the checks report a problem with the file at hand.
+Report = Callable[[str], None]
+
+
+def _string_list(value: Any, key: str, bad: Report) -> list[str]:
     if not isinstance(value, list) or not value or not all(_is_text(v) for v in value):
         bad(f"{key} must be a non-empty list of strings")
         return []
@@ -312,7 +321,7 @@ def _string_list(value: Any, key: str, bad: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _citations(value: Any, bad: Any) -> tuple[Citation, ...]:
+def _citations(value: Any, bad: Report) -> tuple[Citation, ...]:
     if not isinstance(value, list) or not value:
         bad("citations must be a non-empty list of {law: ..., article: ...}")
         return ()
@@ -330,7 +339,7 @@ def _citations(value: Any, bad: Any) -> tuple[Citation, ...]:
     return tuple(result)
 
 
-def _quiz(value: Any, bad: Any) -> Quiz | None:
+def _quiz(value: Any, bad: Report) -> Quiz | None:
     if not isinstance(value, Mapping):
         bad("quiz must be a mapping with question, options, answer, explanation")
         return None
@@ -367,12 +376,13 @@ def _quiz(value: Any, bad: Any) -> Quiz | None:
     if not _is_text(explanation) or len(explanation.strip()) > EXPLANATION_MAX_CHARS:
         bad(f"quiz: explanation must be a non-empty string of at most {EXPLANATION_MAX_CHARS} characters")
         ok = False
-    if not ok:
+    # As in _parse_file: the second half only tells the type checker what the checks above proved.
+    if not ok or not (_is_text(question) and options is not None and _is_int(answer) and _is_text(explanation)):
         return None
     return Quiz(question.strip(), tuple(o.strip() for o in options), answer, explanation.strip())
 
 
-def _check_body(body: str, bad: Any) -> None:
+def _check_body(body: str, bad: Report) -> None:
     count = body_chars(body)
     if not BODY_MIN_CHARS <= count <= BODY_MAX_CHARS:
         bad(f"body has {count} characters; it must have {BODY_MIN_CHARS}-{BODY_MAX_CHARS}")
@@ -405,9 +415,9 @@ def _library_order(lesson: Lesson) -> tuple[int, str, int, str]:
     return (1, "", 0, lesson.id)
 
 
-def _is_text(value: Any) -> bool:
+def _is_text(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

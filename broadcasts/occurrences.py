@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from broadcasts.models import (
 )
 from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, check_can_send_now, fire_times, get_schedule
 from broadcasts.subscriptions import audience_query
-from core.db import SessionMaker
+from core.db import SessionMaker, rows_matched
 from core.models import utcnow
 
 
@@ -196,9 +196,9 @@ async def finish_completed(sessions: SessionMaker) -> list[Report]:
                 .values(status=OccurrenceStatus.DONE, finished_at=now, sent=p.sent, blocked=p.blocked, failed=p.failed,
                         messages=p.messages, reported=True)
             )
-            if closed.rowcount != 1:
+            if rows_matched(closed) != 1:
                 continue  # another process closed it and reports it
-            occurrence = await session.get(Occurrence, occurrence_id)
+            occurrence = await session.get_one(Occurrence, occurrence_id)
             schedule = await session.get(Schedule, occurrence.schedule_id)
             started = occurrence.started_at or occurrence.created_at
             reports.append(Report(
@@ -209,7 +209,7 @@ async def finish_completed(sessions: SessionMaker) -> list[Report]:
     return reports
 
 
-def claimable(now: datetime):
+def claimable(now: datetime) -> ColumnElement[bool]:
     """Deliveries a sender may take: pending and due, or claimed under a lease that has run out."""
     return or_(
         and_(Delivery.status == DeliveryStatus.PENDING, or_(Delivery.not_before.is_(None), Delivery.not_before <= now)),

@@ -52,7 +52,9 @@ async def mark_seen(session: AsyncSession, chat_id: int, lesson_id: str) -> None
         await session.flush()
 
 
-async def next_lesson(session: AsyncSession, library: Library, chat_id: int, series: str | None = None) -> Lesson | None:
+async def next_lesson(
+    session: AsyncSession, library: Library, chat_id: int, series: str | None = None
+) -> Lesson | None:
     """The next lesson the worker has not received: within ``series`` if given, else preferring their topics."""
     seen = await seen_lessons(session, chat_id)
     if series is not None:
@@ -71,7 +73,9 @@ async def record_poll(session: AsyncSession, poll_id: str, chat_id: int, lesson:
     await session.flush()
 
 
-async def record_answer(session: AsyncSession, poll_id: str, chat_id: int, option_ids: list[int]) -> AnswerResult | None:
+async def record_answer(
+    session: AsyncSession, poll_id: str, chat_id: int, option_ids: list[int]
+) -> AnswerResult | None:
     """Score a poll answer; None for polls we did not send, retracted votes or a second answer."""
     poll = await session.get(QuizPoll, poll_id)
     if poll is None or not option_ids or poll.chat_id != chat_id:
@@ -82,7 +86,9 @@ async def record_answer(session: AsyncSession, poll_id: str, chat_id: int, optio
     points = POINTS_CORRECT if correct else POINTS_TRIED
     try:
         async with session.begin_nested():
-            session.add(QuizAnswer(poll_id=poll_id, chat_id=chat_id, option=option_ids[0], correct=correct, points=points))
+            session.add(
+                QuizAnswer(poll_id=poll_id, chat_id=chat_id, option=option_ids[0], correct=correct, points=points)
+            )
     except IntegrityError:  # the same answer delivered twice concurrently
         return None
     return AnswerResult(poll.lesson_id, correct, points)
@@ -135,6 +141,6 @@ async def leaderboard(session: AsyncSession, chat_id: int, limit: int = 10) -> L
         if my_points is not None:
             ahead = (await session.execute(
                 select(func.count()).select_from(totals).where(totals.c.points > my_points))).scalar_one()
-            name = user.display_name if named else anonymous_name(chat_id)
+            name = user.display_name if user and user.display_name else anonymous_name(chat_id)
             mine = RankRow(int(ahead) + 1, name, int(my_points), True)
     return Leaderboard(top, mine, named)

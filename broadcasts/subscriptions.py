@@ -61,7 +61,7 @@ async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
     return had
 
 
-def audience_query(schedule: Schedule) -> Select[tuple[int]]:
+def audience_query(schedule: Schedule) -> Select[int]:
     """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push)."""
     subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
     codes = schedule.topic_codes

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +20,18 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` matched.
+
+    ``session.execute`` is typed as returning ``Result``, which has no ``rowcount``; for a DML
+    statement it is a ``CursorResult`` at run time.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
+
+
+def create_engine(database_url: str, *, echo: bool = False, sqlite_busy_timeout_s: float = 30.0) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     # Parameters never appear in SQL error messages or logs: they can hold tip text or chat ids.
@@ -28,21 +39,26 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.drivername.startswith("sqlite"):
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_s}
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if url.drivername.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = int(sqlite_busy_timeout_s * 1000)
+
+        def pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
+            _sqlite_pragmas(dbapi_conn, busy_ms)
+
+        event.listen(engine.sync_engine, "connect", pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, busy_ms: int) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cursor.close()
 
 

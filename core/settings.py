@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
+    # SQLite: how long a write waits for a lock held by another connection before it counts as failed.
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.faq import FAQ_ID_RE, MAX_ANSWER_CHARS, Citation
-from knowledge.statutes import KNOWN_STATUTES
+from knowledge.statutes import KNOWN_STATUTES, Corpus
 from knowledge.text import compact
 
+if TYPE_CHECKING:
+    from knowledge.engine import KnowledgeBase
 
 _KNOWN_SHORTS = frozenset(KNOWN_STATUTES.values())
 
@@ -22,7 +26,7 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-def check_knowledge(kb) -> list[Problem]:
+def check_knowledge(kb: KnowledgeBase) -> list[Problem]:
     """Return every problem found in the FAQ and glossary of ``kb`` (an empty list when all is well)."""
     problems: list[Problem] = []
     corpus = kb.corpus
@@ -76,8 +80,8 @@ def check_knowledge(kb) -> list[Problem]:
     return problems
 
 
-def _check_citations(corpus, where: str, citations) -> list[Problem]:
-    out = []
+def _check_citations(corpus: Corpus, where: str, citations: Iterable[Citation]) -> list[Problem]:
+    out: list[Problem] = []
     if not corpus:
         return out  # without statutes only structure can be checked; the CLI says so
     for c in citations:
@@ -92,7 +96,7 @@ def _check_citations(corpus, where: str, citations) -> list[Problem]:
     return out
 
 
-def check_labels(corpus, path: Path) -> list[Problem]:
+def check_labels(corpus: Corpus, path: Path) -> list[Problem]:
     """Check a labelled question set (JSONL: id, kind, q, expect): every label is a real article."""
     problems: list[Problem] = []
     if not corpus:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -11,6 +12,10 @@ from knowledge.check import check_knowledge, check_labels
 from knowledge.engine import KnowledgeBase
 from knowledge.lawsdir import LawsDiagnosis, LawsStatus, diagnose_laws_dir
 from knowledge.statutes import KNOWN_STATUTES
+
+if TYPE_CHECKING:
+    from core.db import SessionMaker
+    from knowledge.models import UnansweredQuestion
 
 # The labelled evaluation corpus of a source checkout (not part of an installed package).
 EVALUATION_CORPUS = Path(__file__).resolve().parents[1] / "bench" / "data" / "qa"
@@ -65,10 +70,11 @@ def check(laws_dir: Path | None, label_files: tuple[Path, ...]) -> None:
         # A statute directory was named but cannot be used: that is an error, not a lighter check.
         sys.exit(1)
     corpus = knowledge.corpus
-    citations = sum(1 for entry in [*knowledge.faq, *knowledge.glossary] for c in entry.cite
-                    if corpus.resolve_law(c.law) is not None)
+    cites = [*(c for entry in knowledge.faq for c in entry.cite),
+             *(c for term in knowledge.glossary for c in term.cite)]
+    citations = sum(1 for c in cites if corpus.resolve_law(c.law) is not None)
     click.echo(
-        f"ok: {len(knowledge.corpus.laws)} laws, {sum(len(l.articles) for l in knowledge.corpus.laws)} articles, "
+        f"ok: {len(knowledge.corpus.laws)} laws, {sum(len(law.articles) for law in knowledge.corpus.laws)} articles, "
         f"{len(knowledge.faq)} FAQ entries ({sum(len(e.questions) for e in knowledge.faq)} phrasings), "
         f"{len(knowledge.glossary)} glossary terms, {citations} citations checked"
     )
@@ -84,7 +90,7 @@ def unanswered(limit: int) -> None:
     from core.cli import run_with_database
     from knowledge.models import list_unanswered
 
-    async def work(sessions) -> list:
+    async def work(sessions: SessionMaker) -> list[UnansweredQuestion]:
         async with sessions() as session:
             return await list_unanswered(session, limit)
 
@@ -101,16 +107,19 @@ def unanswered(limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), default=None, help="File with one question per line.")
 @click.option("--laws-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
-def ask(question: str | None, as_json: bool, batch, laws_dir: Path | None) -> None:
+def ask(question: str | None, as_json: bool, batch: TextIO | None, laws_dir: Path | None) -> None:
     """Answer QUESTION (or each line of --batch) as a worker would see it."""
-    if question is None and batch is None:
+    if question is not None:
+        questions = [question]
+    elif batch is not None:
+        questions = [line.rstrip("\r\n") for line in batch]
+    else:
         raise click.UsageError("give a QUESTION or --batch FILE")
-    questions = [question] if question is not None else [line.rstrip("\r\n") for line in batch]
     knowledge, _ = _load_kb(laws_dir)
     for q in questions:
         if batch is not None and not q.strip():
             # Keep one output line per input line so callers can zip them.
-            reply_dict = {"question": q, "intent": "help", "text": "", "results": []}
+            reply_dict: dict[str, object] = {"question": q, "intent": "help", "text": "", "results": []}
             if as_json:
                 click.echo(json.dumps(reply_dict, ensure_ascii=False))
             continue

@@ -5,9 +5,10 @@ import gc
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -24,6 +25,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
+from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.numerals import annotate_numbers
 from knowledge.policy import POLICY_FILE, AnswerPolicy
 from knowledge.replies import (
@@ -43,9 +45,8 @@ from knowledge.replies import (
     TermReply,
     UnsureReply,
 )
-from knowledge.spelling import Speller
 from knowledge.selfhelp import SelfHelpEntry, match_selfhelp, selfhelp_catalogue
-from knowledge.index import BM25Index, Vocabulary, _idf
+from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
 
@@ -69,7 +70,8 @@ TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry n
 # one the question does not ("施工单位要给工人发防护用具吗" for "单位不发劳保用品合法吗") is
 # specific where the worker asked in general, and ranks lower unless nothing general fits.
 INDUSTRY_MARKERS: dict[str, tuple[str, ...]] = {
-    "construction": ("建设工程", "施工现场", "施工单位", "工地", "建筑施工", "脚手架", "塔吊", "总包", "分包", "项目部"),
+    "construction": ("建设工程", "施工现场", "施工单位", "工地", "建筑施工", "脚手架", "塔吊", "总包", "分包",
+                     "项目部"),
     "mine": ("矿山", "煤矿", "井下", "矿井", "矿工", "矿上", "瓦斯", "采矿", "非煤矿山"),
     "chemical": ("危险化学品", "危化品", "化工", "剧毒化学品"),
     "equipment": ("特种设备", "叉车", "电梯", "锅炉", "起重机", "压力容器", "压力管道", "行车", "游乐设施", "索道"),
@@ -216,7 +218,8 @@ class KnowledgeBase:
                 self._article_list.append(article)
             for item in law.items:
                 pseudo = Article(law.short, 0, item.name, item.chapter, item.section)
-                docs.append(self.analyzer.terms(normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}"), document=True))
+                docs.append(self.analyzer.terms(
+                    normalise(f"职业病 {item.chapter} {item.section or ''} {item.name}"), document=True))
                 self._article_list.append(pseudo)
         self._articles.extend(docs)
         self.add_faqs(faq, cache=True)
@@ -233,11 +236,9 @@ class KnowledgeBase:
 
         ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
         """
-        if laws_dir is None:
-            # Callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing, empty or unreadable.
-            corpus = Corpus.empty()
-        else:
-            corpus = load_corpus(Path(laws_dir))
+        # Without laws_dir callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing, empty
+        # or unreadable.
+        corpus = Corpus.empty() if laws_dir is None else load_corpus(Path(laws_dir))
         faq = [*load_faq(data_dir / "faq"), *extra_faq]
         kb = cls(
             corpus,
@@ -249,7 +250,7 @@ class KnowledgeBase:
             AnswerPolicy.load(data_dir / POLICY_FILE),
             cache_dir=cache_dir,
         )
-        kb.speller  # built now, not on the first worker's question
+        _ = kb.speller  # built now, not on the first worker's question
         # The indexes live as long as the process: move them (and the start-up garbage) out of
         # the cyclic collector's way, or every full collection walks them (~10 ms, a p99 spike).
         gc.collect()
@@ -296,7 +297,8 @@ class KnowledgeBase:
             answer_words = next(segmented)
             self._bodies.add(terms_of([*body_words, *answer_words]))
             text = "".join([*body_words, *answer_words])
-            self._entry_topics.append(frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
+            self._entry_topics.append(
+                frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
             self._entry_industries.append(industries_named(" ".join(entry.questions)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
@@ -360,7 +362,8 @@ class KnowledgeBase:
             )
         cite = Citation(article.law, article.number)
         return ArticleReply(
-            article=article, results=(Result(article.label, [cite], 1.0, article=article),), question=raw, confidence=1.0,
+            article=article, results=(Result(article.label, [cite], 1.0, article=article),), question=raw,
+            confidence=1.0,
         )
 
     def _find_term(self, flat: str) -> GlossaryEntry | None:
@@ -465,10 +468,12 @@ class KnowledgeBase:
             p_right = self.policy.right.probability(features)
             confident = best is not None or by_article
             confident = confident and p_right >= self.policy.answer_at
-            outside = features["domain_share"] == 0 or self.policy.outside.probability(features) >= self.policy.outside_at
+            outside = (features["domain_share"] == 0
+                       or self.policy.outside.probability(features) >= self.policy.outside_at)
             confidence = p_right
         else:
-            confident = by_article or (best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic)
+            confident = by_article or (
+                best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic)
             outside = features["domain_share"] == 0 or off_topic
             confidence = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
         if confident and not by_article and best is not None:
@@ -489,7 +494,8 @@ class KnowledgeBase:
             return OutOfScopeReply(results=tuple(results), question=raw, confidence=confidence)
         # Offered on their evidence, not on the calibrated confidence: a thin query's vote is
         # too close to call, yet its best entries are exactly what to offer.
-        suggestions = tuple(Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN)
+        suggestions = tuple(Suggestion(self.faq[s.entry].id, self.faq[s.entry].q)
+                            for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN)
         return UnsureReply(suggestions=suggestions, results=tuple(results), question=raw, confidence=confidence)
 
     def evidence(
@@ -523,7 +529,9 @@ class KnowledgeBase:
         ratio = 0.0
         if best is not None:
             qc = (focus or norm).replace(" ", "")
-            ratio = max((fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0) / 100
+            ratio = max(
+                (fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0
+            ) / 100
         chars = len(norm.replace(" ", ""))
         art = articles[0][1] if articles else 0.0
         features = {
@@ -630,7 +638,7 @@ class KnowledgeBase:
             common, mass = self._phrases.overlap(np.asarray(docs), qids, qw)
             sims = 2 * common / (qtotal + mass)
             best = [0.0] * len(entries)
-            for doc, owner, c, sim in zip(docs, owners, common.tolist(), sims.tolist()):
+            for doc, owner, c, sim in zip(docs, owners, common.tolist(), sims.tolist(), strict=True):
                 if c <= 0:
                     continue
                 ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
@@ -653,7 +661,8 @@ class KnowledgeBase:
             hits = [doc for doc, _ in self._articles.search(qterms, ARTICLE_CANDIDATES)]
             aids, aw, atotal = self._articles.query_weights(qterms, scale)
             covered, _ = self._articles.overlap(np.asarray(hits, dtype=np.int64), aids, aw)
-            articles = [(doc, ARTICLE_WEIGHT * float(c) / (atotal or 1.0)) for doc, c in zip(hits, covered.tolist())]
+            articles = [(doc, ARTICLE_WEIGHT * float(c) / (atotal or 1.0))
+                        for doc, c in zip(hits, covered.tolist(), strict=True)]
             articles.sort(key=lambda a: a[1], reverse=True)
             for doc, score in articles:
                 a = self._article_list[doc]
@@ -673,14 +682,16 @@ class KnowledgeBase:
                 key = (c.law, c.article)
                 others = by_cite[key]
                 # The best other entry citing this article (the list includes this entry's own score).
-                other = others[1] if others[0] == score and len(others) > 1 else (others[0] if others[0] != score else 0.0)
+                other = (others[1] if others[0] == score and len(others) > 1
+                         else (others[0] if others[0] != score else 0.0))
                 support = max(support, other)
                 statute = max(statute, found.get(key, 0.0))
             scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
         thin = self._thinness(qterms, scale)
         self._calibrate(scored, thin)
-        if thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX:
+        if (thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT
+                and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX):
             scored[0].score = min(scored[0].score, _confidence(0.0, scored[0].needed))
         return scored, articles
 
@@ -734,7 +745,7 @@ class KnowledgeBase:
         total = sum(weights) + none
         mass: dict[Citation, float] = {}
         first: dict[Citation, int] = {}  # article → best voter citing it
-        for i, (s, w) in enumerate(zip(voters, weights)):
+        for i, (s, w) in enumerate(zip(voters, weights, strict=True)):
             for c in self.faq[s.entry].cite:
                 mass[c] = mass.get(c, 0.0) + w
                 first.setdefault(c, i)
@@ -835,7 +846,8 @@ def question_focus(norm: str) -> str | None:
 STORY_SENTENCES = True
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 # Where a story turns to its question ("……。我想问一下，……").
-_ASKING = re.compile(r"(请问|想问|问一下|问问|想知道|想咨询|咨询一下|我该怎么办|该怎么办|怎么办|我能不能|能不能|可不可以|是不是|算不算|合不合法|合法吗|违法吗)")
+_ASKING = re.compile(r"(请问|想问|问一下|问问|想知道|想咨询|咨询一下|我该怎么办|该怎么办|怎么办|我能不能|能不能|"
+                     r"可不可以|是不是|算不算|合不合法|合法吗|违法吗)")
 
 
 def asking_sentence(raw: str, norm: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -99,7 +99,9 @@ class BM25Index:
     def idf(self, term: str) -> float:
         return _idf(len(self._lengths), self.df(term))
 
-    def query_weights(self, terms: Iterable[str], scale: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    def query_weights(
+        self, terms: Iterable[str], scale: dict[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """Distinct known query term ids (sorted), their idf, and the idf mass of all query terms.
 
         Unknown terms count in the mass with the idf of an unseen term, so a question full of
@@ -135,6 +137,7 @@ class BM25Index:
         flat = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes) + np.arange(int(sizes.sum()))
         terms = a.ids[flat]
         owner = np.repeat(np.arange(len(docs)), sizes)
+        common: np.ndarray
         if len(qids):
             pos = np.minimum(np.searchsorted(qids, terms), len(qids) - 1)
             hit = qids[pos] == terms
@@ -186,7 +189,8 @@ class _Arrays:
     def __init__(self, index: BM25Index) -> None:
         n = len(index._lengths)
         v = len(index.vocab)
-        self.ids = np.frombuffer(index._ids, dtype=np.int32).astype(np.int64) if len(index._ids) else np.zeros(0, np.int64)
+        self.ids = (np.frombuffer(index._ids, dtype=np.int32).astype(np.int64) if len(index._ids)
+                    else np.zeros(0, np.int64))
         tf = np.frombuffer(index._tf, dtype=np.int32).astype(np.float32) if len(index._tf) else np.zeros(0, np.float32)
         self.ends = np.frombuffer(index._ends, dtype=np.int64).copy() if n else np.zeros(0, np.int64)
         self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)

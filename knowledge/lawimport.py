@@ -11,10 +11,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from knowledge.errors import KnowledgeError
 from knowledge.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
 from knowledge.statutes import KNOWN_STATUTES
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 MANIFEST = "manifest.json"
 
@@ -39,7 +43,9 @@ _ORDER_RE = re.compile(r"(国务院令|主席令)\s*(?:（?第\s*(\S+?)\s*号）
 _ORDER_NUMBER_RE = re.compile(r"^第\s*(\S+?)\s*号$")
 _DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{2,8}〔\d{4}〕\d+号")
 _EFFECTIVE_RE = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起(?:施行|实施)")
-_CN_DATE_RE = re.compile(r"^([〇零一二三四五六七八九○Ｏ]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
+_CN_DATE_RE = re.compile(
+    r"^([〇零一二三四五六七八九○Ｏ]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$"
+)
 _SIGNATURE_RE = re.compile(r"^(?:国务院)?(?:总理|主席|委员长)\s?\S{2,4}$")
 _PROMULGATION_RE = re.compile(r"现予公布|予以公布|公布施行|已经.{0,40}通过")
 # Catalogue documents (职业病分类和目录): 一、 groups, （一） subgroups, 1. entries.
@@ -202,7 +208,7 @@ def _html_paragraphs(path: Path, data: bytes, text: str) -> list[str]:
     for element in root.xpath("|".join(f"//{tag}" for tag in _HTML_DROP)):
         element.drop_tree()
     # Trim the end: the smallest element holding every article is the statute's container.
-    owners = []
+    owners: list[HtmlElement] = []
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -232,7 +238,7 @@ def _html_paragraphs(path: Path, data: bytes, text: str) -> list[str]:
     return lines
 
 
-def _common_ancestor(elements: list) -> object:
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
     path = list(elements[0].iterancestors())[::-1] + [elements[0]]
     for element in elements[1:]:
         chain = set(element.iterancestors()) | {element}
@@ -309,9 +315,9 @@ def _read_history(text: str, meta: _Metadata) -> None:
         if not event:
             continue
         meta.history.append(event)
-        if "施行" in event and not _EVENT_RE.search(event):
+        if "施行" in event and not _EVENT_RE.search(event) and (date := _DATE_RE.search(event)):
             # "2007年6月1日 施行" / "自2007年6月1日起施行": when this version took effect.
-            meta.promulgated_effective = _iso(_DATE_RE.search(event))
+            meta.promulgated_effective = _iso(date)
 
 
 def _version(meta: _Metadata) -> str:
@@ -323,9 +329,8 @@ def _version(meta: _Metadata) -> str:
     elif dated:
         match, event = max(dated, key=lambda pair: _iso(pair[0]))
         version = f"{_iso(match)} {_EVENT_RE.findall(event)[-1]}"
-        if m := _ORDER_RE.search(event):
-            if m.group(2):
-                return f"{version}（{m.group(1)}第{m.group(2)}号）"
+        if (m := _ORDER_RE.search(event)) and m.group(2):
+            return f"{version}（{m.group(1)}第{m.group(2)}号）"
     else:
         return meta.doc_number
     reference = meta.order or meta.doc_number
@@ -481,7 +486,8 @@ def _body(law: ImportedLaw, lines: list[str], chapter: str | None, section: str 
         if (m := _CHAPTER_RE.match(line)) and _is_heading_text(m.group(2)):
             number = _number(m.group(1))
             if chapter_numbers and number != chapter_numbers[-1] + 1:
-                notes.append(f"chapter numbering jumps from 第{int_to_cn(chapter_numbers[-1])}章 to 第{int_to_cn(number)}章")
+                notes.append(f"chapter numbering jumps from 第{int_to_cn(chapter_numbers[-1])}章 "
+                             f"to 第{int_to_cn(number)}章")
             chapter_numbers.append(number)
             out.append(f"## {_heading('章', number, m.group(2))}")
             continue
@@ -508,7 +514,8 @@ def _effective(law: ImportedLaw, meta: _Metadata, notes: list[str]) -> str:
         return meta.promulgated_effective
     stated = [_iso(m) for line in law.lines for m in _EFFECTIVE_RE.finditer(line)]
     if not stated:
-        if re.match(r"\d{4}-\d\d-\d\d (公布|通过|发布)", law.version) and any("自公布之日起施行" in line for line in law.lines):
+        if (re.match(r"\d{4}-\d\d-\d\d (公布|通过|发布)", law.version)
+                and any("自公布之日起施行" in line for line in law.lines)):
             return law.version[:10]
         return ""
     effective = stated[-1]
@@ -588,7 +595,7 @@ def import_file(path: Path) -> ImportedLaw:
     return convert(read_paragraphs(path), source=path.name, where=str(path))
 
 
-def read_manifest(out_dir: Path) -> list[dict]:
+def read_manifest(out_dir: Path) -> list[dict[str, Any]]:
     """The manifest entries of a corpus directory (none if it has no manifest yet)."""
     path = Path(out_dir) / MANIFEST
     if not path.exists():

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from knowledge import messages as msg
 from knowledge.errors import DataError
@@ -148,7 +149,7 @@ def check_laws_dir(path: Path) -> CorpusReport:
     return report
 
 
-def _check_entry(path: Path, entry: dict, statute: StatuteReport, shorts: dict[str, str]) -> None:
+def _check_entry(path: Path, entry: dict[str, Any], statute: StatuteReport, shorts: dict[str, str]) -> None:
     problems = statute.problems
     for key in ("title", "short", "version"):
         if not entry.get(key):

@@ -5,6 +5,7 @@ By design none of them stores who asked: question text only, no user or chat id.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,10 +59,10 @@ class FaqEntryRecord(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     q: Mapped[str] = mapped_column(Text)
-    alt: Mapped[list] = mapped_column(JSON, default=list)
+    alt: Mapped[list[str]] = mapped_column(JSON, default=list)
     a: Mapped[str] = mapped_column(Text)
-    cite: Mapped[list] = mapped_column(JSON, default=list)
-    tags: Mapped[list] = mapped_column(JSON, default=list)
+    cite: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # Citation.to_dict()
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
@@ -75,7 +76,9 @@ async def record_unanswered(session: AsyncSession, text: str, *, now: datetime |
     """Count one more asking of a question the KB could not answer (grouped by normalised text)."""
     now = now or utcnow()
     key = (compact(text) or text.strip())[:MAX_QUESTION_CHARS]
-    row = (await session.execute(select(UnansweredQuestion).where(UnansweredQuestion.normalised == key))).scalar_one_or_none()
+    row = (await session.execute(
+        select(UnansweredQuestion).where(UnansweredQuestion.normalised == key)
+    )).scalar_one_or_none()
     if row is None:
         row = UnansweredQuestion(normalised=key, sample=text.strip()[:MAX_QUESTION_CHARS], count=1,
                                  first_asked_at=now, last_asked_at=now)
@@ -88,7 +91,8 @@ async def record_unanswered(session: AsyncSession, text: str, *, now: datetime |
 
 
 async def record_feedback(
-    session: AsyncSession, faq_id: str | None, helpful: bool, question: str | None = None, *, now: datetime | None = None
+    session: AsyncSession, faq_id: str | None, helpful: bool, question: str | None = None, *,
+    now: datetime | None = None,
 ) -> Feedback:
     row = Feedback(faq_id=faq_id, helpful=helpful, question=(question or None) and question[:MAX_QUESTION_CHARS],
                    at=now or utcnow())
@@ -124,10 +128,9 @@ async def load_db_faq(session: AsyncSession) -> list[FaqEntry]:
 async def record_question(session: AsyncSession, day: date, intent: str, topic: str = "") -> None:
     """Count one question (its kind and topic) for ``day``; no text, no asker."""
     values = {"day": day, "intent": intent[:16], "topic": topic[:32], "count": 1}
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(QuestionStat).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "intent", "topic"], set_={"count": QuestionStat.count + 1}

@@ -160,13 +160,13 @@ def read_number(text: str) -> Range | None:
             step = 10 if base >= 100 and base % 100 == 0 else 1
             low, high = base + step, base + 9 * step
         elif match := re.fullmatch(rf"(.*十)?([{_SMALL}])([{_SMALL}])([十百千万]?)", text):
-            prefix, first, second, unit = match.groups()
+            prefix, first, second, unit_char = match.groups()
             a, b = DIGITS[first], DIGITS[second]
             if b != a + 1 and not (a == 1 and b == 2):
                 value = cn_to_int(text)
                 low = high = value
             else:
-                scale = UNITS.get(unit) or BIG_UNITS.get(unit) or 1
+                scale = UNITS.get(unit_char) or BIG_UNITS.get(unit_char) or 1
                 base = cn_to_int(prefix) if prefix else 0
                 low, high = base + a * scale, base + b * scale
         else:
@@ -384,8 +384,8 @@ def _rest(t: str, words: list[str]) -> None:
         if days is not None and days >= 7:
             words.append(REST)
     for m in _MONTH_REST_RE.finditer(t):
-        days = read_number(m.group(1))
-        if days is not None and days[0] < 4:
+        span = read_number(m.group(1))
+        if span is not None and span[0] < 4:
             words.append(REST)
     if re.search("一天(?:都|也)(?:没|不让|不给)(?:休|歇)|全年无休|没有休息日|从来没休|天天(?:都)?上班", t):
         words.append(REST)

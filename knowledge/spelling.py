@@ -55,7 +55,9 @@ _CLEAR_RATIO = 3  # "clearly most frequent": at least this many times the runner
 # Grammatical characters: a substring is not taken as a typo *at* one of these (工的 → 工地 would
 # be wrong more often than right), nor corrected to a word that starts or ends with one (交过 →
 # 教过, 要搬 → 要办, 不听 → 不停: the vocabulary holds such fragments of segmented questions).
-_FUNCTION_CHARS = frozenset("的地得了着过吗呢吧啊呀嘛么就还也都又再在是不没别有和与及或由把被让给对向从到这那你我他她它们个些谁要能会可")
+_FUNCTION_CHARS = frozenset(
+    "的地得了着过吗呢吧啊呀嘛么就还也都又再在是不没别有和与及或由把被让给对向从到这那你我他她它们个些谁要能会可"
+)
 
 _jieba_freq: dict[str, int] | None = None
 
@@ -113,7 +115,7 @@ class Speller:
         self._min_freq = min_freq
         self._count = counts
         self._vocab = frozenset(counts)
-        self._readings: dict[str, frozenset[str]] = {}
+        self._readings: dict[str, str] = {}
         from knowledge.text import _traditional_chars
 
         self._traditional = _traditional_chars()
@@ -139,9 +141,9 @@ class Speller:
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.
         self._homophones: dict[str, list[str]] = {}
-        for word, everyday in zip(homophone_words, self._everyday_many(homophone_words)):
-            for key in {"'".join(self._syllables[word]), everyday}:
-                self._homophones.setdefault(key, []).append(word)
+        for word, everyday in zip(homophone_words, self._everyday_many(homophone_words), strict=True):
+            for reading in {"'".join(self._syllables[word]), everyday}:
+                self._homophones.setdefault(reading, []).append(word)
 
     def _everyday_many(self, words: list[str]) -> list[str]:
         chars = "".join(words)
@@ -277,7 +279,7 @@ class Speller:
         if missing:
             missing.sort()
             han = [ch for ch in missing if "\u4e00" <= ch <= "\u9fff" and ch not in self._traditional]
-            for ch, reading in zip(han, lazy_pinyin(han, style=Style.NORMAL)):
+            for ch, reading in zip(han, lazy_pinyin(han, style=Style.NORMAL), strict=False):
                 memo[ch] = reading if reading.isascii() and reading.isalpha() else ""
             for ch in missing:
                 memo.setdefault(ch, "")

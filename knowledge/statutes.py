@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from knowledge.errors import ArticleNotFound, DataError, LawNotFound
 from knowledge.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
@@ -227,7 +228,7 @@ def load_corpus(laws_dir: Path) -> Corpus:
     """Load every statute listed in ``laws_dir/manifest.json`` (or every *.md if there is none)."""
     laws_dir = Path(laws_dir)
     manifest_path = laws_dir / "manifest.json"
-    entries: list[dict]
+    entries: list[dict[str, Any]]
     if manifest_path.exists():
         try:
             entries = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -9,9 +9,9 @@ import pickle
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import jieba
 from opencc import OpenCC
@@ -72,7 +72,8 @@ def to_simplified(text: str) -> str:
     """Convert traditional characters; a text without any is returned as is (the common, fast case)."""
     if _traditional_chars().isdisjoint(text):
         return text
-    return _converter().convert(text)
+    simplified: str = _converter().convert(text)  # opencc has no type hints
+    return simplified
 
 
 def normalise(text: str) -> str:
@@ -111,7 +112,7 @@ class Analyzer:
         # dictionary file's name carries the hash of its contents).
         fingerprint = hashlib.sha1(
             f"{Path(self._tok.dictionary).name}|{sorted(synonyms.canonical.items())}|{sorted(self._english)}|"
-            f"{sorted(STOPWORDS)}|{_CACHE_VERSION}".encode("utf-8")
+            f"{sorted(STOPWORDS)}|{_CACHE_VERSION}".encode()
         ).hexdigest()[:16]
         self._cache_path = cache / f"ankang-words-{fingerprint}.pickle"
         self._segmented: dict[str, tuple[str, ...]] = _read_cache(self._cache_path)
@@ -120,7 +121,8 @@ class Analyzer:
 
     def frequencies(self) -> dict[str, int]:
         """The segmenter's word frequencies (jieba's common words and ours), for the speller."""
-        return self._tok.FREQ
+        frequencies: dict[str, int] = self._tok.FREQ  # jieba has no type hints
+        return frequencies
 
     def save_cache(self) -> None:
         """Persist the segmentation of this build's texts (best effort: a read-only dir only costs speed).
@@ -165,9 +167,8 @@ class Analyzer:
                 word = word.strip()
                 if not word or word in STOPWORDS:
                     continue
-                if not _HAN_RE.search(word) and not word.isdigit():
-                    if len(word) < 3 or word in _ENGLISH_STOP:
-                        continue
+                if not _HAN_RE.search(word) and not word.isdigit() and (len(word) < 3 or word in _ENGLISH_STOP):
+                    continue
                 out.append(canon.get(word, word))
         return tuple(out)
 
@@ -197,7 +198,7 @@ class Analyzer:
             _WORKER_ANALYZER = self
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    done = dict(zip(todo, pool.map(_segment_in_worker, todo, chunksize=2000)))
+                    done = dict(zip(todo, pool.map(_segment_in_worker, todo, chunksize=2000), strict=True))
             finally:
                 _WORKER_ANALYZER = None
         out = []
@@ -272,7 +273,7 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
     source = Path(jieba.__file__).with_name("dict.txt")
     own = dict_path.read_text(encoding="utf-8") if dict_path is not None and dict_path.exists() else ""
     key = hashlib.sha1(
-        f"{JIEBA_MIN_FREQ}|{source.stat().st_size}|{own}|{sorted(extra)}".encode("utf-8")
+        f"{JIEBA_MIN_FREQ}|{source.stat().st_size}|{own}|{sorted(extra)}".encode()
     ).hexdigest()[:16]
     target = cache / f"ankang-jieba-{key}.txt"
     if target.exists():
@@ -316,4 +317,6 @@ def _read_cache(path: Path) -> dict[str, tuple[str, ...]]:
     return data if isinstance(data, dict) else {}
 
 
-_ENGLISH_STOP = frozenset("the and for can does what how who with are you your have has not from this that will about".split())
+_ENGLISH_STOP = frozenset(
+    "the and for can does what how who with are you your have has not from this that will about".split()
+)

@@ -1,7 +1,7 @@
 """Anonymous hazard tips (匿名隐患举报): domain and storage; never imports ``telegram``.
 
-The bot (bot/tips_report.py, tips_thread.py, tips_triage.py), the public web form (web/tips.py), the admin web console and the CLI all
-call the same functions in ``tips.service``. The caller opens the session and commits::
+The bot (bot/tips_report.py, tips_thread.py, tips_triage.py), the public web form (web/tips.py), the admin web
+console and the CLI all call the same functions in ``tips.service``. The caller opens the session and commits::
 
     async with services.sessions() as session, session.begin():
         page = await list_tips(session, status=None, category=None, urgent=None, open_only=True,

@@ -1,11 +1,20 @@
 """``ankang tips …``: list tips and export them (CSV + clean photos) for handing to the authorities."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from tips.models import ALL_STATUSES, TipStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db import SessionMaker
+
+T = TypeVar("T")
 
 # By code (closed), as stored; click would match enum members by their NAME.
 STATUS_CHOICE = click.Choice([s.value for s in ALL_STATUSES])
@@ -16,12 +25,12 @@ def tips() -> None:
     """匿名隐患举报 / anonymous hazard tips."""
 
 
-def _run(coro_factory):
+def _run(coro_factory: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """``coro_factory(session)`` in one transaction on the configured database."""
     from core.cli import run_with_database
     from core.db import transaction
 
-    async def work(sessions):
+    async def work(sessions: SessionMaker) -> T:
         async with transaction(sessions) as session:
             return await coro_factory(session)
 

@@ -58,14 +58,14 @@ def sanitize(data: bytes) -> CleanPhoto:
                 if probe.width * probe.height > MAX_PHOTO_PIXELS:
                     raise PhotoRejected("too_many_pixels")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.seek(0)  # the first frame of a multi-frame image (MPO, animated PNG or WebP)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.seek(0)  # the first frame of a multi-frame image (MPO, animated PNG or WebP)
                 # A big JPEG is decoded straight to about the size we keep (DCT scaling): a tenth
                 # of the memory and time for a 10 MB photo from a phone.
-                image.draft("RGB", (MAX_SIDE_PX, MAX_SIDE_PX))
-                image.load()
+                opened.draft("RGB", (MAX_SIDE_PX, MAX_SIDE_PX))
+                opened.load()
                 # Apply the EXIF orientation to the pixels before the EXIF is dropped.
-                image = ImageOps.exif_transpose(image)
+                image = ImageOps.exif_transpose(opened)
                 image = image.convert("RGB")
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise PhotoRejected("too_many_pixels") from None

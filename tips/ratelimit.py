@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 Monotonic = Callable[[], float]
 MAX_TRACKED_KEYS = 50_000  # per limiter; beyond it the stalest keys are forgotten

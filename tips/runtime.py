@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from tips.ratelimit import TipLimits
 from tips.receipts import PRODUCTION_COST, ReceiptCost
@@ -18,9 +19,9 @@ class TipsRuntime:
     def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST) -> None:
         self.limits = TipLimits()
         self.receipt_cost = receipt_cost
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, coro: Coroutine) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``coro`` in the background, keeping a reference until it finishes."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)

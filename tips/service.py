@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +21,16 @@ from core.admins import audit
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips import receipts
 from tips.models import (
-    OPEN_STATUSES, PLACES_BY_CODE, STATUS_ORDER, Author, EventKind, Tip, TipEvent, TipPhoto, TipStatus, parse_status,
+    OPEN_STATUSES,
+    PLACES_BY_CODE,
+    STATUS_ORDER,
+    Author,
+    EventKind,
+    Tip,
+    TipEvent,
+    TipPhoto,
+    TipStatus,
+    parse_status,
 )
 from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
 from tips.receipts import PRODUCTION_COST, ReceiptCost
@@ -167,7 +176,7 @@ def _photo_row(tip_id: int, event_id: int | None, photo: CleanPhoto) -> TipPhoto
     )
 
 
-def _full_tip():
+def _full_tip() -> Select[Tip]:
     return (
         select(Tip)
         .options(selectinload(Tip.events).selectinload(TipEvent.photos), selectinload(Tip.photos))
@@ -289,7 +298,9 @@ async def add_followup(
     tip = await session.get(Tip, tip_id)
     if tip is None:
         raise TipNotFound(tip_id)
-    count = (await session.execute(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))).scalar_one()
+    count = (
+        await session.execute(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))
+    ).scalar_one()
     if count + len(photos) > MAX_PHOTOS_PER_THREAD:
         raise TipInvalid("photos")
     event = TipEvent(tip_id=tip.id, at=coarsen_to_hour(now), kind=EventKind.MESSAGE, author=Author.TIPPER, text=text)

@@ -80,11 +80,15 @@ async def create_session(session: AsyncSession, user_id: int, now: datetime) -> 
     return token, row
 
 
-async def load_session(session: AsyncSession, settings: Settings, token: str | None, now: datetime) -> AdminSession | None:
+async def load_session(
+    session: AsyncSession, settings: Settings, token: str | None, now: datetime
+) -> AdminSession | None:
     """Return the live session for a cookie value whose user is still an admin, else None."""
     if not token:
         return None
-    row = (await session.execute(select(AdminSession).where(AdminSession.token_hash == _hash(token)))).scalar_one_or_none()
+    row = (
+        await session.execute(select(AdminSession).where(AdminSession.token_hash == _hash(token)))
+    ).scalar_one_or_none()
     if row is None or row.expires_at <= now:
         return None
     if not await is_admin(session, settings, row.user_id):
@@ -168,8 +172,9 @@ async def admin_guard(request: web.Request, handler):
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            given = (await request.post()).get(CSRF_FIELD)
-        if not csrf_ok(row.csrf_token, given if isinstance(given, str) else None):
+            posted = (await request.post()).get(CSRF_FIELD)
+            given = posted if isinstance(posted, str) else None
+        if not csrf_ok(row.csrf_token, given):
             return aiohttp_jinja2.render_template(
                 "console/error.html", request,
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},

@@ -5,6 +5,7 @@ scale to their container through ``viewBox`` and carry a <title> per bar for a h
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -58,7 +59,8 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     left, bottom, top = 28, 22, 8
     plot_h = height - bottom - top
     plot_w = width - left - 8
-    totals = [sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series) for i in range(len(labels))]
+    totals = [sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series)
+              for i in range(len(labels))]
     vmax = _nice_max(max(totals))
     slot = plot_w / len(labels)
     bar_w = slot * 0.7 / (1 if stacked else len(series))
@@ -68,11 +70,12 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     for k in range(steps + 1):
         y = top + plot_h * k / steps
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}"/>')
-        out.append(f'<text class="axis" x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">{_fmt(vmax * (steps - k) / steps)}</text>')
+        out.append(f'<text class="axis" x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">'
+                   f'{_fmt(vmax * (steps - k) / steps)}</text>')
     label_every = -(-len(labels) // 7)
     for i, label in enumerate(labels):
         x0 = left + slot * i + slot * 0.15
-        base = top + plot_h
+        base: float = top + plot_h
         for j, s in enumerate(series):
             value = s.values[i]
             h = plot_h * value / vmax
@@ -91,7 +94,7 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     return Markup("".join(out)) + legend(series)
 
 
-def bar_chart(pairs: list[tuple[str, float]], *, color: str = PALETTE[0], title: str = "",
+def bar_chart(pairs: Sequence[tuple[str, float]], *, color: str = PALETTE[0], title: str = "",
               colors: list[str] | None = None) -> Markup:
     """Horizontal bars, largest first as given (top topics, subscribers by topic, …); ``colors`` per bar."""
     if not pairs or not any(v for _, v in pairs):

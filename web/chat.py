@@ -16,7 +16,8 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import aiohttp_jinja2
@@ -66,8 +67,9 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _end_long_polls(app: web.Application) -> None:
     """Shutdown waits for running handlers: closing the client ends the browsers' long polls now."""
-    if app[HTTP].session is not None:
-        await app[HTTP].session.close()
+    session = app[HTTP].session
+    if session is not None:
+        await session.close()
 
 
 def _http(request: web.Request) -> aiohttp.ClientSession:
@@ -193,7 +195,7 @@ async def send_text(request: web.Request) -> web.Response:
 async def press(request: web.Request) -> web.Response:
     body = await _json_body(request)
     try:
-        payload = {"message_id": int(body["message_id"])}
+        payload: dict[str, int | str] = {"message_id": int(body["message_id"])}
     except (KeyError, TypeError, ValueError):
         raise _bad_request() from None
     for key in ("data", "button"):

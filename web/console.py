@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from core.admins import NotAnAdmin, audit, audit_log
 from web import auth, messages, stats
+from web.console_pages import admin_of, error_page, page_number, render
 from web.typedefs import SERVICES
 
 log = logging.getLogger(__name__)
 
 AUDIT_PAGE_SIZE = 50
-MAX_PAGE = 10_000  # page numbers beyond this would only produce offsets the database refuses
 
 
 def setup_routes(app: web.Application) -> None:
@@ -43,42 +41,6 @@ def setup_routes(app: web.Application) -> None:
     console_knowledge.setup_routes(app)
 
 
-# --- helpers shared by the console pages -------------------------------------------------------
-
-def admin_of(request: web.Request) -> auth.AdminUser:
-    return request[auth.ADMIN]
-
-
-def render(request: web.Request, template: str, context: dict | None = None, *, status: int = 200) -> web.Response:
-    """Render a console page; ``?done=<code>`` shows the matching flash message from web.messages."""
-    context = dict(context or {})
-    done = request.query.get("done")
-    flashes = list(context.pop("flashes", []))
-    if done in messages.FLASH:
-        flashes.append({"kind": "ok", "text": messages.FLASH[done]})
-    context["flashes"] = flashes
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
-
-
-def redirect(location: str, done: str | None = None) -> web.HTTPSeeOther:
-    """Post/redirect/get: the caller raises the returned exception."""
-    if done:
-        location += ("&" if "?" in location else "?") + urlencode({"done": done})
-    return web.HTTPSeeOther(location)
-
-
-def error_page(request: web.Request, title: str, message: str, status: int) -> web.Response:
-    return render(request, "console/error.html", {"title": title, "message": message}, status=status)
-
-
-def page_number(request: web.Request) -> int:
-    """``?page=`` as 1…MAX_PAGE whatever was typed."""
-    try:
-        return min(MAX_PAGE, max(1, int(request.query.get("page", "1"))))
-    except ValueError:
-        return 1
-
-
 @web.middleware
 async def friendly_errors(request: web.Request, handler):
     """Console errors as console pages in Chinese: unknown pages, wrong methods, oversized forms, bugs."""
@@ -99,13 +61,6 @@ async def friendly_errors(request: web.Request, handler):
     except Exception:
         log.exception("console request failed: %s %s", request.method, request.path)
         return error_page(request, "出错了", messages.SERVER_ERROR, 500)
-
-
-async def audited(request: web.Request, action: str, target: str = "", detail: str = "") -> None:
-    """Audit a console action in its own transaction (for actions whose domain call audits nothing)."""
-    services = request.app[SERVICES]
-    async with services.sessions() as session, session.begin():
-        await audit(session, admin_of(request).user_id, action, target, detail)
 
 
 # --- login / logout ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Console: 微课堂 broadcasts — schedules with a recurrence editor and the next firings, live progress, reports.
 
 Schedules are previewed, created, paused, resumed and cancelled through ``broadcasts.schedules`` (which
-validates and audits; the bot's /schedule and /broadcasts call the same functions). broadcasts/ has no edit function: editing saves the new version as a new
-schedule and cancels the old one in the same transaction (audited as ``broadcast.edit``).
+validates and audits; the bot's /schedule and /broadcasts call the same functions). broadcasts/ has no edit
+function: editing saves the new version as a new schedule and cancels the old one in the same transaction
+(audited as ``broadcast.edit``).
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ from broadcasts.schedules import (
 from core.admins import audit
 from core.topics import TOPICS
 from web import messages
-from web.console import admin_of, error_page, redirect, render
 from web.console_lessons import lesson_library
+from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -44,7 +45,8 @@ STATUS_BADGES = {ScheduleStatus.ACTIVE: "green", ScheduleStatus.PAUSED: "yellow"
 ERROR_TEXT = {
     "lesson": "请选择要推送的课程。", "series": "请选择系列课程。", "text": "通知内容为空或过长。",
     "photo": "图片不能超过 10 MB。", "topics": "主题无效。", "weekdays": "请至少选择一个星期几。",
-    "at": "请填写时间，例如 09:00。", "once": "请填写一个将来的日期和时间。", "cron": "Cron 表达式无效（分 时 日 月 星期）。",
+    "at": "请填写时间，例如 09:00。", "once": "请填写一个将来的日期和时间。",
+    "cron": "Cron 表达式无效（分 时 日 月 星期）。",
     "trigger": "请选择推送频率。", "kind": "请选择推送内容。", "timezone": "时区无效。",
 }
 
@@ -113,7 +115,7 @@ async def _context(request: web.Request, form: ScheduleForm, **extra) -> dict:
     library = await lesson_library(request.app)
     return {
         "title": "推送计划", "form": form, "lessons": list(library), "series_names": library.series_names(),
-        "topics": TOPICS, "weekdays": list(zip(WEEKDAY_CODES, messages.WEEKDAYS)),
+        "topics": TOPICS, "weekdays": list(zip(WEEKDAY_CODES, messages.WEEKDAYS, strict=True)),
         "trigger_labels": TRIGGER_LABELS, "status_badges": STATUS_BADGES, **extra,
     }
 
@@ -126,7 +128,8 @@ async def broadcasts_page(request: web.Request) -> web.Response:
         schedules = await list_schedules(session, include_closed=show_all)
         runs = await latest_occurrences(session, limit=20)
     titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
-    rows = [{"s": s, "what": _what_label(s, describe_what(s), titles), "when": _when_label(s), "next": next_fire_time(s, now)}
+    rows = [{"s": s, "what": _what_label(s, describe_what(s), titles), "when": _when_label(s),
+             "next": next_fire_time(s, now)}
             for s in schedules]
     return render(request, "console/broadcasts.html", {
         "title": "推送", "rows": rows, "runs": runs, "show_all": show_all, "status_badges": STATUS_BADGES,
@@ -151,7 +154,9 @@ def _when_label(s) -> str:
 
 
 async def new_form(request: web.Request) -> web.Response:
-    return render(request, "console/broadcast_form.html", await _context(request, ScheduleForm(), action="/admin/broadcasts/new"))
+    return render(
+        request, "console/broadcast_form.html", await _context(request, ScheduleForm(), action="/admin/broadcasts/new")
+    )
 
 
 async def edit_form(request: web.Request) -> web.Response:
@@ -221,7 +226,8 @@ async def schedule_page(request: web.Request) -> web.Response:
         except ScheduleNotFound:
             return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
         runs = list((await session.execute(
-            select(Occurrence).where(Occurrence.schedule_id == sid).order_by(Occurrence.id.desc()).limit(20))).scalars())
+            select(Occurrence).where(Occurrence.schedule_id == sid).order_by(Occurrence.id.desc()).limit(20)
+        )).scalars())
     firings = next_fire_times(schedule, services.clock.now(), PREVIEW_FIRINGS)
     titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
     return render(request, "console/broadcast.html", {

@@ -8,6 +8,7 @@ wrong with it in Chinese.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from aiohttp import web
 from sqlalchemy import select
@@ -16,11 +17,20 @@ from core.admins import audit
 from core.topics import TOPICS
 from knowledge.faq import MAX_ANSWER_CHARS, FaqEntry
 from knowledge.faq_admin import (
-    ALT_MAX_CHARS, QUESTION_MAX_CHARS, FaqDraft, FaqInvalid, FaqNotFound, FaqProblem, Flaw, add_faq, admin_faq,
-    check_faq, edit_faq,
+    ALT_MAX_CHARS,
+    QUESTION_MAX_CHARS,
+    FaqDraft,
+    FaqInvalid,
+    FaqNotFound,
+    FaqProblem,
+    Flaw,
+    add_faq,
+    admin_faq,
+    check_faq,
+    edit_faq,
 )
 from web import messages
-from web.console import admin_of, error_page, redirect, render
+from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
@@ -36,6 +46,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_update)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_get("/admin/knowledge/article", article_json)
+
+
+class FeedbackRow(TypedDict):
+    """A line of the feedback table: an answer's 👍 and 👎 counts."""
+
+    faq_id: str | None
+    q: str
+    good: int
+    bad: int
 
 
 @dataclass
@@ -72,7 +91,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
         written_here = await load_db_faq(session)
     kb = services.kb
-    feedback_rows = []
+    feedback_rows: list[FeedbackRow] = []
     for faq_id, (good, bad) in summary.items():
         entry = kb.entry(faq_id) if kb is not None and faq_id else None
         feedback_rows.append({"faq_id": faq_id, "q": entry.q if entry else "（非 FAQ 回答）", "good": good, "bad": bad})

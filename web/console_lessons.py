@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from broadcasts.library import Library, LibraryCache
 from core.topics import BY_CODE
 from web import messages
-from web.console import admin_of, audited, error_page, redirect, render
+from web.console_pages import admin_of, audited, error_page, redirect, render
 from web.typedefs import BOT_SENDER, LIBRARY, SERVICES
 
 log = logging.getLogger(__name__)

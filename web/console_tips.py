@@ -18,7 +18,7 @@ from aiohttp import web
 from core.topics import BY_CODE
 from tips.service import NOTE_MAX_CHARS  # the service would cut longer text silently: refuse it here
 from web import messages
-from web.console import admin_of, error_page, page_number, redirect, render
+from web.console_pages import admin_of, error_page, page_number, redirect, render
 from web.typedefs import SERVICES
 
 PAGE_SIZE = 20

@@ -5,6 +5,7 @@ empty chart when its area is not installed, so the dashboard renders from day on
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,10 +50,8 @@ async def dashboard(session: AsyncSession, services: WebServices) -> Dashboard:
     workers = await session.scalar(select(func.count()).select_from(User).where(User.blocked_at.is_(None))) or 0
     d.totals.append(("活跃职工", str(workers)))
     for block in (_knowledge, _tips, _broadcasts):
-        try:
+        with contextlib.suppress(ImportError):  # area not installed yet: its charts stay empty
             await block(session, services, d, today, tz)
-        except ImportError:
-            pass  # area not installed yet: its charts stay empty
     for key in ("questions", "feedback", "topics", "tips_category", "tips_status", "deliveries", "subscribers"):
         d.charts.setdefault(key, charts.empty())
     return d
@@ -72,7 +71,9 @@ async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
 
     days = _days(today)
     labels = [f"{x.month}/{x.day}" for x in days]
-    answered, unsure, other = Counter(), Counter(), Counter()
+    answered: Counter[date] = Counter()
+    unsure: Counter[date] = Counter()
+    other: Counter[date] = Counter()
     topics: Counter[str] = Counter()
     for row in await question_stats(session, days[0]):
         bucket = answered if row.intent in ANSWERED else unsure if row.intent in UNSURE else other
@@ -101,7 +102,9 @@ async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
 
     weeks = _weeks(today)
     since = datetime.combine(weeks[0], datetime.min.time(), tz)
-    rows = (await session.execute(select(Tip.created_hour, Tip.category, Tip.status).where(Tip.created_hour >= since))).all()
+    rows = (await session.execute(
+        select(Tip.created_hour, Tip.category, Tip.status).where(Tip.created_hour >= since)
+    )).all()
     by_category: Counter[str] = Counter()
     by_week_status: dict[TipStatus, Counter] = {s: Counter() for s in ALL_STATUSES}
     for at, category, status in rows:
@@ -109,7 +112,8 @@ async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
         local = _local_day(at, tz)
         monday = local - timedelta(days=local.weekday())
         by_week_status[status][monday] += 1
-    d.charts["tips_category"] = charts.bar_chart(by_category.most_common(TOP_N), color=charts.PALETTE[1], title="举报类别")
+    d.charts["tips_category"] = charts.bar_chart(
+        by_category.most_common(TOP_N), color=charts.PALETTE[1], title="举报类别")
     d.charts["tips_status"] = charts.column_chart(
         [f"{w.month}/{w.day}" for w in weeks],
         [charts.Series(s.label, tuple(c[w] for w in weeks)) for s, c in by_week_status.items() if c],
@@ -134,7 +138,8 @@ async def _broadcasts(session, services, d: Dashboard, today: date, tz) -> None:
     subs = (await session.execute(
         select(Subscription.topic, func.count()).group_by(Subscription.topic).order_by(func.count().desc()))).all()
     d.charts["subscribers"] = charts.bar_chart(
-        [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N], color=charts.PALETTE[0], title="订阅主题")
+        [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N],
+        color=charts.PALETTE[0], title="订阅主题")
     active = await session.scalar(
         select(func.count()).select_from(Schedule).where(Schedule.status == ScheduleStatus.ACTIVE)) or 0
     d.totals.append(("已启用的推送计划", str(active)))

@@ -22,7 +22,6 @@ from multidict import MultiDict
 
 from core.cleantext import has_unstorable
 from core.logging import quiet_identifying_loggers, redacted_traceback
-
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
 from tips import receipts
@@ -30,8 +29,19 @@ from tips.alerts import notify_duty
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.service import (
-    DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, LOCATION_MAX_CHARS, ReceiptInvalid, TipDraft, TipInvalid,
-    add_followup, find_by_receipt, get_tip, place_label, submit_tip, topic_label, validate,
+    DESCRIPTION_MAX_CHARS,
+    DESCRIPTION_MIN_CHARS,
+    LOCATION_MAX_CHARS,
+    ReceiptInvalid,
+    TipDraft,
+    TipInvalid,
+    add_followup,
+    find_by_receipt,
+    get_tip,
+    place_label,
+    submit_tip,
+    topic_label,
+    validate,
 )
 from web.typedefs import BOT_SENDER, SERVICES, WebServices
 
@@ -64,8 +74,10 @@ ERRORS = {
     "failed": "抱歉，提交失败了，举报没有保存，请稍后再试。",
     "encoding": "无法读取提交的内容（文字编码不是 UTF-8）。请用手机或电脑自带的浏览器重新打开本页填写。",
     "bad_form": "无法读取提交的内容，请刷新页面后重新填写。",
-    "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。请删减照片后再试。",
-    "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，地点 {LOCATION_MAX_CHARS} 字以内。",
+    "request_too_large": f"提交的内容太大了：最多 {MAX_PHOTOS_PER_TIP} 张照片，每张不超过 10 MB。"
+                         "请删减照片后再试。",
+    "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，"
+                      f"地点 {LOCATION_MAX_CHARS} 字以内。",
     "guesses": "回执码尝试次数过多，请 15 分钟后再试。",
     "unstorable": "内容里有无法保存的特殊字符（如空字符），请删掉后重新填写。",
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
@@ -156,8 +168,9 @@ async def read_form(request: web.Request) -> Form:
             if not isinstance(part, _BodyPart) or not part.name:
                 raise FormRejected("bad_form")
             # Browsers never encode parts; an encoded one could be a compression bomb.
+            transfer = part.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "binary").lower()
             if part.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity" or \
-                    part.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "binary").lower() not in ("binary", "8bit", "7bit"):
+                    transfer not in ("binary", "8bit", "7bit"):
                 raise FormRejected("bad_form")
             if part.filename is not None:
                 if part.name != "photos":
@@ -257,8 +270,8 @@ def _csrf(request: web.Request) -> Csrf:
 
 def _csrf_valid(request: web.Request, form: Form) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    given = form.get(CSRF_FIELD, None)
-    if len(cookie) < 32 or not isinstance(given, str):
+    given = form.get(CSRF_FIELD)
+    if len(cookie) < 32 or not given:
         return False
     expected = _csrf_token(_services(request).settings.effective_secret_key, cookie)
     return hmac.compare_digest(expected, given)

@@ -16,6 +16,8 @@ from broadcasts.library import LibraryCache
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
+from core.supervision import Loops
+from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
 from knowledge.lawsdir import LawsDiagnosis
 from tips.alerts import DutyAlertSender
@@ -33,6 +35,8 @@ class WebServices(Protocol):
     laws: LawsDiagnosis
     broadcasts: BroadcastEngine | None
     tips: TipsRuntime
+    loops: Loops  # the background loops' health, shown by /healthz
+    writes: WriteBehind  # statistics and feedback waiting for the database, shown by /healthz
 
 
 class BotSender(DutyAlertSender, Protocol):

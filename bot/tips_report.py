@@ -4,7 +4,7 @@ One declared conversation: category → place → location → description → p
 preview → confirm. The draft lives in ``context.user_data`` only — the application has no
 persistence configured, so it never leaves memory — and is dropped on submit, cancel and
 timeout. The tip is committed before its receipt is shown; an urgent one then goes to the admins
-on duty (``tips.alerts.notify_duty``). Nothing here logs a user, chat or message id next to a tip.
+on duty (``tips.alerts.alert_urgent``). Nothing here logs a user, chat or message id next to a tip.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from bot.tips_thread import leave_thread
 from bot.tips_triage import TelegramDutyAlerts
 from core.logging import redacted_traceback
 from core.topics import TOPICS
-from tips.alerts import notify_duty
+from tips.alerts import alert_urgent
 from tips.models import PLACE_TYPES
 from tips.photos import MAX_PHOTOS_PER_TIP, PhotoRejected
 from tips.service import TipDraft, TipInvalid, check_description, check_location, submit_tip
@@ -239,7 +239,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
         pass
     if draft.urgent:
         services = context.services
-        await notify_duty(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id)
+        await alert_urgent(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id,
+                           services.tips.alerts, services.tips.spawn)
     return ConversationHandler.END
 
 

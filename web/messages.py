@@ -52,3 +52,9 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+# Request bodies over their route's limit (web/limits.py), refused before they are read.
+BODY_TOO_LARGE_TIP = (
+    "提交的内容太大了：最多 5 张照片，每张不超过 10 MB。请删减或压缩照片后再试，已填写的内容需要重新填写。"
+)
+BODY_TOO_LARGE = "提交的内容太大了，请删减后再试。"

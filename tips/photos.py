@@ -62,7 +62,8 @@ def sanitize(data: bytes) -> CleanPhoto:
                 opened.seek(0)  # the first frame of a multi-frame image (MPO, animated PNG or WebP)
                 # A big JPEG is decoded straight to about the size we keep (DCT scaling): a tenth
                 # of the memory and time for a 10 MB photo from a phone.
-                opened.draft("RGB", (MAX_SIDE_PX, MAX_SIDE_PX))
+                scale = min(1.0, MAX_SIDE_PX / max(opened.size))
+                opened.draft("RGB", (max(1, int(opened.width * scale)), max(1, int(opened.height * scale))))
                 opened.load()
                 # Apply the EXIF orientation to the pixels before the EXIF is dropped.
                 image = ImageOps.exif_transpose(opened)

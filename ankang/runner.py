@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from ankang.services import Services, open_services
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.handoff import TelegramHandoffs
 from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
@@ -20,8 +21,11 @@ from broadcasts.library import Library
 from core.clock import Clock
 from core.settings import Settings, SettingsError
 from knowledge import KnowledgeBase
+from knowledge.faq_admin import hidden_ids
+from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import diagnose_laws_dir
 from knowledge.models import load_db_faq
+from tips.jobs import run_forever as run_tip_jobs
 from tips.runtime import TipsRuntime
 from web.app import create_web_app
 
@@ -88,6 +92,12 @@ async def running(
                     )
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
+                # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+                services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
+                    application.bot, services), services.clock))
+                services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
+                                                 services.clock)
+                services.handoffs.start()
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:
                     yield Running(services, application, web_app, web_url)
@@ -113,6 +123,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
     services.writes.start()
     async with services.sessions() as session:
         admin_faq = await load_db_faq(session)
+        # Drafts, disabled and deleted entries, bundled ones among them, must not answer.
+        hidden = await hidden_ids(session)
     if kb is None:
         # Building the indexes is CPU work: keep the event loop free meanwhile.
         settings = services.settings
@@ -121,12 +133,18 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
     else:
         for entry in admin_faq:
             kb.add_faq(entry)
+    for faq_id in hidden:
+        kb.remove_faq(faq_id)
     services.kb = kb
 
 
 async def _stop_areas(services: Services) -> None:
-    """Let area background work that sends through the bot finish: urgent tip alerts; then flush the
-    writes still waiting for the database (what cannot be written now is counted and logged)."""
+    """Stop the handoff watch and the tips' scheduled jobs, then let background work that sends through
+    the bot finish (urgent tip alerts); then flush the writes still waiting for the database (what
+    cannot be written now is counted and logged)."""
+    if services.handoffs is not None:
+        await services.handoffs.stop()
+    await services.tips.stop_jobs()
     await services.tips.drain()
     await services.writes.stop()
 

@@ -18,6 +18,7 @@ from core.settings import Settings
 from core.supervision import Loops
 from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
+from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
 from tips.runtime import TipsRuntime
 
@@ -46,6 +47,12 @@ class Services:
     tips: TipsRuntime = field(default_factory=TipsRuntime)
     # Every background loop's supervision and health (/healthz); shared with ``writes``.
     loops: Loops = field(default_factory=Loops)
+    # 问工会 reminders, escalation and closing by the clock; running while the bot is up.
+    handoffs: HandoffWatch | None = None
+
+    def is_admin_id(self, user_id: int) -> bool:
+        """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
+        return user_id in self.settings.admin_ids
 
     async def close(self) -> None:
         await self.writes.stop()

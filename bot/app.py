@@ -18,6 +18,7 @@ from bot import (
     common,
     emergency,
     guards,
+    handoff,
     lessons,
     qa,
     qa_callbacks,
@@ -87,6 +88,9 @@ def register_handlers(app: Application) -> None:
     tips_report.register(app)
     tips_thread.register(app)
     tips_triage.register(app)
+    #    问工会: the worker typing a question for a person (/ask, 🙋 问工会, ✏️ 修改, 继续追问) and the
+    #    staff typing its answer (回答) are conversations too; /myquestions and the ho| buttons.
+    handoff.register(app)
     #    微课堂 for admins: the /schedule wizard (a conversation too: an admin's typed times and
     #    announcement text belong to it), /broadcasts and its buttons.
     app.add_handler(schedule_wizard.schedule_conversation())

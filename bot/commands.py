@@ -16,6 +16,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "开始使用安康助手"),
     Command("help", "查看全部功能"),
     Command("laws", "浏览法律法规"),
+    Command("ask", "把问题转给工会工作人员", usage="问题"),
+    Command("myquestions", "查看我问工会的问题"),
     Command("report", "匿名举报事故隐患"),
     Command("status", "用回执码查询举报进展", usage="回执码"),
     Command("subscribe", "订阅微课堂主题"),

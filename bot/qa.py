@@ -18,6 +18,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot import handoff
 from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
@@ -39,7 +40,6 @@ from knowledge import (
 from knowledge.errors import ArticleNotFound
 from knowledge.messages import ENGLISH_NOTE
 from knowledge.models import record_feedback, record_question, record_unanswered
-from knowledge.selfhelp import selfhelp_catalogue
 from knowledge.statutes import Article, Law
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ ARTICLES_PER_PAGE = 12
 INLINE_RESULTS = 10
 BUTTON_LABEL_CHARS = 28
 PAIRED_LAW_NAME_CHARS = 7  # longer law names get a whole keyboard row
-CONTACT_ENTRY = "selfhelp-contact"  # the self-help answer on how to reach the union
 
 
 # --- free-text questions -----------------------------------------------------------------------
@@ -79,9 +78,12 @@ async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> No
     markup = reply_keyboard(kb, reply)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        await update.effective_message.reply_html(
+        sent = await update.effective_message.reply_html(
             chunk, reply_markup=markup if last else None, disable_web_page_preview=True
         )
+    if isinstance(reply, AnswerReply | UnsureReply) and reply.question:
+        # Its 🙋 问工会 button hands this question to a person.
+        handoff.remember_question(context, sent.message_id, reply.question)
 
 
 def render_reply(reply: Reply) -> str:
@@ -133,6 +135,8 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
                 _button(msg.HELPFUL, cb.Feedback(reply.faq_id, True)),
                 _button(msg.NOT_HELPFUL, cb.Feedback(reply.faq_id, False)),
             ])
+            # Its own row: the 👍/👎 row goes once the worker has voted, this one stays.
+            rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
         case TermReply():
             rows += _article_buttons(kb, reply.citations)
         case UnsureReply():
@@ -185,8 +189,8 @@ async def button(update: Update, context: AnkangContext) -> None:
     """Every QA button: show an article, answer a suggested question, record feedback, browse."""
     query = update.callback_query
     data = cb.parse(query.data)
-    if isinstance(data, cb.AskUnion):
-        await ask_union(update, context)
+    if isinstance(data, cb.AskUnion):  # normally taken by the handoff conversation's entry point
+        await handoff.ask_union(update, context)
         return
     kb: KnowledgeBase | None = context.services.kb
     if data is None or kb is None:
@@ -212,11 +216,13 @@ async def button(update: Update, context: AnkangContext) -> None:
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)
                 return
+            # The question a 👎 answered is kept (its text, never who asked) to show beside the entry.
+            asked = handoff.remembered_question(context, query.message.message_id) if query.message else None
             await query.answer(msg.THANKS_FEEDBACK)
             given_at = utcnow()
 
             async def write(session) -> None:
-                await record_feedback(session, faq_id, helpful, now=given_at)
+                await record_feedback(session, faq_id, helpful, None if helpful else asked, now=given_at)
 
             await context.services.writes.write("feedback", write)
             await _drop_feedback_row(query)
@@ -227,19 +233,6 @@ async def button(update: Update, context: AnkangContext) -> None:
             await _show_view(query, law_menu(kb, law, page))
         case cb.BrowseChapter(law, chapter, page):
             await _show_view(query, chapter_menu(kb, law, chapter, page))
-
-
-async def ask_union(update: Update, context: AnkangContext) -> None:
-    """"🙋 问工会" under an unsure answer: how to reach a person at the union.
-
-    The hook of the human handoff, and its only one: today the worker is told how to reach the
-    union themselves (the 12351 hotline and the self-help contact answer); the handoff issue
-    replaces this body with passing the question to a person.
-    """
-    query = update.callback_query
-    await query.answer()
-    entry = selfhelp_catalogue().get(CONTACT_ENTRY)
-    await query.message.reply_html(msg.ASK_UNION.format(contact=h(entry.a if entry else msg.ASK_UNION_FALLBACK)))
 
 
 async def _show_view(query, view: tuple[str, InlineKeyboardMarkup] | None) -> None:

@@ -25,8 +25,3 @@ WHOLE_TEXT = "全文"
 INLINE_EMPTY_HINT = "输入关键词，如：劳保、工伤认定"
 BROWSE_LAW = "📚 浏览{law}目录"
 ASK_UNION_BUTTON = "🙋 问工会"
-ASK_UNION = "🙋 <b>想直接问工会的人？</b>\n{contact}"
-# When the self-help catalogue has no contact entry.
-ASK_UNION_FALLBACK = (
-    "可以拨打 12351 职工维权热线，或直接找本单位工会、区县总工会。紧急情况请先拨打 119 / 120 / 110。"
-)

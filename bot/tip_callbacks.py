@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from core.topics import BY_CODE as TOPICS_BY_CODE
-from tips.models import PLACES_BY_CODE, TipStatus, parse_status
+from tips.models import PLACES_BY_CODE, REJECT_REASONS_BY_CODE, TipStatus, parse_status
 
 
 # --- The tipper's flow (prefix "tr") ---
@@ -74,6 +74,14 @@ class EndFollowup:
         return "tf:end"
 
 
+@dataclass(frozen=True, slots=True)
+class AskReview:
+    """The tipper asks for a 复查 of the closed tip they are viewing."""
+
+    def pack(self) -> str:
+        return "tf:rv"
+
+
 # --- Admin triage (prefix "ta") ---
 @dataclass(frozen=True, slots=True)
 class ListTips:
@@ -111,11 +119,57 @@ class ReplyToTip:
         return f"ta:r:{self.tip_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class TakeTip:
+    """The admin makes themself the tip's owner."""
+
+    tip_id: int
+
+    def pack(self) -> str:
+        return f"ta:t:{self.tip_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote:
+    """A private note for union staff."""
+
+    tip_id: int
+
+    def pack(self) -> str:
+        return f"ta:n:{self.tip_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RejectWith:
+    """不予受理 with one of ``tips.models.REJECT_REASONS``."""
+
+    tip_id: int
+    reason: str
+
+    def pack(self) -> str:
+        return f"ta:j:{self.tip_id}:{self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmAction:
+    def pack(self) -> str:
+        return "ta:k"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAction:
+    def pack(self) -> str:
+        return "ta:q"
+
+
 Callback = (PickCategory | PickPlace | Skip | PhotosDone | PickUrgency | Confirm | CancelReport | AddInfo
-            | EndFollowup | ListTips | OpenTip | SetStatus | ReplyToTip)
+            | EndFollowup | AskReview | ListTips | OpenTip | SetStatus | ReplyToTip | TakeTip | AddNote | RejectWith
+            | ConfirmAction | CancelAction)
 
 _SIMPLE = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x": CancelReport(),
-           "tf:add": AddInfo(), "tf:end": EndFollowup(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False)}
+           "tf:add": AddInfo(), "tf:end": EndFollowup(),
+           "tf:rv": AskReview(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False),
+           "ta:k": ConfirmAction(), "ta:q": CancelAction()}
 
 
 _NAT = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²" and "①", which int() refuses
@@ -150,6 +204,12 @@ def parse(data: object) -> Callback | None:
             return SetStatus(_int(tip_id), TipStatus(status))
         case ["ta", "r", tip_id] if _int(tip_id) is not None:
             return ReplyToTip(_int(tip_id))
+        case ["ta", "t", tip_id] if _int(tip_id) is not None:
+            return TakeTip(_int(tip_id))
+        case ["ta", "n", tip_id] if _int(tip_id) is not None:
+            return AddNote(_int(tip_id))
+        case ["ta", "j", tip_id, reason] if _int(tip_id) is not None and reason in REJECT_REASONS_BY_CODE:
+            return RejectWith(_int(tip_id), reason)
     return None
 
 

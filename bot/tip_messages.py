@@ -5,7 +5,9 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from tips.models import Author, EventKind, Tip, TipStatus
+from tips import messages as case_text
+from tips.cases import CasePolicy, Deadline, channel_for, deadline
+from tips.models import Author, EventKind, Tip, TipNote, TipStatus
 from tips.service import DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, place_label, topic_label
 
 REPORT_BUTTON = "📝 匿名举报隐患"
@@ -94,6 +96,8 @@ RECEIPT_REFUSED_AGAIN = "回执码不正确，请核对后再发一次（不分�
 RECEIPT_RATE_LIMITED = "尝试次数过多，请 15 分钟后再试。"
 ADD_INFO_BUTTON = "➕ 补充信息"
 END_BUTTON = "结束"
+REVIEW_BUTTON = "🔁 申请复查"
+ASK_REVIEW_REASON = "请写明申请复查的理由（例如隐患仍然存在、整改不到位），工会会重新核查并答复您。发送 /cancel 放弃。"
 ASK_FOLLOWUP = "请发送要补充的文字或照片（可以多条）。发完点“结束”。"
 FOLLOWUP_SAVED = "已补充到您的举报中，工会处理人员可以看到。可以继续发送，或点“结束”。"
 FOLLOWUP_DONE = "好的。需要时再发送 <code>/status 回执码</code> 查看进展。"
@@ -134,6 +138,8 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
         photos = f"（{len(event.photos)} 张照片）" if event.photos else ""
         if event.kind == EventKind.SUBMITTED:
             lines.append(f"• {when} 提交举报{photos}")
+        elif event.kind == EventKind.REVIEW:
+            lines.append(f"• {when} 举报人申请<b>复查</b>：{escape(event.text)}")
         elif event.kind == EventKind.STATUS:
             note = f"：{escape(event.text)}" if event.text else ""
             lines.append(f"• {when} 状态变为 <b>{escape(event.status_label)}</b>{note}")
@@ -143,9 +149,36 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def status_view(tip: Tip, tz: ZoneInfo) -> str:
-    head = f"📋 <b>您的举报</b>（{escape(topic_label(tip.category))}）\n当前状态：<b>{escape(tip.status_label)}</b>\n\n"
-    return head + "<b>进展与回复</b>\n" + thread(tip, tz)
+def deadline_line(due: Deadline, tz: ZoneInfo) -> str:
+    return f"{due.label}：{_minute(due.due_at, tz)}（{due.left_text}）"
+
+
+def case_lines(tip: Tip, now: datetime, policy: CasePolicy) -> list[str]:
+    """What the tipper reads about the case: deadlines, a rejection's reason and channel, 有效举报, 复查."""
+    tz = policy.tz
+    lines = []
+    if tip.ack_due_at is not None and tip.feedback_due_at is not None:
+        acked = "（已受理）" if tip.status is not TipStatus.NEW else ""
+        lines.append(f"受理时限：{_minute(tip.ack_due_at, tz)}{acked}")
+        lines.append(f"反馈时限：{_minute(tip.feedback_due_at, tz)}" + ("" if tip.is_open else "（已答复）"))
+    if tip.status is TipStatus.REJECTED and tip.reject_reason_label:
+        lines.append(f"不予受理的原因：{escape(tip.reject_reason_label)}")
+        lines.append(escape(case_text.channel_line(channel_for(tip))))
+    if tip.recognized:
+        note = f"（{escape(tip.recognition_note)}）" if tip.recognition_note else ""
+        lines.append(case_text.RECOGNIZED + note)
+        lines.append(escape(case_text.RECOGNITION_CLAIM))
+    until = policy.review_until(tip)
+    if until is not None and not tip.review_requested and now < until:
+        lines.append(case_text.REVIEW_HINT.format(until=_minute(until, tz)))
+    return lines
+
+
+def status_view(tip: Tip, tz: ZoneInfo, now: datetime | None = None, policy: CasePolicy | None = None) -> str:
+    head = f"📋 <b>您的举报</b>（{escape(topic_label(tip.category))}）\n当前状态：<b>{escape(tip.status_label)}</b>\n"
+    lines = case_lines(tip, now, policy) if now is not None and policy is not None else []
+    head += "\n".join(lines) + ("\n" if lines else "")
+    return head + "\n<b>进展与回复</b>\n" + thread(tip, tz)
 
 
 # --- Admin side ---
@@ -169,9 +202,24 @@ URGENT_ONLY = "🚨 仅紧急"
 PREV_BUTTON = "« 上一页"
 NEXT_BUTTON = "下一页 »"
 REPLY_BUTTON = "💬 回复"
-OPEN_TIP_BUTTON = "查看并处理"  # under an urgent alert
+OPEN_TIP_BUTTON = "查看并处理"  # under an urgent alert, a follow-up notice, a reminder
+OPEN_LIST_BUTTON = "打开举报列表"  # under the digest of new tips
 VIEW_TIP_BUTTON = "查看举报"  # under the confirmation of an admin's action
 BACK_BUTTON = "返回列表"
+TAKE_BUTTON = "🙋 由我负责"
+NOTE_BUTTON = "🔒 内部备注"
+CONFIRM_ACTION_BUTTON = "✅ 确认"
+CANCEL_ACTION_BUTTON = "取消"
+ASK_PRIVATE_NOTE = "请输入举报 #{tip_id} 的内部备注（<b>仅工会人员可见，举报人看不到</b>）。发送 /cancel 放弃。"
+NOTE_SAVED = "内部备注已保存（举报人看不到）。"
+TAKEN = "举报 #{tip_id} 现在由您负责：举报人补充信息时会通知您。"
+ASK_CLOSE_NOTE = "请输入给举报人看的<b>办结说明</b>（处理结果），办结后举报人可以看到。发送 /cancel 放弃。"
+ASK_REJECT_REASON = "请选择不予受理的原因（举报人会看到原因和可以反映的官方渠道）："
+CONFIRM_FINAL = (
+    "确认将举报 #{tip_id} 改为 <b>{status}</b>？\n说明：{note}\n{extra}"
+    "此操作结束办理，之后举报人只能在 {days} 天内申请复查。"
+)
+NEED_NOTE = "请填写说明后再提交。"
 
 
 def list_header(total: int, offset: int, shown: int, status: TipStatus | None, category: str | None,
@@ -185,16 +233,36 @@ def list_header(total: int, offset: int, shown: int, status: TipStatus | None, c
     return f"🗂 <b>隐患举报</b>（{escape('、'.join(filters))}）第 {start}–{offset + shown} 条，共 {total} 条"
 
 
-def list_button(tip: Tip, tz: ZoneInfo) -> str:
-    flag = "🚨" if tip.urgent else ""
-    return f"{flag}#{tip.id} {tip.status_label} {topic_label(tip.category)} {tip.description[:14]}"
+def list_button(tip: Tip, tz: ZoneInfo, now: datetime | None = None) -> str:
+    flag = ("🚨" if tip.urgent else "") + ("✉️" if tip.tipper_unread else "")
+    due = deadline(tip, now) if now is not None else None
+    left = f" ⏰{due.left_text}" if due is not None else ""
+    return f"{flag}#{tip.id} {tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
 
 
-def admin_tip(tip: Tip, tz: ZoneInfo) -> str:
-    """The whole tip and its whole thread; the bot splits it into messages under Telegram's limit."""
-    return (
+def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[TipNote] | None = None) -> str:
+    """The whole tip, its case state, its whole thread and the private notes; the bot splits it into
+    messages under Telegram's limit."""
+    case = []
+    if tip.tipper_unread:
+        case.append("✉️ <b>举报人有新补充</b>")
+    case.append(f"负责人：{tip.owner_id if tip.owner_id is not None else '未指定'}")
+    due = deadline(tip, now) if now is not None else None
+    if due is not None:
+        case.append(("⚠️ " if due.overdue else "") + deadline_line(due, tz))
+    if tip.review_requested:
+        case.append("🔁 举报人申请过复查")
+    if tip.recognized:
+        case.append("✅ 有效举报")
+    if tip.hold_reason is not None:
+        case.append(f"🔒 法律保全：{escape(tip.hold_reason)}")
+    text = (
         tip_summary(tip, category=tip.category, place_type=tip.place_type, location=tip.location,
                     description=tip.description, urgent=tip.urgent, photos=len(tip.photos))
-        + f"\n\n提交时间：{_hour(tip.created_hour, tz)}（精确到小时）\n\n<b>处理记录</b>\n"
-        + thread(tip, tz)
+        + f"\n\n提交时间：{_hour(tip.created_hour, tz)}（精确到小时）\n" + "\n".join(case)
+        + "\n\n<b>处理记录（举报人可见）</b>\n" + thread(tip, tz)
     )
+    if notes:
+        text += "\n\n<b>🔒 内部备注（仅工会可见）</b>\n" + "\n".join(
+            f"• {_minute(n.at, tz)} {n.admin_id}：{escape(n.text)}" for n in notes)
+    return text

@@ -36,6 +36,7 @@ from bot.tips_triage import TelegramDutyAlerts
 from core.logging import redacted_traceback
 from core.topics import TOPICS
 from tips.alerts import alert_urgent
+from tips.cases import CasePolicy
 from tips.models import PLACE_TYPES
 from tips.photos import MAX_PHOTOS_PER_TIP, PhotoRejected
 from tips.service import TipDraft, TipInvalid, check_description, check_location, submit_tip
@@ -220,7 +221,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     try:
         async with context.session() as session, session.begin():
             submitted = await submit_tip(session, draft, now=context.services.clock.now(),
-                                         cost=context.services.tips.receipt_cost)
+                                         cost=context.services.tips.receipt_cost,
+                                         policy=CasePolicy.from_settings(context.services.settings))
     except Exception as err:
         # Nothing was committed, so no receipt may be shown; the draft stays for a retry.
         # The traceback is redacted: a database error quotes the row's values.

@@ -24,11 +24,16 @@ from bot import tip_messages as msg
 from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
 from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text
+from bot.tips_triage import TelegramDutyAlerts
+from tips import messages as case_text
+from tips.alerts import notify_followup
+from tips.cases import CasePolicy, ReviewRefused, request_review
+from tips.models import Tip
 from tips.photos import PhotoRejected
 from tips.service import ReceiptInvalid, TipInvalid, add_followup, find_by_receipt
 
 # Conversation states, named for what the bot is waiting for.
-AWAIT_CODE, VIEWING, FOLLOWUP = "await_code", "viewing", "followup"
+AWAIT_CODE, VIEWING, FOLLOWUP, REVIEW_REASON = "await_code", "viewing", "followup", "review_reason"
 
 # Its steps ask through Flow.ask, so an emergency mid-flow can re-ask the step.
 STATUS = Flow("tip_status", "进展查询")
@@ -43,8 +48,23 @@ def leave_thread(context: AnkangContext) -> bool:
     return context.user_data.pop(FOLLOWUP_KEY, None) is not None
 
 
-def _status_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[(msg.ADD_INFO_BUTTON, cb.AddInfo()), (msg.END_BUTTON, cb.EndFollowup())]])
+def _status_keyboard(tip: Tip, context: AnkangContext) -> InlineKeyboardMarkup:
+    rows = [[(msg.ADD_INFO_BUTTON, cb.AddInfo()), (msg.END_BUTTON, cb.EndFollowup())]]
+    until = _policy(context).review_until(tip)
+    if until is not None and not tip.review_requested and context.services.clock.now() < until:
+        rows.insert(0, [(msg.REVIEW_BUTTON, cb.AskReview())])
+    return keyboard(rows)
+
+
+def _policy(context: AnkangContext) -> CasePolicy:
+    return CasePolicy.from_settings(context.services.settings)
+
+
+def _notify(context: AnkangContext, tip_id: int, *, review: bool = False) -> None:
+    """Tell the owner (or the duty staff) in the background: the tipper's reply never waits on it."""
+    services = context.services
+    services.tips.spawn(notify_followup(services.sessions, services.settings, TelegramDutyAlerts(context.bot),
+                                        tip_id, review=review))
 
 
 def _end_keyboard() -> InlineKeyboardMarkup:
@@ -87,7 +107,9 @@ async def _open_thread(update: Update, context: AnkangContext, code: str, *, ask
         return ConversationHandler.END
     context.user_data.pop(FOLLOWUP_KEY, None)
     context.user_data[VIEWING_KEY] = tip.id
-    await STATUS.ask(update, context, msg.status_view(tip, context.services.settings.tz), _status_keyboard())
+    services = context.services
+    view = msg.status_view(tip, services.settings.tz, services.clock.now(), _policy(context))
+    await STATUS.ask(update, context, view, _status_keyboard(tip, context))
     return VIEWING
 
 
@@ -128,8 +150,39 @@ async def followup_given(update: Update, context: AnkangContext) -> str | int:
     except TipInvalid as err:
         await message.reply_text(msg.FOLLOWUPS_LIMIT if err.field == "followups_daily" else msg.NEED_TEXT)
         return FOLLOWUP
+    _notify(context, tip_id)
     await STATUS.ask(update, context, msg.FOLLOWUP_SAVED, _end_keyboard(), takes_text=True)
     return FOLLOWUP
+
+
+async def review_open(update: Update, context: AnkangContext) -> str | int:
+    await update.callback_query.answer()
+    tip_id = context.user_data.get(VIEWING_KEY)
+    if not isinstance(tip_id, int):
+        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        return ConversationHandler.END
+    await STATUS.ask(update, context, msg.ASK_REVIEW_REASON, _end_keyboard(), takes_text=True)
+    return REVIEW_REASON
+
+
+async def review_given(update: Update, context: AnkangContext) -> str | int:
+    tip_id = context.user_data.get(VIEWING_KEY)
+    if not isinstance(tip_id, int):
+        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        return ConversationHandler.END
+    services = context.services
+    policy = _policy(context)
+    try:
+        async with context.session() as session, session.begin():
+            await request_review(session, tip_id, update.effective_message.text or "", now=services.clock.now(),
+                                 policy=policy)
+    except ReviewRefused as refused:
+        await update.effective_message.reply_text(case_text.review_refused(refused.reason, policy.review_days))
+        return REVIEW_REASON if refused.reason == "reason" else ConversationHandler.END
+    leave_thread(context)
+    _notify(context, tip_id, review=True)
+    await update.effective_message.reply_html(case_text.REVIEW_DONE)
+    return ConversationHandler.END
 
 
 async def followup_end(update: Update, context: AnkangContext) -> int:
@@ -158,7 +211,10 @@ def status_conversation(ttl_s: float) -> ConversationHandler:
         entry_points=[CommandHandler("status", status_start)],
         states={
             AWAIT_CODE: [MessageHandler(TEXT, status_code_given), MessageHandler(OTHER, need_text)],
-            VIEWING: [button(cb.AddInfo, followup_open), button(cb.EndFollowup, followup_end)],
+            VIEWING: [button(cb.AddInfo, followup_open), button(cb.EndFollowup, followup_end),
+                      button(cb.AskReview, review_open)],
+            REVIEW_REASON: [MessageHandler(TEXT, review_given), button(cb.EndFollowup, followup_end),
+                            MessageHandler(OTHER, need_text)],
             FOLLOWUP: [MessageHandler(TEXT | IMAGE, followup_given), button(cb.EndFollowup, followup_end),
                        MessageHandler(OTHER, need_text)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, followup_timed_out)],

@@ -6,7 +6,9 @@ Everything goes through ``tips.service`` and ``core.admins``, which audit what a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, replace
+from html import escape
 
 from telegram import Bot, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
@@ -29,8 +31,10 @@ from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
 from core.topics import TOPICS
 from tips.alerts import DutyAlert
-from tips.models import ALL_STATUSES, TipStatus, parse_status
+from tips.cases import add_note, assign_owner, mark_read, notes_of
+from tips.models import ALL_STATUSES, REJECT_REASONS, REJECT_REASONS_BY_CODE, TipStatus, parse_status
 from tips.service import (
+    TipInvalid,
     TipNotFound,
     TransitionNotAllowed,
     allowed_transitions,
@@ -40,7 +44,8 @@ from tips.service import (
     reply,
 )
 
-ADMIN_NOTE = "admin_note"  # the conversation's one state: waiting for the note or the reply
+ADMIN_NOTE = "admin_note"  # waiting for the note, the reply or the private note
+ADMIN_CONFIRM = "admin_confirm"  # a closing or rejection waiting for its 确认
 # Its step asks through Flow.ask, so an emergency mid-flow can re-ask the step.
 TRIAGE = Flow("tip_triage", "举报处理")
 
@@ -58,7 +63,9 @@ class TelegramDutyAlerts:
         self._bot = bot
 
     async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
-        markup = keyboard([[(msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))]])
+        action = (msg.OPEN_LIST_BUTTON, cb.ListTips()) if alert.opens_list else \
+            (msg.OPEN_TIP_BUTTON, cb.OpenTip(alert.tip_id))
+        markup = keyboard([[action]])
         await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=markup)
 
 
@@ -111,9 +118,11 @@ async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
 async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, InlineKeyboardMarkup]:
     async with context.session() as session:
         page = await list_tips(session, status=view.status, category=view.category,
-                               urgent=True if view.urgent_only else None, offset=view.offset)
+                               urgent=True if view.urgent_only else None, offset=view.offset,
+                               now=context.services.clock.now())
     tz = context.services.settings.tz
-    rows = [[(msg.list_button(t, tz), cb.OpenTip(t.id))] for t in page.tips]
+    now = context.services.clock.now()
+    rows = [[(msg.list_button(t, tz, now), cb.OpenTip(t.id))] for t in page.tips]
     nav = []
     if view.offset > 0:
         nav.append((msg.PREV_BUTTON, cb.ListTips(view.status, view.category, view.urgent_only,
@@ -139,7 +148,7 @@ def _ticked(label: str, chosen: bool) -> str:
 
 
 async def tip_opened(update: Update, context: AnkangContext) -> None:
-    """An admin opens a tip: its text, thread and photos, with the status buttons."""
+    """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
     if not await _admin_or_refuse(update, context):
         return
     query = update.callback_query
@@ -149,6 +158,8 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
     try:
         async with context.session() as session, session.begin():
             tip = await get_tip(session, tip_id)
+            notes = await notes_of(session, tip_id)
+            await mark_read(session, tip_id)
             await admins.audit(session, admin_id, "tip.view", f"tip:{tip_id}")
     except TipNotFound:
         await update.effective_message.reply_text(msg.TIP_NOT_FOUND)
@@ -164,14 +175,41 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
             else:
                 await context.bot.send_media_group(chat_id, [InputMediaPhoto(p.data) for p in chunk])
     buttons = [(s.label, cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
-    rows = pairs(buttons, 3) + [[(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
-    await send_long(context.bot, chat_id, msg.admin_tip(tip, context.services.settings.tz), keyboard(rows))
+    case_row = [(msg.NOTE_BUTTON, cb.AddNote(tip.id))]
+    if tip.owner_id != admin_id:
+        case_row.insert(0, (msg.TAKE_BUTTON, cb.TakeTip(tip.id)))
+    rows = pairs(buttons, 3) + [case_row,
+                                [(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
+    services = context.services
+    text = msg.admin_tip(tip, services.settings.tz, services.clock.now(), notes)
+    await send_long(context.bot, chat_id, text, keyboard(rows))
+
+
+async def take_pressed(update: Update, context: AnkangContext) -> None:
+    """🙋 由我负责: the admin becomes the tip's owner (follow-ups and reminders then go to them)."""
+    if not await _admin_or_refuse(update, context):
+        return
+    query = update.callback_query
+    await query.answer()
+    tip_id = cb.parse(query.data).tip_id
+    admin_id = update.effective_user.id
+    try:
+        async with context.session() as session, session.begin():
+            await assign_owner(session, context.services.settings, tip_id, admin_id, admin_id=admin_id)
+    except TipNotFound:
+        await update.effective_message.reply_text(msg.TIP_NOT_FOUND)
+        return
+    await update.effective_message.reply_html(msg.TAKEN.format(tip_id=tip_id),
+                                              reply_markup=keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(tip_id))]]))
 
 
 @dataclass(frozen=True, slots=True)
 class _PendingAction:
     tip_id: int
-    status: TipStatus | None  # None: a reply
+    kind: str  # "status", "reply" or "note"
+    status: TipStatus | None = None
+    reason: str | None = None  # 不予受理's reason code
+    note: str = ""  # the note typed, kept while a final status waits for its confirmation
 
 
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
@@ -180,43 +218,96 @@ async def admin_action_start(update: Update, context: AnkangContext) -> str | in
     query = update.callback_query
     await query.answer()
     action = cb.parse(query.data)
+    if isinstance(action, cb.SetStatus) and action.status is TipStatus.REJECTED:
+        # 不予受理 needs a reason from the list first; its button starts the note.
+        rows = [[(r.label, cb.RejectWith(action.tip_id, r.code))] for r in REJECT_REASONS]
+        await update.effective_message.reply_html(msg.ASK_REJECT_REASON, reply_markup=keyboard(rows))
+        return ConversationHandler.END
     if isinstance(action, cb.SetStatus):
-        context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, action.status)
-        await TRIAGE.ask(update, context, msg.ASK_NOTE.format(status=action.status.label), takes_text=True)
+        pending = _PendingAction(action.tip_id, "status", action.status)
+        prompt = msg.ASK_CLOSE_NOTE if action.status is TipStatus.CLOSED else \
+            msg.ASK_NOTE.format(status=action.status.label)
+    elif isinstance(action, cb.RejectWith):
+        pending = _PendingAction(action.tip_id, "status", TipStatus.REJECTED, action.reason)
+        prompt = msg.ASK_NOTE.format(status=TipStatus.REJECTED.label)
+    elif isinstance(action, cb.AddNote):
+        pending = _PendingAction(action.tip_id, "note")
+        prompt = msg.ASK_PRIVATE_NOTE.format(tip_id=action.tip_id)
     else:
-        context.user_data[ADMIN_ACTION_KEY] = _PendingAction(action.tip_id, None)
-        await TRIAGE.ask(update, context, msg.ASK_REPLY.format(tip_id=action.tip_id), takes_text=True)
+        pending = _PendingAction(action.tip_id, "reply")
+        prompt = msg.ASK_REPLY.format(tip_id=action.tip_id)
+    context.user_data[ADMIN_ACTION_KEY] = pending
+    await TRIAGE.ask(update, context, prompt, takes_text=True)
     return ADMIN_NOTE
 
 
 async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
-    pending = context.user_data.pop(ADMIN_ACTION_KEY, None)
+    pending = context.user_data.get(ADMIN_ACTION_KEY)
     if not isinstance(pending, _PendingAction):
         return ConversationHandler.END
     if not await _admin_or_refuse(update, context):
+        context.user_data.pop(ADMIN_ACTION_KEY, None)
         return ConversationHandler.END
-    text = update.effective_message.text or ""
+    text = (update.effective_message.text or "").strip()
+    if pending.status is not None and pending.status.is_final:
+        # Closing and rejecting end the case: the admin sees what the tipper will read, then confirms.
+        pending = replace(pending, note=text)
+        context.user_data[ADMIN_ACTION_KEY] = pending
+        extra = ""
+        if pending.reason is not None:
+            extra = f"原因：{REJECT_REASONS_BY_CODE[pending.reason].label}\n"
+        question = msg.CONFIRM_FINAL.format(tip_id=pending.tip_id, status=pending.status.label, note=escape(text),
+                                            extra=escape(extra), days=context.services.settings.tip_review_days)
+        await TRIAGE.ask(update, context, question, keyboard([[(msg.CONFIRM_ACTION_BUTTON, cb.ConfirmAction()),
+                                                               (msg.CANCEL_ACTION_BUTTON, cb.CancelAction())]]))
+        return ADMIN_CONFIRM
+    context.user_data.pop(ADMIN_ACTION_KEY, None)
+    await _carry_out(update, context, pending, text)
+    return ConversationHandler.END
+
+
+async def admin_confirmed(update: Update, context: AnkangContext) -> str | int:
+    await update.callback_query.answer()
+    pending = context.user_data.pop(ADMIN_ACTION_KEY, None)
+    if not isinstance(pending, _PendingAction) or not await _admin_or_refuse(update, context):
+        return ConversationHandler.END
+    with contextlib.suppress(TelegramError):
+        await update.callback_query.edit_message_reply_markup(None)
+    await _carry_out(update, context, pending, pending.note)
+    return ConversationHandler.END
+
+
+async def _carry_out(update: Update, context: AnkangContext, pending: _PendingAction, text: str) -> None:
     admin_id = update.effective_user.id
     now = context.services.clock.now()
     try:
         async with context.session() as session, session.begin():
-            if pending.status is None:
+            if pending.kind == "reply":
                 await reply(session, pending.tip_id, text, admin_id=admin_id, now=now)
                 done = msg.REPLY_SENT.format(tip_id=pending.tip_id)
+            elif pending.kind == "note":
+                await add_note(session, pending.tip_id, text, admin_id=admin_id, now=now)
+                done = msg.NOTE_SAVED
             else:
-                await change_status(session, pending.tip_id, pending.status, text, admin_id=admin_id, now=now)
+                assert pending.status is not None
+                await change_status(session, pending.tip_id, pending.status, text, admin_id=admin_id, now=now,
+                                    reason=pending.reason)
                 done = msg.STATUS_CHANGED.format(tip_id=pending.tip_id, status=pending.status.label)
     except TipNotFound:
         done = msg.TIP_NOT_FOUND
+    except TipInvalid:
+        done = msg.NEED_NOTE
     except TransitionNotAllowed as err:
         done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=err.current.label,
                                              target=err.target.label if err.target is not None else "")
-    await update.effective_message.reply_html(done, reply_markup=keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]]))
-    return ConversationHandler.END
+    view = keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]])
+    await update.effective_message.reply_html(done, reply_markup=view)
 
 
 async def admin_cancel(update: Update, context: AnkangContext) -> int:
     context.user_data.pop(ADMIN_ACTION_KEY, None)
+    if update.callback_query:
+        await update.callback_query.answer()
     await update.effective_message.reply_text(msg.ADMIN_CANCELLED)
     return ConversationHandler.END
 
@@ -226,12 +317,16 @@ async def admin_timed_out(update: object, context: AnkangContext) -> None:
 
 
 def triage_conversation(ttl_s: float) -> ConversationHandler:
+    def button(kind: type, callback) -> CallbackQueryHandler:
+        return CallbackQueryHandler(callback, pattern=cb.matches(kind))
+
     return chat_conversation(
         flow=TRIAGE,
-        entry_points=[CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.SetStatus)),
-                      CallbackQueryHandler(admin_action_start, pattern=cb.matches(cb.ReplyToTip))],
+        entry_points=[button(cb.SetStatus, admin_action_start), button(cb.ReplyToTip, admin_action_start),
+                      button(cb.RejectWith, admin_action_start), button(cb.AddNote, admin_action_start)],
         states={
             ADMIN_NOTE: [MessageHandler(TEXT, admin_note_given), MessageHandler(OTHER, need_text)],
+            ADMIN_CONFIRM: [button(cb.ConfirmAction, admin_confirmed), button(cb.CancelAction, admin_cancel)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, admin_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", admin_cancel)],
@@ -268,3 +363,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("duty", duty_command))
     app.add_handler(CallbackQueryHandler(tips_list_pressed, pattern=cb.matches(cb.ListTips)))
     app.add_handler(CallbackQueryHandler(tip_opened, pattern=cb.matches(cb.OpenTip)))
+    app.add_handler(CallbackQueryHandler(take_pressed, pattern=cb.matches(cb.TakeTip)))

@@ -9,9 +9,11 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import messages
 from bot.context import AnkangContext, BotServices, user_is_admin
+from bot.handoff import TelegramHandoffs
 from bot.tips_triage import TelegramDutyAlerts
 from broadcasts.library import LibraryCache
 from core.login_links import LOGIN_LINK_TTL_S, login_link
+from knowledge.handoff import HandoffAnswer, HandoffNotice
 from tips.alerts import DutyAlert
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,9 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
 class TelegramSender:
     """The web console's ``BotSender`` port (``web.typedefs``) over the running bot; wired by ``ankang.runner``.
 
-    Lets the console send an admin a test lesson and the web tip form alert the admins on duty
-    (exactly as the bot's own report flow does: ``bot.tips_triage.TelegramDutyAlerts``).
+    Lets the console send an admin a test lesson, the web tip form alert the admins on duty
+    (exactly as the bot's own report flow does: ``bot.tips_triage.TelegramDutyAlerts``), and the
+    待回答 inbox answer a worker's 问工会 question (``bot.handoff.TelegramHandoffs``).
     """
 
     def __init__(self, bot: Bot, services: BotServices) -> None:
@@ -57,6 +60,13 @@ class TelegramSender:
 
     async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
         await TelegramDutyAlerts(self._bot).send_duty_alert(admin_id, alert)
+
+    async def send_handoff_notice(self, admin_id: int, notice: HandoffNotice) -> None:
+        await TelegramHandoffs(self._bot).send_handoff_notice(admin_id, notice)
+
+    async def send_handoff_answer(self, chat_id: int, answer: HandoffAnswer) -> None:
+        """An answer typed in the console reaches the worker as one typed in Telegram does."""
+        await TelegramHandoffs(self._bot).send_handoff_answer(chat_id, answer)
 
     async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
         """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -59,9 +59,24 @@ class Settings(BaseSettings):
     # SQLite: how long a write waits for a lock held by another connection before it counts as failed.
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this
+    # Tips as cases (issue 16): calendar days in ``timezone``; digest times are local "HH:MM".
+    tip_ack_days: int = Field(default=3, ge=0, le=365)
+    tip_feedback_days: int = Field(default=30, ge=0, le=3650)
+    tip_review_days: int = Field(default=30, ge=0, le=3650)
+    tip_retention_days: int = Field(default=365, ge=1, le=36500)
+    tip_digest_times: Annotated[tuple[str, ...], NoDecode] = ("09:00", "16:00")
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None
     log_level: str = "INFO"
+    # 问工会: a question waiting this many working hours (Mon–Fri 09:00–18:00, local time) reminds the
+    # staff on duty; after this many hours (any hours) it goes to every admin; an answered question
+    # the worker leaves alone is closed after this many hours (and its chat id deleted).
+    handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
+    handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
+    handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    # Who publishes a new FAQ entry written in the console: its author by saving ("self"), or a second
+    # admin ("two-person"; the author may not publish their own draft).
+    faq_review: Literal["self", "two-person"] = "self"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -79,6 +94,20 @@ class Settings(BaseSettings):
             except (TypeError, ValueError):
                 raise ValueError(f"“{item}” is not a numeric Telegram user id") from None
         return frozenset(ids)
+
+    @field_validator("tip_digest_times", mode="before")
+    @classmethod
+    def _parse_digest_times(cls, value: object) -> tuple[str, ...]:
+        items = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) else \
+            [part.strip() for part in str(value or "").split(",") if part.strip()]
+        times = set()
+        for item in items:
+            hour, sep, minute = item.partition(":")
+            if not (sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+                    and len(minute) == 2):
+                raise ValueError(f"“{item}” is not a time of day like 09:00")
+            times.add(f"{int(hour):02d}:{minute}")
+        return tuple(sorted(times))
 
     @field_validator("database_url")
     @classmethod

@@ -303,6 +303,16 @@ class KnowledgeBase:
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
+    def remove_faq(self, faq_id: str) -> bool:
+        """Stop answering with the entry ``faq_id`` (disabled by an admin); False if it was not live."""
+        idx = self._faq_by_id.pop(faq_id, None)
+        if idx is None:
+            return False
+        # As when an entry is replaced: its documents stay but point at nothing.
+        for doc in self._entry_phrases[idx]:
+            self._phrase_entry[doc] = -1
+        return True
+
     def entry(self, faq_id: str) -> FaqEntry | None:
         idx = self._faq_by_id.get(faq_id)
         return self.faq[idx] if idx is not None else None

@@ -2,17 +2,21 @@
 
 The web console is one caller; anything else that writes an entry goes through ``add_faq`` and
 ``edit_faq`` too, so every stored entry cites articles that exist, is audited, and answers in the
-running ``KnowledgeBase`` from the next question on. Entries shipped in ``knowledge/data/faq`` are
-edited in their YAML files, not here.
+running ``KnowledgeBase`` from the next question on. Entries shipped in ``knowledge/data/faq`` can be
+edited or disabled here too: the change is an override stored in the database (same id), which
+survives upgrades of the bundled files and is flagged for review when the bundled text changes.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.admins import audit
@@ -20,8 +24,8 @@ from core.db import SessionMaker
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
-from knowledge.faq import MAX_ANSWER_CHARS, Citation, FaqEntry
-from knowledge.models import FaqEntryRecord, UnansweredQuestion
+from knowledge.faq import DATA_DIR, MAX_ANSWER_CHARS, Citation, FaqEntry, load_faq
+from knowledge.models import FaqEntryRecord, FaqRevision, FaqStatus, Handoff, UnansweredQuestion
 from knowledge.statutes import Corpus
 
 QUESTION_MAX_CHARS = 200
@@ -69,7 +73,7 @@ class FaqInvalid(KnowledgeError, ValueError):
 
 
 class FaqNotFound(KnowledgeError, LookupError):
-    """No admin-written entry has this id (shipped entries are not edited here)."""
+    """No entry written here or bundled has this id."""
 
 
 def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
@@ -83,7 +87,7 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
     alt_length = len("\n".join(_phrasings(draft.alt)))
     if alt_length > ALT_MAX_CHARS:
         problems.append(FaqProblem(Flaw.ALT_TOO_LONG, length=alt_length))
-    if not set(draft.tags) <= TOPICS_BY_CODE.keys():
+    if not set(draft.tags) <= TOPICS_BY_CODE.keys() | bundled_tags():
         problems.append(FaqProblem(Flaw.TAG_UNKNOWN))
     if not draft.a.strip():
         problems.append(FaqProblem(Flaw.ANSWER_MISSING))
@@ -97,48 +101,218 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
     return problems
 
 
+class FaqReview(StrEnum):
+    """ANKANG_FAQ_REVIEW: who publishes a new entry."""
+
+    SELF = "self"  # the author, by saving (the form says 保存并立即生效)
+    TWO_PERSON = "two-person"  # a second admin, from the 待审核 list
+
+
+class ReviewRefused(KnowledgeError, PermissionError):
+    """Under two-person review the author may not publish their own draft."""
+
+
+class FaqTransition(StrEnum):
+    PUBLISH = "publish"
+    DISABLE = "disable"
+    ENABLE = "enable"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+# Which status each action leaves an entry in, and from which statuses it may be taken.
+_TRANSITIONS: dict[FaqTransition, tuple[frozenset[FaqStatus], FaqStatus]] = {
+    FaqTransition.PUBLISH: (frozenset({FaqStatus.PENDING}), FaqStatus.PUBLISHED),
+    FaqTransition.DISABLE: (frozenset({FaqStatus.PUBLISHED}), FaqStatus.DISABLED),
+    FaqTransition.ENABLE: (frozenset({FaqStatus.DISABLED}), FaqStatus.PUBLISHED),
+    FaqTransition.DELETE: (frozenset({FaqStatus.PUBLISHED, FaqStatus.PENDING, FaqStatus.DISABLED}), FaqStatus.DELETED),
+    # A restored entry comes back disabled: an admin looks at it again before it answers.
+    FaqTransition.RESTORE: (frozenset({FaqStatus.DELETED}), FaqStatus.DISABLED),
+}
+
+
+class TransitionRefused(KnowledgeError, ValueError):
+    def __init__(self, current: FaqStatus, action: FaqTransition) -> None:
+        super().__init__(f"{action} from {current}")
+        self.current, self.action = current, action
+
+
+def fingerprint(entry: FaqEntry) -> str:
+    """A bundled entry's content in 16 hex digits, to notice when an upgrade changes it."""
+    data = json.dumps(_columns(entry), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def bundled_entries() -> dict[str, FaqEntry]:
+    """The FAQ shipped in knowledge/data/faq, by id (read once per process)."""
+    return {e.id: e for e in load_faq(DATA_DIR / "faq")}
+
+
+@functools.cache
+def bundled_tags() -> frozenset[str]:
+    """Tags the bundled entries use beyond the topic list (kept when a bundled entry is edited here)."""
+    return frozenset(t for e in bundled_entries().values() for t in e.tags)
+
+
 async def add_faq(
     sessions: SessionMaker, kb: KnowledgeBase, draft: FaqDraft, *, admin_id: int, now: datetime,
-    answers: int | None = None,
+    answers: int | None = None, handoff: int | None = None, review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
-    """Store a new entry (audited) and put it in ``kb``; ``answers``: the unanswered question it answers,
-    which leaves that list. Raise FaqInvalid.
+    """Store a new entry (audited, its first revision) and put it in ``kb`` — or, under two-person review,
+    keep it as a draft for a second admin. ``answers``: the unanswered question it answers, which leaves
+    that list; ``handoff``: the 问工会 question it was made from (转为FAQ). Raise FaqInvalid.
 
     Opens its own transaction: the entry may answer workers only once it is committed.
     """
     entry = _entry(f"{ID_PREFIX}{secrets.token_hex(4)}", draft, kb.corpus)
+    status = FaqStatus.PUBLISHED if review is FaqReview.SELF else FaqStatus.PENDING
     async with sessions() as session, session.begin():
-        session.add(FaqEntryRecord(id=entry.id, created_at=now, created_by=admin_id, **_columns(entry)))
+        session.add(FaqEntryRecord(id=entry.id, created_at=now, created_by=admin_id, status=status,
+                                   updated_by=admin_id, **_columns(entry)))
         if answers is not None:
             await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id == answers))
-        await audit(session, admin_id, "kb.faq_add", entry.id, entry.q[:200])
-    kb.add_faq(entry)
+        if handoff is not None:
+            made_from = await session.get(Handoff, handoff)
+            if made_from is not None:
+                made_from.faq_id = entry.id
+        action = "add" if status is FaqStatus.PUBLISHED else "draft"
+        session.add(FaqRevision(faq_id=entry.id, action=action, snapshot=_snapshot(entry), admin_id=admin_id, at=now))
+        await audit(session, admin_id, f"kb.faq_{action}", entry.id, entry.q[:200])
+    if status is FaqStatus.PUBLISHED:
+        kb.add_faq(entry)
     return entry
 
 
 async def edit_faq(
-    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, draft: FaqDraft, *, admin_id: int
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, draft: FaqDraft, *, admin_id: int,
+    now: datetime | None = None,
 ) -> FaqEntry:
-    """Rewrite the admin-written entry ``faq_id`` (audited); ``kb`` answers with the new text at once.
-    Raise FaqInvalid or FaqNotFound."""
+    """Rewrite entry ``faq_id`` (audited, a revision); a published one answers with the new text at once.
+
+    A bundled entry edited here becomes an override stored in the database (it survives upgrades of
+    the bundled files; ``overrides_to_review`` flags it when the bundled text changes underneath).
+    Raise FaqInvalid or FaqNotFound.
+    """
     entry = _entry(faq_id, draft, kb.corpus)
     async with sessions() as session, session.begin():
-        record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
-        if record is None:
-            raise FaqNotFound(faq_id)
+        record = await _record_or_override(session, faq_id, admin_id, now)
         for column, value in _columns(entry).items():
             setattr(record, column, value)
+        record.updated_by = admin_id
+        bundled = bundled_entries().get(faq_id)
+        if bundled is not None:
+            record.bundled_hash = fingerprint(bundled)  # reviewed against the bundled text of now
+        session.add(FaqRevision(faq_id=faq_id, action="edit", snapshot=_snapshot(entry), admin_id=admin_id,
+                                **({"at": now} if now is not None else {})))
         await audit(session, admin_id, "kb.faq_edit", faq_id, entry.q[:200])
-    kb.add_faq(entry)  # replaces the entry with this id
+        published = record.status is FaqStatus.PUBLISHED
+    if published:
+        kb.add_faq(entry)  # replaces the entry with this id
     return entry
 
 
-async def admin_faq(session: AsyncSession, faq_id: str) -> FaqEntry:
-    """The admin-written entry ``faq_id``, as stored; raise FaqNotFound."""
-    record = await session.get(FaqEntryRecord, faq_id)
-    if record is None:
+async def change_faq_status(
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, action: FaqTransition, *, admin_id: int, now: datetime,
+    review: FaqReview = FaqReview.SELF,
+) -> FaqEntry:
+    """Publish a draft, disable, enable, delete (soft) or restore entry ``faq_id``; at once, audited, a
+    revision. A bundled entry gets an override record. Raise FaqNotFound, TransitionRefused, ReviewRefused."""
+    allowed, target = _TRANSITIONS[action]
+    async with sessions() as session, session.begin():
+        record = await _record_or_override(session, faq_id, admin_id, now)
+        if record.status not in allowed:
+            raise TransitionRefused(record.status, action)
+        if action is FaqTransition.PUBLISH and review is FaqReview.TWO_PERSON and record.updated_by == admin_id:
+            raise ReviewRefused(faq_id)
+        entry = record.to_entry()
+        record.status = target
+        session.add(FaqRevision(faq_id=faq_id, action=action.value, snapshot=_snapshot(entry), admin_id=admin_id,
+                                at=now))
+        await audit(session, admin_id, f"kb.faq_{action.value}", faq_id, entry.q[:200])
+    if target is FaqStatus.PUBLISHED:
+        kb.add_faq(entry)
+    else:
+        kb.remove_faq(faq_id)
+    return entry
+
+
+async def set_faq_enabled(
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, enabled: bool, *, admin_id: int, now: datetime,
+) -> FaqEntry:
+    """Disable (never answers, kept) or enable again entry ``faq_id``; a no-op when already so."""
+    async with sessions() as session:
+        record = await session.get(FaqEntryRecord, faq_id)
+    if record is not None and (record.status is FaqStatus.PUBLISHED) == enabled:
+        return record.to_entry()
+    action = FaqTransition.ENABLE if enabled else FaqTransition.DISABLE
+    return await change_faq_status(sessions, kb, faq_id, action, admin_id=admin_id, now=now)
+
+
+async def _record_or_override(
+    session: AsyncSession, faq_id: str, admin_id: int, now: datetime | None,
+) -> FaqEntryRecord:
+    """The stored record of ``faq_id``, or a new override copying the bundled entry; raise FaqNotFound."""
+    record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
+    if record is not None:
+        return record
+    bundled = bundled_entries().get(faq_id)
+    if bundled is None:
         raise FaqNotFound(faq_id)
-    return record.to_entry()
+    record = FaqEntryRecord(id=faq_id, created_by=admin_id, updated_by=admin_id, status=FaqStatus.PUBLISHED,
+                            bundled_hash=fingerprint(bundled), **_columns(bundled),
+                            **({"created_at": now} if now is not None else {}))
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def hidden_ids(session: AsyncSession) -> list[str]:
+    """Ids stored here that must not answer (drafts, disabled, deleted) — bundled ones included."""
+    stmt = select(FaqEntryRecord.id).where(FaqEntryRecord.status != FaqStatus.PUBLISHED)
+    return list((await session.execute(stmt)).scalars())
+
+
+def overrides_to_review(records: list[FaqEntryRecord]) -> set[str]:
+    """Bundled entries edited or disabled here whose bundled text has changed since (an upgrade):
+    flagged for an admin to review, never overwritten."""
+    bundled = bundled_entries()
+    return {r.id for r in records
+            if r.bundled_hash is not None and r.id in bundled and fingerprint(bundled[r.id]) != r.bundled_hash}
+
+
+async def acknowledge_bundled(sessions: SessionMaker, faq_id: str, *, admin_id: int, now: datetime) -> None:
+    """The admin reviewed an override against the new bundled text and keeps it (audited)."""
+    bundled = bundled_entries().get(faq_id)
+    async with sessions() as session, session.begin():
+        record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
+        if record is None or bundled is None:
+            raise FaqNotFound(faq_id)
+        record.bundled_hash = fingerprint(bundled)
+        await audit(session, admin_id, "kb.faq_review_bundled", faq_id)
+
+
+async def faq_history(session: AsyncSession, faq_id: str) -> list[FaqRevision]:
+    """Every change to ``faq_id``, oldest first."""
+    stmt = select(FaqRevision).where(FaqRevision.faq_id == faq_id).order_by(FaqRevision.at, FaqRevision.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def admin_faq_records(session: AsyncSession) -> list[FaqEntryRecord]:
+    """Every entry stored here (written here, or a bundled one overridden), whatever its status, newest first."""
+    stmt = select(FaqEntryRecord).order_by(FaqEntryRecord.created_at.desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def admin_faq(session: AsyncSession, faq_id: str) -> FaqEntry:
+    """Entry ``faq_id`` as stored here, else as bundled; raise FaqNotFound."""
+    record = await session.get(FaqEntryRecord, faq_id)
+    if record is not None:
+        return record.to_entry()
+    bundled = bundled_entries().get(faq_id)
+    if bundled is None:
+        raise FaqNotFound(faq_id)
+    return bundled
 
 
 def _entry(faq_id: str, draft: FaqDraft, corpus: Corpus) -> FaqEntry:
@@ -149,6 +323,10 @@ def _entry(faq_id: str, draft: FaqDraft, corpus: Corpus) -> FaqEntry:
     cite = [Citation(corpus.resolve_law(law) or law, article) for law, article in draft.cite]
     return FaqEntry(id=faq_id, q=draft.q.strip(), a=draft.a.strip(), alt=_phrasings(draft.alt), cite=cite,
                     tags=list(draft.tags), source="db")
+
+
+def _snapshot(entry: FaqEntry) -> dict[str, object]:
+    return _columns(entry)
 
 
 def _phrasings(alt: tuple[str, ...]) -> list[str]:

@@ -40,6 +40,8 @@ class DutyAlert:
 
     tip_id: int
     html: str
+    # A digest of several tips: the action opens the tip list rather than ``tip_id``.
+    opens_list: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,29 +90,65 @@ async def duty_notice(session: AsyncSession, settings: Settings, tip_id: int) ->
     return DutyNotice(duty_alert(await get_tip(session, tip_id)), tuple(recipients))
 
 
+async def deliver(sender: DutyAlertSender, recipients: tuple[int, ...], alert: DutyAlert, what: str) -> AlertDelivery:
+    """Send ``alert`` to every recipient at once; one unreachable admin stops no other.
+
+    ``what`` names the alert in the log ("urgent alert", "follow-up notice", "digest"…): only
+    counts and the kinds of failure are logged, since an error's text could quote the tip.
+    """
+    results = await asyncio.gather(
+        *(sender.send_duty_alert(admin_id, alert) for admin_id in recipients), return_exceptions=True
+    )
+    failures = [r for r in results if isinstance(r, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, Exception):  # a cancellation is not a delivery failure: pass it on
+            raise failure
+    if failures:
+        log.warning("tip %s %s failed for %d admin(s): %s", alert.tip_id, what, len(failures),
+                    ", ".join(sorted({type(f).__name__ for f in failures})))
+    delivery = AlertDelivery(alert.tip_id, len(results), len(results) - len(failures))
+    log.info("tip %s %s delivered to %d of %d admins", alert.tip_id, what, delivery.delivered, delivery.recipients)
+    return delivery
+
+
 async def notify_duty(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int
 ) -> AlertDelivery:
     """Alert the admins on duty about urgent tip ``tip_id``, all at once; one unreachable admin stops no other.
 
     The session is closed before anything is sent, so a slow channel holds no database connection.
+    Both the bot's report flow and the web form call this, so both alerts carry the same action.
     """
     async with sessions() as session:
         notice = await duty_notice(session, settings, tip_id)
-    results = await asyncio.gather(
-        *(sender.send_duty_alert(admin_id, notice.alert) for admin_id in notice.recipients), return_exceptions=True
-    )
-    failures = [r for r in results if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(failure, Exception):  # a cancellation is not a delivery failure: pass it on
-            raise failure
-    # Only the kinds of failure are logged: an error's text could quote the alert, i.e. the tip.
-    if failures:
-        log.warning("tip %s urgent alert failed for %d admin(s): %s", tip_id, len(failures),
-                    ", ".join(sorted({type(f).__name__ for f in failures})))
-    delivery = AlertDelivery(tip_id, len(results), len(results) - len(failures))
-    log.info("tip %s urgent alert delivered to %d of %d admins", tip_id, delivery.delivered, delivery.recipients)
-    return delivery
+    return await deliver(sender, notice.recipients, notice.alert, "urgent alert")
+
+
+def followup_alert(tip: Tip, *, review: bool = False) -> DutyAlert:
+    """What the owner (or the duty staff) is told when the tipper adds to a tip or asks for a 复查."""
+    if review:
+        head = f"🔁 <b>举报 #{tip.id} 申请复查</b>\n举报人对办理结果申请复查，举报已重新打开（复查中）。"
+    else:
+        head = f"✉️ <b>举报 #{tip.id} 有新补充</b>\n举报人补充了信息，请查看。"
+    return DutyAlert(tip.id, f"{head}\n类别：{escape(topic_label(tip.category))}\n状态：{escape(tip.status_label)}")
+
+
+async def followup_recipients(session: AsyncSession, settings: Settings, tip: Tip) -> tuple[int, ...]:
+    """The tip's owner, or the admins on duty when it has none."""
+    if tip.owner_id is not None:
+        return (tip.owner_id,)
+    return tuple(await duty_recipients(session, settings))
+
+
+async def notify_followup(
+    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int, *, review: bool = False
+) -> AlertDelivery:
+    """Tell the owner (or the on-duty staff) that the tipper added information or asked for a 复查."""
+    async with sessions() as session:
+        tip = await get_tip(session, tip_id)
+        recipients = await followup_recipients(session, settings, tip)
+    return await deliver(sender, recipients, followup_alert(tip, review=review),
+                         "review notice" if review else "follow-up notice")
 
 
 class AlertThrottle:
@@ -180,9 +218,4 @@ async def _send_summary(sessions: SessionMaker, settings: Settings, sender: Duty
     async with sessions() as session:
         recipients = await duty_recipients(session, settings)
         tips = [await get_tip(session, tip_id) for tip_id in held]
-    alert = summary_alert(tips)
-    results = await asyncio.gather(*(sender.send_duty_alert(admin_id, alert) for admin_id in recipients),
-                                   return_exceptions=True)
-    failed = sum(isinstance(r, Exception) for r in results)
-    log.info("urgent summary of %d tips delivered to %d of %d admins", len(tips), len(results) - failed,
-             len(results))
+    await deliver(sender, tuple(recipients), summary_alert(tips), f"urgent summary of {len(tips)} tips")

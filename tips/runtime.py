@@ -27,6 +27,7 @@ class TipsRuntime:
         # Photos downloaded and re-encoded at once, bot and web together: each can take tens of MB.
         self.photo_slots = asyncio.Semaphore(photo_slots)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._jobs: asyncio.Task[None] | None = None
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``coro`` in the background, keeping a reference until it finishes."""
@@ -34,6 +35,16 @@ class TipsRuntime:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def start_jobs(self, loop: Coroutine[Any, Any, None]) -> None:
+        """Run the scheduled jobs' loop (``tips.jobs.run_forever``) until ``stop_jobs``."""
+        self._jobs = asyncio.get_running_loop().create_task(loop, name="tips-jobs")
+
+    async def stop_jobs(self) -> None:
+        if self._jobs is not None:
+            self._jobs.cancel()
+            await asyncio.gather(self._jobs, return_exceptions=True)
+            self._jobs = None
 
     async def drain(self) -> None:
         """Wait for background work (tests and shutdown); a pending urgent summary goes out now."""

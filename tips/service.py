@@ -13,16 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.admins import audit
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips import receipts
+from tips.cases import CasePolicy, coarsen_to_hour, set_deadlines
+from tips.errors import TipError, TipInvalid, TipNotFound, TransitionNotAllowed
 from tips.models import (
     OPEN_STATUSES,
     PLACES_BY_CODE,
+    REJECT_REASONS_BY_CODE,
     STATUS_ORDER,
     Author,
     EventKind,
@@ -37,6 +40,8 @@ from tips.receipts import PRODUCTION_COST, ReceiptCost
 
 log = logging.getLogger(__name__)
 
+__all__ = ["TipError", "TipInvalid", "TipNotFound", "TransitionNotAllowed", "coarsen_to_hour"]
+
 DESCRIPTION_MIN_CHARS = 10
 DESCRIPTION_MAX_CHARS = 2000
 LOCATION_MAX_CHARS = 200
@@ -46,30 +51,6 @@ MAX_PHOTOS_PER_THREAD = 30
 # what was forgotten, too few to bury the thread (200 follow-ups of 2,000 characters were accepted).
 FOLLOWUPS_PER_TIP_PER_DAY = 10
 PAGE_SIZE = 8
-
-
-class TipError(Exception):
-    """Base of the tip domain errors (the bot and web map them to friendly Chinese)."""
-
-
-class TipInvalid(TipError, ValueError):
-    """A draft field is missing or out of range; ``field`` names it."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
-
-
-class TipNotFound(TipError, LookupError):
-    pass
-
-
-class TransitionNotAllowed(TipError):
-    """``target`` is not a step the tip may take from ``current`` (None: not a status at all)."""
-
-    def __init__(self, current: TipStatus, target: TipStatus | None) -> None:
-        super().__init__(f"{current} -> {target}")
-        self.current, self.target = current, target
 
 
 ReceiptInvalid = receipts.ReceiptInvalid
@@ -105,10 +86,6 @@ class TipPage:
         return self.offset + self.limit < self.total
 
 
-def coarsen_to_hour(when: datetime) -> datetime:
-    return when.replace(minute=0, second=0, microsecond=0)
-
-
 def check_description(text: str) -> str:
     text = (text or "").strip()
     if len(text) < DESCRIPTION_MIN_CHARS:
@@ -140,11 +117,14 @@ def validate(draft: TipDraft) -> None:
 
 
 async def submit_tip(
-    session: AsyncSession, draft: TipDraft, *, now: datetime, cost: ReceiptCost = PRODUCTION_COST
+    session: AsyncSession, draft: TipDraft, *, now: datetime, cost: ReceiptCost = PRODUCTION_COST,
+    policy: CasePolicy | None = None,
 ) -> Submitted:
     """Store the tip with a new receipt's hash; the caller commits BEFORE showing the code.
 
-    ``cost`` is the runtime's (``services.tips.receipt_cost``): production's unless a test says so.
+    ``cost`` is the runtime's (``services.tips.receipt_cost``): production's unless a test says so;
+    ``policy`` (``CasePolicy.from_settings``) sets the deadlines. An urgent tip is alerted at once by
+    the caller, so only the others wait for the digest (``digested``).
     """
     validate(draft)
     code = receipts.new_code()
@@ -160,7 +140,9 @@ async def submit_tip(
         status=TipStatus.NEW,
         receipt_lookup=receipts.lookup_key(code),
         receipt_hash=receipt_hash,
+        digested=bool(draft.urgent),
     )
+    set_deadlines(tip, policy or CasePolicy())
     session.add(tip)
     await session.flush()
     event = TipEvent(tip_id=tip.id, at=hour, kind=EventKind.SUBMITTED, author=Author.TIPPER, status=TipStatus.NEW)
@@ -223,11 +205,18 @@ async def list_tips(
     category: str | None = None,
     urgent: bool | None = None,
     open_only: bool = True,
+    unread: bool | None = None,
+    owner_id: int | None = None,
+    now: datetime | None = None,
     limit: int = PAGE_SIZE,
     offset: int = 0,
 ) -> TipPage:
-    """A page of tips, urgent first then newest; ``status`` overrides ``open_only``."""
-    conditions = []
+    """A page of tips; ``status`` overrides ``open_only``.
+
+    With ``now``: overdue tips first, then urgent ones, then the nearest deadline; without it
+    urgent first then newest. ``unread``: only tips with something new from the tipper.
+    """
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
         conditions.append(Tip.status == status)
     elif open_only:
@@ -236,26 +225,46 @@ async def list_tips(
         conditions.append(Tip.category == category)
     if urgent is not None:
         conditions.append(Tip.urgent.is_(urgent))
+    if unread is not None:
+        conditions.append(Tip.tipper_unread.is_(unread))
+    if owner_id is not None:
+        conditions.append(Tip.owner_id == owner_id)
     total = (await session.execute(select(func.count()).select_from(Tip).where(*conditions))).scalar_one()
-    stmt = (
-        select(Tip).where(*conditions).order_by(Tip.urgent.desc(), Tip.id.desc()).limit(limit).offset(offset)
-    )
-    tips = list((await session.execute(stmt)).scalars())
+    stmt = select(Tip).where(*conditions)
+    if now is not None:
+        # The deadline a tip is under (tips.cases.deadline, in SQL): 受理 while new, 反馈 while open.
+        due = case((Tip.status == TipStatus.NEW, Tip.ack_due_at),
+                   (Tip.status.in_(OPEN_STATUSES), Tip.feedback_due_at), else_=None)
+        overdue = case((due <= now, 0), else_=1)
+        stmt = stmt.order_by(overdue, Tip.urgent.desc(), case((due.is_(None), 1), else_=0), due, Tip.id.desc())
+    else:
+        stmt = stmt.order_by(Tip.urgent.desc(), Tip.id.desc())
+    tips = list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
     return TipPage(tips, total, offset, limit)
 
 
 def allowed_transitions(current: TipStatus) -> tuple[TipStatus, ...]:
-    """Statuses an admin may move a tip to: any later step, or 不予受理, while the tip is open."""
+    """Statuses an admin may move a tip to: any later step, or 不予受理, while the tip is open.
+
+    A tip under 复查 goes back to 核查中/整改中 or is closed again (it was accepted once already).
+    """
     if current.is_final:
         return ()
+    if current is TipStatus.REVIEWING:
+        return (TipStatus.VERIFYING, TipStatus.RECTIFYING, TipStatus.CLOSED)
     later = STATUS_ORDER[STATUS_ORDER.index(current) + 1 :]
     return later + (TipStatus.REJECTED,)
 
 
 async def change_status(
-    session: AsyncSession, tip_id: int, new_status: TipStatus | str, note: str, *, admin_id: int, now: datetime
+    session: AsyncSession, tip_id: int, new_status: TipStatus | str, note: str, *, admin_id: int, now: datetime,
+    reason: str | None = None,
 ) -> TipEvent:
-    """Move the tip to ``new_status`` (a status or its code, as posted) with a note the tipper can read; audited."""
+    """Move the tip to ``new_status`` (a status or its code, as posted) with a note the tipper can read; audited.
+
+    Closing needs a closing note (TipInvalid "close_note"); 不予受理 a ``reason`` from
+    ``REJECT_REASONS`` (TipInvalid "reject_reason"). Both start the 复查 and retention clocks.
+    """
     tip = await session.get(Tip, tip_id, with_for_update=True)
     if tip is None:
         raise TipNotFound(tip_id)
@@ -263,6 +272,16 @@ async def change_status(
     if target is None or target not in allowed_transitions(tip.status):
         raise TransitionNotAllowed(tip.status, target)
     note = (note or "").strip()[:NOTE_MAX_CHARS]
+    if target is TipStatus.CLOSED and not note:
+        raise TipInvalid("close_note")
+    if target is TipStatus.REJECTED:
+        if reason not in REJECT_REASONS_BY_CODE:
+            raise TipInvalid("reject_reason")
+        tip.reject_reason = reason
+    if target is TipStatus.CLOSED:
+        tip.reject_reason = None  # a rejected tip reviewed and then closed is no longer rejected
+    if target.is_final:
+        tip.closed_at = now
     old = tip.status
     tip.status = target
     event = TipEvent(tip_id=tip.id, at=now, kind=EventKind.STATUS, author=Author.UNION, status=target, text=note)
@@ -312,6 +331,7 @@ async def add_followup(
         TipEvent.at > hour - timedelta(hours=24)))
     if (recent or 0) >= FOLLOWUPS_PER_TIP_PER_DAY:
         raise TipInvalid("followups_daily")
+    tip.tipper_unread = True
     event = TipEvent(tip_id=tip.id, at=hour, kind=EventKind.MESSAGE, author=Author.TIPPER, text=text)
     session.add(event)
     await session.flush()

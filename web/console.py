@@ -26,7 +26,7 @@ def setup_routes(app: web.Application) -> None:
     Numeric ids in paths are ``\\d{1,9}``: a longer number cannot be a row id (and would overflow
     PostgreSQL's integer), so it is simply "not found" like any unknown id.
     """
-    from web import console_broadcasts, console_knowledge, console_lessons, console_tips
+    from web import console_broadcasts, console_handoffs, console_knowledge, console_lessons, console_tips
 
     r = app.router
     r.add_get("/admin/login", login_page)
@@ -39,6 +39,7 @@ def setup_routes(app: web.Application) -> None:
     console_broadcasts.setup_routes(app)
     console_lessons.setup_routes(app)
     console_knowledge.setup_routes(app)
+    console_handoffs.setup_routes(app)
 
 
 @web.middleware

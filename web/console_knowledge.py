@@ -23,27 +23,52 @@ from knowledge.faq_admin import (
     FaqInvalid,
     FaqNotFound,
     FaqProblem,
+    FaqReview,
+    FaqTransition,
     Flaw,
+    ReviewRefused,
+    TransitionRefused,
+    acknowledge_bundled,
     add_faq,
     admin_faq,
+    admin_faq_records,
+    bundled_entries,
+    bundled_tags,
+    change_faq_status,
     check_faq,
     edit_faq,
+    faq_history,
+    overrides_to_review,
 )
+from knowledge.models import FaqStatus
 from web import messages
-from web.console_pages import admin_of, error_page, redirect, render
+from web.console_pages import admin_of, audited, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
-# An admin-written entry's id in a path (knowledge.faq_admin.ID_PREFIX + 8 hex digits).
-FAQ_ID_PATH = r"{faq_id:web-[0-9a-f]{8}}"
+NEAREST_SHOWN = 3
+# An entry's id in a path: written here (knowledge.faq_admin.ID_PREFIX + 8 hex digits) or bundled.
+FAQ_ID_PATH = r"{faq_id:[A-Za-z0-9_-]{1,64}}"
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/knowledge", knowledge_page)
     app.router.add_get("/admin/knowledge/faq/new", faq_form)
+    # Before the routes with an entry id, which would take "export" and "import" for ids.
+    app.router.add_get("/admin/knowledge/faq/export", faq_export)
+    app.router.add_get("/admin/knowledge/faq/import", faq_import_form)
+    app.router.add_post("/admin/knowledge/faq/import", faq_import)
     app.router.add_post("/admin/knowledge/faq", faq_save)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_update)
+    app.router.add_get("/admin/knowledge/faq", faq_list)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/publish", faq_publish)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/disable", faq_disable)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/enable", faq_enable)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/delete", faq_delete)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/restore", faq_restore)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/keep", faq_keep_override)
+    app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}/history", faq_history_page)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_get("/admin/knowledge/article", article_json)
 
@@ -65,6 +90,7 @@ class FaqForm:
     tags: list[str] = field(default_factory=list)
     cites: list[tuple[str, str]] = field(default_factory=list)  # (law short name, article number as typed)
     unanswered_id: str = ""
+    handoff_id: str = ""  # the 问工会 question this entry is made from (转为FAQ)
     faq_id: str = ""  # set when editing an entry written here earlier
 
     @classmethod
@@ -89,7 +115,8 @@ async def knowledge_page(request: web.Request) -> web.Response:
         summary = await feedback_summary(session)
         negative = list((await session.execute(
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
-        written_here = await load_db_faq(session)
+        written_here = await load_db_faq(session, include_disabled=True)
+        pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
     kb = services.kb
     feedback_rows: list[FeedbackRow] = []
     for faq_id, (good, bad) in summary.items():
@@ -100,6 +127,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         "title": "知识库", "unanswered": unanswered, "feedback": feedback_rows, "negative": negative,
         # kb.faq keeps a replaced entry's old version (retired, never answered): count ids.
         "faq_count": len({e.id for e in kb.faq}) if kb is not None else 0, "written_here": written_here[::-1],
+        "pending": pending,
     })
 
 
@@ -113,8 +141,26 @@ async def faq_form(request: web.Request) -> web.Response:
             row = await session.get(UnansweredQuestion, int(qid))
         if row is not None:
             form.q, form.unanswered_id = row.sample, qid
+    hid = request.query.get("handoff", "")
+    if _is_number(hid) and len(hid) <= 9:
+        await _prefill_from_handoff(request, form, int(hid))
     form.q = request.query.get("q", form.q)
     return _render_form(request, form, [])
+
+
+async def _prefill_from_handoff(request: web.Request, form: FaqForm, handoff_id: int) -> None:
+    """转为FAQ: the worker's question (kept as an alternative phrasing too) and the staff's answer."""
+    from knowledge.handoff import HandoffNotFound, get_handoff, latest_answer
+
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            handoff = await get_handoff(session, handoff_id)
+        except HandoffNotFound:
+            return
+    question = handoff.question[:QUESTION_MAX_CHARS]
+    form.q, form.a, form.handoff_id = question, latest_answer(handoff), str(handoff_id)
+    # The worker's own words stay an alternative phrasing even if the standard question is tidied up.
+    form.alt = handoff.question
 
 
 async def faq_edit_form(request: web.Request) -> web.Response:
@@ -130,10 +176,15 @@ async def faq_edit_form(request: web.Request) -> web.Response:
 def _render_form(request: web.Request, form: FaqForm, errors: list[str], status: int = 200) -> web.Response:
     kb = _kb(request)
     cites = list(form.cites) + [("", "")] * max(0, CITATION_ROWS - len(form.cites))
+    # Before a new entry is saved: the existing entries nearest to its question, by the engine's search.
+    nearest = [hit for hit in kb.search(form.q, NEAREST_SHOWN * 2) if hit.kind == "faq"][:NEAREST_SHOWN] \
+        if form.q and not form.faq_id else []
     return render(request, "console/faq_form.html", {
         "title": "修改 FAQ" if form.faq_id else "新增 FAQ", "form": form, "errors": errors, "cites": cites,
         "laws": [(law.short, law.title) for law in kb.corpus.laws if law.kind == "statute"],
         "topics": TOPICS, "max_answer": MAX_ANSWER_CHARS, "max_question": QUESTION_MAX_CHARS,
+        "nearest": nearest, "topic_codes": {t.code for t in TOPICS},
+        "two_person": request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON,
     }, status=status)
 
 
@@ -147,6 +198,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     form = FaqForm(
         q=str(data.get("q", "")).strip(), alt=str(data.get("alt", "")).strip(), a=str(data.get("a", "")).strip(),
         tags=[str(t) for t in data.getall("tags", [])], unanswered_id=str(data.get("unanswered_id", "")),
+        handoff_id=str(data.get("handoff_id", "")),
     )
     errors = []
     cite = []
@@ -162,7 +214,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     draft = FaqDraft(q=form.q, a=form.a, cite=tuple(cite), alt=tuple(form.alt.splitlines()), tags=tuple(form.tags))
     problems = check_faq(draft, corpus)
     if any(p.flaw is Flaw.TAG_UNKNOWN for p in problems):
-        form.tags = [t for t in form.tags if t in {topic.code for topic in TOPICS}]
+        form.tags = [t for t in form.tags if t in {topic.code for topic in TOPICS} | bundled_tags()]
     if errors:  # an incomplete citation is not "no citation at all"
         problems = [p for p in problems if p.flaw is not Flaw.NO_CITATION]
     return form, draft, errors + [_problem_text(p) for p in problems]
@@ -196,11 +248,15 @@ async def faq_save(request: web.Request) -> web.Response:
         return _render_form(request, form, errors, status=400)
     services = request.app[SERVICES]
     answers = int(form.unanswered_id) if _is_number(form.unanswered_id) and len(form.unanswered_id) <= 9 else None
+    handoff = int(form.handoff_id) if _is_number(form.handoff_id) and len(form.handoff_id) <= 9 else None
+    review = FaqReview(services.settings.faq_review)
     try:
-        await add_faq(services.sessions, kb, draft, admin_id=admin_of(request).user_id, now=services.clock.now(),
-                      answers=answers)
+        entry = await add_faq(services.sessions, kb, draft, admin_id=admin_of(request).user_id,
+                              now=services.clock.now(), answers=answers, handoff=handoff, review=review)
     except FaqInvalid as invalid:  # checked above; the corpus cannot change in between
         return _render_form(request, form, [_problem_text(p) for p in invalid.problems], status=400)
+    if review is FaqReview.TWO_PERSON:
+        raise redirect(f"/admin/knowledge/faq/{entry.id}/history", "faq_drafted")
     raise redirect("/admin/knowledge", "faq_saved")
 
 
@@ -213,7 +269,8 @@ async def faq_update(request: web.Request) -> web.Response:
         return _render_form(request, form, errors, status=400)
     services = request.app[SERVICES]
     try:
-        await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id)
+        await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id,
+                       now=services.clock.now())
     except FaqNotFound:
         return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
     except FaqInvalid as invalid:
@@ -248,3 +305,281 @@ async def article_json(request: web.Request) -> web.Response:
     except ArticleNotFound:
         return web.json_response({"found": False})
     return web.json_response({"found": True, "label": article.label, "text": article.text[:600]})
+
+
+# --- the FAQ as a managed knowledge base --------------------------------------------------------------
+
+FAQ_LIST_LIMIT = 200
+SEARCH_LIMIT = 30
+NEGATIVE_SHOWN = 10
+
+
+@dataclass
+class FaqRow:
+    id: str
+    q: str
+    a: str
+    source: str  # "bundled" or "db" (written here)
+    status: FaqStatus
+    tags: list[str]
+    laws: list[str]
+    overridden: bool = False  # a bundled entry changed here
+    to_review: bool = False  # ... whose bundled text has changed since
+    good: int = 0
+    bad: int = 0
+
+
+async def faq_list(request: web.Request) -> web.Response:
+    """Every entry, bundled and written here: search through the engine, filters by source, status,
+    topic, law and 👎; each with its 👍/👎 counts. Deleted entries show only under 回收站."""
+    from knowledge.models import feedback_summary
+
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    query = request.query.get("q", "").strip()[:200]
+    source = request.query.get("source", "")
+    status = request.query.get("status", "")
+    topic = request.query.get("topic", "")
+    law = request.query.get("law", "")
+    async with services.sessions() as session:
+        records = await admin_faq_records(session)
+        summary = await feedback_summary(session)
+    rows = _faq_rows(kb, records)
+    if query:
+        order = [hit.faq_id for hit in kb.search(query, SEARCH_LIMIT) if hit.kind == "faq" and hit.faq_id]
+        # Entries that do not answer are not in the engine: a plain text match finds them.
+        order += [r.id for r in rows.values() if r.status is not FaqStatus.PUBLISHED and (query in r.q or query in r.a)]
+        shown = [rows[i] for i in dict.fromkeys(order) if i in rows]
+    else:
+        shown = sorted(rows.values(), key=lambda r: (not r.to_review, r.source != "db", r.id))
+    for row in shown:
+        row.good, row.bad = summary.get(row.id, (0, 0))
+    if source in ("bundled", "db"):
+        shown = [r for r in shown if r.source == source]
+    wanted = parse_faq_status(status)
+    if wanted:
+        shown = [r for r in shown if r.status is wanted]
+    else:
+        shown = [r for r in shown if r.status is not FaqStatus.DELETED]
+    if status == "review":
+        shown = [r for r in rows.values() if r.to_review]
+    if topic:
+        shown = [r for r in shown if topic in r.tags]
+    if law:
+        shown = [r for r in shown if law in r.laws]
+    if request.query.get("sort") == "bad":
+        shown = sorted((r for r in shown if r.bad), key=lambda r: -r.bad)
+    return render(request, "console/faq_list.html", {
+        "title": "FAQ 条目", "rows": shown[:FAQ_LIST_LIMIT], "total": len(shown), "query": query, "source": source,
+        "status": status, "topic": topic, "law": law, "topics": TOPICS, "sort": request.query.get("sort", ""),
+        "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"], "statuses": list(FaqStatus),
+    })
+
+
+def parse_faq_status(value: str) -> FaqStatus | None:
+    try:
+        return FaqStatus(value)
+    except ValueError:
+        return None
+
+
+def _faq_rows(kb, records) -> dict[str, FaqRow]:
+    """Every entry by id: the live ones in the engine, then the stored ones (whatever their status)."""
+    bundled = bundled_entries()
+    review = overrides_to_review(records)
+    rows: dict[str, FaqRow] = {}
+    for entry in kb.faq:
+        if kb.entry(entry.id) is entry and not entry.id.startswith("selfhelp-"):
+            rows[entry.id] = _row(entry, "db" if entry.source == "db" and entry.id not in bundled else "bundled",
+                                  FaqStatus.PUBLISHED)
+    for record in records:
+        row = _row(record.to_entry(), "bundled" if record.id in bundled else "db", record.status)
+        row.overridden = record.id in bundled
+        row.to_review = record.id in review
+        rows[record.id] = row
+    return rows
+
+
+def _row(entry: FaqEntry, source: str, status: FaqStatus) -> FaqRow:
+    return FaqRow(entry.id, entry.q, entry.a, source, status, list(entry.tags), sorted({c.law for c in entry.cite}))
+
+
+async def _change_status(request: web.Request, action: FaqTransition) -> web.Response:
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    faq_id = request.match_info["faq_id"]
+    try:
+        await change_faq_status(services.sessions, kb, faq_id, action, admin_id=admin_of(request).user_id,
+                                now=services.clock.now(), review=FaqReview(services.settings.faq_review))
+    except FaqNotFound:
+        return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+    except TransitionRefused as refused:
+        problem = messages.FAQ_TRANSITION_REFUSED.format(status=refused.current.label)
+        return error_page(request, "无法操作", problem, 409)
+    except ReviewRefused:
+        return error_page(request, "需要另一位管理员", messages.FAQ_REVIEW_OWN, 403)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", f"faq_{action.value}")
+
+
+async def faq_publish(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.PUBLISH)
+
+
+async def faq_disable(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.DISABLE)
+
+
+async def faq_enable(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.ENABLE)
+
+
+async def faq_delete(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.DELETE)
+
+
+async def faq_restore(request: web.Request) -> web.Response:
+    return await _change_status(request, FaqTransition.RESTORE)
+
+
+async def faq_keep_override(request: web.Request) -> web.Response:
+    """Reviewed against the new bundled text: keep the version edited here."""
+    services = request.app[SERVICES]
+    faq_id = request.match_info["faq_id"]
+    try:
+        await acknowledge_bundled(services.sessions, faq_id, admin_id=admin_of(request).user_id,
+                                  now=services.clock.now())
+    except FaqNotFound:
+        return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history", "faq_reviewed")
+
+
+REVISION_LABELS = {"add": "新增", "draft": "草稿（待审核）", "edit": "修改", "publish": "审核发布", "disable": "停用",
+                   "enable": "启用", "delete": "删除", "restore": "恢复"}
+FIELD_LABELS = {"q": "标准问题", "alt": "其他问法", "a": "回答", "cite": "法条依据", "tags": "主题"}
+
+
+async def faq_history_page(request: web.Request) -> web.Response:
+    """Who changed the entry, when, and what changed (a line diff against the revision before); its
+    status and actions; 👍/👎 and the questions that got 👎; for a bundled entry, the bundled text."""
+    import difflib
+
+    from knowledge.models import FaqEntryRecord, Feedback, feedback_summary
+
+    faq_id = request.match_info["faq_id"]
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            entry = await admin_faq(session, faq_id)
+        except FaqNotFound:
+            return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+        revisions = await faq_history(session, faq_id)
+        record = await session.get(FaqEntryRecord, faq_id)
+        good, bad = (await feedback_summary(session)).get(faq_id, (0, 0))
+        negative = list((await session.execute(
+            select(Feedback)
+            .where(Feedback.faq_id == faq_id, Feedback.helpful.is_(False), Feedback.question.is_not(None))
+            .order_by(Feedback.at.desc()).limit(NEGATIVE_SHOWN))).scalars())
+    bundled = bundled_entries().get(faq_id)
+    items = []
+    before: dict = dict(bundled and {"q": bundled.q, "alt": bundled.alt, "a": bundled.a,
+                                     "cite": [c.to_dict() for c in bundled.cite], "tags": bundled.tags} or {})
+    for rev in revisions:
+        changes = []
+        for field_name, label in FIELD_LABELS.items():
+            old, new = _lines(before.get(field_name)), _lines(rev.snapshot.get(field_name))
+            if old != new and rev.action in ("add", "draft", "edit"):
+                diff = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
+                changes.append({"label": label, "diff": diff})
+        items.append({"rev": rev, "label": REVISION_LABELS.get(rev.action, rev.action), "changes": changes})
+        before = rev.snapshot
+    status = record.status if record is not None else FaqStatus.PUBLISHED
+    return render(request, "console/faq_history.html", {
+        "title": "FAQ 修改记录", "entry": entry, "items": items[::-1], "status": status, "Status": FaqStatus,
+        "bundled": bundled, "to_review": record is not None and faq_id in overrides_to_review([record]),
+        "good": good, "bad": bad, "negative": negative,
+    })
+
+
+def _lines(value: object) -> list[str]:
+    """A snapshot field as lines to compare: text by line, lists one item a line."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.splitlines()
+    if isinstance(value, list):
+        return [f"{v['law']}第{v['article']}条" if isinstance(v, dict) and "law" in v else str(v) for v in value]
+    return [str(value)]
+
+
+# --- import and export ----------------------------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+async def faq_export(request: web.Request) -> web.Response:
+    """Every entry (bundled and written here, whatever its status, the recycle bin aside) as YAML or Excel."""
+    from knowledge.faq_transfer import entry_rows, to_xlsx, to_yaml
+
+    kb = _kb(request)
+    async with request.app[SERVICES].sessions() as session:
+        records = await admin_faq_records(session)
+    rows = _faq_rows(kb, records)
+    entries = {e.id: e for e in kb.faq if kb.entry(e.id) is e}
+    entries |= {r.id: r.to_entry() for r in records}
+    chosen = [entries[i] for i in sorted(rows) if rows[i].status is not FaqStatus.DELETED and i in entries]
+    data = entry_rows(chosen, {i: rows[i].status.value for i in rows})
+    await audited(request, "kb.faq_export", request.query.get("format", "yaml"), f"{len(data)} 条")
+    if request.query.get("format") == "xlsx":
+        return web.Response(body=to_xlsx(data), headers={
+            "Content-Disposition": 'attachment; filename="ankang-faq.xlsx"',
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    return web.Response(body=to_yaml(data), headers={
+        "Content-Disposition": 'attachment; filename="ankang-faq.yaml"', "Content-Type": "text/yaml; charset=utf-8"})
+
+
+async def faq_import_form(request: web.Request) -> web.Response:
+    return render(request, "console/faq_import.html", {"title": "导入 FAQ", "report": None, "errors": []})
+
+
+async def faq_import(request: web.Request) -> web.Response:
+    """Read an uploaded YAML or .xlsx file; all rows are checked before any is stored."""
+    from knowledge.faq_transfer import ImportUnreadable, import_entries, parse_xlsx, parse_yaml
+
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    form = await request.post()
+    upload = form.get("file")
+    data = upload.file.read(IMPORT_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    name = upload.filename.lower() if isinstance(upload, web.FileField) and upload.filename else ""
+    errors = []
+    report = None
+    if not data:
+        errors.append(messages.IMPORT_EMPTY)
+    elif len(data) > IMPORT_MAX_BYTES:
+        errors.append(messages.IMPORT_TOO_LARGE)
+    else:
+        try:
+            rows = parse_xlsx(data) if name.endswith(".xlsx") or data[:2] == b"PK" else parse_yaml(data)
+        except ImportUnreadable:
+            errors.append(messages.IMPORT_UNREADABLE)
+        else:
+            if not rows:
+                errors.append(messages.IMPORT_EMPTY)
+            else:
+                report = await import_entries(services.sessions, kb, rows, admin_id=admin_of(request).user_id,
+                                              now=services.clock.now(),
+                                              review=FaqReview(services.settings.faq_review))
+                if report.ok:
+                    await audited(request, "kb.faq_import", name[:100],
+                                  f"新增 {len(report.added)} 条，更新 {len(report.updated)} 条，"
+                                  f"未变 {len(report.unchanged)} 条")
+    problems = []
+    if report is not None and not report.ok:
+        for number in report.bad_ids:
+            problems.append(f"第 {number} 行：id 只能由字母、数字、-、_ 组成。")
+        for number, pieces in report.unreadable_cites.items():
+            problems.append(f"第 {number} 行：看不懂的法条依据“{'、'.join(pieces)}”，请写成“安全生产法第45条”。")
+        for number, found in report.problems.items():
+            problems += [f"第 {number} 行：{_problem_text(p)}" for p in found]
+    status = 200 if report is not None and report.ok else 400
+    return render(request, "console/faq_import.html", {
+        "title": "导入 FAQ", "report": report, "errors": errors + problems}, status=status)

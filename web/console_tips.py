@@ -32,38 +32,45 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/tips/{tip_id:\\d{1,9}}", tip_page)
     r.add_post("/admin/tips/{tip_id:\\d{1,9}}/status", change_status)
     r.add_post("/admin/tips/{tip_id:\\d{1,9}}/reply", reply)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/owner", set_owner)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/notes", add_private_note)
     r.add_get("/admin/tips/photos/{photo_id:\\d{1,9}}", photo)
 
 
 def _labels() -> dict:
-    from tips.models import ALL_STATUSES, PLACES_BY_CODE
+    from tips.models import ALL_STATUSES, PLACES_BY_CODE, REJECT_REASONS
 
     return {
         "statuses": ALL_STATUSES,
+        "reject_reasons": REJECT_REASONS,
         "place_labels": {code: p.label for code, p in PLACES_BY_CODE.items()},
         "topic_labels": {code: t.label for code, t in BY_CODE.items()},
     }
 
 
 async def inbox(request: web.Request) -> web.Response:
+    from tips.cases import deadline
     from tips.models import parse_status
     from tips.service import list_tips
 
     q = request.query
     status, category, urgent = parse_status(q.get("status")), q.get("category", ""), q.get("urgent", "")
-    show = q.get("show", "open")
+    show, unread, mine = q.get("show", "open"), q.get("unread", ""), q.get("mine", "")
     page = page_number(request)
-    async with request.app[SERVICES].sessions() as session:
+    services = request.app[SERVICES]
+    now = services.clock.now()
+    async with services.sessions() as session:
         found = await list_tips(
             session, status=status, category=category or None,
             urgent={"1": True, "0": False}.get(urgent), open_only=show == "open",
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            unread=True if unread == "1" else None, owner_id=admin_of(request).user_id if mine == "1" else None,
+            now=now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
         )
-    query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show}.items()
-             if v}
+    query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show,
+                               "unread": unread, "mine": mine}.items() if v}
     return render(request, "console/tips.html", {
         "title": "隐患举报", "page_data": found, "page": page, "filters": query, "status": status,
-        "query_string": urlencode(query), **_labels(),
+        "query_string": urlencode(query), "deadlines": {t.id: deadline(t, now) for t in found.tips}, **_labels(),
     })
 
 
@@ -73,19 +80,50 @@ async def tip_page(request: web.Request) -> web.Response:
 
 async def _show_tip(request: web.Request, errors: list[str] | None = None, status: int = 200,
                     form: dict | None = None) -> web.Response:
-    """The tip with its thread; after a refused action, with the reasons and what was typed."""
+    """The tip with its thread; after a refused action, with the reasons and what was typed.
+
+    Opening it clears the "new from the tipper" flag: a handler has now seen what was added.
+    """
+    from core.admins import audit
+    from tips.cases import CasePolicy, channel_for, deadline, mark_read, notes_of
+    from tips.models import TipStatus
     from tips.service import TipNotFound, allowed_transitions, get_tip
 
-    async with request.app[SERVICES].sessions() as session:
+    services = request.app[SERVICES]
+    tip_id = int(request.match_info["tip_id"])
+    async with services.sessions() as session, session.begin():
         try:
-            tip = await get_tip(session, int(request.match_info["tip_id"]))
+            tip = await get_tip(session, tip_id)
         except TipNotFound:
             return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+        notes = await notes_of(session, tip_id)
+        unread = tip.tipper_unread
+        if unread:
+            await mark_read(session, tip_id)
+            await audit(session, admin_of(request).user_id, "tip.view", f"tip:{tip_id}")
+        admins = await _admins(session, services.settings)
+    policy = CasePolicy.from_settings(services.settings)
+    now = services.clock.now()
     return render(request, "console/tip.html", {
         "title": f"举报 #{tip.id}", "tip": tip, "transitions": allowed_transitions(tip.status),
+        "can_reject": TipStatus.REJECTED in allowed_transitions(tip.status),
         "submitted_photos": [p for p in tip.photos if p.event_id is None], "errors": errors or [],
-        "form": form or {}, "note_max": NOTE_MAX_CHARS, **_labels(),
+        "form": form or {}, "note_max": NOTE_MAX_CHARS, "notes": notes, "was_unread": unread,
+        "admins": admins, "me": admin_of(request).user_id, "deadline": deadline(tip, now),
+        "channel": channel_for(tip), "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
+        **_labels(),
     }, status=status)
+
+
+async def _admins(session, settings) -> list[tuple[int, str]]:
+    """Every admin (configured and added), as (id, name) for the owner picker."""
+    from sqlalchemy import select
+
+    from core.models import Admin
+
+    rows = {a.user_id: a.name for a in (await session.execute(select(Admin))).scalars()}
+    ids = sorted(settings.admin_ids | set(rows))
+    return [(admin_id, rows.get(admin_id) or "") for admin_id in ids]
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -95,22 +133,93 @@ async def change_status(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     tip_id = int(request.match_info["tip_id"])
     form = await request.post()
-    from tips.models import parse_status
+    from tips.models import REJECT_REASONS_BY_CODE, TipStatus, parse_status
+    from tips.service import TipInvalid
 
     new_status, note = str(form.get("status", "")), str(form.get("note", "")).strip()
-    typed = {"status": parse_status(new_status), "note": note}
+    reason = str(form.get("reason", "")) or None
+    target = parse_status(new_status)
+    typed = {"status": target, "note": note, "reason": reason}
     if len(note) > NOTE_MAX_CHARS:
         return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(note))],
                                400, typed)
+    if target is TipStatus.CLOSED and not note:
+        return await _show_tip(request, [messages.TIP_CLOSE_NOTE_NEEDED], 400, typed)
+    if target is TipStatus.REJECTED and reason not in REJECT_REASONS_BY_CODE:
+        return await _show_tip(request, [messages.TIP_REJECT_REASON_NEEDED], 400, typed)
+    if target is not None and target.is_final and form.get("confirmed") != "1":
+        # Closing and rejecting end the case: a confirm page first (without JavaScript), which
+        # posts the same fields back with confirmed=1.
+        details = [("新状态", target.label), ("说明（举报人可见）", note)]
+        if reason is not None:
+            details.append(("原因", REJECT_REASONS_BY_CODE[reason].label))
+        return render(request, "console/confirm.html", {
+            "title": f"确认{target.label}", "question": messages.TIP_CONFIRM_FINAL.format(
+                tip_id=tip_id, status=target.label, days=services.settings.tip_review_days),
+            "details": details, "action": f"/admin/tips/{tip_id}/status",
+            "fields": [("status", target.value), ("note", note), ("reason", reason or "")],
+            "confirm_label": f"确认{target.label}", "cancel_href": f"/admin/tips/{tip_id}",
+        })
     try:
         async with services.sessions() as session, session.begin():
             await change(session, tip_id, new_status, note, admin_id=admin_of(request).user_id,
-                         now=services.clock.now())
+                         now=services.clock.now(), reason=reason)
     except TipNotFound:
         return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
     except TransitionNotAllowed:
         return await _show_tip(request, [messages.TIP_TRANSITION_REFUSED], 409, typed)
+    except TipInvalid:
+        return await _show_tip(request, [messages.TIP_CLOSE_NOTE_NEEDED], 400, typed)
     raise redirect(f"/admin/tips/{tip_id}", "status_changed")
+
+
+async def set_owner(request: web.Request) -> web.Response:
+    """Assign the tip to an admin (``owner`` = an admin id or "" to release it; ``take=1``: to oneself)."""
+    from tips.cases import OwnerNotAdmin, assign_owner
+    from tips.service import TipNotFound
+
+    services = request.app[SERVICES]
+    tip_id = int(request.match_info["tip_id"])
+    me = admin_of(request).user_id
+    form = await request.post()
+    chosen = str(form.get("owner", "")).strip()
+    if form.get("take") == "1":  # 由我负责
+        owner: int | None = me
+    elif chosen == "":
+        owner = None
+    elif chosen.isdigit() and len(chosen) <= 15:
+        owner = int(chosen)
+    else:
+        return await _show_tip(request, [messages.TIP_OWNER_NOT_ADMIN], 400)
+    try:
+        async with services.sessions() as session, session.begin():
+            await assign_owner(session, services.settings, tip_id, owner, admin_id=me)
+    except TipNotFound:
+        return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+    except OwnerNotAdmin:
+        return await _show_tip(request, [messages.TIP_OWNER_NOT_ADMIN], 400)
+    raise redirect(f"/admin/tips/{tip_id}", "owner_set")
+
+
+async def add_private_note(request: web.Request) -> web.Response:
+    """A private note (tip_notes): union staff only, never in the tipper's thread."""
+    from tips.cases import add_note
+    from tips.service import TipInvalid, TipNotFound
+
+    services = request.app[SERVICES]
+    tip_id = int(request.match_info["tip_id"])
+    text = str((await request.post()).get("note_text", "")).strip()
+    if len(text) > NOTE_MAX_CHARS:
+        return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(text))],
+                               400, {"note_text": text})
+    try:
+        async with services.sessions() as session, session.begin():
+            await add_note(session, tip_id, text, admin_id=admin_of(request).user_id, now=services.clock.now())
+    except TipNotFound:
+        return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+    except TipInvalid:
+        return await _show_tip(request, [messages.TIP_NOTE_EMPTY], 400, {"note_text": text})
+    raise redirect(f"/admin/tips/{tip_id}", "note_added")
 
 
 async def reply(request: web.Request) -> web.Response:

@@ -12,6 +12,18 @@ TIP_TRANSITION_REFUSED = "当前状态下不能改为所选状态（可能已被
 TIP_NOTE_TOO_LONG = "说明不能超过 {limit} 字（现在 {given} 字），请精简后再提交。"
 TIP_REPLY_TOO_LONG = "回复不能超过 {limit} 字（现在 {given} 字），请精简或分几次发送。"
 TIP_REPLY_EMPTY = "请填写回复内容。"
+TIP_CONFIRM_FINAL = (
+    "举报 #{tip_id} 将改为“{status}”，办理就此结束；举报人会看到下面的说明，之后只能在 {days} 天内申请复查。"
+)
+TIP_NOTE_EMPTY = "请填写备注内容。"
+TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
+TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
+TIP_REJECT_REASON_NEEDED = "不予受理需要从列表中选择原因。"
+TIP_HOLD_REFUSED = {
+    "held": "该举报已处于法律保全中。",
+    "not_held": "该举报没有法律保全，无需解除。",
+    "reason": "请填写法律保全的原因。",
+}
 KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几秒钟），请稍后刷新页面。"
 UNAVAILABLE = "该功能暂时不可用，请稍后再试。"
 SERVER_ERROR = "服务器处理时出错了，操作可能没有完成。请刷新页面查看结果，如多次出现请联系技术人员。"
@@ -25,8 +37,24 @@ FLASH: dict[str, str] = {
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
+    "handoff_answered": "回答已发送给职工。",
+    "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
+    "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
+    "handoff_closed": "问题已结束，与职工的联系已删除。",
+    "faq_disable": "FAQ 条目已停用，机器人不再用它回答。",
+    "faq_enable": "FAQ 条目已重新启用，机器人已用它回答。",
+    "faq_publish": "FAQ 条目已审核发布，机器人已用它回答。",
+    "faq_delete": "FAQ 条目已删除（可在回收站恢复）。",
+    "faq_restore": "FAQ 条目已恢复为停用状态，核对后可重新启用。",
+    "faq_drafted": "FAQ 草稿已保存，需另一位管理员审核发布后才会用于回答。",
+    "faq_reviewed": "已确认保留后台修改的版本。",
     "status_changed": "状态已更新，举报人可通过回执码查看。",
     "replied": "回复已发送到举报线程。",
+    "owner_set": "负责人已更新。",
+    "note_added": "内部备注已保存（举报人看不到）。",
+    "recognized": "已标记为有效举报，举报人可在进展页看到。",
+    "hold_set": "已设置法律保全：该举报不会被定期清除。",
+    "hold_released": "已解除法律保全。",
     "exported": "导出完成。",
     "schedule_saved": "推送计划已保存。",
     "schedule_paused": "推送计划已暂停。",
@@ -41,8 +69,27 @@ AUDIT_ACTIONS: dict[str, str] = {
     "kb.faq_add": "新增 FAQ 条目",
     "kb.faq_edit": "修改 FAQ 条目",
     "kb.unanswered_dismiss": "移除未答问题",
+    "kb.faq_disable": "停用 FAQ 条目",
+    "kb.faq_enable": "启用 FAQ 条目",
+    "kb.faq_draft": "保存 FAQ 草稿",
+    "kb.faq_publish": "审核发布 FAQ 条目",
+    "kb.faq_delete": "删除 FAQ 条目",
+    "kb.faq_restore": "恢复 FAQ 条目",
+    "kb.faq_review_bundled": "复核随包 FAQ 的更新",
+    "kb.faq_import": "导入 FAQ 条目",
+    "kb.faq_export": "导出 FAQ 条目",
+    "handoff.claim": "开始回答问工会问题",
+    "handoff.answer": "回答问工会问题",
+    "handoff.close": "结束问工会问题",
     "tip.status": "更改举报状态",
     "tip.reply": "回复举报",
+    "tip.owner": "指定举报负责人",
+    "tip.note": "添加举报内部备注",
+    "tip.view": "查看举报",
+    "tip.recognize": "认定有效举报",
+    "tip.hold": "设置法律保全",
+    "tip.hold.release": "解除法律保全",
+    "tip.purge": "定期清除举报",
     "tip.export": "导出举报",
     "broadcast.create": "新建推送计划",
     "broadcast.edit": "修改推送计划",
@@ -52,6 +99,19 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+# 问工会 (console inbox).
+HANDOFF_NO_BOT = "机器人未运行，暂时无法把回答发给职工。请稍后再试。"
+HANDOFF_ANSWER_EMPTY = "请填写回答内容。"
+HANDOFF_ANSWER_TOO_LONG = "回答有 {length} 字，超过 {limit} 字，请精简后再发送。"
+HANDOFF_ALREADY_ANSWERED = "这条问题已由其他工作人员先回答了，您的回答没有发送（内容保留在下方，可以改为追加说明）。"
+HANDOFF_CLOSED = "这个问题已经结束，无法再回答。"
+FAQ_TRANSITION_REFUSED = "这个条目现在是“{status}”，不能进行这个操作。请刷新页面后再试。"
+FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿需要由另一位管理员审核发布。"
+IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件里至少要有一条 FAQ。"
+IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
+IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
+                     "（第一行为 id、标准问题、其他问法、回答、法条依据、主题）。")
 
 # Request bodies over their route's limit (web/limits.py), refused before they are read.
 BODY_TOO_LARGE_TIP = (

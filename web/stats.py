@@ -67,7 +67,8 @@ UNSURE = {"unsure"}
 
 
 async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
-    from knowledge.models import Feedback, UnansweredQuestion, question_stats
+    from knowledge.handoff import counts as handoff_counts
+    from knowledge.models import Feedback, HandoffStatus, UnansweredQuestion, question_stats
 
     days = _days(today)
     labels = [f"{x.month}/{x.day}" for x in days]
@@ -95,6 +96,8 @@ async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
     d.charts["topics"] = charts.bar_chart(topics.most_common(TOP_N), color=charts.PALETTE[5], title="热门话题")
     total_unanswered = await session.scalar(select(func.count()).select_from(UnansweredQuestion)) or 0
     d.totals.append(("未答问题", str(total_unanswered)))
+    waiting = await handoff_counts(session)
+    d.totals.append(("问工会待回答", str(waiting[HandoffStatus.RECEIVED] + waiting[HandoffStatus.ANSWERING])))
 
 
 async def _tips(session, services, d: Dashboard, today: date, tz) -> None:

@@ -26,7 +26,8 @@ from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
 from tips import receipts
-from tips.alerts import alert_urgent
+from tips.alerts import alert_urgent, notify_followup
+from tips.cases import CasePolicy
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.service import (
@@ -395,7 +396,8 @@ async def tip_submit(request: web.Request) -> web.Response:
     services = _services(request)
     try:
         async with services.sessions() as session, session.begin():
-            submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost)
+            submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost,
+                                         policy=CasePolicy.from_settings(services.settings))
     except Exception as err:
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
@@ -421,6 +423,16 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
     services = app[SERVICES]
     await alert_urgent(services.sessions, services.settings, sender, tip_id, services.tips.alerts,
                        services.tips.spawn)
+
+
+async def _notify_followup(app: web.Application, tip_id: int, *, review: bool = False) -> None:
+    """Tell the tip's owner (or the duty staff) through the bot that the tipper added to it."""
+    sender = app.get(BOT_SENDER)
+    if sender is None:
+        log.warning("tip %s has news from its tipper but no bot is attached to tell admins", tip_id)
+        return
+    services = app[SERVICES]
+    await notify_followup(services.sessions, services.settings, sender, tip_id, review=review)
 
 
 # ---------------------------------------------------------------- status and follow-up
@@ -513,6 +525,8 @@ async def status_add(request: web.Request) -> web.Response:
                 await add_followup(session, tip.id, form.get("message"), photos, now=services.clock.now())
         except TipInvalid as err:
             errors.append(err.field)
+        else:
+            services.tips.spawn(_notify_followup(request.app, tip.id))
     async with services.sessions() as session:
         tip = await get_tip(session, tip.id)
     notice = "" if errors else "已补充到您的举报中，工会处理人员可以看到。"

@@ -19,6 +19,7 @@ from core.settings import Settings
 from core.supervision import Loops
 from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
+from knowledge.handoff import HandoffSender
 from knowledge.lawsdir import LawsDiagnosis
 from tips.alerts import DutyAlertSender
 from tips.runtime import TipsRuntime
@@ -39,9 +40,10 @@ class WebServices(Protocol):
     writes: WriteBehind  # statistics and feedback waiting for the database, shown by /healthz
 
 
-class BotSender(DutyAlertSender, Protocol):
+class BotSender(DutyAlertSender, HandoffSender, Protocol):
     """What the web may ask of the running bot (implemented in bot/, wired by ankang/runner.py): the console's
-    test messages, and the duty alert of an urgent tip from the form (``send_duty_alert``, the tips port)."""
+    test messages, the duty alert of an urgent tip from the form (``send_duty_alert``, the tips port), and
+    问工会 answers typed in the console (``send_handoff_answer``, the knowledge port)."""
 
     async def send_text(self, chat_id: int, html: str) -> None: ...
 

@@ -81,9 +81,9 @@ async def test_an_edited_entry_replaces_the_old_one_in_the_database_and_the_answ
     assert actions == ["kb.faq_add", "kb.faq_edit"]
 
 
-async def test_only_admin_written_entries_can_be_edited(kb, sessions):
+async def test_only_stored_or_bundled_entries_can_be_edited(kb, sessions):
     with pytest.raises(FaqNotFound):
-        await edit_faq(sessions, kb, "t-ppe-pay", DRAFT, admin_id=42)  # shipped: edited in its YAML file
+        await edit_faq(sessions, kb, "t-ppe-pay", DRAFT, admin_id=42)  # a test fixture: neither stored nor bundled
     assert kb.entry("t-ppe-pay").q == "劳保用品要自己掏钱吗"
 
 

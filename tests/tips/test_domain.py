@@ -250,7 +250,8 @@ async def test_list_filters_and_pages(services):
         assert page.total == 5 and page.has_next and page.tips[0].urgent
         assert (await list_tips(s, category="fire")).total == 2
         assert (await list_tips(s, urgent=True)).total == 1
-        await change_status(s, page.tips[0].id, TipStatus.REJECTED, "重复举报", admin_id=1, now=NOW)
+        await change_status(s, page.tips[0].id, TipStatus.REJECTED, "重复举报", admin_id=1, now=NOW,
+                            reason="duplicate")
     async with services.sessions() as s:
         assert (await list_tips(s)).total == 4
         assert (await list_tips(s, status=TipStatus.REJECTED)).total == 1

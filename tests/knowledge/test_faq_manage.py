@@ -1,0 +1,115 @@
+"""The FAQ as a managed knowledge base (knowledge.faq_admin): review, disable, soft delete and restore,
+bundled entries overridden in the database and flagged when the bundled text changes — real database."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from core import db
+from knowledge.faq_admin import (
+    FaqDraft,
+    FaqReview,
+    FaqTransition,
+    ReviewRefused,
+    TransitionRefused,
+    acknowledge_bundled,
+    add_faq,
+    admin_faq_records,
+    bundled_entries,
+    change_faq_status,
+    edit_faq,
+    faq_history,
+    hidden_ids,
+    overrides_to_review,
+)
+from knowledge.models import FaqEntryRecord, FaqStatus
+from tests.knowledge.conftest import FIXTURES, build_kb
+
+NOW = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
+QUESTION = "叉车司机每天上班前要不要点检车辆"
+DRAFT = FaqDraft(q=QUESTION, a="要检查。叉车属于特种设备，使用单位要经常性维护保养、定期自行检查。",
+                 cite=(("特种设备安全法", 39),))
+BUNDLED_ID = "core-gap-001"
+
+
+@pytest.fixture
+def kb(corpus):
+    """A small knowledge base of its own, holding one bundled entry too: these tests change it."""
+    kb = build_kb(corpus, FIXTURES)
+    kb.add_faq(bundled_entries()[BUNDLED_ID])
+    return kb
+
+
+@pytest.fixture
+def sessions(kb_engine):
+    return db.create_sessionmaker(kb_engine)
+
+
+async def test_two_person_review_keeps_a_draft_silent_until_a_second_admin_publishes_it(kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    assert kb.entry(entry.id) is None and kb.answer(QUESTION).intent != "answer"
+    with pytest.raises(ReviewRefused):
+        await change_faq_status(sessions, kb, entry.id, FaqTransition.PUBLISH, admin_id=42, now=NOW,
+                                review=FaqReview.TWO_PERSON)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.PUBLISH, admin_id=7, now=NOW,
+                            review=FaqReview.TWO_PERSON)
+    assert kb.answer(QUESTION).faq_id == entry.id
+    async with sessions() as s:
+        assert [(r.action, r.admin_id) for r in await faq_history(s, entry.id)] == [("draft", 42), ("publish", 7)]
+
+
+async def test_self_review_publishes_on_save(kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW, review=FaqReview.SELF)
+    assert kb.answer(QUESTION).faq_id == entry.id
+
+
+async def test_delete_is_soft_and_restore_brings_it_back_disabled(kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.DELETE, admin_id=42, now=NOW)
+    assert kb.entry(entry.id) is None
+    async with sessions() as s:
+        record = await s.get(FaqEntryRecord, entry.id)
+        assert record is not None and record.status is FaqStatus.DELETED and record.a == DRAFT.a
+        assert await hidden_ids(s) == [entry.id]
+    with pytest.raises(TransitionRefused):
+        await change_faq_status(sessions, kb, entry.id, FaqTransition.ENABLE, admin_id=42, now=NOW)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.RESTORE, admin_id=42, now=NOW)
+    assert kb.entry(entry.id) is None  # restored disabled: an admin looks again before it answers
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.ENABLE, admin_id=42, now=NOW)
+    assert kb.answer(QUESTION).faq_id == entry.id
+
+
+async def test_a_bundled_entry_is_overridden_in_the_database_and_flagged_when_the_bundled_text_changes(kb, sessions):
+    bundled = bundled_entries()[BUNDLED_ID]
+    changed = FaqDraft(q=bundled.q, a="后台改写的回答：单位不得关闭报警设备，可以向 12350 举报。",
+                       cite=(("安全生产法", 36),), alt=tuple(bundled.alt), tags=tuple(bundled.tags))
+    await edit_faq(sessions, kb, BUNDLED_ID, changed, admin_id=42, now=NOW)
+    assert kb.answer(bundled.q).faq_id == BUNDLED_ID and "后台改写" in kb.answer(bundled.q).text
+    async with sessions() as s:
+        records = await admin_faq_records(s)
+        assert [r.id for r in records] == [BUNDLED_ID] and overrides_to_review(records) == set()
+    # An upgrade changes the bundled text underneath (simulated: the fingerprint recorded at edit time
+    # no longer matches): the entry is flagged, and the version edited here stays in use.
+    async with sessions() as s, s.begin():
+        (await s.get(FaqEntryRecord, BUNDLED_ID)).bundled_hash = "0" * 16
+    async with sessions() as s:
+        assert overrides_to_review(await admin_faq_records(s)) == {BUNDLED_ID}
+        assert (await s.get(FaqEntryRecord, BUNDLED_ID)).a == changed.a
+    await acknowledge_bundled(sessions, BUNDLED_ID, admin_id=7, now=NOW)
+    async with sessions() as s:
+        assert overrides_to_review(await admin_faq_records(s)) == set()
+
+
+async def test_a_disabled_bundled_entry_stays_silent_after_a_restart(kb, sessions, corpus):
+    await change_faq_status(sessions, kb, BUNDLED_ID, FaqTransition.DISABLE, admin_id=42, now=NOW)
+    assert kb.entry(BUNDLED_ID) is None
+    # A restart: a fresh knowledge base with the bundled entry, then what the runner applies from the database.
+    fresh = build_kb(corpus, FIXTURES)
+    fresh.add_faq(bundled_entries()[BUNDLED_ID])
+    async with sessions() as s:
+        for faq_id in await hidden_ids(s):
+            fresh.remove_faq(faq_id)
+        stored = (await s.execute(select(FaqEntryRecord))).scalar_one()
+    assert fresh.entry(BUNDLED_ID) is None and stored.bundled_hash is not None

@@ -1,0 +1,239 @@
+"""Tips as cases (issue 16): owners, private notes, the "new from tipper" flag, closing, 复查, deadlines."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot import tip_messages as msg
+from core.admins import add_admin, set_on_duty
+from core.models import AuditEntry
+from tests.conftest import ADMIN_ID
+from tests.tips.helpers import plain
+from tests.tips.test_bot_flow import CODE_RE, all_table_text
+from tips import messages as case_text
+from tips.alerts import DutyAlert, followup_recipients, notify_followup
+from tips.cases import (
+    CasePolicy,
+    OwnerNotAdmin,
+    ReviewRefused,
+    add_note,
+    assign_owner,
+    channel_for,
+    deadline,
+    mark_read,
+    request_review,
+)
+from tips.models import TipNote, TipStatus
+from tips.service import (
+    TipDraft,
+    TipInvalid,
+    add_followup,
+    change_status,
+    find_by_receipt,
+    get_tip,
+    list_tips,
+    submit_tip,
+)
+
+NOW = datetime(2026, 3, 2, 7, 25, tzinfo=UTC)  # Monday 15:25 in Shanghai
+POLICY = CasePolicy(ZoneInfo("Asia/Shanghai"), ack_days=3, feedback_days=30, review_days=30)
+DESCRIPTION = "车间配电箱柜门坏了，电线裸露在外面，下雨天还漏水"
+SECRET_NOTE = "内部：企业负责人是区领导亲戚，需谨慎"
+
+
+async def _tip(services, *, urgent: bool = False, now: datetime = NOW) -> tuple[int, str]:
+    draft = TipDraft("electricity", "workshop", "开发区某厂二车间", DESCRIPTION, urgent, [])
+    async with services.sessions() as s, s.begin():
+        submitted = await submit_tip(s, draft, now=now, cost=services.tips.receipt_cost, policy=POLICY)
+    return submitted.tip_id, submitted.receipt_code
+
+
+class Recorder:
+    """A DutyAlertSender that records what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, DutyAlert]] = []
+
+    async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None:
+        self.sent.append((admin_id, alert))
+
+
+async def test_owner_must_be_an_admin_and_every_assignment_is_audited(services):
+    tip_id, _ = await _tip(services)
+    async with services.sessions() as s, s.begin():
+        await add_admin(s, 555)
+        await assign_owner(s, services.settings, tip_id, 555, admin_id=ADMIN_ID)
+    async with services.sessions() as s, s.begin():
+        with pytest.raises(OwnerNotAdmin):
+            await assign_owner(s, services.settings, tip_id, 777, admin_id=ADMIN_ID)  # never an admin
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+        audits = (await s.execute(select(AuditEntry).where(AuditEntry.action == "tip.owner"))).scalars().all()
+    assert tip.owner_id == 555
+    assert [(a.admin_id, a.target, a.detail) for a in audits] == [(ADMIN_ID, f"tip:{tip_id}", "555")]
+
+
+async def test_private_notes_never_reach_the_tippers_thread(services):
+    tip_id, code = await _tip(services)
+    async with services.sessions() as s, s.begin():
+        await add_note(s, tip_id, SECRET_NOTE, admin_id=ADMIN_ID, now=NOW)
+        with pytest.raises(TipInvalid):
+            await add_note(s, tip_id, "   ", admin_id=ADMIN_ID, now=NOW)
+    async with services.sessions() as s:
+        tip = await find_by_receipt(s, code, cost=services.tips.receipt_cost)
+        notes = (await s.execute(select(TipNote))).scalars().all()
+    assert [n.text for n in notes] == [SECRET_NOTE]
+    tipper_view = msg.status_view(tip, POLICY.tz, NOW, POLICY)
+    assert SECRET_NOTE not in tipper_view and all(SECRET_NOTE not in e.text for e in tip.events)
+
+
+async def test_a_follow_up_flags_the_tip_and_notifies_the_owner_else_the_duty_staff(services):
+    tip_id, _ = await _tip(services)
+    async with services.sessions() as s, s.begin():
+        await add_admin(s, 900002)
+        await set_on_duty(s, services.settings, 900002, True)
+        await add_followup(s, tip_id, "补充：漏电保护器也是坏的", now=NOW)
+    sender = Recorder()
+    await notify_followup(services.sessions, services.settings, sender, tip_id)
+    assert [admin for admin, _ in sender.sent] == [900002]  # nobody owns it yet: the duty staff
+    assert "有新补充" in sender.sent[0][1].html and "漏电" not in sender.sent[0][1].html
+
+    async with services.sessions() as s, s.begin():
+        assert (await list_tips(s, unread=True)).total == 1
+        await assign_owner(s, services.settings, tip_id, ADMIN_ID, admin_id=ADMIN_ID)
+        assert await followup_recipients(s, services.settings, await get_tip(s, tip_id)) == (ADMIN_ID,)
+        await mark_read(s, tip_id)
+    async with services.sessions() as s:
+        assert (await list_tips(s, unread=True)).total == 0
+
+
+async def test_closing_needs_a_note_and_rejecting_a_reason_from_the_list(services):
+    tip_id, _ = await _tip(services)
+    async with services.sessions() as s, s.begin():
+        with pytest.raises(TipInvalid, match="close_note"):
+            await change_status(s, tip_id, TipStatus.CLOSED, "  ", admin_id=ADMIN_ID, now=NOW)
+        with pytest.raises(TipInvalid, match="reject_reason"):
+            await change_status(s, tip_id, TipStatus.REJECTED, "不归我们管", admin_id=ADMIN_ID, now=NOW,
+                                reason="made_up")
+        await change_status(s, tip_id, TipStatus.REJECTED, "工资问题请向人社部门反映", admin_id=ADMIN_ID, now=NOW,
+                            reason="not_safety")
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+    assert tip.closed_at == NOW and tip.reject_reason == "not_safety"
+    view = plain(msg.status_view(tip, POLICY.tz, NOW, POLICY))
+    assert "12333" in view and tip.reject_reason_label in view
+
+
+@pytest.mark.parametrize(("category", "reason", "number"), [
+    ("construction", "insufficient", "12350"),
+    ("rights", "insufficient", "12333"),
+    ("fire", "emergency", "119 / 120 / 110"),
+    ("fire", "outside_area", "12351"),
+])
+async def test_a_rejected_tip_shows_the_official_channel_that_fits(services, category, reason, number):
+    draft = TipDraft(category, "workshop", "", DESCRIPTION, False, [])
+    async with services.sessions() as s, s.begin():
+        tip_id = (await submit_tip(s, draft, now=NOW, cost=services.tips.receipt_cost, policy=POLICY)).tip_id
+        await change_status(s, tip_id, TipStatus.REJECTED, "说明", admin_id=ADMIN_ID, now=NOW, reason=reason)
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+    assert case_text.channel_line(channel_for(tip)).startswith(f"您也可以拨打 {number}")
+
+
+async def test_review_reopens_a_closed_tip_once_and_only_within_the_window(services):
+    tip_id, _ = await _tip(services)
+    later = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    async with services.sessions() as s, s.begin():
+        with pytest.raises(ReviewRefused, match="open"):
+            await request_review(s, tip_id, "隐患还在", now=later, policy=POLICY)
+        await change_status(s, tip_id, TipStatus.ACCEPTED, "已受理", admin_id=ADMIN_ID, now=NOW)
+        await change_status(s, tip_id, TipStatus.CLOSED, "已督促整改完毕", admin_id=ADMIN_ID, now=NOW)
+    async with services.sessions() as s, s.begin():
+        with pytest.raises(ReviewRefused, match="reason"):
+            await request_review(s, tip_id, "", now=later, policy=POLICY)
+        await request_review(s, tip_id, "配电箱还是没有修好，照旧漏水", now=later, policy=POLICY)
+    async with services.sessions() as s, s.begin():
+        tip = await get_tip(s, tip_id)
+        assert tip.status is TipStatus.REVIEWING and tip.review_requested and tip.tipper_unread
+        assert tip.events[-1].at == datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # the tipper's hour, no finer
+        assert deadline(tip, later).kind == "feedback"
+        await change_status(s, tip_id, TipStatus.CLOSED, "复查：已更换配电箱", admin_id=ADMIN_ID, now=later)
+        with pytest.raises(ReviewRefused, match="again"):
+            await request_review(s, tip_id, "还是不满意", now=later, policy=POLICY)
+
+    other, _ = await _tip(services)
+    async with services.sessions() as s, s.begin():
+        await change_status(s, other, TipStatus.CLOSED, "已办结", admin_id=ADMIN_ID, now=NOW)
+    too_late = datetime(2026, 4, 1, 16, 0, tzinfo=UTC)  # 2 April 00:00 in Shanghai: day 31 after closing
+    async with services.sessions() as s, s.begin():
+        with pytest.raises(ReviewRefused, match="expired"):
+            await request_review(s, other, "隐患还在", now=too_late, policy=POLICY)
+    assert case_text.review_refused("expired", 30).startswith("已超过复查申请期限（办结后 30 天内）")
+
+
+async def test_deadlines_count_calendar_days_in_the_configured_time_zone(services):
+    # 23:30 on Monday 2 March in Shanghai is 15:30 UTC: the tip belongs to Monday (hour 23).
+    tip_id, _ = await _tip(services, now=datetime(2026, 3, 2, 15, 30, tzinfo=UTC))
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+    # Acknowledge by the end of Thursday 5 March, Shanghai time; feedback by the end of 1 April.
+    assert tip.ack_due_at == datetime(2026, 3, 5, 16, 0, tzinfo=UTC)
+    assert tip.feedback_due_at == datetime(2026, 4, 1, 16, 0, tzinfo=UTC)
+    due = deadline(tip, datetime(2026, 3, 5, 13, 0, tzinfo=UTC))
+    assert (due.label, due.overdue, due.left_text) == ("受理时限", False, "剩 3 小时")
+    due = deadline(tip, datetime(2026, 3, 6, 18, 0, tzinfo=UTC))
+    assert (due.overdue, due.left_text) == (True, "已超期 1 天 2 小时")
+
+
+async def test_the_inbox_lists_overdue_tips_first(services):
+    old, _ = await _tip(services, now=datetime(2026, 2, 20, 3, 0, tzinfo=UTC))
+    urgent_new, _ = await _tip(services, urgent=True)
+    fresh, _ = await _tip(services)
+    async with services.sessions() as s:
+        page = await list_tips(s, now=NOW)
+    assert [t.id for t in page.tips] == [old, urgent_new, fresh]
+
+
+async def test_a_case_through_telegram_stays_anonymous(ankang, emulator, make_tipper, caplog):
+    """Follow-up and 复查 from Telegram: the owner hears of both; nothing names the tipper anywhere."""
+    caplog.set_level(logging.DEBUG)
+    services = ankang.services
+    owner = emulator.user("负责人", id=ADMIN_ID)
+    tipper = make_tipper("王小二", username="wang_xiaoer_77")
+    await tipper.report(description=DESCRIPTION)
+    code = CODE_RE.search((await tipper.confirm())["text"]).group(0)
+    async with services.sessions() as s, s.begin():
+        tip_id = (await list_tips(s)).tips[0].id
+        await assign_owner(s, services.settings, tip_id, ADMIN_ID, admin_id=ADMIN_ID)
+        await add_note(s, tip_id, SECRET_NOTE, admin_id=ADMIN_ID, now=services.clock.now())
+
+    await tipper.say(f"/status {code}")
+    await tipper.press(msg.ADD_INFO_BUTTON)
+    await tipper.say("补充：配电箱旁边堆着纸箱")
+    notice = await emulator.wait_for_message(owner, lambda m: "有新补充" in m.get("text", ""))
+    assert f"#{tip_id}" in notice["text"]
+    await tipper.press(msg.END_BUTTON)
+
+    async with services.sessions() as s, s.begin():
+        await change_status(s, tip_id, TipStatus.CLOSED, "已督促企业更换配电箱", admin_id=ADMIN_ID,
+                            now=services.clock.now())
+    view = await tipper.say(f"/status {code}")
+    assert "已办结" in view["text"] and "申请复查" in view["text"] and SECRET_NOTE not in view["text"]
+    await tipper.press(msg.REVIEW_BUTTON)
+    done = await tipper.say("配电箱换了，可是漏水的问题没有解决")
+    assert done["text"] == case_text.REVIEW_DONE
+    review = await emulator.wait_for_message(owner, lambda m: "申请复查" in m.get("text", ""))
+    assert f"#{tip_id}" in review["text"]
+    async with services.sessions() as s:
+        assert (await get_tip(s, tip_id)).status is TipStatus.REVIEWING
+
+    everything = await all_table_text(services)
+    logs = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("emulator"))
+    for trace in (str(tipper.user.id), tipper.user.username, tipper.user.first_name):
+        assert trace not in everything and trace not in logs, trace
+    assert not re.search(re.escape(code), everything)

@@ -14,7 +14,7 @@ from tips.alerts import AlertThrottle, DutyAlert, alert_urgent
 from tips.runtime import TipsRuntime
 from tips.service import FOLLOWUPS_PER_TIP_PER_DAY, TipDraft, TipInvalid, add_followup, submit_tip
 from web.app import create_web_app
-from web.limits import SMALL_BODY_MAX_BYTES, TIP_FORM_MAX_BYTES
+from web.limits import ROUTE_MAX_BYTES, SMALL_BODY_MAX_BYTES, TIP_FORM_MAX_BYTES
 
 BOUNDARY = "----ankangbounds"
 
@@ -50,6 +50,7 @@ async def raw_post(server, path: str, headers: dict[str, str], body: bytes) -> t
     ("/tip", TIP_FORM_MAX_BYTES + 1), ("/tip", 50 * 1024 * 1024 * 30),
     ("/tip/status", SMALL_BODY_MAX_BYTES + 1), ("/admin/login", SMALL_BODY_MAX_BYTES + 1),
     ("/telegram/webhook", SMALL_BODY_MAX_BYTES + 1),
+    ("/admin/knowledge/faq/import", ROUTE_MAX_BYTES["/admin/knowledge/faq/import"] + 1),
 ])
 async def test_a_body_over_its_routes_limit_is_refused_before_it_is_read(server, path, declared):
     """Row 5: the body was read before the token was checked; 30 posts of 50 MB took 1.3 GB."""

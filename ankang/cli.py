@@ -112,12 +112,13 @@ _add_area_commands()
 
 
 @main.command()
-def demo() -> None:
+@click.option("--fresh", is_flag=True, help="Start with an empty demo database (deletes data/demo.sqlite3).")
+def demo(fresh: bool) -> None:
     """Chat with the real bot in this terminal: emulator, SQLite and bundled content; no token."""
     _require_emulator()
     from ankang.demo import run_demo
 
-    run_demo()
+    run_demo(fresh=fresh)
 
 
 def _require_emulator() -> None:

@@ -28,6 +28,7 @@ from knowledge.models import load_db_faq
 from tips.jobs import run_forever as run_tip_jobs
 from tips.runtime import TipsRuntime
 from web.app import create_web_app
+from web.typedefs import SITE
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ async def running(
                     await application.updater.start_polling(
                         poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
                     )
+                web_app[SITE].bot_username = application.bot.username  # the landing page links to the bot
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
                 # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.

@@ -13,9 +13,10 @@ import json
 import os
 import random
 import statistics
+import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,9 +206,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     splits = args.splits or [*SPLITS, "given"]
 
-    t = time.perf_counter()
-    kb = KnowledgeBase.load(args.laws_dir)
-    build_s = time.perf_counter() - t
+    # Cold: an empty cache dir (a first start, model and speller included); warm: the next start.
+    # CPU time beside wall time, because a shared machine's wall time measures its other tenants.
+    with tempfile.TemporaryDirectory(prefix="ankang-bench-cache-") as cache:
+        cold = _timed(lambda: KnowledgeBase.load(args.laws_dir, cache_dir=Path(cache)))[1:]
+        kb, *warm = _timed(lambda: KnowledgeBase.load(args.laws_dir, cache_dir=Path(cache)))
     policy = (f"answer at P(right) ≥ {kb.policy.answer_at:.2f}" if kb.policy
               else "no trained policy (first-release thresholds)")
     print(f"Knowledge base: {len(kb.faq)} FAQ entries, {len(kb.corpus.laws)} laws; {policy}")
@@ -241,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
 
     p50, p99 = latency(kb, questions)
     for name, value, target in [
-        ("index build (cold cache?)", f"{build_s:.2f} s", "≤ 3 s"),
+        ("index build, cold cache", f"{cold[0]:.2f} s (CPU {cold[1]:.2f} s)", "≤ 3 s"),
+        ("index build, warm cache", f"{warm[0]:.2f} s (CPU {warm[1]:.2f} s)", ""),
         ("latency p50", f"{p50:.2f} ms", ""),
         ("latency p99", f"{p99:.2f} ms", "≤ 10 ms"),
         ("peak RSS", f"{_peak_rss_mb():.0f} MB", ""),
@@ -257,6 +261,13 @@ def main(argv: list[str] | None = None) -> None:
         label, timing = f"{len(kb.faq)} entries p50/p99", f"{p50:.1f}/{p99:.1f} ms"
         print(f"{label:<28}{timing:>20}{target:>10}  (added in {grow_s:.1f} s)")
     print(f"{'peak RSS':<28}{f'{_peak_rss_mb():.0f} MB':>20}")
+
+
+def _timed(build: Callable[[], KnowledgeBase]) -> tuple[KnowledgeBase, float, float]:
+    """The knowledge base ``build`` returns, its wall time and its CPU time in seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    kb = build()
+    return kb, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _peak_rss_mb() -> float:

@@ -11,6 +11,7 @@ from bot import lesson_messages as msg
 from bot import messages
 from bot import schedule_callbacks as cb
 from bot.context import AnkangContext, user_is_admin
+from bot.parts import chat_of, message_of, query_of, user_of
 from bot.render import edit_in_place
 from broadcasts import occurrences, schedules
 from broadcasts.library import Library
@@ -28,7 +29,7 @@ async def refuse_non_admin(update: Update, context: AnkangContext) -> bool:
     if update.callback_query:
         await update.callback_query.answer(messages.NOT_ADMIN, show_alert=True)
     else:
-        await update.effective_message.reply_html(messages.NOT_ADMIN)
+        await message_of(update).reply_html(messages.NOT_ADMIN)
     return True
 
 
@@ -40,17 +41,18 @@ async def show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None 
     """Show a screen: in place of the pressed message after a button, as a reply after typed input."""
     query = update.callback_query
     if query is None:
-        await update.effective_message.reply_html(text, reply_markup=keyboard)
+        await message_of(update).reply_html(text, reply_markup=keyboard)
         return
     await edit_in_place(query, text, reply_markup=keyboard)
 
 
 def lesson_title(library: Library, schedule: Schedule) -> str | None:
-    return library.get(schedule.lesson_id).title if schedule.lesson_id in library else None
+    lesson_id = schedule.lesson_id
+    return library.get(lesson_id).title if lesson_id is not None and lesson_id in library else None
 
 
 def _library(context: AnkangContext) -> Library:
-    return context.services.broadcasts.library
+    return context.broadcasts.library
 
 
 def _schedule_buttons(schedule: Schedule) -> list[InlineKeyboardButton]:
@@ -101,7 +103,7 @@ async def broadcasts_command(update: Update, context: AnkangContext) -> None:
     if await refuse_non_admin(update, context):
         return
     text, keyboard = await _schedules_view(context)
-    await update.effective_message.reply_html(text, reply_markup=keyboard)
+    await message_of(update).reply_html(text, reply_markup=keyboard)
 
 
 # The status change behind each /broadcasts button that makes one (broadcasts.schedules.change_status).
@@ -110,7 +112,7 @@ _STATUS_CHANGES = {cb.Act.PAUSE: "pause", cb.Act.RESUME: "resume", cb.Act.DELETE
 
 async def broadcast_button(update: Update, context: AnkangContext) -> None:
     """Every "bc:" button: a schedule's actions and their confirmations, pages, a firing's progress."""
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     if data is None:
         await query.answer(messages.STALE_BUTTON)
@@ -130,7 +132,7 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
             await _ask_to_confirm(update, context, act, schedule_id)
         case cb.ScheduleButton(cb.Act.SEND_NOW, schedule_id):
             await query.answer(msg.SEND_STARTED.format(id=schedule_id))
-            if await start_sending(update, context, schedule_id, update.effective_user.id):
+            if await start_sending(update, context, schedule_id, user_of(update).id):
                 await show(update, *await _schedules_view(context, around=schedule_id))
         case cb.ScheduleButton(act, schedule_id):
             await _change_status(update, context, _STATUS_CHANGES[act], schedule_id)
@@ -139,7 +141,7 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
 
 
 async def _show_progress(update: Update, context: AnkangContext, occurrence_id: int) -> None:
-    query = update.callback_query
+    query = query_of(update)
     async with context.session() as session:
         try:
             p = await occurrences.progress(session, occurrence_id)
@@ -153,10 +155,10 @@ async def _show_progress(update: Update, context: AnkangContext, occurrence_id: 
 
 
 async def _change_status(update: Update, context: AnkangContext, action: str, schedule_id: int) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
         async with context.session() as session, session.begin():
-            await schedules.change_status(session, schedule_id, action, update.effective_user.id,
+            await schedules.change_status(session, schedule_id, action, user_of(update).id,
                                           now=context.services.clock.now())
     except ScheduleNotFound:
         await query.answer(msg.SCHEDULE_MISSING)
@@ -164,14 +166,14 @@ async def _change_status(update: Update, context: AnkangContext, action: str, sc
     except ScheduleStateError as exc:
         await query.answer(msg.ACTION_INVALID.format(id=schedule_id, status=exc.status.label))
         return
-    await context.services.broadcasts.sync()
+    await context.broadcasts.sync()
     await query.answer(msg.ACTION_DONE[action].format(id=schedule_id))
     await show(update, *await _schedules_view(context, around=schedule_id))
 
 
 async def _ask_to_confirm(update: Update, context: AnkangContext, act: cb.Act, schedule_id: int) -> None:
     """立即推送 and 删除 act only after 确定; 取消 goes back to the list."""
-    query = update.callback_query
+    query = query_of(update)
     now = context.services.clock.now()
     async with context.session() as session:
         try:
@@ -200,15 +202,15 @@ async def _ask_to_confirm(update: Update, context: AnkangContext, act: cb.Act, s
 async def start_sending(update: Update, context: AnkangContext, schedule_id: int, admin_id: int) -> bool:
     """Fire the schedule now (BroadcastEngine.send_now) and post its progress with 刷新进度; False when it is
     gone or cancelled (the admin is told)."""
-    engine = context.services.broadcasts
+    engine = context.broadcasts
     try:
         occurrence_id = await engine.send_now(schedule_id, admin_id)
     except (ScheduleNotFound, ScheduleStateError):
-        await context.bot.send_message(update.effective_chat.id, msg.SCHEDULE_MISSING)
+        await context.bot.send_message(chat_of(update).id, msg.SCHEDULE_MISSING)
         return False
     async with context.session() as session:
         p = await occurrences.progress(session, occurrence_id)
     keyboard = InlineKeyboardMarkup([[button(msg.REFRESH, cb.ShowProgress(occurrence_id))]])
-    await context.bot.send_message(update.effective_chat.id, msg.SENDING_NOW.format(
+    await context.bot.send_message(chat_of(update).id, msg.SENDING_NOW.format(
         occurrence=occurrence_id, recipients=p.recipients), reply_markup=keyboard)
     return True

@@ -78,6 +78,14 @@ class AnkangContext(CallbackContext[ExtBot, dict, ChatData, BotData]):
             raise RuntimeError("Ankang services are not attached to the application")
         return services
 
+    @property
+    def broadcasts(self) -> BroadcastEngine:
+        """The broadcast engine, which runs whenever the bot does (``bot.lessons.start_broadcasts``)."""
+        engine = self.services.broadcasts
+        if engine is None:
+            raise RuntimeError("the broadcast engine is not running")
+        return engine
+
     def session(self):
         """One AsyncSession for this update: ``async with context.session() as s, s.begin(): …``."""
         return self.services.sessions()

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
+from bot.parts import HasChatData, chat_data_of, message_of
 from bot.render import edit_in_place, reply_long, split_text
 
-if TYPE_CHECKING:
-    from bot.context import AnkangContext
+
+class PromptSlot(Protocol):
+    """A chat's data as flows use it: the prompt of the flow in progress (``bot.context.ChatData``)."""
+
+    prompt: Prompt | None
+
+
+# The context of a flow's steps: ``bot.context.AnkangContext`` is one. Typed by what this module
+# uses, because bot.context imports Prompt from here.
+FlowContext = HasChatData[PromptSlot]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,7 @@ class Flow:
     name: str
     label: str
 
-    async def ask(self, update: Update, context: AnkangContext, text: str,
+    async def ask(self, update: Update, context: FlowContext, text: str,
                   keyboard: InlineKeyboardMarkup | None = None, *, takes_text: bool = False,
                   edit: bool = False) -> None:
         """Send a step's question (HTML) and remember it as the prompt the flow is waiting on.
@@ -44,15 +53,15 @@ class Flow:
         if edit and query is not None and len(split_text(text)) == 1:
             await edit_in_place(query, text, reply_markup=keyboard)
         else:  # typed input, or a question too long for one message (a tip's thread)
-            await reply_long(update.effective_message, text, keyboard)
+            await reply_long(message_of(update), text, keyboard)
         user = update.effective_user
-        context.chat_data.prompt = Prompt(self, user.id if user else None, text, keyboard, takes_text)
+        chat_data_of(context).prompt = Prompt(self, user.id if user else None, text, keyboard, takes_text)
 
-    def forget(self, update: object, context: AnkangContext) -> None:
+    def forget(self, update: object, context: FlowContext) -> None:
         """The flow ended: drop its prompt (a prompt of another flow stays)."""
-        prompt = context.chat_data.prompt
+        prompt = chat_data_of(context).prompt
         if prompt is not None and prompt.flow == self and prompt.user_id == _user_id(update):
-            context.chat_data.prompt = None
+            chat_data_of(context).prompt = None
 
 
 @dataclass(slots=True)
@@ -68,7 +77,7 @@ class Prompt:
     emergency_text: str | None = None
 
 
-def current_prompt(update: Update, context: AnkangContext) -> Prompt | None:
+def current_prompt(update: Update, context: FlowContext) -> Prompt | None:
     """The prompt of the flow this user is in, in this chat, or None outside any flow."""
     prompt = context.chat_data.prompt if context.chat_data is not None else None
     if prompt is None or prompt.user_id != _user_id(update):
@@ -81,12 +90,13 @@ def _user_id(update: object) -> int | None:
     return user.id if user is not None else None
 
 
-Callback = Callable[[Update, "AnkangContext"], Awaitable[object]]
+# A handler's callback, as PTB calls it (with the application's context type, AnkangContext).
+Callback = Callable[[Update, Any], Coroutine[Any, Any, object]]
 
 
 def _forgetting_at_end(callback: Callback, flow: Flow) -> Callback:
     @functools.wraps(callback)
-    async def run(update: Update, context: AnkangContext) -> object:
+    async def run(update: Update, context: FlowContext) -> object:
         state = await callback(update, context)
         if state == ConversationHandler.END:
             flow.forget(update, context)
@@ -121,7 +131,7 @@ def chat_conversation(*, flow: Flow | None = None, **kwargs: Any) -> Conversatio
 
 
 def _forget_on_timeout(flow: Flow) -> Callback:
-    async def forget(update: object, context: AnkangContext) -> None:
+    async def forget(update: object, context: FlowContext) -> None:
         flow.forget(update, context)
 
     return forget

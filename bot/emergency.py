@@ -17,6 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import messages
 from bot.context import AnkangContext
 from bot.conversation import Prompt, current_prompt
+from bot.parts import message_of
 from bot.qa import render_reply
 from bot.render import reply_long
 from knowledge import emergency_reply
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 async def emergency_first(update: Update, context: AnkangContext) -> None:
     """Answer an emergency before anything else sees the message, then re-ask the flow's step."""
-    message = update.effective_message
+    message = message_of(update)
     text = (message.text or "").strip()
     reply = emergency_reply(text)
     if reply is None:
@@ -48,7 +49,7 @@ async def emergency_first(update: Update, context: AnkangContext) -> None:
 
 async def _ask_again(update: Update, prompt: Prompt) -> None:
     template = messages.FLOW_CONTINUES_TEXT if prompt.takes_text else messages.FLOW_CONTINUES
-    await reply_long(update.effective_message, template.format(flow=prompt.flow.label, prompt=prompt.text),
+    await reply_long(message_of(update), template.format(flow=prompt.flow.label, prompt=prompt.text),
                      prompt.keyboard)
 
 

@@ -30,6 +30,7 @@ from bot import handoff_messages as msg
 from bot import messages as common_messages
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
+from bot.parts import chat_data_of, chat_of, message_of, query_message, query_of, user_data_of, user_of
 from bot.render import edit_in_place
 from core.login_links import login_link
 from knowledge import handoff as domain
@@ -87,7 +88,7 @@ class TelegramHandoffs:
 
 def remember_question(context: AnkangContext, message_id: int, question: str) -> None:
     """Keep (in memory, for this chat) the question a reply answered, for its 🙋 问工会 button."""
-    questions: dict[int, str] = context.chat_data.setdefault(QUESTIONS_KEY, {})
+    questions: dict[int, str] = chat_data_of(context).setdefault(QUESTIONS_KEY, {})
     questions[message_id] = question
     while len(questions) > REMEMBERED_QUESTIONS:
         del questions[next(iter(questions))]
@@ -95,14 +96,14 @@ def remember_question(context: AnkangContext, message_id: int, question: str) ->
 
 def remembered_question(context: AnkangContext, message_id: int) -> str | None:
     """The question the reply ``message_id`` answered, while this chat still remembers it."""
-    return context.chat_data.get(QUESTIONS_KEY, {}).get(message_id)
+    return chat_data_of(context).get(QUESTIONS_KEY, {}).get(message_id)
 
 
 # --- the worker: asking ----------------------------------------------------------------------------
 
 async def ask_union(update: Update, context: AnkangContext) -> str | int:
     """🙋 问工会 under a reply: confirm the question it answered, or type one."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     question = remembered_question(context, query.message.message_id) if query.message else None
     if question:
@@ -121,7 +122,7 @@ async def ask_command(update: Update, context: AnkangContext) -> str | int:
 
 
 async def question_typed(update: Update, context: AnkangContext) -> str | int:
-    return await _offer(update, context, update.effective_message.text or "")
+    return await _offer(update, context, message_of(update).text or "")
 
 
 async def _offer(update: Update, context: AnkangContext, text: str) -> str | int:
@@ -134,21 +135,21 @@ async def _offer(update: Update, context: AnkangContext, text: str) -> str | int
     except domain.QuestionTooLong as err:
         await HANDOFF.ask(update, context, msg.too_long(err.length), takes_text=True)
         return TYPING
-    context.chat_data[DRAFT_KEY] = question
+    chat_data_of(context)[DRAFT_KEY] = question
     markup = InlineKeyboardMarkup([[_button(msg.SEND_BUTTON, cb.SendDraft()), _button(msg.EDIT_BUTTON, cb.EditDraft())],
                                    [_button(msg.DROP_BUTTON, cb.DropDraft())]])
-    await update.effective_message.reply_html(msg.confirm(question), reply_markup=markup)
+    await message_of(update).reply_html(msg.confirm(question), reply_markup=markup)
     return ConversationHandler.END
 
 
 async def edit_draft(update: Update, context: AnkangContext) -> str | int:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     await HANDOFF.ask(update, context, msg.TYPE_QUESTION, takes_text=True)
     return TYPING
 
 
 async def follow_up_start(update: Update, context: AnkangContext) -> str | int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     assert isinstance(data, cb.FollowUp)  # the handler's pattern
     async with context.session() as session:
@@ -156,23 +157,23 @@ async def follow_up_start(update: Update, context: AnkangContext) -> str | int:
             handoff = await domain.get_handoff(session, data.handoff_id)
         except domain.HandoffNotFound:
             handoff = None
-    if handoff is None or handoff.chat_id != update.effective_chat.id:
+    if handoff is None or handoff.chat_id != chat_of(update).id:
         await query.answer(msg.THREAD_CLOSED if handoff is not None else msg.NOT_YOURS, show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    context.user_data[FOLLOW_UP_KEY] = data.handoff_id
+    user_data_of(context)[FOLLOW_UP_KEY] = data.handoff_id
     await HANDOFF.ask(update, context, msg.TYPE_FOLLOW_UP.format(limit=domain.MAX_QUESTION_CHARS), takes_text=True)
     return FOLLOWING
 
 
 async def follow_up_typed(update: Update, context: AnkangContext) -> str | int:
-    handoff_id = context.user_data.get(FOLLOW_UP_KEY)
+    handoff_id = user_data_of(context).get(FOLLOW_UP_KEY)
     if not isinstance(handoff_id, int):
         return ConversationHandler.END
     services = context.services
     try:
         await domain.submit_follow_up(services.sessions, services.settings, TelegramHandoffs(context.bot), handoff_id,
-                                      update.effective_chat.id, update.effective_message.text or "",
+                                      chat_of(update).id, message_of(update).text or "",
                                       now=services.clock.now())
     except domain.QuestionEmpty:
         await HANDOFF.ask(update, context, msg.EMPTY, takes_text=True)
@@ -186,32 +187,32 @@ async def follow_up_typed(update: Update, context: AnkangContext) -> str | int:
         text = msg.NOT_YOURS
     else:
         text = msg.FOLLOW_UP_SENT.format(number=handoff_id)
-    context.user_data.pop(FOLLOW_UP_KEY, None)
-    await update.effective_message.reply_html(text)
+    user_data_of(context).pop(FOLLOW_UP_KEY, None)
+    await message_of(update).reply_html(text)
     return ConversationHandler.END
 
 
 async def worker_cancel(update: Update, context: AnkangContext) -> int:
-    context.user_data.pop(FOLLOW_UP_KEY, None)
-    await update.effective_message.reply_text(msg.CANCELLED)
+    user_data_of(context).pop(FOLLOW_UP_KEY, None)
+    await message_of(update).reply_text(msg.CANCELLED)
     return ConversationHandler.END
 
 
 async def worker_timed_out(update: object, context: AnkangContext) -> None:
-    context.user_data.pop(FOLLOW_UP_KEY, None)
+    user_data_of(context).pop(FOLLOW_UP_KEY, None)
 
 
 # --- the worker: buttons outside the conversation ---------------------------------------------------
 
 async def button(update: Update, context: AnkangContext) -> None:
     """Send or drop the draft, rate an answer; staff: 转为FAQ. Stale or forged data is answered kindly."""
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     match data:
         case cb.SendDraft():
             await _send_draft(update, context)
         case cb.DropDraft():
-            context.chat_data.pop(DRAFT_KEY, None)
+            chat_data_of(context).pop(DRAFT_KEY, None)
             await query.answer()
             await edit_in_place(query, msg.DROPPED)
         case cb.Rate(handoff_id, helpful):
@@ -223,8 +224,8 @@ async def button(update: Update, context: AnkangContext) -> None:
 
 
 async def _send_draft(update: Update, context: AnkangContext) -> None:
-    query = update.callback_query
-    question = context.chat_data.pop(DRAFT_KEY, None)
+    query = query_of(update)
+    question = chat_data_of(context).pop(DRAFT_KEY, None)
     if not question:  # pressed twice, or after a restart
         await query.answer(msg.DRAFT_GONE, show_alert=True)
         return
@@ -232,19 +233,19 @@ async def _send_draft(update: Update, context: AnkangContext) -> None:
     services = context.services
     try:
         submitted = await domain.submit(services.sessions, services.settings, TelegramHandoffs(context.bot),
-                                        update.effective_chat.id, question, now=services.clock.now())
+                                        chat_of(update).id, question, now=services.clock.now())
     except (domain.QuestionEmpty, domain.QuestionTooLong):  # checked when offered; kept for a forged draft
-        await query.message.reply_text(msg.EMPTY)
+        await query_message(query).reply_text(msg.EMPTY)
         return
     text = msg.SENT if submitted.created else msg.ALREADY_SENT
     await edit_in_place(query, text.format(number=submitted.handoff_id))
 
 
 async def _rate(update: Update, context: AnkangContext, handoff_id: int, helpful: bool) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
         async with context.session() as session, session.begin():
-            await domain.rate(session, handoff_id, update.effective_chat.id, helpful, now=context.services.clock.now())
+            await domain.rate(session, handoff_id, chat_of(update).id, helpful, now=context.services.clock.now())
     except domain.HandoffClosed:
         await query.answer(msg.THREAD_CLOSED, show_alert=True)
         return
@@ -259,8 +260,8 @@ async def _rate(update: Update, context: AnkangContext, handoff_id: int, helpful
 async def my_questions(update: Update, context: AnkangContext) -> None:
     """/myquestions: the worker's open and answered questions (closed ones no longer link to them)."""
     async with context.session() as session:
-        handoffs = await domain.worker_handoffs(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.my_questions(handoffs) if handoffs else msg.MY_NONE)
+        handoffs = await domain.worker_handoffs(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.my_questions(handoffs) if handoffs else msg.MY_NONE)
 
 
 # --- the staff --------------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ async def _staff_or_refuse(update: Update, context: AnkangContext) -> bool:
     if update.callback_query:
         await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
     else:
-        await update.effective_message.reply_text(common_messages.NOT_ADMIN)
+        await message_of(update).reply_text(common_messages.NOT_ADMIN)
     return False
 
 
@@ -279,13 +280,13 @@ async def answer_start(update: Update, context: AnkangContext) -> str | int:
     """回答 under a notice: the handoff is taken (the worker sees 回答中) and the staff member types."""
     if not await _staff_or_refuse(update, context):
         return ConversationHandler.END
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     assert isinstance(data, cb.Answer)  # the handler's pattern
     services = context.services
     try:
         async with context.session() as session, session.begin():
-            handoff = await domain.claim(session, services.settings, data.handoff_id, update.effective_user.id,
+            handoff = await domain.claim(session, services.settings, data.handoff_id, user_of(update).id,
                                          now=services.clock.now())
             waiting = handoff.status.is_waiting
             question = domain.latest_question(handoff)
@@ -302,20 +303,20 @@ async def answer_start(update: Update, context: AnkangContext) -> str | int:
         await query.answer(msg.ALREADY_ANSWERED.format(number=data.handoff_id), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    context.user_data[ANSWER_KEY] = data.handoff_id
+    user_data_of(context)[ANSWER_KEY] = data.handoff_id
     await HANDOFF_ANSWER.ask(update, context, msg.type_answer(data.handoff_id, question), takes_text=True)
     return ANSWERING
 
 
 async def answer_typed(update: Update, context: AnkangContext) -> str | int:
-    handoff_id = context.user_data.get(ANSWER_KEY)
+    handoff_id = user_data_of(context).get(ANSWER_KEY)
     if not isinstance(handoff_id, int):
         return ConversationHandler.END
     services = context.services
     try:
         delivery = await domain.answer_and_deliver(
             services.sessions, services.settings, TelegramHandoffs(context.bot), handoff_id,
-            update.effective_user.id, update.effective_message.text or "", now=services.clock.now())
+            user_of(update).id, message_of(update).text or "", now=services.clock.now())
     except domain.QuestionEmpty:
         await HANDOFF_ANSWER.ask(update, context, msg.ANSWER_EMPTY, takes_text=True)
         return ANSWERING
@@ -333,26 +334,26 @@ async def answer_typed(update: Update, context: AnkangContext) -> str | int:
     else:
         text = {domain.Delivery.DELIVERED: msg.ANSWER_SENT, domain.Delivery.BLOCKED: msg.ANSWER_BLOCKED,
                 domain.Delivery.FAILED: msg.ANSWER_STORED}[delivery]
-    context.user_data.pop(ANSWER_KEY, None)
-    await update.effective_message.reply_html(text.format(number=handoff_id))
+    user_data_of(context).pop(ANSWER_KEY, None)
+    await message_of(update).reply_html(text.format(number=handoff_id))
     return ConversationHandler.END
 
 
 async def staff_cancel(update: Update, context: AnkangContext) -> int:
-    context.user_data.pop(ANSWER_KEY, None)
-    await update.effective_message.reply_text(msg.ANSWER_CANCELLED)
+    user_data_of(context).pop(ANSWER_KEY, None)
+    await message_of(update).reply_text(msg.ANSWER_CANCELLED)
     return ConversationHandler.END
 
 
 async def staff_timed_out(update: object, context: AnkangContext) -> None:
-    context.user_data.pop(ANSWER_KEY, None)
+    user_data_of(context).pop(ANSWER_KEY, None)
 
 
 async def _to_faq(update: Update, context: AnkangContext, handoff_id: int) -> None:
     """转为FAQ: a one-time login link that opens the console's FAQ form prefilled from the handoff."""
     if not await _staff_or_refuse(update, context):
         return
-    query = update.callback_query
+    query = query_of(update)
     async with context.session() as session:
         try:
             await domain.get_handoff(session, handoff_id)
@@ -361,10 +362,10 @@ async def _to_faq(update: Update, context: AnkangContext, handoff_id: int) -> No
             return
     await query.answer()
     services = context.services
-    url = login_link(services.settings, update.effective_user.id, services.clock.now(),
+    url = login_link(services.settings, user_of(update).id, services.clock.now(),
                      base_url=services.settings.public_url or services.web_url or None)
     url += "&next=" + quote(f"/admin/knowledge/faq/new?handoff={handoff_id}", safe="/")
-    await context.bot.send_message(update.effective_chat.id, msg.TO_FAQ_LINK.format(number=handoff_id, url=url),
+    await context.bot.send_message(chat_of(update).id, msg.TO_FAQ_LINK.format(number=handoff_id, url=url),
                                    disable_web_page_preview=True)
 
 

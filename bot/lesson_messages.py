@@ -285,14 +285,15 @@ def schedule_summary(schedule: Schedule, lesson_title: str | None = None, now: d
         what = f"系列“{escape(schedule.series or '')}”的下一课"
     else:
         snippet = (schedule.text or "").strip().replace("\n", " ")
-        what = "通知：" + escape(snippet[:40] + ("…" if len(snippet) > 40 else "")) + ("（含图片）" if schedule.photo else "")
+        what = ("通知：" + escape(snippet[:40] + ("…" if len(snippet) > 40 else ""))
+                + ("（含图片）" if schedule.photo else ""))
     whom = audience_text(schedule.topic_codes)
     return f"内容：{what}\n对象：{escape(whom)}\n时间：{escape(when_text(schedule, now))}"
 
 
 def when_text(schedule: Schedule, now: datetime | None = None) -> str:
     zone = zone_label(schedule.timezone)
-    if schedule.trigger == "once":
+    if schedule.trigger == "once" and schedule.run_at is not None:
         return f"{day_time(schedule.run_at, schedule.timezone, now)}（一次，{zone}）"
     if schedule.trigger == "weekly":
         days = "、".join("周" + WEEKDAY_LABELS[d] for d in (schedule.weekdays or "").split(",") if d)

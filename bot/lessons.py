@@ -14,6 +14,7 @@ from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
+from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
 from bot.render import edit_in_place
 from bot.retry import retry_after_seconds
 from broadcasts import quiz, subscriptions
@@ -39,7 +40,7 @@ PICKER_COLUMNS = 2
 
 
 def library_of(context: AnkangContext) -> Library:
-    return context.services.broadcasts.library
+    return context.broadcasts.library
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
@@ -78,23 +79,23 @@ def toggled(selected: frozenset[str], code: str) -> frozenset[str]:
 
 async def subscribe(update: Update, context: AnkangContext) -> None:
     """/subscribe: the topic picker."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
         selected = await subscriptions.topics_of(session, chat_id)
-    await update.effective_message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+    await message_of(update).reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
 
 
 async def unsubscribe(update: Update, context: AnkangContext) -> None:
     async with context.session() as session, session.begin():
-        had = await subscriptions.unsubscribe(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.UNSUBSCRIBED if had else msg.NOT_SUBSCRIBED)
+        had = await subscriptions.unsubscribe(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.UNSUBSCRIBED if had else msg.NOT_SUBSCRIBED)
 
 
 async def mytopics(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        topics = await subscriptions.topics_of(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.my_topics(topics))
+        topics = await subscriptions.topics_of(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.my_topics(topics))
 
 
 # --- lessons -----------------------------------------------------------------------------------------
@@ -133,17 +134,17 @@ def article_keyboard(kb: KnowledgeBase | None, citations: tuple[Citation, ...]) 
 
 async def lessons_command(update: Update, context: AnkangContext) -> None:
     """/lessons: browse the library by topic."""
-    await update.effective_message.reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
+    await message_of(update).reply_html(msg.BROWSE_INTRO, reply_markup=browse_keyboard(library_of(context)))
 
 
 async def next_command(update: Update, context: AnkangContext) -> None:
     """/next: the next unseen lesson, now, with its quiz."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
         lesson = await quiz.next_lesson(session, library_of(context), chat_id)
     if lesson is None:
-        await update.effective_message.reply_html(msg.NO_MORE_LESSONS)
+        await message_of(update).reply_html(msg.NO_MORE_LESSONS)
         return
     await send_lesson_with_quiz(context, chat_id, lesson)
 
@@ -176,9 +177,9 @@ async def _send_quiz(bot, chat_id: int, lesson: Lesson) -> str:
 
 async def lesson_button(update: Update, context: AnkangContext) -> None:
     """Every "ls:" button: topic toggles, browsing, reading a lesson, name consent."""
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     match data:
         case None:
             await query.answer(messages.STALE_BUTTON)
@@ -187,15 +188,16 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
             async with context.session() as session, session.begin():
                 await users.record_user(session, chat_id)
                 selected = await subscriptions.topics_of(session, chat_id)
-            await query.message.reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
+            await query_message(query).reply_html(msg.PICKER_INTRO, reply_markup=picker_keyboard(selected))
         case cb.ToggleTopic(topic):
             await query.answer()
-            selected = toggled(picker_ticks(query.message.reply_markup), topic)
+            selected = toggled(picker_ticks(query_message(query).reply_markup), topic)
             await _edit(query, reply_markup=picker_keyboard(selected))
         case cb.SavePicker():
             try:
                 async with context.session() as session, session.begin():
-                    selected = await subscriptions.set_topics(session, chat_id, picker_ticks(query.message.reply_markup))
+                    selected = await subscriptions.set_topics(
+                        session, chat_id, picker_ticks(query_message(query).reply_markup))
             except UnknownTopic:
                 await query.answer(messages.STALE_BUTTON)
                 return
@@ -222,7 +224,7 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
 
 
 async def _browse_topic(update: Update, context: AnkangContext, topic: str) -> None:
-    query = update.callback_query
+    query = query_of(update)
     library = library_of(context)
     try:
         lessons = library.by_topic(topic) if topic != ALL_TOPICS else list(library)
@@ -230,17 +232,18 @@ async def _browse_topic(update: Update, context: AnkangContext, topic: str) -> N
         await query.answer(messages.STALE_BUTTON)
         return
     async with context.session() as session:
-        seen = await quiz.seen_lessons(session, update.effective_chat.id)
+        seen = await quiz.seen_lessons(session, chat_of(update).id)
     await query.answer()
     if not lessons:
-        await _edit(query, msg.BROWSE_EMPTY, reply_markup=InlineKeyboardMarkup([[_button(msg.BACK_BUTTON, cb.BrowseMenu())]]))
+        await _edit(query, msg.BROWSE_EMPTY,
+                    reply_markup=InlineKeyboardMarkup([[_button(msg.BACK_BUTTON, cb.BrowseMenu())]]))
         return
     await _edit(query, msg.browse_lessons(topic, lessons, seen), reply_markup=topic_lessons_keyboard(lessons, seen))
 
 
 async def _name_consent(update: Update, context: AnkangContext, show: bool) -> None:
-    query = update.callback_query
-    chat_id = update.effective_chat.id
+    query = query_of(update)
+    chat_id = chat_of(update).id
     name = update.effective_user.full_name if show and update.effective_user else None
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)
@@ -269,7 +272,7 @@ POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5)
 
 async def poll_answer(update: Update, context: AnkangContext) -> None:
     """A worker answered a quiz poll: record it and award points."""
-    answer = update.poll_answer
+    answer = poll_answer_of(update)
     if answer.user is None:
         return
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
@@ -292,8 +295,8 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
 
 async def score(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        points, answered, correct = await quiz.score(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.score_text(points, answered, correct))
+        points, answered, correct = await quiz.score(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.score_text(points, answered, correct))
 
 
 def rank_keyboard(board) -> InlineKeyboardMarkup:
@@ -303,8 +306,8 @@ def rank_keyboard(board) -> InlineKeyboardMarkup:
 
 async def rank(update: Update, context: AnkangContext) -> None:
     async with context.session() as session:
-        board = await quiz.leaderboard(session, update.effective_chat.id)
-    await update.effective_message.reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
+        board = await quiz.leaderboard(session, chat_of(update).id)
+    await message_of(update).reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
 
 
 # --- the broadcast engine's Telegram side ----------------------------------------------------------
@@ -349,7 +352,9 @@ class TelegramTransport:
             raise TransientSendError(str(exc) or type(exc).__name__) from None
 
 
-async def start_broadcasts(application: Application, services: BotServices, *, library: Library | None = None) -> BroadcastEngine:
+async def start_broadcasts(
+    application: Application, services: BotServices, *, library: Library | None = None
+) -> BroadcastEngine:
     """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
     from telegram import Bot
 
@@ -371,8 +376,8 @@ async def start_broadcasts(application: Application, services: BotServices, *, l
         except Exception:
             log.warning("could not send the broadcast report to its admin")
 
-    engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report, concurrency=concurrency,
-                             on_close=bot.shutdown)
+    engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report,
+                             concurrency=concurrency, on_close=bot.shutdown)
     services.broadcasts = engine
     await engine.start()
     return engine

@@ -4,6 +4,7 @@ Each handler parses the update, calls one knowledge function, and renders the re
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from uuid import uuid4
 
@@ -22,6 +23,7 @@ from bot import handoff
 from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
+from bot.parts import inline_query_of, message_of, query_message, query_of
 from bot.render import edit_in_place, h, split_text
 from core.models import utcnow
 from knowledge import (
@@ -57,7 +59,7 @@ PAIRED_LAW_NAME_CHARS = 7  # longer law names get a whole keyboard row
 
 async def ask(update: Update, context: AnkangContext) -> None:
     """Answer a question typed by a worker; emergencies first, whatever else the message holds."""
-    message = update.effective_message
+    message = message_of(update)
     text = message.text or ""
     kb = context.services.kb
     if kb is None:
@@ -73,12 +75,12 @@ async def ask(update: Update, context: AnkangContext) -> None:
 
 
 async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> None:
-    kb: KnowledgeBase = context.services.kb
+    kb = context.services.kb  # loaded: the callers answered the question with it
     chunks = split_text(render_reply(reply))
-    markup = reply_keyboard(kb, reply)
+    markup = reply_keyboard(kb, reply) if kb is not None else None
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        sent = await update.effective_message.reply_html(
+        sent = await message_of(update).reply_html(
             chunk, reply_markup=markup if last else None, disable_web_page_preview=True
         )
     if isinstance(reply, AnswerReply | UnsureReply) and reply.question:
@@ -171,7 +173,7 @@ async def _remember(context: AnkangContext, reply: Reply) -> None:
     after the reply: through the write-behind queue, so a database outage costs no answer."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
-    entry = services.kb.entry(reply.faq_id) if isinstance(reply, AnswerReply) else None
+    entry = services.kb.entry(reply.faq_id) if isinstance(reply, AnswerReply) and services.kb is not None else None
     topic = entry.tags[0] if entry is not None and entry.tags else ""
     intent, unanswered, asked_at = reply.intent, reply.question if reply.intent == "unsure" else None, utcnow()
 
@@ -187,7 +189,7 @@ async def _remember(context: AnkangContext, reply: Reply) -> None:
 
 async def button(update: Update, context: AnkangContext) -> None:
     """Every QA button: show an article, answer a suggested question, record feedback, browse."""
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     if isinstance(data, cb.AskUnion):  # normally taken by the handoff conversation's entry point
         await handoff.ask_union(update, context)
@@ -204,7 +206,7 @@ async def button(update: Update, context: AnkangContext) -> None:
                 return
             await query.answer()
             for chunk in split_text(render_article(article)):
-                await query.message.reply_html(chunk)
+                await query_message(query).reply_html(chunk)
         case cb.AskFaq(faq_id):
             entry = kb.entry(faq_id)
             if entry is None:
@@ -249,10 +251,8 @@ async def _drop_feedback_row(query) -> None:
     if markup is None:
         return
     rows = [row for row in markup.inline_keyboard if not any((b.callback_data or "").startswith("qa|v|") for b in row)]
-    try:
+    with contextlib.suppress(BadRequest):  # already edited by an earlier tap
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-    except BadRequest:
-        pass  # already edited by an earlier tap
 
 
 async def _edit(query, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -264,10 +264,10 @@ async def _edit(query, text: str, markup: InlineKeyboardMarkup) -> None:
 async def laws(update: Update, context: AnkangContext) -> None:
     kb = context.services.kb
     if kb is None or not kb.corpus:
-        await update.effective_message.reply_text(msg.LAWS_NONE)
+        await message_of(update).reply_text(msg.LAWS_NONE)
         return
     text, markup = laws_menu(kb)
-    await update.effective_message.reply_html(text, reply_markup=markup)
+    await message_of(update).reply_html(text, reply_markup=markup)
 
 
 def laws_menu(kb: KnowledgeBase) -> tuple[str, InlineKeyboardMarkup]:
@@ -317,7 +317,7 @@ def law_menu(kb: KnowledgeBase, law_index: int, page: int) -> tuple[str, InlineK
 def chapter_menu(kb: KnowledgeBase, law_index: int, chapter: int, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
     law = _law(kb, law_index)
     chapters = _chapters(law) if law else []
-    if not 0 <= chapter < len(chapters):
+    if law is None or not 0 <= chapter < len(chapters):
         return None
     title, entries = chapters[chapter]
     back = cb.BrowseLaw(law_index, chapter // CHAPTERS_PER_PAGE)
@@ -347,7 +347,7 @@ def _pager(page: int, total: int, per_page: int, to_page, back) -> list[InlineKe
 
 async def inline_query(update: Update, context: AnkangContext) -> None:
     """``@bot 关键词``: matching FAQ answers and articles to share into any chat."""
-    query = update.inline_query
+    query = inline_query_of(update)
     kb = context.services.kb
     text = (query.query or "").strip()[:MAX_QUESTION_CHARS]
     # With nothing typed (or nothing found) a button above the results says what to type.

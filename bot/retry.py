@@ -36,13 +36,13 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]] | None]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]] | None:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if rate_limit_args and rate_limit_args.get("broadcast"):
             return await callback(*args, **kwargs)
         for attempt in range(MAX_RETRIES + 1):

@@ -26,6 +26,7 @@ from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, s
 from bot.context import AnkangContext, ScheduleDraft
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
+from bot.parts import chat_data_of, message_of, query_of, user_of
 from broadcasts import schedules
 from broadcasts.library import Library
 from broadcasts.models import ALL_TOPICS
@@ -56,11 +57,11 @@ class Step(IntEnum):
 
 def _draft(update: Update, context: AnkangContext) -> ScheduleDraft:
     """This admin's draft (a fresh one if the wizard lost it, say after a restart)."""
-    return context.chat_data.schedule_drafts.setdefault(update.effective_user.id, ScheduleDraft())
+    return chat_data_of(context).schedule_drafts.setdefault(user_of(update).id, ScheduleDraft())
 
 
 def _new_draft(update: Update, context: AnkangContext) -> None:
-    context.chat_data.schedule_drafts[update.effective_user.id] = ScheduleDraft()
+    chat_data_of(context).schedule_drafts[user_of(update).id] = ScheduleDraft()
 
 
 def _drop_draft(update: object, context: AnkangContext) -> ScheduleDraft | None:
@@ -72,7 +73,7 @@ def _drop_draft(update: object, context: AnkangContext) -> ScheduleDraft | None:
 
 
 def _library(context: AnkangContext) -> Library:
-    return context.services.broadcasts.library
+    return context.broadcasts.library
 
 
 def _rows(buttons: list[InlineKeyboardButton], per_row: int = 2) -> list[list[InlineKeyboardButton]]:
@@ -112,12 +113,12 @@ async def _back_to_what(update: Update, context: AnkangContext) -> int:
 
 async def _stale(update: Update, step: Step) -> Step:
     """A button this step does not take (forged, or from an older keyboard): say so, stay at the step."""
-    await update.callback_query.answer(messages.STALE_BUTTON)
+    await query_of(update).answer(messages.STALE_BUTTON)
     return step
 
 
 async def pick_what(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     if not isinstance(data, cb.PickKind):
         return await _stale(update, Step.WHAT)
@@ -169,7 +170,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
 
 
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     if not (isinstance(data, cb.LessonTopic | cb.LessonPage | cb.Back)
             or isinstance(data, cb.PickLesson) and data.lesson_id in _library(context)):
@@ -191,7 +192,7 @@ async def pick_lesson(update: Update, context: AnkangContext) -> int:
 
 
 async def pick_series(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     names = _library(context).series_names()
     match data:
@@ -207,7 +208,7 @@ async def pick_series(update: Update, context: AnkangContext) -> int:
 
 async def text_step_button(update: Update, context: AnkangContext) -> int:
     """⬅️ 返回 while the wizard waits for the announcement text."""
-    query = update.callback_query
+    query = query_of(update)
     if not isinstance(cb.parse(query.data), cb.Back):
         return await _stale(update, Step.TEXT)
     await query.answer()
@@ -216,7 +217,7 @@ async def text_step_button(update: Update, context: AnkangContext) -> int:
 
 async def got_text(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
-    message = update.effective_message
+    message = message_of(update)
     if message.photo:
         photo = await (await message.photo[-1].get_file()).download_as_bytearray()
         draft.photo, draft.text = bytes(photo), (message.caption or "").strip() or None
@@ -242,7 +243,8 @@ def _text_problem(problem: str, draft: ScheduleDraft) -> str:
 
 def _chosen(context: AnkangContext, draft: ScheduleDraft) -> str:
     library = _library(context)
-    title = library.get(draft.lesson_id).title if draft.lesson_id in library else draft.lesson_id
+    lesson_id = draft.lesson_id
+    title = library.get(lesson_id).title if lesson_id is not None and lesson_id in library else lesson_id
     return msg.chosen_text(draft.kind, title=title, series=draft.series, photo=draft.photo is not None)
 
 
@@ -264,7 +266,7 @@ async def _ask_audience(update: Update, context: AnkangContext) -> int:
 
 
 async def pick_audience(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     draft = _draft(update, context)
     match data:
@@ -300,7 +302,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
 
 
 async def pick_when(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     data = cb.parse(query.data)
     if not isinstance(data, cb.PickWhen):
         return await _stale(update, Step.WHEN)
@@ -323,17 +325,17 @@ _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron
 
 async def got_when(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
-    text = update.effective_message.text or ""
+    text = message_of(update).text or ""
     services = context.services
     now = services.clock.now()
     try:
         when = schedules.parse_when(draft.trigger, text, services.settings.timezone, now)
     except ScheduleInvalid:
-        await update.effective_message.reply_html(_NOT_UNDERSTOOD[draft.trigger].format(text=msg.echo_input(text)))
+        await message_of(update).reply_html(_NOT_UNDERSTOOD[draft.trigger].format(text=msg.echo_input(text)))
         return Step.WHEN_INPUT
-    if when.trigger == "once" and when.run_at <= now:
-        past = msg.day_time(when.run_at, when.timezone, now)
-        await update.effective_message.reply_html(msg.WHEN_PAST.format(time=past))
+    if when.trigger == "once" and when.run_at is not None and when.run_at <= now:
+        past = msg.day_time(when.run_at, when.timezone or services.settings.timezone, now)
+        await message_of(update).reply_html(msg.WHEN_PAST.format(time=past))
         return Step.WHEN_INPUT
     draft.when = when
     return await _confirm(update, context)
@@ -375,7 +377,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
 
 
 async def confirm(update: Update, context: AnkangContext) -> int:
-    query = update.callback_query
+    query = query_of(update)
     if not isinstance(cb.parse(query.data), cb.Confirm):
         return await _stale(update, Step.CONFIRM)
     await query.answer()
@@ -384,8 +386,8 @@ async def confirm(update: Update, context: AnkangContext) -> int:
         await show(update, msg.SCHEDULE_CANCELLED)
         return ConversationHandler.END
     services = context.services
-    engine = services.broadcasts
-    admin_id = update.effective_user.id
+    engine = context.broadcasts
+    admin_id = user_of(update).id
     now = services.clock.now()
     when = draft.when
     tz = services.settings.timezone
@@ -396,6 +398,8 @@ async def confirm(update: Update, context: AnkangContext) -> int:
                     session, engine.library, _what(draft), topics=tuple(draft.topics), created_by=admin_id,
                     default_timezone=tz, now=now)
             else:
+                if when is None:  # the wizard reaches this step only with a time chosen
+                    raise RuntimeError("no time chosen for the schedule")
                 schedule = await schedules.create_schedule(
                     session, engine.library, _what(draft), when, topics=tuple(draft.topics), created_by=admin_id,
                     default_timezone=tz, now=now)
@@ -423,13 +427,13 @@ def _refusal(exc: ScheduleInvalid, when: When | None, now: datetime) -> str:
 
 async def cancel(update: Update, context: AnkangContext) -> int:
     _drop_draft(update, context)
-    await update.effective_message.reply_html(msg.SCHEDULE_CANCELLED)
+    await message_of(update).reply_html(msg.SCHEDULE_CANCELLED)
     return ConversationHandler.END
 
 
 async def cancel_button(update: Update, context: AnkangContext) -> int:
     """取消 at any step: close the wizard's message in place."""
-    await update.callback_query.answer()
+    await query_of(update).answer()
     _drop_draft(update, context)
     await show(update, msg.SCHEDULE_CANCELLED)
     return ConversationHandler.END

@@ -6,7 +6,9 @@ stale or forged, and the common stale-button handler answers those.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips.models import PLACES_BY_CODE, REJECT_REASONS_BY_CODE, TipStatus, parse_status
@@ -166,12 +168,13 @@ Callback = (PickCategory | PickPlace | Skip | PhotosDone | PickUrgency | Confirm
             | EndFollowup | AskReview | ListTips | OpenTip | SetStatus | ReplyToTip | TakeTip | AddNote | RejectWith
             | ConfirmAction | CancelAction)
 
-_SIMPLE = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x": CancelReport(),
+_SIMPLE: dict[str, Callback] = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x": CancelReport(),
            "tf:add": AddInfo(), "tf:end": EndFollowup(),
            "tf:rv": AskReview(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False),
            "ta:k": ConfirmAction(), "ta:q": CancelAction()}
 
 
+C = TypeVar("C", bound=Callback)
 _NAT = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²" and "①", which int() refuses
 
 
@@ -195,24 +198,33 @@ def parse(data: object) -> Callback | None:
             chosen = None if status == "-" else parse_status(status)
             if (status != "-" and chosen is None) or (category != "-" and category not in TOPICS_BY_CODE):
                 return None
-            if urgent not in ("0", "1") or _int(offset) is None:
+            if urgent not in ("0", "1") or (start := _int(offset)) is None:
                 return None
-            return ListTips(chosen, None if category == "-" else category, urgent == "1", _int(offset))
-        case ["ta", "o", tip_id] if _int(tip_id) is not None:
-            return OpenTip(_int(tip_id))
-        case ["ta", "s", tip_id, status] if _int(tip_id) is not None and parse_status(status) is not None:
-            return SetStatus(_int(tip_id), TipStatus(status))
-        case ["ta", "r", tip_id] if _int(tip_id) is not None:
-            return ReplyToTip(_int(tip_id))
-        case ["ta", "t", tip_id] if _int(tip_id) is not None:
-            return TakeTip(_int(tip_id))
-        case ["ta", "n", tip_id] if _int(tip_id) is not None:
-            return AddNote(_int(tip_id))
-        case ["ta", "j", tip_id, reason] if _int(tip_id) is not None and reason in REJECT_REASONS_BY_CODE:
-            return RejectWith(_int(tip_id), reason)
+            return ListTips(chosen, None if category == "-" else category, urgent == "1", start)
+        case ["ta", "o", tip_id] if (number := _int(tip_id)) is not None:
+            return OpenTip(number)
+        case ["ta", "s", tip_id, status] if (number := _int(tip_id)) is not None and parse_status(status) is not None:
+            return SetStatus(number, TipStatus(status))
+        case ["ta", "r", tip_id] if (number := _int(tip_id)) is not None:
+            return ReplyToTip(number)
+        case ["ta", "t", tip_id] if (number := _int(tip_id)) is not None:
+            return TakeTip(number)
+        case ["ta", "n", tip_id] if (number := _int(tip_id)) is not None:
+            return AddNote(number)
+        case ["ta", "j", tip_id, reason] if (number := _int(tip_id)) is not None and reason in REJECT_REASONS_BY_CODE:
+            return RejectWith(number, reason)
     return None
 
 
-def matches(kind: type) -> callable:
+def matches(kind: type[Callback]) -> Callable[[object], bool]:
     """A CallbackQueryHandler pattern accepting only data that parses to ``kind``."""
     return lambda data: isinstance(parse(data), kind)
+
+
+def parse_as(data: object, kind: type[C]) -> C:
+    """The callback of a handler registered with ``pattern=matches(kind)``: its pattern let only
+    data of that kind through, so anything else is a registration mistake."""
+    parsed = parse(data)
+    if not isinstance(parsed, kind):
+        raise ValueError(f"callback data is not a {kind.__name__}")
+    return parsed

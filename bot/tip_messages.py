@@ -134,7 +134,7 @@ def thread(tip: Tip, tz: ZoneInfo) -> str:
     lines = []
     for event in tip.events:
         when = _hour(event.at, tz) if event.author == Author.TIPPER else _minute(event.at, tz)
-        who = "举报人" if event.author == Author.TIPPER else "工会"
+        who = event.author.label
         photos = f"（{len(event.photos)} 张照片）" if event.photos else ""
         if event.kind == EventKind.SUBMITTED:
             lines.append(f"• {when} 提交举报{photos}")

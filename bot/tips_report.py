@@ -9,6 +9,7 @@ on duty (``tips.alerts.alert_urgent``). Nothing here logs a user, chat or messag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from html import escape
 
@@ -29,6 +30,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
+from bot.parts import chat_of, message_of, query_of, user_data_of
 from bot.retry import retry_after_seconds
 from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text, pairs
 from bot.tips_thread import leave_thread
@@ -56,49 +58,56 @@ DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
 REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
 RECEIPT_SEND_ATTEMPTS = 4
 
-CANCEL_ROW = [(msg.CANCEL_BUTTON, cb.CancelReport())]
+CANCEL_ROW: list[tuple[str, cb.Callback]] = [(msg.CANCEL_BUTTON, cb.CancelReport())]
 
 
 def _draft(context: AnkangContext) -> TipDraft | None:
-    draft = context.user_data.get(DRAFT_KEY)
+    draft = user_data_of(context).get(DRAFT_KEY)
     return draft if isinstance(draft, TipDraft) else None
 
 
+def _draft_in_progress(context: AnkangContext) -> TipDraft:
+    """The draft of the report in progress: report_start made it, and only the flow's steps ask."""
+    draft = _draft(context)
+    if draft is None:
+        raise RuntimeError("no tip draft in this report")
+    return draft
+
+
 def _drop_draft(context: AnkangContext) -> None:
-    context.user_data.pop(DRAFT_KEY, None)
+    user_data_of(context).pop(DRAFT_KEY, None)
 
 
 async def _choice_made(update: Update, question: str, answer: str) -> None:
     """Answer the button press and freeze the question with the choice (no stale keyboards)."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
-    try:
+    # The message may be too old to edit; the flow goes on regardless.
+    with contextlib.suppress(TelegramError):
         await query.edit_message_text(f"{question}\n→ <b>{answer}</b>", parse_mode="HTML")
-    except TelegramError:
-        pass  # the message may be too old to edit; the flow goes on regardless
 
 
 async def report_start(update: Update, context: AnkangContext) -> str | int:
     """/report, the menu button or "我要举报…": start a fresh in-memory draft."""
-    if update.effective_chat.type != ChatType.PRIVATE:
-        await update.effective_message.reply_text(msg.PRIVATE_ONLY)
+    if chat_of(update).type != ChatType.PRIVATE:
+        await message_of(update).reply_text(msg.PRIVATE_ONLY)
         return ConversationHandler.END
-    if not context.services.tips.limits.tips_per_chat.allowed(update.effective_chat.id):
-        await update.effective_message.reply_text(msg.RATE_LIMITED)
+    if not context.services.tips.limits.tips_per_chat.allowed(chat_of(update).id):
+        await message_of(update).reply_text(msg.RATE_LIMITED)
         return ConversationHandler.END
     # A report started from the follow-up thread ends that thread: later messages must not flow
     # into the old tip once this report is done (see tips_thread.followup_given).
     leave_thread(context)
-    context.user_data[DRAFT_KEY] = TipDraft()
+    user_data_of(context)[DRAFT_KEY] = TipDraft()
     buttons = [(t.label, cb.PickCategory(t.code)) for t in TOPICS]
     await REPORT.ask(update, context, msg.INTRO, keyboard(pairs(buttons, 3) + [CANCEL_ROW]))
     return CATEGORY
 
 
 async def category_chosen(update: Update, context: AnkangContext) -> str:
-    choice = cb.parse(update.callback_query.data)
+    choice = cb.parse_as(query_of(update).data, cb.PickCategory)
     draft = _draft(context) or TipDraft()
-    context.user_data[DRAFT_KEY] = draft
+    user_data_of(context)[DRAFT_KEY] = draft
     draft.category = choice.code
     await _choice_made(update, "隐患类别", escape(dict((t.code, t.label) for t in TOPICS)[choice.code]))
     buttons = [(p.label, cb.PickPlace(p.code)) for p in PLACE_TYPES]
@@ -107,9 +116,9 @@ async def category_chosen(update: Update, context: AnkangContext) -> str:
 
 
 async def place_chosen(update: Update, context: AnkangContext) -> str:
-    choice = cb.parse(update.callback_query.data)
+    choice = cb.parse_as(query_of(update).data, cb.PickPlace)
     draft = _draft(context) or TipDraft()
-    context.user_data[DRAFT_KEY] = draft
+    user_data_of(context)[DRAFT_KEY] = draft
     draft.place_type = choice.code
     await _choice_made(update, "场所类型", escape(dict((p.code, p.label) for p in PLACE_TYPES)[choice.code]))
     await REPORT.ask(update, context, msg.ASK_LOCATION, keyboard([[(msg.SKIP_BUTTON, cb.Skip())], CANCEL_ROW]),
@@ -119,31 +128,31 @@ async def place_chosen(update: Update, context: AnkangContext) -> str:
 
 async def location_given(update: Update, context: AnkangContext) -> str:
     try:
-        location = check_location(update.effective_message.text)
+        location = check_location(message_of(update).text or "")
     except TipInvalid:
-        await update.effective_message.reply_text(msg.LOCATION_TOO_LONG)
+        await message_of(update).reply_text(msg.LOCATION_TOO_LONG)
         return LOCATION
-    _draft(context).location = location
+    _draft_in_progress(context).location = location
     await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
     return DESCRIPTION
 
 
 async def location_skipped(update: Update, context: AnkangContext) -> str:
-    _draft(context).location = ""
+    _draft_in_progress(context).location = ""
     await _choice_made(update, "具体地点", "跳过")
     await REPORT.ask(update, context, msg.ASK_DESCRIPTION, takes_text=True)
     return DESCRIPTION
 
 
 async def description_given(update: Update, context: AnkangContext) -> str:
-    text = update.effective_message.text or ""
+    text = message_of(update).text or ""
     try:
-        _draft(context).description = check_description(text)
+        _draft_in_progress(context).description = check_description(text)
     except TipInvalid as err:
         if err.field == "description_long":
-            await update.effective_message.reply_text(msg.DESCRIPTION_TOO_LONG.format(length=len(text.strip())))
+            await message_of(update).reply_text(msg.DESCRIPTION_TOO_LONG.format(length=len(text.strip())))
         else:
-            await update.effective_message.reply_text(msg.DESCRIPTION_TOO_SHORT)
+            await message_of(update).reply_text(msg.DESCRIPTION_TOO_SHORT)
         return DESCRIPTION
     await REPORT.ask(update, context, msg.ASK_PHOTOS, _photo_keyboard())
     return PHOTOS
@@ -156,13 +165,13 @@ def _photo_keyboard(received: int = 0) -> InlineKeyboardMarkup:
 
 
 async def photo_given(update: Update, context: AnkangContext) -> str:
-    draft = _draft(context)
+    draft = _draft_in_progress(context)
     if len(draft.photos) >= MAX_PHOTOS_PER_TIP:
         return await _ask_urgency(update, context, msg.PHOTO_LIMIT)
     try:
-        photo = await download_clean_photo(update.effective_message, context)
+        photo = await download_clean_photo(message_of(update), context)
     except PhotoRejected as err:
-        await update.effective_message.reply_text(msg.PHOTO_REJECTED[err.reason])
+        await message_of(update).reply_text(msg.PHOTO_REJECTED[err.reason])
         return PHOTOS
     if len(draft.photos) >= MAX_PHOTOS_PER_TIP:  # an album may race past the limit
         return PHOTOS
@@ -175,8 +184,8 @@ async def photo_given(update: Update, context: AnkangContext) -> str:
 
 
 async def photos_finished(update: Update, context: AnkangContext) -> str:
-    await update.callback_query.answer()
-    count = len(_draft(context).photos)
+    await query_of(update).answer()
+    count = len(_draft_in_progress(context).photos)
     return await _ask_urgency(update, context, f"照片：{count} 张")
 
 
@@ -188,13 +197,13 @@ async def _ask_urgency(update: Update, context: AnkangContext, before: str) -> s
 
 
 async def urgency_chosen(update: Update, context: AnkangContext) -> str:
-    urgent = cb.parse(update.callback_query.data).urgent
-    draft = _draft(context)
+    urgent = cb.parse_as(query_of(update).data, cb.PickUrgency).urgent
+    draft = _draft_in_progress(context)
     draft.urgent = urgent
     await _choice_made(update, "是否紧急", "是" if urgent else "否")
     if urgent:
         # Safety first: the guidance goes out before the preview, not after submission.
-        await update.effective_message.reply_html(msg.EMERGENCY_GUIDANCE)
+        await message_of(update).reply_html(msg.EMERGENCY_GUIDANCE)
     return await _preview(update, context, draft)
 
 
@@ -208,13 +217,13 @@ async def _preview(update: Update, context: AnkangContext, draft: TipDraft) -> s
 
 async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     """Commit the tip, THEN show the receipt; alert the duty admins when urgent."""
-    query = update.callback_query
-    draft = _draft(context)
+    query = query_of(update)
+    draft = _draft_in_progress(context)
     limits = context.services.tips.limits
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if not limits.tips_per_chat.allowed(chat_id):
         await query.answer()
-        await update.effective_message.reply_text(msg.RATE_LIMITED)
+        await message_of(update).reply_text(msg.RATE_LIMITED)
         _drop_draft(context)
         return ConversationHandler.END
     await query.answer("正在提交…")
@@ -227,7 +236,7 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
         # Nothing was committed, so no receipt may be shown; the draft stays for a retry.
         # The traceback is redacted: a database error quotes the row's values.
         log.error("tip submission failed before commit\n%s", redacted_traceback(err))
-        await update.effective_message.reply_html(msg.SUBMIT_FAILED)
+        await message_of(update).reply_html(msg.SUBMIT_FAILED)
         return PREVIEW
     limits.tips_per_chat.hit(chat_id)
     _drop_draft(context)
@@ -235,10 +244,8 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     # in which a crash leaves a stored tip whose receipt was never shown.
     await _send_receipt(context, chat_id, submitted.tip_id, submitted.receipt_code)
     log.info("tip %s submitted%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
-    try:
+    with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(None)  # an old confirm button answers as stale
-    except TelegramError:
-        pass
     if draft.urgent:
         services = context.services
         await alert_urgent(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id,
@@ -265,7 +272,7 @@ async def report_cancel(update: Update, context: AnkangContext) -> int:
     _drop_draft(context)
     if update.callback_query:
         await update.callback_query.answer()
-    await update.effective_message.reply_text(msg.CANCELLED)
+    await message_of(update).reply_text(msg.CANCELLED)
     return ConversationHandler.END
 
 
@@ -273,22 +280,20 @@ async def report_timed_out(update: object, context: AnkangContext) -> None:
     """The conversation idled past tip_draft_ttl_s: drop the draft and say so."""
     _drop_draft(context)
     if isinstance(update, Update) and update.effective_chat:
-        try:
+        with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, msg.TIMED_OUT)
-        except TelegramError:
-            pass
 
 
 async def use_buttons(update: Update, context: AnkangContext) -> None:
-    await update.effective_message.reply_text(msg.USE_BUTTONS)
+    await message_of(update).reply_text(msg.USE_BUTTONS)
 
 
 async def need_photo(update: Update, context: AnkangContext) -> None:
-    await update.effective_message.reply_text(msg.NEED_PHOTO, reply_markup=_photo_keyboard())
+    await message_of(update).reply_text(msg.NEED_PHOTO, reply_markup=_photo_keyboard())
 
 
 async def in_flow_command(update: Update, context: AnkangContext) -> None:
-    await update.effective_message.reply_text(msg.IN_FLOW_COMMAND)
+    await message_of(update).reply_text(msg.IN_FLOW_COMMAND)
 
 
 def report_conversation(ttl_s: float) -> ConversationHandler:

@@ -7,6 +7,8 @@ whatever was wrong, and guesses are limited per chat.
 """
 from __future__ import annotations
 
+import contextlib
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -23,6 +25,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
+from bot.parts import chat_of, message_of, query_of, user_data_of
 from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text
 from bot.tips_triage import TelegramDutyAlerts
 from tips import messages as case_text
@@ -44,12 +47,13 @@ FOLLOWUP_KEY = "tip_followup"  # … and of the tip id being added to (memory on
 
 def leave_thread(context: AnkangContext) -> bool:
     """Forget the tip this chat was looking at; True when it was adding to it."""
-    context.user_data.pop(VIEWING_KEY, None)
-    return context.user_data.pop(FOLLOWUP_KEY, None) is not None
+    user_data_of(context).pop(VIEWING_KEY, None)
+    return user_data_of(context).pop(FOLLOWUP_KEY, None) is not None
 
 
 def _status_keyboard(tip: Tip, context: AnkangContext) -> InlineKeyboardMarkup:
-    rows = [[(msg.ADD_INFO_BUTTON, cb.AddInfo()), (msg.END_BUTTON, cb.EndFollowup())]]
+    rows: list[list[tuple[str, cb.Callback]]] = [
+        [(msg.ADD_INFO_BUTTON, cb.AddInfo()), (msg.END_BUTTON, cb.EndFollowup())]]
     until = _policy(context).review_until(tip)
     if until is not None and not tip.review_requested and context.services.clock.now() < until:
         rows.insert(0, [(msg.REVIEW_BUTTON, cb.AskReview())])
@@ -73,8 +77,8 @@ def _end_keyboard() -> InlineKeyboardMarkup:
 
 async def status_start(update: Update, context: AnkangContext) -> str | int:
     """/status CODE shows the thread; /status alone asks for the code."""
-    if update.effective_chat.type != ChatType.PRIVATE:
-        await update.effective_message.reply_text(msg.STATUS_IN_GROUP if context.args else msg.PRIVATE_ONLY)
+    if chat_of(update).type != ChatType.PRIVATE:
+        await message_of(update).reply_text(msg.STATUS_IN_GROUP if context.args else msg.PRIVATE_ONLY)
         return ConversationHandler.END
     code = " ".join(context.args or [])
     if not code:
@@ -84,16 +88,16 @@ async def status_start(update: Update, context: AnkangContext) -> str | int:
 
 
 async def status_code_given(update: Update, context: AnkangContext) -> str | int:
-    return await _open_thread(update, context, update.effective_message.text or "", asked=True)
+    return await _open_thread(update, context, message_of(update).text or "", asked=True)
 
 
 async def _open_thread(update: Update, context: AnkangContext, code: str, *, asked: bool = False) -> str | int:
     """Show the thread of the tip ``code`` opens. ``asked``: the code answers our prompt, so a
     wrong one keeps waiting for another try (guesses are still counted and limited)."""
     guesses = context.services.tips.limits.receipt_guesses_per_chat
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if not guesses.allowed(chat_id):
-        await update.effective_message.reply_text(msg.RECEIPT_RATE_LIMITED)
+        await message_of(update).reply_text(msg.RECEIPT_RATE_LIMITED)
         return ConversationHandler.END
     try:
         async with context.session() as session:
@@ -101,12 +105,12 @@ async def _open_thread(update: Update, context: AnkangContext, code: str, *, ask
     except ReceiptInvalid:
         guesses.hit(chat_id)
         if asked:
-            await update.effective_message.reply_html(msg.RECEIPT_REFUSED_AGAIN)
+            await message_of(update).reply_html(msg.RECEIPT_REFUSED_AGAIN)
             return AWAIT_CODE
-        await update.effective_message.reply_html(msg.RECEIPT_REFUSED)
+        await message_of(update).reply_html(msg.RECEIPT_REFUSED)
         return ConversationHandler.END
-    context.user_data.pop(FOLLOWUP_KEY, None)
-    context.user_data[VIEWING_KEY] = tip.id
+    user_data_of(context).pop(FOLLOWUP_KEY, None)
+    user_data_of(context)[VIEWING_KEY] = tip.id
     services = context.services
     view = msg.status_view(tip, services.settings.tz, services.clock.now(), _policy(context))
     await STATUS.ask(update, context, view, _status_keyboard(tip, context))
@@ -114,23 +118,23 @@ async def _open_thread(update: Update, context: AnkangContext, code: str, *, ask
 
 
 async def followup_open(update: Update, context: AnkangContext) -> str | int:
-    await update.callback_query.answer()
-    tip_id = context.user_data.pop(VIEWING_KEY, None)
+    await query_of(update).answer()
+    tip_id = user_data_of(context).pop(VIEWING_KEY, None)
     if not isinstance(tip_id, int):
-        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        await message_of(update).reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
-    context.user_data[FOLLOWUP_KEY] = tip_id
+    user_data_of(context)[FOLLOWUP_KEY] = tip_id
     await STATUS.ask(update, context, msg.ASK_FOLLOWUP, _end_keyboard(), takes_text=True)
     return FOLLOWUP
 
 
 async def followup_given(update: Update, context: AnkangContext) -> str | int:
-    tip_id = context.user_data.get(FOLLOWUP_KEY)
+    tip_id = user_data_of(context).get(FOLLOWUP_KEY)
     if not isinstance(tip_id, int):
         # The thread was left (a report was started meanwhile): never file this into the old tip.
-        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        await message_of(update).reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
-    message = update.effective_message
+    message = message_of(update)
     text, photos = "", []
     if message.text:
         text = message.text
@@ -156,32 +160,32 @@ async def followup_given(update: Update, context: AnkangContext) -> str | int:
 
 
 async def review_open(update: Update, context: AnkangContext) -> str | int:
-    await update.callback_query.answer()
-    tip_id = context.user_data.get(VIEWING_KEY)
+    await query_of(update).answer()
+    tip_id = user_data_of(context).get(VIEWING_KEY)
     if not isinstance(tip_id, int):
-        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        await message_of(update).reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
     await STATUS.ask(update, context, msg.ASK_REVIEW_REASON, _end_keyboard(), takes_text=True)
     return REVIEW_REASON
 
 
 async def review_given(update: Update, context: AnkangContext) -> str | int:
-    tip_id = context.user_data.get(VIEWING_KEY)
+    tip_id = user_data_of(context).get(VIEWING_KEY)
     if not isinstance(tip_id, int):
-        await update.effective_message.reply_text(msg.FOLLOWUP_ENDED)
+        await message_of(update).reply_text(msg.FOLLOWUP_ENDED)
         return ConversationHandler.END
     services = context.services
     policy = _policy(context)
     try:
         async with context.session() as session, session.begin():
-            await request_review(session, tip_id, update.effective_message.text or "", now=services.clock.now(),
+            await request_review(session, tip_id, message_of(update).text or "", now=services.clock.now(),
                                  policy=policy)
     except ReviewRefused as refused:
-        await update.effective_message.reply_text(case_text.review_refused(refused.reason, policy.review_days))
+        await message_of(update).reply_text(case_text.review_refused(refused.reason, policy.review_days))
         return REVIEW_REASON if refused.reason == "reason" else ConversationHandler.END
     leave_thread(context)
     _notify(context, tip_id, review=True)
-    await update.effective_message.reply_html(case_text.REVIEW_DONE)
+    await message_of(update).reply_html(case_text.REVIEW_DONE)
     return ConversationHandler.END
 
 
@@ -189,17 +193,15 @@ async def followup_end(update: Update, context: AnkangContext) -> int:
     leave_thread(context)
     if update.callback_query:
         await update.callback_query.answer()
-    await update.effective_message.reply_html(msg.FOLLOWUP_DONE)
+    await message_of(update).reply_html(msg.FOLLOWUP_DONE)
     return ConversationHandler.END
 
 
 async def followup_timed_out(update: object, context: AnkangContext) -> None:
     had_thread = leave_thread(context)  # only say so if they were adding
     if had_thread and isinstance(update, Update) and update.effective_chat:
-        try:
+        with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, msg.FOLLOWUP_TIMED_OUT)
-        except TelegramError:
-            pass
 
 
 def status_conversation(ttl_s: float) -> ConversationHandler:

@@ -26,6 +26,7 @@ from bot import tip_callbacks as cb
 from bot import tip_messages as msg
 from bot.context import AnkangContext, user_is_admin
 from bot.conversation import Flow, chat_conversation
+from bot.parts import chat_of, message_of, query_of, user_data_of, user_of
 from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
@@ -75,7 +76,7 @@ async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
     if update.callback_query:
         await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
     else:
-        await update.effective_message.reply_text(common_messages.NOT_ADMIN)
+        await message_of(update).reply_text(common_messages.NOT_ADMIN)
     return False
 
 
@@ -101,18 +102,18 @@ async def tips_command(update: Update, context: AnkangContext) -> None:
     if not await _admin_or_refuse(update, context):
         return
     text, markup = await _render_list(context, parse_list_args(context.args or []))
-    await update.effective_message.reply_html(text, reply_markup=markup)
+    await message_of(update).reply_html(text, reply_markup=markup)
 
 
 async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
     if not await _admin_or_refuse(update, context):
         return
-    await update.callback_query.answer()
-    text, markup = await _render_list(context, cb.parse(update.callback_query.data))
+    await query_of(update).answer()
+    text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips))
     try:
-        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        await query_of(update).edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     except TelegramError:
-        await update.effective_message.reply_html(text, reply_markup=markup)
+        await message_of(update).reply_html(text, reply_markup=markup)
 
 
 async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, InlineKeyboardMarkup]:
@@ -122,8 +123,8 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
                                now=context.services.clock.now())
     tz = context.services.settings.tz
     now = context.services.clock.now()
-    rows = [[(msg.list_button(t, tz, now), cb.OpenTip(t.id))] for t in page.tips]
-    nav = []
+    rows: list[list[tuple[str, cb.Callback]]] = [[(msg.list_button(t, tz, now), cb.OpenTip(t.id))] for t in page.tips]
+    nav: list[tuple[str, cb.Callback]] = []
     if view.offset > 0:
         nav.append((msg.PREV_BUTTON, cb.ListTips(view.status, view.category, view.urgent_only,
                                                   max(0, view.offset - page.limit))))
@@ -133,7 +134,8 @@ async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, 
     if nav:
         rows.append(nav)
     # One button per status plus 未办结 (the default view); the one being shown is ticked.
-    status_filters = [(_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
+    status_filters: list[tuple[str, cb.Callback]] = [
+        (_ticked(msg.FILTER_OPEN, view.status is None), cb.ListTips(None, view.category, view.urgent_only, 0))]
     status_filters += [(_ticked(s.label, view.status is s), cb.ListTips(s, view.category, view.urgent_only, 0))
                        for s in ALL_STATUSES]
     rows += pairs(status_filters, 4)
@@ -151,10 +153,10 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
     if not await _admin_or_refuse(update, context):
         return
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
-    tip_id = cb.parse(query.data).tip_id
-    admin_id = update.effective_user.id
+    tip_id = cb.parse_as(query.data, cb.OpenTip).tip_id
+    admin_id = user_of(update).id
     try:
         async with context.session() as session, session.begin():
             tip = await get_tip(session, tip_id)
@@ -162,9 +164,9 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
             await mark_read(session, tip_id)
             await admins.audit(session, admin_id, "tip.view", f"tip:{tip_id}")
     except TipNotFound:
-        await update.effective_message.reply_text(msg.TIP_NOT_FOUND)
+        await message_of(update).reply_text(msg.TIP_NOT_FOUND)
         return
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if len(tip.photos) == 1:
         await context.bot.send_photo(chat_id, tip.photos[0].data)
     elif tip.photos:
@@ -175,10 +177,10 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
             else:
                 await context.bot.send_media_group(chat_id, [InputMediaPhoto(p.data) for p in chunk])
     buttons = [(s.label, cb.SetStatus(tip.id, s)) for s in allowed_transitions(tip.status)]
-    case_row = [(msg.NOTE_BUTTON, cb.AddNote(tip.id))]
+    case_row: list[tuple[str, cb.Callback]] = [(msg.NOTE_BUTTON, cb.AddNote(tip.id))]
     if tip.owner_id != admin_id:
         case_row.insert(0, (msg.TAKE_BUTTON, cb.TakeTip(tip.id)))
-    rows = pairs(buttons, 3) + [case_row,
+    rows: list[list[tuple[str, cb.Callback]]] = pairs(buttons, 3) + [case_row,
                                 [(msg.REPLY_BUTTON, cb.ReplyToTip(tip.id)), (msg.BACK_BUTTON, cb.ListTips())]]
     services = context.services
     text = msg.admin_tip(tip, services.settings.tz, services.clock.now(), notes)
@@ -189,17 +191,17 @@ async def take_pressed(update: Update, context: AnkangContext) -> None:
     """🙋 由我负责: the admin becomes the tip's owner (follow-ups and reminders then go to them)."""
     if not await _admin_or_refuse(update, context):
         return
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
-    tip_id = cb.parse(query.data).tip_id
-    admin_id = update.effective_user.id
+    tip_id = cb.parse_as(query.data, cb.TakeTip).tip_id
+    admin_id = user_of(update).id
     try:
         async with context.session() as session, session.begin():
             await assign_owner(session, context.services.settings, tip_id, admin_id, admin_id=admin_id)
     except TipNotFound:
-        await update.effective_message.reply_text(msg.TIP_NOT_FOUND)
+        await message_of(update).reply_text(msg.TIP_NOT_FOUND)
         return
-    await update.effective_message.reply_html(msg.TAKEN.format(tip_id=tip_id),
+    await message_of(update).reply_html(msg.TAKEN.format(tip_id=tip_id),
                                               reply_markup=keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(tip_id))]]))
 
 
@@ -215,13 +217,13 @@ class _PendingAction:
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
     if not await _admin_or_refuse(update, context):
         return ConversationHandler.END
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     action = cb.parse(query.data)
     if isinstance(action, cb.SetStatus) and action.status is TipStatus.REJECTED:
         # 不予受理 needs a reason from the list first; its button starts the note.
         rows = [[(r.label, cb.RejectWith(action.tip_id, r.code))] for r in REJECT_REASONS]
-        await update.effective_message.reply_html(msg.ASK_REJECT_REASON, reply_markup=keyboard(rows))
+        await message_of(update).reply_html(msg.ASK_REJECT_REASON, reply_markup=keyboard(rows))
         return ConversationHandler.END
     if isinstance(action, cb.SetStatus):
         pending = _PendingAction(action.tip_id, "status", action.status)
@@ -233,52 +235,53 @@ async def admin_action_start(update: Update, context: AnkangContext) -> str | in
     elif isinstance(action, cb.AddNote):
         pending = _PendingAction(action.tip_id, "note")
         prompt = msg.ASK_PRIVATE_NOTE.format(tip_id=action.tip_id)
-    else:
-        pending = _PendingAction(action.tip_id, "reply")
-        prompt = msg.ASK_REPLY.format(tip_id=action.tip_id)
-    context.user_data[ADMIN_ACTION_KEY] = pending
+    else:  # the entry points' patterns admit only these four
+        reply = cb.parse_as(query.data, cb.ReplyToTip)
+        pending = _PendingAction(reply.tip_id, "reply")
+        prompt = msg.ASK_REPLY.format(tip_id=reply.tip_id)
+    user_data_of(context)[ADMIN_ACTION_KEY] = pending
     await TRIAGE.ask(update, context, prompt, takes_text=True)
     return ADMIN_NOTE
 
 
 async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
-    pending = context.user_data.get(ADMIN_ACTION_KEY)
+    pending = user_data_of(context).get(ADMIN_ACTION_KEY)
     if not isinstance(pending, _PendingAction):
         return ConversationHandler.END
     if not await _admin_or_refuse(update, context):
-        context.user_data.pop(ADMIN_ACTION_KEY, None)
+        user_data_of(context).pop(ADMIN_ACTION_KEY, None)
         return ConversationHandler.END
-    text = (update.effective_message.text or "").strip()
-    if pending.status is not None and pending.status.is_final:
+    text = (message_of(update).text or "").strip()
+    if (status := pending.status) is not None and status.is_final:
         # Closing and rejecting end the case: the admin sees what the tipper will read, then confirms.
         pending = replace(pending, note=text)
-        context.user_data[ADMIN_ACTION_KEY] = pending
+        user_data_of(context)[ADMIN_ACTION_KEY] = pending
         extra = ""
         if pending.reason is not None:
             extra = f"原因：{REJECT_REASONS_BY_CODE[pending.reason].label}\n"
-        question = msg.CONFIRM_FINAL.format(tip_id=pending.tip_id, status=pending.status.label, note=escape(text),
+        question = msg.CONFIRM_FINAL.format(tip_id=pending.tip_id, status=status.label, note=escape(text),
                                             extra=escape(extra), days=context.services.settings.tip_review_days)
         await TRIAGE.ask(update, context, question, keyboard([[(msg.CONFIRM_ACTION_BUTTON, cb.ConfirmAction()),
                                                                (msg.CANCEL_ACTION_BUTTON, cb.CancelAction())]]))
         return ADMIN_CONFIRM
-    context.user_data.pop(ADMIN_ACTION_KEY, None)
+    user_data_of(context).pop(ADMIN_ACTION_KEY, None)
     await _carry_out(update, context, pending, text)
     return ConversationHandler.END
 
 
 async def admin_confirmed(update: Update, context: AnkangContext) -> str | int:
-    await update.callback_query.answer()
-    pending = context.user_data.pop(ADMIN_ACTION_KEY, None)
+    await query_of(update).answer()
+    pending = user_data_of(context).pop(ADMIN_ACTION_KEY, None)
     if not isinstance(pending, _PendingAction) or not await _admin_or_refuse(update, context):
         return ConversationHandler.END
     with contextlib.suppress(TelegramError):
-        await update.callback_query.edit_message_reply_markup(None)
+        await query_of(update).edit_message_reply_markup(None)
     await _carry_out(update, context, pending, pending.note)
     return ConversationHandler.END
 
 
 async def _carry_out(update: Update, context: AnkangContext, pending: _PendingAction, text: str) -> None:
-    admin_id = update.effective_user.id
+    admin_id = user_of(update).id
     now = context.services.clock.now()
     try:
         async with context.session() as session, session.begin():
@@ -301,19 +304,19 @@ async def _carry_out(update: Update, context: AnkangContext, pending: _PendingAc
         done = msg.TRANSITION_REFUSED.format(tip_id=pending.tip_id, current=err.current.label,
                                              target=err.target.label if err.target is not None else "")
     view = keyboard([[(msg.VIEW_TIP_BUTTON, cb.OpenTip(pending.tip_id))]])
-    await update.effective_message.reply_html(done, reply_markup=view)
+    await message_of(update).reply_html(done, reply_markup=view)
 
 
 async def admin_cancel(update: Update, context: AnkangContext) -> int:
-    context.user_data.pop(ADMIN_ACTION_KEY, None)
+    user_data_of(context).pop(ADMIN_ACTION_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
-    await update.effective_message.reply_text(msg.ADMIN_CANCELLED)
+    await message_of(update).reply_text(msg.ADMIN_CANCELLED)
     return ConversationHandler.END
 
 
 async def admin_timed_out(update: object, context: AnkangContext) -> None:
-    context.user_data.pop(ADMIN_ACTION_KEY, None)
+    user_data_of(context).pop(ADMIN_ACTION_KEY, None)
 
 
 def triage_conversation(ttl_s: float) -> ConversationHandler:
@@ -340,7 +343,7 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
     """/duty on|off: join or leave the roster that receives urgent tips."""
     if not await _admin_or_refuse(update, context):
         return
-    admin_id = update.effective_user.id
+    admin_id = user_of(update).id
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():
         if arg in ("on", "开", "开始"):
@@ -353,7 +356,7 @@ async def duty_command(update: Update, context: AnkangContext) -> None:
             text = msg.DUTY_OFF
         else:
             text = msg.DUTY_STATUS_ON if await admins.is_on_duty(session, admin_id) else msg.DUTY_STATUS_OFF
-    await update.effective_message.reply_html(text)
+    await message_of(update).reply_html(text)
 
 
 def register(app: Application) -> None:

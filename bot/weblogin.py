@@ -32,8 +32,8 @@ async def weblogin(update: Update, context: AnkangContext) -> None:
         return
     services = context.services
     now = services.clock.now()
-    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now,
-                                                        base_url=services.settings.public_url or services.web_url or None))
+    base_url = services.settings.public_url or services.web_url or None
+    text = messages.WEBLOGIN_LINK.format(url=login_link(services.settings, user.id, now, base_url=base_url))
     expires = (now + timedelta(seconds=LOGIN_LINK_TTL_S)).astimezone(services.settings.tz)
     text += "\n" + messages.WEBLOGIN_EXPIRES.format(time=expires.strftime("%H:%M"))
     if not services.settings.public_url:

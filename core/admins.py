@@ -8,14 +8,19 @@ next update or request, console sessions included. Taking a duty (/duty) never m
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Admin, AuditEntry, DutyShift
 from core.settings import Settings
+
+S = TypeVar("S", bound=Select[Any])
 
 
 class NotAnAdmin(PermissionError):
@@ -123,6 +128,47 @@ async def audit(session: AsyncSession, admin_id: int, action: str, target: str =
     session.add(AuditEntry(admin_id=admin_id, action=action, target=target[:128], detail=detail))
 
 
-async def audit_log(session: AsyncSession, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries of the audit log to show: by admin, by action, by time (``since`` ≤ at < ``until``)."""
+
+    admin_id: int | None = None
+    action: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(stmt: S, where: AuditFilter) -> S:
+    if where.admin_id is not None:
+        stmt = stmt.where(AuditEntry.admin_id == where.admin_id)
+    if where.action:
+        stmt = stmt.where(AuditEntry.action == where.action)
+    if where.since is not None:
+        stmt = stmt.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        stmt = stmt.where(AuditEntry.at < where.until)
+    return stmt
+
+
+async def audit_log(session: AsyncSession, limit: int | None = 200, offset: int = 0,
+                    where: AuditFilter = AuditFilter()) -> list[AuditEntry]:
+    """Newest first; ``limit=None`` for all that match (the export)."""
+    stmt = _filtered(select(AuditEntry), where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def audit_admin_ids(session: AsyncSession) -> list[int]:
+    """Everyone who appears in the audit log (for the console's filter)."""
+    rows = await session.execute(select(AuditEntry.admin_id).distinct().order_by(AuditEntry.admin_id))
+    return list(rows.scalars())
+
+
+async def admin_names(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, str]:
+    """The names admins were given (``ankang admin add --name``), for those that have one."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(Admin.user_id, Admin.name).where(Admin.user_id.in_(ids), Admin.name != ""))
+    return {user_id: name for user_id, name in rows}

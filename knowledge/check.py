@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.topics import EVERY as EVERY_TOPIC
 from knowledge.faq import FAQ_ID_RE, MAX_ANSWER_CHARS, Citation
 from knowledge.statutes import KNOWN_STATUTES, Corpus
 from knowledge.text import compact
@@ -66,6 +67,9 @@ def check_knowledge(kb: KnowledgeBase) -> list[Problem]:
                 problems.append(Problem(where, "see lists the entry itself"))
             elif other not in known_ids:
                 problems.append(Problem(where, f"see: no FAQ entry “{other}”"))
+        # Tags come from the one taxonomy (core/topics.py), so the console can name them in words.
+        problems.extend(Problem(where, f"tag “{tag}” is not in core/topics.py (TOPICS or SUBJECTS)")
+                        for tag in entry.tags if tag not in EVERY_TOPIC)
     seen_terms: dict[str, str] = {}
     for term in kb.glossary:
         where = f"glossary:{term.term}"

@@ -78,6 +78,16 @@ INDUSTRY_MARKERS: dict[str, tuple[str, ...]] = {
     "confined": ("有限空间", "受限空间", "化粪池", "污水井", "窨井", "储罐"),
     "blasting": ("爆破", "民用爆炸物品", "炸药"),
 }
+# What a broad question asks about: rights, duties, liability, benefits or the union's powers. An
+# abstract question answered with an entry about another aspect ("工会有哪些权利" with an entry on
+# the union's duties) is the typical confident mistake, so the policy sees whether they agree.
+ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
+    "rights": ("权利", "有权", "权益", "享有", "能主张"),
+    "duties": ("义务", "职责", "要尽", "应当履行", "要遵守", "负有"),
+    "liability": ("法律责任", "何种责任", "什么责任", "啥责任", "处罚", "罚款", "追究", "受什么罚"),
+    "benefits": ("待遇", "补助", "补贴", "抚恤", "津贴", "赔偿", "拿多少", "能拿"),
+    "powers": ("职权", "权力", "监督", "能做什么", "能干什么", "可以做什么", "能管"),
+}
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
@@ -202,6 +212,7 @@ class KnowledgeBase:
         self._topics = load_topics(DATA_DIR / TOPICS_FILE) if topics is None else topics
         self._entry_topics: list[frozenset[str]] = []  # topics each entry mentions
         self._entry_industries: list[frozenset[str]] = []  # industry topics its questions name
+        self._entry_aspects: list[frozenset[str]] = []  # ASPECT_MARKERS its questions name
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
         for g in self.glossary:
@@ -300,6 +311,7 @@ class KnowledgeBase:
             self._entry_topics.append(
                 frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
             self._entry_industries.append(industries_named(" ".join(entry.questions)))
+            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
@@ -421,7 +433,7 @@ class KnowledgeBase:
         """Built once from the vocabulary the knowledge base knows (``load`` builds it; ~0.3 s)."""
         if self._speller is None:
             words = [*self._domain_words, *self.synonyms.words(), *(n for g in self.glossary for n in g.names)]
-            self._speller = Speller(words, self.analyzer.frequencies())
+            self._speller = Speller(words, self.analyzer.frequencies(), cache_dir=self.analyzer.cache_dir)
         return self._speller
 
     def _candidate(self, raw: str, norm: str) -> _Candidate:
@@ -536,6 +548,8 @@ class KnowledgeBase:
         qtext = "".join(words)
         qtopics = frozenset(t for t in self._topics if t in qtext)
         etopics = self._entry_topics[best.entry] if best else frozenset()
+        qaspects = aspects_named(compact(raw))
+        easpects = self._entry_aspects[best.entry] if best else frozenset()
         ratio = 0.0
         if best is not None:
             qc = (focus or norm).replace(" ", "")
@@ -564,10 +578,13 @@ class KnowledgeBase:
             "known_share": len(known) / len(distinct) if distinct else 0.0,
             "domain_share": len(distinct & self._domain_words) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
+            "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),
             "topics_missing": float(len(qtopics - etopics)),
             "topics_extra": float(len(etopics - qtopics)),
             "by_article": float(by_article),
             "english": float(raw.isascii()),
+            "aspect_miss": float(bool(qaspects) and bool(easpects) and not qaspects & easpects),
+            "aspect_match": float(bool(qaspects & easpects)),
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
@@ -805,6 +822,11 @@ class KnowledgeBase:
                 hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def aspects_named(text: str) -> frozenset[str]:
+    """The aspects (ASPECT_MARKERS) a text asks about."""
+    return frozenset(name for name, words in ASPECT_MARKERS.items() if any(w in text for w in words))
 
 
 def industries_named(text: str) -> frozenset[str]:

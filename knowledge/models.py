@@ -224,6 +224,10 @@ class HandoffStatus(StrEnum):
         """The worker's latest message has no answer yet."""
         return self in (HandoffStatus.RECEIVED, HandoffStatus.ANSWERING)
 
+    @property
+    def is_open(self) -> bool:
+        return self is not HandoffStatus.CLOSED
+
 
 HANDOFF_STATUS_LABELS = {
     HandoffStatus.RECEIVED: "已收到",

@@ -22,7 +22,7 @@ from knowledge.errors import DataError
 from knowledge.faq import DATA_DIR, FAQ_ID_RE, _read_yaml, _str_list
 
 SELFHELP_PATH = DATA_DIR / "selfhelp.yaml"
-# Self-help questions are short; a long message is a story about work, whatever words it contains.
+# Self-help questions are short: of a longer message only its last this many characters are read.
 MAX_QUESTION_CHARS = 60
 
 
@@ -77,9 +77,18 @@ def selfhelp_catalogue() -> dict[str, SelfHelpEntry]:
 _NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
 
 
+# The service's words typed in pinyin ("tuisong怎么关", "jifen在哪看"): the speller only knows the
+# FAQ's vocabulary, so the catalogue reads its own.
+_PINYIN = {"tuisong": "推送", "jifen": "积分", "huizhima": "回执码", "huizhi": "回执", "paihangbang": "排行榜",
+           "paihang": "排行", "paiming": "排名", "dingyue": "订阅", "tuiding": "退订", "weiketang": "微课堂",
+           "gonghui": "工会", "jubao": "举报", "niming": "匿名", "rengong": "人工"}
+_LATIN_RUN = re.compile(r"[a-z]+")
+
+
 def _compact(text: str) -> str:
     # The engine passes knowledge.text.compact(); folding again keeps raw text working too.
-    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    return _LATIN_RUN.sub(lambda m: _PINYIN.get(m.group(), m.group()), text)
 
 
 def _any(*words: str) -> str:
@@ -107,10 +116,12 @@ _OTHER_CHANNEL = re.compile(_any("12350", "12345", "12333", "应急管理", "安
                                  "市长热线", "劳动监察"))
 # Addressing the bot or the service: weak on its own, decisive with a service action.
 _BOT = _any("机器人", "安康助手", "助手", "这个号", "本号", "这个账号", "这号", "你们", "在这里", "在这儿", "在这",
-            "这里", "这儿", "bot", "电报", "telegram", "tg", "网页", "网上", "网站")
+            "这里", "这儿", "bot", "电报", "telegram", "tg", "网页", "网上", "网站", "贵平台", "本平台", "这个平台",
+            "该平台", "此平台", "你们平台", "该渠道", "这个渠道", "此渠道", "本渠道", "本系统", "这个系统", "用这个",
+            "这个程序", "这个小程序")
 _RECEIPT = _any("回执码", "回执号", "回执", "查询码", "举报码", "收据码", r"举报的?码")
 _PROGRESS = _any("进展", "进度", "处理结果", "结果", "回复", "答复", "状态")
-_REPORT = _any("举报", "反映隐患", "报隐患", "反映安全隐患", "报告隐患", "上报隐患")
+_REPORT = _any("举报", "反映隐患", "报隐患", "反映安全隐患", "报告隐患", "上报隐患", "提交隐患", "隐患线索", "报个隐患")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +141,16 @@ _RULES: tuple[_Rule, ...] = (
     _rule("selfhelp-lost-receipt",
           _RECEIPT + ".{0,8}" + _any("丢", "忘", "找不到", "找不回", "找回", "没保存", "没存", "没记", "没抄",
                                      "没截", "删了", "删掉", "弄没", "没了", "补发", "重发", "重新发", "再发",
-                                     "记错", "想不起"),
-          _any("丢", "忘", "找不到", "没保存", "没抄", "没截", "删了", "重新发", "再发", "补发") + ".{0,6}" + _RECEIPT),
+                                     "记错", "想不起", "记不得", "记不住", "不记得", "搞丢", "弄丢", "不见", "遗失", "补办",
+                                     "找不着"),
+          _any("丢", "忘", "找不到", "没保存", "没抄", "没截", "删了", "重新发", "再发", "补发", "遗失") + ".{0,6}" + _RECEIPT),
     _rule("selfhelp-anonymity",
-          _any("真的匿名", "真匿名", "真的是匿名", "真是匿名", "是不是匿名的", "真的不会暴露") + ".{0,6}$",
-          _all(_any(_REPORT, "照片", _RECEIPT, "账号", "telegram", "电报"), _BOT,
+          _any("真的匿名", "真匿名", "真的是匿名", "真是匿名", "是不是匿名的", "真的不会暴露", "真正匿名", "真正的匿名") + ".{0,6}$",
+          "匿名举报" + _any("功能", "按钮", "入口") + ".{0,8}" + _any("匿名", "暴露", "泄露", "身份"),
+          _all(_any(_REPORT, "照片", _RECEIPT, "账号", "telegram", "电报", "反映问题", "反映情况"), _BOT,
                _any("匿名吗", "匿名的吗", "是不是匿名", "暴露", "泄露", "知道是我", "查到我", "查出我", "查出是", "看到我", "看到举报人",
-                    "举报人是谁", "是谁发", "告诉老板", "告诉单位", "告诉厂里", "告诉公司", "记录", "保存", "用户名", "身份", "ip", "位置", "定位", "gps")),
+                    "举报人是谁", "是谁发", "告诉老板", "告诉单位", "告诉厂里", "告诉公司", "记录", "保存", "用户名", "身份", "ip", "位置", "定位", "gps",
+                    "查出来", "个人信息", "被发现")),
           _RECEIPT + ".{0,6}" + _any("暴露", "泄露", "身份", "查到我", "知道是我"),
           guard_channel=True),
     _rule("selfhelp-status",
@@ -144,6 +158,9 @@ _RULES: tuple[_Rule, ...] = (
           _any("我的举报", "我举报的", "之前的举报", "上次的举报", "我提交的举报", "对我举报")
           + ".{0,10}" + _any("进展", "进度", "处理到", "怎么样了", "回复", "答复", "查询", "查看", "补充", "补几张",
                              "状态", "哪一步"),
+          # "举报之后在哪看处理到哪一步了"
+          _any("举报", "交上去", "提交") + _any("的", "之后", "以后", "后", "了", "") + ".{0,8}"
+          + _any("处理到哪", "到哪一步", "哪一步了"),
           _any("补充", "补几张", "补发照片") + ".{0,4}" + _any("我的举报", "之前的举报", "举报的内容", "举报内容"),
           _any("怎么查", "如何查", "查询", "在哪看", "怎么看", "在哪查") + ".{0,4}" + _REPORT + ".{0,6}" + _PROGRESS,
           _REPORT + ".{0,6}" + _PROGRESS + ".{0,3}" + _any("怎么查", "在哪看", "怎么看", "在哪查", "查询"),
@@ -155,31 +172,47 @@ _RULES: tuple[_Rule, ...] = (
           _REPORT + ".{0,4}" + _any("填到一半", "不想填", "填错了", "草稿"),
           guard_channel=True),
     _rule("selfhelp-contact",
-          _any("转人工", "人工客服", "找人工", "要人工", "有人工吗", "人工服务", "真人", "活人", "客服"),
-          _any("工会的?", "工会里的") + _any("电话", "热线", "联系方式", "号码", "微信", "办公室在哪"),
-          _any("联系", "找", "跟", "和", "同") + ".{0,4}工会的?" + _any("工作人员", "人", "干部"),
+          _any("转人工", "人工客服", "找人工", "要人工", "有人工吗", "人工服务", "人工沟通", "人工咨询", "人工联系",
+               "有没有人工", "真人", "活人", "客服"),
+          _any("工会的?", "工会里的") + _any("电话", "联系电话", "热线", "联系方式", "联系人", "号码", "微信", "办公室在哪",
+                                            "地址", "在哪办公"),
+          _any("联系", "找", "跟", "和", "同", "与", "转", "接通", "转给") + ".{0,4}工会的?" + _any("工作人员", "人", "干部",
+                                                                                               "同志"),
           _any("联系工会", "维权热线", "12351"),
+          _any("与", "和", "跟", "同") + "工会.{0,4}" + _any("取得联系", "联系", "联络", "沟通"),
+          "^" + _any("人工", "转人工", "找人工") + "$",
           _any("你们", "你") + ".{0,2}" + _any("有热线", "有没有热线", "电话多少", "的电话"),
           _any("机器人", "你", "助手") + ".{0,3}" + _any("回答不了", "答不了", "解决不了", "不懂") + ".{0,4}"
           + _any("找谁", "怎么办", "问谁")),
     _rule("selfhelp-unsubscribe",
-          _any("退订", "退阅", "取消订阅", "取消订", "不想订", "不订了", "停止推送", "停推", "关闭推送",
+          _any("退订", "退定", "退阅", "取消订阅", "取消订", "不想订", "不订了", "停止推送", "停推", "关闭推送",
                "关掉推送", "取消推送", "屏蔽推送", _cmd("unsubscribe")),
           _any("停止", "关闭", "关掉", "取消", "屏蔽", "停掉", "关了") + ".{0,6}" + _any("推送", "微课堂", "微课", "小课"),
           _any("别", "不要", "不用") + ".{0,4}推送",
+          # "微课堂天天推 烦死了咋关掉", "微课堂可以改成一个礼拜推一次吗": the pushes named first, then stopped or thinned.
+          _any("推送", "微课堂", "微课", "小课") + ".{0,12}" + _any("关掉", "关了", "停掉", "退掉", "屏蔽", "取消掉"),
+          _any("推送", "微课堂", "微课", "小课") + ".{0,8}" + _any("改成", "换成", "改为", "调成") + ".{0,8}"
+          + _any("推一次", "发一次", "一次"),
+          # "半夜还收到你们的消息 能设置一下吗", "老是弹消息 怎么取消"
+          _all(_any("你们的?消息", "你们发的", "你们推", "弹消息", "推的消息", "老是?收到", "半夜.{0,4}收到", "天天收到"),
+               _any("关", "取消", "停", "设置", "别发", "不要发", "不想收", "少发", "屏蔽")),
           _all(_any("推送", "微课堂", "微课", "小课", "课", "订阅", "你们", "给我"), _any("不要推送", "别推", "别再推", "不要再推", "不想收", "不想再收", "不再收", "别再发", "不要再发",
                  "别发了", "不要发了", "别每周", "少收", "推.{0,4}" + _any("太多", "太频繁", "太密", "太勤"), "太多.{0,2}推", "推送.{0,8}"
-                 + _any("关", "停", "取消", "屏蔽", "少"), "太烦"))),
+                 + _any("关", "停", "取消", "屏蔽", "少"), "太烦", "烦死", "好烦", "烦人", "吵得"))),
     _rule("selfhelp-rank",
-          _any("排行榜", "排行版", "排行", "榜单", "上榜", "榜上", _cmd("rank")),
-          _any("排名", "名次", "第几名", "排第几") + "(?=.*" + _any("我", "积分", "答题", "安康杯", "分") + ")",
+          _any("排行榜", "排行版", "排行", "榜单", "上榜", "榜上", _cmd("rank")), "^排名$",
+          _any("排名", "名次", "第几名", "排第几", "排在第几", "排几名", "排多少名") + "(?=.*" + _any("我", "积分", "答题", "安康杯", "分") + ")",
+          "^.{0,4}" + _any("我", "咱") + _any("排在第几", "排几名", "排多少名", "排第几"),
+          "谁.{0,4}" + _any("答题", "答对", "积分", "分") + ".{0,4}" + _any("最多", "最高", "第一"),
           _any("我", "积分", "答题", "安康杯") + ".{0,6}" + _any("排名", "名次", "第几名", "排第几")),
     _rule("selfhelp-score",
           _any("积分", "积份", "积份", _cmd("score")),
           _any("答题", "答对", "答错", "做题", "答一道", "测验", "题目") + ".{0,6}" + _any("几分", "多少分", "得分",
                                                                                   "有分", "分数", "加分", "积分"),
           "我的?" + _any("现在", "目前", "一共", "总共", "") + _any("有", "得了", "拿了", "") + _any("多少分", "几分"),
-          "我的分数"),
+          "我的分数",
+          _any("答题", "安康杯", "攒", "挣", "赚") + ".{0,6}" + _any("的分", "得分", "分数") + ".{0,6}"
+          + _any("在哪", "怎么查", "查询", "怎么看", "多少", "查")),
     _rule("selfhelp-lessons", "不订阅.{0,4}" + _any("能", "可以")),
     _rule("selfhelp-subscribe",
           _any("订阅", "定阅", "订课", _cmd("subscribe", "mytopics")),
@@ -193,6 +226,7 @@ _RULES: tuple[_Rule, ...] = (
           + _any("在哪", "怎么看", "补看", "回看", "重看", "看不到", "错过", "以前", "之前", "历史", "列表", "目录",
                  "有哪些", "有什么课", "浏览", "怎么学", "学", "找", "答题", "做题", "题", "测验", "能看"),
           _any("以前", "之前", "错过", "学过") + ".{0,4}" + _any("推送的课", "推的课", "微课堂", "微课", "小课"),
+          _any("以前", "之前", "错过", "学过", "推过") + "的课.{0,4}" + _any("能看", "还能看", "在哪", "怎么看", "找"),
           _any("怎么看", "在哪看", "浏览", "查看") + ".{0,4}" + _any("微课堂", "微课", "小课")),
     _rule("selfhelp-help",
           _any("你们?", "机器人", "助手", "这个号", "本号", "这个账号", "这个机器人", "bot") + _any("都", "还", "到底",
@@ -227,14 +261,18 @@ def match_selfhelp(compact_text: str, entries: dict[str, SelfHelpEntry] | None =
     ``entries`` defaults to the bundled catalogue.
     """
     text = _compact(compact_text)
-    if not text or len(text) > MAX_QUESTION_CHARS or _LAW.search(_LAW_NAMES.sub("", text)):
+    if not text or _LAW.search(_LAW_NAMES.sub("", text)):
         return None
+    # A long message is a story: only its end, where the worker asks, may ask about Ankang
+    # ("……回执码找不回来了，请问还能查到处理情况吗"); words of a legal question anywhere in it
+    # (above) or another channel make it none of ours.
+    asked = text[-MAX_QUESTION_CHARS:]
     catalogue = selfhelp_catalogue() if entries is None else entries
     for rule in _RULES:
         if rule.guard_channel and _OTHER_CHANNEL.search(text):
             continue
         if rule.entry_id == "selfhelp-laws" and _ARTICLE_REF.search(text):
             continue
-        if any(p.search(text) for p in rule.patterns):
+        if any(p.search(asked) for p in rule.patterns):
             return catalogue.get(rule.entry_id)
     return None

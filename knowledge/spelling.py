@@ -26,15 +26,20 @@ Conservative on purpose, since a wrong "correction" loses a question that was fi
 
 Everything is looked up in dictionaries built once (pinyin by pypinyin at build time); ``correct``
 does no pinyin conversion except, rarely, of a single character that already matched a
-candidate, memoised in memory. Nothing is written to disk.
+candidate, memoised in memory. Given a cache dir, the tables are kept there between starts.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import pickle
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from importlib.metadata import version
+from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
@@ -60,6 +65,28 @@ _FUNCTION_CHARS = frozenset(
 )
 
 _jieba_freq: dict[str, int] | None = None
+_TABLES_VERSION = 1
+PYPINYIN_VERSION = version("pypinyin")
+_Tables = tuple[dict[tuple[str, str, str], list[str]], dict[str, tuple[str, ...]], dict[str, list[str]], dict[str, str]]
+log = logging.getLogger(__name__)
+
+
+def _read_tables(path: Path) -> _Tables | None:
+    try:
+        data = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+    return data if isinstance(data, tuple) and len(data) == 4 else None
+
+
+def _write_tables(path: Path, tables: _Tables) -> None:
+    """Best effort, atomic: a read-only cache dir only costs speed; concurrent starts never read half a file."""
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("could not write the speller cache: %s", exc)
 
 
 def jieba_frequencies() -> dict[str, int]:
@@ -109,6 +136,7 @@ class Speller:
         vocabulary: Iterable[str],
         frequencies: Mapping[str, int] | None = None,
         min_freq: int = 1,
+        cache_dir: Path | None = None,
     ) -> None:
         counts = Counter(w.strip() for w in vocabulary if w and w.strip())
         self._freq = jieba_frequencies() if frequencies is None else frequencies
@@ -119,10 +147,28 @@ class Speller:
         from knowledge.text import _traditional_chars
 
         self._traditional = _traditional_chars()
-        # (a): (prefix characters, pinyin between, suffix characters) → words.
         self._by_pinyin: dict[tuple[str, str, str], list[str]] = {}
-        homophone_words: list[str] = []
         self._syllables: dict[str, tuple[str, ...]] = {}
+        self._homophones: dict[str, list[str]] = {}
+        # The tables depend only on the vocabulary (and pypinyin's readings): a cache dir keeps them
+        # between starts, keyed by both (0.3 s of pinyin conversion per start otherwise).
+        path = None
+        if cache_dir is not None:
+            key = hashlib.sha1(
+                f"{_TABLES_VERSION}|{PYPINYIN_VERSION}|{sorted(self._traditional)}|{sorted(counts.items())}".encode()
+            ).hexdigest()[:16]
+            path = cache_dir / f"ankang-speller-{key}.pickle"
+            tables = _read_tables(path)
+            if tables is not None:
+                self._by_pinyin, self._syllables, self._homophones, self._readings = tables
+                return
+        self._build_tables(counts)
+        if path is not None:
+            _write_tables(path, (self._by_pinyin, self._syllables, self._homophones, self._readings))
+
+    def _build_tables(self, counts: Counter[str]) -> None:
+        # (a): (prefix characters, pinyin between, suffix characters) → words.
+        homophone_words: list[str] = []
         for word in sorted(counts):
             if not (2 <= len(word) <= _MAX_PINYIN_WORD) or not _HAN.match(word):
                 continue
@@ -140,7 +186,6 @@ class Speller:
         # (b): toneless pinyin, syllables joined by "'" → words of 2-4 characters. Each word is
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.
-        self._homophones: dict[str, list[str]] = {}
         for word, everyday in zip(homophone_words, self._everyday_many(homophone_words), strict=True):
             for reading in {"'".join(self._syllables[word]), everyday}:
                 self._homophones.setdefault(reading, []).append(word)

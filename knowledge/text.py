@@ -33,8 +33,13 @@ STOPWORDS = frozenset(
     就 都 也 还 被 把 让 给 对 这 那 这个 那个 个 一 应该 应当 需要 必须 是否 有没有 是不是 算不算 多少 谁
     吗? 呢? 里 上 下 中 时 时候 后 之后 以后 的话 情况 该 得 地 着 过 又 再 很 太 最 更 按照 根据 规定 法律 法规 哪里
     能否 可否 有何 有哪些 什么样 怎么回事 请 麻烦 帮 帮忙 告诉 一些 这种 那种 这样 那样 如果 要是 但是 可是 而且 所以
-    因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事 去 来""".split()
+    因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事 去 来
+    俺 俺们 这事 这事儿 那事 玩意 玩意儿 这玩意儿 到底 压根 压根儿 死活 嘛 啦 咋弄 咋搞 咋回事 哎呀 唉呀
+    何种 其 试述 简述 概述 阐述 依照 以及 经 贵
+    今年 去年 前年 上个月 这个月 上周 最近 听说 当时 有个 有点 打算 担心 心里 就行 只能 每次""".split()
 )
+# A question tagged at its end ("这合理不", "算工伤不", "有事没"): the tag asks, it says nothing.
+_TAG_QUESTION = frozenset({"不", "没", "没有", "不了"})
 
 # jieba's full dictionary (350k words) takes over a second to load; words this rare in its
 # frequency list never decide a safety question, and our own vocabulary is added on top.
@@ -99,14 +104,15 @@ class Analyzer:
         self.synonyms = synonyms
         # jieba logs "Building prefix dict…" at DEBUG on its own logger; keep it quiet.
         jieba.setLogLevel(logging.WARNING)
-        extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in {*synonyms.words(), *user_words}
+        extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in sorted({*synonyms.words(), *user_words})
                  if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
-        cache = cache_dir(configured_cache)
+        cache = self.cache_dir = cache_dir(configured_cache)
         self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra, cache)))
         self._tok.tmp_dir = str(cache)  # jieba keeps its prefix dictionary there, keyed by our file
         self._tok.initialize()
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
         # Segmenting the statutes and the FAQ is most of the build time and gives the same words
         # every start: keep them in the cache dir, keyed by everything that shapes them (the
         # dictionary file's name carries the hash of its contents).
@@ -159,17 +165,25 @@ class Analyzer:
         if _LATIN_WORD_RE.search(normalised):
             normalised = self.translate_english(normalised)
         out: list[str] = []
-        canon = self.synonyms.canonical
         for piece in normalised.split(" "):
-            if not piece:
+            if piece:
+                out.extend(self._piece_words(piece))
+        return tuple(out)
+
+    def _piece_words_uncached(self, piece: str) -> tuple[str, ...]:
+        """Canonical content words of one space-free piece (statutes repeat chapter titles, numbers)."""
+        out: list[str] = []
+        canon = self.synonyms.canonical
+        words = self._tok.lcut(piece, HMM=True)
+        if len(words) >= 2 and words[-1] in _TAG_QUESTION:
+            words.pop()
+        for word in words:
+            word = word.strip()
+            if not word or word in STOPWORDS:
                 continue
-            for word in self._tok.lcut(piece, HMM=True):
-                word = word.strip()
-                if not word or word in STOPWORDS:
-                    continue
-                if not _HAN_RE.search(word) and not word.isdigit() and (len(word) < 3 or word in _ENGLISH_STOP):
-                    continue
-                out.append(canon.get(word, word))
+            if not _HAN_RE.search(word) and not word.isdigit() and (len(word) < 3 or word in _ENGLISH_STOP):
+                continue
+            out.append(canon.get(word, word))
         return tuple(out)
 
     def document_words(self, normalised: str, cache: bool = True) -> tuple[str, ...]:
@@ -278,12 +292,8 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
     target = cache / f"ankang-jieba-{key}.txt"
     if target.exists():
         return target
-    lines = []
-    with source.open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split(" ")
-            if len(parts) >= 2 and int(parts[1]) >= JIEBA_MIN_FREQ:
-                lines.append(line.rstrip("\n"))
+    # One regular expression over the whole file, not 350k splits and int() calls (0.1 s, not 0.4 s).
+    lines = _COMMON_WORD_LINE.findall(source.read_text(encoding="utf-8"))
     for line in own.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
@@ -296,7 +306,13 @@ def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Pat
     return target
 
 
-_CACHE_VERSION = 1
+# A line of jieba's dict.txt ("word freq [tag]") whose frequency is at least JIEBA_MIN_FREQ (30).
+_COMMON_WORD_LINE = re.compile(r"^[^ \n]+ (?:[3-9][0-9]|[1-9][0-9]{2,})(?: [^\n]*)?$", re.MULTILINE)
+assert JIEBA_MIN_FREQ == 30, "_COMMON_WORD_LINE spells out the threshold"
+_CACHE_VERSION = 2
+# Pieces (text between spaces) whose words are remembered: a statute's chapter titles, numbers and
+# stock phrases recur across articles, and a query's pieces recur across questions.
+PIECE_CACHE_SIZE = 65536
 STALE_CACHE_TEXTS = 5000
 # Bulk additions at least this large are segmented in forked worker processes (jieba is
 # pure Python); only bulk loads reach it, never the bot's per-entry additions.

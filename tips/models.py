@@ -92,16 +92,41 @@ PLACE_TYPES: tuple[PlaceType, ...] = (
 PLACES_BY_CODE: dict[str, PlaceType] = {p.code: p for p in PLACE_TYPES}
 
 
-class Author:
+class Author(StrEnum):
+    """Who wrote an event of a tip's thread, stored by its value; people read ``label``."""
+
     TIPPER = "tipper"
     UNION = "union"
 
+    @property
+    def label(self) -> str:
+        return AUTHOR_LABELS[self]
 
-class EventKind:
+
+# The one Chinese label table of thread authors (the console, the bot's thread view, the export).
+AUTHOR_LABELS: dict[Author, str] = {Author.TIPPER: "举报人", Author.UNION: "工会"}
+
+
+class EventKind(StrEnum):
+    """What an event of a tip's thread is, stored by its value; people read ``label``."""
+
     SUBMITTED = "submitted"
     STATUS = "status"
     MESSAGE = "message"
     REVIEW = "review"  # the tipper asks for a 复查, with a reason
+
+    @property
+    def label(self) -> str:
+        return EVENT_KIND_LABELS[self]
+
+
+# The one Chinese label table of thread events.
+EVENT_KIND_LABELS: dict[EventKind, str] = {
+    EventKind.SUBMITTED: "提交举报",
+    EventKind.STATUS: "状态变更",
+    EventKind.MESSAGE: "留言",
+    EventKind.REVIEW: "申请复查",
+}
 
 
 class Tip(Base):
@@ -177,8 +202,8 @@ class TipEvent(Base):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     # Tipper events are coarsened to the hour like the tip; union events keep the exact time.
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    kind: Mapped[str] = mapped_column(String(16))
-    author: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind, 16))
+    author: Mapped[Author] = mapped_column(StrEnumType(Author, 8))
     status: Mapped[TipStatus | None] = mapped_column(StrEnumType(TipStatus, 16), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
 

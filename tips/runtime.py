@@ -26,10 +26,10 @@ class TipsRuntime:
         self.alerts = alerts or AlertThrottle()
         # Photos downloaded and re-encoded at once, bot and web together: each can take tens of MB.
         self.photo_slots = asyncio.Semaphore(photo_slots)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._jobs: asyncio.Task[None] | None = None
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, object]) -> asyncio.Task[object]:
         """Run ``coro`` in the background, keeping a reference until it finishes."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)

@@ -391,7 +391,7 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
             ])
             for event in tip.events:
                 thread_csv.writerow([
-                    tip.id, event.at.isoformat(), "举报人" if event.author == Author.TIPPER else "工会",
+                    tip.id, event.at.isoformat(), event.author.label,
                     event.kind, event.status_label, event.text,
                     " ".join(by_event.get(event.id, [])),
                 ])

@@ -10,12 +10,13 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
-from web import chat, console, tips
+from web import chat, console, pages, tips
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
-from web.typedefs import BOT_SENDER, CHAT, SERVICES, BotSender, ChatConfig, WebServices
+from web.pages import public_errors
+from web.typedefs import BOT_SENDER, CHAT, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,15 @@ def create_web_app(
 ) -> web.Application:
     """Build the web application over ``services``; the caller owns the services' lifetime."""
     # Order: headers wrap everything (error pages included); body limits refuse oversized requests
-    # before any handler or the guard reads them; the guard runs before any /admin handler;
-    # console errors become console pages inside the guard (so they show the admin's navigation).
-    # Body sizes are set per route by body_limits, before anything reads a body (web/limits.py).
+    # before any handler or the guard reads them (web/limits.py sets each route's size); public
+    # pages' errors become Chinese pages; the guard runs before any /admin handler; console errors
+    # become console pages inside the guard (so they show the admin's navigation).
     app = web.Application(client_max_size=SMALL_BODY_MAX_BYTES,
-                          middlewares=[security_headers, body_limits, admin_guard, friendly_errors])
+                          middlewares=[static_files, security_headers, body_limits, public_errors, admin_guard,
+                                       friendly_errors])
     app[SERVICES] = services
     app[CHAT] = ChatConfig(emulator_url)
+    app[SITE] = SiteConfig()
     if bot_sender is not None:
         app[BOT_SENDER] = bot_sender
     env = aiohttp_jinja2.setup(
@@ -57,6 +60,7 @@ def create_web_app(
 def setup_routes(app: web.Application) -> None:
     """The web routing table."""
     app.router.add_get("/healthz", healthz)
+    pages.setup_routes(app)  # the landing page at /
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     # Admin console: every /admin path except the login page needs a session (web.auth.admin_guard).
     console.setup_routes(app)
@@ -64,6 +68,27 @@ def setup_routes(app: web.Application) -> None:
     chat.setup_routes(app)
     # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.
     tips.setup_routes(app)
+
+
+STATIC_PREFIX = "/static/"
+COMPRESSIBLE = (".css", ".js", ".svg")
+# Static URLs carry ?v=<hash of the file> (append_version), so a versioned one never changes: cache it for
+# a year. Without the version (typed by hand) an hour.
+STATIC_MAX_AGE_S = 365 * 24 * 3600
+UNVERSIONED_MAX_AGE_S = 3600
+
+
+@web.middleware
+async def static_files(request: web.Request, handler):
+    """Static files: cached by browsers and proxies, text ones gzip-compressed when the browser accepts it."""
+    response = await handler(request)
+    if request.path.startswith(STATIC_PREFIX) and isinstance(response, web.FileResponse):
+        versioned = "v" in request.query
+        max_age = STATIC_MAX_AGE_S if versioned else UNVERSIONED_MAX_AGE_S
+        response.headers["Cache-Control"] = f"public, max-age={max_age}" + (", immutable" if versioned else "")
+        if request.path.endswith(COMPRESSIBLE):
+            response.enable_compression()
+    return response
 
 
 def _local_day(when, tz) -> str:

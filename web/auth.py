@@ -42,6 +42,8 @@ SESSION_TTL_S = 8 * 3600
 COOKIE_NAME = "ankang_admin"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+RETURN_FIELD = "return_to"  # the page a console form was sent from (added by console.js)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def redeem_login_token(session: AsyncSession, settings: Settings, token: str, now: datetime) -> int:
@@ -166,12 +168,19 @@ async def admin_guard(request: web.Request, handler):
     async with services.sessions() as session:
         row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())
     if row is None:
-        if request.method in SAFE_METHODS and "application/json" not in request.headers.get("Accept", ""):
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if request.method in SAFE_METHODS and not wants_json:
             raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(request.path_qs, safe='')}")
+        if not wants_json and request.content_type in FORM_TYPES:
+            # A form sent after the session ran out: to the login page, then back to the form's page
+            # (console.js names it in ``return_to`` and keeps what was typed until then).
+            back = (await request.post()).get(RETURN_FIELD)
+            back = back if isinstance(back, str) and back.startswith("/admin") else request.path
+            raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(back, safe='')}&expired=1")
         return web.json_response({"error": "login required"}, status=401)
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
-        if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if given is None and request.content_type in FORM_TYPES:
             posted = (await request.post()).get(CSRF_FIELD)
             given = posted if isinstance(posted, str) else None
         if not csrf_ok(row.csrf_token, given):

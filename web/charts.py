@@ -56,7 +56,7 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     if not labels or not series or not any(v for s in series for v in s.values):
         return empty()
     width = 360  # one width for every chart, so text comes out the same size on the page
-    left, bottom, top = 28, 22, 8
+    left, bottom, top = 38, 26, 10
     plot_h = height - bottom - top
     plot_w = width - left - 8
     totals = [sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series)
@@ -70,8 +70,8 @@ def column_chart(labels: list[str], series: list[Series], *, stacked: bool = Tru
     for k in range(steps + 1):
         y = top + plot_h * k / steps
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}"/>')
-        out.append(f'<text class="axis" x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">'
-                   f'{_fmt(vmax * (steps - k) / steps)}</text>')
+        tick = _fmt(vmax * (steps - k) / steps)
+        out.append(f'<text class="axis" x="{left - 4}" y="{y + 5:.1f}" text-anchor="end">{tick}</text>')
     label_every = -(-len(labels) // 7)
     for i, label in enumerate(labels):
         x0 = left + slot * i + slot * 0.15
@@ -99,7 +99,7 @@ def bar_chart(pairs: Sequence[tuple[str, float]], *, color: str = PALETTE[0], ti
     """Horizontal bars, largest first as given (top topics, subscribers by topic, …); ``colors`` per bar."""
     if not pairs or not any(v for _, v in pairs):
         return empty()
-    row_h, label_w, width = 24, 92, 360
+    row_h, label_w, width = 28, 104, 360
     height = row_h * len(pairs) + 4
     vmax = max(v for _, v in pairs) or 1
     plot_w = width - label_w - 48
@@ -109,11 +109,11 @@ def bar_chart(pairs: Sequence[tuple[str, float]], *, color: str = PALETTE[0], ti
         y = i * row_h + 4
         w = max(2.0, plot_w * value / vmax) if value else 0
         short = label if len(label) <= 7 else label[:6] + "…"
-        out.append(f'<text class="label" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>')
+        out.append(f'<text class="label" x="{label_w - 6}" y="{y + 18}" text-anchor="end">{escape(short)}</text>')
         fill = colors[i] if colors and i < len(colors) else color
         out.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 10}" fill="{fill}" rx="3">'
                    f'<title>{escape(label)}: {_fmt(value)}</title></rect>')
-        out.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 15}">{_fmt(value)}</text>')
+        out.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 18}">{_fmt(value)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -1,4 +1,4 @@
-"""The admin console: its routing table, login/logout, dashboard and audit log.
+"""The admin console: its routing table, login/logout and dashboard.
 
 Every /admin route except the login page runs behind ``web.auth.admin_guard`` (session of a current
 admin + CSRF token on writes); every write also lands in the audit log via ``core.admins.audit``.
@@ -10,14 +10,12 @@ import re
 
 from aiohttp import web
 
-from core.admins import NotAnAdmin, audit, audit_log
+from core.admins import NotAnAdmin, audit
 from web import auth, messages, stats
-from web.console_pages import admin_of, error_page, page_number, render
+from web.console_pages import admin_of, error_page, render
 from web.typedefs import SERVICES
 
 log = logging.getLogger(__name__)
-
-AUDIT_PAGE_SIZE = 50
 
 
 def setup_routes(app: web.Application) -> None:
@@ -26,7 +24,14 @@ def setup_routes(app: web.Application) -> None:
     Numeric ids in paths are ``\\d{1,9}``: a longer number cannot be a row id (and would overflow
     PostgreSQL's integer), so it is simply "not found" like any unknown id.
     """
-    from web import console_broadcasts, console_handoffs, console_knowledge, console_lessons, console_tips
+    from web import (
+        console_audit,
+        console_broadcasts,
+        console_handoffs,
+        console_knowledge,
+        console_lessons,
+        console_tips,
+    )
 
     r = app.router
     r.add_get("/admin/login", login_page)
@@ -34,7 +39,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/logout", logout)
     r.add_get("/admin", dashboard)
     r.add_get("/admin/", dashboard)
-    r.add_get("/admin/audit", audit_page)
+    console_audit.setup_routes(app)
     console_tips.setup_routes(app)
     console_broadcasts.setup_routes(app)
     console_lessons.setup_routes(app)
@@ -79,7 +84,8 @@ def _safe_next(value: str | None) -> str:
 async def login_page(request: web.Request) -> web.Response:
     """Show the confirmation button for a link (a GET never uses it up: link previews would)."""
     token = request.query.get("t", "")
-    context = {"token": token, "next": _safe_next(request.query.get("next")), "title": "登录"}
+    context = {"token": token, "next": _safe_next(request.query.get("next")), "title": "登录",
+               "expired": "expired" in request.query}
     if token:
         services = request.app[SERVICES]
         try:
@@ -130,22 +136,10 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
-# --- dashboard and audit log ----------------------------------------------------------------------
+# --- dashboard ----------------------------------------------------------------------
 
 async def dashboard(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     async with services.sessions() as session:
         data = await stats.dashboard(session, services)
     return render(request, "console/dashboard.html", {"title": "概览", "d": data})
-
-
-async def audit_page(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    page = page_number(request)
-    async with services.sessions() as session:
-        entries = await audit_log(session, limit=AUDIT_PAGE_SIZE + 1, offset=(page - 1) * AUDIT_PAGE_SIZE)
-    return render(request, "console/audit.html", {
-        "title": "审计日志", "entries": entries[:AUDIT_PAGE_SIZE], "page": page,
-        "has_next": len(entries) > AUDIT_PAGE_SIZE, "tz": services.settings.tz,
-        "action_labels": messages.AUDIT_ACTIONS,
-    })

@@ -86,7 +86,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
     """
     from core.admins import audit
     from tips.cases import CasePolicy, channel_for, deadline, mark_read, notes_of
-    from tips.models import TipStatus
+    from tips.models import EventKind, TipStatus
     from tips.service import TipNotFound, allowed_transitions, get_tip
 
     services = request.app[SERVICES]
@@ -108,7 +108,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         "title": f"举报 #{tip.id}", "tip": tip, "transitions": allowed_transitions(tip.status),
         "can_reject": TipStatus.REJECTED in allowed_transitions(tip.status),
         "submitted_photos": [p for p in tip.photos if p.event_id is None], "errors": errors or [],
-        "form": form or {}, "note_max": NOTE_MAX_CHARS, "notes": notes, "was_unread": unread,
+        "form": form or {}, "note_max": NOTE_MAX_CHARS, "notes": notes, "kinds": EventKind, "was_unread": unread,
         "admins": admins, "me": admin_of(request).user_id, "deadline": deadline(tip, now),
         "channel": channel_for(tip), "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
         **_labels(),

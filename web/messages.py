@@ -31,6 +31,15 @@ BOT_KB_NOT_LOADED = "知识库尚未加载完成（服务器启动后需要几�
 BOT_UNAVAILABLE = "机器人当前未连接，无法发送测试消息。"
 TEST_SEND_FAILED = "测试消息没有发出：请确认您已在 Telegram 中打开机器人（发送过 /start）且没有屏蔽它，然后重试。"
 
+# Public pages (web/pages.py): the landing page and the site's error pages.
+LANDING_TITLE = "首页"
+PAGE_NOT_FOUND_TITLE = "找不到页面"
+PAGE_NOT_FOUND = "您要找的页面不存在，可能链接不完整或已经失效。"
+PAGE_METHOD_TITLE = "操作无效"
+PAGE_METHOD = "这个页面不能这样打开或提交，请从首页重新进入。"
+PAGE_ERROR_TITLE = "出错了"
+PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直接拨打下面的电话。"
+
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
     "test_sent": "测试消息已发送到您的 Telegram。",
@@ -61,6 +70,24 @@ FLASH: dict[str, str] = {
     "schedule_resumed": "推送计划已恢复。",
     "schedule_cancelled": "推送计划已取消。",
 }
+
+SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
+
+# The audit log in words (web/console_audit.py).
+AUDIT_BY_CLI = "服务器命令行"
+AUDIT_ADMIN_UNNAMED = "管理员 {id}"
+AUDIT_TIP = "举报 #{n}"
+AUDIT_SCHEDULE = "推送计划 #{n}"
+AUDIT_RUN = "第 {n} 次推送"
+AUDIT_FAQ = "FAQ：{question}"
+AUDIT_UNANSWERED = "未答问题：{question}"
+AUDIT_LESSON = "微课堂：{title}"
+AUDIT_EXPORT_TARGET = "举报导出包"
+AUDIT_EXPORT_COUNTS = "{tips} 条举报，{photos} 张照片"
+AUDIT_VIA_CLI = "通过服务器命令行"
+AUDIT_REPLACED_BY = "改为新的{ref}"
+AUDIT_SENT_AS = "{ref}"
+AUDIT_EXPORT_HEADER = ("时间", "管理员", "操作", "对象", "详情")
 
 AUDIT_ACTIONS: dict[str, str] = {
     "web.login": "登录管理后台",
@@ -96,6 +123,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.pause": "暂停推送计划",
     "broadcast.resume": "恢复推送计划",
     "broadcast.cancel": "取消推送计划",
+    "broadcast.send_now": "立即推送",
+    "admin.add": "添加管理员",
+    "web.audit_export": "导出审计日志",
 }
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

@@ -15,9 +15,10 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from broadcasts.models import ALL_TOPICS
 from core.models import User
-from core.topics import BY_CODE
-from web import charts
+from core.topics import words as topic_words
+from web import charts, messages
 from web.typedefs import WebServices
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ async def _knowledge(session, services, d: Dashboard, today: date, tz) -> None:
         bucket = answered if row.intent in ANSWERED else unsure if row.intent in UNSURE else other
         bucket[row.day] += row.count
         if row.topic:
-            topics[BY_CODE[row.topic].label if row.topic in BY_CODE else row.topic] += row.count
+            topics[topic_words(row.topic)] += row.count
     d.charts["questions"] = charts.column_chart(labels, [
         charts.Series("已回答", tuple(answered[x] for x in days), charts.PALETTE[2]),
         charts.Series("没把握", tuple(unsure[x] for x in days), charts.PALETTE[6]),
@@ -111,7 +112,7 @@ async def _tips(session, services, d: Dashboard, today: date, tz) -> None:
     by_category: Counter[str] = Counter()
     by_week_status: dict[TipStatus, Counter] = {s: Counter() for s in ALL_STATUSES}
     for at, category, status in rows:
-        by_category[BY_CODE[category].label if category in BY_CODE else category] += 1
+        by_category[topic_words(category)] += 1
         local = _local_day(at, tz)
         monday = local - timedelta(days=local.weekday())
         by_week_status[status][monday] += 1
@@ -141,7 +142,7 @@ async def _broadcasts(session, services, d: Dashboard, today: date, tz) -> None:
     subs = (await session.execute(
         select(Subscription.topic, func.count()).group_by(Subscription.topic).order_by(func.count().desc()))).all()
     d.charts["subscribers"] = charts.bar_chart(
-        [(BY_CODE[t].label if t in BY_CODE else t, n) for t, n in subs][:TOP_N],
+        [(messages.SUBSCRIBED_TO_ALL if t == ALL_TOPICS else topic_words(t), n) for t, n in subs][:TOP_N],
         color=charts.PALETTE[0], title="订阅主题")
     active = await session.scalar(
         select(func.count()).select_from(Schedule).where(Schedule.status == ScheduleStatus.ACTIVE)) or 0

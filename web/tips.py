@@ -91,11 +91,12 @@ FORM_TEXT_MAX_BYTES = 16 * 1024  # a 2000-character description is at most 8 000
 FORM_MAX_FIELDS = 20
 FORM_URLENCODED_MAX_BYTES = 64 * 1024
 
-# Pages that show a receipt or a thread must never be cached or leak through a referrer.
+# Pages that show a receipt or a thread must never be cached or leak through a referrer. Scripts: only
+# our own (the receipt's copy button, static/tips.js); every page works without them.
 NO_STORE = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 

@@ -64,7 +64,15 @@ class ChatConfig:
     admin_id: int | None = None
 
 
+@dataclass
+class SiteConfig:
+    """What the public pages say about the bot: its @username, once the runner's bot has started."""
+
+    bot_username: str | None = None
+
+
 SERVICES = web.AppKey("services", WebServices)
+SITE = web.AppKey("site", SiteConfig)
 BOT_SENDER = web.AppKey("bot_sender", BotSender)
 CHAT = web.AppKey("chat", ChatConfig)
 # The bundled lesson library, for when no broadcast engine runs (loaded once, on first use).

@@ -44,3 +44,15 @@ def test_check_reports_a_see_id_that_does_not_exist(corpus):
     assert "faq:overview-x (t.yaml): see lists the entry itself" in problems
     assert not any("d-1”" in p for p in problems)
     assert len(problems) == 2
+
+
+def test_check_reports_a_tag_outside_the_taxonomy(corpus):
+    from knowledge.engine import KnowledgeBase
+    from knowledge.faq import DATA_DIR, faq_entry_from_dict, load_synonyms
+
+    entry = faq_entry_from_dict({"id": "t-1", "q": "劳保用品要自己掏钱吗", "a": "不用。",
+                                 "cite": [{"law": "安全生产法", "article": 45}],
+                                 "tags": ["ppe", "confined-space", "rights"]}, "t.yaml")
+    kb = KnowledgeBase(corpus, [entry], [], load_synonyms(DATA_DIR / "synonyms.yaml"), DATA_DIR / "domain_dict.txt")
+    problems = [str(p) for p in check_knowledge(kb)]
+    assert problems == ["faq:t-1 (t.yaml): tag “confined-space” is not in core/topics.py (TOPICS or SUBJECTS)"]

@@ -193,6 +193,40 @@ EMERGENCIES_NOW = [
 ]
 
 
+# Told the way a frightened worker types it: smells, sounds, what a body does, with no event word.
+EMERGENCIES_IN_COLLOQUIAL_WORDS = [
+    ("厨房里一股煤气味 师傅说头好晕", "gas"),
+    ("液化气罐子嘶嘶往外冒 咋整", "gas"),
+    ("冷库那边氨气漏了 眼睛辣得睁不开", "gas"),
+    ("那边在冒白烟 好几个人都咳得不行", "gas"),
+    ("甲醛熏得人受不了 同事吐了", "gas"),
+    ("池子里的人喊不答应了", "confined"),
+    ("井口的人拉不上来了 绳子没动静", "confined"),
+    ("化粪池有人倒下了", "confined"),
+    ("腿被卷扬机的钢丝绳缠住了", "machine"),
+    ("胳膊卡在滚筒里了 快停机", "machine"),
+    ("工友被卡在两台车中间了", "machine"),
+    ("老李手指头被冲床压没了 血哗哗流", "machine"),
+    ("脚手架倒了 底下有人", "collapse"),
+    ("基坑边上土方垮下来把人盖住了", "collapse"),
+    ("工友摸到漏电的铁皮 人直接倒了", "electric"),
+    ("他被高压线打了一下 现在不动", "electric"),
+    ("热水锅炉管爆了 蒸汽把人烫了", "burn"),
+    ("一大锅开水翻了 浇到同事身上", "burn"),
+    ("熔化的铝水溅到脚上 烫得皮都没了", "burn"),
+    ("塔吊上的人好像晕了 挂在上面不动", "unconscious"),
+    ("有人晕在喷漆房里了", "unconscious"),
+    ("头被砸破了 血流了一地", "bleeding"),
+]
+
+
+@pytest.mark.parametrize("text, kind", EMERGENCIES_IN_COLLOQUIAL_WORDS)
+def test_emergencies_told_in_colloquial_words_are_detected(text, kind):
+    from knowledge.text import normalise
+
+    assert intents.detect_emergency(normalise(text), text) == kind
+
+
 @pytest.mark.parametrize("text, kind", EMERGENCIES_NOW)
 def test_emergencies_in_everyday_words_are_detected_with_their_kind(text, kind):
     from knowledge.text import normalise
@@ -237,6 +271,12 @@ NOT_EMERGENCIES = [
     "发生火灾时单位应该怎么组织疏散",
     # Objects, not people
     "手机掉进窨井里了怎么捞上来",
+    # Asked how, with nothing happening now
+    "天然气泄漏应该怎么报警",
+    "去年在车间被机器绞伤了手 现在能评残吗",
+    "我们车间经常有股氨气味 会不会中毒",
+    "以前有个工友在罐子里晕倒了 后来怎么处理",
+    "被机器夹伤手指 老板不给报销",
 ]
 
 
@@ -253,3 +293,18 @@ def test_every_emergency_kind_has_its_own_guidance():
     assert set(intents.EMERGENCY_EVENTS) <= set(messages.EMERGENCY_BY_KIND)
     for kind in ("heat", "lift", "burn", "chemical", "pressure", "spark"):
         assert "不要" in messages.EMERGENCY_BY_KIND[kind]
+
+
+@pytest.mark.parametrize(("text", "neighbour"), [
+    ("广州市工伤职工一次性医疗补助金是多少", True),
+    ("湖南省职业病诊断机构有哪几家", True),
+    ("防尘口罩的型号分别代表什么", True),
+    ("淘宝买的劳保鞋开胶了商家不管", True),
+    ("我们省的工伤认定要多久", False),
+    ("工资比当地最低工资标准还低怎么办", False),
+    ("单位不发劳保用品合法吗", False),
+])
+def test_local_rules_technical_details_and_shop_disputes_are_cues_of_out_of_scope(text, neighbour):
+    from knowledge.text import compact
+
+    assert intents.looks_like_neighbour_matter(compact(text)) is neighbour

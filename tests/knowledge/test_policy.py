@@ -61,3 +61,25 @@ def test_an_overview_offers_its_detail_entries_as_related_questions(real_kb) -> 
     entry = real_kb.entry(reply.faq_id)
     assert entry is not None and entry.see
     assert [s.faq_id for s in reply.related] == [i for i in entry.see if real_kb.entry(i) is not None]
+
+
+@pytest.mark.parametrize(("text", "aspects"), [
+    ("职工在安全生产方面享有哪些权利", {"rights"}),
+    ("从业人员要尽哪些安全义务", {"duties"}),
+    ("单位不给发劳保要承担何种法律责任", {"liability"}),
+    ("工伤职工住院期间有什么待遇", {"benefits"}),
+    ("工会在安全生产上有哪些职权", {"powers"}),
+    ("车间噪声太大怎么办", set()),
+])
+def test_a_broad_question_names_the_aspect_it_asks_about(text: str, aspects: set[str]) -> None:
+    from knowledge.engine import aspects_named
+
+    assert aspects_named(text) == aspects
+
+
+def test_the_policy_sees_whether_question_and_entry_ask_about_the_same_aspect(real_kb) -> None:
+    inputs = real_kb.decision_inputs("工会有哪些权利和义务")
+    assert inputs is not None
+    features, _ = inputs
+    assert {"aspect_match", "aspect_miss"} <= features.keys()
+    assert real_kb.policy is not None and "aspect_match" in real_kb.policy.right.features

@@ -66,6 +66,35 @@ POSITIVES = [
     ("法规条文去哪查", "selfhelp-laws"),
     ("想看消防法全文", "selfhelp-laws"),
     ("法律原文在哪里看", "selfhelp-laws"),
+    # Colloquial, formal, traditional, pinyin and typed-in-a-hurry (issue 10, follow-up point 3)
+    ("你们那个课天天推 烦死了咋关掉", "selfhelp-unsubscribe"),
+    ("半夜还收到你们的消息 能设置一下吗", "selfhelp-unsubscribe"),
+    ("微课堂能不能改成一个月推一次", "selfhelp-unsubscribe"),
+    ("本平台的推送服务应如何取消？", "selfhelp-unsubscribe"),
+    ("tuisong怎么关", "selfhelp-unsubscribe"),
+    ("微课堂退定", "selfhelp-unsubscribe"),
+    ("答题攒的分在哪看", "selfhelp-score"),
+    ("jifen在哪看", "selfhelp-score"),
+    ("我排在第几", "selfhelp-rank"),
+    ("全厂谁答题最多", "selfhelp-rank"),
+    ("举报之后在哪看处理到哪一步了", "selfhelp-status"),
+    ("回执码记不得了", "selfhelp-lost-receipt"),
+    ("迴執碼不見了怎麼辦", "selfhelp-lost-receipt"),
+    ("如遗失回执码，能否补办？", "selfhelp-lost-receipt"),
+    ("通过本系统反映问题会不会暴露个人信息", "selfhelp-anonymity"),
+    ("用这个举报安全不 会不会被厂里查出来", "selfhelp-anonymity"),
+    ("拟通过贵平台匿名举报，该渠道能否确保身份不泄露", "selfhelp-anonymity"),
+    ("有没有人工", "selfhelp-contact"),
+    ("能帮我转给工会的同志吗", "selfhelp-contact"),
+    ("如何与工会取得联系？", "selfhelp-contact"),
+    ("工会的联系电话是多少", "selfhelp-contact"),
+    ("怎样通过本平台提交隐患线索", "selfhelp-report"),
+    ("以前的课还能看吗", "selfhelp-lessons"),
+    # A story about Ankang: its asking end decides
+    ("我们车间主任让大家都关注了你们，说每天会推安全知识。可我最近倒夜班，白天睡觉的时候手机老是响，"
+     "我想问一下这个推送能不能关掉，以后想看还能不能再打开？", "selfhelp-unsubscribe"),
+    ("前两天我在你们这里反映了仓库堆货堵住消防通道的事，给了我一串回执码，我当时没在意，"
+     "结果聊天记录被我清掉了，回执码也找不回来了，现在还能查吗？", "selfhelp-lost-receipt"),
 ]
 
 # Law questions (and other questions for the engine) that share words with the service.
@@ -118,6 +147,9 @@ NEGATIVES = [
     "事故调查报告在哪里看",
     "积分落户和工伤有关系吗",
     "我在车间干了三年，最近调到喷漆岗位，厂里不发防毒面具，也没做岗前体检，听说可以举报，我想问问这种情况单位要负什么责任",
+    # A story with words of a legal question is a law story, whatever its end asks
+    "我在厂里干了五年，去年在车间摔伤了，厂里说不算工伤，我想先问问你们这里举报以后多久能有进度",
+    "打了12350举报电话之后怎么查处理进度",
 ]
 
 

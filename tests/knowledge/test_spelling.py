@@ -152,3 +152,22 @@ def test_fast(speller: Speller) -> None:
         speller.correct(text)
     per_call = (time.perf_counter() - start) / runs
     assert per_call < 0.003  # the target is 0.3 ms; a loaded CI machine gets ten times that
+
+
+def test_tables_kept_in_the_cache_dir_correct_the_same(tmp_path) -> None:
+    typed = [t for t, _ in POSITIVES] + NEGATIVES
+    built = Speller(VOCABULARY, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("ankang-speller-*.pickle"))) == 1
+    again = Speller(VOCABULARY, cache_dir=tmp_path)  # read from the file
+    assert [again.correct(t) for t in typed] == [Speller(VOCABULARY).correct(t) for t in typed]
+    assert [built.correct(t) for t in typed] == [again.correct(t) for t in typed]
+    # Another vocabulary is another file, not the first one's tables.
+    assert Speller(["工商"], frequencies={}, cache_dir=tmp_path).correct("gongshang要多久") == "工商要多久"
+    assert len(list(tmp_path.glob("ankang-speller-*.pickle"))) == 2
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path) -> None:
+    Speller(VOCABULARY, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("ankang-speller-*.pickle")
+    path.write_bytes(b"not a pickle")
+    assert Speller(VOCABULARY, cache_dir=tmp_path).correct("gongshang认定要多久") == "工伤认定要多久"

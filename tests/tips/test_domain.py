@@ -22,7 +22,7 @@ from core.models import AuditEntry
 from tests.conftest import CHEAP_RECEIPTS
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips import receipts
-from tips.models import STATUS_LABELS, TipStatus, parse_status
+from tips.models import AUTHOR_LABELS, EVENT_KIND_LABELS, STATUS_LABELS, Author, EventKind, TipStatus, parse_status
 from tips.photos import PhotoRejected, sanitize
 from tips.ratelimit import SlidingWindowLimiter, TokenBucket
 from tips.receipts import PRODUCTION_COST
@@ -223,6 +223,21 @@ async def test_statuses_are_read_back_as_the_enum_with_one_label_each(services):
     assert [e.status_label for e in tip.events] == ["待受理", "已受理"]
     assert {s: s.label for s in TipStatus} == STATUS_LABELS and len(set(STATUS_LABELS.values())) == len(TipStatus)
     assert parse_status("closed") is TipStatus.CLOSED and parse_status("已办结") is None and parse_status(None) is None
+
+
+async def test_thread_events_are_read_back_as_kinds_and_authors_with_one_label_each(services):
+    async with services.sessions() as s, s.begin():
+        tip_id = (await submit_tip(s, draft(), now=NOW)).tip_id
+        await change_status(s, tip_id, TipStatus.ACCEPTED, "", admin_id=42, now=NOW)
+    async with services.sessions() as s:
+        tip = await get_tip(s, tip_id)
+    assert all(isinstance(e.kind, EventKind) and isinstance(e.author, Author) for e in tip.events)
+    assert [(e.kind, e.author) for e in tip.events] == [
+        (EventKind.SUBMITTED, Author.TIPPER), (EventKind.STATUS, Author.UNION),
+    ]
+    assert [(e.kind.label, e.author.label) for e in tip.events] == [("提交举报", "举报人"), ("状态变更", "工会")]
+    assert {k: k.label for k in EventKind} == EVENT_KIND_LABELS and {a: a.label for a in Author} == AUTHOR_LABELS
+    assert len(set(EVENT_KIND_LABELS.values())) == len(EventKind)
 
 
 def test_bot_and_web_never_spell_a_tip_status_code():

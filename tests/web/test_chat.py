@@ -65,3 +65,91 @@ async def test_chat_emergency_mid_report_is_answered_first_and_the_report_goes_o
 
     await again.locator("button", has_text="跳过").click()
     await page.locator(bot_says, has_text="第 4 步").wait_for()
+
+
+async def open_chat(page, url: str) -> None:
+    await page.goto(f"{url}/chat")
+    await page.wait_for_selector("#chat[data-ready='1']")
+
+
+async def say(page, text: str) -> None:
+    await page.fill("#text", text)
+    await page.press("#text", "Enter")
+
+
+async def test_a_long_conversation_keeps_the_newest_message_in_view(ankang_web, page):
+    from playwright.async_api import expect
+
+    await open_chat(page, ankang_web.web_url)
+    questions = ["劳保用品要自己掏钱吗", "老板逼我冒险作业怎么办", "安全生产法第五十五条", "职业病防治法 39条",
+                 "什么是三违", "新员工要培训多久", "加班费怎么算", "工伤怎么认定"]
+    bot_bubbles = page.locator(".msg:not(.me)")
+    for question in questions:
+        before = await bot_bubbles.count()
+        await say(page, question)
+        await expect(page.locator(".msg.me .bubble").last).to_have_text(question)
+        await expect(bot_bubbles.nth(before)).to_be_attached()  # the bot's reply arrived
+        # Each new message is scrolled into view, above the composer.
+        await expect(page.locator(".msg").last).to_be_in_viewport()
+    log_box = await page.eval_on_selector("#log", "e => [e.scrollHeight, e.clientHeight, e.scrollTop]")
+    assert log_box[0] > 2 * log_box[1] and log_box[2] > 0  # long enough that it had to scroll
+    composer, last = await page.locator("#composer").bounding_box(), await page.locator(".msg").last.bounding_box()
+    assert last["y"] + last["height"] <= composer["y"] + 1  # not hidden behind the composer
+    await page.screenshot(path=screenshot_path("chat-long-conversation"))
+
+
+async def test_a_quiz_colours_the_right_and_the_wrong_answer(ankang_web, emulator, page):
+    from playwright.async_api import expect
+
+    from web.chat import WORKER_ID
+
+    await open_chat(page, ankang_web.web_url)
+    await say(page, "/next")
+    quiz = page.locator(".bubble.poll")
+    await quiz.wait_for()
+    sent = next(m for m in reversed(emulator.messages(WORKER_ID)) if "poll" in m)["poll"]
+    right = sent["correct_option_ids"][0]
+    wrong = next(i for i in range(len(sent["options"])) if i != right)
+    options = quiz.locator(".poll-opt")
+    white = await options.nth(wrong).evaluate("e => getComputedStyle(e).backgroundColor")
+    await options.nth(wrong).click()
+    await expect(quiz.locator(".poll-opt.wrong")).to_have_count(1)
+    await expect(quiz.locator(".poll-opt.correct")).to_have_count(1)
+    assert sent["options"][wrong]["text"] in await quiz.locator(".poll-opt.wrong").text_content()
+    assert sent["options"][right]["text"] in await quiz.locator(".poll-opt.correct").text_content()
+    colours = {await quiz.locator(f".poll-opt.{kind}").evaluate("e => getComputedStyle(e).backgroundColor")
+               for kind in ("wrong", "correct")}
+    assert len(colours) == 2 and white not in colours
+    await page.screenshot(path=screenshot_path("chat-quiz"))
+
+
+async def test_a_pop_up_reply_shows_once_and_not_again_on_opening(ankang_web, page):
+    from playwright.async_api import expect
+
+    await open_chat(page, ankang_web.web_url)
+    await say(page, "劳保用品要自己掏钱吗")
+    await page.locator(".msg:not(.me) button", has_text="有帮助").last.click()
+    toast = page.locator("#toast")
+    await expect(toast).to_be_visible()
+    await expect(toast).to_contain_text("谢谢反馈")
+    await open_chat(page, ankang_web.web_url)  # ready once the first batch, answers included, is shown
+    assert await toast.is_hidden()  # checked at once: a stale toast would still be up for seconds
+
+
+async def test_the_chat_has_a_heading_and_every_control_is_reachable_by_keyboard(ankang_web, page):
+    await open_chat(page, ankang_web.web_url)
+    assert await page.locator("h1").count() == 1
+    await say(page, "劳保用品要自己掏钱吗")
+    await page.locator(".msg:not(.me) button", has_text="有帮助").last.wait_for()
+    await page.locator("body").focus()
+    reached = set()
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        reached.add(await page.evaluate(
+            "() => { const e = document.activeElement; return e.id || e.name || e.textContent.trim(); }"))
+    assert {"role", "photo", "text", "send", "👍 有帮助"} <= reached, reached
+    # The photo control opens the file chooser from the keyboard too.
+    await page.focus("#photo")
+    async with page.expect_file_chooser() as chooser:
+        await page.keyboard.press("Space")
+    assert await chooser.value

@@ -42,5 +42,5 @@ async def test_dashboard_charts(services, page, web_url):
     subscribers = await page.locator("section:has(h2:text('订阅主题')) svg title").all_text_contents()
     assert "消防安全: 3" in subscribers
     topics = await page.locator("section:has(h2:text('热门话题')) svg title").all_text_contents()
-    assert "劳动防护用品: 2" in topics and "injury: 1" in topics
+    assert "劳动防护用品: 2" in topics and "工伤: 1" in topics  # a code in words, never raw
     await page.screenshot(path=screenshot_path("dashboard-data"), full_page=True)

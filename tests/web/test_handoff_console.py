@@ -28,7 +28,7 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
     duty = emulator.user("值班员")
     async with services.sessions() as s, s.begin():
         await add_admin(s, duty.id, "值班员")
-        await set_on_duty(s, duty.id, True)
+        await set_on_duty(s, services.settings, duty.id, True)
     worker = emulator.user("李师傅", username="lishifu")
 
     # The worker's unsure question → 🙋 问工会 → confirmed → the on-duty admin is notified.

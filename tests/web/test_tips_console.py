@@ -34,6 +34,10 @@ async def test_status_change_reaches_the_tipper(ankang_web, emulator, page):
     await page.fill("#reply-text", "感谢您的举报，有新情况可以随时补充照片。")
     await page.click("#reply-form button[type=submit]")
     await page.locator(".thread li", has_text="随时补充照片").wait_for()
+    # The thread names its authors and events in words (tips.models label tables), never by code.
+    thread = await page.text_content(".thread")
+    assert "举报人" in thread and "工会" in thread and "提交举报" in thread
+    assert not any(code in thread for code in ("tipper", "union", "submitted"))
     await page.screenshot(path=screenshot_path("tips-detail"), full_page=True)
 
     tipper = emulator.user("举报人")

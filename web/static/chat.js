@@ -62,10 +62,18 @@
     return root;
   }
 
-  function showToast(text) {
+  function showToast(text, alert) {
     toast.textContent = text; toast.hidden = false;
+    toast.classList.toggle("alert-toast", !!alert);
     clearTimeout(showToast.timer);
-    showToast.timer = setTimeout(function () { toast.hidden = true; }, 3000);
+    showToast.timer = setTimeout(function () { toast.hidden = true; }, alert ? 6000 : 3000);
+  }
+
+  // Each new message comes into view, as in a messenger; so does a picture once it has loaded.
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+    var last = log.lastElementChild;
+    if (last) last.scrollIntoView({ block: "end" });
   }
 
   function renderPoll(bubble, m) {
@@ -80,8 +88,11 @@
       b.type = "button"; b.className = "poll-opt"; b.textContent = opt.text;
       if (mine !== undefined) {
         b.disabled = true;
-        if (poll.type === "quiz" && poll.correct_option_id !== undefined) {
-          if (i === poll.correct_option_id) b.classList.add("correct"); else if (i === mine) b.classList.add("wrong");
+        // Bot API 9.6 lists the right answers in correct_option_ids (correct_option_id before it).
+        var right = poll.correct_option_ids || (poll.correct_option_id !== undefined ? [poll.correct_option_id] : null);
+        if (poll.type === "quiz" && right) {
+          if (right.indexOf(i) >= 0) { b.classList.add("correct"); b.textContent = "✓ " + opt.text; }
+          else if (i === mine) { b.classList.add("wrong"); b.textContent = "✗ " + opt.text; }
         } else if (i === mine) b.classList.add("chosen");
       }
       b.addEventListener("click", function () {
@@ -106,6 +117,7 @@
       var img = document.createElement("img");
       img.src = "/chat/files/" + encodeURIComponent(m.photo[m.photo.length - 1].file_id);
       img.alt = "图片";
+      img.addEventListener("load", function () { if (wrap === log.lastElementChild) scrollToEnd(); });
       bubble.appendChild(img);
     }
     if (m.poll) renderPoll(bubble, m);
@@ -166,13 +178,15 @@
     api("/events?since=" + since + "&timeout=" + (since ? 25 : 0)).then(function (data) {
       if (gen !== generation) return;
       if (!data.ok) throw new Error(data.description);
-      var r = data.result, atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+      var r = data.result, first = since === 0;
+      var added = r.messages.some(function (item) { return !nodes[item.message.message_id] && !item.deleted; });
       r.messages.forEach(upsert);
-      r.callback_answers.forEach(function (a) { if (a.text) showToast(a.text); });
+      // Pop-up replies are news only while the page is open: on opening, the old ones are history.
+      if (!first) r.callback_answers.forEach(function (a) { if (a.text) showToast(a.text, a.show_alert); });
       renderKeyboard(r.reply_keyboard);
       since = r.seq;
+      if (first || added) scrollToEnd();
       chat.dataset.ready = "1";
-      if (atBottom || r.messages.length) log.scrollTop = log.scrollHeight;
       poll(gen);
     }).catch(function () { setTimeout(function () { poll(gen); }, 2000); });
   }

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
 
+
   // Character counters: <textarea data-counter="id-of-span">.
   document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
     var out = document.getElementById(area.dataset.counter);
@@ -67,4 +68,64 @@
     };
     tick();
   });
+  // What was typed survives an expired session. On submit a console form remembers its fields and
+  // page (localStorage: the new login link may open in another tab) and names the page in
+  // return_to. If the session had run out, the server sends the browser to the login page
+  // (?expired=1), which marks the draft as waiting and carries the page through the new login; the
+  // page then fills the form back in. Any other page load means the form went through: forget it.
+  var DRAFT = "ankang:draft", NEXT = "ankang:next", MAX_AGE_MS = 30 * 60 * 1000;
+  var here = location.pathname + location.search;
+  function load(key) {
+    try {
+      var value = JSON.parse(localStorage.getItem(key));
+      return value && Date.now() - value.at < MAX_AGE_MS ? value : null;
+    } catch (e) { return null; }
+  }
+  function save(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage off */ } }
+  function forget(key) { try { localStorage.removeItem(key); } catch (e) { /* storage off */ } }
+  var postForms = Array.prototype.filter.call(document.querySelectorAll("form"), function (form) {
+    return (form.getAttribute("method") || "").toLowerCase() === "post" && !form.hasAttribute("data-no-draft");
+  });
+  postForms.forEach(function (form, index) {
+    form.addEventListener("submit", function () {
+      var back = form.querySelector("input[name=return_to]");
+      if (!back) {
+        back = document.createElement("input"); back.type = "hidden"; back.name = "return_to"; form.appendChild(back);
+      }
+      back.value = here;
+      var fields = [];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || ["hidden", "file", "password", "submit", "button"].indexOf(el.type) >= 0) return;
+        fields.push({ name: el.name, value: el.value, checked: el.checked, choice: el.type === "checkbox" || el.type === "radio" });
+      });
+      save(DRAFT, { path: here, form: index, fields: fields, at: Date.now(), waiting: false });
+    });
+  });
+  var draft = load(DRAFT), params = new URLSearchParams(location.search);
+  if (location.pathname === "/admin/login") {
+    var next = params.get("next");
+    if (draft && params.has("expired")) { draft.waiting = true; save(DRAFT, draft); }
+    if (next && next !== "/admin/") save(NEXT, { path: next, at: Date.now() });
+    // A fresh link from Telegram knows nothing of the page: take the one remembered above.
+    var nextField = document.querySelector("input[name=next]"), remembered = load(NEXT);
+    if (nextField && nextField.value === "/admin/" && remembered) nextField.value = remembered.path;
+  } else {
+    forget(NEXT);
+    if (draft && draft.waiting && draft.path === here && postForms[draft.form]) {
+      var form = postForms[draft.form];
+      draft.fields.forEach(function (f) {
+        Array.prototype.forEach.call(form.elements, function (el) {
+          if (el.name !== f.name) return;
+          if (f.choice) { if (el.value === f.value) el.checked = f.checked; } else { el.value = f.value; }
+          el.dispatchEvent(new Event("change", { bubbles: true }));
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+      });
+      var note = document.createElement("div");
+      note.className = "flash"; note.setAttribute("role", "status"); note.id = "draft-restored";
+      note.textContent = "已填回登录过期前您填写的内容，请检查后再提交。";
+      form.parentNode.insertBefore(note, form);
+    }
+    if (draft) forget(DRAFT);
+  }
 })();

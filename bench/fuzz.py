@@ -225,6 +225,7 @@ class Fuzzer:
                 if previous is None or "text" not in previous:
                     return None
                 edited = {**previous, "text": action.text, "edit_date": int(time.time())}
+                edited.pop("entities", None)  # Telegram recomputes them for the new text
                 await emu.send_update({"edited_message": edited})
                 return None
             case "inline_query":

@@ -19,7 +19,8 @@ def handler_failures(caplog):
     """Fail the test if any handler raised (the error handler logs every such failure)."""
     caplog.set_level(logging.INFO)
     yield caplog
-    failed = [r for r in caplog.records if r.getMessage().startswith("handler failed")]
+    # At teardown ``caplog.records`` holds the teardown's records: read the test's own.
+    failed = [r for r in caplog.get_records("call") if r.getMessage().startswith("handler failed")]
     assert not failed, f"a handler raised: {failed[0].getMessage()}"
 
 
@@ -76,3 +77,13 @@ async def test_a_button_pressed_under_an_inline_message_is_answered(ankang, emul
         qid = await emulator.press_inline(alice, data)
         answer = await emulator.wait_for(lambda qid=qid: emulator.callback_answers.get(qid), what="answer")
         assert answer["text"] == common_messages.INLINE_BUTTON
+
+
+async def test_an_edit_that_leaves_a_command_entity_on_blank_text_breaks_nothing(ankang, emulator, handler_failures):
+    """Found by bench.faults' 20,000-update fuzz: the unknown-command reply split blank text."""
+    alice = emulator.user()
+    sent = await emulator.send_text(alice, "/nosuchcommand")
+    await emulator.wait_for_message(alice, after=sent)
+    await emulator.send_update({"edited_message": {**sent, "text": " \u3000", "edit_date": sent["date"] + 1}})
+    asked = await emulator.send_text(alice, "/help")
+    await emulator.wait_for_message(alice, lambda m: "/start" in m.get("text", ""), after=asked)

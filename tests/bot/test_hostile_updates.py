@@ -87,3 +87,13 @@ async def test_an_edit_that_leaves_a_command_entity_on_blank_text_breaks_nothing
     await emulator.send_update({"edited_message": {**sent, "text": " \u3000", "edit_date": sent["date"] + 1}})
     asked = await emulator.send_text(alice, "/help")
     await emulator.wait_for_message(alice, lambda m: "/start" in m.get("text", ""), after=asked)
+
+
+async def test_an_inline_query_answered_too_late_is_not_a_failure(ankang, emulator, handler_failures):
+    """Found by the 20,000-update fuzz on a loaded machine: Telegram refuses inline answers after ~10 s."""
+    alice = emulator.user()
+    emulator.callback_ttl_s = -1.0  # every answer arrives too late
+    await emulator.inline_query(alice, "劳保")
+    await emulator.wait_for(lambda: emulator.calls_to("answerInlineQuery") and emulator.errors, what="late answer")
+    emulator.callback_ttl_s = 15.0
+    assert "/start" in (await emulator.ask(alice, "/help"))["text"]

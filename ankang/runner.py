@@ -95,10 +95,11 @@ async def running(
                 # Broadcasts start once the bot is up (the sender and the admin reports need it).
                 await start_broadcasts(application, services, library=library)
                 # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+                # Both supervised through services.loops (core.supervision): on /healthz, one log line per outage.
                 services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
-                    application.bot, services), services.clock))
+                    application.bot, services), services.clock, loops=services.loops))
                 services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
-                                                 services.clock)
+                                                 services.clock, loops=services.loops)
                 services.handoffs.start()
                 log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
                 try:

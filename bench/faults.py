@@ -60,6 +60,7 @@ class OutageResult:
     statistics_written: int = 0
     writes_dropped: int = 0
     reply_latency_max_s: float = 0.0
+    last_unhealthy: dict[str, Any] = field(default_factory=dict)  # the last /healthz body that was not "ok"
 
     def healthz_summary(self) -> str:
         """The sequence of distinct /healthz states: "200 ok ok → 200 unreachable failing → …"."""
@@ -163,6 +164,8 @@ async def database_outage(
                         async with http.get(f"{handle.web_url}/healthz") as response:
                             body = await response.json()
                         sender = body.get("loops", {}).get("broadcast-sender", {}).get("status", "?")
+                        if response.status != 200 or body.get("status") != "ok":
+                            result.last_unhealthy = body
                         result.healthz.append((response.status, body.get("database", "?"), sender))
                     except aiohttp.ClientError:
                         result.healthz.append((0, "?", "?"))

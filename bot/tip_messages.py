@@ -237,7 +237,7 @@ def list_button(tip: Tip, tz: ZoneInfo, now: datetime | None = None) -> str:
     flag = ("🚨" if tip.urgent else "") + ("✉️" if tip.tipper_unread else "")
     due = deadline(tip, now) if now is not None else None
     left = f" ⏰{due.left_text}" if due is not None else ""
-    return f"{flag}#{tip.id} {tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
+    return f"#{tip.id} {flag}{tip.status_label}{left} {topic_label(tip.category)} {tip.description[:10]}"
 
 
 def admin_tip(tip: Tip, tz: ZoneInfo, now: datetime | None = None, notes: list[TipNote] | None = None) -> str:

@@ -247,9 +247,12 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(None)  # an old confirm button answers as stale
     if draft.urgent:
+        # In the background, as from the web form: through a database outage the alert waits for the
+        # database, and this chat's next update (an emergency, say) must not wait behind it.
         services = context.services
-        await alert_urgent(services.sessions, services.settings, TelegramDutyAlerts(context.bot), submitted.tip_id,
-                           services.tips.alerts, services.tips.spawn)
+        services.tips.spawn(alert_urgent(services.sessions, services.settings, TelegramDutyAlerts(context.bot),
+                                         submitted.tip_id, services.tips.alerts, services.tips.spawn,
+                                         loops=services.loops))
     return ConversationHandler.END
 
 

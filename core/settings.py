@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     tip_review_days: int = Field(default=30, ge=0, le=3650)
     tip_retention_days: int = Field(default=365, ge=1, le=36500)
     tip_digest_times: Annotated[tuple[str, ...], NoDecode] = ("09:00", "16:00")
+    # Addresses of the reverse proxies in front of the web server: only their X-Forwarded-For is
+    # believed, to key the tip form's per-client limits (tips.ratelimit.ClientKeys).
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()
     # Search caches kept between starts; None: $XDG_CACHE_HOME/ankang or ~/.cache/ankang.
     cache_dir: Path | None = None
     log_level: str = "INFO"
@@ -94,6 +97,20 @@ class Settings(BaseSettings):
             except (TypeError, ValueError):
                 raise ValueError(f"“{item}” is not a numeric Telegram user id") from None
         return frozenset(ids)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> frozenset[str]:
+        import ipaddress
+
+        items = [str(v).strip() for v in value] if isinstance(value, (list, tuple, set, frozenset)) else \
+            [part.strip() for part in str(value or "").split(",") if part.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"“{item}” is not an IP address") from None
+        return frozenset(items)
 
     @field_validator("tip_digest_times", mode="before")
     @classmethod

@@ -7,6 +7,8 @@ write-behind queue, tip alerts, …) goes through one ``Loops`` registry, which 
 * ``retry(name, op)`` repeats one database operation until it succeeds, with the same backoff
   (only for faults of the database: a bug is raised, not retried);
 * ``guard(name, job)`` wraps a job a scheduler calls again anyway (the next call is the retry);
+* ``every(name, interval_s, job)`` runs a periodic job (a purge, a digest, a sweep): after a
+  failure it tries again after the backoff, not a whole interval later;
 * ``ok(name)`` / ``failed(name, exc)`` record progress from inside a loop.
 
 A failure is logged once when a loop starts failing and once when it has recovered (after
@@ -186,6 +188,28 @@ class Loops:
                     continue
                 log.warning("%s ended; starting it again", name)
                 await self.pause(name)
+        finally:
+            self.stopped(name)
+
+    async def every(self, name: str, interval_s: float, job: Callable[[], Awaitable[Any]], *,
+                    wait_first: bool = False) -> None:
+        """Run ``job`` every ``interval_s`` until cancelled; after a failure, again after the backoff.
+
+        Silent for three intervals (a round that hangs) counts as stuck, like failing for a minute.
+        """
+        self.register(name, beat_within_s=3 * interval_s)
+        try:
+            if wait_first:
+                await asyncio.sleep(interval_s)
+            while True:
+                try:
+                    await job()
+                except Exception as exc:
+                    self.failed(name, exc)
+                    await self.pause(name)
+                    continue
+                self.ok(name)
+                await asyncio.sleep(interval_s)
         finally:
             self.stopped(name)
 

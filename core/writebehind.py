@@ -82,6 +82,7 @@ class WriteBehind:
             try:
                 async with self.sessions() as session, session.begin():
                     await write(session)
+                self.loops.ok(LOOP)
                 return True
             except Exception as exc:
                 if not is_database_fault(exc):

@@ -28,6 +28,7 @@ from core.clock import Clock
 from core.db import SessionMaker
 from core.models import Admin
 from core.settings import Settings
+from core.supervision import Loops
 from knowledge.errors import KnowledgeError
 from knowledge.models import Handoff, HandoffStatus, HandoffTurn
 
@@ -451,10 +452,13 @@ class HandoffWatch:
 
     CHECK_INTERVAL_S = 60.0
 
+    LOOP = "handoff-watch"  # its name in services.loops and on /healthz
+
     def __init__(self, sessions: SessionMaker, settings: Settings, sender: HandoffSender, clock: Clock, *,
-                 interval_s: float = CHECK_INTERVAL_S) -> None:
+                 interval_s: float = CHECK_INTERVAL_S, loops: Loops | None = None) -> None:
         self._sessions, self._settings, self._sender, self._clock = sessions, settings, sender, clock
         self._interval_s = interval_s
+        self._loops = loops  # supervision (issue 17): one log line per outage, state on /healthz
         self._task: asyncio.Task[None] | None = None
 
     async def tick(self) -> SweepReport:
@@ -471,6 +475,9 @@ class HandoffWatch:
             self._task = None
 
     async def _run(self) -> None:
+        if self._loops is not None:
+            await self._loops.every(self.LOOP, self._interval_s, self.tick, wait_first=True)
+            return
         while True:
             await asyncio.sleep(self._interval_s)
             try:

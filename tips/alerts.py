@@ -3,7 +3,8 @@
 A tip sent from Telegram and one sent from the web form go through ``notify_duty``; the sending
 itself is a port (``DutyAlertSender``) that the bot implements, so both alerts are the same
 message with the same action. The alert carries the tip id and content, never anything about
-the sender.
+the sender. While the database is down the alert waits for it (``loops``, retried with backoff, up
+to ``ALERT_WAIT_MAX_S``): an urgent alert is late through an outage, not dropped (issue 17).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.admins import duty_recipients
 from core.db import SessionMaker
 from core.settings import Settings
+from core.supervision import Loops
 from tips.models import Tip
 from tips.ratelimit import Monotonic, SlidingWindowLimiter
 from tips.service import get_tip, place_label, topic_label
@@ -32,6 +34,9 @@ ALERT_SUMMARY_DELAY_S = 120.0
 SUMMARY_MAX_LINES = 30
 
 log = logging.getLogger(__name__)
+
+ALERTS_LOOP = "tip-alerts"  # its name in services.loops and on /healthz
+ALERT_WAIT_MAX_S = 600.0  # an alert waits this long for the database, then is given up (and logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +117,28 @@ async def deliver(sender: DutyAlertSender, recipients: tuple[int, ...], alert: D
 
 
 async def notify_duty(
-    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int
+    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int, *, loops: Loops | None = None,
 ) -> AlertDelivery:
     """Alert the admins on duty about urgent tip ``tip_id``, all at once; one unreachable admin stops no other.
 
     The session is closed before anything is sent, so a slow channel holds no database connection.
+    With ``loops``, reading who is on duty waits out a database outage (see the module docstring).
     Both the bot's report flow and the web form call this, so both alerts carry the same action.
     """
-    async with sessions() as session:
-        notice = await duty_notice(session, settings, tip_id)
+    async def read() -> DutyNotice:
+        async with sessions() as session:
+            return await duty_notice(session, settings, tip_id)
+
+    if loops is None:
+        notice = await read()
+    else:
+        try:
+            async with asyncio.timeout(ALERT_WAIT_MAX_S):
+                notice = await loops.retry(ALERTS_LOOP, read)
+        except TimeoutError:
+            log.error("tip %s urgent alert given up: the database did not answer for %.0f s", tip_id,
+                      ALERT_WAIT_MAX_S)
+            return AlertDelivery(tip_id, 0, 0)
     return await deliver(sender, notice.recipients, notice.alert, "urgent alert")
 
 
@@ -198,12 +216,12 @@ def summary_alert(tips: list[Tip]) -> DutyAlert:
 
 async def alert_urgent(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int,
-    throttle: AlertThrottle, spawn: Callable[[Coroutine[Any, Any, None]], object],
+    throttle: AlertThrottle, spawn: Callable[[Coroutine[Any, Any, None]], object], *, loops: Loops | None = None,
 ) -> AlertDelivery | None:
     """``notify_duty`` within the hourly budget; beyond it, hold the tip for one summary sent
     ``throttle.summary_delay_s`` after the first held one (``spawn`` runs it in the background)."""
     if throttle.admit():
-        return await notify_duty(sessions, settings, sender, tip_id)
+        return await notify_duty(sessions, settings, sender, tip_id, loops=loops)
     if throttle.hold(tip_id):
         spawn(_send_summary(sessions, settings, sender, throttle))
     log.info("tip %s urgent alert held for the next summary", tip_id)

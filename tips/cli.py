@@ -62,14 +62,17 @@ def list_command(status: str | None, show_all: bool, limit: int) -> None:
 
 @tips.command("export")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for tips.csv, thread.csv and photos/.")
+              help="Directory for tips.xlsx, tips.csv, thread.csv and photos/.")
 @click.option("--status", type=STATUS_CHOICE, default=None, help="Only this status.")
 @click.option("--open", "open_only", is_flag=True, help="Only open tips.")
 def export_command(out_dir: Path, status: str | None, open_only: bool) -> None:
-    """Write tips as CSV plus their photos (metadata already removed)."""
+    """Write tips as Excel (local times) and CSV plus their photos (metadata already removed)."""
+    from core.settings import settings_or_exit
     from tips.service import export_tips
 
+    tz = settings_or_exit().tz
     # admin_id 0 marks an export run from the server's shell in the audit log.
     chosen = TipStatus(status) if status else None
-    result = _run(lambda s: export_tips(s, out_dir, status=chosen, open_only=open_only, admin_id=0))
+    result = _run(lambda s: export_tips(s, out_dir, status=chosen, open_only=open_only, admin_id=0,
+                                                 tz=tz))
     click.echo(f"已导出 {result.tips} 条举报、{result.photos} 张照片 → {out_dir}")

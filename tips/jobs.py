@@ -18,12 +18,12 @@ from html import escape
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import audit, duty_recipients
+from core.admins import audit, duty_recipients, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
 from core.logging import redacted_traceback
-from core.models import Admin
 from core.settings import Settings
+from core.supervision import Loops
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
 from tips.cases import ESCALATE_AFTER, CasePolicy, deadline
 from tips.models import (
@@ -42,6 +42,7 @@ from tips.service import topic_label
 log = logging.getLogger(__name__)
 
 JOB_INTERVAL_S = 60.0
+JOBS_LOOP = "tips-jobs"  # its name in services.loops and on /healthz
 DIGEST_MAX_LISTED = 20  # tips listed by name in one digest; the rest are counted
 PURGE_PREVIEW_DAYS = 30
 
@@ -121,8 +122,7 @@ def reminder_alert(tip: Tip, kind: str, now: datetime, policy: CasePolicy, *, es
 
 
 async def _all_admins(session: AsyncSession, settings: Settings) -> tuple[int, ...]:
-    rows = (await session.execute(select(Admin.user_id))).scalars()
-    return tuple(sorted(settings.admin_ids | set(rows)))
+    return tuple(a.user_id for a in await list_admins(session, settings))
 
 
 async def send_reminders(
@@ -191,7 +191,7 @@ async def purge_due(session: AsyncSession, now: datetime, policy: CasePolicy) ->
 
 @dataclass(frozen=True, slots=True)
 class PurgePreview:
-    """What the purge will delete in the next days, and what a legal hold keeps."""
+    """What the purge will delete in the next days, and every tip a legal hold keeps."""
 
     due: list[tuple[Tip, datetime]]
     held: list[Tip]
@@ -204,7 +204,8 @@ async def preview_purge(session: AsyncSession, now: datetime, policy: CasePolicy
         select(Tip).where(Tip.status.in_(FINAL_STATUSES), Tip.closed_at <= horizon).order_by(Tip.closed_at)
     )).scalars())
     due = [(tip, at) for tip in rows if (at := policy.purge_at(tip)) is not None]
-    return PurgePreview(due, [tip for tip in rows if tip.hold_reason is not None])
+    held = list((await session.execute(select(Tip).where(Tip.hold_reason.is_not(None)).order_by(Tip.id))).scalars())
+    return PurgePreview(due, held)
 
 
 async def run_due(
@@ -223,9 +224,16 @@ async def run_due(
 
 async def run_forever(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender | None, clock: Clock,
-    interval_s: float = JOB_INTERVAL_S,
+    interval_s: float = JOB_INTERVAL_S, *, loops: Loops | None = None,
 ) -> None:
-    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried."""
+    """Call ``run_due`` every ``interval_s`` until cancelled; a failed run is logged (redacted) and retried.
+
+    With ``loops`` (the runner's), the loop is supervised (issue 17): one log line per database
+    outage, a retry after the backoff rather than a whole interval, and its state on /healthz.
+    """
+    if loops is not None:
+        await loops.every(JOBS_LOOP, interval_s, lambda: run_due(sessions, settings, sender, clock.now()))
+        return
     while True:
         try:
             await run_due(sessions, settings, sender, clock.now())

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips import receipts
 from tips.cases import CasePolicy, coarsen_to_hour, set_deadlines
 from tips.errors import TipError, TipInvalid, TipNotFound, TransitionNotAllowed
+from tips.excel import write_xlsx
 from tips.models import (
     OPEN_STATUSES,
     PLACES_BY_CODE,
@@ -51,6 +53,7 @@ MAX_PHOTOS_PER_THREAD = 30
 # what was forgotten, too few to bury the thread (200 follow-ups of 2,000 characters were accepted).
 FOLLOWUPS_PER_TIP_PER_DAY = 10
 PAGE_SIZE = 8
+EXPORT_TZ = ZoneInfo("Asia/Shanghai")  # the default; callers pass settings.tz
 
 
 ReceiptInvalid = receipts.ReceiptInvalid
@@ -351,9 +354,11 @@ class ExportResult:
 
 
 async def export_tips(
-    session: AsyncSession, out_dir: Path, *, status: TipStatus | None = None, open_only: bool = False, admin_id: int = 0
+    session: AsyncSession, out_dir: Path, *, status: TipStatus | None = None, open_only: bool = False,
+    admin_id: int = 0, tz: ZoneInfo = EXPORT_TZ,
 ) -> ExportResult:
-    """Write tips.csv, thread.csv and photos/ under ``out_dir`` for handing to the authorities; audited."""
+    """Write tips.csv, thread.csv, tips.xlsx (local times in ``tz``) and photos/ under ``out_dir`` for
+    handing to the authorities; audited with what was exported, never the server path it went to."""
     stmt = _full_tip().order_by(Tip.id)
     if status is not None:
         stmt = stmt.where(Tip.status == status)
@@ -361,7 +366,9 @@ async def export_tips(
         stmt = stmt.where(Tip.status.in_(OPEN_STATUSES))
     tips = list((await session.execute(stmt)).scalars())
     result = await asyncio.to_thread(_write_export, tips, Path(out_dir))
-    await audit(session, admin_id, "tip.export", str(out_dir)[:128], f"{result.tips} tips, {result.photos} photos")
+    await asyncio.to_thread(write_xlsx, tips, Path(out_dir) / "tips.xlsx", tz)
+    scope = status.value if status is not None else "open" if open_only else "all"
+    await audit(session, admin_id, "tip.export", f"tips:{scope}", f"{result.tips} tips, {result.photos} photos")
     return result
 
 

@@ -22,6 +22,7 @@ from broadcasts.schedules import (
     ScheduleStateError,
     What,
     When,
+    audience_size,
     change_status,
     create_schedule,
     describe_what,
@@ -235,6 +236,8 @@ async def schedule_page(request: web.Request) -> web.Response:
         "when": _when_label(schedule), "firings": firings, "runs": runs, "status_badges": STATUS_BADGES,
         "statuses": ScheduleStatus,
         "topic_labels": {t.code: t.label for t in TOPICS},
+        "confirm_questions": {"send": messages.CONFIRM_SEND_NOW_JS.format(sid=sid),
+                              "cancel": messages.CONFIRM_CANCEL_SCHEDULE.format(sid=sid)},
     })
 
 
@@ -243,6 +246,8 @@ async def schedule_action(request: web.Request) -> web.Response:
     sid = int(request.match_info["sid"])
     action = request.match_info["action"]
     admin = admin_of(request)
+    if action in CONFIRMED_ACTIONS and (await request.post()).get("confirmed") != "1":
+        return await _confirm_action(request, sid, action)
     if action == "send":
         engine = services.broadcasts
         if engine is None:
@@ -264,6 +269,34 @@ async def schedule_action(request: web.Request) -> web.Response:
     await _sync_engine(services)
     done = {"pause": "schedule_paused", "resume": "schedule_resumed", "cancel": "schedule_cancelled"}[action]
     raise redirect(f"/admin/broadcasts/{sid}", done)
+
+
+# Mass or irreversible: a confirm page first (without JavaScript; console.js asks in a dialog instead).
+CONFIRMED_ACTIONS = {"send": "立即推送一次", "cancel": "取消计划"}
+
+
+async def _confirm_action(request: web.Request, sid: int, action: str) -> web.Response:
+    """What the action will do, with its audience, and a button that posts it again confirmed."""
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
+        try:
+            schedule = await get_schedule(session, sid)
+        except ScheduleNotFound:
+            return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+        refused = schedule.status == ScheduleStatus.CANCELLED if action == "send" else not schedule.status.is_open
+        if refused:
+            return error_page(request, "无法操作", "推送计划的当前状态不允许此操作，请刷新页面。", 409)
+        audience = await audience_size(session, schedule)
+    label = CONFIRMED_ACTIONS[action]
+    question = (messages.CONFIRM_SEND_NOW.format(sid=sid, audience=audience) if action == "send"
+                else messages.CONFIRM_CANCEL_SCHEDULE.format(sid=sid))
+    return render(request, "console/confirm.html", {
+        "title": f"确认{label}", "question": question,
+        "details": [("推送内容", describe_what(schedule)), ("时间", _when_label(schedule)),
+                    ("对象人数", str(audience))],
+        "action": f"/admin/broadcasts/{sid}/{action}", "fields": [],
+        "confirm_label": f"确认{label}", "cancel_href": f"/admin/broadcasts/{sid}",
+    })
 
 
 async def _progress(request: web.Request):

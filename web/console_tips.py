@@ -34,6 +34,9 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/tips/{tip_id:\\d{1,9}}/reply", reply)
     r.add_post("/admin/tips/{tip_id:\\d{1,9}}/owner", set_owner)
     r.add_post("/admin/tips/{tip_id:\\d{1,9}}/notes", add_private_note)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/recognize", recognize_tip)
+    r.add_post("/admin/tips/{tip_id:\\d{1,9}}/hold", hold)
+    r.add_get("/admin/tips/retention", retention)
     r.add_get("/admin/tips/photos/{photo_id:\\d{1,9}}", photo)
 
 
@@ -110,20 +113,18 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         "submitted_photos": [p for p in tip.photos if p.event_id is None], "errors": errors or [],
         "form": form or {}, "note_max": NOTE_MAX_CHARS, "notes": notes, "kinds": EventKind, "was_unread": unread,
         "admins": admins, "me": admin_of(request).user_id, "deadline": deadline(tip, now),
-        "channel": channel_for(tip), "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
+        "channel": channel_for(tip),
+        "final_question": messages.TIP_CONFIRM_FINAL_JS.format(tip_id=tip.id, days=services.settings.tip_review_days),
+        "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
         **_labels(),
     }, status=status)
 
 
 async def _admins(session, settings) -> list[tuple[int, str]]:
-    """Every admin (configured and added), as (id, name) for the owner picker."""
-    from sqlalchemy import select
+    """Every current admin (configured and added), as (id, name) for the owner picker."""
+    from core.admins import list_admins
 
-    from core.models import Admin
-
-    rows = {a.user_id: a.name for a in (await session.execute(select(Admin))).scalars()}
-    ids = sorted(settings.admin_ids | set(rows))
-    return [(admin_id, rows.get(admin_id) or "") for admin_id in ids]
+    return [(a.user_id, a.name) for a in await list_admins(session, settings)]
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -258,7 +259,7 @@ async def photo(request: web.Request) -> web.Response:
 
 
 async def export(request: web.Request) -> web.StreamResponse:
-    """tips.csv + thread.csv + photos/ as one ZIP download (export_tips audits it)."""
+    """tips.xlsx + tips.csv + thread.csv + photos/ as one ZIP download (export_tips audits it)."""
     from tips.models import parse_status
     from tips.service import export_tips
 
@@ -268,7 +269,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     tmp = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ankang-tips-"))
     try:
         async with services.sessions() as session, session.begin():
-            await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id)
+            await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id,
+                              tz=services.settings.tz)
         data = await asyncio.to_thread(_zip_dir, tmp)
     finally:
         await asyncio.to_thread(shutil.rmtree, tmp, True)
@@ -284,3 +286,67 @@ def _zip_dir(root: Path) -> bytes:
             if path.is_file():
                 archive.write(path, path.relative_to(root).as_posix())
     return buffer.getvalue()
+
+
+async def recognize_tip(request: web.Request) -> web.Response:
+    """有效举报: the tipper's status page then says so, with how a real-name reward claim works."""
+    from tips.cases import RECOGNITION_MAX_CHARS, recognize
+    from tips.service import TipInvalid, TipNotFound
+
+    services = request.app[SERVICES]
+    tip_id = int(request.match_info["tip_id"])
+    note = str((await request.post()).get("recognition_note", "")).strip()
+    try:
+        async with services.sessions() as session, session.begin():
+            await recognize(session, tip_id, note, admin_id=admin_of(request).user_id)
+    except TipNotFound:
+        return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+    except TipInvalid:
+        return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=RECOGNITION_MAX_CHARS,
+                                                                          given=len(note))], 400)
+    raise redirect(f"/admin/tips/{tip_id}", "recognized")
+
+
+async def hold(request: web.Request) -> web.Response:
+    """Place a legal hold with a reason, or release it (after a confirmation: the purge may then delete it)."""
+    from tips.cases import HoldRefused, set_hold
+    from tips.service import TipNotFound
+
+    services = request.app[SERVICES]
+    tip_id = int(request.match_info["tip_id"])
+    form = await request.post()
+    release = form.get("release") == "1"
+    if release and form.get("confirmed") != "1":
+        return render(request, "console/confirm.html", {
+            "title": "确认解除法律保全", "question": messages.CONFIRM_HOLD_RELEASE.format(tip_id=tip_id),
+            "details": [], "action": f"/admin/tips/{tip_id}/hold", "fields": [("release", "1")],
+            "confirm_label": "确认解除", "cancel_href": f"/admin/tips/{tip_id}",
+        })
+    try:
+        async with services.sessions() as session, session.begin():
+            await set_hold(session, tip_id, None if release else str(form.get("hold_reason", "")),
+                           admin_id=admin_of(request).user_id)
+    except TipNotFound:
+        return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+    except HoldRefused as refused:
+        return await _show_tip(request, [messages.TIP_HOLD_REFUSED[refused.reason]], 409)
+    raise redirect(f"/admin/tips/{tip_id}", "hold_released" if release else "hold_set")
+
+
+async def retention(request: web.Request) -> web.Response:
+    """What the retention purge deletes in the next 30 days, what legal holds keep, and what it left."""
+    from sqlalchemy import func, select
+
+    from tips.cases import CasePolicy
+    from tips.jobs import PURGE_PREVIEW_DAYS, preview_purge
+    from tips.models import TipPurgeCount
+
+    services = request.app[SERVICES]
+    policy = CasePolicy.from_settings(services.settings)
+    async with services.sessions() as session:
+        preview = await preview_purge(session, services.clock.now(), policy)
+        purged = (await session.execute(select(func.coalesce(func.sum(TipPurgeCount.count), 0)))).scalar_one()
+    return render(request, "console/tips_retention.html", {
+        "title": "举报保存期限", "preview": preview, "days": PURGE_PREVIEW_DAYS,
+        "retention_days": policy.retention_days, "purged": purged, **_labels(),
+    })

@@ -15,6 +15,11 @@ TIP_REPLY_EMPTY = "请填写回复内容。"
 TIP_CONFIRM_FINAL = (
     "举报 #{tip_id} 将改为“{status}”，办理就此结束；举报人会看到下面的说明，之后只能在 {days} 天内申请复查。"
 )
+CONFIRM_SEND_NOW = "推送计划 #{sid} 将立即发送给 {audience} 位订阅者，发出后无法撤回。"
+CONFIRM_SEND_NOW_JS = "推送计划 #{sid} 将立即发送给全部对象，发出后无法撤回。确认发送？"
+CONFIRM_CANCEL_SCHEDULE = "推送计划 #{sid} 取消后不能恢复，之后的推送都不会再发送（需要时只能重新创建）。"
+TIP_CONFIRM_FINAL_JS = "确认结束举报 #{tip_id} 的办理？举报人会看到您填写的说明，之后只能在 {days} 天内申请复查。"
+CONFIRM_HOLD_RELEASE = "解除举报 #{tip_id} 的法律保全后，它会在保存期满时被定期清除（内容、沟通记录和照片都不可恢复）。"
 TIP_NOTE_EMPTY = "请填写备注内容。"
 TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
 TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"

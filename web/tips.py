@@ -1,8 +1,10 @@
 """Public tip pages: /tip (the report form) and /tip/status (receipt → status, thread, follow-up).
 
-Plain HTML forms, no JavaScript. CSRF: a random cookie plus a hidden field holding an HMAC of it
-under the server secret (never bound to the client's address). These handlers never read or log
-``request.remote``, headers or the user agent, and the runner disables the access log.
+Plain HTML forms, no JavaScript needed (the receipt's copy/save buttons and the flood-time proof of
+work are enhancements). CSRF: a random cookie plus a hidden field holding an HMAC of it under the
+server secret (never bound to the client's address). The client address is read in one place,
+``_client_key``, and hashed at once under an hourly random key for in-memory limits; it is never
+stored or logged, nor are headers or the user agent, and the runner disables the access log.
 """
 from __future__ import annotations
 
@@ -25,11 +27,12 @@ from core.cleantext import has_unstorable
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
-from tips import receipts
+from tips import messages as case_text
 from tips.alerts import alert_urgent, notify_followup
-from tips.cases import CasePolicy
+from tips.cases import CasePolicy, ReviewRefused, channel_for, deadline, request_review
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
+from tips.ratelimit import POW_ATTEMPTS_THRESHOLD, POW_BITS, POW_WAIT_S, pow_valid
 from tips.service import (
     DESCRIPTION_MAX_CHARS,
     DESCRIPTION_MIN_CHARS,
@@ -45,12 +48,17 @@ from tips.service import (
     topic_label,
     validate,
 )
+from web.tip_pages import Outcome, TipPages
 from web.typedefs import BOT_SENDER, SERVICES, WebServices
+
+TIP_PAGES = web.AppKey("tip_pages", TipPages)
 
 log = logging.getLogger(__name__)
 
 CSRF_COOKIE = "tip_csrf"
 CSRF_FIELD = "csrf"
+FORM_TOKEN_FIELD = "form_token"
+DAILY_KEY = "web"  # the one key of the daily storage guard
 # Set in a form re-shown with the emergency guidance: the next submission stores the tip.
 EMERGENCY_SEEN_FIELD = "emergency_seen"
 
@@ -70,7 +78,10 @@ ERRORS = {
     "too_large": "有照片超过 10 MB，请压缩后再上传。",
     "not_image": "有文件不是可识别的照片（支持 JPG、PNG、WebP）。",
     "too_many_pixels": "有照片尺寸过大，请缩小后再上传。",
-    "busy": "提交的人太多了，请几分钟后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "busy": "今天网上提交的举报已达上限，请明天再试，或在 Telegram 中举报。"
+            "紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "busy_client": "您提交得太频繁了，请一小时后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "pow": f"为防止恶意刷屏，提交前需要一次安全校验：请稍等 {int(POW_WAIT_S)} 秒后再点“提交举报”（内容已保留）。",
     "receipt": "回执码不正确，请检查后重试。",
     "text": "请填写要补充的内容或选择照片。",
     "failed": "抱歉，提交失败了，举报没有保存，请稍后再试。",
@@ -84,6 +95,14 @@ ERRORS = {
     "followups_daily": "这条举报今天已补充很多次了，请明天再补充。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
     "unstorable": "内容里有无法保存的特殊字符（如空字符），请删掉后重新填写。",
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "form_expired": "这个页面已过期（或服务刚刚重启），内容还没有提交。请核对下面的内容后再提交一次。",
+    "form_used": "这份表单已经提交过了，没有重复提交。",
+    "view_expired": "查看页面已过期，请重新输入回执码。",
+    "close_first": "举报已办结，不能再补充信息；如对结果有异议，可以申请复查。",
+}
+NOTICES = {
+    "added": "已补充到您的举报中，工会处理人员可以看到。",
+    "review": case_text.REVIEW_DONE,
 }
 
 # Limits of what a form may carry, checked while the body streams in (nothing is buffered on disk).
@@ -114,11 +133,17 @@ def setup_routes(app: web.Application) -> None:
     """Add the public tip pages (call from web.app.setup_routes)."""
     # aiohttp logs the client address with any unhandled error; tips must never leave one behind.
     quiet_identifying_loggers()
+    # Every POST answers with a redirect (post/redirect/get) and consumes a one-time form token,
+    # so reloading any page or pressing twice never files anything twice (web.tip_pages).
+    app[TIP_PAGES] = TipPages()
     app.router.add_get("/tip", tip_form, name="tip_form")
     app.router.add_post("/tip", tip_submit)
+    app.router.add_get("/tip/receipt/{key}", receipt_page)
     app.router.add_get("/tip/status", status_form, name="tip_status")
     app.router.add_post("/tip/status", status_show)
-    app.router.add_post("/tip/status/add", status_add)
+    app.router.add_get("/tip/thread/{view}", thread_page)
+    app.router.add_post("/tip/thread/{view}/add", status_add)
+    app.router.add_post("/tip/thread/{view}/review", review_submit)
 
 
 class FormRejected(Exception):
@@ -287,7 +312,12 @@ def _csrf_valid(request: web.Request, form: Form) -> bool:
 
 def _render(request: web.Request, template: str, context: dict, *, status: int = 200) -> web.Response:
     csrf = _csrf(request)
-    context = {"csrf": csrf.token, "csrf_field": CSRF_FIELD, **context}
+    context = {"csrf": csrf.token, "csrf_field": CSRF_FIELD, "form_token": request.app[TIP_PAGES].issue(),
+               "form_token_field": FORM_TOKEN_FIELD, **context}
+    # Under a flood the report form asks for a small proof of work (tip-pow.js), or a short wait.
+    pow_needed = template == "tips/form.html" and _pow_required(request)
+    if pow_needed:
+        context |= {"pow_bits": POW_BITS, "pow_wait_s": int(POW_WAIT_S)}
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
     for name, value in NO_STORE.items():
         response.headers[name] = value
@@ -296,6 +326,38 @@ def _render(request: web.Request, template: str, context: dict, *, status: int =
         response.set_cookie(CSRF_COOKIE, csrf.cookie, path="/tip", httponly=True, samesite="Strict",
                             secure=request.secure or settings.public_url.startswith("https://"))
     return response
+
+
+def _pow_required(request: web.Request) -> bool:
+    """The site is under a flood: more submission attempts in the last minutes than tippers make."""
+    return _services(request).tips.limits.web_attempts.count() > POW_ATTEMPTS_THRESHOLD
+
+
+def _client_key(request: web.Request) -> str | None:
+    """The in-memory limit key of this client: a keyed hash of its address under an hourly random key.
+
+    The one place the client address is read; it is hashed at once and never stored or logged.
+    Behind a proxy listed in ANKANG_TRUSTED_PROXIES the address is the last one it appended to
+    X-Forwarded-For. None (no per-client limit) when that header comes from anyone else: either a
+    proxy nobody configured, which would make every tipper one client and lock them all out, or a
+    client forging it, who is then left to the per-browser limit, the proof of work and the daily guard.
+    """
+    services = _services(request)
+    remote = request.remote
+    forwarded = request.headers.get(hdrs.X_FORWARDED_FOR, "")
+    if remote in services.settings.trusted_proxies:
+        remote = forwarded.rsplit(",", 1)[-1].strip() or remote
+    elif forwarded:
+        _warn_untrusted_forwarding()
+        return None
+    return services.tips.limits.client_keys.key(remote)
+
+
+@functools.cache
+def _warn_untrusted_forwarding() -> None:
+    """Once per process: say how to fix it, never who sent it."""
+    log.warning("tip form: X-Forwarded-For from an address not in ANKANG_TRUSTED_PROXIES; per-client limits "
+                "are off for such requests (set ANKANG_TRUSTED_PROXIES to your reverse proxy)")
 
 
 # ---------------------------------------------------------------- the report form
@@ -390,28 +452,66 @@ async def tip_submit(request: web.Request) -> web.Response:
         # The guidance first; nothing is stored yet, and the form (shown again with what was
         # typed and the guidance above it) submits the tip on the next press.
         return _render(request, "tips/form.html", _form_context(values))
-    browser = _browser_key(request)
-    if not runtime.limits.web_tips_per_browser.allowed(browser) or not runtime.limits.web_tips.take():
+    browser, client = _browser_key(request), _client_key(request)
+    limits = runtime.limits
+    pow_needed = _pow_required(request)
+    limits.web_attempts.hit()
+    pages = request.app[TIP_PAGES]
+    token = form.get(FORM_TOKEN_FIELD)
+    if not limits.web_tips_per_browser.allowed(browser) or \
+            (client is not None and not limits.web_tips_per_client.allowed(client)):
+        values.errors.append("busy_client")
+        return _render(request, "tips/form.html", _form_context(values), status=429)
+    if not limits.web_tips_per_day.allowed(DAILY_KEY):
         values.errors.append("busy")
         return _render(request, "tips/form.html", _form_context(values), status=429)
+    if pow_needed and not pow_valid(token, form.get("pow")) and (pages.age_s(token) or 0.0) < POW_WAIT_S:
+        values.errors.append("pow")
+        return _render(request, "tips/form.html", _form_context(values), status=429)
     services = _services(request)
+    outcome = pages.consume(token)
+    if not isinstance(outcome, Outcome):
+        return await _token_refused(request, token, outcome, values)
     try:
         async with services.sessions() as session, session.begin():
             submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost,
                                          policy=CasePolicy.from_settings(services.settings))
     except Exception as err:
+        pages.give_back(token, outcome)
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
         values.errors.append("failed")
         return _render(request, "tips/form.html", _form_context(values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.
-    runtime.limits.web_tips_per_browser.hit(browser)
+    limits.web_tips_per_browser.hit(browser)
+    if client is not None:
+        limits.web_tips_per_client.hit(client)
+    limits.web_tips_per_day.hit(DAILY_KEY)
     log.info("tip %s submitted via web%s", submitted.tip_id, " (urgent)" if draft.urgent else "")
     if draft.urgent:
         # In the background, so the receipt page never waits on Telegram.
         runtime.spawn(_alert_admins(request.app, submitted.tip_id))
+    location = f"/tip/receipt/{pages.hold_receipt(submitted.receipt_code, bool(draft.urgent))}"
+    pages.finish(outcome, location)
+    raise web.HTTPSeeOther(location)
+
+
+async def _token_refused(request: web.Request, token: str, why: str, values: FormValues) -> web.Response:
+    """A report form whose token was used (go where the first press went) or has expired (show it again)."""
+    if why == "used" and (location := await request.app[TIP_PAGES].outcome_of(token)):
+        raise web.HTTPSeeOther(location)
+    values.errors.append("form_used" if why == "used" else "form_expired")
+    return _render(request, "tips/form.html", _form_context(values), status=409)
+
+
+@safely
+async def receipt_page(request: web.Request) -> web.Response:
+    """The receipt, shown once: a reload (or anyone else later) finds it gone."""
+    receipt = request.app[TIP_PAGES].take_receipt(request.match_info["key"])
+    if receipt is None:
+        return _render(request, "tips/receipt.html", {"title": "回执码已显示过", "code": None}, status=410)
     return _render(request, "tips/receipt.html", {
-        "title": "举报已提交", "code": submitted.receipt_code, "urgent": bool(draft.urgent),
+        "title": "举报已提交", "code": receipt.code, "urgent": receipt.urgent, "receipt_script": True,
     })
 
 
@@ -423,7 +523,7 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
         return
     services = app[SERVICES]
     await alert_urgent(services.sessions, services.settings, sender, tip_id, services.tips.alerts,
-                       services.tips.spawn)
+                       services.tips.spawn, loops=services.loops)
 
 
 async def _notify_followup(app: web.Application, tip_id: int, *, review: bool = False) -> None:
@@ -471,11 +571,16 @@ async def _tip_for_code(request: web.Request, form: Form):
     return tip, None
 
 
-def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None = None) -> dict:
+def _thread_context(request: web.Request, tip, view: str, notice: str = "",
+                    errors: list[str] | None = None) -> dict:
+    services = _services(request)
+    policy = CasePolicy.from_settings(services.settings)
+    now = services.clock.now()
+    review_until = policy.review_until(tip)
     return {
         "title": "举报进展",
         "tip": tip,
-        "code": receipts.format_code(receipts.normalize(code)),
+        "view": view,
         "category": topic_label(tip.category),
         "place": place_label(tip.place_type),
         "tipper": Author.TIPPER,
@@ -483,6 +588,12 @@ def _thread_context(tip, code: str, notice: str = "", errors: list[str] | None =
         "notice": notice,
         "errors": [ERRORS.get(e, e) for e in errors or []],
         "max_photos": MAX_PHOTOS_PER_TIP,
+        "deadline": deadline(tip, now),
+        "acknowledged": tip.status is not TipStatus.NEW,
+        "channel_line": case_text.channel_line(channel_for(tip)) if tip.reject_reason else "",
+        "recognized_text": case_text.RECOGNIZED, "recognition_claim": case_text.RECOGNITION_CLAIM,
+        "review_until": review_until if review_until is not None and not tip.review_requested
+        and now < review_until else None,
     }
 
 
@@ -495,20 +606,58 @@ def _code_refused(request: web.Request, error: str) -> web.Response:
 
 @safely
 async def status_show(request: web.Request) -> web.Response:
+    """A receipt code, checked: redirect to the thread's page (the code stays out of the URL)."""
     form = await read_form(request)
     tip, error = await _tip_for_code(request, form)
     if tip is None:
         return _code_refused(request, error)
-    return _render(request, "tips/status.html", _thread_context(tip, form.get("code")))
+    raise web.HTTPSeeOther(f"/tip/thread/{request.app[TIP_PAGES].open_view(tip.id, _browser_key(request))}")
+
+
+def _view_or_expired(request: web.Request):
+    view = request.app[TIP_PAGES].view(request.match_info["view"], _browser_key(request))
+    if view is None:
+        return None, _render(request, "tips/status_form.html",
+                             {"title": "查询举报进展", "errors": [ERRORS["view_expired"]]}, status=410)
+    return view, None
+
+
+@safely
+async def thread_page(request: web.Request) -> web.Response:
+    view, expired = _view_or_expired(request)
+    if view is None:
+        return expired
+    async with _services(request).sessions() as session:
+        tip = await get_tip(session, view.tip_id)
+    notice = NOTICES.get(request.query.get("done", ""), "")
+    return _render(request, "tips/status.html", _thread_context(request, tip, request.match_info["view"], notice))
+
+
+async def _consume_thread_token(request: web.Request, form: Form, view_key: str,
+                                tip_id: int) -> Outcome | web.Response:
+    """The thread form's token: fresh → an Outcome; used → a redirect to the thread; expired → the thread."""
+    pages = request.app[TIP_PAGES]
+    token = form.get(FORM_TOKEN_FIELD)
+    outcome = pages.consume(token)
+    if isinstance(outcome, Outcome):
+        return outcome
+    if outcome == "used" and (location := await pages.outcome_of(token)):
+        raise web.HTTPSeeOther(location)
+    async with _services(request).sessions() as session:
+        tip = await get_tip(session, tip_id)
+    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=["form_expired"]),
+                   status=409)
 
 
 @safely
 async def status_add(request: web.Request) -> web.Response:
     form = await read_form(request, before_files=lambda fields: _csrf_valid(request, fields))
-    tip, error = await _tip_for_code(request, form)
-    if tip is None:
-        return _code_refused(request, error)
-    code = form.get("code")
+    if not _csrf_valid(request, form):
+        return _code_refused(request, "csrf")
+    view, expired = _view_or_expired(request)
+    if view is None:
+        return expired
+    view_key = request.match_info["view"]
     raw = form.photos
     errors: list[str] = []
     photos: list[CleanPhoto] = []
@@ -520,16 +669,54 @@ async def status_add(request: web.Request) -> web.Response:
         except PhotoRejected as err:
             errors.append(err.reason)
     services = _services(request)
+    async with services.sessions() as session:
+        tip = await get_tip(session, view.tip_id)
+    if not tip.is_open:
+        errors.append("close_first")
     if not errors:
+        outcome = await _consume_thread_token(request, form, view_key, view.tip_id)
+        if not isinstance(outcome, Outcome):
+            return outcome
         try:
             async with services.sessions() as session, session.begin():
                 await add_followup(session, tip.id, form.get("message"), photos, now=services.clock.now())
         except TipInvalid as err:
+            request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome)
             errors.append(err.field)
         else:
             services.tips.spawn(_notify_followup(request.app, tip.id))
-    async with services.sessions() as session:
-        tip = await get_tip(session, tip.id)
-    notice = "" if errors else "已补充到您的举报中，工会处理人员可以看到。"
-    return _render(request, "tips/status.html", _thread_context(tip, code, notice, errors),
-                   status=400 if errors else 200)
+            location = f"/tip/thread/{view_key}?done=added"
+            request.app[TIP_PAGES].finish(outcome, location)
+            raise web.HTTPSeeOther(location)
+    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=errors), status=400)
+
+
+@safely
+async def review_submit(request: web.Request) -> web.Response:
+    """The tipper asks for a 复查 of a closed tip, with a reason."""
+    form = await read_form(request)
+    if not _csrf_valid(request, form):
+        return _code_refused(request, "csrf")
+    view, expired = _view_or_expired(request)
+    if view is None:
+        return expired
+    view_key = request.match_info["view"]
+    outcome = await _consume_thread_token(request, form, view_key, view.tip_id)
+    if not isinstance(outcome, Outcome):
+        return outcome
+    services = _services(request)
+    policy = CasePolicy.from_settings(services.settings)
+    try:
+        async with services.sessions() as session, session.begin():
+            await request_review(session, view.tip_id, form.get("reason"), now=services.clock.now(), policy=policy)
+    except ReviewRefused as refused:
+        request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome)
+        async with services.sessions() as session:
+            tip = await get_tip(session, view.tip_id)
+        error = case_text.review_refused(refused.reason, policy.review_days)
+        return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=[error]),
+                       status=400)
+    services.tips.spawn(_notify_followup(request.app, view.tip_id, review=True))
+    location = f"/tip/thread/{view_key}?done=review"
+    request.app[TIP_PAGES].finish(outcome, location)
+    raise web.HTTPSeeOther(location)

@@ -356,3 +356,37 @@ def test_crontab_weekdays_fire_on_the_days_crontab_means(cron, weekdays):
         seen.add(fire.weekday())
         previous, now = fire, fire + timedelta(minutes=1)
     assert seen == weekdays
+
+
+async def test_a_firing_during_a_database_outage_waits_for_the_database_instead_of_being_dropped(
+        make_settings, emulator, library, transport, clock, tmp_path):
+    """The schedule runner under supervision (issue 17, point 1): the SQLite file locked at 09:00."""
+    from ankang.services import open_services
+    from bench.faults import SqliteLock
+    from broadcasts.engine import SCHEDULER_LOOP, BroadcastEngine
+    from core.supervision import LoopStatus
+
+    path = tmp_path / "firing.sqlite3"
+    services = await open_services(make_settings(
+        database_url=f"sqlite+aiosqlite:///{path}", telegram_api_url=emulator.url, sqlite_busy_timeout_s=0.2),
+        clock=clock)
+    lock = SqliteLock(path)
+    try:
+        await add_subscribers(services, emulator, 3)
+        schedule_id = await make_schedule(services, library, clock, WEEKLY_MON_9)
+        engine = BroadcastEngine(services, library, transport)
+        clock.advance(hours=1, seconds=5)  # Monday 09:00:05 Shanghai: the timer fires
+        await lock.take()
+        firing = asyncio.create_task(engine._fire(schedule_id))
+
+        async def failing() -> bool:
+            return services.loops.state(SCHEDULER_LOOP).status == LoopStatus.FAILING
+
+        await until(failing, what="the firing to meet the locked database")
+        assert not firing.done()
+        await lock.release()
+        await asyncio.wait_for(firing, 30)
+        assert [o.schedule_id for o in await occurrences(services)] == [schedule_id]
+    finally:
+        await lock.release()
+        await services.close()

@@ -191,3 +191,34 @@ async def test_healthz_lists_each_loop_and_answers_503_once_one_is_stuck(service
         services.loops.ok("broadcast-sender")
         response = await client.get("/healthz")
         assert response.status == 200 and (await response.json())["status"] == "ok"
+
+
+async def test_every_retries_a_failed_round_after_the_backoff_not_a_whole_interval():
+    import asyncio
+
+    loops = Loops(backoff=lambda attempts: 0.0)
+    rounds: list[str] = []
+    third = asyncio.Event()
+
+    async def purge() -> None:
+        rounds.append("round")
+        if len(rounds) <= 2:
+            raise database_down()
+        third.set()
+
+    task = asyncio.create_task(loops.every("tips-jobs", 3600.0, purge))
+    await asyncio.wait_for(third.wait(), 5)  # an interval of an hour: only the backoff can get here
+    assert len(rounds) == 3 and loops.state("tips-jobs").status == LoopStatus.OK
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_every_background_loop_of_a_running_ankang_is_on_healthz(ankang):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.get(f"{ankang.web_url}/healthz") as response:
+        body = await response.json()
+    assert response.status == 200
+    assert set(body["loops"]) == {"broadcast-sender", "broadcast-scheduler", "write-behind", "tips-jobs",
+                                  "handoff-watch"}
+    assert {state["status"] for state in body["loops"].values()} == {"ok"}

@@ -90,3 +90,38 @@ async def test_nobody_on_duty_alerts_every_admin_and_one_unreachable_stops_no_ot
     assert alert.tip_id == tip_id and DESCRIPTION in alert.html and "消防安全" in alert.html
     logs = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("tips"))
     assert "ConnectionError" in logs and DESCRIPTION not in logs  # the kind of failure, never the tip
+
+
+async def test_an_urgent_alert_waits_out_a_database_outage_instead_of_being_lost(make_settings):
+    """On a PostgreSQL server of the test's own (never the shared one), stopped after the tip was stored."""
+    import asyncio
+
+    from ankang.services import open_services
+    from bench.pgserver import PrivatePostgres
+    from core.supervision import Loops, LoopStatus
+    from tests.broadcasts.conftest import until
+    from tips.alerts import ALERTS_LOOP
+
+    async with PrivatePostgres() as pg:
+        services = await open_services(make_settings(database_url=await pg.create_database("alerts")))
+        try:
+            async with services.sessions() as s, s.begin():
+                tip_id = (await submit_tip(s, TipDraft("fire", "warehouse", LOCATION, DESCRIPTION, True),
+                                           now=services.clock.now())).tip_id
+            await pg.stop()
+            loops = Loops(backoff=lambda attempts: 0.1)
+            channel = FlakyChannel(unreachable=0)
+            alerting = asyncio.create_task(
+                notify_duty(services.sessions, services.settings, channel, tip_id, loops=loops))
+
+            async def waiting_for_the_database() -> bool:
+                return loops.state(ALERTS_LOOP).status == LoopStatus.FAILING
+
+            await until(waiting_for_the_database, what="the alert to meet the outage")
+            assert not alerting.done() and channel.sent == []
+            await pg.start()
+            delivery = await asyncio.wait_for(alerting, 30)
+        finally:
+            await services.close()
+    assert (delivery.recipients, delivery.delivered) == (1, 1)
+    assert channel.sent[0][0] == ADMIN_ID and DESCRIPTION in channel.sent[0][1].html

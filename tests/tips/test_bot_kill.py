@@ -26,13 +26,15 @@ from tips.models import Tip
 from tips.service import ReceiptInvalid, find_by_receipt
 
 
-async def start_bot(emulator, database_url: str, laws_dir) -> asyncio.subprocess.Process:
+async def start_bot(emulator, database_url: str, laws_dir, **settings: str) -> asyncio.subprocess.Process:
+    """``python -m ankang run`` against the emulator; ``settings`` adds ANKANG_* variables (send_rate="15")."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANKANG_")}
     env.update(
         ANKANG_BOT_TOKEN=TEST_TOKEN, ANKANG_TELEGRAM_API_URL=emulator.url, ANKANG_DATABASE_URL=database_url,
         ANKANG_WEB_HOST="127.0.0.1", ANKANG_WEB_PORT="0", ANKANG_LAWS_DIR=str(laws_dir),
         ANKANG_SECRET_KEY="kill-test-secret", ANKANG_LOG_LEVEL="WARNING", PYTHONPATH=str(REPO),
     )
+    env.update({f"ANKANG_{name.upper()}": value for name, value in settings.items()})
     seen = len(emulator.calls_to("setMyCommands"))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ankang", "run", env=env, cwd=str(REPO),

@@ -237,3 +237,66 @@ async def test_a_case_through_telegram_stays_anonymous(ankang, emulator, make_ti
     for trace in (str(tipper.user.id), tipper.user.username, tipper.user.first_name):
         assert trace not in everything and trace not in logs, trace
     assert not re.search(re.escape(code), everything)
+
+
+async def test_excel_export_has_chinese_headers_local_times_and_labels_and_audits_no_path(services, tmp_path):
+    from openpyxl import load_workbook
+
+    from core.models import AuditEntry as Audit
+    from tips.service import export_tips
+
+    draft = TipDraft("electricity", "workshop", "二车间", "=HYPERLINK(\"http://evil\") 配电箱漏电", False, [])
+    async with services.sessions() as s, s.begin():
+        tip_id = (await submit_tip(s, draft, now=NOW, cost=services.tips.receipt_cost, policy=POLICY)).tip_id
+        await change_status(s, tip_id, TipStatus.REJECTED, "请拨打 12333", admin_id=ADMIN_ID, now=NOW,
+                            reason="not_safety")
+    out = tmp_path / "secret-server-dir"
+    async with services.sessions() as s, s.begin():
+        await export_tips(s, out, admin_id=ADMIN_ID, tz=POLICY.tz)
+    book = load_workbook(out / "tips.xlsx")
+    tips_sheet, thread = book["举报"], book["处理记录"]
+    header = [c.value for c in tips_sheet[1]]
+    row = dict(zip(header, [c.value for c in tips_sheet[2]], strict=True))
+    assert row["编号"] == tip_id and row["类别"] == "用电安全" and row["场所类型"] == "工厂车间"
+    assert row["提交时间（精确到小时）"] == "2026-03-02 15:00"  # 07:25 UTC is 15:25 in Shanghai
+    assert row["状态"] == "不予受理" and row["不予受理原因"].startswith("不属于安全生产隐患")
+    assert tips_sheet.cell(2, header.index("描述") + 1).data_type == "s"  # text, not a formula
+    assert [c.value for c in thread[1]][:3] == ["举报编号", "时间", "来自"]
+    assert {r[3] for r in thread.iter_rows(min_row=2, values_only=True)} == {"提交举报", "状态变更"}
+    async with services.sessions() as s:
+        entry = (await s.execute(select(Audit).where(Audit.action == "tip.export"))).scalar_one()
+    assert "secret-server-dir" not in entry.target + entry.detail and str(tmp_path) not in entry.target
+
+
+async def test_rejecting_in_telegram_takes_a_reason_a_note_and_a_confirmation(ankang, emulator, make_tipper):
+    services = ankang.services
+    tipper = make_tipper()
+    await tipper.report(description=DESCRIPTION)
+    code = CODE_RE.search((await tipper.confirm())["text"]).group(0)
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    listing = await emulator.ask(admin, "/tips")
+    mark = emulator.mark()
+    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+                  if b["text"].startswith("#"))
+    await emulator.press(admin, listing, button)
+    opened = await emulator.wait_for_message(admin, lambda m: msg.TAKE_BUTTON in str(m.get("reply_markup")),
+                                             since=mark)
+    assert "受理时限" in opened["text"] and "负责人：未指定" in opened["text"]
+
+    async def press(message: dict, label: str) -> dict:
+        mark = emulator.mark()
+        await emulator.press(admin, message, label)
+        return await emulator.wait_for_message(admin, since=mark)
+
+    reasons = await press(opened, TipStatus.REJECTED.label)
+    assert reasons["text"] == msg.ASK_REJECT_REASON
+    prompt = await press(reasons, "不属于安全生产隐患（如工资、合同、社保问题）")
+    assert "不予受理" in prompt["text"]
+    question = await emulator.ask(admin, "工资拖欠请向人社部门反映")
+    assert "确认将举报" in question["text"] and "复查" in question["text"]
+    async with services.sessions() as s:
+        assert (await list_tips(s)).tips[0].status is TipStatus.NEW  # nothing until confirmed
+    done = await press(question, msg.CONFIRM_ACTION_BUTTON)
+    assert "不予受理" in done["text"]
+    view = await tipper.say(f"/status {code}")
+    assert "不予受理" in view["text"] and "12333" in view["text"] and "工资拖欠请向人社部门反映" in view["text"]

@@ -45,8 +45,8 @@ async def _tip(services, clock, *, urgent: bool = False, photos: int = 0) -> int
 async def _staff(services) -> None:
     async with services.sessions() as s, s.begin():
         await add_admin(s, DUTY)
-        await set_on_duty(s, services.settings, DUTY, True)
         await add_admin(s, OTHER_ADMIN)
+        await set_on_duty(s, services.settings, DUTY, True)
 
 
 async def test_new_tips_reach_the_duty_staff_in_the_digest_at_the_configured_times(services):
@@ -161,3 +161,28 @@ def test_the_latest_digest_slot_is_today_or_yesterday_in_local_time():
     assert latest_digest_slot(datetime(2026, 3, 2, 0, 59, tzinfo=UTC), policy).hour == 16  # 08:59: yesterday 16:00
     assert latest_digest_slot(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), policy).hour == 9
     assert latest_digest_slot(START, CasePolicy(digest_times=())) is None
+
+
+async def test_the_digest_reaches_the_duty_admin_in_telegram_with_a_button_to_the_list(ankang, emulator):
+    """Through the bot's DutyAlertSender (the same port as the urgent alert) and the emulator."""
+    from bot import tip_messages as msg
+    from bot.tips_triage import TelegramDutyAlerts
+
+    services = ankang.services
+    await services.tips.stop_jobs()  # the runner's own loop runs on the real clock: this test drives the jobs
+    admin = emulator.user("值班员", id=ADMIN_ID)
+    clock = FakeClock(START)
+    tip_id = await _tip(services, clock)
+    clock.set(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # 16:00 Shanghai
+    mark = emulator.mark()
+    report = await run_due(services.sessions, services.settings, TelegramDutyAlerts(ankang.application.bot),
+                           clock.now())
+    assert report.digested == 1
+    digest = await emulator.wait_for_message(admin, lambda m: "新举报汇总" in m.get("text", ""), since=mark)
+    assert f"#{tip_id}" in digest["text"]
+    async with emulator.expect(admin, count=0, edits=1) as got:
+        await emulator.press(admin, digest, msg.OPEN_LIST_BUTTON)
+    listing = got.edited[0]  # the list replaces the digest in place
+    assert "隐患举报" in listing["text"]
+    assert any(b["text"].startswith(f"#{tip_id} ") for row in listing["reply_markup"]["inline_keyboard"]
+               for b in row)

@@ -19,15 +19,31 @@ CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 DESCRIPTION = "仓库消防通道被货物堵死，灭火器过期两年没人换"
 
 
-async def csrf_of(client, path="/tip") -> str:
+TOKEN_RE = re.compile(r'name="form_token" value="([A-Za-z0-9_-]+)"')
+
+
+class PageTokens(str):
+    """The CSRF token of a tip page (the string itself) and the page's one-time form token."""
+
+    form_token: str
+
+
+def tokens_in(html: str) -> PageTokens:
+    tokens = PageTokens(CSRF_RE.search(html).group(1))
+    tokens.form_token = TOKEN_RE.search(html).group(1)
+    return tokens
+
+
+async def csrf_of(client, path="/tip") -> PageTokens:
     page = await client.get(path)
     assert page.status == 200
-    return CSRF_RE.search(await page.text()).group(1)
+    return tokens_in(await page.text())
 
 
 def tip_form(csrf: str, **overrides) -> FormData:
     form = FormData()
-    values = {"csrf": csrf, "category": "fire", "place_type": "warehouse", "location": "开发区物流园B仓",
+    values = {"csrf": csrf, "form_token": getattr(csrf, "form_token", ""),
+              "category": "fire", "place_type": "warehouse", "location": "开发区物流园B仓",
               "description": DESCRIPTION, "urgent": "no"}
     values.update(overrides)
     for key, value in values.items():
@@ -116,19 +132,24 @@ async def test_status_page_refuses_wrong_codes_and_shows_the_thread(services):
         response = await client.post("/tip", data=tip_form(await csrf_of(client)))
         code = CODE_RE.search(await response.text()).group(0)
         csrf = await csrf_of(client, "/tip/status")
-        wrong = await client.post("/tip/status", data={"csrf": csrf, "code": "K7QF-2M9D-XR4T-PB6N"})
+        wrong = await client.post("/tip/status", data={"csrf": csrf, "form_token": csrf.form_token,
+                                                       "code": "K7QF-2M9D-XR4T-PB6N"})
         assert wrong.status == 400 and "回执码不正确" in await wrong.text()
         async with services.sessions() as s, s.begin():
             tip = (await s.execute(select(Tip))).scalar_one()
             await change_status(s, tip.id, TipStatus.VERIFYING, "已派人到现场核查", admin_id=1,
                                 now=services.clock.now())
             await reply(s, tip.id, "堵塞的是哪一侧通道？", admin_id=1, now=services.clock.now())
-        shown = await client.post("/tip/status", data={"csrf": csrf, "code": code.lower()})
+        csrf = await csrf_of(client, "/tip/status")
+        shown = await client.post("/tip/status", data={"csrf": csrf, "form_token": csrf.form_token,
+                                                       "code": code.lower()})
         body = await shown.text()
         assert shown.status == 200 and "核查中" in body and "已派人到现场核查" in body and "哪一侧通道" in body
-        form = FormData({"csrf": csrf, "code": code, "message": "东侧，靠近装卸平台"})
+        assert shown.url.path.startswith("/tip/thread/") and code not in str(shown.url)
+        tokens = tokens_in(body)
+        form = FormData({"csrf": tokens, "form_token": tokens.form_token, "message": "东侧，靠近装卸平台"})
         form.add_field("photos", photo_with_gps(), filename="p.jpg", content_type="image/jpeg")
-        added = await client.post("/tip/status/add", data=form)
+        added = await client.post(f"{shown.url.path}/add", data=form)
         assert added.status == 200 and "东侧，靠近装卸平台" in await added.text()
     async with services.sessions() as session:
         photos = (await session.execute(select(TipPhoto))).scalars().all()

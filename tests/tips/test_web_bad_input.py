@@ -63,7 +63,7 @@ async def test_garbage_bodies_get_friendly_pages(client, services, caplog):
         (b"csrf=%ZZ&description=%FF%FE", "application/x-www-form-urlencoded"),
         (b"{}", "application/json"),
     ]:
-        for path in ("/tip", "/tip/status", "/tip/status/add"):
+        for path in ("/tip", "/tip/status", "/tip/thread/stale-view/add", "/tip/thread/stale-view/review"):
             response = await client.post(path, data=body, headers={"Content-Type": content_type})
             assert 400 <= response.status < 500, (path, body[:20], response.status)
             assert "<html" in (await response.text()).lower()
@@ -139,6 +139,60 @@ async def test_receipt_guessing_by_one_browser_does_not_lock_out_a_real_tipper(s
                 await asyncio.gather(*(attacker.post("/tip/status", data={"csrf": fresh, "code": "hello"})
                                        for _ in range(6)))
         csrf = await csrf_of(tipper, "/tip/status")
-        shown = await tipper.post("/tip/status", data={"csrf": csrf, "code": code})
+        shown = await tipper.post("/tip/status", data={"csrf": csrf, "form_token": csrf.form_token, "code": code})
         assert shown.status == 200, await shown.text()
         assert "待受理" in await shown.text()
+
+
+async def test_a_reused_or_unknown_form_token_never_files_twice_and_keeps_what_was_typed(services):
+    """Issue 16's bad input: a reused token goes where the first press went; an expired one asks again."""
+    from tests.tips.test_web import tokens_in
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        tokens = await csrf_of(client)
+        first = await client.post("/tip", data=tip_form(tokens), allow_redirects=False)
+        again = await client.post("/tip", data=tip_form(tokens), allow_redirects=False)
+        assert first.status == again.status == 303
+        assert first.headers["Location"] == again.headers["Location"]  # the same receipt page, one tip
+        assert await tip_count(services) == 1
+        receipt = await client.get(first.headers["Location"])
+        assert CODE_RE.search(await receipt.text())
+        gone = await client.get(first.headers["Location"])
+        assert gone.status == 410 and CODE_RE.search(await gone.text()) is None
+
+        stale = tokens_in(await (await client.get("/tip")).text())
+        stale.form_token = "forgotten-after-a-restart"
+        expired = await client.post("/tip", data=tip_form(stale, location="旧页面里填的地点"), allow_redirects=False)
+        body = await expired.text()
+        assert expired.status == 409 and "页面已过期" in body and "旧页面里填的地点" in body
+        assert await tip_count(services) == 1
+
+
+async def test_a_follow_up_on_a_closed_tip_is_refused_with_the_review_offered(services):
+    from tests.tips.test_web import tokens_in
+    from tips.models import TipStatus
+    from tips.service import change_status
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        submitted = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await submitted.text()).group(0)
+        async with services.sessions() as s, s.begin():
+            await change_status(s, 1, TipStatus.CLOSED, "已整改", admin_id=1, now=services.clock.now())
+        tokens = await csrf_of(client, "/tip/status")
+        thread = await client.post("/tip/status", data={"csrf": tokens, "code": code})
+        page = await thread.text()
+        assert "申请复查" in page and 'id="followup-form"' not in page
+        tokens = tokens_in(page)
+        form = tip_form(tokens)  # a forged follow-up with a photo, posted anyway
+        form.add_field("message", "又拍到一张")
+        form.add_field("photos", photo_with_gps(), filename="p.jpg", content_type="image/jpeg")
+        refused = await client.post(f"{thread.url.path}/add", data=form)
+        assert refused.status == 400 and "已办结，不能再补充" in await refused.text()
+        short = await client.post(f"{thread.url.path}/review",
+                                  data={"csrf": tokens, "form_token": tokens.form_token, "reason": "不"})
+        assert short.status == 400 and "请写明申请复查的理由" in await short.text()
+    async with services.sessions() as s:
+        from tips.service import get_tip
+
+        tip = await get_tip(s, 1)
+    assert tip.status is TipStatus.CLOSED and len(tip.events) == 2 and not tip.photos

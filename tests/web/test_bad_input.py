@@ -171,7 +171,7 @@ async def test_an_edited_schedule_that_ended_cannot_be_saved(admin_http, service
     async with await admin_http.post("/admin/broadcasts/new", form) as response:
         assert response.status == 303
         sid = int(response.headers["Location"].split("/")[3].split("?")[0])
-    async with await admin_http.post(f"/admin/broadcasts/{sid}/cancel") as response:
+    async with await admin_http.post(f"/admin/broadcasts/{sid}/cancel", {"confirmed": "1"}) as response:
         assert response.status == 303
     async with await admin_http.post(f"/admin/broadcasts/{sid}/edit", weekly(kind="text", text="新内容")) as response:
         page = await response.text()

@@ -54,8 +54,11 @@ async def test_create_a_weekly_schedule_and_see_its_next_firings(services, page,
     await page.click("#action-pause")
     await page.locator(".flash", has_text="已暂停").wait_for()
     assert await page.text_content("#schedule-status") == "已暂停"
-    await page.click("#action-cancel")
+    dialogs = []
+    page.once("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.accept())
+    await page.click("#action-cancel")  # irreversible: asked in a dialog first
     await page.locator(".flash", has_text="已取消").wait_for()
+    assert dialogs and "不能恢复" in dialogs[0]
     await page.goto(f"{web_url}/admin/audit")
     table = await page.text_content("table")
     for label in ("新建推送计划", "暂停推送计划", "取消推送计划"):

@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // Irreversible and mass actions: <form data-confirm="question"> asks in a dialog and posts
+  // confirmed=1, skipping the server's confirm page (which is what runs without JavaScript). A
+  // form whose <select> options carry data-final asks only when such an option is chosen.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var select = form.querySelector("select[data-final-select]");
+      if (select) {
+        var option = select.options[select.selectedIndex];
+        if (!option || !option.hasAttribute("data-final")) return;
+      }
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+      var flag = form.querySelector("input[name=confirmed]");
+      if (!flag) {
+        flag = document.createElement("input");
+        flag.type = "hidden"; flag.name = "confirmed";
+        form.appendChild(flag);
+      }
+      flag.value = "1";
+    });
+  });
 
   // Character counters: <textarea data-counter="id-of-span">.
   document.querySelectorAll("textarea[data-counter]").forEach(function (area) {

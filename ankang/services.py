@@ -47,7 +47,7 @@ class Services:
     tips: TipsRuntime = field(default_factory=TipsRuntime)
     # Every background loop's supervision and health (/healthz); shared with ``writes``.
     loops: Loops = field(default_factory=Loops)
-    # 问工会 reminders, escalation and closing by the clock; running while the bot is up.
+    # 问工会 reminders, escalation and closing by the clock; running (supervised) while the bot is up.
     handoffs: HandoffWatch | None = None
 
     def is_admin_id(self, user_id: int) -> bool:

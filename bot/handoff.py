@@ -4,7 +4,8 @@ The worker's side: 🙋 问工会 under a reply (or /ask) → confirm or edit th
 queue; the answer arrives as a message from 工会 with 👍/👎 and 继续追问; /myquestions. The staff's
 side: the notice with 回答 (a short conversation for the text) and 转为FAQ (a login link to the
 console's prefilled FAQ form). The rules are ``knowledge.handoff``'s; ``TelegramHandoffs`` is its
-sending port, used by the console too (through ``bot.weblogin.TelegramSender``).
+sending port, used by the console too (through ``bot.weblogin.TelegramSender``). The states are
+drawn in ``handoff.mmd`` beside this file.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import logging
 from urllib.parse import quote
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
@@ -101,9 +102,18 @@ def remembered_question(context: AnkangContext, message_id: int) -> str | None:
 
 # --- the worker: asking ----------------------------------------------------------------------------
 
+def _private(update: Update) -> bool:
+    """A handoff answers into the chat it came from: only a private chat keeps it between worker and union."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
 async def ask_union(update: Update, context: AnkangContext) -> str | int:
     """🙋 问工会 under a reply: confirm the question it answered, or type one."""
     query = query_of(update)
+    if not _private(update):
+        await query.answer(msg.PRIVATE_ONLY, show_alert=True)
+        return ConversationHandler.END
     await query.answer()
     question = remembered_question(context, query.message.message_id) if query.message else None
     if question:
@@ -114,6 +124,9 @@ async def ask_union(update: Update, context: AnkangContext) -> str | int:
 
 async def ask_command(update: Update, context: AnkangContext) -> str | int:
     """/ask [问题]: hand a question to the union directly."""
+    if not _private(update):
+        await message_of(update).reply_text(msg.PRIVATE_ONLY)
+        return ConversationHandler.END
     text = " ".join(context.args or []).strip()
     if not text:
         await HANDOFF.ask(update, context, msg.TYPE_QUESTION, takes_text=True)

@@ -33,6 +33,7 @@ NOT_HELPFUL = "👎 没解决"
 FOLLOW_UP_BUTTON = "💬 继续追问"
 MY_NONE = "您现在没有进行中的问工会问题。想问工会，请发送 /ask 加上您的问题。"
 MY_HEAD = "<b>我的问题</b>（已结束的问题不再保留与您的联系）"
+PRIVATE_ONLY = "问工会请私聊机器人使用：工会的回答只发给您本人，不会发到群里。"
 ASK_UNKNOWN_QUESTION = "请先发送您的问题，或用 /ask 加上问题，例如：/ask 加班费怎么算"
 
 

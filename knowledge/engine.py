@@ -315,6 +315,10 @@ class KnowledgeBase:
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
+    def term_idf(self, term: str) -> float:
+        """How rare an index term is among the FAQ phrasings (read-only; for grouping questions)."""
+        return self._phrases.idf(term)
+
     def remove_faq(self, faq_id: str) -> bool:
         """Stop answering with the entry ``faq_id`` (disabled by an admin); False if it was not live."""
         idx = self._faq_by_id.pop(faq_id, None)

@@ -157,7 +157,7 @@ def bundled_tags() -> frozenset[str]:
 
 async def add_faq(
     sessions: SessionMaker, kb: KnowledgeBase, draft: FaqDraft, *, admin_id: int, now: datetime,
-    answers: int | None = None, handoff: int | None = None, review: FaqReview = FaqReview.SELF,
+    answers: int | list[int] | None = None, handoff: int | None = None, review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
     """Store a new entry (audited, its first revision) and put it in ``kb`` — or, under two-person review,
     keep it as a draft for a second admin. ``answers``: the unanswered question it answers, which leaves
@@ -171,7 +171,8 @@ async def add_faq(
         session.add(FaqEntryRecord(id=entry.id, created_at=now, created_by=admin_id, status=status,
                                    updated_by=admin_id, **_columns(entry)))
         if answers is not None:
-            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id == answers))
+            answered = [answers] if isinstance(answers, int) else answers
+            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_(answered)))
         if handoff is not None:
             made_from = await session.get(Handoff, handoff)
             if made_from is not None:
@@ -290,6 +291,25 @@ async def acknowledge_bundled(sessions: SessionMaker, faq_id: str, *, admin_id: 
             raise FaqNotFound(faq_id)
         record.bundled_hash = fingerprint(bundled)
         await audit(session, admin_id, "kb.faq_review_bundled", faq_id)
+
+
+async def merge_questions(
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, question_ids: list[int], *, admin_id: int, now: datetime,
+) -> FaqEntry:
+    """合并到已有条目: unanswered questions become alternative phrasings of entry ``faq_id`` (a revision,
+    live at once) and leave the unanswered list. Raise FaqNotFound or FaqInvalid (too many phrasings)."""
+    async with sessions() as session:
+        current = await admin_faq(session, faq_id) if (kb.entry(faq_id) is None) else kb.entry(faq_id)
+        rows = list((await session.execute(
+            select(UnansweredQuestion).where(UnansweredQuestion.id.in_(question_ids)))).scalars())
+    assert current is not None  # admin_faq raises FaqNotFound
+    alt = list(dict.fromkeys([*current.alt, *(r.sample for r in rows if r.sample not in current.questions)]))
+    draft = FaqDraft(q=current.q, a=current.a, cite=tuple((c.law, c.article) for c in current.cite), alt=tuple(alt),
+                     tags=tuple(current.tags))
+    entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now)
+    async with sessions() as session, session.begin():
+        await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_([r.id for r in rows])))
+    return entry
 
 
 async def faq_history(session: AsyncSession, faq_id: str) -> list[FaqRevision]:

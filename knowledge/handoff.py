@@ -23,10 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.admins import audit, duty_recipients, is_admin
+from core.admins import audit, duty_recipients, is_admin, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
-from core.models import Admin
 from core.settings import Settings
 from core.supervision import Loops
 from knowledge.errors import KnowledgeError
@@ -417,7 +416,7 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
     closed: list[int] = []
     async with sessions() as session, session.begin():
         on_duty = await duty_recipients(session, settings)
-        everyone = sorted(settings.admin_ids | set((await session.execute(select(Admin.user_id))).scalars()))
+        everyone = [a.user_id for a in await list_admins(session, settings)]
         stmt = (select(Handoff).where(Handoff.status != HandoffStatus.CLOSED).options(selectinload(Handoff.turns))
                 .with_for_update())
         for handoff in (await session.execute(stmt)).scalars():

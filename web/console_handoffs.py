@@ -21,6 +21,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/handoffs", inbox)
     app.router.add_get(f"/admin/handoffs/{HANDOFF_PATH}", handoff_page)
     app.router.add_post(f"/admin/handoffs/{HANDOFF_PATH}/answer", answer)
+    app.router.add_post(f"/admin/handoffs/{HANDOFF_PATH}/claim", claim)
     app.router.add_post(f"/admin/handoffs/{HANDOFF_PATH}/close", close)
 
 
@@ -46,7 +47,7 @@ async def handoff_page(request: web.Request, *, errors: list[str] | None = None,
             return error_page(request, "找不到问题", messages.NOT_FOUND, 404)
     return render(request, "console/handoff.html", {
         "title": f"职工 #{handoff.id} 的问题", "h": handoff, "errors": errors or [], "text": text,
-        "max_answer": domain.MAX_ANSWER_CHARS, "can_send": BOT_SENDER in request.app,
+        "max_answer": domain.MAX_ANSWER_CHARS, "can_send": BOT_SENDER in request.app, "Status": HandoffStatus,
     }, status=status)
 
 
@@ -77,6 +78,23 @@ async def answer(request: web.Request) -> web.Response:
     done = {domain.Delivery.DELIVERED: "handoff_answered", domain.Delivery.BLOCKED: "handoff_blocked",
             domain.Delivery.FAILED: "handoff_stored"}[delivery]
     raise redirect(f"/admin/handoffs/{handoff_id}", done)
+
+
+async def claim(request: web.Request) -> web.Response:
+    """我来回答: the worker sees 回答中; any staff member may still answer first."""
+    services = request.app[SERVICES]
+    handoff_id = int(request.match_info["handoff_id"])
+    try:
+        async with services.sessions() as session, session.begin():
+            await domain.claim(session, services.settings, handoff_id, admin_of(request).user_id,
+                               now=services.clock.now())
+    except domain.HandoffNotFound:
+        return error_page(request, "找不到问题", messages.NOT_FOUND, 404)
+    except domain.HandoffClosed:
+        return await handoff_page(request, errors=[messages.HANDOFF_CLOSED], status=409)
+    except domain.NotAnAdminAnymore as exc:
+        raise web.HTTPForbidden() from exc
+    raise redirect(f"/admin/handoffs/{handoff_id}", "handoff_claimed")
 
 
 async def close(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ wrong with it in Chinese.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from core.admins import audit
 from core.topics import TOPICS
+from knowledge import Hit, KnowledgeBase
 from knowledge.faq import MAX_ANSWER_CHARS, FaqEntry
 from knowledge.faq_admin import (
     ALT_MAX_CHARS,
@@ -38,14 +40,17 @@ from knowledge.faq_admin import (
     check_faq,
     edit_faq,
     faq_history,
+    merge_questions,
     overrides_to_review,
 )
 from knowledge.models import FaqStatus
+from knowledge.unanswered_groups import group_unanswered
 from web import messages
 from web.console_pages import admin_of, audited, error_page, redirect, render
 from web.typedefs import SERVICES
 
 CITATION_ROWS = 3
+UNANSWERED_SHOWN = 60  # grouping searches once per question: keep the page fast
 NEAREST_SHOWN = 3
 # An entry's id in a path: written here (knowledge.faq_admin.ID_PREFIX + 8 hex digits) or bundled.
 FAQ_ID_PATH = r"{faq_id:[A-Za-z0-9_-]{1,64}}"
@@ -57,6 +62,7 @@ def setup_routes(app: web.Application) -> None:
     # Before the routes with an entry id, which would take "export" and "import" for ids.
     app.router.add_get("/admin/knowledge/faq/export", faq_export)
     app.router.add_get("/admin/knowledge/faq/import", faq_import_form)
+    app.router.add_get("/admin/knowledge/faq/nearest", faq_nearest_json)
     app.router.add_post("/admin/knowledge/faq/import", faq_import)
     app.router.add_post("/admin/knowledge/faq", faq_save)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}", faq_edit_form)
@@ -70,6 +76,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/keep", faq_keep_override)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}/history", faq_history_page)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
+    app.router.add_post("/admin/knowledge/unanswered/merge", merge_questions_into)
     app.router.add_get("/admin/knowledge/article", article_json)
 
 
@@ -111,7 +118,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
 
     services = request.app[SERVICES]
     async with services.sessions() as session:
-        unanswered = await list_unanswered(session, limit=100)
+        unanswered = await list_unanswered(session, limit=UNANSWERED_SHOWN)
         summary = await feedback_summary(session)
         negative = list((await session.execute(
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
@@ -127,7 +134,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         "title": "知识库", "unanswered": unanswered, "feedback": feedback_rows, "negative": negative,
         # kb.faq keeps a replaced entry's old version (retired, never answered): count ids.
         "faq_count": len({e.id for e in kb.faq}) if kb is not None else 0, "written_here": written_here[::-1],
-        "pending": pending,
+        "pending": pending, "groups": group_unanswered(kb, unanswered) if kb is not None else [],
     })
 
 
@@ -135,12 +142,16 @@ async def faq_form(request: web.Request) -> web.Response:
     from knowledge.models import UnansweredQuestion
 
     form = FaqForm()
-    qid = request.query.get("unanswered", "")
-    if _is_number(qid) and len(qid) <= 9:
+    qids = _question_ids(request.query.get("unanswered", ""))
+    if qids:
         async with request.app[SERVICES].sessions() as session:
-            row = await session.get(UnansweredQuestion, int(qid))
-        if row is not None:
-            form.q, form.unanswered_id = row.sample, qid
+            found = {r.id: r for r in (await session.execute(
+                select(UnansweredQuestion).where(UnansweredQuestion.id.in_(qids)))).scalars()}
+        rows = [found[i] for i in qids if i in found]
+        if rows:
+            # A group of similar questions: the most asked is the question, the others its phrasings.
+            form.q, form.unanswered_id = rows[0].sample, ",".join(str(r.id) for r in rows)
+            form.alt = "\n".join(r.sample for r in rows[1:])
     hid = request.query.get("handoff", "")
     if _is_number(hid) and len(hid) <= 9:
         await _prefill_from_handoff(request, form, int(hid))
@@ -163,6 +174,20 @@ async def _prefill_from_handoff(request: web.Request, form: FaqForm, handoff_id:
     form.alt = handoff.question
 
 
+def _nearest(kb: KnowledgeBase, question: str) -> list[Hit]:
+    """The existing entries nearest to ``question`` (the engine's search), for the duplicate warning."""
+    if not question.strip():
+        return []
+    return [hit for hit in kb.search(question[:QUESTION_MAX_CHARS], NEAREST_SHOWN * 2) if hit.kind == "faq"][
+        :NEAREST_SHOWN]
+
+
+async def faq_nearest_json(request: web.Request) -> web.Response:
+    """The nearest entries to a question being typed in the form (progressive enhancement)."""
+    hits = _nearest(_kb(request), request.query.get("q", ""))
+    return web.json_response([{"id": h.faq_id, "q": h.title, "score": round(h.score, 2)} for h in hits])
+
+
 async def faq_edit_form(request: web.Request) -> web.Response:
     """An entry written here earlier, in the same form, to correct it."""
     async with request.app[SERVICES].sessions() as session:
@@ -177,8 +202,7 @@ def _render_form(request: web.Request, form: FaqForm, errors: list[str], status:
     kb = _kb(request)
     cites = list(form.cites) + [("", "")] * max(0, CITATION_ROWS - len(form.cites))
     # Before a new entry is saved: the existing entries nearest to its question, by the engine's search.
-    nearest = [hit for hit in kb.search(form.q, NEAREST_SHOWN * 2) if hit.kind == "faq"][:NEAREST_SHOWN] \
-        if form.q and not form.faq_id else []
+    nearest = _nearest(kb, form.q) if not form.faq_id else []
     return render(request, "console/faq_form.html", {
         "title": "修改 FAQ" if form.faq_id else "新增 FAQ", "form": form, "errors": errors, "cites": cites,
         "laws": [(law.short, law.title) for law in kb.corpus.laws if law.kind == "statute"],
@@ -186,6 +210,15 @@ def _render_form(request: web.Request, form: FaqForm, errors: list[str], status:
         "nearest": nearest, "topic_codes": {t.code for t in TOPICS},
         "two_person": request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON,
     }, status=status)
+
+
+MAX_GROUP = 50
+
+
+def _question_ids(text: str) -> list[int]:
+    """"3,5,8" → [3, 5, 8]: unanswered question ids from a link or form; anything else is ignored."""
+    parts = [p for p in text.split(",")[:MAX_GROUP] if _is_number(p) and len(p) <= 9]
+    return list(dict.fromkeys(int(p) for p in parts))
 
 
 def _is_number(text: str) -> bool:
@@ -247,7 +280,7 @@ async def faq_save(request: web.Request) -> web.Response:
     if errors:
         return _render_form(request, form, errors, status=400)
     services = request.app[SERVICES]
-    answers = int(form.unanswered_id) if _is_number(form.unanswered_id) and len(form.unanswered_id) <= 9 else None
+    answers = _question_ids(form.unanswered_id) or None
     handoff = int(form.handoff_id) if _is_number(form.handoff_id) and len(form.handoff_id) <= 9 else None
     review = FaqReview(services.settings.faq_review)
     try:
@@ -276,6 +309,24 @@ async def faq_update(request: web.Request) -> web.Response:
     except FaqInvalid as invalid:
         return _render_form(request, form, [_problem_text(p) for p in invalid.problems], status=400)
     raise redirect("/admin/knowledge", "faq_edited")
+
+
+async def merge_questions_into(request: web.Request) -> web.Response:
+    """合并到已有条目: a group of unanswered questions becomes phrasings of the entry nearest to it."""
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    data = await request.post()
+    faq_id, qids = str(data.get("faq_id", "")), _question_ids(str(data.get("qids", "")))
+    if not qids or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", faq_id):
+        return error_page(request, "无法合并", messages.NOT_FOUND, 404)
+    try:
+        await merge_questions(services.sessions, kb, faq_id, qids, admin_id=admin_of(request).user_id,
+                              now=services.clock.now())
+    except FaqNotFound:
+        return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+    except FaqInvalid as invalid:
+        return error_page(request, "无法合并", "；".join(_problem_text(p) for p in invalid.problems), 400)
+    raise redirect("/admin/knowledge", "questions_merged")
 
 
 async def dismiss_question(request: web.Request) -> web.Response:
@@ -373,6 +424,7 @@ async def faq_list(request: web.Request) -> web.Response:
         "title": "FAQ 条目", "rows": shown[:FAQ_LIST_LIMIT], "total": len(shown), "query": query, "source": source,
         "status": status, "topic": topic, "law": law, "topics": TOPICS, "sort": request.query.get("sort", ""),
         "laws": [x.short for x in kb.corpus.laws if x.kind == "statute"], "statuses": list(FaqStatus),
+        "Status": FaqStatus,
     })
 
 

@@ -144,6 +144,15 @@ async def test_bad_input_gets_clear_chinese_and_nothing_is_lost(ankang, emulator
     assert not [e for e in emulator.errors if e.method != "answerCallbackQuery"]
 
 
+async def test_a_group_chat_cannot_hand_a_question_over(ankang, emulator):
+    worker = emulator.user()
+    group = emulator.group()
+    sent = await emulator.send_text(worker, "/ask 加班费怎么算", chat=group)
+    reply = await emulator.wait_for_message(group, after=sent)
+    assert "私聊" in reply["text"]
+    assert await handoffs(ankang) == []
+
+
 async def test_an_answer_to_a_worker_who_blocked_the_bot_closes_the_handoff(ankang, emulator):
     admin = emulator.user("管理员", id=ADMIN_ID)
     worker = emulator.user()
@@ -198,3 +207,23 @@ async def test_reminder_and_escalation_reach_the_admins_in_telegram_on_a_virtual
         assert "升级" in escalation["text"] and "24" in escalation["text"]
         my = await emulator.ask(worker, "/myquestions")
         assert "已收到" in my["text"]
+
+
+async def test_to_faq_in_telegram_sends_a_login_link_to_the_prefilled_form(ankang, emulator):
+    from urllib.parse import parse_qs, urlsplit
+
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    worker = emulator.user()
+    confirm = await emulator.ask(worker, "/ask 夜班能不能两个人轮换睡觉")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notice = await emulator.wait_for(lambda: next(iter(emulator.new_messages(admin, mark)), None))
+    async with emulator.expect(admin) as got:
+        await emulator.press(admin, notice, hmsg.TO_FAQ_BUTTON)
+    url = next(word for word in got.message["text"].split() if "/admin/login?t=" in word)
+    [stored] = await handoffs(ankang)
+    assert parse_qs(urlsplit(url).query)["next"] == [f"/admin/knowledge/faq/new?handoff={stored.id}"]
+    # A worker pressing a staff button gets a refusal, not a link.
+    qid = await emulator.press(worker, notice, data=notice["reply_markup"]["inline_keyboard"][0][1]["callback_data"])
+    said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
+    assert "管理员" in said["text"]

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect, select, text
 
-from core.admins import add_admin, set_on_duty
-from core.models import Admin
+from core.admins import add_admin, remove_admin, set_on_duty
 from knowledge import handoff as domain
 from knowledge.handoff import HandoffAnswer, HandoffNotice, NoticeKind, RecipientGone
 from knowledge.models import Handoff, HandoffStatus
@@ -79,7 +78,7 @@ async def test_first_answer_wins_and_a_removed_admin_cannot_answer(services):
     sub = await domain.submit(services.sessions, services.settings, sender, WORKER, "劳保鞋坏了谁来换", now=MONDAY_10)
     async with services.sessions() as s, s.begin():
         await domain.claim(s, services.settings, sub.handoff_id, 8, now=MONDAY_10)
-        await s.delete(await s.get(Admin, 8))  # removed mid-handoff
+        await remove_admin(s, services.settings, 8)  # removed mid-handoff
     with pytest.raises(domain.NotAnAdminAnymore):
         await domain.answer_and_deliver(services.sessions, services.settings, sender, sub.handoff_id, 8, "我来答",
                                         now=MONDAY_10)

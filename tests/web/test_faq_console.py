@@ -92,6 +92,13 @@ async def test_the_form_warns_of_the_nearest_entries_before_a_new_one_is_saved(s
     await warning.wait_for()
     assert near.q in await warning.text_content()
     assert "审核" in await page.text_content("#save-faq")  # two-person review: the author saves a draft
+    # Typed from a blank form: the warning follows the question as it is typed.
+    await page.goto(f"{web_url}/admin/knowledge/faq/new")
+    assert await warning.is_hidden()
+    await page.fill("#q", near.q)
+    await page.locator("#nearest li", has_text=near.q).wait_for()
+    await page.fill("#q", "")  # cleared: the warning goes
+    await warning.wait_for(state="hidden")
 
 
 async def _upload(admin_http, name: str, data: bytes):
@@ -132,3 +139,32 @@ async def test_excel_export_edited_and_imported_back_with_citations_checked(serv
     for name, data in (("x.xlsx", b"PK\x03\x04 not really"), ("x.yaml", b"\x00\xff binary"), ("x.yaml", b"")):
         async with await _upload(admin_http, name, data) as response:
             assert response.status == 400 and ("读不懂" in await response.text() or "请选择" in await response.text())
+
+
+async def test_similar_unanswered_questions_are_one_group_merged_into_the_nearest_entry(services, kb, admin_http):
+    from sqlalchemy import select
+
+    from knowledge.models import UnansweredQuestion, record_unanswered
+
+    bundled = bundled_entries()[BUNDLED_ID]
+    async with services.sessions() as s, s.begin():
+        for text, times in (("厂里把报警器的电拔了怎么办", 2), ("单位把报警器拔了电咋整", 1), ("年假怎么休", 1)):
+            for _ in range(times):
+                await record_unanswered(s, text, now=services.clock.now())
+    async with await admin_http.get("/admin/knowledge") as response:
+        page = await response.text()
+    groups = re.findall(r'<li class="unanswered" data-ids="([\d,]+)"', page)
+    assert sorted(len(g.split(",")) for g in groups) == [1, 2]
+    pair = next(g for g in groups if "," in g)
+    assert "3 次" in page and "2 种问法" in page
+    async with await admin_http.post("/admin/knowledge/unanswered/merge", {"faq_id": BUNDLED_ID, "qids": pair}) as r:
+        assert r.status == 303 and "questions_merged" in r.headers["Location"]
+    merged = kb.entry(BUNDLED_ID)
+    assert {"厂里把报警器的电拔了怎么办", "单位把报警器拔了电咋整"} <= set(merged.alt) and merged.a == bundled.a
+    assert kb.answer("单位把报警器拔了电咋整").faq_id == BUNDLED_ID
+    async with services.sessions() as s:
+        left = (await s.execute(select(UnansweredQuestion.sample))).scalars().all()
+    assert left == ["年假怎么休"]
+    # A forged merge: a clear page, nothing changed.
+    async with await admin_http.post("/admin/knowledge/unanswered/merge", {"faq_id": "no-such", "qids": "1"}) as r:
+        assert r.status == 404

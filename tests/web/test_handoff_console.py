@@ -48,6 +48,10 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
     assert (await page.text_content("#count-received")).strip().startswith("1")
     await page.click(f"li.handoff[data-id='{handoff.id}'] >> text=职工 #{handoff.id}")
     assert QUESTION in await page.text_content(".thread")
+    await page.click("#claim-handoff")
+    await page.locator("#handoff-status", has_text="回答中").wait_for()
+    mine = await emulator.ask(worker, "/myquestions")
+    assert "回答中" in mine["text"]
     await page.fill("#answer-text", ANSWER)
     async with emulator.expect(worker) as answered:
         await page.click("#send-answer")

@@ -57,6 +57,35 @@
     show();
   });
 
+  // New FAQ entry: the nearest existing entries, while the question is typed (a pause of 400 ms).
+  // The warning sits right under the question, above the answer, so it never moves the save button
+  // while it is being clicked.
+  document.querySelectorAll("input[data-nearest]").forEach(function (input) {
+    var box = document.getElementById(input.dataset.nearest);
+    if (!box) return;
+    var list = box.querySelector("ul"), timer = null;
+    var show = function () {
+      if (!input.value.trim()) { box.hidden = true; return; }
+      fetch("/admin/knowledge/faq/nearest?q=" + encodeURIComponent(input.value),
+            { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (hits) {
+          list.textContent = "";
+          hits.forEach(function (hit) {
+            var li = document.createElement("li"), a = document.createElement("a"), s = document.createElement("span");
+            a.href = "/admin/knowledge/faq/" + encodeURIComponent(hit.id) + "/history";
+            a.target = "_blank";
+            a.textContent = hit.q;
+            s.className = "muted small";
+            s.textContent = " 相似度 " + Math.round(hit.score * 100) + "%";
+            li.appendChild(a); li.appendChild(s); list.appendChild(li);
+          });
+          box.hidden = hits.length === 0;
+        });
+    };
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
+  });
+
   // Recurrence editor: show only the fields of the chosen kind.
   var kinds = document.querySelectorAll("input[name=trigger]");
   var syncKinds = function () {

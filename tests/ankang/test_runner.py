@@ -18,8 +18,8 @@ async def post_urgent_web_tip(web_url: str) -> None:
             page = await form.text()
         csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
         form_token = re.search(r'name="form_token" value="([A-Za-z0-9_-]+)"', page).group(1)
-        tip = {"csrf": csrf, "form_token": form_token, "category": "fire", "place_type": "warehouse", "location": "开发区物流园B仓",
-               "description": DESCRIPTION, "urgent": "yes"}
+        tip = {"csrf": csrf, "form_token": form_token, "category": "fire", "place_type": "warehouse",
+               "location": "开发区物流园B仓", "description": DESCRIPTION, "urgent": "yes"}
         async with client.post("/tip", data=tip) as receipt:
             assert receipt.status == 200 and "回执码" in await receipt.text()
 

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import difflib
 import html
-import os
 import queue
 import re
 import socket
@@ -52,20 +51,21 @@ TOAST = "  💬 {text}"
 ALERT = "  ⚠️ 弹窗：{text}"
 EDITED_HEADER = "✏️ 安康助手修改了消息#{label} → {who}"
 TEXT_UNCHANGED = "  （文字未变）"
+BUTTONS_GONE = "  （按钮已撤下：{buttons}）"
 PROMPTS = {"worker": "工人> ", "admin": "管理员> "}
 
 
 def demo_settings() -> Settings:
-    """Settings for the demo: the user's environment, with the demo's embedded defaults filled in."""
+    """Settings for the demo: the user's environment and .env, with the demo's defaults where they say nothing."""
     from core.settings import settings_or_exit
 
-    env = os.environ
+    given = settings_or_exit().model_fields_set  # what the environment or .env set
     overrides: dict[str, object] = {"bot_token": DEMO_TOKEN}
-    if "ANKANG_DATABASE_URL" not in env:
+    if "database_url" not in given and "database_password" not in given:
         overrides["database_url"] = DEMO_DATABASE_URL
-    if "ANKANG_LAWS_DIR" not in env and DEFAULT_LAWS_DIR.is_dir():
+    if "laws_dir" not in given and DEFAULT_LAWS_DIR.is_dir():
         overrides["laws_dir"] = DEFAULT_LAWS_DIR
-    if "ANKANG_LOG_LEVEL" not in env:
+    if "log_level" not in given:
         overrides["log_level"] = "WARNING"  # the terminal is the chat: log lines only for problems
     base = settings_or_exit(**overrides)
     return settings_or_exit(**{**overrides, "admin_ids": base.admin_ids | {ADMIN_ID}})
@@ -105,6 +105,7 @@ class Button:
     chat_id: int
     message_id: int
     data: str
+    text: str = ""
 
 
 @dataclass
@@ -155,12 +156,15 @@ class Terminal:
         self.emit("\n".join(lines))
 
     def show_edit(self, who: str, message: dict) -> None:
-        """An edited message: what changed, named by the earlier message's number; its old buttons retire."""
+        """An edited message: what changed, named by the earlier message's number.
+
+        Buttons that stay keep their numbers; those that went retire (typing one says it is gone);
+        new ones get new numbers, shown with the keyboard as it is now.
+        """
         key = (message["chat"]["id"], message["message_id"])
         if key not in self.labels:  # sent before the demo started watching
             self.show(who, message)
             return
-        self.retire(key)
         before, after = self.shown_text.get(key, []), _body(message)
         self.shown_text[key] = after
         lines = ["\n" + EDITED_HEADER.format(label=self.labels[key], who=who)]
@@ -170,7 +174,16 @@ class Terminal:
         else:
             lines.append(TEXT_UNCHANGED)
         lines += self._poll_lines(message)
-        lines += self._button_lines(message)
+        old = {b.data: (n, b.text) for n, b in self.button_map.items() if (b.chat_id, b.message_id) == key}
+        new = [b["callback_data"] for row in buttons(message) for b in row if "callback_data" in b]
+        gone = [(n, text) for data, (n, text) in old.items() if data not in new]
+        for n, _ in gone:
+            del self.button_map[n]
+            self.retired.add(n)
+        if any(data not in old for data in new):
+            lines += self._button_lines(message, keep={data: n for data, (n, _) in old.items()})
+        elif gone:
+            lines.append(BUTTONS_GONE.format(buttons="  ".join(f"[{n}] {text}" for n, text in gone)))
         self.emit("\n".join(lines))
 
     def show_deleted(self, chat_id: int, message_id: int) -> None:
@@ -201,15 +214,18 @@ class Terminal:
                 *(f"     {i + 1}. {o['text']}" for i, o in enumerate(poll["options"])),
                 "     （输入 /vote 序号 作答）"]
 
-    def _button_lines(self, message: dict) -> list[str]:
+    def _button_lines(self, message: dict, keep: dict[str, int] | None = None) -> list[str]:
+        """The keyboard, numbered: a button in ``keep`` (callback data → number) keeps its number."""
         lines = []
         for row in buttons(message):
             cells = []
             for b in row:
                 if "callback_data" in b:
-                    n = self.next_button
-                    self.next_button += 1
-                    self.button_map[n] = Button(message["chat"]["id"], message["message_id"], b["callback_data"])
+                    n = (keep or {}).get(b["callback_data"]) or self.next_button
+                    if n == self.next_button:
+                        self.next_button += 1
+                    self.button_map[n] = Button(message["chat"]["id"], message["message_id"], b["callback_data"],
+                                                b["text"])
                     cells.append(f"[{n}] {b['text']}")
                 else:
                     cells.append(f"[链接] {b['text']}")

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from broadcasts.engine import BroadcastEngine
 from core import db
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, SystemTimer, Timer
+from core.outgoing import OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
 from core.writebehind import WriteBehind
@@ -37,6 +38,8 @@ class Services:
     # Statistics, unanswered questions and feedback: written after the reply, queued while the database is away.
     writes: WriteBehind
     clock: Clock = field(default_factory=SystemClock)
+    # Every message this process sends waits for its turn here (core/outgoing.py, bot/retry.py).
+    outgoing: OutgoingScheduler = field(default_factory=lambda: OutgoingScheduler(25.0))
     # Where this process's web server actually listens (known once bound; port 0 picks a free one).
     web_url: str = ""
     # Loaded by the runner before the first update (building the indexes takes seconds).
@@ -66,11 +69,13 @@ async def open_services(
     migrate: bool = True,
     laws: LawsDiagnosis | None = None,
     tips: TipsRuntime | None = None,
+    timer: Timer | None = None,
 ) -> Services:
     """Create the engine and apply migrations; the runner loads the knowledge base afterwards.
 
     ``laws`` is the statute directory's diagnosis when the caller already made it; ``tips`` hands in
-    the tips runtime (tests: one with cheap receipt codes); production's by default.
+    the tips runtime (tests: one with cheap receipt codes); production's by default. ``timer`` drives
+    the outgoing scheduler's pacing (tests: a virtual one).
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
@@ -87,5 +92,6 @@ async def open_services(
         writes=WriteBehind(sessions, loops),
         loops=loops,
         clock=clock or SystemClock(),
+        outgoing=OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer()),
         tips=tips or TipsRuntime(),
     )

@@ -33,7 +33,7 @@ from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.http import bot_request
 from bot.incoming import UpdateSieve
-from bot.retry import RetryAfterLimiter
+from bot.retry import OutgoingLimiter
 from bot.updates import PerChatUpdateProcessor
 from core.logging import quiet_identifying_loggers
 from core.settings import Settings
@@ -55,7 +55,8 @@ def build_application(settings: Settings, services: BotServices) -> Application:
         .request(bot_request(connection_pool_size=64))
         # Updates the library cannot parse are sifted out before it sees the batch (bot/incoming.py).
         .get_updates_request(bot_request(kind=UpdateSieve, connection_pool_size=1, read_timeout=40))
-        .rate_limiter(RetryAfterLimiter())
+        # The one outgoing path: every request paced, kept until delivered or refused (bot/retry.py).
+        .rate_limiter(OutgoingLimiter(services.outgoing))
         .post_init(_post_init)
         .build()
     )

@@ -12,6 +12,7 @@ from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
 from core.clock import Clock
 from core.db import SessionMaker
+from core.outgoing import OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
 from core.writebehind import WriteBehind
@@ -41,6 +42,8 @@ class BotServices(Protocol):
     engine: AsyncEngine
     sessions: SessionMaker
     clock: Clock
+    # The process's one outgoing path: every Bot API request is paced through it (bot/retry.py).
+    outgoing: OutgoingScheduler
     # Where the web server listens (for /weblogin links when ANKANG_PUBLIC_URL is not set).
     web_url: str
     kb: KnowledgeBase | None

@@ -20,6 +20,7 @@ from bot.conversation import Prompt, current_prompt
 from bot.parts import message_of
 from bot.qa import render_reply
 from bot.render import reply_long
+from core.outgoing import Priority, sending_as
 from knowledge import emergency_reply
 from knowledge.models import record_question
 
@@ -37,7 +38,8 @@ async def emergency_first(update: Update, context: AnkangContext) -> None:
     if prompt is not None and prompt.takes_text and prompt.emergency_text == text:
         return  # sent again as this step's answer, as the re-asked step offered
     try:
-        await message.reply_html(render_reply(reply))
+        with sending_as(Priority.EMERGENCY):  # never queued behind replies or broadcasts
+            await message.reply_html(render_reply(reply))
         if prompt is not None:
             prompt.emergency_text = text
             await _ask_again(update, prompt)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
+from telegram.request import BaseRequest
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
@@ -16,7 +17,7 @@ from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
 from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
 from bot.render import edit_in_place
-from bot.retry import retry_after_seconds
+from bot.retry import OutgoingLimiter, retry_after_seconds
 from broadcasts import quiz, subscriptions
 from broadcasts.delivery import (
     PermanentSendError,
@@ -30,6 +31,7 @@ from broadcasts.library import Citation, Lesson, LessonNotFound, Library, load_l
 from broadcasts.models import ALL_TOPICS, QuizPoll
 from broadcasts.occurrences import Report
 from core import users
+from core.outgoing import Priority, sending_as
 from core.topics import TOPICS, UnknownTopic
 from knowledge import KnowledgeBase
 from knowledge.errors import ArticleNotFound
@@ -314,12 +316,16 @@ async def rank(update: Update, context: AnkangContext) -> None:
 
 
 class TelegramTransport:
-    """broadcasts.delivery.Transport over a Bot of its own: broadcast requests get their own connection
-    pool, so interactive replies never queue behind them."""
+    """broadcasts.delivery.Transport over a Bot of its own (``broadcast_bot``): broadcast requests get
+    their own connection pool, and go through the process's outgoing scheduler at BROADCAST priority."""
 
-    def __init__(self, bot, kb: KnowledgeBase | None = None) -> None:
+    def __init__(self, bot: Bot, kb: KnowledgeBase | None = None, *, priority: Priority = Priority.BROADCAST) -> None:
+        if not isinstance(getattr(bot, "rate_limiter", None), OutgoingLimiter):
+            raise TypeError("broadcasts must go through the outgoing scheduler: build the bot with broadcast_bot()")
         self.bot = bot
         self.kb = kb  # for the lessons' "📖 原文" buttons; none without it
+        # BROADCAST for the sender; an admin's own test from the console is a reply to their action.
+        self.priority = priority
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
         await self._call(_send_lesson, self.bot, chat_id, lesson, article_keyboard(self.kb, lesson.citations))
@@ -334,11 +340,11 @@ class TelegramTransport:
         await self._call(self.bot.send_photo, chat_id, photo,
                          caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
 
-    @staticmethod
-    async def _call(func, *args, **kwargs):
-        """Translate Telegram errors into the domain's."""
+    async def _call(self, func, *args, **kwargs):
+        """Send at the transport's priority; translate Telegram errors into the domain's."""
         try:
-            return await func(*args, **kwargs)
+            with sending_as(self.priority):
+                return await func(*args, **kwargs)
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from None
         except RetryAfter as exc:
@@ -352,20 +358,25 @@ class TelegramTransport:
             raise TransientSendError(str(exc) or type(exc).__name__) from None
 
 
+def broadcast_bot(token: str, base_url: str, base_file_url: str, limiter: OutgoingLimiter,
+                  request: BaseRequest) -> ExtBot:
+    """The broadcast sender's Bot: its own connection pool, the application's outgoing path."""
+    # It never polls, but a Bot builds a getUpdates client anyway: that one shares the TLS context too.
+    return ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request,
+                  get_updates_request=bot_request(), rate_limiter=limiter)
+
+
 async def start_broadcasts(
     application: Application, services: BotServices, *, library: Library | None = None
 ) -> BroadcastEngine:
     """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
-    from telegram import Bot
-
     library = library or load_library()
     concurrency = default_concurrency(services.settings.send_rate)
-    # Its own connection pool, sized to the sender's concurrency. It never polls, but a Bot builds
-    # a getUpdates client anyway: that one shares the TLS context too.
-    bot = Bot(application.bot.token, base_url=services.settings.bot_base_url,
-              base_file_url=services.settings.bot_file_url,
-              request=bot_request(connection_pool_size=concurrency + 4, pool_timeout=30.0),
-              get_updates_request=bot_request())
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, OutgoingLimiter)  # build_application sets it
+    # Its own connection pool, sized to the sender's concurrency.
+    bot = broadcast_bot(application.bot.token, services.settings.bot_base_url, services.settings.bot_file_url,
+                        limiter, bot_request(connection_pool_size=concurrency + 4, pool_timeout=30.0))
     await bot.initialize()
 
     async def report(r: Report) -> None:

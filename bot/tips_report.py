@@ -8,14 +8,13 @@ on duty (``tips.alerts.alert_urgent``). Nothing here logs a user, chat or messag
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -31,7 +30,6 @@ from bot import tip_messages as msg
 from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_of, message_of, query_of, user_data_of
-from bot.retry import retry_after_seconds
 from bot.tips_common import IMAGE, OTHER, TEXT, download_clean_photo, keyboard, need_text, pairs
 from bot.tips_thread import leave_thread
 from bot.tips_triage import TelegramDutyAlerts
@@ -56,7 +54,6 @@ REPORT = Flow("tip_report", "举报")
 DRAFT_KEY = "tip_draft"  # user_data key of the in-memory TipDraft
 
 REPORT_TEXT = r"^\s*(📝\s*)?(我要举报|我要匿名举报|匿名举报|举报隐患)"
-RECEIPT_SEND_ATTEMPTS = 4
 
 CANCEL_ROW: list[tuple[str, cb.Callback]] = [(msg.CANCEL_BUTTON, cb.CancelReport())]
 
@@ -257,18 +254,12 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
 
 
 async def _send_receipt(context: AnkangContext, chat_id: int, tip_id: int, code: str) -> None:
-    """The tip is already stored; try hard to deliver its only copy of the receipt."""
-    for attempt in range(1, RECEIPT_SEND_ATTEMPTS + 1):
-        try:
-            await context.bot.send_message(chat_id, msg.receipt(tip_id, code), parse_mode="HTML")
-            return
-        except RetryAfter as err:
-            await asyncio.sleep(min(retry_after_seconds(err), 30))
-        except Forbidden:
-            break
-        except NetworkError:
-            await asyncio.sleep(0.2 * attempt)
-    log.warning("tip %s stored but its receipt could not be delivered", tip_id)
+    """The tip is already stored: deliver its only copy of the receipt. The outgoing path (bot/retry.py)
+    sends it again through 429s, 5xx answers and time-outs; only a refusal (blocked, 400) ends it."""
+    try:
+        await context.bot.send_message(chat_id, msg.receipt(tip_id, code), parse_mode="HTML")
+    except TelegramError:
+        log.warning("tip %s stored but Telegram refused its receipt", tip_id)
 
 
 async def report_cancel(update: Update, context: AnkangContext) -> int:

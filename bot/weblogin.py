@@ -71,10 +71,11 @@ class TelegramSender:
     async def send_lesson(self, chat_id: int, lesson_id: str) -> None:
         """Send the lesson and its quiz exactly as subscribers receive them (no points: it is a test)."""
         from bot.lessons import TelegramTransport
+        from core.outgoing import Priority
 
         engine = self._services.broadcasts
         lesson = (await self._library.get(engine.library if engine is not None else None)).get(lesson_id)
         await self.send_text(chat_id, messages.TEST_LESSON_NOTE)
-        transport = TelegramTransport(self._bot)
+        transport = TelegramTransport(self._bot, priority=Priority.REPLY)  # the admin's own action
         await transport.send_lesson(chat_id, lesson)
         await transport.send_quiz(chat_id, lesson)

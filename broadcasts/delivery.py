@@ -1,24 +1,19 @@
-"""The sender: drains the durable delivery queue at Telegram's limits, through a small Transport.
+"""The sender: drains the durable delivery queue through a small Transport.
 
-Pacing is by design (``Pacer``), for broadcast traffic only — interactive replies go through the
-application's own bot and never wait here:
+Pacing is not done here: every request the Transport makes goes through the process's one
+outgoing path (``core.outgoing.OutgoingScheduler``, reached in ``bot/`` through PTB's rate-limiter
+hook) at BROADCAST priority, so broadcasts use what replies leave of the budget, keep 1 message/s
+per chat and slow down after a 429. The sender decides what a failure means for a delivery:
 
-* **Overall rate.** A GCRA ("smooth token bucket"): one message every ``1/rate`` s with a tolerance
-  of ``BURST`` (2) messages, enough to absorb timer jitter without drift, never a catch-up burst
-  after a pause. On top, a sliding window: never more than ``floor(rate)`` messages granted within
-  any one second, where a request still unanswered after that second keeps counting (it may reach
-  Telegram late) — so requests in flight cannot bunch up into a window.
-* **One chat.** The next message to a chat is granted no earlier than ``CHAT_INTERVAL_S`` (1 s)
-  after the previous one to that chat was *answered*, hence ≥ 1 s apart however long it was in flight.
-* **429 retry_after.** Telegram does not say which limit a 429 is about, so the sender infers it:
-  a 429 on its own looks chat-specific (with our pacing, the likely cause is that chat): **that chat
-  is held** for retry_after and its delivery retries then, while every other chat carries on. When
-  ``GLOBAL_429_CLUSTER`` (4) different chats get a 429 within a short window (about the time of
-  8 sends, at least 1 s), or a transport reports a 429 as global (``RateLimited.scope``), the limit
-  is the bot's own: **all broadcast traffic pauses** for the longest retry_after of the cluster,
-  and resumes at the configured rate (no burst). A delivery held longer than ``HOLD_INLINE_MAX_S``
+* **429.** The scheduler already holds that chat (or pauses everything, see ``core/outgoing.py``);
+  the delivery is sent again when it allows. A delivery held longer than ``HOLD_INLINE_MAX_S``
   goes back to the queue with ``not_before``; a 429 is never counted as a failed attempt, but more
   than ``RATE_LIMITED_RETRIES_MAX`` in a row on one delivery become one.
+* **Transient errors** (5xx, time-outs, network): back to the queue with an exponential backoff
+  (``backoff_s``); only after ``MAX_ATTEMPTS`` of them in a row — about 25 minutes of a Telegram
+  outage — does a delivery end ``failed``.
+* **Refusals**: 403 / chat not found end it ``blocked`` (the worker is marked inactive), any other
+  400 ``failed``.
 
 Crash safety. A delivery is claimed (status ``claimed``, ``claimed_by``, ``lease_until``) before
 anything is sent, and each message of it (a lesson is two: the text, then its quiz) is recorded in
@@ -45,14 +40,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import logging
 import math
 import os
 import socket
-import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -76,13 +69,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 
-CHAT_INTERVAL_S = 1.0
-WINDOW_S = 1.0  # never more than floor(rate × WINDOW_S) grants within any window this long
-BURST = 2  # the GCRA's tolerance: absorbs timer jitter, no catch-up bursts
-GLOBAL_429_CLUSTER = 4  # this many chats answered 429 close together: pause all broadcast traffic
 HOLD_INLINE_MAX_S = 5.0  # a held chat's delivery waits in its worker up to this; longer: back to the queue
 IN_FLIGHT_POLL_S = 0.01
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12  # transient errors in a row: 2 + 4 + … + 300 s ≈ 25 minutes of outage
 BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 300.0
 LEASE_S = 60.0
@@ -120,7 +109,8 @@ class PermanentSendError(SendError):
 
 
 class Transport(Protocol):
-    """How the sender reaches Telegram; ``bot/`` implements it with PTB's Bot."""
+    """How the sender reaches Telegram; ``bot/`` implements it with PTB's Bot, whose every request
+    the outgoing scheduler paces at BROADCAST priority (and learns of each 429)."""
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None: ...
 
@@ -131,153 +121,6 @@ class Transport(Protocol):
     async def send_text(self, chat_id: int, text: str) -> None: ...
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None: ...
-
-
-# --- pacing ---------------------------------------------------------------------------------------
-
-
-class Pacer:
-    """Global pacing, per-chat spacing and the 429 policy for broadcast traffic (see the module docstring).
-
-    Use ``async with pacer.slot(chat_id):`` around each request; report a 429 with ``rate_limited``.
-    """
-
-    def __init__(
-        self, rate_per_s: float, chat_interval_s: float = CHAT_INTERVAL_S, *, burst: int = BURST,
-        cluster_size: int = GLOBAL_429_CLUSTER, monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.chat_interval_s = chat_interval_s
-        self.burst = max(1, burst)
-        self.cluster_size = max(1, cluster_size)
-        self._now = monotonic
-        self._sleep = sleep
-        self._lock = asyncio.Lock()  # one task at a time waits for the global slot (FIFO)
-        self._tat = monotonic()  # theoretical arrival time of the next message (GCRA)
-        self._recent: deque[float] = deque()  # grant times within the last WINDOW_S
-        self._in_flight: dict[int, float] = {}  # ticket → grant time
-        self._tickets = itertools.count()
-        self._chat_next: OrderedDict[int, float] = OrderedDict()  # chat → earliest next grant (inf: in flight)
-        self._recent_429: deque[tuple[float, int, float]] = deque()  # (when, chat, retry_after)
-        self._paused_until = 0.0
-        self.pauses = 0  # global pauses
-        self.chat_holds = 0  # 429s dealt with by holding one chat
-        self.set_rate(rate_per_s)
-
-    def set_rate(self, rate_per_s: float) -> None:
-        self.rate_per_s = rate_per_s
-        self.emission_s = 1.0 / rate_per_s
-        self.tolerance_s = (self.burst - 1) * self.emission_s
-        self.window_max = max(1, math.floor(rate_per_s * WINDOW_S + 1e-9))
-        # A cluster is `cluster_size` chats answered 429 within the time of about 2 × that many sends.
-        self.cluster_window_s = max(1.0, 2 * self.cluster_size / rate_per_s)
-
-    @property
-    def paused(self) -> bool:
-        return self._now() < self._paused_until
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
-    def chat_ready_at(self, chat_id: int) -> float:
-        """The monotonic time from which ``chat_id`` may get its next message (inf while one is in flight)."""
-        return self._chat_next.get(chat_id, 0.0)
-
-    @asynccontextmanager
-    async def slot(self, chat_id: int) -> AsyncIterator[None]:
-        """Hold one send slot to ``chat_id`` for the duration of the request."""
-        ticket = await self.acquire(chat_id)
-        try:
-            yield
-        finally:
-            self.release(ticket, chat_id)
-
-    async def acquire(self, chat_id: int) -> int:
-        """Wait until one more message may go out to ``chat_id``; take the slot and return its ticket."""
-        while True:
-            await self._chat_ready(chat_id)
-            async with self._lock:
-                while True:
-                    now = self._now()
-                    if self._chat_next.get(chat_id, 0.0) > now:
-                        break  # the chat was held (a 429) or got a message meanwhile: wait for it again
-                    wait = self._global_wait(now)
-                    if wait <= 0:
-                        return self._grant(chat_id, now)
-                    await self._sleep(wait)
-
-    def release(self, ticket: int, chat_id: int) -> None:
-        """The request has been answered: the chat's next message is due ``chat_interval_s`` from now."""
-        self._in_flight.pop(ticket, None)
-        now = self._now()
-        self._chat_next[chat_id] = now + self.chat_interval_s
-        self._chat_next.move_to_end(chat_id)
-        self._forget_old(now)
-
-    def rate_limited(self, chat_id: int, retry_after: float, scope: str | None = None) -> str:
-        """Deal with a 429 for ``chat_id``: hold that chat, or pause everything; return "chat" or "global"."""
-        now = self._now()
-        held = max(now + retry_after, self._chat_next.get(chat_id, 0.0))
-        self._chat_next[chat_id] = held
-        self._chat_next.move_to_end(chat_id)
-        self._recent_429.append((now, chat_id, retry_after))
-        while self._recent_429 and self._recent_429[0][0] < now - self.cluster_window_s:
-            self._recent_429.popleft()
-        cluster = len({chat for _, chat, _ in self._recent_429}) >= self.cluster_size
-        if scope != "global" and not cluster:
-            self.chat_holds += 1
-            return "chat"
-        longest = max(r for _, _, r in self._recent_429) if cluster else retry_after
-        until = now + max(retry_after, longest)
-        if until > self._paused_until:
-            if self._paused_until <= now:
-                self.pauses += 1
-                log.warning("broadcast traffic paused for %.0f s after 429s from %d chats", until - now,
-                            len({chat for _, chat, _ in self._recent_429}))
-            self._paused_until = until
-        return "global"
-
-    # -- internals
-
-    async def _chat_ready(self, chat_id: int) -> None:
-        while True:
-            wait = self._chat_next.get(chat_id, 0.0) - self._now()
-            if wait <= 0:
-                return
-            # inf: another delivery's message to this chat is in flight (two broadcasts at once).
-            await self._sleep(wait if wait != math.inf else IN_FLIGHT_POLL_S)
-
-    def _global_wait(self, now: float) -> float:
-        """Seconds until the next global slot (≤ 0: now)."""
-        wait = max(self._paused_until - now, self._tat - self.tolerance_s - now)
-        recent = self._recent
-        while recent and recent[0] <= now - WINDOW_S:
-            recent.popleft()
-        # A request still unanswered after the window still counts: it may reach Telegram late.
-        late = sum(1 for granted in self._in_flight.values() if granted <= now - WINDOW_S)
-        if len(recent) + late >= self.window_max:
-            wait = max(wait, recent[0] + WINDOW_S - now if recent else IN_FLIGHT_POLL_S, IN_FLIGHT_POLL_S / 10)
-        return wait
-
-    def _grant(self, chat_id: int, now: float) -> int:
-        # No catching up beyond the tolerance: after a pause or an idle spell the rate starts afresh.
-        self._tat = max(self._tat, now) + self.emission_s
-        self._recent.append(now)
-        ticket = next(self._tickets)
-        self._in_flight[ticket] = now
-        self._chat_next[chat_id] = math.inf
-        self._chat_next.move_to_end(chat_id)
-        return ticket
-
-    def _forget_old(self, now: float) -> None:
-        # Entries are in the order of their last change, so stale ones sit at the front: memory stays
-        # bounded by rate × (interval + latency), not by the audience.
-        while self._chat_next:
-            chat_id, ready = next(iter(self._chat_next.items()))
-            if ready > now:
-                break
-            self._chat_next.popitem(last=False)
 
 
 # --- the sender ------------------------------------------------------------------------------------
@@ -315,9 +158,10 @@ def default_worker_id() -> str:
 
 
 def default_concurrency(rate_per_s: float) -> int:
-    # A lesson is two messages a second apart, so a delivery lasts ≈ 1 s + latency: keep enough
-    # deliveries in hand to fill the rate.
-    return max(8, min(500, math.ceil(rate_per_s * 2) + 4))
+    # A lesson is two messages a second apart, so a delivery lasts ≈ 1 s + latency, and a claim takes
+    # a while on a busy database: keep enough deliveries in hand to fill the rate. The extra ones
+    # wait in the outgoing scheduler, not on the network.
+    return max(8, min(500, math.ceil(rate_per_s * 3) + 8))
 
 
 class Sender:
@@ -328,7 +172,7 @@ class Sender:
         dialect: str = "sqlite", worker_id: str | None = None, concurrency: int | None = None,
         lease_s: float = LEASE_S, max_attempts: int = MAX_ATTEMPTS,
         on_finished: Callable[[Report], Awaitable[None]] | None = None,
-        pacer: Pacer | None = None, loops: Loops | None = None,
+        loops: Loops | None = None,
     ) -> None:
         self.sessions = sessions
         self.loops = loops or Loops()
@@ -340,7 +184,6 @@ class Sender:
         self.lease_s = lease_s
         self.max_attempts = max_attempts
         self.on_finished = on_finished
-        self.pacer = pacer or Pacer(rate_per_s)
         self.stats = SenderStats()
         self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
         self._wake = asyncio.Event()
@@ -519,11 +362,9 @@ class Sender:
         step = item.step
         while step < steps:
             try:
-                async with self.pacer.slot(item.chat_id):
-                    poll_id = await self._send_step(item.chat_id, content, lesson, step)
+                poll_id = await self._send_step(item.chat_id, content, lesson, step)
             except RateLimited as exc:
                 self.stats.rate_limited += 1
-                self.pacer.rate_limited(item.chat_id, exc.retry_after, exc.scope)
                 rate_limited += 1
                 if rate_limited > RATE_LIMITED_RETRIES_MAX:
                     await self._db(self._retry_later, item, "rate limited repeatedly")
@@ -531,7 +372,7 @@ class Sender:
                 if exc.retry_after > HOLD_INLINE_MAX_S:
                     await self._db(self._defer, item, exc.retry_after)
                     return
-                continue  # the pacer holds this chat (or everything) until retry_after has passed
+                continue  # the outgoing scheduler holds this chat (or everything) until retry_after has passed
             except RecipientGone:
                 await self._db(self._gone, item)
                 return

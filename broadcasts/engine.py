@@ -24,6 +24,7 @@ from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
 from broadcasts.schedules import build_trigger
 from core.clock import Clock
 from core.db import SessionMaker
+from core.outgoing import OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
 
@@ -41,6 +42,8 @@ class EngineServices(Protocol):
     engine: AsyncEngine
     sessions: SessionMaker
     clock: Clock
+    # What paces every message the process sends; the Transport's requests go through it.
+    outgoing: OutgoingScheduler
     loops: Loops
 
 

@@ -87,6 +87,13 @@ class PinnedLevelFilter(logging.Filter):
         return level is None or record.levelno >= level
 
 
+# Loggers that are merely chatty: Alembic says at INFO how it will migrate, on every start, even when
+# there is nothing to do. Their warnings still show.
+CHATTY_LEVELS: dict[str, int] = {
+    "alembic": logging.WARNING,
+}
+
+
 def quiet_identifying_loggers() -> None:
     """Pin library loggers so records that could identify a worker are never created (idempotent).
 
@@ -94,7 +101,7 @@ def quiet_identifying_loggers() -> None:
     for every entry point: ``ankang run`` and the demo (through configure_logging), and anything
     that builds the bot or the web app in-process (bot.app.register_handlers, web.tips.setup_routes).
     """
-    for name, level in PINNED_LEVELS.items():
+    for name, level in (PINNED_LEVELS | CHATTY_LEVELS).items():
         logging.getLogger(name).setLevel(level)
     server = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, _DropClientAddress) for f in server.filters):

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     )
 
     bot_token: str = ""
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may carry a password
+    # The database password apart from the URL (Docker secrets, compose): any characters, no URL escaping;
+    # merged into ``database_url`` once, escaped. The URL must then carry no password of its own.
+    database_password: str = Field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_secret: str = ""
@@ -174,6 +177,19 @@ class Settings(BaseSettings):
     def _empty_is_false(cls, value: object) -> object:
         return False if value in ("", None) else value
 
+    @model_validator(mode="after")
+    def _password_into_url(self) -> Settings:
+        if not self.database_password:
+            return self
+        url = make_url(self.database_url)
+        if url.drivername.startswith("sqlite"):
+            raise ValueError("ANKANG_DATABASE_PASSWORD is set, but SQLite (ANKANG_DATABASE_URL) has no password")
+        if url.password is not None:
+            raise ValueError("both ANKANG_DATABASE_URL and ANKANG_DATABASE_PASSWORD carry a password: keep one")
+        # render_as_string escapes what a URL cannot carry as is (@ : / % # …).
+        self.database_url = url.set(password=self.database_password).render_as_string(hide_password=False)
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -216,9 +232,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+        field = ".".join(str(p) for p in err.get("loc", ()))
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise SettingsError(f"ANKANG_{field.upper()}: {message}") from None
+        # A check across fields has no field of its own: its message names the variables.
+        raise SettingsError(f"ANKANG_{field.upper()}: {message}" if field else message) from None
 
 
 def settings_or_exit(**overrides: Any) -> Settings:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from . import validation as v
+from .limits import Delay
 from .params import Params, UploadedFile
 from .state import CallRecord, Chat, StoredFile, StoredMessage, photo_sizes
 from .validation import ApiError, bad_request
@@ -60,7 +61,9 @@ async def dispatch(emu: World, method_name: str, p: Params) -> tuple[int, dict[s
         if emu.faults.latency_s > 0:
             await asyncio.sleep(emu.faults.latency_s)  # emulated network latency, not a sync wait
         fault = emu.faults.pick(key, chat_id if isinstance(chat_id, int) else None)
-        if fault is not None:
+        if isinstance(fault, Delay):
+            await asyncio.sleep(fault.seconds)  # an injected stall; the call then goes through
+        elif fault is not None:
             raise fault
         result = await handler(emu, p)
         status, body = 200, {"ok": True, "result": result}

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .limits import RateLimits
+from .limits import FAULT_KINDS, RateLimits
 from .params import Params, read_params
 from .typedefs import EMULATOR_KEY
 from .validation import ApiError
@@ -292,10 +292,11 @@ async def add_fault(request: web.Request) -> web.Response:
         p.int("count", 1) or 1, p.str("kind", "retry_after"),  # type: ignore[arg-type]
         method=p.str("method"), chat_id=p.int("chat_id"), retry_after=p.int("retry_after", 1) or 1,
         status=p.int("status", 500) or 500, description=p.str("description"),
+        delay_s=max(p.float("delay_s", 10.0) or 0.0, 0.0),
     )
-    if fault.kind not in ("retry_after", "server_error", "blocked", "bad_request"):
+    if fault.kind not in FAULT_KINDS:
         emu.faults.scripted.remove(fault)
-        raise ValueError("kind must be retry_after, server_error, blocked or bad_request")
+        raise ValueError("kind must be one of " + ", ".join(FAULT_KINDS))
     return _ok(emu.faults.to_json())
 
 
@@ -311,11 +312,14 @@ async def random_faults(request: web.Request) -> web.Response:
     rate = p.float("rate", 0.0) or 0.0
     if rate <= 0:
         emu.faults.random = None
+    elif p.str("kind", "retry_after") not in FAULT_KINDS:
+        raise ValueError("kind must be one of " + ", ".join(FAULT_KINDS))
     else:
         methods = p.json("methods")
         emu.faults.set_random(rate, p.str("kind", "retry_after"), seed=p.int("seed"),  # type: ignore[arg-type]
                               methods=set(methods) if isinstance(methods, list) else None,
-                              retry_after=p.int("retry_after", 1) or 1, status=p.int("status", 500) or 500)
+                              retry_after=p.int("retry_after", 1) or 1, status=p.int("status", 500) or 500,
+                              delay_s=max(p.float("delay_s", 10.0) or 0.0, 0.0))
     return _ok(emu.faults.to_json())
 
 

@@ -1,4 +1,4 @@
-"""Flood limits, counters and fault injection for the emulator.
+"""Flood limits, counters and fault injection (errors and delays) for the emulator.
 
 Rate limits are token buckets on an injectable monotonic clock, so tests can move time by hand.
 Every violation is counted, whether the emulator rejects it (``mode="reject"``, 429 retry_after
@@ -17,7 +17,8 @@ from .validation import ApiError, blocked, too_many_requests
 
 Clock = Callable[[], float]
 LimitMode = Literal["reject", "count"]
-FaultKind = Literal["retry_after", "server_error", "blocked", "bad_request"]
+FaultKind = Literal["retry_after", "server_error", "blocked", "bad_request", "delay"]
+FAULT_KINDS: tuple[str, ...] = ("retry_after", "server_error", "blocked", "bad_request", "delay")
 
 # Methods that deliver a message and so count against flood limits.
 SEND_METHODS = frozenset(
@@ -178,6 +179,14 @@ class RateLimiter:
         # Telegram would not have accepted (and so not charged) the rejected message.
 
 
+@dataclass(frozen=True)
+class Delay:
+    """A "delay" fault: the call is answered normally, ``seconds`` late (a slow or stalled Telegram;
+    a client that times out first does not know whether the message went out)."""
+
+    seconds: float
+
+
 @dataclass
 class Fault:
     """One scripted failure, consumed by the next ``count`` matching calls."""
@@ -189,6 +198,7 @@ class Fault:
     retry_after: int = 1
     status: int = 500
     description: str | None = None
+    delay_s: float = 10.0
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.method is None:
@@ -198,7 +208,9 @@ class Fault:
             return False
         return self.chat_id is None or self.chat_id == chat_id
 
-    def error(self) -> ApiError:
+    def error(self) -> ApiError | Delay:
+        if self.kind == "delay":
+            return Delay(self.delay_s)
         return make_error(self.kind, retry_after=self.retry_after, status=self.status, description=self.description)
 
 
@@ -221,6 +233,7 @@ class RandomFaults:
     retry_after: int = 1
     status: int = 500
     seed: int | None = None
+    delay_s: float = 10.0
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -247,23 +260,24 @@ class FaultInjector:
         retry_after: int = 1,
         status: int = 500,
         description: str | None = None,
+        delay_s: float = 10.0,
     ) -> Fault:
-        fault = Fault(kind, count, method, chat_id, retry_after, status, description)
+        fault = Fault(kind, count, method, chat_id, retry_after, status, description, delay_s)
         self.scripted.append(fault)
         return fault
 
     def set_random(self, rate: float, kind: FaultKind = "retry_after", *, seed: int | None = None,
                    methods: frozenset[str] | set[str] | None = None, retry_after: int = 1,
-                   status: int = 500) -> None:
-        self.random = RandomFaults(rate, kind, frozenset(methods or SEND_METHODS), retry_after, status, seed)
+                   status: int = 500, delay_s: float = 10.0) -> None:
+        self.random = RandomFaults(rate, kind, frozenset(methods or SEND_METHODS), retry_after, status, seed, delay_s)
 
     def clear(self) -> None:
         self.scripted.clear()
         self.random = None
         self.latency_s = 0.0
 
-    def pick(self, method: str, chat_id: int | None) -> ApiError | None:
-        """Return the error an injected fault imposes on this call, consuming it."""
+    def pick(self, method: str, chat_id: int | None) -> ApiError | Delay | None:
+        """Return the error (or delay) an injected fault imposes on this call, consuming it."""
         for fault in self.scripted:
             if fault.count > 0 and fault.matches(method, chat_id):
                 fault.count -= 1
@@ -274,6 +288,8 @@ class FaultInjector:
         rnd = self.random
         if rnd is not None and method in rnd.methods and rnd.rng.random() < rnd.rate:
             self._stats.faults_injected += 1
+            if rnd.kind == "delay":
+                return Delay(rnd.delay_s)
             return make_error(rnd.kind, retry_after=rnd.retry_after, status=rnd.status)
         return None
 
@@ -281,11 +297,12 @@ class FaultInjector:
         return {
             "scripted": [
                 {"kind": f.kind, "count": f.count, "method": f.method, "chat_id": f.chat_id,
-                 "retry_after": f.retry_after, "status": f.status}
+                 "retry_after": f.retry_after, "status": f.status, "delay_s": f.delay_s}
                 for f in self.scripted
             ],
             "random": None if self.random is None else {
                 "rate": self.random.rate, "kind": self.random.kind, "seed": self.random.seed,
+                "delay_s": self.random.delay_s,
                 "methods": sorted(self.random.methods),
             },
             "latency_s": self.latency_s,

@@ -235,8 +235,14 @@ async def run_forever(
         await loops.every(JOBS_LOOP, interval_s, lambda: run_due(sessions, settings, sender, clock.now()))
         return
     while True:
+        # A run cancelled halfway (shutdown) would leave its database connection to the garbage
+        # collector, which then fails to roll it back on a closed loop: let the run finish, then stop.
+        run = asyncio.ensure_future(run_due(sessions, settings, sender, clock.now()))
         try:
-            await run_due(sessions, settings, sender, clock.now())
+            await asyncio.shield(run)
+        except asyncio.CancelledError:
+            await asyncio.gather(run, return_exceptions=True)
+            raise
         except Exception as err:  # one bad run must not end the loop
             log.error("tips jobs failed\n%s", redacted_traceback(err))
         await asyncio.sleep(interval_s)

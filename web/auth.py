@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import NotAnAdmin, is_admin
+from core.admins import NotAnAdmin, admin_names, is_admin
 from core.login_links import (  # noqa: F401  (re-exported: the console's vocabulary of links)
     LOGIN_LINK_TTL_S,
     LOGIN_PATH,
@@ -122,6 +122,7 @@ class AdminUser:
 
     user_id: int
     csrf_token: str
+    name: str = ""  # given with `ankang admin add --name`; the console shows it instead of the id
 
 
 ADMIN = web.RequestKey("admin", AdminUser)
@@ -167,6 +168,7 @@ async def admin_guard(request: web.Request, handler):
     services = request.app[SERVICES]
     async with services.sessions() as session:
         row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())
+        names = await admin_names(session, [row.user_id]) if row is not None else {}
     if row is None:
         wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method in SAFE_METHODS and not wants_json:
@@ -189,5 +191,5 @@ async def admin_guard(request: web.Request, handler):
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},
                 status=403,
             )
-    request[ADMIN] = AdminUser(row.user_id, row.csrf_token)
+    request[ADMIN] = AdminUser(row.user_id, row.csrf_token, names.get(row.user_id, ""))
     return await handler(request)

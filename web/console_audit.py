@@ -14,6 +14,8 @@ from aiohttp import web
 from broadcasts.library import Library
 from core.admins import AuditFilter, admin_names, audit, audit_admin_ids, audit_log
 from core.models import AuditEntry
+from knowledge import KnowledgeBase
+from knowledge.faq_admin import ID_PREFIX as FAQ_ID_PREFIX
 from tips.models import TipStatus
 from web import messages
 from web.console_lessons import lesson_library
@@ -22,7 +24,7 @@ from web.typedefs import SERVICES
 
 AUDIT_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
-_REF = re.compile(r"(tip|schedule|occurrence):(\d+)")
+_REF = re.compile(r"(tip|schedule|occurrence|handoff):(\d+)")
 _STATUS_CHANGE = re.compile(r"(\w+) -> (\w+)")
 _EXPORT_COUNTS = re.compile(r"(\d+) tips, (\d+) photos")
 
@@ -56,6 +58,8 @@ def _ref(kind: str, number: str) -> tuple[str, str | None]:
         return messages.AUDIT_TIP.format(n=number), f"/admin/tips/{number}"
     if kind == "schedule":
         return messages.AUDIT_SCHEDULE.format(n=number), f"/admin/broadcasts/{number}"
+    if kind == "handoff":
+        return messages.AUDIT_HANDOFF.format(n=number), f"/admin/handoffs/{number}"
     return messages.AUDIT_RUN.format(n=number), f"/admin/broadcasts/runs/{number}"
 
 
@@ -66,7 +70,8 @@ def _status_words(code: str) -> str:
         return code
 
 
-def describe(entry: AuditEntry, names: dict[int, str], lessons: Library | None) -> AuditLine:
+def describe(entry: AuditEntry, names: dict[int, str], lessons: Library | None,
+             kb: KnowledgeBase | None = None) -> AuditLine:
     """An audit entry in words: the action's label, the record it touched (with a link), the detail."""
     target, href, detail = entry.target, None, entry.detail
     if match := _REF.fullmatch(entry.target):
@@ -77,15 +82,17 @@ def describe(entry: AuditEntry, names: dict[int, str], lessons: Library | None) 
         target, href = messages.AUDIT_EXPORT_TARGET, None
         if counts := _EXPORT_COUNTS.fullmatch(detail):
             detail = messages.AUDIT_EXPORT_COUNTS.format(tips=counts.group(1), photos=counts.group(2))
-    elif entry.action in ("kb.faq_add", "kb.faq_edit"):
-        target, href = messages.AUDIT_FAQ.format(question=detail), f"/admin/knowledge/faq/{entry.target}"
-        detail = ""
+    elif entry.action.startswith("kb.faq_") and entry.action not in ("kb.faq_import", "kb.faq_export"):
+        found = kb.entry(entry.target) if kb is not None and not detail else None
+        question = detail or (found.q if found is not None else entry.target)
+        target, detail = messages.AUDIT_FAQ.format(question=question), ""
+        href = f"/admin/knowledge/faq/{entry.target}" if entry.target.startswith(FAQ_ID_PREFIX) else None
     elif entry.action == "kb.unanswered_dismiss":
         target, detail = messages.AUDIT_UNANSWERED.format(question=detail), ""
     elif entry.action == "web.lesson_test":
         title = lessons.get(entry.target).title if lessons is not None and entry.target in lessons else entry.target
         target, href = messages.AUDIT_LESSON.format(title=title), f"/admin/lessons/{entry.target}"
-    elif entry.action == "admin.add" and entry.target.isdigit():
+    elif entry.action in ("admin.add", "admin.remove") and entry.target.isdigit():
         target = who(int(entry.target), names)
         detail = messages.AUDIT_VIA_CLI if detail == "via CLI" else detail
     elif entry.action in ("broadcast.send_now", "broadcast.edit") and (ref := _REF.search(detail)):
@@ -129,7 +136,7 @@ async def _lines(request: web.Request, where: AuditFilter, limit: int | None,
         names = await admin_names(session, {e.admin_id for e in entries} | set(admins) |
                                   {int(e.target) for e in entries if e.action == "admin.add" and e.target.isdigit()})
     lessons = await lesson_library(request.app)
-    return [describe(e, names, lessons) for e in entries], admins, names
+    return [describe(e, names, lessons, services.kb) for e in entries], admins, names
 
 
 async def audit_page(request: web.Request) -> web.Response:

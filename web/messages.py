@@ -86,6 +86,7 @@ AUDIT_ADMIN_UNNAMED = "管理员 {id}"
 AUDIT_TIP = "举报 #{n}"
 AUDIT_SCHEDULE = "推送计划 #{n}"
 AUDIT_RUN = "第 {n} 次推送"
+AUDIT_HANDOFF = "问工会问题 #{n}"
 AUDIT_FAQ = "FAQ：{question}"
 AUDIT_UNANSWERED = "未答问题：{question}"
 AUDIT_LESSON = "微课堂：{title}"
@@ -132,6 +133,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.cancel": "取消推送计划",
     "broadcast.send_now": "立即推送",
     "admin.add": "添加管理员",
+    "admin.remove": "移除管理员",
+    "duty.on": "开始值班",
+    "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",
 }
 

@@ -97,18 +97,24 @@ async def test_pop_up_reply_edit_in_place_and_stale_button(tmp_path, laws_dir):
         label = re.findall(r"🤖 安康助手 → 工人  消息#(\d+)", answer)[-1]
         helpful, not_helpful = button_number(answer, "👍 有帮助"), button_number(answer, "👎 没帮助")
 
+        article = button_number(answer, "📖 原文：安全生产法第四十五条")
+
         await d.type(str(helpful))
         # The pop-up reply to the press is shown, and the answer is edited in place: named by its
-        # number, the text kept, the feedback buttons gone.
+        # number, the text kept, the feedback buttons taken down, the others keep their numbers.
         after = await d.until("谢谢反馈")
         edit = await d.until(f"修改了消息#{label}")
-        edit += await d.until("文字未变")
+        edit += await d.until("按钮已撤下")
         assert "💬 谢谢反馈" in after + edit
-        assert "劳保" not in edit.split(f"修改了消息#{label}")[1]  # not the whole answer again
+        edited = edit.split(f"修改了消息#{label}")[1]
+        assert "文字未变" in edited and "劳保" not in edited  # not the whole answer again
+        assert f"[{helpful}] 👍 有帮助" in edited and f"[{not_helpful}] 👎 没帮助" in edited
 
         await d.type(str(not_helpful))  # that button went with the edit
         stale = await d.until("已经不在了")
         assert f"[{not_helpful}]" in stale
+        await d.type(str(article))  # this one stayed, under its number
+        await d.until("生产经营单位必须为从业人员提供符合国家标准")
         await d.quit()
     with sqlite3.connect(tmp_path / "data" / "demo.sqlite3") as db:
         votes = db.execute("SELECT helpful FROM kb_feedback").fetchall()
@@ -228,3 +234,20 @@ async def test_on_a_terminal_a_prompt_waits_and_long_lines_arrive_whole(tmp_path
             proc.kill()
             await proc.wait()
         term.close()
+
+
+def test_the_demo_keeps_what_env_file_says_and_fills_in_the_rest(tmp_path, monkeypatch, laws_dir):
+    from ankang.demo import ADMIN_ID, DEMO_DATABASE_URL, demo_settings
+
+    for key in list(os.environ):
+        if key.startswith("ANKANG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"ANKANG_LOG_LEVEL=debug\nANKANG_LAWS_DIR={laws_dir}\n"
+                                   "ANKANG_DATABASE_URL=sqlite+aiosqlite:///mine.sqlite3\nANKANG_ADMIN_IDS=7\n")
+    settings = demo_settings()
+    assert settings.log_level == "DEBUG" and settings.laws_dir == laws_dir
+    assert settings.database_url == "sqlite+aiosqlite:///mine.sqlite3" and settings.admin_ids == {7, ADMIN_ID}
+    (tmp_path / ".env").unlink()
+    settings = demo_settings()
+    assert settings.log_level == "WARNING" and settings.database_url == DEMO_DATABASE_URL

@@ -73,17 +73,19 @@ async def clocked_services(make_settings, emulator, clock):
 
 
 @pytest.fixture
-async def transport(emulator):
-    """The bot layer's Transport over a real PTB Bot talking to the emulator."""
-    from telegram import Bot
+async def transport(emulator, clocked_services):
+    """The bot layer's Transport over a real PTB Bot talking to the emulator, through the services'
+    outgoing scheduler as in production."""
     from telegram.request import HTTPXRequest
 
-    from bot.lessons import TelegramTransport
+    from bot.lessons import TelegramTransport, broadcast_bot
+    from bot.retry import OutgoingLimiter
     from tests.conftest import TEST_TOKEN
 
     # Its own connection pool, as in production: broadcast requests run concurrently.
-    bot = Bot(TEST_TOKEN, base_url=emulator.base_url, base_file_url=emulator.base_file_url,
-              request=HTTPXRequest(connection_pool_size=32, pool_timeout=30.0))
+    bot = broadcast_bot(TEST_TOKEN, emulator.base_url, emulator.base_file_url,
+                        OutgoingLimiter(clocked_services.outgoing),
+                        HTTPXRequest(connection_pool_size=32, pool_timeout=30.0))
     await bot.initialize()
     try:
         yield TelegramTransport(bot)

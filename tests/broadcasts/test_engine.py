@@ -1,6 +1,6 @@
 """The delivery engine with the bot's Transport over a real PTB Bot and the emulator: schedules,
-restarts, missed firings, blocked workers, 429s, crash recovery, concurrent senders; and the
-Pacer's guarantees on a virtual clock."""
+restarts, missed firings, blocked workers, 429s, crash recovery, concurrent senders (the pacing
+itself is tested on a virtual clock in tests/core/test_outgoing.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -111,7 +111,8 @@ async def test_blocked_worker_is_marked_inactive_and_a_lone_429_holds_only_its_c
     assert statuses == {gone.id: "blocked", held.id: "sent", **{p.id: "sent" for p in others}}
     # The 429 was waited out for that chat alone: the others went on and finished first.
     assert engine.sender.stats.rate_limited == 1
-    assert engine.sender.pacer.chat_holds == 1 and engine.sender.pacer.pauses == 0
+    outgoing = services.outgoing.stats
+    assert outgoing.chat_holds == 1 and outgoing.pauses == 0
     assert sent_at[held.id] > max(sent_at[p.id] for p in others)
     assert all(len(emulator.messages(p)) == 1 for p in (held, *others))
     assert emulator.stats.violations == 0  # the 429 was injected; our pacing caused none
@@ -122,7 +123,7 @@ async def test_blocked_worker_is_marked_inactive_and_a_lone_429_holds_only_its_c
 async def test_a_cluster_of_429s_across_chats_pauses_all_broadcast_traffic(
     clocked_services, make_engine, library, emulator, clock
 ):
-    from broadcasts.delivery import GLOBAL_429_CLUSTER
+    from core.outgoing import GLOBAL_429_CLUSTER
 
     services = clocked_services
     people = await add_subscribers(services, emulator, GLOBAL_429_CLUSTER + 3)
@@ -135,7 +136,7 @@ async def test_a_cluster_of_429s_across_chats_pauses_all_broadcast_traffic(
     await until(lambda: all_done(services), what="the broadcast to finish")
 
     assert engine.sender.stats.rate_limited == GLOBAL_429_CLUSTER
-    assert engine.sender.pacer.pauses == 1
+    assert services.outgoing.stats.pauses == 1
     assert all(len(emulator.messages(p)) == 1 for p in people)
     assert emulator.stats.violations == 0
 
@@ -205,111 +206,6 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
             if engine is not None:
                 await engine.abort()
         await services.close()
-
-
-# --- the Pacer on a virtual clock -------------------------------------------------------------------
-
-
-class VirtualTime:
-    """A monotonic clock that sleeping moves forward (one task sleeps at a time in these tests)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
-        await asyncio.sleep(0)
-
-
-def pacer(vt: VirtualTime, rate: float = 25.0):
-    from broadcasts.delivery import Pacer
-
-    return Pacer(rate, monotonic=vt.monotonic, sleep=vt.sleep)
-
-
-def most_in_one_second(times: list[float]) -> int:
-    times = sorted(times)
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - 1.0:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
-
-
-async def test_pacer_never_exceeds_the_rate_in_any_second_yet_keeps_it():
-    vt = VirtualTime()
-    p = pacer(vt, 25.0)
-    grants = []
-    for chat in range(500):
-        ticket = await p.acquire(chat)
-        grants.append(vt.now)
-        vt.now += 0.003 * (chat % 7)  # uneven request latency and timer overshoot
-        p.release(ticket, chat)
-    assert most_in_one_second(grants) <= 25
-    achieved = (len(grants) - 1) / (grants[-1] - grants[0])
-    assert achieved >= 0.97 * 25
-
-
-async def test_pacer_spaces_one_chat_a_second_after_its_previous_message_was_answered():
-    vt = VirtualTime()
-    p = pacer(vt, 100.0)
-    answered = {}
-    for i in range(20):
-        chat = i % 2
-        ticket = await p.acquire(chat)
-        if chat in answered:
-            assert vt.now >= answered[chat] + 1.0
-        vt.now += 0.3  # slow answer: the next message to this chat counts from here
-        p.release(ticket, chat)
-        answered[chat] = vt.now
-
-
-async def test_pacer_counts_a_request_still_in_flight_after_a_second():
-    vt = VirtualTime()
-    p = pacer(vt, 2.0)  # at most two messages in any second
-    first = await p.acquire(1)
-    second = await p.acquire(2)
-    p.release(second, 2)
-    vt.now += 5.0  # the first request is still unanswered
-    third = await p.acquire(3)
-    waiting = asyncio.create_task(p.acquire(4))
-    for _ in range(20):
-        await asyncio.sleep(0)
-    assert not waiting.done()  # the late request may still reach Telegram: it keeps its slot
-    p.release(first, 1)
-    await waiting
-    p.release(third, 3)
-
-
-async def test_pacer_holds_one_chat_for_a_lone_429_and_pauses_everything_for_a_cluster():
-    vt = VirtualTime()
-    p = pacer(vt, 25.0)
-    for chat in range(3):
-        p.release(await p.acquire(chat), chat)
-    assert p.rate_limited(0, 5.0) == "chat"
-    assert p.chat_ready_at(0) >= vt.now + 5.0 and not p.paused
-    started = vt.now
-    p.release(await p.acquire(7), 7)  # other chats carry on at once
-    assert vt.now - started < 0.1
-
-    assert p.rate_limited(1, 2.0) == "chat"
-    assert p.rate_limited(2, 2.0) == "chat"
-    assert p.rate_limited(3, 2.0) == "global"  # four chats within the window: the bot's own limit
-    assert p.paused and p.pauses == 1
-    paused_at = vt.now
-    grants = []
-    for chat in range(100, 160):
-        p.release(await p.acquire(chat), chat)
-        grants.append(vt.now)
-    assert grants[0] >= paused_at + 5.0  # the longest retry_after of the cluster
-    assert most_in_one_second(grants) <= 25  # and no catch-up burst afterwards
-
-    assert p.rate_limited(200, 1.0, scope="global") == "global"  # a transport that knows
-    assert p.pauses == 2
 
 
 async def test_stop_ends_the_sender_even_when_it_is_woken_at_that_moment(make_engine):

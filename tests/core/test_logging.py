@@ -45,3 +45,22 @@ async def test_library_records_below_their_pinned_level_are_dropped_even_when_a_
     err = capfd.readouterr().err
     assert "our own debug line" in err and "a library warning still shows" in err
     assert SECRET not in err
+
+
+async def test_migrating_at_start_prints_no_alembic_lines_at_info(root_restored, capfd, empty_database_url):
+    """`ankang run` at INFO: the migrations run at every start, and Alembic's "Context impl SQLiteImpl.",
+    "Will assume non-transactional DDL." and "Running upgrade …" lines said nothing an operator needs."""
+    from core.db import opened
+
+    alembic_level = logging.getLogger("alembic").level
+    try:
+        configure_logging("INFO")
+        logging.getLogger("core.probe").info("our own info line")
+        async with opened(empty_database_url, migrate=True):
+            pass
+        logging.getLogger("alembic.runtime.migration").warning("an alembic warning still shows")
+        err = capfd.readouterr().err
+    finally:
+        logging.getLogger("alembic").setLevel(alembic_level)
+    assert "our own info line" in err and "an alembic warning still shows" in err
+    assert "Context impl" not in err and "Running upgrade" not in err and "INFO alembic" not in err

@@ -74,3 +74,24 @@ def test_cli_start_up_stops_with_one_clear_line(tmp_path, variable, value):
     assert len(lines) == 1, result.stderr
     assert variable in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_password_apart_from_the_url_is_merged_escaped(tmp_path):
+    from sqlalchemy.engine import make_url
+
+    password = "p@ss:w/rd%#?&= 密码"
+    (tmp_path / ".env").write_text(f"ANKANG_DATABASE_URL=postgresql+asyncpg://ankang@db:5432/ankang\n"
+                                   f"ANKANG_DATABASE_PASSWORD={password}\n", encoding="utf-8")
+    url = make_url(load_settings().database_url)
+    assert (url.username, url.password, url.host, url.database) == ("ankang", password, "db", "ankang")
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("postgresql+asyncpg://ankang:other@db/ankang", "keep one"),
+    ("sqlite+aiosqlite:///data/x.sqlite3", "SQLite"),
+])
+def test_a_database_password_that_cannot_apply_is_refused(url, words):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(database_url=url, database_password="secret")
+    assert words in str(caught.value) and "ANKANG_DATABASE_PASSWORD" in str(caught.value)
+    assert "secret" not in str(caught.value).replace("ANKANG_DATABASE_PASSWORD", "")

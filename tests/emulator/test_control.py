@@ -97,6 +97,12 @@ async def test_faults_limits_block_and_stats(emu: Emulator, bot: telegram.Bot, h
 
     bad = await call(http, "POST", "/faults", status=400, json={"kind": "nonsense"})
     assert bad["ok"] is False
+    delayed = await call(http, "POST", "/faults", json={"kind": "delay", "count": 1, "delay_s": 2.5})
+    assert delayed["scripted"][-1]["delay_s"] == 2.5
+    randomly = await call(http, "POST", "/faults/random", json={"rate": 0.2, "kind": "delay", "delay_s": 10})
+    assert randomly["random"]["kind"] == "delay" and randomly["random"]["delay_s"] == 10
+    await call(http, "POST", "/faults/random", status=400, json={"rate": 0.2, "kind": "nonsense"})
+    await call(http, "DELETE", "/faults")
     missing = await call(http, "POST", "/users/999/text", status=404, json={"text": "x"})
     assert "no user" in missing["description"]
 

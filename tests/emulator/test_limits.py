@@ -102,6 +102,39 @@ async def test_random_faults_are_reproducible_with_a_seed(emu: Emulator, bot: te
     assert first == second and False in first and True in first
 
 
+async def test_a_delay_fault_stalls_one_call_which_then_goes_through(emu: Emulator) -> None:
+    """A stalled Telegram: the client times out, yet the message was delivered (a retry duplicates it)."""
+    from telegram.error import TimedOut
+    from telegram.request import HTTPXRequest
+
+    emu.set_rate_limits(RateLimits.off())
+    alice, bob = emu.user("甲"), emu.user("乙")
+    emu.fail_next(1, "delay", delay_s=0.5, method="sendMessage", chat_id=alice.id)
+    impatient = telegram.Bot("123:ABC", base_url=emu.base_url, request=HTTPXRequest(read_timeout=0.2))
+    async with impatient:
+        with pytest.raises(TimedOut):
+            await impatient.send_message(alice.id, "慢")
+        await impatient.send_message(bob.id, "快")  # the fault was alice's alone and is consumed
+        await emu.wait_for(lambda: len(emu.messages(alice)) == 1, timeout=5)
+        await impatient.send_message(alice.id, "又快了")
+    assert [m["text"] for m in emu.messages(alice)] == ["慢", "又快了"]
+    assert emu.stats.faults_injected == 1
+
+
+async def test_random_delays_hit_the_share_asked_for(emu: Emulator, bot: telegram.Bot) -> None:
+    import time
+
+    emu.set_rate_limits(RateLimits.off())
+    alice = emu.user()
+    emu.faults.set_random(0.5, "delay", seed=3, delay_s=0.05)
+    start = time.monotonic()
+    for _ in range(20):
+        await bot.send_message(alice.id, "x")
+    assert 5 <= emu.stats.faults_injected <= 15
+    assert time.monotonic() - start >= 0.05 * emu.stats.faults_injected
+    assert len(emu.messages(alice)) == 20  # delayed, never lost
+
+
 async def test_latency_delays_responses(emu: Emulator, bot: telegram.Bot) -> None:
     import time
 

@@ -36,15 +36,29 @@ async def test_failure_before_commit_shows_no_receipt(ankang, emulator, make_tip
     assert await count_tips(ankang.services) == 0  # the tip row was rolled back with the photos
 
 
-async def test_receipt_delivery_failure_after_commit_keeps_the_tip(ankang, emulator, make_tipper, caplog):
+async def test_a_receipt_refused_after_commit_keeps_the_tip(ankang, emulator, make_tipper, caplog):
     tipper = make_tipper()
     await tipper.report(description=DESCRIPTION)
-    emulator.fail_next(20, "server_error", method="sendMessage", chat_id=tipper.user.id)
+    emulator.fail_next(1, "bad_request", description="Bad Request: injected", method="sendMessage",
+                       chat_id=tipper.user.id)
     await emulator.press(tipper.user, tipper.last, msg.CONFIRM_BUTTON)
-    await emulator.wait_for(lambda: any("receipt could not be delivered" in r.getMessage() for r in caplog.records),
+    await emulator.wait_for(lambda: any("refused its receipt" in r.getMessage() for r in caplog.records),
                             timeout=30)
     assert await count_tips(ankang.services) == 1
     assert not any("回执码" in m.get("text", "") for m in emulator.messages(tipper.user))
+
+
+async def test_a_receipt_outlasts_a_telegram_outage_after_commit(ankang, emulator, make_tipper):
+    """5xx answers are not a refusal: the stored tip's receipt is sent again until Telegram takes it."""
+    tipper = make_tipper()
+    await tipper.report(description=DESCRIPTION)
+    emulator.fail_next(4, "server_error", status=502, method="sendMessage", chat_id=tipper.user.id)
+    await emulator.press(tipper.user, tipper.last, msg.CONFIRM_BUTTON)
+    await emulator.wait_for(lambda: len([c for c in emulator.errors if c.chat_id == tipper.user.id]) >= 2, timeout=10)
+    assert await count_tips(ankang.services) == 1  # stored before the receipt went out
+    receipt = await emulator.wait_for_message(tipper.user, lambda m: "回执码" in m.get("text", ""), timeout=20)
+    assert receipt is not None
+    assert not any("出错" in m.get("text", "") for m in emulator.messages(tipper.user))
 
 
 async def test_a_transient_send_error_still_delivers_the_receipt(ankang, emulator, make_tipper):

@@ -34,6 +34,7 @@ async def test_the_audit_log_reads_in_words_filters_and_exports(services, page, 
     tip_id = await _seed(services)
     await log_in(page, web_url, services.settings, services.clock.now())
     await page.goto(f"{web_url}/admin/audit")
+    assert await page.locator(".topbar .who").text_content() == "王主席"  # who is logged in, by name
     table = page.locator("table")
     text = await table.text_content()
     for words in ("王主席", "更改举报状态", f"举报 #{tip_id}", f"核查中 → {TipStatus.RECTIFYING.label}", "添加管理员",
@@ -78,3 +79,30 @@ async def test_bad_filter_values_are_ignored(services, page, web_url):
         response = await page.goto(f"{web_url}/admin/audit?{query}")
         assert response.status == 200
         assert "登录管理后台" in await page.locator("tbody").text_content()
+
+
+def test_every_audited_action_has_words():
+    """Each action string the code audits (literal or built from a known set) has a label."""
+    import re
+    from pathlib import Path
+
+    from knowledge.faq_admin import FaqTransition
+    from web.messages import AUDIT_ACTIONS
+
+    repo = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in repo.glob("*/**/*.py"):
+        if path.parts[len(repo.parts)] in ("tests", ".venv", "bench"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r"audit(?:ed)?\((?:session, [^,]+|request), f?\"([a-z_.{}]+)\"", text))
+    expanded = set()
+    for action in found:
+        if action == "broadcast.{action}":
+            expanded |= {f"broadcast.{a}" for a in ("pause", "resume", "cancel")}
+        elif action in ("kb.faq_{action}", "kb.faq_{action.value}"):
+            expanded |= {"kb.faq_add", "kb.faq_draft"} | {f"kb.faq_{t.value}" for t in FaqTransition}
+        else:
+            expanded.add(action)
+    assert len(expanded) > 20
+    assert sorted(expanded - AUDIT_ACTIONS.keys()) == []

@@ -99,7 +99,9 @@ async def test_reloading_the_receipt_and_the_follow_up_files_nothing_twice_and_r
     await page.click("button[type=submit]")
     code = (await page.text_content("#receipt-code")).strip()
     assert "/tip/receipt/" in page.url
-    assert await page.locator("#copy-receipt").is_visible() and await page.locator("#save-image").is_visible()
+    # Shown by the page's script once it has run (the page works without it): wait for them.
+    await page.locator("#copy-receipt").wait_for(state="visible")
+    await page.locator("#save-image").wait_for(state="visible")
     await page.reload()  # a GET: nothing is posted again, and the code is not shown twice
     assert await page.locator("#receipt-gone").count() == 1 and code not in await page.content()
     await page.go_back()

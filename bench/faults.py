@@ -319,9 +319,10 @@ async def fuzz(args: argparse.Namespace) -> Rows:
             settings = load_settings(
                 database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'fuzz.sqlite3'}", telegram_api_url=emulator.url,
                 bot_token=TOKEN, web_host="127.0.0.1", web_port=0, admin_ids=str(admin_id),
-                secret_key="fuzz-bench", webhook_url="", webhook_secret="", laws_dir=args.laws_dir)
+                secret_key="fuzz-bench", webhook_url="", webhook_secret="", laws_dir=args.laws_dir,
+                send_rate=500)  # the fuzz measures robustness, not Telegram's overall rate
             await stack.enter_async_context(running(settings, poll_timeout_s=1))
-            report = await Fuzzer(emulator, admin_id).run(args.updates, seed_value=args.seed)
+            report = await Fuzzer(emulator, admin_id, workers=40).run(args.updates, seed_value=args.seed)
     for line in (report.unhandled + report.missing_replies)[:10]:
         print("  ", line)
     return report.rows()

@@ -175,6 +175,11 @@ IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
 IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
                      "（第一行为 id、标准问题、其他问法、回答、法条依据、主题）。")
 
+# Request bodies over their route's limit (web/limits.py), refused before they are read.
+BODY_TOO_LARGE_TIP = (
+    "提交的内容太大了：最多 5 张照片，每张不超过 10 MB。请删减或压缩照片后再试，已填写的内容需要重新填写。"
+)
+BODY_TOO_LARGE = "提交的内容太大了，请删减后再试。"
 
 # 组织架构 (console_org.py)
 ORG_NO_BOT = "机器人尚未启动，还不知道它的用户名，无法生成加入链接。请在机器人运行时再试。"

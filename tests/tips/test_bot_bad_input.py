@@ -24,7 +24,8 @@ def handler_failures(caplog):
     """Fail the test if any handler raised (the error handler logs every such failure)."""
     caplog.set_level(logging.INFO)
     yield
-    failed = [r for r in caplog.records if r.getMessage().startswith("handler failed")]
+    # At teardown ``caplog.records`` holds the teardown's records: read the test's own.
+    failed = [r for r in caplog.get_records("call") if r.getMessage().startswith("handler failed")]
     assert not failed, f"a handler raised: {failed[0].exc_text or failed[0].getMessage()}"
 
 

@@ -1,8 +1,9 @@
 """Memory-only state that lets the public tip pages follow post/redirect/get safely.
 
-- One-time form tokens: every tip form carries one; a POST consumes it, so a reload, a double
-  click or the back button never files twice. A second POST with a token already used is sent
-  to where the first one went (and waits for it to finish).
+- One-time form tokens: every tip form carries one (the report, the receipt-code lookup, the
+  follow-up and the review request); a POST consumes it, so a reload, a double click or the back
+  button never files twice. A second POST with a token already used is sent to where the first
+  one went (and waits for it to finish), or is told why the first one was refused.
 - Receipts: the code of a just-stored tip waits here (minutes at most) until its receipt page is
   shown once; it is never written anywhere.
 - Thread views: after a receipt code was checked, the thread is at an unguessable URL bound to
@@ -28,10 +29,11 @@ MAX_ENTRIES = 50_000  # per table; the oldest are forgotten beyond it
 
 @dataclass
 class Outcome:
-    """Where the POST that consumed a token redirected to; set once it is done."""
+    """Where the POST that consumed a token redirected to, or why it was refused; set once it is done."""
 
     done: asyncio.Event = field(default_factory=asyncio.Event)
     location: str = ""
+    error: str = ""  # an ERRORS key or a ready message, when the first POST was refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,24 +110,30 @@ class TipPages:
             return outcome
         return "used" if isinstance(self._used.get(token), Outcome) else "expired"
 
-    async def outcome_of(self, token: str) -> str | None:
-        """Where the first POST with ``token`` went (waits for it), or None if it failed."""
+    async def settled(self, token: str) -> Outcome | None:
+        """The finished Outcome of the first POST with ``token`` (waits for it), or None if unknown."""
         outcome = self._used.get(token)
         if not isinstance(outcome, Outcome):
             return None
         await outcome.done.wait()
-        return outcome.location or None
+        return outcome
 
     @staticmethod
     def finish(outcome: Outcome, location: str) -> None:
         outcome.location = location
         outcome.done.set()
 
-    def give_back(self, token: str, outcome: Outcome) -> None:
+    @staticmethod
+    def refuse(outcome: Outcome, error: str) -> None:
+        """The POST was refused (nothing changed): a second press with the token is told ``error``."""
+        outcome.error = error
+        outcome.done.set()
+
+    def give_back(self, token: str, outcome: Outcome, error: str = "") -> None:
         """The POST failed without storing anything: the same form may be sent again."""
         self._used.pop(token)
         self._issued.put(token, self._now())
-        outcome.done.set()
+        self.refuse(outcome, error)
 
     # --- receipts shown once
     def hold_receipt(self, code: str, urgent: bool) -> str:

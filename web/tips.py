@@ -97,6 +97,9 @@ ERRORS = {
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
     "form_expired": "这个页面已过期（或服务刚刚重启），内容还没有提交。请核对下面的内容后再提交一次。",
     "form_used": "这份表单已经提交过了，没有重复提交。",
+    "lookup_expired": "这个页面已过期（或服务刚刚重启），还没有查询。回执码保留在下面，请核对后再点“查询”。",
+    "thread_form_expired": "这个页面已过期（或服务刚刚重启），内容还没有发送。文字保留在下面，请核对后再发送一次"
+                           "（照片需要重新选择）。",
     "view_expired": "查看页面已过期，请重新输入回执码。",
     "close_first": "举报已办结，不能再补充信息；如对结果有异议，可以申请复查。",
 }
@@ -477,7 +480,7 @@ async def tip_submit(request: web.Request) -> web.Response:
             submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost,
                                          policy=CasePolicy.from_settings(services.settings))
     except Exception as err:
-        pages.give_back(token, outcome)
+        pages.give_back(token, outcome, "failed")
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
         values.errors.append("failed")
@@ -498,9 +501,10 @@ async def tip_submit(request: web.Request) -> web.Response:
 
 async def _token_refused(request: web.Request, token: str, why: str, values: FormValues) -> web.Response:
     """A report form whose token was used (go where the first press went) or has expired (show it again)."""
-    if why == "used" and (location := await request.app[TIP_PAGES].outcome_of(token)):
-        raise web.HTTPSeeOther(location)
-    values.errors.append("form_used" if why == "used" else "form_expired")
+    first = await request.app[TIP_PAGES].settled(token) if why == "used" else None
+    if first is not None and first.location:
+        raise web.HTTPSeeOther(first.location)
+    values.errors.append((first.error or "form_used") if first is not None else "form_expired")
     return _render(request, "tips/form.html", _form_context(values), status=409)
 
 
@@ -572,7 +576,7 @@ async def _tip_for_code(request: web.Request, form: Form):
 
 
 def _thread_context(request: web.Request, tip, view: str, notice: str = "",
-                    errors: list[str] | None = None) -> dict:
+                    errors: list[str] | None = None, form: Form | None = None) -> dict:
     services = _services(request)
     policy = CasePolicy.from_settings(services.settings)
     now = services.clock.now()
@@ -587,6 +591,8 @@ def _thread_context(request: web.Request, tip, view: str, notice: str = "",
         "kinds": EventKind,
         "notice": notice,
         "errors": [ERRORS.get(e, e) for e in errors or []],
+        # What the tipper typed, kept when the form comes back (photos must be chosen again).
+        "typed": {name: form.get(name) if form else "" for name in ("message", "reason")},
         "max_photos": MAX_PHOTOS_PER_TIP,
         "deadline": deadline(tip, now),
         "acknowledged": tip.status is not TipStatus.NEW,
@@ -597,21 +603,46 @@ def _thread_context(request: web.Request, tip, view: str, notice: str = "",
     }
 
 
-def _code_refused(request: web.Request, error: str) -> web.Response:
-    """The status form again with why the code was refused (never whether a tip exists)."""
-    status = {"csrf": 403, "guesses": 429}.get(error, 400)
-    return _render(request, "tips/status_form.html", {"title": "查询举报进展", "errors": [ERRORS[error]]},
-                   status=status)
+def _code_refused(request: web.Request, error: str, code: str = "", *, status: int | None = None) -> web.Response:
+    """The status form again (with the code typed, if any) and why it was refused (never whether a tip exists)."""
+    status = status or {"csrf": 403, "guesses": 429}.get(error, 400)
+    return _render(request, "tips/status_form.html",
+                   {"title": "查询举报进展", "errors": [ERRORS[error]], "code": code}, status=status)
 
 
 @safely
 async def status_show(request: web.Request) -> web.Response:
-    """A receipt code, checked: redirect to the thread's page (the code stays out of the URL)."""
+    """A receipt code, checked: redirect to the thread's page (the code stays out of the URL).
+
+    The lookup consumes its one-time token like every tip POST: a double click or a reload of a
+    refused lookup waits for the first press and goes where it went (or is told why it was
+    refused) without spending another guess; an unknown token gets the form back with the code.
+    """
     form = await read_form(request)
-    tip, error = await _tip_for_code(request, form)
+    code = form.get("code")[:64]
+    if not _csrf_valid(request, form):
+        return _code_refused(request, "csrf")
+    pages = request.app[TIP_PAGES]
+    token = form.get(FORM_TOKEN_FIELD)
+    outcome = pages.consume(token)
+    if not isinstance(outcome, Outcome):
+        first = await pages.settled(token) if outcome == "used" else None
+        if first is not None and first.location:
+            raise web.HTTPSeeOther(first.location)
+        if first is not None and first.error in ERRORS:
+            return _code_refused(request, first.error, code)
+        return _code_refused(request, "lookup_expired", code, status=409)
+    try:
+        tip, error = await _tip_for_code(request, form)
+    except BaseException:
+        pages.give_back(token, outcome)
+        raise
     if tip is None:
-        return _code_refused(request, error)
-    raise web.HTTPSeeOther(f"/tip/thread/{request.app[TIP_PAGES].open_view(tip.id, _browser_key(request))}")
+        pages.refuse(outcome, error)
+        return _code_refused(request, error, code)
+    location = f"/tip/thread/{pages.open_view(tip.id, _browser_key(request))}"
+    pages.finish(outcome, location)
+    raise web.HTTPSeeOther(location)
 
 
 def _view_or_expired(request: web.Request):
@@ -635,17 +666,20 @@ async def thread_page(request: web.Request) -> web.Response:
 
 async def _consume_thread_token(request: web.Request, form: Form, view_key: str,
                                 tip_id: int) -> Outcome | web.Response:
-    """The thread form's token: fresh → an Outcome; used → a redirect to the thread; expired → the thread."""
+    """The thread form's token: fresh → an Outcome; used → where the first press went (or why it was
+    refused); expired → the thread with what was typed, to send again."""
     pages = request.app[TIP_PAGES]
     token = form.get(FORM_TOKEN_FIELD)
     outcome = pages.consume(token)
     if isinstance(outcome, Outcome):
         return outcome
-    if outcome == "used" and (location := await pages.outcome_of(token)):
-        raise web.HTTPSeeOther(location)
+    first = await pages.settled(token) if outcome == "used" else None
+    if first is not None and first.location:
+        raise web.HTTPSeeOther(first.location)
+    error = first.error if first is not None and first.error else "thread_form_expired"
     async with _services(request).sessions() as session:
         tip = await get_tip(session, tip_id)
-    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=["form_expired"]),
+    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=[error], form=form),
                    status=409)
 
 
@@ -681,14 +715,15 @@ async def status_add(request: web.Request) -> web.Response:
             async with services.sessions() as session, session.begin():
                 await add_followup(session, tip.id, form.get("message"), photos, now=services.clock.now())
         except TipInvalid as err:
-            request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome)
+            request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome, err.field)
             errors.append(err.field)
         else:
             services.tips.spawn(_notify_followup(request.app, tip.id))
             location = f"/tip/thread/{view_key}?done=added"
             request.app[TIP_PAGES].finish(outcome, location)
             raise web.HTTPSeeOther(location)
-    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=errors), status=400)
+    return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=errors, form=form),
+                   status=400)
 
 
 @safely
@@ -710,11 +745,11 @@ async def review_submit(request: web.Request) -> web.Response:
         async with services.sessions() as session, session.begin():
             await request_review(session, view.tip_id, form.get("reason"), now=services.clock.now(), policy=policy)
     except ReviewRefused as refused:
-        request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome)
+        error = case_text.review_refused(refused.reason, policy.review_days)
+        request.app[TIP_PAGES].give_back(form.get(FORM_TOKEN_FIELD), outcome, error)
         async with services.sessions() as session:
             tip = await get_tip(session, view.tip_id)
-        error = case_text.review_refused(refused.reason, policy.review_days)
-        return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=[error]),
+        return _render(request, "tips/status.html", _thread_context(request, tip, view_key, errors=[error], form=form),
                        status=400)
     services.tips.spawn(_notify_followup(request.app, view.tip_id, review=True))
     location = f"/tip/thread/{view_key}?done=review"

@@ -237,3 +237,59 @@ async def test_emergency_description_brings_the_guidance_above_the_kept_form_in_
         async with services.sessions() as s:
             tip = (await s.execute(select(Tip))).scalar_one()
         assert tip.description == alarming and tip.category == "chemicals"
+
+
+async def test_status_lookup_double_click_and_reload_in_chromium(services, page):
+    """The lookup consumes a one-time token: a double click lands on the thread once, reloading the
+    thread shows it again, and a reloaded refusal never spends the browser's guesses."""
+    server = TestServer(create_web_app(services), host="127.0.0.1")
+    async with TestClient(server) as client:
+        submitted = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await submitted.text()).group(0)
+
+        await page.goto(str(server.make_url("/tip/status")))
+        await page.fill("#code", code)
+        await page.dblclick("button[type=submit]")
+        await page.wait_for_url("**/tip/thread/*")
+        assert (await page.text_content("#tip-status")).strip() == "待受理"
+        thread_url = page.url
+        await page.reload()
+        assert page.url == thread_url and (await page.text_content("#tip-status")).strip() == "待受理"
+        assert DESCRIPTION in await page.text_content("main")
+
+        await page.goto(str(server.make_url("/tip/status")))
+        await page.fill("#code", "K7QF-2M9D-XR4T-PB6N")
+        await page.dblclick("button[type=submit]")
+        await page.locator(".errors").wait_for()
+        for _ in range(6):  # more reloads (re-posts) of the refusal than the browser has guesses
+            await page.reload()
+            assert "回执码不正确" in await page.text_content(".errors")
+        assert await page.input_value("#code") == "K7QF-2M9D-XR4T-PB6N"
+        await page.fill("#code", code)
+        await page.click("button[type=submit]")
+        assert (await page.text_content("#tip-status")).strip() == "待受理"
+
+
+async def test_receipt_warns_before_leaving_and_the_reload_says_what_is_left_in_chromium(services, page):
+    server = TestServer(create_web_app(services), host="127.0.0.1")
+    async with TestClient(server):
+        await page.goto(str(server.make_url("/tip")))
+        await page.select_option("#category", "fire")
+        await page.select_option("#place_type", "warehouse")
+        await page.fill("#description", DESCRIPTION)
+        await page.check("input[name=urgent][value=no]")
+        await page.click("button[type=submit]")
+        warning = page.locator("#receipt-warning")
+        assert "离开或刷新本页之前" in await warning.inner_text()
+        assert (await warning.bounding_box())["y"] < (await page.locator("#receipt-code").bounding_box())["y"]
+        assert await page.is_visible("#copy-receipt") and await page.is_visible("#save-image")
+
+        await page.reload()
+        gone = await page.text_content("#receipt-gone")
+        assert CODE_RE.search(await page.content()) is None and "没有重复提交" in gone
+        assert "举报照常办理" in await page.text_content("#receipt-gone-can")
+        assert "不能" in await page.text_content("#receipt-gone-cannot")
+        assert await page.locator("#receipt-gone a[href='/tip']").count() == 1
+        await page.screenshot(path=screenshot_path("tip-receipt-gone"), full_page=True)
+    async with services.sessions() as s:
+        assert len((await s.execute(select(Tip))).scalars().all()) == 1

@@ -127,17 +127,18 @@ async def test_receipt_guessing_by_one_browser_does_not_lock_out_a_real_tipper(s
         response = await tipper.post("/tip", data=tip_form(await csrf_of(tipper)))
         code = CODE_RE.search(await response.text()).group(0)
         async with TestClient(TestServer(app)) as attacker:
-            csrf = await csrf_of(attacker, "/tip/status")
             codes = [f"K7QF-2M9D-XR4T-{i:04d}".replace("0", "A").replace("1", "B") for i in range(40)]
-            guesses = [attacker.post("/tip/status", data={"csrf": csrf, "code": code}) for code in codes]
+            forms = [await csrf_of(attacker, "/tip/status") for _ in codes]  # a fresh one-time token each
+            guesses = [attacker.post("/tip/status", data={"csrf": form, "form_token": form.form_token, "code": code})
+                       for form, code in zip(forms, codes, strict=True)]
             statuses = [r.status for r in await asyncio.gather(*guesses)]
             assert statuses.count(429) >= 30  # one browser: a handful of tries, then "wait"
             # A swarm of fresh browsers (new cookies) does not lock out anyone either.
             for _ in range(10):
                 attacker.session.cookie_jar.clear()
-                fresh = await csrf_of(attacker, "/tip/status")
-                await asyncio.gather(*(attacker.post("/tip/status", data={"csrf": fresh, "code": "hello"})
-                                       for _ in range(6)))
+                fresh = [await csrf_of(attacker, "/tip/status") for _ in range(6)]
+                await asyncio.gather(*(attacker.post("/tip/status", data={"csrf": form, "form_token": form.form_token,
+                                                                          "code": "hello"}) for form in fresh))
         csrf = await csrf_of(tipper, "/tip/status")
         shown = await tipper.post("/tip/status", data={"csrf": csrf, "form_token": csrf.form_token, "code": code})
         assert shown.status == 200, await shown.text()
@@ -179,7 +180,7 @@ async def test_a_follow_up_on_a_closed_tip_is_refused_with_the_review_offered(se
         async with services.sessions() as s, s.begin():
             await change_status(s, 1, TipStatus.CLOSED, "已整改", admin_id=1, now=services.clock.now())
         tokens = await csrf_of(client, "/tip/status")
-        thread = await client.post("/tip/status", data={"csrf": tokens, "code": code})
+        thread = await client.post("/tip/status", data={"csrf": tokens, "form_token": tokens.form_token, "code": code})
         page = await thread.text()
         assert "申请复查" in page and 'id="followup-form"' not in page
         tokens = tokens_in(page)
@@ -196,3 +197,118 @@ async def test_a_follow_up_on_a_closed_tip_is_refused_with_the_review_offered(se
 
         tip = await get_tip(s, 1)
     assert tip.status is TipStatus.CLOSED and len(tip.events) == 2 and not tip.photos
+
+
+async def open_thread(client, code: str):
+    """The tipper's thread page for ``code`` (a fresh status form, looked up): (response, its html)."""
+    tokens = await csrf_of(client, "/tip/status")
+    shown = await client.post("/tip/status", data={"csrf": tokens, "form_token": tokens.form_token, "code": code})
+    assert shown.status == 200 and shown.url.path.startswith("/tip/thread/")
+    return shown, await shown.text()
+
+
+async def test_a_reused_status_lookup_token_looks_up_once_and_keeps_the_code(services):
+    """The receipt-code lookup consumes its token: a double press goes where the first one went, a
+    reloaded refusal repeats it without spending a guess, an unknown token keeps the code typed."""
+    from tests.tips.test_web import tokens_in
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        submitted = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await submitted.text()).group(0)
+
+        tokens = await csrf_of(client, "/tip/status")
+        form = {"csrf": tokens, "form_token": tokens.form_token, "code": code}
+        presses = await asyncio.gather(*(client.post("/tip/status", data=form, allow_redirects=False)
+                                         for _ in range(2)))
+        assert [p.status for p in presses] == [303, 303]
+        assert presses[0].headers["Location"] == presses[1].headers["Location"]
+        again = await client.post("/tip/status", data=form)  # the reload of the lookup, later
+        assert again.status == 200 and "待受理" in await again.text()
+
+        wrong = "K7QF-2M9D-XR4T-PB6N"
+        tokens = await csrf_of(client, "/tip/status")
+        form = {"csrf": tokens, "form_token": tokens.form_token, "code": wrong}
+        for _ in range(3 * 8):  # far more reloads than the per-browser guesses: none is spent again
+            refused = await client.post("/tip/status", data=form)
+            body = await refused.text()
+            assert refused.status == 400 and "回执码不正确" in body and f'value="{wrong}"' in body
+            assert "尝试次数过多" not in body
+
+        stale = tokens_in(await (await client.get("/tip/status")).text())
+        expired = await client.post("/tip/status", data={"csrf": stale, "form_token": "forgotten-after-a-restart",
+                                                         "code": code})
+        body = await expired.text()
+        assert expired.status == 409 and "页面已过期" in body and "还没有查询" in body and f'value="{code}"' in body
+        assert tokens_in(body).form_token != stale.form_token  # a fresh form to press again
+        fresh = tokens_in(body)
+        shown = await client.post("/tip/status", data={"csrf": fresh, "form_token": fresh.form_token, "code": code})
+        assert shown.status == 200 and shown.url.path.startswith("/tip/thread/")
+
+
+async def test_a_reused_follow_up_token_adds_once_and_an_expired_one_keeps_the_message(services):
+    from tests.tips.test_web import tokens_in
+    from tips.models import EventKind
+    from tips.service import get_tip
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        submitted = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await submitted.text()).group(0)
+        thread, page = await open_thread(client, code)
+        tokens = tokens_in(page)
+        form = {"csrf": tokens, "form_token": tokens.form_token, "message": "东侧，靠近装卸平台"}
+        presses = await asyncio.gather(*(client.post(f"{thread.url.path}/add", data=form, allow_redirects=False)
+                                         for _ in range(2)))
+        assert [p.status for p in presses] == [303, 303]
+        assert presses[0].headers["Location"] == presses[1].headers["Location"]
+        reloaded = await client.post(f"{thread.url.path}/add", data=form)
+        assert reloaded.status == 200 and "已补充到您的举报中" in await reloaded.text()
+
+        expired = await client.post(f"{thread.url.path}/add", data={
+            "csrf": tokens, "form_token": "forgotten-after-a-restart", "message": "西侧也堵了"})
+        body = await expired.text()
+        assert expired.status == 409 and "内容还没有发送" in body and ">西侧也堵了</textarea>" in body
+        assert 'id="followup-form"' in body
+    async with services.sessions() as s:
+        tip = await get_tip(s, 1)
+    messages = [e.text for e in tip.events if e.kind is EventKind.MESSAGE]
+    assert messages == ["东侧，靠近装卸平台"]
+
+
+async def test_a_reused_review_token_asks_once_and_an_expired_one_keeps_the_reason(services):
+    from tests.tips.test_web import tokens_in
+    from tips.models import EventKind, TipStatus
+    from tips.service import change_status, get_tip
+
+    async with TestClient(TestServer(create_web_app(services))) as client:
+        submitted = await client.post("/tip", data=tip_form(await csrf_of(client)))
+        code = CODE_RE.search(await submitted.text()).group(0)
+        async with services.sessions() as s, s.begin():
+            await change_status(s, 1, TipStatus.CLOSED, "已整改", admin_id=1, now=services.clock.now())
+        thread, page = await open_thread(client, code)
+        tokens = tokens_in(page)
+        expired = await client.post(f"{thread.url.path}/review", data={
+            "csrf": tokens, "form_token": "forgotten-after-a-restart", "reason": "通道又被堵上了"})
+        body = await expired.text()
+        assert expired.status == 409 and "还没有发送" in body and ">通道又被堵上了</textarea>" in body
+        assert 'id="review-form"' in body
+
+        form = {"csrf": tokens, "form_token": tokens.form_token, "reason": "隐患仍然存在，通道又被堵上了"}
+        presses = await asyncio.gather(*(client.post(f"{thread.url.path}/review", data=form, allow_redirects=False)
+                                         for _ in range(2)))
+        assert [p.status for p in presses] == [303, 303]
+        assert presses[0].headers["Location"] == presses[1].headers["Location"]
+        reloaded = await client.post(f"{thread.url.path}/review", data=form)
+        assert reloaded.status == 200 and "复查" in await reloaded.text()
+    async with services.sessions() as s:
+        tip = await get_tip(s, 1)
+    assert [e.kind for e in tip.events].count(EventKind.REVIEW) == 1
+
+
+async def test_a_double_pressed_report_files_one_tip(client, services):
+    """Two presses of one report form at once: one tip, both answered with the same receipt page."""
+    tokens = await csrf_of(client)
+    presses = await asyncio.gather(*(client.post("/tip", data=tip_form(tokens), allow_redirects=False)
+                                     for _ in range(2)))
+    assert [p.status for p in presses] == [303, 303]
+    assert presses[0].headers["Location"] == presses[1].headers["Location"]
+    assert await tip_count(services) == 1

@@ -220,5 +220,5 @@ async def test_every_background_loop_of_a_running_ankang_is_on_healthz(ankang):
         body = await response.json()
     assert response.status == 200
     assert set(body["loops"]) == {"broadcast-sender", "broadcast-scheduler", "write-behind", "tips-jobs",
-                                  "handoff-watch"}
+                                  "handoff-watch", "broadcast-compaction"}
     assert {state["status"] for state in body["loops"].values()} == {"ok"}

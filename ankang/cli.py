@@ -24,9 +24,13 @@ def main() -> None:
 @click.option("--require-laws", is_flag=True,
               help="Refuse to start when ANKANG_LAWS_DIR cannot be loaded, unless ANKANG_ALLOW_NO_LAWS=1 "
                    "(the Docker image starts this way).")
-def run(require_laws: bool) -> None:
+@click.option("--role", type=click.Choice(["auto", "web"]), default="auto", show_default=True,
+              help="auto: the leader (polls Telegram, broadcasts, scheduled jobs) or a hot standby, chosen on "
+                   "PostgreSQL by an advisory lock; web: the web console, /tip and /healthz only, never the leader")
+def run(require_laws: bool, role: str) -> None:
     """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
     from ankang.runner import serve
+    from core.cluster import DatabaseInUse
     from core.logging import configure_logging
     from knowledge.lawsdir import diagnose_laws_dir
 
@@ -45,7 +49,10 @@ def run(require_laws: bool) -> None:
             sys.exit(2)
     configure_logging(settings.log_level, secrets=(settings.bot_token, settings.webhook_secret))
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, role))
+    except DatabaseInUse as exc:
+        click.echo(f"拒绝启动 / refusing to start: {exc}", err=True)
+        sys.exit(2)
     except OSError as exc:
         click.echo(f"启动失败 / start-up failed: {exc}", err=True)
         sys.exit(1)
@@ -98,13 +105,14 @@ def db_current() -> None:
 
 # Each area owns its verbs; they are added here so `ankang --help` lists them all.
 def _add_area_commands() -> None:
-    from broadcasts.cli import lessons
+    from broadcasts.cli import lessons, quiz
     from broadcasts.cli_broadcast import broadcast
     from knowledge.cli import ask, kb, laws
+    from org.cli import org
     from tips.cli import tips
     from web.cli import admin
 
-    for command in (ask, kb, laws, lessons, broadcast, tips, admin):
+    for command in (ask, kb, laws, lessons, quiz, broadcast, tips, org, admin):
         main.add_command(command)
 
 

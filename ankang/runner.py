@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
+from telegram.error import Conflict, TelegramError
 from telegram.ext import Application
 
 from ankang.services import Services, open_services
@@ -19,6 +21,7 @@ from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
 from broadcasts.library import Library
 from core.clock import Clock
+from core.cluster import LeaderElection, SqliteOwnership, bot_key
 from core.settings import Settings, SettingsError
 from knowledge import KnowledgeBase
 from knowledge.faq_admin import hidden_ids
@@ -41,31 +44,64 @@ class Running:
     web_url: str
 
 
+ROLES = ("auto", "web")  # ``ankang run --role``: auto = leader or hot standby; web = never the leader
+
+
 @asynccontextmanager
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
-    library: Library | None = None, tips: TipsRuntime | None = None,
+    library: Library | None = None, tips: TipsRuntime | None = None, role: str = "auto",
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
     ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
     load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes).
+
+    Roles (``role``, docs in the README): on SQLite the one process leads (a second one is refused:
+    ``core.cluster.DatabaseInUse``). On PostgreSQL every process serves the web console, /tip and
+    /healthz and sends through its lease of the shared budget; with ``auto`` it also campaigns for
+    leadership (``core.cluster.LeaderElection``), and only the leader receives updates (polling or
+    webhook) and runs the broadcast engine, the tips' jobs and the handoff watch (``LeaderDuties``).
     """
+    if role not in ROLES:
+        raise SettingsError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     if settings.webhook_secret_problem:  # forged updates would be accepted as any user, admins included
         raise SettingsError(settings.webhook_secret_problem)
+    sqlite = make_url(settings.database_url).drivername.startswith("sqlite")
+    ownership = SqliteOwnership(settings.database_url) if sqlite else None
+    if ownership is not None:
+        ownership.acquire()  # before anything else touches the file
+    try:
+        async with _running(settings, clock=clock, poll_timeout_s=poll_timeout_s, kb=kb, library=library, tips=tips,
+                            role=role, sqlite=sqlite) as handle:
+            yield handle
+    finally:
+        if ownership is not None:
+            ownership.release()
+
+
+@asynccontextmanager
+async def _running(
+    settings: Settings, *, clock: Clock | None, poll_timeout_s: int, kb: KnowledgeBase | None,
+    library: Library | None, tips: TipsRuntime | None, role: str, sqlite: bool,
+) -> AsyncIterator[Running]:
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
     if not laws.ok:
         log.warning("%s", laws.message)
     services = await open_services(settings, clock=clock, laws=laws, tips=tips)
+    services.role = "web" if role == "web" else "standby"
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)
         # The two peers meet here: the web console sends to Telegram through the bot's sender.
         web_app = create_web_app(services, bot_sender=TelegramSender(application.bot, services))
         if settings.webhook_url:
-            add_webhook_route(web_app, application, webhook_path(settings.webhook_url), settings.webhook_secret)
+            # Every process has the route; only the leader takes updates (the others answer 503, and
+            # Telegram or the reverse proxy tries again: README, "Several processes").
+            add_webhook_route(web_app, application, webhook_path(settings.webhook_url), settings.webhook_secret,
+                              accepting=lambda: services.role == "leader")
         runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
@@ -80,45 +116,102 @@ async def running(
                 # PTB runs post_init only from run_polling/run_webhook; we drive the lifecycle ourselves.
                 if application.post_init is not None:
                     await application.post_init(application)
-                if settings.webhook_url:
-                    await application.bot.set_webhook(
-                        settings.webhook_url, secret_token=settings.webhook_secret,
-                        allowed_updates=ALLOWED_UPDATES,
-                    )
-                else:
-                    await application.bot.delete_webhook()
-                    assert application.updater is not None  # build_application keeps PTB's updater
-                    await application.updater.start_polling(
-                        poll_interval=0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES
-                    )
                 web_app[SITE].bot_username = application.bot.username  # the landing page links to the bot
-                # Broadcasts start once the bot is up (the sender and the admin reports need it).
-                await start_broadcasts(application, services, library=library)
-                # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
-                # Both supervised through services.loops (core.supervision): on /healthz, one log line per outage.
-                services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
-                    application.bot, services), services.clock, loops=services.loops))
-                services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
-                                                 services.clock, loops=services.loops)
-                services.handoffs.start()
-                log.info("Ankang is ready (%s; web %s)", "webhook" if settings.webhook_url else "long polling", web_url)
+                if services.budget is not None:
+                    # Before the first message: this process's lease of the bot's one send budget.
+                    await services.budget.start()
+                    services.outgoing.budget = services.budget
+                duties = LeaderDuties(application, services, library, poll_timeout_s)
+                election: LeaderElection | None = None
+                if sqlite and role == "auto":
+                    await duties.start()
+                elif role == "auto":
+                    election = LeaderElection(settings.database_url, bot_key(settings.bot_token),
+                                              on_elected=duties.start, on_deposed=duties.stop, loops=services.loops)
+                    election.start()
+                log.info("Ankang is ready (%s; web %s; role %s)", "webhook" if settings.webhook_url else "long polling",
+                         web_url, "leader" if sqlite and role == "auto" else role if role == "web" else "auto")
                 try:
                     yield Running(services, application, web_app, web_url)
                 finally:
                     # While the bot can still send: first the web server (requests in flight finish,
-                    # and may queue urgent tip alerts), then the areas' background work.
+                    # and may queue urgent tip alerts), then the leader's duties, then background work.
                     await runner.cleanup()
                     web_stopped = True
+                    if election is not None:
+                        await election.stop()  # a leader steps down first
+                    else:
+                        await duties.stop()
                     await _stop_areas(services)
-                    await stop_broadcasts(services)
-                    if application.updater is not None and application.updater.running:
-                        await application.updater.stop()
                     await application.stop()
         finally:
             if not web_stopped:  # start-up failed before the bot was up
                 await runner.cleanup()
     finally:
         await services.close()
+
+
+class LeaderDuties:
+    """What only the leader does: receive updates, run the broadcast engine (schedules and sender),
+    the tips' scheduled jobs and the handoff watch. Started when elected, stopped when deposed."""
+
+    def __init__(self, application: Application, services: Services, library: Library | None,
+                 poll_timeout_s: int) -> None:
+        self.application = application
+        self.services = services
+        self.library = library
+        self.poll_timeout_s = poll_timeout_s
+        self.active = False
+
+    async def start(self) -> None:
+        application, services, settings = self.application, self.services, self.services.settings
+        self.active = True
+        services.role = "leader"
+        if settings.webhook_url:
+            await application.bot.set_webhook(
+                settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await application.bot.delete_webhook()
+            assert application.updater is not None  # build_application keeps PTB's updater
+            await application.updater.start_polling(
+                poll_interval=0, timeout=self.poll_timeout_s, allowed_updates=ALLOWED_UPDATES,
+                error_callback=polling_error,
+            )
+        # Broadcasts start once the bot is up (the sender and the admin reports need it). The leader is
+        # the only sender: claims a dead leader left are released now, not after their lease.
+        await start_broadcasts(application, services, library=self.library, sole_sender=True)
+        # The tips' digest, deadline reminders and retention purge (tips.jobs), through the bot.
+        # Both supervised through services.loops (core.supervision): on /healthz, one log line per outage.
+        services.tips.start_jobs(run_tip_jobs(services.sessions, settings, TelegramSender(
+            application.bot, services), services.clock, loops=services.loops))
+        services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
+                                         services.clock, loops=services.loops)
+        services.handoffs.start()
+
+    async def stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        services = self.services
+        if services.role == "leader":
+            services.role = "standby"
+        if services.handoffs is not None:
+            await services.handoffs.stop()
+            services.handoffs = None
+        await services.tips.stop_jobs()
+        await stop_broadcasts(services)
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+
+
+def polling_error(exc: TelegramError) -> None:
+    """getUpdates failed; PTB tries again by itself. One line, never a traceback."""
+    if isinstance(exc, Conflict):
+        log.warning("getUpdates: Telegram says another process polls with this bot token (409 Conflict)")
+    else:
+        log.warning("getUpdates failed (%s: %s); trying again", type(exc).__name__, exc)
 
 
 async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> None:
@@ -142,22 +235,19 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
 
 
 async def _stop_areas(services: Services) -> None:
-    """Stop the handoff watch and the tips' scheduled jobs, then let background work that sends through
-    the bot finish (urgent tip alerts); then flush the writes still waiting for the database (what
-    cannot be written now is counted and logged)."""
-    if services.handoffs is not None:
-        await services.handoffs.stop()
-    await services.tips.stop_jobs()
+    """Let background work that sends through the bot finish (urgent tip alerts); then flush the writes
+    still waiting for the database (what cannot be written now is counted and logged). The leader's
+    duties (handoff watch, tips' jobs) are stopped before."""
     await services.tips.drain()
     await services.writes.stop()
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, role: str = "auto") -> None:
     """Run until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with running(settings):
+    async with running(settings, role=role):
         await stop.wait()
         log.info("shutting down")

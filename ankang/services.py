@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from broadcasts.delivery import default_worker_id
 from broadcasts.engine import BroadcastEngine
 from core import db
 from core.clock import Clock, SystemClock, SystemTimer, Timer
+from core.cluster import SharedBudget, bot_key
 from core.outgoing import OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
@@ -52,6 +54,11 @@ class Services:
     loops: Loops = field(default_factory=Loops)
     # 问工会 reminders, escalation and closing by the clock; running (supervised) while the bot is up.
     handoffs: HandoffWatch | None = None
+    # What this process does (ankang/runner.py): "leader" (polls, schedules, broadcasts; the only role
+    # on SQLite), "standby" (web, ready to lead) or "web" (never leads). Shown by /healthz.
+    role: str = "leader"
+    # On PostgreSQL: this process's lease on the bot's send budget (core.cluster), the outgoing rate.
+    budget: SharedBudget | None = None
 
     def is_admin_id(self, user_id: int) -> bool:
         """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""
@@ -59,6 +66,8 @@ class Services:
 
     async def close(self) -> None:
         await self.writes.stop()
+        if self.budget is not None and self.budget.started:
+            await self.budget.stop()
         await self.engine.dispose()
 
 
@@ -84,6 +93,13 @@ async def open_services(
         await db.upgrade(engine)
     sessions = db.create_sessionmaker(engine)
     loops = Loops()
+    outgoing = OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer())
+    budget = None
+    if engine.dialect.name == "postgresql":
+        # Several processes may send for this bot: a running one (ankang/runner.py) uses its lease of
+        # the one budget; short commands keep the whole ceiling.
+        budget = SharedBudget(sessions, settings.send_rate, bot=bot_key(settings.bot_token),
+                              member=default_worker_id(), demand=outgoing.demand_per_s, loops=loops)
     return Services(
         settings=settings,
         engine=engine,
@@ -92,6 +108,7 @@ async def open_services(
         writes=WriteBehind(sessions, loops),
         loops=loops,
         clock=clock or SystemClock(),
-        outgoing=OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer()),
+        outgoing=outgoing,
         tips=tips or TipsRuntime(),
+        budget=budget,
     )

@@ -19,6 +19,8 @@ from bot import (
     emergency,
     handoff,
     lessons,
+    org,
+    org_callbacks,
     qa,
     qa_callbacks,
     schedule_callbacks,
@@ -98,6 +100,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", common.help_command))
     app.add_handler(CommandHandler("laws", qa.laws))
     app.add_handler(CommandHandler("weblogin", weblogin.weblogin))
+    app.add_handler(CommandHandler("settings", org.settings))
     # Each conversation above owns /cancel while it runs; here there is nothing to cancel.
     app.add_handler(CommandHandler("cancel", common.nothing_to_cancel))
     # 2. Any other command: a friendly reply (must follow every CommandHandler).
@@ -108,6 +111,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, common.unsupported_message))
     # 5. Buttons, each area matching its own callback-data prefix.
     app.add_handler(CallbackQueryHandler(qa.button, pattern=qa_callbacks.PATTERN))
+    app.add_handler(CallbackQueryHandler(org.button, pattern=org_callbacks.PATTERN))
     # 6. Inline mode: share articles and answers into any chat.
     app.add_handler(InlineQueryHandler(qa.inline_query))
     # 7. Buttons nobody claimed: stale keyboards and forged callback data (must be last).

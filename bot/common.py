@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 
-from bot import lesson_callbacks, messages
+from bot import lesson_callbacks, messages, org, org_messages
 from bot.context import AnkangContext, user_is_admin
 from bot.parts import chat_member_of, chat_of, message_of, query_of
 from core import users
@@ -18,12 +18,16 @@ log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: AnkangContext) -> None:
-    """Greet the worker and record them on first contact."""
+    """Greet the worker and record them on first contact; a unit's deep link (u_<code>) also joins that unit."""
     chat = chat_of(update)
     language = update.effective_user.language_code if update.effective_user else None
     async with context.session() as session, session.begin():
         user, is_new = await users.record_user(session, chat.id, language)
         subscribed = user.subscribed
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(org_messages.START_PREFIX):
+        await message_of(update).reply_html(
+            await org.join_by_code(context, chat.id, payload.removeprefix(org_messages.START_PREFIX)))
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
         messages.SUBSCRIBE_BUTTON, callback_data=lesson_callbacks.build(lesson_callbacks.OpenPicker()))]])
     if is_new:

@@ -367,9 +367,10 @@ def broadcast_bot(token: str, base_url: str, base_file_url: str, limiter: Outgoi
 
 
 async def start_broadcasts(
-    application: Application, services: BotServices, *, library: Library | None = None
+    application: Application, services: BotServices, *, library: Library | None = None, sole_sender: bool = False,
 ) -> BroadcastEngine:
-    """Load the library, restore schedules into the scheduler and start the sender (after the bot started)."""
+    """Load the library, restore schedules into the scheduler and start the sender (after the bot started).
+    ``sole_sender``: no other process sends broadcasts (the elected leader), so claims left are stale."""
     library = library or load_library()
     concurrency = default_concurrency(services.settings.send_rate)
     limiter = application.bot.rate_limiter
@@ -388,7 +389,7 @@ async def start_broadcasts(
             log.warning("could not send the broadcast report to its admin")
 
     engine = BroadcastEngine(services, library, TelegramTransport(bot, services.kb), on_finished=report,
-                             concurrency=concurrency, on_close=bot.shutdown)
+                             concurrency=concurrency, on_close=bot.shutdown, sole_sender=sole_sender)
     services.broadcasts = engine
     await engine.start()
     return engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -20,15 +21,20 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path or DEFAULT_PATH
 
 
-def add_webhook_route(app: web.Application, application: Application, path: str, secret: str) -> None:
+def add_webhook_route(app: web.Application, application: Application, path: str, secret: str, *,
+                      accepting: Callable[[], bool] = lambda: True) -> None:
     """Route POSTs on ``path`` into the application's update queue, checking the secret header.
 
-    Without a secret every call is refused: the runner does not start in webhook mode without one."""
+    Without a secret every call is refused: the runner does not start in webhook mode without one.
+    While ``accepting()`` is false (a process that is not the leader) updates are answered 503, so
+    Telegram delivers them again, or the reverse proxy passes them on to the next process."""
 
     async def receive(request: web.Request) -> web.Response:
         if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("webhook call with a wrong or missing secret header refused")
             return web.Response(status=403, text="forbidden")
+        if not accepting():
+            return web.Response(status=503, text="not the leader")
         try:
             payload = await request.json(loads=json.loads)
             update = Update.de_json(payload, application.bot)

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from broadcasts.library import DEFAULT_LESSONS_DIR, Lesson, load_library, validate_library
+from broadcasts.quizbank import AUDIENCES, DEFAULT_BANK_DIR, DIFFICULTIES, TYPES, load_bank, validate_bank
 from core.settings import SettingsError, load_settings
 from core.topics import BY_CODE, UnknownTopic, label
 from knowledge.errors import DataError
-from knowledge.statutes import load_corpus
+from knowledge.statutes import Corpus, load_corpus
 
 _dir_option = click.option(
     "--lessons-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LESSONS_DIR,
@@ -29,21 +30,7 @@ def lessons() -> None:
               help="Statute directory (default: ANKANG_LAWS_DIR).")
 def check(lessons_dir: Path, laws_dir: Path | None) -> None:
     """Validate every lesson, citations included; exit 1 if anything is wrong."""
-    if laws_dir is None:
-        try:
-            laws_dir = load_settings().laws_dir
-        except SettingsError as exc:
-            raise click.ClickException(str(exc)) from None
-    if laws_dir is None:
-        raise click.ClickException("no statute directory: set ANKANG_LAWS_DIR or pass --laws-dir")
-    if not laws_dir.is_dir():
-        raise click.ClickException(f"statute directory {laws_dir} does not exist")
-
-    try:
-        corpus = load_corpus(laws_dir)
-    except (DataError, OSError) as exc:
-        raise click.ClickException(f"cannot load statutes from {laws_dir}: {exc}") from None
-    problems = validate_library(lessons_dir, corpus)
+    problems = validate_library(lessons_dir, _statutes(laws_dir))
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
@@ -59,6 +46,23 @@ def check(lessons_dir: Path, laws_dir: Path | None) -> None:
         click.echo(f"  series {name}: {len(library.series(name))} lessons")
     if missing:
         click.echo(f"  topics without lessons: {', '.join(missing)}")
+
+
+def _statutes(laws_dir: Path | None) -> Corpus:
+    """The statute corpus citations are checked against (``--laws-dir`` or ANKANG_LAWS_DIR)."""
+    if laws_dir is None:
+        try:
+            laws_dir = load_settings().laws_dir
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+    if laws_dir is None:
+        raise click.ClickException("no statute directory: set ANKANG_LAWS_DIR or pass --laws-dir")
+    if not laws_dir.is_dir():
+        raise click.ClickException(f"statute directory {laws_dir} does not exist")
+    try:
+        return load_corpus(laws_dir)
+    except (DataError, OSError) as exc:
+        raise click.ClickException(f"cannot load statutes from {laws_dir}: {exc}") from None
 
 
 @lessons.command("list")
@@ -97,6 +101,34 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+@click.group("quiz")
+def quiz() -> None:
+    """安康杯 knowledge-contest question bank."""
+
+
+@quiz.command("check")
+@click.option("--bank-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BANK_DIR,
+              show_default=False, help="Question directory (default: the bundled bank).")
+@click.option("--laws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Statute directory (default: ANKANG_LAWS_DIR).")
+def quiz_check(bank_dir: Path, laws_dir: Path | None) -> None:
+    """Validate every question, citations included; print counts; exit 1 if anything is wrong."""
+    problems = validate_bank(bank_dir, _statutes(laws_dir))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    bank = load_bank(bank_dir)
+    click.echo(f"OK: {len(bank)} questions, every citation resolves.")
+    for field, order in (
+        ("type", list(TYPES)), ("topic", list(BY_CODE)), ("audience", list(AUDIENCES)),
+        ("difficulty", [str(d) for d in DIFFICULTIES]),
+    ):
+        counts = bank.count_by(field)
+        click.echo(f"  by {field}: " + ", ".join(f"{key} {counts[key]}" for key in order if counts[key]))
 
 
 # `ankang broadcast …` lives in its own module (schedules and delivery); ankang/cli.py finds it here.

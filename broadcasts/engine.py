@@ -58,9 +58,12 @@ class BroadcastEngine:
         on_finished: Callable[[Report], Awaitable[None]] | None = None,
         worker_id: str | None = None, lease_s: float | None = None, concurrency: int | None = None,
         sync_interval_s: float = SYNC_INTERVAL_S,
-        on_close: Callable[[], Awaitable[None]] | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None, sole_sender: bool = False,
     ) -> None:
         self.services = services
+        # No other process sends broadcasts (SQLite's one process, or the elected leader on
+        # PostgreSQL): whatever is claimed at start was left by a dead or deposed sender.
+        self.sole_sender = sole_sender or self.services.engine.dialect.name == "sqlite"
         self.library = library
         self.dialect = services.engine.dialect.name
         self.loops = services.loops
@@ -81,8 +84,8 @@ class BroadcastEngine:
         return self._sender_task is not None and not self._sender_task.done()
 
     async def start(self) -> None:
-        if self.dialect == "sqlite":
-            # One process owns a SQLite database: whatever is still claimed was left by a dead one.
+        if self.sole_sender:
+            # Released now, not when their lease (LEASE_S) runs out: a takeover resumes at once.
             released = await release_stale_claims(self.services.sessions)
             if released:
                 log.info("resuming %d deliveries left claimed by a previous run", released)

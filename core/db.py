@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, CursorResult, Result, event
+from sqlalchemy import Connection, CursorResult, Result, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -116,6 +116,9 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+MIGRATION_LOCK_KEY = 0x414E4B414E47  # "ANKANG": the advisory lock that serialises migrations
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Apply Alembic migrations up to ``revision`` on the engine's database."""
     from alembic import command
@@ -124,6 +127,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(_alembic_config(sync_conn), revision)
 
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Several processes starting together (issue 14) migrate one after the other.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await conn.run_sync(run)
 
 

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "broadcasts.models",
     "tips.models",
     "web.models",
+    "org.models",
 )
 
 for _name in MODEL_MODULES:

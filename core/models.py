@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Dialect, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Dialect, Float, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -117,3 +117,16 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SendBudgetMember(Base):
+    """One running process's share of a bot's send budget (``core.cluster.SharedBudget``, PostgreSQL):
+    what it wants, what it may use, and when it last said so (the database's clock)."""
+
+    __tablename__ = "send_budget"
+
+    bot: Mapped[str] = mapped_column(String(32), primary_key=True)  # the bot's id (the token's public part)
+    member: Mapped[str] = mapped_column(String(80), primary_key=True)
+    want_per_s: Mapped[float] = mapped_column(Float, default=0.0)
+    rate_per_s: Mapped[float] = mapped_column(Float, default=0.0)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -155,6 +155,7 @@ class OutgoingScheduler:
         self._broadcast_drop_factor = 1.0
         self._timer_task: asyncio.Task[None] | None = None
         self._timer_at = math.inf
+        self._demand_mark = (now, 0)  # (when, grants so far) at the last demand_per_s()
 
     # -- what callers use
 
@@ -185,6 +186,16 @@ class OutgoingScheduler:
     @property
     def waiting(self) -> int:
         return len(self._waiters)
+
+    def demand_per_s(self) -> float:
+        """What this process would send per second: its grants since the last call, plus its backlog
+        (a shared budget's heartbeat asks this, ``core.cluster.SharedBudget``)."""
+        now = self.timer.monotonic()
+        total = sum(self.stats.granted.values())
+        since, before = self._demand_mark
+        self._demand_mark = (now, total)
+        used = (total - before) / (now - since) if now > since else 0.0
+        return used + len(self._waiters)
 
     def chat_held_until(self, chat_id: int) -> float:
         chat = self._chats.get(chat_id)

@@ -119,6 +119,8 @@ async def healthz(request: web.Request) -> web.Response:
     healthy, states = loops.report()
     body: dict[str, object] = {
         "status": "ok" if healthy and database == "ok" else "degraded" if healthy else "error",
+        # leader: receives updates, broadcasts; standby: ready to lead; web: never leads.
+        "role": services.role,
         "database": database,
         # Without statutes the bot still serves (FAQ answers), so 200, but the body says what is missing.
         "laws": services.laws.public(),

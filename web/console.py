@@ -30,6 +30,7 @@ def setup_routes(app: web.Application) -> None:
         console_handoffs,
         console_knowledge,
         console_lessons,
+        console_org,
         console_tips,
     )
 
@@ -45,6 +46,7 @@ def setup_routes(app: web.Application) -> None:
     console_lessons.setup_routes(app)
     console_knowledge.setup_routes(app)
     console_handoffs.setup_routes(app)
+    console_org.setup_routes(app)
 
 
 @web.middleware

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from broadcasts.models import DeliveryStatus, Occurrence, OccurrenceStatus, ScheduleStatus
 from broadcasts.occurrences import latest_occurrences, progress
+from broadcasts.occurrences import send_now as enqueue_now
 from broadcasts.schedules import (
     PREVIEW_FIRINGS,
     ScheduleInvalid,
@@ -250,10 +251,12 @@ async def schedule_action(request: web.Request) -> web.Response:
         return await _confirm_action(request, sid, action)
     if action == "send":
         engine = services.broadcasts
-        if engine is None:
-            return error_page(request, "无法发送", "推送引擎未运行。", 503)
         try:
-            oid = await engine.send_now(sid, admin_id=admin.user_id)
+            if engine is not None:
+                oid = await engine.send_now(sid, admin_id=admin.user_id)
+            else:
+                # Not the leader (several processes): queued in the database, the leader's sender takes it.
+                oid = await enqueue_now(services.sessions, sid, services.clock.now(), admin.user_id)
         except ScheduleNotFound:
             return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
         except ScheduleStateError:

@@ -47,6 +47,11 @@ PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直
 
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
+    "org_added": "单位已添加。",
+    "org_rename": "单位名称已修改。",
+    "org_move": "单位已移动到新的上级。",
+    "org_retire": "单位已撤销，其成员和下级单位已移交上级单位。",
+    "org_merge": "单位已合并，其成员和下级单位已移交合并后的单位。",
     "test_sent": "测试消息已发送到您的 Telegram。",
     "faq_saved": "FAQ 条目已保存，并已立即用于机器人问答。",
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
@@ -133,6 +138,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "broadcast.cancel": "取消推送计划",
     "broadcast.send_now": "立即推送",
     "admin.add": "添加管理员",
+    "org.add": "添加单位",
+    "org.rename": "修改单位名称",
+    "org.move": "移动单位",
+    "org.retire": "撤销单位",
+    "org.merge": "合并单位",
     "admin.remove": "移除管理员",
     "duty.on": "开始值班",
     "duty.off": "结束值班",
@@ -153,3 +163,20 @@ IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件�
 IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
 IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
                      "（第一行为 id、标准问题、其他问法、回答、法条依据、主题）。")
+
+
+# 组织架构 (console_org.py)
+ORG_NO_BOT = "机器人尚未启动，还不知道它的用户名，无法生成加入链接。请在机器人运行时再试。"
+
+
+ORG_MERGE_PICK = "请选择要并入的单位。"
+
+
+def org_merge_question(name: str, into: str, members: int) -> str:
+    return (f"把「{name}」并入「{into}」后，它的 {members} 名成员和全部下级单位将移交给「{into}」，"
+            f"「{name}」将被撤销。确定合并吗？")
+
+
+def org_retire_question(name: str, members: int) -> str:
+    return (f"撤销「{name}」后，它的 {members} 名成员和全部下级单位将移交给上级单位，"
+            "此后扫它的二维码将无法加入。确定撤销吗？")

@@ -38,6 +38,7 @@ class WebServices(Protocol):
     tips: TipsRuntime
     loops: Loops  # the background loops' health, shown by /healthz
     writes: WriteBehind  # statistics and feedback waiting for the database, shown by /healthz
+    role: str  # "leader", "standby" or "web" (ankang/runner.py), shown by /healthz
 
 
 class BotSender(DutyAlertSender, HandoffSender, Protocol):

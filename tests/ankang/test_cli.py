@@ -10,7 +10,7 @@ from ankang.cli import main
 def test_help_lists_every_verb():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for verb in ("run", "demo", "emulator", "db", "ask", "kb", "laws", "lessons", "broadcast", "tips", "admin"):
+    for verb in ("run", "demo", "emulator", "db", "ask", "kb", "laws", "lessons", "quiz", "broadcast", "tips", "admin"):
         assert f"  {verb} " in result.output
 
 
@@ -70,7 +70,7 @@ def test_db_current_names_the_revision_of_every_area(monkeypatch, tmp_path):
     current = CliRunner().invoke(main, ["db", "current"])
     assert current.exit_code == 0, current.output
     revisions = current.output.split()
-    assert len(revisions) == 5 and {r[0] for r in revisions} == {"0", "b", "k", "t", "w"}, current.output
+    assert len(revisions) == 6 and {r[0] for r in revisions} == {"0", "b", "k", "o", "t", "w"}, current.output
 
 
 # Every verb that reads or writes the database, one per area CLI (and the root's schema verbs).

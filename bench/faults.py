@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.faults                    # PostgreSQL down 20 s, SQLite locked 20 s
     .venv/bin/python -m bench.faults --outage 5 --recipients 200 --only postgres
+    .venv/bin/python -m bench.faults --only fuzz --only photos   # 20,000 fuzzed updates; 20 photos at once
 
 Each scenario is one function (``SCENARIOS``) returning rows of (metric, value); the table prints one
 line per row, so a scenario is added by writing a function and listing it. The database scenarios run
@@ -302,11 +303,52 @@ async def sqlite_locked(args: argparse.Namespace) -> Rows:
                                                       args.laws_dir, directory=Path(tmp)))
 
 
+async def fuzz(args: argparse.Namespace) -> Rows:
+    """``--updates`` generated updates (``bench.fuzz``) through Ankang on SQLite against the emulator."""
+    from ankang.runner import running
+    from bench.fuzz import Fuzzer
+    from core.settings import load_settings
+    from emulator import Emulator, RateLimits
+
+    admin_id = 900001
+    with tempfile.TemporaryDirectory() as tmp:
+        async with AsyncExitStack() as stack:
+            emulator = Emulator(rate_limits=RateLimits.counting())
+            await emulator.start(host="127.0.0.1", port=0)
+            stack.push_async_callback(emulator.stop)
+            settings = load_settings(
+                database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'fuzz.sqlite3'}", telegram_api_url=emulator.url,
+                bot_token=TOKEN, web_host="127.0.0.1", web_port=0, admin_ids=str(admin_id),
+                secret_key="fuzz-bench", webhook_url="", webhook_secret="", laws_dir=args.laws_dir,
+                send_rate=500)  # the fuzz measures robustness, not Telegram's overall rate
+            await stack.enter_async_context(running(settings, poll_timeout_s=1))
+            report = await Fuzzer(emulator, admin_id, workers=40).run(args.updates, seed_value=args.seed)
+    for line in (report.unhandled + report.missing_replies)[:10]:
+        print("  ", line)
+    return report.rows()
+
+
+async def photos(args: argparse.Namespace) -> Rows:
+    """``--photos`` chats send a ~10 MB photo at the same moment to ``ankang run`` (its own process);
+    its RSS is sampled every 20 ms."""
+    from bench.photos import concurrent_photos
+
+    r = await concurrent_photos(args.photos, args.laws_dir)
+    return [
+        ("chats, photo size", f"{r.chats}, {r.photo_mb:.1f} MB each"),
+        ("photos accepted", f"{r.accepted}/{r.chats}"),
+        ("RSS before / peak / after", f"{r.rss_before_mb:.0f} / {r.rss_peak_mb:.0f} / {r.rss_after_mb:.0f} MB"),
+        ("seconds until the last reply", f"{r.seconds:.1f}"),
+    ]
+
+
 Scenario = Callable[[argparse.Namespace], Awaitable[Rows]]
 # (key for --only, title, function): add a scenario here.
 SCENARIOS: list[tuple[str, str, Scenario]] = [
     ("postgres", "PostgreSQL down {outage:g} s during a broadcast and questions", postgres_outage),
     ("sqlite", "SQLite locked {outage:g} s during a broadcast and questions", sqlite_locked),
+    ("fuzz", "{updates:,} fuzzed updates (bench.fuzz)", fuzz),
+    ("photos", "{photos} chats sending a 10 MB photo at once", photos),
 ]
 
 
@@ -334,6 +376,9 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=25.0, help="broadcast messages per second")
     parser.add_argument("--askers", type=int, default=4, help="workers each asking a question every second")
+    parser.add_argument("--updates", type=int, default=20_000, help="fuzzed updates (fuzz)")
+    parser.add_argument("--seed", type=int, default=None, help="the fuzz run's seed (printed) to reproduce it")
+    parser.add_argument("--photos", type=int, default=20, help="chats sending a photo at once (photos)")
     parser.add_argument("--only", action="append", choices=[key for key, _, _ in SCENARIOS])
     parser.add_argument("--laws-dir", type=Path, default=Path(os.environ.get("ANKANG_LAWS_DIR", "../shared/laws")))
     args = parser.parse_args()

@@ -17,6 +17,7 @@ from bot import (
     broadcasts_admin,
     common,
     emergency,
+    guards,
     handoff,
     lessons,
     org,
@@ -33,6 +34,7 @@ from bot import (
 from bot.commands import worker_commands
 from bot.context import CONTEXT_TYPES, BotServices
 from bot.http import bot_request
+from bot.incoming import UpdateSieve
 from bot.retry import OutgoingLimiter
 from bot.updates import PerChatUpdateProcessor
 from core.logging import quiet_identifying_loggers
@@ -53,7 +55,8 @@ def build_application(settings: Settings, services: BotServices) -> Application:
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .request(bot_request(connection_pool_size=64))
-        .get_updates_request(bot_request(connection_pool_size=1, read_timeout=40))
+        # Updates the library cannot parse are sifted out before it sees the batch (bot/incoming.py).
+        .get_updates_request(bot_request(kind=UpdateSieve, connection_pool_size=1, read_timeout=40))
         # The one outgoing path: every request paced, kept until delivered or refused (bot/retry.py).
         .rate_limiter(OutgoingLimiter(services.outgoing))
         .post_init(_post_init)
@@ -69,6 +72,9 @@ def register_handlers(app: Application) -> None:
     # PTB logs whole updates at DEBUG: make sure those records never exist (tips are anonymous),
     # whoever builds the application.
     quiet_identifying_loggers()
+    # Group -2: input nothing below could process safely (NUL, lone surrogates, buttons of inline
+    # messages) is answered once and stops here.
+    guards.register(app)
     # Group -1: bookkeeping that must see every update without stopping others.
     app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
     # Emergencies first, in every state: text reporting one ("有人触电了") is answered here and stops

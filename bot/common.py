@@ -52,7 +52,8 @@ async def unknown_command(update: Update, context: AnkangContext) -> None:
     """A command no handler knows. In groups, commands meant for other bots are not ours to answer."""
     from html import escape
 
-    command = (message_of(update).text or "").split()[0][:64]
+    words = (message_of(update).text or "").split()
+    command = words[0][:64] if words else "/"  # an edit can leave a command entity on blank text
     _, _, addressee = command.partition("@")
     if (update.effective_chat and update.effective_chat.type != ChatType.PRIVATE
             and addressee.lower() != (context.bot.username or "").lower()):

@@ -19,6 +19,7 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def bot_request(**kwargs: Any) -> HTTPXRequest:
-    """A PTB ``HTTPXRequest`` (same keyword arguments) that verifies TLS with the shared context."""
-    return HTTPXRequest(httpx_kwargs={"verify": _tls_context()}, **kwargs)
+def bot_request(*, kind: type[HTTPXRequest] = HTTPXRequest, **kwargs: Any) -> HTTPXRequest:
+    """A PTB ``HTTPXRequest`` (same keyword arguments), or a subclass ``kind`` of it, that verifies
+    TLS with the shared context."""
+    return kind(httpx_kwargs={"verify": _tls_context()}, **kwargs)

@@ -15,7 +15,7 @@ from core.topics import BY_CODE
 
 MAX_BYTES = 64
 PATTERN = re.compile(r"^ls:")
-_LESSON_ID = re.compile(r"^[A-Za-z0-9_-]{1,48}$")
+_LESSON_ID = re.compile(r"^[A-Za-z0-9_-]{1,48}\Z")
 
 
 @dataclass(frozen=True, slots=True)

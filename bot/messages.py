@@ -36,6 +36,8 @@ FLOW_CONTINUES_TEXT = (
     "↩️ 刚才的{flow}还在继续。如果刚才那句话就是这一步要填写的内容，请原样再发送一次。\n\n{prompt}"
 )
 STALE_BUTTON = "这个按钮已过期，请重新发送问题或命令。"
+UNSTORABLE_TEXT = "消息里有无法识别的特殊字符（如空字符或残缺的表情符号），没有处理。请删掉这些字符后重新发送。"
+INLINE_BUTTON = "请在与安康助手的私聊中使用按钮。"
 WEBLOGIN_PRIVATE_ONLY = "为安全起见，请在与机器人的私聊中发送 /weblogin。"
 WEBLOGIN_LINK = (
     "🔐 管理后台一次性登录链接（10 分钟内有效，仅可使用一次，请勿转发）：\n{url}"

@@ -368,7 +368,14 @@ async def inline_query(update: Update, context: AnkangContext) -> None:
             description=_short(hit.text, 90),
             input_message_content=InputTextMessageContent(split_text(body)[0], parse_mode=ParseMode.HTML),
         ))
-    await query.answer(results, cache_time=60, button=None if results else hint)
+    try:
+        await query.answer(results, cache_time=60, button=None if results else hint)
+    except BadRequest as err:
+        if "query is too old" not in str(err).lower():
+            raise
+        # Telegram waits about 10 s for inline results; under heavy load the answer can come too late.
+        # Nobody is waiting for it any more: not a failure to report.
+        log.info("inline query answered too late")
 
 
 # --- helpers -------------------------------------------------------------------------------------

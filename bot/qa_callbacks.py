@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 PREFIX = "qa"
 PATTERN = re.compile(r"^qa\|")
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,48}$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,48}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,10 @@ def parse(data: str | None) -> Callback | None:
     return None
 
 
+_NAT = re.compile(r"[0-9]{1,6}")  # ASCII only: str.isdigit() also takes "²" and "①", which int() refuses
+
+
 def _nat(value: str) -> int:
-    if not value.isdigit() or len(value) > 6:
+    if not _NAT.fullmatch(value):
         raise ValueError(value)
     return int(value)

@@ -22,7 +22,7 @@ WIZARD_STEP_PATTERN = re.compile(r"^sc:(?!no$)")
 WIZARD_CANCEL_PATTERN = re.compile(r"^sc:no$")
 
 _ID_DIGITS = 9  # schedule and occurrence ids, pages, series positions
-_NAT = re.compile(rf"^[0-9]{{1,{_ID_DIGITS}}}$")  # ASCII only: str.isdigit() also takes "²" and "١"
+_NAT = re.compile(rf"^[0-9]{{1,{_ID_DIGITS}}}\Z")  # ASCII only: str.isdigit() also takes "²" and "١"
 
 
 # --- /broadcasts -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ stale or forged, and the common stale-button handler answers those.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -174,10 +175,11 @@ _SIMPLE: dict[str, Callback] = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:
 
 
 C = TypeVar("C", bound=Callback)
+_NAT = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²" and "①", which int() refuses
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 10 else None
+    return int(text) if _NAT.fullmatch(text) else None
 
 
 def parse(data: object) -> Callback | None:

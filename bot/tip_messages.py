@@ -58,6 +58,10 @@ DESCRIPTION_TOO_SHORT = f"描述太短了，请至少写 {DESCRIPTION_MIN_CHARS}
 DESCRIPTION_TOO_LONG = "描述太长了（{length} 字），请缩短到 " + str(DESCRIPTION_MAX_CHARS) + " 字以内。"
 LOCATION_TOO_LONG = "地点请控制在 200 字以内，只写位置即可。"
 USE_BUTTONS = "请点击上面的按钮选择，或发送 /cancel 取消。"
+FOLLOWUPS_LIMIT = (
+    "这条举报今天已补充很多次了，为保证处理人员能看清，请明天再补充。"
+    "情况紧急请直接拨打 119 / 120，或拨打 12350 举报。"
+)
 NEED_TEXT = "这一步请用文字输入。贴纸、语音、位置等内容无法保存；发送 /cancel 可取消。"
 NEED_PHOTO = "这一步请发送照片或图片文件；发完点“完成”，没有照片点“跳过”。"
 PHOTO_RECEIVED = "已收到第 {count} 张照片（最多 5 张）。可以继续发送，发完点“完成”。"

@@ -4,7 +4,7 @@ One declared conversation: category → place → location → description → p
 preview → confirm. The draft lives in ``context.user_data`` only — the application has no
 persistence configured, so it never leaves memory — and is dropped on submit, cancel and
 timeout. The tip is committed before its receipt is shown; an urgent one then goes to the admins
-on duty (``tips.alerts.notify_duty``). Nothing here logs a user, chat or message id next to a tip.
+on duty (``tips.alerts.alert_urgent``). Nothing here logs a user, chat or message id next to a tip.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from bot.tips_thread import leave_thread
 from bot.tips_triage import TelegramDutyAlerts
 from core.logging import redacted_traceback
 from core.topics import TOPICS
-from tips.alerts import notify_duty
+from tips.alerts import alert_urgent
 from tips.cases import CasePolicy
 from tips.models import PLACE_TYPES
 from tips.photos import MAX_PHOTOS_PER_TIP, PhotoRejected
@@ -247,8 +247,9 @@ async def report_confirm(update: Update, context: AnkangContext) -> str | int:
         # In the background, as from the web form: through a database outage the alert waits for the
         # database, and this chat's next update (an emergency, say) must not wait behind it.
         services = context.services
-        services.tips.spawn(notify_duty(services.sessions, services.settings, TelegramDutyAlerts(context.bot),
-                                        submitted.tip_id, loops=services.loops))
+        services.tips.spawn(alert_urgent(services.sessions, services.settings, TelegramDutyAlerts(context.bot),
+                                         submitted.tip_id, services.tips.alerts, services.tips.spawn,
+                                         loops=services.loops))
     return ConversationHandler.END
 
 

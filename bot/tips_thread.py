@@ -151,8 +151,8 @@ async def followup_given(update: Update, context: AnkangContext) -> str | int:
     try:
         async with context.session() as session, session.begin():
             await add_followup(session, tip_id, text, photos, now=context.services.clock.now())
-    except TipInvalid:
-        await message.reply_text(msg.NEED_TEXT)
+    except TipInvalid as err:
+        await message.reply_text(msg.FOLLOWUPS_LIMIT if err.field == "followups_daily" else msg.NEED_TEXT)
         return FOLLOWUP
     _notify(context, tip_id)
     await STATUS.ask(update, context, msg.FOLLOWUP_SAVED, _end_keyboard(), takes_text=True)

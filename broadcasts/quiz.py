@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcasts.library import Lesson, Library
 from broadcasts.models import ALL_TOPICS, LessonProgress, QuizAnswer, QuizPoll
 from broadcasts.subscriptions import topics_of
+from core.cleantext import without_unstorable
 from core.models import User
 
 POINTS_CORRECT = 10
@@ -111,7 +112,8 @@ def anonymous_name(chat_id: int) -> str:
 
 async def set_name_consent(session: AsyncSession, chat_id: int, name: str | None) -> None:
     """Show ``name`` on the leaderboard (the worker agreed), or hide it again with None."""
-    value = name.strip()[:DISPLAY_NAME_MAX_CHARS] if name and name.strip() else None
+    name = without_unstorable(name).strip() if name else None  # a Telegram name may hold NUL
+    value = name[:DISPLAY_NAME_MAX_CHARS] if name else None
     await session.execute(update(User).where(User.chat_id == chat_id).values(display_name=value))
 
 

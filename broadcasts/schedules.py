@@ -98,7 +98,7 @@ def parse_weekdays(value: str) -> tuple[str, ...]:
     for part in re.split(r"[,\s，、]+", value.strip().lower()):
         if not part:
             continue
-        if part.isdigit() and 1 <= int(part) <= 7:
+        if part in ("1", "2", "3", "4", "5", "6", "7"):
             part = WEEKDAYS[int(part) - 1]
         part = part[:3]
         if part not in WEEKDAYS:
@@ -419,7 +419,7 @@ _RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 
 
 
 def _cn_number(text: str) -> int:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     from knowledge.numerals import cn_to_int
 

@@ -82,8 +82,8 @@ class Settings(BaseSettings):
     handoff_remind_h: float = Field(default=4.0, gt=0, le=24 * 30)
     handoff_escalate_h: float = Field(default=24.0, gt=0, le=24 * 60)
     handoff_close_h: float = Field(default=72.0, gt=0, le=24 * 90)
-    # Who publishes a new FAQ entry written in the console: its author by saving ("self"), or a second
-    # admin ("two-person"; the author may not publish their own draft).
+    # Who publishes a new FAQ entry, or an edit of a published one, written in the console: its author
+    # after confirming ("self"), or a second admin ("two-person"; not the author's own draft or edit).
     faq_review: Literal["self", "two-person"] = "self"
 
     @field_validator("admin_ids", mode="before")

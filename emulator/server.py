@@ -19,8 +19,19 @@ from .world import World
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for files a bot uploads
 
 
+def dumps(value: object) -> str:
+    """Readable JSON (Chinese as is), escaped like Telegram's when a string holds a lone surrogate
+    (a hostile client can send "\\ud800"; UTF-8 cannot carry it, the JSON escape can)."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
 def _json_response(status: int, body: dict[str, object]) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(body, status=status, dumps=dumps)
 
 
 async def bot_api(request: web.Request) -> web.Response:

@@ -322,6 +322,18 @@ class World:
         self._push_update("callback_query", query)
         return qid
 
+    async def press_inline(self, user: User | int, data: str, *, inline_message_id: str = "AAAAinline") -> str:
+        """The user presses a button under a message sent through inline mode (into another chat):
+        the callback query carries ``inline_message_id`` and no ``message``. Return the query id."""
+        who = self._user(user)
+        qid = str(self._next_id())
+        self._callback_queries[qid] = self.clock()
+        self._push_update("callback_query", {
+            "id": qid, "from": who.to_json(), "inline_message_id": inline_message_id,
+            "chat_instance": f"ci-inline{who.id}", "data": data,
+        })
+        return qid
+
     @staticmethod
     def _find_callback(stored: StoredMessage, button: str) -> str:
         rows = buttons(stored.data)

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.admins import audit
 from core.db import SessionMaker
-from core.topics import BY_CODE as TOPICS_BY_CODE
+from core.topics import EVERY as TAXONOMY
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
-from knowledge.faq import DATA_DIR, MAX_ANSWER_CHARS, Citation, FaqEntry, load_faq
+from knowledge.faq import DATA_DIR, MAX_ANSWER_CHARS, Citation, FaqEntry, faq_entry_from_dict, load_faq
 from knowledge.models import FaqEntryRecord, FaqRevision, FaqStatus, Handoff, UnansweredQuestion
 from knowledge.statutes import Corpus
 
@@ -77,7 +77,8 @@ class FaqNotFound(KnowledgeError, LookupError):
 
 
 def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
-    """Every problem of ``draft``: question and answer present and short enough, known topics,
+    """Every problem of ``draft``: question and answer present and short enough, tags of the one taxonomy
+    (topics and subjects, or a tag a bundled entry carries),
     and at least one citation, each to an article that exists."""
     problems = []
     if not draft.q.strip():
@@ -87,7 +88,7 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
     alt_length = len("\n".join(_phrasings(draft.alt)))
     if alt_length > ALT_MAX_CHARS:
         problems.append(FaqProblem(Flaw.ALT_TOO_LONG, length=alt_length))
-    if not set(draft.tags) <= TOPICS_BY_CODE.keys() | bundled_tags():
+    if not set(draft.tags) <= TAXONOMY.keys() | bundled_tags():
         problems.append(FaqProblem(Flaw.TAG_UNKNOWN))
     if not draft.a.strip():
         problems.append(FaqProblem(Flaw.ANSWER_MISSING))
@@ -102,14 +103,24 @@ def check_faq(draft: FaqDraft, corpus: Corpus) -> list[FaqProblem]:
 
 
 class FaqReview(StrEnum):
-    """ANKANG_FAQ_REVIEW: who publishes a new entry."""
+    """ANKANG_FAQ_REVIEW: who publishes a new entry, or an edit of a published one."""
 
-    SELF = "self"  # the author, by saving (the form says 保存并立即生效)
-    TWO_PERSON = "two-person"  # a second admin, from the 待审核 list
+    SELF = "self"  # the author, by saving (the console asks them to confirm first)
+    TWO_PERSON = "two-person"  # a second admin, from the 待审核 lists (drafts; pending revisions of edits)
 
 
 class ReviewRefused(KnowledgeError, PermissionError):
-    """Under two-person review the author may not publish their own draft."""
+    """Under two-person review the author may not publish their own draft, nor their own edit."""
+
+
+class NoPendingRevision(KnowledgeError, LookupError):
+    """The entry has no edit waiting for review (already published or returned, or never proposed)."""
+
+
+# Revision actions of an edit to a published entry under two-person review: proposed, then published or
+# returned by a second admin. A pending revision is a "propose" not followed by any of _SETTLES_PROPOSAL.
+PROPOSE, ACCEPT, REJECT = "propose", "accept", "reject"
+_SETTLES_PROPOSAL = frozenset({PROPOSE, ACCEPT, REJECT, "edit"})
 
 
 class FaqTransition(StrEnum):
@@ -187,15 +198,35 @@ async def add_faq(
 
 async def edit_faq(
     sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, draft: FaqDraft, *, admin_id: int,
-    now: datetime | None = None,
+    now: datetime | None = None, review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
-    """Rewrite entry ``faq_id`` (audited, a revision); a published one answers with the new text at once.
+    """Rewrite entry ``faq_id`` (audited, a revision); a published one answers with the new text at once —
+    or, under two-person review, keeps answering with the published text: the edit is a pending revision
+    (``pending_revision``) until a second admin publishes it (``publish_revision``) or returns it.
 
     A bundled entry edited here becomes an override stored in the database (it survives upgrades of
     the bundled files; ``overrides_to_review`` flags it when the bundled text changes underneath).
     Raise FaqInvalid or FaqNotFound.
     """
     entry = _entry(faq_id, draft, kb.corpus)
+    if review is FaqReview.TWO_PERSON:
+        async with sessions() as session, session.begin():
+            record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
+            if record is None and faq_id not in bundled_entries():
+                raise FaqNotFound(faq_id)
+            if record is None or record.status is FaqStatus.PUBLISHED:
+                session.add(FaqRevision(faq_id=faq_id, action=PROPOSE, snapshot=_snapshot(entry), admin_id=admin_id,
+                                        **({"at": now} if now is not None else {})))
+                await audit(session, admin_id, "kb.faq_propose", faq_id, entry.q[:200])
+                return entry
+    return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action="edit")
+
+
+async def _apply_edit(
+    sessions: SessionMaker, kb: KnowledgeBase, entry: FaqEntry, *, admin_id: int, now: datetime | None, action: str,
+) -> FaqEntry:
+    """Write ``entry`` over its record (an override for a bundled one), a revision ``action``; live if published."""
+    faq_id = entry.id
     async with sessions() as session, session.begin():
         record = await _record_or_override(session, faq_id, admin_id, now)
         for column, value in _columns(entry).items():
@@ -204,13 +235,60 @@ async def edit_faq(
         bundled = bundled_entries().get(faq_id)
         if bundled is not None:
             record.bundled_hash = fingerprint(bundled)  # reviewed against the bundled text of now
-        session.add(FaqRevision(faq_id=faq_id, action="edit", snapshot=_snapshot(entry), admin_id=admin_id,
+        session.add(FaqRevision(faq_id=faq_id, action=action, snapshot=_snapshot(entry), admin_id=admin_id,
                                 **({"at": now} if now is not None else {})))
-        await audit(session, admin_id, "kb.faq_edit", faq_id, entry.q[:200])
+        await audit(session, admin_id, f"kb.faq_{action}", faq_id, entry.q[:200])
         published = record.status is FaqStatus.PUBLISHED
     if published:
         kb.add_faq(entry)  # replaces the entry with this id
     return entry
+
+
+async def pending_revision(session: AsyncSession, faq_id: str) -> FaqRevision | None:
+    """The edit of ``faq_id`` waiting for a second admin (two-person review), if any."""
+    stmt = (select(FaqRevision).where(FaqRevision.faq_id == faq_id, FaqRevision.action.in_(_SETTLES_PROPOSAL))
+            .order_by(FaqRevision.id.desc()).limit(1))
+    latest = (await session.execute(stmt)).scalar_one_or_none()
+    return latest if latest is not None and latest.action == PROPOSE else None
+
+
+async def pending_revisions(session: AsyncSession) -> list[FaqRevision]:
+    """Every edit waiting for a second admin, oldest first (one per entry at most)."""
+    stmt = select(FaqRevision).where(FaqRevision.action.in_(_SETTLES_PROPOSAL)).order_by(FaqRevision.id)
+    latest = {rev.faq_id: rev for rev in (await session.execute(stmt)).scalars()}
+    return [rev for rev in latest.values() if rev.action == PROPOSE]
+
+
+async def publish_revision(
+    sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, *, admin_id: int, now: datetime,
+) -> FaqEntry:
+    """A second admin publishes the pending edit of ``faq_id``: it replaces the published text (audited, a
+    revision ``accept``). Raise NoPendingRevision, ReviewRefused (the editor), FaqInvalid (a cited article gone)."""
+    async with sessions() as session:
+        pending = await pending_revision(session, faq_id)
+    if pending is None:
+        raise NoPendingRevision(faq_id)
+    if pending.admin_id == admin_id:
+        raise ReviewRefused(faq_id)
+    proposed = faq_entry_from_dict({"id": faq_id, **pending.snapshot}, "db")
+    draft = FaqDraft(q=proposed.q, a=proposed.a, cite=tuple((c.law, c.article) for c in proposed.cite),
+                     alt=tuple(proposed.alt), tags=tuple(proposed.tags))
+    entry = _entry(faq_id, draft, kb.corpus)
+    return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action=ACCEPT)
+
+
+async def reject_revision(sessions: SessionMaker, faq_id: str, *, admin_id: int, now: datetime) -> None:
+    """A second admin returns the pending edit of ``faq_id`` (退回): the published text stays (audited, a
+    revision ``reject``). Raise NoPendingRevision, ReviewRefused (the editor)."""
+    async with sessions() as session, session.begin():
+        pending = await pending_revision(session, faq_id)
+        if pending is None:
+            raise NoPendingRevision(faq_id)
+        if pending.admin_id == admin_id:
+            raise ReviewRefused(faq_id)
+        session.add(FaqRevision(faq_id=faq_id, action=REJECT, snapshot=dict(pending.snapshot), admin_id=admin_id,
+                                at=now))
+        await audit(session, admin_id, "kb.faq_reject", faq_id, str(pending.snapshot.get("q", ""))[:200])
 
 
 async def change_faq_status(

@@ -9,10 +9,13 @@ to ``ALERT_WAIT_MAX_S``): an urgent alert is late through an outage, not dropped
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from html import escape
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +24,14 @@ from core.db import SessionMaker
 from core.settings import Settings
 from core.supervision import Loops
 from tips.models import Tip
+from tips.ratelimit import Monotonic, SlidingWindowLimiter
 from tips.service import get_tip, place_label, topic_label
+
+# Urgent alerts one at a time up to this many an hour, across all chats and the web form (20 chats
+# once sent one admin 105 alerts); beyond it, urgent tips wait a little and go out as one summary.
+URGENT_ALERTS_PER_HOUR = 12
+ALERT_SUMMARY_DELAY_S = 120.0
+SUMMARY_MAX_LINES = 30
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +167,73 @@ async def notify_followup(
         recipients = await followup_recipients(session, settings, tip)
     return await deliver(sender, recipients, followup_alert(tip, review=review),
                          "review notice" if review else "follow-up notice")
+
+
+class AlertThrottle:
+    """The hourly budget of single urgent alerts, and the tips held for the next summary (memory only)."""
+
+    def __init__(self, per_hour: int = URGENT_ALERTS_PER_HOUR, summary_delay_s: float = ALERT_SUMMARY_DELAY_S,
+                 *, now: Monotonic = time.monotonic) -> None:
+        self._budget = SlidingWindowLimiter(per_hour, 3600, now=now)
+        self.summary_delay_s = summary_delay_s
+        self._held: list[int] = []
+        self._flush = asyncio.Event()
+
+    def admit(self) -> bool:
+        """Spend one single alert of this hour's budget, if any is left."""
+        return self._budget.hit("urgent")
+
+    def hold(self, tip_id: int) -> bool:
+        """Keep ``tip_id`` for the summary; True when it is the first held (a summary must be scheduled)."""
+        self._held.append(tip_id)
+        return len(self._held) == 1
+
+    async def until_summary(self) -> list[int]:
+        """Wait out the summary delay (or a flush at shutdown) and take the held tips."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flush.wait(), self.summary_delay_s)
+        held, self._held = self._held, []
+        return held
+
+    def flush(self) -> None:
+        """Send the pending summary now (shutdown: nothing urgent is left unsaid)."""
+        self._flush.set()
+
+
+def summary_alert(tips: list[Tip]) -> DutyAlert:
+    """One alert for the urgent tips held back while the hourly budget was spent; opens the newest."""
+    lines = [f"#{t.id} {escape(topic_label(t.category))} · {escape(place_label(t.place_type))}"
+             for t in tips[:SUMMARY_MAX_LINES]]
+    if len(tips) > SUMMARY_MAX_LINES:
+        lines.append(f"……共 {len(tips)} 条")
+    html = (
+        f"🚨 <b>又有 {len(tips)} 条紧急隐患举报</b>\n"
+        "（紧急举报较多，已合并为一条通知）\n\n" + "\n".join(lines)
+        + "\n\n请立即核实处置（/tips 紧急 查看全部）。"
+    )
+    return DutyAlert(tips[-1].id, html)
+
+
+async def alert_urgent(
+    sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, tip_id: int,
+    throttle: AlertThrottle, spawn: Callable[[Coroutine[Any, Any, None]], object], *, loops: Loops | None = None,
+) -> AlertDelivery | None:
+    """``notify_duty`` within the hourly budget; beyond it, hold the tip for one summary sent
+    ``throttle.summary_delay_s`` after the first held one (``spawn`` runs it in the background)."""
+    if throttle.admit():
+        return await notify_duty(sessions, settings, sender, tip_id, loops=loops)
+    if throttle.hold(tip_id):
+        spawn(_send_summary(sessions, settings, sender, throttle))
+    log.info("tip %s urgent alert held for the next summary", tip_id)
+    return None
+
+
+async def _send_summary(sessions: SessionMaker, settings: Settings, sender: DutyAlertSender,
+                        throttle: AlertThrottle) -> None:
+    held = await throttle.until_summary()
+    if not held:
+        return
+    async with sessions() as session:
+        recipients = await duty_recipients(session, settings)
+        tips = [await get_tip(session, tip_id) for tip_id in held]
+    await deliver(sender, tuple(recipients), summary_alert(tips), f"urgent summary of {len(tips)} tips")

@@ -5,8 +5,11 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from tips.alerts import AlertThrottle
 from tips.ratelimit import TipLimits
 from tips.receipts import PRODUCTION_COST, ReceiptCost
+
+PHOTOS_AT_ONCE = 2  # one per core of a small server: more would only add memory, not speed
 
 
 class TipsRuntime:
@@ -16,9 +19,13 @@ class TipsRuntime:
     hands in a cheaper one. Bot and web pass it to ``submit_tip`` and ``find_by_receipt``.
     """
 
-    def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST) -> None:
+    def __init__(self, receipt_cost: ReceiptCost = PRODUCTION_COST, *, alerts: AlertThrottle | None = None,
+                 photo_slots: int = PHOTOS_AT_ONCE) -> None:
         self.limits = TipLimits()
         self.receipt_cost = receipt_cost
+        self.alerts = alerts or AlertThrottle()
+        # Photos downloaded and re-encoded at once, bot and web together: each can take tens of MB.
+        self.photo_slots = asyncio.Semaphore(photo_slots)
         self._tasks: set[asyncio.Task[object]] = set()
         self._jobs: asyncio.Task[None] | None = None
 
@@ -40,6 +47,7 @@ class TipsRuntime:
             self._jobs = None
 
     async def drain(self) -> None:
-        """Wait for background work (tests and shutdown)."""
+        """Wait for background work (tests and shutdown); a pending urgent summary goes out now."""
+        self.alerts.flush()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -10,7 +10,7 @@ import csv
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,9 @@ DESCRIPTION_MAX_CHARS = 2000
 LOCATION_MAX_CHARS = 200
 NOTE_MAX_CHARS = 2000
 MAX_PHOTOS_PER_THREAD = 30
+# A tipper's follow-ups to one tip within 24 hours (by the hour they are stored at): enough to add
+# what was forgotten, too few to bury the thread (200 follow-ups of 2,000 characters were accepted).
+FOLLOWUPS_PER_TIP_PER_DAY = 10
 PAGE_SIZE = 8
 EXPORT_TZ = ZoneInfo("Asia/Shanghai")  # the default; callers pass settings.tz
 
@@ -325,8 +328,14 @@ async def add_followup(
     ).scalar_one()
     if count + len(photos) > MAX_PHOTOS_PER_THREAD:
         raise TipInvalid("photos")
+    hour = coarsen_to_hour(now)
+    recent = await session.scalar(select(func.count()).select_from(TipEvent).where(
+        TipEvent.tip_id == tip_id, TipEvent.author == Author.TIPPER, TipEvent.kind == EventKind.MESSAGE,
+        TipEvent.at > hour - timedelta(hours=24)))
+    if (recent or 0) >= FOLLOWUPS_PER_TIP_PER_DAY:
+        raise TipInvalid("followups_daily")
     tip.tipper_unread = True
-    event = TipEvent(tip_id=tip.id, at=coarsen_to_hour(now), kind=EventKind.MESSAGE, author=Author.TIPPER, text=text)
+    event = TipEvent(tip_id=tip.id, at=hour, kind=EventKind.MESSAGE, author=Author.TIPPER, text=text)
     session.add(event)
     await session.flush()
     for photo in photos:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from web import chat, console, pages, tips
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
+from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
 from web.pages import public_errors
 from web.typedefs import BOT_SENDER, CHAT, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
@@ -28,11 +29,13 @@ def create_web_app(
     services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
 ) -> web.Application:
     """Build the web application over ``services``; the caller owns the services' lifetime."""
-    # Order: headers wrap everything (error pages included); public pages' errors become Chinese pages;
-    # the guard runs before any /admin handler; console errors become console pages inside the guard
-    # (so they show the admin's navigation).
-    app = web.Application(client_max_size=60 * 1024 * 1024,
-                          middlewares=[static_files, security_headers, public_errors, admin_guard, friendly_errors])
+    # Order: headers wrap everything (error pages included); body limits refuse oversized requests
+    # before any handler or the guard reads them (web/limits.py sets each route's size); public
+    # pages' errors become Chinese pages; the guard runs before any /admin handler; console errors
+    # become console pages inside the guard (so they show the admin's navigation).
+    app = web.Application(client_max_size=SMALL_BODY_MAX_BYTES,
+                          middlewares=[static_files, security_headers, body_limits, public_errors, admin_guard,
+                                       friendly_errors])
     app[SERVICES] = services
     app[CHAT] = ChatConfig(emulator_url)
     app[SITE] = SiteConfig()

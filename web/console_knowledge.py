@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.admins import audit
-from core.topics import TOPICS
+from core.topics import EVERY, SUBJECTS, TOPICS, words
 from knowledge import Hit, KnowledgeBase
 from knowledge.faq import MAX_ANSWER_CHARS, FaqEntry
 from knowledge.faq_admin import (
@@ -28,6 +28,7 @@ from knowledge.faq_admin import (
     FaqReview,
     FaqTransition,
     Flaw,
+    NoPendingRevision,
     ReviewRefused,
     TransitionRefused,
     acknowledge_bundled,
@@ -42,6 +43,10 @@ from knowledge.faq_admin import (
     faq_history,
     merge_questions,
     overrides_to_review,
+    pending_revision,
+    pending_revisions,
+    publish_revision,
+    reject_revision,
 )
 from knowledge.models import FaqStatus
 from knowledge.unanswered_groups import group_unanswered
@@ -74,6 +79,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/delete", faq_delete)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/restore", faq_restore)
     app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/keep", faq_keep_override)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/revision/publish", faq_revision_publish)
+    app.router.add_post(f"/admin/knowledge/faq/{FAQ_ID_PATH}/revision/reject", faq_revision_reject)
     app.router.add_get(f"/admin/knowledge/faq/{FAQ_ID_PATH}/history", faq_history_page)
     app.router.add_post("/admin/knowledge/unanswered/{qid:\\d{1,9}}/dismiss", dismiss_question)
     app.router.add_post("/admin/knowledge/unanswered/merge", merge_questions_into)
@@ -124,6 +131,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
             select(Feedback).where(Feedback.helpful.is_(False)).order_by(Feedback.at.desc()).limit(20))).scalars())
         written_here = await load_db_faq(session, include_disabled=True)
         pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
+        revisions = await pending_revisions(session)
     kb = services.kb
     feedback_rows: list[FeedbackRow] = []
     for faq_id, (good, bad) in summary.items():
@@ -134,7 +142,8 @@ async def knowledge_page(request: web.Request) -> web.Response:
         "title": "知识库", "unanswered": unanswered, "feedback": feedback_rows, "negative": negative,
         # kb.faq keeps a replaced entry's old version (retired, never answered): count ids.
         "faq_count": len({e.id for e in kb.faq}) if kb is not None else 0, "written_here": written_here[::-1],
-        "pending": pending, "groups": group_unanswered(kb, unanswered) if kb is not None else [],
+        "pending": pending, "revisions": revisions,
+        "groups": group_unanswered(kb, unanswered) if kb is not None else [],
     })
 
 
@@ -198,6 +207,32 @@ async def faq_edit_form(request: web.Request) -> web.Response:
     return _render_form(request, FaqForm.of(entry), [])
 
 
+# The FAQ form's tag checkboxes: the one taxonomy of core.topics, grouped (topics by kind, then subjects).
+TAG_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    *((title, tuple((t.code, t.label) for t in TOPICS if t.kind == kind))
+      for kind, title in (("industry", "行业"), ("place", "场所"), ("general", "安全主题"))),
+    ("法律事项", tuple((t.code, t.label) for t in SUBJECTS)),
+)
+
+
+def _tag_groups(tags: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The checkbox groups, plus the tags ``tags`` carries beyond the taxonomy (a bundled entry's), so
+    editing an entry keeps every tag it has unless the admin unticks it."""
+    groups = [(title, list(items)) for title, items in TAG_GROUPS]
+    others = [(tag, words(tag)) for tag in dict.fromkeys(tags) if tag not in EVERY]
+    if others:
+        groups.append(("其他", others))
+    return groups
+
+
+def _goes_live(request: web.Request, form: FaqForm) -> bool:
+    """Saving this form publishes at once (self review, a new entry or an edit of a published one):
+    the author confirms first."""
+    if request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON:
+        return False
+    return not form.faq_id or _kb(request).entry(form.faq_id) is not None
+
+
 def _render_form(request: web.Request, form: FaqForm, errors: list[str], status: int = 200) -> web.Response:
     kb = _kb(request)
     cites = list(form.cites) + [("", "")] * max(0, CITATION_ROWS - len(form.cites))
@@ -206,9 +241,9 @@ def _render_form(request: web.Request, form: FaqForm, errors: list[str], status:
     return render(request, "console/faq_form.html", {
         "title": "修改 FAQ" if form.faq_id else "新增 FAQ", "form": form, "errors": errors, "cites": cites,
         "laws": [(law.short, law.title) for law in kb.corpus.laws if law.kind == "statute"],
-        "topics": TOPICS, "max_answer": MAX_ANSWER_CHARS, "max_question": QUESTION_MAX_CHARS,
-        "nearest": nearest, "topic_codes": {t.code for t in TOPICS},
-        "two_person": request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON,
+        "tag_groups": _tag_groups(form.tags), "max_answer": MAX_ANSWER_CHARS, "max_question": QUESTION_MAX_CHARS,
+        "nearest": nearest, "two_person": request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON,
+        "confirm_js": messages.FAQ_CONFIRM_JS if _goes_live(request, form) else "",
     }, status=status)
 
 
@@ -247,7 +282,7 @@ def parse_faq_form(data, corpus) -> tuple[FaqForm, FaqDraft, list[str]]:
     draft = FaqDraft(q=form.q, a=form.a, cite=tuple(cite), alt=tuple(form.alt.splitlines()), tags=tuple(form.tags))
     problems = check_faq(draft, corpus)
     if any(p.flaw is Flaw.TAG_UNKNOWN for p in problems):
-        form.tags = [t for t in form.tags if t in {topic.code for topic in TOPICS} | bundled_tags()]
+        form.tags = [t for t in form.tags if t in EVERY.keys() | bundled_tags()]
     if errors:  # an incomplete citation is not "no citation at all"
         problems = [p for p in problems if p.flaw is not Flaw.NO_CITATION]
     return form, draft, errors + [_problem_text(p) for p in problems]
@@ -276,9 +311,12 @@ def _problem_text(problem: FaqProblem) -> str:
 async def faq_save(request: web.Request) -> web.Response:
     """A new entry (possibly answering an unanswered question), live at once."""
     kb = _kb(request)
-    form, draft, errors = parse_faq_form(await request.post(), kb.corpus)
+    data = await request.post()
+    form, draft, errors = parse_faq_form(data, kb.corpus)
     if errors:
         return _render_form(request, form, errors, status=400)
+    if _goes_live(request, form) and data.get("confirmed") != "1":
+        return _confirm_page(request, form, draft, data)
     services = request.app[SERVICES]
     answers = _question_ids(form.unanswered_id) or None
     handoff = int(form.handoff_id) if _is_number(form.handoff_id) and len(form.handoff_id) <= 9 else None
@@ -293,22 +331,75 @@ async def faq_save(request: web.Request) -> web.Response:
     raise redirect("/admin/knowledge", "faq_saved")
 
 
+def _confirm_page(request: web.Request, form: FaqForm, draft: FaqDraft, data) -> web.Response:
+    """Self review without JavaScript: what will go live, and a button that posts the same form confirmed."""
+    details = [("标准问题", draft.q), ("其他问法", "；".join(line.strip() for line in draft.alt if line.strip())),
+               ("回答", draft.a), ("法条依据", "、".join(f"{law}第{number}条" for law, number in draft.cite)),
+               ("主题", "、".join(words(t) for t in draft.tags))]
+    fields = [(str(name), str(value)) for name, value in data.items()
+              if name not in ("csrf_token", "confirmed") and isinstance(value, str)]
+    path = f"/admin/knowledge/faq/{form.faq_id}" if form.faq_id else "/admin/knowledge/faq"
+    return render(request, "console/confirm.html", {
+        "title": messages.FAQ_CONFIRM_TITLE, "question": messages.FAQ_CONFIRM_QUESTION,
+        "details": [(label, value) for label, value in details if value], "action": path, "fields": fields,
+        "confirm_label": messages.FAQ_CONFIRM_LABEL,
+        "cancel_href": path if form.faq_id else "/admin/knowledge/faq/new",
+    })
+
+
 async def faq_update(request: web.Request) -> web.Response:
-    """A corrected entry replaces the old one at once."""
+    """A corrected entry replaces the old one at once (self review, after the author confirms), or, under
+    two-person review, waits as a pending revision for a second admin while the published text answers."""
     kb = _kb(request)
-    form, draft, errors = parse_faq_form(await request.post(), kb.corpus)
+    data = await request.post()
+    form, draft, errors = parse_faq_form(data, kb.corpus)
     form.faq_id = request.match_info["faq_id"]
     if errors:
         return _render_form(request, form, errors, status=400)
+    if _goes_live(request, form) and data.get("confirmed") != "1":
+        return _confirm_page(request, form, draft, data)
     services = request.app[SERVICES]
+    review = FaqReview(services.settings.faq_review)
+    proposed = review is FaqReview.TWO_PERSON and kb.entry(form.faq_id) is not None
     try:
         await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id,
-                       now=services.clock.now())
+                       now=services.clock.now(), review=review)
     except FaqNotFound:
         return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
     except FaqInvalid as invalid:
         return _render_form(request, form, [_problem_text(p) for p in invalid.problems], status=400)
+    if proposed:
+        raise redirect(f"/admin/knowledge/faq/{form.faq_id}/history", "faq_proposed")
     raise redirect("/admin/knowledge", "faq_edited")
+
+
+async def _settle_revision(request: web.Request, publish: bool) -> web.Response:
+    """发布 or 退回 the pending edit of an entry: a second admin only."""
+    kb = _kb(request)
+    services = request.app[SERVICES]
+    faq_id = request.match_info["faq_id"]
+    admin_id, now = admin_of(request).user_id, services.clock.now()
+    try:
+        if publish:
+            await publish_revision(services.sessions, kb, faq_id, admin_id=admin_id, now=now)
+        else:
+            await reject_revision(services.sessions, faq_id, admin_id=admin_id, now=now)
+    except NoPendingRevision:
+        return error_page(request, "无法操作", messages.FAQ_NO_PENDING_REVISION, 409)
+    except ReviewRefused:
+        return error_page(request, "需要另一位管理员", messages.FAQ_REVIEW_OWN, 403)
+    except FaqInvalid as invalid:
+        return error_page(request, "无法发布", "；".join(_problem_text(p) for p in invalid.problems), 400)
+    raise redirect(f"/admin/knowledge/faq/{faq_id}/history",
+                   "faq_revision_published" if publish else "faq_revision_rejected")
+
+
+async def faq_revision_publish(request: web.Request) -> web.Response:
+    return await _settle_revision(request, publish=True)
+
+
+async def faq_revision_reject(request: web.Request) -> web.Response:
+    return await _settle_revision(request, publish=False)
 
 
 async def merge_questions_into(request: web.Request) -> web.Response:
@@ -506,7 +597,12 @@ async def faq_keep_override(request: web.Request) -> web.Response:
 
 
 REVISION_LABELS = {"add": "新增", "draft": "草稿（待审核）", "edit": "修改", "publish": "审核发布", "disable": "停用",
-                   "enable": "启用", "delete": "删除", "restore": "恢复"}
+                   "enable": "启用", "delete": "删除", "restore": "恢复", "propose": "提交修改（待审核）",
+                   "accept": "审核发布修改", "reject": "退回修改"}
+# Revisions whose snapshot is the text as changed (diffed against the text before); a proposed or returned
+# edit never became the entry's text, so the next diff is still against the text before it.
+_CHANGING = ("add", "draft", "edit", "propose", "accept")
+_NOT_APPLIED = ("propose", "reject")
 FIELD_LABELS = {"q": "标准问题", "alt": "其他问法", "a": "回答", "cite": "法条依据", "tags": "主题"}
 
 
@@ -524,6 +620,7 @@ async def faq_history_page(request: web.Request) -> web.Response:
         except FaqNotFound:
             return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
         revisions = await faq_history(session, faq_id)
+        pending = await pending_revision(session, faq_id)
         record = await session.get(FaqEntryRecord, faq_id)
         good, bad = (await feedback_summary(session)).get(faq_id, (0, 0))
         negative = list((await session.execute(
@@ -534,20 +631,28 @@ async def faq_history_page(request: web.Request) -> web.Response:
     items = []
     before: dict = dict(bundled and {"q": bundled.q, "alt": bundled.alt, "a": bundled.a,
                                      "cite": [c.to_dict() for c in bundled.cite], "tags": bundled.tags} or {})
-    for rev in revisions:
-        changes = []
+    def changes(old_snapshot: dict, new_snapshot: dict) -> list[dict]:
+        found = []
         for field_name, label in FIELD_LABELS.items():
-            old, new = _lines(before.get(field_name)), _lines(rev.snapshot.get(field_name))
-            if old != new and rev.action in ("add", "draft", "edit"):
-                diff = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
-                changes.append({"label": label, "diff": diff})
-        items.append({"rev": rev, "label": REVISION_LABELS.get(rev.action, rev.action), "changes": changes})
-        before = rev.snapshot
+            old, new = _lines(old_snapshot.get(field_name)), _lines(new_snapshot.get(field_name))
+            if old != new:
+                found.append({"label": label, "diff": [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]})
+        return found
+
+    for rev in revisions:
+        shown = changes(before, rev.snapshot) if rev.action in _CHANGING else []
+        items.append({"rev": rev, "label": REVISION_LABELS.get(rev.action, rev.action), "changes": shown})
+        if rev.action not in _NOT_APPLIED:
+            before = rev.snapshot
+    published = {"q": entry.q, "alt": entry.alt, "a": entry.a, "cite": [c.to_dict() for c in entry.cite],
+                 "tags": entry.tags}
     status = record.status if record is not None else FaqStatus.PUBLISHED
     return render(request, "console/faq_history.html", {
         "title": "FAQ 修改记录", "entry": entry, "items": items[::-1], "status": status, "Status": FaqStatus,
         "bundled": bundled, "to_review": record is not None and faq_id in overrides_to_review([record]),
-        "good": good, "bad": bad, "negative": negative,
+        "good": good, "bad": bad, "negative": negative, "pending": pending,
+        "pending_changes": changes(published, pending.snapshot) if pending is not None else [],
+        "own_pending": pending is not None and pending.admin_id == admin_of(request).user_id,
     })
 
 

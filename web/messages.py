@@ -69,6 +69,9 @@ FLASH: dict[str, str] = {
     "faq_restore": "FAQ 条目已恢复为停用状态，核对后可重新启用。",
     "faq_drafted": "FAQ 草稿已保存，需另一位管理员审核发布后才会用于回答。",
     "faq_reviewed": "已确认保留后台修改的版本。",
+    "faq_proposed": "修改已提交，等待另一位管理员审核；审核发布前，机器人仍按原内容回答。",
+    "faq_revision_published": "修改已审核发布，机器人已按新内容回答。",
+    "faq_revision_rejected": "修改已退回，机器人继续按原内容回答。",
     "status_changed": "状态已更新，举报人可通过回执码查看。",
     "replied": "回复已发送到举报线程。",
     "owner_set": "负责人已更新。",
@@ -113,6 +116,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "kb.faq_enable": "启用 FAQ 条目",
     "kb.faq_draft": "保存 FAQ 草稿",
     "kb.faq_publish": "审核发布 FAQ 条目",
+    "kb.faq_propose": "提交 FAQ 修改（待审核）",
+    "kb.faq_accept": "审核发布 FAQ 修改",
+    "kb.faq_reject": "退回 FAQ 修改",
     "kb.faq_delete": "删除 FAQ 条目",
     "kb.faq_restore": "恢复 FAQ 条目",
     "kb.faq_review_bundled": "复核随包 FAQ 的更新",
@@ -158,12 +164,22 @@ HANDOFF_ANSWER_TOO_LONG = "回答有 {length} 字，超过 {limit} 字，请精�
 HANDOFF_ALREADY_ANSWERED = "这条问题已由其他工作人员先回答了，您的回答没有发送（内容保留在下方，可以改为追加说明）。"
 HANDOFF_CLOSED = "这个问题已经结束，无法再回答。"
 FAQ_TRANSITION_REFUSED = "这个条目现在是“{status}”，不能进行这个操作。请刷新页面后再试。"
-FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿需要由另一位管理员审核发布。"
+FAQ_NO_PENDING_REVISION = "这个条目没有待审核的修改：可能已被另一位管理员发布或退回。请刷新页面。"
+FAQ_CONFIRM_TITLE = "确认发布 FAQ"
+FAQ_CONFIRM_QUESTION = "确认后，下面的内容会立即用于机器人回答职工的提问。请核对无误后再发布。"
+FAQ_CONFIRM_JS = "确认发布？保存后，这个条目会立即用于机器人回答职工的提问。"
+FAQ_CONFIRM_LABEL = "确认发布"
+FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿或修改需要由另一位管理员审核。"
 IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件里至少要有一条 FAQ。"
 IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
 IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
                      "（第一行为 id、标准问题、其他问法、回答、法条依据、主题）。")
 
+# Request bodies over their route's limit (web/limits.py), refused before they are read.
+BODY_TOO_LARGE_TIP = (
+    "提交的内容太大了：最多 5 张照片，每张不超过 10 MB。请删减或压缩照片后再试，已填写的内容需要重新填写。"
+)
+BODY_TOO_LARGE = "提交的内容太大了，请删减后再试。"
 
 # 组织架构 (console_org.py)
 ORG_NO_BOT = "机器人尚未启动，还不知道它的用户名，无法生成加入链接。请在机器人运行时再试。"

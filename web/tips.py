@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -22,11 +23,12 @@ from aiohttp import BodyPartReader as _BodyPart
 from aiohttp import hdrs, web
 from multidict import MultiDict
 
+from core.cleantext import has_unstorable
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
 from tips import messages as case_text
-from tips.alerts import notify_duty, notify_followup
+from tips.alerts import alert_urgent, notify_followup
 from tips.cases import CasePolicy, ReviewRefused, channel_for, deadline, request_review
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
@@ -90,6 +92,8 @@ ERRORS = {
     "text_too_large": f"填写的文字太长了：描述请控制在 {DESCRIPTION_MAX_CHARS} 字以内，"
                       f"地点 {LOCATION_MAX_CHARS} 字以内。",
     "guesses": "回执码尝试次数过多，请 15 分钟后再试。",
+    "followups_daily": "这条举报今天已补充很多次了，请明天再补充。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
+    "unstorable": "内容里有无法保存的特殊字符（如空字符），请删掉后重新填写。",
     "error": "抱歉，服务器出了点问题，内容没有保存，请稍后再试。紧急情况请直接拨打 119 / 120，或拨打 12350 举报。",
     "form_expired": "这个页面已过期（或服务刚刚重启），内容还没有提交。请核对下面的内容后再提交一次。",
     "form_used": "这份表单已经提交过了，没有重复提交。",
@@ -162,12 +166,14 @@ class Form:
         return self.fields.get(name, default)
 
 
-async def read_form(request: web.Request) -> Form:
+async def read_form(request: web.Request, *, before_files: Callable[[Form], bool] | None = None) -> Form:
     """Read a urlencoded or multipart form, refusing oversized, garbled or non-UTF-8 input.
 
     Unlike ``request.post()``, photos are read part by part into memory with a cap each (an
     unsanitised upload, EXIF and all, never lands in a temporary file), reading stops at the
     first photo over the count, and undecodable text is a FormRejected, not a server error.
+    ``before_files`` (the CSRF check) must accept the fields read so far before the first photo is
+    read: a forged post is refused before its megabytes are (the token field comes first in our forms).
     """
     form = Form()
     if request.content_type == "application/x-www-form-urlencoded":
@@ -179,6 +185,7 @@ async def read_form(request: web.Request) -> Form:
         except (UnicodeDecodeError, ValueError):
             raise FormRejected("encoding") from None
         form.fields.extend(pairs[:FORM_MAX_FIELDS])
+        _refuse_unstorable(form)
         return form
     if request.content_type != "multipart/form-data":
         raise FormRejected("bad_form")
@@ -202,6 +209,8 @@ async def read_form(request: web.Request) -> Form:
                 if not part.filename:  # an empty file input: no file chosen
                     await part.release()
                     continue
+                if before_files is not None and not form.photos and not before_files(form):
+                    raise FormRejected("csrf")
                 if len(form.photos) >= MAX_PHOTOS_PER_TIP:
                     form.too_many_photos = True
                     break
@@ -216,7 +225,14 @@ async def read_form(request: web.Request) -> Form:
         raise
     except (ValueError, AssertionError, KeyError, LookupError, web.HTTPException):
         raise FormRejected("bad_form") from None
+    _refuse_unstorable(form)
     return form
+
+
+def _refuse_unstorable(form: Form) -> None:
+    """NUL (which PostgreSQL refuses) in any field: a clear message, not a failed submission."""
+    if any(has_unstorable(value) for value in form.fields.values()):
+        raise FormRejected("unstorable")
 
 
 async def _read_capped(part, limit: int, reason: str) -> bytes:
@@ -240,7 +256,7 @@ def safely(handler):
         except web.HTTPException:
             raise
         except FormRejected as rejected:
-            status = 413 if rejected.reason in ("request_too_large", "text_too_large") else 400
+            status = {"request_too_large": 413, "text_too_large": 413, "csrf": 403}.get(rejected.reason, 400)
             return _render(request, "tips/status_form.html" if "/status" in request.path else "tips/form.html",
                            _error_context(request, rejected.reason), status=status)
         except Exception as err:
@@ -389,14 +405,20 @@ def _browser_key(request: web.Request) -> str:
     return hashlib.sha256(request.cookies.get(CSRF_COOKIE, "").encode()).hexdigest()[:32]
 
 
-async def _clean_photos(raw: list[bytes]) -> list[CleanPhoto]:
-    """Sanitise every upload off the event loop; raise PhotoRejected for the first bad one."""
-    return [await asyncio.to_thread(sanitize, data) for data in raw]
+async def _clean_photos(request: web.Request, raw: list[bytes]) -> list[CleanPhoto]:
+    """Sanitise every upload off the event loop, a few at a time across the process (the tips
+    runtime's photo slots, shared with the bot); raise PhotoRejected for the first bad one."""
+    slots = _services(request).tips.photo_slots
+    photos = []
+    for data in raw:
+        async with slots:
+            photos.append(await asyncio.to_thread(sanitize, data))
+    return photos
 
 
 @safely
 async def tip_submit(request: web.Request) -> web.Response:
-    form = await read_form(request)
+    form = await read_form(request, before_files=lambda fields: _csrf_valid(request, fields))
     values = FormValues(
         category=form.get("category"), place_type=form.get("place_type"),
         location=form.get("location"), description=form.get("description"), urgent=form.get("urgent"),
@@ -416,7 +438,7 @@ async def tip_submit(request: web.Request) -> web.Response:
         values.errors.append("photos")
     else:
         try:
-            draft.photos = await _clean_photos(raw_photos)
+            draft.photos = await _clean_photos(request, raw_photos)
         except PhotoRejected as err:
             values.errors.append(err.reason)
     if not values.errors:
@@ -500,7 +522,8 @@ async def _alert_admins(app: web.Application, tip_id: int) -> None:
         log.warning("tip %s is urgent but no bot is attached to alert admins", tip_id)
         return
     services = app[SERVICES]
-    await notify_duty(services.sessions, services.settings, sender, tip_id, loops=services.loops)
+    await alert_urgent(services.sessions, services.settings, sender, tip_id, services.tips.alerts,
+                       services.tips.spawn, loops=services.loops)
 
 
 async def _notify_followup(app: web.Application, tip_id: int, *, review: bool = False) -> None:
@@ -628,7 +651,7 @@ async def _consume_thread_token(request: web.Request, form: Form, view_key: str,
 
 @safely
 async def status_add(request: web.Request) -> web.Response:
-    form = await read_form(request)
+    form = await read_form(request, before_files=lambda fields: _csrf_valid(request, fields))
     if not _csrf_valid(request, form):
         return _code_refused(request, "csrf")
     view, expired = _view_or_expired(request)
@@ -642,7 +665,7 @@ async def status_add(request: web.Request) -> web.Response:
         errors.append("photos")
     else:
         try:
-            photos = await _clean_photos(raw)
+            photos = await _clean_photos(request, raw)
         except PhotoRejected as err:
             errors.append(err.reason)
     services = _services(request)

@@ -12,6 +12,7 @@ from knowledge.faq_admin import (
     FaqDraft,
     FaqReview,
     FaqTransition,
+    NoPendingRevision,
     ReviewRefused,
     TransitionRefused,
     acknowledge_bundled,
@@ -23,6 +24,9 @@ from knowledge.faq_admin import (
     faq_history,
     hidden_ids,
     overrides_to_review,
+    pending_revision,
+    publish_revision,
+    reject_revision,
 )
 from knowledge.models import FaqEntryRecord, FaqStatus
 from tests.knowledge.conftest import FIXTURES, build_kb
@@ -113,3 +117,69 @@ async def test_a_disabled_bundled_entry_stays_silent_after_a_restart(kb, session
             fresh.remove_faq(faq_id)
         stored = (await s.execute(select(FaqEntryRecord))).scalar_one()
     assert fresh.entry(BUNDLED_ID) is None and stored.bundled_hash is not None
+
+
+EDITED = "要。开车前按点检表查刹车、转向、喇叭灯光和货叉链条，有毛病先报修，不开带病的车。"
+
+
+async def test_under_two_person_review_an_edit_waits_for_a_second_admin_and_the_old_text_answers_meanwhile(
+        kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW)
+    edit = FaqDraft(q=QUESTION, a=EDITED, cite=(("特种设备安全法", 39),))
+    await edit_faq(sessions, kb, entry.id, edit, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    assert kb.answer(QUESTION).faq_id == entry.id and "点检表" not in kb.answer(QUESTION).text
+    async with sessions() as s:
+        pending = await pending_revision(s, entry.id)
+        assert pending is not None and pending.admin_id == 42 and pending.snapshot["a"] == EDITED
+        assert (await s.get(FaqEntryRecord, entry.id)).a == DRAFT.a  # the stored, published text is unchanged
+    with pytest.raises(ReviewRefused):  # the editor cannot publish their own edit
+        await publish_revision(sessions, kb, entry.id, admin_id=42, now=NOW)
+    with pytest.raises(ReviewRefused):
+        await reject_revision(sessions, entry.id, admin_id=42, now=NOW)
+    assert "点检表" not in kb.answer(QUESTION).text
+    await publish_revision(sessions, kb, entry.id, admin_id=7, now=NOW)
+    assert kb.answer(QUESTION).faq_id == entry.id and "点检表" in kb.answer(QUESTION).text
+    async with sessions() as s:
+        assert await pending_revision(s, entry.id) is None
+        assert (await s.get(FaqEntryRecord, entry.id)).a == EDITED
+        assert [(r.action, r.admin_id) for r in await faq_history(s, entry.id)] == [
+            ("add", 42), ("propose", 42), ("accept", 7)]
+    with pytest.raises(NoPendingRevision):  # pressed twice
+        await publish_revision(sessions, kb, entry.id, admin_id=7, now=NOW)
+
+
+async def test_a_returned_edit_leaves_the_published_text(kb, sessions):
+    bundled = bundled_entries()[BUNDLED_ID]
+    edit = FaqDraft(q=bundled.q, a="后台改写的回答：单位不得关闭报警设备。", cite=(("安全生产法", 36),),
+                    alt=tuple(bundled.alt), tags=tuple(bundled.tags))
+    await edit_faq(sessions, kb, BUNDLED_ID, edit, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    assert kb.entry(BUNDLED_ID).a == bundled.a
+    await reject_revision(sessions, BUNDLED_ID, admin_id=7, now=NOW)
+    assert kb.entry(BUNDLED_ID).a == bundled.a and "后台改写" not in kb.answer(bundled.q).text
+    async with sessions() as s:
+        assert await pending_revision(s, BUNDLED_ID) is None
+        assert await admin_faq_records(s) == []  # a returned edit of a bundled entry stores no override
+        assert [r.action for r in await faq_history(s, BUNDLED_ID)] == ["propose", "reject"]
+    with pytest.raises(NoPendingRevision):
+        await publish_revision(sessions, kb, BUNDLED_ID, admin_id=7, now=NOW)
+
+
+async def test_under_two_person_review_a_draft_is_still_edited_in_place(kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    edit = FaqDraft(q=QUESTION, a=EDITED, cite=(("特种设备安全法", 39),))
+    await edit_faq(sessions, kb, entry.id, edit, admin_id=7, now=NOW, review=FaqReview.TWO_PERSON)
+    async with sessions() as s:
+        assert await pending_revision(s, entry.id) is None and (await s.get(FaqEntryRecord, entry.id)).a == EDITED
+    assert kb.entry(entry.id) is None  # still a draft, now the editor's: someone else publishes it
+    with pytest.raises(ReviewRefused):
+        await change_faq_status(sessions, kb, entry.id, FaqTransition.PUBLISH, admin_id=7, now=NOW,
+                                review=FaqReview.TWO_PERSON)
+
+
+async def test_an_entry_keeps_a_subject_tag_of_the_shared_taxonomy(kb, sessions):
+    from core.topics import SUBJECTS
+
+    subject = SUBJECTS[0].code
+    entry = await add_faq(sessions, kb, FaqDraft(q=QUESTION, a=DRAFT.a, cite=DRAFT.cite, tags=("forklift", subject)),
+                          admin_id=42, now=NOW)
+    assert set(kb.entry(entry.id).tags) == {"forklift", subject}

@@ -21,8 +21,9 @@ BUNDLED_ID = "core-gap-001"
 
 
 @pytest.fixture
-def settings(make_settings):
-    return make_settings(faq_review="two-person")
+def settings(make_settings, request):
+    """Two-person review, unless a test asks for another (parametrize "settings" indirectly)."""
+    return make_settings(faq_review=getattr(request, "param", "two-person"))
 
 
 @pytest.fixture
@@ -58,7 +59,16 @@ async def test_a_draft_is_published_by_a_second_admin_only(services, kb, admin_h
     assert "审核发布" in history and f"管理员 {SECOND_ADMIN}" in history and f"管理员 {ADMIN_ID}" in history
 
 
-async def test_a_bundled_entry_is_edited_and_disabled_here_and_the_list_shows_it(services, kb, admin_http):
+async def _publish_as_second_admin(services, web_url, faq_id: str) -> None:
+    async with services.sessions() as s, s.begin():
+        await add_admin(s, SECOND_ADMIN, "审核员")
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        second = await http_log_in(http, web_url, services.settings, services.clock.now(), SECOND_ADMIN)
+        async with await second.post(f"/admin/knowledge/faq/{faq_id}/revision/publish") as response:
+            assert response.status == 303 and "faq_revision_published" in response.headers["Location"]
+
+
+async def test_a_bundled_entry_is_edited_and_disabled_here_and_the_list_shows_it(services, kb, admin_http, web_url):
     bundled = bundled_entries()[BUNDLED_ID]
     async with await admin_http.get(f"/admin/knowledge/faq/{BUNDLED_ID}") as response:
         page = await response.text()
@@ -66,7 +76,9 @@ async def test_a_bundled_entry_is_edited_and_disabled_here_and_the_list_shows_it
     form = {"q": bundled.q, "a": "后台改写：单位不得关闭报警设备。", "alt": "\n".join(bundled.alt),
             "law": "安全生产法", "article": "36", "tags": list(bundled.tags)}
     async with await admin_http.post(f"/admin/knowledge/faq/{BUNDLED_ID}", form) as response:
-        assert response.status == 303, await response.text()
+        assert response.status == 303 and "faq_proposed" in response.headers["Location"], await response.text()
+    assert "后台改写" not in kb.answer(bundled.q).text  # two-person review: waits for a second admin
+    await _publish_as_second_admin(services, web_url, BUNDLED_ID)
     assert "后台改写" in kb.answer(bundled.q).text
     async with await admin_http.get("/admin/knowledge/faq?source=bundled&q=" + bundled.q) as response:
         listed = await response.text()
@@ -168,3 +180,99 @@ async def test_similar_unanswered_questions_are_one_group_merged_into_the_neares
     # A forged merge: a clear page, nothing changed.
     async with await admin_http.post("/admin/knowledge/unanswered/merge", {"faq_id": "no-such", "qids": "1"}) as r:
         assert r.status == 404
+
+
+async def test_an_edit_under_two_person_review_waits_and_a_second_admin_publishes_or_returns_it(
+        services, kb, admin_http, web_url):
+    bundled = bundled_entries()[BUNDLED_ID]
+    form = {"q": bundled.q, "a": "后台改写：单位不得关闭报警设备，可以向 12350 举报。", "alt": "\n".join(bundled.alt),
+            "law": "安全生产法", "article": "36", "tags": list(bundled.tags)}
+    async with await admin_http.post(f"/admin/knowledge/faq/{BUNDLED_ID}", form) as response:
+        assert response.status == 303 and "faq_proposed" in response.headers["Location"]
+    assert kb.answer(bundled.q).faq_id == BUNDLED_ID and "后台改写" not in kb.answer(bundled.q).text
+    async with await admin_http.get(f"/admin/knowledge/faq/{BUNDLED_ID}/history") as response:
+        page = await response.text()
+    assert 'id="pending-revision"' in page and "等待另一位管理员审核" in page and "+ 后台改写" in page
+    assert 'id="revision-publish"' not in page  # not offered to the editor ...
+    async with await admin_http.post(f"/admin/knowledge/faq/{BUNDLED_ID}/revision/publish") as response:
+        assert response.status == 403 and "另一位管理员" in await response.text()  # ... nor taken by a forged post
+    async with await admin_http.get("/admin/knowledge") as response:
+        assert "待审核的 FAQ 修改" in await response.text()
+    async with services.sessions() as s, s.begin():
+        await add_admin(s, SECOND_ADMIN, "审核员")
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        second = await http_log_in(http, web_url, services.settings, services.clock.now(), SECOND_ADMIN)
+        async with await second.get(f"/admin/knowledge/faq/{BUNDLED_ID}/history") as response:
+            page = await response.text()
+        assert 'id="revision-publish"' in page and 'id="revision-reject"' in page and "等待另一位管理员" not in page
+        async with await second.post(f"/admin/knowledge/faq/{BUNDLED_ID}/revision/reject") as response:
+            assert response.status == 303 and "faq_revision_rejected" in response.headers["Location"]
+        assert "后台改写" not in kb.answer(bundled.q).text
+        async with await second.post(f"/admin/knowledge/faq/{BUNDLED_ID}/revision/publish") as response:
+            assert response.status == 409 and "没有待审核的修改" in await response.text()  # returned already
+        async with await admin_http.post(f"/admin/knowledge/faq/{BUNDLED_ID}", form) as response:  # proposed again
+            assert response.status == 303
+        async with await second.post(f"/admin/knowledge/faq/{BUNDLED_ID}/revision/publish") as response:
+            assert response.status == 303 and "faq_revision_published" in response.headers["Location"]
+    assert "后台改写" in kb.answer(bundled.q).text
+    async with await admin_http.get(f"/admin/knowledge/faq/{BUNDLED_ID}/history") as response:
+        page = await response.text()
+    assert 'id="pending-revision"' not in page
+    for label in ("提交修改（待审核）", "退回修改", "审核发布修改"):
+        assert label in page
+    assert f"管理员 {SECOND_ADMIN}" in page and f"管理员 {ADMIN_ID}" in page
+
+
+async def test_the_form_offers_the_whole_taxonomy_and_keeps_a_subject_tag_when_edited(services, kb, admin_http):
+    from core.topics import SUBJECTS, TOPICS
+
+    subject = SUBJECTS[0]
+    form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39",
+            "tags": [TOPICS[0].code, subject.code]}
+    async with await admin_http.post("/admin/knowledge/faq", form) as response:
+        faq_id = re.search(r"/faq/(web-[0-9a-f]{8})/history", response.headers["Location"]).group(1)
+    async with await admin_http.get(f"/admin/knowledge/faq/{faq_id}") as response:
+        page = await response.text()
+    assert re.search(rf'value="{subject.code}" checked>{subject.label}', page)
+    assert re.search(rf'value="{TOPICS[0].code}" checked>{TOPICS[0].label}', page)
+    assert page.count('name="tags"') == len(TOPICS) + len(SUBJECTS)  # each code once, no hidden copies
+    # Saved again as shown (both ticked): both kept.
+    async with await admin_http.post(f"/admin/knowledge/faq/{faq_id}", dict(form, a=ANSWER + "并做好记录。")) as r:
+        assert r.status == 303
+    async with services.sessions() as s:
+        from knowledge.models import FaqEntryRecord
+
+        assert (await s.get(FaqEntryRecord, faq_id)).tags == [TOPICS[0].code, subject.code]
+
+
+@pytest.mark.parametrize("settings", ["self"], indirect=True)
+async def test_self_review_asks_the_author_to_confirm_before_publishing(services, kb, admin_http, web_url, page):
+    form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39"}
+    # Without JavaScript: a confirm page showing what will go live; nothing published yet.
+    async with await admin_http.post("/admin/knowledge/faq", form) as response:
+        confirm = await response.text()
+        assert response.status == 200 and 'id="confirm"' in confirm and ANSWER in confirm
+        assert "特种设备安全法第39条" in confirm and 'name="confirmed" value="1"' in confirm
+    assert kb.answer(QUESTION).intent != "answer"
+    # With JavaScript: a dialog; dismissed, nothing is saved; accepted, the entry is live.
+    await log_in(page, web_url, services.settings, services.clock.now())
+    await page.goto(f"{web_url}/admin/knowledge/faq/new?q={QUESTION}")
+    await page.fill("#a", ANSWER)
+    citation = page.locator(".citation").first
+    await citation.locator("select").select_option("特种设备安全法")
+    await citation.locator("input").fill("39")
+    questions: list[str] = []
+
+    async def answer_dialog(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+
+    page.once("dialog", lambda d: answer_dialog(d, False))
+    await page.click("#save-faq")
+    assert "/faq/new" in page.url and await page.input_value("#a") == ANSWER  # not submitted
+    assert kb.answer(QUESTION).intent != "answer"
+    page.once("dialog", lambda d: answer_dialog(d, True))
+    await page.click("#save-faq")
+    await page.locator(".flash", has_text="立即用于机器人问答").wait_for()
+    assert len(questions) == 2 and all("确认发布" in q for q in questions)
+    assert kb.answer(QUESTION).intent == "answer" and ANSWER[:10] in kb.answer(QUESTION).text

@@ -43,6 +43,7 @@ async def test_question_to_person_to_faq_edited_and_disabled(ankang_web, emulato
 
     # The admin answers in the console's 待回答 inbox; the dashboard counts it first.
     await log_in(page, ankang_web.web_url, services.settings, services.clock.now())
+    page.on("dialog", lambda dialog: dialog.accept())  # self review: the author confirms publishing
     assert "问工会待回答" in await page.text_content(".stats")
     await page.click("nav.tabs >> text=待回答")
     assert (await page.text_content("#count-received")).strip().startswith("1")

@@ -18,6 +18,7 @@ async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emu
         await record_unanswered(session, QUESTION, now=services.clock.now())
     worker = emulator.user("叉车工")
     await log_in(page, ankang_web.web_url, services.settings, services.clock.now())
+    page.on("dialog", lambda dialog: dialog.accept())  # self review: the author confirms publishing
     await page.click("nav.tabs >> text=知识库")
     item = page.locator("li.unanswered", has_text=QUESTION)
     await item.wait_for()
@@ -58,7 +59,8 @@ async def test_an_entry_written_here_can_be_corrected_and_answers_with_the_corre
     from tests.knowledge.conftest import FIXTURES, build_kb
 
     services.kb = kb = build_kb(load_corpus(laws_dir), FIXTURES)  # its own: this test adds to it
-    form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39"}
+    # Self review: the author has confirmed (the confirm page posts confirmed=1).
+    form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39", "confirmed": "1"}
     async with await admin_http.post("/admin/knowledge/faq", form) as response:
         assert response.status == 303 and "faq_saved" in response.headers["Location"]
     async with await admin_http.get("/admin/knowledge") as response:

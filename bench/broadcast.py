@@ -18,6 +18,9 @@ subscribers have blocked the bot. Rows:
   every other recipient answers the quiz as it arrives, and each answer must get its feedback.
 * **burst**: the whole bot; 200 workers each ask 5 questions, each as soon as the previous one is
   answered: lost replies, latency p50/p99, error messages shown, errors caused.
+* **scale** (issue 14, point 6): enqueueing a broadcast to 1,000, 10,000 and 100,000 subscribers
+  (``--scale-sizes``), each in a fresh process on a fresh database: the time of the INSERT … SELECT
+  that queues the recipients and the process's peak RSS growth while it runs (no Telegram involved).
 
 The kill run (``--kill``) aborts the sender at 40 % (claims left behind, as after a crash) and
 starts a new engine on the same database.
@@ -251,6 +254,38 @@ async def _sent(services) -> int:
     async with services.sessions() as session:
         return (await session.execute(select(func.count()).select_from(Delivery).where(
             Delivery.status == DeliveryStatus.SENT))).scalar_one()
+
+
+async def run_scale(subscribers: int, database_url: str) -> dict:
+    """Queue one broadcast to ``subscribers`` (populated first): enqueue time and RSS growth meanwhile."""
+    import gc
+
+    from ankang.services import open_services
+    from broadcasts.library import load_library
+    from broadcasts.models import Occurrence
+    from broadcasts.occurrences import send_now
+    from broadcasts.schedules import What, create_to_send_now
+    from core.models import utcnow
+
+    services = await open_services(_settings("http://127.0.0.1:9", database_url, 25.0))
+    try:
+        await _populate(services, subscribers)
+        async with services.sessions() as session, session.begin():
+            what = What("text", text="【微课堂】规模测试")
+            schedule_id = (await create_to_send_now(session, load_library(), what)).id
+        gc.collect()
+        with RssSampler() as rss:
+            started = time.perf_counter()
+            occurrence_id = await send_now(services.sessions, schedule_id, utcnow())
+            elapsed_ms = (time.perf_counter() - started) * 1000
+        async with services.sessions() as session:
+            occurrence = await session.get_one(Occurrence, occurrence_id)
+            recipients, enqueue_ms = occurrence.recipients, occurrence.enqueue_ms
+    finally:
+        await services.close()
+    return {"subscribers": subscribers, "recipients": recipients, "enqueue_ms": enqueue_ms,
+            "send_now_ms": round(elapsed_ms, 1), "rss_before_mb": rss.start / 2**20,
+            "rss_growth_mb": (rss.peak - rss.start) / 2**20}
 
 
 async def run_once(url: str, config: dict, kill_at: float | None, database_url: str) -> dict:
@@ -491,17 +526,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst-questions", type=int, default=5)
     parser.add_argument("--kill", action="store_true", help="also: kill at 40 %% and restart")
     parser.add_argument("--rss", action="store_true", help="also: peak RSS at 1,000 and --subscribers")
-    parser.add_argument("--only", default="", help="comma-separated: rates, lesson, burst (default all)")
+    parser.add_argument("--only", default="", help="comma-separated: path, rates, lesson, burst, scale (default all)")
     parser.add_argument("--postgres", default="", metavar="URL",
                         help="run on PostgreSQL (postgresql+asyncpg://…): a fresh database per run, dropped after")
+    parser.add_argument("--scale-sizes", default="1000,10000,100000", help="audiences of the scale row")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)  # child: one run, JSON out
+    parser.add_argument("--single-scale", type=int, default=0, help=argparse.SUPPRESS)  # child: one scale run
     args = parser.parse_args(argv)
     global DATABASE_URL
     DATABASE_URL = args.postgres
     base = {"blocked": args.blocked, "rate_limited": args.rate_limited, "emulator_limit": args.emulator_limit}
-    only = set(filter(None, args.only.split(","))) or {"path", "rates", "lesson", "burst"}
+    only = set(filter(None, args.only.split(","))) or {"path", "rates", "lesson", "burst", "scale"}
     ok = lambda cond: "ok" if cond else "FAIL"  # noqa: E731
     rows: list[tuple[str, str]] = []
+
+    if args.single_scale:
+        with tempfile.TemporaryDirectory() as tmp, _database(Path(tmp)) as database_url:
+            print(json.dumps(asyncio.run(run_scale(args.single_scale, database_url))))
+        return
 
     if args.single:
         rate = float(args.rates.split(",")[0])
@@ -576,6 +618,26 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((f"burst {args.burst_workers} × {args.burst_questions}",
                      f"lost {b['lost']} | p99 {b['p99_ms']:.0f} ms | errors {b['violations']} | "
                      f"dup {b['duplicates']}"))
+
+    if "scale" in only:
+        scale = {}
+        for n in (int(size) for size in args.scale_sizes.split(",")):
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.broadcast", "--single-scale", str(n), "--postgres", args.postgres],
+                check=True, capture_output=True, text=True, env=os.environ.copy(),
+            )
+            scale[n] = r = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append((f"enqueue {n:,} recipients ({'PostgreSQL' if args.postgres else 'SQLite'})",
+                         f"{r['enqueue_ms']:,} ms [{ok(r['enqueue_ms'] <= 2000)}] | RSS +{r['rss_growth_mb']:.1f} MB"))
+        smallest, largest = min(scale), max(scale)
+        growth = scale[largest]["rss_growth_mb"] - scale[smallest]["rss_growth_mb"]
+        where = "PostgreSQL" if args.postgres else "SQLite"
+        _table(f"Enqueueing a broadcast ({where}; fresh process and database each)",
+               [(f"{n:,} subscribers", f"{r['recipients']:,} queued in {r['enqueue_ms']:,} ms "
+                                       f"(send_now {r['send_now_ms']:,.0f} ms) [{ok(r['enqueue_ms'] <= 2000)}], "
+                                       f"RSS {r['rss_before_mb']:.0f} MB +{r['rss_growth_mb']:.1f} MB")
+                for n, r in scale.items()]
+               + [(f"RSS growth {smallest:,} → {largest:,}", f"{growth:+.1f} MB [{ok(growth <= 20)}]")])
 
     if args.kill:
         k = measure({**base, "subscribers": args.subscribers, "rate": 25.0}, kill_at=0.4)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from broadcasts.delivery import LEASE_S, SENDER_LOOP, Sender, Transport, release_stale_claims
 from broadcasts.library import Library
 from broadcasts.models import Schedule, ScheduleStatus
-from broadcasts.occurrences import Report, fire_due, schedule_ids_due, send_now
+from broadcasts.occurrences import Report, compact_finished, fire_due, schedule_ids_due, send_now
 from broadcasts.schedules import build_trigger
 from core.clock import Clock
 from core.db import SessionMaker
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # Schedules created or changed by another process (the CLI, a second bot) are picked up this often.
 SYNC_INTERVAL_S = 30
 SCHEDULER_LOOP = "broadcast-scheduler"  # its name in services.loops and on /healthz
+# Delivery rows of broadcasts finished ANKANG_DELIVERY_RETENTION_DAYS ago become counts (issue 14, point 6).
+COMPACT_LOOP = "broadcast-compaction"
+COMPACT_INTERVAL_S = 3600.0
 
 
 class EngineServices(Protocol):
@@ -73,6 +76,7 @@ class BroadcastEngine:
         self.on_close = on_close  # e.g. shut the transport's HTTP client down
         self.scheduler: AsyncIOScheduler | None = None
         self._sender_task: asyncio.Task[None] | None = None
+        self._compact_task: asyncio.Task[None] | None = None
         self._versions: dict[int, object] = {}
 
     @property
@@ -92,11 +96,29 @@ class BroadcastEngine:
         self.scheduler.start()
         await self.sync()
         self._sender_task = asyncio.create_task(self.sender.run(), name="broadcast-sender")
+        self._compact_task = asyncio.create_task(
+            self.loops.every(COMPACT_LOOP, COMPACT_INTERVAL_S, self.compact), name=COMPACT_LOOP)
+
+    async def compact(self) -> int:
+        """Compact the broadcasts finished longer ago than the retention (by the services clock)."""
+        compacted = await compact_finished(self.services.sessions, self.services.clock.now(),
+                                           self.services.settings.delivery_retention_days)
+        if compacted:
+            log.info("compacted the delivery rows of %d finished broadcasts to their counts", compacted)
+        return compacted
+
+    async def _stop_compaction(self) -> None:
+        if self._compact_task is not None:
+            self._compact_task.cancel()
+            await asyncio.gather(self._compact_task, return_exceptions=True)
+            self._compact_task = None
+        self.loops.forget(COMPACT_LOOP)
 
     async def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        await self._stop_compaction()
         if self._sender_task is not None:
             self._sender_task.cancel()
             try:
@@ -121,6 +143,7 @@ class BroadcastEngine:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        await self._stop_compaction()
         if self._sender_task is not None:
             self._sender_task.cancel()
             await asyncio.gather(self._sender_task, return_exceptions=True)

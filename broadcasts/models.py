@@ -183,8 +183,11 @@ class Occurrence(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when its delivery rows were deleted, the counts above kept (ANKANG_DELIVERY_RETENTION_DAYS).
+    compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (UniqueConstraint("schedule_id", "fire_at", name="uq_occurrences_schedule_fire"),)
 

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     missed_grace_s: int = Field(default=3600, ge=0)
+    # Finished broadcasts keep per-recipient delivery rows this long, then only their counts.
+    delivery_retention_days: int = Field(default=90, ge=1, le=3650)
     # SQLite: how long a write waits for a lock held by another connection before it counts as failed.
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     tip_draft_ttl_s: float = Field(default=1800, gt=0)  # idle tip drafts are discarded after this

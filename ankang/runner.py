@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -34,6 +35,8 @@ from web.app import create_web_app
 from web.typedefs import SITE
 
 log = logging.getLogger(__name__)
+# How long start-up waits for the first leader campaign (a connection and one try of the lock).
+FIRST_CAMPAIGN_WAIT_S = 10.0
 
 
 @dataclass
@@ -128,7 +131,12 @@ async def _running(
                 elif role == "auto":
                     election = LeaderElection(settings.database_url, bot_key(settings.bot_token),
                                               on_elected=duties.start, on_deposed=duties.stop, loops=services.loops)
+                    first_campaign = asyncio.ensure_future(election.next_beat())
                     election.start()
+                    # "Ready" after the first campaign: a process that finds no leader leads from its
+                    # first moment (its duties have started); a standby goes on campaigning meanwhile.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(first_campaign, FIRST_CAMPAIGN_WAIT_S)
                 log.info("Ankang is ready (%s; web %s; role %s)", "webhook" if settings.webhook_url else "long polling",
                          web_url, "leader" if sqlite and role == "auto" else role if role == "web" else "auto")
                 try:

@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
 CONNECT_TIMEOUT_S = 3.0
 IDLE_SESSION_TIMEOUT_MS = 3000  # the server ends a leader's session silent this long (a lost link)
+# A leader whose session ended keeps its duties while it reconnects, up to this long: a database
+# outage that every process shares then costs no takeover (the sender keeps the deliveries in its
+# hands and records them when the database is back, so nothing is sent twice). Longer: it steps down.
+LEADER_GRACE_S = 60.0
 EXPIRE_S = 3.0  # a budget lease not renewed this long belongs to a dead process
 MIN_SHARE_PER_S = 1.0
 ELECTION_LOOP = "leader-election"
@@ -89,6 +93,7 @@ class LeaderElection:
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._beat_waiters: list[asyncio.Future[None]] = []
+        self._lost_at: float | None = None  # a leader's session ended at (loop time), not yet regained
 
     async def next_beat(self) -> None:
         """Wait for the next heartbeat to finish (tests: a standby campaigned again and lost)."""
@@ -120,7 +125,13 @@ class LeaderElection:
                 self.loops.failed(ELECTION_LOOP, exc)
                 await self._close()
                 if self.leader:
-                    await self._step_down(f"lost the database ({type(exc).__name__})")
+                    now = asyncio.get_running_loop().time()
+                    if self._lost_at is None:
+                        self._lost_at = now
+                    elif now - self._lost_at > LEADER_GRACE_S:
+                        self._lost_at = None
+                        await self._step_down(f"lost the database for over {LEADER_GRACE_S:.0f} s "
+                                              f"({type(exc).__name__})")
             waiters, self._beat_waiters = self._beat_waiters, []
             for future in waiters:
                 if not future.done():
@@ -129,12 +140,15 @@ class LeaderElection:
 
     async def _beat(self) -> None:
         if self._conn is None or self._conn.is_closed():
-            if self.leader:  # the lock ended with the session that held it
-                raise ConnectionError("the leader's database session ended")
+            if self.leader and self._lost_at is None:  # the lock ended with the session that held it
+                self._lost_at = asyncio.get_running_loop().time()
             self._conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_S)
             with contextlib.suppress(asyncpg.PostgresError):  # PostgreSQL ≥ 14
                 await self._conn.execute(f"SET idle_session_timeout = {IDLE_SESSION_TIMEOUT_MS}")
         conn = self._conn
+        if self.leader and self._lost_at is not None:
+            await self._regain(conn)
+            return
         if self.leader:
             # The lock lives as long as this session: a live session is a held lock.
             await conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT_S)
@@ -150,6 +164,29 @@ class LeaderElection:
                 await self._step_down("start-up failed")
                 with contextlib.suppress(Exception):
                     await conn.execute("SELECT pg_advisory_unlock($1)", self.key)
+
+    async def _regain(self, conn: asyncpg.Connection) -> None:
+        """A leader back on the database after its session ended: another process leads now (step
+        down), or, once the standbys have had the first try (three heartbeats), it takes the lock again
+        and carries on — its duties never stopped."""
+        classid, objid = self.key >> 32, self.key & 0xFFFFFFFF
+        held = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)",
+            classid, objid, timeout=CONNECT_TIMEOUT_S)
+        assert self._lost_at is not None
+        if held:
+            self._lost_at = None
+            await self._step_down("another process leads now")
+            return
+        if asyncio.get_running_loop().time() - self._lost_at < 3 * self.heartbeat_s:
+            return  # the standbys' turn first
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key, timeout=CONNECT_TIMEOUT_S):
+            self._lost_at = None
+            log.warning("this process is still the leader (its database session was restored)")
+        else:
+            self._lost_at = None
+            await self._step_down("another process leads now")
 
     async def _step_down(self, why: str) -> None:
         self.leader = False

@@ -1,7 +1,8 @@
 """Who is an admin, who is on duty, and the audit trail of what admins do.
 
 Admins come from two sources, and only from them: the ids in ANKANG_ADMIN_IDS (the operator's
-settings) and those added at run time (``ankang admin add``: an ``admins`` row). ``is_admin`` is the
+settings) and those added at run time (the console's 管理员 page or ``ankang admin add``: an ``admins``
+row). ``is_admin`` is the
 one check every surface makes (bot commands and buttons, /weblogin, every console request, the
 CLI), so removing an admin — a row deleted, an id taken out of the settings — takes effect at the
 next update or request, console sessions included. Taking a duty (/duty) never makes an admin.
@@ -37,8 +38,8 @@ class AdminSource(StrEnum):
 
 
 SOURCE_LABELS: dict[AdminSource, str] = {
-    AdminSource.SETTINGS: "配置 ANKANG_ADMIN_IDS",
-    AdminSource.ADDED: "运行时添加（ankang admin add）",
+    AdminSource.SETTINGS: "来自配置 ANKANG_ADMIN_IDS",
+    AdminSource.ADDED: "在控制台或用 ankang admin add 添加",
 }
 
 

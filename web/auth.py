@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import NotAnAdmin, admin_names, is_admin
+from core.admins import AdminSource, NotAnAdmin, admin_names, audit, is_admin, remove_admin
 from core.login_links import (  # noqa: F401  (re-exported: the console's vocabulary of links)
     LOGIN_LINK_TTL_S,
     LOGIN_PATH,
@@ -107,6 +107,20 @@ async def end_sessions_of(session: AsyncSession, user_id: int) -> int:
     """Log ``user_id`` out of every browser (an admin removed); return how many sessions ended. The caller commits."""
     result = await session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def revoke_admin(session: AsyncSession, settings: Settings, user_id: int, by: int,
+                       detail: str = "") -> tuple[AdminSource, ...]:
+    """Remove an added admin and, unless the settings still make them one, end their console sessions now.
+
+    The one removal the CLI (``by`` 0) and the console (``by`` the admin acting) share: the row and
+    the duty go, every browser of theirs is logged out, and the audit log says who did it. Returns
+    the sources that still make ``user_id`` an admin (ANKANG_ADMIN_IDS). The caller commits."""
+    remaining = await remove_admin(session, settings, user_id)
+    if not remaining:
+        await end_sessions_of(session, user_id)
+    await audit(session, by, "admin.remove", str(user_id), detail)
+    return remaining
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:

@@ -81,21 +81,17 @@ def list_command() -> None:
 @click.argument("user_id", type=int)
 def remove_command(user_id: int) -> None:
     """Remove admin USER_ID added with `ankang admin add`; their console sessions end at once."""
-    from core.admins import AdminSource, audit, remove_admin
+    from core.admins import AdminSource
     from core.cli import run_with_database
     from core.db import SessionMaker, transaction
     from core.settings import settings_or_exit
-    from web.auth import end_sessions_of
+    from web.auth import revoke_admin
 
     settings = settings_or_exit()
 
     async def remove(sessions: SessionMaker) -> tuple[AdminSource, ...]:
         async with transaction(sessions) as session:
-            remaining = await remove_admin(session, settings, user_id)
-            if not remaining:
-                await end_sessions_of(session, user_id)
-            await audit(session, 0, "admin.remove", str(user_id), "via CLI")
-            return remaining
+            return await revoke_admin(session, settings, user_id, 0, "via CLI")
 
     if run_with_database(remove, settings=settings):
         click.echo(f"{user_id} 仍是管理员：其 ID 在 ANKANG_ADMIN_IDS 中。请从配置中删除并重启 / "

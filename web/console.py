@@ -25,6 +25,7 @@ def setup_routes(app: web.Application) -> None:
     PostgreSQL's integer), so it is simply "not found" like any unknown id.
     """
     from web import (
+        console_admins,
         console_audit,
         console_broadcasts,
         console_handoffs,
@@ -47,6 +48,7 @@ def setup_routes(app: web.Application) -> None:
     console_knowledge.setup_routes(app)
     console_handoffs.setup_routes(app)
     console_org.setup_routes(app)
+    console_admins.setup_routes(app)
 
 
 @web.middleware

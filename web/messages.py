@@ -84,6 +84,8 @@ FLASH: dict[str, str] = {
     "schedule_paused": "推送计划已暂停。",
     "schedule_resumed": "推送计划已恢复。",
     "schedule_cancelled": "推送计划已取消。",
+    "admin_added": "管理员已添加：对方在 Telegram 中发送 /weblogin 即可登录管理后台。",
+    "admin_removed": "管理员已移除，其管理后台登录已全部失效。",
 }
 
 SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
@@ -180,6 +182,21 @@ BODY_TOO_LARGE_TIP = (
     "提交的内容太大了：最多 5 张照片，每张不超过 10 MB。请删减或压缩照片后再试，已填写的内容需要重新填写。"
 )
 BODY_TOO_LARGE = "提交的内容太大了，请删减后再试。"
+
+# 管理员 (console_admins.py)
+ADMIN_ID_INVALID = "请填写对方的 Telegram 数字 ID（只含数字 0–9，最多 16 位，例如 123456789）。"
+ADMIN_NAME_EMPTY = "请填写姓名或称呼，方便在后台和审计日志中认出对方。"
+ADMIN_NAME_TOO_LONG = "姓名不能超过 {limit} 个字（现在 {given} 个字）。"
+ADMIN_ALREADY = "{who} 已经是管理员了（{source}），无需重复添加。"
+ADMIN_REMOVE_SELF = "不能移除自己。如需移除您的管理员身份，请另一位管理员操作。"
+ADMIN_REMOVE_SETTINGS = ("{who} 的管理员身份来自配置 ANKANG_ADMIN_IDS，不能在这里移除："
+                         "请从配置中删去该 ID 并重启服务。")
+ADMIN_NOT_FOUND = "{who} 已不是在控制台添加的管理员（可能刚被其他管理员移除），请看下方最新名单。"
+
+
+ADMIN_REMOVE_QUESTION = ("移除后，{who} 立即不能再使用任何管理员功能：已登录的管理后台会立即失效，"
+                         "值班也会一并取消。确定移除吗？")
+
 
 # 组织架构 (console_org.py)
 ORG_NO_BOT = "机器人尚未启动，还不知道它的用户名，无法生成加入链接。请在机器人运行时再试。"

@@ -40,6 +40,7 @@ async def test_every_console_page_fits_the_screen(services, browser, web_url, si
                            ("broadcasts", "/admin/broadcasts"), ("broadcast-new", "/admin/broadcasts/new"),
                            ("lessons", "/admin/lessons"), ("lesson", lesson_href), ("knowledge", "/admin/knowledge"),
                            ("faq-new", "/admin/knowledge/faq/new"), ("audit", "/admin/audit"),
+                           ("admins", "/admin/admins"),
                            ("not-found", "/admin/tips/999999")]:
             await page.goto(web_url + path)
             # Nothing wider than the screen: a phone must never scroll sideways to read a page.

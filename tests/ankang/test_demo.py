@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import os
 import pty
@@ -173,6 +174,8 @@ class Pty:
     def __init__(self, master: int) -> None:
         self.master = master
         self.screen = ""
+        # Incremental: a character whose bytes arrive in two reads is still one character.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._more = asyncio.Event()
         asyncio.get_running_loop().add_reader(master, self._read)
 
@@ -183,7 +186,7 @@ class Pty:
             data = b""
         if not data:
             asyncio.get_running_loop().remove_reader(self.master)
-        self.screen += data.decode(errors="replace")
+        self.screen += self._decoder.decode(data, final=not data)
         self._more.set()
 
     async def until(self, needle: str, start: int = 0, timeout: float = 60) -> int:

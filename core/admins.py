@@ -124,9 +124,10 @@ async def duty_recipients(session: AsyncSession, settings: Settings) -> list[int
     return on_duty or admins
 
 
-async def audit(session: AsyncSession, admin_id: int, action: str, target: str = "", detail: str = "") -> None:
-    """Record an admin action (who, what, when); the caller commits with the action itself."""
-    session.add(AuditEntry(admin_id=admin_id, action=action, target=target[:128], detail=detail))
+async def audit(session: AsyncSession, admin_id: int, action: str, target: str = "", detail: str = "",
+                *, unit_id: int | None = None) -> None:
+    """Record an admin action (who, what, when, in which unit); the caller commits with the action itself."""
+    session.add(AuditEntry(admin_id=admin_id, action=action, target=target[:128], detail=detail, unit_id=unit_id))
 
 
 @dataclass(frozen=True, slots=True)

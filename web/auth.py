@@ -35,6 +35,7 @@ from core.login_links import (  # noqa: F401  (re-exported: the console's vocabu
     read_login_token,
 )
 from core.settings import Settings
+from org import roles
 from web.models import AdminSession, LoginNonce
 from web.typedefs import SERVICES
 
@@ -117,6 +118,7 @@ async def revoke_admin(session: AsyncSession, settings: Settings, user_id: int, 
     the duty go, every browser of theirs is logged out, and the audit log says who did it. Returns
     the sources that still make ``user_id`` an admin (ANKANG_ADMIN_IDS). The caller commits."""
     remaining = await remove_admin(session, settings, user_id)
+    await roles.drop_grants(session, user_id)
     if not remaining:
         await end_sessions_of(session, user_id)
     await audit(session, by, "admin.remove", str(user_id), detail)

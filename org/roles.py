@@ -12,7 +12,7 @@ Where rights come from:
 - grants (``admin_roles``): a role at a unit covers the unit and everything below it; a grant with
   no unit covers the whole tree. 管理员 implies every other role, and any role lets its holder look.
 An object not yet attached to a unit (``unit_id`` None) belongs to the whole tree: acting on it needs
-the role over the whole tree.
+the role over the whole tree — a grant of no unit, or at the tree's only root unit.
 """
 from __future__ import annotations
 
@@ -138,6 +138,14 @@ async def chain_of(session: AsyncSession, unit_id: int) -> list[int]:
     return chain
 
 
+async def sole_root(session: AsyncSession) -> int | None:
+    """The one active unit at the top, when the tree has exactly one: a role there is a role over the whole
+    tree (objects of no unit included); with several roots (or none) only a grant of no unit is."""
+    roots = (await session.scalars(select(Organisation.id).where(
+        Organisation.parent_id.is_(None), Organisation.retired.is_(False)).limit(2))).all()
+    return roots[0] if len(roots) == 1 else None
+
+
 async def can(session: AsyncSession, settings: Settings, user_id: int, role_or_action: Need,
               unit_id: int | None) -> bool:
     """Whether ``user_id`` may do ``role_or_action`` at ``unit_id`` (None: the whole tree, or an object
@@ -145,8 +153,10 @@ async def can(session: AsyncSession, settings: Settings, user_id: int, role_or_a
     holding = await _holding(session, settings, user_id, role_or_action)
     if holding is None or None in holding:
         return True
-    if not holding or unit_id is None:
+    if not holding:
         return False
+    if unit_id is None:
+        return await sole_root(session) in holding
     return any(u in holding for u in await chain_of(session, unit_id))
 
 
@@ -171,6 +181,8 @@ async def scope_of(session: AsyncSession, settings: Settings, user_id: int, role
         return EVERYWHERE
     if not holding:
         return NOWHERE
+    if await sole_root(session) in holding:
+        return EVERYWHERE
     children = _children((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
     found = {u for u in holding if u is not None}
     todo = list(found)

@@ -36,6 +36,7 @@ from core.login_links import (  # noqa: F401  (re-exported: the console's vocabu
 )
 from core.settings import Settings
 from org import roles
+from web import messages, permissions
 from web.models import AdminSession, LoginNonce
 from web.typedefs import SERVICES
 
@@ -142,6 +143,7 @@ class AdminUser:
 
 
 ADMIN = web.RequestKey("admin", AdminUser)
+UNIT = web.RequestKey("admin_unit", int)  # the unit a console request concerns, if one (the audit log's)
 PUBLIC_ADMIN_PATHS = frozenset({LOGIN_PATH})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -185,6 +187,11 @@ async def admin_guard(request: web.Request, handler):
     async with services.sessions() as session:
         row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())
         names = await admin_names(session, [row.user_id]) if row is not None else {}
+        # Role and scope (web/permissions.py), before the CSRF token: a refusal changes nothing either way.
+        decision = await permissions.check(request, session, services.settings, row.user_id) \
+            if row is not None else None
+        where = await roles.unit_label(session, decision.unit_id) \
+            if isinstance(decision, permissions.Refusal) else ""
     if row is None:
         wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method in SAFE_METHODS and not wants_json:
@@ -196,6 +203,14 @@ async def admin_guard(request: web.Request, handler):
             back = back if isinstance(back, str) and back.startswith("/admin") else request.path
             raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(back, safe='')}&expired=1")
         return web.json_response({"error": "login required"}, status=401)
+    if isinstance(decision, permissions.Refusal):
+        text = messages.forbidden(decision.need.label, None if decision.anywhere else where)
+        if "application/json" in request.headers.get("Accept", ""):
+            return web.json_response({"error": text}, status=403)
+        return aiohttp_jinja2.render_template("console/error.html", request,
+                                              {"title": messages.FORBIDDEN_TITLE, "message": text}, status=403)
+    if isinstance(decision, int):
+        request[UNIT] = decision
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.content_type in FORM_TYPES:

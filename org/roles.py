@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.admins import add_admin, remove_admin
 from core.models import Admin
@@ -114,28 +116,42 @@ async def _grants(session: AsyncSession, user_id: int) -> list[tuple[int | None,
 
 async def _holding(session: AsyncSession, settings: Settings, user_id: int, need: Need) -> set[int | None] | None:
     """The units at which ``user_id`` holds a role giving ``need`` (None in it: the whole tree);
-    None for the whole tree by settings or an ``admins`` row without grants."""
+    None for the whole tree by settings or an ``admins`` row without grants. One query."""
     if user_id in settings.admin_ids:
         return None
-    if await session.get(Admin, user_id) is None:
-        return set()
-    grants = await _grants(session, user_id)
-    if not grants:
+    rows = (await session.execute(
+        select(Admin.user_id, RoleGrant.unit_id, RoleGrant.role)
+        .outerjoin(RoleGrant, RoleGrant.user_id == Admin.user_id).where(Admin.user_id == user_id))).all()
+    if not rows:
+        return set()  # no admin
+    if all(role is None for _, _, role in rows):
         return None
-    return {unit_id for unit_id, role in grants if role in GIVEN_BY[need]}
+    return {unit_id for _, unit_id, role in rows if role in GIVEN_BY[need]}
 
 
-async def chain_of(session: AsyncSession, unit_id: int) -> list[int]:
-    """The unit and its ancestors, nearest first (a cycle, which ``move`` refuses, ends the walk)."""
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        unit = await session.get(Organisation, current)
-        if unit is None:
+MAX_DEPTH = 64  # a guard against a cycle the tree's rules refuse but a hand-edited database could hold
+
+
+def _chain_query(unit_id: int) -> Select[Any]:
+    """The unit and its ancestors with their retired flag, nearest first: one recursive query."""
+    chain = (select(Organisation.id, Organisation.parent_id, Organisation.retired, literal(0).label("depth"))
+             .where(Organisation.id == unit_id).cte("chain", recursive=True))
+    up = aliased(Organisation)
+    chain = chain.union_all(select(up.id, up.parent_id, up.retired, chain.c.depth + 1)
+                            .where(up.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH))
+    return select(chain.c.id, chain.c.retired, chain.c.depth).order_by(chain.c.depth)
+
+
+async def chain_of(session: AsyncSession, unit_id: int, *, active_only: bool = False) -> list[int]:
+    """The unit and its ancestors, nearest first ([] for no such unit)."""
+    rows = (await session.execute(_chain_query(unit_id))).all()
+    seen: list[int] = []
+    for u, retired, _depth in rows:
+        if u in seen:
             break
-        chain.append(current)
-        current = unit.parent_id
-    return chain
+        if not (active_only and retired):
+            seen.append(u)
+    return seen
 
 
 async def sole_root(session: AsyncSession) -> int | None:
@@ -166,14 +182,6 @@ async def holds(session: AsyncSession, settings: Settings, user_id: int, role_or
     return holding is None or bool(holding)
 
 
-def _children(rows: Iterable[tuple[int, int | None]]) -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for child, parent in rows:
-        if parent is not None:
-            children.setdefault(parent, []).append(child)
-    return children
-
-
 async def scope_of(session: AsyncSession, settings: Settings, user_id: int, role_or_action: Need) -> Scope:
     """Everywhere ``user_id`` may do ``role_or_action``: the subtrees of the units they hold it at."""
     holding = await _holding(session, settings, user_id, role_or_action)
@@ -183,14 +191,11 @@ async def scope_of(session: AsyncSession, settings: Settings, user_id: int, role
         return NOWHERE
     if await sole_root(session) in holding:
         return EVERYWHERE
-    children = _children((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
-    found = {u for u in holding if u is not None}
-    todo = list(found)
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
+    below = select(Organisation.id).where(Organisation.id.in_([u for u in holding if u is not None])) \
+        .cte("below", recursive=True)
+    child = aliased(Organisation)
+    below = below.union(select(child.id).where(child.parent_id == below.c.id))
+    found = set((await session.scalars(select(below.c.id))).all())
     return Scope(False, frozenset(found))
 
 
@@ -204,11 +209,17 @@ async def unit_ids_for(session: AsyncSession, settings: Settings, user_id: int, 
 
 # --- who handles tips ---------------------------------------------------------------------------------
 
-async def _unit_holders(session: AsyncSession, roles: frozenset[Role]) -> dict[int | None, set[int]]:
-    """Admins (with an ``admins`` row) holding any of ``roles``, by the unit of the grant."""
-    rows = await session.execute(
-        select(RoleGrant.unit_id, RoleGrant.user_id).join(Admin, Admin.user_id == RoleGrant.user_id)
-        .where(RoleGrant.role.in_([r.value for r in roles])))
+async def _unit_holders(session: AsyncSession, roles: frozenset[Role],
+                        units: Sequence[int | None] | None = None) -> dict[int | None, set[int]]:
+    """Admins (with an ``admins`` row) holding any of ``roles``, by the unit of the grant (at ``units`` only:
+    None in it for the grants of no unit)."""
+    query = (select(RoleGrant.unit_id, RoleGrant.user_id).join(Admin, Admin.user_id == RoleGrant.user_id)
+             .where(RoleGrant.role.in_([r.value for r in roles])))
+    if units is not None:
+        ids = [u for u in units if u is not None]
+        query = query.where(or_(RoleGrant.unit_id.in_(ids), RoleGrant.unit_id.is_(None)) if None in units
+                            else RoleGrant.unit_id.in_(ids))
+    rows = await session.execute(query)
     found: dict[int | None, set[int]] = {}
     for unit_id, user_id in rows.all():
         found.setdefault(unit_id, set()).add(user_id)
@@ -228,12 +239,13 @@ async def tip_handlers(session: AsyncSession, settings: Settings,
     admins hold 举报处理 or 管理员 — (that unit's id, their user ids). With none in the chain (or no
     unit): (None, the admins over the whole tree); with none of those either, every admin, so a tip
     never goes to nobody while any admin exists."""
-    holders = await _unit_holders(session, HANDLES_TIPS)
     if unit_id is not None:
-        active = set((await session.scalars(select(Organisation.id).where(Organisation.retired.is_(False)))).all())
-        for u in await chain_of(session, unit_id):
-            if u in active and holders.get(u):
+        chain = await chain_of(session, unit_id, active_only=True)
+        holders = await _unit_holders(session, HANDLES_TIPS, chain)
+        for u in chain:
+            if holders.get(u):
                 return u, sorted(holders[u])
+    holders = await _unit_holders(session, HANDLES_TIPS, [None])
     top = await _whole_tree_admins(session, settings) | holders.get(None, set())
     if not top:
         top = set(settings.admin_ids) | set((await session.scalars(select(Admin.user_id))).all())
@@ -243,11 +255,11 @@ async def tip_handlers(session: AsyncSession, settings: Settings,
 async def units_without_handler(session: AsyncSession, settings: Settings) -> list[Organisation]:
     """Active units with no 举报处理 or 管理员 at themselves or any unit above (their tips go to the
     admins over the whole tree): the console's warning. By code."""
-    units = list((await session.scalars(select(Organisation))).all())
-    parents = {u.id: u.parent_id for u in units}
+    units = (await session.execute(select(Organisation.id, Organisation.parent_id, Organisation.retired))).all()
+    parents = {u: parent for u, parent, _ in units}
     handled_here = {u for u, users in (await _unit_holders(session, HANDLES_TIPS)).items()
                     if u is not None and users}
-    retired = {u.id for u in units if u.retired}
+    retired = {u for u, _, is_retired in units if is_retired}
     memo: dict[int, bool] = {}
 
     def covered(unit_id: int) -> bool:
@@ -267,7 +279,11 @@ async def units_without_handler(session: AsyncSession, settings: Settings) -> li
             memo[u] = result
         return result
 
-    return sorted((u for u in units if not u.retired and not covered(u.id)), key=lambda u: u.code)
+    flagged = [u for u, _, is_retired in units if not is_retired and not covered(u)]
+    if not flagged:
+        return []
+    found = await session.scalars(select(Organisation).where(Organisation.id.in_(flagged)).order_by(Organisation.code))
+    return list(found.all())
 
 
 # --- grants -------------------------------------------------------------------------------------------

@@ -179,3 +179,16 @@ async def test_only_an_admin_of_the_unit_or_above_may_invite_and_a_lost_right_wi
     async with services.sessions() as s, s.begin():
         with pytest.raises(InviteError, match="作废"):
             await roles.accept_invite(s, services.settings, token, 8004, "某人", now)
+
+
+async def test_a_role_at_the_only_root_covers_objects_of_no_unit_and_several_roots_need_a_grant_of_none(
+        services, tree):
+    await _grant(services, 7013, Role.KNOWLEDGE, tree["city"])
+    async with services.sessions() as s:
+        assert await roles.can(s, services.settings, 7013, Role.KNOWLEDGE, None)
+        assert (await roles.scope_of(s, services.settings, 7013, Role.KNOWLEDGE)).everything
+    async with services.sessions() as s, s.begin():
+        await service.add_unit(s, "prov2", "另一个总工会")  # a second root
+    async with services.sessions() as s:
+        assert not await roles.can(s, services.settings, 7013, Role.KNOWLEDGE, None)
+        assert await roles.can(s, services.settings, 7013, Role.KNOWLEDGE, tree["f1"])

@@ -176,6 +176,21 @@ async def can(session: AsyncSession, settings: Settings, user_id: int, role_or_a
     return any(u in holding for u in await chain_of(session, unit_id))
 
 
+async def needs_held(session: AsyncSession, settings: Settings, user_id: int) -> frozenset[Need]:
+    """Every role and action ``user_id`` may do somewhere (for showing only the menus they may use)."""
+    if user_id in settings.admin_ids:
+        return frozenset(GIVEN_BY)
+    rows = (await session.execute(
+        select(RoleGrant.role).select_from(Admin)
+        .outerjoin(RoleGrant, RoleGrant.user_id == Admin.user_id).where(Admin.user_id == user_id))).all()
+    if not rows:
+        return frozenset()
+    held = {role for (role,) in rows if role is not None}
+    if not held:
+        return frozenset(GIVEN_BY)
+    return frozenset(need for need, given_by in GIVEN_BY.items() if given_by & held)
+
+
 async def holds(session: AsyncSession, settings: Settings, user_id: int, role_or_action: Need) -> bool:
     """Whether ``user_id`` may do ``role_or_action`` anywhere at all (menus, and lists not yet by unit)."""
     holding = await _holding(session, settings, user_id, role_or_action)

@@ -140,6 +140,8 @@ class AdminUser:
     user_id: int
     csrf_token: str
     name: str = ""  # given with `ankang admin add --name`; the console shows it instead of the id
+    # What they may do somewhere (org.roles.needs_held, as values): the console shows only those menus.
+    may: frozenset[str] = frozenset()
 
 
 ADMIN = web.RequestKey("admin", AdminUser)
@@ -192,6 +194,8 @@ async def admin_guard(request: web.Request, handler):
             if row is not None else None
         where = await roles.unit_label(session, decision.unit_id) \
             if isinstance(decision, permissions.Refusal) else ""
+        may = frozenset(n.value for n in await roles.needs_held(session, services.settings, row.user_id)) \
+            if row is not None and request.method in SAFE_METHODS else frozenset()
     if row is None:
         wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method in SAFE_METHODS and not wants_json:
@@ -222,5 +226,5 @@ async def admin_guard(request: web.Request, handler):
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},
                 status=403,
             )
-    request[ADMIN] = AdminUser(row.user_id, row.csrf_token, names.get(row.user_id, ""))
+    request[ADMIN] = AdminUser(row.user_id, row.csrf_token, names.get(row.user_id, ""), may)
     return await handler(request)

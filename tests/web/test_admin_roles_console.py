@@ -115,3 +115,15 @@ async def test_a_role_removed_mid_action_refuses_the_next_request_in_words(servi
         assert "你在「全部单位」没有「知识库」权限（也可能刚被移除）" in await sent.text()
         # Still an admin (只读 at d1): the page of their unit opens.
         assert (await http.get(f"{web_url}/admin/org/{units['d1']}", headers=headers)).status == 200
+
+
+async def test_the_menu_shows_only_the_areas_a_role_may_see(services, web_url):
+    units = await _tree(services)
+    async with services.sessions() as s, s.begin():
+        await roles.grant(s, SCOPED, "知识库员", Role.KNOWLEDGE, units["d1"], by=ADMIN_ID)
+    headers = {"Cookie": f"{COOKIE_NAME}={await _session_cookie(services, SCOPED)}"}
+    async with ClientSession() as http:
+        page = await (await http.get(f"{web_url}/admin/knowledge/faq", headers=headers)).text()
+    nav = page.split('<nav class="tabs"')[1].split("</nav>")[0]
+    assert all(f'href="{href}"' in nav for href in ("/admin/knowledge", "/admin/handoffs", "/admin/org"))
+    assert all(f'href="{href}"' not in nav for href in ("/admin/tips", "/admin/broadcasts", "/admin/lessons"))

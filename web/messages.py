@@ -86,6 +86,7 @@ FLASH: dict[str, str] = {
     "schedule_cancelled": "推送计划已取消。",
     "admin_added": "管理员已添加：对方在 Telegram 中发送 /weblogin 即可登录管理后台。",
     "admin_removed": "管理员已移除，其管理后台登录已全部失效。",
+    "grant_removed": "角色已移除；如果这是对方的最后一个角色，对方已不再是管理员，管理后台登录已失效。",
 }
 
 SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
@@ -152,6 +153,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "org.retire": "撤销单位",
     "org.merge": "合并单位",
     "admin.remove": "移除管理员",
+    "admin.invite": "生成管理员邀请链接",
+    "admin.invite_accept": "接受管理员邀请",
+    "admin.role_remove": "移除管理员角色",
     "duty.on": "开始值班",
     "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",
@@ -213,3 +217,17 @@ def org_merge_question(name: str, into: str, members: int) -> str:
 def org_retire_question(name: str, members: int) -> str:
     return (f"撤销「{name}」后，它的 {members} 名成员和全部下级单位将移交给上级单位，"
             "此后扫它的二维码将无法加入。确定撤销吗？")
+
+
+# Roles (issue 12, point 3).
+FORBIDDEN_TITLE = "没有权限"
+
+
+def forbidden(need: str, unit: str | None) -> str:
+    """A console request refused for its role or scope; ``unit`` None: the role is held nowhere."""
+    if unit is None:
+        return f"你没有「{need}」权限（也可能刚被移除）。如需此权限，请联系上级管理员。"
+    return f"你在「{unit}」没有「{need}」权限（也可能刚被移除）。如需此权限，请联系该单位或上级单位的管理员。"
+INVITE_PICK_ROLE = "请选择要邀请的角色。"
+GRANT_GONE = "这个角色已不存在（可能刚被其他管理员移除），请看下方最新名单。"
+GRANT_REMOVE_QUESTION = "移除 {who} 在「{unit}」的「{role}」角色？对方下一次操作起即不能再使用这个角色的功能。"

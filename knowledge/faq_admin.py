@@ -274,7 +274,9 @@ async def publish_revision(
     draft = FaqDraft(q=proposed.q, a=proposed.a, cite=tuple((c.law, c.article) for c in proposed.cite),
                      alt=tuple(proposed.alt), tags=tuple(proposed.tags))
     entry = _entry(faq_id, draft, kb.corpus)
-    return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action=ACCEPT)
+    published = await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action=ACCEPT)
+    await _forget_answered(sessions, published.questions)  # e.g. those merged into it (合并到已有条目)
+    return published
 
 
 async def reject_revision(sessions: SessionMaker, faq_id: str, *, admin_id: int, now: datetime) -> None:
@@ -373,21 +375,36 @@ async def acknowledge_bundled(sessions: SessionMaker, faq_id: str, *, admin_id: 
 
 async def merge_questions(
     sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, question_ids: list[int], *, admin_id: int, now: datetime,
+    review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
-    """合并到已有条目: unanswered questions become alternative phrasings of entry ``faq_id`` (a revision,
-    live at once) and leave the unanswered list. Raise FaqNotFound or FaqInvalid (too many phrasings)."""
+    """合并到已有条目: unanswered questions become alternative phrasings of entry ``faq_id``, an edit like
+    any other: live at once under self review (the questions leave the unanswered list), or under two-person
+    review a pending revision that a second admin publishes (``publish_revision`` then takes the questions
+    off the list; returned, they are still there). Raise FaqNotFound or FaqInvalid (too many phrasings)."""
     async with sessions() as session:
         current = await admin_faq(session, faq_id) if (kb.entry(faq_id) is None) else kb.entry(faq_id)
+        pending = await pending_revision(session, faq_id) if review is FaqReview.TWO_PERSON else None
         rows = list((await session.execute(
             select(UnansweredQuestion).where(UnansweredQuestion.id.in_(question_ids)))).scalars())
     assert current is not None  # admin_faq raises FaqNotFound
+    if pending is not None:  # merged into the edit already waiting, which would otherwise be replaced
+        current = faq_entry_from_dict({"id": faq_id, **pending.snapshot}, "db")
     alt = list(dict.fromkeys([*current.alt, *(r.sample for r in rows if r.sample not in current.questions)]))
     draft = FaqDraft(q=current.q, a=current.a, cite=tuple((c.law, c.article) for c in current.cite), alt=tuple(alt),
                      tags=tuple(current.tags))
-    entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now)
-    async with sessions() as session, session.begin():
-        await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_([r.id for r in rows])))
+    proposed = review is FaqReview.TWO_PERSON and kb.entry(faq_id) is not None  # as edit_faq decides
+    entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now, review=review)
+    if not proposed:
+        async with sessions() as session, session.begin():
+            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_([r.id for r in rows])))
     return entry
+
+
+async def _forget_answered(sessions: SessionMaker, samples: list[str]) -> None:
+    """Unanswered questions that an entry now answers (as its question or a phrasing) leave the list."""
+    if samples:
+        async with sessions() as session, session.begin():
+            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.sample.in_(samples)))
 
 
 async def faq_history(session: AsyncSession, faq_id: str) -> list[FaqRevision]:

@@ -227,3 +227,70 @@ async def test_to_faq_in_telegram_sends_a_login_link_to_the_prefilled_form(ankan
     qid = await emulator.press(worker, notice, data=notice["reply_markup"]["inline_keyboard"][0][1]["callback_data"])
     said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
     assert "管理员" in said["text"]
+
+
+async def test_two_admins_typing_answers_the_first_wins_and_the_second_is_told(ankang, emulator):
+    from core.admins import add_admin
+
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    second = emulator.user("值班员")
+    async with ankang.services.sessions() as s, s.begin():
+        await add_admin(s, second.id)
+    worker = emulator.user()
+    confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notices = {}
+    for staff in (admin, second):
+        notices[staff.id] = await emulator.wait_for_message(staff, lambda m: "问工会" in m.get("text", ""), since=mark)
+    for staff in (admin, second):  # both take it before either answers
+        async with emulator.expect(staff):
+            await emulator.press(staff, notices[staff.id], hmsg.ANSWER_BUTTON)
+    async with emulator.expect(worker) as answer, emulator.expect(admin):
+        await emulator.send_text(admin, "不得安排夜班劳动。")
+    mark = emulator.mark()
+    async with emulator.expect(second) as told:
+        await emulator.send_text(second, "可以安排，但要本人同意。")
+    assert "其他工作人员先回答" in told.message["text"] and "没有发送" in told.message["text"]
+    assert emulator.new_messages(worker, mark) == []  # the worker got the first answer only
+    assert "不得安排夜班劳动" in answer.message["text"]
+    from knowledge.models import HandoffTurn
+
+    async with ankang.services.sessions() as s:
+        turns = (await s.execute(select(HandoffTurn.text).order_by(HandoffTurn.id))).scalars().all()
+    assert turns == ["女职工孕期能上夜班吗", "不得安排夜班劳动。"]
+
+
+async def test_an_admin_removed_while_answering_is_told_and_the_question_waits_for_others(ankang, emulator):
+    from core.admins import add_admin, remove_admin
+
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    leaving = emulator.user("调走的干事")
+    async with ankang.services.sessions() as s, s.begin():
+        await add_admin(s, leaving.id)
+    worker = emulator.user()
+    confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notice = await emulator.wait_for_message(leaving, lambda m: "问工会" in m.get("text", ""), since=mark)
+    async with emulator.expect(leaving):
+        await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
+    async with ankang.services.sessions() as s, s.begin():
+        await remove_admin(s, ankang.services.settings, leaving.id)
+    mark = emulator.mark()
+    async with emulator.expect(leaving) as told:
+        await emulator.send_text(leaving, "不得安排夜班劳动。")
+    assert "只对工会管理员开放" in told.message["text"]
+    assert emulator.new_messages(worker, mark) == []
+    [stored] = await handoffs(ankang)
+    assert stored.status.is_waiting and stored.chat_id == worker.id  # nothing lost: still waiting
+    # Its notice's 回答 is refused too; another admin answers.
+    qid = await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
+    said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
+    assert "只对工会管理员开放" in said["text"]
+    admin_notice = next(m for m in emulator.messages(admin) if "问工会" in m.get("text", ""))
+    async with emulator.expect(admin):
+        await emulator.press(admin, admin_notice, hmsg.ANSWER_BUTTON)
+    async with emulator.expect(worker) as answer, emulator.expect(admin):
+        await emulator.send_text(admin, "不得安排夜班劳动。")
+    assert "不得安排夜班劳动" in answer.message["text"]

@@ -202,7 +202,8 @@ async def edit_faq(
 ) -> FaqEntry:
     """Rewrite entry ``faq_id`` (audited, a revision); a published one answers with the new text at once —
     or, under two-person review, keeps answering with the published text: the edit is a pending revision
-    (``pending_revision``) until a second admin publishes it (``publish_revision``) or returns it.
+    (``pending_revision``, ``edit_waits_for_review``) until a second admin publishes it (``publish_revision``)
+    or returns it; a draft is edited in place.
 
     A bundled entry edited here becomes an override stored in the database (it survives upgrades of
     the bundled files; ``overrides_to_review`` flags it when the bundled text changes underneath).
@@ -214,12 +215,19 @@ async def edit_faq(
             record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
             if record is None and faq_id not in bundled_entries():
                 raise FaqNotFound(faq_id)
-            if record is None or record.status is FaqStatus.PUBLISHED:
+            if edit_waits_for_review(record, review):
                 session.add(FaqRevision(faq_id=faq_id, action=PROPOSE, snapshot=_snapshot(entry), admin_id=admin_id,
                                         **({"at": now} if now is not None else {})))
                 await audit(session, admin_id, "kb.faq_propose", faq_id, entry.q[:200])
                 return entry
     return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action="edit")
+
+
+def edit_waits_for_review(record: FaqEntryRecord | None, review: FaqReview) -> bool:
+    """Whether an edit of the entry stored as ``record`` (None: bundled, not stored) is a pending revision:
+    under two-person review, for every entry but a draft — a disabled or deleted one too, or disabling,
+    editing and enabling it again would publish an edit nobody else saw."""
+    return review is FaqReview.TWO_PERSON and (record is None or record.status is not FaqStatus.PENDING)
 
 
 async def _apply_edit(
@@ -383,7 +391,8 @@ async def merge_questions(
     off the list; returned, they are still there). Raise FaqNotFound or FaqInvalid (too many phrasings)."""
     async with sessions() as session:
         current = await admin_faq(session, faq_id) if (kb.entry(faq_id) is None) else kb.entry(faq_id)
-        pending = await pending_revision(session, faq_id) if review is FaqReview.TWO_PERSON else None
+        proposed = edit_waits_for_review(await session.get(FaqEntryRecord, faq_id), review)
+        pending = await pending_revision(session, faq_id) if proposed else None
         rows = list((await session.execute(
             select(UnansweredQuestion).where(UnansweredQuestion.id.in_(question_ids)))).scalars())
     assert current is not None  # admin_faq raises FaqNotFound
@@ -392,7 +401,6 @@ async def merge_questions(
     alt = list(dict.fromkeys([*current.alt, *(r.sample for r in rows if r.sample not in current.questions)]))
     draft = FaqDraft(q=current.q, a=current.a, cite=tuple((c.law, c.article) for c in current.cite), alt=tuple(alt),
                      tags=tuple(current.tags))
-    proposed = review is FaqReview.TWO_PERSON and kb.entry(faq_id) is not None  # as edit_faq decides
     entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now, review=review)
     if not proposed:
         async with sessions() as session, session.begin():

@@ -34,8 +34,9 @@ from knowledge.faq_admin import (
     bundled_entries,
     check_faq,
     edit_faq,
+    edit_waits_for_review,
 )
-from knowledge.models import FaqEntryRecord, FaqStatus
+from knowledge.models import FaqEntryRecord
 
 MAX_ROWS = 2000
 XLSX_HEADERS = ("id", "标准问题", "其他问法", "回答", "法条依据", "主题", "状态")
@@ -57,8 +58,8 @@ class ImportRow:
 
 class RowAction(StrEnum):
     ADD = "add"  # a new entry: live under self review, a draft under two-person review
-    UPDATE = "update"  # written over the entry: live if it answers (self review), or an entry that does not answer
-    PROPOSE = "propose"  # an edit of a published entry under two-person review: a pending revision
+    UPDATE = "update"  # written over the entry: at once under self review, a draft in place under two-person
+    PROPOSE = "propose"  # under two-person review, an edit of any other entry: a pending revision
     UNCHANGED = "unchanged"
 
 
@@ -207,8 +208,8 @@ async def plan_import(
             action = RowAction.UNCHANGED  # re-importing an export changes nothing
         elif record is None and row.faq_id not in bundled_entries():
             action = RowAction.ADD
-        elif review is FaqReview.TWO_PERSON and (record is None or record.status is FaqStatus.PUBLISHED):
-            action = RowAction.PROPOSE  # as edit_faq decides: a published entry's edit waits for review
+        elif edit_waits_for_review(record, review):
+            action = RowAction.PROPOSE
         else:
             action = RowAction.UPDATE
         report.planned.append((row, action))

@@ -40,6 +40,7 @@ from knowledge.faq_admin import (
     change_faq_status,
     check_faq,
     edit_faq,
+    edit_waits_for_review,
     faq_history,
     merge_questions,
     overrides_to_review,
@@ -365,7 +366,7 @@ async def faq_update(request: web.Request) -> web.Response:
         return _confirm_page(request, form, draft, data)
     services = request.app[SERVICES]
     review = FaqReview(services.settings.faq_review)
-    proposed = review is FaqReview.TWO_PERSON and kb.entry(form.faq_id) is not None
+    proposed = await _waits_for_review(request, form.faq_id, review)
     try:
         await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id,
                        now=services.clock.now(), review=review)
@@ -376,6 +377,14 @@ async def faq_update(request: web.Request) -> web.Response:
     if proposed:
         raise redirect(f"/admin/knowledge/faq/{form.faq_id}/history", "faq_proposed")
     raise redirect("/admin/knowledge", "faq_edited")
+
+
+async def _waits_for_review(request: web.Request, faq_id: str, review: FaqReview) -> bool:
+    """Whether an edit of ``faq_id`` will be a pending revision (two-person review; any entry but a draft)."""
+    from knowledge.models import FaqEntryRecord
+
+    async with request.app[SERVICES].sessions() as session:
+        return edit_waits_for_review(await session.get(FaqEntryRecord, faq_id), review)
 
 
 async def _settle_revision(request: web.Request, publish: bool) -> web.Response:
@@ -419,7 +428,7 @@ async def merge_questions_into(request: web.Request) -> web.Response:
     review = FaqReview(services.settings.faq_review)
     if review is FaqReview.SELF and data.get("confirmed") != "1":
         return await _confirm_merge(request, kb, faq_id, qids)
-    proposed = review is FaqReview.TWO_PERSON and kb.entry(faq_id) is not None
+    proposed = await _waits_for_review(request, faq_id, review)
     try:
         await merge_questions(services.sessions, kb, faq_id, qids, admin_id=admin_of(request).user_id,
                               now=services.clock.now(), review=review)

@@ -230,3 +230,19 @@ async def test_a_merge_adds_to_an_edit_already_waiting_instead_of_replacing_it(k
     async with sessions() as s:
         pending = await pending_revision(s, BUNDLED_ID)
     assert pending.snapshot["a"] == edit.a and "单位把报警器拔了电咋整" in pending.snapshot["alt"]
+
+
+async def test_under_two_person_review_disabling_editing_and_enabling_does_not_publish_an_unreviewed_edit(
+        kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.DISABLE, admin_id=42, now=NOW,
+                            review=FaqReview.TWO_PERSON)
+    edit = FaqDraft(q=QUESTION, a=EDITED, cite=(("特种设备安全法", 39),))
+    await edit_faq(sessions, kb, entry.id, edit, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.ENABLE, admin_id=42, now=NOW,
+                            review=FaqReview.TWO_PERSON)
+    assert kb.answer(QUESTION).faq_id == entry.id and "点检表" not in kb.answer(QUESTION).text
+    async with sessions() as s:
+        assert (await pending_revision(s, entry.id)).snapshot["a"] == EDITED
+    await publish_revision(sessions, kb, entry.id, admin_id=7, now=NOW)
+    assert "点检表" in kb.answer(QUESTION).text

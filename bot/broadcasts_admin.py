@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import lesson_messages as msg
 from bot import messages
 from bot import schedule_callbacks as cb
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext, admin_or_refuse
 from bot.parts import chat_of, message_of, query_of, user_of
 from bot.render import edit_in_place
 from broadcasts import occurrences, schedules
@@ -19,18 +19,6 @@ from broadcasts.models import OccurrenceStatus, Schedule, ScheduleStatus
 from broadcasts.schedules import ScheduleNotFound, ScheduleStateError
 
 SCHEDULES_PER_PAGE = 5
-
-
-async def refuse_non_admin(update: Update, context: AnkangContext) -> bool:
-    """Reply NOT_ADMIN and return True when the sender is not an admin."""
-    user = update.effective_user
-    if await user_is_admin(context, user.id if user else None):
-        return False
-    if update.callback_query:
-        await update.callback_query.answer(messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_html(messages.NOT_ADMIN)
-    return True
 
 
 def button(text: str, data: cb.Callback) -> InlineKeyboardButton:
@@ -100,7 +88,7 @@ async def _schedules_view(context: AnkangContext, page: int = 0, around: int | N
 
 async def broadcasts_command(update: Update, context: AnkangContext) -> None:
     """/broadcasts: every active or paused schedule in one message, with its buttons."""
-    if await refuse_non_admin(update, context):
+    if not await admin_or_refuse(update, context):
         return
     text, keyboard = await _schedules_view(context)
     await message_of(update).reply_html(text, reply_markup=keyboard)
@@ -117,7 +105,7 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
     if data is None:
         await query.answer(messages.STALE_BUTTON)
         return
-    if await refuse_non_admin(update, context):
+    if not await admin_or_refuse(update, context):
         return
     match data:
         case cb.ShowProgress(occurrence_id):

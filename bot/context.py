@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot import messages
 from bot.conversation import Prompt
+from bot.parts import message_of
 from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
 from core.clock import Clock
@@ -107,3 +110,14 @@ async def user_is_admin(context: AnkangContext, user_id: int | None) -> bool:
 
     async with context.session() as session:
         return await is_admin(session, context.services.settings, user_id)
+
+
+async def admin_or_refuse(update: Update, context: AnkangContext) -> bool:
+    """True for an admin; anyone else is told (an alert under a button, else a reply) and gets False."""
+    if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
+        return True
+    if update.callback_query:
+        await update.callback_query.answer(messages.NOT_ADMIN, show_alert=True)
+    else:
+        await message_of(update).reply_text(messages.NOT_ADMIN)
+    return False

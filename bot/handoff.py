@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot import handoff_callbacks as cb
 from bot import handoff_messages as msg
 from bot import messages as common_messages
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext, admin_or_refuse
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_data_of, chat_of, message_of, query_message, query_of, user_data_of, user_of
 from bot.render import edit_in_place
@@ -279,19 +279,9 @@ async def my_questions(update: Update, context: AnkangContext) -> None:
 
 # --- the staff --------------------------------------------------------------------------------------
 
-async def _staff_or_refuse(update: Update, context: AnkangContext) -> bool:
-    if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
-        return True
-    if update.callback_query:
-        await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_text(common_messages.NOT_ADMIN)
-    return False
-
-
 async def answer_start(update: Update, context: AnkangContext) -> str | int:
     """回答 under a notice: the handoff is taken (the worker sees 回答中) and the staff member types."""
-    if not await _staff_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return ConversationHandler.END
     query = query_of(update)
     data = cb.parse(query.data)
@@ -364,7 +354,7 @@ async def staff_timed_out(update: object, context: AnkangContext) -> None:
 
 async def _to_faq(update: Update, context: AnkangContext, handoff_id: int) -> None:
     """转为FAQ: a one-time login link that opens the console's FAQ form prefilled from the handoff."""
-    if not await _staff_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     query = query_of(update)
     async with context.session() as session:

@@ -22,8 +22,8 @@ from telegram.ext import (
 from bot import lesson_messages as msg
 from bot import messages
 from bot import schedule_callbacks as cb
-from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, start_sending
-from bot.context import AnkangContext, ScheduleDraft
+from bot.broadcasts_admin import button, lesson_title, show, start_sending
+from bot.context import AnkangContext, ScheduleDraft, admin_or_refuse
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
 from bot.parts import chat_data_of, message_of, query_of, user_of
@@ -98,7 +98,7 @@ def _what_keyboard() -> InlineKeyboardMarkup:
 
 
 async def schedule_start(update: Update, context: AnkangContext) -> int:
-    if await refuse_non_admin(update, context):
+    if not await admin_or_refuse(update, context):
         return ConversationHandler.END
     _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())

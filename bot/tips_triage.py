@@ -21,10 +21,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import messages as common_messages
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext, admin_or_refuse
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_of, message_of, query_of, user_data_of, user_of
 from bot.render import send_long
@@ -70,16 +69,6 @@ class TelegramDutyAlerts:
         await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=markup)
 
 
-async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
-    if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
-        return True
-    if update.callback_query:
-        await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_text(common_messages.NOT_ADMIN)
-    return False
-
-
 def parse_list_args(args: list[str]) -> cb.ListTips:
     """``/tips [状态] [类别] [紧急]`` in Chinese labels or codes, in any order."""
     status: TipStatus | None = None
@@ -99,14 +88,14 @@ def parse_list_args(args: list[str]) -> cb.ListTips:
 
 async def tips_command(update: Update, context: AnkangContext) -> None:
     """/tips: the admin's list of open tips."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     text, markup = await _render_list(context, parse_list_args(context.args or []))
     await message_of(update).reply_html(text, reply_markup=markup)
 
 
 async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     await query_of(update).answer()
     text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips))
@@ -151,7 +140,7 @@ def _ticked(label: str, chosen: bool) -> str:
 
 async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     query = query_of(update)
     await query.answer()
@@ -189,7 +178,7 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
 
 async def take_pressed(update: Update, context: AnkangContext) -> None:
     """🙋 由我负责: the admin becomes the tip's owner (follow-ups and reminders then go to them)."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     query = query_of(update)
     await query.answer()
@@ -215,7 +204,7 @@ class _PendingAction:
 
 
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return ConversationHandler.END
     query = query_of(update)
     await query.answer()
@@ -248,7 +237,7 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
     pending = user_data_of(context).get(ADMIN_ACTION_KEY)
     if not isinstance(pending, _PendingAction):
         return ConversationHandler.END
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         user_data_of(context).pop(ADMIN_ACTION_KEY, None)
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
@@ -272,7 +261,7 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
 async def admin_confirmed(update: Update, context: AnkangContext) -> str | int:
     await query_of(update).answer()
     pending = user_data_of(context).pop(ADMIN_ACTION_KEY, None)
-    if not isinstance(pending, _PendingAction) or not await _admin_or_refuse(update, context):
+    if not isinstance(pending, _PendingAction) or not await admin_or_refuse(update, context):
         return ConversationHandler.END
     with contextlib.suppress(TelegramError):
         await query_of(update).edit_message_reply_markup(None)
@@ -341,7 +330,7 @@ def triage_conversation(ttl_s: float) -> ConversationHandler:
 
 async def duty_command(update: Update, context: AnkangContext) -> None:
     """/duty on|off: join or leave the roster that receives urgent tips."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     admin_id = user_of(update).id
     arg = (context.args or [""])[0].lower()

@@ -229,20 +229,25 @@ async def test_to_faq_in_telegram_sends_a_login_link_to_the_prefilled_form(ankan
     assert "管理员" in said["text"]
 
 
-async def test_two_admins_typing_answers_the_first_wins_and_the_second_is_told(ankang, emulator):
+async def two_admins_notified(ankang, emulator, name: str):
+    """ADMIN_ID and a second admin called ``name``; a worker hands over "女职工孕期能上夜班吗" and both are told.
+    Returns (admin, second, worker, {admin id: its notice})."""
     from core.admins import add_admin
 
-    admin = emulator.user("管理员", id=ADMIN_ID)
-    second = emulator.user("值班员")
+    admin, second = emulator.user("管理员", id=ADMIN_ID), emulator.user(name)
     async with ankang.services.sessions() as s, s.begin():
         await add_admin(s, second.id)
     worker = emulator.user()
     confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
     mark = emulator.mark()
     await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
-    notices = {}
-    for staff in (admin, second):
-        notices[staff.id] = await emulator.wait_for_message(staff, lambda m: "问工会" in m.get("text", ""), since=mark)
+    notices = {staff.id: await emulator.wait_for_message(staff, lambda m: "问工会" in m.get("text", ""), since=mark)
+               for staff in (admin, second)}
+    return admin, second, worker, notices
+
+
+async def test_two_admins_typing_answers_the_first_wins_and_the_second_is_told(ankang, emulator):
+    admin, second, worker, notices = await two_admins_notified(ankang, emulator, "值班员")
     for staff in (admin, second):  # both take it before either answers
         async with emulator.expect(staff):
             await emulator.press(staff, notices[staff.id], hmsg.ANSWER_BUTTON)
@@ -262,17 +267,10 @@ async def test_two_admins_typing_answers_the_first_wins_and_the_second_is_told(a
 
 
 async def test_an_admin_removed_while_answering_is_told_and_the_question_waits_for_others(ankang, emulator):
-    from core.admins import add_admin, remove_admin
+    from core.admins import remove_admin
 
-    admin = emulator.user("管理员", id=ADMIN_ID)
-    leaving = emulator.user("调走的干事")
-    async with ankang.services.sessions() as s, s.begin():
-        await add_admin(s, leaving.id)
-    worker = emulator.user()
-    confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
-    mark = emulator.mark()
-    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
-    notice = await emulator.wait_for_message(leaving, lambda m: "问工会" in m.get("text", ""), since=mark)
+    admin, leaving, worker, notices = await two_admins_notified(ankang, emulator, "调走的干事")
+    notice = notices[leaving.id]
     async with emulator.expect(leaving):
         await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
     async with ankang.services.sessions() as s, s.begin():
@@ -288,9 +286,8 @@ async def test_an_admin_removed_while_answering_is_told_and_the_question_waits_f
     qid = await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
     said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
     assert "只对工会管理员开放" in said["text"]
-    admin_notice = next(m for m in emulator.messages(admin) if "问工会" in m.get("text", ""))
     async with emulator.expect(admin):
-        await emulator.press(admin, admin_notice, hmsg.ANSWER_BUTTON)
+        await emulator.press(admin, notices[admin.id], hmsg.ANSWER_BUTTON)
     async with emulator.expect(worker) as answer, emulator.expect(admin):
         await emulator.send_text(admin, "不得安排夜班劳动。")
     assert "不得安排夜班劳动" in answer.message["text"]

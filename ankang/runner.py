@@ -175,6 +175,12 @@ class LeaderDuties:
         application, services, settings = self.application, self.services, self.services.settings
         self.active = True
         services.role = "leader"
+        # Before the first update: conversations an earlier run (a restart, a dead leader) held in memory
+        # are lost; their workers are told on their next message (bot/restarted.py).
+        try:
+            await services.marks.take_over()
+        except Exception as err:  # the database's message could quote rows: types only
+            log.warning("could not read the conversations an earlier run left open (%s)", type(err).__name__)
         if settings.webhook_url:
             await application.bot.set_webhook(
                 settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,

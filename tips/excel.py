@@ -9,9 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips.models import PLACES_BY_CODE, Author, EventKind, Tip
 
@@ -35,6 +32,10 @@ def _label(table: dict[str, object], code: str) -> str:
 def write_xlsx(tips: list[Tip], path: Path, tz: ZoneInfo) -> Path:
     """Write ``tips`` (thread and photos loaded) to ``path``; text, not formulas (a description
     starting with "=" stays text)."""
+    # Imported here: openpyxl takes about 24 MB, and most processes never export (issue 14, point 7).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -39,6 +39,7 @@ from tips.models import (
 )
 from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
 from tips.receipts import PRODUCTION_COST, ReceiptCost
+from tips.routing import route_unit
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class TipDraft:
     description: str = ""
     urgent: bool | None = None
     photos: list[CleanPhoto] = field(default_factory=list)
+    # The unit the tipper routes the tip to (issue 12, point 4); None: the union as a whole.
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,7 @@ async def submit_tip(
         receipt_lookup=receipts.lookup_key(code),
         receipt_hash=receipt_hash,
         digested=bool(draft.urgent),
+        unit_id=await route_unit(session, draft.unit_id),
     )
     set_deadlines(tip, policy or CasePolicy())
     session.add(tip)

@@ -69,12 +69,26 @@ async def inbox(request: web.Request) -> web.Response:
             unread=True if unread == "1" else None, owner_id=admin_of(request).user_id if mine == "1" else None,
             now=now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
         )
+        routing = await _routing(session, services.settings, [t.unit_id for t in found.tips])
     query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show,
                                "unread": unread, "mine": mine}.items() if v}
     return render(request, "console/tips.html", {
         "title": "隐患举报", "page_data": found, "page": page, "filters": query, "status": status,
         "query_string": urlencode(query), "deadlines": {t.id: deadline(t, now) for t in found.tips}, **_labels(),
+        **routing,
     })
+
+
+async def _routing(session, settings, unit_ids: list[int | None]) -> dict:
+    """Where tips of these units go (issue 12, point 4): each unit's route and the names to show, and the
+    units with no tip handler up their whole chain, flagged loudly on the page."""
+    from org.service import unit_names
+    from tips.routing import route_of, unhandled_unit_ids
+
+    routes = {unit_id: await route_of(session, settings, unit_id) for unit_id in set(unit_ids) if unit_id is not None}
+    unhandled = await unhandled_unit_ids(session, settings)
+    names = await unit_names(session, {*routes, *(r.handled_by for r in routes.values()), *unhandled})
+    return {"routes": routes, "unit_names": names, "unhandled": sorted(unhandled, key=lambda i: names.get(i, ""))}
 
 
 async def tip_page(request: web.Request) -> web.Response:
@@ -100,6 +114,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         except TipNotFound:
             return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
         notes = await notes_of(session, tip_id)
+        routing = await _routing(session, services.settings, [tip.unit_id])
         unread = tip.tipper_unread
         if unread:
             await mark_read(session, tip_id)
@@ -116,7 +131,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         "channel": channel_for(tip),
         "final_question": messages.TIP_CONFIRM_FINAL_JS.format(tip_id=tip.id, days=services.settings.tip_review_days),
         "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
-        **_labels(),
+        **_labels(), **routing,
     }, status=status)
 
 

@@ -1,0 +1,141 @@
+"""Tips routed to units in the Telegram flow (issue 12, point 4), through the real bot stack and the emulator.
+
+A worker who joined a unit through its QR deep link is offered that unit first and the units above
+it; a unit of few workers is warned about with its parent offered; the tip stores the unit chosen
+and nothing about the tipper; its alert names the unit.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from core import users
+from emulator import button_texts
+from org import service as org
+from tests.conftest import ADMIN_ID
+from tests.tips.helpers import plain
+from tests.tips.test_bot_flow import all_table_text
+from tips.models import Tip
+
+DESCRIPTION = "冲压车间的光电保护装置被人拆了，工人手伸进模具区很危险"
+
+
+async def seed_tree(services, *, big: str | None = None) -> dict[str, int]:
+    """市 → 区 → two sibling base units; ``big``: give that unit enough members not to be small."""
+    async with services.sessions() as s, s.begin():
+        city = await org.add_unit(s, "city", "某市总工会", "市")
+        district = await org.add_unit(s, "dist", "东区总工会", "区县", "city")
+        jx = await org.add_unit(s, "jx", "机械厂工会", "基层", "dist")
+        hg = await org.add_unit(s, "hg", "化工厂工会", "基层", "dist")
+        if big is not None:
+            unit = await org.unit_by_code(s, big)
+            for chat_id in range(5_000_000, 5_000_000 + services.settings.tip_min_unit_size):
+                await users.record_user(s, chat_id)
+                await org.join(s, chat_id, unit)
+    return {"city": city.id, "dist": district.id, "jx": jx.id, "hg": hg.id}
+
+
+async def join_by_link(emulator, user, payload: str, expected: str = "已加入", count: int = 3) -> None:
+    """/start with a unit's deep link, as scanning its QR code does; waits for every reply (a first
+    contact also gets the welcome and the subscription offer, a returning one a single greeting)."""
+    async with emulator.expect(user, count=count) as got:
+        await emulator.send_text(user, f"/start {payload}")
+    assert expected in got.messages[0]["text"]
+
+
+async def stored_tip(services) -> Tip:
+    async with services.sessions() as s:
+        return (await s.execute(select(Tip))).scalar_one()
+
+
+async def test_a_qr_member_is_offered_their_unit_warned_it_is_small_and_can_send_it_higher(
+        ankang, emulator, make_tipper, caplog):
+    caplog.set_level(logging.DEBUG)
+    units = await seed_tree(ankang.services)
+    tipper = make_tipper("王师傅", username="wang_shifu_77")
+    await join_by_link(emulator, tipper.user, "u_jx")
+
+    await tipper.report(description=DESCRIPTION, unit="✅ 机械厂工会（本单位）")
+    asked = tipper.unit_question
+    # Its own unit first (the default), then each unit above it, then none.
+    assert button_texts(asked) == [["✅ 机械厂工会（本单位）"], ["⬆ 东区总工会（上级）"], ["⬆ 某市总工会（上级）"],
+                                   ["不指定单位（交工会统一处理）"], ["取消"]]
+    assert "您加入的单位是「机械厂工会」" in plain(asked["text"]) and "不想让本单位知道" in plain(asked["text"])
+
+    preview = plain(tipper.last["text"])
+    assert "交给：机械厂工会" in preview
+    assert "「机械厂工会」已知只有 1 名职工（少于 30 名）" in preview and "建议改交上级单位「东区总工会」" in preview
+    assert ["⬆ 改交上级：东区总工会"] in button_texts(tipper.last)
+
+    await tipper.press("⬆ 改交上级：东区总工会")
+    preview = plain(tipper.last["text"])
+    assert "交给：东区总工会" in preview and "建议改交上级单位「某市总工会」" in preview
+    await tipper.confirm()
+
+    tip = await stored_tip(ankang.services)
+    assert tip.unit_id == units["dist"]
+    # The unit is the tip's only new fact: neither the tips' tables nor the logs hold the tipper.
+    async with ankang.services.sessions() as s:
+        assert (await org.unit_of(s, tipper.user.id)).code == "jx"  # membership untouched by the tip
+    tips_text = await all_table_text(ankang.services, prefix="tip")
+    logs = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("emulator"))
+    for trace in (str(tipper.user.id), tipper.user.username, tipper.user.first_name):
+        assert trace not in tips_text and trace not in logs
+
+
+async def test_an_urgent_tip_through_the_deep_link_alerts_with_its_unit(ankang, emulator, make_tipper):
+    units = await seed_tree(ankang.services, big="jx")
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    tipper = make_tipper("赵师傅", username=None)
+    await join_by_link(emulator, tipper.user, "u_jx")
+
+    preview = await tipper.report(description=DESCRIPTION, urgent=True, unit="✅ 机械厂工会（本单位）")
+    assert "交给：机械厂工会" in plain(preview["text"]) and "已知只有" not in plain(preview["text"])
+    assert not any("改交上级" in b for row in button_texts(preview) for b in row)
+    mark = emulator.mark()
+    await tipper.confirm()
+    alert = await emulator.wait_for_message(admin, lambda m: "紧急隐患举报" in m.get("text", ""), since=mark)
+    assert "单位：机械厂工会" in alert["text"]
+    assert (await stored_tip(ankang.services)).unit_id == units["jx"]
+
+
+async def test_a_tipper_with_no_unit_or_a_bad_link_finds_one_by_name_or_sends_to_none(ankang, emulator, make_tipper):
+    units = await seed_tree(ankang.services)
+    tipper = make_tipper("陈师傅")
+    # An unknown or retired unit's link: a clear message, and the tip can still be routed.
+    async with ankang.services.sessions() as s, s.begin():
+        await org.retire(s, units["hg"])
+    await join_by_link(emulator, tipper.user, "u_nowhere", "没有找到这个单位", count=3)
+    await join_by_link(emulator, tipper.user, "u_hg", "没有找到这个单位", count=2)
+
+    await tipper.report(description=DESCRIPTION, unit="机械厂工会（基层）", search="机械")
+    asked = [m for m in emulator.messages(tipper.user) if "交给哪个工会" in m.get("text", "")][-1]
+    assert button_texts(asked) == [["不指定单位（交工会统一处理）"], ["取消"]]  # no unit of their own
+    assert button_texts(tipper.unit_question) == [["机械厂工会（基层）"], ["不指定单位（交工会统一处理）"], ["取消"]]
+    assert "交给：机械厂工会" in plain(tipper.last["text"])
+
+    # 更换单位 goes back to the choice; a search that finds nothing says so; then no unit at all.
+    await tipper.press("🏢 更换单位")
+    assert "交给哪个工会" in tipper.last["text"]
+    assert "没有找到名称包含「面包房」" in plain((await tipper.say("面包房"))["text"])
+    await tipper.press("不指定单位（交工会统一处理）")
+    assert "交给：不指定单位" in plain(tipper.last["text"])
+    await tipper.confirm()
+    assert (await stored_tip(ankang.services)).unit_id is None
+
+
+async def test_a_unit_retired_before_confirming_sends_the_tip_to_the_unit_above(ankang, emulator, make_tipper):
+    units = await seed_tree(ankang.services)
+    tipper = make_tipper("刘师傅")
+    await tipper.report(description=DESCRIPTION, unit="机械厂工会（基层）", search="机械厂")
+    async with ankang.services.sessions() as s, s.begin():
+        await org.retire(s, units["jx"])
+    await tipper.confirm()
+    assert (await stored_tip(ankang.services)).unit_id == units["dist"]
+
+
+async def test_without_units_the_flow_asks_nothing_about_them(ankang, make_tipper):
+    tipper = make_tipper()
+    preview = await tipper.report(description=DESCRIPTION)
+    assert "交给" not in plain(preview["text"]) and button_texts(preview) == [["✅ 确认提交", "取消"]]

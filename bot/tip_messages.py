@@ -47,7 +47,7 @@ ASK_UNIT = (
     "这条举报交给哪个工会处理？\n"
     "点下面的单位，或直接发送单位名称搜索（例如“机械厂”）。只保存您选的单位，不保存您是谁。"
 )
-ASK_UNIT_MEMBER = "您加入的单位是「{name}」，默认交给它。" + case_text.HIGHER_HINT
+ASK_UNIT_MEMBER = "您加入的单位是「{name}」，默认交给它。" + case_text.HIGHER_HINT + "（点“⬆ 上级”）。"
 UNIT_OWN_BUTTON = "✅ {name}（本单位）"
 UNIT_HIGHER_BUTTON = "⬆ {name}（上级）"
 UNIT_FOUND = "找到以下单位，点一下选择："

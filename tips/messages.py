@@ -35,7 +35,7 @@ def review_refused(reason: str, days: int) -> str:
 
 # --- Routing to a unit (issue 12, point 4): the bot and the web form say the same.
 NO_UNIT_LABEL = "不指定单位（交工会统一处理）"
-HIGHER_HINT = "不想让本单位知道？可以改交上级单位。"
+HIGHER_HINT = "不想让本单位知道？可以改交上级单位"
 
 
 def small_unit_warning(name: str, members: int, min_size: int, parent: str | None) -> str:

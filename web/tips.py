@@ -443,7 +443,7 @@ async def _unit_page(request: web.Request, values: FormValues) -> dict:
     units = [UnitOption(line.unit.code, "　" * line.depth + line.unit.name
                         + ("（人数较少，建议选上级）" if counts.get(line.unit.id, 0) < limit else ""))
              for line in lines]
-    higher = case_text.HIGHER_HINT + "：" + "、".join(u.name for u in above) if above else ""
+    higher = f"{case_text.HIGHER_HINT}：{'、'.join(u.name for u in above)}。" if above else ""
     return _form_context(values, units, higher)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from core.admins import audit
 from core.topics import BY_CODE as TOPICS_BY_CODE
+from org.service import unit_names
 from tips import receipts
 from tips.cases import CasePolicy, coarsen_to_hour, set_deadlines
 from tips.errors import TipError, TipInvalid, TipNotFound, TransitionNotAllowed
@@ -369,14 +370,15 @@ async def export_tips(
     elif open_only:
         stmt = stmt.where(Tip.status.in_(OPEN_STATUSES))
     tips = list((await session.execute(stmt)).scalars())
-    result = await asyncio.to_thread(_write_export, tips, Path(out_dir))
-    await asyncio.to_thread(write_xlsx, tips, Path(out_dir) / "tips.xlsx", tz)
+    names = await unit_names(session, [tip.unit_id for tip in tips])
+    result = await asyncio.to_thread(_write_export, tips, Path(out_dir), names)
+    await asyncio.to_thread(write_xlsx, tips, Path(out_dir) / "tips.xlsx", tz, names)
     scope = status.value if status is not None else "open" if open_only else "all"
     await audit(session, admin_id, "tip.export", f"tips:{scope}", f"{result.tips} tips, {result.photos} photos")
     return result
 
 
-def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
+def _write_export(tips: list[Tip], out_dir: Path, unit_names: dict[int, str]) -> ExportResult:
     photos_dir = out_dir / "photos"
     photos_dir.mkdir(parents=True, exist_ok=True)
     csv_path, thread_path = out_dir / "tips.csv", out_dir / "thread.csv"
@@ -385,7 +387,8 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
     with open(csv_path, "w", newline="", encoding="utf-8-sig") as tips_file, \
             open(thread_path, "w", newline="", encoding="utf-8-sig") as thread_file:
         tips_csv, thread_csv = csv.writer(tips_file), csv.writer(thread_file)
-        tips_csv.writerow(["编号", "提交时间(UTC,整点)", "类别", "场所类型", "地点", "描述", "紧急", "状态", "照片"])
+        tips_csv.writerow(["编号", "提交时间(UTC,整点)", "类别", "场所类型", "地点", "描述", "紧急", "状态", "照片",
+                           "单位"])
         thread_csv.writerow(["举报编号", "时间(UTC)", "来自", "类型", "状态", "内容", "照片"])
         for tip in tips:
             names = []
@@ -399,6 +402,7 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
             tips_csv.writerow([
                 tip.id, tip.created_hour.isoformat(), _topic_label(tip.category), _place_label(tip.place_type),
                 tip.location, tip.description, "是" if tip.urgent else "否", tip.status_label, " ".join(names),
+                unit_names.get(tip.unit_id, "") if tip.unit_id is not None else "",
             ])
             for event in tip.events:
                 thread_csv.writerow([

@@ -125,3 +125,23 @@ async def test_a_unit_under_the_threshold_is_small_and_suggests_its_parent(servi
     assert small.small and small.members == 29 and small.parent.name == "东区总工会"
     assert [u.code for u in small.above] == ["dist", "city"]
     assert not enough.small and enough.members == 30
+
+
+async def test_the_export_names_each_tips_unit(services, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from tips.service import export_tips
+
+    units = await tree(services)
+    for_unit, for_none = await tip_for(services, units["jx"]), await tip_for(services, None)
+    async with services.sessions() as s, s.begin():
+        await export_tips(s, tmp_path, admin_id=ADMIN_ID)
+    with open(tmp_path / "tips.csv", newline="", encoding="utf-8-sig") as exported:
+        rows = {row["编号"]: row for row in csv.DictReader(exported)}
+    assert rows[str(for_unit)]["单位"] == "机械厂工会" and rows[str(for_none)]["单位"] == ""
+    sheet = load_workbook(tmp_path / "tips.xlsx").active
+    header = [cell.value for cell in sheet[1]]
+    units_column = {row[0]: row[header.index("单位")] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert units_column[for_unit] == "机械厂工会" and units_column[for_none] in ("", None)

@@ -139,3 +139,78 @@ async def test_without_units_the_flow_asks_nothing_about_them(ankang, make_tippe
     tipper = make_tipper()
     preview = await tipper.report(description=DESCRIPTION)
     assert "交给" not in plain(preview["text"]) and button_texts(preview) == [["✅ 确认提交", "取消"]]
+
+
+# --- With scoped roles (issue 12, point 3): the done-when tests of point 4 ------------------------------
+
+async def grant_tips(services, user, unit_id: int) -> None:
+    from org.roles import Role, grant
+
+    async with services.sessions() as s, s.begin():
+        await grant(s, user.id, user.first_name, Role.TIPS, unit_id, by=ADMIN_ID)
+
+
+def alerts_of(emulator, user) -> list[dict]:
+    return [m for m in emulator.messages(user) if "紧急隐患举报" in m.get("text", "")]
+
+
+async def test_a_tip_through_a_units_qr_link_reaches_that_units_handler_and_no_siblings(ankang, emulator, make_tipper):
+    units = await seed_tree(ankang.services, big="jx")
+    handlers = {code: emulator.user(f"{code} 举报处理员", id=950_000 + i)
+                for i, code in enumerate(("jx", "hg", "dist"))}
+    for code, user in handlers.items():
+        await grant_tips(ankang.services, user, units[code])
+    super_admin = emulator.user("市总管理员", id=ADMIN_ID)
+    tipper = make_tipper("孙师傅")
+    await join_by_link(emulator, tipper.user, "u_jx")
+
+    await tipper.report(description=DESCRIPTION, urgent=True, unit="✅ 机械厂工会（本单位）")
+    mark = emulator.mark()
+    await tipper.confirm()
+    alert = await emulator.wait_for_message(handlers["jx"], lambda m: "紧急隐患举报" in m.get("text", ""),
+                                            since=mark)
+    await ankang.services.tips.drain()  # every alert of this tip has gone out
+    assert "单位：机械厂工会" in alert["text"] and DESCRIPTION in alert["text"]
+    assert len(alerts_of(emulator, handlers["jx"])) == 1
+    for other in (handlers["hg"], handlers["dist"], super_admin):
+        assert alerts_of(emulator, other) == [], other.first_name
+
+
+async def test_a_unit_without_a_handler_is_flagged_in_the_console_and_its_tip_reaches_the_parents(
+        ankang, emulator, make_tipper):
+    from aiohttp import ClientSession, CookieJar
+
+    from tests.web.conftest import http_log_in
+
+    units = await seed_tree(ankang.services, big="jx")
+    async with ankang.services.sessions() as s, s.begin():
+        orphan = await org.add_unit(s, "island", "孤岛厂工会", "基层")  # a root nobody handles
+    parent_handler = emulator.user("东区举报处理员", id=951_000)
+    sibling_handler = emulator.user("化工厂举报处理员", id=951_001)
+    await grant_tips(ankang.services, parent_handler, units["dist"])
+    await grant_tips(ankang.services, sibling_handler, units["hg"])
+    tipper = make_tipper("周师傅")
+    await join_by_link(emulator, tipper.user, "u_jx")
+
+    await tipper.report(description=DESCRIPTION, urgent=True, unit="✅ 机械厂工会（本单位）")
+    mark = emulator.mark()
+    await tipper.confirm()
+    alert = await emulator.wait_for_message(parent_handler, lambda m: "紧急隐患举报" in m.get("text", ""),
+                                            since=mark)
+    await ankang.services.tips.drain()
+    assert "单位：机械厂工会" in alert["text"] and alerts_of(emulator, sibling_handler) == []
+    tip = await stored_tip(ankang.services)
+
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        console = await http_log_in(http, ankang.web_url, ankang.services.settings, ankang.services.clock.now())
+        inbox = await (await console.get("/admin/tips")).text()
+        assert "单位：机械厂工会" in inbox and "本单位无举报处理人员" in inbox and "交「东区总工会」处理" in inbox
+        assert 'id="unhandled-units"' in inbox and "孤岛厂工会" in inbox  # no handler up its whole chain
+        page = await (await console.get(f"/admin/tips/{tip.id}")).text()
+        assert "本单位无举报处理人员" in page
+        unit_page = await (await console.get(f"/admin/org/{units['jx']}")).text()
+        assert "本单位没有举报处理人员：交给本单位的举报由上级「东区总工会」的举报处理人员处理" in unit_page
+        tree = await (await console.get("/admin/org")).text()
+        assert 'id="unhandled-units"' in tree and f'href="/admin/org/{orphan.id}">孤岛厂工会' in tree
+        handled = await (await console.get(f"/admin/org/{units['hg']}")).text()
+        assert 'id="unit-handled"' in handled

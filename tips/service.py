@@ -9,6 +9,7 @@ import asyncio
 import csv
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -218,8 +219,10 @@ async def list_tips(
     now: datetime | None = None,
     limit: int = PAGE_SIZE,
     offset: int = 0,
+    unit_ids: Collection[int] | None = None,
 ) -> TipPage:
-    """A page of tips; ``status`` overrides ``open_only``.
+    """A page of tips; ``status`` overrides ``open_only``; ``unit_ids``: only tips routed to these units
+    (an admin's scope; tips of no unit belong to the whole tree).
 
     With ``now``: overdue tips first, then urgent ones, then the nearest deadline; without it
     urgent first then newest. ``unread``: only tips with something new from the tipper.
@@ -237,6 +240,8 @@ async def list_tips(
         conditions.append(Tip.tipper_unread.is_(unread))
     if owner_id is not None:
         conditions.append(Tip.owner_id == owner_id)
+    if unit_ids is not None:
+        conditions.append(Tip.unit_id.in_(list(unit_ids)))
     total = (await session.execute(select(func.count()).select_from(Tip).where(*conditions))).scalar_one()
     stmt = select(Tip).where(*conditions)
     if now is not None:
@@ -360,11 +365,14 @@ class ExportResult:
 
 async def export_tips(
     session: AsyncSession, out_dir: Path, *, status: TipStatus | None = None, open_only: bool = False,
-    admin_id: int = 0, tz: ZoneInfo = EXPORT_TZ,
+    admin_id: int = 0, tz: ZoneInfo = EXPORT_TZ, unit_ids: Collection[int] | None = None,
 ) -> ExportResult:
     """Write tips.csv, thread.csv, tips.xlsx (local times in ``tz``) and photos/ under ``out_dir`` for
-    handing to the authorities; audited with what was exported, never the server path it went to."""
+    handing to the authorities; audited with what was exported, never the server path it went to.
+    ``unit_ids``: only tips routed to these units (the exporting admin's scope)."""
     stmt = _full_tip().order_by(Tip.id)
+    if unit_ids is not None:
+        stmt = stmt.where(Tip.unit_id.in_(list(unit_ids)))
     if status is not None:
         stmt = stmt.where(Tip.status == status)
     elif open_only:

@@ -68,6 +68,7 @@ async def inbox(request: web.Request) -> web.Response:
             urgent={"1": True, "0": False}.get(urgent), open_only=show == "open",
             unread=True if unread == "1" else None, owner_id=admin_of(request).user_id if mine == "1" else None,
             now=now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            unit_ids=await _visible_units(request, session),
         )
         routing = await _routing(session, services.settings, [t.unit_id for t in found.tips])
     query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show,
@@ -77,6 +78,16 @@ async def inbox(request: web.Request) -> web.Response:
         "query_string": urlencode(query), "deadlines": {t.id: deadline(t, now) for t in found.tips}, **_labels(),
         **routing,
     })
+
+
+async def _visible_units(request: web.Request, session) -> frozenset[int] | None:
+    """The units whose tips this admin may see (None: every tip). A tip routed to a unit is for that
+    subtree's staff: a tipper who sent it above their own unit ("我不想让本单位知道") must not find it
+    in their unit's inbox (issue 12, point 4)."""
+    from org.roles import Action, scope_of
+
+    scope = await scope_of(session, request.app[SERVICES].settings, admin_of(request).user_id, Action.VIEW_TIPS)
+    return None if scope.everything else scope.unit_ids
 
 
 async def _routing(session, settings, unit_ids: list[int | None]) -> dict:
@@ -112,6 +123,9 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         try:
             tip = await get_tip(session, tip_id)
         except TipNotFound:
+            return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+        visible = await _visible_units(request, session)
+        if visible is not None and tip.unit_id not in visible:  # outside the admin's units: as if absent
             return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
         notes = await notes_of(session, tip_id)
         routing = await _routing(session, services.settings, [tip.unit_id])
@@ -254,11 +268,15 @@ async def _post_text(request: web.Request, field: str, write, *, too_long: str, 
 
 
 async def photo(request: web.Request) -> web.Response:
-    from tips.models import TipPhoto
+    from tips.models import Tip, TipPhoto
 
     # A plain primary-key read: tips.service has no photo accessor (photos also arrive with get_tip).
     async with request.app[SERVICES].sessions() as session:
         row = await session.get(TipPhoto, int(request.match_info["photo_id"]))
+        visible = await _visible_units(request, session)
+        if row is not None and visible is not None:
+            tip = await session.get(Tip, row.tip_id)
+            row = row if tip is not None and tip.unit_id in visible else None
     if row is None:
         raise web.HTTPNotFound()
     # Served from the console's origin, so never as anything a browser would run (HTML, SVG, JS).
@@ -279,7 +297,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     try:
         async with services.sessions() as session, session.begin():
             await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id,
-                              tz=services.settings.tz)
+                              tz=services.settings.tz, unit_ids=await _visible_units(request, session))
         data = await asyncio.to_thread(_zip_dir, tmp)
     finally:
         await asyncio.to_thread(shutil.rmtree, tmp, True)

@@ -214,3 +214,37 @@ async def test_a_unit_without_a_handler_is_flagged_in_the_console_and_its_tip_re
         assert 'id="unhandled-units"' in tree and f'href="/admin/org/{orphan.id}">孤岛厂工会' in tree
         handled = await (await console.get(f"/admin/org/{units['hg']}")).text()
         assert 'id="unit-handled"' in handled
+
+
+async def test_a_units_staff_see_only_the_tips_routed_to_their_subtree(ankang, emulator):
+    """A tip sent above one's unit ("我不想让本单位知道") must not show up in that unit's inbox."""
+    from aiohttp import ClientSession, CookieJar
+
+    from tests.web.conftest import http_log_in
+    from tips.cases import CasePolicy
+    from tips.service import TipDraft, submit_tip
+
+    services = ankang.services
+    units = await seed_tree(services)
+    tip_ids = {}
+    for where in ("jx", "hg", "dist", None):
+        draft = TipDraft("fire", "warehouse", "物流园B仓", f"消防通道被货物堵死 {where}", False, [],
+                         units[where] if where else None)
+        async with services.sessions() as s, s.begin():
+            tip_ids[where] = (await submit_tip(s, draft, now=services.clock.now(), cost=services.tips.receipt_cost,
+                                               policy=CasePolicy.from_settings(services.settings))).tip_id
+    jx_handler = emulator.user("机械厂举报处理员", id=952_000)
+    await grant_tips(services, jx_handler, units["jx"])
+
+    def listed(inbox: str) -> set:
+        return {where for where, tip_id in tip_ids.items() if f'href="/admin/tips/{tip_id}"' in inbox}
+
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        own = await http_log_in(http, ankang.web_url, services.settings, services.clock.now(), user_id=jx_handler.id)
+        assert listed(await (await own.get("/admin/tips")).text()) == {"jx"}
+        assert (await own.get(f"/admin/tips/{tip_ids['jx']}")).status == 200
+        for hidden in ("hg", "dist", None):
+            assert (await own.get(f"/admin/tips/{tip_ids[hidden]}")).status == 404
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        top = await http_log_in(http, ankang.web_url, services.settings, services.clock.now())
+        assert listed(await (await top.get("/admin/tips")).text()) == {"jx", "hg", "dist", None}

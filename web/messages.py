@@ -47,6 +47,7 @@ PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直
 
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
+    "certificate_issued": "证书已颁发，可在下方列表下载。",
     "org_added": "单位已添加。",
     "org_rename": "单位名称已修改。",
     "org_move": "单位已移动到新的上级。",
@@ -213,3 +214,9 @@ def org_merge_question(name: str, into: str, members: int) -> str:
 def org_retire_question(name: str, members: int) -> str:
     return (f"撤销「{name}」后，它的 {members} 名成员和全部下级单位将移交给上级单位，"
             "此后扫它的二维码将无法加入。确定撤销吗？")
+
+# The public certificate check (/verify).
+VERIFY_TITLE = "证书验证"
+VERIFY_TOO_MANY = "查询太频繁，请 10 分钟后再试。"
+VERIFY_MALFORMED = "验证码格式不对：验证码是 10 位字母和数字，例如 7K3QD-9X2MB（不区分大小写，可省略短横线）。"
+STUDY_PICK_UNIT = "请选择获奖单位。"

@@ -242,10 +242,18 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def _register(font_bytes: bytes) -> None:
+    """Register this render's subset under PDF_FONT_NAME (the caller holds _RENDER_LOCK).
+
+    ``registerFont`` keeps the first font registered under a name, and under a face name, for the life
+    of the process; each certificate has a subset of its own, so the previous one is dropped first.
+    """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont(PDF_FONT_NAME, io.BytesIO(font_bytes)))
+    font = TTFont(PDF_FONT_NAME, io.BytesIO(font_bytes))
+    pdfmetrics._fonts.pop(PDF_FONT_NAME, None)  # type: ignore[attr-defined]  # private registry, not in the stubs
+    pdfmetrics._dynFaceNames.pop(font.face.name, None)  # type: ignore[attr-defined]  # likewise
+    pdfmetrics.registerFont(font)
 
 
 def _truetype_subset(path: Path, text: str) -> bytes:

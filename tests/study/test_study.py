@@ -198,3 +198,15 @@ def test_lessons_give_study_minutes_defaulting_to_their_reading_time():
     assert newhire.minutes == 5 and newhire.study_minutes == 5
     plain = library.get("fire-extinguisher")
     assert plain.minutes == 0 and plain.study_minutes == plain.reading_minutes
+
+
+def test_each_render_embeds_the_glyphs_of_its_own_text():
+    """reportlab keeps the first font registered under a name: a second certificate must not be drawn
+    with the first one's subset (its characters came out blank)."""
+    first = Certificate(code="AAAAA11111", holder_name="甲乙丙", unit_id=None, chat_id=None, title="第一张",
+                        issued_at=T0)
+    second = Certificate(code="BBBBB22222", holder_name="赵钱孙李", unit_id=None, chat_id=None, title="完全不同的字",
+                         issued_at=T0)
+    for cert in (first, second, first):
+        text = PdfReader(io.BytesIO(certs.render_pdf(cert, tz=SHANGHAI))).pages[0].extract_text()
+        assert cert.holder_name in text and cert.title in text and "\x00" not in text

@@ -152,6 +152,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "org.move": "移动单位",
     "org.retire": "撤销单位",
     "org.merge": "合并单位",
+    "study.export": "导出学时",
+    "study.certificate": "颁发证书",
     "admin.remove": "移除管理员",
     "duty.on": "开始值班",
     "duty.off": "结束值班",

@@ -9,9 +9,11 @@ import pytest
 from aiohttp import ClientSession
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from broadcasts.quiz import set_name_consent
 from core import users
+from core.models import AuditEntry
 from org import service as org
 from study import certificates as certs
 from study import service as study
@@ -121,7 +123,9 @@ async def test_console_lists_hours_exports_them_and_issues_a_unit_certificate(se
     await page.screenshot(path=screenshot_path("study-console"), full_page=True)
     async with services.sessions() as session:
         found = await certs.verify(session, code)
+        actions = list((await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all())
     assert found.valid and found.certificate.unit_id == plant.id
+    assert actions[-2:] == ["study.export", "study.certificate"]
 
     cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
     pdf_url = f"{web_url}/admin/study/certificates/{found.certificate.id}.pdf"

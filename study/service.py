@@ -118,14 +118,25 @@ async def credit(
                                     minutes=minutes, credited_at=now or utcnow()))
     except IntegrityError:  # the same credit from another device or a retried update, at the same moment
         return Credited(0, await total_minutes(session, chat_id))
-    total = before + minutes
-    certificate = None
-    reached = [m for m in MILESTONES_MIN if before < m <= total]
-    if reached:
-        certificate = await issue_certificate(
-            session, await display_name(session, chat_id), None, msg.MILESTONE_TITLE.format(minutes=reached[-1]),
-            f"study:{reached[-1]}", chat_id=chat_id, now=now)
-    return Credited(minutes, total, certificate)
+    # Counted again rather than added up: a credit committed meanwhile by another device counts too, so
+    # two credits at once cannot both stop short of a milestone that their sum reaches.
+    total = await total_minutes(session, chat_id)
+    return Credited(minutes, total, await _milestone_certificate(session, chat_id, total, now))
+
+
+async def _milestone_certificate(session: AsyncSession, chat_id: int, total: int,
+                                 now: datetime | None) -> Certificate | None:
+    """The certificate of the highest milestone ``total`` reaches, if it has not been issued yet."""
+    reached = [m for m in MILESTONES_MIN if m <= total]
+    if not reached:
+        return None
+    reason = f"study:{reached[-1]}"
+    issued = await session.scalar(select(Certificate.id).where(Certificate.chat_id == chat_id,
+                                                               Certificate.reason_ref == reason))
+    if issued is not None:
+        return None
+    return await issue_certificate(session, await display_name(session, chat_id), None,
+                                   msg.MILESTONE_TITLE.format(minutes=reached[-1]), reason, chat_id=chat_id, now=now)
 
 
 async def credit_attempt(

@@ -210,3 +210,18 @@ def test_each_render_embeds_the_glyphs_of_its_own_text():
     for cert in (first, second, first):
         text = PdfReader(io.BytesIO(certs.render_pdf(cert, tz=SHANGHAI))).pages[0].extract_text()
         assert cert.holder_name in text and cert.title in text and "\x00" not in text
+
+
+async def test_a_milestone_reached_by_two_credits_at_once_is_still_certified(services):
+    """Each credit sees only its own minutes when both run at once (50 + 5 + 5 on two devices): the next
+    credit notices the milestone that was passed and issues its certificate, once."""
+    async with services.sessions() as s, s.begin():
+        await users.record_user(s, 506)
+        await study.credit(s, 506, StudySource.ATTEMPT, "base", 50)
+        # What two concurrent credits leave behind: rows past the milestone and no certificate.
+        s.add_all([StudyCredit(chat_id=506, source=StudySource.LESSON, ref=ref, minutes=5) for ref in ("a", "b")])
+    async with services.sessions() as s, s.begin():
+        late = await study.credit(s, 506, StudySource.QUIZ, "a", 1)
+        again = await study.credit(s, 506, StudySource.QUIZ, "b", 1)
+    assert late.total == 61 and late.certificate is not None and "60 分钟" in late.certificate.title
+    assert again.certificate is None

@@ -103,3 +103,10 @@ async def test_someone_elses_or_a_forged_certificate_button_gets_a_polite_answer
         answer = await emulator.wait_for(lambda qid=qid: emulator.callback_answers.get(qid), what=data)
         assert answer.get("text")
         assert not [m for m in emulator.new_messages(other, mark) if "document" in m]
+
+
+async def test_mystudy_before_any_study_says_how_to_start(ankang, emulator):
+    worker = emulator.user("新人")
+    reply = await emulator.ask(worker, "/mystudy")
+    assert "还没有学时记录" in reply["text"] and "/next" in reply["text"]
+    assert not reply.get("reply_markup")

@@ -7,6 +7,7 @@ subset's outlines to TrueType quadratics (fontTools), a few dozen glyphs, which 
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -180,6 +181,31 @@ _RENDER_LOCK = threading.Lock()
 
 def render_pdf(cert: Certificate, *, verify_url: str | None = None, tz: tzinfo | None = None) -> bytes:
     """The certificate as an A4 landscape PDF (blocking: call it in a thread); raise FontMissing without Noto CJK."""
+    issued = cert.issued_at.astimezone(tz) if tz is not None else cert.issued_at
+    holder_line = (msg.CERTIFICATE_UNIT_LINE if cert.unit_id is not None else msg.CERTIFICATE_PERSON_LINE).format(
+        holder=cert.holder_name)
+    lines = (
+        ("heading", msg.CERTIFICATE_HEADING),
+        ("holder", holder_line),
+        ("title", msg.CERTIFICATE_BODY.format(title=cert.title)),
+        ("suffix", msg.CERTIFICATE_SUFFIX),
+        ("issuer", msg.CERTIFICATE_ISSUER),
+        ("date", msg.CERTIFICATE_DATE.format(date=issued)),
+        ("code", msg.CERTIFICATE_CODE.format(code=format_code(cert.code))),
+        ("verify", msg.CERTIFICATE_VERIFY.format(url=verify_url) if verify_url else ""),
+    )
+    return _render(lines, f"{cert.title} — {cert.holder_name}")
+
+
+# A render costs about a second of CPU (reading and cutting the font): a certificate downloaded again
+# is served from memory, and at most RENDERS_AT_ONCE are drawn at a time, however often a button is pressed.
+RENDER_CACHE_SIZE = 64
+RENDERS_AT_ONCE = 2
+_RENDERS = threading.BoundedSemaphore(RENDERS_AT_ONCE)
+
+
+@functools.lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _render(items: tuple[tuple[str, str], ...], document_title: str) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfgen import canvas
@@ -187,26 +213,15 @@ def render_pdf(cert: Certificate, *, verify_url: str | None = None, tz: tzinfo |
     path = cjk_font_path()
     if path is None:
         raise FontMissing()
-    issued = cert.issued_at.astimezone(tz) if tz is not None else cert.issued_at
-    holder_line = (msg.CERTIFICATE_UNIT_LINE if cert.unit_id is not None else msg.CERTIFICATE_PERSON_LINE).format(
-        holder=cert.holder_name)
-    lines = {
-        "heading": msg.CERTIFICATE_HEADING,
-        "holder": holder_line,
-        "title": msg.CERTIFICATE_BODY.format(title=cert.title),
-        "suffix": msg.CERTIFICATE_SUFFIX,
-        "issuer": msg.CERTIFICATE_ISSUER,
-        "date": msg.CERTIFICATE_DATE.format(date=issued),
-        "code": msg.CERTIFICATE_CODE.format(code=format_code(cert.code)),
-        "verify": msg.CERTIFICATE_VERIFY.format(url=verify_url) if verify_url else "",
-    }
-    font_bytes = _truetype_subset(path, "".join(lines.values()))
+    lines = dict(items)
+    with _RENDERS:
+        font_bytes = _truetype_subset(path, "".join(lines.values()))
     width, height = landscape(A4)
     out = io.BytesIO()
     with _RENDER_LOCK:
         _register(font_bytes)
         pdf = canvas.Canvas(out, pagesize=(width, height), pageCompression=1)
-        pdf.setTitle(f"{cert.title} — {cert.holder_name}")
+        pdf.setTitle(document_title)
         pdf.setAuthor(msg.CERTIFICATE_ISSUER)
         red = colors.HexColor("#b71c1c")
         pdf.setStrokeColor(red)
@@ -218,13 +233,19 @@ def render_pdf(cert: Certificate, *, verify_url: str | None = None, tz: tzinfo |
         pdf.setFont(PDF_FONT_NAME, 48)
         pdf.drawCentredString(width / 2, height - 140, lines["heading"])
         pdf.setFillColor(colors.black)
+        # Long names and titles (64 and 100 characters at most) wrap, each line below the last.
+        y = height - 220
         pdf.setFont(PDF_FONT_NAME, 24)
-        pdf.drawCentredString(width / 2, height - 220, lines["holder"])
+        for part in _wrap(lines["holder"], 30):
+            pdf.drawCentredString(width / 2, y, part)
+            y -= 34
+        y -= 16
         pdf.setFont(PDF_FONT_NAME, 22)
-        for i, part in enumerate(_wrap(lines["title"], 30)):
-            pdf.drawCentredString(width / 2, height - 270 - i * 32, part)
+        for part in _wrap(lines["title"], 30):
+            pdf.drawCentredString(width / 2, y, part)
+            y -= 32
         pdf.setFont(PDF_FONT_NAME, 18)
-        pdf.drawCentredString(width / 2, height - 350, lines["suffix"])
+        pdf.drawCentredString(width / 2, min(height - 350, y - 24), lines["suffix"])
         pdf.setFont(PDF_FONT_NAME, 16)
         pdf.drawRightString(width - 110, 150, lines["issuer"])
         pdf.drawRightString(width - 110, 124, lines["date"])

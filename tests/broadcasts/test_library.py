@@ -284,6 +284,14 @@ def test_cli_list_prints_a_table_filtered_by_topic(library) -> None:
     listed = {line.split()[0] for line in result.output.splitlines()[1:-1]}
     assert listed == gas_ids
     assert result.output.splitlines()[-1] == f"{len(gas_ids)} lesson(s)."
+    assert result.output.split()[4:6] == ["分钟", "学时"]  # reading time, then the 学时 credited
+
+
+def test_cli_list_shows_the_study_minutes_of_each_lesson(library) -> None:
+    result = CliRunner().invoke(lessons_cli, ["list"])
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:-1]}
+    newhire = library.get("newhire-01-company")
+    assert rows[newhire.id][-3:-1] == [str(newhire.study_minutes), str(newhire.char_count)]
 
 
 def test_cli_list_rejects_unknown_topic() -> None:

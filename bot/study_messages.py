@@ -33,8 +33,10 @@ def certificate_earned(cert: Certificate, code: str) -> str:
 
 def my_study_text(mine: MyStudy, tz: tzinfo) -> str:
     if mine.total == 0:
-        return ("<b>我的学时</b>\n您还没有学时记录。\n"
-                "发送 /next 学一课，读完后点「✅ 读完了」，答题也计学时。")
+        text = "<b>我的学时</b>\n您还没有学时记录。\n发送 /next 学一课，读完后点「✅ 读完了」，答题也计学时。"
+        if mine.certificates:
+            text += f"\n\n<b>我的证书</b>（{len(mine.certificates)} 张，点击下方按钮下载）"
+        return text
     lines = ["<b>我的学时</b>", f"累计：<b>{mine.total}</b> 分钟（约 {mine.total / 60:.1f} 小时）", "", "<b>按月</b>"]
     lines += [f"{m.month}：{m.minutes} 分钟" for m in mine.months[:MONTHS_SHOWN]]
     lines += ["", "<b>最近学习</b>"]

@@ -66,6 +66,10 @@ async def _page(request: web.Request, *, errors: list[str] | None = None, form: 
     async with request.app[SERVICES].sessions() as session:
         lines = await org.list_tree(session)
         recent = await certs.recent_certificates(session, RECENT_CERTIFICATES)
+        if unit_id is not None:  # a unit's view (an admin of that unit): its own units' certificates only
+            scope = await org.subtree_ids(session, unit_id)
+            recent = [c for c in recent if c.unit_id in scope]
+            lines = [line for line in lines if line.unit.id in scope]
     query = f"start={start.isoformat()}&end={end.isoformat()}" + (f"&unit={unit_id}" if unit_id else "")
     return render(request, "console/study.html", {
         "title": "学时与证书", "report": report, "start": start, "end": end, "unit_id": unit_id, "lines": lines,

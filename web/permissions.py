@@ -123,14 +123,15 @@ def _handoff_unit() -> Locate:
     return _unit_of_row(Handoff, "handoff_id")
 
 
-def _certificate_unit() -> Locate:
+async def certificate_unit(request: web.Request, session: AsyncSession) -> list[int | None]:
+    """A unit's certificate: that unit; a person's: the whole tree; an unknown one: [] (the page says 404)."""
     from study.models import Certificate
 
-    return _unit_of_row(Certificate, "cert_id")
+    row = await session.get(Certificate, _path_int(request, "cert_id"))
+    return [] if row is None else [row.unit_id]
 
 
 tip_unit, schedule_unit, handoff_unit = _tip_unit(), _schedule_unit(), _handoff_unit()
-certificate_unit = _certificate_unit()
 
 
 async def query_unit(request: web.Request, session: AsyncSession) -> list[int | None]:

@@ -1,7 +1,9 @@
 """The organisation tree and workers' membership: the unit is the only organisational fact kept about a worker."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from datetime import date
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -36,3 +38,13 @@ class Membership(Base):
         BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
     # No time of joining: like users.first_seen_at, an exact time could be matched against a tip's.
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class UnitQuestionCount(Base):
+    """How many questions the workers of a unit asked on a day (local date): a count, never who asked."""
+
+    __tablename__ = "org_question_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

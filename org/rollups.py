@@ -1,0 +1,287 @@
+"""Rollups for superiors (issue 12, point 6): a subtree's figures and those of each unit below it.
+
+Every figure is an SQL aggregate grouped by the unit a worker joined (``GROUP BY unit_id``); the
+per-unit rows — a few thousand at most, one per unit, never one per worker — are then added up into
+the child units of the unit looked at. A worker counts where they are now: membership keeps no
+history (the unit is the only organisational fact about a worker), so a worker who moved brings
+their lessons and answers along; questions are counted at the unit the asker was in when asking.
+
+What the database records, and so what the figures mean:
+- 加入职工: workers in ``org_members``; 订阅者: those of them subscribed and not blocked.
+- 参与: a worker who received a lesson (``lesson_progress.delivered_at``: asked for with /next or
+  pushed — Telegram does not report reading) or answered a quiz (``quiz_answers.answered_at``) in
+  the period; 参与率 = 参与 / 加入职工.
+- 答题正确率: correct quiz answers / quiz answers in the period.
+- 提问: questions the unit's workers asked in the period (``org_question_counts``: counts per unit and
+  day only, never who asked).
+- 举报 (received / closed / overdue): only once tips carry the unit they were sent to (``Tip.unit_id``);
+  until then ``tip_counts`` returns None and the columns are left out.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from broadcasts.models import LessonProgress, QuizAnswer
+from core.models import User
+from org.models import Membership, Organisation, UnitQuestionCount
+from org.scope import subtree_query
+from tips.models import FINAL_STATUSES, OPEN_STATUSES, Tip, TipStatus
+
+DEFAULT_PERIOD_DAYS = 30
+MAX_PERIOD_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days ``first`` … ``last`` (both included) in ``tz``."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @classmethod
+    def last_days(cls, days: int, now: datetime, tz: ZoneInfo) -> Period:
+        today = now.astimezone(tz).date()
+        return cls(today - timedelta(days=days - 1), today, tz)
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.first, time(0), self.tz).astimezone(UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass
+class Figures:
+    """The figures of one unit, or of several added up."""
+
+    joined: int = 0
+    subscribers: int = 0
+    participants: int = 0
+    answers: int = 0
+    correct: int = 0
+    questions: int = 0
+    # None while tips carry no unit (see ``tip_counts``).
+    tips_received: int | None = None
+    tips_closed: int | None = None
+    tips_overdue: int | None = None
+
+    @property
+    def participation(self) -> float | None:
+        """参与率, 0…1; None for a unit nobody joined."""
+        return self.participants / self.joined if self.joined else None
+
+    @property
+    def accuracy(self) -> float | None:
+        """答题正确率, 0…1; None without answers."""
+        return self.correct / self.answers if self.answers else None
+
+    def add(self, other: Figures) -> None:
+        self.joined += other.joined
+        self.subscribers += other.subscribers
+        self.participants += other.participants
+        self.answers += other.answers
+        self.correct += other.correct
+        self.questions += other.questions
+        for name in ("tips_received", "tips_closed", "tips_overdue"):
+            theirs = getattr(other, name)
+            if theirs is not None:
+                setattr(self, name, (getattr(self, name) or 0) + theirs)
+
+
+@dataclass
+class RollupRow:
+    """A child unit with everything below it, or (``direct``) the workers who joined the unit itself."""
+
+    unit: Organisation
+    figures: Figures
+    direct: bool = False
+    has_children: bool = False
+
+
+@dataclass
+class Rollup:
+    unit: Organisation | None  # None: the whole tree (several roots)
+    path: list[Organisation]  # the root down to ``unit``
+    period: Period
+    total: Figures
+    rows: list[RollupRow] = field(default_factory=list)
+    tips_by_unit: bool = False
+
+
+def tips_have_units() -> bool:
+    """Whether tips record the unit they were sent to (added by the tip routing of issue 12, point 4)."""
+    return hasattr(Tip, "unit_id")
+
+
+def _within(column: Any, unit_id: int | None) -> list[ColumnElement[bool]]:
+    """No condition for the whole tree; else the column's unit lies in the subtree."""
+    return [] if unit_id is None else [column.in_(subtree_query(unit_id))]
+
+
+async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, int, int]]:
+    return [(int(a), int(b or 0), int(c or 0)) for a, b, c in (await session.execute(stmt)).all()]
+
+
+async def unit_figures(session: AsyncSession, unit_id: int | None, period: Period,
+                       now: datetime) -> dict[int, Figures]:
+    """Each unit's own figures (its joined workers only, nothing below it), for the subtree of ``unit_id``
+    (None: every unit); units with nothing to count are absent. One grouped query per figure."""
+    start, end = period.starts_at, period.ends_at
+    figures: dict[int, Figures] = {}
+
+    def at(unit: int) -> Figures:
+        return figures.setdefault(unit, Figures())
+
+    active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
+    members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
+               .join(User, User.chat_id == Membership.chat_id)
+               .where(*_within(Membership.unit_id, unit_id)).group_by(Membership.unit_id))
+    for unit, joined, subscribers in await _rows(session, members):
+        at(unit).joined, at(unit).subscribers = joined, subscribers
+
+    # UNION, not UNION ALL: a worker who did both counts once.
+    took_part = union(
+        select(LessonProgress.chat_id).where(LessonProgress.delivered_at >= start, LessonProgress.delivered_at < end),
+        select(QuizAnswer.chat_id).where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end),
+    ).subquery()
+    participants = (select(Membership.unit_id, func.count(), func.count())
+                    .join(took_part, took_part.c.chat_id == Membership.chat_id)
+                    .where(*_within(Membership.unit_id, unit_id)).group_by(Membership.unit_id))
+    for unit, count, _ in await _rows(session, participants):
+        at(unit).participants = count
+
+    answers = (select(Membership.unit_id, func.count(), func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)))
+               .join(Membership, Membership.chat_id == QuizAnswer.chat_id)
+               .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end,
+                      *_within(Membership.unit_id, unit_id))
+               .group_by(Membership.unit_id))
+    for unit, count, correct in await _rows(session, answers):
+        at(unit).answers, at(unit).correct = count, correct
+
+    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count), func.count())
+                 .where(UnitQuestionCount.day >= period.first, UnitQuestionCount.day <= period.last,
+                        *_within(UnitQuestionCount.unit_id, unit_id))
+                 .group_by(UnitQuestionCount.unit_id))
+    for unit, count, _ in await _rows(session, questions):
+        at(unit).questions = count
+
+    tips = await tip_counts(session, unit_id, period, now)
+    if tips is not None:
+        for unit, (received, closed, overdue) in tips.items():
+            at(unit).tips_received, at(unit).tips_closed, at(unit).tips_overdue = received, closed, overdue
+    return figures
+
+
+async def tip_counts(session: AsyncSession, unit_id: int | None, period: Period,
+                     now: datetime) -> dict[int, tuple[int, int, int]] | None:
+    """Tips per unit: (received in the period, closed in the period, overdue now); None while tips carry no
+    unit. The one place to change when tips are routed to units."""
+    if not tips_have_units():
+        return None
+    tip_unit = Tip.unit_id  # type: ignore[attr-defined]  # present once tips are routed (checked above)
+    start, end = period.starts_at, period.ends_at
+    # The deadline a tip is under now (tips.cases.deadline, in SQL): 受理 while new, 反馈 while open.
+    due = case((Tip.status == TipStatus.NEW, Tip.ack_due_at),
+               (Tip.status.in_(OPEN_STATUSES), Tip.feedback_due_at), else_=None)
+    stmt = (select(tip_unit,
+                   func.sum(case((and_(Tip.created_hour >= start, Tip.created_hour < end), 1), else_=0)),
+                   func.sum(case((and_(Tip.status.in_(FINAL_STATUSES), Tip.closed_at >= start,
+                                       Tip.closed_at < end), 1), else_=0)),
+                   func.sum(case((due <= now, 1), else_=0)))
+            .where(tip_unit.is_not(None), *_within(tip_unit, unit_id)).group_by(tip_unit))
+    return {int(unit): (int(r or 0), int(c or 0), int(o or 0))
+            for unit, r, c, o in (await session.execute(stmt)).all()}
+
+
+def _children(units: Iterable[Organisation]) -> dict[int | None, list[Organisation]]:
+    found: dict[int | None, list[Organisation]] = {}
+    for unit in units:
+        found.setdefault(unit.parent_id, []).append(unit)
+    for siblings in found.values():
+        siblings.sort(key=lambda u: u.code)
+    return found
+
+
+async def rollup(session: AsyncSession, unit_id: int | None, period: Period, now: datetime) -> Rollup:
+    """The figures of a unit's subtree (None: the whole tree) and of each of its active child units with
+    everything below them; workers who joined the unit itself make a row of their own (``direct``)."""
+    units = list((await session.scalars(select(Organisation))).all())
+    by_id = {u.id: u for u in units}
+    children = _children(units)
+    unit = by_id.get(unit_id) if unit_id is not None else None
+    own = await unit_figures(session, unit_id, period, now)
+    tips = tips_have_units()
+
+    def subtree_total(top: int) -> Figures:
+        total, todo, seen = Figures(), [top], {top}
+        while todo:
+            current = todo.pop()
+            if current in own:
+                total.add(own[current])
+            for child in children.get(current, []):
+                if child.id not in seen:
+                    seen.add(child.id)
+                    todo.append(child.id)
+        return total
+
+    rows: list[RollupRow] = []
+    below = children.get(unit_id, [])
+    # A retired child has no workers left (they moved up) but its history stays below it: show it only if
+    # something is counted there.
+    for child in below:
+        figures = subtree_total(child.id)
+        if not child.retired or figures != Figures():
+            rows.append(RollupRow(child, figures, has_children=any(not c.retired for c in children.get(child.id, []))))
+    if unit is not None and unit.id in own:
+        rows.append(RollupRow(unit, replace(own[unit.id]), direct=True))
+    total = Figures()
+    for row in rows:
+        total.add(row.figures)
+    if tips:
+        for figures in (total, *(row.figures for row in rows)):
+            for name in ("tips_received", "tips_closed", "tips_overdue"):
+                if getattr(figures, name) is None:
+                    setattr(figures, name, 0)
+    path: list[Organisation] = []
+    current = unit
+    while current is not None and len(path) <= len(units):
+        path.insert(0, current)
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    return Rollup(unit, path, period, total, rows, tips)
+
+
+async def default_unit(session: AsyncSession) -> Organisation | None:
+    """The unit the rollups open on: the one active root, or None (the whole tree) when there are several."""
+    roots = list((await session.scalars(select(Organisation).where(
+        Organisation.parent_id.is_(None), Organisation.retired.is_(False)).limit(2))).all())
+    return roots[0] if len(roots) == 1 else None
+
+
+async def count_question(session: AsyncSession, chat_id: int, day: date) -> None:
+    """Count one question for the unit the asker joined on ``day`` (local date); nothing for a worker in no
+    unit. Only the count is kept, never who asked."""
+    unit_id = await session.scalar(select(Membership.unit_id).where(Membership.chat_id == chat_id))
+    if unit_id is None:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(UnitQuestionCount).values(unit_id=unit_id, day=day, count=1)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "day"],
+                                                     set_={"count": UnitQuestionCount.count + 1}))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -38,6 +38,10 @@ class Membership(Base):
         BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
     # No time of joining: like users.first_seen_at, an exact time could be matched against a tip's.
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    # The rollups join 100,000 workers to their units from the indexes alone (org.rollups).
+    __table_args__ = (Index("ix_org_members_chat_id_unit_id", "chat_id", "unit_id"),
+                      Index("ix_org_members_unit_id_chat_id", "unit_id", "chat_id"))
 
 
 class UnitQuestionCount(Base):

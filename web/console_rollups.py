@@ -13,10 +13,10 @@ from sqlalchemy import select
 from org import rollups, scope
 from org.excel import rollup_xlsx, row_label
 from org.models import Organisation
-from org.service import search_units, tree_lines, unit_by_code
+from org.service import search_units, unit_by_code
 from web import messages
 from web.console_pages import admin_of, audited, error_page, render
-from web.typedefs import SERVICES
+from web.typedefs import ROLLUP_CACHE, SERVICES
 
 # Quick picks of the period: label, days back from today (today included).
 QUICK_PERIODS = (("近 7 天", 7), ("近 30 天", 30), ("近 90 天", 90), ("近一年", 365))
@@ -24,6 +24,7 @@ WHOLE_TREE = "all"
 
 
 def setup_routes(app: web.Application) -> None:
+    app[ROLLUP_CACHE] = rollups.RollupCache()
     app.router.add_get("/admin/rollups", rollups_page)
     app.router.add_get("/admin/rollups.xlsx", rollups_export)
 
@@ -83,30 +84,27 @@ def _query(request: web.Request) -> Query:
     return Query(q.get("unit", "").strip()[:64], q.get("from", "").strip()[:10], q.get("to", "").strip()[:10])
 
 
-async def _rollup(request: web.Request, query: Query) -> rollups.Rollup:
+async def _rollup(request: web.Request, query: Query) -> tuple[rollups.Rollup, list[tuple[str, str]]]:
+    """The rollup asked for, and the units the admin may pick (code, indented name)."""
     services = request.app[SERVICES]
     period = _period(request, query)
     async with services.sessions() as session:
         unit = await _unit(session, request, query.unit)
-        return await rollups.rollup(session, unit.id if unit else None, period, services.clock.now())
+        rollup = await rollups.rollup(session, unit.id if unit else None, period, services.clock.now(),
+                                      cache=request.app[ROLLUP_CACHE])
+        reach = await scope.units_in_reach(session, admin_of(request).user_id, "view")
+    choices = [(u.code, "　" * depth + u.name) for u, depth in rollup.outline if scope.within_reach(reach, u.id)]
+    return rollup, choices
 
 
 def _link(unit: str, period: rollups.Period, path: str = "/admin/rollups") -> str:
     return path + "?" + urlencode({"unit": unit, "from": period.first.isoformat(), "to": period.last.isoformat()})
 
 
-async def _unit_choices(request: web.Request) -> list[tuple[str, str]]:
-    async with request.app[SERVICES].sessions() as session:
-        reach = await scope.units_in_reach(session, admin_of(request).user_id, "view")
-        lines = tree_lines(list((await session.scalars(select(Organisation))).all()))
-    return [(line.unit.code, "　" * line.depth + line.unit.name) for line in lines
-            if scope.within_reach(reach, line.unit.id)]
-
-
 async def rollups_page(request: web.Request) -> web.Response:
     query = _query(request)
     try:
-        rollup = await _rollup(request, query)
+        rollup, choices = await _rollup(request, query)
     except Refused as exc:
         return error_page(request, "无法显示汇总", str(exc), 400)
     period = rollup.period
@@ -115,7 +113,7 @@ async def rollups_page(request: web.Request) -> web.Response:
     rows = [{"row": row, "label": row_label(row),
              "href": None if row.direct else _link(row.unit.code, period)} for row in rollup.rows]
     return render(request, "console/rollups.html", {
-        "title": "单位汇总", "r": rollup, "rows": rows, "units": await _unit_choices(request),
+        "title": "单位汇总", "r": rollup, "rows": rows, "units": choices,
         "query": query, "here": here,
         "crumbs": [(u.name, _link(u.code, period)) for u in rollup.path],
         "whole_tree": _link(WHOLE_TREE, period),
@@ -127,7 +125,7 @@ async def rollups_page(request: web.Request) -> web.Response:
 
 async def rollups_export(request: web.Request) -> web.Response:
     try:
-        rollup = await _rollup(request, _query(request))
+        rollup, _ = await _rollup(request, _query(request))
     except Refused as exc:
         return error_page(request, "无法导出汇总", str(exc), 400)
     body = rollup_xlsx(rollup, request.app[SERVICES].clock.now())

@@ -22,11 +22,12 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f("fk_schedules_unit_id_organisations"), "organisations",
                                     ["unit_id"], ["id"])
     op.create_index("ix_lesson_progress_delivered_at_chat_id", "lesson_progress", ["delivered_at", "chat_id"])
-    op.create_index("ix_quiz_answers_answered_at_chat_id", "quiz_answers", ["answered_at", "chat_id"])
+    op.create_index("ix_quiz_answers_answered_at_chat_id_correct", "quiz_answers",
+                    ["answered_at", "chat_id", "correct"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_quiz_answers_answered_at_chat_id", table_name="quiz_answers")
+    op.drop_index("ix_quiz_answers_answered_at_chat_id_correct", table_name="quiz_answers")
     op.drop_index("ix_lesson_progress_delivered_at_chat_id", table_name="lesson_progress")
     with op.batch_alter_table("schedules", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_schedules_unit_id_organisations"), type_="foreignkey")

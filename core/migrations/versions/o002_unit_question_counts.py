@@ -1,4 +1,5 @@
-"""org: questions asked per unit and day, counts only — never who asked (issue 12, point 6)
+"""org: questions asked per unit and day, counts only — never who asked; covering indexes of the
+members for the rollups' joins (issue 12, point 6)
 
 Revision ID: o002
 Revises: o001
@@ -22,7 +23,11 @@ def upgrade() -> None:
                                 name=op.f("fk_org_question_counts_unit_id_organisations"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("unit_id", "day", name=op.f("pk_org_question_counts")),
     )
+    op.create_index("ix_org_members_chat_id_unit_id", "org_members", ["chat_id", "unit_id"])
+    op.create_index("ix_org_members_unit_id_chat_id", "org_members", ["unit_id", "chat_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_org_members_unit_id_chat_id", table_name="org_members")
+    op.drop_index("ix_org_members_chat_id_unit_id", table_name="org_members")
     op.drop_table("org_question_counts")

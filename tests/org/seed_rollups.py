@@ -29,7 +29,7 @@ async def seed(session) -> dict[str, int]:
     # chat id: unit, subscribed, blocked
     workers = {1: (e1, True, False), 2: (e1, True, False), 3: (e2, False, False), 4: (east, True, True),
                5: (west, True, False), 6: (city, True, False), 7: (None, True, False)}
-    for chat_id, (unit, subscribed, blocked) in workers.items():
+    for chat_id, (_unit, subscribed, blocked) in workers.items():
         session.add(User(chat_id=chat_id, subscribed=subscribed, blocked_at=INSIDE if blocked else None))
     await session.flush()
     for chat_id, (unit, _, _) in workers.items():

@@ -67,3 +67,37 @@ def test_a_period_is_local_days_in_utc():
     assert PERIOD.starts_at.isoformat() == "2026-10-31T16:00:00+00:00"
     assert PERIOD.ends_at.isoformat() == "2026-11-30T16:00:00+00:00"
     assert PERIOD.days == 30
+
+
+async def test_drilling_down_reuses_the_figures_above_until_they_expire(services):
+    """The cache gives a child's rollup from the parent's figures (the same numbers, no query), and counts
+    afresh once they are a minute old."""
+    from sqlalchemy import event
+
+    from core.models import User
+
+    ticks = [0.0]
+    cache = rollups.RollupCache(ttl_s=60, clock=lambda: ticks[0])
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    async with services.sessions() as session, session.begin():
+        ids = await seed(session)
+        city = await rollups.rollup(session, ids["city"], PERIOD, NOW, cache=cache)
+        event.listen(services.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            east = await rollups.rollup(session, ids["east"], PERIOD, NOW, cache=cache)
+        finally:
+            event.remove(services.engine.sync_engine, "before_cursor_execute", record)
+        assert [s for s in statements if "org_members" in s] == []  # only the units were read
+        assert figures(east.total) == figures(city.rows[0].figures) == (4, 2, 3, 3, 2, 3)
+        session.add(User(chat_id=99, subscribed=True))
+        await session.flush()
+        from org import service
+
+        await service.join(session, 99, await service.unit_by_code(session, "e1"))
+        assert figures((await rollups.rollup(session, ids["east"], PERIOD, NOW, cache=cache)).total)[0] == 4
+        ticks[0] = 61.0
+        assert figures((await rollups.rollup(session, ids["east"], PERIOD, NOW, cache=cache)).total)[0] == 5

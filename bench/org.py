@@ -103,10 +103,12 @@ async def seed(services) -> dict[str, int]:
                  for unit_id in base_ids for day in range(DAYS) if rng.random() < 0.3]
     await write(UnitQuestionCount, questions)
     counts.update(lessons=len(lessons), answers=len(answers), questions=len(questions))
-    async with services.engine.begin() as conn:  # fresh statistics, as autovacuum or ANALYZE would leave them
-        from sqlalchemy import text
+    # Fresh statistics and visibility maps, as autovacuum leaves a live database (VACUUM outside a transaction).
+    from sqlalchemy import text
 
-        await conn.execute(text("ANALYZE"))
+    async with services.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE" if services.engine.dialect.name == "postgresql" else "ANALYZE"))
     return counts
 
 

@@ -1,7 +1,7 @@
 """Subtrees as SQL, and the one place that says which units an admin may target or look at.
 
-``subtree_query`` is a recursive CTE, so a broadcast's audience and the rollups read the tree in the
-database at the moment they run (units added or moved since are counted where they are now).
+``subtree_query`` is a recursive CTE, so a broadcast's audience reads the tree in the database at the
+moment it is queued (units added or moved since the schedule was made are reached where they are now).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The /schedule wizard: an admin builds a 微课堂 broadcast step by step — what (a lesson, the next lesson of a
 series, or an announcement), to whom, when (now, or a time typed the way admins write it) — and confirms
 it. The rules are broadcasts.schedules' (preview, parse_when, create); this module asks and shows.
-Non-admins are refused politely; the schedules it creates are managed in /broadcasts (bot/broadcasts_admin.py).
+Every step needs 推送 over the whole tree (a schedule reaches all subscribers), checked again at each
+step, so a role removed mid-wizard stops it; the schedules it creates are managed in /broadcasts
+(bot/broadcasts_admin.py).
 The flow is drawn in schedule_wizard.mmd."""
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot import authz, messages
 from bot import lesson_messages as msg
-from bot import messages
 from bot import schedule_callbacks as cb
-from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, start_sending
+from bot.broadcasts_admin import button, lesson_title, show, start_sending
 from bot.context import AnkangContext, ScheduleDraft
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
@@ -34,6 +36,7 @@ from broadcasts.models import ALL_TOPICS
 from broadcasts.schedules import ScheduleInvalid, What, When
 from core.topics import TOPICS
 from org import scope
+from org.roles import Role
 from org.service import search_units, unit_by_id
 
 log = logging.getLogger(__name__)
@@ -102,9 +105,8 @@ def _what_keyboard() -> InlineKeyboardMarkup:
     ])
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def schedule_start(update: Update, context: AnkangContext) -> int:
-    if await refuse_non_admin(update, context):
-        return ConversationHandler.END
     _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
     return Step.WHAT
@@ -122,6 +124,7 @@ async def _stale(update: Update, step: Step) -> Step:
     return step
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_what(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -174,6 +177,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     return Step.LESSON
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -196,6 +200,7 @@ async def pick_lesson(update: Update, context: AnkangContext) -> int:
     return Step.LESSON
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_series(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -211,6 +216,7 @@ async def pick_series(update: Update, context: AnkangContext) -> int:
     return await _stale(update, Step.SERIES)
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def text_step_button(update: Update, context: AnkangContext) -> int:
     """⬅️ 返回 while the wizard waits for the announcement text."""
     query = query_of(update)
@@ -220,6 +226,7 @@ async def text_step_button(update: Update, context: AnkangContext) -> int:
     return await _back_to_what(update, context)
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def got_text(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     message = message_of(update)
@@ -270,6 +277,7 @@ async def _ask_audience(update: Update, context: AnkangContext) -> int:
     return Step.AUDIENCE
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -295,7 +303,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
     await query.answer()
     draft.unit_id, draft.unit_name = None, ""
     async with context.session() as session:
-        reach = await scope.units_in_reach(session, user_of(update).id, "push")
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
         units = await scope.has_active_units(session)
     if not units and reach is None:  # no tree yet: every push goes to the whole audience
         return await _ask_when(update, context)
@@ -313,11 +321,12 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
 # --- step 2b: which units (only once the organisation tree has units) -------------------------------
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def got_unit_name(update: Update, context: AnkangContext) -> int:
     """A typed name: the units it finds (within the admin's reach) as buttons."""
     text = (message_of(update).text or "")[:MAX_UNIT_QUERY_CHARS].strip()
     async with context.session() as session:
-        reach = await scope.units_in_reach(session, user_of(update).id, "push")
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
         found = [u for u in await search_units(session, text) if scope.within_reach(reach, u.id)]
     if not found:
         await message_of(update).reply_html(msg.UNIT_NONE_FOUND.format(text=msg.echo_input(text)))
@@ -329,12 +338,13 @@ async def got_unit_name(update: Update, context: AnkangContext) -> int:
     return Step.UNIT
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_unit(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
     draft = _draft(update, context)
     async with context.session() as session:
-        reach = await scope.units_in_reach(session, user_of(update).id, "push")
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
         match data:
             case cb.PickUnit(unit_id):
                 unit = await unit_by_id(session, unit_id)
@@ -368,6 +378,7 @@ async def _ask_when(update: Update, context: AnkangContext) -> int:
 # --- step 3: when -----------------------------------------------------------------------------------
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_when(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -390,6 +401,7 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
 _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron": msg.CRON_INVALID}
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def got_when(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     text = message_of(update).text or ""
@@ -445,6 +457,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     return Step.CONFIRM
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def confirm(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     if not isinstance(cb.parse(query.data), cb.Confirm):

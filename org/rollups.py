@@ -227,7 +227,7 @@ async def tip_counts(session: AsyncSession, unit_ids: Collection[int] | None, pe
     unit. The one place to change when tips are routed to units."""
     if not tips_have_units():
         return None
-    tip_unit = Tip.unit_id  # type: ignore[attr-defined]  # present once tips are routed (checked above)
+    tip_unit = Tip.unit_id
     start, end = period.starts_at, period.ends_at
     # The deadline a tip is under now (tips.cases.deadline, in SQL): 受理 while new, 反馈 while open.
     due = case((Tip.status == TipStatus.NEW, Tip.ack_due_at),

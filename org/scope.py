@@ -8,7 +8,10 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.settings import Settings
+from org import roles
 from org.models import Membership, Organisation
+from org.roles import Action, Role
 
 
 def subtree_query(unit_id: int) -> Select[tuple[int]]:
@@ -26,16 +29,16 @@ def members_of_subtree(unit_id: int) -> Select[int]:
     return select(Membership.chat_id).where(Membership.unit_id.in_(subtree_query(unit_id)))
 
 
-async def units_in_reach(session: AsyncSession, admin_id: int, duty: str) -> set[int] | None:
-    """The ids of the units an admin may use for ``duty`` ("push": scope a broadcast to; "view": see the rollups
-    of) — whole subtrees, already expanded; None for every unit and the whole tree.
+async def units_in_reach(session: AsyncSession, settings: Settings, admin_id: int, duty: str) -> set[int] | None:
+    """The ids of the units an admin may use for ``duty`` ("push": scope a broadcast to, with 推送; "view": see
+    the rollups of, with any role) — whole subtrees, already expanded; None for every unit and the whole tree.
 
-    Every admin may use the whole tree until roles scoped to a subtree exist (issue 12, point 3): that
-    check belongs here, and the bot's /schedule, the console's schedule form and the rollups page all
-    ask this function (the pickers offer only these units, and a unit outside them is refused).
+    The bot's /schedule, the console's schedule form and the rollups page all ask this function (the
+    pickers offer only these units, and a unit outside them is refused); the roles are ``org.roles``'.
     """
-    del session, admin_id, duty
-    return None
+    need = Role.PUSH if duty == "push" else Action.VIEW
+    reach = await roles.scope_of(session, settings, admin_id, need)
+    return None if reach.everything else set(reach.unit_ids)
 
 
 def within_reach(reach: set[int] | None, unit_id: int | None) -> bool:

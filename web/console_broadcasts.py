@@ -124,7 +124,7 @@ async def _resolve_unit(session, request: web.Request, text: str) -> int | None:
     ScheduleInvalid("unit") for anything else."""
     if not text:
         return None
-    reach = await scope.units_in_reach(session, admin_of(request).user_id, "push")
+    reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "push")
     unit = await unit_by_code(session, text)
     if unit is None:
         named = [u for u in await search_units(session, text) if u.name == text]
@@ -137,7 +137,7 @@ async def _resolve_unit(session, request: web.Request, text: str) -> int | None:
 async def _unit_choices(request: web.Request) -> list[tuple[str, str]]:
     """(code, indented name) of every active unit the admin may push to, depth first, for the search list."""
     async with request.app[SERVICES].sessions() as session:
-        reach = await scope.units_in_reach(session, admin_of(request).user_id, "push")
+        reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "push")
         lines = tree_lines(list((await session.scalars(select(Organisation))).all()))
     return [(line.unit.code, "　" * line.depth + line.unit.name) for line in lines
             if scope.within_reach(reach, line.unit.id)]

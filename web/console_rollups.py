@@ -58,7 +58,7 @@ def _period(request: web.Request, query: Query) -> rollups.Period:
 
 async def _unit(session, request: web.Request, text: str) -> Organisation | None:
     """The unit asked for (None: the whole tree), within the admin's reach; Refused otherwise."""
-    reach = await scope.units_in_reach(session, admin_of(request).user_id, "view")
+    reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "view")
     if not text:
         unit = await rollups.default_unit(session)
         if reach is not None and not scope.within_reach(reach, unit.id if unit else None):
@@ -92,7 +92,7 @@ async def _rollup(request: web.Request, query: Query) -> tuple[rollups.Rollup, l
         unit = await _unit(session, request, query.unit)
         rollup = await rollups.rollup(session, unit.id if unit else None, period, services.clock.now(),
                                       cache=request.app[ROLLUP_CACHE])
-        reach = await scope.units_in_reach(session, admin_of(request).user_id, "view")
+        reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "view")
     choices = [(u.code, "　" * depth + u.name) for u, depth in rollup.outline if scope.within_reach(reach, u.id)]
     return rollup, choices
 

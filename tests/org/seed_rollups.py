@@ -45,5 +45,18 @@ async def seed(session) -> dict[str, int]:
     for chat_id, day in ((1, date(2026, 11, 3)), (1, date(2026, 11, 30)), (3, date(2026, 11, 1)),
                          (5, date(2026, 10, 31)), (7, date(2026, 11, 5))):
         await rollups.count_question(session, chat_id, day)
+    # Tips: received in November / closed in November / overdue on 1 December.
+    from datetime import timedelta
+
+    from tips.models import Tip, TipStatus
+
+    for unit, created, status, closed, ack_due, feedback_due in (
+            (e1, INSIDE, TipStatus.CLOSED, INSIDE, None, None),  # 东一: received and closed
+            (west, BEFORE, TipStatus.NEW, None, INSIDE, None),  # 西区: from October, overdue to acknowledge
+            (e2, INSIDE, TipStatus.ACCEPTED, None, None, NOW + timedelta(days=1)),  # 东二: received, in time
+            (None, INSIDE, TipStatus.NEW, None, INSIDE, None)):  # no unit: counted nowhere
+        session.add(Tip(created_hour=created, category="gas", place_type="factory", description="隐患", status=status,
+                        receipt_lookup="abcd", receipt_hash="x", closed_at=closed, ack_due_at=ack_due,
+                        feedback_due_at=feedback_due, unit_id=unit.id if unit else None))
     await session.flush()
     return {"city": city.id, "east": east.id, "e1": e1.id, "e2": e2.id, "west": west.id}

@@ -14,6 +14,10 @@ from tests.org.seed_rollups import NOW, PERIOD, seed
 #   7 in no unit: a lesson, an answer and a question, counted nowhere
 
 
+def tips(f: rollups.Figures) -> tuple:
+    return (f.tips_received, f.tips_closed, f.tips_overdue)
+
+
 def figures(f: rollups.Figures) -> tuple:
     return (f.joined, f.subscribers, f.participants, f.answers, f.correct, f.questions)
 
@@ -47,9 +51,11 @@ async def test_rollup_of_the_city_by_district_equals_the_hand_count(services):
     # The whole tree (no unit) has the one root as its row; a street has no child rows, only its own.
     assert [(r.unit.code, figures(r.figures)) for r in whole.rows] == [("city", (6, 4, 3, 3, 2, 3))]
     assert [(r.direct, figures(r.figures)) for r in street.rows] == [(True, (2, 2, 1, 2, 1, 2))]
-    # Tips carry no unit yet: their columns are left out rather than shown as zeros.
-    if not rollups.tips_have_units():
-        assert city.tips_by_unit is False and city.total.tips_received is None
+    # Tips: received / closed in November, overdue on 1 December (the tip of no unit counts nowhere).
+    assert city.tips_by_unit
+    assert [tips(r.figures) for r in city.rows] == [(2, 1, 0), (0, 0, 1), (0, 0, 0)]
+    assert tips(city.total) == (2, 1, 1)
+    assert [tips(r.figures) for r in east.rows] == [(1, 1, 0), (1, 0, 0), (0, 0, 0)]
 
 
 async def test_a_moved_unit_is_counted_where_it_is_now(services):

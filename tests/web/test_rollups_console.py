@@ -45,10 +45,11 @@ async def test_the_rollup_page_shows_child_units_and_drills_down(services, page,
     await page.click("#rollup-show")
     await page.wait_for_url("**/admin/rollups?*from=2026-11-01*")
     # unit, joined, subscribers, took part, rate, answers, accuracy, questions (worked out in tests/org/test_rollups.py)
+    # … and tips received, closed, overdue
     assert [row[1:] for row in await _table(page)] == [
-        ["4", "2", "3", "75.0%", "3", "66.7%", "3"],
-        ["1", "1", "0", "0.0%", "0", "—", "0"],
-        ["1", "1", "0", "0.0%", "0", "—", "0"],
+        ["4", "2", "3", "75.0%", "3", "66.7%", "3", "2", "1", "0"],
+        ["1", "1", "0", "0.0%", "0", "—", "0", "0", "0", "1"],
+        ["1", "1", "0", "0.0%", "0", "—", "0", "0", "0", "0"],
     ]
     assert (await _table(page))[2][0] == "某市总工会（本级直属）"
     totals = await page.locator("#rollup-total .stat b").all_text_contents()

@@ -1,14 +1,14 @@
 """org: questions asked per unit and day, counts only — never who asked; covering indexes of the
 members for the rollups' joins (issue 12, point 6)
 
-Revision ID: o002
-Revises: o001
+Revision ID: o003
+Revises: o002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "o002"
-down_revision = "o001"
+revision = "o003"
+down_revision = "o002"
 branch_labels = None
 depends_on = None
 

@@ -100,3 +100,26 @@ async def test_a_query_that_cannot_be_answered_is_refused_in_words(services, adm
     async with await admin_http.get(f"/admin/rollups?{query}") as response:
         assert response.status == 400
         assert says in await response.text()
+
+
+async def test_an_admin_of_a_district_sees_its_rollup_and_not_the_citys(services, web_url):
+    """Scope (org.scope.units_in_reach over org.roles): a 只读 of 东区 opens on 东区, is refused the city and
+    a sibling, and is offered only 东区's units to pick."""
+    from aiohttp import ClientSession, CookieJar
+
+    from org import roles, service
+    from org.roles import Role
+    from tests.web.conftest import http_log_in
+
+    async with services.sessions() as session, session.begin():
+        east = await service.unit_by_code(session, "east")
+        await roles.grant(session, 555, "东区只读", Role.READONLY, east.id, by=1)
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        viewer = await http_log_in(http, web_url, services.settings, services.clock.now(), user_id=555)
+        async with await viewer.get(f"/admin/rollups?{NOVEMBER}") as response:
+            page = await response.text()
+        assert response.status == 200 and "<b>东区总工会</b>" in page
+        assert 'value="e1"' in page and 'value="west"' not in page and 'value="city"' not in page
+        for unit in ("city", "west", "all"):
+            async with await viewer.get(f"/admin/rollups?unit={unit}&{NOVEMBER}") as response:
+                assert response.status == 400 and "不在你的管理范围内" in await response.text()

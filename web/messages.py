@@ -57,6 +57,7 @@ FLASH: dict[str, str] = {
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
     "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
+    "questions_merge_proposed": "合并已提交，等待另一位管理员审核；审核发布后，机器人才会按这些问法回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
@@ -176,6 +177,10 @@ FAQ_CONFIRM_QUESTION = "确认后，下面的内容会立即用于机器人回�
 FAQ_CONFIRM_JS = "确认发布？保存后，这个条目会立即用于机器人回答职工的提问。"
 FAQ_CONFIRM_LABEL = "确认发布"
 FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿或修改需要由另一位管理员审核。"
+MERGE_CONFIRM_TITLE = "确认合并到已有条目"
+MERGE_CONFIRM_QUESTION = "确认后，下面的问题会作为“其他问法”并入这个条目，立即用于机器人回答。请核对无误后再合并。"
+MERGE_CONFIRM_JS = "确认合并？这些问题会作为“其他问法”并入已有条目，立即用于机器人回答。"
+MERGE_CONFIRM_LABEL = "确认合并"
 IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件里至少要有一条 FAQ。"
 IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
 IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"

@@ -28,6 +28,7 @@ from bot import (
     restarted,
     schedule_callbacks,
     schedule_wizard,
+    study,
     tips_report,
     tips_thread,
     tips_triage,
@@ -109,6 +110,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(broadcasts_admin.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
     #    微课堂 for workers: subscriptions, lessons, /score and /rank, quiz poll answers, ls: buttons.
     lessons.register(app)
+    #    学时: /mystudy and the certificates' st: buttons (读完了 is a lesson button, above).
+    study.register(app)
     # 1. Commands.
     app.add_handler(CommandHandler("start", common.start))
     app.add_handler(CommandHandler("help", common.help_command))

@@ -48,7 +48,7 @@ WORKER_HANDLERS = {
     "bot.restarted.tell_lost", "bot.common.start", "bot.common.help_command",
     "bot.qa.laws", "bot.org.settings", "bot.common.nothing_to_cancel", "bot.common.unknown_command", "bot.qa.ask",
     "bot.common.unsupported_message", "bot.qa.button", "bot.org.button", "bot.qa.inline_query",
-    "bot.common.stale_button", "bot.handoff.my_questions",
+    "bot.common.stale_button", "bot.handoff.my_questions", "bot.study.mystudy", "bot.study.study_button",
     "bot.tips_triage.admin_cancel", "bot.tips_triage.admin_timed_out", "bot.tips_common.need_text",
     "bot.schedule_wizard.cancel", "bot.schedule_wizard.cancel_button", "bot.schedule_wizard.timed_out",
     "bot.handoff.staff_cancel", "bot.handoff.staff_timed_out",

@@ -30,6 +30,7 @@ from broadcasts.subscriptions import audience_query
 from core.admins import audit
 from core.models import utcnow
 from core.topics import BY_CODE
+from org.models import Organisation
 
 KINDS = ("lesson", "series", "text")
 TRIGGERS = ("once", "weekly", "cron")
@@ -217,9 +218,10 @@ def next_fire_time(schedule: Schedule, now: datetime) -> datetime | None:
 
 def build_schedule(
     library: Library, what: What, when: When, *, topics: tuple[str, ...] = (), created_by: int | None = None,
-    default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    default_timezone: str = "Asia/Shanghai", now: datetime | None = None, unit_id: int | None = None,
 ) -> Schedule:
-    """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session."""
+    """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session
+    (``unit_id`` is checked by the callers that have a session: ``check_unit``)."""
     now = now or utcnow()
     check_what(library, what)
     for code in topics:
@@ -233,7 +235,7 @@ def build_schedule(
     schedule = Schedule(
         kind=what.kind, lesson_id=what.lesson_id, series=what.series, text=what.text, photo=what.photo,
         topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
-        created_by=created_by, created_at=now, updated_at=now,
+        created_by=created_by, created_at=now, updated_at=now, unit_id=unit_id,
     )
     if when.trigger == "once":
         if when.run_at is None or when.run_at.tzinfo is None:
@@ -257,25 +259,39 @@ def build_schedule(
     return schedule
 
 
+async def check_unit(session: AsyncSession, unit_id: int | None) -> Organisation | None:
+    """The unit a schedule is scoped to (None for the whole tree); ScheduleInvalid for an unknown or retired one."""
+    if unit_id is None:
+        return None
+    unit = await session.get(Organisation, unit_id)
+    if unit is None or unit.retired:
+        raise ScheduleInvalid("unit", f"no active unit {unit_id}")
+    return unit
+
+
 async def create_schedule(
     session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
     created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    unit_id: int | None = None,
 ) -> Schedule:
     """Validate and store a schedule (audited when an admin created it)."""
     schedule = build_schedule(library, what, when, topics=topics, created_by=created_by,
-                              default_timezone=default_timezone, now=now)
+                              default_timezone=default_timezone, now=now, unit_id=unit_id)
+    await check_unit(session, unit_id)
     return await _store(session, schedule)
 
 
 async def create_to_send_now(
     session: AsyncSession, library: Library, what: What, *, topics: tuple[str, ...] = (),
     created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    unit_id: int | None = None,
 ) -> Schedule:
     """Store the schedule behind "send now": a one-off, finished from the start because its one firing is
     the send-now that follows (``BroadcastEngine.send_now``); the timer never fires it."""
     now = now or utcnow()
     schedule = build_schedule(library, what, When.right_away(now, default_timezone), topics=topics,
-                              created_by=created_by, default_timezone=default_timezone, now=now)
+                              created_by=created_by, default_timezone=default_timezone, now=now, unit_id=unit_id)
+    await check_unit(session, unit_id)
     schedule.status = ScheduleStatus.FINISHED
     return await _store(session, schedule)
 
@@ -284,8 +300,9 @@ async def _store(session: AsyncSession, schedule: Schedule) -> Schedule:
     session.add(schedule)
     await session.flush()
     if schedule.created_by is not None:
+        scope = f" unit:{schedule.unit_id}" if schedule.unit_id is not None else ""
         await audit(session, schedule.created_by, "broadcast.create", f"schedule:{schedule.id}",
-                    describe_what(schedule))
+                    describe_what(schedule) + scope)
     return schedule
 
 
@@ -301,10 +318,13 @@ class Preview:
 async def preview_schedule(
     session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
     default_timezone: str = "Asia/Shanghai", now: datetime | None = None, firings: int = PREVIEW_FIRINGS,
+    unit_id: int | None = None,
 ) -> Preview:
     """Validate as ``create_schedule`` does (raising ScheduleInvalid) and describe the result; writes nothing."""
     now = now or utcnow()
-    schedule = build_schedule(library, what, when, topics=topics, default_timezone=default_timezone, now=now)
+    schedule = build_schedule(library, what, when, topics=topics, default_timezone=default_timezone, now=now,
+                              unit_id=unit_id)
+    await check_unit(session, unit_id)
     return Preview(schedule, next_fire_times(schedule, now, firings), await audience_size(session, schedule))
 
 

@@ -8,6 +8,7 @@ from broadcasts.models import ALL_TOPICS, Schedule, Subscription
 from core.models import User
 from core.topics import BY_CODE, UnknownTopic
 from core.users import record_user
+from org.scope import members_of_subtree
 
 
 def check_topic(code: str) -> str:
@@ -62,9 +63,13 @@ async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
 
 
 def audience_query(schedule: Schedule) -> Select[int]:
-    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push)."""
+    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push) and,
+    for a schedule scoped to a unit, who joined that unit or one below it."""
     subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
     codes = schedule.topic_codes
     if codes:
         subscribed = subscribed.where(Subscription.topic.in_((*codes, ALL_TOPICS)))
-    return select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))
+    query = select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))
+    if schedule.unit_id is not None:
+        query = query.where(User.chat_id.in_(members_of_subtree(schedule.unit_id)))
+    return query

@@ -49,7 +49,7 @@ WORKER_HANDLERS = {
     "bot.common.help_command",
     "bot.qa.laws", "bot.org.settings", "bot.common.nothing_to_cancel", "bot.common.unknown_command", "bot.qa.ask",
     "bot.common.unsupported_message", "bot.qa.button", "bot.org.button", "bot.qa.inline_query",
-    "bot.common.stale_button", "bot.handoff.my_questions", "bot.study.mystudy", "bot.study.study_button",
+    "bot.common.stale_button", "bot.handoff.my_questions",
     "bot.tips_triage.admin_cancel", "bot.tips_triage.admin_timed_out", "bot.tips_common.need_text",
     "bot.schedule_wizard.cancel", "bot.schedule_wizard.cancel_button", "bot.schedule_wizard.timed_out",
     "bot.handoff.staff_cancel", "bot.handoff.staff_timed_out",
@@ -99,7 +99,7 @@ COMMANDS = {"/tips": (Role.TIPS, "look"), "/duty on": (Role.TIPS, "act_anywhere"
             "/broadcasts": (Role.PUSH, "look"), "/schedule": (Role.PUSH, "act"), "/weblogin": (None, "admin")}
 BUTTONS = {
     "tips list": (tc.ListTips().pack(), Role.TIPS, "look"),
-    "tip open": (tc.OpenTip(1).pack(), Role.TIPS, "look"),
+    "tip open": (tc.OpenTip(1).pack(), Role.TIPS, "look_root"),  # a tip of no unit: the whole tree's
     "tip take": (tc.TakeTip(1).pack(), Role.TIPS, "act"),
     "tip status": (tc.SetStatus(1, TipStatus.VERIFYING).pack(), Role.TIPS, "act"),
     "tip reject": (tc.RejectWith(1, "not_safety").pack(), Role.TIPS, "act"),
@@ -119,8 +119,8 @@ def expected(area: Role | None, kind: str, role: Role | None, held_at: str | Non
         return False  # a worker
     if kind == "admin":
         return True
-    if kind == "look":
-        return role in (Role.ADMIN, Role.READONLY, area)
+    if kind.startswith("look"):
+        return role in (Role.ADMIN, Role.READONLY, area) and (kind == "look" or held_at == "city")
     return role in (Role.ADMIN, area) and (kind == "act_anywhere" or held_at == "city")
 
 

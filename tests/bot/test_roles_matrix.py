@@ -102,7 +102,7 @@ COMMANDS = {"/tips": (Role.TIPS, "look"), "/duty on": (Role.TIPS, "act_anywhere"
             "/schedule": (Role.PUSH, "act_anywhere")}
 BUTTONS = {
     "tips list": (tc.ListTips().pack(), Role.TIPS, "look"),
-    "tip open": (tc.OpenTip(1).pack(), Role.TIPS, "look"),
+    "tip open": (tc.OpenTip(1).pack(), Role.TIPS, "look_root"),  # a tip of no unit: the whole tree's
     "tip take": (tc.TakeTip(1).pack(), Role.TIPS, "act"),
     "tip status": (tc.SetStatus(1, TipStatus.VERIFYING).pack(), Role.TIPS, "act"),
     "tip reject": (tc.RejectWith(1, "not_safety").pack(), Role.TIPS, "act"),
@@ -122,8 +122,8 @@ def expected(area: Role | None, kind: str, role: Role | None, held_at: str | Non
         return False  # a worker
     if kind == "admin":
         return True
-    if kind == "look":
-        return role in (Role.ADMIN, Role.READONLY, area)
+    if kind.startswith("look"):
+        return role in (Role.ADMIN, Role.READONLY, area) and (kind == "look" or held_at == "city")
     return role in (Role.ADMIN, area) and (kind == "act_anywhere" or held_at == "city")
 
 

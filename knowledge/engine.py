@@ -90,6 +90,9 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
 }
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
+# The entry that answers for the winning article: a general one (no industry the question does not
+# name) within this much raw evidence of an industry-specific one answers instead.
+GENERIC_MARGIN = 0.05
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
@@ -720,7 +723,7 @@ class KnowledgeBase:
             scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
         thin = self._thinness(qterms, scale)
-        self._calibrate(scored, thin)
+        self._calibrate(scored, thin, industries_named(norm.replace(" ", "")))
         if (thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT
                 and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX):
             scored[0].score = min(scored[0].score, _confidence(0.0, scored[0].needed))
@@ -757,7 +760,7 @@ class KnowledgeBase:
         """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""
         return max(0.0, 1.0 - self._information(qterms, scale) / THIN_INFO)
 
-    def _calibrate(self, scored: list[_Scored], thin: float = 0.0) -> None:
+    def _calibrate(self, scored: list[_Scored], thin: float = 0.0, asked: frozenset[str] | None = None) -> None:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
         Every other entry keeps its raw evidence as its score (for suggestions and inline search).
@@ -784,7 +787,18 @@ class KnowledgeBase:
             scored[0].score = _confidence(0.0, needed)
             return
         winner = max(mass, key=lambda c: (mass[c], -first[c]))
-        chosen = scored.pop(first[winner])
+        pick = first[winner]
+        if asked is not None and self._entry_industries[voters[pick].entry] - asked:
+            # The article's best entry is specific to an industry the question does not name:
+            # a general entry citing the same article answers instead when it is nearly as close.
+            for i in range(pick + 1, len(voters)):
+                s = voters[i]
+                if s.raw < voters[pick].raw - GENERIC_MARGIN:
+                    break
+                if winner in self.faq[s.entry].cite and not self._entry_industries[s.entry] - asked:
+                    pick = i
+                    break
+        chosen = scored.pop(pick)
         scored.insert(0, chosen)
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])

@@ -69,7 +69,7 @@ ARTICLE_WEIGHT = 0.64  # article evidence counts less than a written FAQ answer
 ARTICLE_CANDIDATES = 8
 PHRASE_WEIGHT = 0.7  # best matching phrasing vs. coverage of the question by the whole entry
 SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
-STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
+STATUTE_WEIGHT = 0.3  # the statute search found an article the entry cites
 TOPICS_FILE = "topics.txt"
 TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry never mentions
 # Industries and kinds of workplace, by the words that name them: an entry whose questions name

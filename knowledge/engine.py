@@ -590,6 +590,7 @@ class KnowledgeBase:
             ) / 100
         chars = len(norm.replace(" ", ""))
         art = articles[0][1] if articles else 0.0
+        cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
         features = {
             "raw": best.raw if best else 0.0,
             "vote": best.score if best else 0.0,
@@ -603,7 +604,10 @@ class KnowledgeBase:
             "art_minus_raw": art - (best.raw if best else 0.0),
             "art_agree1": float(agree1),
             "art_agree3": float(agree3),
-            "cover": 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0,
+            "cover": cover,
+            # How much of the asking sentence alone the answer covers (a story's background aside).
+            "focus_cover": (1.0 - self._missing(best.entry, self.analyzer.terms(focus), None)
+                            if best and focus else cover),
             "ratio": ratio,
             "log_chars": math.log1p(chars),
             "story": float(focus is not None),

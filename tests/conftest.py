@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core import db
+from core.outgoing import ChatPace
 from core.settings import Settings, load_settings
 from tips.receipts import ReceiptCost
 from tips.runtime import TipsRuntime
@@ -29,6 +30,10 @@ TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 900001
 # argon2id at its minimum cost and no refusal delay: tests/tips/test_domain.py asserts production's.
 CHEAP_RECEIPTS = ReceiptCost(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1, refusal_s=0.0)
+# Per-chat sending limits 50 times Telegram's, for flows that are not about pacing (a tip walk of
+# 20 steps waited 20 s for Telegram's 1 message a second). The emulator counts but does not enforce
+# them here; tests/core/test_outgoing.py and the broadcast tests pace at Telegram's (TELEGRAM_PACE).
+QUICK_CHAT_PACE = ChatPace(private_interval_s=0.02, group_interval_s=0.06)
 
 
 def laws_path() -> Path:
@@ -202,7 +207,7 @@ def tips_runtime() -> TipsRuntime:
 async def services(settings: Settings, tips_runtime: TipsRuntime):
     from ankang.services import open_services
 
-    opened = await open_services(settings, tips=tips_runtime)
+    opened = await open_services(settings, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE)
     try:
         yield opened
     finally:
@@ -246,7 +251,7 @@ async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime) as handle:
+                       library=library, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 
@@ -298,6 +303,33 @@ def screenshot_path(name: str) -> Path:
     """Where tests save screenshots to look at (ignored by git)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+# The fixtures through which a test reaches the suite's configured database. A test without any of
+# them runs the same whatever ANKANG_TEST_DATABASE_URL says (PostgreSQL-only tests take
+# postgres_database_url, which is the same server in both runs).
+SUITE_DATABASE_FIXTURES = frozenset({"database_url", "empty_database_url", "database_template"})
+
+
+def uses_suite_database(item: pytest.Item) -> bool:
+    return bool(SUITE_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
+
+    CI runs the whole suite on SQLite, then again on PostgreSQL: in the second run the tests that
+    never touch the configured database (the answering engine, the emulator, parsing, PostgreSQL-only
+    cluster tests…) would repeat the first run exactly, so .ci/run sets this for it. Every test
+    whose fixtures reach the database still runs on both.
+    """
+    if os.environ.get("ANKANG_TEST_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if uses_suite_database(item)]
+    dropped = [item for item in items if not uses_suite_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_sessionfinish(session, exitstatus):

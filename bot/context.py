@@ -11,6 +11,7 @@ from bot.conversation import Prompt
 from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
 from core.clock import Clock
+from core.conversations import ConversationMarks
 from core.db import SessionMaker
 from core.outgoing import OutgoingScheduler
 from core.settings import Settings
@@ -53,6 +54,8 @@ class BotServices(Protocol):
     # Statistics, unanswered questions and feedback go through it, after the reply (issue 17).
     writes: WriteBehind
     loops: Loops
+    # The conversations open here, marked so that the next run tells their workers they were lost.
+    marks: ConversationMarks
 
 
 class BotData:

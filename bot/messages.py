@@ -62,3 +62,41 @@ def help_text(is_admin: bool, bot_username: str | None = None) -> str:
     mention = f"@{escape(bot_username)}" if bot_username else "@机器人用户名"
     lines += ["", f"在任意聊天中输入 <code>{mention} 关键词</code>（如 <code>{mention} 劳保</code>）可分享法条和解答。"]
     return "\n".join(lines)
+
+
+def not_permitted(need: str, unit: str | None) -> str:
+    """An admin command, button or step refused for its role or scope (issue 12, point 3)."""
+    if unit is None:
+        return f"抱歉，你没有「{need}」权限（也可能刚被移除）。如有疑问，请联系上级管理员。"
+    return f"抱歉，你在「{unit}」没有「{need}」权限（也可能刚被移除）。如有疑问，请联系上级管理员。"
+
+INVITE_PRIVATE_ONLY = "管理员邀请链接只能在与机器人的私聊中打开。"
+INVITE_ACCEPTED = ("✅ 你已成为「{unit}」的<b>{role}</b>管理员（含其下级单位）。\n"
+                   "发送 /weblogin 获取管理后台登录链接，发送 /help 查看管理员命令。")
+INVITE_ALREADY = ("你已经拥有「{unit}」的<b>{role}</b>权限，无需重复接受邀请；这个链接已作废。\n"
+                  "发送 /weblogin 获取管理后台登录链接。")
+
+# After a restart or a takeover (bot/restarted.py): what the worker had open lived only in the memory of
+# the process that stopped. One sentence per flow (``bot.conversation.Flow.name``), said plainly.
+RESTARTED = "⚠️ 服务刚刚重启，{lost}"
+LOST_FLOWS = {
+    # The tip may have been stored just before the stop (its receipt then reached the worker, or is on its
+    # way): nothing links a draft to a stored tip, so the notice covers both cases truthfully.
+    "tip_report": ("如果您刚才已经收到回执码，举报已经保存，可用 /status 加回执码查看进展；如果没有收到回执码，"
+                   "您未提交的举报草稿没有保存（为保护匿名，草稿只存在内存中），请重新开始 /report。"),
+    "tip_status": "刚才的举报进展查询已中断，未发出的补充内容没有保存。请重新发送 /status 加回执码。",
+    "tip_triage": "您刚才对举报的处理操作没有完成，也没有保存，请用 /tips 重新操作。",
+    "handoff": "您正在填写的问工会问题没有保存，请重新发送 /ask 加上您的问题。",
+    "handoff_confirm": "等待您确认的问工会问题没有发出，请重新发送 /ask 加上您的问题。",
+    "handoff_answer": "您正在填写的问工会回答没有保存，请在提醒消息下重新点“回答”。",
+    "schedule": "推送设置向导里填写的内容没有保存，请重新发送 /schedule。",
+}
+LOST_UNKNOWN = "您刚才进行中的操作没有保存，请重新开始。"
+# Under a button of a conversation the restart lost (the notice itself follows as a message).
+RESTARTED_BUTTON = "服务刚刚重启，这个按钮已失效，请看下面的说明。"
+
+
+def restarted(flows: list[str]) -> str:
+    """The notice for the flows a worker had open when the service stopped."""
+    lines = list(dict.fromkeys(LOST_FLOWS.get(flow, LOST_UNKNOWN) for flow in flows))
+    return RESTARTED.format(lost="\n".join(lines))

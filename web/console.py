@@ -32,6 +32,7 @@ def setup_routes(app: web.Application) -> None:
         console_knowledge,
         console_lessons,
         console_org,
+        console_study,
         console_tips,
     )
 
@@ -48,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
     console_knowledge.setup_routes(app)
     console_handoffs.setup_routes(app)
     console_org.setup_routes(app)
+    console_study.setup_routes(app)
     console_admins.setup_routes(app)
 
 

@@ -27,15 +27,20 @@ def test_a_cache_dir_that_cannot_be_created_falls_back_to_the_temp_dir(tmp_path)
     assert cache_dir(blocker / "cache") == Path(tempfile.gettempdir())
 
 
-def test_a_second_start_loads_the_built_knowledge_base_and_answers_alike(kb_laws_dir, tmp_path):
+def test_a_second_start_loads_the_built_knowledge_base_and_answers_alike(kb_laws_dir, tmp_path, monkeypatch):
     """The built indexes are kept in the cache dir (issue 10: cold build); a start with nothing changed loads them."""
     from knowledge.engine import KnowledgeBase
 
     built = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
     snapshots = list(tmp_path.glob("ankang-kb-*.pickle"))
     assert len(snapshots) == 1
-    loaded = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
-    assert loaded.analyzer._segmented == {}  # restored, not segmented and indexed again
+
+    def built_anew(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the knowledge base was indexed again")
+
+    monkeypatch.setattr(KnowledgeBase, "add_faqs", built_anew)
+    loaded = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)  # restored, not indexed again
+    monkeypatch.undo()
     for question in ["劳保用品要自己掏钱吗", "厂里不给发口罩怎么办", "公伤认定要多久", "我今年16岁在厂里干活合法吗"]:
         a, b = built.answer(question), loaded.answer(question)
         assert (a.intent, a.confidence, [r.title for r in a.results]) == (

@@ -23,13 +23,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.admins import audit, duty_recipients, is_admin, list_admins
+from core.admins import audit, is_admin, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
 from core.supervision import Loops
 from knowledge.errors import KnowledgeError
 from knowledge.models import Handoff, HandoffStatus, HandoffTurn
+from org.roles import Role, duty_recipients_for
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +317,7 @@ async def submit(
     """Open a handoff (committed first) and tell the staff on duty, or every admin when nobody is."""
     async with sessions() as session, session.begin():
         handoff, created = await open_handoff(session, chat_id, text, now=now)
-        recipients = await duty_recipients(session, settings) if created else []
+        recipients = await duty_recipients_for(session, settings, Role.KNOWLEDGE) if created else []
         notice = HandoffNotice(handoff.id, NoticeKind.NEW, handoff.question)
     notified = await _notify(sender, recipients, notice)
     return Submitted(handoff.id, created, notified)
@@ -329,7 +330,7 @@ async def submit_follow_up(
     """The worker's 继续追问: stored, then the staff on duty are told. Returns how many were."""
     async with sessions() as session, session.begin():
         handoff = await follow_up(session, handoff_id, chat_id, text, now=now)
-        recipients = await duty_recipients(session, settings)
+        recipients = await duty_recipients_for(session, settings, Role.KNOWLEDGE)
         notice = HandoffNotice(handoff.id, NoticeKind.FOLLOW_UP, latest_question(handoff))
     return await _notify(sender, recipients, notice)
 
@@ -415,7 +416,7 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
     escalated: list[int] = []
     closed: list[int] = []
     async with sessions() as session, session.begin():
-        on_duty = await duty_recipients(session, settings)
+        on_duty = await duty_recipients_for(session, settings, Role.KNOWLEDGE)
         everyone = [a.user_id for a in await list_admins(session, settings)]
         stmt = (select(Handoff).where(Handoff.status != HandoffStatus.CLOSED).options(selectinload(Handoff.turns))
                 .with_for_update())

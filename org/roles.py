@@ -29,8 +29,8 @@ from sqlalchemy import Select, bindparam, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.admins import add_admin, remove_admin
-from core.models import Admin
+from core.admins import add_admin, duty_recipients, remove_admin
+from core.models import Admin, DutyShift
 from core.settings import Settings
 from org import messages as msg
 from org.models import ROLE_LABELS, AdminInvite, Organisation, Role, RoleGrant
@@ -249,6 +249,30 @@ async def _whole_tree_admins(session: AsyncSession, settings: Settings) -> set[i
     granted = select(RoleGrant.user_id)
     rows = await session.scalars(select(Admin.user_id).where(Admin.user_id.not_in(granted)))
     return set(settings.admin_ids) | set(rows.all())
+
+
+async def whole_tree_holders(session: AsyncSession, settings: Settings, role: Role) -> set[int]:
+    """Admins who hold ``role`` (or 管理员) over the whole tree: what a tip or a question of no unit needs."""
+    given = GIVEN_BY[role]
+    holders = await _unit_holders(session, given, [None])
+    found = await _whole_tree_admins(session, settings) | holders.get(None, set())
+    root = await sole_root(session)
+    if root is not None:
+        found |= (await _unit_holders(session, given, [root])).get(root, set())
+    return found
+
+
+async def duty_recipients_for(session: AsyncSession, settings: Settings, role: Role) -> list[int]:
+    """Whom to alert about something of no unit that needs ``role`` over the whole tree (a tip for the union
+    as a whole: 举报处理; a 问工会 question: 知识库): those of them on duty (/duty), else all of them; with
+    nobody holding it, the duty roster as before, so nothing goes to nobody. A 推送 or 知识库 admin on duty
+    no longer receives tips they may not read."""
+    eligible = await whole_tree_holders(session, settings, role)
+    if not eligible:
+        return await duty_recipients(session, settings)
+    on_duty = set((await session.scalars(select(DutyShift.user_id))).all())
+    chosen = sorted(eligible & on_duty)
+    return chosen or sorted(eligible)
 
 
 async def tip_handlers(session: AsyncSession, settings: Settings,

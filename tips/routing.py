@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import duty_recipients
 from core.settings import Settings
 from org import service as org
 from org.models import Organisation
-from org.roles import tip_handlers, units_without_handler
+from org.roles import Role, duty_recipients_for, tip_handlers, units_without_handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ async def route_of(session: AsyncSession, settings: Settings, unit_id: int | Non
         handled_by, handlers = await tip_handlers(session, settings, unit_id)
         if handlers:
             return Route(unit_id, handled_by, tuple(dict.fromkeys(handlers)))
-    return Route(unit_id, None, tuple(await duty_recipients(session, settings)))
+    return Route(unit_id, None, tuple(await duty_recipients_for(session, settings, Role.TIPS)))
 
 
 async def unit_recipients(session: AsyncSession, settings: Settings, unit_id: int | None) -> tuple[int, ...]:

@@ -145,3 +145,24 @@ async def test_the_export_names_each_tips_unit(services, tmp_path):
     header = [cell.value for cell in sheet[1]]
     units_column = {row[0]: row[header.index("单位")] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert units_column[for_unit] == "机械厂工会" and units_column[for_none] in ("", None)
+
+
+async def test_a_pushers_or_knowledge_admins_duty_does_not_bring_them_tips_of_no_unit(services):
+    """Tips for the union as a whole go to those on duty who may read them over the whole tree (举报处理 or
+    管理员): a 推送 or 知识库 admin on duty is left out; with no such holder on duty, every holder is told."""
+    from org.roles import Role, grant
+
+    pusher, reader, handler = 930_001, 930_002, 930_003
+    async with services.sessions() as s, s.begin():
+        await grant(s, pusher, "推送员", Role.PUSH, None, by=ADMIN_ID)
+        await grant(s, reader, "知识库员", Role.KNOWLEDGE, None, by=ADMIN_ID)
+        await grant(s, handler, "举报处理员", Role.TIPS, None, by=ADMIN_ID)
+        await set_on_duty(s, services.settings, pusher, True)
+        await set_on_duty(s, services.settings, reader, True)
+    async with services.sessions() as s:
+        told = set((await route_of(s, services.settings, None)).recipients)
+    assert handler in told and ADMIN_ID in told and not told & {pusher, reader}
+    async with services.sessions() as s, s.begin():
+        await set_on_duty(s, services.settings, handler, True)
+    async with services.sessions() as s:
+        assert (await route_of(s, services.settings, None)).recipients == (handler,)

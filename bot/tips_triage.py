@@ -158,10 +158,11 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
     query = query_of(update)
     tip_id = cb.parse_as(query.data, cb.OpenTip).tip_id
-    # A unit's staff see the tips of their subtree only, as in the console (a missing tip is said below).
+    # A unit's staff see the tips of their subtree only, as in the console; a tip of no unit (or none at
+    # all: nothing tells whose it was) is the whole tree's.
     async with context.session() as session:
         row = await session.get(Tip, tip_id)
-    if row is not None and not await authz.permitted(update, context, Action.VIEW_TIPS, [row.unit_id]):
+    if not await authz.permitted(update, context, Action.VIEW_TIPS, [row.unit_id if row is not None else None]):
         return
     await query.answer()
     admin_id = user_of(update).id

@@ -550,7 +550,8 @@ class KnowledgeBase:
         # too close to call, yet its best entries are exactly what to offer.
         suggestions = tuple(Suggestion(self.faq[s.entry].id, self.faq[s.entry].q)
                             for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN)
-        return UnsureReply(suggestions=suggestions, results=tuple(results), question=raw, confidence=confidence)
+        return UnsureReply(suggestions=suggestions, results=tuple(results), question=raw, confidence=confidence,
+                           english=english)
 
     def evidence(
         self, raw: str, norm: str, focus: str | None, ranked: list[_Scored], articles: list[tuple[int, float]],

@@ -181,12 +181,15 @@ class UnsureReply(ReplyBase):
 
     intent: ClassVar[Literal["unsure"]] = "unsure"
     suggestions: tuple[Suggestion, ...] = ()
+    english: bool = False  # asked in English: say first that what follows is in Chinese
 
     @property
     def text(self) -> str:
         if not self.suggestions:
-            return messages.UNSURE_NONE
-        return messages.UNSURE + "\n" + "\n".join(f"• {s.question}" for s in self.suggestions)
+            text = messages.UNSURE_NONE
+        else:
+            text = messages.UNSURE + "\n" + "\n".join(f"• {s.question}" for s in self.suggestions)
+        return messages.ENGLISH_NOTE + "\n" + text if self.english else text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -142,6 +142,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "tip.hold.release": "解除法律保全",
     "tip.purge": "定期清除举报",
     "tip.export": "导出举报",
+    "rollup.export": "导出单位汇总",
     "broadcast.create": "新建推送计划",
     "broadcast.edit": "修改推送计划",
     "broadcast.pause": "暂停推送计划",

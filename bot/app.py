@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from bot import (
     broadcasts_admin,
+    campaign,
     common,
     emergency,
     guards,
@@ -99,6 +100,9 @@ def register_handlers(app: Application) -> None:
     app.add_handler(schedule_wizard.schedule_conversation())
     app.add_handler(CommandHandler("broadcasts", broadcasts_admin.broadcasts_command))
     app.add_handler(CallbackQueryHandler(broadcasts_admin.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
+    #    安康杯 campaigns: /campaign (/contest), the cp: buttons, and the answers to campaign polls in
+    #    group -1 (they stop there; any other poll answer goes on to the lessons' handler).
+    campaign.register(app)
     #    微课堂 for workers: subscriptions, lessons, /score and /rank, quiz poll answers, ls: buttons.
     lessons.register(app)
     # 1. Commands.

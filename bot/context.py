@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.conversation import Prompt
 from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
+from campaigns.runtime import CampaignRuntime
 from core.clock import Clock
 from core.db import SessionMaker
 from core.outgoing import OutgoingScheduler
@@ -53,6 +54,8 @@ class BotServices(Protocol):
     # Statistics, unanswered questions and feedback go through it, after the reply (issue 17).
     writes: WriteBehind
     loops: Loops
+    # The question bank, the templates and the time-out watch of the 安康杯 campaigns.
+    campaigns: CampaignRuntime
 
 
 class BotData:

@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
+from bot.campaign import send_invitation
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
 from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
@@ -339,6 +340,9 @@ class TelegramTransport:
     async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None:
         await self._call(self.bot.send_photo, chat_id, photo,
                          caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
+
+    async def send_invitation(self, chat_id: int, text: str, campaign_id: int) -> None:
+        await self._call(send_invitation, self.bot, chat_id, text, campaign_id)
 
     async def _call(self, func, *args, **kwargs):
         """Send at the transport's priority; translate Telegram errors into the domain's."""

@@ -144,8 +144,12 @@ class Schedule(Base):
     series: Mapped[str | None] = mapped_column(String(64), default=None)
     text: Mapped[str | None] = mapped_column(Text, default=None)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # "campaign": a contest's invitation (text with the campaign's buttons).
+    campaign_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Whom: comma-separated topic codes; empty means every subscriber.
     topics: Mapped[str] = mapped_column(String(512), default="")
+    # … and, when set, only the members of this organisation unit and every unit below it.
+    unit_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # When: "once" (run_at), "weekly" (weekdays + at_time) or "cron" (cron expression).
     trigger: Mapped[str] = mapped_column(String(16))
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -26,12 +26,12 @@ from broadcasts.models import (
     Schedule,
     ScheduleStatus,
 )
-from broadcasts.subscriptions import audience_query
+from broadcasts.subscriptions import audience_query, audience_units
 from core.admins import audit
 from core.models import utcnow
 from core.topics import BY_CODE
 
-KINDS = ("lesson", "series", "text")
+KINDS = ("lesson", "series", "text", "campaign")
 TRIGGERS = ("once", "weekly", "cron")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEXT_MAX_CHARS = 4096
@@ -75,6 +75,7 @@ class What:
     series: str | None = None
     text: str | None = None
     photo: bytes | None = None
+    campaign_id: int | None = None  # for "campaign": the contest the invitation's buttons open
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def next_fire_time(schedule: Schedule, now: datetime) -> datetime | None:
 
 def build_schedule(
     library: Library, what: What, when: When, *, topics: tuple[str, ...] = (), created_by: int | None = None,
-    default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    default_timezone: str = "Asia/Shanghai", now: datetime | None = None, unit_id: int | None = None,
 ) -> Schedule:
     """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session."""
     now = now or utcnow()
@@ -232,7 +233,8 @@ def build_schedule(
         raise ScheduleInvalid("timezone", f"unknown time zone {tz_name!r}") from None
     schedule = Schedule(
         kind=what.kind, lesson_id=what.lesson_id, series=what.series, text=what.text, photo=what.photo,
-        topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
+        campaign_id=what.campaign_id, topics=",".join(dict.fromkeys(topics)), unit_id=unit_id,
+        trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
         created_by=created_by, created_at=now, updated_at=now,
     )
     if when.trigger == "once":
@@ -260,22 +262,24 @@ def build_schedule(
 async def create_schedule(
     session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
     created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    unit_id: int | None = None,
 ) -> Schedule:
     """Validate and store a schedule (audited when an admin created it)."""
     schedule = build_schedule(library, what, when, topics=topics, created_by=created_by,
-                              default_timezone=default_timezone, now=now)
+                              default_timezone=default_timezone, now=now, unit_id=unit_id)
     return await _store(session, schedule)
 
 
 async def create_to_send_now(
     session: AsyncSession, library: Library, what: What, *, topics: tuple[str, ...] = (),
     created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
+    unit_id: int | None = None,
 ) -> Schedule:
     """Store the schedule behind "send now": a one-off, finished from the start because its one firing is
     the send-now that follows (``BroadcastEngine.send_now``); the timer never fires it."""
     now = now or utcnow()
     schedule = build_schedule(library, what, When.right_away(now, default_timezone), topics=topics,
-                              created_by=created_by, default_timezone=default_timezone, now=now)
+                              created_by=created_by, default_timezone=default_timezone, now=now, unit_id=unit_id)
     schedule.status = ScheduleStatus.FINISHED
     return await _store(session, schedule)
 
@@ -325,6 +329,10 @@ def check_what(library: Library, what: What) -> None:
             raise ScheduleInvalid("text", f"at most {limit} characters ({len(text)} given)")
         if what.photo is not None and len(what.photo) > PHOTO_MAX_BYTES:
             raise ScheduleInvalid("photo", "the photo is larger than 10 MB")
+    elif what.kind == "campaign":
+        text = (what.text or "").strip()
+        if what.campaign_id is None or not text or len(text) > TEXT_MAX_CHARS:
+            raise ScheduleInvalid("campaign", "an invitation needs its campaign and a text")
     else:
         raise ScheduleInvalid("kind", f"use one of {', '.join(KINDS)}")
 
@@ -334,6 +342,8 @@ def describe_what(schedule: Schedule) -> str:
         return f"lesson {schedule.lesson_id}"
     if schedule.kind == "series":
         return f"series {schedule.series}"
+    if schedule.kind == "campaign":
+        return f"campaign {schedule.campaign_id} invitation"
     return "text" + (" + photo" if schedule.photo else "")
 
 
@@ -393,7 +403,9 @@ def check_can_send_now(schedule: Schedule) -> None:
 
 async def audience_size(session: AsyncSession, schedule: Schedule) -> int:
     """How many workers a firing of ``schedule`` would reach now (its row need not be stored)."""
-    return (await session.execute(select(func.count()).select_from(audience_query(schedule).subquery()))).scalar_one()
+    units = await audience_units(session, schedule)
+    return (await session.execute(
+        select(func.count()).select_from(audience_query(schedule, units).subquery()))).scalar_one()
 
 
 # --- times as admins type them ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "tips.models",
     "web.models",
     "org.models",
+    "campaigns.models",
 )
 
 for _name in MODEL_MODULES:

@@ -29,7 +29,7 @@ from core import users
 log = logging.getLogger(__name__)
 
 # The poll's row is written right after Telegram returns its id; an answer can arrive first.
-POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8)
+POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0)
 
 
 def campaign_keyboard(campaign_id: int) -> InlineKeyboardMarkup:
@@ -122,9 +122,11 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
     services = context.services
     chat_id = answer.user.id
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
+        # In this order: a question still being sent is seen either as pending or, once recorded, by its poll id.
+        pending = await attempts.awaiting_poll(services.sessions, chat_id)
         if await attempts.is_campaign_poll(services.sessions, answer.poll_id):
             break
-        if delay is None or not await attempts.awaiting_poll(services.sessions, chat_id):
+        if not pending or delay is None:
             return  # not ours: the lessons' handler (group 0) takes it
         await asyncio.sleep(delay)
     outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 PATTERN = re.compile(r"^cp:")
 MAX_BYTES = 64
-_ID = re.compile(r"^[1-9][0-9]{0,9}$")
+_ID = re.compile(r"^[1-9][0-9]{0,8}$")  # an integer column: 9 digits at most
 
 
 @dataclass(frozen=True, slots=True)

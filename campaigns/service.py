@@ -110,8 +110,9 @@ def check_rules(rules: Rules, bank: QuestionBank) -> None:
         raise CampaignInvalid("tags", msg.TOO_FEW_QUESTIONS.format(have=have, need=rules.questions_per_attempt))
 
 
-async def check_draft(session: AsyncSession, draft: Draft, bank: QuestionBank) -> None:
-    """Raise CampaignInvalid for the first thing wrong with ``draft``."""
+async def check_draft(session: AsyncSession, draft: Draft, bank: QuestionBank, *, invitation: bool = True) -> None:
+    """Raise CampaignInvalid for the first thing wrong with ``draft`` (its invitation too, unless told not to:
+    an edit sends none)."""
     name = draft.name.strip()
     if not name:
         raise CampaignInvalid("name", msg.NAME_EMPTY)
@@ -126,10 +127,10 @@ async def check_draft(session: AsyncSession, draft: Draft, bank: QuestionBank) -
             raise CampaignInvalid("topics", msg.UNKNOWN_TOPIC.format(topic=topic))
     if draft.unit_id is not None and await session.get(Organisation, draft.unit_id) is None:
         raise CampaignInvalid("unit_id", msg.UNKNOWN_UNIT)
-    invitation = draft.invitation.strip()
-    if not invitation:
+    text = draft.invitation.strip()
+    if invitation and not text:
         raise CampaignInvalid("invitation", msg.INVITATION_EMPTY)
-    if len(invitation) > INVITATION_MAX:
+    if invitation and len(text) > INVITATION_MAX:
         raise CampaignInvalid("invitation", msg.INVITATION_TOO_LONG.format(limit=INVITATION_MAX))
     check_rules(draft.rules, bank)
 
@@ -227,7 +228,7 @@ async def edit_campaign(
     started = today >= campaign.starts_on
     if started and draft.starts_on != campaign.starts_on:
         raise CampaignInvalid("starts_on", msg.START_LOCKED)
-    await check_draft(session, draft, bank)
+    await check_draft(session, draft, bank, invitation=False)
     if draft.ends_on < today:
         raise CampaignInvalid("ends_on", msg.ENDS_IN_PAST)
     effective = today + timedelta(days=1) if started else draft.starts_on

@@ -28,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
         console_admins,
         console_audit,
         console_broadcasts,
+        console_campaigns,
         console_handoffs,
         console_knowledge,
         console_lessons,
@@ -49,6 +50,7 @@ def setup_routes(app: web.Application) -> None:
     console_handoffs.setup_routes(app)
     console_org.setup_routes(app)
     console_admins.setup_routes(app)
+    console_campaigns.setup_routes(app)
 
 
 @web.middleware

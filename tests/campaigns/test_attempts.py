@@ -125,11 +125,13 @@ async def test_the_cap_holds_under_concurrent_starts_and_slots_are_distinct(serv
     now = local(DAY, 12)
     outcomes = await asyncio.gather(*(start(services, bank, cid, now, seed=i) for i in range(4)),
                                     return_exceptions=True)
-    assert sum(isinstance(o, AskQuestion) for o in outcomes) == 2, outcomes
-    assert all(isinstance(o, AskQuestion | DailyCapReached) for o in outcomes), outcomes
+    # Never beyond the cap; a start that sees another already running is refused as "in progress".
+    started = sum(isinstance(o, AskQuestion) for o in outcomes)
+    assert 1 <= started <= 2, outcomes
+    assert all(isinstance(o, AskQuestion | DailyCapReached | AttemptInProgress) for o in outcomes), outcomes
     async with services.sessions() as session:
         slots = sorted(r.slot for r in (await session.execute(Attempt.__table__.select())).all())
-    assert slots == [1, 2]
+    assert slots == list(range(1, started + 1))
 
 
 async def test_days_are_local_days_and_an_attempt_belongs_to_the_day_it_started(services, bank):

@@ -28,8 +28,11 @@ demo: $(STAMP) warm
 
 # pytest-xdist: one worker per core, each a test session of its own (template database, Chromium).
 TEST_WORKERS ?= auto
+# Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: otherwise every
+# worker of both CI runs, and every process a test starts, compiles and assertion-rewrites the
+# whole project again (collection 25 s instead of 2 s).
 test: $(STAMP) browser warm
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.
 lint: $(STAMP)

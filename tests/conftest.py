@@ -300,6 +300,33 @@ def screenshot_path(name: str) -> Path:
     return ARTIFACTS / f"{name}.png"
 
 
+# The fixtures through which a test reaches the suite's configured database. A test without any of
+# them runs the same whatever ANKANG_TEST_DATABASE_URL says (PostgreSQL-only tests take
+# postgres_database_url, which is the same server in both runs).
+SUITE_DATABASE_FIXTURES = frozenset({"database_url", "empty_database_url", "database_template"})
+
+
+def uses_suite_database(item: pytest.Item) -> bool:
+    return bool(SUITE_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
+
+    CI runs the whole suite on SQLite, then again on PostgreSQL: in the second run the tests that
+    never touch the configured database (the answering engine, the emulator, parsing, PostgreSQL-only
+    cluster tests…) would repeat the first run exactly, so .ci/run sets this for it. Every test
+    whose fixtures reach the database still runs on both.
+    """
+    if os.environ.get("ANKANG_TEST_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if uses_suite_database(item)]
+    dropped = [item for item in items if not uses_suite_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI (ANKANG_REQUIRE_ALL_TESTS=1) a skipped test fails the run: CI must exercise everything.
 

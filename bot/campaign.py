@@ -20,10 +20,10 @@ from bot import campaign_messages as msg
 from bot.context import AnkangContext, BotServices
 from bot.parts import chat_of, message_of, poll_answer_of, query_of
 from bot.render import send_long
-from campaigns import attempts
+from campaigns import attempts, rankings
 from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptResult
 from campaigns.runtime import CampaignWatch
-from campaigns.service import local_day, open_campaigns
+from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,23 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
     await attempts.deliver(services.sessions, sender, chat_id, outcome.next, now=services.clock.now())
     raise ApplicationHandlerStop
+
+
+async def rank_campaign(update: Update, context: AnkangContext) -> None:
+    """/rank campaign: the rankings of each campaign open today (or of the latest one, frozen once ended)."""
+    services = context.services
+    today = local_day(services.clock.now(), services.settings.tz)
+    chat_id = chat_of(update).id
+    async with context.session() as session, session.begin():
+        found = await open_campaigns(session, today)
+        if not found:
+            latest = await list_campaigns(session)
+            found = latest[:1]
+        texts = [msg.rank_html(c.name, await rankings.standings(session, c, today), chat_id,
+                               rankings.PERSON_TIE_BREAKS, rankings.UNIT_TIE_BREAKS) for c in found]
+    message = message_of(update)
+    for text in texts or [msg.RANK_NONE]:
+        await message.reply_html(text)
 
 
 def start_watch(application: Application, services: BotServices) -> CampaignWatch:

@@ -76,3 +76,34 @@ def result_html(result: AttemptResult) -> str:
         lines.append(f"{item.number}. {mark} {h(q.stem)}")
         lines.append(f"   正确答案：{h(answer)}。{h(q.explanation)}（{h(_cite(q))}）")
     return "\n".join(lines)
+
+
+RANK_NONE = "还没有知识竞赛。"
+RANK_EMPTY = "还没有人完成答题，快来当第一名！"
+RANK_TOP = 10
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def rank_html(campaign_name: str, standings, my_chat_id: int, tie_persons: str, tie_units: str) -> str:
+    """A campaign's rankings: the first people (names only with consent) and units at the top level."""
+    state = "最终结果" if standings.frozen else "实时排名"
+    lines = [f"🏆 <b>「{h(campaign_name)}」{state}</b>"]
+    if not standings.persons:
+        lines.append(RANK_EMPTY)
+    for row in standings.persons[:RANK_TOP]:
+        me = "（我）" if row.chat_id == my_chat_id else ""
+        place = MEDALS.get(row.place, f"{row.place}.")
+        lines.append(f"{place} {h(row.name)}{me} — {row.points} 分（{row.attempts} 次）")
+    mine = next((r for r in standings.persons if r.chat_id == my_chat_id), None)
+    if mine is not None and mine.place > RANK_TOP:
+        lines.append(f"我的名次：第 {mine.place} 名（{mine.points} 分）")
+    lines.append(f"<i>{h(tie_persons)}</i>")
+    top_units = [u for u in standings.units if u.depth == 0][:RANK_TOP]
+    if top_units:
+        lines.append("")
+        lines.append("<b>单位排名</b>（参与率 · 平均分 · 人均次数）")
+        for u in top_units:
+            figures = f"{u.participation:.0%} · {u.average:.1f} · {u.attempts_per_member:.1f}"
+            lines.append(f"{u.place}. {h(u.name)} — {figures}")
+        lines.append(f"<i>{h(tie_units)}</i>")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("lessons", "浏览微课堂"),
     Command("next", "马上学下一课"),
     Command("score", "我的安康杯积分"),
-    Command("rank", "安康杯排行榜"),
+    Command("rank", "安康杯排行榜", usage="[campaign]"),
     Command("campaign", "参加安康杯知识竞赛"),
     Command("contest", "知识竞赛（同 /campaign）"),
     Command("settings", "选择或更换我所在的单位", usage="[单位名称]"),

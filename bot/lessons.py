@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
-from bot.campaign import send_invitation
+from bot.campaign import rank_campaign, send_invitation
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
 from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
@@ -307,7 +307,14 @@ def rank_keyboard(board) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[toggle]])
 
 
+# /rank campaign (or 竞赛): the rankings of the 安康杯 campaigns instead of the 微课堂 points.
+RANK_CAMPAIGN_ARGS = ("campaign", "contest", "竞赛")
+
+
 async def rank(update: Update, context: AnkangContext) -> None:
+    if context.args and context.args[0].lower() in RANK_CAMPAIGN_ARGS:
+        await rank_campaign(update, context)
+        return
     async with context.session() as session:
         board = await quiz.leaderboard(session, chat_of(update).id)
     await message_of(update).reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))

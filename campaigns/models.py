@@ -168,3 +168,16 @@ class AttemptQuestion(Base):
     chosen: Mapped[str | None] = mapped_column(String(32), default=None)
     correct: Mapped[bool | None] = mapped_column(Boolean, default=None)
     points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CampaignStanding(Base):
+    """The final rankings of a campaign, written once when first asked for after its last day: later
+    changes (a worker moving unit, withdrawing consent to their name) leave the results as they were."""
+
+    __tablename__ = "campaign_standings"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    persons: Mapped[str] = mapped_column(Text)  # JSON: the person ranking's rows
+    units: Mapped[str] = mapped_column(Text)  # JSON: the unit ranking's rows

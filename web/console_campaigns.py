@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 from broadcasts.occurrences import send_now as enqueue_now
 from broadcasts.quizbank import AUDIENCES
 from campaigns import messages as cmsg
+from campaigns import rankings
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.service import (
     CampaignInvalid,
@@ -37,6 +38,7 @@ from web import messages
 from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
+RANK_ROWS = 50  # people shown on the campaign page
 CAMPAIGN_ID = r"{campaign_id:[1-9][0-9]{0,8}}"  # an integer column: 9 digits at most
 
 
@@ -193,12 +195,15 @@ async def campaign_page(request: web.Request) -> web.Response:
     campaign = await _campaign(request)
     if campaign is None:
         return error_page(request, "找不到竞赛", messages.NOT_FOUND, 404)
-    async with services.sessions() as session:
+    async with services.sessions() as session, session.begin():
         timeline = await rules_timeline(session, campaign.id)
+        # Live while it runs; after its last day, frozen (stored on first view).
+        board = await rankings.standings(session, campaign, _today(request))
     return render(request, "console/campaign.html", {
         "title": campaign.name, "campaign": campaign, "phase": phase(campaign, _today(request)),
         "timeline": timeline, "topic_labels": {t.code: t.label for t in TOPICS},
-        "audience_labels": cmsg.AUDIENCE_LABELS,
+        "audience_labels": cmsg.AUDIENCE_LABELS, "board": board, "persons_shown": RANK_ROWS,
+        "person_ties": rankings.PERSON_TIE_BREAKS, "unit_ties": rankings.UNIT_TIE_BREAKS,
     })
 
 

@@ -148,3 +148,7 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     assert "新员工三级安全教育" in reply["text"]
     # Updates of one chat are handled in order: had the forged answers been answered, it would show here.
     assert [m["message_id"] for m in emulator.new_messages(worker, mark)] == [reply["message_id"]]
+    # /rank campaign: the live ranking, the worker's own row among them, tie-breaks stated.
+    ranking = await emulator.ask(worker, "/rank campaign")
+    assert "实时排名" in ranking["text"] and "35 分（1 次）" in ranking["text"] and "（我）" in ranking["text"]
+    assert "答题次数少者在前" in ranking["text"]

@@ -39,6 +39,9 @@ from core.models import StrEnumType, UTCDateTime
 ANSWER_GRACE_S = 2.0
 # The time-out sweep's batch.
 EXPIRE_BATCH = 200
+# A running attempt this long past its last possible deadline was left behind (the process stopped between
+# choosing a question and sending it): a new start closes it instead of refusing "in progress" for ever.
+ABANDONED_AFTER_S = 120.0
 
 
 class AttemptRefused(Exception):
@@ -175,10 +178,12 @@ async def start_attempt(
         if not practice and day > campaign.ends_on:
             raise AttemptRefused(msg.ENDED.format(name=campaign.name, day=campaign.ends_on.isoformat()))
         rules = await rules_on(session, campaign_id, day)
-        running = (await session.execute(select(Attempt.id).where(
+        running = (await session.execute(select(Attempt).where(
             Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))).scalar_one_or_none()
-        if running is not None:
+    if running is not None:
+        if now < abandoned_at(running):
             raise AttemptInProgress(msg.IN_PROGRESS)
+        await close_abandoned(sessions, running.id, now=now)
     questions = select_questions(bank, rules.questions_per_attempt, rules.tag_codes, rules.audience,
                                  balanced=rules.balanced, rng=rng)
     values = {
@@ -304,6 +309,26 @@ async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
         skipped=sum(r.status == QuestionStatus.SKIPPED for r in rows),
         review=review, streak_days=streak, best=best, new_best=new_best,
     )
+
+
+def abandoned_at(attempt: Attempt) -> datetime:
+    """When a running attempt counts as left behind: every question's time and grace, and a margin, are over."""
+    per_question = attempt.seconds_per_question + ANSWER_GRACE_S
+    return attempt.started_at + timedelta(seconds=attempt.question_count * per_question + ABANDONED_AFTER_S)
+
+
+async def close_abandoned(sessions: SessionMaker, attempt_id: int, *, now: datetime) -> None:
+    """Finish an attempt left behind as it stands: its unanswered questions time out, no finishing points."""
+    async with sessions() as session, session.begin():
+        closed = await session.execute(
+            update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+            .values(status=AttemptStatus.FINISHED, finished_at=now))
+        if rows_matched(closed) == 1:
+            await session.execute(
+                update(AttemptQuestion)
+                .where(AttemptQuestion.attempt_id == attempt_id,
+                       AttemptQuestion.status.in_((QuestionStatus.PENDING, QuestionStatus.ASKED)))
+                .values(status=QuestionStatus.TIMED_OUT, correct=False))
 
 
 def streak_ending(days: set[date], last: date) -> int:

@@ -7,11 +7,12 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from broadcasts.quizbank import QuestionBank
 from campaigns import attempts
 from campaigns.attempts import AnswerKind, AskQuestion, AttemptInProgress, AttemptResult, DailyCapReached
-from campaigns.models import Attempt, QuestionStatus
+from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, QuestionStatus
 from campaigns.service import Draft, Rules, edit_campaign, rules_on
 from tests.campaigns.conftest import TZ, local, make_campaign
 
@@ -175,6 +176,24 @@ async def test_a_second_attempt_while_one_runs_is_refused(services, bank):
     await start(services, bank, cid, now)
     with pytest.raises(AttemptInProgress):
         await start(services, bank, cid, now, practice=True)
+
+
+async def test_an_attempt_left_behind_does_not_block_the_worker_for_ever(services, bank):
+    """The process stopped after choosing a question and before sending it: once every question's time is
+    over (and a margin), a new start closes the old attempt instead of answering "in progress" for ever."""
+    cid = await make_campaign(services, bank, attempts_per_day=2, questions_per_attempt=5, seconds_per_question=30)
+    now = local(DAY, 9)
+    left = await start(services, bank, cid, now)  # never sent: its first question stays pending
+    with pytest.raises(AttemptInProgress):
+        await start(services, bank, cid, now + timedelta(seconds=200))
+    fresh = await start(services, bank, cid, now + timedelta(seconds=5 * 32 + 121))
+    assert isinstance(fresh, AskQuestion) and fresh.attempt_id != left.attempt_id
+    async with services.sessions() as session:
+        old = await session.get(Attempt, left.attempt_id)
+        statuses = {r.status for r in (await session.execute(
+            select(AttemptQuestion).where(AttemptQuestion.attempt_id == left.attempt_id))).scalars()}
+    assert old.status == AttemptStatus.FINISHED and old.score == 0
+    assert statuses == {QuestionStatus.TIMED_OUT}
 
 
 async def test_an_edit_while_running_changes_only_the_days_to_come(services, bank):

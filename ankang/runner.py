@@ -24,6 +24,7 @@ from bot.weblogin import TelegramSender
 from broadcasts.library import Library
 from core.clock import Clock
 from core.cluster import LeaderElection, SqliteOwnership, bot_key
+from core.outgoing import TELEGRAM_PACE, ChatPace
 from core.settings import Settings, SettingsError
 from knowledge import KnowledgeBase
 from knowledge.faq_admin import hidden_ids
@@ -55,12 +56,14 @@ ROLES = ("auto", "web")  # ``ankang run --role``: auto = leader or hot standby; 
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
     library: Library | None = None, tips: TipsRuntime | None = None, role: str = "auto",
+    chat_pace: ChatPace = TELEGRAM_PACE,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
     ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
-    load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes).
+    load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes); ``chat_pace`` the
+    per-chat limits of sending (Telegram's; tests of flows that are not about pacing pass a quicker one).
 
     Roles (``role``, docs in the README): on SQLite the one process leads (a second one is refused:
     ``core.cluster.DatabaseInUse``). On PostgreSQL every process serves the web console, /tip and
@@ -78,7 +81,7 @@ async def running(
         ownership.acquire()  # before anything else touches the file
     try:
         async with _running(settings, clock=clock, poll_timeout_s=poll_timeout_s, kb=kb, library=library, tips=tips,
-                            role=role, sqlite=sqlite) as handle:
+                            role=role, sqlite=sqlite, chat_pace=chat_pace) as handle:
             yield handle
     finally:
         if ownership is not None:
@@ -88,13 +91,13 @@ async def running(
 @asynccontextmanager
 async def _running(
     settings: Settings, *, clock: Clock | None, poll_timeout_s: int, kb: KnowledgeBase | None,
-    library: Library | None, tips: TipsRuntime | None, role: str, sqlite: bool,
+    library: Library | None, tips: TipsRuntime | None, role: str, sqlite: bool, chat_pace: ChatPace,
 ) -> AsyncIterator[Running]:
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
     if not laws.ok:
         log.warning("%s", laws.message)
-    services = await open_services(settings, clock=clock, laws=laws, tips=tips)
+    services = await open_services(settings, clock=clock, laws=laws, tips=tips, chat_pace=chat_pace)
     services.role = "web" if role == "web" else "standby"
     try:
         await _start_areas(services, kb)

@@ -17,7 +17,7 @@ from campaigns.runtime import CampaignRuntime
 from core import db
 from core.clock import Clock, SystemClock, SystemTimer, Timer
 from core.cluster import SharedBudget, bot_key
-from core.outgoing import OutgoingScheduler
+from core.outgoing import TELEGRAM_PACE, ChatPace, OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
 from core.writebehind import WriteBehind
@@ -82,12 +82,14 @@ async def open_services(
     laws: LawsDiagnosis | None = None,
     tips: TipsRuntime | None = None,
     timer: Timer | None = None,
+    chat_pace: ChatPace = TELEGRAM_PACE,
 ) -> Services:
     """Create the engine and apply migrations; the runner loads the knowledge base afterwards.
 
     ``laws`` is the statute directory's diagnosis when the caller already made it; ``tips`` hands in
     the tips runtime (tests: one with cheap receipt codes); production's by default. ``timer`` drives
-    the outgoing scheduler's pacing (tests: a virtual one).
+    the outgoing scheduler's pacing (tests: a virtual one); ``chat_pace`` its per-chat limits (Telegram's; tests of
+    flows that are not about pacing pass a quicker one).
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
@@ -96,7 +98,7 @@ async def open_services(
         await db.upgrade(engine)
     sessions = db.create_sessionmaker(engine)
     loops = Loops()
-    outgoing = OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer())
+    outgoing = OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer(), chat_pace=chat_pace)
     budget = None
     if engine.dialect.name == "postgresql":
         # Several processes may send for this bot: a running one (ankang/runner.py) uses its lease of

@@ -82,6 +82,8 @@ def register_handlers(app: Application) -> None:
     # (ApplicationHandlerStop), so no flow below takes it as a step's input; the step is asked again.
     # Any other text goes on to group 0.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, emergency.emergency_first), group=-1)
+    # A command's words reporting one ("/ask 有人触电了") get the guidance first; the command then runs.
+    app.add_handler(MessageHandler(filters.COMMAND, emergency.emergency_in_command), group=-1)
 
     # Group 0, in order:
     # 0. Conversations and the tip admin commands: while a chat is inside a flow its text, photos

@@ -7,30 +7,19 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import authz, messages
 from bot import lesson_messages as msg
-from bot import messages
 from bot import schedule_callbacks as cb
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext
 from bot.parts import chat_of, message_of, query_of, user_of
 from bot.render import edit_in_place
 from broadcasts import occurrences, schedules
 from broadcasts.library import Library
 from broadcasts.models import OccurrenceStatus, Schedule, ScheduleStatus
 from broadcasts.schedules import ScheduleNotFound, ScheduleStateError
+from org.roles import Action, Role
 
 SCHEDULES_PER_PAGE = 5
-
-
-async def refuse_non_admin(update: Update, context: AnkangContext) -> bool:
-    """Reply NOT_ADMIN and return True when the sender is not an admin."""
-    user = update.effective_user
-    if await user_is_admin(context, user.id if user else None):
-        return False
-    if update.callback_query:
-        await update.callback_query.answer(messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_html(messages.NOT_ADMIN)
-    return True
 
 
 def button(text: str, data: cb.Callback) -> InlineKeyboardButton:
@@ -98,10 +87,9 @@ async def _schedules_view(context: AnkangContext, page: int = 0, around: int | N
     return msg.schedules_text(lines, len(rows), page, pages), InlineKeyboardMarkup(keyboard)
 
 
+@authz.requires(Action.VIEW_PUSH)
 async def broadcasts_command(update: Update, context: AnkangContext) -> None:
     """/broadcasts: every active or paused schedule in one message, with its buttons."""
-    if await refuse_non_admin(update, context):
-        return
     text, keyboard = await _schedules_view(context)
     await message_of(update).reply_html(text, reply_markup=keyboard)
 
@@ -110,6 +98,7 @@ async def broadcasts_command(update: Update, context: AnkangContext) -> None:
 _STATUS_CHANGES = {cb.Act.PAUSE: "pause", cb.Act.RESUME: "resume", cb.Act.DELETE: "cancel"}
 
 
+@authz.marks(Action.VIEW_PUSH, acts=Role.PUSH)  # looking at pages and progress; acting on a schedule
 async def broadcast_button(update: Update, context: AnkangContext) -> None:
     """Every "bc:" button: a schedule's actions and their confirmations, pages, a firing's progress."""
     query = query_of(update)
@@ -117,7 +106,10 @@ async def broadcast_button(update: Update, context: AnkangContext) -> None:
     if data is None:
         await query.answer(messages.STALE_BUTTON)
         return
-    if await refuse_non_admin(update, context):
+    if not await authz.permitted(update, context, Action.VIEW_PUSH):
+        return
+    if isinstance(data, cb.ScheduleButton) and not await authz.permitted(
+            update, context, Role.PUSH, await authz.row_unit(context, Schedule, data.schedule_id)):
         return
     match data:
         case cb.ShowProgress(occurrence_id):

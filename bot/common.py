@@ -7,12 +7,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 
-from bot import lesson_callbacks, messages, org, org_messages
+from bot import admin_invite, lesson_callbacks, messages, org, org_messages
 from bot.context import AnkangContext, user_is_admin
 from bot.parts import chat_member_of, chat_of, message_of, query_of
 from core import users
 from core.logging import redacted_traceback
 from core.supervision import is_database_fault
+from org import roles
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ async def start(update: Update, context: AnkangContext) -> None:
         user, is_new = await users.record_user(session, chat.id, language)
         subscribed = user.subscribed
     payload = context.args[0] if context.args else ""
+    if payload.startswith(roles.INVITE_PREFIX):  # an admin's invitation: no worker's welcome
+        await admin_invite.accept(update, context, roles.invite_token(payload))
+        return
     if payload.startswith(org_messages.START_PREFIX):
         await message_of(update).reply_html(
             await org.join_by_code(context, chat.id, payload.removeprefix(org_messages.START_PREFIX)))

@@ -49,6 +49,22 @@ async def emergency_first(update: Update, context: AnkangContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def emergency_in_command(update: Update, context: AnkangContext) -> None:
+    """A command whose words report an emergency ("/ask 有人触电了", "/settings 有人触电了"): the guidance
+    first, then the command runs as asked (a handoff may still be wanted; nothing typed is lost)."""
+    message = message_of(update)
+    words = (message.text or "").split(maxsplit=1)
+    reply = emergency_reply(words[1]) if len(words) == 2 else None
+    if reply is None:
+        return
+    try:
+        with sending_as(Priority.EMERGENCY):
+            await message.reply_html(render_reply(reply))
+        await _count(context)
+    except Exception as err:  # reported like any handler's failure; the command still runs
+        await context.application.process_error(update, err)
+
+
 async def _ask_again(update: Update, prompt: Prompt) -> None:
     template = messages.FLOW_CONTINUES_TEXT if prompt.takes_text else messages.FLOW_CONTINUES
     await reply_long(message_of(update), template.format(flow=prompt.flow.label, prompt=prompt.text),

@@ -26,16 +26,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot import authz
 from bot import handoff_callbacks as cb
 from bot import handoff_messages as msg
 from bot import messages as common_messages
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_data_of, chat_of, message_of, query_message, query_of, user_data_of, user_of
 from bot.render import edit_in_place
 from core.login_links import login_link
 from knowledge import handoff as domain
 from knowledge.handoff import HandoffAnswer, HandoffNotice, RecipientGone
+from knowledge.models import Handoff
+from org.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +220,7 @@ async def worker_timed_out(update: object, context: AnkangContext) -> None:
 
 # --- the worker: buttons outside the conversation ---------------------------------------------------
 
+@authz.marks(None, acts=Role.KNOWLEDGE)  # workers' buttons, and the staff's 转为FAQ (checked there)
 async def button(update: Update, context: AnkangContext) -> None:
     """Send or drop the draft, rate an answer; staff: 转为FAQ. Stale or forged data is answered kindly."""
     query = query_of(update)
@@ -279,20 +283,15 @@ async def my_questions(update: Update, context: AnkangContext) -> None:
 
 # --- the staff --------------------------------------------------------------------------------------
 
-async def _staff_or_refuse(update: Update, context: AnkangContext) -> bool:
-    if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
-        return True
-    if update.callback_query:
-        await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_text(common_messages.NOT_ADMIN)
-    return False
+async def _handoff_unit(update: Update, context: AnkangContext) -> list[int | None]:
+    data = cb.parse(query_of(update).data) if update.callback_query else None
+    handoff_id = user_data_of(context).get(ANSWER_KEY) if data is None else getattr(data, "handoff_id", None)
+    return await authz.row_unit(context, Handoff, handoff_id if isinstance(handoff_id, int) else None)
 
 
+@authz.requires(Role.KNOWLEDGE, _handoff_unit)
 async def answer_start(update: Update, context: AnkangContext) -> str | int:
     """回答 under a notice: the handoff is taken (the worker sees 回答中) and the staff member types."""
-    if not await _staff_or_refuse(update, context):
-        return ConversationHandler.END
     query = query_of(update)
     data = cb.parse(query.data)
     assert isinstance(data, cb.Answer)  # the handler's pattern
@@ -321,6 +320,7 @@ async def answer_start(update: Update, context: AnkangContext) -> str | int:
     return ANSWERING
 
 
+@authz.requires(Role.KNOWLEDGE, _handoff_unit)
 async def answer_typed(update: Update, context: AnkangContext) -> str | int:
     handoff_id = user_data_of(context).get(ANSWER_KEY)
     if not isinstance(handoff_id, int):
@@ -364,7 +364,7 @@ async def staff_timed_out(update: object, context: AnkangContext) -> None:
 
 async def _to_faq(update: Update, context: AnkangContext, handoff_id: int) -> None:
     """转为FAQ: a one-time login link that opens the console's FAQ form prefilled from the handoff."""
-    if not await _staff_or_refuse(update, context):
+    if not await authz.permitted(update, context, Role.KNOWLEDGE, [None]):  # the FAQ is the whole tree's
         return
     query = query_of(update)
     async with context.session() as session:

@@ -62,3 +62,16 @@ def help_text(is_admin: bool, bot_username: str | None = None) -> str:
     mention = f"@{escape(bot_username)}" if bot_username else "@机器人用户名"
     lines += ["", f"在任意聊天中输入 <code>{mention} 关键词</code>（如 <code>{mention} 劳保</code>）可分享法条和解答。"]
     return "\n".join(lines)
+
+
+def not_permitted(need: str, unit: str | None) -> str:
+    """An admin command, button or step refused for its role or scope (issue 12, point 3)."""
+    if unit is None:
+        return f"抱歉，你没有「{need}」权限（也可能刚被移除）。如有疑问，请联系上级管理员。"
+    return f"抱歉，你在「{unit}」没有「{need}」权限（也可能刚被移除）。如有疑问，请联系上级管理员。"
+
+INVITE_PRIVATE_ONLY = "管理员邀请链接只能在与机器人的私聊中打开。"
+INVITE_ACCEPTED = ("✅ 你已成为「{unit}」的<b>{role}</b>管理员（含其下级单位）。\n"
+                   "发送 /weblogin 获取管理后台登录链接，发送 /help 查看管理员命令。")
+INVITE_ALREADY = ("你已经拥有「{unit}」的<b>{role}</b>权限，无需重复接受邀请；这个链接已作废。\n"
+                  "发送 /weblogin 获取管理后台登录链接。")

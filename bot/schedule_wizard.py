@@ -1,7 +1,9 @@
 """The /schedule wizard: an admin builds a 微课堂 broadcast step by step — what (a lesson, the next lesson of a
 series, or an announcement), to whom, when (now, or a time typed the way admins write it) — and confirms
 it. The rules are broadcasts.schedules' (preview, parse_when, create); this module asks and shows.
-Non-admins are refused politely; the schedules it creates are managed in /broadcasts (bot/broadcasts_admin.py).
+Every step needs 推送 over the whole tree (a schedule reaches all subscribers), checked again at each
+step, so a role removed mid-wizard stops it; the schedules it creates are managed in /broadcasts
+(bot/broadcasts_admin.py).
 The flow is drawn in schedule_wizard.mmd."""
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot import authz, messages
 from bot import lesson_messages as msg
-from bot import messages
 from bot import schedule_callbacks as cb
-from bot.broadcasts_admin import button, lesson_title, refuse_non_admin, show, start_sending
+from bot.broadcasts_admin import button, lesson_title, show, start_sending
 from bot.context import AnkangContext, ScheduleDraft
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
@@ -32,6 +34,7 @@ from broadcasts.library import Library
 from broadcasts.models import ALL_TOPICS
 from broadcasts.schedules import ScheduleInvalid, What, When
 from core.topics import TOPICS
+from org.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +100,8 @@ def _what_keyboard() -> InlineKeyboardMarkup:
     ])
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def schedule_start(update: Update, context: AnkangContext) -> int:
-    if await refuse_non_admin(update, context):
-        return ConversationHandler.END
     _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
     return Step.WHAT
@@ -117,6 +119,7 @@ async def _stale(update: Update, step: Step) -> Step:
     return step
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_what(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -169,6 +172,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     return Step.LESSON
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -191,6 +195,7 @@ async def pick_lesson(update: Update, context: AnkangContext) -> int:
     return Step.LESSON
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_series(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -206,6 +211,7 @@ async def pick_series(update: Update, context: AnkangContext) -> int:
     return await _stale(update, Step.SERIES)
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def text_step_button(update: Update, context: AnkangContext) -> int:
     """⬅️ 返回 while the wizard waits for the announcement text."""
     query = query_of(update)
@@ -215,6 +221,7 @@ async def text_step_button(update: Update, context: AnkangContext) -> int:
     return await _back_to_what(update, context)
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def got_text(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     message = message_of(update)
@@ -265,6 +272,7 @@ async def _ask_audience(update: Update, context: AnkangContext) -> int:
     return Step.AUDIENCE
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -301,6 +309,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
 # --- step 3: when -----------------------------------------------------------------------------------
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def pick_when(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -323,6 +332,7 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
 _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron": msg.CRON_INVALID}
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def got_when(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     text = message_of(update).text or ""
@@ -376,6 +386,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     return Step.CONFIRM
 
 
+@authz.requires(Role.PUSH, authz.whole_tree)
 async def confirm(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     if not isinstance(cb.parse(query.data), cb.Confirm):

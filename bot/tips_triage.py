@@ -21,19 +21,20 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import messages as common_messages
+from bot import authz
 from bot import tip_callbacks as cb
 from bot import tip_messages as msg
-from bot.context import AnkangContext, user_is_admin
+from bot.context import AnkangContext
 from bot.conversation import Flow, chat_conversation
 from bot.parts import chat_of, message_of, query_of, user_data_of, user_of
 from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
 from core.topics import TOPICS
+from org.roles import Action, Role
 from tips.alerts import DutyAlert
 from tips.cases import add_note, assign_owner, mark_read, notes_of
-from tips.models import ALL_STATUSES, REJECT_REASONS, REJECT_REASONS_BY_CODE, TipStatus, parse_status
+from tips.models import ALL_STATUSES, REJECT_REASONS, REJECT_REASONS_BY_CODE, Tip, TipStatus, parse_status
 from tips.service import (
     TipInvalid,
     TipNotFound,
@@ -70,14 +71,16 @@ class TelegramDutyAlerts:
         await self._bot.send_message(admin_id, alert.html, parse_mode="HTML", reply_markup=markup)
 
 
-async def _admin_or_refuse(update: Update, context: AnkangContext) -> bool:
-    if await user_is_admin(context, update.effective_user.id if update.effective_user else None):
-        return True
-    if update.callback_query:
-        await update.callback_query.answer(common_messages.NOT_ADMIN, show_alert=True)
-    else:
-        await message_of(update).reply_text(common_messages.NOT_ADMIN)
-    return False
+async def _button_tip(update: Update, context: AnkangContext) -> list[int | None]:
+    """The unit of the tip a button acts on."""
+    data = cb.parse(query_of(update).data)
+    return await authz.row_unit(context, Tip, getattr(data, "tip_id", None))
+
+
+async def _pending_tip(update: Update, context: AnkangContext) -> list[int | None]:
+    """The unit of the tip whose note, reply or confirmation is awaited."""
+    pending = user_data_of(context).get(ADMIN_ACTION_KEY)
+    return await authz.row_unit(context, Tip, pending.tip_id if isinstance(pending, _PendingAction) else None)
 
 
 def parse_list_args(args: list[str]) -> cb.ListTips:
@@ -97,17 +100,15 @@ def parse_list_args(args: list[str]) -> cb.ListTips:
     return cb.ListTips(status, category, urgent, 0)
 
 
+@authz.requires(Action.VIEW_TIPS)
 async def tips_command(update: Update, context: AnkangContext) -> None:
     """/tips: the admin's list of open tips."""
-    if not await _admin_or_refuse(update, context):
-        return
     text, markup = await _render_list(context, parse_list_args(context.args or []))
     await message_of(update).reply_html(text, reply_markup=markup)
 
 
+@authz.requires(Action.VIEW_TIPS)
 async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
-    if not await _admin_or_refuse(update, context):
-        return
     await query_of(update).answer()
     text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips))
     try:
@@ -149,10 +150,9 @@ def _ticked(label: str, chosen: bool) -> str:
     return f"✅ {label}" if chosen else label
 
 
+@authz.requires(Action.VIEW_TIPS)
 async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
-    if not await _admin_or_refuse(update, context):
-        return
     query = query_of(update)
     await query.answer()
     tip_id = cb.parse_as(query.data, cb.OpenTip).tip_id
@@ -187,10 +187,9 @@ async def tip_opened(update: Update, context: AnkangContext) -> None:
     await send_long(context.bot, chat_id, text, keyboard(rows))
 
 
+@authz.requires(Role.TIPS, _button_tip)
 async def take_pressed(update: Update, context: AnkangContext) -> None:
     """🙋 由我负责: the admin becomes the tip's owner (follow-ups and reminders then go to them)."""
-    if not await _admin_or_refuse(update, context):
-        return
     query = query_of(update)
     await query.answer()
     tip_id = cb.parse_as(query.data, cb.TakeTip).tip_id
@@ -214,9 +213,8 @@ class _PendingAction:
     note: str = ""  # the note typed, kept while a final status waits for its confirmation
 
 
+@authz.requires(Role.TIPS, _button_tip)
 async def admin_action_start(update: Update, context: AnkangContext) -> str | int:
-    if not await _admin_or_refuse(update, context):
-        return ConversationHandler.END
     query = query_of(update)
     await query.answer()
     action = cb.parse(query.data)
@@ -244,12 +242,10 @@ async def admin_action_start(update: Update, context: AnkangContext) -> str | in
     return ADMIN_NOTE
 
 
+@authz.requires(Role.TIPS, _pending_tip)
 async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
     pending = user_data_of(context).get(ADMIN_ACTION_KEY)
     if not isinstance(pending, _PendingAction):
-        return ConversationHandler.END
-    if not await _admin_or_refuse(update, context):
-        user_data_of(context).pop(ADMIN_ACTION_KEY, None)
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
     if (status := pending.status) is not None and status.is_final:
@@ -269,10 +265,11 @@ async def admin_note_given(update: Update, context: AnkangContext) -> str | int:
     return ConversationHandler.END
 
 
+@authz.requires(Role.TIPS, _pending_tip)
 async def admin_confirmed(update: Update, context: AnkangContext) -> str | int:
     await query_of(update).answer()
     pending = user_data_of(context).pop(ADMIN_ACTION_KEY, None)
-    if not isinstance(pending, _PendingAction) or not await _admin_or_refuse(update, context):
+    if not isinstance(pending, _PendingAction):
         return ConversationHandler.END
     with contextlib.suppress(TelegramError):
         await query_of(update).edit_message_reply_markup(None)
@@ -339,10 +336,9 @@ def triage_conversation(ttl_s: float) -> ConversationHandler:
     )
 
 
+@authz.requires(Role.TIPS)
 async def duty_command(update: Update, context: AnkangContext) -> None:
     """/duty on|off: join or leave the roster that receives urgent tips."""
-    if not await _admin_or_refuse(update, context):
-        return
     admin_id = user_of(update).id
     arg = (context.args or [""])[0].lower()
     async with context.session() as session, session.begin():

@@ -7,18 +7,20 @@ from datetime import timedelta
 from telegram import Bot, Update
 from telegram.constants import ChatType, ParseMode
 
-from bot import messages
+from bot import authz, messages
 from bot.context import AnkangContext, BotServices, user_is_admin
 from bot.handoff import TelegramHandoffs
 from bot.tips_triage import TelegramDutyAlerts
 from broadcasts.library import LibraryCache
 from core.login_links import LOGIN_LINK_TTL_S, login_link
 from knowledge.handoff import HandoffAnswer, HandoffNotice
+from org.roles import Action
 from tips.alerts import DutyAlert
 
 log = logging.getLogger(__name__)
 
 
+@authz.marks(Action.VIEW)  # any admin: the console checks each page and action itself
 async def weblogin(update: Update, context: AnkangContext) -> None:
     """Reply with a login link to admins, in a private chat only (a link in a group could be used by anyone)."""
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message

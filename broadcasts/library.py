@@ -21,7 +21,7 @@ from knowledge.faq import Citation
 
 __all__ = [
     "Citation", "Quiz", "Lesson", "Library", "Problem", "StatuteIndex", "LessonError", "LessonNotFound",
-    "LibraryInvalid", "load_library", "validate_library", "DEFAULT_LESSONS_DIR", "AUDIENCES",
+    "LibraryInvalid", "load_library", "validate_library", "checked_citations", "DEFAULT_LESSONS_DIR", "AUDIENCES",
 ]
 
 DEFAULT_LESSONS_DIR = Path(__file__).resolve().parent / "lessons"
@@ -289,7 +289,8 @@ def _parse_file(path: Path, problems: list[Problem]) -> tuple[str | None, Lesson
     if not _is_int(minutes) or not 1 <= minutes <= READING_MINUTES_MAX:
         bad(f"reading_minutes must be an integer from 1 to {READING_MINUTES_MAX}")
 
-    citations = _citations(meta.get("citations"), bad)
+    citations = checked_citations(meta.get("citations"), bad,
+                                  expected="citations must be a non-empty list of {law: ..., article: ...}")
     quiz = _quiz(meta.get("quiz"), bad)
     body = match.group(2).strip()
     _check_body(body, bad)
@@ -321,9 +322,12 @@ def _string_list(value: Any, key: str, bad: Report) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _citations(value: Any, bad: Report) -> tuple[Citation, ...]:
+def checked_citations(value: Any, bad: Report, *, expected: str) -> tuple[Citation, ...]:
+    """``value`` as citations: a non-empty list of {law: short name, article: positive integer}, none twice;
+    each problem goes to ``bad`` (``expected`` when ``value`` is no such list). Lessons and the quiz bank check
+    their citations here, then against the statutes (``StatuteIndex``)."""
     if not isinstance(value, list) or not value:
-        bad("citations must be a non-empty list of {law: ..., article: ...}")
+        bad(expected)
         return ()
     result = []
     for item in value:

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 
 import yaml
 
-from broadcasts.library import Problem, StatuteIndex
+from broadcasts.library import Problem, StatuteIndex, checked_citations
 from core.topics import BY_CODE
 from knowledge.faq import Citation
 
@@ -277,23 +277,9 @@ def _answer(value: Any, qtype: Any, options: tuple[str, ...] | None, bad: Report
 
 
 def _citations(value: Any, bad: Report) -> tuple[Citation, ...]:
-    if isinstance(value, Mapping):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        bad("cite must be {law: ..., article: ...} or a non-empty list of them")
-        return ()
-    result = []
-    for item in value:
-        if (
-            not isinstance(item, Mapping) or set(item) != {"law", "article"}
-            or not _is_text(item["law"]) or not _is_int(item["article"]) or item["article"] < 1
-        ):
-            bad(f"citation {item!r} must be {{law: <short name>, article: <positive integer>}}")
-            continue
-        result.append(Citation(item["law"].strip(), item["article"]))
-    if len(set(result)) != len(result):
-        bad("a citation is listed twice")
-    return tuple(result)
+    """A question's ``cite``: one {law, article} or a list of them, checked as a lesson's citations are."""
+    return checked_citations([value] if isinstance(value, Mapping) else value, bad,
+                             expected="cite must be {law: ..., article: ...} or a non-empty list of them")
 
 
 def _is_text(value: object) -> TypeGuard[str]:

@@ -6,6 +6,8 @@ row). ``is_admin`` is the
 one check every surface makes (bot commands and buttons, /weblogin, every console request, the
 CLI), so removing an admin — a row deleted, an id taken out of the settings — takes effect at the
 next update or request, console sessions included. Taking a duty (/duty) never makes an admin.
+What an admin may do, and where, is ``org.roles`` (roles held at units of the organisation tree); an
+``admins`` row is the person, kept while they hold a role (a row without any is a 管理员 of everything).
 """
 from __future__ import annotations
 
@@ -124,9 +126,10 @@ async def duty_recipients(session: AsyncSession, settings: Settings) -> list[int
     return on_duty or admins
 
 
-async def audit(session: AsyncSession, admin_id: int, action: str, target: str = "", detail: str = "") -> None:
-    """Record an admin action (who, what, when); the caller commits with the action itself."""
-    session.add(AuditEntry(admin_id=admin_id, action=action, target=target[:128], detail=detail))
+async def audit(session: AsyncSession, admin_id: int, action: str, target: str = "", detail: str = "",
+                *, unit_id: int | None = None) -> None:
+    """Record an admin action (who, what, when, in which unit); the caller commits with the action itself."""
+    session.add(AuditEntry(admin_id=admin_id, action=action, target=target[:128], detail=detail, unit_id=unit_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,7 @@ class LeaderElection:
         classid, objid = self.key >> 32, self.key & 0xFFFFFFFF
         held = await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)",
             classid, objid, timeout=CONNECT_TIMEOUT_S)
         assert self._lost_at is not None

@@ -117,6 +117,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The unit the action concerned (an ``organisations`` id; None: none in particular, or the whole
+    # tree). No foreign key: the log is history and core knows nothing of the tree (issue 12).
+    unit_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class SendBudgetMember(Base):

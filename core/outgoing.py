@@ -57,6 +57,27 @@ RECOVERY_PER_S = 0.05
 ADAPT_COOLDOWN_S = 1.0  # one drop per second at most: a burst of 429s is one event
 
 
+@dataclass(frozen=True, slots=True)
+class ChatPace:
+    """The per-chat limits: (interval, burst) for private chats and for groups and channels."""
+
+    private_interval_s: float = PRIVATE_INTERVAL_S
+    private_burst: int = PRIVATE_BURST
+    group_interval_s: float = GROUP_INTERVAL_S
+    group_burst: int = GROUP_BURST
+
+    def of(self, chat_id: int | None) -> tuple[float, int]:
+        """(interval, burst) of one chat: private chats have positive ids, groups and channels negative."""
+        if chat_id is not None and chat_id < 0:
+            return self.group_interval_s, self.group_burst
+        return self.private_interval_s, self.private_burst
+
+
+# Telegram's: what every process uses. Tests of flows that are not about pacing inject a quicker one
+# (tests/conftest.py), as they inject cheap receipt codes; tests of pacing use this.
+TELEGRAM_PACE = ChatPace()
+
+
 class Priority(IntEnum):
     EMERGENCY = 0
     REPLY = 1
@@ -134,10 +155,11 @@ class OutgoingScheduler:
     """Grants request starts by priority within the budget and the per-chat limits (module docstring)."""
 
     def __init__(self, budget: Budget | float, *, timer: Timer | None = None,
-                 cluster_size: int = GLOBAL_429_CLUSTER) -> None:
+                 cluster_size: int = GLOBAL_429_CLUSTER, chat_pace: ChatPace = TELEGRAM_PACE) -> None:
         self.budget: Budget = FixedBudget(budget) if isinstance(budget, int | float) else budget
         self.timer = timer or SystemTimer()
         self.cluster_size = max(1, cluster_size)
+        self.chat_pace = chat_pace
         self.stats = OutgoingStats()
         now = self.timer.monotonic()
         self._tat = now
@@ -310,7 +332,7 @@ class OutgoingScheduler:
         if chat is not None:
             if chat.in_flight:
                 return math.inf
-            interval, burst = _chat_pace(waiter.chat_id)
+            interval, burst = self.chat_pace.of(waiter.chat_id)
             if waiter.edit:
                 pass  # in the chat's order (nothing in flight), outside its allowance of new messages
             elif priority == Priority.BROADCAST:
@@ -353,7 +375,7 @@ class OutgoingScheduler:
         if waiter.chat_id is not None:
             chat = self._chat(waiter.chat_id)
             if not waiter.edit:
-                interval, _ = _chat_pace(waiter.chat_id)
+                interval, _ = self.chat_pace.of(waiter.chat_id)
                 chat.tat = max(chat.tat, now) + interval
             chat.in_flight += 1
         self.stats.granted[waiter.priority] += 1
@@ -404,7 +426,7 @@ class OutgoingScheduler:
         now = self.timer.monotonic()
         while self._chats:
             chat_id, chat = next(iter(self._chats.items()))
-            interval, _ = _chat_pace(chat_id)
+            interval, _ = self.chat_pace.of(chat_id)
             if chat.in_flight or chat.held_until > now or chat.tat > now or chat.answered_at + interval > now:
                 break
             self._chats.popitem(last=False)
@@ -412,13 +434,6 @@ class OutgoingScheduler:
 
 def _window_max(rate_per_s: float) -> int:
     return max(1, math.floor(rate_per_s * WINDOW_S + 1e-9))
-
-
-def _chat_pace(chat_id: int | None) -> tuple[float, int]:
-    """(interval, burst) of one chat: private chats have positive ids, groups and channels negative."""
-    if chat_id is not None and chat_id < 0:
-        return GROUP_INTERVAL_S, GROUP_BURST
-    return PRIVATE_INTERVAL_S, PRIVATE_BURST
 
 
 # The priority of what the current task sends, for callers that cannot pass one with each request

@@ -202,7 +202,8 @@ async def edit_faq(
 ) -> FaqEntry:
     """Rewrite entry ``faq_id`` (audited, a revision); a published one answers with the new text at once —
     or, under two-person review, keeps answering with the published text: the edit is a pending revision
-    (``pending_revision``) until a second admin publishes it (``publish_revision``) or returns it.
+    (``pending_revision``, ``edit_waits_for_review``) until a second admin publishes it (``publish_revision``)
+    or returns it; a draft is edited in place.
 
     A bundled entry edited here becomes an override stored in the database (it survives upgrades of
     the bundled files; ``overrides_to_review`` flags it when the bundled text changes underneath).
@@ -214,12 +215,19 @@ async def edit_faq(
             record = await session.get(FaqEntryRecord, faq_id, with_for_update=True)
             if record is None and faq_id not in bundled_entries():
                 raise FaqNotFound(faq_id)
-            if record is None or record.status is FaqStatus.PUBLISHED:
+            if edit_waits_for_review(record, review):
                 session.add(FaqRevision(faq_id=faq_id, action=PROPOSE, snapshot=_snapshot(entry), admin_id=admin_id,
                                         **({"at": now} if now is not None else {})))
                 await audit(session, admin_id, "kb.faq_propose", faq_id, entry.q[:200])
                 return entry
     return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action="edit")
+
+
+def edit_waits_for_review(record: FaqEntryRecord | None, review: FaqReview) -> bool:
+    """Whether an edit of the entry stored as ``record`` (None: bundled, not stored) is a pending revision:
+    under two-person review, for every entry but a draft — a disabled or deleted one too, or disabling,
+    editing and enabling it again would publish an edit nobody else saw."""
+    return review is FaqReview.TWO_PERSON and (record is None or record.status is not FaqStatus.PENDING)
 
 
 async def _apply_edit(
@@ -274,7 +282,9 @@ async def publish_revision(
     draft = FaqDraft(q=proposed.q, a=proposed.a, cite=tuple((c.law, c.article) for c in proposed.cite),
                      alt=tuple(proposed.alt), tags=tuple(proposed.tags))
     entry = _entry(faq_id, draft, kb.corpus)
-    return await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action=ACCEPT)
+    published = await _apply_edit(sessions, kb, entry, admin_id=admin_id, now=now, action=ACCEPT)
+    await _forget_answered(sessions, published.questions)  # e.g. those merged into it (合并到已有条目)
+    return published
 
 
 async def reject_revision(sessions: SessionMaker, faq_id: str, *, admin_id: int, now: datetime) -> None:
@@ -373,21 +383,36 @@ async def acknowledge_bundled(sessions: SessionMaker, faq_id: str, *, admin_id: 
 
 async def merge_questions(
     sessions: SessionMaker, kb: KnowledgeBase, faq_id: str, question_ids: list[int], *, admin_id: int, now: datetime,
+    review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
-    """合并到已有条目: unanswered questions become alternative phrasings of entry ``faq_id`` (a revision,
-    live at once) and leave the unanswered list. Raise FaqNotFound or FaqInvalid (too many phrasings)."""
+    """合并到已有条目: unanswered questions become alternative phrasings of entry ``faq_id``, an edit like
+    any other: live at once under self review (the questions leave the unanswered list), or under two-person
+    review a pending revision that a second admin publishes (``publish_revision`` then takes the questions
+    off the list; returned, they are still there). Raise FaqNotFound or FaqInvalid (too many phrasings)."""
     async with sessions() as session:
         current = await admin_faq(session, faq_id) if (kb.entry(faq_id) is None) else kb.entry(faq_id)
+        proposed = edit_waits_for_review(await session.get(FaqEntryRecord, faq_id), review)
+        pending = await pending_revision(session, faq_id) if proposed else None
         rows = list((await session.execute(
             select(UnansweredQuestion).where(UnansweredQuestion.id.in_(question_ids)))).scalars())
     assert current is not None  # admin_faq raises FaqNotFound
+    if pending is not None:  # merged into the edit already waiting, which would otherwise be replaced
+        current = faq_entry_from_dict({"id": faq_id, **pending.snapshot}, "db")
     alt = list(dict.fromkeys([*current.alt, *(r.sample for r in rows if r.sample not in current.questions)]))
     draft = FaqDraft(q=current.q, a=current.a, cite=tuple((c.law, c.article) for c in current.cite), alt=tuple(alt),
                      tags=tuple(current.tags))
-    entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now)
-    async with sessions() as session, session.begin():
-        await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_([r.id for r in rows])))
+    entry = await edit_faq(sessions, kb, faq_id, draft, admin_id=admin_id, now=now, review=review)
+    if not proposed:
+        async with sessions() as session, session.begin():
+            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_([r.id for r in rows])))
     return entry
+
+
+async def _forget_answered(sessions: SessionMaker, samples: list[str]) -> None:
+    """Unanswered questions that an entry now answers (as its question or a phrasing) leave the list."""
+    if samples:
+        async with sessions() as session, session.begin():
+            await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.sample.in_(samples)))
 
 
 async def faq_history(session: AsyncSession, faq_id: str) -> list[FaqRevision]:

@@ -4,6 +4,10 @@ An import is all or nothing: every row is read and checked (``check_faq``: text,
 article exists) before anything is stored, so a file with one bad citation changes nothing and the
 admin is told which row and why. A row whose id is an entry stored here or bundled updates it (a
 revision, as an edit in the form); any other row adds a new entry.
+
+The review step is the form's (``ANKANG_FAQ_REVIEW``): under two-person review new entries are drafts
+and edits of published entries are pending revisions, published by a second admin; under self review
+the console shows ``plan_import``'s report and imports only once the author confirms it.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -29,6 +34,7 @@ from knowledge.faq_admin import (
     bundled_entries,
     check_faq,
     edit_faq,
+    edit_waits_for_review,
 )
 from knowledge.models import FaqEntryRecord
 
@@ -50,11 +56,21 @@ class ImportRow:
     cite_errors: tuple[str, ...] = ()  # citations that could not be read at all
 
 
+class RowAction(StrEnum):
+    ADD = "add"  # a new entry: live under self review, a draft under two-person review
+    UPDATE = "update"  # written over the entry: at once under self review, a draft in place under two-person
+    PROPOSE = "propose"  # under two-person review, an edit of any other entry: a pending revision
+    UNCHANGED = "unchanged"
+
+
 @dataclass
 class ImportReport:
-    added: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # ids; questions before the import is carried out
     updated: list[str] = field(default_factory=list)
+    proposed: list[str] = field(default_factory=list)  # edits waiting for a second admin
     unchanged: list[str] = field(default_factory=list)
+    live: bool = True  # what was added or updated answers at once (self review)
+    planned: list[tuple[ImportRow, RowAction]] = field(default_factory=list, repr=False)
     # Row number → what is wrong with it (nothing was imported when this is not empty).
     problems: dict[int, list[FaqProblem]] = field(default_factory=dict)
     unreadable_cites: dict[int, list[str]] = field(default_factory=dict)
@@ -168,12 +184,11 @@ def _cites(text: str, errors: list[str]) -> list[tuple[str, int]]:
     return found
 
 
-async def import_entries(
-    sessions: SessionMaker, kb: KnowledgeBase, rows: list[ImportRow], *, admin_id: int, now: datetime,
-    review: FaqReview = FaqReview.SELF,
+async def plan_import(
+    sessions: SessionMaker, kb: KnowledgeBase, rows: list[ImportRow], *, review: FaqReview = FaqReview.SELF,
 ) -> ImportReport:
-    """Check every row, then (only if all are fine) add or update them; see the module's docstring."""
-    report = ImportReport()
+    """Check every row and say what importing them would do (added, updated, proposed, unchanged); store nothing."""
+    report = ImportReport(live=review is FaqReview.SELF)
     for row in rows:
         if row.faq_id and not _ID.match(row.faq_id):
             report.bad_ids.append(row.number)
@@ -185,20 +200,43 @@ async def import_entries(
     if not report.ok:
         return report
     async with sessions() as session:
-        stored = {r.id: r.to_entry() for r in (await session.execute(select(FaqEntryRecord))).scalars()}
+        records = {r.id: r for r in (await session.execute(select(FaqEntryRecord))).scalars()}
     for row in rows:
-        current = stored.get(row.faq_id) or kb.entry(row.faq_id) if row.faq_id else None
+        record = records.get(row.faq_id) if row.faq_id else None
+        current = (record.to_entry() if record is not None else kb.entry(row.faq_id)) if row.faq_id else None
         if current is not None and _same(current, row.draft, kb):
-            report.unchanged.append(row.faq_id)  # re-importing an export changes nothing
-        elif row.faq_id in stored or row.faq_id in bundled_entries():
-            try:
-                await edit_faq(sessions, kb, row.faq_id, row.draft, admin_id=admin_id, now=now)
-            except FaqNotFound:  # pragma: no cover - known above
-                continue
-            report.updated.append(row.faq_id)
+            action = RowAction.UNCHANGED  # re-importing an export changes nothing
+        elif record is None and row.faq_id not in bundled_entries():
+            action = RowAction.ADD
+        elif edit_waits_for_review(record, review):
+            action = RowAction.PROPOSE
         else:
+            action = RowAction.UPDATE
+        report.planned.append((row, action))
+        if action is not RowAction.ADD:
+            {RowAction.UPDATE: report.updated, RowAction.PROPOSE: report.proposed,
+             RowAction.UNCHANGED: report.unchanged}[action].append(row.faq_id)
+    return report
+
+
+async def import_entries(
+    sessions: SessionMaker, kb: KnowledgeBase, rows: list[ImportRow], *, admin_id: int, now: datetime,
+    review: FaqReview = FaqReview.SELF,
+) -> ImportReport:
+    """Check every row, then (only if all are fine) add or update them through the review step of
+    ``review``: see the module's docstring."""
+    report = await plan_import(sessions, kb, rows, review=review)
+    if not report.ok:
+        return report
+    for row, action in report.planned:
+        if action is RowAction.ADD:
             entry = await add_faq(sessions, kb, row.draft, admin_id=admin_id, now=now, review=review)
             report.added.append(entry.id)
+        elif action is not RowAction.UNCHANGED:
+            try:
+                await edit_faq(sessions, kb, row.faq_id, row.draft, admin_id=admin_id, now=now, review=review)
+            except FaqNotFound:  # pragma: no cover - known above
+                continue
     return report
 
 

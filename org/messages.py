@@ -28,3 +28,13 @@ TOO_MANY_ROWS = "文件太大：一次最多导入 {limit} 个单位"
 DUPLICATE_IN_FILE = "单位代码「{code}」在文件中重复（第一次出现在{first}）"
 CYCLE_IN_FILE = "「{code}」的上级链形成循环：{chain}"
 IMPORT_REJECTED = "导入失败，没有导入任何单位："
+
+# Roles and invitations (issue 12, point 3).
+WHOLE_TREE = "全部单位"
+INVITE_NOT_ALLOWED = "只有该单位（或其上级）的管理员才能邀请管理员"
+INVITE_UNIT_GONE = "该单位已撤销或不存在，邀请无效"
+INVITE_UNKNOWN = "邀请链接无效：请向邀请你的管理员要一个新的链接。"
+INVITE_USED = "这个邀请链接已经被使用过了（每个链接只能用一次）。如果需要，请向邀请你的管理员要一个新的链接。"
+INVITE_USED_BY_YOU = "你已经用这个链接接受过邀请了，不需要再次打开。发送 /help 查看管理员命令。"
+INVITE_EXPIRED = "这个邀请链接已过期（有效期 3 天）。请向邀请你的管理员要一个新的链接。"
+INVITE_WITHDRAWN = "发出这个邀请的管理员已没有邀请权限，链接作废。请向其他管理员要一个新的链接。"

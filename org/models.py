@@ -1,10 +1,13 @@
 """The organisation tree and workers' membership: the unit is the only organisational fact kept about a worker."""
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.models import Base, StrEnumType, UTCDateTime, utcnow
 
 CODE_MAX = 32
 NAME_MAX = 64
@@ -36,3 +39,58 @@ class Membership(Base):
         BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
     # No time of joining: like users.first_seen_at, an exact time could be matched against a tip's.
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class Role(StrEnum):
+    """What an admin may do in a unit and everything below it (``org.roles`` holds the rules)."""
+
+    ADMIN = "admin"  # everything in the subtree, managing its units and admins included
+    TIPS = "tips"  # hazard tips: triage, replies, the duty roster
+    PUSH = "push"  # 微课堂: schedules and lessons
+    KNOWLEDGE = "knowledge"  # the FAQ, unanswered questions, 问工会
+    READONLY = "readonly"  # sees what the others see, changes nothing
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "管理员",
+    Role.TIPS: "举报处理",
+    Role.PUSH: "推送",
+    Role.KNOWLEDGE: "知识库",
+    Role.READONLY: "只读",
+}
+
+
+class RoleGrant(Base):
+    """One role an admin holds at a unit (and so over its subtree); ``unit_id`` None: over the whole tree.
+
+    An admin may hold several. The ``admins`` row (``core.models.Admin``) is the person, kept while
+    they hold any grant; a row without grants (added before roles, or by ``ankang admin add``) is a
+    管理员 of the whole tree (``org.roles``)."""
+
+    __tablename__ = "admin_roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), default=None, index=True)
+    role: Mapped[Role] = mapped_column(StrEnumType(Role, 16))
+    granted_by: Mapped[int] = mapped_column(BigInteger, default=0)  # 0: the operator (CLI)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdminInvite(Base):
+    """A one-time link that makes whoever opens it an admin with ``role`` at ``unit_id``; only its hash is kept."""
+
+    __tablename__ = "admin_invites"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), default=None)
+    role: Mapped[Role] = mapped_column(StrEnumType(Role, 16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core import db
+from core.outgoing import ChatPace
 from core.settings import Settings, load_settings
 from tips.receipts import ReceiptCost
 from tips.runtime import TipsRuntime
@@ -29,6 +30,10 @@ TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 900001
 # argon2id at its minimum cost and no refusal delay: tests/tips/test_domain.py asserts production's.
 CHEAP_RECEIPTS = ReceiptCost(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1, refusal_s=0.0)
+# Per-chat sending limits 50 times Telegram's, for flows that are not about pacing (a tip walk of
+# 20 steps waited 20 s for Telegram's 1 message a second). The emulator counts but does not enforce
+# them here; tests/core/test_outgoing.py and the broadcast tests pace at Telegram's (TELEGRAM_PACE).
+QUICK_CHAT_PACE = ChatPace(private_interval_s=0.02, group_interval_s=0.06)
 
 
 def laws_path() -> Path:
@@ -202,7 +207,7 @@ def tips_runtime() -> TipsRuntime:
 async def services(settings: Settings, tips_runtime: TipsRuntime):
     from ankang.services import open_services
 
-    opened = await open_services(settings, tips=tips_runtime)
+    opened = await open_services(settings, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE)
     try:
         yield opened
     finally:
@@ -246,7 +251,7 @@ async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime) as handle:
+                       library=library, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 

@@ -35,6 +35,8 @@ from core.login_links import (  # noqa: F401  (re-exported: the console's vocabu
     read_login_token,
 )
 from core.settings import Settings
+from org import roles
+from web import messages, permissions
 from web.models import AdminSession, LoginNonce
 from web.typedefs import SERVICES
 
@@ -117,6 +119,7 @@ async def revoke_admin(session: AsyncSession, settings: Settings, user_id: int, 
     the duty go, every browser of theirs is logged out, and the audit log says who did it. Returns
     the sources that still make ``user_id`` an admin (ANKANG_ADMIN_IDS). The caller commits."""
     remaining = await remove_admin(session, settings, user_id)
+    await roles.drop_grants(session, user_id)
     if not remaining:
         await end_sessions_of(session, user_id)
     await audit(session, by, "admin.remove", str(user_id), detail)
@@ -137,9 +140,12 @@ class AdminUser:
     user_id: int
     csrf_token: str
     name: str = ""  # given with `ankang admin add --name`; the console shows it instead of the id
+    # What they may do somewhere (org.roles.needs_held, as values): the console shows only those menus.
+    may: frozenset[str] = frozenset()
 
 
 ADMIN = web.RequestKey("admin", AdminUser)
+UNIT = web.RequestKey("admin_unit", int)  # the unit a console request concerns, if one (the audit log's)
 PUBLIC_ADMIN_PATHS = frozenset({LOGIN_PATH})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -183,6 +189,13 @@ async def admin_guard(request: web.Request, handler):
     async with services.sessions() as session:
         row = await load_session(session, services.settings, request.cookies.get(COOKIE_NAME), services.clock.now())
         names = await admin_names(session, [row.user_id]) if row is not None else {}
+        # Role and scope (web/permissions.py), before the CSRF token: a refusal changes nothing either way.
+        decision = await permissions.check(request, session, services.settings, row.user_id) \
+            if row is not None else None
+        where = await roles.unit_label(session, decision.unit_id) \
+            if isinstance(decision, permissions.Refusal) else ""
+        may = frozenset(n.value for n in await roles.needs_held(session, services.settings, row.user_id)) \
+            if row is not None and request.method in SAFE_METHODS else frozenset()
     if row is None:
         wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method in SAFE_METHODS and not wants_json:
@@ -194,6 +207,14 @@ async def admin_guard(request: web.Request, handler):
             back = back if isinstance(back, str) and back.startswith("/admin") else request.path
             raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(back, safe='')}&expired=1")
         return web.json_response({"error": "login required"}, status=401)
+    if isinstance(decision, permissions.Refusal):
+        text = messages.forbidden(decision.need.label, None if decision.anywhere else where)
+        if "application/json" in request.headers.get("Accept", ""):
+            return web.json_response({"error": text}, status=403)
+        return aiohttp_jinja2.render_template("console/error.html", request,
+                                              {"title": messages.FORBIDDEN_TITLE, "message": text}, status=403)
+    if isinstance(decision, int):
+        request[UNIT] = decision
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.content_type in FORM_TYPES:
@@ -205,5 +226,5 @@ async def admin_guard(request: web.Request, handler):
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},
                 status=403,
             )
-    request[ADMIN] = AdminUser(row.user_id, row.csrf_token, names.get(row.user_id, ""))
+    request[ADMIN] = AdminUser(row.user_id, row.csrf_token, names.get(row.user_id, ""), may)
     return await handler(request)

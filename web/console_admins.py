@@ -1,8 +1,11 @@
-"""Console: 管理员 — every admin with the source of their rights, adding one, and removing one.
+"""Console: 管理员 — every admin with the source of their rights and their roles; inviting one by a
+one-time link for a role at a unit, taking a role away, adding one by id and removing one.
 
-Two sources, as in ``core.admins``: ids in ANKANG_ADMIN_IDS (changed only in the settings) and
-admins added here or with ``ankang admin add``. Removing goes through ``web.auth.revoke_admin``, the
-same function as ``ankang admin remove``: the removed admin's console sessions end at once.
+Sources, as in ``core.admins``: ids in ANKANG_ADMIN_IDS (changed only in the settings) and admins
+added here or with ``ankang admin add``; roles at units come from invitations (``org.roles``).
+Removing goes through ``web.auth.revoke_admin``, the same function as ``ankang admin remove``: the
+removed admin's console sessions end at once; so does taking away an admin's last role. Who may do
+what here is in ``web.permissions`` (管理员 of the unit concerned, or of the whole tree).
 """
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from core.admins import AdminEntry, AdminSource, add_admin, audit, list_admins
 from core.cleantext import without_unstorable
 from core.models import Admin
+from org import roles, service
+from org.roles import Action, Role
 from web import auth, messages
 from web.console_pages import admin_of, redirect, render
-from web.typedefs import SERVICES
+from web.typedefs import SERVICES, SITE
 
 # Telegram user ids have at most 52 significant bits: 16 decimal digits. Longer is never an id.
 USER_ID_PATTERN = r"[0-9]{1,16}"
@@ -32,6 +37,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/admins", admins_page)
     r.add_post("/admin/admins", add)
     r.add_post(f"/admin/admins/{USER_ID}/remove", remove)
+    r.add_post("/admin/admins/invite", invite)
+    r.add_post(r"/admin/admins/grants/{grant_id:\d{1,9}}/remove", remove_grant)
 
 
 def who(user_id: int, name: str) -> str:
@@ -60,10 +67,25 @@ async def _entries(request: web.Request) -> list[AdminEntry]:
 
 
 async def admins_page(request: web.Request, *, errors: list[str] | None = None,
-                      form: dict[str, str] | None = None, status: int = 200) -> web.Response:
+                      form: dict[str, str] | None = None, status: int = 200, invite_link: str | None = None,
+                      invited: str = "") -> web.Response:
+    services = request.app[SERVICES]
+    me = admin_of(request).user_id
+    async with services.sessions() as session:
+        seen = await roles.scope_of(session, services.settings, me, Action.VIEW)
+        manages = await roles.scope_of(session, services.settings, me, Role.ADMIN)
+        grants = await roles.list_grants(session, seen)
+        units = [line for line in await service.list_tree(session) if line.unit.id in manages]
+    by_user: dict[int, list[roles.GrantLine]] = {}
+    for line in grants:
+        by_user.setdefault(line.user_id, []).append(line)
+    entries = [e for e in await _entries(request) if seen.everything or e.user_id in by_user]
     return render(request, "console/admins.html", {
-        "title": "管理员", "entries": await _entries(request), "Source": AdminSource,
+        "title": "管理员", "entries": entries, "Source": AdminSource, "grants": by_user,
         "errors": errors or [], "form": form or {}, "name_max": NAME_MAX_CHARS,
+        "whole_tree": seen.everything, "manages": manages, "manages_all": manages.everything,
+        "invite_units": units, "roles": list(Role), "invite_link": invite_link, "invited": invited,
+        "ttl_days": roles.INVITE_TTL_S // 86400,
     }, status=status)
 
 
@@ -134,3 +156,62 @@ async def remove(request: web.Request) -> web.Response:
         return await admins_page(request, errors=[messages.ADMIN_NOT_FOUND.format(who=who(user_id, name))],
                                  status=404)
     raise redirect("/admin/admins", "admin_removed")
+
+
+async def invite(request: web.Request) -> web.Response:
+    """A one-time link inviting whoever opens it in Telegram to a role at a unit; shown once, on this page."""
+    services = request.app[SERVICES]
+    form = await request.post()
+    raw_role, raw_unit = _field(form, "role")[:20], _field(form, "unit_id")[:12]
+    role = next((r for r in Role if r.value == raw_role), None)
+    unit_id = int(raw_unit) if raw_unit.isdigit() else None
+    username = request.app[SITE].bot_username
+    if role is None:
+        return await admins_page(request, errors=[messages.INVITE_PICK_ROLE], status=400)
+    if not username:
+        return await admins_page(request, errors=[messages.ORG_NO_BOT], status=503)
+    me = admin_of(request).user_id
+    try:
+        async with services.sessions() as session, session.begin():
+            token = await roles.create_invite(session, services.settings, me, role, unit_id, services.clock.now())
+            where = await roles.unit_label(session, unit_id)
+            await audit(session, me, "admin.invite", where, role.label, unit_id=unit_id)
+    except roles.RoleError as exc:
+        return await admins_page(request, errors=[str(exc)], status=400)
+    link = f"https://t.me/{username.lstrip('@')}?start={roles.INVITE_PREFIX}{token}"
+    return await admins_page(request, invite_link=link, invited=f"{where} · {role.label}")
+
+
+async def remove_grant(request: web.Request) -> web.Response:
+    """Take one role away after a confirmation; an admin's last role ends them as an admin (and their sessions)."""
+    services = request.app[SERVICES]
+    grant_id = int(request.match_info["grant_id"])
+    form = await request.post()
+    me = admin_of(request).user_id
+    async with services.sessions() as session:
+        row = await roles.get_grant(session, grant_id)
+        person = await session.get(Admin, row.user_id) if row is not None else None
+        where = await roles.unit_label(session, row.unit_id) if row is not None else ""
+    if row is None:
+        return await admins_page(request, errors=[messages.GRANT_GONE], status=404)
+    name = person.name if person is not None else ""
+    if row.user_id == me:
+        return await admins_page(request, errors=[messages.ADMIN_REMOVE_SELF], status=400)
+    if form.get("confirmed") != "1":
+        return render(request, "console/confirm.html", {
+            "title": "移除角色", "question": messages.GRANT_REMOVE_QUESTION.format(
+                who=who(row.user_id, name), role=row.role.label, unit=where),
+            "details": [("姓名", name or "—"), ("角色", row.role.label), ("单位", where)], "fields": [],
+            "action": f"/admin/admins/grants/{grant_id}/remove", "confirm_label": "确认移除",
+            "cancel_href": "/admin/admins", "warning": None,
+        })
+    async with services.sessions() as session, session.begin():
+        removed = await roles.revoke(session, services.settings, grant_id)
+        if removed is not None:
+            if removed[1]:
+                await auth.end_sessions_of(session, row.user_id)
+            await audit(session, me, "admin.role_remove", str(row.user_id), f"{row.role.label}@{where}",
+                        unit_id=row.unit_id)
+    if removed is None:
+        return await admins_page(request, errors=[messages.GRANT_GONE], status=404)
+    raise redirect("/admin/admins", "grant_removed")

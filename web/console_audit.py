@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy import select
 
 from broadcasts.library import Library
 from core.admins import AuditFilter, admin_names, audit, audit_admin_ids, audit_log
 from core.models import AuditEntry
 from knowledge import KnowledgeBase
 from knowledge.faq_admin import ID_PREFIX as FAQ_ID_PREFIX
+from org.models import Organisation
 from tips.models import TipStatus
 from web import messages
 from web.console_lessons import lesson_library
@@ -44,6 +46,7 @@ class AuditLine:
     target: str
     href: str | None
     detail: str
+    unit: str = ""  # the unit the action concerned (issue 12, point 3), when it did one
 
 
 def who(admin_id: int, names: dict[int, str]) -> str:
@@ -135,8 +138,13 @@ async def _lines(request: web.Request, where: AuditFilter, limit: int | None,
         admins = await audit_admin_ids(session)
         names = await admin_names(session, {e.admin_id for e in entries} | set(admins) |
                                   {int(e.target) for e in entries if e.action == "admin.add" and e.target.isdigit()})
+        unit_ids = {e.unit_id for e in entries if e.unit_id is not None}
+        units = dict((await session.execute(select(Organisation.id, Organisation.name)
+                                            .where(Organisation.id.in_(unit_ids)))).all()) if unit_ids else {}
     lessons = await lesson_library(request.app)
-    return [describe(e, names, lessons, services.kb) for e in entries], admins, names
+    lines = [describe(e, names, lessons, services.kb) for e in entries]
+    return [replace(line, unit=units.get(e.unit_id, "") if e.unit_id is not None else "")
+            for line, e in zip(lines, entries, strict=True)], admins, names
 
 
 async def audit_page(request: web.Request) -> web.Response:

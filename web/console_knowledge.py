@@ -40,6 +40,7 @@ from knowledge.faq_admin import (
     change_faq_status,
     check_faq,
     edit_faq,
+    edit_waits_for_review,
     faq_history,
     merge_questions,
     overrides_to_review,
@@ -132,6 +133,10 @@ async def knowledge_page(request: web.Request) -> web.Response:
         written_here = await load_db_faq(session, include_disabled=True)
         pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
         revisions = await pending_revisions(session)
+    # Questions merged into an entry whose edit awaits review stay out of the groups (the edit is listed
+    # above); they come back if it is returned and leave the list when it is published.
+    awaiting = {str(phrasing) for rev in revisions for phrasing in rev.snapshot.get("alt") or []}
+    unanswered = [q for q in unanswered if q.sample not in awaiting]
     kb = services.kb
     feedback_rows: list[FeedbackRow] = []
     for faq_id, (good, bad) in summary.items():
@@ -144,6 +149,7 @@ async def knowledge_page(request: web.Request) -> web.Response:
         "faq_count": len({e.id for e in kb.faq}) if kb is not None else 0, "written_here": written_here[::-1],
         "pending": pending, "revisions": revisions,
         "groups": group_unanswered(kb, unanswered) if kb is not None else [],
+        "merge_confirm_js": messages.MERGE_CONFIRM_JS if services.settings.faq_review == FaqReview.SELF else "",
     })
 
 
@@ -360,7 +366,7 @@ async def faq_update(request: web.Request) -> web.Response:
         return _confirm_page(request, form, draft, data)
     services = request.app[SERVICES]
     review = FaqReview(services.settings.faq_review)
-    proposed = review is FaqReview.TWO_PERSON and kb.entry(form.faq_id) is not None
+    proposed = await _waits_for_review(request, form.faq_id, review)
     try:
         await edit_faq(services.sessions, kb, form.faq_id, draft, admin_id=admin_of(request).user_id,
                        now=services.clock.now(), review=review)
@@ -371,6 +377,14 @@ async def faq_update(request: web.Request) -> web.Response:
     if proposed:
         raise redirect(f"/admin/knowledge/faq/{form.faq_id}/history", "faq_proposed")
     raise redirect("/admin/knowledge", "faq_edited")
+
+
+async def _waits_for_review(request: web.Request, faq_id: str, review: FaqReview) -> bool:
+    """Whether an edit of ``faq_id`` will be a pending revision (two-person review; any entry but a draft)."""
+    from knowledge.models import FaqEntryRecord
+
+    async with request.app[SERVICES].sessions() as session:
+        return edit_waits_for_review(await session.get(FaqEntryRecord, faq_id), review)
 
 
 async def _settle_revision(request: web.Request, publish: bool) -> web.Response:
@@ -403,21 +417,50 @@ async def faq_revision_reject(request: web.Request) -> web.Response:
 
 
 async def merge_questions_into(request: web.Request) -> web.Response:
-    """合并到已有条目: a group of unanswered questions becomes phrasings of the entry nearest to it."""
+    """合并到已有条目: a group of unanswered questions becomes phrasings of the entry nearest to it — an edit
+    through the review step: the author confirms (self review), or a second admin publishes it (two-person)."""
     kb = _kb(request)
     services = request.app[SERVICES]
     data = await request.post()
     faq_id, qids = str(data.get("faq_id", "")), _question_ids(str(data.get("qids", "")))
     if not qids or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", faq_id):
         return error_page(request, "无法合并", messages.NOT_FOUND, 404)
+    review = FaqReview(services.settings.faq_review)
+    if review is FaqReview.SELF and data.get("confirmed") != "1":
+        return await _confirm_merge(request, kb, faq_id, qids)
+    proposed = await _waits_for_review(request, faq_id, review)
     try:
         await merge_questions(services.sessions, kb, faq_id, qids, admin_id=admin_of(request).user_id,
-                              now=services.clock.now())
+                              now=services.clock.now(), review=review)
     except FaqNotFound:
         return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
     except FaqInvalid as invalid:
         return error_page(request, "无法合并", "；".join(_problem_text(p) for p in invalid.problems), 400)
+    if proposed:
+        raise redirect(f"/admin/knowledge/faq/{faq_id}/history", "questions_merge_proposed")
     raise redirect("/admin/knowledge", "questions_merged")
+
+
+async def _confirm_merge(request: web.Request, kb: KnowledgeBase, faq_id: str, qids: list[int]) -> web.Response:
+    """Self review without JavaScript: the entry and the questions that will answer with it at once."""
+    from knowledge.models import UnansweredQuestion
+
+    async with request.app[SERVICES].sessions() as session:
+        try:
+            entry = kb.entry(faq_id) or await admin_faq(session, faq_id)
+        except FaqNotFound:
+            return error_page(request, "找不到 FAQ 条目", messages.NOT_FOUND, 404)
+        samples = list((await session.execute(
+            select(UnansweredQuestion.sample).where(UnansweredQuestion.id.in_(qids)))).scalars())
+    if not samples:  # a stale page: the questions were merged, answered or removed meanwhile
+        return error_page(request, "无法合并", messages.NOT_FOUND, 404)
+    return render(request, "console/confirm.html", {
+        "title": messages.MERGE_CONFIRM_TITLE, "question": messages.MERGE_CONFIRM_QUESTION,
+        "details": [("已有条目", entry.q), ("并入的问法", "；".join(samples))],
+        "action": "/admin/knowledge/unanswered/merge",
+        "fields": [("faq_id", faq_id), ("qids", ",".join(str(q) for q in qids))],
+        "confirm_label": messages.MERGE_CONFIRM_LABEL, "cancel_href": "/admin/knowledge",
+    })
 
 
 async def dismiss_question(request: web.Request) -> web.Response:
@@ -694,19 +737,35 @@ async def faq_export(request: web.Request) -> web.Response:
 
 
 async def faq_import_form(request: web.Request) -> web.Response:
-    return render(request, "console/faq_import.html", {"title": "导入 FAQ", "report": None, "errors": []})
+    two_person = request.app[SERVICES].settings.faq_review == FaqReview.TWO_PERSON
+    return render(request, "console/faq_import.html", {"title": "导入 FAQ", "report": None, "errors": [],
+                                                       "preview": None, "two_person": two_person})
 
 
 async def faq_import(request: web.Request) -> web.Response:
-    """Read an uploaded YAML or .xlsx file; all rows are checked before any is stored."""
-    from knowledge.faq_transfer import ImportUnreadable, import_entries, parse_xlsx, parse_yaml
+    """Read an uploaded YAML or .xlsx file; all rows are checked before any is stored. Through the review
+    step: under self review the author sees what will go live and confirms (the file comes back with the
+    confirmation, base64 in the form); under two-person review entries become drafts and pending edits."""
+    import base64
+    import binascii
+
+    from knowledge.faq_transfer import ImportUnreadable, RowAction, import_entries, parse_xlsx, parse_yaml, plan_import
 
     kb = _kb(request)
     services = request.app[SERVICES]
+    review = FaqReview(services.settings.faq_review)
     form = await request.post()
     upload = form.get("file")
-    data = upload.file.read(IMPORT_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
-    name = upload.filename.lower() if isinstance(upload, web.FileField) and upload.filename else ""
+    confirmed = form.get("confirmed") == "1" and isinstance(form.get("payload"), str)
+    if confirmed:
+        try:
+            data = base64.b64decode(str(form["payload"]), validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        name = str(form.get("name", ""))[:100].lower()
+    else:
+        data = upload.file.read(IMPORT_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+        name = upload.filename[:100].lower() if isinstance(upload, web.FileField) and upload.filename else ""
     errors = []
     report = None
     if not data:
@@ -721,14 +780,21 @@ async def faq_import(request: web.Request) -> web.Response:
         else:
             if not rows:
                 errors.append(messages.IMPORT_EMPTY)
+            elif review is FaqReview.SELF and not confirmed:
+                report = await plan_import(services.sessions, kb, rows, review=review)
+                if report.ok and any(action is not RowAction.UNCHANGED for _, action in report.planned):
+                    return render(request, "console/faq_import.html", {
+                        "title": "确认导入 FAQ", "report": None, "errors": [], "preview": report,
+                        "to_add": [row.draft.q for row, action in report.planned if action is RowAction.ADD],
+                        "to_update": [row.draft.q for row, action in report.planned if action is RowAction.UPDATE],
+                        "payload": base64.b64encode(data).decode(), "name": name})
             else:
                 report = await import_entries(services.sessions, kb, rows, admin_id=admin_of(request).user_id,
-                                              now=services.clock.now(),
-                                              review=FaqReview(services.settings.faq_review))
+                                              now=services.clock.now(), review=review)
                 if report.ok:
-                    await audited(request, "kb.faq_import", name[:100],
+                    await audited(request, "kb.faq_import", name,
                                   f"新增 {len(report.added)} 条，更新 {len(report.updated)} 条，"
-                                  f"未变 {len(report.unchanged)} 条")
+                                  f"待审核修改 {len(report.proposed)} 条，未变 {len(report.unchanged)} 条")
     problems = []
     if report is not None and not report.ok:
         for number in report.bad_ids:
@@ -739,4 +805,5 @@ async def faq_import(request: web.Request) -> web.Response:
             problems += [f"第 {number} 行：{_problem_text(p)}" for p in found]
     status = 200 if report is not None and report.ok else 400
     return render(request, "console/faq_import.html", {
-        "title": "导入 FAQ", "report": report, "errors": errors + problems}, status=status)
+        "title": "导入 FAQ", "report": report, "errors": errors + problems, "preview": None,
+        "two_person": review is FaqReview.TWO_PERSON}, status=status)

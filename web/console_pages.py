@@ -22,6 +22,11 @@ def admin_of(request: web.Request) -> auth.AdminUser:
     return request[auth.ADMIN]
 
 
+def unit_of(request: web.Request) -> int | None:
+    """The unit this console request concerns (checked by ``web.permissions``), None for none in particular."""
+    return request.get(auth.UNIT)
+
+
 def render(request: web.Request, template: str, context: dict | None = None, *, status: int = 200) -> web.Response:
     """Render a console page; ``?done=<code>`` shows the matching flash message from web.messages."""
     context = dict(context or {})
@@ -56,4 +61,4 @@ async def audited(request: web.Request, action: str, target: str = "", detail: s
     """Audit a console action in its own transaction (for actions whose domain call audits nothing)."""
     services = request.app[SERVICES]
     async with services.sessions() as session, session.begin():
-        await audit(session, admin_of(request).user_id, action, target, detail)
+        await audit(session, admin_of(request).user_id, action, target, detail, unit_id=unit_of(request))

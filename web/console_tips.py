@@ -205,43 +205,37 @@ async def set_owner(request: web.Request) -> web.Response:
 async def add_private_note(request: web.Request) -> web.Response:
     """A private note (tip_notes): union staff only, never in the tipper's thread."""
     from tips.cases import add_note
-    from tips.service import TipInvalid, TipNotFound
 
-    services = request.app[SERVICES]
-    tip_id = int(request.match_info["tip_id"])
-    text = str((await request.post()).get("note_text", "")).strip()
-    if len(text) > NOTE_MAX_CHARS:
-        return await _show_tip(request, [messages.TIP_NOTE_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(text))],
-                               400, {"note_text": text})
-    try:
-        async with services.sessions() as session, session.begin():
-            await add_note(session, tip_id, text, admin_id=admin_of(request).user_id, now=services.clock.now())
-    except TipNotFound:
-        return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
-    except TipInvalid:
-        return await _show_tip(request, [messages.TIP_NOTE_EMPTY], 400, {"note_text": text})
-    raise redirect(f"/admin/tips/{tip_id}", "note_added")
+    return await _post_text(request, "note_text", add_note, too_long=messages.TIP_NOTE_TOO_LONG,
+                            empty=messages.TIP_NOTE_EMPTY, done="note_added")
 
 
 async def reply(request: web.Request) -> web.Response:
-    from tips.service import TipInvalid, TipNotFound
+    """A reply in the tipper's thread (they read it with their receipt code)."""
     from tips.service import reply as post_reply
+
+    return await _post_text(request, "text", post_reply, too_long=messages.TIP_REPLY_TOO_LONG,
+                            empty=messages.TIP_REPLY_EMPTY, done="replied")
+
+
+async def _post_text(request: web.Request, field: str, write, *, too_long: str, empty: str, done: str) -> web.Response:
+    """A text posted on a tip's page, written by ``write(session, tip_id, text, admin_id=, now=)`` in one
+    transaction; over NOTE_MAX_CHARS or empty, the page comes back with the text kept and the reason."""
+    from tips.service import TipInvalid, TipNotFound
 
     services = request.app[SERVICES]
     tip_id = int(request.match_info["tip_id"])
-    form = await request.post()
-    text = str(form.get("text", "")).strip()
+    text = str((await request.post()).get(field, "")).strip()
     if len(text) > NOTE_MAX_CHARS:
-        return await _show_tip(request, [messages.TIP_REPLY_TOO_LONG.format(limit=NOTE_MAX_CHARS, given=len(text))],
-                               400, {"text": text})
+        return await _show_tip(request, [too_long.format(limit=NOTE_MAX_CHARS, given=len(text))], 400, {field: text})
     try:
         async with services.sessions() as session, session.begin():
-            await post_reply(session, tip_id, text, admin_id=admin_of(request).user_id, now=services.clock.now())
+            await write(session, tip_id, text, admin_id=admin_of(request).user_id, now=services.clock.now())
     except TipNotFound:
         return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
     except TipInvalid:
-        return await _show_tip(request, [messages.TIP_REPLY_EMPTY], 400, {"text": text})
-    raise redirect(f"/admin/tips/{tip_id}", "replied")
+        return await _show_tip(request, [empty], 400, {field: text})
+    raise redirect(f"/admin/tips/{tip_id}", done)
 
 
 async def photo(request: web.Request) -> web.Response:

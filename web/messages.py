@@ -60,6 +60,7 @@ FLASH: dict[str, str] = {
     "faq_edited": "FAQ 条目已修改，机器人已按新内容回答。",
     "question_dismissed": "已从未答问题列表移除。",
     "questions_merged": "这些问题已作为“其他问法”并入已有条目，机器人已能据此回答。",
+    "questions_merge_proposed": "合并已提交，等待另一位管理员审核；审核发布后，机器人才会按这些问法回答。",
     "handoff_answered": "回答已发送给职工。",
     "handoff_blocked": "职工已屏蔽机器人，回答无法送达；该问题已结束。",
     "handoff_stored": "回答已保存，但暂时没能发送；职工可在 /myquestions 中看到。",
@@ -89,6 +90,7 @@ FLASH: dict[str, str] = {
     "schedule_cancelled": "推送计划已取消。",
     "admin_added": "管理员已添加：对方在 Telegram 中发送 /weblogin 即可登录管理后台。",
     "admin_removed": "管理员已移除，其管理后台登录已全部失效。",
+    "grant_removed": "角色已移除；如果这是对方的最后一个角色，对方已不再是管理员，管理后台登录已失效。",
 }
 
 SUBSCRIBED_TO_ALL = "全部主题"  # a subscription to every topic, on the dashboard
@@ -155,6 +157,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "org.retire": "撤销单位",
     "org.merge": "合并单位",
     "admin.remove": "移除管理员",
+    "admin.invite": "生成管理员邀请链接",
+    "admin.invite_accept": "接受管理员邀请",
+    "admin.role_remove": "移除管理员角色",
     "duty.on": "开始值班",
     "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",
@@ -175,6 +180,10 @@ FAQ_CONFIRM_QUESTION = "确认后，下面的内容会立即用于机器人回�
 FAQ_CONFIRM_JS = "确认发布？保存后，这个条目会立即用于机器人回答职工的提问。"
 FAQ_CONFIRM_LABEL = "确认发布"
 FAQ_REVIEW_OWN = "按照本站的审核设置（ANKANG_FAQ_REVIEW=two-person），自己写的草稿或修改需要由另一位管理员审核。"
+MERGE_CONFIRM_TITLE = "确认合并到已有条目"
+MERGE_CONFIRM_QUESTION = "确认后，下面的问题会作为“其他问法”并入这个条目，立即用于机器人回答。请核对无误后再合并。"
+MERGE_CONFIRM_JS = "确认合并？这些问题会作为“其他问法”并入已有条目，立即用于机器人回答。"
+MERGE_CONFIRM_LABEL = "确认合并"
 IMPORT_EMPTY = "请选择要导入的文件（YAML 或 Excel .xlsx），文件里至少要有一条 FAQ。"
 IMPORT_TOO_LARGE = "文件太大了（超过 5 MB），请分批导入。"
 IMPORT_UNREADABLE = ("读不懂这个文件：请上传从本页导出的 YAML（FAQ 列表）或 Excel 文件"
@@ -216,3 +225,17 @@ def org_merge_question(name: str, into: str, members: int) -> str:
 def org_retire_question(name: str, members: int) -> str:
     return (f"撤销「{name}」后，它的 {members} 名成员和全部下级单位将移交给上级单位，"
             "此后扫它的二维码将无法加入。确定撤销吗？")
+
+
+# Roles (issue 12, point 3).
+FORBIDDEN_TITLE = "没有权限"
+
+
+def forbidden(need: str, unit: str | None) -> str:
+    """A console request refused for its role or scope; ``unit`` None: the role is held nowhere."""
+    if unit is None:
+        return f"你没有「{need}」权限（也可能刚被移除）。如需此权限，请联系上级管理员。"
+    return f"你在「{unit}」没有「{need}」权限（也可能刚被移除）。如需此权限，请联系该单位或上级单位的管理员。"
+INVITE_PICK_ROLE = "请选择要邀请的角色。"
+GRANT_GONE = "这个角色已不存在（可能刚被其他管理员移除），请看下方最新名单。"
+GRANT_REMOVE_QUESTION = "移除 {who} 在「{unit}」的「{role}」角色？对方下一次操作起即不能再使用这个角色的功能。"

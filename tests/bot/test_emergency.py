@@ -6,15 +6,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot import handoff_messages as hmsg
 from bot import lesson_messages as lesson_msg
 from bot import tip_messages as msg
+from bot.handoff import HANDOFF, HANDOFF_ANSWER
 from bot.schedule_wizard import SCHEDULE
 from bot.tips_report import REPORT
 from bot.tips_thread import STATUS
 from bot.tips_triage import TRIAGE
 from emulator import button_texts
 from knowledge.messages import EMERGENCY_BY_KIND, EMERGENCY_HEAD
-from knowledge.models import QuestionStat
+from knowledge.models import Handoff, QuestionStat
 from tests.conftest import ADMIN_ID
 from tests.tips.conftest import Tipper
 from tests.tips.helpers import photo_with_gps
@@ -258,3 +260,116 @@ async def test_schedule_emergency_at_each_step_is_answered_first_and_the_wizard_
     again = await emergency_mid_flow(emulator, admin, SCHEDULE.label, prompt)
     following = await answer(emulator, admin, again)
     assert after in following["text"], following["text"]
+
+
+# --- 问工会: the worker's question, its confirmation, a follow-up; the staff's answer ------------------
+
+
+async def test_handoff_emergency_while_typing_the_question_then_the_next_text_is_the_question(ankang, emulator):
+    emulator.user("管理员", id=ADMIN_ID)
+    worker = emulator.user("小李")
+    await emulator.ask(worker, "/ask")
+    await emergency_mid_flow(emulator, worker, HANDOFF.label, hmsg.TYPE_QUESTION)
+    confirm = await emulator.ask(worker, "夜班补贴怎么算")
+    assert "夜班补贴怎么算" in confirm["text"] and hmsg.SEND_BUTTON in flat(confirm)
+    # ✏️ 修改问题 asks again: an emergency there too is answered first, then the new text replaces the question.
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.EDIT_BUTTON)
+    await emulator.wait_for_message(worker, since=mark)
+    await emergency_mid_flow(emulator, worker, HANDOFF.label, hmsg.TYPE_QUESTION)
+    confirm = await emulator.ask(worker, "夜班补贴按什么标准发")
+    async with emulator.expect(worker, count=0, edits=1) as got:
+        await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    assert "已收到" in got.edited[0]["text"]
+    async with ankang.services.sessions() as session:
+        assert (await session.execute(select(Handoff.question))).scalars().all() == ["夜班补贴按什么标准发"]
+
+
+async def test_handoff_emergency_at_the_confirmation_is_answered_first_and_the_question_still_sends(
+        ankang, emulator):
+    emulator.user("管理员", id=ADMIN_ID)
+    worker = emulator.user("小李")
+    confirm = await emulator.ask(worker, "/ask 夜班补贴怎么算")
+    assert hmsg.SEND_BUTTON in flat(confirm)
+    sent = await emulator.send_text(worker, SHOCK)
+    guidance = await emulator.wait_for_message(worker, after=sent)
+    assert is_guidance(guidance)
+    async with emulator.expect(worker, count=0, edits=1) as got:
+        await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    assert "已收到" in got.edited[0]["text"]
+    async with ankang.services.sessions() as session:
+        assert (await session.execute(select(Handoff.question))).scalars().all() == ["夜班补贴怎么算"]
+    # An emergency typed as /ask's question: the guidance first, then the offer to hand it over as asked.
+    sent = await emulator.send_text(worker, f"/ask {SHOCK}")
+    guidance = await emulator.wait_for_message(worker, after=sent)
+    assert is_guidance(guidance)
+    offer = await emulator.wait_for_message(worker, after=guidance)
+    assert SHOCK in offer["text"] and hmsg.SEND_BUTTON in flat(offer)
+
+
+async def test_handoff_emergency_while_staff_type_the_answer_never_reaches_the_worker(ankang, emulator):
+    admin = emulator.user("管理员", id=ADMIN_ID)
+    worker = emulator.user("小李")
+    confirm = await emulator.ask(worker, "/ask 夜班补贴怎么算")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notice = await emulator.wait_for_message(admin, lambda m: "问工会" in m.get("text", ""), since=mark)
+    mark = emulator.mark()
+    await emulator.press(admin, notice, hmsg.ANSWER_BUTTON)
+    await emulator.wait_for_message(admin, since=mark)
+    worker_mark = emulator.mark()
+    await emergency_mid_flow(emulator, admin, HANDOFF_ANSWER.label, "请输入给职工")
+    assert emulator.new_messages(worker, worker_mark) == []  # the emergency was not taken for the answer
+    async with emulator.expect(worker) as answer:
+        await emulator.send_text(admin, "按当地规定，夜班补贴由单位按班次发放。")
+    assert "夜班补贴由单位按班次发放" in answer.message["text"] and SHOCK not in answer.message["text"]
+    # And the worker's 继续追问: an emergency there is answered first, then the next text is the follow-up.
+    async with emulator.expect(worker):
+        await emulator.press(worker, answer.message, hmsg.FOLLOW_UP_BUTTON)
+    await emergency_mid_flow(emulator, worker, HANDOFF.label, "请输入您的追问")
+    followed = await emulator.ask(worker, "那周末的夜班呢")
+    assert "已收到您的追问" in followed["text"]
+
+
+# --- 复查 in the tip thread; /settings' unit search -----------------------------------------------------
+
+
+async def test_review_emergency_while_giving_the_reason_then_the_reason_is_taken(ankang, emulator, tipper):
+    from tips import messages as case_text
+    from tips.models import TipStatus
+    from tips.service import change_status, list_tips
+
+    code = await submit(tipper)
+    services = ankang.services
+    async with services.sessions() as s, s.begin():
+        tip_id = (await list_tips(s)).tips[0].id
+        await change_status(s, tip_id, TipStatus.CLOSED, "已督促企业更换配电箱", admin_id=ADMIN_ID,
+                            now=services.clock.now())
+    await tipper.say(f"/status {code}")
+    await tipper.press(msg.REVIEW_BUTTON)
+    await emergency_mid_flow(emulator, tipper.user, STATUS.label, msg.ASK_REVIEW_REASON)
+    done = await tipper.say("配电箱换了，可是漏水的问题没有解决")
+    assert done["text"] == case_text.REVIEW_DONE
+    async with services.sessions() as s:
+        events = (await s.execute(select(TipEvent.text).order_by(TipEvent.id))).scalars().all()
+    assert "配电箱换了，可是漏水的问题没有解决" in events[-1] and not any(SHOCK in (t or "") for t in events)
+
+
+async def test_settings_emergency_beside_the_unit_search_is_answered_first_and_the_buttons_still_join(
+        ankang, emulator):
+    from tests.bot.test_org import seed, unit_code_of
+
+    await seed(ankang.services)
+    worker = emulator.user("小王")
+    results = await emulator.ask(worker, "/settings 化工")
+    sent = await emulator.send_text(worker, SHOCK)
+    assert is_guidance(await emulator.wait_for_message(worker, after=sent))
+    # An emergency typed as the search itself: the guidance first, then the search as asked.
+    sent = await emulator.send_text(worker, f"/settings {SHOCK}")
+    guidance = await emulator.wait_for_message(worker, after=sent)
+    assert is_guidance(guidance)
+    assert "没有找到" in (await emulator.wait_for_message(worker, after=guidance))["text"]
+    async with emulator.expect(worker, count=0, edits=1) as got:
+        await emulator.press(worker, results, "化工厂工会（基层）")
+    assert "已加入" in got.edited[0]["text"]
+    assert await unit_code_of(ankang.services, worker.id) == "hg"

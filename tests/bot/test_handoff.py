@@ -227,3 +227,67 @@ async def test_to_faq_in_telegram_sends_a_login_link_to_the_prefilled_form(ankan
     qid = await emulator.press(worker, notice, data=notice["reply_markup"]["inline_keyboard"][0][1]["callback_data"])
     said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
     assert "管理员" in said["text"]
+
+
+async def two_admins_notified(ankang, emulator, name: str):
+    """ADMIN_ID and a second admin called ``name``; a worker hands over "女职工孕期能上夜班吗" and both are told.
+    Returns (admin, second, worker, {admin id: its notice})."""
+    from core.admins import add_admin
+
+    admin, second = emulator.user("管理员", id=ADMIN_ID), emulator.user(name)
+    async with ankang.services.sessions() as s, s.begin():
+        await add_admin(s, second.id)
+    worker = emulator.user()
+    confirm = await emulator.ask(worker, "/ask 女职工孕期能上夜班吗")
+    mark = emulator.mark()
+    await emulator.press(worker, confirm, hmsg.SEND_BUTTON)
+    notices = {staff.id: await emulator.wait_for_message(staff, lambda m: "问工会" in m.get("text", ""), since=mark)
+               for staff in (admin, second)}
+    return admin, second, worker, notices
+
+
+async def test_two_admins_typing_answers_the_first_wins_and_the_second_is_told(ankang, emulator):
+    admin, second, worker, notices = await two_admins_notified(ankang, emulator, "值班员")
+    for staff in (admin, second):  # both take it before either answers
+        async with emulator.expect(staff):
+            await emulator.press(staff, notices[staff.id], hmsg.ANSWER_BUTTON)
+    async with emulator.expect(worker) as answer, emulator.expect(admin):
+        await emulator.send_text(admin, "不得安排夜班劳动。")
+    mark = emulator.mark()
+    async with emulator.expect(second) as told:
+        await emulator.send_text(second, "可以安排，但要本人同意。")
+    assert "其他工作人员先回答" in told.message["text"] and "没有发送" in told.message["text"]
+    assert emulator.new_messages(worker, mark) == []  # the worker got the first answer only
+    assert "不得安排夜班劳动" in answer.message["text"]
+    from knowledge.models import HandoffTurn
+
+    async with ankang.services.sessions() as s:
+        turns = (await s.execute(select(HandoffTurn.text).order_by(HandoffTurn.id))).scalars().all()
+    assert turns == ["女职工孕期能上夜班吗", "不得安排夜班劳动。"]
+
+
+async def test_an_admin_removed_while_answering_is_told_and_the_question_waits_for_others(ankang, emulator):
+    from core.admins import remove_admin
+
+    admin, leaving, worker, notices = await two_admins_notified(ankang, emulator, "调走的干事")
+    notice = notices[leaving.id]
+    async with emulator.expect(leaving):
+        await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
+    async with ankang.services.sessions() as s, s.begin():
+        await remove_admin(s, ankang.services.settings, leaving.id)
+    mark = emulator.mark()
+    async with emulator.expect(leaving) as told:
+        await emulator.send_text(leaving, "不得安排夜班劳动。")
+    assert "只对工会管理员开放" in told.message["text"]
+    assert emulator.new_messages(worker, mark) == []
+    [stored] = await handoffs(ankang)
+    assert stored.status.is_waiting and stored.chat_id == worker.id  # nothing lost: still waiting
+    # Its notice's 回答 is refused too; another admin answers.
+    qid = await emulator.press(leaving, notice, hmsg.ANSWER_BUTTON)
+    said = await emulator.wait_for(lambda: emulator.callback_answers.get(qid))
+    assert "只对工会管理员开放" in said["text"]
+    async with emulator.expect(admin):
+        await emulator.press(admin, notices[admin.id], hmsg.ANSWER_BUTTON)
+    async with emulator.expect(worker) as answer, emulator.expect(admin):
+        await emulator.send_text(admin, "不得安排夜班劳动。")
+    assert "不得安排夜班劳动" in answer.message["text"]

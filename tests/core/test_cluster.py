@@ -171,6 +171,7 @@ async def test_a_leader_that_loses_the_database_steps_down_and_the_standby_leads
     try:
         killed = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND pid <> pg_backend_pid()")
     finally:
         await admin.close()
@@ -189,6 +190,48 @@ async def test_a_leader_that_loses_the_database_steps_down_and_the_standby_leads
     assert not first.leader and second.leader
     await first.stop()
     await second.stop()
+
+
+async def test_a_lock_with_the_same_key_in_another_database_is_not_another_leader(postgres_database_url: str) -> None:
+    """Advisory locks belong to a database: a leader cut off from its database takes its lock again even
+    while a process of another deployment on the same server holds the same key in its own database."""
+    import asyncpg
+
+    from core.cluster import asyncpg_dsn
+    from tests.conftest import fresh_postgres_database, postgres_server_url
+
+    base = postgres_server_url()
+    assert base is not None
+    events: list[str] = []
+
+    async def deposed() -> None:
+        events.append("deposed")
+
+    async def nothing() -> None:
+        pass
+
+    async with fresh_postgres_database(base) as other_url:
+        neighbour = LeaderElection(other_url, "4444", on_elected=nothing, on_deposed=nothing, heartbeat_s=0.2)
+        neighbour.start()
+        await asyncio.wait_for(neighbour.elected.wait(), 10)
+        ours = LeaderElection(postgres_database_url, "4444", on_elected=nothing, on_deposed=deposed,
+                              heartbeat_s=0.2)
+        ours.start()
+        await asyncio.wait_for(ours.elected.wait(), 10)
+        admin = await asyncpg.connect(asyncpg_dsn(postgres_database_url))
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND pid <> pg_backend_pid()")
+        finally:
+            await admin.close()
+        assert killed == 1
+        for _ in range(6):  # past the standbys' three heartbeats of head start
+            await asyncio.wait_for(ours.next_beat(), 10)
+        assert ours.leader and neighbour.leader and events == []
+        await ours.stop()
+        await neighbour.stop()
 
 
 def test_a_getupdates_conflict_is_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:

@@ -183,3 +183,66 @@ async def test_an_entry_keeps_a_subject_tag_of_the_shared_taxonomy(kb, sessions)
     entry = await add_faq(sessions, kb, FaqDraft(q=QUESTION, a=DRAFT.a, cite=DRAFT.cite, tags=("forklift", subject)),
                           admin_id=42, now=NOW)
     assert set(kb.entry(entry.id).tags) == {"forklift", subject}
+
+
+@pytest.mark.parametrize("publish", [True, False])
+async def test_under_two_person_review_a_merge_waits_for_a_second_admin_and_the_questions_wait_with_it(
+        kb, sessions, publish):
+    from knowledge.faq_admin import merge_questions
+    from knowledge.models import UnansweredQuestion, record_unanswered
+
+    bundled = bundled_entries()[BUNDLED_ID]
+    asked = ["厂里把报警器的电拔了怎么办", "单位把报警器拔了电咋整"]
+    async with sessions() as s, s.begin():
+        ids = [(await record_unanswered(s, text, now=NOW)).id for text in asked]
+    await merge_questions(sessions, kb, BUNDLED_ID, ids, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    assert not set(asked) & set(kb.entry(BUNDLED_ID).alt)  # not live yet
+    async with sessions() as s:
+        pending = await pending_revision(s, BUNDLED_ID)
+        assert pending is not None and set(asked) <= set(pending.snapshot["alt"])
+        assert pending.snapshot["a"] == bundled.a
+        left = set((await s.execute(select(UnansweredQuestion.sample))).scalars())
+    assert left == set(asked)  # nothing is lost while the merge waits
+    with pytest.raises(ReviewRefused):
+        await publish_revision(sessions, kb, BUNDLED_ID, admin_id=42, now=NOW)
+    if publish:
+        await publish_revision(sessions, kb, BUNDLED_ID, admin_id=7, now=NOW)
+        assert set(asked) <= set(kb.entry(BUNDLED_ID).alt)
+    else:
+        await reject_revision(sessions, BUNDLED_ID, admin_id=7, now=NOW)
+        assert not set(asked) & set(kb.entry(BUNDLED_ID).alt)
+    async with sessions() as s:
+        left = set((await s.execute(select(UnansweredQuestion.sample))).scalars())
+    assert left == (set() if publish else set(asked))
+
+
+async def test_a_merge_adds_to_an_edit_already_waiting_instead_of_replacing_it(kb, sessions):
+    from knowledge.faq_admin import merge_questions
+    from knowledge.models import record_unanswered
+
+    bundled = bundled_entries()[BUNDLED_ID]
+    edit = FaqDraft(q=bundled.q, a="后台改写的回答：单位不得关闭报警设备。", cite=(("安全生产法", 36),),
+                    alt=tuple(bundled.alt), tags=tuple(bundled.tags))
+    await edit_faq(sessions, kb, BUNDLED_ID, edit, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    async with sessions() as s, s.begin():
+        qid = (await record_unanswered(s, "单位把报警器拔了电咋整", now=NOW)).id
+    await merge_questions(sessions, kb, BUNDLED_ID, [qid], admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    async with sessions() as s:
+        pending = await pending_revision(s, BUNDLED_ID)
+    assert pending.snapshot["a"] == edit.a and "单位把报警器拔了电咋整" in pending.snapshot["alt"]
+
+
+async def test_under_two_person_review_disabling_editing_and_enabling_does_not_publish_an_unreviewed_edit(
+        kb, sessions):
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.DISABLE, admin_id=42, now=NOW,
+                            review=FaqReview.TWO_PERSON)
+    edit = FaqDraft(q=QUESTION, a=EDITED, cite=(("特种设备安全法", 39),))
+    await edit_faq(sessions, kb, entry.id, edit, admin_id=42, now=NOW, review=FaqReview.TWO_PERSON)
+    await change_faq_status(sessions, kb, entry.id, FaqTransition.ENABLE, admin_id=42, now=NOW,
+                            review=FaqReview.TWO_PERSON)
+    assert kb.answer(QUESTION).faq_id == entry.id and "点检表" not in kb.answer(QUESTION).text
+    async with sessions() as s:
+        assert (await pending_revision(s, entry.id)).snapshot["a"] == EDITED
+    await publish_revision(sessions, kb, entry.id, admin_id=7, now=NOW)
+    assert "点检表" in kb.answer(QUESTION).text

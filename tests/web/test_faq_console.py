@@ -123,7 +123,7 @@ async def _upload(admin_http, name: str, data: bytes):
                                       allow_redirects=False)
 
 
-async def test_excel_export_edited_and_imported_back_with_citations_checked(services, kb, admin_http):
+async def test_excel_export_edited_and_imported_back_with_citations_checked(services, kb, admin_http, web_url):
     import io
 
     from openpyxl import load_workbook
@@ -146,14 +146,22 @@ async def test_excel_export_edited_and_imported_back_with_citations_checked(serv
     book.save(out)
     async with await _upload(admin_http, "faq.xlsx", out.getvalue()) as response:
         page = await response.text()
-        assert response.status == 200 and "新增 1 条，更新 1 条" in page
+        assert response.status == 200 and "新增草稿 1 条，修改待审核 1 条" in page
+    # Two-person review: the new entry is a draft and the edit a pending revision; the old text answers.
+    assert "从 Excel 改的回答" not in kb.answer(bundled_entries()[BUNDLED_ID].q).text
+    assert kb.answer(QUESTION).intent != "answer"
+    async with await admin_http.get("/admin/knowledge") as response:
+        page = await response.text()
+    assert "待审核的 FAQ 草稿" in page and "待审核的 FAQ 修改" in page and QUESTION in page
+    await _publish_as_second_admin(services, web_url, BUNDLED_ID)
     assert "从 Excel 改的回答" in kb.answer(bundled_entries()[BUNDLED_ID].q).text
     for name, data in (("x.xlsx", b"PK\x03\x04 not really"), ("x.yaml", b"\x00\xff binary"), ("x.yaml", b"")):
         async with await _upload(admin_http, name, data) as response:
             assert response.status == 400 and ("读不懂" in await response.text() or "请选择" in await response.text())
 
 
-async def test_similar_unanswered_questions_are_one_group_merged_into_the_nearest_entry(services, kb, admin_http):
+async def test_similar_unanswered_questions_are_one_group_merged_into_the_nearest_entry(
+        services, kb, admin_http, web_url):
     from sqlalchemy import select
 
     from knowledge.models import UnansweredQuestion, record_unanswered
@@ -170,7 +178,14 @@ async def test_similar_unanswered_questions_are_one_group_merged_into_the_neares
     pair = next(g for g in groups if "," in g)
     assert "3 次" in page and "2 种问法" in page
     async with await admin_http.post("/admin/knowledge/unanswered/merge", {"faq_id": BUNDLED_ID, "qids": pair}) as r:
-        assert r.status == 303 and "questions_merged" in r.headers["Location"]
+        assert r.status == 303 and "questions_merge_proposed" in r.headers["Location"]
+    # Two-person review: a pending revision; the questions wait with it, out of the groups.
+    assert getattr(kb.answer("单位把报警器拔了电咋整"), "faq_id", None) != BUNDLED_ID
+    assert kb.entry(BUNDLED_ID).alt == bundled.alt
+    async with await admin_http.get("/admin/knowledge") as response:
+        page = await response.text()
+    assert "待审核的 FAQ 修改" in page and "单位把报警器拔了电咋整" not in page and "年假怎么休" in page
+    await _publish_as_second_admin(services, web_url, BUNDLED_ID)
     merged = kb.entry(BUNDLED_ID)
     assert {"厂里把报警器的电拔了怎么办", "单位把报警器拔了电咋整"} <= set(merged.alt) and merged.a == bundled.a
     assert kb.answer("单位把报警器拔了电咋整").faq_id == BUNDLED_ID
@@ -276,3 +291,37 @@ async def test_self_review_asks_the_author_to_confirm_before_publishing(services
     await page.locator(".flash", has_text="立即用于机器人问答").wait_for()
     assert len(questions) == 2 and all("确认发布" in q for q in questions)
     assert kb.answer(QUESTION).intent == "answer" and ANSWER[:10] in kb.answer(QUESTION).text
+
+
+@pytest.mark.parametrize("settings", ["self"], indirect=True)
+async def test_self_review_shows_an_import_and_a_merge_before_they_go_live(services, kb, admin_http):
+    from knowledge.models import record_unanswered
+
+    bundled = bundled_entries()[BUNDLED_ID]
+    data = (f"- id: {BUNDLED_ID}\n  q: {bundled.q}\n  a: 导入改的回答：单位不得关闭报警设备。\n"
+            f"  cite: [安全生产法第36条]\n  alt: {list(bundled.alt)}\n  tags: {list(bundled.tags)}\n"
+            f"- q: {QUESTION}\n  a: {ANSWER}\n  cite: [特种设备安全法第39条]\n").encode()
+    async with await _upload(admin_http, "faq.yaml", data) as response:
+        page = await response.text()
+    assert response.status == 200 and 'id="import-confirm"' in page and "新增 1 条" in page and "修改 1 条" in page
+    assert QUESTION in page and bundled.q in page
+    assert "导入改的回答" not in kb.answer(bundled.q).text and kb.answer(QUESTION).intent != "answer"
+    payload = re.search(r'name="payload" value="([^"]+)"', page).group(1)
+    async with await admin_http.post("/admin/knowledge/faq/import",
+                                     {"payload": payload, "name": "faq.yaml", "confirmed": "1"}) as response:
+        page = await response.text()
+    assert response.status == 200 and "新增 1 条，更新 1 条" in page and "立即用于机器人问答" in page
+    assert "导入改的回答" in kb.answer(bundled.q).text and kb.answer(QUESTION).intent == "answer"
+    # 合并到已有条目: a confirm page first, then live at once.
+    async with services.sessions() as s, s.begin():
+        qid = (await record_unanswered(s, "单位把报警器拔了电咋整", now=services.clock.now())).id
+    merge = {"faq_id": BUNDLED_ID, "qids": str(qid)}
+    async with await admin_http.post("/admin/knowledge/unanswered/merge", merge) as response:
+        page = await response.text()
+    assert response.status == 200 and 'id="confirm"' in page and "单位把报警器拔了电咋整" in page
+    assert "单位把报警器拔了电咋整" not in kb.entry(BUNDLED_ID).alt
+    async with await admin_http.post("/admin/knowledge/unanswered/merge", dict(merge, confirmed="1")) as response:
+        assert response.status == 303 and "questions_merged" in response.headers["Location"]
+    assert "单位把报警器拔了电咋整" in kb.entry(BUNDLED_ID).alt
+    async with await admin_http.post("/admin/knowledge/unanswered/merge", merge) as response:  # a stale page
+        assert response.status == 404

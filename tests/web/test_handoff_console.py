@@ -144,3 +144,41 @@ def _sender(ankang_web):
     from bot.handoff import TelegramHandoffs
 
     return TelegramHandoffs(ankang_web.application.bot)
+
+
+async def test_bad_answers_in_the_console_are_explained_and_a_blocked_worker_closes_the_handoff(
+        ankang_web, emulator):
+    from aiohttp import ClientSession, CookieJar
+
+    from knowledge import handoff as domain
+    from tests.web.conftest import http_log_in
+
+    services = ankang_web.services
+    worker = emulator.user()
+    async with services.sessions() as s, s.begin():
+        handoff, _ = await domain.open_handoff(s, worker.id, "夜班补贴怎么算", now=services.clock.now())
+    path = f"/admin/handoffs/{handoff.id}"
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        admin = await http_log_in(http, ankang_web.web_url, services.settings, services.clock.now())
+        async with await admin.post(f"{path}/answer", {"text": "   "}) as response:
+            assert response.status == 400 and "请填写回答内容" in await response.text()
+        huge = "答" * 4000
+        async with await admin.post(f"{path}/answer", {"text": huge}) as response:
+            page = await response.text()
+        assert response.status == 400 and "4000 字" in page and huge in page  # kept to shorten
+        await emulator.block(worker)
+        async with await admin.post(f"{path}/answer", {"text": "不得克扣夜班补贴。"}) as response:
+            assert response.status == 303 and "handoff_blocked" in response.headers["Location"]
+        async with await admin.get(response.headers["Location"]) as response:
+            assert "职工已屏蔽机器人" in await response.text()
+        # Stale pages: answering or taking a closed question again is told, not retried.
+        async with await admin.post(f"{path}/answer", {"text": "再发一次"}) as response:
+            assert response.status == 409 and "已经结束" in await response.text()
+        async with await admin.post(f"{path}/claim") as response:
+            assert response.status == 409
+        async with await admin.post("/admin/handoffs/999999/answer", {"text": "x"}) as response:
+            assert response.status == 404
+    assert len([c for c in emulator.calls_to("sendMessage") if c.chat_id == worker.id and c.status == 403]) == 1
+    [stored] = await _handoffs(services)
+    assert stored.status is HandoffStatus.CLOSED and stored.chat_id is None and stored.closed_reason == "blocked"
+    assert stored.question == "夜班补贴怎么算"

@@ -17,6 +17,7 @@ from campaigns.runtime import CampaignRuntime
 from core import db
 from core.clock import Clock, SystemClock, SystemTimer, Timer
 from core.cluster import SharedBudget, bot_key
+from core.conversations import ConversationMarks
 from core.outgoing import TELEGRAM_PACE, ChatPace, OutgoingScheduler
 from core.settings import Settings
 from core.supervision import Loops
@@ -40,6 +41,8 @@ class Services:
     laws: LawsDiagnosis
     # Statistics, unanswered questions and feedback: written after the reply, queued while the database is away.
     writes: WriteBehind
+    # The conversations open in this process, marked so that the next run tells their workers (issue 14).
+    marks: ConversationMarks
     clock: Clock = field(default_factory=SystemClock)
     # Every message this process sends waits for its turn here (core/outgoing.py, bot/retry.py).
     outgoing: OutgoingScheduler = field(default_factory=lambda: OutgoingScheduler(25.0))
@@ -111,6 +114,7 @@ async def open_services(
         sessions=sessions,
         laws=laws,
         writes=WriteBehind(sessions, loops),
+        marks=ConversationMarks(sessions, settings.bot_token, bot=bot_key(settings.bot_token)),
         loops=loops,
         clock=clock or SystemClock(),
         outgoing=outgoing,

@@ -10,6 +10,7 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -25,6 +26,7 @@ from bot import (
     org_callbacks,
     qa,
     qa_callbacks,
+    restarted,
     schedule_callbacks,
     schedule_wizard,
     tips_report,
@@ -73,17 +75,21 @@ def register_handlers(app: Application) -> None:
     # PTB logs whole updates at DEBUG: make sure those records never exist (tips are anonymous),
     # whoever builds the application.
     quiet_identifying_loggers()
-    # Group -2: input nothing below could process safely (NUL, lone surrogates, buttons of inline
+    # Group -3: input nothing below could process safely (NUL, lone surrogates, buttons of inline
     # messages) is answered once and stops here.
     guards.register(app)
-    # Group -1: bookkeeping that must see every update without stopping others.
-    app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
+    # Group -2: bookkeeping that must see every update without stopping others.
+    app.add_handler(ChatMemberHandler(common.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     # Emergencies first, in every state: text reporting one ("有人触电了") is answered here and stops
     # (ApplicationHandlerStop), so no flow below takes it as a step's input; the step is asked again.
-    # Any other text goes on to group 0.
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, emergency.emergency_first), group=-1)
+    # Any other text goes on.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, emergency.emergency_first), group=-2)
     # A command's words reporting one ("/ask 有人触电了") get the guidance first; the command then runs.
-    app.add_handler(MessageHandler(filters.COMMAND, emergency.emergency_in_command), group=-1)
+    app.add_handler(MessageHandler(filters.COMMAND, emergency.emergency_in_command), group=-2)
+    # Group -1: after a restart or a takeover, the first update of a worker whose conversation the old
+    # process held is answered with what was lost; a typed step or an old button stops here, so it is
+    # not taken for a question (bot/restarted.py). Any other update goes on to group 0.
+    app.add_handler(TypeHandler(Update, restarted.tell_lost), group=restarted.GROUP)
 
     # Group 0, in order:
     # 0. Conversations and the tip admin commands: while a chat is inside a flow its text, photos
@@ -117,7 +123,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", common.nothing_to_cancel))
     # 2. Any other command: a friendly reply (must follow every CommandHandler).
     app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
-    # 3. Free text outside any conversation: a question (emergencies never get here: group -1).
+    # 3. Free text outside any conversation: a question (emergencies never get here: group -2).
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, qa.ask))
     # 4. Non-text messages outside a flow.
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, common.unsupported_message))

@@ -17,6 +17,7 @@ from telegram.ext import ConversationHandler
 
 from bot import messages
 from bot.context import AnkangContext
+from core.admins import is_admin
 from org import roles
 from org.roles import Need
 
@@ -49,9 +50,11 @@ async def permitted(update: Update, context: AnkangContext, need: Need, units: l
                     allowed, refused_at = False, unit_id
                     break
         where = "" if allowed or anywhere else await roles.unit_label(session, refused_at)
+        # Someone who is no admin at all is told so plainly, not which role they lack.
+        staff = allowed or (user is not None and await is_admin(session, settings, user.id))
     if allowed:
         return True
-    text = messages.not_permitted(need.label, None if anywhere else where)
+    text = messages.not_permitted(need.label, None if anywhere else where) if staff else messages.NOT_ADMIN
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message:

@@ -12,6 +12,7 @@ from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
 from campaigns.runtime import CampaignRuntime
 from core.clock import Clock
+from core.conversations import ConversationMarks
 from core.db import SessionMaker
 from core.outgoing import OutgoingScheduler
 from core.settings import Settings
@@ -56,6 +57,8 @@ class BotServices(Protocol):
     loops: Loops
     # The question bank, the templates and the time-out watch of the 安康杯 campaigns.
     campaigns: CampaignRuntime
+    # The conversations open here, marked so that the next run tells their workers they were lost.
+    marks: ConversationMarks
 
 
 class BotData:

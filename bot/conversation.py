@@ -4,6 +4,10 @@ one is waiting on, so that a flow interrupted by an emergency can be picked up w
 A step asks its question through ``Flow.ask``, which sends it and remembers it (text and keyboard)
 in the chat's typed data. ``chat_conversation`` forgets it when the flow ends, however it ends
 (a step returning END, or the timeout), so a remembered prompt always belongs to a flow in progress.
+
+It also marks the flow open in the database while it runs (``core.conversations``): the flow lives
+in this process's memory only, and if the process stops, the next one tells the worker on their next
+message that it was lost (``bot.restarted``) instead of taking that message for something else.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.parts import HasChatData, chat_data_of, message_of
 from bot.render import edit_in_place, reply_long, split_text
+from core.conversations import ConversationMarks
 
 
 class PromptSlot(Protocol):
@@ -94,12 +99,46 @@ def _user_id(update: object) -> int | None:
 Callback = Callable[[Update, Any], Coroutine[Any, Any, object]]
 
 
-def _forgetting_at_end(callback: Callback, flow: Flow) -> Callback:
+class _HasMarks(Protocol):
+    marks: ConversationMarks
+
+
+class MarksContext(Protocol):
+    """A context whose services mark open conversations (``bot.context.AnkangContext`` is one)."""
+
+    @property
+    def services(self) -> _HasMarks: ...
+
+
+def _who(update: object) -> tuple[int, int] | None:
+    """The chat and user a conversation is keyed by (``chat_conversation``: per chat and per user)."""
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_user is None:
+        return None
+    return update.effective_chat.id, update.effective_user.id
+
+
+async def mark_open(update: object, context: MarksContext, flow: Flow) -> None:
+    """Mark ``flow`` open for this chat and user: kept in memory only, it is told as lost after a restart."""
+    who = _who(update)
+    if who is not None:
+        await context.services.marks.opened(*who, flow.name)
+
+
+async def mark_closed(update: object, context: MarksContext, flow: Flow) -> None:
+    who = _who(update)
+    if who is not None:
+        await context.services.marks.closed(*who, flow.name)
+
+
+def _forgetting_at_end(callback: Callback, flow: Flow, *, entry: bool) -> Callback:
     @functools.wraps(callback)
-    async def run(update: Update, context: FlowContext) -> object:
+    async def run(update: Update, context: Any) -> object:
         state = await callback(update, context)
         if state == ConversationHandler.END:
             flow.forget(update, context)
+            await mark_closed(update, context, flow)
+        elif entry and state is not None:  # a flow starts (or starts again: marked once)
+            await mark_open(update, context, flow)
         return state
 
     return run
@@ -118,9 +157,11 @@ def chat_conversation(*, flow: Flow | None = None, **kwargs: Any) -> Conversatio
     if flow is not None:
         kwargs["name"] = flow.name
         states: dict[object, list[BaseHandler]] = dict(kwargs.get("states", {}))
-        for handlers in [kwargs.get("entry_points", []), kwargs.get("fallbacks", []), *states.values()]:
+        for handler in kwargs.get("entry_points", []):
+            handler.callback = _forgetting_at_end(handler.callback, flow, entry=True)
+        for handlers in [kwargs.get("fallbacks", []), *states.values()]:
             for handler in handlers:
-                handler.callback = _forgetting_at_end(handler.callback, flow)
+                handler.callback = _forgetting_at_end(handler.callback, flow, entry=False)
         # PTB runs every TIMEOUT handler that matches, so this one runs beside the flow's own.
         states[ConversationHandler.TIMEOUT] = [*states.get(ConversationHandler.TIMEOUT, []),
                                                TypeHandler(Update, _forget_on_timeout(flow))]
@@ -131,7 +172,8 @@ def chat_conversation(*, flow: Flow | None = None, **kwargs: Any) -> Conversatio
 
 
 def _forget_on_timeout(flow: Flow) -> Callback:
-    async def forget(update: object, context: FlowContext) -> None:
+    async def forget(update: object, context: Any) -> None:
         flow.forget(update, context)
+        await mark_closed(update, context, flow)
 
     return forget

@@ -1,4 +1,4 @@
-"""The first handler every update meets (group -2): input no handler could process safely is
+"""The first handler every update meets (group -3): input no handler could process safely is
 answered here, once, with a friendly message, and goes no further.
 
 - Text, captions, callback data or inline queries holding U+0000 or a lone surrogate (JSON can
@@ -18,7 +18,7 @@ from bot import messages
 from bot.context import AnkangContext
 from core.cleantext import has_unstorable
 
-GROUP = -2
+GROUP = -3
 
 
 def _texts(update: Update) -> list[str | None]:

@@ -31,7 +31,7 @@ from bot import handoff_callbacks as cb
 from bot import handoff_messages as msg
 from bot import messages as common_messages
 from bot.context import AnkangContext
-from bot.conversation import Flow, chat_conversation
+from bot.conversation import Flow, chat_conversation, mark_closed, mark_open
 from bot.parts import chat_data_of, chat_of, message_of, query_message, query_of, user_data_of, user_of
 from bot.render import edit_in_place
 from core.login_links import login_link
@@ -47,6 +47,9 @@ FOLLOWING = "handoff_following"  # the worker types a follow-up
 ANSWERING = "handoff_answering"  # a staff member types the answer
 HANDOFF = Flow("handoff", "问工会")
 HANDOFF_ANSWER = Flow("handoff_answer", "回答问工会")
+# Not a conversation: the question offered for confirmation waits in memory for 发送给工会 or 取消, so it
+# is marked open like one (bot/restarted.py tells the worker if a restart loses it).
+HANDOFF_CONFIRM = Flow("handoff_confirm", "问工会")
 
 DRAFT_KEY = "handoff_draft"  # chat_data: the question awaiting the worker's confirmation
 QUESTIONS_KEY = "handoff_questions"  # chat_data: reply message id → the question it answered
@@ -152,6 +155,7 @@ async def _offer(update: Update, context: AnkangContext, text: str) -> str | int
         await HANDOFF.ask(update, context, msg.too_long(err.length), takes_text=True)
         return TYPING
     chat_data_of(context)[DRAFT_KEY] = question
+    await mark_open(update, context, HANDOFF_CONFIRM)
     markup = InlineKeyboardMarkup([[_button(msg.SEND_BUTTON, cb.SendDraft()), _button(msg.EDIT_BUTTON, cb.EditDraft())],
                                    [_button(msg.DROP_BUTTON, cb.DropDraft())]])
     await message_of(update).reply_html(msg.confirm(question), reply_markup=markup)
@@ -230,6 +234,7 @@ async def button(update: Update, context: AnkangContext) -> None:
             await _send_draft(update, context)
         case cb.DropDraft():
             chat_data_of(context).pop(DRAFT_KEY, None)
+            await mark_closed(update, context, HANDOFF_CONFIRM)
             await query.answer()
             await edit_in_place(query, msg.DROPPED)
         case cb.Rate(handoff_id, helpful):
@@ -243,7 +248,8 @@ async def button(update: Update, context: AnkangContext) -> None:
 async def _send_draft(update: Update, context: AnkangContext) -> None:
     query = query_of(update)
     question = chat_data_of(context).pop(DRAFT_KEY, None)
-    if not question:  # pressed twice, or after a restart
+    await mark_closed(update, context, HANDOFF_CONFIRM)
+    if not question:  # pressed twice (after a restart bot/restarted.py has told the worker first)
         await query.answer(msg.DRAFT_GONE, show_alert=True)
         return
     await query.answer()

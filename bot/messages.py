@@ -75,3 +75,23 @@ INVITE_ACCEPTED = ("✅ 你已成为「{unit}」的<b>{role}</b>管理员（含�
                    "发送 /weblogin 获取管理后台登录链接，发送 /help 查看管理员命令。")
 INVITE_ALREADY = ("你已经拥有「{unit}」的<b>{role}</b>权限，无需重复接受邀请；这个链接已作废。\n"
                   "发送 /weblogin 获取管理后台登录链接。")
+
+# After a restart or a takeover (bot/restarted.py): what the worker had open lived only in the memory of
+# the process that stopped. One sentence per flow (``bot.conversation.Flow.name``), said plainly.
+RESTARTED = "⚠️ 服务刚刚重启，{lost}"
+LOST_FLOWS = {
+    "tip_report": "您未提交的举报草稿没有保存（为保护匿名，草稿只存在内存中），请重新开始 /report。",
+    "tip_status": "刚才的举报进展查询已中断，未发出的补充内容没有保存。请重新发送 /status 加回执码。",
+    "tip_triage": "您刚才对举报的处理操作没有完成，也没有保存，请用 /tips 重新操作。",
+    "handoff": "您正在填写的问工会问题没有保存，请重新发送 /ask 加上您的问题。",
+    "handoff_confirm": "等待您确认的问工会问题没有发出，请重新发送 /ask 加上您的问题。",
+    "handoff_answer": "您正在填写的问工会回答没有保存，请在提醒消息下重新点“回答”。",
+    "schedule": "推送设置向导里填写的内容没有保存，请重新发送 /schedule。",
+}
+LOST_UNKNOWN = "您刚才进行中的操作没有保存，请重新开始。"
+
+
+def restarted(flows: list[str]) -> str:
+    """The notice for the flows a worker had open when the service stopped."""
+    lines = list(dict.fromkeys(LOST_FLOWS.get(flow, LOST_UNKNOWN) for flow in flows))
+    return RESTARTED.format(lost="\n".join(lines))

@@ -52,6 +52,32 @@ class PickUrgency:
 
 
 @dataclass(frozen=True, slots=True)
+class PickUnit:
+    """Route the tip to this unit (issue 12, point 4); a unit gone meanwhile is the handler's business."""
+
+    unit_id: int
+
+    def pack(self) -> str:
+        return f"tr:g:{self.unit_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoUnit:
+    """Route the tip to no unit: the union as a whole."""
+
+    def pack(self) -> str:
+        return "tr:g:-"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeUnit:
+    """From the preview, back to the unit step."""
+
+    def pack(self) -> str:
+        return "tr:gc"
+
+
+@dataclass(frozen=True, slots=True)
 class Confirm:
     def pack(self) -> str:
         return "tr:ok"
@@ -164,11 +190,12 @@ class CancelAction:
         return "ta:q"
 
 
-Callback = (PickCategory | PickPlace | Skip | PhotosDone | PickUrgency | Confirm | CancelReport | AddInfo
-            | EndFollowup | AskReview | ListTips | OpenTip | SetStatus | ReplyToTip | TakeTip | AddNote | RejectWith
-            | ConfirmAction | CancelAction)
+Callback = (PickCategory | PickPlace | Skip | PhotosDone | PickUrgency | PickUnit | NoUnit | ChangeUnit | Confirm
+            | CancelReport | AddInfo | EndFollowup | AskReview | ListTips | OpenTip | SetStatus | ReplyToTip | TakeTip
+            | AddNote | RejectWith | ConfirmAction | CancelAction)
 
 _SIMPLE: dict[str, Callback] = {"tr:skip": Skip(), "tr:done": PhotosDone(), "tr:ok": Confirm(), "tr:x": CancelReport(),
+           "tr:g:-": NoUnit(), "tr:gc": ChangeUnit(),
            "tf:add": AddInfo(), "tf:end": EndFollowup(),
            "tf:rv": AskReview(), "tr:u:1": PickUrgency(True), "tr:u:0": PickUrgency(False),
            "ta:k": ConfirmAction(), "ta:q": CancelAction()}
@@ -194,6 +221,8 @@ def parse(data: object) -> Callback | None:
             return PickCategory(code)
         case ["tr", "p", code] if code in PLACES_BY_CODE:
             return PickPlace(code)
+        case ["tr", "g", unit_id] if (number := _int(unit_id)) is not None and number > 0:
+            return PickUnit(number)
         case ["ta", "l", status, category, urgent, offset]:
             chosen = None if status == "-" else parse_status(status)
             if (status != "-" and chosen is None) or (category != "-" and category not in TOPICS_BY_CODE):

@@ -42,6 +42,20 @@ EMERGENCY_GUIDANCE = (
     "您的举报提交后会立即通知值班的工会人员。"
 )
 PREVIEW_HEADER = "第 7 步：请核对，确认后提交：\n\n"
+# Routing to a unit (issue 12, point 4): asked only when the union has set up its units.
+ASK_UNIT = (
+    "这条举报交给哪个工会处理？\n"
+    "点下面的单位，或直接发送单位名称搜索（例如“机械厂”）。只保存您选的单位，不保存您是谁。"
+)
+ASK_UNIT_MEMBER = "您加入的单位是「{name}」，默认交给它。" + case_text.HIGHER_HINT + "（点“⬆ 上级”）。"
+UNIT_OWN_BUTTON = "✅ {name}（本单位）"
+UNIT_HIGHER_BUTTON = "⬆ {name}（上级）"
+UNIT_FOUND = "找到以下单位，点一下选择："
+UNIT_NOT_FOUND = "没有找到名称包含「{query}」的单位，换个关键词试试，或点“不指定单位”。"
+UNIT_GONE = "这个单位已撤销或不存在，请重新选择。"
+UNIT_QUERY_MAX_CHARS = 64
+UNIT_PARENT_BUTTON = "⬆ 改交上级：{name}"
+CHANGE_UNIT_BUTTON = "🏢 更换单位"
 CONFIRM_BUTTON = "✅ 确认提交"
 CANCEL_BUTTON = "取消"
 SKIP_BUTTON = "跳过"
@@ -113,8 +127,18 @@ def _minute(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def unit_button(template: str, name: str) -> str:
+    """A unit's name on a button (plain text, cut to fit)."""
+    return template.format(name=name[:24])
+
+
+def unit_not_found(query: str) -> str:
+    return UNIT_NOT_FOUND.format(query=escape(query[:40]))
+
+
 def tip_summary(tip: Tip | None, *, category: str, place_type: str, location: str, description: str,
-                urgent: bool | None, photos: int) -> str:
+                urgent: bool | None, photos: int, unit: str | None = None) -> str:
+    """The tip as the tipper checks it; ``unit``: the unit it is routed to ("" for none, None: not asked)."""
     lines = [
         f"类别：{escape(topic_label(category))}",
         f"场所：{escape(place_label(place_type))}",
@@ -124,6 +148,8 @@ def tip_summary(tip: Tip | None, *, category: str, place_type: str, location: st
         "",
         f"描述：{escape(description)}",
     ]
+    if unit is not None:
+        lines.insert(0, f"交给：{escape(unit) if unit else case_text.NO_UNIT_LABEL}")
     if tip is not None:
         lines.insert(0, f"<b>举报 #{tip.id}</b>  状态：<b>{escape(tip.status_label)}</b>")
     return "\n".join(lines)

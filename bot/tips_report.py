@@ -1,10 +1,11 @@
 """Anonymous hazard tips over Telegram, the tipper's side: the report flow (see bot/tips.mmd).
 
 One declared conversation: category → place → location → description → photos → urgency →
-preview → confirm. The draft lives in ``context.user_data`` only — the application has no
-persistence configured, so it never leaves memory — and is dropped on submit, cancel and
-timeout. The tip is committed before its receipt is shown; an urgent one then goes to the admins
-on duty (``tips.alerts.alert_urgent``). Nothing here logs a user, chat or message id next to a tip.
+unit (only when the union has set up its units) → preview → confirm. The draft lives in
+``context.user_data`` only — the application has no persistence configured, so it never leaves
+memory — and is dropped on submit, cancel and timeout. The tip is committed before its receipt is
+shown; an urgent one then goes to its unit's handlers or the admins on duty
+(``tips.alerts.alert_urgent``). Nothing here logs a user, chat or message id next to a tip.
 """
 from __future__ import annotations
 
@@ -35,17 +36,20 @@ from bot.tips_thread import leave_thread
 from bot.tips_triage import TelegramDutyAlerts
 from core.logging import redacted_traceback
 from core.topics import TOPICS
+from org import service as org
+from tips import messages as case_text
 from tips.alerts import alert_urgent
 from tips.cases import CasePolicy
 from tips.models import PLACE_TYPES
 from tips.photos import MAX_PHOTOS_PER_TIP, PhotoRejected
+from tips.routing import route_unit, unit_choice
 from tips.service import TipDraft, TipInvalid, check_description, check_location, submit_tip
 
 log = logging.getLogger(__name__)
 
 # Conversation states, named for what the bot is waiting for.
-CATEGORY, PLACE, LOCATION, DESCRIPTION, PHOTOS, URGENCY, PREVIEW = (
-    "category", "place", "location", "description", "photos", "urgency", "preview",
+CATEGORY, PLACE, LOCATION, DESCRIPTION, PHOTOS, URGENCY, UNIT, PREVIEW = (
+    "category", "place", "location", "description", "photos", "urgency", "unit", "preview",
 )
 
 # Its steps ask through Flow.ask, so an emergency mid-flow can re-ask the step.
@@ -201,14 +205,91 @@ async def urgency_chosen(update: Update, context: AnkangContext) -> str:
     if urgent:
         # Safety first: the guidance goes out before the preview, not after submission.
         await message_of(update).reply_html(msg.EMERGENCY_GUIDANCE)
+    async with context.session() as session:
+        units = await org.has_units(session)
+    return await (_ask_unit(update, context) if units else _preview(update, context, draft))
+
+
+async def _ask_unit(update: Update, context: AnkangContext) -> str:
+    """Which unit the tip goes to: the worker's own unit first (if they joined one), the units above it
+    ("我不想让本单位知道"), no unit, or any unit found by typing its name. Membership is read, never stored."""
+    async with context.session() as session:
+        own = await org.unit_of(session, chat_of(update).id)
+        own = own if own is not None and not own.retired else None
+        above = await org.ancestors(session, own) if own is not None else []
+    text = msg.ASK_UNIT
+    rows: list[list[tuple[str, cb.Callback]]] = []
+    if own is not None:
+        text += "\n\n" + escape(msg.ASK_UNIT_MEMBER.format(name=own.name))
+        rows.append([(msg.unit_button(msg.UNIT_OWN_BUTTON, own.name), cb.PickUnit(own.id))])
+        rows += [[(msg.unit_button(msg.UNIT_HIGHER_BUTTON, u.name), cb.PickUnit(u.id))] for u in above]
+    rows += [[(case_text.NO_UNIT_LABEL, cb.NoUnit())], CANCEL_ROW]
+    await REPORT.ask(update, context, text, keyboard(rows), takes_text=True)
+    return UNIT
+
+
+async def unit_search(update: Update, context: AnkangContext) -> str:
+    """Typed text at the unit step: the units whose name contains it, as buttons."""
+    query = (message_of(update).text or "")[:msg.UNIT_QUERY_MAX_CHARS].strip()
+    async with context.session() as session:
+        found = await org.search_units(session, query)
+    rows: list[list[tuple[str, cb.Callback]]] = [
+        [(msg.unit_button("{name}", u.name + (f"（{u.level}）" if u.level else "")), cb.PickUnit(u.id))]
+        for u in found]
+    rows += [[(case_text.NO_UNIT_LABEL, cb.NoUnit())], CANCEL_ROW]
+    await REPORT.ask(update, context, msg.UNIT_FOUND if found else msg.unit_not_found(query), keyboard(rows),
+                     takes_text=True)
+    return UNIT
+
+
+async def unit_picked(update: Update, context: AnkangContext) -> str:
+    """A unit button (at the unit step, or 改交上级 under the preview): route the draft there."""
+    unit_id = cb.parse_as(query_of(update).data, cb.PickUnit).unit_id
+    draft = _draft_in_progress(context)
+    async with context.session() as session:
+        choice = await unit_choice(session, context.services.settings, unit_id)
+    if choice is None:
+        await query_of(update).answer(msg.UNIT_GONE, show_alert=True)
+        return await _ask_unit(update, context)
+    draft.unit_id = choice.unit.id
+    await _choice_made(update, "交给单位", escape(choice.unit.name))
     return await _preview(update, context, draft)
 
 
+async def unit_none(update: Update, context: AnkangContext) -> str:
+    draft = _draft_in_progress(context)
+    draft.unit_id = None
+    await _choice_made(update, "交给单位", case_text.NO_UNIT_LABEL)
+    return await _preview(update, context, draft)
+
+
+async def unit_change(update: Update, context: AnkangContext) -> str:
+    await query_of(update).answer()
+    return await _ask_unit(update, context)
+
+
 async def _preview(update: Update, context: AnkangContext, draft: TipDraft) -> str:
+    rows: list[list[tuple[str, cb.Callback]]] = [[(msg.CONFIRM_BUTTON, cb.Confirm()),
+                                                  (msg.CANCEL_BUTTON, cb.CancelReport())]]
+    unit: str | None = None
+    warning = ""
+    async with context.session() as session:
+        if await org.has_units(session):
+            # A unit retired since it was chosen: its nearest active unit above, as submit_tip will store it.
+            draft.unit_id = await route_unit(session, draft.unit_id)
+            choice = await unit_choice(session, context.services.settings, draft.unit_id) if draft.unit_id else None
+            unit = choice.unit.name if choice is not None else ""
+            if choice is not None and choice.small:
+                parent = choice.parent
+                warning = "\n\n" + escape(case_text.small_unit_warning(
+                    choice.unit.name, choice.members, choice.min_size, parent.name if parent else None))
+                if parent is not None:
+                    rows.append([(msg.unit_button(msg.UNIT_PARENT_BUTTON, parent.name), cb.PickUnit(parent.id))])
+            rows.append([(msg.CHANGE_UNIT_BUTTON, cb.ChangeUnit())])
     summary = msg.tip_summary(None, category=draft.category, place_type=draft.place_type, location=draft.location,
-                              description=draft.description, urgent=draft.urgent, photos=len(draft.photos))
-    markup = keyboard([[(msg.CONFIRM_BUTTON, cb.Confirm()), (msg.CANCEL_BUTTON, cb.CancelReport())]])
-    await REPORT.ask(update, context, msg.PREVIEW_HEADER + summary, markup)
+                              description=draft.description, urgent=draft.urgent, photos=len(draft.photos),
+                              unit=unit)
+    await REPORT.ask(update, context, msg.PREVIEW_HEADER + summary + warning, keyboard(rows))
     return PREVIEW
 
 
@@ -312,7 +393,10 @@ def report_conversation(ttl_s: float) -> ConversationHandler:
             PHOTOS: [MessageHandler(IMAGE, photo_given), button(cb.Skip, photos_finished),
                      button(cb.PhotosDone, photos_finished), MessageHandler(TEXT | OTHER, need_photo)],
             URGENCY: [button(cb.PickUrgency, urgency_chosen), *buttons_only],
-            PREVIEW: [button(cb.Confirm, report_confirm), *buttons_only],
+            UNIT: [button(cb.PickUnit, unit_picked), button(cb.NoUnit, unit_none), MessageHandler(TEXT, unit_search),
+                   MessageHandler(OTHER, need_text)],
+            PREVIEW: [button(cb.Confirm, report_confirm), button(cb.PickUnit, unit_picked),
+                      button(cb.ChangeUnit, unit_change), *buttons_only],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, report_timed_out)],
         },
         fallbacks=[

@@ -133,3 +133,17 @@ class SendBudgetMember(Base):
     want_per_s: Mapped[float] = mapped_column(Float, default=0.0)
     rate_per_s: Mapped[float] = mapped_column(Float, default=0.0)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OpenConversation(Base):
+    """A conversation open in the memory of the process that receives updates (``core.conversations``):
+    which flow, and a keyed digest of the chat and user — never what was typed, never an id in clear."""
+
+    __tablename__ = "open_conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bot: Mapped[str] = mapped_column(String(32))  # the bot's id (the token's public part)
+    run: Mapped[str] = mapped_column(String(16))  # the process run that opened it (random per start)
+    flow: Mapped[str] = mapped_column(String(32))
+    salt: Mapped[str] = mapped_column(String(32))  # random per row, so two rows of one chat look unrelated
+    digest: Mapped[str] = mapped_column(String(64))  # HMAC over salt, chat and user, keyed by the bot token

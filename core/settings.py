@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     tip_review_days: int = Field(default=30, ge=0, le=3650)
     tip_retention_days: int = Field(default=365, ge=1, le=36500)
     tip_digest_times: Annotated[tuple[str, ...], NoDecode] = ("09:00", "16:00")
+    # A tip routed to a unit with fewer known workers (org members) than this warns the tipper that
+    # the unit narrows who sent it, and suggests the parent (issue 12, point 4).
+    tip_min_unit_size: int = Field(default=30, ge=0, le=100000)
     # Addresses of the reverse proxies in front of the web server: only their X-Forwarded-For is
     # believed, to key the tip form's per-client limits (tips.ratelimit.ClientKeys).
     trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()

@@ -2,6 +2,11 @@
 feedback. The reply is sent first; the write is tried after it, and when the database is down it
 waits in a bounded in-memory queue that is flushed, in order, as soon as the database answers.
 
+Writes that arrive together share one transaction (a group commit): a handler still returns only
+once its write is committed (or queued), but fifty workers' statistics cost one commit, not fifty —
+on SQLite every commit is a synchronous disk write, and one at a time (issue 14, point 7: at 50
+questions/s the handlers' one-by-one commits had become the bot's limit).
+
 The queue is bounded (``WRITE_BEHIND_MAX``): when full, the oldest waiting write is dropped and
 counted (``dropped``), with one warning per outage. What waits here is lost if the process dies
 during the outage — counts and feedback, never a tip (tips are committed before the receipt).
@@ -33,6 +38,17 @@ class Pending:
     write: Write
 
 
+def _settle(done: asyncio.Future[bool], outcome: bool | BaseException) -> None:
+    """Tell a waiting caller how its write went: True written, False to be queued (the database is away),
+    or the write's own error. A caller cancelled meanwhile is no longer told."""
+    if done.done():
+        return
+    if isinstance(outcome, BaseException):
+        done.set_exception(outcome)
+    else:
+        done.set_result(outcome)
+
+
 class WriteBehind:
     """A bounded queue of small writes, each run in its own transaction; ``start()`` its flusher."""
 
@@ -46,6 +62,10 @@ class WriteBehind:
         self.dropped = 0  # writes lost because the queue was full
         self.written_late = 0  # writes that waited for the database and were flushed
         self._warned_full = False
+        # The group commit: writes waiting for the transaction under way, with the futures their callers await.
+        self._batch: list[tuple[Pending, asyncio.Future[bool]]] = []
+        self._committer: asyncio.Task[None] | None = None
+        self.commits = 0  # transactions the group commit ran (writes / commits = how many each carried)
         loops.register(LOOP)
 
     @property
@@ -59,6 +79,8 @@ class WriteBehind:
 
     async def stop(self) -> None:
         """Flush what can be flushed quickly, then stop the flusher (what is left is counted as dropped)."""
+        if self._committer is not None:  # its callers are waiting for it: let it finish
+            await asyncio.gather(self._committer, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -78,18 +100,60 @@ class WriteBehind:
 
         Never raises for a database fault: the caller has already answered the worker.
         """
-        if not self._pending:
+        item = Pending(what, write)
+        if self._pending:  # the database is away: keep the order, behind what already waits
+            self._enqueue(item)
+            return False
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._batch.append((item, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.get_running_loop().create_task(self._commit_batches(), name="write-batch")
+        if await done:
+            return True
+        # The database is away: queued by its caller, so that writes that follow at once (without
+        # waiting) keep their order behind it.
+        self._enqueue(item)
+        return False
+
+    async def _commit_batches(self) -> None:
+        """Commit what waits, in one transaction; then what arrived meanwhile; until nothing waits."""
+        while self._batch:
+            batch, self._batch = self._batch, []
             try:
                 async with self.sessions() as session, session.begin():
-                    await write(session)
-                self.loops.ok(LOOP)
-                return True
+                    for item, _ in batch:
+                        await item.write(session)
+                self.commits += 1
             except Exception as exc:
-                if not is_database_fault(exc):
-                    raise
-                self.loops.failed(LOOP, exc)
-        self._enqueue(Pending(what, write))
-        return False
+                if is_database_fault(exc):
+                    self.loops.failed(LOOP, exc)
+                    for _, done in batch:
+                        _settle(done, False)
+                    continue
+                await self._commit_one_by_one(batch)  # find the write that failed; the others are kept
+                continue
+            self.loops.ok(LOOP)
+            for _, done in batch:
+                _settle(done, True)
+
+    async def _commit_one_by_one(self, batch: list[tuple[Pending, asyncio.Future[bool]]]) -> None:
+        """A batch failed for a reason other than the database: each write alone, its own error to its caller."""
+        for item, done in batch:
+            if self._pending:
+                _settle(done, False)
+                continue
+            try:
+                async with self.sessions() as session, session.begin():
+                    await item.write(session)
+                self.commits += 1
+            except Exception as exc:
+                if is_database_fault(exc):
+                    self.loops.failed(LOOP, exc)
+                    _settle(done, False)
+                else:
+                    _settle(done, exc)
+                continue
+            _settle(done, True)
 
     def _enqueue(self, item: Pending) -> None:
         if len(self._pending) >= self.max_pending:

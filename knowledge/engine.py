@@ -234,7 +234,7 @@ class KnowledgeBase:
                 self._article_list.append(pseudo)
         self._articles.extend(docs)
         self.add_faqs(faq, cache=True)
-        self.analyzer.save_cache()
+        self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
         self._speller: Speller | None = None
 
     # --- building ----------------------------------------------------------------------------

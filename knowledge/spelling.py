@@ -24,9 +24,10 @@ Conservative on purpose, since a wrong "correction" loses a question that was fi
 * the candidate must be unique, or clearly the most frequent (vocabulary count first, then the
   dictionary's frequency): otherwise nothing is replaced.
 
-Everything is looked up in dictionaries built once (pinyin by pypinyin at build time); ``correct``
-does no pinyin conversion except, rarely, of a single character that already matched a
-candidate, memoised in memory. Given a cache dir, the tables are kept there between starts.
+Everything is looked up in dictionaries built once (pinyin by pypinyin at build time, with the
+everyday reading of every character of the CJK block); ``correct`` does no pinyin conversion. Given
+a cache dir, the tables are kept there between starts, and a start that finds them never imports
+pypinyin, whose dictionaries take about 55 MB of memory (issue 14, point 7).
 """
 from __future__ import annotations
 
@@ -40,8 +41,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
-
-from pypinyin import Style, lazy_pinyin
 
 __all__ = ["Speller", "jieba_frequencies"]
 
@@ -87,6 +86,52 @@ def _write_tables(path: Path, tables: _Tables) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.debug("could not write the speller cache: %s", exc)
+
+
+def _pinyin(items: list[str] | str) -> list[str]:
+    """pypinyin's toneless readings, imported only when tables are built (about 55 MB once imported)."""
+    from pypinyin import Style, lazy_pinyin
+
+    readings: list[str] = lazy_pinyin(items, style=Style.NORMAL)
+    return readings
+
+
+# The characters _char_readings reads: CJK Unified Ideographs.
+_CJK = [chr(code) for code in range(0x4E00, 0xA000)]
+_block_readings: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def block_readings(cache_dir: Path | None, traditional: frozenset[str]) -> dict[str, str]:
+    """Every simplified character's everyday toneless reading ('' for a traditional one), computed once
+    per machine (3 s of pypinyin) and kept in ``cache_dir``, and once per process in memory: with it,
+    reading a question never imports pypinyin, whose dictionaries take about 55 MB."""
+    key = (str(cache_dir), PYPINYIN_VERSION, *sorted(traditional))
+    if key in _block_readings:
+        return _block_readings[key]
+    path = None
+    if cache_dir is not None:
+        digest = hashlib.sha1(f"{PYPINYIN_VERSION}|{sorted(traditional)}".encode()).hexdigest()[:16]
+        path = cache_dir / f"ankang-readings-{digest}.pickle"
+        try:
+            cached = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            cached = None
+        if isinstance(cached, dict) and len(cached) == len(_CJK):
+            _block_readings[key] = cached
+            return cached
+    simplified = [ch for ch in _CJK if ch not in traditional]
+    readings = dict.fromkeys(_CJK, "")
+    for ch, reading in zip(simplified, _pinyin(simplified), strict=True):
+        readings[ch] = reading if reading.isascii() and reading.isalpha() else ""
+    if path is not None:
+        try:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(readings, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("could not write the readings cache: %s", exc)
+    _block_readings[key] = readings
+    return readings
 
 
 def jieba_frequencies() -> dict[str, int]:
@@ -161,10 +206,12 @@ class Speller:
             tables = _read_tables(path)
             if tables is not None:
                 self._by_pinyin, self._syllables, self._homophones, self._readings = tables
+                self._readings = {**block_readings(cache_dir, self._traditional), **self._readings}
                 return
         self._build_tables(counts)
         if path is not None:
             _write_tables(path, (self._by_pinyin, self._syllables, self._homophones, self._readings))
+            self._readings = {**block_readings(cache_dir, self._traditional), **self._readings}
 
     def _build_tables(self, counts: Counter[str]) -> None:
         # (a): (prefix characters, pinyin between, suffix characters) → words.
@@ -172,7 +219,7 @@ class Speller:
         for word in sorted(counts):
             if not (2 <= len(word) <= _MAX_PINYIN_WORD) or not _HAN.match(word):
                 continue
-            sylls = tuple(lazy_pinyin(word, style=Style.NORMAL))
+            sylls = tuple(_pinyin(word))
             if len(sylls) != len(word) or not all(s.isascii() and s.isalpha() for s in sylls):
                 continue
             self._syllables[word] = sylls
@@ -324,7 +371,7 @@ class Speller:
         if missing:
             missing.sort()
             han = [ch for ch in missing if "\u4e00" <= ch <= "\u9fff" and ch not in self._traditional]
-            for ch, reading in zip(han, lazy_pinyin(han, style=Style.NORMAL), strict=False):
+            for ch, reading in zip(han, _pinyin(han) if han else [], strict=False):
                 memo[ch] = reading if reading.isascii() and reading.isalpha() else ""
             for ch in missing:
                 memo.setdefault(ch, "")

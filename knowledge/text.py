@@ -7,19 +7,37 @@ import multiprocessing
 import os
 import pickle
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import jieba
 from opencc import OpenCC
 
 from knowledge.faq import Synonyms
 from knowledge.numerals import replace_numerals
 
 log = logging.getLogger(__name__)
+
+
+def _import_jieba() -> Any:  # jieba has no type hints
+    """jieba, without pkg_resources: jieba's _compat imports it (about 9 MB, deprecated) only to open its
+    own bundled files, and opens them by path when it is missing, so it is hidden for that one import."""
+    if "pkg_resources" in sys.modules:
+        import jieba as loaded
+    else:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "not importable", for jieba only
+        try:
+            import jieba as loaded
+        finally:
+            del sys.modules["pkg_resources"]
+    return loaded
+
+
+jieba = _import_jieba()
 
 _PUNCT_RE = re.compile(r"[^\w\u4e00-\u9fff]+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
@@ -148,6 +166,14 @@ class Analyzer:
             self._segmented_new = 0
         except OSError as exc:
             log.debug("could not write the segmentation cache: %s", exc)
+
+    def forget_documents(self) -> None:
+        """Drop the build's segmentation cache from memory (saved first: ``save_cache``). About 7 MB of word
+        tuples of statutes and FAQ texts that a running process never segments again; an entry added
+        later is segmented afresh, which costs that entry's texts only (issue 14, point 7)."""
+        self.save_cache()
+        self._segmented = {}
+        self._used = set()
 
     def translate_english(self, text: str) -> str:
         """Replace known English keywords by Chinese ones (best effort for English questions)."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from org import messages as msg
 from org.models import CODE_MAX, LEVEL_MAX, NAME_MAX, Membership, Organisation
+from tips.models import OPEN_STATUSES, Tip  # tips are routed to units: the tree moves open ones with a unit
 
 CODE_PATTERN = re.compile(rf"[a-z0-9_-]{{1,{CODE_MAX}}}")
 SEARCH_LIMIT = 8
@@ -146,17 +147,20 @@ async def move(session: AsyncSession, unit_id: int, parent_code: str | None) -> 
 
 
 async def _hand_over(session: AsyncSession, unit: Organisation, heir_id: int | None) -> None:
-    """Move a unit's workers and active child units to ``heir_id`` (workers leave every unit for None)."""
+    """Move a unit's workers, open tips and active child units to ``heir_id`` (workers leave every unit
+    for None; open tips then go to the union as a whole). Closed tips stay with the unit they were for."""
     if heir_id is None:
         await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
     else:
         await session.execute(update(Membership).where(Membership.unit_id == unit.id).values(unit_id=heir_id))
+    await session.execute(update(Tip).where(Tip.unit_id == unit.id, Tip.status.in_(OPEN_STATUSES))
+                          .values(unit_id=heir_id))
     await session.execute(update(Organisation).where(Organisation.parent_id == unit.id,
                                                      Organisation.retired.is_(False)).values(parent_id=heir_id))
 
 
 async def retire(session: AsyncSession, unit_id: int) -> Organisation:
-    """Retire a unit: its workers and child units move to its parent."""
+    """Retire a unit: its workers, open tips and child units move to its parent."""
     unit = await _require(session, unit_id)
     if unit.retired:
         raise OrgError(msg.ALREADY_RETIRED.format(code=unit.code))
@@ -167,7 +171,7 @@ async def retire(session: AsyncSession, unit_id: int) -> Organisation:
 
 
 async def merge(session: AsyncSession, unit_id: int, into_code: str) -> Organisation:
-    """Merge a unit into another: its workers and child units move there, and it is retired."""
+    """Merge a unit into another: its workers, open tips and child units move there, and it is retired."""
     unit = await _require(session, unit_id)
     target = await _active_parent(session, into_code)
     if target is None:
@@ -202,6 +206,45 @@ def tree_lines(units: list[Organisation], *, include_retired: bool = False) -> l
 
 async def list_tree(session: AsyncSession, *, include_retired: bool = False) -> list[TreeLine]:
     return tree_lines(await all_units(session), include_retired=include_retired)
+
+
+async def ancestors(session: AsyncSession, unit: Organisation) -> list[Organisation]:
+    """The active units above ``unit``, nearest first (its parent, then the parent's parent …)."""
+    found: list[Organisation] = []
+    seen = {unit.id}
+    current = unit.parent_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        parent = await session.get(Organisation, current)
+        if parent is None:
+            break
+        if not parent.retired:
+            found.append(parent)
+        current = parent.parent_id
+    return found
+
+
+async def nearest_active(session: AsyncSession, unit_id: int) -> Organisation | None:
+    """The unit itself when active, else the nearest active unit above it (a unit retired meanwhile), or None."""
+    unit = await session.get(Organisation, unit_id)
+    if unit is None or not unit.retired:
+        return unit
+    above = await ancestors(session, unit)
+    return above[0] if above else None
+
+
+async def unit_names(session: AsyncSession, unit_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the given units (retired ones too), in one query."""
+    ids = {i for i in unit_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return {unit_id: name for unit_id, name in rows.all()}
+
+
+async def has_units(session: AsyncSession) -> bool:
+    """Whether the tree has any active unit (without one, nobody is asked to pick a unit)."""
+    return await session.scalar(select(Organisation.id).where(Organisation.retired.is_(False)).limit(1)) is not None
 
 
 async def subtree_ids(session: AsyncSession, unit_id: int) -> set[int]:

@@ -19,12 +19,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import duty_recipients
 from core.db import SessionMaker
 from core.settings import Settings
 from core.supervision import Loops
+from org.service import unit_names
 from tips.models import Tip
 from tips.ratelimit import Monotonic, SlidingWindowLimiter
+from tips.routing import unit_recipients
 from tips.service import get_tip, place_label, topic_label
 
 # Urgent alerts one at a time up to this many an hour, across all chats and the web form (20 chats
@@ -74,11 +75,14 @@ class DutyAlertSender(Protocol):
     async def send_duty_alert(self, admin_id: int, alert: DutyAlert) -> None: ...
 
 
-def duty_alert(tip: Tip) -> DutyAlert:
-    """The alert for ``tip`` (its photos loaded): category, place, location, photo count and description."""
+def duty_alert(tip: Tip, unit_name: str = "") -> DutyAlert:
+    """The alert for ``tip`` (its photos loaded): category, place, location, photo count and description;
+    the unit the tipper routed it to, when they chose one."""
     location = escape(tip.location) if tip.location else "（未填写）"
+    unit = f"单位：{escape(unit_name)}\n" if unit_name else ""
     html = (
         f"🚨 <b>紧急隐患举报 #{tip.id}</b>\n"
+        f"{unit}"
         f"类别：{escape(topic_label(tip.category))}\n"
         f"场所：{escape(place_label(tip.place_type))}\n"
         f"地点：{location}\n"
@@ -90,9 +94,12 @@ def duty_alert(tip: Tip) -> DutyAlert:
 
 
 async def duty_notice(session: AsyncSession, settings: Settings, tip_id: int) -> DutyNotice:
-    """The alert for tip ``tip_id`` and who is to get it: the admins on duty, or every admin when nobody is."""
-    recipients = await duty_recipients(session, settings)
-    return DutyNotice(duty_alert(await get_tip(session, tip_id)), tuple(recipients))
+    """The alert for tip ``tip_id`` and who is to get it: its unit's tip handlers (the nearest up the tree);
+    for a tip without a unit, the admins on duty, or every admin when nobody is (``tips.routing``)."""
+    tip = await get_tip(session, tip_id)
+    names = await unit_names(session, [tip.unit_id])
+    recipients = await unit_recipients(session, settings, tip.unit_id)
+    return DutyNotice(duty_alert(tip, names.get(tip.unit_id or 0, "")), recipients)
 
 
 async def deliver(sender: DutyAlertSender, recipients: tuple[int, ...], alert: DutyAlert, what: str) -> AlertDelivery:
@@ -152,10 +159,10 @@ def followup_alert(tip: Tip, *, review: bool = False) -> DutyAlert:
 
 
 async def followup_recipients(session: AsyncSession, settings: Settings, tip: Tip) -> tuple[int, ...]:
-    """The tip's owner, or the admins on duty when it has none."""
+    """The tip's owner, or — when it has none — its unit's handlers (the duty staff for a tip without a unit)."""
     if tip.owner_id is not None:
         return (tip.owner_id,)
-    return tuple(await duty_recipients(session, settings))
+    return await unit_recipients(session, settings, tip.unit_id)
 
 
 async def notify_followup(
@@ -233,7 +240,11 @@ async def _send_summary(sessions: SessionMaker, settings: Settings, sender: Duty
     held = await throttle.until_summary()
     if not held:
         return
+    # Each recipient hears of the held tips routed to them: one summary per group of recipients.
+    groups: dict[tuple[int, ...], list[Tip]] = {}
     async with sessions() as session:
-        recipients = await duty_recipients(session, settings)
-        tips = [await get_tip(session, tip_id) for tip_id in held]
-    await deliver(sender, tuple(recipients), summary_alert(tips), f"urgent summary of {len(tips)} tips")
+        for tip_id in held:
+            tip = await get_tip(session, tip_id)
+            groups.setdefault(await unit_recipients(session, settings, tip.unit_id), []).append(tip)
+    for recipients, tips in groups.items():
+        await deliver(sender, recipients, summary_alert(tips), f"urgent summary of {len(tips)} tips")

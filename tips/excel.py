@@ -9,14 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from core.topics import BY_CODE as TOPICS_BY_CODE
 from tips.models import PLACES_BY_CODE, Author, EventKind, Tip
 
 TIP_HEADERS = ("编号", "提交时间（精确到小时）", "类别", "场所类型", "地点", "描述", "紧急", "状态", "负责人",
-               "受理时限", "反馈时限", "办结时间", "不予受理原因", "申请过复查", "有效举报", "照片数")
+               "受理时限", "反馈时限", "办结时间", "不予受理原因", "申请过复查", "有效举报", "照片数", "单位")
 THREAD_HEADERS = ("举报编号", "时间", "来自", "类型", "状态", "内容", "照片数")
 KIND_LABELS = {EventKind.SUBMITTED: "提交举报", EventKind.STATUS: "状态变更", EventKind.MESSAGE: "留言",
                EventKind.REVIEW: "申请复查"}
@@ -32,9 +29,14 @@ def _label(table: dict[str, object], code: str) -> str:
     return str(getattr(entry, "label", code)) if entry is not None else code
 
 
-def write_xlsx(tips: list[Tip], path: Path, tz: ZoneInfo) -> Path:
+def write_xlsx(tips: list[Tip], path: Path, tz: ZoneInfo, unit_names: dict[int, str] | None = None) -> Path:
     """Write ``tips`` (thread and photos loaded) to ``path``; text, not formulas (a description
-    starting with "=" stays text)."""
+    starting with "=" stays text). ``unit_names``: the names of the units tips are routed to."""
+    # Imported here: openpyxl takes about 24 MB, and most processes never export (issue 14, point 7).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    names = unit_names or {}
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -47,7 +49,7 @@ def write_xlsx(tips: list[Tip], path: Path, tz: ZoneInfo) -> Path:
             tip.status_label, tip.owner_id or "", _local(tip.ack_due_at, tz), _local(tip.feedback_due_at, tz),
             _local(tip.closed_at, tz), tip.reject_reason_label, "是" if tip.review_requested else "否",
             ("是：" + tip.recognition_note if tip.recognition_note else "是") if tip.recognized else "否",
-            len(tip.photos),
+            len(tip.photos), names.get(tip.unit_id, "") if tip.unit_id is not None else "",
         ])
     thread = book.create_sheet("处理记录")
     thread.append(THREAD_HEADERS)

@@ -18,7 +18,7 @@ from html import escape
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import audit, duty_recipients, list_admins
+from core.admins import audit, list_admins
 from core.clock import Clock
 from core.db import SessionMaker
 from core.logging import redacted_traceback
@@ -37,6 +37,7 @@ from tips.models import (
     TipReminder,
     TipStatus,
 )
+from tips.routing import unit_recipients
 from tips.service import topic_label
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ async def send_digest(
     """At each digest time, tell the on-duty staff of the non-urgent tips that came in before it.
 
     A tip created (to the hour) before the latest digest time and not yet announced is listed;
-    the tips are marked only once at least one admin got the message, so a failed send is
-    retried at the next run rather than lost.
+    each tip goes to its unit's handlers (``tips.routing``: the duty staff for a tip without a unit),
+    one digest per group of recipients. The tips of a group are marked only once at least one of
+    its admins got the message, so a failed send is retried at the next run rather than lost.
     """
     slot = latest_digest_slot(now, policy)
     if slot is None:
@@ -99,16 +101,22 @@ async def send_digest(
         )).scalars())
         if not tips:
             return 0
-        recipients = tuple(await duty_recipients(session, settings))
-    delivery = await deliver(sender, recipients, digest_alert(tips), "digest")
-    if recipients and delivery.delivered == 0:
+        groups: dict[tuple[int, ...], list[Tip]] = {}
+        for tip in tips:
+            groups.setdefault(await unit_recipients(session, settings, tip.unit_id), []).append(tip)
+    announced: list[Tip] = []
+    for recipients, group in groups.items():
+        delivery = await deliver(sender, recipients, digest_alert(group), "digest")
+        if not recipients or delivery.delivered > 0:
+            announced.extend(group)
+    if not announced:
         return 0
     async with sessions() as session, session.begin():
-        for tip in tips:
+        for tip in announced:
             row = await session.get(Tip, tip.id)
             if row is not None:
                 row.digested = True
-    return len(tips)
+    return len(announced)
 
 
 def reminder_alert(tip: Tip, kind: str, now: datetime, policy: CasePolicy, *, escalation: bool) -> DutyAlert:
@@ -128,10 +136,8 @@ async def _all_admins(session: AsyncSession, settings: Settings) -> tuple[int, .
 async def send_reminders(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, now: datetime, policy: CasePolicy
 ) -> tuple[int, int]:
-    """Remind the owner (or the duty staff) of an overdue tip, then escalate a day later to every admin.
-
-    With no organisation tree yet, "the unit above" is every admin. Each notice is recorded before
-    it is sent, so none goes out twice.
+    """Remind the owner (or the unit's handlers, or the duty staff) of an overdue tip, then escalate a day
+    later to every admin. Each notice is recorded before it is sent, so none goes out twice.
     """
     notices: list[tuple[tuple[int, ...], DutyAlert, str]] = []
     async with sessions() as session, session.begin():
@@ -150,7 +156,7 @@ async def send_reminders(
                 elif tip.owner_id is not None:
                     recipients = (tip.owner_id,)
                 else:
-                    recipients = tuple(await duty_recipients(session, settings))
+                    recipients = await unit_recipients(session, settings, tip.unit_id)
                 session.add(TipReminder(tip_id=tip.id, kind=kind))
                 notices.append((recipients, reminder_alert(tip, kind, now, policy, escalation=escalation), level))
     for recipients, alert, level in notices:

@@ -31,3 +31,15 @@ def channel_line(channel: Channel) -> str:
 
 def review_refused(reason: str, days: int) -> str:
     return REVIEW_REFUSED.get(reason, REVIEW_REFUSED["open"]).format(days=days)
+
+
+# --- Routing to a unit (issue 12, point 4): the bot and the web form say the same.
+NO_UNIT_LABEL = "不指定单位（交工会统一处理）"
+HIGHER_HINT = "不想让本单位知道？可以改交上级单位"
+
+
+def small_unit_warning(name: str, members: int, min_size: int, parent: str | None) -> str:
+    """Plain text: the chosen unit is small enough that a tip routed there narrows who sent it."""
+    advice = f"建议改交上级单位「{parent}」。" if parent else f"建议选择{NO_UNIT_LABEL}。"
+    return (f"⚠️ 「{name}」已知只有 {members} 名职工（少于 {min_size} 名）。举报交给人数很少的单位，"
+            f"别人可能据此猜到是谁反映的。{advice}")

@@ -168,6 +168,11 @@ class Tip(Base):
     recognition_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A legal hold keeps the tip past its retention (the reason is shown in the console; audited).
     hold_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The unit the tip is routed to (issue 12, point 4): the tipper's choice, never their membership;
+    # None for a tip to the union as a whole. Retiring or merging the unit moves open tips to its heir.
+    # No foreign key: the tips branch of the migrations stays independent of org's (a cross-branch
+    # dependency hides a branch's head from ``db current``); units are never deleted, only retired.
+    unit_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
     events: Mapped[list[TipEvent]] = relationship(
         back_populates="tip", order_by="TipEvent.id", cascade="all, delete-orphan"

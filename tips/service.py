@@ -9,6 +9,7 @@ import asyncio
 import csv
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from core.admins import audit
 from core.topics import BY_CODE as TOPICS_BY_CODE
+from org.service import unit_names
 from tips import receipts
 from tips.cases import CasePolicy, coarsen_to_hour, set_deadlines
 from tips.errors import TipError, TipInvalid, TipNotFound, TransitionNotAllowed
@@ -39,6 +41,7 @@ from tips.models import (
 )
 from tips.photos import MAX_PHOTOS_PER_TIP, CleanPhoto
 from tips.receipts import PRODUCTION_COST, ReceiptCost
+from tips.routing import route_unit
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,8 @@ class TipDraft:
     description: str = ""
     urgent: bool | None = None
     photos: list[CleanPhoto] = field(default_factory=list)
+    # The unit the tipper routes the tip to (issue 12, point 4); None: the union as a whole.
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,7 @@ async def submit_tip(
         receipt_lookup=receipts.lookup_key(code),
         receipt_hash=receipt_hash,
         digested=bool(draft.urgent),
+        unit_id=await route_unit(session, draft.unit_id),
     )
     set_deadlines(tip, policy or CasePolicy())
     session.add(tip)
@@ -213,8 +219,10 @@ async def list_tips(
     now: datetime | None = None,
     limit: int = PAGE_SIZE,
     offset: int = 0,
+    unit_ids: Collection[int] | None = None,
 ) -> TipPage:
-    """A page of tips; ``status`` overrides ``open_only``.
+    """A page of tips; ``status`` overrides ``open_only``; ``unit_ids``: only tips routed to these units
+    (an admin's scope; tips of no unit belong to the whole tree).
 
     With ``now``: overdue tips first, then urgent ones, then the nearest deadline; without it
     urgent first then newest. ``unread``: only tips with something new from the tipper.
@@ -232,6 +240,8 @@ async def list_tips(
         conditions.append(Tip.tipper_unread.is_(unread))
     if owner_id is not None:
         conditions.append(Tip.owner_id == owner_id)
+    if unit_ids is not None:
+        conditions.append(Tip.unit_id.in_(list(unit_ids)))
     total = (await session.execute(select(func.count()).select_from(Tip).where(*conditions))).scalar_one()
     stmt = select(Tip).where(*conditions)
     if now is not None:
@@ -355,24 +365,28 @@ class ExportResult:
 
 async def export_tips(
     session: AsyncSession, out_dir: Path, *, status: TipStatus | None = None, open_only: bool = False,
-    admin_id: int = 0, tz: ZoneInfo = EXPORT_TZ,
+    admin_id: int = 0, tz: ZoneInfo = EXPORT_TZ, unit_ids: Collection[int] | None = None,
 ) -> ExportResult:
     """Write tips.csv, thread.csv, tips.xlsx (local times in ``tz``) and photos/ under ``out_dir`` for
-    handing to the authorities; audited with what was exported, never the server path it went to."""
+    handing to the authorities; audited with what was exported, never the server path it went to.
+    ``unit_ids``: only tips routed to these units (the exporting admin's scope)."""
     stmt = _full_tip().order_by(Tip.id)
+    if unit_ids is not None:
+        stmt = stmt.where(Tip.unit_id.in_(list(unit_ids)))
     if status is not None:
         stmt = stmt.where(Tip.status == status)
     elif open_only:
         stmt = stmt.where(Tip.status.in_(OPEN_STATUSES))
     tips = list((await session.execute(stmt)).scalars())
-    result = await asyncio.to_thread(_write_export, tips, Path(out_dir))
-    await asyncio.to_thread(write_xlsx, tips, Path(out_dir) / "tips.xlsx", tz)
+    names = await unit_names(session, [tip.unit_id for tip in tips])
+    result = await asyncio.to_thread(_write_export, tips, Path(out_dir), names)
+    await asyncio.to_thread(write_xlsx, tips, Path(out_dir) / "tips.xlsx", tz, names)
     scope = status.value if status is not None else "open" if open_only else "all"
     await audit(session, admin_id, "tip.export", f"tips:{scope}", f"{result.tips} tips, {result.photos} photos")
     return result
 
 
-def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
+def _write_export(tips: list[Tip], out_dir: Path, unit_names: dict[int, str]) -> ExportResult:
     photos_dir = out_dir / "photos"
     photos_dir.mkdir(parents=True, exist_ok=True)
     csv_path, thread_path = out_dir / "tips.csv", out_dir / "thread.csv"
@@ -381,7 +395,8 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
     with open(csv_path, "w", newline="", encoding="utf-8-sig") as tips_file, \
             open(thread_path, "w", newline="", encoding="utf-8-sig") as thread_file:
         tips_csv, thread_csv = csv.writer(tips_file), csv.writer(thread_file)
-        tips_csv.writerow(["编号", "提交时间(UTC,整点)", "类别", "场所类型", "地点", "描述", "紧急", "状态", "照片"])
+        tips_csv.writerow(["编号", "提交时间(UTC,整点)", "类别", "场所类型", "地点", "描述", "紧急", "状态", "照片",
+                           "单位"])
         thread_csv.writerow(["举报编号", "时间(UTC)", "来自", "类型", "状态", "内容", "照片"])
         for tip in tips:
             names = []
@@ -395,6 +410,7 @@ def _write_export(tips: list[Tip], out_dir: Path) -> ExportResult:
             tips_csv.writerow([
                 tip.id, tip.created_hour.isoformat(), _topic_label(tip.category), _place_label(tip.place_type),
                 tip.location, tip.description, "是" if tip.urgent else "否", tip.status_label, " ".join(names),
+                unit_names.get(tip.unit_id, "") if tip.unit_id is not None else "",
             ])
             for event in tip.events:
                 thread_csv.writerow([

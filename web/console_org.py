@@ -8,6 +8,7 @@ from multidict import MultiDictProxy
 
 from org import poster, service
 from org.models import LEVELS
+from tips.routing import route_of, unhandled_unit_ids
 from web import messages
 from web.console_pages import audited, error_page, redirect, render
 from web.typedefs import SERVICES, SITE
@@ -34,10 +35,16 @@ def _field(form: MultiDictProxy, name: str, limit: int = 200) -> str:
 
 
 async def _tree_context(request: web.Request) -> dict:
-    async with request.app[SERVICES].sessions() as session:
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
         lines = await service.list_tree(session)
         counts = await service.member_counts(session)
-    return {"title": "组织架构", "lines": lines, "counts": counts, "levels": LEVELS}
+        # Units nobody up their chain handles tips for: flagged loudly (issue 12, point 4).
+        unhandled = await unhandled_unit_ids(session, services.settings)
+    names = {line.unit.id: line.unit.name for line in lines}
+    return {"title": "组织架构", "lines": lines, "counts": counts, "levels": LEVELS,
+            "unhandled": sorted(unhandled, key=lambda i: names.get(i, "")), "unhandled_set": unhandled,
+            "unit_names": names, "min_unit_size": services.settings.tip_min_unit_size}
 
 
 async def tree_page(request: web.Request) -> web.Response:
@@ -68,10 +75,14 @@ async def _unit_or_404(request: web.Request):
 
 async def unit_page(request: web.Request, *, errors: list[str] | None = None, status: int = 200) -> web.Response:
     unit = await _unit_or_404(request)
-    async with request.app[SERVICES].sessions() as session:
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
         lines = await service.list_tree(session)
         members = await service.member_count(session, unit.id)
         below = await service.subtree_ids(session, unit.id)
+        route = await route_of(session, services.settings, unit.id) if not unit.retired else None
+        handler_name = (await service.unit_names(session, [route.handled_by])).get(route.handled_by or 0, "") \
+            if route is not None else ""
     parent = next((line.unit for line in lines if line.unit.id == unit.parent_id), None)
     username = request.app[SITE].bot_username
     return render(request, "console/org_unit.html", {
@@ -79,7 +90,8 @@ async def unit_page(request: web.Request, *, errors: list[str] | None = None, st
         # A unit cannot move below itself: its own subtree is not offered as a parent.
         "parents": [line for line in lines if line.unit.id not in below],
         "link": poster.join_link(username, unit.code) if username else None,
-        "errors": errors or [],
+        "errors": errors or [], "route": route, "handler_name": handler_name,
+        "min_unit_size": services.settings.tip_min_unit_size,
     }, status=status)
 
 

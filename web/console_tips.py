@@ -68,13 +68,38 @@ async def inbox(request: web.Request) -> web.Response:
             urgent={"1": True, "0": False}.get(urgent), open_only=show == "open",
             unread=True if unread == "1" else None, owner_id=admin_of(request).user_id if mine == "1" else None,
             now=now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            unit_ids=await _visible_units(request, session),
         )
+        routing = await _routing(session, services.settings, [t.unit_id for t in found.tips])
     query = {k: v for k, v in {"status": status or "", "category": category, "urgent": urgent, "show": show,
                                "unread": unread, "mine": mine}.items() if v}
     return render(request, "console/tips.html", {
         "title": "隐患举报", "page_data": found, "page": page, "filters": query, "status": status,
         "query_string": urlencode(query), "deadlines": {t.id: deadline(t, now) for t in found.tips}, **_labels(),
+        **routing,
     })
+
+
+async def _visible_units(request: web.Request, session) -> frozenset[int] | None:
+    """The units whose tips this admin may see (None: every tip). A tip routed to a unit is for that
+    subtree's staff: a tipper who sent it above their own unit ("我不想让本单位知道") must not find it
+    in their unit's inbox (issue 12, point 4)."""
+    from org.roles import Action, scope_of
+
+    scope = await scope_of(session, request.app[SERVICES].settings, admin_of(request).user_id, Action.VIEW_TIPS)
+    return None if scope.everything else scope.unit_ids
+
+
+async def _routing(session, settings, unit_ids: list[int | None]) -> dict:
+    """Where tips of these units go (issue 12, point 4): each unit's route and the names to show, and the
+    units with no tip handler up their whole chain, flagged loudly on the page."""
+    from org.service import unit_names
+    from tips.routing import route_of, unhandled_unit_ids
+
+    routes = {unit_id: await route_of(session, settings, unit_id) for unit_id in set(unit_ids) if unit_id is not None}
+    unhandled = await unhandled_unit_ids(session, settings)
+    names = await unit_names(session, {*routes, *(r.handled_by for r in routes.values()), *unhandled})
+    return {"routes": routes, "unit_names": names, "unhandled": sorted(unhandled, key=lambda i: names.get(i, ""))}
 
 
 async def tip_page(request: web.Request) -> web.Response:
@@ -99,7 +124,11 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
             tip = await get_tip(session, tip_id)
         except TipNotFound:
             return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
+        visible = await _visible_units(request, session)
+        if visible is not None and tip.unit_id not in visible:  # outside the admin's units: as if absent
+            return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
         notes = await notes_of(session, tip_id)
+        routing = await _routing(session, services.settings, [tip.unit_id])
         unread = tip.tipper_unread
         if unread:
             await mark_read(session, tip_id)
@@ -116,7 +145,7 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         "channel": channel_for(tip),
         "final_question": messages.TIP_CONFIRM_FINAL_JS.format(tip_id=tip.id, days=services.settings.tip_review_days),
         "purge_at": policy.purge_at(tip), "review_until": policy.review_until(tip),
-        **_labels(),
+        **_labels(), **routing,
     }, status=status)
 
 
@@ -239,11 +268,15 @@ async def _post_text(request: web.Request, field: str, write, *, too_long: str, 
 
 
 async def photo(request: web.Request) -> web.Response:
-    from tips.models import TipPhoto
+    from tips.models import Tip, TipPhoto
 
     # A plain primary-key read: tips.service has no photo accessor (photos also arrive with get_tip).
     async with request.app[SERVICES].sessions() as session:
         row = await session.get(TipPhoto, int(request.match_info["photo_id"]))
+        visible = await _visible_units(request, session)
+        if row is not None and visible is not None:
+            tip = await session.get(Tip, row.tip_id)
+            row = row if tip is not None and tip.unit_id in visible else None
     if row is None:
         raise web.HTTPNotFound()
     # Served from the console's origin, so never as anything a browser would run (HTML, SVG, JS).
@@ -264,7 +297,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     try:
         async with services.sessions() as session, session.begin():
             await export_tips(session, tmp, status=status, open_only=open_only, admin_id=admin_of(request).user_id,
-                              tz=services.settings.tz)
+                              tz=services.settings.tz, unit_ids=await _visible_units(request, session))
         data = await asyncio.to_thread(_zip_dir, tmp)
     finally:
         await asyncio.to_thread(shutil.rmtree, tmp, True)

@@ -27,12 +27,14 @@ from core.cleantext import has_unstorable
 from core.logging import quiet_identifying_loggers, redacted_traceback
 from core.topics import TOPICS
 from knowledge import EmergencyReply, emergency_reply
+from org import service as org
 from tips import messages as case_text
 from tips.alerts import alert_urgent, notify_followup
 from tips.cases import CasePolicy, ReviewRefused, channel_for, deadline, request_review
 from tips.models import PLACE_TYPES, Author, EventKind, TipStatus
 from tips.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TIP, CleanPhoto, PhotoRejected, sanitize
 from tips.ratelimit import POW_ATTEMPTS_THRESHOLD, POW_BITS, POW_WAIT_S, pow_valid
+from tips.routing import route_unit, unit_choice
 from tips.service import (
     DESCRIPTION_MAX_CHARS,
     DESCRIPTION_MIN_CHARS,
@@ -61,6 +63,16 @@ FORM_TOKEN_FIELD = "form_token"
 DAILY_KEY = "web"  # the one key of the daily storage guard
 # Set in a form re-shown with the emergency guidance: the next submission stores the tip.
 EMERGENCY_SEEN_FIELD = "emergency_seen"
+# Routing to a unit (issue 12, point 4): the unit's code; the code of a small unit the tipper was warned
+# about (the next submission keeps it); a button that switches to the unit above and submits.
+UNIT_FIELD = "unit"
+SMALL_SEEN_FIELD = "small_seen"
+SWITCH_UNIT_FIELD = "switch_unit"
+UNIT_QUERY_MAX_CHARS = 40
+UNIT_UNKNOWN = ("二维码或链接里的单位「{code}」不存在或已撤销。举报照常提交：请在下面第 7 项选择单位，"
+                "或不指定单位。")
+UNIT_RETIRED = "您选的单位已撤销，举报改交给它的上级「{name}」。"
+UNIT_SMALL_NOTE = "举报还没有提交。请选择交给哪个单位，再点“提交举报”。"
 
 # Under the emergency guidance when it stopped a submission (the guidance itself comes from knowledge/).
 EMERGENCY_FORM_NOTE = "举报还没有提交。您填写的内容都保留在下面，确认安全后请核对，再点“提交举报”。"
@@ -102,6 +114,7 @@ ERRORS = {
                            "（照片需要重新选择）。",
     "view_expired": "查看页面已过期，请重新输入回执码。",
     "close_first": "举报已办结，不能再补充信息；如对结果有异议，可以申请复查。",
+    "unit": "选择的单位不存在，请重新选择（也可以不指定单位）。",
 }
 NOTICES = {
     "added": "已补充到您的举报中，工会处理人员可以看到。",
@@ -376,10 +389,34 @@ class FormValues:
     errors: list[str] = field(default_factory=list)
     emergency: EmergencyReply | None = None  # the guidance, when the description reports an emergency
     photos_dropped: bool = False  # photos were chosen but the form is shown again without them
+    unit: str = ""  # the code of the chosen unit ("" for none)
+    unit_notice: str = ""  # why a unit of the link was not taken, or where a retired one's tip goes
+    small: SmallUnit | None = None  # the chosen unit narrows who sent the tip
 
 
-def _form_context(values: FormValues) -> dict:
+@dataclass(frozen=True)
+class SmallUnit:
+    """The warning about a small unit, and the unit above it to suggest."""
+
+    code: str
+    text: str
+    parent_code: str = ""
+    parent_name: str = ""
+
+
+@dataclass(frozen=True)
+class UnitOption:
+    code: str
+    label: str
+
+
+def _form_context(values: FormValues, units: list[UnitOption] | None = None, higher: str = "") -> dict:
     return {
+        "units": units or [],
+        "no_unit_label": case_text.NO_UNIT_LABEL,
+        "higher_hint": higher,
+        "unit_field": UNIT_FIELD, "small_seen_field": SMALL_SEEN_FIELD, "switch_unit_field": SWITCH_UNIT_FIELD,
+        "small_note": UNIT_SMALL_NOTE,
         "title": "匿名举报事故隐患",
         "topics": TOPICS,
         "places": PLACE_TYPES,
@@ -394,9 +431,71 @@ def _form_context(values: FormValues) -> dict:
     }
 
 
+async def _unit_page(request: web.Request, values: FormValues) -> dict:
+    """The form's context with the unit picker: every active unit in tree order, small ones marked."""
+    services = _services(request)
+    async with services.sessions() as session:
+        lines = await org.list_tree(session)
+        counts = await org.member_counts(session)
+        chosen = await org.unit_by_code(session, values.unit) if values.unit else None
+        above = await org.ancestors(session, chosen) if chosen is not None else []
+    limit = services.settings.tip_min_unit_size
+    units = [UnitOption(line.unit.code, "　" * line.depth + line.unit.name
+                        + ("（人数较少，建议选上级）" if counts.get(line.unit.id, 0) < limit else ""))
+             for line in lines]
+    higher = f"{case_text.HIGHER_HINT}：{'、'.join(u.name for u in above)}。" if above else ""
+    return _form_context(values, units, higher)
+
+
+async def _check_unit(request: web.Request, values: FormValues, small_seen: str) -> int | None:
+    """The unit id the tip goes to, from the chosen code: a retired unit's nearest active unit above it
+    (with a notice); an unknown code an error. Sets the small-unit warning unless it was seen for this unit."""
+    if not values.unit:
+        return None
+    services = _services(request)
+    async with services.sessions() as session:
+        unit = await org.unit_by_code(session, values.unit[:UNIT_QUERY_MAX_CHARS], active_only=False)
+        if unit is None:
+            values.errors.append("unit")
+            values.unit = ""
+            return None
+        unit_id = await route_unit(session, unit.id)
+        choice = await unit_choice(session, services.settings, unit_id) if unit_id is not None else None
+    if choice is None:
+        values.unit = ""
+        return None
+    if choice.unit.id != unit.id:
+        values.unit_notice = UNIT_RETIRED.format(name=choice.unit.name)
+    values.unit = choice.unit.code
+    if choice.small and small_seen != choice.unit.code:
+        values.small = _small(choice)
+    return choice.unit.id
+
+
+def _small(choice) -> SmallUnit:
+    parent = choice.parent
+    return SmallUnit(choice.unit.code, case_text.small_unit_warning(
+        choice.unit.name, choice.members, choice.min_size, parent.name if parent else None),
+        parent.code if parent else "", parent.name if parent else "")
+
+
 @safely
 async def tip_form(request: web.Request) -> web.Response:
-    return _render(request, "tips/form.html", _form_context(FormValues()))
+    """The report form; ``?u=<code>`` (a unit's link or QR code) preselects that unit."""
+    values = FormValues()
+    code = request.query.get("u", "").strip()
+    if code:
+        services = _services(request)
+        async with services.sessions() as session:
+            unit = await org.unit_by_code(session, code[:UNIT_QUERY_MAX_CHARS])
+            choice = await unit_choice(session, services.settings, unit.id) if unit is not None else None
+        if choice is None:
+            values.unit_notice = UNIT_UNKNOWN.format(code=code[:UNIT_QUERY_MAX_CHARS])
+        else:
+            values.unit = choice.unit.code
+            if choice.small:
+                values.small = _small(choice)
+    return _render(request, "tips/form.html", await _unit_page(request, values))
 
 
 def _browser_key(request: web.Request) -> str:
@@ -425,6 +524,7 @@ async def tip_submit(request: web.Request) -> web.Response:
     values = FormValues(
         category=form.get("category"), place_type=form.get("place_type"),
         location=form.get("location"), description=form.get("description"), urgent=form.get("urgent"),
+        unit=(form.get(SWITCH_UNIT_FIELD) or form.get(UNIT_FIELD)).strip(),
     )
     # Safety before paperwork: whatever else the form holds, a description that reports an
     # emergency in progress brings the guidance to the top of the page.
@@ -432,7 +532,7 @@ async def tip_submit(request: web.Request) -> web.Response:
     values.photos_dropped = bool(form.photos)
     if not _csrf_valid(request, form):
         values.errors.append("csrf")
-        return _render(request, "tips/form.html", _form_context(values), status=403)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=403)
     runtime = _services(request).tips
     raw_photos = form.photos
     draft = TipDraft(values.category, values.place_type, values.location, values.description,
@@ -450,11 +550,19 @@ async def tip_submit(request: web.Request) -> web.Response:
         except TipInvalid as err:
             values.errors.append(err.field)
     if values.errors:
-        return _render(request, "tips/form.html", _form_context(values), status=400)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=400)
+    unit_id = await _check_unit(request, values, form.get(SMALL_SEEN_FIELD))
+    draft.unit_id = unit_id
+    if values.errors:
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=400)
     if values.emergency is not None and form.get(EMERGENCY_SEEN_FIELD) != "1":
         # The guidance first; nothing is stored yet, and the form (shown again with what was
         # typed and the guidance above it) submits the tip on the next press.
-        return _render(request, "tips/form.html", _form_context(values))
+        return _render(request, "tips/form.html", await _unit_page(request, values))
+    if values.small is not None:
+        # A unit of few workers narrows who sent the tip: say so and offer the unit above; the
+        # next press (the same unit, or the one above) submits.
+        return _render(request, "tips/form.html", await _unit_page(request, values))
     browser, client = _browser_key(request), _client_key(request)
     limits = runtime.limits
     pow_needed = _pow_required(request)
@@ -464,13 +572,13 @@ async def tip_submit(request: web.Request) -> web.Response:
     if not limits.web_tips_per_browser.allowed(browser) or \
             (client is not None and not limits.web_tips_per_client.allowed(client)):
         values.errors.append("busy_client")
-        return _render(request, "tips/form.html", _form_context(values), status=429)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=429)
     if not limits.web_tips_per_day.allowed(DAILY_KEY):
         values.errors.append("busy")
-        return _render(request, "tips/form.html", _form_context(values), status=429)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=429)
     if pow_needed and not pow_valid(token, form.get("pow")) and (pages.age_s(token) or 0.0) < POW_WAIT_S:
         values.errors.append("pow")
-        return _render(request, "tips/form.html", _form_context(values), status=429)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=429)
     services = _services(request)
     outcome = pages.consume(token)
     if not isinstance(outcome, Outcome):
@@ -484,7 +592,7 @@ async def tip_submit(request: web.Request) -> web.Response:
         # The traceback is redacted: a database error quotes the row's values.
         log.error("web tip submission failed before commit\n%s", redacted_traceback(err))
         values.errors.append("failed")
-        return _render(request, "tips/form.html", _form_context(values), status=500)
+        return _render(request, "tips/form.html", await _unit_page(request, values), status=500)
     # Committed: from here on the receipt is shown, whatever else happens.
     limits.web_tips_per_browser.hit(browser)
     if client is not None:
@@ -505,7 +613,7 @@ async def _token_refused(request: web.Request, token: str, why: str, values: For
     if first is not None and first.location:
         raise web.HTTPSeeOther(first.location)
     values.errors.append((first.error or "form_used") if first is not None else "form_expired")
-    return _render(request, "tips/form.html", _form_context(values), status=409)
+    return _render(request, "tips/form.html", await _unit_page(request, values), status=409)
 
 
 @safely

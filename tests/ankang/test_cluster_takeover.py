@@ -4,6 +4,7 @@ processes against the emulator; the leader is SIGKILLed mid-broadcast and the st
 What is checked: exactly one leader (by /healthz); after the kill the
 standby leads within 5 s; every recipient gets the broadcast (0 lost), at most one duplicate per
 request that was in flight at the kill; the two processes together stay within Telegram's limits;
+a worker whose tip draft died with the leader is told so by the survivor on their next message;
 no traceback in the survivor's log.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from broadcasts.occurrences import send_now
 from broadcasts.schedules import What, When, create_schedule
 from core.models import User, utcnow
 from tests.conftest import REPO, TEST_TOKEN
+from tests.tips.conftest import Tipper
 
 SUBSCRIBERS = 300  # 12 s at 25 messages/s
 FIRST_USER_ID = 500000001
@@ -124,6 +126,10 @@ async def test_the_standby_takes_over_a_killed_leader_and_finishes_the_broadcast
         second = await start(emulator, postgres_database_url, laws_dir, tmp_path / "second.log")
         await until(lambda: _is(second, "standby"), 120, "the second process to stand by")
         assert await first.role() == "leader"  # exactly one leader
+        # A worker halfway through a tip draft, which lives in the leader's memory only.
+        tipper = Tipper(emulator, emulator.user("李雷", username="lilei_worker"))
+        await tipper.say("/report")
+        await tipper.press("建筑施工")
         polls_by_standby_from = len(emulator.calls_to("getUpdates"))
 
         async with services.sessions() as session:
@@ -159,8 +165,12 @@ async def test_the_standby_takes_over_a_killed_leader_and_finishes_the_broadcast
         assert set(accepted) == set(range(FIRST_USER_ID, FIRST_USER_ID + SUBSCRIBERS))  # 0 lost
         duplicates = sum(n - 1 for n in accepted.values())
         assert duplicates <= in_flight
-        # The survivor receives the updates now.
+        # The survivor receives the updates now, and tells the tipper their draft died with the leader.
         assert len(emulator.calls_to("getUpdates")) > polls_by_standby_from
+        mark = emulator.mark()
+        await emulator.send_text(tipper.user, "建筑工地")
+        notice = await emulator.wait_for_message(tipper.user, since=mark, timeout=20)
+        assert "服务刚刚重启" in notice["text"] and "举报草稿没有保存" in notice["text"]
         # Together within Telegram's limits (the emulator counts what it would have refused).
         assert emulator.stats.global_violations == 0
     finally:

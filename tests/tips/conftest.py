@@ -22,6 +22,7 @@ class Tipper:
     def __init__(self, emu, user) -> None:
         self.emu, self.user = emu, user
         self.last = None
+        self.unit_question: dict | None = None
 
     async def say(self, text: str) -> dict:
         sent = await self.emu.send_text(self.user, text)
@@ -41,8 +42,12 @@ class Tipper:
         return self.last
 
     async def report(self, *, description: str, photos: list[bytes] = (), urgent: bool = False,
-                     category: str = "建筑施工", place: str = "建筑工地", location: str | None = "城东3号工地") -> dict:
-        """Walk the whole flow up to the preview; return the preview message."""
+                     category: str = "建筑施工", place: str = "建筑工地", location: str | None = "城东3号工地",
+                     unit: str | None = None, search: str | None = None) -> dict:
+        """Walk the whole flow up to the preview; return the preview message.
+
+        ``unit``: the union has units, so the flow asks which one the tip goes to: press the button
+        with this text (after typing ``search``, when given, to find it)."""
         first = await self.say("/report")
         assert "匿名举报" in first["text"]
         await self.press(category)
@@ -59,8 +64,15 @@ class Tipper:
         await self.press(msg.YES_URGENT_BUTTON if urgent else msg.NOT_URGENT_BUTTON)
         if urgent:
             assert "119" in self.last["text"]
-            await self.emu.wait_for_message(self.user, lambda m: "请核对" in m.get("text", ""), after=self.last)
+            wanted = "交给哪个工会" if unit is not None else "请核对"
+            await self.emu.wait_for_message(self.user, lambda m: wanted in m.get("text", ""), after=self.last)
             self.last = self.emu.last_message(self.user)
+        if unit is not None:
+            assert "交给哪个工会" in self.last["text"], self.last["text"]
+            if search is not None:
+                await self.say(search)
+            self.unit_question = dict(self.last)  # as asked: pressing a unit edits it into the answer
+            await self.press(unit)
         assert "请核对" in self.last["text"]
         return self.last
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from bot import tip_messages as msg
 from core.model_registry import metadata
+from org import service as org
 from tests.tips.helpers import has_metadata, photo_with_gps
 from tips.models import Tip, TipPhoto
 
@@ -17,11 +18,14 @@ CODE_RE = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
 DESCRIPTION = "三号楼脚手架没有挂安全网，工人在十米高处作业也不系安全带"
 
 
-async def all_table_text(services) -> str:
-    """Every column of every row of every table, stringified (bytes decoded leniently)."""
+async def all_table_text(services, prefix: str = "") -> str:
+    """Every column of every row of every table (whose name starts with ``prefix``), stringified
+    (bytes decoded leniently)."""
     chunks = []
     async with services.engine.connect() as conn:
         for table in metadata.sorted_tables:
+            if not table.name.startswith(prefix):
+                continue
             exists = await conn.run_sync(lambda c, name=table.name: c.dialect.has_table(c, name))
             if not exists:
                 continue
@@ -36,8 +40,12 @@ async def test_full_flow_is_anonymous_and_strips_photo_metadata(ankang, emulator
     tipper = make_tipper("韩梅梅", username="hanmeimei_1988")
     photos = [photo_with_gps((200, 30, 30)), photo_with_gps((30, 200, 30), size=(80, 60))]
     assert all("gps" in has_metadata(p) for p in photos)
+    # The union has units, so the tipper routes the tip to one (issue 12, point 4): the choice is stored,
+    # nothing about who made it.
+    async with ankang.services.sessions() as session, session.begin():
+        unit = await org.add_unit(session, "site3", "城东三号工地项目工会", "基层")
 
-    await tipper.report(description=DESCRIPTION, photos=photos)
+    await tipper.report(description=DESCRIPTION, photos=photos, unit="城东三号工地项目工会（基层）", search="三号工地")
     receipt = await tipper.confirm()
     code = CODE_RE.search(receipt["text"]).group(0)
 
@@ -45,7 +53,7 @@ async def test_full_flow_is_anonymous_and_strips_photo_metadata(ankang, emulator
         tip = (await session.execute(select(Tip))).scalar_one()
         stored = (await session.execute(select(TipPhoto).order_by(TipPhoto.id))).scalars().all()
     assert tip.description == DESCRIPTION and tip.category == "construction" and tip.place_type == "site"
-    assert tip.location == "城东3号工地" and not tip.urgent
+    assert tip.location == "城东3号工地" and not tip.urgent and tip.unit_id == unit.id
     assert tip.created_hour.minute == 0 and tip.created_hour.second == 0
     assert [(p.width, p.height) for p in stored] == [(64, 48), (80, 60)]
     for photo in stored:

@@ -108,10 +108,10 @@ def register_handlers(app: Application) -> None:
     app.add_handler(schedule_wizard.schedule_conversation())
     app.add_handler(CommandHandler("broadcasts", broadcasts_admin.broadcasts_command))
     app.add_handler(CallbackQueryHandler(broadcasts_admin.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
-    #    安康杯 campaigns: /campaign (/contest), the cp: buttons, and the answers to campaign polls in
-    #    group -1 (they stop there; any other poll answer goes on to the lessons' handler).
+    #    安康杯 campaigns: /campaign (/contest) and the cp: buttons.
     campaign.register(app)
-    #    微课堂 for workers: subscriptions, lessons, /score and /rank, quiz poll answers, ls: buttons.
+    #    微课堂 for workers: subscriptions, lessons, /score and /rank (/rank campaign too), ls: buttons, and
+    #    every poll answer (a campaign poll's is handed to bot.campaign).
     lessons.register(app)
     # 1. Commands.
     app.add_handler(CommandHandler("start", common.start))

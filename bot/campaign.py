@@ -13,7 +13,7 @@ import logging
 from typing import Any, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, PollAnswerHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import campaign_callbacks as cb
 from bot import campaign_messages as msg
@@ -114,11 +114,12 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
     await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, now=services.clock.now())
 
 
-async def poll_answer(update: Update, context: AnkangContext) -> None:
-    """An answer to a campaign poll: recorded once, then the next question. Other polls go on to 微课堂."""
+async def campaign_answer(update: Update, context: AnkangContext) -> bool:
+    """An answer to a campaign poll: recorded once, then the next question; False for any other poll (the
+    lessons' handler, ``bot.lessons.poll_answer``, asks here first and takes the rest)."""
     answer = poll_answer_of(update)
     if answer.user is None:
-        return
+        return False
     services = context.services
     chat_id = answer.user.id
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
@@ -127,7 +128,7 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
         if await attempts.is_campaign_poll(services.sessions, answer.poll_id):
             break
         if not pending or delay is None:
-            return  # not ours: the lessons' handler (group 0) takes it
+            return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
     outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
                                     list(answer.option_ids), now=services.clock.now())
@@ -135,7 +136,7 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
     await attempts.deliver(services.sessions, sender, chat_id, outcome.next, now=services.clock.now())
-    raise ApplicationHandlerStop
+    return True
 
 
 async def rank_campaign(update: Update, context: AnkangContext) -> None:
@@ -172,7 +173,7 @@ async def stop_watch(services: BotServices) -> None:
 
 
 def register(app: Application) -> None:
-    """Campaign answers before the lessons' (group -1: a campaign poll stops there); the command and buttons."""
-    app.add_handler(PollAnswerHandler(poll_answer), group=-1)
+    """/campaign (/contest) and the cp: buttons. Poll answers have one handler, the lessons' (one group takes
+    an update once), which hands campaign polls to ``campaign_answer``."""
     app.add_handler(CommandHandler(["campaign", "contest"], campaign_command))
     app.add_handler(CallbackQueryHandler(campaign_button, pattern=cb.PATTERN))

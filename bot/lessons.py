@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages, qa_callbacks
-from bot.campaign import rank_campaign, send_invitation
+from bot.campaign import campaign_answer, rank_campaign, send_invitation
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
 from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
@@ -274,7 +274,9 @@ POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5)
 
 
 async def poll_answer(update: Update, context: AnkangContext) -> None:
-    """A worker answered a quiz poll: record it and award points."""
+    """A worker answered a quiz poll: record it and award points. A campaign's poll goes to bot.campaign."""
+    if await campaign_answer(update, context):
+        return
     answer = poll_answer_of(update)
     if answer.user is None:
         return

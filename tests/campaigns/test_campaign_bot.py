@@ -19,10 +19,11 @@ async def contest(make_settings, emulator, shared_kb, library, tips_runtime):
     """Ankang on a clock the test moves (time-outs happen when the test says), with a subscribed worker."""
     from ankang.runner import running
     from core.clock import FakeClock
+    from tests.conftest import QUICK_CHAT_PACE
 
     clock = FakeClock(START)
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime, clock=clock) as handle:
+                       library=library, tips=tips_runtime, clock=clock, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle, clock
 
 

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The statutes are data, read from a directory outside the repository (see README).
 export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
 
-.PHONY: demo test lint install browser warm bench clean
+.PHONY: demo test lint install browser fonts warm bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ install: $(STAMP)
 browser:
 	./scripts/ensure-chromium.sh
 
+# Noto Sans CJK, embedded in the certificates' PDFs (Debian's fonts-noto-cjk).
+fonts:
+	./scripts/ensure-cjk-font.sh
+
 # Build the search caches (jieba dictionary, segmented texts) once, so every start is fast.
 warm: $(STAMP)
 	$(BIN)/ankang kb warm
 
-demo: $(STAMP) warm
+demo: $(STAMP) fonts warm
 	$(BIN)/ankang demo
 
 # pytest-xdist: one worker per core, each a test session of its own (template database, Chromium).
@@ -31,7 +35,7 @@ TEST_WORKERS ?= auto
 # Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: otherwise every
 # worker of both CI runs, and every process a test starts, compiles and assertion-rewrites the
 # whole project again (collection 25 s instead of 2 s).
-test: $(STAMP) browser warm
+test: $(STAMP) browser fonts warm
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.

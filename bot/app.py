@@ -29,6 +29,7 @@ from bot import (
     restarted,
     schedule_callbacks,
     schedule_wizard,
+    study,
     tips_report,
     tips_thread,
     tips_triage,
@@ -113,6 +114,8 @@ def register_handlers(app: Application) -> None:
     #    微课堂 for workers: subscriptions, lessons, /score and /rank (/rank campaign too), ls: buttons, and
     #    every poll answer (a campaign poll's is handed to bot.campaign).
     lessons.register(app)
+    #    学时: /mystudy and the certificates' st: buttons (读完了 is a lesson button, above).
+    study.register(app)
     # 1. Commands.
     app.add_handler(CommandHandler("start", common.start))
     app.add_handler(CommandHandler("help", common.help_command))

@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("rank", "安康杯排行榜", usage="[campaign]"),
     Command("campaign", "参加安康杯知识竞赛"),
     Command("contest", "知识竞赛（同 /campaign）"),
+    Command("mystudy", "我的学时和证书"),
     Command("settings", "选择或更换我所在的单位", usage="[单位名称]"),
     Command("cancel", "取消当前操作"),
     # Admin-only commands are listed in /help for admins and refused politely for others.

@@ -56,13 +56,21 @@ class ReadLesson:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedReading:
+    """读完了 under a lesson: credit its 学时 (once, however often it is pressed)."""
+
+    lesson_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class NameConsent:
     """Show (or hide) the worker's name on the leaderboard."""
 
     show: bool
 
 
-Callback = OpenPicker | ToggleTopic | SavePicker | ClosePicker | BrowseMenu | BrowseTopic | ReadLesson | NameConsent
+Callback = (OpenPicker | ToggleTopic | SavePicker | ClosePicker | BrowseMenu | BrowseTopic | ReadLesson
+            | FinishedReading | NameConsent)
 
 
 def lesson_id_fits(lesson_id: str) -> bool:
@@ -86,6 +94,8 @@ def build(cb: Callback) -> str:
             data = f"ls:b:{topic}"
         case ReadLesson(lesson_id) if lesson_id_fits(lesson_id):
             data = f"ls:l:{lesson_id}"
+        case FinishedReading(lesson_id) if lesson_id_fits(lesson_id):
+            data = f"ls:rd:{lesson_id}"
         case NameConsent(show):
             data = f"ls:cn:{int(show)}"
         case _:
@@ -113,6 +123,8 @@ def parse(data: str | None) -> Callback | None:
             return BrowseTopic(topic)
         case ["l", lesson_id] if lesson_id_fits(lesson_id):
             return ReadLesson(lesson_id)
+        case ["rd", lesson_id] if lesson_id_fits(lesson_id):
+            return FinishedReading(lesson_id)
         case ["cn", ("0" | "1") as show]:
             return NameConsent(show == "1")
     return None

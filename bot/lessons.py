@@ -12,7 +12,8 @@ from telegram.request import BaseRequest
 
 from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
-from bot import messages, qa_callbacks
+from bot import messages, qa_callbacks, study
+from bot import study_messages as study_msg
 from bot.campaign import campaign_answer, rank_campaign, send_invitation
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
@@ -117,6 +118,15 @@ def topic_lessons_keyboard(lessons: list[Lesson], seen: set[str]) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
+def lesson_keyboard(kb: KnowledgeBase | None, lesson: Lesson) -> InlineKeyboardMarkup | None:
+    """Under a lesson: its "📖 原文" buttons, then 读完了 (which credits its 学时)."""
+    articles = article_keyboard(kb, lesson.citations)
+    rows = [list(row) for row in articles.inline_keyboard] if articles else []
+    if cb.lesson_id_fits(lesson.id):
+        rows.append([_button(study_msg.FINISHED_BUTTON, cb.FinishedReading(lesson.id))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 def article_keyboard(kb: KnowledgeBase | None, citations: tuple[Citation, ...]) -> InlineKeyboardMarkup | None:
     """"📖 原文" buttons under a lesson, handled by the Q&A article button (law = its corpus position)."""
     if kb is None or not kb.corpus:
@@ -154,7 +164,7 @@ async def next_command(update: Update, context: AnkangContext) -> None:
 
 async def send_lesson_with_quiz(context: AnkangContext, chat_id: int, lesson: Lesson) -> None:
     """An interactive lesson (the worker asked for it): sent through the application's own bot."""
-    await _send_lesson(context.bot, chat_id, lesson, article_keyboard(context.services.kb, lesson.citations))
+    await _send_lesson(context.bot, chat_id, lesson, lesson_keyboard(context.services.kb, lesson))
     poll_id = await _send_quiz(context.bot, chat_id, lesson)
     async with context.session() as session, session.begin():
         await users.record_user(session, chat_id)  # a worker may browse /lessons before ever sending /start
@@ -222,6 +232,13 @@ async def lesson_button(update: Update, context: AnkangContext) -> None:
                 return
             await query.answer()
             await send_lesson_with_quiz(context, chat_id, lesson)
+        case cb.FinishedReading(lesson_id):
+            try:
+                lesson = library_of(context).get(lesson_id)
+            except LessonNotFound:
+                await query.answer(messages.STALE_BUTTON)
+                return
+            await study.finished_reading(update, context, lesson)
         case cb.NameConsent(show):
             await _name_consent(update, context, show)
 
@@ -292,10 +309,14 @@ async def poll_answer(update: Update, context: AnkangContext) -> None:
     if result is None:
         return
     try:
-        correct_option = library_of(context).get(result.lesson_id).quiz.correct_option
+        lesson: Lesson | None = library_of(context).get(result.lesson_id)
     except LessonNotFound:  # the lesson left the library since the poll was sent
-        correct_option = None
+        lesson = None
+    correct_option = lesson.quiz.correct_option if lesson is not None else None
+    credited = await study.credit_quiz(context, answer.user.id, lesson) if lesson is not None else None
     await context.bot.send_message(answer.user.id, msg.quiz_feedback(result.correct, result.points, correct_option))
+    if credited is not None:
+        await study.offer_certificate(context, answer.user.id, credited)
 
 
 async def score(update: Update, context: AnkangContext) -> None:
@@ -338,7 +359,7 @@ class TelegramTransport:
         self.priority = priority
 
     async def send_lesson(self, chat_id: int, lesson: Lesson) -> None:
-        await self._call(_send_lesson, self.bot, chat_id, lesson, article_keyboard(self.kb, lesson.citations))
+        await self._call(_send_lesson, self.bot, chat_id, lesson, lesson_keyboard(self.kb, lesson))
 
     async def send_quiz(self, chat_id: int, lesson: Lesson) -> str:
         return await self._call(_send_quiz, self.bot, chat_id, lesson)

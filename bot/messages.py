@@ -80,7 +80,10 @@ INVITE_ALREADY = ("你已经拥有「{unit}」的<b>{role}</b>权限，无需重
 # the process that stopped. One sentence per flow (``bot.conversation.Flow.name``), said plainly.
 RESTARTED = "⚠️ 服务刚刚重启，{lost}"
 LOST_FLOWS = {
-    "tip_report": "您未提交的举报草稿没有保存（为保护匿名，草稿只存在内存中），请重新开始 /report。",
+    # The tip may have been stored just before the stop (its receipt then reached the worker, or is on its
+    # way): nothing links a draft to a stored tip, so the notice covers both cases truthfully.
+    "tip_report": ("如果您刚才已经收到回执码，举报已经保存，可用 /status 加回执码查看进展；如果没有收到回执码，"
+                   "您未提交的举报草稿没有保存（为保护匿名，草稿只存在内存中），请重新开始 /report。"),
     "tip_status": "刚才的举报进展查询已中断，未发出的补充内容没有保存。请重新发送 /status 加回执码。",
     "tip_triage": "您刚才对举报的处理操作没有完成，也没有保存，请用 /tips 重新操作。",
     "handoff": "您正在填写的问工会问题没有保存，请重新发送 /ask 加上您的问题。",
@@ -89,6 +92,8 @@ LOST_FLOWS = {
     "schedule": "推送设置向导里填写的内容没有保存，请重新发送 /schedule。",
 }
 LOST_UNKNOWN = "您刚才进行中的操作没有保存，请重新开始。"
+# Under a button of a conversation the restart lost (the notice itself follows as a message).
+RESTARTED_BUTTON = "服务刚刚重启，这个按钮已失效，请看下面的说明。"
 
 
 def restarted(flows: list[str]) -> str:

@@ -30,7 +30,7 @@ async def tell_lost(update: object, context: AnkangContext) -> None:
     text = messages.restarted(flows)
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await query.answer(messages.RESTARTED_BUTTON)
     await context.bot.send_message(update.effective_chat.id, text)
     message = update.message or update.edited_message
     if message is not None and (message.text or "").startswith("/"):

@@ -77,7 +77,7 @@ def list_lessons(lessons_dir: Path, topic_code: str | None) -> None:
         raise click.BadParameter(
             f"unknown topic {topic_code!r}; one of: {', '.join(BY_CODE)}", param_hint="--topic"
         ) from None
-    rows: list[tuple[str, ...]] = [("ID", "系列", "主题", "对象", "分钟", "字数", "标题")]
+    rows: list[tuple[str, ...]] = [("ID", "系列", "主题", "对象", "分钟", "学时", "字数", "标题")]
     rows += [_row(lesson) for lesson in selected]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
@@ -90,7 +90,7 @@ def _row(lesson: Lesson) -> tuple[str, ...]:
     series = f"{lesson.series} {lesson.series_order}" if lesson.series else "-"
     return (
         lesson.id, series, "、".join(label(code) for code in lesson.topics), "、".join(lesson.audience),
-        str(lesson.reading_minutes), str(lesson.char_count), lesson.title,
+        str(lesson.reading_minutes), str(lesson.study_minutes), str(lesson.char_count), lesson.title,
     )
 
 

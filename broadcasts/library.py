@@ -32,6 +32,8 @@ BODY_MAX_CHARS = 800
 SUMMARY_PREFIX = "**记住**："
 SUMMARY_MAX_LINES = 3
 READING_MINUTES_MAX = 15
+# 学时 credited for reading a lesson (``minutes`` in the front matter; without it, its reading time).
+STUDY_MINUTES_MAX = 60
 # Telegram quiz poll limits: the quiz must fit a native poll unchanged.
 QUESTION_MAX_CHARS = 300
 OPTIONS_MIN = 2
@@ -41,7 +43,7 @@ EXPLANATION_MAX_CHARS = 200
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_KEYS = frozenset({"id", "title", "topics", "audience", "reading_minutes", "citations", "quiz"})
-OPTIONAL_KEYS = frozenset({"series", "series_order"})
+OPTIONAL_KEYS = frozenset({"series", "series_order", "minutes"})
 QUIZ_KEYS = frozenset({"question", "options", "answer", "explanation"})
 _UNCOUNTED_RE = re.compile(r"\s|\*\*")
 
@@ -70,6 +72,12 @@ class Lesson:
     citations: tuple[Citation, ...]
     quiz: Quiz
     body: str
+    minutes: int = 0  # 学时 credited for reading it; 0 (not given) means its reading time
+
+    @property
+    def study_minutes(self) -> int:
+        """The learning minutes a worker is credited for reading this lesson."""
+        return self.minutes or self.reading_minutes
 
     @property
     def char_count(self) -> int:
@@ -289,6 +297,10 @@ def _parse_file(path: Path, problems: list[Problem]) -> tuple[str | None, Lesson
     if not _is_int(minutes) or not 1 <= minutes <= READING_MINUTES_MAX:
         bad(f"reading_minutes must be an integer from 1 to {READING_MINUTES_MAX}")
 
+    study_minutes = meta.get("minutes", 0)
+    if "minutes" in meta and (not _is_int(study_minutes) or not 1 <= study_minutes <= STUDY_MINUTES_MAX):
+        bad(f"minutes (学时 credited for reading) must be an integer from 1 to {STUDY_MINUTES_MAX}")
+
     citations = checked_citations(meta.get("citations"), bad,
                                   expected="citations must be a non-empty list of {law: ..., article: ...}")
     quiz = _quiz(meta.get("quiz"), bad)
@@ -300,12 +312,13 @@ def _parse_file(path: Path, problems: list[Problem]) -> tuple[str | None, Lesson
     # type checker what they proved.
     if len(problems) > before or not (
         isinstance(lesson_id, str) and _is_text(title) and _is_int(minutes) and quiz is not None
+        and _is_int(study_minutes)
     ):
         return declared, None
     return declared, Lesson(
         id=lesson_id, title=title.strip(), series=series, series_order=series_order,
         topics=tuple(topics), audience=tuple(audience), reading_minutes=minutes,
-        citations=citations, quiz=quiz, body=body,
+        citations=citations, quiz=quiz, body=body, minutes=study_minutes,
     )
 
 

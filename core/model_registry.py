@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "tips.models",
     "web.models",
     "org.models",
+    "study.models",
     "campaigns.models",
 )
 

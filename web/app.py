@@ -10,7 +10,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
-from web import chat, console, pages, tips
+from web import chat, console, pages, tips, verify
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
@@ -68,6 +68,8 @@ def setup_routes(app: web.Application) -> None:
     chat.setup_routes(app)
     # Public anonymous tip form and receipt status pages (/tip, /tip/status): no login, own CSRF.
     tips.setup_routes(app)
+    # Public certificate check (/verify, /verify/<code>): no login, limited per client.
+    verify.setup_routes(app)
 
 
 STATIC_PREFIX = "/static/"

@@ -50,6 +50,7 @@ FLASH: dict[str, str] = {
     "campaign_created": "竞赛已创建，邀请已交给推送引擎（开始当天 9:00 前创建的，在开始当天 9:00 发出）。",
     "campaign_edited": "竞赛已修改。",
     "campaign_cancelled": "竞赛已取消。",
+    "certificate_issued": "证书已颁发，可在下方列表下载。",
     "org_added": "单位已添加。",
     "org_rename": "单位名称已修改。",
     "org_move": "单位已移动到新的上级。",
@@ -156,6 +157,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "org.move": "移动单位",
     "org.retire": "撤销单位",
     "org.merge": "合并单位",
+    "study.export": "导出学时",
+    "study.certificate": "颁发证书",
     "admin.remove": "移除管理员",
     "admin.invite": "生成管理员邀请链接",
     "admin.invite_accept": "接受管理员邀请",
@@ -239,3 +242,9 @@ def forbidden(need: str, unit: str | None) -> str:
 INVITE_PICK_ROLE = "请选择要邀请的角色。"
 GRANT_GONE = "这个角色已不存在（可能刚被其他管理员移除），请看下方最新名单。"
 GRANT_REMOVE_QUESTION = "移除 {who} 在「{unit}」的「{role}」角色？对方下一次操作起即不能再使用这个角色的功能。"
+
+# The public certificate check (/verify).
+VERIFY_TITLE = "证书验证"
+VERIFY_TOO_MANY = "查询太频繁，请 10 分钟后再试。"
+VERIFY_MALFORMED = "验证码格式不对：验证码是 10 位字母和数字，例如 7K3QD-9X2MB（不区分大小写，可省略短横线）。"
+STUDY_PICK_UNIT = "请选择获奖单位。"

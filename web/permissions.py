@@ -123,7 +123,29 @@ def _handoff_unit() -> Locate:
     return _unit_of_row(Handoff, "handoff_id")
 
 
+async def certificate_unit(request: web.Request, session: AsyncSession) -> list[int | None]:
+    """A unit's certificate: that unit; a person's: the whole tree; an unknown one: [] (the page says 404)."""
+    from study.models import Certificate
+
+    row = await session.get(Certificate, _path_int(request, "cert_id"))
+    return [] if row is None else [row.unit_id]
+
+
 tip_unit, schedule_unit, handoff_unit = _tip_unit(), _schedule_unit(), _handoff_unit()
+
+
+async def query_unit(request: web.Request, session: AsyncSession) -> list[int | None]:
+    """学时 for ``?unit=`` (that unit and below); without one, everyone's: the whole tree."""
+    raw = request.query.get("unit", "")
+    return [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) <= 9 else [None]
+
+
+async def form_certificate_unit(request: web.Request, session: AsyncSession) -> list[int | None]:
+    """A certificate for a unit: 管理员 of that unit; for a person (no unit kept): the whole tree."""
+    if await _form(request, "kind") != "unit":
+        return [None]
+    raw = await _form(request, "unit")
+    return [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) <= 9 else [None]
 
 SIGNED_IN = Rule(None)
 VIEW = Rule(Action.VIEW)
@@ -206,6 +228,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/org/{unit_id}/qr.png"): Rule(Action.VIEW, path_unit),
     ("GET", "/admin/org/{unit_id}/poster.png"): Rule(Action.VIEW, path_unit),
     ("GET", "/admin/org/{unit_id}/poster.pdf"): Rule(Action.VIEW, path_unit),
+    # 学时证书: hours within the unit asked for; certificates by their unit (a person's: the whole tree)
+    ("GET", "/admin/study"): Rule(Action.VIEW, query_unit),
+    ("GET", "/admin/study/export.xlsx"): Rule(Action.VIEW, query_unit),
+    ("POST", "/admin/study/certificates"): Rule(Role.ADMIN, form_certificate_unit),
+    ("GET", "/admin/study/certificates/{cert_id}.pdf"): Rule(Action.VIEW, certificate_unit),
     # 管理员
     ("GET", "/admin/admins"): VIEW,
     ("POST", "/admin/admins"): Rule(Role.ADMIN, whole_tree),  # by Telegram id: a 管理员 of everything

@@ -67,6 +67,22 @@ class ChatConfig:
     admin_id: int | None = None
 
 
+class VerifyLimits:
+    """The public /verify page's in-memory limits: lookups per client (a keyed hash of its address that
+    rotates hourly, never the address), so one client cannot walk the code space; no global budget that
+    one attacker could drain to lock every visitor out."""
+
+    def __init__(self) -> None:
+        from tips.ratelimit import ClientKeys, SlidingWindowLimiter
+
+        self.client_keys = ClientKeys()
+        self.lookups_per_client = SlidingWindowLimiter(VERIFY_LOOKUPS_PER_CLIENT, VERIFY_WINDOW_S)
+
+
+VERIFY_LOOKUPS_PER_CLIENT = 30
+VERIFY_WINDOW_S = 10 * 60
+
+
 @dataclass
 class SiteConfig:
     """What the public pages say about the bot: its @username, once the runner's bot has started."""
@@ -76,6 +92,7 @@ class SiteConfig:
 
 SERVICES = web.AppKey("services", WebServices)
 SITE = web.AppKey("site", SiteConfig)
+VERIFY_LIMITS = web.AppKey("verify_limits", VerifyLimits)
 BOT_SENDER = web.AppKey("bot_sender", BotSender)
 CHAT = web.AppKey("chat", ChatConfig)
 # The bundled lesson library, for when no broadcast engine runs (loaded once, on first use).

@@ -86,3 +86,15 @@ def test_compose_says_where_each_of_its_variables_comes_from():
     variables = set(re.findall(r"\$\{([A-Z_]+)", COMPOSE_TEXT))
     assert variables >= {"POSTGRES_PASSWORD", "LAWS_DIR", "ANKANG_BIND", "ANKANG_PUBLISH_PORT"}
     assert [v for v in sorted(variables) if v not in header] == []
+
+
+def test_the_image_holds_every_package_it_installs():
+    """Every package pyproject installs, but the emulator, is in the build context and copied into the image
+    (org/ was missing: the image could not import it)."""
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {name.rstrip("*") for name in include} - {"emulator"}
+    ignore = (REPO / ".dockerignore").read_text()
+    assert {p for p in packages if f"COPY {p} ./{p}" not in DOCKERFILE or f"!{p}/" not in ignore} == set()
+    assert re.search(r"apt-get install [^\n]*\bfonts-noto-cjk\b", DOCKERFILE)

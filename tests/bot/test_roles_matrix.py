@@ -45,7 +45,8 @@ ADMIN_HANDLERS = {
 # Handlers that need no role: what workers use, and cancelling or timing out an admin's own flow.
 WORKER_HANDLERS = {
     "bot.common.chat_member_changed", "bot.emergency.emergency_first", "bot.emergency.emergency_in_command",
-    "bot.restarted.tell_lost", "bot.common.start", "bot.common.help_command",
+    "bot.restarted.tell_lost", "bot.common.start", "bot.study.mystudy", "bot.study.study_button",
+    "bot.common.help_command",
     "bot.qa.laws", "bot.org.settings", "bot.common.nothing_to_cancel", "bot.common.unknown_command", "bot.qa.ask",
     "bot.common.unsupported_message", "bot.qa.button", "bot.org.button", "bot.qa.inline_query",
     "bot.common.stale_button", "bot.handoff.my_questions",

@@ -75,7 +75,7 @@ async def test_lesson_citations_name_each_law_once_and_open_the_article(start, e
         assert "📖 依据：建设工程安全生产管理条例第三十三条、第二十五条、第二十八条\n" in text
         assert flat(got.messages[0]) == [
             "📖 原文：建设工程安全生产管理条例第三十三条", "📖 原文：建设工程安全生产管理条例第二十五条",
-            "📖 原文：建设工程安全生产管理条例第二十八条",
+            "📖 原文：建设工程安全生产管理条例第二十八条", "✅ 读完了",  # the last credits its 学时
         ]
         async with emulator.expect(worker) as article:
             await emulator.press(worker, got.messages[0], "📖 原文：建设工程安全生产管理条例第三十三条")

@@ -146,6 +146,9 @@ CASES = [
     ("missing title", {"title": ""}, "missing key 'title'"),
     ("unknown key", {"title": "title: 测试课\ntags: [x]"}, "unknown key 'tags'"),
     ("reading minutes not int", {"reading_minutes": "reading_minutes: 三"}, "reading_minutes must be"),
+    ("study minutes zero", {"reading_minutes": "reading_minutes: 3\nminutes: 0"}, "minutes (学时 credited"),
+    ("study minutes too many", {"reading_minutes": "reading_minutes: 3\nminutes: 61"}, "minutes (学时 credited"),
+    ("study minutes not int", {"reading_minutes": "reading_minutes: 3\nminutes: 五"}, "minutes (学时 credited"),
     ("body too short", {"body": "太短了。\n\n**记住**：太短。\n"}, "it must have 300-800"),
     ("body too long", {"body": "很长的正文。" * 150 + "\n\n**记住**：太长。\n"}, "it must have 300-800"),
     ("no summary", {"body": BODY.replace("**记住**：", "总结：")}, "must end with a paragraph starting with"),
@@ -281,6 +284,14 @@ def test_cli_list_prints_a_table_filtered_by_topic(library) -> None:
     listed = {line.split()[0] for line in result.output.splitlines()[1:-1]}
     assert listed == gas_ids
     assert result.output.splitlines()[-1] == f"{len(gas_ids)} lesson(s)."
+    assert result.output.split()[4:6] == ["分钟", "学时"]  # reading time, then the 学时 credited
+
+
+def test_cli_list_shows_the_study_minutes_of_each_lesson(library) -> None:
+    result = CliRunner().invoke(lessons_cli, ["list"])
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:-1]}
+    newhire = library.get("newhire-01-company")
+    assert rows[newhire.id][-3:-1] == [str(newhire.study_minutes), str(newhire.char_count)]
 
 
 def test_cli_list_rejects_unknown_topic() -> None:

@@ -153,3 +153,28 @@ async def test_the_chat_has_a_heading_and_every_control_is_reachable_by_keyboard
     async with page.expect_file_chooser() as chooser:
         await page.keyboard.press("Space")
     assert await chooser.value
+
+
+async def test_a_certificate_is_downloaded_from_the_browser_chat(ankang_web, page):
+    """学时 in the browser chat: /mystudy lists the certificate, its button sends the PDF, which the page links."""
+    from study import certificates as certs
+    from web.chat import WORKER_ID
+
+    await page.goto(f"{ankang_web.web_url}/chat")
+    await page.wait_for_selector("#chat[data-ready='1']")
+    await page.fill("#text", "/start")
+    await page.click("#send")
+    await page.locator(".msg:not(.me) .bubble", has_text="安康助手").first.wait_for()
+    async with ankang_web.services.sessions() as session, session.begin():
+        cert = await certs.issue_certificate(session, "演示职工", None, "新员工三级安全教育 结业", "demo:1",
+                                             chat_id=WORKER_ID)
+    await page.fill("#text", "/mystudy")
+    await page.click("#send")
+    mine = page.locator(".msg:not(.me)", has_text="我的学时")
+    assert "我的证书（1 张" in await mine.inner_text()
+    await mine.locator("button", has_text="下载证书").click()
+    link = page.locator(".msg:not(.me) .bubble a.doc", has_text=f"certificate-{cert.code}.pdf")
+    await link.wait_for()
+    async with ClientSession() as http, http.get(ankang_web.web_url + await link.get_attribute("href")) as response:
+        assert response.status == 200 and (await response.read()).startswith(b"%PDF")
+    await page.screenshot(path=screenshot_path("chat-certificate"), full_page=True)

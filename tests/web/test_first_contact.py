@@ -24,7 +24,7 @@ async def test_the_landing_page_says_what_ankang_is_and_leads_to_bot_form_and_co
     assert await page.locator("h1").text_content() == "安康助手"
     assert "匿名" in await page.locator("main").text_content()
     hrefs = set(await page.locator("main a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
-    assert {"/tip", "/tip/status", "/admin/", f"https://t.me/{emulator.bot_user['username']}"} <= hrefs
+    assert {"/tip", "/tip/status", "/verify", "/admin/", f"https://t.me/{emulator.bot_user['username']}"} <= hrefs
     assert {f"tel:{n}" for n in CALLS} <= hrefs  # tap to call
     await page.screenshot(path=screenshot_path("landing"), full_page=True)
 

@@ -15,6 +15,7 @@ from aiohttp import ClientSession
 from core.admins import add_admin
 from org import roles, service
 from org.roles import Role
+from study.certificates import issue_certificate
 from web.auth import COOKIE_NAME, create_session
 
 # Areas: the role that acts in each, and which routes belong to which.
@@ -91,6 +92,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/admin/org/{unit_id}/qr.png"): ("any", "look_unit"),
     ("GET", "/admin/org/{unit_id}/poster.png"): ("any", "look_unit"),
     ("GET", "/admin/org/{unit_id}/poster.pdf"): ("any", "look_unit"),
+    # 学时证书: hours of the unit asked for (?unit=); a unit's certificate by 管理员 of the unit.
+    ("GET", "/admin/study"): ("any", "look_unit"),
+    ("GET", "/admin/study/export.xlsx"): ("any", "look_unit"),
+    ("POST", "/admin/study/certificates"): ("org", "act_unit"),
+    ("GET", "/admin/study/certificates/{cert_id}.pdf"): ("any", "look_unit"),
     ("GET", "/admin/admins"): ("any", "look"),
     ("POST", "/admin/admins"): ("admins", "act"),
     ("POST", "/admin/admins/{user_id}/remove"): ("admins", "act"),
@@ -100,7 +106,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
 PUBLIC = {"/", "/healthz", "/tip", "/tip/receipt/{key}", "/tip/status", "/tip/thread/{view}",
           "/tip/thread/{view}/add", "/tip/thread/{view}/review", "/admin/login", "/chat", "/chat/api/users",
           "/chat/api/{role}/events", "/chat/api/{role}/text", "/chat/api/{role}/press", "/chat/api/{role}/photo",
-          "/chat/api/{role}/poll_answer", "/chat/files/{file_id}"}
+          "/chat/api/{role}/poll_answer", "/chat/files/{file_id}", "/verify", "/verify/{code}"}
 LOOKS = {"tips": Role.TIPS, "push": Role.PUSH, "kb": Role.KNOWLEDGE}
 POSITIONS = {"unit": "s1", "parent": "d1", "sibling": "s2", "child": "f1"}
 # What the tree looks like from s1: whose subtree holds whom.
@@ -139,8 +145,12 @@ def test_every_console_route_is_in_the_matrix(web_server):
     assert {path for _, path in routes} - {path for _, path in console} == PUBLIC
 
 
-def sample_path(path: str, units: dict[str, int], target: str, grants: dict[str, int]) -> str:
-    values = {"tip_id": 1, "photo_id": 1, "sid": 1, "action": "pause", "oid": 1, "lesson_id": "x", "faq_id": "x",
+def sample_path(path: str, units: dict[str, int], target: str, grants: dict[str, int],
+                certificates: dict[str, int]) -> str:
+    if path in ("/admin/study", "/admin/study/export.xlsx"):
+        return f"{path}?unit={units[target]}"
+    values = {"cert_id": certificates[target],
+              "tip_id": 1, "photo_id": 1, "sid": 1, "action": "pause", "oid": 1, "lesson_id": "x", "faq_id": "x",
               "qid": 1, "handoff_id": 1, "campaign_id": 1, "unit_id": units[target], "user_id": OTHER_ADMIN,
               "grant_id": grants[target]}
     return path.format(**values)
@@ -155,6 +165,8 @@ def sample_form(path: str, units: dict[str, int], target: str, held_at: str) -> 
         return {"into": held_at}
     if path == "/admin/admins/invite":
         return {"unit_id": str(units[target]), "role": "readonly"}
+    if path == "/admin/study/certificates":
+        return {"kind": "unit", "unit": str(units[target]), "title": "优胜单位"}
     return {}
 
 
@@ -178,11 +190,13 @@ async def matrix(services):
                 await roles.grant(s, user_id, f"{role.label}@{held_at}", role, units[held_at], by=0)
                 cookie, _ = await create_session(s, user_id, services.clock.now())
                 cookies[role, held_at] = cookie
-    return units, grants, cookies
+        certificates = {code: (await issue_certificate(s, f"{code} 工会", units[code], "优胜单位")).id
+                        for code in POSITIONS.values()}
+    return units, grants, cookies, certificates
 
 
 async def test_every_route_for_every_role_at_a_unit_its_parent_a_sibling_and_a_child(web_server, web_url, matrix):
-    units, grants, cookies = matrix
+    units, grants, cookies, certificates = matrix
     mismatches = []
     checked = 0
     async with ClientSession() as http:
@@ -191,7 +205,7 @@ async def test_every_route_for_every_role_at_a_unit_its_parent_a_sibling_and_a_c
             unit_bound = ROUTES[route][1] in ("look_unit", "act_unit", "act_above")
             for (role, held_at), cookie in cookies.items():
                 for position, target in POSITIONS.items() if unit_bound else [("-", "s1")]:
-                    url = web_url + sample_path(path, units, target, grants)
+                    url = web_url + sample_path(path, units, target, grants, certificates)
                     headers = {"Cookie": f"{COOKIE_NAME}={cookie}"}
                     if method == "GET":
                         response = await http.get(url, headers=headers, allow_redirects=False)
@@ -210,7 +224,7 @@ async def test_every_route_for_every_role_at_a_unit_its_parent_a_sibling_and_a_c
 
 
 async def test_a_refusal_names_the_role_and_the_unit(web_server, web_url, matrix):
-    units, _grants, cookies = matrix
+    units, _grants, cookies, _certificates = matrix
     async with ClientSession() as http:
         response = await http.post(f"{web_url}/admin/org/{units['d1']}/rename", data={"name": "x"},
                                    headers={"Cookie": f"{COOKIE_NAME}={cookies[Role.ADMIN, 's1']}"})

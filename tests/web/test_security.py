@@ -20,8 +20,10 @@ from web.auth import COOKIE_NAME, SESSION_TTL_S, login_link
 FORMER_ADMIN = 424242
 SAMPLE_PARAMS = {"sid": "1", "oid": "1", "tip_id": "1", "photo_id": "1", "qid": "1", "lesson_id": "x",
                  "action": "pause", "role": "worker", "file_id": "x", "faq_id": "web-00000000",
-                 "handoff_id": "1", "key": "x", "view": "x", "unit_id": "1", "user_id": "1"}
-KNOWN_PREFIXES = ("/admin", "/chat", "/tip", "/static/", "/healthz")
+                 "handoff_id": "1", "key": "x", "view": "x", "unit_id": "1", "user_id": "1",
+                 "cert_id": "1", "code": "x", "grant_id": "1"}
+# /verify: the public certificate check, read-only (GET) and limited per client.
+KNOWN_PREFIXES = ("/admin", "/chat", "/tip", "/static/", "/healthz", "/verify")
 
 
 def concrete_routes(app) -> list[tuple[str, str]]:

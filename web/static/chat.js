@@ -120,10 +120,20 @@
       img.addEventListener("load", function () { if (wrap === log.lastElementChild) scrollToEnd(); });
       bubble.appendChild(img);
     }
+    if (m.document && item.outgoing) {
+      // A file from the bot (a certificate's PDF): a link to download it, as a Telegram client shows it.
+      var doc = document.createElement("a");
+      doc.className = "doc";
+      doc.href = "/chat/files/" + encodeURIComponent(m.document.file_id);
+      doc.download = m.document.file_name || "file";
+      doc.textContent = "📄 " + (m.document.file_name || "文件");
+      bubble.appendChild(doc);
+      if (m.caption) bubble.appendChild(document.createElement("br"));
+    }
     if (m.poll) renderPoll(bubble, m);
     else if (m.text) bubble.appendChild(richText(m.text, m.entities));
     else if (m.caption) bubble.appendChild(richText(m.caption, m.caption_entities));
-    else if (!m.photo) bubble.appendChild(document.createTextNode(m.sticker ? m.sticker.emoji : m.document ? "📄 " + (m.document.file_name || "文件") : "［消息］"));
+    else if (!m.photo) bubble.appendChild(document.createTextNode(m.sticker ? m.sticker.emoji : m.document ? (item.outgoing ? "" : "📄 " + (m.document.file_name || "文件")) : "［消息］"));
     wrap.appendChild(bubble);
     var kb = m.reply_markup && m.reply_markup.inline_keyboard;
     if (kb && item.outgoing) {

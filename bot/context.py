@@ -32,6 +32,8 @@ class ScheduleDraft:
     text: str | None = None
     photo: bytes | None = None
     topics: list[str] = field(default_factory=list)
+    unit_id: int | None = None  # the subtree the schedule is scoped to; None for the whole tree
+    unit_name: str = ""
     trigger: str = ""
     when: When | None = None
     now: bool = False

@@ -64,6 +64,15 @@ ASK_AUDIENCE = "{chosen}\n\n第 2 步：推送给谁？可选“全部订阅者�
 AUDIENCE_NONE = "请至少选一个主题，或点“全部订阅者”"
 AUDIENCE_ALL = "全部订阅者"
 ASK_WHEN = "{chosen}\n对象：{whom}\n\n第 3 步：什么时候推送？"
+ASK_UNIT = ("{chosen}\n对象：{whom}\n\n推送范围：点“全部单位”，或发送单位名称（如“机械厂”），"
+            "只推送给该单位及其下级单位的职工。")
+ASK_UNIT_RESTRICTED = ("{chosen}\n对象：{whom}\n\n推送范围：请发送单位名称（如“机械厂”），"
+                       "只推送给该单位及其下级单位的职工。")
+UNIT_ALL = "全部单位"
+UNIT_RESULTS = "找到以下单位，点一个作为推送范围（含其下级单位）："
+UNIT_NONE_FOUND = "没有找到名称含“{text}”、且你可以推送的单位。请换个词再试，或发送 /cancel 取消。"
+UNIT_GONE = "该单位已不存在或已撤销，请重新搜索"
+UNIT_SCOPE = "范围：{unit} 及其下级单位"
 WHEN_NOW = "立即推送"
 WHEN_ONCE = "指定时间一次"
 WHEN_WEEKLY = "每周固定时间"

@@ -23,7 +23,7 @@ from bot import handoff
 from bot import qa_callbacks as cb
 from bot import qa_messages as msg
 from bot.context import AnkangContext
-from bot.parts import inline_query_of, message_of, query_message, query_of
+from bot.parts import chat_of, inline_query_of, message_of, query_message, query_of
 from bot.render import edit_in_place, h, split_text
 from core.models import utcnow
 from knowledge import (
@@ -43,6 +43,7 @@ from knowledge.errors import ArticleNotFound
 from knowledge.messages import ENGLISH_NOTE
 from knowledge.models import record_feedback, record_question, record_unanswered
 from knowledge.statutes import Article, Law
+from org import rollups
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ async def ask(update: Update, context: AnkangContext) -> None:
         return
     # The answer first: counting it needs the database, answering does not (issue 17).
     await send_reply(update, context, reply)
-    await _remember(context, reply)
+    await _remember(context, reply, chat_of(update).id)
 
 
 async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> None:
@@ -168,9 +169,10 @@ def _article_buttons(kb: KnowledgeBase, citations: tuple[CitedArticle, ...]) -> 
     return rows
 
 
-async def _remember(context: AnkangContext, reply: Reply) -> None:
-    """Count the question for the dashboard and keep unanswered ones (their text, never who asked),
-    after the reply: through the write-behind queue, so a database outage costs no answer."""
+async def _remember(context: AnkangContext, reply: Reply, chat_id: int) -> None:
+    """Count the question for the dashboard and for the asker's unit's rollups, and keep unanswered ones
+    (their text, never who asked), after the reply: through the write-behind queue, so a database outage
+    costs no answer."""
     services = context.services
     day = services.clock.now().astimezone(services.settings.tz).date()
     entry = services.kb.entry(reply.faq_id) if isinstance(reply, AnswerReply) and services.kb is not None else None
@@ -179,6 +181,7 @@ async def _remember(context: AnkangContext, reply: Reply) -> None:
 
     async def write(session) -> None:
         await record_question(session, day, intent, topic)
+        await rollups.count_question(session, chat_id, day)
         if unanswered is not None:
             await record_unanswered(session, unanswered, now=asked_at)
 

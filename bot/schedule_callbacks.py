@@ -124,6 +124,18 @@ class AudienceDone:
 
 
 @dataclass(frozen=True, slots=True)
+class PickUnit:
+    """The push's scope: a unit and everything below it (found by name)."""
+
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllUnits:
+    """The push's scope: the whole tree."""
+
+
+@dataclass(frozen=True, slots=True)
 class PickWhen:
     """Step 3: now, or how the time is given."""
 
@@ -141,7 +153,7 @@ class Cancel:
 
 
 WizardCallback = (PickKind | LessonTopic | LessonPage | PickLesson | PickSeries | Back | ToggleAudience
-                  | AudienceDone | PickWhen | Confirm | Cancel)
+                  | AudienceDone | PickUnit | AllUnits | PickWhen | Confirm | Cancel)
 Callback = ListCallback | WizardCallback
 
 
@@ -171,6 +183,10 @@ def build(cb: Callback) -> str:
             data = f"sc:a:{topic}"
         case AudienceDone():
             data = "sc:ad"
+        case PickUnit(unit_id) if unit_id > 0:
+            data = f"sc:u:{_nat(unit_id)}"
+        case AllUnits():
+            data = "sc:ua"
         case PickWhen(when) if when in ("now", "once", "weekly", "cron"):
             data = f"sc:w:{when}"
         case Confirm():
@@ -213,6 +229,10 @@ def parse(data: str | None) -> Callback | None:
             return ToggleAudience(topic)
         case ["sc", "ad"]:
             return AudienceDone()
+        case ["sc", "u", number] if _NAT.match(number) and int(number) > 0:
+            return PickUnit(int(number))
+        case ["sc", "ua"]:
+            return AllUnits()
         case ["sc", "w", ("now" | "once" | "weekly" | "cron") as when]:
             return PickWhen(when)
         case ["sc", "ok"]:

@@ -28,13 +28,16 @@ from bot.broadcasts_admin import button, lesson_title, show, start_sending
 from bot.context import AnkangContext, ScheduleDraft
 from bot.conversation import Flow, chat_conversation
 from bot.lesson_callbacks import lesson_id_fits
+from bot.org_messages import unit_label
 from bot.parts import chat_data_of, message_of, query_of, user_of
 from broadcasts import schedules
 from broadcasts.library import Library
 from broadcasts.models import ALL_TOPICS
 from broadcasts.schedules import ScheduleInvalid, What, When
 from core.topics import TOPICS
+from org import scope
 from org.roles import Role
+from org.service import search_units, unit_by_id
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ SCHEDULE_TIMEOUT_S = 600
 LESSONS_PER_PAGE = 8
 UPCOMING_FIRINGS_SHOWN = 3
 TOPIC_COLUMNS = 3
+MAX_UNIT_QUERY_CHARS = 64
 
 
 class Step(IntEnum):
@@ -53,6 +57,7 @@ class Step(IntEnum):
     SERIES = auto()
     TEXT = auto()
     AUDIENCE = auto()
+    UNIT = auto()
     WHEN = auto()
     WHEN_INPUT = auto()
     CONFIRM = auto()
@@ -296,12 +301,76 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
         case _:
             return await _stale(update, Step.AUDIENCE)
     await query.answer()
+    draft.unit_id, draft.unit_name = None, ""
+    async with context.session() as session:
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
+        units = await scope.has_active_units(session)
+    if not units and reach is None:  # no tree yet: every push goes to the whole audience
+        return await _ask_when(update, context)
+    whom = escape(msg.audience_text(draft.topics))
+    if reach is None:
+        text = msg.ASK_UNIT.format(chosen=_chosen(context, draft), whom=whom)
+        keyboard = InlineKeyboardMarkup([[button(msg.UNIT_ALL, cb.AllUnits()), button(msg.CANCEL_BUTTON, cb.Cancel())]])
+    else:  # an admin scoped to a subtree pushes within it only
+        text = msg.ASK_UNIT_RESTRICTED.format(chosen=_chosen(context, draft), whom=whom)
+        keyboard = InlineKeyboardMarkup([_cancel_row()])
+    await SCHEDULE.ask(update, context, text, keyboard, takes_text=True, edit=True)
+    return Step.UNIT
+
+
+# --- step 2b: which units (only once the organisation tree has units) -------------------------------
+
+
+@authz.requires(Role.PUSH, authz.whole_tree)
+async def got_unit_name(update: Update, context: AnkangContext) -> int:
+    """A typed name: the units it finds (within the admin's reach) as buttons."""
+    text = (message_of(update).text or "")[:MAX_UNIT_QUERY_CHARS].strip()
+    async with context.session() as session:
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
+        found = [u for u in await search_units(session, text) if scope.within_reach(reach, u.id)]
+    if not found:
+        await message_of(update).reply_html(msg.UNIT_NONE_FOUND.format(text=msg.echo_input(text)))
+        return Step.UNIT
+    rows = [[button(unit_label(u.name, u.level), cb.PickUnit(u.id))] for u in found]
+    last = [button(msg.UNIT_ALL, cb.AllUnits())] if reach is None else []
+    rows.append(last + [button(msg.CANCEL_BUTTON, cb.Cancel())])
+    await SCHEDULE.ask(update, context, msg.UNIT_RESULTS, InlineKeyboardMarkup(rows))
+    return Step.UNIT
+
+
+@authz.requires(Role.PUSH, authz.whole_tree)
+async def pick_unit(update: Update, context: AnkangContext) -> int:
+    query = query_of(update)
+    data = cb.parse(query.data)
+    draft = _draft(update, context)
+    async with context.session() as session:
+        reach = await scope.units_in_reach(session, context.services.settings, user_of(update).id, "push")
+        match data:
+            case cb.PickUnit(unit_id):
+                unit = await unit_by_id(session, unit_id)
+                if unit is None or not scope.within_reach(reach, unit.id):
+                    await query.answer(msg.UNIT_GONE, show_alert=True)
+                    return Step.UNIT
+                draft.unit_id, draft.unit_name = unit.id, unit_label(unit.name, unit.level)
+            case cb.AllUnits() if reach is None:
+                draft.unit_id, draft.unit_name = None, ""
+            case _:
+                return await _stale(update, Step.UNIT)
+    await query.answer()
+    return await _ask_when(update, context)
+
+
+async def _ask_when(update: Update, context: AnkangContext) -> int:
+    draft = _draft(update, context)
     keyboard = InlineKeyboardMarkup([
         [button(msg.WHEN_NOW, cb.PickWhen("now")), button(msg.WHEN_ONCE, cb.PickWhen("once"))],
         [button(msg.WHEN_WEEKLY, cb.PickWhen("weekly")), button(msg.WHEN_CRON, cb.PickWhen("cron"))],
         _cancel_row(),
     ])
-    text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(msg.audience_text(draft.topics)))
+    whom = msg.audience_text(draft.topics)
+    if draft.unit_id is not None:
+        whom += "\n" + msg.UNIT_SCOPE.format(unit=draft.unit_name)
+    text = msg.ASK_WHEN.format(chosen=_chosen(context, draft), whom=escape(whom))
     await SCHEDULE.ask(update, context, text, keyboard, edit=True)
     return Step.WHEN
 
@@ -368,7 +437,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
         async with context.session() as session:
             preview = await schedules.preview_schedule(
                 session, _library(context), _what(draft), when, topics=tuple(draft.topics), default_timezone=tz,
-                now=now, firings=UPCOMING_FIRINGS_SHOWN)
+                now=now, firings=UPCOMING_FIRINGS_SHOWN, unit_id=draft.unit_id)
     except ScheduleInvalid as exc:
         _drop_draft(update, context)
         await show(update, _refusal(exc, when, now))
@@ -379,6 +448,8 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
         summary = summary.rsplit("\n", 1)[0] + "\n时间：" + msg.WHEN_NOW
     else:
         summary += "\n" + msg.next_firings_text(preview.firings, schedule.timezone, now)
+    if draft.unit_id is not None:
+        summary += "\n" + escape(msg.UNIT_SCOPE.format(unit=draft.unit_name))
     summary += "\n" + msg.AUDIENCE_SIZE.format(count=preview.audience)
     keyboard = InlineKeyboardMarkup([[button(msg.CONFIRM_BUTTON, cb.Confirm()),
                                       button(msg.CANCEL_BUTTON, cb.Cancel())]])
@@ -407,13 +478,13 @@ async def confirm(update: Update, context: AnkangContext) -> int:
             if draft.now:  # sent at once below rather than by the timer
                 schedule = await schedules.create_to_send_now(
                     session, engine.library, _what(draft), topics=tuple(draft.topics), created_by=admin_id,
-                    default_timezone=tz, now=now)
+                    default_timezone=tz, now=now, unit_id=draft.unit_id)
             else:
                 if when is None:  # the wizard reaches this step only with a time chosen
                     raise RuntimeError("no time chosen for the schedule")
                 schedule = await schedules.create_schedule(
                     session, engine.library, _what(draft), when, topics=tuple(draft.topics), created_by=admin_id,
-                    default_timezone=tz, now=now)
+                    default_timezone=tz, now=now, unit_id=draft.unit_id)
     except ScheduleInvalid as exc:
         await show(update, _refusal(exc, when, now))
         return ConversationHandler.END
@@ -471,6 +542,8 @@ def schedule_conversation() -> ConversationHandler:
             Step.TEXT: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO, got_text),
                         CallbackQueryHandler(text_step_button, pattern=step)],
             Step.AUDIENCE: [CallbackQueryHandler(pick_audience, pattern=step)],
+            Step.UNIT: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_unit_name),
+                        CallbackQueryHandler(pick_unit, pattern=step)],
             Step.WHEN: [CallbackQueryHandler(pick_when, pattern=step)],
             Step.WHEN_INPUT: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_when)],
             Step.CONFIRM: [CallbackQueryHandler(confirm, pattern=step)],

@@ -31,7 +31,7 @@ from bot.render import send_long
 from bot.tips_common import OTHER, TEXT, keyboard, need_text, pairs
 from core import admins
 from core.topics import TOPICS
-from org.roles import Action, Role
+from org.roles import Action, Role, scope_of
 from tips.alerts import DutyAlert
 from tips.cases import add_note, assign_owner, mark_read, notes_of
 from tips.models import ALL_STATUSES, REJECT_REASONS, REJECT_REASONS_BY_CODE, Tip, TipStatus, parse_status
@@ -103,25 +103,28 @@ def parse_list_args(args: list[str]) -> cb.ListTips:
 @authz.requires(Action.VIEW_TIPS)
 async def tips_command(update: Update, context: AnkangContext) -> None:
     """/tips: the admin's list of open tips."""
-    text, markup = await _render_list(context, parse_list_args(context.args or []))
+    text, markup = await _render_list(context, parse_list_args(context.args or []), user_of(update).id)
     await message_of(update).reply_html(text, reply_markup=markup)
 
 
 @authz.requires(Action.VIEW_TIPS)
 async def tips_list_pressed(update: Update, context: AnkangContext) -> None:
     await query_of(update).answer()
-    text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips))
+    text, markup = await _render_list(context, cb.parse_as(query_of(update).data, cb.ListTips), user_of(update).id)
     try:
         await query_of(update).edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     except TelegramError:
         await message_of(update).reply_html(text, reply_markup=markup)
 
 
-async def _render_list(context: AnkangContext, view: cb.ListTips) -> tuple[str, InlineKeyboardMarkup]:
+async def _render_list(context: AnkangContext, view: cb.ListTips, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
     async with context.session() as session:
+        # A unit's staff see the tips routed to their subtree only, as in the console.
+        scope = await scope_of(session, context.services.settings, user_id, Action.VIEW_TIPS)
         page = await list_tips(session, status=view.status, category=view.category,
                                urgent=True if view.urgent_only else None, offset=view.offset,
-                               now=context.services.clock.now())
+                               now=context.services.clock.now(),
+                               unit_ids=None if scope.everything else scope.unit_ids)
     tz = context.services.settings.tz
     now = context.services.clock.now()
     rows: list[list[tuple[str, cb.Callback]]] = [[(msg.list_button(t, tz, now), cb.OpenTip(t.id))] for t in page.tips]
@@ -150,7 +153,7 @@ def _ticked(label: str, chosen: bool) -> str:
     return f"✅ {label}" if chosen else label
 
 
-@authz.requires(Action.VIEW_TIPS)
+@authz.requires(Action.VIEW_TIPS, _button_tip)
 async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
     query = query_of(update)

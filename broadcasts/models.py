@@ -148,8 +148,9 @@ class Schedule(Base):
     campaign_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Whom: comma-separated topic codes; empty means every subscriber.
     topics: Mapped[str] = mapped_column(String(512), default="")
-    # … and, when set, only the members of this organisation unit and every unit below it.
-    unit_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # …and, when set, only the workers who joined this unit or any unit below it (the subtree is
+    # read at each firing, so units added later are included).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), default=None)
     # When: "once" (run_at), "weekly" (weekdays + at_time) or "cron" (cron expression).
     trigger: Mapped[str] = mapped_column(String(16))
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -232,6 +233,9 @@ class LessonProgress(Base):
     lesson_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # The rollups count the workers who took a lesson in a period (org.rollups).
+    __table_args__ = (Index("ix_lesson_progress_delivered_at_chat_id", "delivered_at", "chat_id"),)
+
 
 class QuizPoll(Base):
     """A quiz poll we sent: Telegram's poll id → the lesson and the worker it was sent to."""
@@ -256,3 +260,6 @@ class QuizAnswer(Base):
     correct: Mapped[bool] = mapped_column(Boolean)
     points: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # The rollups count answers, right ones and who answered in a period (org.rollups), from the index alone.
+    __table_args__ = (Index("ix_quiz_answers_answered_at_chat_id_correct", "answered_at", "chat_id", "correct"),)

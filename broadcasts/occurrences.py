@@ -25,7 +25,7 @@ from broadcasts.models import (
     StatusType,
 )
 from broadcasts.schedules import MISSED_FIRINGS_RECORDED_MAX, check_can_send_now, fire_times, get_schedule
-from broadcasts.subscriptions import audience_query, audience_units
+from broadcasts.subscriptions import audience_query
 from core.db import SessionMaker, rows_matched
 from core.models import utcnow
 
@@ -76,7 +76,7 @@ async def enqueue(session: AsyncSession, schedule: Schedule, fire_at: datetime, 
                             started_at=utcnow())
     session.add(occurrence)
     await session.flush()  # the UNIQUE (schedule, fire time) key makes a second firing fail here
-    recipients = audience_query(schedule, await audience_units(session, schedule)).subquery()
+    recipients = audience_query(schedule).subquery()
     queued = await session.execute(
         insert(Delivery).from_select(
             ["occurrence_id", "chat_id", "status", "step", "attempts"],

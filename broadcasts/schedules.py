@@ -26,10 +26,11 @@ from broadcasts.models import (
     Schedule,
     ScheduleStatus,
 )
-from broadcasts.subscriptions import audience_query, audience_units
+from broadcasts.subscriptions import audience_query
 from core.admins import audit
 from core.models import utcnow
 from core.topics import BY_CODE
+from org.models import Organisation
 
 KINDS = ("lesson", "series", "text", "campaign")
 TRIGGERS = ("once", "weekly", "cron")
@@ -220,7 +221,8 @@ def build_schedule(
     library: Library, what: What, when: When, *, topics: tuple[str, ...] = (), created_by: int | None = None,
     default_timezone: str = "Asia/Shanghai", now: datetime | None = None, unit_id: int | None = None,
 ) -> Schedule:
-    """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session."""
+    """Validate ``what``, ``when`` and ``topics`` into a Schedule row that is not in any session
+    (``unit_id`` is checked by the callers that have a session: ``check_unit``)."""
     now = now or utcnow()
     check_what(library, what)
     for code in topics:
@@ -233,9 +235,9 @@ def build_schedule(
         raise ScheduleInvalid("timezone", f"unknown time zone {tz_name!r}") from None
     schedule = Schedule(
         kind=what.kind, lesson_id=what.lesson_id, series=what.series, text=what.text, photo=what.photo,
-        campaign_id=what.campaign_id, topics=",".join(dict.fromkeys(topics)), unit_id=unit_id,
-        trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
-        created_by=created_by, created_at=now, updated_at=now,
+        campaign_id=what.campaign_id,
+        topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
+        created_by=created_by, created_at=now, updated_at=now, unit_id=unit_id,
     )
     if when.trigger == "once":
         if when.run_at is None or when.run_at.tzinfo is None:
@@ -259,6 +261,16 @@ def build_schedule(
     return schedule
 
 
+async def check_unit(session: AsyncSession, unit_id: int | None) -> Organisation | None:
+    """The unit a schedule is scoped to (None for the whole tree); ScheduleInvalid for an unknown or retired one."""
+    if unit_id is None:
+        return None
+    unit = await session.get(Organisation, unit_id)
+    if unit is None or unit.retired:
+        raise ScheduleInvalid("unit", f"no active unit {unit_id}")
+    return unit
+
+
 async def create_schedule(
     session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
     created_by: int | None = None, default_timezone: str = "Asia/Shanghai", now: datetime | None = None,
@@ -267,6 +279,7 @@ async def create_schedule(
     """Validate and store a schedule (audited when an admin created it)."""
     schedule = build_schedule(library, what, when, topics=topics, created_by=created_by,
                               default_timezone=default_timezone, now=now, unit_id=unit_id)
+    await check_unit(session, unit_id)
     return await _store(session, schedule)
 
 
@@ -280,6 +293,7 @@ async def create_to_send_now(
     now = now or utcnow()
     schedule = build_schedule(library, what, When.right_away(now, default_timezone), topics=topics,
                               created_by=created_by, default_timezone=default_timezone, now=now, unit_id=unit_id)
+    await check_unit(session, unit_id)
     schedule.status = ScheduleStatus.FINISHED
     return await _store(session, schedule)
 
@@ -288,8 +302,9 @@ async def _store(session: AsyncSession, schedule: Schedule) -> Schedule:
     session.add(schedule)
     await session.flush()
     if schedule.created_by is not None:
+        scope = f" unit:{schedule.unit_id}" if schedule.unit_id is not None else ""
         await audit(session, schedule.created_by, "broadcast.create", f"schedule:{schedule.id}",
-                    describe_what(schedule))
+                    describe_what(schedule) + scope)
     return schedule
 
 
@@ -305,10 +320,13 @@ class Preview:
 async def preview_schedule(
     session: AsyncSession, library: Library, what: What, when: When, *, topics: tuple[str, ...] = (),
     default_timezone: str = "Asia/Shanghai", now: datetime | None = None, firings: int = PREVIEW_FIRINGS,
+    unit_id: int | None = None,
 ) -> Preview:
     """Validate as ``create_schedule`` does (raising ScheduleInvalid) and describe the result; writes nothing."""
     now = now or utcnow()
-    schedule = build_schedule(library, what, when, topics=topics, default_timezone=default_timezone, now=now)
+    schedule = build_schedule(library, what, when, topics=topics, default_timezone=default_timezone, now=now,
+                              unit_id=unit_id)
+    await check_unit(session, unit_id)
     return Preview(schedule, next_fire_times(schedule, now, firings), await audience_size(session, schedule))
 
 
@@ -403,9 +421,7 @@ def check_can_send_now(schedule: Schedule) -> None:
 
 async def audience_size(session: AsyncSession, schedule: Schedule) -> int:
     """How many workers a firing of ``schedule`` would reach now (its row need not be stored)."""
-    units = await audience_units(session, schedule)
-    return (await session.execute(
-        select(func.count()).select_from(audience_query(schedule, units).subquery()))).scalar_one()
+    return (await session.execute(select(func.count()).select_from(audience_query(schedule).subquery()))).scalar_one()
 
 
 # --- times as admins type them ---------------------------------------------------------------------

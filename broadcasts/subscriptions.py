@@ -8,8 +8,7 @@ from broadcasts.models import ALL_TOPICS, Schedule, Subscription
 from core.models import User
 from core.topics import BY_CODE, UnknownTopic
 from core.users import record_user
-from org.models import Membership
-from org.service import subtree_ids
+from org.scope import members_of_subtree
 
 
 def check_topic(code: str) -> str:
@@ -63,22 +62,14 @@ async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
     return had
 
 
-async def audience_units(session: AsyncSession, schedule: Schedule) -> frozenset[int] | None:
-    """The organisation units a schedule is limited to (its unit and every unit below it), or None for all."""
-    if schedule.unit_id is None:
-        return None
-    return frozenset(await subtree_ids(session, schedule.unit_id))
-
-
-def audience_query(schedule: Schedule, units: frozenset[int] | None = None) -> Select[int]:
-    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push);
-    with ``units`` (``audience_units``), only the members of those units."""
+def audience_query(schedule: Schedule) -> Select[int]:
+    """Active workers subscribed to the schedule's topics (or to anything, for an all-subscribers push) and,
+    for a schedule scoped to a unit, who joined that unit or one below it."""
     subscribed = select(Subscription.chat_id).where(Subscription.chat_id == User.chat_id)
     codes = schedule.topic_codes
     if codes:
         subscribed = subscribed.where(Subscription.topic.in_((*codes, ALL_TOPICS)))
     query = select(User.chat_id).where(User.blocked_at.is_(None), exists(subscribed))
-    if units is not None:
-        query = query.where(exists(select(Membership.chat_id).where(
-            Membership.chat_id == User.chat_id, Membership.unit_id.in_(sorted(units)))))
+    if schedule.unit_id is not None:
+        query = query.where(User.chat_id.in_(members_of_subtree(schedule.unit_id)))
     return query

@@ -1,10 +1,10 @@
 """The organisation tree and workers' membership: the unit is the only organisational fact kept about a worker."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, StrEnumType, UTCDateTime, utcnow
@@ -40,6 +40,19 @@ class Membership(Base):
     # No time of joining: like users.first_seen_at, an exact time could be matched against a tip's.
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
 
+    # The rollups join 100,000 workers to their units from the indexes alone (org.rollups).
+    __table_args__ = (Index("ix_org_members_chat_id_unit_id", "chat_id", "unit_id"),
+                      Index("ix_org_members_unit_id_chat_id", "unit_id", "chat_id"))
+
+
+class UnitQuestionCount(Base):
+    """How many questions the workers of a unit asked on a day (local date): a count, never who asked."""
+
+    __tablename__ = "org_question_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 class Role(StrEnum):
     """What an admin may do in a unit and everything below it (``org.roles`` holds the rules)."""

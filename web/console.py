@@ -33,6 +33,7 @@ def setup_routes(app: web.Application) -> None:
         console_knowledge,
         console_lessons,
         console_org,
+        console_rollups,
         console_study,
         console_tips,
     )
@@ -50,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
     console_knowledge.setup_routes(app)
     console_handoffs.setup_routes(app)
     console_org.setup_routes(app)
+    console_rollups.setup_routes(app)
     console_study.setup_routes(app)
     console_admins.setup_routes(app)
     console_campaigns.setup_routes(app)

@@ -35,6 +35,9 @@ from broadcasts.schedules import (
 )
 from core.admins import audit
 from core.topics import TOPICS
+from org import scope
+from org.models import Organisation
+from org.service import search_units, tree_lines, unit_by_code
 from web import messages
 from web.console_lessons import lesson_library
 from web.console_pages import admin_of, error_page, redirect, render
@@ -50,6 +53,7 @@ ERROR_TEXT = {
     "at": "请填写时间，例如 09:00。", "once": "请填写一个将来的日期和时间。",
     "cron": "Cron 表达式无效（分 时 日 月 星期）。",
     "trigger": "请选择推送频率。", "kind": "请选择推送内容。", "timezone": "时区无效。",
+    "unit": "找不到该单位（或它已撤销、不在你的管理范围内），请从列表中选择，或留空推送给全部单位。",
 }
 
 
@@ -78,6 +82,7 @@ class ScheduleForm:
     weekdays: list[str] = field(default_factory=lambda: ["mon"])
     at_time: str = "09:00"
     cron: str = ""
+    unit: str = ""  # the scope: a unit's code (or its exact name); empty for the whole tree
 
     @classmethod
     def from_post(cls, data) -> ScheduleForm:
@@ -87,6 +92,7 @@ class ScheduleForm:
             topics=[str(t) for t in data.getall("topics", [])], trigger=str(data.get("trigger", "weekly")),
             run_at=str(data.get("run_at", "")), weekdays=[str(d) for d in data.getall("weekdays", [])],
             at_time=str(data.get("at_time", "")).strip(), cron=str(data.get("cron", "")).strip(),
+            unit=str(data.get("unit", "")).strip()[:64],
         )
 
     @classmethod
@@ -113,9 +119,34 @@ class ScheduleForm:
         return what, when
 
 
+async def _resolve_unit(session, request: web.Request, text: str) -> int | None:
+    """The unit a form names (its code, or a name only one unit within reach has); None for empty.
+    ScheduleInvalid("unit") for anything else."""
+    if not text:
+        return None
+    reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "push")
+    unit = await unit_by_code(session, text)
+    if unit is None:
+        named = [u for u in await search_units(session, text) if u.name == text]
+        unit = named[0] if len(named) == 1 else None
+    if unit is None or not scope.within_reach(reach, unit.id):
+        raise ScheduleInvalid("unit", f"no unit {text!r} within reach")
+    return unit.id
+
+
+async def _unit_choices(request: web.Request) -> list[tuple[str, str]]:
+    """(code, indented name) of every active unit the admin may push to, depth first, for the search list."""
+    async with request.app[SERVICES].sessions() as session:
+        reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "push")
+        lines = tree_lines(list((await session.scalars(select(Organisation))).all()))
+    return [(line.unit.code, "　" * line.depth + line.unit.name) for line in lines
+            if scope.within_reach(reach, line.unit.id)]
+
+
 async def _context(request: web.Request, form: ScheduleForm, **extra) -> dict:
     library = await lesson_library(request.app)
     return {
+        "units": await _unit_choices(request),
         "title": "推送计划", "form": form, "lessons": list(library), "series_names": library.series_names(),
         "topics": TOPICS, "weekdays": list(zip(WEEKDAY_CODES, messages.WEEKDAYS, strict=True)),
         "trigger_labels": TRIGGER_LABELS, "status_badges": STATUS_BADGES, **extra,
@@ -169,7 +200,9 @@ async def edit_form(request: web.Request) -> web.Response:
             schedule = await get_schedule(session, sid)
         except ScheduleNotFound:
             return error_page(request, "找不到推送计划", messages.NOT_FOUND, 404)
+        unit = await session.get(Organisation, schedule.unit_id) if schedule.unit_id is not None else None
     form = ScheduleForm.from_schedule(schedule, services.settings.tz)
+    form.unit = unit.code if unit is not None else ""
     return render(request, "console/broadcast_form.html",
                   await _context(request, form, action=f"/admin/broadcasts/{sid}/edit", editing=sid))
 
@@ -190,13 +223,15 @@ async def save(request: web.Request) -> web.Response:
         what, when = form.what_when(tz)
         if data.get("preview"):
             async with services.sessions() as session:
+                unit_id = await _resolve_unit(session, request, form.unit)
                 preview = await preview_schedule(session, library, what, when, topics=tuple(form.topics), now=now,
-                                                 firings=PREVIEW_FIRINGS)
+                                                 firings=PREVIEW_FIRINGS, unit_id=unit_id)
             return render(request, "console/broadcast_form.html", await _context(
                 request, form, action=action, editing=editing, firings=preview.firings, audience=preview.audience))
         async with services.sessions() as session:
+            unit_id = await _resolve_unit(session, request, form.unit)
             schedule = await create_schedule(session, library, what, when, topics=tuple(form.topics),
-                                             created_by=admin.user_id, now=now)
+                                             created_by=admin.user_id, now=now, unit_id=unit_id)
             if editing is not None:
                 await change_status(session, editing, "cancel", admin_id=None, now=now)
                 await audit(session, admin.user_id, "broadcast.edit", f"schedule:{editing}",
@@ -230,12 +265,13 @@ async def schedule_page(request: web.Request) -> web.Response:
         runs = list((await session.execute(
             select(Occurrence).where(Occurrence.schedule_id == sid).order_by(Occurrence.id.desc()).limit(20)
         )).scalars())
+        unit = await session.get(Organisation, schedule.unit_id) if schedule.unit_id is not None else None
     firings = next_fire_times(schedule, services.clock.now(), PREVIEW_FIRINGS)
     titles = {lesson.id: lesson.title for lesson in await lesson_library(request.app)}
     return render(request, "console/broadcast.html", {
         "title": f"推送计划 #{sid}", "s": schedule, "what": _what_label(schedule, describe_what(schedule), titles),
         "when": _when_label(schedule), "firings": firings, "runs": runs, "status_badges": STATUS_BADGES,
-        "statuses": ScheduleStatus,
+        "statuses": ScheduleStatus, "unit": unit,
         "topic_labels": {t.code: t.label for t in TOPICS},
         "confirm_questions": {"send": messages.CONFIRM_SEND_NOW_JS.format(sid=sid),
                               "cancel": messages.CONFIRM_CANCEL_SCHEDULE.format(sid=sid)},

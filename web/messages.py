@@ -229,6 +229,12 @@ def org_retire_question(name: str, members: int) -> str:
     return (f"撤销「{name}」后，它的 {members} 名成员和全部下级单位将移交给上级单位，"
             "此后扫它的二维码将无法加入。确定撤销吗？")
 
+# 单位汇总 (web/console_rollups.py)
+ROLLUP_BAD_DATE = "日期格式不对，请用日期选择器选择，或写成 2026-11-01 这样的格式。"
+ROLLUP_PERIOD_REVERSED = "开始日期晚于结束日期，请重新选择统计期间。"
+ROLLUP_PERIOD_TOO_LONG = "统计期间最长十年，请缩短后再试。"
+ROLLUP_NO_UNIT = "找不到单位“{unit}”。请从列表中选择，或输入单位代码。"
+ROLLUP_OUT_OF_REACH = "该单位不在你的管理范围内。"
 
 # Roles (issue 12, point 3).
 FORBIDDEN_TITLE = "没有权限"

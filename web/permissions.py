@@ -217,6 +217,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/handoffs"): VIEW_KNOWLEDGE,
     ("GET", "/admin/handoffs/{handoff_id}"): VIEW_KNOWLEDGE,
     **{("POST", f"/admin/handoffs/{{handoff_id}}/{verb}"): HANDOFF_ACTION for verb in ("answer", "claim", "close")},
+    # 单位汇总: any role; the page keeps to the units the admin may see (org.scope.units_in_reach)
+    ("GET", "/admin/rollups"): VIEW,
+    ("GET", "/admin/rollups.xlsx"): VIEW,
     # 组织架构
     ("GET", "/admin/org"): VIEW,
     ("POST", "/admin/org"): Rule(Role.ADMIN, form_parent),

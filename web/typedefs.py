@@ -22,6 +22,7 @@ from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
 from knowledge.handoff import HandoffSender
 from knowledge.lawsdir import LawsDiagnosis
+from org.rollups import RollupCache
 from tips.alerts import DutyAlertSender
 from tips.runtime import TipsRuntime
 
@@ -97,3 +98,5 @@ BOT_SENDER = web.AppKey("bot_sender", BotSender)
 CHAT = web.AppKey("chat", ChatConfig)
 # The bundled lesson library, for when no broadcast engine runs (loaded once, on first use).
 LIBRARY = web.AppKey("lesson_library", LibraryCache)
+# The rollups' recent per-unit figures (org.rollups.RollupCache): drilling down reuses them for a minute.
+ROLLUP_CACHE = web.AppKey("rollup_cache", RollupCache)

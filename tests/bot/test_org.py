@@ -79,3 +79,34 @@ async def test_a_button_for_a_retired_unit_or_forged_data_joins_nothing(ankang, 
     for forged in ("og:j:99999", "og:j:-1", "og:j:abc", "og:zz"):
         await emulator.press(worker, results, data=forged)
     assert await unit_code_of(ankang.services, worker.id) is None
+
+
+async def test_a_question_is_counted_for_the_askers_unit_and_nothing_names_the_asker(ankang, emulator):
+    """The rollups' 提问: one count per unit and day, written after the reply; a worker in no unit adds none
+    (issue 12, point 6)."""
+    from sqlalchemy import select
+
+    from org.models import UnitQuestionCount
+    from tests.broadcasts.conftest import until
+
+    await seed(ankang.services)
+    member, loner = emulator.user("小王"), emulator.user("小赵")
+    async with emulator.expect(member, count=3):
+        await emulator.send_text(member, "/start u_jx-01")
+    for worker in (member, member, loner):
+        await emulator.ask(worker, "劳保用品要自己掏钱吗")
+
+    async def counted():
+        async with ankang.services.sessions() as s:
+            return (await s.execute(select(UnitQuestionCount.unit_id, UnitQuestionCount.count))).all()
+
+    rows = await until(lambda: _two(counted), what="two questions counted")
+    async with ankang.services.sessions() as s:
+        unit = await service.unit_by_code(s, "jx-01")
+    assert [(unit_id, count) for unit_id, count in rows] == [(unit.id, 2)]
+    assert set(UnitQuestionCount.__table__.columns.keys()) == {"unit_id", "day", "count"}
+
+
+async def _two(counted):
+    rows = await counted()
+    return rows if rows and rows[0][1] == 2 else None

@@ -36,7 +36,7 @@ ADMIN_HANDLERS = {
     "bot.broadcasts_admin.broadcast_button": (Action.VIEW_PUSH, Role.PUSH),
     **{f"bot.schedule_wizard.{name}": (Role.PUSH, None)
        for name in ("schedule_start", "pick_what", "pick_lesson", "pick_series", "text_step_button", "got_text",
-                    "pick_audience", "pick_when", "got_when", "confirm")},
+                    "pick_audience", "got_unit_name", "pick_unit", "pick_when", "got_when", "confirm")},
     "bot.handoff.answer_start": (Role.KNOWLEDGE, None),
     "bot.handoff.answer_typed": (Role.KNOWLEDGE, None),
     "bot.handoff.button": (None, Role.KNOWLEDGE),  # workers' buttons, and the staff's 转为FAQ

@@ -23,7 +23,8 @@ SCHEDULE_CALLBACKS = [
     sc.PickKind("lesson"), sc.PickKind("series"), sc.PickKind("text"), sc.LessonTopic("all"),
     sc.LessonPage("occupational_health", 9999), sc.PickLesson("height-work"), sc.PickLesson("x" * 48),
     sc.PickSeries(3), sc.Back("what"), sc.Back("topics"), sc.ToggleAudience("gas"), sc.ToggleAudience("all"),
-    sc.AudienceDone(), sc.PickWhen("now"), sc.PickWhen("cron"), sc.Confirm(), sc.Cancel(),
+    sc.AudienceDone(), sc.PickUnit(1), sc.PickUnit(999_999_999), sc.AllUnits(), sc.PickWhen("now"),
+    sc.PickWhen("cron"), sc.Confirm(), sc.Cancel(),
 ]
 
 
@@ -48,7 +49,8 @@ def test_an_admin_button_round_trips(callback):
     "bc:p:1234567890", "bc:p:-1", "bc:p:+1", "bc:p:", "bc:p:1:2", "sc:s:1.0", "sc:ok:1", "sc:no:x",
     # Values that do not exist.
     "bc:zz:1", "sc:k:poem", "sc:bk:start", "sc:w:hourly", "sc:a:nope", "sc:lt:nope", "sc:l:bad id",
-    "sc:l:" + "x" * 49, "ls:t:nope", "ls:cn:2", "ls:cn:١", "ls:l:", "ls:no:1", "qa|a|1|1", "", None,
+    "sc:l:" + "x" * 49, "sc:u:0", "sc:u:", "sc:u:١", "sc:u:1234567890", "sc:ua:1",
+    "ls:t:nope", "ls:cn:2", "ls:cn:١", "ls:l:", "ls:no:1", "qa|a|1|1", "", None,
 ])
 def test_forged_data_parses_to_none(forged):
     assert sc.parse(forged) is None and ls.parse(forged) is None

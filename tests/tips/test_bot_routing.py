@@ -248,3 +248,31 @@ async def test_a_units_staff_see_only_the_tips_routed_to_their_subtree(ankang, e
     async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
         top = await http_log_in(http, ankang.web_url, services.settings, services.clock.now())
         assert listed(await (await top.get("/admin/tips")).text()) == {"jx", "hg", "dist", None}
+
+
+async def test_a_units_handler_lists_and_opens_only_the_tips_of_their_subtree_in_telegram(ankang, emulator):
+    """The bot's /tips is scoped as the console's inbox: a tip sent above a unit (or beside it) stays out of
+    its handler's list, and a forged 打开 button for it is refused in words."""
+    from tips.service import TipDraft, submit_tip
+
+    units = await seed_tree(ankang.services)
+    handler = emulator.user("机械厂举报处理员", id=952_000)
+    await grant_tips(ankang.services, handler, units["jx"])
+    ids = {}
+    async with ankang.services.sessions() as s, s.begin():
+        for code in ("jx", "hg", "dist"):
+            draft = TipDraft(category="fire", place_type="mall", description=f"{code} 车间{DESCRIPTION}",
+                             urgent=False, unit_id=units[code])
+            ids[code] = (await submit_tip(s, draft, now=ankang.services.clock.now(),
+                                          cost=ankang.services.tips.receipt_cost)).tip_id
+
+    listing = await emulator.ask(handler, "/tips")
+    labels = [label for row in button_texts(listing) for label in row]
+    assert any(label.startswith(f"#{ids['jx']} ") for label in labels)
+    assert not any(label.startswith((f"#{ids['hg']} ", f"#{ids['dist']} ")) for label in labels)
+
+    for code in ("hg", "dist"):
+        query = await emulator.press(handler, listing, data=f"ta:o:{ids[code]}")
+        answer = await emulator.wait_for(lambda q=query: emulator.callback_answers.get(q), timeout=10)
+        assert "没有「查看举报」权限" in answer["text"], code
+    assert not any(DESCRIPTION in m.get("text", "") for m in emulator.messages(handler))

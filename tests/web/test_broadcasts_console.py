@@ -100,3 +100,39 @@ async def test_a_preview_writes_nothing_to_the_database(services, admin_http):
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
               and any(table in s for table in broadcasts_tables)]
     assert writes == []
+
+
+async def test_a_schedule_scoped_to_a_unit_is_previewed_saved_and_shown_with_its_scope(services, admin_http):
+    """The form's 推送范围 takes a unit's code (from the search list) or its exact name; the preview counts
+    only the subtree's subscribers; an unknown unit is refused in words (issue 12, point 5)."""
+    from broadcasts.library import load_library
+    from broadcasts.models import Schedule
+    from broadcasts.subscriptions import set_topics
+    from org import service
+
+    async with services.sessions() as session, session.begin():
+        await service.add_unit(session, "city", "市总工会", "市")
+        east = await service.add_unit(session, "east", "东区总工会", "区县", "city")
+        await service.add_unit(session, "east1", "东一街道工会", "街镇", "east")
+        west = await service.add_unit(session, "west", "西区总工会", "区县", "city")
+        for chat_id, unit in ((1, east), (2, west), (3, east)):
+            await set_topics(session, chat_id, {"all"})
+            await service.join(session, chat_id, unit)
+    form = {"kind": "lesson", "lesson_id": load_library().lessons[0].id, "trigger": "weekly",
+            "weekdays": ["mon"], "at_time": "09:00"}
+    async with await admin_http.get("/admin/broadcasts/new") as response:
+        page = await response.text()
+    assert '<option value="east1">　　东一街道工会</option>' in page
+    async with await admin_http.post("/admin/broadcasts/new", {**form, "unit": "东区总工会", "preview": "1"}) as r:
+        assert "预计接收：约 2 人" in await r.text()
+    async with await admin_http.post("/admin/broadcasts/new", {**form, "unit": "南区"}) as response:
+        assert response.status == 400
+        assert "找不到该单位" in await response.text()
+    async with await admin_http.post("/admin/broadcasts/new", {**form, "unit": "west"}) as response:
+        assert response.status == 303
+        location = response.headers["Location"]
+    async with await admin_http.get(location.split("?")[0]) as response:
+        assert "西区总工会 及其下级单位" in await response.text()
+    async with services.sessions() as session:
+        schedule = await session.get(Schedule, 1)
+    assert schedule is not None and schedule.unit_id == west.id

@@ -30,6 +30,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/admin/"): ("any", "look"),
     ("GET", "/admin/audit"): ("any", "look"),
     ("GET", "/admin/audit/export.csv"): ("any", "look"),
+    ("GET", "/admin/rollups"): ("any", "look"),  # the admin's own units by default (org.scope.units_in_reach)
+    ("GET", "/admin/rollups.xlsx"): ("any", "look"),
     ("GET", "/admin/tips"): ("tips", "look"),
     ("GET", "/admin/tips/export.zip"): ("tips", "look"),
     ("GET", "/admin/tips/retention"): ("tips", "look"),

@@ -105,7 +105,14 @@ def _what_keyboard() -> InlineKeyboardMarkup:
     ])
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+async def _draft_unit(update: Update, context: AnkangContext) -> list[int | None]:
+    """Saving: 推送 over the unit the draft is scoped to (none: the whole tree). The steps before need 推送
+    somewhere: the unit step offers only the units within the admin's reach."""
+    draft = chat_data_of(context).schedule_drafts.get(user_of(update).id)
+    return [draft.unit_id if draft is not None else None]
+
+
+@authz.requires(Role.PUSH)
 async def schedule_start(update: Update, context: AnkangContext) -> int:
     _new_draft(update, context)
     await SCHEDULE.ask(update, context, msg.ASK_WHAT, _what_keyboard())
@@ -124,7 +131,7 @@ async def _stale(update: Update, step: Step) -> Step:
     return step
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_what(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -177,7 +184,7 @@ async def _ask_lesson(update: Update, context: AnkangContext, topic: str, page: 
     return Step.LESSON
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_lesson(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -200,7 +207,7 @@ async def pick_lesson(update: Update, context: AnkangContext) -> int:
     return Step.LESSON
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_series(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -216,7 +223,7 @@ async def pick_series(update: Update, context: AnkangContext) -> int:
     return await _stale(update, Step.SERIES)
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def text_step_button(update: Update, context: AnkangContext) -> int:
     """⬅️ 返回 while the wizard waits for the announcement text."""
     query = query_of(update)
@@ -226,7 +233,7 @@ async def text_step_button(update: Update, context: AnkangContext) -> int:
     return await _back_to_what(update, context)
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def got_text(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     message = message_of(update)
@@ -277,7 +284,7 @@ async def _ask_audience(update: Update, context: AnkangContext) -> int:
     return Step.AUDIENCE
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_audience(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -321,7 +328,7 @@ async def pick_audience(update: Update, context: AnkangContext) -> int:
 # --- step 2b: which units (only once the organisation tree has units) -------------------------------
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def got_unit_name(update: Update, context: AnkangContext) -> int:
     """A typed name: the units it finds (within the admin's reach) as buttons."""
     text = (message_of(update).text or "")[:MAX_UNIT_QUERY_CHARS].strip()
@@ -338,7 +345,7 @@ async def got_unit_name(update: Update, context: AnkangContext) -> int:
     return Step.UNIT
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_unit(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -378,7 +385,7 @@ async def _ask_when(update: Update, context: AnkangContext) -> int:
 # --- step 3: when -----------------------------------------------------------------------------------
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def pick_when(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     data = cb.parse(query.data)
@@ -401,7 +408,7 @@ async def pick_when(update: Update, context: AnkangContext) -> int:
 _NOT_UNDERSTOOD = {"once": msg.ONCE_INVALID, "weekly": msg.WEEKLY_INVALID, "cron": msg.CRON_INVALID}
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH)
 async def got_when(update: Update, context: AnkangContext) -> int:
     draft = _draft(update, context)
     text = message_of(update).text or ""
@@ -457,7 +464,7 @@ async def _confirm(update: Update, context: AnkangContext) -> int:
     return Step.CONFIRM
 
 
-@authz.requires(Role.PUSH, authz.whole_tree)
+@authz.requires(Role.PUSH, _draft_unit)
 async def confirm(update: Update, context: AnkangContext) -> int:
     query = query_of(update)
     if not isinstance(cb.parse(query.data), cb.Confirm):

@@ -153,12 +153,17 @@ def _ticked(label: str, chosen: bool) -> str:
     return f"✅ {label}" if chosen else label
 
 
-@authz.requires(Action.VIEW_TIPS, _button_tip)
+@authz.requires(Action.VIEW_TIPS)
 async def tip_opened(update: Update, context: AnkangContext) -> None:
     """An admin opens a tip: its text, thread, private notes and photos, with the case buttons."""
     query = query_of(update)
-    await query.answer()
     tip_id = cb.parse_as(query.data, cb.OpenTip).tip_id
+    # A unit's staff see the tips of their subtree only, as in the console (a missing tip is said below).
+    async with context.session() as session:
+        row = await session.get(Tip, tip_id)
+    if row is not None and not await authz.permitted(update, context, Action.VIEW_TIPS, [row.unit_id]):
+        return
+    await query.answer()
     admin_id = user_of(update).id
     try:
         async with context.session() as session, session.begin():

@@ -1,10 +1,15 @@
 """The knowledge base: indexes over FAQ, glossary and statutes, and ``answer(text) -> Reply``."""
 from __future__ import annotations
 
+import copy
 import gc
+import hashlib
 import logging
 import math
+import os
+import pickle
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +54,7 @@ from knowledge.selfhelp import SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
+from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,7 @@ ARTICLE_WEIGHT = 0.64  # article evidence counts less than a written FAQ answer
 ARTICLE_CANDIDATES = 8
 PHRASE_WEIGHT = 0.7  # best matching phrasing vs. coverage of the question by the whole entry
 SUPPORT_WEIGHT = 0.15  # another candidate entry citing the same article
-STATUTE_WEIGHT = 0.1  # the statute search found an article the entry cites
+STATUTE_WEIGHT = 0.3  # the statute search found an article the entry cites
 TOPICS_FILE = "topics.txt"
 TOPIC_MISS = 0.85  # per topic word of the question (data/topics.txt) an entry never mentions
 # Industries and kinds of workplace, by the words that name them: an entry whose questions name
@@ -90,6 +96,9 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
 }
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
+# The entry that answers for the winning article: a general one (no industry the question does not
+# name) within this much raw evidence of an industry-specific one answers instead.
+GENERIC_MARGIN = 0.05
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
@@ -247,26 +256,45 @@ class KnowledgeBase:
 
         ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
         """
-        # Without laws_dir callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing, empty
-        # or unreadable.
-        corpus = Corpus.empty() if laws_dir is None else load_corpus(Path(laws_dir))
-        faq = [*load_faq(data_dir / "faq"), *extra_faq]
-        kb = cls(
-            corpus,
-            faq,
-            load_glossary(data_dir / "glossary.yaml"),
-            load_synonyms(data_dir / "synonyms.yaml"),
-            data_dir / "domain_dict.txt",
-            load_topics(data_dir / TOPICS_FILE),
-            AnswerPolicy.load(data_dir / POLICY_FILE),
-            cache_dir=cache_dir,
-        )
-        _ = kb.speller  # built now, not on the first worker's question
+        extra = list(extra_faq)
+        snapshot = cache_path(cache_dir) / f"ankang-kb-{snapshot_key(laws_dir, extra, data_dir)}.pickle"
+        kb = _read_snapshot(snapshot)
+        if kb is None:
+            # Without laws_dir callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing,
+            # empty or unreadable.
+            corpus = Corpus.empty() if laws_dir is None else load_corpus(Path(laws_dir))
+            faq = [*load_faq(data_dir / "faq"), *extra]
+            kb = cls(
+                corpus,
+                faq,
+                load_glossary(data_dir / "glossary.yaml"),
+                load_synonyms(data_dir / "synonyms.yaml"),
+                data_dir / "domain_dict.txt",
+                load_topics(data_dir / TOPICS_FILE),
+                AnswerPolicy.load(data_dir / POLICY_FILE),
+                cache_dir=cache_dir,
+            )
+            _ = kb.speller  # built now, not on the first worker's question
+            _write_snapshot(snapshot, kb)
         # The indexes live as long as the process: move them (and the start-up garbage) out of
         # the cyclic collector's way, or every full collection walks them (~10 ms, a p99 spike).
         gc.collect()
         gc.freeze()
         return kb
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        speller = state.get("_speller")
+        if isinstance(speller, Speller):
+            # The speller shares the segmenter's word frequencies (jieba's dictionary): not stored twice.
+            state["_speller"] = copy.copy(speller)
+            state["_speller"]._freq = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        if self._speller is not None:
+            self._speller._freq = self.analyzer.frequencies()
 
     def add_faq(self, entry: FaqEntry) -> None:
         """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
@@ -562,6 +590,7 @@ class KnowledgeBase:
             ) / 100
         chars = len(norm.replace(" ", ""))
         art = articles[0][1] if articles else 0.0
+        cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
         features = {
             "raw": best.raw if best else 0.0,
             "vote": best.score if best else 0.0,
@@ -575,7 +604,10 @@ class KnowledgeBase:
             "art_minus_raw": art - (best.raw if best else 0.0),
             "art_agree1": float(agree1),
             "art_agree3": float(agree3),
-            "cover": 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0,
+            "cover": cover,
+            # How much of the asking sentence alone the answer covers (a story's background aside).
+            "focus_cover": (1.0 - self._missing(best.entry, self.analyzer.terms(focus), None)
+                            if best and focus else cover),
             "ratio": ratio,
             "log_chars": math.log1p(chars),
             "story": float(focus is not None),
@@ -720,7 +752,7 @@ class KnowledgeBase:
             scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
         thin = self._thinness(qterms, scale)
-        self._calibrate(scored, thin)
+        self._calibrate(scored, thin, industries_named(norm.replace(" ", "")))
         if (thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT
                 and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX):
             scored[0].score = min(scored[0].score, _confidence(0.0, scored[0].needed))
@@ -757,7 +789,7 @@ class KnowledgeBase:
         """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""
         return max(0.0, 1.0 - self._information(qterms, scale) / THIN_INFO)
 
-    def _calibrate(self, scored: list[_Scored], thin: float = 0.0) -> None:
+    def _calibrate(self, scored: list[_Scored], thin: float = 0.0, asked: frozenset[str] | None = None) -> None:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
         Every other entry keeps its raw evidence as its score (for suggestions and inline search).
@@ -784,7 +816,18 @@ class KnowledgeBase:
             scored[0].score = _confidence(0.0, needed)
             return
         winner = max(mass, key=lambda c: (mass[c], -first[c]))
-        chosen = scored.pop(first[winner])
+        pick = first[winner]
+        if asked is not None and self._entry_industries[voters[pick].entry] - asked:
+            # The article's best entry is specific to an industry the question does not name:
+            # a general entry citing the same article answers instead when it is nearly as close.
+            for i in range(pick + 1, len(voters)):
+                s = voters[i]
+                if s.raw < voters[pick].raw - GENERIC_MARGIN:
+                    break
+                if winner in self.faq[s.entry].cite and not self._entry_industries[s.entry] - asked:
+                    pick = i
+                    break
+        chosen = scored.pop(pick)
         scored.insert(0, chosen)
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])
@@ -947,4 +990,61 @@ def normalise_for_lookup(text: str) -> str:
     from knowledge.text import to_simplified
 
     return to_simplified(unicodedata.normalize("NFKC", text).strip())
+
+
+# A built knowledge base is kept in the cache dir, keyed by everything that shapes it: a start with
+# nothing changed loads it instead of parsing the FAQ and indexing again. Bump to drop old files.
+SNAPSHOT_VERSION = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_SHAPING_LIBRARIES = ("jieba", "pypinyin", "opencc-python-reimplemented", "numpy", "rapidfuzz")
+
+
+def snapshot_key(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Path) -> str:
+    """A digest of the statutes, the data files, the extra entries, this package's code and the libraries."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    libraries = "|".join(f"{name}={version(name)}" for name in _SHAPING_LIBRARIES)
+    digest.update(f"{SNAPSHOT_VERSION}|{sys.version}|{libraries}|{repr(extra_faq)}".encode())
+    roots = [_PACKAGE_DIR, Path(data_dir).resolve()]
+    if laws_dir is not None:
+        roots.append(Path(laws_dir).resolve())
+    for root in roots:
+        digest.update(f"\0root:{root}".encode())
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"\0{path.relative_to(root)}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _read_snapshot(path: Path) -> KnowledgeBase | None:
+    """The knowledge base stored at ``path``; None when there is none or it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        kb = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file only costs a rebuild
+        log.debug("ignoring the knowledge-base snapshot %s: %s", path.name, exc)
+        return None
+    if not isinstance(kb, KnowledgeBase) or not Path(kb.analyzer.dictionary_path).exists():
+        return None
+    return kb
+
+
+def _write_snapshot(path: Path, kb: KnowledgeBase) -> None:
+    """Store ``kb`` for the next start (best effort) and drop the snapshots of other contents."""
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)  # atomic: a concurrent start reads the old file or the new one
+        for old in path.parent.glob("ankang-kb-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("could not write the knowledge-base snapshot: %s", exc)
 

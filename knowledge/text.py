@@ -145,8 +145,37 @@ class Analyzer:
 
     def frequencies(self) -> dict[str, int]:
         """The segmenter's word frequencies (jieba's common words and ours), for the speller."""
+        self._tok.check_initialized()
         frequencies: dict[str, int] = self._tok.FREQ  # jieba has no type hints
         return frequencies
+
+    @property
+    def dictionary_path(self) -> str:
+        """The trimmed jieba dictionary file in the cache dir the segmenter reads."""
+        path: str = self._tok.dictionary
+        return path
+
+    # Pickled with a built knowledge base (see knowledge.engine's snapshot): the segmenter is
+    # reloaded from its dictionary file (jieba keeps the prefix dictionary next to it, so that is
+    # a marshal load), the memo caches start empty and the segmentation cache stays on disk.
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        for name in ("_tok", "_cache_words", "_piece_words", "_segmented", "_used"):
+            state.pop(name, None)
+        state["_dictionary"] = self._tok.dictionary
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        dictionary = state.pop("_dictionary")
+        self.__dict__.update(state)
+        jieba.setLogLevel(logging.WARNING)
+        self._tok = jieba.Tokenizer(dictionary)
+        self._tok.tmp_dir = str(self.cache_dir)
+        self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
+        self._segmented = {}
+        self._segmented_new = 0
+        self._used = set()
 
     def save_cache(self) -> None:
         """Persist the segmentation of this build's texts (best effort: a read-only dir only costs speed).

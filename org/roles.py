@@ -16,6 +16,7 @@ the role over the whole tree — a grant of no unit, or at the tree's only root 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, or_, select
+from sqlalchemy import Select, bindparam, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -132,10 +133,12 @@ async def _holding(session: AsyncSession, settings: Settings, user_id: int, need
 MAX_DEPTH = 64  # a guard against a cycle the tree's rules refuse but a hand-edited database could hold
 
 
-def _chain_query(unit_id: int) -> Select[Any]:
-    """The unit and its ancestors with their retired flag, nearest first: one recursive query."""
+@functools.cache
+def _chain_query() -> Select[Any]:
+    """The unit ``:unit_id`` and its ancestors with their retired flag, nearest first: one recursive query,
+    built once (building it costs more than running it)."""
     chain = (select(Organisation.id, Organisation.parent_id, Organisation.retired, literal(0).label("depth"))
-             .where(Organisation.id == unit_id).cte("chain", recursive=True))
+             .where(Organisation.id == bindparam("unit_id")).cte("chain", recursive=True))
     up = aliased(Organisation)
     chain = chain.union_all(select(up.id, up.parent_id, up.retired, chain.c.depth + 1)
                             .where(up.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH))
@@ -144,7 +147,7 @@ def _chain_query(unit_id: int) -> Select[Any]:
 
 async def chain_of(session: AsyncSession, unit_id: int, *, active_only: bool = False) -> list[int]:
     """The unit and its ancestors, nearest first ([] for no such unit)."""
-    rows = (await session.execute(_chain_query(unit_id))).all()
+    rows = (await session.execute(_chain_query(), {"unit_id": unit_id})).all()
     seen: list[int] = []
     for u, retired, _depth in rows:
         if u in seen:

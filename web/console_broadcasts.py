@@ -53,7 +53,8 @@ ERROR_TEXT = {
     "at": "请填写时间，例如 09:00。", "once": "请填写一个将来的日期和时间。",
     "cron": "Cron 表达式无效（分 时 日 月 星期）。",
     "trigger": "请选择推送频率。", "kind": "请选择推送内容。", "timezone": "时区无效。",
-    "unit": "找不到该单位（或它已撤销、不在你的管理范围内），请从列表中选择，或留空推送给全部单位。",
+    "unit": ("找不到该单位（或它已撤销、不在你的管理范围内），请从列表中选择；"
+             "只有全部单位的推送管理员可以留空推送给全部单位。"),
 }
 
 
@@ -122,9 +123,11 @@ class ScheduleForm:
 async def _resolve_unit(session, request: web.Request, text: str) -> int | None:
     """The unit a form names (its code, or a name only one unit within reach has); None for empty.
     ScheduleInvalid("unit") for anything else."""
-    if not text:
-        return None
     reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "push")
+    if not text:
+        if not scope.within_reach(reach, None):  # 推送 held at units only: one of them must be named
+            raise ScheduleInvalid("unit", "the whole tree is out of reach")
+        return None
     unit = await unit_by_code(session, text)
     if unit is None:
         named = [u for u in await search_units(session, text) if u.name == text]

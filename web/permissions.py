@@ -176,7 +176,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # 推送
     ("GET", "/admin/broadcasts"): VIEW_PUSH,
     ("GET", "/admin/broadcasts/new"): VIEW_PUSH,
-    ("POST", "/admin/broadcasts/new"): Rule(Role.PUSH, whole_tree),
+    # 推送 somewhere; the form's 推送范围 must lie within it (web.console_broadcasts._resolve_unit).
+    ("POST", "/admin/broadcasts/new"): Rule(Role.PUSH),
     ("GET", "/admin/broadcasts/{sid}"): VIEW_PUSH,
     ("GET", "/admin/broadcasts/{sid}/edit"): VIEW_PUSH,
     ("POST", "/admin/broadcasts/{sid}/edit"): SCHEDULE_ACTION,

@@ -88,3 +88,43 @@ async def test_a_broadcast_to_a_subtree_reaches_its_workers_only(start_bot, emul
         async with bot.services.sessions() as session:
             schedule = await session.get(Schedule, 1)
         assert schedule is not None and schedule.unit_id == east.id
+
+
+async def test_a_push_admin_of_a_district_schedules_within_it_only(start_bot, emulator):
+    """推送 held at 东区: the wizard is theirs, its unit step offers 东区's subtree only (no 全部单位, no 西区),
+    and the schedule saved reaches 东区's workers."""
+    from org.roles import Role, grant
+
+    async with start_bot() as bot:
+        pusher = emulator.user("东区推送员", id=961_000)
+        workers = {name: emulator.user(name) for name in ("东一小王", "西区小张")}
+        async with bot.services.sessions() as session, session.begin():
+            city, east, street, west = await _tree(session)
+            for name, unit in zip(workers, (street, west), strict=True):
+                await set_topics(session, workers[name].id, {"all"})
+                await service.join(session, workers[name].id, unit)
+            await grant(session, pusher.id, pusher.first_name, Role.PUSH, east.id, by=ADMIN_ID)
+
+        ask_what = await emulator.ask(pusher, "/schedule")
+        async with emulator.expect(pusher, count=0, edits=1):
+            await emulator.press(pusher, ask_what, "文字通知")
+        wizard = await emulator.ask(pusher, NOTICE)
+        async with emulator.expect(pusher, count=0, edits=1) as got:
+            await emulator.press(pusher, wizard, "全部订阅者")
+        assert "推送范围" in got.edited[0]["text"]
+        assert "全部单位" not in [b["text"] for row in got.edited[0]["reply_markup"]["inline_keyboard"] for b in row]
+        outside = await emulator.ask(pusher, "西区")
+        assert "西区总工会（区县）" not in [b["text"] for row in (outside.get("reply_markup") or {}).get(
+            "inline_keyboard", []) for b in row]
+        found = await emulator.ask(pusher, "东区")
+        assert [b["text"] for row in found["reply_markup"]["inline_keyboard"] for b in row] == [
+            "东区总工会（区县）", "取消"]
+        async with emulator.expect(pusher, count=0, edits=1):
+            await emulator.press(pusher, found, "东区总工会（区县）")
+        async with emulator.expect(pusher, count=0, edits=1):
+            await emulator.press(pusher, found, "立即推送")
+        mark = emulator.mark()
+        await emulator.press(pusher, found, "✅ 确认")
+        await emulator.wait_for_message(pusher, lambda m: "推送报告" in m.get("text", ""), since=mark, timeout=15)
+        assert any(NOTICE in m.get("text", "") for m in emulator.messages(workers["东一小王"]))
+        assert not any(NOTICE in m.get("text", "") for m in emulator.messages(workers["西区小张"]))

@@ -2,6 +2,7 @@
 import tempfile
 from pathlib import Path
 
+from knowledge.faq import Citation, FaqEntry
 from knowledge.text import cache_dir
 
 
@@ -24,3 +25,50 @@ def test_a_cache_dir_that_cannot_be_created_falls_back_to_the_temp_dir(tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     assert cache_dir(blocker / "cache") == Path(tempfile.gettempdir())
+
+
+def test_a_second_start_loads_the_built_knowledge_base_and_answers_alike(kb_laws_dir, tmp_path, monkeypatch):
+    """The built indexes are kept in the cache dir (issue 10: cold build); a start with nothing changed loads them."""
+    from knowledge.engine import KnowledgeBase
+
+    built = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
+    snapshots = list(tmp_path.glob("ankang-kb-*.pickle"))
+    assert len(snapshots) == 1
+
+    def built_anew(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the knowledge base was indexed again")
+
+    monkeypatch.setattr(KnowledgeBase, "add_faqs", built_anew)
+    loaded = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)  # restored, not indexed again
+    monkeypatch.undo()
+    for question in ["劳保用品要自己掏钱吗", "厂里不给发口罩怎么办", "公伤认定要多久", "我今年16岁在厂里干活合法吗"]:
+        a, b = built.answer(question), loaded.answer(question)
+        assert (a.intent, a.confidence, [r.title for r in a.results]) == (
+            b.intent, b.confidence, [r.title for r in b.results])
+    # An entry added at run time is segmented and indexed by the restored knowledge base too.
+    loaded.add_faq(FaqEntry(id="db-snapshot", q="夜班食堂不开门怎么办", a="找工会反映。",
+                            cite=[Citation("工会法", 6)]))
+    assert loaded.answer("夜班食堂不开门怎么办").results[0].faq_id == "db-snapshot"
+
+
+def test_other_contents_build_anew_and_replace_the_kept_knowledge_base(kb_laws_dir, tmp_path):
+    from knowledge.engine import KnowledgeBase
+
+    KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
+    first = list(tmp_path.glob("ankang-kb-*.pickle"))
+    extra = FaqEntry(id="db-extra", q="夜班食堂不开门怎么办", a="找工会反映。", cite=[Citation("工会法", 6)])
+    kb = KnowledgeBase.load(kb_laws_dir, [extra], cache_dir=tmp_path)
+    assert kb.entry("db-extra") is not None
+    second = list(tmp_path.glob("ankang-kb-*.pickle"))
+    assert len(second) == 1 and second != first  # keyed by the contents; the old one is dropped
+
+
+def test_a_damaged_kept_knowledge_base_is_built_anew(kb_laws_dir, tmp_path):
+    from knowledge.engine import KnowledgeBase
+
+    KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
+    (snapshot,) = tmp_path.glob("ankang-kb-*.pickle")
+    snapshot.write_bytes(b"not a pickle")
+    kb = KnowledgeBase.load(kb_laws_dir, cache_dir=tmp_path)
+    assert kb.answer("劳保用品要自己掏钱吗").intent == "answer"
+    assert snapshot.read_bytes() != b"not a pickle"

@@ -51,6 +51,17 @@ def test_a_general_question_is_not_answered_with_an_industry_specific_entry(real
     assert entry is not None and "施工" not in " ".join(entry.questions)
 
 
+def test_a_general_question_leads_with_a_general_entry_citing_the_same_article(real_kb) -> None:
+    """A construction entry matches "厂里不给发口罩" as closely as the general ones; the general one leads."""
+    reply = real_kb.answer("厂里不给发口罩怎么办")
+    first = reply.results[0]
+    assert first.faq_id is not None
+    entry = real_kb.entry(first.faq_id)
+    assert entry is not None
+    assert not any(word in q for q in entry.questions for word in ("施工", "工地", "建筑"))
+    assert ("安全生产法", 45) in {(c.law, c.article) for c in entry.cite}
+
+
 @pytest.mark.parametrize("question", ["安全帽的国标编号是多少", "公积金怎么提取", "深圳工伤赔偿标准是多少钱一个月"])
 def test_out_of_scope_questions_in_our_words_are_not_answered(real_kb, question: str) -> None:
     assert real_kb.answer(question).intent not in ("answer", "article", "term")

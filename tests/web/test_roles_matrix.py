@@ -45,7 +45,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/tips/{tip_id}/hold"): ("tips", "act"),
     ("GET", "/admin/broadcasts"): ("push", "look"),
     ("GET", "/admin/broadcasts/new"): ("push", "look"),
-    ("POST", "/admin/broadcasts/new"): ("push", "act"),
+    ("POST", "/admin/broadcasts/new"): ("push", "act_anywhere"),  # the form's unit is checked by the page
     ("GET", "/admin/broadcasts/{sid}"): ("push", "look"),
     ("GET", "/admin/broadcasts/{sid}/edit"): ("push", "look"),
     ("POST", "/admin/broadcasts/{sid}/edit"): ("push", "act"),

@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from ankang.services import Services, open_services
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.campaign import start_watch, stop_watch
 from bot.handoff import TelegramHandoffs
 from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
@@ -207,6 +208,8 @@ class LeaderDuties:
         services.handoffs = HandoffWatch(services.sessions, settings, TelegramHandoffs(application.bot),
                                          services.clock, loops=services.loops)
         services.handoffs.start()
+        # 安康杯 attempts: a question whose open period ended gets the next one sent.
+        start_watch(application, services)
 
     async def stop(self) -> None:
         if not self.active:
@@ -218,6 +221,7 @@ class LeaderDuties:
         if services.handoffs is not None:
             await services.handoffs.stop()
             services.handoffs = None
+        await stop_watch(services)
         await services.tips.stop_jobs()
         await stop_broadcasts(services)
         updater = self.application.updater

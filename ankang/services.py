@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from broadcasts.delivery import default_worker_id
 from broadcasts.engine import BroadcastEngine
+from campaigns.runtime import CampaignRuntime
 from core import db
 from core.clock import Clock, SystemClock, SystemTimer, Timer
 from core.cluster import SharedBudget, bot_key
@@ -62,6 +63,8 @@ class Services:
     role: str = "leader"
     # On PostgreSQL: this process's lease on the bot's send budget (core.cluster), the outgoing rate.
     budget: SharedBudget | None = None
+    # 安康杯 campaigns: the question bank and templates (loaded on first use) and the leader's time-out watch.
+    campaigns: CampaignRuntime = field(default_factory=CampaignRuntime)
 
     def is_admin_id(self, user_id: int) -> bool:
         """True for the admins named in ANKANG_ADMIN_IDS (database admins: see core.admins)."""

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot import (
     broadcasts_admin,
+    campaign,
     common,
     emergency,
     guards,
@@ -108,7 +109,10 @@ def register_handlers(app: Application) -> None:
     app.add_handler(schedule_wizard.schedule_conversation())
     app.add_handler(CommandHandler("broadcasts", broadcasts_admin.broadcasts_command))
     app.add_handler(CallbackQueryHandler(broadcasts_admin.broadcast_button, pattern=schedule_callbacks.LIST_PATTERN))
-    #    微课堂 for workers: subscriptions, lessons, /score and /rank, quiz poll answers, ls: buttons.
+    #    安康杯 campaigns: /campaign (/contest) and the cp: buttons.
+    campaign.register(app)
+    #    微课堂 for workers: subscriptions, lessons, /score and /rank (/rank campaign too), ls: buttons, and
+    #    every poll answer (a campaign poll's is handed to bot.campaign).
     lessons.register(app)
     #    学时: /mystudy and the certificates' st: buttons (读完了 is a lesson button, above).
     study.register(app)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.conversation import Prompt
 from broadcasts.engine import BroadcastEngine
 from broadcasts.schedules import When
+from campaigns.runtime import CampaignRuntime
 from core.clock import Clock
 from core.conversations import ConversationMarks
 from core.db import SessionMaker
@@ -56,6 +57,8 @@ class BotServices(Protocol):
     # Statistics, unanswered questions and feedback go through it, after the reply (issue 17).
     writes: WriteBehind
     loops: Loops
+    # The question bank, the templates and the time-out watch of the 安康杯 campaigns.
+    campaigns: CampaignRuntime
     # The conversations open here, marked so that the next run tells their workers they were lost.
     marks: ConversationMarks
 

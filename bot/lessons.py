@@ -14,6 +14,7 @@ from bot import lesson_callbacks as cb
 from bot import lesson_messages as msg
 from bot import messages, qa_callbacks, study
 from bot import study_messages as study_msg
+from bot.campaign import campaign_answer, rank_campaign, send_invitation
 from bot.context import AnkangContext, BotServices
 from bot.http import bot_request
 from bot.parts import chat_of, message_of, poll_answer_of, query_message, query_of
@@ -290,7 +291,9 @@ POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5)
 
 
 async def poll_answer(update: Update, context: AnkangContext) -> None:
-    """A worker answered a quiz poll: record it and award points."""
+    """A worker answered a quiz poll: record it and award points. A campaign's poll goes to bot.campaign."""
+    if await campaign_answer(update, context):
+        return
     answer = poll_answer_of(update)
     if answer.user is None:
         return
@@ -327,7 +330,14 @@ def rank_keyboard(board) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[toggle]])
 
 
+# /rank campaign (or 竞赛): the rankings of the 安康杯 campaigns instead of the 微课堂 points.
+RANK_CAMPAIGN_ARGS = ("campaign", "contest", "竞赛")
+
+
 async def rank(update: Update, context: AnkangContext) -> None:
+    if context.args and context.args[0].lower() in RANK_CAMPAIGN_ARGS:
+        await rank_campaign(update, context)
+        return
     async with context.session() as session:
         board = await quiz.leaderboard(session, chat_of(update).id)
     await message_of(update).reply_html(msg.rank_text(board), reply_markup=rank_keyboard(board))
@@ -360,6 +370,9 @@ class TelegramTransport:
     async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None:
         await self._call(self.bot.send_photo, chat_id, photo,
                          caption=msg.announcement_html(caption) if caption else None, parse_mode="HTML")
+
+    async def send_invitation(self, chat_id: int, text: str, campaign_id: int) -> None:
+        await self._call(send_invitation, self.bot, chat_id, text, campaign_id)
 
     async def _call(self, func, *args, **kwargs):
         """Send at the transport's priority; translate Telegram errors into the domain's."""

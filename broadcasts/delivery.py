@@ -122,6 +122,10 @@ class Transport(Protocol):
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str | None) -> None: ...
 
+    async def send_invitation(self, chat_id: int, text: str, campaign_id: int) -> None:
+        """A campaign's invitation: the text with the buttons that start an attempt or practice."""
+        ...
+
 
 # --- the sender ------------------------------------------------------------------------------------
 
@@ -143,6 +147,7 @@ class Content:
     series: str | None
     text: str | None
     photo: bytes | None
+    campaign_id: int | None
 
 
 @dataclass
@@ -330,7 +335,8 @@ class Sender:
         if content is None:
             async with self.sessions() as session:
                 row = (await session.execute(
-                    select(Schedule.kind, Schedule.lesson_id, Schedule.series, Schedule.text, Schedule.photo)
+                    select(Schedule.kind, Schedule.lesson_id, Schedule.series, Schedule.text, Schedule.photo,
+                           Schedule.campaign_id)
                     .join(Occurrence, Occurrence.schedule_id == Schedule.id).where(Occurrence.id == occurrence_id)
                 )).one()
             content = Content(*row)
@@ -410,7 +416,9 @@ class Sender:
                 await self.transport.send_lesson(chat_id, lesson)
                 return None
             return await self.transport.send_quiz(chat_id, lesson)
-        if content.photo:
+        if content.kind == "campaign" and content.campaign_id is not None:
+            await self.transport.send_invitation(chat_id, content.text or "", content.campaign_id)
+        elif content.photo:
             await self.transport.send_photo(chat_id, content.photo, content.text or None)
         else:
             await self.transport.send_text(chat_id, content.text or "")

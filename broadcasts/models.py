@@ -144,6 +144,8 @@ class Schedule(Base):
     series: Mapped[str | None] = mapped_column(String(64), default=None)
     text: Mapped[str | None] = mapped_column(Text, default=None)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # "campaign": a contest's invitation (text with the campaign's buttons).
+    campaign_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Whom: comma-separated topic codes; empty means every subscriber.
     topics: Mapped[str] = mapped_column(String(512), default="")
     # …and, when set, only the workers who joined this unit or any unit below it (the subtree is

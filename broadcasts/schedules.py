@@ -32,7 +32,7 @@ from core.models import utcnow
 from core.topics import BY_CODE
 from org.models import Organisation
 
-KINDS = ("lesson", "series", "text")
+KINDS = ("lesson", "series", "text", "campaign")
 TRIGGERS = ("once", "weekly", "cron")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEXT_MAX_CHARS = 4096
@@ -76,6 +76,7 @@ class What:
     series: str | None = None
     text: str | None = None
     photo: bytes | None = None
+    campaign_id: int | None = None  # for "campaign": the contest the invitation's buttons open
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ def build_schedule(
         raise ScheduleInvalid("timezone", f"unknown time zone {tz_name!r}") from None
     schedule = Schedule(
         kind=what.kind, lesson_id=what.lesson_id, series=what.series, text=what.text, photo=what.photo,
+        campaign_id=what.campaign_id,
         topics=",".join(dict.fromkeys(topics)), trigger=when.trigger, timezone=tz_name, status=ScheduleStatus.ACTIVE,
         created_by=created_by, created_at=now, updated_at=now, unit_id=unit_id,
     )
@@ -345,6 +347,10 @@ def check_what(library: Library, what: What) -> None:
             raise ScheduleInvalid("text", f"at most {limit} characters ({len(text)} given)")
         if what.photo is not None and len(what.photo) > PHOTO_MAX_BYTES:
             raise ScheduleInvalid("photo", "the photo is larger than 10 MB")
+    elif what.kind == "campaign":
+        text = (what.text or "").strip()
+        if what.campaign_id is None or not text or len(text) > TEXT_MAX_CHARS:
+            raise ScheduleInvalid("campaign", "an invitation needs its campaign and a text")
     else:
         raise ScheduleInvalid("kind", f"use one of {', '.join(KINDS)}")
 
@@ -354,6 +360,8 @@ def describe_what(schedule: Schedule) -> str:
         return f"lesson {schedule.lesson_id}"
     if schedule.kind == "series":
         return f"series {schedule.series}"
+    if schedule.kind == "campaign":
+        return f"campaign {schedule.campaign_id} invitation"
     return "text" + (" + photo" if schedule.photo else "")
 
 

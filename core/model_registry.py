@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "web.models",
     "org.models",
     "study.models",
+    "campaigns.models",
 )
 
 for _name in MODEL_MODULES:

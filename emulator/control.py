@@ -181,6 +181,12 @@ async def answer_poll(request: web.Request) -> web.Response:
     return _ok(True)
 
 
+async def expire_poll(request: web.Request) -> web.Response:
+    """Let the poll's open period run out now: closed, with a ``poll`` update."""
+    _emu(request).expire_poll(request.match_info["poll_id"])
+    return _ok(True)
+
+
 async def inline_query(request: web.Request) -> web.Response:
     p = await read_params(request)
     qid = await _emu(request).inline_query(_uid(request), p.str("query", "") or "", offset=p.str("offset", "") or "")
@@ -393,6 +399,7 @@ def add_control_routes(app: web.Application) -> None:
         ("POST", "/users/{user_id}/voice", send_voice),
         ("POST", "/users/{user_id}/location", send_location),
         ("POST", "/users/{user_id}/poll_answer", answer_poll),
+        ("POST", "/polls/{poll_id}/expire", expire_poll),
         ("POST", "/users/{user_id}/inline_query", inline_query),
         ("POST", "/users/{user_id}/block", block),
         ("POST", "/users/{user_id}/unblock", unblock),

@@ -68,6 +68,8 @@ class PollState:
     message_id: int
     poll: dict[str, Any]  # the live dict inside the bot's message
     votes: dict[int, list[int]] = field(default_factory=dict)
+    # When it closes by itself (open_period, close_date), on the world's clock; None: only stopPoll closes it.
+    closes_at: float | None = None
 
 
 def buttons(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -354,6 +356,8 @@ class World:
             raise LookupError(f"no poll {poll_id}")
         poll = state.poll
         options = list(option_ids)
+        if state.closes_at is not None and self.clock() >= state.closes_at:
+            self._close_poll(state)  # its open period is over: Telegram takes no more votes
         if poll["is_closed"]:
             raise ValueError("the poll is closed")
         if len(options) > 1 and not poll["allows_multiple_answers"]:
@@ -543,7 +547,38 @@ class World:
 
     def _register_poll(self, chat: Chat, message_id: int) -> None:
         poll = chat.by_id[message_id].data["poll"]
-        self.polls[poll["id"]] = PollState(chat.id, message_id, poll)
+        closes_at = None
+        if poll.get("open_period") is not None:
+            closes_at = self.clock() + poll["open_period"]
+        elif poll.get("close_date") is not None:
+            closes_at = self.clock() + max(0, poll["close_date"] - time.time())
+        self.polls[poll["id"]] = PollState(chat.id, message_id, poll, closes_at=closes_at)
+
+    def _close_poll(self, state: PollState) -> None:
+        """Telegram closes a poll whose time is up: it is marked closed and a ``poll`` update says so."""
+        if state.poll["is_closed"]:
+            return
+        state.poll["is_closed"] = True
+        self._emit("poll", state.chat_id, state.message_id)
+        self._push_update("poll", copy.deepcopy(state.poll))
+
+    def close_due_polls(self) -> list[str]:
+        """Close every poll whose ``open_period`` or ``close_date`` has passed on the world's clock; their ids.
+        Telegram does this by itself; here it happens on this call or on the next vote."""
+        closed = []
+        for poll_id, state in self.polls.items():
+            if state.closes_at is not None and not state.poll["is_closed"] and self.clock() >= state.closes_at:
+                self._close_poll(state)
+                closed.append(poll_id)
+        return closed
+
+    def expire_poll(self, poll_id: str) -> None:
+        """Let a poll's open period run out now (tests whose bot runs on a virtual clock)."""
+        state = self.polls.get(str(poll_id))
+        if state is None:
+            raise LookupError(f"no poll {poll_id}")
+        state.closes_at = self.clock()
+        self._close_poll(state)
 
     def _incoming(self, user: User, content: dict[str, Any], chat_ref: ChatRef | None,
                   reply_to: MessageRef | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DOMAIN = ("core", "knowledge", "broadcasts", "tips", "org", "study")
+DOMAIN = ("core", "knowledge", "broadcasts", "tips", "org", "study", "campaigns")
 
 # package -> top-level packages it must not import
 FORBIDDEN = {

@@ -28,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
         console_admins,
         console_audit,
         console_broadcasts,
+        console_campaigns,
         console_handoffs,
         console_knowledge,
         console_lessons,
@@ -53,6 +54,7 @@ def setup_routes(app: web.Application) -> None:
     console_rollups.setup_routes(app)
     console_study.setup_routes(app)
     console_admins.setup_routes(app)
+    console_campaigns.setup_routes(app)
 
 
 @web.middleware

@@ -47,6 +47,9 @@ PAGE_ERROR = "服务器处理时出错了，请稍后再试。紧急情况请直
 
 # ?done=<code> after a successful action (post/redirect/get).
 FLASH: dict[str, str] = {
+    "campaign_created": "竞赛已创建，邀请已交给推送引擎（开始当天 9:00 前创建的，在开始当天 9:00 发出）。",
+    "campaign_edited": "竞赛已修改。",
+    "campaign_cancelled": "竞赛已取消。",
     "certificate_issued": "证书已颁发，可在下方列表下载。",
     "org_added": "单位已添加。",
     "org_rename": "单位名称已修改。",

@@ -184,6 +184,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/broadcasts/{sid}/{action}"): SCHEDULE_ACTION,
     ("GET", "/admin/broadcasts/runs/{oid}"): VIEW_PUSH,
     ("GET", "/admin/broadcasts/runs/{oid}.json"): VIEW_PUSH,
+    # 知识竞赛: a campaign's invitation is a broadcast; it reaches a unit's subtree at most, or everyone,
+    # so creating, editing and cancelling one needs 推送 over the whole tree (like a broadcast of no unit).
+    ("GET", "/admin/campaigns"): VIEW_PUSH,
+    ("GET", "/admin/campaigns/new"): VIEW_PUSH,
+    ("POST", "/admin/campaigns"): Rule(Role.PUSH, whole_tree),
+    ("GET", "/admin/campaigns/{campaign_id}"): VIEW_PUSH,
+    ("GET", "/admin/campaigns/{campaign_id}/edit"): VIEW_PUSH,
+    ("POST", "/admin/campaigns/{campaign_id}/edit"): Rule(Role.PUSH, whole_tree),
+    ("POST", "/admin/campaigns/{campaign_id}/cancel"): Rule(Role.PUSH, whole_tree),
     ("GET", "/admin/lessons"): VIEW_PUSH,
     ("GET", "/admin/lessons/{lesson_id}"): VIEW_PUSH,
     ("POST", "/admin/lessons/{lesson_id}/test"): Rule(Role.PUSH),  # to the admin's own chat only

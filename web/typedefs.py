@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from broadcasts.engine import BroadcastEngine
 from broadcasts.library import LibraryCache
+from campaigns.runtime import CampaignRuntime
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
@@ -40,6 +41,7 @@ class WebServices(Protocol):
     loops: Loops  # the background loops' health, shown by /healthz
     writes: WriteBehind  # statistics and feedback waiting for the database, shown by /healthz
     role: str  # "leader", "standby" or "web" (ankang/runner.py), shown by /healthz
+    campaigns: CampaignRuntime  # the question bank and the campaign templates
 
 
 class BotSender(DutyAlertSender, HandoffSender, Protocol):

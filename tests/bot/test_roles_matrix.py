@@ -80,10 +80,11 @@ def test_every_handler_is_a_workers_or_says_what_it_needs(ankang):
     needs = {}
     for handler in registered:
         name = qualname(handler.callback)
-        if name.startswith(("bot.lessons.", "bot.tips_report.", "bot.tips_thread.", "bot.guards.")) or \
+        if name.startswith(("bot.lessons.", "bot.campaign.", "bot.tips_report.", "bot.tips_thread.",
+                            "bot.guards.")) or \
                 (name.startswith("bot.handoff.") and authz.needs_of(handler.callback) is None
                  and name not in ("bot.handoff.answer_start", "bot.handoff.answer_typed")):
-            continue  # the workers' own areas: lessons, reporting a tip, a receipt's thread, 问工会
+            continue  # the workers' own areas: lessons, campaigns, reporting a tip, a receipt's thread, 问工会
         needs[name] = authz.needs_of(handler.callback)
     unlisted = {name for name, need in needs.items() if need is None} - WORKER_HANDLERS
     assert unlisted == set(), "a handler without a need must be a worker's (WORKER_HANDLERS) or use bot.authz"

@@ -249,3 +249,42 @@ async def test_callback_queries_expire_and_are_answered_once(emu: Emulator, bot:
         await bot.answer_callback_query(stale)
     with pytest.raises(BadRequest, match="Query is too old"):
         await bot.answer_callback_query("123")
+
+
+async def test_a_poll_closes_when_its_open_period_is_over(emu: Emulator, bot: telegram.Bot, clock) -> None:
+    """open_period: votes count until the period ends; then the poll is closed (a ``poll`` update says so)
+    and refuses votes, as Telegram does. ``close_due_polls`` closes every poll whose time is up."""
+    alice = emu.user()
+    quiz = await bot.send_poll(alice.id, "安全帽多久检查一次？", ["每天", "每年"], type="quiz",
+                               correct_option_ids=[0], is_anonymous=False, open_period=30)
+    other = await bot.send_poll(alice.id, "你关心哪些话题？", ["工伤", "加班"], is_anonymous=False, open_period=60)
+    untimed = await bot.send_poll(alice.id, "不限时", ["甲", "乙"], is_anonymous=False)
+    assert emu.polls[quiz.poll.id].poll["open_period"] == 30 and not quiz.poll.is_closed
+    clock.advance(29)
+    await emu.answer_poll(alice, quiz.poll.id, [0])  # in time
+    await emu.answer_poll(alice, other.poll.id, [1])
+    clock.advance(2)
+    with pytest.raises(ValueError, match="closed"):
+        await emu.answer_poll(alice, quiz.poll.id, [1])  # 31 s after: closed
+    assert emu.polls[quiz.poll.id].poll["is_closed"]
+    assert emu.close_due_polls() == []  # the other one has 29 s left
+    clock.advance(30)
+    assert emu.close_due_polls() == [other.poll.id]
+    await emu.answer_poll(alice, untimed.poll.id, [0])  # no open period: stays open
+    updates = await bot.get_updates()
+    closed = [u.poll.id for u in updates if u.poll is not None and u.poll.is_closed]
+    assert closed == [quiz.poll.id, other.poll.id]
+    assert [(u.poll_answer.poll_id, u.poll_answer.option_ids) for u in updates if u.poll_answer] == [
+        (quiz.poll.id, (0,)), (other.poll.id, (1,)), (untimed.poll.id, (0,))]
+
+
+async def test_expire_poll_ends_the_open_period_now(emu: Emulator, bot: telegram.Bot) -> None:
+    alice = emu.user()
+    poll = await bot.send_poll(alice.id, "问题", ["甲", "乙"], is_anonymous=False, open_period=600)
+    emu.expire_poll(poll.poll.id)
+    with pytest.raises(ValueError, match="closed"):
+        await emu.answer_poll(alice, poll.poll.id, [0])
+    with pytest.raises(LookupError):
+        emu.expire_poll("forged")
+    with pytest.raises(BadRequest, match="Poll has already been closed"):
+        await bot.stop_poll(alice.id, poll.message_id)

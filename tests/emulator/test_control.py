@@ -114,6 +114,9 @@ async def test_poll_answer_and_inline_query_over_http(
     await call(http, "POST", f"/users/{uid}/poll_answer", json={"poll_id": poll.poll.id, "option_ids": [1]})
     updates = await bot.get_updates()
     assert [u.poll_answer.option_ids for u in updates if u.poll_answer] == [(1,)]
+    await call(http, "POST", f"/polls/{poll.poll.id}/expire")
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.poll.is_closed for u in updates if u.poll] == [True]
 
     qid = (await call(http, "POST", f"/users/{uid}/inline_query", json={"query": "劳保"}))["inline_query_id"]
     result = telegram.InlineQueryResultArticle("a", "劳保用品", telegram.InputTextMessageContent("x"))

@@ -52,6 +52,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/broadcasts/{sid}/{action}"): ("push", "act"),
     ("GET", "/admin/broadcasts/runs/{oid}"): ("push", "look"),
     ("GET", "/admin/broadcasts/runs/{oid}.json"): ("push", "look"),
+    ("GET", "/admin/campaigns"): ("push", "look"),
+    ("GET", "/admin/campaigns/new"): ("push", "look"),
+    ("POST", "/admin/campaigns"): ("push", "act"),
+    ("GET", "/admin/campaigns/{campaign_id}"): ("push", "look"),
+    ("GET", "/admin/campaigns/{campaign_id}/edit"): ("push", "look"),
+    ("POST", "/admin/campaigns/{campaign_id}/edit"): ("push", "act"),
+    ("POST", "/admin/campaigns/{campaign_id}/cancel"): ("push", "act"),
     ("GET", "/admin/lessons"): ("push", "look"),
     ("GET", "/admin/lessons/{lesson_id}"): ("push", "look"),
     ("POST", "/admin/lessons/{lesson_id}/test"): ("push", "act_anywhere"),
@@ -146,7 +153,7 @@ def sample_path(path: str, units: dict[str, int], target: str, grants: dict[str,
         return f"{path}?unit={units[target]}"
     values = {"cert_id": certificates[target],
               "tip_id": 1, "photo_id": 1, "sid": 1, "action": "pause", "oid": 1, "lesson_id": "x", "faq_id": "x",
-              "qid": 1, "handoff_id": 1, "unit_id": units[target], "user_id": OTHER_ADMIN,
+              "qid": 1, "handoff_id": 1, "campaign_id": 1, "unit_id": units[target], "user_id": OTHER_ADMIN,
               "grant_id": grants[target]}
     return path.format(**values)
 

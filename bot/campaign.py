@@ -1,0 +1,179 @@
+"""安康杯 campaigns in Telegram: the invitation's buttons and /campaign (/contest) start an attempt or a
+practice run; its questions go out as polls with ``open_period``, one at a time; poll answers are recorded
+by ``campaigns.attempts`` (first answer in time) and the next question follows; the result comes at the end.
+
+Single choice and true/false questions are native quiz polls (Telegram shows right or wrong at once);
+multiple choice is a regular poll allowing several answers, scored by us (a quiz poll has one right
+option in most clients). Every poll is non-anonymous, so its ``poll_answer`` updates reach the bot.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import campaign_callbacks as cb
+from bot import campaign_messages as msg
+from bot.context import AnkangContext, BotServices
+from bot.parts import chat_of, message_of, poll_answer_of, query_of
+from bot.render import send_long
+from campaigns import attempts, rankings
+from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptResult
+from campaigns.runtime import CampaignWatch
+from campaigns.service import list_campaigns, local_day, open_campaigns
+from core import users
+
+log = logging.getLogger(__name__)
+
+# The poll's row is written right after Telegram returns its id; an answer can arrive first.
+POLL_LOOKUP_RETRIES_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0)
+
+
+def campaign_keyboard(campaign_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(msg.START_BUTTON, callback_data=cb.build(cb.StartAttempt(campaign_id))),
+        InlineKeyboardButton(msg.PRACTICE_BUTTON, callback_data=cb.build(cb.Practice(campaign_id))),
+    ]])
+
+
+async def send_invitation(bot: Bot, chat_id: int, text: str, campaign_id: int) -> None:
+    """The broadcast engine's invitation message (``TelegramTransport.send_invitation``)."""
+    await bot.send_message(chat_id, msg.invitation_html(text), parse_mode="HTML",
+                           reply_markup=campaign_keyboard(campaign_id))
+
+
+class TelegramAttempts:
+    """``campaigns.attempts.QuestionSender`` over the application's bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
+        question = ask.question
+        options = list(question.options)
+        if question.type == "multiple":
+            message = await self.bot.send_poll(
+                chat_id, msg.poll_question(ask), options, is_anonymous=False, type=Poll.REGULAR,
+                allows_multiple_answers=True, open_period=ask.seconds)
+        else:
+            message = await self.bot.send_poll(
+                chat_id, msg.poll_question(ask), options, is_anonymous=False, type=Poll.QUIZ,
+                correct_option_ids=cast(Any, list(question.answer)), explanation=question.explanation,
+                open_period=ask.seconds)
+        assert message.poll is not None
+        return message.poll.id
+
+    async def send_result(self, chat_id: int, result: AttemptResult) -> None:
+        await send_long(self.bot, chat_id, msg.result_html(result))
+
+    async def send_timeout(self, chat_id: int, number: int) -> None:
+        await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
+
+
+async def campaign_command(update: Update, context: AnkangContext) -> None:
+    """/campaign, /contest: the campaigns open today, each with its buttons."""
+    services = context.services
+    today = local_day(services.clock.now(), services.settings.tz)
+    async with context.session() as session, session.begin():
+        await users.record_user(session, chat_of(update).id)
+        found = await open_campaigns(session, today)
+    message = message_of(update)
+    if not found:
+        await message.reply_html(msg.NO_CAMPAIGN)
+        return
+    for campaign in found:
+        await message.reply_html(msg.campaign_list_html([(campaign.name, campaign.starts_on, campaign.ends_on)]),
+                                 reply_markup=campaign_keyboard(campaign.id))
+
+
+async def campaign_button(update: Update, context: AnkangContext) -> None:
+    """The invitation's and /campaign's buttons: start an attempt, or practise."""
+    query = query_of(update)
+    data = cb.parse(query.data)
+    if data is None:
+        await query.answer(msg.STALE_BUTTON)
+        return
+    practice = isinstance(data, cb.Practice)
+    chat_id = chat_of(update).id
+    services = context.services
+    try:
+        step = await attempts.start_attempt(
+            services.sessions, services.campaigns.bank, data.campaign_id, chat_id, now=services.clock.now(),
+            tz=services.settings.tz, practice=practice)
+    except AttemptRefused as refused:
+        await query.answer()
+        await context.bot.send_message(chat_id, refused.message)
+        return
+    await query.answer()
+    if isinstance(step, AskQuestion):
+        text = msg.PRACTICE_STARTING if practice else msg.STARTING
+        await context.bot.send_message(chat_id, text.format(total=step.total, seconds=step.seconds))
+    await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, now=services.clock.now())
+
+
+async def campaign_answer(update: Update, context: AnkangContext) -> bool:
+    """An answer to a campaign poll: recorded once, then the next question; False for any other poll (the
+    lessons' handler, ``bot.lessons.poll_answer``, asks here first and takes the rest)."""
+    answer = poll_answer_of(update)
+    if answer.user is None:
+        return False
+    services = context.services
+    chat_id = answer.user.id
+    for delay in (*POLL_LOOKUP_RETRIES_S, None):
+        # In this order: a question still being sent is seen either as pending or, once recorded, by its poll id.
+        pending = await attempts.awaiting_poll(services.sessions, chat_id)
+        if await attempts.is_campaign_poll(services.sessions, answer.poll_id):
+            break
+        if not pending or delay is None:
+            return False  # not ours: a 微课堂 quiz
+        await asyncio.sleep(delay)
+    outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
+                                    list(answer.option_ids), now=services.clock.now())
+    sender = TelegramAttempts(context.bot)
+    if outcome.kind is AnswerKind.LATE:
+        await context.bot.send_message(chat_id, msg.LATE_ANSWER)
+    await attempts.deliver(services.sessions, sender, chat_id, outcome.next, now=services.clock.now())
+    return True
+
+
+async def rank_campaign(update: Update, context: AnkangContext) -> None:
+    """/rank campaign: the rankings of each campaign open today (or of the latest one, frozen once ended)."""
+    services = context.services
+    today = local_day(services.clock.now(), services.settings.tz)
+    chat_id = chat_of(update).id
+    async with context.session() as session, session.begin():
+        found = await open_campaigns(session, today)
+        if not found:
+            latest = await list_campaigns(session)
+            found = latest[:1]
+        texts = [msg.rank_html(c.name, await rankings.standings(session, c, today), chat_id,
+                               rankings.PERSON_TIE_BREAKS, rankings.UNIT_TIE_BREAKS) for c in found]
+    message = message_of(update)
+    for text in texts or [msg.RANK_NONE]:
+        await message.reply_html(text)
+
+
+def start_watch(application: Application, services: BotServices) -> CampaignWatch:
+    """The leader's time-out watch: a question whose open period ended gets the next one sent."""
+    watch = CampaignWatch(services.sessions, services.campaigns, TelegramAttempts(application.bot), services.clock,
+                          services.settings.tz, loops=services.loops)
+    services.campaigns.watch = watch
+    watch.start()
+    return watch
+
+
+async def stop_watch(services: BotServices) -> None:
+    watch = services.campaigns.watch
+    if watch is not None:
+        await watch.stop()
+        services.campaigns.watch = None
+
+
+def register(app: Application) -> None:
+    """/campaign (/contest) and the cp: buttons. Poll answers have one handler, the lessons' (one group takes
+    an update once), which hands campaign polls to ``campaign_answer``."""
+    app.add_handler(CommandHandler(["campaign", "contest"], campaign_command))
+    app.add_handler(CallbackQueryHandler(campaign_button, pattern=cb.PATTERN))

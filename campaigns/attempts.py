@@ -1,0 +1,465 @@
+"""Taking part: an attempt is a run of questions asked one at a time, each answered once.
+
+The rules that keep counts honest, each held by the database rather than by memory:
+
+* **Daily cap.** A counted attempt takes slot 1, 2, … of its local day with one conditional
+  ``INSERT … SELECT … WHERE used < cap``; the unique key (campaign, chat, day, slot) refuses the
+  second of two devices that took the same slot at once (PostgreSQL), and SQLite's single writer
+  runs the conditional insert atomically. So the cap holds however many devices start together.
+* **One answer per question.** A question goes ``asked → answered | timed_out`` by a conditional
+  UPDATE on its status: the first answer in time wins; a second answer, an answer after the open
+  period, or an answer racing the time-out counts once or not at all. Only the winner moves the
+  attempt on, so the next question is sent once.
+* **Days** are calendar days in the configured time zone; an attempt belongs to the day it started.
+* **Practice** (练习) draws from the same bank and counts for nothing: no slot, no best, no streak.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, and_, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
+from campaigns import messages as msg
+from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
+from campaigns.service import candidates, local_day, rules_on
+from core.db import SessionMaker, rows_matched
+from core.models import StrEnumType, UTCDateTime
+
+# An answer processed this long after the poll's open period still counts (the update was in flight).
+ANSWER_GRACE_S = 2.0
+# The time-out sweep's batch.
+EXPIRE_BATCH = 200
+# A running attempt this long past its last possible deadline was left behind (the process stopped between
+# choosing a question and sending it): a new start closes it instead of refusing "in progress" for ever.
+ABANDONED_AFTER_S = 120.0
+
+
+class AttemptRefused(Exception):
+    """The worker cannot start an attempt now; ``message`` says why in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DailyCapReached(AttemptRefused):
+    pass
+
+
+class AttemptInProgress(AttemptRefused):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AskQuestion:
+    """The next question to send as a poll."""
+
+    attempt_id: int
+    position: int
+    total: int
+    question: Question
+    seconds: int
+    practice: bool
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    number: int
+    question: Question | None  # None: it left the bank during the attempt
+    status: QuestionStatus
+    chosen: tuple[int, ...]
+    correct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    attempt_id: int
+    campaign_name: str
+    practice: bool
+    score: int
+    correct: int
+    asked: int  # questions that counted (not the ones that left the bank)
+    timed_out: int
+    skipped: int
+    review: tuple[ReviewItem, ...]
+    streak_days: int  # consecutive days with a finished counted attempt, up to this one's day
+    best: int  # the best score of a counted attempt in this campaign (this one included)
+    new_best: bool
+
+
+Step = AskQuestion | AttemptResult
+
+
+class AnswerKind(StrEnum):
+    COUNTED = "counted"
+    LATE = "late"  # after the open period: not counted (the question timed out)
+    AGAIN = "again"  # the question was already answered or timed out
+    UNKNOWN = "unknown"  # not a poll of ours, or not this worker's
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOutcome:
+    kind: AnswerKind
+    correct: bool = False
+    points: int = 0
+    next: Step | None = None  # what to send now (the winner of the question moves the attempt on)
+
+
+class QuestionSender(Protocol):
+    """How a step reaches the worker; the bot implements it."""
+
+    async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
+        """Send the question as a poll with ``open_period``; return the poll id."""
+        ...
+
+    async def send_result(self, chat_id: int, result: AttemptResult) -> None: ...
+
+    async def send_timeout(self, chat_id: int, number: int) -> None:
+        """Tell the worker question ``number`` timed out (the next step follows)."""
+        ...
+
+
+# --- selection -------------------------------------------------------------------------------------
+
+
+def select_questions(
+    bank: QuestionBank, count: int, tags: tuple[str, ...], audience: str, *, balanced: bool = True,
+    rng: random.Random | None = None,
+) -> list[Question]:
+    """``count`` distinct questions drawn at random from the tags; balanced: easy, medium and hard in turn
+    (a difficulty that runs out gives its turn to the others)."""
+    rng = rng or random.Random()
+    pool = candidates(bank, tags, audience)
+    if not balanced:
+        return rng.sample(pool, min(count, len(pool)))
+    by_level = {level: [q for q in pool if q.difficulty == level] for level in DIFFICULTIES}
+    for questions in by_level.values():
+        rng.shuffle(questions)
+    chosen: list[Question] = []
+    while len(chosen) < count and any(by_level.values()):
+        for level in DIFFICULTIES:
+            if by_level[level] and len(chosen) < count:
+                chosen.append(by_level[level].pop())
+    rng.shuffle(chosen)
+    return chosen
+
+
+# --- starting ------------------------------------------------------------------------------------
+
+
+async def start_attempt(
+    sessions: SessionMaker, bank: QuestionBank, campaign_id: int, chat_id: int, *, now: datetime, tz: ZoneInfo,
+    practice: bool = False, rng: random.Random | None = None,
+) -> Step:
+    """Start an attempt (or a practice run) and return its first question; raise AttemptRefused."""
+    day = local_day(now, tz)
+    async with sessions() as session:
+        campaign = await session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise AttemptRefused(msg.NOT_FOUND)
+        if campaign.status != CampaignStatus.ACTIVE:
+            raise AttemptRefused(msg.CANCELLED.format(name=campaign.name))
+        if not practice and day < campaign.starts_on:
+            raise AttemptRefused(msg.NOT_STARTED.format(name=campaign.name, day=campaign.starts_on.isoformat()))
+        if not practice and day > campaign.ends_on:
+            raise AttemptRefused(msg.ENDED.format(name=campaign.name, day=campaign.ends_on.isoformat()))
+        rules = await rules_on(session, campaign_id, day)
+        running = (await session.execute(select(Attempt).where(
+            Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))).scalar_one_or_none()
+    if running is not None:
+        if now < abandoned_at(running):
+            raise AttemptInProgress(msg.IN_PROGRESS)
+        await close_abandoned(sessions, running.id, now=now)
+    questions = select_questions(bank, rules.questions_per_attempt, rules.tag_codes, rules.audience,
+                                 balanced=rules.balanced, rng=rng)
+    values = {
+        "campaign_id": campaign_id, "chat_id": chat_id, "day": day, "practice": practice,
+        "status": AttemptStatus.RUNNING, "position": 0, "question_count": len(questions),
+        "seconds_per_question": rules.seconds_per_question, "points_correct": rules.points_correct,
+        "points_finish": rules.points_finish, "points_perfect": rules.points_perfect,
+        "score": 0, "correct": 0, "answered": 0, "started_at": now,
+    }
+    attempt_id: int | None = None
+    for _ in range(rules.attempts_per_day + 1):
+        try:
+            async with sessions() as session, session.begin():
+                # The write comes first in its transaction: on SQLite it takes the write lock at once.
+                if practice:
+                    attempt_id = (await session.execute(
+                        insert(Attempt).values(slot=None, **values).returning(Attempt.id))).scalar_one()
+                else:
+                    attempt_id = await _take_slot(session, values, rules.attempts_per_day)
+                    if attempt_id is None:
+                        raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
+                new_id = attempt_id
+                session.add_all(
+                    AttemptQuestion(attempt_id=new_id, position=i, question_id=q.id, kind=q.type,
+                                    answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING, points=0)
+                    for i, q in enumerate(questions))
+        except IntegrityError:
+            continue  # another device took the same slot at the same moment: try the next one
+        break
+    else:
+        raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
+    assert attempt_id is not None
+    step = await proceed(sessions, bank, attempt_id, now=now)
+    assert step is not None  # a fresh attempt has its first question (or, with none, its result)
+    return step
+
+
+async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:
+    """INSERT the attempt into the next free slot of its day if one is left; its id, or None at the cap."""
+    used = (
+        select(func.count()).select_from(Attempt)
+        .where(Attempt.campaign_id == values["campaign_id"], Attempt.chat_id == values["chat_id"],
+               Attempt.day == values["day"], Attempt.slot.is_not(None))
+        .scalar_subquery()
+    )
+    columns = [*values, "slot"]
+    types: dict[str, TypeEngine[Any]] = {
+        "day": Date(), "started_at": UTCDateTime(), "status": StrEnumType(AttemptStatus, 16)}
+    row = select(*(literal(values[c], types[c]) if c in types else literal(values[c]) if c != "slot" else (used + 1)
+                   for c in columns)).where(used < cap)
+    stmt = insert(Attempt).from_select(columns, row).returning(Attempt.id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# --- moving on -----------------------------------------------------------------------------------
+
+
+async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *, now: datetime) -> Step | None:
+    """What the attempt needs next: its current question (to send), or its result when it has just
+    finished; None when its current question is out already or it finished before."""
+    async with sessions() as session, session.begin():
+        attempt = await session.get(Attempt, attempt_id)
+        if attempt is None or attempt.status != AttemptStatus.RUNNING:
+            return None
+        while attempt.position < attempt.question_count:
+            row = await session.get(AttemptQuestion, (attempt_id, attempt.position))
+            assert row is not None
+            if row.status != QuestionStatus.PENDING:
+                return None  # asked and waiting for its answer or its time-out
+            if row.question_id not in bank:
+                # The question left the bank during the attempt: not asked, not counted.
+                moved = await session.execute(
+                    update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                                                  AttemptQuestion.position == row.position,
+                                                  AttemptQuestion.status == QuestionStatus.PENDING)
+                    .values(status=QuestionStatus.SKIPPED))
+                if rows_matched(moved) != 1:
+                    return None
+                attempt.position += 1
+                await session.flush()
+                continue
+            return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
+                               attempt.seconds_per_question, attempt.practice)
+        finished = await session.execute(
+            update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+            .values(status=AttemptStatus.FINISHED, finished_at=now))
+        if rows_matched(finished) != 1:
+            return None
+        await session.refresh(attempt)
+        rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+                                           .order_by(AttemptQuestion.position))).scalars())
+        asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
+        bonus = attempt.points_finish
+        if asked and attempt.correct == len(asked):
+            bonus += attempt.points_perfect
+        attempt.score += bonus
+        await session.flush()
+        return await _result(session, bank, attempt, rows)
+
+
+async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
+                  rows: Sequence[AttemptQuestion]) -> AttemptResult:
+    campaign = await session.get(Campaign, attempt.campaign_id)
+    name = campaign.name if campaign is not None else ""
+    review = tuple(
+        ReviewItem(r.position + 1, bank.get(r.question_id) if r.question_id in bank else None, r.status,
+                   tuple(int(x) for x in r.chosen.split(",") if x) if r.chosen else (), bool(r.correct))
+        for r in rows)
+    streak, best, new_best = 0, attempt.score, False
+    if not attempt.practice:
+        counted = and_(Attempt.campaign_id == attempt.campaign_id, Attempt.chat_id == attempt.chat_id,
+                       Attempt.practice.is_(False), Attempt.status == AttemptStatus.FINISHED)
+        before = (await session.execute(
+            select(func.max(Attempt.score)).where(counted, Attempt.id != attempt.id))).scalar_one_or_none()
+        new_best = before is None or attempt.score > before
+        best = attempt.score if before is None else max(before, attempt.score)
+        days = set((await session.execute(select(Attempt.day).where(counted).distinct())).scalars())
+        streak = streak_ending(days, attempt.day)
+    return AttemptResult(
+        attempt_id=attempt.id, campaign_name=name, practice=attempt.practice, score=attempt.score,
+        correct=attempt.correct, asked=sum(r.status != QuestionStatus.SKIPPED for r in rows),
+        timed_out=sum(r.status == QuestionStatus.TIMED_OUT for r in rows),
+        skipped=sum(r.status == QuestionStatus.SKIPPED for r in rows),
+        review=review, streak_days=streak, best=best, new_best=new_best,
+    )
+
+
+def abandoned_at(attempt: Attempt) -> datetime:
+    """When a running attempt counts as left behind: every question's time and grace, and a margin, are over."""
+    per_question = attempt.seconds_per_question + ANSWER_GRACE_S
+    return attempt.started_at + timedelta(seconds=attempt.question_count * per_question + ABANDONED_AFTER_S)
+
+
+async def close_abandoned(sessions: SessionMaker, attempt_id: int, *, now: datetime) -> None:
+    """Finish an attempt left behind as it stands: its unanswered questions time out, no finishing points."""
+    async with sessions() as session, session.begin():
+        closed = await session.execute(
+            update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+            .values(status=AttemptStatus.FINISHED, finished_at=now))
+        if rows_matched(closed) == 1:
+            await session.execute(
+                update(AttemptQuestion)
+                .where(AttemptQuestion.attempt_id == attempt_id,
+                       AttemptQuestion.status.in_((QuestionStatus.PENDING, QuestionStatus.ASKED)))
+                .values(status=QuestionStatus.TIMED_OUT, correct=False))
+
+
+def streak_ending(days: set[date], last: date) -> int:
+    """How many consecutive days up to ``last`` are in ``days``."""
+    streak = 0
+    while last - timedelta(days=streak) in days:
+        streak += 1
+    return streak
+
+
+async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, now: datetime) -> bool:
+    """Record that the question went out as poll ``poll_id``: its answers count until the open period ends."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(AttemptQuestion).where(AttemptQuestion.attempt_id == ask.attempt_id,
+                                          AttemptQuestion.position == ask.position,
+                                          AttemptQuestion.status == QuestionStatus.PENDING)
+            .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
+                    deadline=now + timedelta(seconds=ask.seconds)))
+        return rows_matched(result) == 1
+
+
+async def deliver(sessions: SessionMaker, sender: QuestionSender, chat_id: int, step: Step | None, *,
+                  now: datetime) -> None:
+    """Send a step: a question (then record its poll) or the result."""
+    if isinstance(step, AskQuestion):
+        poll_id = await sender.send_question(chat_id, step)
+        await mark_asked(sessions, step, poll_id, now=now)
+    elif isinstance(step, AttemptResult):
+        await sender.send_result(chat_id, step)
+
+
+async def is_campaign_poll(sessions: SessionMaker, poll_id: str) -> bool:
+    async with sessions() as session:
+        found = await session.execute(select(AttemptQuestion.attempt_id).where(AttemptQuestion.poll_id == poll_id))
+        return found.first() is not None
+
+
+async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
+    """Whether a question of this worker's running attempt is being sent (its poll id not recorded yet)."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(Attempt.id).join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Attempt.id,
+                                                          AttemptQuestion.position == Attempt.position))
+            .where(Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING,
+                   AttemptQuestion.status == QuestionStatus.PENDING).limit(1))
+        return found.first() is not None
+
+
+async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_id: int,
+                 option_ids: Sequence[int], *, now: datetime) -> AnswerOutcome:
+    """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing."""
+    async with sessions() as session, session.begin():
+        row = (await session.execute(
+            select(AttemptQuestion, Attempt).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(AttemptQuestion.poll_id == poll_id))).first()
+        if row is None or row[1].chat_id != chat_id:
+            return AnswerOutcome(AnswerKind.UNKNOWN)
+        question, attempt = row
+        if question.status != QuestionStatus.ASKED or not option_ids:
+            return AnswerOutcome(AnswerKind.AGAIN)
+        assert question.deadline is not None
+        if now > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
+            late = True
+        else:
+            late = False
+            chosen = sorted(set(option_ids))
+            correct = ",".join(map(str, chosen)) == question.answer
+            points = attempt.points_correct if correct else 0
+            won = await session.execute(
+                update(AttemptQuestion).where(AttemptQuestion.attempt_id == question.attempt_id,
+                                              AttemptQuestion.position == question.position,
+                                              AttemptQuestion.status == QuestionStatus.ASKED)
+                .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
+                        points=points, answered_at=now))
+            if rows_matched(won) != 1:
+                return AnswerOutcome(AnswerKind.AGAIN)
+            await session.execute(
+                update(Attempt).where(Attempt.id == attempt.id)
+                .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
+                        answered=Attempt.answered + 1, position=Attempt.position + 1))
+    if late:
+        # The open period is over: the question times out now (if the sweep has not done it already).
+        moved = await _time_out(sessions, question.attempt_id, question.position)
+        after = await proceed(sessions, bank, question.attempt_id, now=now) if moved else None
+        return AnswerOutcome(AnswerKind.LATE, next=after)
+    after = await proceed(sessions, bank, question.attempt_id, now=now)
+    return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
+
+
+async def _time_out(sessions: SessionMaker, attempt_id: int, position: int) -> bool:
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                                          AttemptQuestion.position == position,
+                                          AttemptQuestion.status == QuestionStatus.ASKED)
+            .values(status=QuestionStatus.TIMED_OUT, correct=False))
+        if rows_matched(result) != 1:
+            return False
+        await session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.position == position)
+                              .values(position=Attempt.position + 1))
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class TimedOut:
+    chat_id: int
+    number: int  # the question's number in its attempt
+    next: Step | None
+
+
+async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime) -> list[TimedOut]:
+    """Time out every question whose open period (and grace) is over; return what each attempt needs next."""
+    cutoff = now - timedelta(seconds=ANSWER_GRACE_S)
+    async with sessions() as session:
+        due = (await session.execute(
+            select(AttemptQuestion.attempt_id, AttemptQuestion.position, Attempt.chat_id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(AttemptQuestion.status == QuestionStatus.ASKED, AttemptQuestion.deadline < cutoff)
+            .order_by(AttemptQuestion.deadline).limit(EXPIRE_BATCH))).all()
+    timed_out = []
+    for attempt_id, position, chat_id in due:
+        if await _time_out(sessions, attempt_id, position):
+            step = await proceed(sessions, bank, attempt_id, now=now)
+            timed_out.append(TimedOut(chat_id, position + 1, step))
+    return timed_out
+
+
+async def attempts_today(sessions: SessionMaker, campaign_id: int, chat_id: int, day: date) -> int:
+    async with sessions() as session:
+        return int((await session.execute(
+            select(func.count()).select_from(Attempt).where(
+                Attempt.campaign_id == campaign_id, Attempt.chat_id == chat_id, Attempt.day == day,
+                Attempt.slot.is_not(None)))).scalar_one())

@@ -1,0 +1,143 @@
+"""Rankings that reward participation (issue 13, point 4): people and units, live while a campaign runs and
+frozen once it has ended.
+
+* **People**: points of their finished counted attempts (practice never counts). Ties: fewer attempts
+  first (the same points in fewer tries), then whoever reached the total first. A name is shown only
+  with the worker's consent (/rank's 显示我的名字, ``User.display_name``); otherwise a stable pseudonym.
+* **Units**, at each level of the organisation tree: a unit counts the members of its whole subtree.
+  参与率 = members who finished at least one counted attempt ÷ members; 平均分 = their points ÷ those
+  participants; 人均次数 = counted attempts ÷ members. Ranked by 参与率, then 平均分, then 人均次数,
+  then the unit's code (stated on every ranking, in ``UNIT_TIE_BREAKS``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from broadcasts.quiz import anonymous_name
+from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStanding
+from core.models import User
+from org.models import Membership, Organisation
+from org.service import all_units
+
+PERSON_TIE_BREAKS = "同分时，答题次数少者在前；仍相同时，先达到该总分者在前。"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+UNIT_TIE_BREAKS = "按参与率排序；参与率相同比平均分，再比人均答题次数，仍相同按单位代码。"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    place: int
+    chat_id: int
+    name: str
+    points: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    place: int
+    code: str
+    name: str
+    level: str
+    depth: int
+    members: int
+    participants: int
+    attempts: int
+    points: int
+
+    @property
+    def participation(self) -> float:
+        return self.participants / self.members if self.members else 0.0
+
+    @property
+    def average(self) -> float:
+        return self.points / self.participants if self.participants else 0.0
+
+    @property
+    def attempts_per_member(self) -> float:
+        return self.attempts / self.members if self.members else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Standings:
+    persons: list[PersonRow]
+    units: list[UnitRow]
+    frozen: bool  # final: the campaign has ended and its results were fixed
+
+
+async def _totals(session: AsyncSession, campaign_id: int) -> list[tuple[int, int, int, datetime | None]]:
+    """(chat id, points, attempts, last finish) of every worker with a finished counted attempt."""
+    rows = await session.execute(
+        select(Attempt.chat_id, func.sum(Attempt.score), func.count(), func.max(Attempt.finished_at))
+        .where(Attempt.campaign_id == campaign_id, Attempt.practice.is_(False),
+               Attempt.status == AttemptStatus.FINISHED)
+        .group_by(Attempt.chat_id))
+    return [(int(c), int(p), int(n), last) for c, p, n, last in rows.all()]
+
+
+async def person_ranking(session: AsyncSession, campaign_id: int) -> list[PersonRow]:
+    totals = sorted(await _totals(session, campaign_id), key=lambda t: (-t[1], t[2], t[3] or EPOCH, t[0]))
+    names = dict((await session.execute(
+        select(User.chat_id, User.display_name).where(User.chat_id.in_([t[0] for t in totals])))).all())
+    return [PersonRow(place, chat_id, names.get(chat_id) or anonymous_name(chat_id), points, attempts)
+            for place, (chat_id, points, attempts, _) in enumerate(totals, start=1)]
+
+
+async def unit_ranking(session: AsyncSession, campaign_id: int) -> list[UnitRow]:
+    """Every active unit with members, ranked within its level of the tree (depth)."""
+    totals = {chat_id: (points, attempts) for chat_id, points, attempts, _ in await _totals(session, campaign_id)}
+    units = [u for u in await all_units(session) if not u.retired]
+    members: dict[int, list[int]] = {}
+    for chat_id, unit_id in (await session.execute(select(Membership.chat_id, Membership.unit_id))).all():
+        members.setdefault(unit_id, []).append(chat_id)
+    children: dict[int | None, list[Organisation]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+
+    rows: list[UnitRow] = []
+
+    def visit(unit: Organisation, depth: int) -> list[int]:
+        chats = list(members.get(unit.id, []))
+        for child in children.get(unit.id, []):
+            chats += visit(child, depth + 1)
+        taking_part = [c for c in chats if c in totals]
+        if chats:
+            rows.append(UnitRow(0, unit.code, unit.name, unit.level, depth, len(chats), len(taking_part),
+                                sum(totals[c][1] for c in taking_part), sum(totals[c][0] for c in taking_part)))
+        return chats
+
+    known = {u.id for u in units}
+    for root in [u for u in units if u.parent_id is None or u.parent_id not in known]:
+        visit(root, 0)
+    ranked: list[UnitRow] = []
+    for depth in sorted({r.depth for r in rows}):
+        level = sorted((r for r in rows if r.depth == depth),
+                       key=lambda r: (-r.participation, -r.average, -r.attempts_per_member, r.code))
+        ranked += [replace(r, place=place) for place, r in enumerate(level, start=1)]
+    return ranked
+
+
+async def standings(session: AsyncSession, campaign: Campaign, today: date) -> Standings:
+    """The rankings: live until the campaign's last day is over, then frozen (stored once, read back after)."""
+    if today <= campaign.ends_on:
+        return Standings(await person_ranking(session, campaign.id), await unit_ranking(session, campaign.id), False)
+    stored = await session.get(CampaignStanding, campaign.id)
+    if stored is None:
+        persons, units = await person_ranking(session, campaign.id), await unit_ranking(session, campaign.id)
+        try:
+            async with session.begin_nested():
+                session.add(CampaignStanding(campaign_id=campaign.id, persons=json.dumps([asdict(p) for p in persons]),
+                                             units=json.dumps([asdict(u) for u in units])))
+        except IntegrityError:  # another request froze them first: theirs stand
+            stored = await session.get(CampaignStanding, campaign.id)
+        else:
+            return Standings(persons, units, True)
+    assert stored is not None
+    return Standings([PersonRow(**p) for p in json.loads(stored.persons)],
+                     [UnitRow(**u) for u in json.loads(stored.units)], True)

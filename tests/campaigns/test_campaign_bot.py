@@ -1,0 +1,155 @@
+"""End to end through the emulator: a campaign created in the console from a template, its invitation sent by
+the delivery engine, and a worker's attempt of five polls with one timed out (issue 13, points 2 and 3)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import campaign_messages as msg
+from broadcasts import subscriptions
+from core import users
+
+START = datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+
+
+@pytest.fixture
+async def contest(make_settings, emulator, shared_kb, library, tips_runtime):
+    """Ankang on a clock the test moves (time-outs happen when the test says), with a subscribed worker."""
+    from ankang.runner import running
+    from core.clock import FakeClock
+    from tests.conftest import QUICK_CHAT_PACE
+
+    clock = FakeClock(START)
+    async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
+                       library=library, tips=tips_runtime, clock=clock, chat_pace=QUICK_CHAT_PACE) as handle:
+        yield handle, clock
+
+
+async def subscribe(handle, chat_id: int, topics=("all",)) -> None:
+    async with handle.services.sessions() as session, session.begin():
+        await users.record_user(session, chat_id)
+        await subscriptions.set_topics(session, chat_id, set(topics))
+
+
+def correct_options(bank, poll: dict) -> list[int]:
+    """The right answer to a poll: a quiz poll says it; a multiple-choice poll is looked up in the bank."""
+    if poll["type"] == "quiz":
+        return list(poll["correct_option_ids"])
+    [question] = [q for q in bank if poll["question"].endswith(q.stem)]
+    return list(question.answer)
+
+
+async def create_from_template(handle, clock, template: str) -> int:
+    """An admin opens the template's form in the console and submits it as filled in."""
+    import re
+
+    from aiohttp import ClientSession, CookieJar
+
+    from tests.web.conftest import http_log_in
+
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        admin = await http_log_in(http, handle.web_url, handle.services.settings, clock.now())
+        listing = await admin.get("/admin/campaigns")
+        assert f"/admin/campaigns/new?template={template}" in await listing.text()
+        form_page = await (await admin.get(f"/admin/campaigns/new?template={template}")).text()
+        assert 'value="新员工三级安全教育"' in form_page
+        fields = dict(re.findall(r'<input id="(\w+)" name="\w+"[^>]*value="([^"]*)"', form_page))
+        invitation = re.search(r'<textarea id="invitation"[^>]*>([^<]*)</textarea>', form_page).group(1)
+        form = {key: fields[key] for key in ("name", "starts_on", "ends_on", "attempts_per_day",
+                                             "questions_per_attempt", "seconds_per_question", "points_correct",
+                                             "points_finish", "points_perfect")}
+        form.update(template=template, audience="new_hire", balanced="1", invitation=invitation, description="")
+        created = await admin.post("/admin/campaigns", form)
+        assert created.status == 303, await created.text()
+        location = created.headers["Location"]
+        page = await (await admin.get(location.split("?")[0])).text()
+        assert "进行中" in page and "新员工" in page
+        return int(re.search(r"/admin/campaigns/(\d+)", location).group(1))
+
+
+async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed_out(contest, emulator):
+    handle, clock = contest
+    bank = handle.services.campaigns.bank
+    worker, outsider = emulator.user("小王"), emulator.user("小李")
+    await subscribe(handle, worker.id)
+    mark = emulator.mark()
+    campaign_id = await create_from_template(handle, clock, "new_hire")
+
+    # The invitation comes through the broadcast engine, with its buttons.
+    invitation = await emulator.wait_for_message(worker, lambda m: msg.START_BUTTON in str(m.get("reply_markup")),
+                                                 since=mark)
+    assert "三级安全教育" in invitation["text"]
+    assert emulator.new_messages(outsider, mark) == []  # not subscribed: not invited
+    # … as a delivery of the campaign's invitation schedule (queued before it was sent: no race).
+    from sqlalchemy import select
+
+    from broadcasts.models import Delivery, Occurrence, Schedule
+    from campaigns.models import Campaign
+
+    async with handle.services.sessions() as session:
+        campaign = await session.get(Campaign, campaign_id)
+        schedule = await session.get(Schedule, campaign.invitation_schedule_id)
+        recipients = (await session.execute(select(Delivery.chat_id).join(Occurrence).where(
+            Occurrence.schedule_id == schedule.id))).scalars().all()
+    assert (schedule.kind, schedule.campaign_id, recipients) == ("campaign", campaign_id, [worker.id])
+
+    mark = emulator.mark()
+    await emulator.press(worker, invitation, msg.START_BUTTON)
+    intro = await emulator.wait_for_message(worker, lambda m: "共 5 题" in m.get("text", ""), since=mark)
+    assert "45 秒" in intro["text"]
+    poll_ids = []
+    for number in range(1, 6):
+        poll_message = await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
+        poll = poll_message["poll"]
+        # Numbered, unless the number would push a long stem past Telegram's 300 characters.
+        assert poll["question"].startswith(f"（{number}/5）") or len(poll["question"]) > 294
+        poll_ids.append(poll["id"])
+        assert not poll["is_anonymous"] and poll["open_period"] == 45
+        multiple = poll["type"] == "regular"
+        assert not multiple or poll["allows_multiple_answers"]
+        mark = emulator.mark()
+        if number == 3:  # the worker lets this one run out
+            clock.advance(seconds=48)
+            emulator.expire_poll(poll["id"])  # Telegram closes it by itself
+            # The leader's watch (every second) or this tick times it out, whichever comes first; once.
+            await handle.services.campaigns.watch.tick()
+            notice = await emulator.wait_for_message(worker, lambda m: "超时" in m.get("text", ""), since=mark)
+            assert "第 3 题" in notice["text"]
+            continue
+        right = number != 2  # one wrong answer
+        options = correct_options(bank, poll)
+        if not right:
+            options = [next(i for i in range(len(poll["options"])) if i not in options)]
+        await emulator.answer_poll(worker, poll["id"], options)
+
+    result = await emulator.wait_for_message(worker, lambda m: "答题结束" in m.get("text", ""), since=mark)
+    text = result["text"]
+    assert "答对 3/5 题，超时 1 题" in text
+    assert "得分 35" in text  # 3 × 10 + 5 for finishing (no perfect bonus)
+    assert "连续参与 1 天" in text and "个人最佳 35 分（新纪录！）" in text
+    for line in ("1. ✅", "2. ❌", "3. ⏰", "4. ✅", "5. ✅"):
+        assert line in text
+    assert text.count("正确答案：") == 5
+    assert sum("超时，不得分" in m.get("text", "") for m in emulator.messages(worker)) == 1
+
+    # A forged answer to the timed-out poll and a replayed answer count nothing and send nothing.
+    mark = emulator.mark()
+    for poll_id, option in ((poll_ids[2], 0), (poll_ids[0], 1), ("forged-poll", 0)):
+        await emulator.send_update({"poll_answer": {"poll_id": poll_id, "user": worker.to_json(),
+                                                    "option_ids": [option]}})
+    from campaigns.models import Attempt
+
+    async with handle.services.sessions() as session:
+        [attempt] = (await session.execute(Attempt.__table__.select())).all()
+    assert (attempt.score, attempt.correct, attempt.answered, attempt.campaign_id) == (35, 3, 4, campaign_id)
+    # /campaign offers the open campaign again (a way in besides the invitation).
+    reply = await emulator.ask(worker, "/contest")
+    assert "新员工三级安全教育" in reply["text"]
+    # Updates of one chat are handled in order: had the forged answers been answered, it would show here.
+    assert [m["message_id"] for m in emulator.new_messages(worker, mark)] == [reply["message_id"]]
+    # /rank campaign: the live ranking, the worker's own row among them, tie-breaks stated.
+    ranking = await emulator.ask(worker, "/rank campaign")
+    assert "实时排名" in ranking["text"] and "35 分（1 次）" in ranking["text"] and "（我）" in ranking["text"]
+    assert "答题次数少者在前" in ranking["text"]

@@ -1,0 +1,63 @@
+"""Rankings (issue 13, point 4): people by points (names only with consent; ties by fewer attempts), units by
+participation at each level of the tree, live while the campaign runs and frozen once it has ended."""
+from __future__ import annotations
+
+from datetime import date
+
+from broadcasts.quiz import anonymous_name, set_name_consent
+from campaigns.models import Attempt, AttemptStatus, Campaign
+from campaigns.rankings import standings
+from core import users
+from org.service import add_unit, join, unit_by_code
+from tests.campaigns.conftest import local, make_campaign
+
+DAY = date(2026, 6, 5)
+W1, W2, W3, W4 = 701, 702, 703, 704
+
+
+async def finished(session, cid, chat, score, day=DAY, practice=False, slot=1, minute=0):
+    session.add(Attempt(campaign_id=cid, chat_id=chat, day=day, slot=None if practice else slot, practice=practice,
+                        status=AttemptStatus.FINISHED, question_count=5, score=score, correct=score // 10,
+                        answered=5, started_at=local(day, 9, minute), finished_at=local(day, 9, minute + 1)))
+
+
+async def test_people_and_units_rank_by_the_stated_rules_and_freeze_at_the_end(services, bank):
+    cid = await make_campaign(services, bank)  # 2026-06-01 to 2026-06-30
+    async with services.sessions() as s, s.begin():
+        for chat in (W1, W2, W3, W4):
+            await users.record_user(s, chat)
+        await add_unit(s, "city", "市总工会", "市")
+        await add_unit(s, "east", "东区工会", "区县", "city")
+        await add_unit(s, "west", "西区工会", "区县", "city")
+        for chat, code in ((W1, "east"), (W2, "east"), (W3, "west"), (W4, "west")):
+            await join(s, chat, await unit_by_code(s, code))
+        await finished(s, cid, W1, 20, slot=1)
+        await finished(s, cid, W1, 30, day=date(2026, 6, 6))
+        await finished(s, cid, W2, 50, minute=5)  # the same 50 points in one attempt: ahead of W1
+        await finished(s, cid, W3, 30)
+        await finished(s, cid, W4, 100, practice=True)  # practice counts for nothing
+        await set_name_consent(s, W2, "王师傅")
+    async with services.sessions() as s, s.begin():
+        campaign = await s.get(Campaign, cid)
+        live = await standings(s, campaign, DAY)
+    assert not live.frozen
+    assert [(p.place, p.chat_id, p.points, p.attempts) for p in live.persons] == [
+        (1, W2, 50, 1), (2, W1, 50, 2), (3, W3, 30, 1)]
+    assert [p.name for p in live.persons] == ["王师傅", anonymous_name(W1), anonymous_name(W3)]
+    units = {u.code: u for u in live.units}
+    assert (units["city"].place, units["city"].members, units["city"].participants) == (1, 4, 3)
+    assert units["city"].participation == 0.75 and round(units["city"].average, 2) == round(130 / 3, 2)
+    assert (units["east"].place, units["east"].participation, units["east"].average) == (1, 1.0, 50.0)
+    assert (units["west"].place, units["west"].participation, units["west"].attempts_per_member) == (2, 0.5, 0.5)
+
+    after_end = date(2026, 7, 1)
+    async with services.sessions() as s, s.begin():
+        final = await standings(s, campaign, after_end)
+    assert final.frozen and final.persons == live.persons and final.units == live.units
+    # Later changes leave the final results as they were: a move, a withdrawn name.
+    async with services.sessions() as s, s.begin():
+        await join(s, W3, await unit_by_code(s, "east"))
+        await set_name_consent(s, W2, None)
+    async with services.sessions() as s, s.begin():
+        again = await standings(s, campaign, after_end)
+    assert again.persons[0].name == "王师傅" and {u.code: u.participation for u in again.units}["west"] == 0.5

@@ -59,6 +59,8 @@ def result_html(result: AttemptResult) -> str:
     else:
         best = f"个人最佳 {result.best} 分" + ("（新纪录！）" if result.new_best else "")
         lines.append(f"🔥 连续参与 {result.streak_days} 天 · {best}")
+        if result.study_minutes:
+            lines.append(f"📚 计入学时 {result.study_minutes} 分钟（/mystudy 查看）")
     lines.append("")
     lines.append("<b>解析</b>")
     for item in result.review:

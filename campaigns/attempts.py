@@ -15,6 +15,8 @@ The rules that keep counts honest, each held by the database rather than by memo
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, 
 from campaigns.service import candidates, local_day, rules_on
 from core.db import SessionMaker, rows_matched
 from core.models import StrEnumType, UTCDateTime
+from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
 ANSWER_GRACE_S = 2.0
@@ -99,6 +102,7 @@ class AttemptResult:
     streak_days: int  # consecutive days with a finished counted attempt, up to this one's day
     best: int  # the best score of a counted attempt in this campaign (this one included)
     new_best: bool
+    study_minutes: int = 0  # 学时 this attempt credited (issue 13, point 5): counted attempts only, once
 
 
 Step = AskQuestion | AttemptResult
@@ -281,7 +285,14 @@ async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *
             bonus += attempt.points_perfect
         attempt.score += bonus
         await session.flush()
-        return await _result(session, bank, attempt, rows)
+        result = await _result(session, bank, attempt, rows)
+        if attempt.practice:
+            return result
+        # 学时: the attempt's time on the clock (its questions' seconds), at least a minute, once per attempt.
+        minutes = max(1, math.ceil(len(asked) * attempt.seconds_per_question / 60))
+        credited = await credit_attempt(session, attempt.chat_id, f"attempt:{attempt.id}", minutes,
+                                        title=result.campaign_name, now=now)
+        return dataclasses.replace(result, study_minutes=credited.minutes)
 
 
 async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,

@@ -129,6 +129,7 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     assert "答对 3/5 题，超时 1 题" in text
     assert "得分 35" in text  # 3 × 10 + 5 for finishing (no perfect bonus)
     assert "连续参与 1 天" in text and "个人最佳 35 分（新纪录！）" in text
+    assert "计入学时 4 分钟" in text  # 5 questions × 45 s on the clock, rounded up
     for line in ("1. ✅", "2. ❌", "3. ⏰", "4. ✅", "5. ✅"):
         assert line in text
     assert text.count("正确答案：") == 5
@@ -153,3 +154,6 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     ranking = await emulator.ask(worker, "/rank campaign")
     assert "实时排名" in ranking["text"] and "35 分（1 次）" in ranking["text"] and "（我）" in ranking["text"]
     assert "答题次数少者在前" in ranking["text"]
+    # 学时: the attempt is in the worker's study record, once.
+    study = await emulator.ask(worker, "/mystudy")
+    assert "4 分钟" in study["text"] and "新员工三级安全教育" in study["text"]

@@ -12,7 +12,8 @@ import asyncio
 import logging
 from typing import Any, cast
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import campaign_callbacks as cb
@@ -104,14 +105,23 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
             services.sessions, services.campaigns.bank, data.campaign_id, chat_id, now=services.clock.now(),
             tz=services.settings.tz, practice=practice)
     except AttemptRefused as refused:
-        await query.answer()
+        await _acknowledge(query)
         await context.bot.send_message(chat_id, refused.message)
         return
-    await query.answer()
+    await _acknowledge(query)
     if isinstance(step, AskQuestion):
         text = msg.PRACTICE_STARTING if practice else msg.STARTING
         await context.bot.send_message(chat_id, text.format(total=step.total, seconds=step.seconds))
     await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, now=services.clock.now())
+
+
+async def _acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner. A press handled late (a busy bot) is "too old" to answer: the attempt,
+    already started and counted, goes on regardless instead of failing with no question sent."""
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        log.info("campaign button answered too late: %s", exc)
 
 
 async def campaign_answer(update: Update, context: AnkangContext) -> bool:

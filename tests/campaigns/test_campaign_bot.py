@@ -157,3 +157,31 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     # 学时: the attempt is in the worker's study record, once.
     study = await emulator.ask(worker, "/mystudy")
     assert "4 分钟" in study["text"] and "新员工三级安全教育" in study["text"]
+
+
+async def test_a_press_handled_too_late_to_answer_still_starts_the_attempt(contest, emulator, monkeypatch):
+    """A busy bot handles a press after Telegram's callback window: answering the query fails ("query is too
+    old"), but the attempt, already counted, must still send its first question (found by bench.campaign)."""
+    from campaigns.service import create_campaign, draft_from_template, queue_invitation
+    from campaigns.templates import load_templates
+
+    handle, clock = contest
+    services = handle.services
+    worker = emulator.user("小张")
+    await subscribe(handle, worker.id)
+    draft = draft_from_template(load_templates()["new_hire"], START.astimezone(services.settings.tz).date())
+    mark = emulator.mark()
+    async with services.sessions() as session, session.begin():
+        campaign = await create_campaign(session, draft, services.campaigns.bank, now=clock.now())
+        schedule, send_now = await queue_invitation(session, campaign, draft.invitation, now=clock.now(),
+                                                    tz=services.settings.tz)
+    assert send_now
+    await services.broadcasts.send_now(schedule.id, admin_id=None)
+    invitation = await emulator.wait_for_message(worker, lambda m: msg.START_BUTTON in str(m.get("reply_markup")),
+                                                 since=mark)
+    monkeypatch.setattr(emulator, "callback_ttl_s", -1.0)  # every answer to a callback query comes too late
+    mark = emulator.mark()
+    await emulator.press(worker, invitation, msg.START_BUTTON)
+    poll = await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
+    assert poll["poll"]["question"].startswith("（1/")
+    assert not any("出错" in m.get("text", "") for m in emulator.new_messages(worker, mark))

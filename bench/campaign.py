@@ -1,0 +1,246 @@
+"""A campaign at scale (issue 13, Scale): N workers each run one attempt of a campaign through the Bot API
+emulator, the real bot stack and a real database, and the table says whether every answer was recorded once.
+
+    .venv/bin/python -m bench.campaign                     # 5,000 workers over a 10-minute window
+    .venv/bin/python -m bench.campaign --workers 300 --window 30
+    .venv/bin/python -m bench.campaign --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_campaign
+
+Two phases on one database (SQLite in a temporary directory unless ``--database-url``; give PostgreSQL an
+empty database of its own), the emulator in this process:
+
+1. **Invitation**: N subscribers; a campaign made from the 安全生产月 template (5 questions of 30 s) is created
+   and its invitation queued and sent as the console does (``queue_invitation`` + ``BroadcastEngine.send_now``),
+   with the emulator enforcing Telegram's limits (30 messages/s, 1/s per chat, 429 beyond) and
+   ANKANG_SEND_RATE at ``--send-rate`` (25, the default). invitations/s = N over the time from ``send_now``
+   to the last invitation's arrival.
+2. **Attempts**: Ankang restarted on the same database with the emulator's overall limit off and
+   ANKANG_SEND_RATE=1000 (the per-chat pace stays Telegram's): N Telegram's 30/s cannot carry 7 messages
+   per worker for thousands of workers in minutes, so this phase measures the bot, not Telegram. Worker k
+   presses 开始答题 under its invitation at a random moment within ``--window`` seconds and answers each poll
+   as it arrives: a third of the workers answer one question wrong; one worker in 50 sends its first answer
+   twice (the replay must count once). None is left to time out: the clock is the real one and a time-out
+   costs the poll's 30 s (the end-to-end test covers time-outs on a virtual clock).
+
+Answers sent are the emulator's poll answers (distinct polls, replays apart); recorded are the attempts'
+question rows with an answer, and the attempts' ``answered`` totals; lost = sent but not recorded, extra =
+recorded but not sent. Attempt-start latency runs from the press to the first poll's arrival in the worker's
+chat (the 开始 message is sent before it, on the chat's pace). The leaderboard is ``campaigns.rankings.standings``
+(person and unit rankings) over the final data, median of 20.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+WORKER_ID = 500000001
+from bot.campaign_messages import START_BUTTON  # noqa: E402
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+
+
+async def _invite(emu, users, database_url: str, send_rate: float, window_s: float) -> dict:
+    """Phase 1: subscribe, create the campaign, send its invitation through the delivery engine."""
+    from ankang.runner import running
+    from bench.broadcast import _settings
+    from broadcasts import subscriptions
+    from broadcasts.library import load_library
+    from campaigns.service import create_campaign, draft_from_template, local_day, queue_invitation
+    from campaigns.templates import load_templates
+    from core import users as core_users
+    from emulator.limits import RateLimits
+
+    emu.set_rate_limits(RateLimits.telegram())
+    settings = _settings(emu.url, database_url, send_rate)
+    async with running(settings, library=load_library(), poll_timeout_s=1) as handle:
+        services = handle.services
+        async with services.sessions() as session, session.begin():
+            for user in users:
+                await core_users.record_user(session, user.id)
+                await subscriptions.set_topics(session, user.id, {"all"})
+        now = services.clock.now()
+        template = load_templates()["safety_month"]
+        draft = draft_from_template(template, local_day(now, services.settings.tz))
+        draft = replace(draft, rules=replace(draft.rules, questions_per_attempt=5, seconds_per_question=30))
+        async with services.sessions() as session, session.begin():
+            campaign = await create_campaign(session, draft, services.campaigns.bank, now=now)
+            schedule, send_now = await queue_invitation(session, campaign, draft.invitation, now=now,
+                                                        tz=services.settings.tz)
+        assert send_now and services.broadcasts is not None
+        mark = emu.mark()
+        violations = emu.stats.violations
+        started = time.monotonic()
+        await services.broadcasts.send_now(schedule.id, admin_id=None)
+        invitations: dict[int, dict] = {}
+        deadline = started + len(users) / send_rate * 3 + 60
+        while len(invitations) < len(users) and time.monotonic() < deadline:
+            for user in users:
+                if user.id not in invitations:
+                    found = [m for m in emu.new_messages(user, mark) if START_BUTTON in str(m.get("reply_markup"))]
+                    if found:
+                        invitations[user.id] = found[0]
+            await asyncio.sleep(0.5)
+        # The last arrival, from the emulator's own log (the loop above looks only every half second).
+        arrivals = [e.at for e in emu.events_since(mark) if e.kind == "sent"]
+        elapsed = (max(arrivals) - min(arrivals)) if len(arrivals) > 1 else float("nan")
+        return {"campaign_id": campaign.id, "invitations": invitations, "invite_s": elapsed,
+                "invite_violations": emu.stats.violations - violations, "kb": services.kb,
+                "invite_wall_s": time.monotonic() - started}
+
+
+def _options(bank, poll: dict, right: bool) -> list[int]:
+    if poll["type"] == "quiz":
+        correct = list(poll["correct_option_ids"])
+    else:  # multiple choice: a regular poll; the bank says what is right
+        [question] = [q for q in bank if poll["question"].endswith(q.stem)]
+        correct = list(question.answer)
+    if right:
+        return correct
+    return [next(i for i in range(len(poll["options"])) if i not in correct)]
+
+
+async def _attempts(emu, users, database_url: str, invited: dict, window_s: float, seed: int) -> dict:
+    """Phase 2: every worker runs one attempt; then compare what was sent with what was recorded."""
+    from sqlalchemy import func, select
+
+    from ankang.runner import running
+    from bench.broadcast import _settings
+    from broadcasts.library import load_library
+    from campaigns.models import Attempt, AttemptQuestion, Campaign
+    from campaigns.rankings import standings
+    from campaigns.service import local_day
+    from emulator.limits import RateLimits
+
+    emu.set_rate_limits(RateLimits.off())
+    settings = _settings(emu.url, database_url, 1000.0)
+    rng = random.Random(seed)
+    async with running(settings, library=load_library(), poll_timeout_s=1, kb=invited["kb"]) as handle:
+        services = handle.services
+        bank = services.campaigns.bank
+        start_latency: list[float] = []
+        answered: set[str] = set()
+        replays = 0
+        failures: list[str] = []
+        began = time.monotonic()
+
+        async def worker(k: int, user) -> None:
+            nonlocal replays
+            await asyncio.sleep(rng.random() * window_s)
+            wrong_at = k % 5 if k % 3 == 0 else -1
+            mark = emu.mark()
+            pressed = time.monotonic()
+            await emu.press(user, invited["invitations"][user.id], START_BUTTON)
+            seen: set[str] = set()
+            try:
+                for number in range(5):
+                    message = await emu.wait_for_message(
+                        user, lambda m: "poll" in m and m["poll"]["id"] not in seen, since=mark, timeout=120)
+                    if number == 0:
+                        start_latency.append(time.monotonic() - pressed)
+                    poll = message["poll"]
+                    seen.add(poll["id"])
+                    options = _options(bank, poll, number != wrong_at)
+                    await emu.answer_poll(user, poll["id"], options)
+                    answered.add(poll["id"])
+                    if number == 0 and k % 50 == 0:  # a replayed answer: must count once
+                        await emu.send_update({"poll_answer": {
+                            "poll_id": poll["id"], "user": user.to_json(), "option_ids": options,
+                            "option_persistent_ids": [poll["options"][o]["persistent_id"] for o in options]}})
+                        replays += 1
+                await emu.wait_for_message(user, lambda m: "答题结束" in m.get("text", ""), since=mark, timeout=120)
+            except AssertionError as exc:
+                failures.append(f"{user.id}: {exc}")
+
+        await asyncio.gather(*(worker(k, u) for k, u in enumerate(users)))
+        finished_s = time.monotonic() - began
+        async with services.sessions() as session:
+            rows = (await session.execute(select(AttemptQuestion.poll_id).where(
+                AttemptQuestion.chosen.is_not(None)))).scalars().all()
+            totals = (await session.execute(select(func.count(), func.coalesce(func.sum(Attempt.answered), 0))
+                                            .where(Attempt.campaign_id == invited["campaign_id"]))).one()
+            campaign = await session.get(Campaign, invited["campaign_id"])
+            today = local_day(services.clock.now(), services.settings.tz)
+            timings = []
+            for _ in range(20):
+                t = time.perf_counter()
+                ranked = await standings(session, campaign, today)
+                timings.append(time.perf_counter() - t)
+        recorded = set(rows)
+        return {
+            "sent": len(answered), "replays": replays, "recorded_rows": len(rows), "attempts": totals[0],
+            "attempts_answered": int(totals[1]), "lost": len(answered - recorded), "extra": len(recorded - answered),
+            "duplicate_rows": len(rows) - len(recorded), "start_p50_ms": 1000 * _pct(start_latency, 0.5),
+            "start_p99_ms": 1000 * _pct(start_latency, 0.99), "started": len(start_latency),
+            "ranking_ms": 1000 * statistics.median(timings), "ranked": len(ranked.persons),
+            "failures": failures, "finished_s": finished_s,
+        }
+
+
+async def run(workers: int, window_s: float, database_url: str, send_rate: float, seed: int) -> dict:
+    from emulator import Emulator
+
+    emu = Emulator()
+    await emu.start("127.0.0.1", 0)
+    try:
+        users = [emu.user(f"职工{i}", id=WORKER_ID + i) for i in range(workers)]
+        invited = await _invite(emu, users, database_url, send_rate, window_s)
+        result = await _attempts(emu, users, database_url, invited, window_s, seed)
+        result.update({k: v for k, v in invited.items() if k not in ("kb", "invitations")})
+        result["invited"] = len(invited["invitations"])
+        return result
+    finally:
+        await emu.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=5000)
+    parser.add_argument("--window", type=float, default=600.0, help="seconds over which the attempts start")
+    parser.add_argument("--database-url", default="", help="an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--send-rate", type=float, default=25.0, help="ANKANG_SEND_RATE for the invitation")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        r = asyncio.run(run(args.workers, args.window, database_url, args.send_rate, args.seed))
+    ok = lambda cond: "ok" if cond else "FAIL"  # noqa: E731
+    exact = r["lost"] == r["extra"] == r["duplicate_rows"] == 0 and r["attempts_answered"] == r["sent"]
+    backend = database_url.split("+")[0].split(":")[0]
+    rows = [
+        ("database", backend),
+        ("workers / invited / attempts", f"{args.workers} / {r['invited']} / {r['attempts']}"),
+        ("invitation: invitations/s", f"{args.workers / r['invite_s']:.1f}/s (ANKANG_SEND_RATE {args.send_rate:g}, "
+                                      f"emulator 30/s; {r['invite_violations']} rate-limit errors)"),
+        ("attempts started within", f"{args.window:g} s; all done after {r['finished_s']:.0f} s"),
+        ("answers sent (distinct polls) / replays", f"{r['sent']} / {r['replays']}"),
+        ("recorded rows / attempts' answered", f"{r['recorded_rows']} / {r['attempts_answered']}"),
+        ("lost / extra / double-counted", f"{r['lost']} / {r['extra']} / {r['duplicate_rows']} [{ok(exact)}]"),
+        ("attempt start p50 / p99", f"{r['start_p50_ms']:.0f} / {r['start_p99_ms']:.0f} ms "
+                                    f"[{ok(r['start_p99_ms'] <= 300)}]"),
+        ("leaderboard (standings), median of 20", f"{r['ranking_ms']:.1f} ms over {r['ranked']} persons "
+                                                  f"[{ok(r['ranking_ms'] <= 100)}]"),
+        ("workers who did not finish", str(len(r["failures"]))),
+    ]
+    print(f"\nCampaign at scale: {args.workers} workers, one attempt of 5 polls each")
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+    for failure in r["failures"][:5]:
+        print(f"  ! {failure}")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -157,3 +157,36 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     # 学时: the attempt is in the worker's study record, once.
     study = await emulator.ask(worker, "/mystudy")
     assert "4 分钟" in study["text"] and "新员工三级安全教育" in study["text"]
+
+    # The campaign ends (14 days): the leader's watch freezes the results and issues the certificates
+    # (issue 13, point 6); the worker downloads theirs from /mystudy and its code checks out on /verify.
+    from aiohttp import ClientSession
+
+    from broadcasts.quiz import anonymous_name
+    from study import certificates as certs
+
+    clock.advance(days=14)
+    await handle.services.campaigns.watch.tick()
+    async with handle.services.sessions() as session:
+        mine = {c.title: c for c in await certs.certificates_of(session, worker.id)}
+    assert set(mine) == {"「新员工三级安全教育」参赛证书", "「新员工三级安全教育」优胜证书（第 1 名）"}
+    cert = mine["「新员工三级安全教育」参赛证书"]
+    assert cert.holder_name == anonymous_name(worker.id)  # no name consented: the pseudonym /rank shows
+    mark = emulator.mark()
+    await emulator.send_text(worker, "/mystudy")
+    listing = await emulator.wait_for_message(worker, lambda m: "我的证书" in m.get("text", ""), since=mark)
+    assert "（2 张" in listing["text"]
+    mark = emulator.mark()
+    await emulator.press(worker, listing, "📄 下载证书：「新员工三级安全教育」参赛证书")
+    sent = await emulator.wait_for_message(worker, lambda m: "document" in m, since=mark, timeout=20)
+    assert sent["document"]["file_name"] == f"certificate-{cert.code}.pdf"
+    assert emulator.files.get(sent["document"]["file_id"]).data.startswith(b"%PDF")
+    link = f"{handle.web_url}/verify/{certs.format_code(cert.code)}"
+    async with ClientSession() as http, http.get(link) as page:
+        body = await page.text()
+        assert page.status == 200
+    assert "「新员工三级安全教育」参赛证书" in body and cert.holder_name in body
+    # Another tick freezes nothing again and issues nothing more.
+    await handle.services.campaigns.watch.tick()
+    async with handle.services.sessions() as session:
+        assert len(await certs.certificates_of(session, worker.id)) == 2

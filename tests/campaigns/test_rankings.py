@@ -61,3 +61,52 @@ async def test_people_and_units_rank_by_the_stated_rules_and_freeze_at_the_end(s
     async with services.sessions() as s, s.begin():
         again = await standings(s, campaign, after_end)
     assert again.persons[0].name == "王师傅" and {u.code: u.participation for u in again.units}["west"] == 0.5
+
+
+async def test_freezing_issues_certificates_to_finishers_winners_and_first_units_once(services, bank):
+    """Issue 13, point 6: the watch freezes an ended campaign; its certificates are issued with the freeze, once."""
+    from sqlalchemy import func, select
+
+    from campaigns.awards import finish_ref, unit_ref, winner_ref
+    from campaigns.rankings import freeze_ended
+    from study.certificates import certificates_of
+    from study.models import Certificate
+
+    cid = await make_campaign(services, bank)  # 2026-06-01 to 2026-06-30
+    async with services.sessions() as s, s.begin():
+        for chat in (W1, W2, W3, W4):
+            await users.record_user(s, chat)
+        await add_unit(s, "city", "市总工会", "市")
+        await add_unit(s, "east", "东区工会", "区县", "city")
+        await add_unit(s, "west", "西区工会", "区县", "city")
+        for chat, code in ((W1, "east"), (W2, "east"), (W3, "west"), (W4, "west")):
+            await join(s, chat, await unit_by_code(s, code))
+        await finished(s, cid, W1, 20)
+        await finished(s, cid, W2, 50)
+        await finished(s, cid, W3, 30)
+        await finished(s, cid, W4, 100, practice=True)  # practice only: no certificate
+        await set_name_consent(s, W2, "王师傅")
+    async with services.sessions() as s, s.begin():
+        assert await freeze_ended(s, date(2026, 6, 30)) == []  # the last day is not over yet
+        assert await s.scalar(select(func.count()).select_from(Certificate)) == 0
+    for _ in range(2):  # the second pass finds nothing to freeze
+        async with services.sessions() as s, s.begin():
+            frozen = await freeze_ended(s, date(2026, 7, 1))
+            assert frozen == ([cid] if _ == 0 else [])
+    async with services.sessions() as s:
+        mine = {chat: [(c.title, c.holder_name, c.reason_ref) for c in await certificates_of(s, chat)]
+                for chat in (W1, W2, W3, W4)}
+        units = (await s.scalars(select(Certificate).where(Certificate.unit_id.is_not(None)))).all()
+        city, east = await unit_by_code(s, "city"), await unit_by_code(s, "east")
+        # Reading the frozen results again issues nothing more.
+        await standings(s, await s.get(Campaign, cid), date(2026, 7, 2))
+        total = await s.scalar(select(func.count()).select_from(Certificate))
+    assert sorted(mine[W2]) == [("「安全生产月知识竞赛」优胜证书（第 1 名）", "王师傅", winner_ref(cid)),
+                                ("「安全生产月知识竞赛」参赛证书", "王师傅", finish_ref(cid))]
+    assert sorted(t for t, _, _ in mine[W3]) == ["「安全生产月知识竞赛」优胜证书（第 2 名）",
+                                                  "「安全生产月知识竞赛」参赛证书"]
+    assert {h for _, h, _ in mine[W1]} == {anonymous_name(W1)} and len(mine[W1]) == 2
+    assert mine[W4] == []
+    assert sorted((c.unit_id, c.holder_name, c.reason_ref) for c in units) == sorted(
+        [(city.id, "市总工会", unit_ref(cid, city.id)), (east.id, "东区工会", unit_ref(cid, east.id))])
+    assert total == 3 * 2 + 2

@@ -190,3 +190,28 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     await handle.services.campaigns.watch.tick()
     async with handle.services.sessions() as session:
         assert len(await certs.certificates_of(session, worker.id)) == 2
+
+    # The report for superiors (issue 13, point 7 in part): participation per day and share right per question,
+    # on the campaign's page and as an Excel workbook with Chinese headers.
+    import io
+
+    from aiohttp import CookieJar
+    from openpyxl import load_workbook
+
+    from tests.web.conftest import http_log_in
+
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        admin = await http_log_in(http, handle.web_url, handle.services.settings, clock.now())
+        page = await (await admin.get(f"/admin/campaigns/{campaign_id}")).text()
+        assert 'id="campaign-report"' in page and "<td>2026-06-01</td><td>1</td><td>1</td>" in page
+        assert page.count("<td>0%</td>") == 2 and page.count("<td>100%</td>") == 3  # one wrong, one timed out
+        export = await admin.get(f"/admin/campaigns/{campaign_id}/report.xlsx")
+        assert export.status == 200 and "attachment" in export.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(await export.read()))
+    days, questions = book["每日参与"], book["题目正确率"]
+    assert [c.value for c in days[1]] == ["日期", "参与人数", "完成答题次数"]
+    assert [c.value for c in days[2]] == ["2026-06-01", 1, 1]
+    assert [c.value for c in questions[1]] == ["题目编号", "题目", "出题次数", "答对次数", "正确率"]
+    rows = [[c.value for c in row] for row in questions.iter_rows(min_row=2)]
+    assert sorted((r[2], r[3], r[4]) for r in rows) == [(1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (1, 1, 1)]
+    assert all(r[1] for r in rows)  # each question's stem, from the bank

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from broadcasts.quiz import anonymous_name, set_name_consent
 from campaigns.models import Attempt, AttemptStatus, Campaign
 from campaigns.rankings import standings
@@ -110,3 +112,32 @@ async def test_freezing_issues_certificates_to_finishers_winners_and_first_units
     assert sorted((c.unit_id, c.holder_name, c.reason_ref) for c in units) == sorted(
         [(city.id, "市总工会", unit_ref(cid, city.id)), (east.id, "东区工会", unit_ref(cid, east.id))])
     assert total == 3 * 2 + 2
+
+
+async def test_report_counts_participation_per_day_and_share_right_per_question_without_practice(services, bank):
+    """Issue 13, point 7 (in part): counted, finished attempts only; the hardest question first."""
+    from campaigns.models import AttemptQuestion, QuestionStatus
+    from campaigns.report import campaign_report
+
+    cid = await make_campaign(services, bank)
+    q1, q2 = [q.id for q in list(bank)[:2]]
+    async with services.sessions() as s, s.begin():
+        await finished(s, cid, W1, 10)
+        await finished(s, cid, W1, 10, slot=2, minute=10)
+        await finished(s, cid, W2, 10, day=date(2026, 6, 6))
+        await finished(s, cid, W3, 10, practice=True)
+        await s.flush()
+        attempts = (await s.scalars(select(Attempt).order_by(Attempt.id))).all()
+        for attempt, (right1, right2) in zip(attempts, ((True, False), (True, None), (False, False), (True, True)),
+                                             strict=True):
+            s.add(AttemptQuestion(attempt_id=attempt.id, position=0, question_id=q1, kind="single", answer="0",
+                                  status=QuestionStatus.ANSWERED, correct=right1))
+            s.add(AttemptQuestion(attempt_id=attempt.id, position=1, question_id=q2, kind="single", answer="0",
+                                  status=QuestionStatus.ANSWERED if right2 is not None else QuestionStatus.TIMED_OUT,
+                                  correct=right2))
+    async with services.sessions() as s:
+        report = await campaign_report(s, await s.get(Campaign, cid), bank)
+    assert [(d.day, d.participants, d.attempts) for d in report.days] == [
+        (DAY, 1, 2), (date(2026, 6, 6), 1, 1)]
+    assert [(q.question_id, q.asked, q.right) for q in report.questions] == [(q2, 3, 0), (q1, 3, 2)]
+    assert report.questions[1].share == 2 / 3 and report.questions[0].stem

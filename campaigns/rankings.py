@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.quiz import anonymous_name
-from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStanding
+from campaigns.awards import award
+from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStanding, CampaignStatus
 from core.models import User
 from org.models import Membership, Organisation
 from org.service import all_units
@@ -134,6 +135,7 @@ async def standings(session: AsyncSession, campaign: Campaign, today: date) -> S
             async with session.begin_nested():
                 session.add(CampaignStanding(campaign_id=campaign.id, persons=json.dumps([asdict(p) for p in persons]),
                                              units=json.dumps([asdict(u) for u in units])))
+                await award(session, campaign, persons, units)  # with the freeze: both or neither
         except IntegrityError:  # another request froze them first: theirs stand
             stored = await session.get(CampaignStanding, campaign.id)
         else:
@@ -141,3 +143,15 @@ async def standings(session: AsyncSession, campaign: Campaign, today: date) -> S
     assert stored is not None
     return Standings([PersonRow(**p) for p in json.loads(stored.persons)],
                      [UnitRow(**u) for u in json.loads(stored.units)], True)
+
+
+async def freeze_ended(session: AsyncSession, today: date) -> list[int]:
+    """Freeze the final results (and so issue the certificates) of every campaign whose last day is over and
+    whose results are not frozen yet; the ids of those frozen now. The leader's watch calls it."""
+    due = (await session.scalars(
+        select(Campaign).outerjoin(CampaignStanding, CampaignStanding.campaign_id == Campaign.id)
+        .where(Campaign.ends_on < today, Campaign.status == CampaignStatus.ACTIVE,
+               CampaignStanding.campaign_id.is_(None)).order_by(Campaign.id))).all()
+    for campaign in due:
+        await standings(session, campaign, today)
+    return [c.id for c in due]

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from broadcasts.quizbank import QuestionBank, load_bank
 from campaigns.attempts import QuestionSender, TimedOut, deliver, expire_due
+from campaigns.rankings import freeze_ended
+from campaigns.service import local_day
 from campaigns.templates import Template, load_templates
 from core.clock import Clock
 from core.db import SessionMaker
@@ -58,6 +60,11 @@ class CampaignWatch:
         """Time out the questions whose open period is over and send each attempt's next step."""
         now = self._clock.now()
         timed_out = await expire_due(self._sessions, self._runtime.bank, now=now)
+        try:  # a campaign whose last day is over: final results and certificates, once
+            async with self._sessions() as session, session.begin():
+                await freeze_ended(session, local_day(now, self._tz))
+        except Exception:
+            log.exception("could not freeze the results of an ended campaign")
         for item in timed_out:
             try:
                 await self._sender.send_timeout(item.chat_id, item.number)

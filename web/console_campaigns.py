@@ -3,6 +3,7 @@ running today takes new rules from tomorrow) and cancelled. Creating one queues 
 broadcast engine: sent now when the campaign has begun, else at 09:00 of its first day."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from broadcasts.quizbank import AUDIENCES
 from campaigns import messages as cmsg
 from campaigns import rankings
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.report import campaign_report, report_xlsx
 from campaigns.service import (
     CampaignInvalid,
     CampaignNotFound,
@@ -39,6 +41,8 @@ from web.console_pages import admin_of, error_page, redirect, render
 from web.typedefs import SERVICES
 
 RANK_ROWS = 50  # people shown on the campaign page
+REPORT_ROWS = 30  # questions shown on the campaign page (all of them in the Excel export)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CAMPAIGN_ID = r"{campaign_id:[1-9][0-9]{0,8}}"  # an integer column: 9 digits at most
 
 
@@ -51,6 +55,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"/admin/campaigns/{CAMPAIGN_ID}/edit", edit_form)
     r.add_post(f"/admin/campaigns/{CAMPAIGN_ID}/edit", edit)
     r.add_post(f"/admin/campaigns/{CAMPAIGN_ID}/cancel", cancel)
+    r.add_get(f"/admin/campaigns/{CAMPAIGN_ID}/report.xlsx", report_export)
 
 
 def _today(request: web.Request) -> date:
@@ -199,12 +204,28 @@ async def campaign_page(request: web.Request) -> web.Response:
         timeline = await rules_timeline(session, campaign.id)
         # Live while it runs; after its last day, frozen (stored on first view).
         board = await rankings.standings(session, campaign, _today(request))
+        summary = await campaign_report(session, campaign, services.campaigns.bank)
     return render(request, "console/campaign.html", {
         "title": campaign.name, "campaign": campaign, "phase": phase(campaign, _today(request)),
         "timeline": timeline, "topic_labels": {t.code: t.label for t in TOPICS},
         "audience_labels": cmsg.AUDIENCE_LABELS, "board": board, "persons_shown": RANK_ROWS,
         "person_ties": rankings.PERSON_TIE_BREAKS, "unit_ties": rankings.UNIT_TIE_BREAKS,
+        "report": summary, "report_rows": REPORT_ROWS,
     })
+
+
+async def report_export(request: web.Request) -> web.Response:
+    """The campaign report (每日参与, 题目正确率) as an Excel workbook."""
+    services = request.app[SERVICES]
+    campaign = await _campaign(request)
+    if campaign is None:
+        return error_page(request, "找不到竞赛", messages.NOT_FOUND, 404)
+    async with services.sessions() as session:
+        summary = await campaign_report(session, campaign, services.campaigns.bank)
+    body = await asyncio.to_thread(report_xlsx, summary)
+    return web.Response(body=body, content_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="campaign-{campaign.id}-report.xlsx"',
+        "Cache-Control": "private, no-store"})
 
 
 async def edit_form(request: web.Request) -> web.Response:

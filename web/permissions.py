@@ -190,6 +190,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/campaigns/new"): VIEW_PUSH,
     ("POST", "/admin/campaigns"): Rule(Role.PUSH, whole_tree),
     ("GET", "/admin/campaigns/{campaign_id}"): VIEW_PUSH,
+    ("GET", "/admin/campaigns/{campaign_id}/report.xlsx"): VIEW_PUSH,
     ("GET", "/admin/campaigns/{campaign_id}/edit"): VIEW_PUSH,
     ("POST", "/admin/campaigns/{campaign_id}/edit"): Rule(Role.PUSH, whole_tree),
     ("POST", "/admin/campaigns/{campaign_id}/cancel"): Rule(Role.PUSH, whole_tree),

@@ -158,6 +158,63 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     study = await emulator.ask(worker, "/mystudy")
     assert "4 分钟" in study["text"] and "新员工三级安全教育" in study["text"]
 
+    # The campaign ends (14 days): the leader's watch freezes the results and issues the certificates
+    # (issue 13, point 6); the worker downloads theirs from /mystudy and its code checks out on /verify.
+    from aiohttp import ClientSession
+
+    from broadcasts.quiz import anonymous_name
+    from study import certificates as certs
+
+    clock.advance(days=14)
+    await handle.services.campaigns.watch.tick()
+    async with handle.services.sessions() as session:
+        mine = {c.title: c for c in await certs.certificates_of(session, worker.id)}
+    assert set(mine) == {"「新员工三级安全教育」参赛证书", "「新员工三级安全教育」优胜证书（第 1 名）"}
+    cert = mine["「新员工三级安全教育」参赛证书"]
+    assert cert.holder_name == anonymous_name(worker.id)  # no name consented: the pseudonym /rank shows
+    mark = emulator.mark()
+    await emulator.send_text(worker, "/mystudy")
+    listing = await emulator.wait_for_message(worker, lambda m: "我的证书" in m.get("text", ""), since=mark)
+    assert "（2 张" in listing["text"]
+    mark = emulator.mark()
+    await emulator.press(worker, listing, "📄 下载证书：「新员工三级安全教育」参赛证书")
+    sent = await emulator.wait_for_message(worker, lambda m: "document" in m, since=mark, timeout=20)
+    assert sent["document"]["file_name"] == f"certificate-{cert.code}.pdf"
+    assert emulator.files.get(sent["document"]["file_id"]).data.startswith(b"%PDF")
+    link = f"{handle.web_url}/verify/{certs.format_code(cert.code)}"
+    async with ClientSession() as http, http.get(link) as page:
+        body = await page.text()
+        assert page.status == 200
+    assert "「新员工三级安全教育」参赛证书" in body and cert.holder_name in body
+    # Another tick freezes nothing again and issues nothing more.
+    await handle.services.campaigns.watch.tick()
+    async with handle.services.sessions() as session:
+        assert len(await certs.certificates_of(session, worker.id)) == 2
+
+    # The report for superiors (issue 13, point 7 in part): participation per day and share right per question,
+    # on the campaign's page and as an Excel workbook with Chinese headers.
+    import io
+
+    from aiohttp import CookieJar
+    from openpyxl import load_workbook
+
+    from tests.web.conftest import http_log_in
+
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        admin = await http_log_in(http, handle.web_url, handle.services.settings, clock.now())
+        page = await (await admin.get(f"/admin/campaigns/{campaign_id}")).text()
+        assert 'id="campaign-report"' in page and "<td>2026-06-01</td><td>1</td><td>1</td>" in page
+        assert page.count("<td>0%</td>") == 2 and page.count("<td>100%</td>") == 3  # one wrong, one timed out
+        export = await admin.get(f"/admin/campaigns/{campaign_id}/report.xlsx")
+        assert export.status == 200 and "attachment" in export.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(await export.read()))
+    days, questions = book["每日参与"], book["题目正确率"]
+    assert [c.value for c in days[1]] == ["日期", "参与人数", "完成答题次数"]
+    assert [c.value for c in days[2]] == ["2026-06-01", 1, 1]
+    assert [c.value for c in questions[1]] == ["题目编号", "题目", "出题次数", "答对次数", "正确率"]
+    rows = [[c.value for c in row] for row in questions.iter_rows(min_row=2)]
+    assert sorted((r[2], r[3], r[4]) for r in rows) == [(1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (1, 1, 1)]
+    assert all(r[1] for r in rows)  # each question's stem, from the bank
 
 async def test_a_press_handled_too_late_to_answer_still_starts_the_attempt(contest, emulator, monkeypatch):
     """A busy bot handles a press after Telegram's callback window: answering the query fails ("query is too

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from broadcasts.quiz import anonymous_name, set_name_consent
 from campaigns.models import Attempt, AttemptStatus, Campaign
 from campaigns.rankings import standings
@@ -61,3 +63,81 @@ async def test_people_and_units_rank_by_the_stated_rules_and_freeze_at_the_end(s
     async with services.sessions() as s, s.begin():
         again = await standings(s, campaign, after_end)
     assert again.persons[0].name == "王师傅" and {u.code: u.participation for u in again.units}["west"] == 0.5
+
+
+async def test_freezing_issues_certificates_to_finishers_winners_and_first_units_once(services, bank):
+    """Issue 13, point 6: the watch freezes an ended campaign; its certificates are issued with the freeze, once."""
+    from sqlalchemy import func, select
+
+    from campaigns.awards import finish_ref, unit_ref, winner_ref
+    from campaigns.rankings import freeze_ended
+    from study.certificates import certificates_of
+    from study.models import Certificate
+
+    cid = await make_campaign(services, bank)  # 2026-06-01 to 2026-06-30
+    async with services.sessions() as s, s.begin():
+        for chat in (W1, W2, W3, W4):
+            await users.record_user(s, chat)
+        await add_unit(s, "city", "市总工会", "市")
+        await add_unit(s, "east", "东区工会", "区县", "city")
+        await add_unit(s, "west", "西区工会", "区县", "city")
+        for chat, code in ((W1, "east"), (W2, "east"), (W3, "west"), (W4, "west")):
+            await join(s, chat, await unit_by_code(s, code))
+        await finished(s, cid, W1, 20)
+        await finished(s, cid, W2, 50)
+        await finished(s, cid, W3, 30)
+        await finished(s, cid, W4, 100, practice=True)  # practice only: no certificate
+        await set_name_consent(s, W2, "王师傅")
+    async with services.sessions() as s, s.begin():
+        assert await freeze_ended(s, date(2026, 6, 30)) == []  # the last day is not over yet
+        assert await s.scalar(select(func.count()).select_from(Certificate)) == 0
+    for _ in range(2):  # the second pass finds nothing to freeze
+        async with services.sessions() as s, s.begin():
+            frozen = await freeze_ended(s, date(2026, 7, 1))
+            assert frozen == ([cid] if _ == 0 else [])
+    async with services.sessions() as s:
+        mine = {chat: [(c.title, c.holder_name, c.reason_ref) for c in await certificates_of(s, chat)]
+                for chat in (W1, W2, W3, W4)}
+        units = (await s.scalars(select(Certificate).where(Certificate.unit_id.is_not(None)))).all()
+        city, east = await unit_by_code(s, "city"), await unit_by_code(s, "east")
+        # Reading the frozen results again issues nothing more.
+        await standings(s, await s.get(Campaign, cid), date(2026, 7, 2))
+        total = await s.scalar(select(func.count()).select_from(Certificate))
+    assert sorted(mine[W2]) == [("「安全生产月知识竞赛」优胜证书（第 1 名）", "王师傅", winner_ref(cid)),
+                                ("「安全生产月知识竞赛」参赛证书", "王师傅", finish_ref(cid))]
+    assert sorted(t for t, _, _ in mine[W3]) == ["「安全生产月知识竞赛」优胜证书（第 2 名）",
+                                                  "「安全生产月知识竞赛」参赛证书"]
+    assert {h for _, h, _ in mine[W1]} == {anonymous_name(W1)} and len(mine[W1]) == 2
+    assert mine[W4] == []
+    assert sorted((c.unit_id, c.holder_name, c.reason_ref) for c in units) == sorted(
+        [(city.id, "市总工会", unit_ref(cid, city.id)), (east.id, "东区工会", unit_ref(cid, east.id))])
+    assert total == 3 * 2 + 2
+
+
+async def test_report_counts_participation_per_day_and_share_right_per_question_without_practice(services, bank):
+    """Issue 13, point 7 (in part): counted, finished attempts only; the hardest question first."""
+    from campaigns.models import AttemptQuestion, QuestionStatus
+    from campaigns.report import campaign_report
+
+    cid = await make_campaign(services, bank)
+    q1, q2 = [q.id for q in list(bank)[:2]]
+    async with services.sessions() as s, s.begin():
+        await finished(s, cid, W1, 10)
+        await finished(s, cid, W1, 10, slot=2, minute=10)
+        await finished(s, cid, W2, 10, day=date(2026, 6, 6))
+        await finished(s, cid, W3, 10, practice=True)
+        await s.flush()
+        attempts = (await s.scalars(select(Attempt).order_by(Attempt.id))).all()
+        for attempt, (right1, right2) in zip(attempts, ((True, False), (True, None), (False, False), (True, True)),
+                                             strict=True):
+            s.add(AttemptQuestion(attempt_id=attempt.id, position=0, question_id=q1, kind="single", answer="0",
+                                  status=QuestionStatus.ANSWERED, correct=right1))
+            s.add(AttemptQuestion(attempt_id=attempt.id, position=1, question_id=q2, kind="single", answer="0",
+                                  status=QuestionStatus.ANSWERED if right2 is not None else QuestionStatus.TIMED_OUT,
+                                  correct=right2))
+    async with services.sessions() as s:
+        report = await campaign_report(s, await s.get(Campaign, cid), bank)
+    assert [(d.day, d.participants, d.attempts) for d in report.days] == [
+        (DAY, 1, 2), (date(2026, 6, 6), 1, 1)]
+    assert [(q.question_id, q.asked, q.right) for q in report.questions] == [(q2, 3, 0), (q1, 3, 2)]
+    assert report.questions[1].share == 2 / 3 and report.questions[0].stem

@@ -217,7 +217,7 @@ async def test_every_background_loop_of_a_running_ankang_is_on_healthz(ankang):
     import aiohttp
 
     expected = {"broadcast-sender", "broadcast-scheduler", "broadcast-compaction", "write-behind", "tips-jobs",
-                "handoff-watch"}
+                "handoff-watch", "campaign-timeouts"}
     if ankang.services.engine.dialect.name == "postgresql":
         expected |= {"leader-election", "send-budget"}  # several processes: a leader, one shared budget
 

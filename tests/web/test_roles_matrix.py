@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/admin/campaigns/new"): ("push", "look"),
     ("POST", "/admin/campaigns"): ("push", "act"),
     ("GET", "/admin/campaigns/{campaign_id}"): ("push", "look"),
+    ("GET", "/admin/campaigns/{campaign_id}/report.xlsx"): ("push", "look"),
     ("GET", "/admin/campaigns/{campaign_id}/edit"): ("push", "look"),
     ("POST", "/admin/campaigns/{campaign_id}/edit"): ("push", "act"),
     ("POST", "/admin/campaigns/{campaign_id}/cancel"): ("push", "act"),

@@ -21,7 +21,7 @@ FORMER_ADMIN = 424242
 SAMPLE_PARAMS = {"sid": "1", "oid": "1", "tip_id": "1", "photo_id": "1", "qid": "1", "lesson_id": "x",
                  "action": "pause", "role": "worker", "file_id": "x", "faq_id": "web-00000000",
                  "handoff_id": "1", "key": "x", "view": "x", "unit_id": "1", "user_id": "1",
-                 "cert_id": "1", "code": "x", "grant_id": "1"}
+                 "cert_id": "1", "code": "x", "grant_id": "1", "campaign_id": "1"}
 # /verify: the public certificate check, read-only (GET) and limited per client.
 KNOWN_PREFIXES = ("/admin", "/chat", "/tip", "/static/", "/healthz", "/verify")
 

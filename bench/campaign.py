@@ -14,7 +14,7 @@ empty database of its own), the emulator in this process:
    ANKANG_SEND_RATE at ``--send-rate`` (25, the default). invitations/s = N over the time from ``send_now``
    to the last invitation's arrival.
 2. **Attempts**: Ankang restarted on the same database with the emulator's overall limit off and
-   ANKANG_SEND_RATE=1000 (the per-chat pace stays Telegram's): N Telegram's 30/s cannot carry 7 messages
+   ANKANG_SEND_RATE=1000 (the per-chat pace stays Telegram's): Telegram's 30/s cannot carry 7 messages
    per worker for thousands of workers in minutes, so this phase measures the bot, not Telegram. Worker k
    presses 开始答题 under its invitation at a random moment within ``--window`` seconds and answers each poll
    as it arrives: a third of the workers answer one question wrong; one worker in 50 sends its first answer

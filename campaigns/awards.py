@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +22,31 @@ from org.models import Organisation
 from study.certificates import issue_certificate
 from study.models import Certificate
 
-if TYPE_CHECKING:
-    from campaigns.rankings import PersonRow, UnitRow
+
+class PersonRow(Protocol):
+    """What a certificate needs of a person's final ranking row (``campaigns.rankings.PersonRow``)."""
+
+    @property
+    def place(self) -> int: ...
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+class UnitRow(Protocol):
+    """What a certificate needs of a unit's final ranking row (``campaigns.rankings.UnitRow``)."""
+
+    @property
+    def place(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def participants(self) -> int: ...
 
 WINNER_PLACES = 3
 FINISH_TITLE = "「{name}」参赛证书"

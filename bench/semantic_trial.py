@@ -38,7 +38,7 @@ import numpy as np
 import psutil
 
 from bench.qa import REPO, STYLES, expected, load_split
-from bench.train_policy import MAX_WRONG, _fit, _operating_point
+from bench.train_policy import MAX_WRONG, _fit, _threshold_for_wrong
 from knowledge.engine import MAX_QUERY_CHARS, KnowledgeBase, with_numbers
 from knowledge.text import normalise
 
@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         model = _fit(names, [r.features for r in train_rows.rows], [r.right for r in train_rows.rows])
         # The operating point as training chooses it: over the dev rows, against all dev items.
         dev_decidable = [r for r in dev_rows.rows if r.decidable]
-        at = _operating_point(model, [r.features for r in dev_decidable], [r.right for r in dev_decidable],
-                              dev_rows.items, MAX_WRONG)
+        at = _threshold_for_wrong([model.probability(r.features) for r in dev_decidable],
+                                  [r.right for r in dev_decidable], dev_rows.items, MAX_WRONG)
         arms[arm] = (model, at)
 
     splits = {"dev": dev_rows}

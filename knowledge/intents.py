@@ -78,7 +78,8 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
              "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "fell from"),
     "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
     "bleeding": ("大出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
-                 "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深", "bleeding"),
+                 "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
+                 "扎穿", "刺穿", "戳穿", "扎透", "穿透了", "扎进肉", "插进肚", "bleeding"),
 }
 _PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐|班长|徒弟|师父|孩子|小孩|老板|队友|大家|几个|俩|两个)"
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
@@ -86,13 +87,15 @@ _PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
 _CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
                    r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
-_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|口))"
+_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口))"
 _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|没人应|没有?应声|不吭声|不出声|不说话了|"
             r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
 _FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+# Someone lying down inside one ("有人倒在罐里", "工友躺在池子底下").
+_DOWN_INSIDE = re.compile(rf"{_PERSON}.{{0,4}}?(?:倒|晕|昏|躺|趴|栽|瘫)(?:在|到)了?.{{0,4}}?{_CONFINED_PLACE}")
 _PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
 _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|安全帽|眼镜|证件|卡|包)(?:不小心)?(?:掉|落)")
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
@@ -155,7 +158,9 @@ _HEAT = re.compile(
 # Someone lying still ("人倒在污水池里不动了", "他躺着一动不动").
 _LIFELESS = re.compile(rf"{_PERSON}.{{0,10}}?(?:不动了|一动不动|躺着不动|挂着不动|在上面不动|没反应了|没气了|醒不过来|怎么叫都不醒)"
                        # someone else passed out ("塔吊上的人好像晕了", "有人晕在喷漆房里"); "我有点晕" is a symptom
-                       r"|(?:人|工友|同事|师傅|他|她|老乡|工人|兄弟|徒弟|班长|师父)(?:好像|突然|一下子?|直接)?(?:晕了|晕在|昏过去|晕过去|昏在)")
+                       r"|(?:人|工友|同事|师傅|他|她|老乡|工人|兄弟|徒弟|班长|师父)(?:好像|突然|一下子?|直接)?(?:晕了|晕在|昏过去|晕过去|昏在)"
+                       # down and unable to get up ("摔到地上不能动", "躺地上起不来了")
+                       rf"|{_PERSON}.{{0,10}}?(?:(?<!能)不能动|动不了|动弹不得|起不来|爬不起来|站不起来)")
 
 # Something fell over onto people ("货架倒了底下压着个人", "墙塌了埋着两个").
 _FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来|垮下来|滑下来).{0,8}?(?:压着|压住|埋着|埋住|砸着|砸住|扣着|盖住|埋了|"
@@ -166,13 +171,18 @@ _SWALLOWED = re.compile(r"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{0,4}?(?:清�
 # A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
 _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
+# Smoke pouring out ("锅炉房冒大烟了", "仓库窜出好多黑烟").
+_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟")
+# Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
+_MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
+_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
     ("burn", _SCALDED), ("machine", _CAUGHT),
-    ("unconscious", _LIFELESS),
+    ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
     ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),
 )
@@ -185,6 +195,8 @@ _ABOUT_LAW = re.compile(
     r"前些天|以前|曾经|当时|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
     r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
     r"报销|医药费|医疗费|谁出钱|谁掏钱|谁出|谁付|谁管|义肢|假肢|康复|差点|差一点|险些|幸好|好在|"
+    # Told afterwards: the day it happened, the hospital stay, the tally, the dispute that followed.
+    r"上礼拜|上星期|上个礼拜|上个星期|才送|住院|出院|一共|总共|死了多少|伤亡|证据|"
     # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
     r"天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
@@ -198,7 +210,7 @@ _ABOUT_PROCEDURE = re.compile(
     r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|的时候|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
 )
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
-_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要)|突然)")
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
                      r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
@@ -225,7 +237,7 @@ def _find_kind(text: str) -> str | None:
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
     text = _fold_typos(normalised.replace(" ", ""))
-    stranded = bool(_CONFINED_STRANDED.search(text))
+    stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):
         kind = "confined"

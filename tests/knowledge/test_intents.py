@@ -308,3 +308,20 @@ def test_local_rules_technical_details_and_shop_disputes_are_cues_of_out_of_scop
     from knowledge.text import compact
 
     assert intents.looks_like_neighbour_matter(compact(text)) is neighbour
+
+
+@pytest.mark.parametrize("text", ["矿井下面的人到现在没上来", "有个工友躺在池子底下", "罐车里有人晕倒了"])
+def test_someone_down_inside_a_tank_or_pit_is_a_confined_space_emergency(text):
+    assert intents.detect_emergency(text) == "confined"
+
+
+@pytest.mark.parametrize("text", ["架子塌了，師傅摔在地上動不了", "锅炉房那边冒出好多黑烟", "老乡的腿让钢筋扎穿了",
+                                  "徒弟整个人被卷进传送带了", "焊机漏电的时候被电了一下 现在手还麻"])
+def test_falls_smoke_impalement_machines_and_shocks_in_everyday_words_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None
+
+
+@pytest.mark.parametrize("text", ["上星期同事被机器压了手，老板拖着不送医院合法吗", "那次化工厂爆炸总共伤亡多少人",
+                                  "我摔断了腿 公司说要我拿出受伤的证据", "事故现场的东西能不能动"])
+def test_accidents_told_afterwards_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None

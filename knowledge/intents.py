@@ -358,8 +358,15 @@ def is_help(compact_text: str) -> bool:
     return bool(_HELP.match(compact_text))
 
 
+# Naming the feature or asking about a report already made ("匿名举报", "匿名举报之后想撤回") is a
+# question about the service, not a wish to report now.
+_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$")
+
+
 def is_tip(compact_text: str) -> bool:
     m = _TIP.search(compact_text)
+    if _TIP_ABOUT.search(compact_text):
+        return False
     if not m and _ANONYMOUS.search(compact_text) and _TIP_VERB.search(compact_text) and not _TIP_QUESTION.search(compact_text):
         return True
     if not m or "举报" not in compact_text and "反映" not in compact_text and "投诉" not in compact_text:

@@ -82,12 +82,24 @@ _NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
 _PINYIN = {"tuisong": "推送", "jifen": "积分", "huizhima": "回执码", "huizhi": "回执", "paihangbang": "排行榜",
            "paihang": "排行", "paiming": "排名", "dingyue": "订阅", "tuiding": "退订", "weiketang": "微课堂",
            "gonghui": "工会", "jubao": "举报", "niming": "匿名", "rengong": "人工"}
+# Half a service word typed in pinyin ("推song", "查询ma", "报ming"): the character before it
+# tells which word was meant.
+_HALF_PINYIN = {"推song": "推送", "tui送": "推送", "查询ma": "查询码", "回执ma": "回执码", "举报ma": "举报码",
+                "报ming": "报名", "bao名": "报名", "积fen": "积分", "ji分": "积分", "订yue": "订阅", "ding阅": "订阅",
+                "退ding": "退订", "tui订": "退订", "排ming": "排名", "pai名": "排名", "匿ming": "匿名", "ni名": "匿名",
+                "举bao": "举报", "ju报": "举报", "竞sai": "竞赛", "jing赛": "竞赛", "答ti": "答题", "da题": "答题",
+                "进du": "进度", "jin度": "进度"}
+_HALF_PINYIN_RE = re.compile("|".join(sorted(_HALF_PINYIN, key=len, reverse=True)))
+# The first person in dialect ("俺", "咱"): the rules below are written with 我.
+_DIALECT_ME = re.compile(r"俺|咱(?!们)")
 _LATIN_RUN = re.compile(r"[a-z]+")
 
 
 def _compact(text: str) -> str:
     # The engine passes knowledge.text.compact(); folding again keeps raw text working too.
     text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    text = _HALF_PINYIN_RE.sub(lambda m: _HALF_PINYIN[m.group()], text)
+    text = _DIALECT_ME.sub("我", text)
     return _LATIN_RUN.sub(lambda m: _PINYIN.get(m.group(), m.group()), text)
 
 
@@ -152,6 +164,9 @@ _RULES: tuple[_Rule, ...] = (
                     "举报人是谁", "是谁发", "告诉老板", "告诉单位", "告诉厂里", "告诉公司", "记录", "保存", "用户名", "身份", "ip", "位置", "定位", "gps",
                     "查出来", "个人信息", "被发现")),
           _RECEIPT + ".{0,6}" + _any("暴露", "泄露", "身份", "查到我", "知道是我"),
+          # The anonymous report itself named, then whether it gives the sender away ("匿名举报了 老板会知道是我吗").
+          "匿名" + _REPORT + ".{0,16}" + _any("知道是我", "查到我", "查到是我", "查不到是我", "查出我", "查出是我", "发现是我",
+                                             "找到我", "暴露", "泄露", "身份"),
           guard_channel=True),
     _rule("selfhelp-status",
           _RECEIPT, _cmd("status"),
@@ -162,6 +177,9 @@ _RULES: tuple[_Rule, ...] = (
           _any("举报", "交上去", "提交") + _any("的", "之后", "以后", "后", "了", "") + ".{0,8}"
           + _any("处理到哪", "到哪一步", "哪一步了"),
           _any("补充", "补几张", "补发照片") + ".{0,4}" + _any("我的举报", "之前的举报", "举报的内容", "举报内容"),
+          # Taking a report back ("举报之后想撤回", "提交的举报能删掉吗").
+          _REPORT + ".{0,10}" + _any("撤回", "撤销", "收回", "删掉", "删除", "作废"),
+          _any("撤回", "撤销", "收回", "删掉", "删除") + ".{0,6}" + _REPORT,
           _any("怎么查", "如何查", "查询", "在哪看", "怎么看", "在哪查") + ".{0,4}" + _REPORT + ".{0,6}" + _PROGRESS,
           _REPORT + ".{0,6}" + _PROGRESS + ".{0,3}" + _any("怎么查", "在哪看", "怎么看", "在哪查", "查询"),
           guard_channel=True),
@@ -170,7 +188,14 @@ _RULES: tuple[_Rule, ...] = (
           _all(_BOT, _REPORT),
           _REPORT + _any("入口", "的入口", "按钮", "在哪里点", "在哪点"),
           _REPORT + ".{0,4}" + _any("填到一半", "不想填", "填错了", "草稿"),
+          # The bare feature ("匿名举报", "怎么匿名举报"): how it is done.
+          "^" + _any("怎么", "如何", "怎样", "咋") + "?" + "匿名" + _REPORT + _any("怎么弄", "怎么用", "怎么操作", "") + "$",
           guard_channel=True),
+    _rule("selfhelp-campaign",
+          _cmd("campaign", "contest"),
+          _any("安康杯", "知识竞赛", "竞赛", "答题比赛", "答题活动", "比赛") + ".{0,10}"
+          + _any("报名", "参加", "入口", "怎么玩", "在哪答", "怎么答", "开始答题", "怎么进"),
+          _any("报名", "参加", "参与") + ".{0,6}" + _any("安康杯", "知识竞赛", "竞赛", "答题比赛", "答题活动")),
     _rule("selfhelp-contact",
           _any("转人工", "人工客服", "找人工", "要人工", "有人工吗", "人工服务", "人工沟通", "人工咨询", "人工联系",
                "有没有人工", "真人", "活人", "客服"),
@@ -235,6 +260,9 @@ _RULES: tuple[_Rule, ...] = (
                  "有哪些功能", "有啥功能", "什么功能", "会什么", "会干什么", "会干啥", "怎么用", "怎么使用",
                  "干嘛的", "干啥的", "干什么的", "做什么的", "是干什么", "是谁", "有什么用", "有啥用", "是什么东西"),
           "怎么使用" + _any("你", "机器人", "助手", "这个"),
+          # Who runs the service and what its answers are worth ("本平台的解答有法律效力吗", "助手是谁在运营").
+          _all(_any(_BOT, "回答的内容", "的解答", "的回答"), _any("法律效力", "法律意见", "法律依据吗", "运营", "营运", "主办",
+                                                               "谁办的", "谁开发", "谁做的", "靠谱吗", "准不准", "可信吗")),
           "^" + _any("帮助", "菜单", "功能", "命令", "指令", "使用说明", "使用方法", "说明", "help", "start") + "$",
           _any("有哪些", "有什么", "都有啥") + _any("命令", "指令"), _any("命令", "指令", "功能菜单") + ".{0,2}在哪",
           "使用说明", _cmd("help")),

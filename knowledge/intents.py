@@ -403,6 +403,8 @@ _NEIGHBOUR_MATTER = re.compile(
     rf"{_LOCAL_PLACE}.{{0,16}}?(?:具体|计算标准|标准是多少|是多少|名单|哪些机构|哪几家|哪家|地址|电话|政策|缴费比例|费率)"
     r"|(?:颜色|色标|型号|规格|参数|国标号|标准号|编号).{0,8}?(?:代表|是什么|分别|哪个|怎么选|多少)"
     r"|(?:网购|网上买|淘宝|京东|拼多多|商家|卖家|店家)"
+    # Pay, pensions and contract paperwork: labour-contract and social-insurance rules we do not load.
+    r"|养老金|退休金|养老保险|公积金|失业金|失业保险|离职证明|解除证明|年终奖|个税|个人所得税|退休年龄|合同到期|不续签|不再续签"
 )
 
 

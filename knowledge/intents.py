@@ -102,7 +102,7 @@ _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
 _TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
 _LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
-_SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开眼|头晕|头痛|头疼|恶心|呕吐|吐了|"
+_SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
             r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了)")
 _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
 # A gas told by its smell, or a smell told by how strong it is ("天然气味好大", "闻到一股臭鸡蛋味",
@@ -110,7 +110,8 @@ _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|
 _SMELL = r"(?:气?味|味道|的味儿?|气儿)"
 _STRONG = r"(?:很|好|特别|非常|太|挺|老|贼|超|巨|有点|越来越)?(?:大|冲|重|浓|呛|刺鼻|难闻|刺眼)"
 _GAS_SMELL = re.compile(
-    rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|闻到.{{0,6}}?{_TOXIC_GAS}|"
+    rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|(?:闻|像|一股).{{0,4}}?(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)|"
+    rf"闻到.{{0,6}}?{_TOXIC_GAS}|"
     rf"(?:在漏|漏了|漏出|泄漏|泄露|跑)了?.{{0,2}}?{_TOXIC_GAS}|"
     rf"{_TOXIC_GAS}.{{0,10}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|跑气|漏气|滋滋|嘶嘶|呲呲|管(?:子|道)?(?:破|裂|断)了?)"
 )
@@ -132,6 +133,9 @@ _SCALDED = re.compile(
 _CAUGHT = re.compile(
     r"(?:手|脚|腿|胳膊|头|身子|人|衣服|头发|袖子|手指|手臂|他|她|工友|同事|我)(?:被)?.{0,8}?(?:卡在|卡住|缠住|缠进|绞住|卷住|夹在|夹住|挤在|挤住)"
 )
+# Run over, crushed or struck by a vehicle or a load ("老王被车压了腿", "机器把他手指头绞掉了").
+_STRUCK = re.compile(r"被.{0,4}?(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
+                     r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾)(?:掉|断|碎|烂|进去|没了)")
 # Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
 _LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
                    r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
@@ -181,7 +185,7 @@ _SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:�
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
-    ("burn", _SCALDED), ("machine", _CAUGHT),
+    ("burn", _SCALDED), ("machine", _CAUGHT), ("machine", _STRUCK),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
     ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),
@@ -196,7 +200,7 @@ _ABOUT_LAW = re.compile(
     r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
     r"报销|医药费|医疗费|谁出钱|谁掏钱|谁出|谁付|谁管|义肢|假肢|康复|差点|差一点|险些|幸好|好在|"
     # Told afterwards: the day it happened, the hospital stay, the tally, the dispute that followed.
-    r"上礼拜|上星期|上个礼拜|上个星期|才送|住院|出院|一共|总共|死了多少|伤亡|证据|"
+    r"上礼拜|上星期|上个礼拜|上个星期|才送|住院|出院|一共|总共|死了多少|伤亡|证据|伤残|几级|评级|等级|"
     # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
     r"天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.

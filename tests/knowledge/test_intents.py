@@ -325,3 +325,14 @@ def test_falls_smoke_impalement_machines_and_shocks_in_everyday_words_are_emerge
                                   "我摔断了腿 公司说要我拿出受伤的证据", "事故现场的东西能不能动"])
 def test_accidents_told_afterwards_are_not_emergencies(text):
     assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["一股烂鸡蛋似的味 旁边的人腿都软了", "那边飘来一阵味道 熏得人睁不开", "徒弟让铲车碾了脚",
+                                  "冲床把他两根手指头压断了"])
+def test_smells_vehicles_and_crushing_told_plainly_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None
+
+
+@pytest.mark.parametrize("text", ["手被机器轧断了两根指头评几级", "被叉车压伤了脚 伤残等级怎么评"])
+def test_questions_about_the_disability_grade_after_an_injury_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None

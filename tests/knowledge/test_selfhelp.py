@@ -218,8 +218,9 @@ def test_custom_catalogue():
 
 
 @pytest.mark.parametrize("text, entry_id", [
-    ("积fen在哪看", "selfhelp-score"), ("回执ma找不到了", "selfhelp-lost-receipt"), ("咋退ding", "selfhelp-unsubscribe"),
-    ("俺在你们这举报 厂里能查到俺不", "selfhelp-anonymity"), ("匿名举报完了 车间主任会不会知道是我", "selfhelp-anonymity"),
+    ("积fen在哪看", "selfhelp-score"), ("回执ma找不到了", "selfhelp-lost-receipt"),
+    ("咋退ding", "selfhelp-unsubscribe"), ("俺在你们这举报 厂里能查到俺不", "selfhelp-anonymity"),
+    ("匿名举报完了 车间主任会不会知道是我", "selfhelp-anonymity"),
     ("举报交上去以后能撤销吗", "selfhelp-status"), ("怎么匿名举报", "selfhelp-report"),
     ("工会的知识竞赛咋参加", "selfhelp-campaign"), ("这个机器人说的有法律效力吗", "selfhelp-help"),
     ("以后不想再收到这些通知了", "selfhelp-unsubscribe"), ("举报完多久有人处理", "selfhelp-status"),

@@ -18,6 +18,7 @@ _TYPOS = (
     ("坍踏", "坍塌"), ("塌放", "塌方"), ("蹋方", "塌方"), ("暴炸", "爆炸"), ("窒熄", "窒息"), ("硫化轻", "硫化氢"),
     ("硫化青", "硫化氢"), ("一氧化炭", "一氧化碳"), ("救名", "救命"), ("就命", "救命"), ("处电", "触电"), ("触店", "触电"),
     ("高出坠落", "高处坠落"), ("烧上", "烧伤"), ("汤伤", "烫伤"), ("烫上", "烫伤"), ("冒烟冒", "冒烟"),
+    ("昏到", "晕倒"), ("晕到", "晕倒"), ("运倒", "晕倒"), ("云倒", "晕倒"), ("中读", "中毒"), ("中度", "中毒"), ("触店", "触电"),
 )
 _PINYIN_WORDS = {
     "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
@@ -27,7 +28,8 @@ _PINYIN_WORDS = {
 # A single pinyin syllable between Chinese characters ("臭鸡dan味", "天然qi管道").
 _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
-                     "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困"}
+                     "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
+                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -75,7 +77,7 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
                  "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "trapped"),
     "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
-             "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "fell from"),
+             "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "坠楼", "跳楼", "跳下来", "fell from"),
     "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
     "bleeding": ("大出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
                  "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
@@ -93,7 +95,7 @@ _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|�
             r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
-_FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+_FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)?了?.{{0,4}}?{_CONFINED_PLACE}")
 # Someone lying down inside one ("有人倒在罐里", "工友躺在池子底下").
 _DOWN_INSIDE = re.compile(rf"{_PERSON}.{{0,4}}?(?:倒|晕|昏|躺|趴|栽|瘫)(?:在|到)了?.{{0,4}}?{_CONFINED_PLACE}")
 _PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
@@ -136,6 +138,11 @@ _CAUGHT = re.compile(
 # Run over, crushed or struck by a vehicle or a load ("老王被车压了腿", "机器把他手指头绞掉了").
 _STRUCK = re.compile(r"(?:被|让|叫)(?:.{0,4}?)(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
                      r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾)(?:掉|断|碎|烂|进去|没了)")
+# Burnt or scalded told with the passive ("我被热水烫了"), a pan or a building caught fire ("油锅着了"), and
+# something that burst ("瓦斯爆了").
+_BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼)(?:了|伤|到|着)")
+_CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
+_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)")
 # Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
 _LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
                    r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
@@ -185,7 +192,8 @@ _SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:�
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
-    ("burn", _SCALDED), ("machine", _CAUGHT), ("machine", _STRUCK),
+    ("burn", _SCALDED), ("burn", _BURNT), ("fire", _CAUGHT_FIRE), ("explosion", _BURST), ("machine", _CAUGHT),
+    ("machine", _STRUCK),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
     ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),

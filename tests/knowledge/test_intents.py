@@ -336,3 +336,9 @@ def test_smells_vehicles_and_crushing_told_plainly_are_emergencies(text):
 @pytest.mark.parametrize("text", ["手被机器轧断了两根指头评几级", "被叉车压伤了脚 伤残等级怎么评"])
 def test_questions_about_the_disability_grade_after_an_injury_are_not_emergencies(text):
     assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["仓库zhao火了", "师傅chu电了", "有个人运倒了", "好几个人中读了", "有人从五楼坠楼",
+                                  "我让开水烫了 疼得不行", "厨房油锅着了", "孩子掉井里了", "煤气罐爆了"])
+def test_half_pinyin_homophones_passives_and_bursts_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None

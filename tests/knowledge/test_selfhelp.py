@@ -225,6 +225,8 @@ def test_custom_catalogue():
     ("工会的知识竞赛咋参加", "selfhelp-campaign"), ("这个机器人说的有法律效力吗", "selfhelp-help"),
     ("以后不想再收到这些通知了", "selfhelp-unsubscribe"), ("举报完多久有人处理", "selfhelp-status"),
     ("举报的时候能附视频吗", "selfhelp-report"), ("助手答不上来咋办", "selfhelp-contact"),
+    ("微课堂几点推能不能调一下", "selfhelp-unsubscribe"), ("我调到别的厂了 所在单位要改吗", "selfhelp-unit"),
+    ("舉報完怎麼查進度", "selfhelp-status"), ("这个助手可以干啥", "selfhelp-help"),
 ])
 def test_half_pinyin_dialect_and_the_newer_needs_match(text, entry_id):
     entry = match_selfhelp(compact(text))

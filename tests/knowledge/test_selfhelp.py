@@ -227,6 +227,9 @@ def test_custom_catalogue():
     ("举报的时候能附视频吗", "selfhelp-report"), ("助手答不上来咋办", "selfhelp-contact"),
     ("微课堂几点推能不能调一下", "selfhelp-unsubscribe"), ("我调到别的厂了 所在单位要改吗", "selfhelp-unit"),
     ("舉報完怎麼查進度", "selfhelp-status"), ("这个助手可以干啥", "selfhelp-help"),
+    ("前些天用你们这个举报了食堂的煤气罐，不知道在哪看处理进展", "selfhelp-status"),
+    ("你们的微课堂每天推得太早了，能换个时间吗", "selfhelp-unsubscribe"),
+    ("想匿名举报，具体流程是什么", "selfhelp-report"),
 ])
 def test_half_pinyin_dialect_and_the_newer_needs_match(text, entry_id):
     entry = match_selfhelp(compact(text))

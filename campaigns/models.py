@@ -79,6 +79,9 @@ class Campaign(Base):
     # … and optionally the organisation unit whose subtree is invited (org.service.subtree_ids).
     unit_id: Mapped[int | None] = mapped_column(Integer, default=None)
     status: Mapped[CampaignStatus] = mapped_column(StrEnumType(CampaignStatus, 16), default=CampaignStatus.ACTIVE)
+    # The invitation as written, placeholders and all (``service.PLACEHOLDERS``): rendered from the rules when
+    # it is queued, and again when the rules change before it went out.
+    invitation: Mapped[str] = mapped_column(Text, default="")
     # The broadcast schedule that carries the invitation (broadcasts' delivery engine).
     invitation_schedule_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -136,7 +136,8 @@ async def _milestone_certificate(session: AsyncSession, chat_id: int, total: int
     if issued is not None:
         return None
     return await issue_certificate(session, await display_name(session, chat_id), None,
-                                   msg.MILESTONE_TITLE.format(minutes=reached[-1]), reason, chat_id=chat_id, now=now)
+                                   msg.MILESTONE_TITLE.format(minutes=reached[-1]), reason, chat_id=chat_id, now=now,
+                                   told=True)  # the edge offers it with the credit's reply
 
 
 async def credit_attempt(

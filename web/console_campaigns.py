@@ -17,6 +17,7 @@ from campaigns import rankings
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.report import campaign_report, report_xlsx
 from campaigns.service import (
+    PLACEHOLDERS,
     CampaignInvalid,
     CampaignNotFound,
     Draft,
@@ -94,7 +95,7 @@ async def _form_page(request: web.Request, draft: Draft, *, action: str, errors:
         "title": "修改竞赛" if editing else "新建竞赛", "draft": draft, "action": action, "errors": errors or [],
         "topics": TOPICS, "units": units, "audiences": [("", cmsg.AUDIENCE_LABELS[""])]
         + [(a, cmsg.AUDIENCE_LABELS[a]) for a in AUDIENCES], "editing": editing,
-        "started": editing is not None and _today(request) >= editing.starts_on,
+        "started": editing is not None and _today(request) >= editing.starts_on, "placeholders": list(PLACEHOLDERS),
     }, status=status)
 
 

@@ -81,6 +81,8 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     invitation = await emulator.wait_for_message(worker, lambda m: msg.START_BUTTON in str(m.get("reply_markup")),
                                                  since=mark)
     assert "三级安全教育" in invitation["text"]
+    # Its numbers are the campaign's own settings, not the template's words (issue 13: "每次10题" regardless).
+    assert "每次5题、每题45秒，每天最多3次" in invitation["text"] and "{" not in invitation["text"]
     assert emulator.new_messages(outsider, mark) == []  # not subscribed: not invited
     # … as a delivery of the campaign's invitation schedule (queued before it was sent: no race).
     from sqlalchemy import select
@@ -166,12 +168,21 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     from study import certificates as certs
 
     clock.advance(days=14)
+    mark = emulator.mark()
     await handle.services.campaigns.watch.tick()
     async with handle.services.sessions() as session:
         mine = {c.title: c for c in await certs.certificates_of(session, worker.id)}
     assert set(mine) == {"「新员工三级安全教育」参赛证书", "「新员工三级安全教育」优胜证书（第 1 名）"}
     cert = mine["「新员工三级安全教育」参赛证书"]
     assert cert.holder_name == anonymous_name(worker.id)  # no name consented: the pseudonym /rank shows
+    # The worker is told of each certificate through the bot: its code, how to get it, where to check it.
+    for title, issued in mine.items():
+        news = await emulator.wait_for_message(worker, lambda m, t=title: "您获得了证书" in m.get("text", "")
+                                               and t in m["text"], since=mark)
+        assert certs.format_code(issued.code) in news["text"] and "/mystudy" in news["text"]
+        assert f"{handle.web_url}/verify/{certs.format_code(issued.code)}" in news["text"]
+        assert f"📄 下载证书：{title}"[:60] in str(news["reply_markup"])
+    assert emulator.new_messages(outsider, mark) == []
     mark = emulator.mark()
     await emulator.send_text(worker, "/mystudy")
     listing = await emulator.wait_for_message(worker, lambda m: "我的证书" in m.get("text", ""), since=mark)
@@ -186,10 +197,11 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
         body = await page.text()
         assert page.status == 200
     assert "「新员工三级安全教育」参赛证书" in body and cert.holder_name in body
-    # Another tick freezes nothing again and issues nothing more.
+    # Another tick freezes nothing again, issues nothing more and tells nobody twice.
     await handle.services.campaigns.watch.tick()
     async with handle.services.sessions() as session:
         assert len(await certs.certificates_of(session, worker.id)) == 2
+    assert sum("您获得了证书" in m.get("text", "") for m in emulator.messages(worker)) == 2
 
     # The report for superiors (issue 13, point 7 in part): participation per day and share right per question,
     # on the campaign's page and as an Excel workbook with Chinese headers.

@@ -368,6 +368,6 @@ def _truetype_subset(path: Path, text: str) -> bytes:
 
 __all__ = [
     "CODE_ALPHABET", "CODE_CHARS", "CODE_MAX", "CertificateError", "FontMissing", "Verification", "certificate_of",
-    "certificates_of", "cjk_font_path", "notify_issued", "format_code", "issue_certificate", "new_code", "normalise_code",
-    "pdf_filename", "recent_certificates", "render_pdf", "verify",
+    "certificates_of", "cjk_font_path", "format_code", "issue_certificate", "new_code", "normalise_code",
+    "notify_issued", "pdf_filename", "recent_certificates", "render_pdf", "verify",
 ]

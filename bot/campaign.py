@@ -27,6 +27,7 @@ from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptR
 from campaigns.runtime import CampaignWatch
 from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
+from org.service import unit_of
 from study.models import Certificate
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,13 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
         if not found:
             latest = await list_campaigns(session)
             found = latest[:1]
-        texts = [msg.rank_html(c.name, await rankings.standings(session, c, today), chat_id,
-                               rankings.PERSON_TIE_BREAKS, rankings.UNIT_TIE_BREAKS) for c in found]
+        unit = await unit_of(session, chat_id)
+        texts = []
+        for c in found:
+            standing = await rankings.standings(session, c, today)
+            chain = rankings.chain_rankings(standing.units, unit.code if unit is not None else None)
+            texts.append(msg.rank_html(c.name, standing, chat_id, rankings.PERSON_TIE_BREAKS,
+                                       rankings.UNIT_TIE_BREAKS, chain))
     message = message_of(update)
     for text in texts or [msg.RANK_NONE]:
         await message.reply_html(text)

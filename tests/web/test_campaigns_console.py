@@ -37,11 +37,12 @@ async def test_create_from_a_template_refuse_a_bad_count_and_edit_while_running(
     await page.click("#campaign-submit")
     assert "每次题数须在 5–15 之间" in await page.inner_text("#campaign-errors")
     assert await page.input_value("#name") == "岁末年初安全六周赛"  # the form kept what was typed
-    await page.fill("#questions_per_attempt", "8")
+    assert "{每次题数}" in await page.inner_text("#invitation-help")  # the placeholders are explained
+    await page.fill("#questions_per_attempt", "6")
     await page.click("#campaign-submit")
     await page.wait_for_url(f"{web_url}/admin/campaigns/*")
     assert await page.inner_text("#campaign-phase") == "进行中"
-    assert "8" in await page.inner_text("#campaign-rules")
+    assert "6" in await page.inner_text("#campaign-rules")
 
     async with services.sessions() as session:
         campaign = (await session.execute(select(Campaign))).scalar_one()
@@ -49,6 +50,8 @@ async def test_create_from_a_template_refuse_a_bad_count_and_edit_while_running(
         queued = (await session.execute(select(Delivery.chat_id).join(Occurrence)
                                         .where(Occurrence.schedule_id == schedule.id))).scalars().all()
     assert (schedule.kind, schedule.campaign_id, queued) == ("campaign", campaign.id, [WORKER])
+    # The invitation says what was set in the form, not the template's 8 questions.
+    assert "每次6题" in schedule.text and "42天" in schedule.text and "{" not in schedule.text
 
     await page.click("#campaign-edit")
     assert "从明天起生效" in await page.inner_text("#campaign-running-note")

@@ -172,7 +172,9 @@ class CertificateNotifier(Protocol):
     async def send_certificate(self, chat_id: int, cert: Certificate) -> None: ...
 
 
-NOTIFY_BATCH = 100  # certificates told per sweep; the rest wait for the next one
+# Certificates told per sweep, the rest in the next ones: the campaign watch's tick (which also times out
+# questions) is held for about a second at most at Telegram's ~30 messages/s, and 10,000 awards go in minutes.
+NOTIFY_BATCH = 20
 
 
 async def notify_issued(sessions: SessionMaker, notifier: CertificateNotifier, *, now: datetime,

@@ -3,7 +3,6 @@ also freezes ended campaigns and tells the workers of the certificates that issu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -20,7 +19,6 @@ from study.certificates import CertificateNotifier, notify_issued
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_S = 5.0  # how long stopping waits for a tick under way
 WATCH_LOOP = "campaign-timeouts"  # its name in services.loops and on /healthz
 # Questions time out within this of their open period's end (plus attempts.ANSWER_GRACE_S).
 WATCH_INTERVAL_S = 1.0
@@ -64,16 +62,9 @@ class CampaignWatch:
         self._sessions, self._runtime, self._sender, self._clock = sessions, runtime, sender, clock
         self._tz, self._loops, self._interval_s = tz, loops, interval_s
         self._task: asyncio.Task[None] | None = None
-        # Held by a tick: stopping waits for it, so the loop is never cancelled inside a transaction (a
-        # pooled connection cancelled mid-rollback printed a traceback at every second shutdown or so).
-        self._busy = asyncio.Lock()
 
     async def tick(self) -> list[TimedOut]:
         """Time out the questions whose open period is over and send each attempt's next step."""
-        async with self._busy:
-            return await self._tick()
-
-    async def _tick(self) -> list[TimedOut]:
         now = self._clock.now()
         timed_out = await expire_due(self._sessions, self._runtime.bank, now=now)
         try:  # a campaign whose last day is over: final results and certificates, once
@@ -101,12 +92,7 @@ class CampaignWatch:
                 self._loops.every(WATCH_LOOP, self._interval_s, self.tick, wait_first=True), name=WATCH_LOOP)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            held = False
-            with contextlib.suppress(TimeoutError):  # a tick stuck on a dead database is cancelled anyway
-                held = await asyncio.wait_for(self._busy.acquire(), STOP_WAIT_S)
+        if self._task is not None:  # a tick under way finishes first (``Loops.every``)
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-            if held:
-                self._busy.release()

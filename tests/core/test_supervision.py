@@ -213,6 +213,53 @@ async def test_every_retries_a_failed_round_after_the_backoff_not_a_whole_interv
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_stopping_a_periodic_loop_lets_the_round_under_way_finish_first():
+    """Cancelled mid-round (the process stops), the round still commits: cancelled inside a
+    transaction, a pooled connection was left mid-rollback and SQLAlchemy printed a traceback."""
+    import asyncio
+
+    loops = Loops(backoff=lambda attempts: 0.0)
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def round_() -> None:
+        started.set()
+        await release.wait()
+        finished.append("committed")
+
+    task = asyncio.create_task(loops.every("tips-jobs", 3600.0, round_))
+    await started.wait()
+    task.cancel()
+    await asyncio.sleep(0)  # the cancellation is delivered; the round must go on
+    assert not task.done() and finished == []
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished == ["committed"]
+
+
+async def test_a_round_stuck_past_the_grace_is_cancelled_with_its_loop():
+    import asyncio
+
+    from core.supervision import finish_when_cancelled
+
+    stuck_cancelled = asyncio.Event()
+
+    async def stuck() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stuck_cancelled.set()
+            raise
+
+    outer = asyncio.create_task(finish_when_cancelled(stuck(), grace_s=0.05))
+    await asyncio.sleep(0)
+    outer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await outer
+    assert stuck_cancelled.is_set()
+
+
 async def test_every_background_loop_of_a_running_ankang_is_on_healthz(ankang):
     import aiohttp
 

@@ -91,6 +91,6 @@ async def test_the_report_shows_units_over_time_and_before_after_per_tag_and_exp
     async with page.expect_download() as download_info:
         await page.click("#campaign-report-export")
     download = await download_info.value
-    book = load_workbook(io.BytesIO(open(await download.path(), "rb").read()))
+    book = load_workbook(io.BytesIO((await download.path()).read_bytes()))  # no .xlsx suffix on the temp file
     assert book.sheetnames == ["每日参与", "各单位分期", "题目正确率", "前后正确率"]
     assert book["前后正确率"].max_row == 3 and book["各单位分期"].max_row == 1 + 3 * 3

@@ -319,7 +319,7 @@ class Speller:
         The character beside it must not be a grammatical one (扭伤了yao has no 了要), and the
         word must be clearly the most frequent of the candidates on both sides.
         """
-        if "'" in plain or not (before or after):
+        if not (before or after):
             return None
         pairs = self._everyday_table()
         found: list[tuple[str, int, int]] = []
@@ -337,7 +337,8 @@ class Speller:
     def _everyday_table(self) -> dict[tuple[str, str, str], list[str]]:
         """(character, syllable, '') and ('', syllable, character) → everyday words, built on first use."""
         if self._everyday_pairs is None:
-            words = sorted(w for w, f in self._freq.items() if len(w) == 2 and f >= _EVERYDAY_MIN_FREQ and _HAN.match(w))
+            words = sorted(w for w, f in self._freq.items()
+                           if len(w) == 2 and f >= _EVERYDAY_MIN_FREQ and _HAN.match(w))
             readings = self._char_readings("".join(words))
             table: dict[tuple[str, str, str], list[str]] = {}
             for k, word in enumerate(words):

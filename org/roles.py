@@ -2,7 +2,9 @@
 
 The rules, once: ``can`` (may this admin do this at this unit?), ``scope_of`` / ``unit_ids_for`` (where
 may they, for filtering lists), ``tip_handlers`` (who gets a unit's tips, walking up the tree),
-``units_without_handler`` (the console's warning), and grants made through one-time invitations.
+``escalation_recipients`` (an overdue case goes one step further up), ``units_without_handler`` (the
+console's warning), ``tip_owners`` (whom a tip may be assigned to), and grants made through one-time
+invitations.
 
 Where rights come from:
 - the ids in ANKANG_ADMIN_IDS: 管理员 of the whole tree, always;
@@ -36,7 +38,7 @@ from org import messages as msg
 from org.models import ROLE_LABELS, AdminInvite, Organisation, Role, RoleGrant
 
 __all__ = ["ROLE_LABELS", "Role", "Action", "can", "scope_of", "unit_ids_for", "tip_handlers",
-           "units_without_handler", "Scope"]
+           "escalation_recipients", "units_without_handler", "tip_owners", "Scope"]
 
 INVITE_TTL_S = 3 * 24 * 3600
 INVITE_PREFIX = "inv_"  # /start inv_<token>: a Telegram deep link's payload (≤ 64 of A–Z a–z 0–9 _ -)
@@ -292,6 +294,47 @@ async def tip_handlers(session: AsyncSession, settings: Settings,
     if not top:
         top = set(settings.admin_ids) | set((await session.scalars(select(Admin.user_id))).all())
     return None, sorted(top)
+
+
+async def escalation_recipients(session: AsyncSession, settings: Settings, role: Role,
+                                unit_id: int | None) -> tuple[int | None, list[int]]:
+    """Whom an overdue case of ``unit_id`` needing ``role`` escalates to, one step up from whoever handles it.
+
+    A case of a unit is handled by the nearest active unit of its chain with holders of ``role`` (or
+    管理员; ``tip_handlers``); it escalates to the next unit above that with someone new holding it —
+    (that unit, its holders). With none above, or for a case of no unit: (None, the admins over the whole
+    tree) — the holders of the role by a grant of no unit or at the sole root, and the super-admins
+    (ANKANG_ADMIN_IDS, ``admins`` rows without grants) last; with nobody at all, every admin."""
+    given = GIVEN_BY[role]
+    if unit_id is not None:
+        chain = await chain_of(session, unit_id, active_only=True)
+        holders = await _unit_holders(session, given, chain)
+        handled: set[int] = set()
+        for u in chain:
+            found = holders.get(u, set())
+            if not handled:
+                handled = set(found)
+            elif found - handled:
+                return u, sorted(found)
+    top = await whole_tree_holders(session, settings, role)
+    if not top:
+        top = set(settings.admin_ids) | set((await session.scalars(select(Admin.user_id))).all())
+    return None, sorted(top)
+
+
+async def tip_owners(session: AsyncSession, settings: Settings, unit_id: int | None) -> list[int]:
+    """Whom a tip of ``unit_id`` may be assigned to: the admins who may handle it — 举报处理 or 管理员 at the
+    unit or above it, or over the whole tree (the super-admins included) — by id. Exactly those for whom
+    ``can(…, Role.TIPS, unit_id)`` holds, in two queries."""
+    units: list[int | None] = [None]
+    if unit_id is not None:
+        units += await chain_of(session, unit_id)
+    elif (root := await sole_root(session)) is not None:
+        units.append(root)
+    found = await _whole_tree_admins(session, settings)
+    for users in (await _unit_holders(session, HANDLES_TIPS, units)).values():
+        found |= users
+    return sorted(found)
 
 
 async def units_without_handler(session: AsyncSession, settings: Settings) -> list[Organisation]:

@@ -22,6 +22,7 @@ TIP_CONFIRM_FINAL_JS = "确认结束举报 #{tip_id} 的办理？举报人会看
 CONFIRM_HOLD_RELEASE = "解除举报 #{tip_id} 的法律保全后，它会在保存期满时被定期清除（内容、沟通记录和照片都不可恢复）。"
 TIP_NOTE_EMPTY = "请填写备注内容。"
 TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
+TIP_OWNER_NOT_HANDLER = "所选管理员在这条举报所属单位没有「举报处理」权限，请从列表中重新选择负责人。"
 TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
 TIP_REJECT_REASON_NEEDED = "不予受理需要从列表中选择原因。"
 TIP_HOLD_REFUSED = {

@@ -420,6 +420,29 @@ async def get_grant(session: AsyncSession, grant_id: int) -> RoleGrant | None:
     return await session.get(RoleGrant, grant_id)
 
 
+async def find_grant(session: AsyncSession, user_id: int, role: Role, unit_id: int | None) -> RoleGrant | None:
+    """The grant of ``role`` to ``user_id`` at ``unit_id`` (None: of no unit, the whole tree), if they hold it."""
+    at = RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id
+    return await session.scalar(select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role, at))
+
+
+def parse_role(text: str) -> Role | None:
+    """A role named by its code (``tips``) or its label (``举报处理``), or None."""
+    cleaned = text.strip()
+    for role in Role:
+        if cleaned.lower() == role.value or cleaned == role.label:
+            return role
+    return None
+
+
+async def grants_by_admin(session: AsyncSession) -> dict[int, list[GrantLine]]:
+    """Every grant, by admin (``list_grants``), for listing admins with their roles."""
+    found: dict[int, list[GrantLine]] = {}
+    for line in await list_grants(session):
+        found.setdefault(line.user_id, []).append(line)
+    return found
+
+
 async def revoke(session: AsyncSession, settings: Settings, grant_id: int) -> tuple[RoleGrant, bool] | None:
     """Take one grant away; (the grant, True) when it was their last, so they are no admin any more (their
     ``admins`` row and duty go too; the caller ends their console sessions). None if already gone."""

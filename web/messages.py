@@ -168,6 +168,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "admin.invite": "生成管理员邀请链接",
     "admin.invite_accept": "接受管理员邀请",
     "admin.role_remove": "移除管理员角色",
+    "admin.role_grant": "授予管理员角色",
     "duty.on": "开始值班",
     "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",

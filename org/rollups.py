@@ -27,7 +27,7 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -38,9 +38,10 @@ from tips.models import FINAL_STATUSES, OPEN_STATUSES, Tip, TipStatus
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 3660
-# Up to this many workers in a subtree, SQLite looks activity up worker by worker (index probes); above it,
-# and always on PostgreSQL, the period's activity is scanned once and joined to the workers.
+# Up to this many workers (and units) in a subtree, SQLite looks activity up worker by worker (index probes);
+# above it, and always on PostgreSQL, the period's activity is read once into a set the members are looked up in.
 PROBE_WORKERS_MAX = 20_000
+PROBE_UNITS_MAX = 500
 CACHE_TTL_S = 60.0
 CACHE_ENTRIES = 64
 
@@ -157,67 +158,75 @@ def _within(column: Any, unit_ids: Collection[int] | None) -> list[ColumnElement
     return [] if unit_ids is None else [column.in_(sorted(unit_ids))]
 
 
-async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, int, int]]:
-    return [(int(a), int(b or 0), int(c or 0)) for a, b, c in (await session.execute(stmt)).all()]
+async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, ...]]:
+    """The rows of a grouped count, as ints (None as 0), through the session's connection: Core rows, without
+    the ORM's per-row cost on thousands of units."""
+    conn = await session.connection()
+    return [tuple(int(v or 0) for v in row) for row in (await conn.execute(stmt)).all()]
 
 
 async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
                        now: datetime) -> dict[int, Figures]:
     """Each unit's own figures (its joined workers only, nothing below it), for the units ``unit_ids`` (None:
-    every unit); units with nothing to count are absent. One grouped query per figure."""
+    every unit); units with nothing to count are absent. A few grouped queries, each over the units' members
+    at most once."""
     start, end = period.starts_at, period.ends_at
     figures: dict[int, Figures] = {}
 
     def at(unit: int) -> Figures:
-        return figures.setdefault(unit, Figures())
-
-    active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
-    members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
-               .join(User, User.chat_id == Membership.chat_id)
-               .where(*_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
-    workers = 0
-    for unit, joined, subscribers in await _rows(session, members):
-        at(unit).joined, at(unit).subscribers = joined, subscribers
-        workers += joined
-    # Probing worker by worker pays on SQLite for small subtrees; PostgreSQL hashes the probes' OR into two
-    # scans of the period anyway (measured: 190–280 ms against 80–100 ms for the scan-and-join at 850 workers).
-    few = workers <= PROBE_WORKERS_MAX and session.get_bind().dialect.name == "sqlite"
+        found = figures.get(unit)
+        if found is None:
+            found = figures[unit] = Figures()
+        return found
 
     read = select(LessonProgress.chat_id).where(LessonProgress.delivered_at >= start, LessonProgress.delivered_at < end)
     answered = select(QuizAnswer.chat_id).where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end)
+    active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    within = _within(Membership.unit_id, unit_ids)
+    few = sqlite and unit_ids is not None and len(unit_ids) <= PROBE_UNITS_MAX and int(await session.scalar(
+        select(func.count()).select_from(Membership).where(*within)) or 0) <= PROBE_WORKERS_MAX
     if few:
+        # A small subtree on SQLite: each member looked up (their user row, then their activity in the period by
+        # index probes) beats scanning the whole period's activity.
         took_part = or_(read.where(LessonProgress.chat_id == Membership.chat_id).exists(),
                         answered.where(QuizAnswer.chat_id == Membership.chat_id).exists())
-        participants = (select(Membership.unit_id, func.count(), func.count())
-                        .where(took_part, *_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
+        members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)),
+                          func.sum(case((took_part, 1), else_=0)))
+                   .join(User, User.chat_id == Membership.chat_id).where(*within).group_by(Membership.unit_id))
     else:
-        active_ids = union(read, answered).subquery()  # UNION, not UNION ALL: a worker who did both counts once
-        participants = (select(Membership.unit_id, func.count(), func.count())
-                        .join(active_ids, active_ids.c.chat_id == Membership.chat_id)
-                        .where(*_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
-    for unit, count, _ in await _rows(session, participants):
-        at(unit).participants = count
+        # Every member once, in unit order: whether subscribed and whether they took part are lookups in two sets
+        # built once each (the subscribed users; the chat ids active in the period, duplicates and all — a worker
+        # who did both counts once), rather than a join to 100,000 users and a sort of the period's activity.
+        subscribed = select(User.chat_id).where(active)
+        members = (select(Membership.unit_id, func.count(),
+                          func.sum(case((Membership.chat_id.in_(subscribed), 1), else_=0)),
+                          func.sum(case((Membership.chat_id.in_(union_all(read, answered)), 1), else_=0)))
+                   .where(*within).group_by(Membership.unit_id))
+    for unit, joined, subscribers, participants in await _rows(session, members):
+        figures[unit] = Figures(joined=joined, subscribers=subscribers, participants=participants)
 
     answers = (select(Membership.unit_id, func.count(), func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)))
                .select_from(Membership if few else QuizAnswer)
                .join(QuizAnswer if few else Membership, Membership.chat_id == QuizAnswer.chat_id)
-               .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end,
-                      *_within(Membership.unit_id, unit_ids))
+               .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end, *within)
                .group_by(Membership.unit_id))
     for unit, count, correct in await _rows(session, answers):
-        at(unit).answers, at(unit).correct = count, correct
+        figure = at(unit)
+        figure.answers, figure.correct = count, correct
 
-    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count), func.count())
+    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count))
                  .where(UnitQuestionCount.day >= period.first, UnitQuestionCount.day <= period.last,
                         *_within(UnitQuestionCount.unit_id, unit_ids))
                  .group_by(UnitQuestionCount.unit_id))
-    for unit, count, _ in await _rows(session, questions):
+    for unit, count in await _rows(session, questions):
         at(unit).questions = count
 
     tips = await tip_counts(session, unit_ids, period, now)
     if tips is not None:
         for unit, (received, closed, overdue) in tips.items():
-            at(unit).tips_received, at(unit).tips_closed, at(unit).tips_overdue = received, closed, overdue
+            figure = at(unit)
+            figure.tips_received, figure.tips_closed, figure.tips_overdue = received, closed, overdue
     return figures
 
 
@@ -299,7 +308,8 @@ async def rollup(session: AsyncSession, unit_id: int | None, period: Period, now
     everything below them; workers who joined the unit itself make a row of their own (``direct``).
     With ``cache``: the figures of this subtree or of one above it counted lately are reused."""
     o = Organisation
-    units = [Unit(*row) for row in (await session.execute(
+    conn = await session.connection()
+    units = [Unit(*row) for row in (await conn.execute(
         select(o.id, o.code, o.name, o.level, o.parent_id, o.retired))).all()]
     by_id = {u.id: u for u in units}
     children = _children(units)

@@ -28,7 +28,7 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -212,10 +212,19 @@ async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, 
         members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
                    .join(User, User.chat_id == Membership.chat_id).where(*within).group_by(Membership.unit_id))
         participants = select(Membership.unit_id, func.count()).where(took_part, *within).group_by(Membership.unit_id)
+    elif not sqlite:
+        # PostgreSQL hashes: the members joined to their users, and to the period's active chat ids (UNION: a
+        # worker who did both counts once).
+        members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
+                   .join(User, User.chat_id == Membership.chat_id).where(*within).group_by(Membership.unit_id))
+        active_ids = union(read, answered).subquery()
+        participants = (select(Membership.unit_id, func.count())
+                        .join(active_ids, active_ids.c.chat_id == Membership.chat_id)
+                        .where(*within).group_by(Membership.unit_id))
     else:
-        # The members in unit order, each looked up in a set built once — the subscribed users; the chat ids
-        # active in the period, duplicates and all (a worker who did both counts once) — rather than a join to
-        # 100,000 users and a sort of the period's activity.
+        # A big subtree on SQLite: the members in unit order, each looked up in a set built once — the subscribed
+        # users; the chat ids active in the period, duplicates and all (a worker who did both counts once) —
+        # rather than a join to 100,000 users and a sort of the period's activity (SQLite has no hash join).
         members = (select(Membership.unit_id, func.count(),
                           func.sum(case((Membership.chat_id.in_(select(User.chat_id).where(active)), 1), else_=0)))
                    .where(*within).group_by(Membership.unit_id))

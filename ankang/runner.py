@@ -98,7 +98,9 @@ async def _running(
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
     if not laws.ok:
         log.warning("%s", laws.message)
-    services = await open_services(settings, clock=clock, laws=laws, tips=tips, chat_pace=chat_pace)
+    # Migrations, when the database needs them, run in a child process (alembic stays out of this one).
+    services = await open_services(settings, clock=clock, laws=laws, tips=tips, chat_pace=chat_pace,
+                                   migrate_apart=True)
     services.role = "web" if role == "web" else "standby"
     try:
         await _start_areas(services, kb)

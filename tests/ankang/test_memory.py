@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ankang.services import open_services
+from core import db
+
 REPO = Path(__file__).resolve().parents[2]
 # Exports (openpyxl, with lxml), QR posters (segno, Pillow), tip photos (Pillow), PDF certificates
 # (reportlab, fontTools), statute imports (python-docx, lxml), the speller's table builder (pypinyin)
@@ -28,3 +31,13 @@ def test_importing_ankang_imports_none_of_the_libraries_only_some_requests_use()
     )
     loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert loaded.stdout.split() == []
+
+
+async def test_a_database_that_needs_migrating_is_migrated_by_a_child_process(make_settings, empty_database_url):
+    """alembic (with Mako, ~12 MB) stays out of the running process: ``ankang db upgrade`` migrates."""
+    services = await open_services(make_settings(database_url=empty_database_url), migrate_apart=True)
+    try:
+        assert set(await db.current_revisions(services.engine)) == db.head_revisions()
+        assert not await db.needs_upgrade(services.engine)
+    finally:
+        await services.close()

@@ -161,10 +161,14 @@ def script_heads() -> frozenset[str]:
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         found: dict[str, object] = {}
         for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
-            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-                node.target if isinstance(node, ast.AnnAssign) else None)
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
-                found[target.id] = ast.literal_eval(node.value)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                found[target.id] = ast.literal_eval(value)
         revision, down = found.get("revision"), found.get("down_revision")
         if not isinstance(revision, str):
             continue

@@ -146,7 +146,7 @@ async def upgrade_apart(database_url: str) -> None:
     password, so ANKANG_DATABASE_PASSWORD is emptied for the child."""
     env = {**os.environ, "ANKANG_DATABASE_URL": database_url, "ANKANG_DATABASE_PASSWORD": ""}
     child = await asyncio.create_subprocess_exec(sys.executable, "-m", "ankang", "db", "upgrade", env=env,
-                                                 stdout=asyncio.subprocess.DEVNULL)
+                                                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
     code = await child.wait()
     if code != 0:
         raise MigrationFailed(f"ankang db upgrade exited with {code}")

@@ -30,6 +30,7 @@ def main() -> None:
 def run(require_laws: bool, role: str) -> None:
     """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
     from ankang.runner import serve
+    from ankang.services import MigrationFailed
     from core.cluster import DatabaseInUse
     from core.logging import configure_logging
     from knowledge.lawsdir import diagnose_laws_dir
@@ -53,6 +54,9 @@ def run(require_laws: bool, role: str) -> None:
     except DatabaseInUse as exc:
         click.echo(f"拒绝启动 / refusing to start: {exc}", err=True)
         sys.exit(2)
+    except MigrationFailed as exc:  # the child said why, on stderr, above this line
+        click.echo(f"启动失败 / start-up failed: the database could not be migrated ({exc})", err=True)
+        sys.exit(1)
     except OSError as exc:
         click.echo(f"启动失败 / start-up failed: {exc}", err=True)
         sys.exit(1)

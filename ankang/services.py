@@ -6,7 +6,10 @@
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -82,6 +85,7 @@ async def open_services(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
+    migrate_apart: bool = False,
     laws: LawsDiagnosis | None = None,
     tips: TipsRuntime | None = None,
     timer: Timer | None = None,
@@ -93,12 +97,20 @@ async def open_services(
     the tips runtime (tests: one with cheap receipt codes); production's by default. ``timer`` drives
     the outgoing scheduler's pacing (tests: a virtual one); ``chat_pace`` its per-chat limits (Telegram's; tests of
     flows that are not about pacing pass a quicker one).
+
+    A database already at the migrations' heads is left alone without importing alembic. Otherwise it is
+    migrated here, or with ``migrate_apart`` (the runner) in a child process, ``ankang db upgrade``:
+    alembic and Mako (about 12 MB) then never enter the memory of a process that runs for weeks.
     """
     if laws is None:
         laws = diagnose_laws_dir(settings.laws_dir)
     engine = db.create_engine(settings.database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
-    if migrate:
-        await db.upgrade(engine)
+    if migrate and await db.needs_upgrade(engine):
+        if migrate_apart:
+            await engine.dispose()  # the child changes the schema: no pooled connection from before it
+            await upgrade_apart(settings.database_url)
+        else:
+            await db.upgrade(engine)
     sessions = db.create_sessionmaker(engine)
     loops = Loops()
     outgoing = OutgoingScheduler(settings.send_rate, timer=timer or SystemTimer(), chat_pace=chat_pace)
@@ -121,3 +133,20 @@ async def open_services(
         tips=tips or TipsRuntime(),
         budget=budget,
     )
+
+
+class MigrationFailed(RuntimeError):
+    """``ankang db upgrade``, run apart by ``open_services``, did not finish (its own message is on stderr)."""
+
+
+async def upgrade_apart(database_url: str) -> None:
+    """Migrate the database in a child process, ``ankang db upgrade`` (its output on our stderr).
+
+    The URL goes by environment, not by command line (``ps`` shows that to everyone); it already carries the
+    password, so ANKANG_DATABASE_PASSWORD is emptied for the child."""
+    env = {**os.environ, "ANKANG_DATABASE_URL": database_url, "ANKANG_DATABASE_PASSWORD": ""}
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "ankang", "db", "upgrade", env=env,
+                                                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
+    code = await child.wait()
+    if code != 0:
+        raise MigrationFailed(f"ankang db upgrade exited with {code}")

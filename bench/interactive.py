@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
         r = startup(False, args.laws_dir)
         _table("Idle `ankang run` (long polling, after /start)", [
             ("idle RSS", f"{r['idle_rss_mb']:.1f} MB [{ok(r['idle_rss_mb'] <= 120)}]"),
+            ("idle RSS after 50 questions answered", f"{r['asked_rss_mb']:.1f} MB"),
             ("/start answered after", f"{r['start_answered_s']:.1f} s"),
         ])
         summary.append(("idle RSS of ankang run", f"{r['idle_rss_mb']:.1f} MB"))

@@ -34,16 +34,19 @@ import zlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import asyncpg
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import make_url
 
 from core.db import SessionMaker
 from core.models import SendBudgetMember
 from core.supervision import Loops
+
+if TYPE_CHECKING:
+    # asyncpg and SQLAlchemy's PostgreSQL dialect (5 MB together) are imported where PostgreSQL is
+    # used: a process on SQLite never needs them (issue 14, point 7: idle memory).
+    import asyncpg
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ class LeaderElection:
             await asyncio.sleep(self.heartbeat_s)
 
     async def _beat(self) -> None:
+        import asyncpg
+
         if self._conn is None or self._conn.is_closed():
             if self.leader and self._lost_at is None:  # the lock ended with the session that held it
                 self._lost_at = asyncio.get_running_loop().time()
@@ -282,6 +287,8 @@ class SharedBudget:
             room = self.ceiling - sum(o.rate_per_s for o in others)
             rate = max(self.floor if others else self.ceiling, min(fair, room))
             values = {"want_per_s": want, "rate_per_s": rate, "beat_at": now}
+            from sqlalchemy.dialects.postgresql import insert
+
             await session.execute(insert(SendBudgetMember).values(bot=self.bot, member=self.member, **values)
                                   .on_conflict_do_update(index_elements=["bot", "member"], set_=values))
         if abs(rate - self._rate) > 0.5 or len(others) + 1 != self.members:

@@ -36,6 +36,7 @@ import logging
 import os
 import pickle
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -101,8 +102,14 @@ def _pinyin(items: list[str] | str) -> list[str]:
     return readings
 
 
-# The characters _char_readings reads: CJK Unified Ideographs.
-_CJK = [chr(code) for code in range(0x4E00, 0xA000)]
+# The characters block_readings reads: CJK Unified Ideographs (a function, not a list kept in memory).
+_CJK_FIRST, _CJK_END = 0x4E00, 0xA000
+
+
+def _cjk() -> list[str]:
+    return [chr(code) for code in range(_CJK_FIRST, _CJK_END)]
+
+
 _block_readings: dict[tuple[str, ...], dict[str, str]] = {}
 
 
@@ -121,11 +128,12 @@ def block_readings(cache_dir: Path | None, traditional: frozenset[str]) -> dict[
             cached = pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             cached = None
-        if isinstance(cached, dict) and len(cached) == len(_CJK):
+        if isinstance(cached, dict) and len(cached) == _CJK_END - _CJK_FIRST:
             _block_readings[key] = cached
             return cached
-    simplified = [ch for ch in _CJK if ch not in traditional]
-    readings = dict.fromkeys(_CJK, "")
+    block = _cjk()
+    simplified = [ch for ch in block if ch not in traditional]
+    readings = dict.fromkeys(block, "")
     for ch, reading in zip(simplified, _pinyin(simplified), strict=True):
         readings[ch] = reading if reading.isascii() and reading.isalpha() else ""
     if path is not None:
@@ -194,6 +202,8 @@ class Speller:
         self._count = counts
         self._vocab = frozenset(counts)
         self._readings: dict[str, str] = {}
+        # The readings of the whole CJK block, by code point (``_compact``); None until a cache dir gives them.
+        self._block: tuple[str, ...] | None = None
         from knowledge.text import _traditional_chars
 
         self._traditional = _traditional_chars()
@@ -212,12 +222,27 @@ class Speller:
             tables = _read_tables(path)
             if tables is not None:
                 self._by_pinyin, self._syllables, self._homophones, self._readings = tables
-                self._readings = {**block_readings(cache_dir, self._traditional), **self._readings}
+                self._compact({**block_readings(cache_dir, self._traditional), **self._readings})
                 return
         self._build_tables(counts)
         if path is not None:
             _write_tables(path, (self._by_pinyin, self._syllables, self._homophones, self._readings))
-            self._readings = {**block_readings(cache_dir, self._traditional), **self._readings}
+            self._compact({**block_readings(cache_dir, self._traditional), **self._readings})
+
+    def _compact(self, readings: dict[str, str]) -> None:
+        """Hold the tables in less memory, same contents (issue 14, point 7): the block's 21k readings as a
+        tuple by code point instead of a dict of one-character keys; every pinyin string and word once
+        (``sys.intern``: the tables repeat ~400 syllables and each word many times); no ``_syllables``,
+        which only building reads."""
+        self._block = tuple(sys.intern(readings[chr(code)]) for code in range(_CJK_FIRST, _CJK_END))
+        self._readings = {ch: r for ch, r in readings.items() if not _CJK_FIRST <= ord(ch[0]) < _CJK_END}
+        words = {w: sys.intern(w) for w in self._count}
+        self._by_pinyin = {
+            (sys.intern(a), sys.intern(b), sys.intern(c)): [words.get(w, w) for w in ws]
+            for (a, b, c), ws in self._by_pinyin.items()
+        }
+        self._homophones = {sys.intern(r): [words.get(w, w) for w in ws] for r, ws in self._homophones.items()}
+        self._syllables = {}
 
     def _build_tables(self, counts: Counter[str]) -> None:
         # (a): (prefix characters, pinyin between, suffix characters) → words.
@@ -408,7 +433,9 @@ class Speller:
         converts it; 診斷期 must not become 診短期). Only the everyday reading counts: rare ones
         (不 as fu, 还 as fu) would match anything. Readings are memoised in memory.
         """
-        memo = self._readings
+        memo, block = self._readings, self._block
+        if block is not None:
+            return [block[ord(ch) - _CJK_FIRST] if "\u4e00" <= ch <= "\u9fff" else self._memo(ch) for ch in text]
         missing = [ch for ch in set(text) if ch not in memo]
         if missing:
             missing.sort()
@@ -418,6 +445,13 @@ class Speller:
             for ch in missing:
                 memo.setdefault(ch, "")
         return [memo[ch] for ch in text]
+
+    def _memo(self, ch: str) -> str:
+        """The reading of a character outside the CJK block (none: '' once remembered)."""
+        reading = self._readings.get(ch)
+        if reading is None:
+            reading = self._readings[ch] = ""
+        return reading
 
     def _shielded(self, text: str, start: int, end: int) -> bool:
         """Whether a known word in ``text`` overlaps [start, end) without lying inside it.

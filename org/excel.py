@@ -5,10 +5,6 @@ import io
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from org.rollups import Figures, Rollup, RollupRow
 
 HEADERS = ("单位", "层级", "代码", "加入职工", "订阅者", "参与人数", "参与率", "答题数", "答对数", "正确率", "提问数")
@@ -35,6 +31,11 @@ def _cells(figures: Figures, tips: bool) -> list[Any]:
 def rollup_xlsx(rollup: Rollup, exported_at: datetime) -> bytes:
     """The rollup's child units (and the unit's own workers) with a total row; the period and the export
     time in the local time zone above the table."""
+    # Imported here: openpyxl (with lxml) is about 13 MB that a process which never exports need not hold.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     tz = rollup.period.tz
     book = Workbook()
     sheet = book.active

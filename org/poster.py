@@ -10,9 +10,13 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+
+# segno and Pillow are imported where a QR code or a poster is made: a process that serves no poster
+# need not hold them (issue 14, point 7: idle memory).
 
 QR_SCALE = 10  # pixels per module of the plain QR PNG
 QR_BORDER = 4  # quiet zone in modules, as the QR standard asks
@@ -36,6 +40,8 @@ def join_link(bot_username: str, code: str) -> str:
 
 
 def qr_png(link: str, *, scale: int = QR_SCALE) -> bytes:
+    import segno
+
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=scale, border=QR_BORDER)
     return out.getvalue()
@@ -48,6 +54,8 @@ def cjk_font_path() -> Path | None:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     path = cjk_font_path()
     if path is None:
         return ImageFont.load_default(size)
@@ -67,6 +75,9 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, width: int
 
 
 def poster_image(unit_name: str, level: str, link: str, code: str) -> Image.Image:
+    import segno
+    from PIL import Image, ImageDraw
+
     width, height = POSTER_SIZE_PX
     poster = Image.new("RGB", POSTER_SIZE_PX, "white")
     draw = ImageDraw.Draw(poster)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta, tzinfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from study import messages as msg
 from study.service import HoursReport
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 INDENT = "　"  # a unit's depth in the tree, as full-width spaces
 
 
 def hours_xlsx(report: HoursReport, tz: tzinfo) -> bytes:
     """The report as .xlsx bytes: 个人学时 and 单位学时, each headed by the period and the scope."""
+    # Imported here: openpyxl (with lxml) is about 13 MB that a process which never exports need not hold.
+    from openpyxl import Workbook
+
     book = Workbook()
     workers = book.active
     assert workers is not None
@@ -42,6 +45,8 @@ def hours_xlsx(report: HoursReport, tz: tzinfo) -> bytes:
 
 
 def _style(sheet: Worksheet, widths: tuple[int, ...]) -> None:
+    from openpyxl.styles import Alignment, Font
+
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"

@@ -9,8 +9,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from core.logging import quiet_identifying_loggers
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -41,6 +39,9 @@ class CleanPhoto:
 
 def sanitize(data: bytes) -> CleanPhoto:
     """Validate ``data`` as an image and return it re-encoded without any metadata (CPU-bound)."""
+    # Imported on the first photo: Pillow is memory a bot that is never sent one need not hold.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     # Pillow logs every EXIF tag it parses at DEBUG (GPS positions, owner names): make sure that
     # logger is pinned whoever calls us (bot, web, CLI, a script).
     quiet_identifying_loggers()

@@ -22,6 +22,22 @@ async def test_migrations_upgrade_an_empty_database(empty_database_url):
         await engine.dispose()
 
 
+def test_the_heads_read_from_the_scripts_without_alembic_are_alembics():
+    assert db.script_heads() == db.head_revisions()
+
+
+async def test_a_database_needs_an_upgrade_until_it_is_at_every_head(empty_database_url):
+    engine = db.create_engine(empty_database_url)
+    try:
+        assert await db.needs_upgrade(engine)  # no alembic_version table
+        await db.upgrade(engine, "0001")
+        assert await db.needs_upgrade(engine)  # one branch's first revision
+        await db.upgrade(engine)
+        assert not await db.needs_upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
 async def test_users_table_keeps_only_what_is_needed_to_reach_a_worker():
     assert set(User.__table__.columns.keys()) == {
         "chat_id", "language", "subscribed", "display_name", "first_seen_at", "blocked_at",

@@ -39,9 +39,12 @@ test: $(STAMP) browser fonts warm
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.
+# mypy keeps its cache outside the checkout as well, so a fresh clone (CI) re-checks only what changed
+# instead of everything (40 s): mypy takes an entry only if the file's hash still matches.
+MYPY_CACHE_DIR ?= $(HOME)/.cache/ankang/mypy
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	MYPY_CACHE_DIR=$(MYPY_CACHE_DIR) $(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.qa

@@ -8,10 +8,9 @@ export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
 
 .PHONY: demo test lint install browser fonts warm bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+# The wheels are kept outside the checkout for the next fresh clone (scripts/install-venv.sh).
+$(STAMP): pyproject.toml scripts/install-venv.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/install-venv.sh
 	touch $(STAMP)
 
 install: $(STAMP)

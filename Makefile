@@ -8,7 +8,7 @@ export ANKANG_LAWS_DIR ?= $(abspath ../shared/laws)
 
 .PHONY: demo test lint install browser fonts warm bench clean
 
-# The wheels are kept outside the checkout for the next fresh clone (scripts/install-venv.sh).
+# A fresh clone of an unchanged pyproject.toml copies a kept environment (scripts/install-venv.sh).
 $(STAMP): pyproject.toml scripts/install-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/install-venv.sh
 	touch $(STAMP)

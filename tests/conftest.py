@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from core import db
 from core.outgoing import ChatPace
 from core.settings import Settings, load_settings
-from tests.postgres_copies import PostgresCopies, TemplateState, admin_dsn
+from tests.postgres_copies import PostgresCopies, TemplateState, admin_dsn, without_waiting_for_the_disk
 from tips.receipts import ReceiptCost
 from tips.runtime import TipsRuntime
 
@@ -71,13 +71,16 @@ def pg_base_url() -> str | None:
 
 @asynccontextmanager
 async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
-    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards."""
+    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards.
+
+    Its commits do not wait for the disk (``without_waiting_for_the_disk``)."""
     url = make_url(base)
     name = f"ankang_test_{uuid.uuid4().hex[:12]}"
     server = admin_dsn(base)
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(without_waiting_for_the_disk(name))
     finally:
         await conn.close()
     try:

@@ -30,12 +30,14 @@ demo: $(STAMP) fonts warm
 	$(BIN)/ankang demo
 
 # pytest-xdist: one worker per core, each a test session of its own (template database, Chromium).
+# worksteal: a worker that runs out of tests takes some of the other's, so the long tests (real
+# processes, the fuzz) do not leave a core idle at the end.
 TEST_WORKERS ?= auto
 # Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: otherwise every
 # worker of both CI runs, and every process a test starts, compiles and assertion-rewrites the
 # whole project again (collection 25 s instead of 2 s).
 test: $(STAMP) browser fonts warm
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The gate: ruff (lint rules only; the formatter is not adopted) and mypy, configured in pyproject.toml.
 # mypy keeps its cache outside the checkout as well, so a fresh clone (CI) re-checks only what changed

@@ -21,11 +21,14 @@ from bot import campaign_messages as msg
 from bot.context import AnkangContext, BotServices
 from bot.parts import chat_of, message_of, poll_answer_of, query_of
 from bot.render import send_long
+from bot.study import tell_certificate
 from campaigns import attempts, rankings
 from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptResult
 from campaigns.runtime import CampaignWatch
 from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
+from org.service import unit_of
+from study.models import Certificate
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +50,12 @@ async def send_invitation(bot: Bot, chat_id: int, text: str, campaign_id: int) -
 
 
 class TelegramAttempts:
-    """``campaigns.attempts.QuestionSender`` over the application's bot."""
+    """``campaigns.runtime.Sender`` over the application's bot: an attempt's steps and, for the watch, the
+    news of a certificate (``base_url``: the web's public address, for the verification link)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, base_url: str = "") -> None:
         self.bot = bot
+        self.base_url = base_url
 
     async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
         question = ask.question
@@ -72,6 +77,9 @@ class TelegramAttempts:
 
     async def send_timeout(self, chat_id: int, number: int) -> None:
         await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
+
+    async def send_certificate(self, chat_id: int, cert: Certificate) -> None:
+        await tell_certificate(self.bot, chat_id, cert, self.base_url)
 
 
 async def campaign_command(update: Update, context: AnkangContext) -> None:
@@ -159,8 +167,13 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
         if not found:
             latest = await list_campaigns(session)
             found = latest[:1]
-        texts = [msg.rank_html(c.name, await rankings.standings(session, c, today), chat_id,
-                               rankings.PERSON_TIE_BREAKS, rankings.UNIT_TIE_BREAKS) for c in found]
+        unit = await unit_of(session, chat_id)
+        texts = []
+        for c in found:
+            standing = await rankings.standings(session, c, today)
+            chain = rankings.chain_rankings(standing.units, unit.code if unit is not None else None)
+            texts.append(msg.rank_html(c.name, standing, chat_id, rankings.PERSON_TIE_BREAKS,
+                                       rankings.UNIT_TIE_BREAKS, chain))
     message = message_of(update)
     for text in texts or [msg.RANK_NONE]:
         await message.reply_html(text)
@@ -168,8 +181,9 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
 
 def start_watch(application: Application, services: BotServices) -> CampaignWatch:
     """The leader's time-out watch: a question whose open period ended gets the next one sent."""
-    watch = CampaignWatch(services.sessions, services.campaigns, TelegramAttempts(application.bot), services.clock,
-                          services.settings.tz, loops=services.loops)
+    sender = TelegramAttempts(application.bot, services.settings.public_url or services.web_url)
+    watch = CampaignWatch(services.sessions, services.campaigns, sender, services.clock, services.settings.tz,
+                          loops=services.loops)
     services.campaigns.watch = watch
     watch.start()
     return watch

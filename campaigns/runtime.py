@@ -1,9 +1,10 @@
-"""What a running process keeps for campaigns: the question bank, the templates and the time-out watch."""
+"""What a running process keeps for campaigns: the question bank, the templates and the time-out watch (which
+also freezes ended campaigns and tells the workers of the certificates that issued)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from broadcasts.quizbank import QuestionBank, load_bank
@@ -14,10 +15,10 @@ from campaigns.templates import Template, load_templates
 from core.clock import Clock
 from core.db import SessionMaker
 from core.supervision import Loops
+from study.certificates import CertificateNotifier, notify_issued
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_S = 5.0  # how long stopping waits for a tick under way
 WATCH_LOOP = "campaign-timeouts"  # its name in services.loops and on /healthz
 # Questions time out within this of their open period's end (plus attempts.ANSWER_GRACE_S).
 WATCH_INTERVAL_S = 1.0
@@ -49,24 +50,21 @@ class CampaignRuntime:
         return self._templates
 
 
+class Sender(QuestionSender, CertificateNotifier, Protocol):
+    """What the watch sends: an attempt's next steps and the news of a certificate; the bot implements both."""
+
+
 class CampaignWatch:
     """Runs ``tick`` every ``interval_s``; ``tick()`` once (tests move the clock and call it)."""
 
-    def __init__(self, sessions: SessionMaker, runtime: CampaignRuntime, sender: QuestionSender, clock: Clock,
+    def __init__(self, sessions: SessionMaker, runtime: CampaignRuntime, sender: Sender, clock: Clock,
                  tz: ZoneInfo, *, loops: Loops, interval_s: float = WATCH_INTERVAL_S) -> None:
         self._sessions, self._runtime, self._sender, self._clock = sessions, runtime, sender, clock
         self._tz, self._loops, self._interval_s = tz, loops, interval_s
         self._task: asyncio.Task[None] | None = None
-        # Held by a tick: stopping waits for it, so the loop is never cancelled inside a transaction (a
-        # pooled connection cancelled mid-rollback printed a traceback at every second shutdown or so).
-        self._busy = asyncio.Lock()
 
     async def tick(self) -> list[TimedOut]:
         """Time out the questions whose open period is over and send each attempt's next step."""
-        async with self._busy:
-            return await self._tick()
-
-    async def _tick(self) -> list[TimedOut]:
         now = self._clock.now()
         timed_out = await expire_due(self._sessions, self._runtime.bank, now=now)
         try:  # a campaign whose last day is over: final results and certificates, once
@@ -80,6 +78,12 @@ class CampaignWatch:
                 await deliver(self._sessions, self._sender, item.chat_id, item.next, now=now)
             except Exception:  # one worker's failed send must not hold up the others
                 log.exception("could not send the next step of an attempt after a time-out")
+        # After the attempts' next steps (those are on a clock): the certificates a freeze issued (here, or
+        # when a ranking was shown in the console or the bot) are told to their holders, once.
+        try:
+            await notify_issued(self._sessions, self._sender, now=now)
+        except Exception:
+            log.exception("could not tell the workers of their certificates")
         return timed_out
 
     def start(self) -> None:
@@ -88,12 +92,7 @@ class CampaignWatch:
                 self._loops.every(WATCH_LOOP, self._interval_s, self.tick, wait_first=True), name=WATCH_LOOP)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            held = False
-            with contextlib.suppress(TimeoutError):  # a tick stuck on a dead database is cancelled anyway
-                held = await asyncio.wait_for(self._busy.acquire(), STOP_WAIT_S)
+        if self._task is not None:  # a tick under way finishes first (``Loops.every``)
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-            if held:
-                self._busy.release()

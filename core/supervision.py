@@ -21,6 +21,7 @@ promised to beat, for longer than ``STUCK_AFTER_S``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+STOP_GRACE_S = 5.0  # a periodic round under way when its loop is stopped may finish within this
 STUCK_AFTER_S = 60.0  # failing (or silent) this long: /healthz answers 503
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 5.0  # a returning database is noticed within this
@@ -196,6 +198,9 @@ class Loops:
         """Run ``job`` every ``interval_s`` until cancelled; after a failure, again after the backoff.
 
         Silent for three intervals (a round that hangs) counts as stuck, like failing for a minute.
+        Cancelled (the process stops) while a round runs, the round finishes first, for up to
+        ``STOP_GRACE_S``: cancelled inside a transaction, a job would leave its pooled connection
+        mid-rollback (SQLAlchemy logs a traceback for it at every other shutdown).
         """
         self.register(name, beat_within_s=3 * interval_s)
         try:
@@ -203,7 +208,7 @@ class Loops:
                 await asyncio.sleep(interval_s)
             while True:
                 try:
-                    await job()
+                    await finish_when_cancelled(job(), STOP_GRACE_S)
                 except Exception as exc:
                     self.failed(name, exc)
                     await self.pause(name)
@@ -254,3 +259,18 @@ class Loops:
     def forget(self, name: str) -> None:
         """Drop a loop that has been shut down on purpose (it no longer runs in this process)."""
         self._states.pop(name, None)
+
+
+async def finish_when_cancelled(work: Awaitable[T], grace_s: float) -> T:
+    """Await ``work``; if the caller is cancelled meanwhile, let the work finish (up to ``grace_s``,
+    then it is cancelled too) and re-raise the cancellation. A second cancellation cuts the grace short."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            # The round's own outcome no longer matters: the loop is stopping.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, grace_s)
+        raise
+

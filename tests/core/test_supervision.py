@@ -176,6 +176,48 @@ async def test_write_behind_keeps_writes_while_locked_drops_the_oldest_when_full
         await engine.dispose()
 
 
+async def test_a_queued_write_dropped_while_it_was_being_written_is_not_counted_as_dropped(tmp_path):
+    """The queue fills while its oldest write is in a transaction: that one is dropped from the queue,
+    but it commits all the same, so it counts as written, not as lost."""
+    from datetime import date
+
+    path, engine = await sqlite_database(tmp_path)
+    loops = Loops(backoff=lambda attempts: 0.05)
+    writes = WriteBehind(db.create_sessionmaker(engine), loops, max_pending=2)
+    lock = SqliteLock(path)
+    overflowed = False
+
+    def stat(day: int):
+        async def write(session) -> None:
+            nonlocal overflowed
+            # The first write, run by the flusher from a full queue: a third one arrives meanwhile.
+            if day == 1 and writes.pending == 2 and not overflowed:
+                overflowed = True
+                assert await writes.write("question statistic", stat(3)) is False
+            await record_question(session, date(2026, 12, day), "answer", "ppe")
+        return write
+
+    try:
+        await lock.take()
+        for day in (1, 2):
+            assert await writes.write("question statistic", stat(day)) is False
+        await lock.release()
+        writes.start()
+
+        async def flushed() -> bool:
+            return overflowed and writes.pending == 0
+
+        await until(flushed, what="the queue to be flushed")
+        async with db.create_sessionmaker(engine)() as session:
+            days = sorted(d.day for d in (await session.execute(select(QuestionStat.day))).scalars())
+        assert days == [1, 2, 3]
+        assert writes.dropped == 0 and writes.written_late == 3
+    finally:
+        await lock.release()
+        await writes.stop()
+        await engine.dispose()
+
+
 async def test_healthz_lists_each_loop_and_answers_503_once_one_is_stuck(services):
     async with TestClient(TestServer(create_web_app(services))) as client:
         services.loops.register("broadcast-sender")
@@ -211,6 +253,53 @@ async def test_every_retries_a_failed_round_after_the_backoff_not_a_whole_interv
     assert len(rounds) == 3 and loops.state("tips-jobs").status == LoopStatus.OK
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_stopping_a_periodic_loop_lets_the_round_under_way_finish_first():
+    """Cancelled mid-round (the process stops), the round still commits: cancelled inside a
+    transaction, a pooled connection was left mid-rollback and SQLAlchemy printed a traceback."""
+    import asyncio
+
+    loops = Loops(backoff=lambda attempts: 0.0)
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def round_() -> None:
+        started.set()
+        await release.wait()
+        finished.append("committed")
+
+    task = asyncio.create_task(loops.every("tips-jobs", 3600.0, round_))
+    await started.wait()
+    task.cancel()
+    await asyncio.sleep(0)  # the cancellation is delivered; the round must go on
+    assert not task.done() and finished == []
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished == ["committed"]
+
+
+async def test_a_round_stuck_past_the_grace_is_cancelled_with_its_loop():
+    import asyncio
+
+    from core.supervision import finish_when_cancelled
+
+    stuck_cancelled = asyncio.Event()
+
+    async def stuck() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stuck_cancelled.set()
+            raise
+
+    outer = asyncio.create_task(finish_when_cancelled(stuck(), grace_s=0.05))
+    await asyncio.sleep(0)
+    outer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await outer
+    assert stuck_cancelled.is_set()
 
 
 async def test_every_background_loop_of_a_running_ankang_is_on_healthz(ankang):

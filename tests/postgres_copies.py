@@ -2,7 +2,7 @@
 between tests (issue 9, the suite's speed).
 
 Copying the template for every test (``CREATE DATABASE … TEMPLATE``) and dropping the copy afterwards
-cost 0.5–2.5 s a test on this machine: PostgreSQL 15 writes the whole copy through its WAL, and each
+cost 0.4–2.5 s a test on this machine, with its load: PostgreSQL 15 writes the whole copy through its WAL, and each
 ``DROP DATABASE`` forces a checkpoint of the whole server. Emptying the copy's 41 tables instead,
 putting back the rows the template holds (alembic_version) and setting every sequence back to where
 the template's stands, takes a few milliseconds and leaves the test the same database a new copy

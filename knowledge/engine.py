@@ -50,7 +50,7 @@ from knowledge.replies import (
     TermReply,
     UnsureReply,
 )
-from knowledge.selfhelp import SelfHelpEntry, match_selfhelp, selfhelp_catalogue
+from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
 from knowledge.text import Analyzer, compact, normalise, term_weight
@@ -383,6 +383,11 @@ class KnowledgeBase:
         if intents.is_tip(flat):
             return NoticeReply(intent="tip", message=messages.TIP, question=raw)
         own = match_selfhelp(flat, self.selfhelp)
+        if own is None and SPELLING:
+            # A typo in the service's words ("积份在哪看"): asked again as the speller reads it.
+            corrected = self.speller.correct(raw)
+            if corrected != raw:
+                own = match_selfhelp(compact(corrected), self.selfhelp)
         if own is not None:
             return SelfHelpReply(entry_id=own.id, answer=own.a, question=raw, confidence=1.0)
         term, defining = self._match_term(flat)
@@ -464,7 +469,8 @@ class KnowledgeBase:
     def speller(self) -> Speller:
         """Built once from the vocabulary the knowledge base knows (``load`` builds it; ~0.3 s)."""
         if self._speller is None:
-            words = [*self._domain_words, *self.synonyms.words(), *(n for g in self.glossary for n in g.names)]
+            words = [*self._domain_words, *self.synonyms.words(), *(n for g in self.glossary for n in g.names),
+                     *SERVICE_WORDS]
             self._speller = Speller(words, self.analyzer.frequencies(), cache_dir=self.analyzer.cache_dir)
         return self._speller
 

@@ -89,6 +89,9 @@ _HALF_PINYIN = {"推song": "推送", "tui送": "推送", "查询ma": "查询码"
                 "退ding": "退订", "tui订": "退订", "排ming": "排名", "pai名": "排名", "匿ming": "匿名", "ni名": "匿名",
                 "举bao": "举报", "ju报": "举报", "竞sai": "竞赛", "jing赛": "竞赛", "答ti": "答题", "da题": "答题",
                 "进du": "进度", "jin度": "进度"}
+# The service's own words, for the speller's vocabulary: a homophone typo of one (积份, 退定) is
+# corrected like a typo of a legal word, and the catalogue is asked again (KnowledgeBase.answer).
+SERVICE_WORDS = tuple(sorted({*_PINYIN.values(), *_HALF_PINYIN.values()}))
 _HALF_PINYIN_RE = re.compile("|".join(sorted(_HALF_PINYIN, key=len, reverse=True)))
 # The first person in dialect ("俺", "咱"): the rules below are written with 我.
 _DIALECT_ME = re.compile(r"俺|咱(?!们)")

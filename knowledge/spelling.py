@@ -55,6 +55,11 @@ _SHIELD_LEN = 5  # longest known word looked for around a typo
 # A dictionary word shields only if this common (定要, 给劳 are in jieba's list, but rare).
 _SHIELD_MIN_FREQ = 30
 _CLEAR_RATIO = 3  # "clearly most frequent": at least this many times the runner-up
+# Everyday two-character words (jieba's frequency ≥ this) that one pinyin syllable and the character
+# typed next to it may stand for when no domain word fits: zi己 → 自己, 出cha → 出差, 流xie → 流血.
+# 300 keeps the common words (about 12,000) and leaves out rare ones such as 终将 (108): jiang in
+# 年终jiang must not become 终将.
+_EVERYDAY_MIN_FREQ = 300
 
 # Grammatical characters: a substring is not taken as a typo *at* one of these (工的 → 工地 would
 # be wrong more often than right), nor corrected to a word that starts or ends with one (交过 →
@@ -195,6 +200,7 @@ class Speller:
         self._by_pinyin: dict[tuple[str, str, str], list[str]] = {}
         self._syllables: dict[str, tuple[str, ...]] = {}
         self._homophones: dict[str, list[str]] = {}
+        self._everyday_pairs: dict[tuple[str, str, str], list[str]] | None = None
         # The tables depend only on the vocabulary (and pypinyin's readings): a cache dir keeps them
         # between starts, keyed by both (0.3 s of pinyin conversion per start otherwise).
         path = None
@@ -305,7 +311,43 @@ class Speller:
             word = self._pick(words)
             if word is not None:
                 return word, left, right
-        return None
+        return self._everyday_match(before, plain, after)
+
+    def _everyday_match(self, before: str, plain: str, after: str) -> tuple[str, int, int] | None:
+        """An everyday two-character word for one syllable and the character typed beside it.
+
+        The character beside it must not be a grammatical one (扭伤了yao has no 了要), and the
+        word must be clearly the most frequent of the candidates on both sides.
+        """
+        if not (before or after):
+            return None
+        pairs = self._everyday_table()
+        found: list[tuple[str, int, int]] = []
+        if before and before[-1] not in _FUNCTION_CHARS:
+            found += [(w, 1, 0) for w in pairs.get((before[-1], plain, ""), ())]
+        if after and after[0] not in _FUNCTION_CHARS:
+            found += [(w, 0, 1) for w in pairs.get(("", plain, after[0]), ())]
+        if not found:
+            return None
+        found.sort(key=lambda f: -self._freq.get(f[0], 0))
+        if len(found) > 1 and self._freq.get(found[0][0], 0) < _CLEAR_RATIO * self._freq.get(found[1][0], 0):
+            return None
+        return found[0]
+
+    def _everyday_table(self) -> dict[tuple[str, str, str], list[str]]:
+        """(character, syllable, '') and ('', syllable, character) → everyday words, built on first use."""
+        if self._everyday_pairs is None:
+            words = sorted(w for w, f in self._freq.items()
+                           if len(w) == 2 and f >= _EVERYDAY_MIN_FREQ and _HAN.match(w))
+            readings = self._char_readings("".join(words))
+            table: dict[tuple[str, str, str], list[str]] = {}
+            for k, word in enumerate(words):
+                first, second = readings[2 * k], readings[2 * k + 1]
+                if first and second:
+                    table.setdefault((word[0], second, ""), []).append(word)
+                    table.setdefault(("", first, word[1]), []).append(word)
+            self._everyday_pairs = table
+        return self._everyday_pairs
 
     # --- (b) homophones ----------------------------------------------------------------------
     def _correct_homophones(self, text: str) -> str:

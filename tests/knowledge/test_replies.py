@@ -16,6 +16,7 @@ from knowledge import (
     emergency_reply,
     messages,
 )
+from knowledge.selfhelp import match_selfhelp
 
 
 @pytest.mark.parametrize("text,kind,intent", [
@@ -68,3 +69,9 @@ def test_replies_cannot_be_changed_once_made(fixture_kb):
     reply = fixture_kb.answer("劳保用品要自己掏钱吗")
     with pytest.raises(dataclasses.FrozenInstanceError):
         reply.faq_id = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["回值码丢了怎么办", "拍行榜在哪看", "怎么取消推宋"])
+def test_a_typo_in_the_services_own_words_still_reaches_self_help(fixture_kb, text):
+    assert match_selfhelp(text) is None  # as typed, the catalogue does not know it
+    assert isinstance(fixture_kb.answer(text), SelfHelpReply)

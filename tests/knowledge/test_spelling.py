@@ -43,6 +43,9 @@ POSITIVES = [
     ("没休xi 合法吗", "没休息 合法吗"),
     ("申请仲cai要钱吗", "申请仲裁要钱吗"),
     ("多久能查进du", "多久能查进度"),
+    # (a) one syllable beside a character, no domain word fits: an everyday word
+    ("出cha路上摔了算工伤吗", "出差路上摔了算工伤吗"),
+    ("头晕得厉害想回jia休息", "头晕得厉害想回家休息"),
     # (b) homophone typos, two characters
     ("老扳不给发劳宝用品", "老板不给发劳保用品"),
     ("职业病体尖谁出钱", "职业病体检谁出钱"),
@@ -98,6 +101,9 @@ NEGATIVES = [
     "12345",
     "职业病体检谁出钱",
     "安全帽自己买还是公司发",
+    "抬老人扭伤了yao",  # beside a grammatical character: 了要 is no word
+    "年终jiang不发怎么办",  # 终将 is too rare an everyday word to be meant
+    "我用ppt做了课件",
 ]
 
 

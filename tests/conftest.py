@@ -16,12 +16,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from core import db
 from core.outgoing import ChatPace
 from core.settings import Settings, load_settings
+from tests.postgres_copies import PostgresCopies, TemplateState, admin_dsn, without_waiting_for_the_disk
 from tips.receipts import ReceiptCost
 from tips.runtime import TipsRuntime
 
@@ -67,28 +69,24 @@ def pg_base_url() -> str | None:
     return os.environ.get("ANKANG_TEST_DATABASE_URL") or None
 
 
-def _admin_dsn(base: str) -> str:
-    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @asynccontextmanager
-async def fresh_postgres_database(base: str, *, template: str | None = None) -> AsyncIterator[str]:
-    """Create a PostgreSQL database next to ``base``'s — empty, or a copy of the database
-    ``template`` — yield its URL, drop it afterwards."""
-    import asyncpg
+async def fresh_postgres_database(base: str) -> AsyncIterator[str]:
+    """Create an empty PostgreSQL database next to ``base``'s, yield its URL, drop it afterwards.
 
+    Its commits do not wait for the disk (``without_waiting_for_the_disk``)."""
     url = make_url(base)
     name = f"ankang_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = _admin_dsn(base)
-    conn = await asyncpg.connect(admin_dsn)
+    server = admin_dsn(base)
+    conn = await asyncpg.connect(server)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(without_waiting_for_the_disk(name))
     finally:
         await conn.close()
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        conn = await asyncpg.connect(admin_dsn)
+        conn = await asyncpg.connect(server)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -115,12 +113,15 @@ async def database_template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
         assert not path.with_name(path.name + "-wal").exists()
         yield url
         return
-    import asyncpg
-
     async with fresh_postgres_database(base) as url:
         await _migrate(url)
         name = make_url(url).database
-        conn = await asyncpg.connect(_admin_dsn(base))
+        conn = await asyncpg.connect(admin_dsn(url))
+        try:
+            _TEMPLATE_STATES[url] = await TemplateState.read(conn)
+        finally:
+            await conn.close()
+        conn = await asyncpg.connect(admin_dsn(base))
         try:
             # A template must have no sessions while it is copied: refuse them outright.
             await conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
@@ -129,17 +130,40 @@ async def database_template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
         yield url
 
 
-@pytest.fixture
-async def database_url(database_template: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A database of this test's own, already migrated: a copy of the session's template."""
+# What the session's PostgreSQL template holds, read before it refused connections (by its URL).
+_TEMPLATE_STATES: dict[str, TemplateState] = {}
+
+
+@pytest.fixture(scope="session")
+async def postgres_copies(database_template: str) -> AsyncIterator[PostgresCopies | None]:
+    """This worker's copies of the PostgreSQL template, reset between tests (tests/postgres_copies.py);
+    None on SQLite."""
     base = pg_base_url()
     if base is None:
+        yield None
+        return
+    copies = PostgresCopies(base, make_url(database_template).database, _TEMPLATE_STATES[database_template])
+    try:
+        yield copies
+    finally:
+        await copies.close()
+
+
+@pytest.fixture
+async def database_url(database_template: str, postgres_copies: PostgresCopies | None,
+                       tmp_path: Path) -> AsyncIterator[str]:
+    """A database of this test's own, already migrated: a copy of the session's template (on
+    PostgreSQL a copy the previous test used, put back to the template's state)."""
+    if postgres_copies is None:
         path = tmp_path / "ankang.sqlite3"
         shutil.copyfile(make_url(database_template).database, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    async with fresh_postgres_database(base, template=make_url(database_template).database) as url:
-        yield url
+    name = await postgres_copies.take()
+    try:
+        yield make_url(database_template).set(database=name).render_as_string(hide_password=False)
+    finally:
+        postgres_copies.give_back(name)
 
 
 @pytest.fixture

@@ -1,0 +1,202 @@
+"""Each test's PostgreSQL database, made once per pytest worker and put back to the template's state
+between tests (issue 9, the suite's speed).
+
+Copying the template for every test (``CREATE DATABASE … TEMPLATE``) and dropping the copy afterwards
+cost 0.4–2.5 s a test on this machine, with its load: PostgreSQL 15 writes the whole copy through its WAL, and each
+``DROP DATABASE`` forces a checkpoint of the whole server. Emptying the copy's 41 tables instead,
+putting back the rows the template holds (alembic_version) and setting every sequence back to where
+the template's stands, takes a few milliseconds and leaves the test the same database a new copy
+would be. Before a copy is handed out, whatever is still connected to it (a killed bot's pool, a
+process a test started) is disconnected, and its catalog is compared with the template's: a copy whose
+schema a test changed (a dropped table, an added constraint, a setting) is dropped and copied anew.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+# The user-defined schema of the connected database in one digest: namespaces, relations (with their
+# options and privileges), columns and defaults, constraints, indexes, views, triggers, functions, types,
+# enums, rules, policies, extensions, sequences' parameters and the database's own settings.
+_USER = "nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+FINGERPRINT_SQL = f"""
+SELECT md5(string_agg(item, E'\\n' ORDER BY item)) FROM (
+  SELECT 'n ' || nspname FROM pg_namespace WHERE {_USER}
+  UNION ALL
+  SELECT format('c %s %s %s %s %s %s %s', c.oid::regclass, c.relkind, c.relpersistence, c.relrowsecurity,
+                c.reloptions, c.relacl, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {_USER}
+  UNION ALL
+  SELECT format('a %s %s %s %s %s %s %s %s', a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod),
+                a.attnotnull, a.attisdropped, a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid))
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND {_USER}
+  UNION ALL
+  SELECT format('k %s %s %s %s', k.conrelid::regclass, k.conname, k.convalidated, pg_get_constraintdef(k.oid))
+    FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE {_USER}
+  UNION ALL
+  SELECT 'i ' || pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER}
+  UNION ALL
+  SELECT format('t %s %s %s', tgrelid::regclass, tgname, tgenabled) FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL
+  SELECT format('f %s %s', p.oid::regprocedure, md5(p.prosrc))
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {_USER}
+  UNION ALL
+  SELECT format('y %s %s', t.oid::regtype, t.typtype)
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {_USER}
+  UNION ALL
+  SELECT format('e %s %s %s', enumtypid::regtype, enumsortorder, enumlabel) FROM pg_enum
+  UNION ALL
+  SELECT format('r %s %s %s', ev_class::regclass, rulename, ev_enabled)
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER}
+  UNION ALL
+  SELECT format('p %s %s', polrelid::regclass, polname) FROM pg_policy
+  UNION ALL
+  SELECT format('x %s %s', extname, extversion) FROM pg_extension
+  UNION ALL
+  SELECT format('s %s %s %s %s %s %s %s', seqrelid::regclass, seqtypid::regtype, seqstart, seqincrement, seqmax,
+                seqmin, seqcycle) FROM pg_sequence
+  UNION ALL
+  SELECT format('g %s', setconfig) FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+) AS catalog(item)
+"""
+
+
+def without_waiting_for_the_disk(database: str) -> str:
+    """The statement that makes commits in ``database`` return before the WAL reaches the disk.
+
+    What a test can observe does not change: a committed row is visible to every other session at
+    once; only a crash of the server itself could lose the last commits, and no test crashes the
+    suite's server (the outage tests start servers of their own). SQLite's WAL mode at
+    synchronous=NORMAL (core/db.py) does not wait for the disk at commit either. On this machine's
+    shared disk a waited commit took up to 0.3 s: the console's role matrix, 600 requests, took 205 s
+    on PostgreSQL against 15 s on SQLite.
+    """
+    return f'ALTER DATABASE "{database}" SET synchronous_commit = off'
+
+
+def admin_dsn(base: str) -> str:
+    """asyncpg's DSN of the server's database in ``base`` (a SQLAlchemy URL)."""
+    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def dsn_of(base: str, database: str) -> str:
+    return make_url(admin_dsn(base)).set(database=database).render_as_string(hide_password=False)
+
+
+def quoted(schema: str, name: str) -> str:
+    return '"{}"."{}"'.format(schema.replace('"', '""'), name.replace('"', '""'))
+
+
+@dataclass(frozen=True)
+class TemplateState:
+    """What a copy of the template holds before a test: its schema's digest, its rows, its sequences."""
+
+    fingerprint: str
+    tables: tuple[tuple[str, str], ...]  # (schema, name)
+    rows: tuple[tuple[tuple[str, str], tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]  # table, columns, records
+    sequences: tuple[tuple[str, int, bool], ...]  # quoted name, last_value, is_called
+
+    @classmethod
+    async def read(cls, conn: asyncpg.Connection) -> TemplateState:
+        tables = tuple((r["schemaname"], r["tablename"]) for r in await conn.fetch(
+            "SELECT schemaname, tablename FROM pg_tables"
+            " WHERE schemaname NOT LIKE 'pg\\_%' AND schemaname <> 'information_schema' ORDER BY 1, 2"))
+        rows = []
+        for schema, name in tables:
+            records = await conn.fetch(f"SELECT * FROM {quoted(schema, name)}")
+            if records:
+                rows.append(((schema, name), tuple(records[0].keys()), tuple(tuple(r.values()) for r in records)))
+        sequences = []
+        for r in await conn.fetch("SELECT schemaname, sequencename FROM pg_sequences ORDER BY 1, 2"):
+            name = quoted(r["schemaname"], r["sequencename"])
+            state = await conn.fetchrow(f"SELECT last_value, is_called FROM {name}")
+            sequences.append((name, int(state["last_value"]), bool(state["is_called"])))
+        return cls(await conn.fetchval(FINGERPRINT_SQL), tables, tuple(rows), tuple(sequences))
+
+    async def restore(self, conn: asyncpg.Connection) -> None:
+        """Empty every table, refill the template's rows, set the sequences back: one transaction."""
+        async with conn.transaction():
+            # Nothing to keep if the server crashed meanwhile: no waiting for the WAL's flush.
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            if await conn.fetchval("SELECT current_setting('is_superuser') = 'on'"):
+                # Foreign keys are triggers: off for this transaction, so the tables empty in any order.
+                await conn.execute("SET LOCAL session_replication_role = replica")
+                await conn.execute("; ".join(f"DELETE FROM {quoted(*table)}" for table in self.tables))
+            elif self.tables:  # slower (new files for every table) but needs no superuser
+                await conn.execute("TRUNCATE " + ", ".join(quoted(*table) for table in self.tables))
+            for (schema, name), columns, records in self.rows:
+                await conn.copy_records_to_table(name, schema_name=schema, columns=list(columns),
+                                                 records=list(records))
+            if self.sequences:
+                await conn.execute("SELECT " + ", ".join(
+                    f"setval('{name.replace(chr(39), chr(39) * 2)}', {value}, {called})"
+                    for name, value, called in self.sequences))
+
+
+class PostgresCopies:
+    """One pytest worker's copies of the template database, each handed to one test at a time."""
+
+    def __init__(self, base: str, template: str, state: TemplateState) -> None:
+        self.base, self.template, self.state = base, template, state
+        self.free: list[str] = []
+        self.made: set[str] = set()
+
+    async def take(self) -> str:
+        """The name of a database in the template's state, for one test."""
+        while self.free:
+            name = self.free.pop()
+            if await self._reset(name):
+                return name
+            await self._drop(name)
+        return await self._copy()
+
+    def give_back(self, name: str) -> None:
+        self.free.append(name)
+
+    async def close(self) -> None:
+        for name in list(self.made):
+            await self._drop(name)
+
+    async def _reset(self, name: str) -> bool:
+        conn = await asyncpg.connect(dsn_of(self.base, name))
+        try:
+            # Whatever the last test left connected goes, as DROP DATABASE … WITH (FORCE) did.
+            await conn.execute("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                               " WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+            if await conn.fetchval(FINGERPRINT_SQL) != self.state.fingerprint:
+                return False  # the test changed the schema
+            await self.state.restore(conn)
+            return True
+        finally:
+            await conn.close()
+
+    async def _copy(self) -> str:
+        name = f"ankang_test_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(admin_dsn(self.base))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            # A database's settings are not copied with it; the template's (from fresh_postgres_database) are
+            # part of the fingerprint, so the copy gets the same.
+            await admin.execute(without_waiting_for_the_disk(name))
+        finally:
+            await admin.close()
+        self.made.add(name)
+        return name
+
+    async def _drop(self, name: str) -> None:
+        admin = await asyncpg.connect(admin_dsn(self.base))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+        self.made.discard(name)

@@ -112,7 +112,7 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
     if isinstance(step, AskQuestion):
         text = msg.PRACTICE_STARTING if practice else msg.STARTING
         await context.bot.send_message(chat_id, text.format(total=step.total, seconds=step.seconds))
-    await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, now=services.clock.now())
+    await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, clock=services.clock)
 
 
 async def _acknowledge(query: CallbackQuery) -> None:
@@ -140,12 +140,14 @@ async def campaign_answer(update: Update, context: AnkangContext) -> bool:
         if not pending or delay is None:
             return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
+    # Judged by when the answer reached us (stamped on receipt, bot/incoming.py), not by when its turn came.
     outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
-                                    list(answer.option_ids), now=services.clock.now())
+                                    list(answer.option_ids), now=services.clock.now(),
+                                    received_at=services.campaigns.arrivals.received_at(update.update_id))
     sender = TelegramAttempts(context.bot)
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
-    await attempts.deliver(services.sessions, sender, chat_id, outcome.next, now=services.clock.now())
+    await attempts.deliver(services.sessions, sender, chat_id, outcome.next, clock=services.clock)
     return True
 
 

@@ -34,12 +34,16 @@ from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
 from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
 from campaigns.service import candidates, local_day, rules_on
+from core.clock import Clock
 from core.db import SessionMaker, rows_matched
 from core.models import StrEnumType, UTCDateTime
 from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
 ANSWER_GRACE_S = 2.0
+# The time-out sweep waits at most this long for answers received but not yet handled (a stuck handler must
+# not hold every other worker's time-outs for ever).
+ANSWER_HOLD_MAX_S = 120.0
 # The time-out sweep's batch.
 EXPIRE_BATCH = 200
 # A running attempt this long past its last possible deadline was left behind (the process stopped between
@@ -363,11 +367,13 @@ async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, 
 
 
 async def deliver(sessions: SessionMaker, sender: QuestionSender, chat_id: int, step: Step | None, *,
-                  now: datetime) -> None:
+                  clock: Clock) -> None:
     """Send a step: a question (then record its poll) or the result."""
     if isinstance(step, AskQuestion):
         poll_id = await sender.send_question(chat_id, step)
-        await mark_asked(sessions, step, poll_id, now=now)
+        # The open period runs from when Telegram took the poll, not from when it was chosen: under load a
+        # poll waits its turn in the outgoing queue, and a deadline counted from before would close early.
+        await mark_asked(sessions, step, poll_id, now=clock.now())
     elif isinstance(step, AttemptResult):
         await sender.send_result(chat_id, step)
 
@@ -390,8 +396,12 @@ async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
 
 
 async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_id: int,
-                 option_ids: Sequence[int], *, now: datetime) -> AnswerOutcome:
-    """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing."""
+                 option_ids: Sequence[int], *, now: datetime, received_at: datetime | None = None) -> AnswerOutcome:
+    """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing.
+
+    In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
+    within the open period and its grace, however long the answer then waited for its turn."""
+    arrived = received_at or now
     async with sessions() as session, session.begin():
         row = (await session.execute(
             select(AttemptQuestion, Attempt).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
@@ -402,7 +412,7 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
         if question.status != QuestionStatus.ASKED or not option_ids:
             return AnswerOutcome(AnswerKind.AGAIN)
         assert question.deadline is not None
-        if now > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
+        if arrived > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
             late = True
         else:
             late = False
@@ -414,7 +424,7 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
                                               AttemptQuestion.position == question.position,
                                               AttemptQuestion.status == QuestionStatus.ASKED)
                 .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
-                        points=points, answered_at=now))
+                        points=points, answered_at=arrived))
             if rows_matched(won) != 1:
                 return AnswerOutcome(AnswerKind.AGAIN)
             await session.execute(
@@ -451,9 +461,16 @@ class TimedOut:
     next: Step | None
 
 
-async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime) -> list[TimedOut]:
-    """Time out every question whose open period (and grace) is over; return what each attempt needs next."""
-    cutoff = now - timedelta(seconds=ANSWER_GRACE_S)
+async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime,
+                     answers_since: datetime | None = None) -> list[TimedOut]:
+    """Time out every question whose open period (and grace) is over; return what each attempt needs next.
+
+    ``answers_since``: the receipt time of the oldest answer received and not yet handled. A question open
+    then may have its answer among them, so it waits (up to ``ANSWER_HOLD_MAX_S``) for them to be handled."""
+    judged_at = now
+    if answers_since is not None:
+        judged_at = min(now, max(answers_since, now - timedelta(seconds=ANSWER_HOLD_MAX_S)))
+    cutoff = judged_at - timedelta(seconds=ANSWER_GRACE_S)
     async with sessions() as session:
         due = (await session.execute(
             select(AttemptQuestion.attempt_id, AttemptQuestion.position, Attempt.chat_id)

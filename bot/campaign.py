@@ -26,6 +26,7 @@ from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptR
 from campaigns.runtime import CampaignWatch
 from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
+from core.outgoing import Priority, sending_as
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,19 @@ async def send_invitation(bot: Bot, chat_id: int, text: str, campaign_id: int) -
 
 
 class TelegramAttempts:
-    """``campaigns.attempts.QuestionSender`` over the application's bot."""
+    """``campaigns.attempts.QuestionSender`` over the application's bot, at ``priority`` in the outgoing queue:
+    an attempt's first question answers the worker's press (a reply); the questions after an answer or a
+    time-out and the result are follow-ups, which wait for replies when the sending budget is short."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, priority: Priority = Priority.REPLY) -> None:
         self.bot = bot
+        self.priority = priority
 
     async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
+        with sending_as(self.priority):
+            return await self._send_question(chat_id, ask)
+
+    async def _send_question(self, chat_id: int, ask: AskQuestion) -> str:
         question = ask.question
         options = list(question.options)
         if question.type == "multiple":
@@ -68,10 +76,12 @@ class TelegramAttempts:
         return message.poll.id
 
     async def send_result(self, chat_id: int, result: AttemptResult) -> None:
-        await send_long(self.bot, chat_id, msg.result_html(result))
+        with sending_as(self.priority):
+            await send_long(self.bot, chat_id, msg.result_html(result))
 
     async def send_timeout(self, chat_id: int, number: int) -> None:
-        await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
+        with sending_as(self.priority):
+            await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
 
 
 async def campaign_command(update: Update, context: AnkangContext) -> None:
@@ -132,19 +142,30 @@ async def campaign_answer(update: Update, context: AnkangContext) -> bool:
         return False
     services = context.services
     chat_id = answer.user.id
+    # Judged by when the answer reached us (stamped on receipt, bot/incoming.py), not by when its turn came.
+    received_at = services.campaigns.arrivals.received_at(update.update_id)
+
+    async def record() -> attempts.AnswerOutcome:
+        return await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
+                                     list(answer.option_ids), now=services.clock.now(), received_at=received_at)
+
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
-        # In this order: a question still being sent is seen either as pending or, once recorded, by its poll id.
+        outcome = await record()  # the common case: one transaction
+        if outcome.kind is not AnswerKind.UNKNOWN:
+            break
+        # Not found by its poll id: a question of this worker still being sent (its poll id not recorded yet),
+        # another worker's or a forged campaign poll, or a 微课堂 quiz. In this order: a question being sent is
+        # seen either as pending or, once recorded, by its poll id.
         pending = await attempts.awaiting_poll(services.sessions, chat_id)
         if await attempts.is_campaign_poll(services.sessions, answer.poll_id):
+            outcome = await record()  # recorded meanwhile; still unknown: someone else's, counts nothing
+            if outcome.kind is AnswerKind.UNKNOWN:
+                return True
             break
         if not pending or delay is None:
             return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
-    # Judged by when the answer reached us (stamped on receipt, bot/incoming.py), not by when its turn came.
-    outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
-                                    list(answer.option_ids), now=services.clock.now(),
-                                    received_at=services.campaigns.arrivals.received_at(update.update_id))
-    sender = TelegramAttempts(context.bot)
+    sender = TelegramAttempts(context.bot, Priority.FOLLOW_UP)
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
     await attempts.deliver(services.sessions, sender, chat_id, outcome.next, clock=services.clock)
@@ -170,8 +191,9 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
 
 def start_watch(application: Application, services: BotServices) -> CampaignWatch:
     """The leader's time-out watch: a question whose open period ended gets the next one sent."""
-    watch = CampaignWatch(services.sessions, services.campaigns, TelegramAttempts(application.bot), services.clock,
-                          services.settings.tz, loops=services.loops)
+    sender = TelegramAttempts(application.bot, Priority.FOLLOW_UP)
+    watch = CampaignWatch(services.sessions, services.campaigns, sender, services.clock, services.settings.tz,
+                          loops=services.loops)
     services.campaigns.watch = watch
     watch.start()
     return watch

@@ -224,8 +224,10 @@ async def start_attempt(
     else:
         raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
     assert attempt_id is not None
+    if questions:  # just drawn from the bank: the first is the one to ask (no second look at the database)
+        return AskQuestion(attempt_id, 0, len(questions), questions[0], rules.seconds_per_question, practice)
     step = await proceed(sessions, bank, attempt_id, now=now)
-    assert step is not None  # a fresh attempt has its first question (or, with none, its result)
+    assert step is not None  # a fresh attempt without questions has its result
     return step
 
 
@@ -253,50 +255,55 @@ async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *
     """What the attempt needs next: its current question (to send), or its result when it has just
     finished; None when its current question is out already or it finished before."""
     async with sessions() as session, session.begin():
-        attempt = await session.get(Attempt, attempt_id)
-        if attempt is None or attempt.status != AttemptStatus.RUNNING:
-            return None
-        while attempt.position < attempt.question_count:
-            row = await session.get(AttemptQuestion, (attempt_id, attempt.position))
-            assert row is not None
-            if row.status != QuestionStatus.PENDING:
-                return None  # asked and waiting for its answer or its time-out
-            if row.question_id not in bank:
-                # The question left the bank during the attempt: not asked, not counted.
-                moved = await session.execute(
-                    update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
-                                                  AttemptQuestion.position == row.position,
-                                                  AttemptQuestion.status == QuestionStatus.PENDING)
-                    .values(status=QuestionStatus.SKIPPED))
-                if rows_matched(moved) != 1:
-                    return None
-                attempt.position += 1
-                await session.flush()
-                continue
-            return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
-                               attempt.seconds_per_question, attempt.practice)
-        finished = await session.execute(
-            update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
-            .values(status=AttemptStatus.FINISHED, finished_at=now))
-        if rows_matched(finished) != 1:
-            return None
-        await session.refresh(attempt)
-        rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                           .order_by(AttemptQuestion.position))).scalars())
-        asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
-        bonus = attempt.points_finish
-        if asked and attempt.correct == len(asked):
-            bonus += attempt.points_perfect
-        attempt.score += bonus
-        await session.flush()
-        result = await _result(session, bank, attempt, rows)
-        if attempt.practice:
-            return result
-        # 学时: the attempt's time on the clock (its questions' seconds), at least a minute, once per attempt.
-        minutes = max(1, math.ceil(len(asked) * attempt.seconds_per_question / 60))
-        credited = await credit_attempt(session, attempt.chat_id, f"attempt:{attempt.id}", minutes,
-                                        title=result.campaign_name, now=now)
-        return dataclasses.replace(result, study_minutes=credited.minutes)
+        return await _next_step(session, bank, attempt_id, now=now)
+
+
+async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int, *, now: datetime) -> Step | None:
+    """``proceed`` within the caller's transaction."""
+    attempt = await session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.status != AttemptStatus.RUNNING:
+        return None
+    while attempt.position < attempt.question_count:
+        row = await session.get(AttemptQuestion, (attempt_id, attempt.position), populate_existing=True)
+        assert row is not None
+        if row.status != QuestionStatus.PENDING:
+            return None  # asked and waiting for its answer or its time-out
+        if row.question_id not in bank:
+            # The question left the bank during the attempt: not asked, not counted.
+            moved = await session.execute(
+                update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                                              AttemptQuestion.position == row.position,
+                                              AttemptQuestion.status == QuestionStatus.PENDING)
+                .values(status=QuestionStatus.SKIPPED))
+            if rows_matched(moved) != 1:
+                return None
+            attempt.position += 1
+            await session.flush()
+            continue
+        return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
+                           attempt.seconds_per_question, attempt.practice)
+    finished = await session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+        .values(status=AttemptStatus.FINISHED, finished_at=now))
+    if rows_matched(finished) != 1:
+        return None
+    await session.refresh(attempt)
+    rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+                                       .order_by(AttemptQuestion.position))).scalars())
+    asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
+    bonus = attempt.points_finish
+    if asked and attempt.correct == len(asked):
+        bonus += attempt.points_perfect
+    attempt.score += bonus
+    await session.flush()
+    result = await _result(session, bank, attempt, rows)
+    if attempt.practice:
+        return result
+    # 学时: the attempt's time on the clock (its questions' seconds), at least a minute, once per attempt.
+    minutes = max(1, math.ceil(len(asked) * attempt.seconds_per_question / 60))
+    credited = await credit_attempt(session, attempt.chat_id, f"attempt:{attempt.id}", minutes,
+                                    title=result.campaign_name, now=now)
+    return dataclasses.replace(result, study_minutes=credited.minutes)
 
 
 async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
@@ -431,12 +438,13 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
                 update(Attempt).where(Attempt.id == attempt.id)
                 .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
                         answered=Attempt.answered + 1, position=Attempt.position + 1))
+            # The next step in the same transaction: one round trip fewer for every answer.
+            after = await _next_step(session, bank, question.attempt_id, now=now)
     if late:
         # The open period is over: the question times out now (if the sweep has not done it already).
         moved = await _time_out(sessions, question.attempt_id, question.position)
         after = await proceed(sessions, bank, question.attempt_id, now=now) if moved else None
         return AnswerOutcome(AnswerKind.LATE, next=after)
-    after = await proceed(sessions, bank, question.attempt_id, now=now)
     return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
 
 

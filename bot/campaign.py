@@ -118,20 +118,27 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
         await _acknowledge(query)
         await context.bot.send_message(chat_id, refused.message)
         return
-    await _acknowledge(query)
     if isinstance(step, AskQuestion):
-        text = msg.PRACTICE_STARTING if practice else msg.STARTING
-        await context.bot.send_message(chat_id, text.format(total=step.total, seconds=step.seconds))
+        # The rules come as the button's notice, not as a message: the first question follows at once, and an
+        # attempt costs one message fewer of Telegram's 30 a second (a message only if the notice is too late).
+        text = (msg.PRACTICE_STARTING if practice else msg.STARTING).format(total=step.total, seconds=step.seconds)
+        if not await _acknowledge(query, text):
+            await context.bot.send_message(chat_id, text)
+    else:
+        await _acknowledge(query)
     await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, clock=services.clock)
 
 
-async def _acknowledge(query: CallbackQuery) -> None:
-    """Stop the button's spinner. A press handled late (a busy bot) is "too old" to answer: the attempt,
-    already started and counted, goes on regardless instead of failing with no question sent."""
+async def _acknowledge(query: CallbackQuery, text: str | None = None) -> bool:
+    """Stop the button's spinner, with ``text`` as its notice; False when it could not be answered. A press
+    handled late (a busy bot) is "too old" to answer: the attempt, already started and counted, goes on
+    regardless instead of failing with no question sent."""
     try:
-        await query.answer()
+        await query.answer(text)
     except BadRequest as exc:
         log.info("campaign button answered too late: %s", exc)
+        return False
+    return True
 
 
 async def campaign_answer(update: Update, context: AnkangContext) -> bool:

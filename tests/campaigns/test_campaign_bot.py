@@ -98,8 +98,11 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
 
     mark = emulator.mark()
     await emulator.press(worker, invitation, msg.START_BUTTON)
-    intro = await emulator.wait_for_message(worker, lambda m: "共 5 题" in m.get("text", ""), since=mark)
-    assert "45 秒" in intro["text"]
+    await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
+    # The rules come as the button's notice; the first question is the first message.
+    [notice] = [c.params.get("text") for c in emulator.calls_to("answerCallbackQuery")][-1:]
+    assert "共 5 题" in notice and "45 秒" in notice
+    assert "poll" in emulator.new_messages(worker, mark)[0]
     poll_ids = []
     for number in range(1, 6):
         poll_message = await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)

@@ -113,6 +113,7 @@ class Mailboxes:
         self.emu = emu
         self.queues: dict[int, asyncio.Queue] = {}
         self.missed = 0  # events that left the emulator's log before they were read (should stay 0)
+        self.sent_at: list[float] = []  # every bot message's arrival (the emulator keeps only its last events)
         self._task: asyncio.Task | None = None
 
     def __enter__(self) -> Mailboxes:
@@ -149,6 +150,8 @@ class Mailboxes:
             if events and events[0].seq > seq + 1:
                 self.missed += events[0].seq - seq - 1
             for event in events:
+                if event.kind == "sent":
+                    self.sent_at.append(event.at)
                 if event.kind == "sent" and event.chat_id is not None and event.chat_id > 0:
                     stored = emu.message(event.chat_id, event.message_id)
                     self.queue(event.chat_id).put_nowait((stored.data, event.at))
@@ -189,7 +192,6 @@ async def _attempts(emu, users, database_url: str, invited: dict, window_s: floa
     settings = _settings(emu.url, database_url, send_rate if telegram_limits else 1000.0)
     wait_s = 1800 if telegram_limits else 120  # under the ceiling an attempt's questions queue for minutes
     rng = random.Random(seed)
-    phase_mark = emu.mark()
     before = (emu.stats.violations, emu.stats.global_violations, emu.stats.rejected_429)
     async with running(settings, library=load_library(), poll_timeout_s=1, kb=invited["kb"]) as handle:
         services = handle.services
@@ -230,7 +232,7 @@ async def _attempts(emu, users, database_url: str, invited: dict, window_s: floa
         with Mailboxes(emu) as mailboxes:
             await asyncio.gather(*(worker(k, u) for k, u in enumerate(users)))
         finished_s = time.monotonic() - began
-        sent_at = [e.at for e in emu.events_since(phase_mark) if e.kind == "sent"]
+        sent_at = mailboxes.sent_at
         sent_span = (max(sent_at) - min(sent_at)) if len(sent_at) > 1 else float("nan")
         after = (emu.stats.violations, emu.stats.global_violations, emu.stats.rejected_429)
         async with services.sessions() as session:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
@@ -409,13 +410,18 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
     within the open period and its grace, however long the answer then waited for its turn."""
     arrived = received_at or now
+    following = aliased(AttemptQuestion)
     async with write_transaction(sessions) as session:
+        # The question, its attempt and the question after it, at once: on SQLite these transactions queue one
+        # behind another (``write_transaction``), so each round trip saved is saved for every answer waiting.
         row = (await session.execute(
-            select(AttemptQuestion, Attempt).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            select(AttemptQuestion, Attempt, following).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .outerjoin(following, and_(following.attempt_id == AttemptQuestion.attempt_id,
+                                       following.position == AttemptQuestion.position + 1))
             .where(AttemptQuestion.poll_id == poll_id))).first()
         if row is None or row[1].chat_id != chat_id:
             return AnswerOutcome(AnswerKind.UNKNOWN)
-        question, attempt = row
+        question, attempt, upcoming = row
         if question.status != QuestionStatus.ASKED or not option_ids:
             return AnswerOutcome(AnswerKind.AGAIN)
         assert question.deadline is not None
@@ -438,8 +444,15 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
                 update(Attempt).where(Attempt.id == attempt.id)
                 .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
                         answered=Attempt.answered + 1, position=Attempt.position + 1))
-            # The next step in the same transaction: one round trip fewer for every answer.
-            after = await _next_step(session, bank, question.attempt_id, now=now)
+            # The next step in the same transaction: usually the question after, read above.
+            if (attempt.status == AttemptStatus.RUNNING and attempt.position == question.position
+                    and upcoming is not None and upcoming.status == QuestionStatus.PENDING
+                    and upcoming.question_id in bank):
+                after: Step | None = AskQuestion(
+                    attempt.id, upcoming.position, attempt.question_count, bank.get(upcoming.question_id),
+                    attempt.seconds_per_question, attempt.practice)
+            else:  # the last question (the result), or one that left the bank
+                after = await _next_step(session, bank, question.attempt_id, now=now)
     if late:
         # The open period is over: the question times out now (if the sweep has not done it already).
         moved = await _time_out(sessions, question.attempt_id, question.position)

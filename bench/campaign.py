@@ -229,8 +229,18 @@ async def _attempts(emu, users, database_url: str, invited: dict, window_s: floa
             except AssertionError as exc:
                 failures.append(f"{user.id}: {exc}")
 
+        statements = [0]
+
+        def count(*_args) -> None:
+            statements[0] += 1
+
+        from sqlalchemy import event
+        event.listen(services.engine.sync_engine, "before_cursor_execute", count)
+        cpu = time.process_time()
         with Mailboxes(emu) as mailboxes:
             await asyncio.gather(*(worker(k, u) for k, u in enumerate(users)))
+        cpu = time.process_time() - cpu
+        event.remove(services.engine.sync_engine, "before_cursor_execute", count)
         finished_s = time.monotonic() - began
         sent_at = mailboxes.sent_at
         sent_span = (max(sent_at) - min(sent_at)) if len(sent_at) > 1 else float("nan")
@@ -257,6 +267,7 @@ async def _attempts(emu, users, database_url: str, invited: dict, window_s: floa
             "failures": failures, "finished_s": finished_s, "messages": len(sent_at), "sent_span_s": sent_span,
             "over_limits": after[0] - before[0], "over_global": after[1] - before[1],
             "rejected_429": after[2] - before[2], "missed_events": mailboxes.missed,
+            "cpu_s": cpu, "statements": statements[0],
         }
 
 
@@ -315,6 +326,10 @@ def main(argv: list[str] | None = None) -> None:
                                     f"[{ok(r['start_p99_ms'] <= 300)}]"),
         ("leaderboard (standings), median of 20", f"{r['ranking_ms']:.1f} ms over {r['ranked']} persons "
                                                   f"[{ok(r['ranking_ms'] <= 100)}]"),
+        ("SQL statements per attempt", f"{r['statements'] / max(1, r['attempts']):.1f} (start, 5 answers, result; "
+                                       f"every handler's, background loops' too)"),
+        ("CPU per attempt (bot, emulator, harness)", f"{1000 * r['cpu_s'] / max(1, r['attempts']):.0f} ms "
+                                                     f"({r['cpu_s']:.0f} s in all)"),
         ("workers who did not finish", str(len(r["failures"]))
          + (f" ({r['missed_events']} emulator events missed by the harness)" if r["missed_events"] else "")),
     ]

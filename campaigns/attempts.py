@@ -36,7 +36,7 @@ from campaigns import messages as msg
 from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
 from campaigns.service import candidates, local_day, rules_on
 from core.clock import Clock
-from core.db import SessionMaker, rows_matched, write_transaction
+from core.db import SessionMaker, rows_matched
 from core.models import StrEnumType, UTCDateTime
 from study.service import credit_attempt
 
@@ -205,7 +205,7 @@ async def start_attempt(
     attempt_id: int | None = None
     for _ in range(rules.attempts_per_day + 1):
         try:
-            async with write_transaction(sessions) as session:
+            async with sessions() as session, session.begin():
                 # The write comes first in its transaction: on SQLite it takes the write lock at once.
                 if practice:
                     attempt_id = (await session.execute(
@@ -255,7 +255,7 @@ async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int)
 async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *, now: datetime) -> Step | None:
     """What the attempt needs next: its current question (to send), or its result when it has just
     finished; None when its current question is out already or it finished before."""
-    async with write_transaction(sessions) as session:
+    async with sessions() as session, session.begin():
         return await _next_step(session, bank, attempt_id, now=now)
 
 
@@ -342,7 +342,7 @@ def abandoned_at(attempt: Attempt) -> datetime:
 
 async def close_abandoned(sessions: SessionMaker, attempt_id: int, *, now: datetime) -> None:
     """Finish an attempt left behind as it stands: its unanswered questions time out, no finishing points."""
-    async with write_transaction(sessions) as session:
+    async with sessions() as session, session.begin():
         closed = await session.execute(
             update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
             .values(status=AttemptStatus.FINISHED, finished_at=now))
@@ -364,7 +364,7 @@ def streak_ending(days: set[date], last: date) -> int:
 
 async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, now: datetime) -> bool:
     """Record that the question went out as poll ``poll_id``: its answers count until the open period ends."""
-    async with write_transaction(sessions) as session:
+    async with sessions() as session, session.begin():
         result = await session.execute(
             update(AttemptQuestion).where(AttemptQuestion.attempt_id == ask.attempt_id,
                                           AttemptQuestion.position == ask.position,
@@ -411,9 +411,8 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     within the open period and its grace, however long the answer then waited for its turn."""
     arrived = received_at or now
     following = aliased(AttemptQuestion)
-    async with write_transaction(sessions) as session:
-        # The question, its attempt and the question after it, at once: on SQLite these transactions queue one
-        # behind another (``write_transaction``), so each round trip saved is saved for every answer waiting.
+    async with sessions() as session, session.begin():
+        # The question, its attempt and the question after it in one statement: one round trip per answer.
         row = (await session.execute(
             select(AttemptQuestion, Attempt, following).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
             .outerjoin(following, and_(following.attempt_id == AttemptQuestion.attempt_id,
@@ -462,7 +461,7 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
 
 
 async def _time_out(sessions: SessionMaker, attempt_id: int, position: int) -> bool:
-    async with write_transaction(sessions) as session:
+    async with sessions() as session, session.begin():
         result = await session.execute(
             update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
                                           AttemptQuestion.position == position,

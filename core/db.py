@@ -1,7 +1,6 @@
 """Database engine, sessions and migrations: one engine per process, owned by the app lifecycle."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,30 +62,8 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, busy_ms: int) -> None:
     cursor.close()
 
 
-class GatedSessionMaker(async_sessionmaker[AsyncSession]):
-    """A sessionmaker with, on SQLite, the in-process gate of ``write_transaction``."""
-
-    def __init__(self, engine: AsyncEngine, **kwargs: Any) -> None:
-        super().__init__(engine, **kwargs)
-        self.write_gate = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-
-
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return GatedSessionMaker(engine, expire_on_commit=False)
-
-
-@asynccontextmanager
-async def write_transaction(sessions: SessionMaker) -> AsyncIterator[AsyncSession]:
-    """A session in a transaction that writes. On SQLite (one writer at a time) such transactions queue here,
-    in order, instead of colliding in SQLite's busy handler, where under load a writer backs off again and
-    again and can lose the race for the whole busy timeout ("database is locked" after 30 s)."""
-    gate = sessions.write_gate if isinstance(sessions, GatedSessionMaker) else None
-    if gate is None:
-        async with sessions() as session, session.begin():
-            yield session
-        return
-    async with gate, sessions() as session, session.begin():
-        yield session
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def engine_of(sessions: SessionMaker) -> AsyncEngine:

@@ -1,21 +1,30 @@
 """Rollups at the scale of a city federation (issue 12, "Scale"): 1 city, 12 districts, 120 streets,
 2,000 base units and 100,000 workers with 90 days of lessons, quiz answers and questions; the console's
 单位汇总 page (the subtree's figures and its child-unit table) and its Excel export timed through the
-real aiohttp handler over HTTP, on SQLite and on PostgreSQL. Target: ≤ 300 ms.
+real aiohttp handler over HTTP, on SQLite and on PostgreSQL; and the permission check ``org.roles.can``
+that every console request and bot button makes. Targets: pages ≤ 300 ms cold, ``can`` ≤ 2 ms.
 
     .venv/bin/python -m bench.org                     # SQLite, then PostgreSQL on 127.0.0.1:5432
     .venv/bin/python -m bench.org --postgres ''       # SQLite only
     .venv/bin/python -m bench.org --postgres postgresql+asyncpg://postgres@host:5432/postgres
+    .venv/bin/python -m bench.org --baseline main     # before (main) and after (this tree), side by side
 
-PostgreSQL runs in a fresh uuid-named database on that server, dropped afterwards.
+PostgreSQL runs in a fresh uuid-named database on that server, dropped afterwards. With ``--baseline REV``
+the revision's code is exported (``git archive``) and both versions run this same bench module, one after
+the other, as processes of their own on the same seeded databases; the table gives each figure before and
+after and their ratio (before / after: 3.0× is three times faster).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +39,11 @@ NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 ADMIN_ID = 1
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 CHUNK = 5_000
+CAN_TARGET_MS = 2.0
+CAN_CALLS = 300
+# Admins for the permission checks: 举报处理 at district d3 (unit id 5), and an admin from before roles.
+DISTRICT_HANDLER, OLD_ADMIN = 2, 3
+REPO = Path(__file__).resolve().parents[1]
 
 
 def tree() -> list[dict]:
@@ -134,7 +148,58 @@ async def _logged_in(http, base: str, services) -> None:
         assert response.status == 303, await response.text()
 
 
-async def run(database_url: str, workdir: Path, *, seeded: bool = False) -> tuple[dict[str, int], list[Result]]:
+async def _admins_for_checks(services) -> None:
+    """The admins ``can`` is timed for (written once per database; rows, not ``org.roles.grant``, so any
+    revision's code can be timed on the same database)."""
+    from core.models import Admin
+    from org.models import Role, RoleGrant
+
+    async with services.sessions() as session, session.begin():
+        if await session.get(Admin, DISTRICT_HANDLER) is not None:
+            return
+        session.add_all([Admin(user_id=DISTRICT_HANDLER, name="区举报处理"), Admin(user_id=OLD_ADMIN, name="老管理员")])
+        session.add(RoleGrant(user_id=DISTRICT_HANDLER, unit_id=5, role=Role.TIPS, granted_by=ADMIN_ID))
+
+
+def can_cases() -> list[tuple[str, int, str, int | None, bool]]:
+    """(label, admin, role, unit, expected): a base unit below district d3 (4 levels up to the grant) and one
+    below its neighbour d4."""
+    units = tree()
+    parent = {u["id"]: u["parent_id"] for u in units}
+    bases = [u["id"] for u in units if u["level"] == "基层"]
+    below = next(b for b in bases if parent[parent[b]] == 5)
+    beside = next(b for b in bases if parent[parent[b]] == 6)
+    return [
+        ("举报处理@区 → 其下基层（允许）", DISTRICT_HANDLER, "tips", below, True),
+        ("举报处理@区 → 邻区基层（拒绝）", DISTRICT_HANDLER, "tips", beside, False),
+        ("举报处理@区 → 无单位对象（拒绝）", DISTRICT_HANDLER, "tips", None, False),
+        ("举报处理@区 → 查看其下基层（允许）", DISTRICT_HANDLER, "view", below, True),
+        ("早期管理员（无角色）→ 基层（允许）", OLD_ADMIN, "tips", below, True),
+    ]
+
+
+async def time_can(services) -> list[tuple[str, list[float]]]:
+    """Each case's ``org.roles.can`` timed ``CAN_CALLS`` times in an open session (as a request has one), ms."""
+    from org.roles import Action, Need, Role, can
+
+    needs: dict[str, Need] = {"tips": Role.TIPS, "view": Action.VIEW}
+    found = []
+    for label, user_id, need, unit_id, expected in can_cases():
+        times = []
+        async with services.sessions() as session:
+            for attempt in range(CAN_CALLS + 20):  # the first 20 warm the statement caches: not counted
+                started = time.perf_counter()
+                allowed = await can(session, services.settings, user_id, needs[need], unit_id)
+                elapsed = (time.perf_counter() - started) * 1000
+                assert allowed is expected, (label, allowed)
+                if attempt >= 20:
+                    times.append(elapsed)
+        found.append((label, times))
+    return found
+
+
+async def run(database_url: str, workdir: Path, *, seeded: bool = False,
+              ) -> tuple[dict[str, int], list[Result], list[Checks]]:
     from aiohttp import ClientSession, CookieJar
     from aiohttp.test_utils import TestServer
 
@@ -152,6 +217,8 @@ async def run(database_url: str, workdir: Path, *, seeded: bool = False) -> tupl
         seeded_at = time.perf_counter()
         counts = await seed(services) if not seeded else await _counts(services)
         counts["seed_s"] = int(time.perf_counter() - seeded_at)
+        await _admins_for_checks(services)
+        checks = await time_can(services)
         app = create_web_app(services)
         cache = app[ROLLUP_CACHE]
         server = TestServer(app, host="127.0.0.1")
@@ -190,7 +257,7 @@ async def run(database_url: str, workdir: Path, *, seeded: bool = False) -> tupl
                     results.append((label, cold, cpu, warm, warm_cpu, size))
         finally:
             await server.close()
-        return counts, results
+        return counts, results, checks
     finally:
         await services.close()
 
@@ -221,6 +288,7 @@ async def _drop(admin: str, name: str) -> None:
 
 
 Result = tuple[str, list[float], list[float], list[float], list[float], int]
+Checks = tuple[str, list[float]]
 
 
 def report(where: str, counts: dict[str, int], results: list[Result], load: tuple[float, ...]) -> None:
@@ -238,19 +306,114 @@ def report(where: str, counts: dict[str, int], results: list[Result], load: tupl
               f"{statistics.median(warm_cpu):>6.0f}{size / 1024:>6.0f}  {'yes' if median <= TARGET_MS else 'NO'}")
 
 
+def report_can(checks: list[Checks]) -> None:
+    print(f"{'permission check org.roles.can':<36}{'median ms':>10}{'p95 ms':>8}  ≤ {CAN_TARGET_MS:.0f} ms")
+    for label, times in checks:
+        median, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
+        print(f"{label:<30}{median:>10.2f}{p95:>8.2f}  {'yes' if median <= CAN_TARGET_MS else 'NO'}")
+
+
 async def main_async(postgres: str, keep: str) -> None:
     with tempfile.TemporaryDirectory(prefix="ankang-bench-org-") as tmp:
         workdir = Path(tmp)
         path = Path(keep) if keep else workdir / "org.sqlite3"
-        counts, results = await run(f"sqlite+aiosqlite:///{path}", workdir, seeded=path.exists())
+        counts, results, checks = await run(f"sqlite+aiosqlite:///{path}", workdir, seeded=path.exists())
         report("SQLite", counts, results, os.getloadavg())
+        report_can(checks)
         if postgres:
             name, url, admin = await _postgres_database(postgres)
             try:
-                counts, results = await run(url, workdir)
+                counts, results, checks = await run(url, workdir)
             finally:
                 await _drop(admin, name)
             report("PostgreSQL", counts, results, os.getloadavg())
+            report_can(checks)
+
+
+# --- before and after, side by side -------------------------------------------------------------------
+
+async def one_run(database_url: str, seeded: bool, out: str) -> None:
+    """One run on one database, its figures written to ``out`` as JSON (``--database``: a process per run)."""
+    import org
+
+    with tempfile.TemporaryDirectory(prefix="ankang-bench-org-") as tmp:
+        counts, results, checks = await run(database_url, Path(tmp), seeded=seeded)
+    Path(out).write_text(json.dumps({"counts": counts, "results": results, "checks": checks,
+                                     "load": os.getloadavg()[0], "code": str(Path(org.__file__).parents[1])}))
+
+
+def _export(rev: str, into: Path) -> str:
+    """The revision's tree in ``into``, with this bench module in place of its own; its short commit."""
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", rev], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], check=True, capture_output=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    shutil.copy(Path(__file__), into / "bench" / "org.py")
+    return commit
+
+
+def _in_process(code: Path, database_url: str, seeded: bool, out: Path) -> dict:
+    """This bench run by ``code``'s tree in a process of its own (its packages first on the path)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    args = [sys.executable, "-m", "bench.org", "--database", database_url, "--json", str(out)]
+    subprocess.run([*args, "--seeded"] if seeded else args, cwd=code, env=env, check=True)
+    found = json.loads(out.read_text())
+    assert Path(found["code"]).resolve() == code.resolve(), f"{code}: imported {found['code']} instead"
+    return found
+
+
+def _ratio(before: float, after: float) -> str:
+    return f"{before / after:.1f}×" if after > 0 else "—"
+
+
+def report_compare(where: str, before: dict, after: dict, label_before: str, label_after: str) -> None:
+    counts = after["counts"]
+    print(f"\n{where}: {counts['units']:,} units, {counts['workers']:,} workers, {counts['lessons']:,} lessons "
+          f"received, {counts['answers']:,} quiz answers; load average {before['load']:.1f} (before) and "
+          f"{after['load']:.1f} (after) on {os.cpu_count()} cores")
+    print(f"before: {label_before}; after: {label_after}. Median of {RUNS} requests each; ratio = before / after")
+    print(f"{'page':<30}{'cold before':>12}{'after':>7}{'ratio':>7}{'CPU before':>11}{'after':>7}"
+          f"{'warm before':>12}{'after':>7}  cold after ≤ {TARGET_MS:.0f} ms")
+    for (label, cold_b, cpu_b, warm_b, _, _), (_, cold_a, cpu_a, warm_a, _, _) in zip(
+            before["results"], after["results"], strict=True):
+        cb, ca = statistics.median(cold_b), statistics.median(cold_a)
+        pb, pa = statistics.median(cpu_b), statistics.median(cpu_a)
+        print(f"{label:<26}{cb:>12.0f}{ca:>7.0f}{_ratio(cb, ca):>7}{pb:>11.0f}{pa:>7.0f}"
+              f"{statistics.median(warm_b):>12.0f}{statistics.median(warm_a):>7.0f}  "
+              f"{'yes' if ca <= TARGET_MS else 'NO'}")
+    print(f"{'permission check org.roles.can':<36}{'before ms':>10}{'after ms':>9}{'ratio':>7}  "
+          f"after ≤ {CAN_TARGET_MS:.0f} ms ({CAN_CALLS} calls, median)")
+    for (label, times_b), (_, times_a) in zip(before["checks"], after["checks"], strict=True):
+        mb, ma = statistics.median(times_b), statistics.median(times_a)
+        print(f"{label:<30}{mb:>10.2f}{ma:>9.2f}{_ratio(mb, ma):>7}  {'yes' if ma <= CAN_TARGET_MS else 'NO'}")
+
+
+def compare(rev: str, postgres: str) -> None:
+    """Seed each database once (this tree's code), then time the revision's code and this tree's on it."""
+    with tempfile.TemporaryDirectory(prefix="ankang-bench-org-") as tmp:
+        workdir = Path(tmp)
+        commit = _export(rev, workdir / "before")
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        here = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip() + (" with uncommitted changes" if dirty else "")
+        databases: list[tuple[str, str, tuple[str, str] | None]] = [
+            ("SQLite", f"sqlite+aiosqlite:///{workdir / 'org.sqlite3'}", None)]
+        if postgres:
+            name, url, admin = asyncio.run(_postgres_database(postgres))
+            databases.append(("PostgreSQL", url, (admin, name)))
+        try:
+            for where, url, _ in databases:
+                print(f"{where}: seeding …", flush=True)
+                _in_process(REPO, url, False, workdir / "seed.json")
+                before = _in_process(workdir / "before", url, True, workdir / "before.json")
+                after = _in_process(REPO, url, True, workdir / "after.json")
+                report_compare(where, before, after, f"{rev} ({commit})", f"this tree ({here})")
+        finally:
+            for _, _, drop in databases:
+                if drop is not None:
+                    asyncio.run(_drop(*drop))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -259,8 +422,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="PostgreSQL server to run on as well ('' to skip); a fresh database, dropped after")
     parser.add_argument("--sqlite", default="", metavar="FILE",
                         help="keep the SQLite database in FILE, and reuse it (no seeding) when it exists")
+    parser.add_argument("--baseline", default="", metavar="REV",
+                        help="time REV's code (e.g. main) and this tree's on the same databases, side by side")
+    parser.add_argument("--database", default="", metavar="URL", help=argparse.SUPPRESS)  # one run, for --baseline
+    parser.add_argument("--seeded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", default="", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    asyncio.run(main_async(args.postgres, args.sqlite))
+    if args.database:
+        asyncio.run(one_run(args.database, args.seeded, args.json))
+    elif args.baseline:
+        compare(args.baseline, args.postgres)
+    else:
+        asyncio.run(main_async(args.postgres, args.sqlite))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Fit the answer policy on the train split, choose its operating points on the dev split, write it.
+"""Fit the answer policy on train and the retired test split, choose its operating points on dev, write it.
 
 Run: .venv/bin/python -m bench.train_policy [--check] [--max-wrong 0.015]
 
@@ -30,7 +30,15 @@ MAX_LAW_OUTSIDE = 0.01
 # the unseen test split has room.
 MAX_WRONG = 0.015
 REGULARISATION_C = 1.0
-FIT_SPLIT = "train"
+# The first frozen test split is retired (its scores informed choices) and is now fitted on. P(right)
+# is fitted on it alone: the FAQ was written from train's misses, never from test's, so test's
+# evidence looks like an unseen question's while train's is optimistic (on dev, at the same
+# confident-wrong, a fit on test answers 149 policy cases right, on train + test 130, on train 133).
+# Train's out-of-scope questions join that fit (no FAQ was written from them either; without them
+# four of them are answered confidently). P(outside) learns from train and test. Keep test free of
+# FAQ phrasings.
+RIGHT_FIT_SPLITS = ("test",)
+FIT_SPLITS = ("train", "test")
 OPERATING_SPLIT = "dev"  # held out from the fit: the operating points are chosen on it
 
 
@@ -82,7 +90,7 @@ def _threshold_for_wrong(probs: list[float], right: list[int], total: int, max_w
 
 
 def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
-    """Fit on the train split; choose the operating points on the dev split, which the fit never saw.
+    """Fit on train and the retired test split; choose the operating points on dev, which the fit never saw.
 
     Train questions are easier for the engine than unseen ones (the FAQ is extended from its
     misses), so the fitted model trusts the evidence too much there: the operating points correct
@@ -92,10 +100,13 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
     questions right at the same confident-wrong (134 vs 118 of 249, both at 3 wrong).
     """
     kb.policy = None  # features do not depend on the policy; make sure nothing stale leaks in
-    fit_items = load_split(FIT_SPLIT)
-    feats, right, outside, _ = _rows(kb, fit_items)
+    fit_items = [item for split in FIT_SPLITS for item in load_split(split)]
+    feats, _, outside, _ = _rows(kb, fit_items)
     names = sorted(feats[0])
-    right_model = _fit(names, feats, right)
+    right_items = [item for split in FIT_SPLITS for item in load_split(split)
+                   if split in RIGHT_FIT_SPLITS or item["kind"] == "oos"]
+    right_feats, right, _, _ = _rows(kb, right_items)
+    right_model = _fit(names, right_feats, right)
     outside_model = _fit(names, feats, outside)
     items = load_split(OPERATING_SPLIT)
     op_feats, op_right, op_outside, _ = _rows(kb, items)
@@ -110,7 +121,9 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
         return hashlib.sha256((CORPUS_DIR / f"{split}.jsonl").read_bytes()).hexdigest()[:16]
 
     return AnswerPolicy(right_model, outside_model, answer_at, outside_at,
-                        {"split": FIT_SPLIT, "items": len(fit_items), "sha256": digest(FIT_SPLIT),
+                        {"split": "+".join(FIT_SPLITS), "right_split": "+".join(RIGHT_FIT_SPLITS) + "+oos",
+                         "items": len(fit_items),
+                         "sha256": "+".join(digest(split) for split in FIT_SPLITS),
                          "operating_split": OPERATING_SPLIT, "operating_items": len(items),
                          "operating_sha256": digest(OPERATING_SPLIT), "faq_entries": len(kb.faq),
                          "max_wrong": max_wrong})
@@ -132,7 +145,7 @@ def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]],
 
 def fitting_features(kb: KnowledgeBase) -> list[dict[str, float]]:
     """The features of the fitting split's policy cases (what ``same_policy`` compares on)."""
-    return _rows(kb, load_split(FIT_SPLIT))[0]
+    return _rows(kb, [item for split in FIT_SPLITS for item in load_split(split)])[0]
 
 
 def main(argv: list[str] | None = None) -> int:

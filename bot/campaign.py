@@ -21,12 +21,15 @@ from bot import campaign_messages as msg
 from bot.context import AnkangContext, BotServices
 from bot.parts import chat_of, message_of, poll_answer_of, query_of
 from bot.render import send_long
+from bot.study import tell_certificate
 from campaigns import attempts, rankings
 from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptResult
 from campaigns.runtime import CampaignWatch
 from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
 from core.outgoing import Priority, sending_as
+from org.service import unit_of
+from study.models import Certificate
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,16 @@ async def send_invitation(bot: Bot, chat_id: int, text: str, campaign_id: int) -
 
 
 class TelegramAttempts:
-    """``campaigns.attempts.QuestionSender`` over the application's bot, at ``priority`` in the outgoing queue:
-    an attempt's first question answers the worker's press (a reply); the questions after an answer or a
-    time-out and the result are follow-ups, which wait for replies when the sending budget is short."""
+    """``campaigns.runtime.Sender`` over the application's bot: an attempt's steps and, for the watch, the
+    news of a certificate (``base_url``: the web's public address, for the verification link).
 
-    def __init__(self, bot: Bot, priority: Priority = Priority.REPLY) -> None:
+    ``priority`` in the outgoing queue: an attempt's first question answers the worker's press (a reply); the
+    questions after an answer or a time-out and the result are follow-ups, which wait for replies when the
+    sending budget is short."""
+
+    def __init__(self, bot: Bot, base_url: str = "", priority: Priority = Priority.REPLY) -> None:
         self.bot = bot
+        self.base_url = base_url
         self.priority = priority
 
     async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
@@ -82,6 +89,9 @@ class TelegramAttempts:
     async def send_timeout(self, chat_id: int, number: int) -> None:
         with sending_as(self.priority):
             await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
+
+    async def send_certificate(self, chat_id: int, cert: Certificate) -> None:
+        await tell_certificate(self.bot, chat_id, cert, self.base_url)
 
 
 async def campaign_command(update: Update, context: AnkangContext) -> None:
@@ -172,7 +182,7 @@ async def campaign_answer(update: Update, context: AnkangContext) -> bool:
         if not pending or delay is None:
             return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
-    sender = TelegramAttempts(context.bot, Priority.FOLLOW_UP)
+    sender = TelegramAttempts(context.bot, priority=Priority.FOLLOW_UP)
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
     await attempts.deliver(services.sessions, sender, chat_id, outcome.next, clock=services.clock)
@@ -189,8 +199,13 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
         if not found:
             latest = await list_campaigns(session)
             found = latest[:1]
-        texts = [msg.rank_html(c.name, await rankings.standings(session, c, today), chat_id,
-                               rankings.PERSON_TIE_BREAKS, rankings.UNIT_TIE_BREAKS) for c in found]
+        unit = await unit_of(session, chat_id)
+        texts = []
+        for c in found:
+            standing = await rankings.standings(session, c, today)
+            chain = rankings.chain_rankings(standing.units, unit.code if unit is not None else None)
+            texts.append(msg.rank_html(c.name, standing, chat_id, rankings.PERSON_TIE_BREAKS,
+                                       rankings.UNIT_TIE_BREAKS, chain))
     message = message_of(update)
     for text in texts or [msg.RANK_NONE]:
         await message.reply_html(text)
@@ -198,7 +213,7 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
 
 def start_watch(application: Application, services: BotServices) -> CampaignWatch:
     """The leader's time-out watch: a question whose open period ended gets the next one sent."""
-    sender = TelegramAttempts(application.bot, Priority.FOLLOW_UP)
+    sender = TelegramAttempts(application.bot, services.settings.public_url or services.web_url, Priority.FOLLOW_UP)
     watch = CampaignWatch(services.sessions, services.campaigns, sender, services.clock, services.settings.tz,
                           loops=services.loops)
     services.campaigns.watch = watch

@@ -6,6 +6,7 @@ from datetime import date
 from bot.render import h
 from campaigns.attempts import AskQuestion, AttemptResult
 from campaigns.models import QuestionStatus
+from campaigns.rankings import SiblingRanking
 
 START_BUTTON = "🏆 开始答题"
 PRACTICE_BUTTON = "📝 练习（不计分）"
@@ -86,8 +87,10 @@ RANK_TOP = 10
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
-def rank_html(campaign_name: str, standings, my_chat_id: int, tie_persons: str, tie_units: str) -> str:
-    """A campaign's rankings: the first people (names only with consent) and units at the top level."""
+def rank_html(campaign_name: str, standings, my_chat_id: int, tie_persons: str, tie_units: str,
+              chain: list[SiblingRanking] | None = None) -> str:
+    """A campaign's rankings: the first people (names only with consent), then the units: with the worker's
+    unit known, at each level of their chain (their unit among its siblings, up to the top), else the top level."""
     state = "最终结果" if standings.frozen else "实时排名"
     lines = [f"🏆 <b>「{h(campaign_name)}」{state}</b>"]
     if not standings.persons:
@@ -100,12 +103,40 @@ def rank_html(campaign_name: str, standings, my_chat_id: int, tie_persons: str, 
     if mine is not None and mine.place > RANK_TOP:
         lines.append(f"我的名次：第 {mine.place} 名（{mine.points} 分）")
     lines.append(f"<i>{h(tie_persons)}</i>")
+    if chain:
+        for step in chain:
+            lines.append("")
+            title = f"{h(step.parent.name)}下属单位" if step.parent is not None else "顶级单位"
+            lines.append(f"<b>{title}排名</b>（{UNIT_FIGURES}）")
+            lines += _sibling_lines(step)
+        lines.append(f"<i>{h(tie_units)}</i>")
+        return "\n".join(lines)
     top_units = [u for u in standings.units if u.depth == 0][:RANK_TOP]
     if top_units:
         lines.append("")
-        lines.append("<b>单位排名</b>（参与率 · 平均分 · 人均次数）")
+        lines.append(f"<b>单位排名</b>（{UNIT_FIGURES}）")
         for u in top_units:
-            figures = f"{u.participation:.0%} · {u.average:.1f} · {u.attempts_per_member:.1f}"
-            lines.append(f"{u.place}. {h(u.name)} — {figures}")
+            lines.append(f"{u.place}. {h(u.name)} — {_figures(u)}")
         lines.append(f"<i>{h(tie_units)}</i>")
+        lines.append(RANK_JOIN_HINT)
     return "\n".join(lines)
+
+
+UNIT_FIGURES = "参与率 · 平均分 · 人均次数"
+RANK_JOIN_HINT = "发送 /settings 选择您所在的单位，就能看到本单位在各级的排名。"
+
+
+def _figures(u) -> str:
+    return f"{u.participation:.0%} · {u.average:.1f} · {u.attempts_per_member:.1f}"
+
+
+def _sibling_lines(step: SiblingRanking) -> list[str]:
+    """The first siblings, and the worker's own line after them when it is further down."""
+    lines = []
+    for place, u in step.rows:
+        if place <= RANK_TOP or u.code == step.mine:
+            if place > RANK_TOP:
+                lines.append("…")
+            me = "（我的单位）" if u.code == step.mine else ""
+            lines.append(f"{place}. {h(u.name)}{me} — {_figures(u)}")
+    return lines

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import messages
@@ -59,6 +59,18 @@ async def offer_certificate(context: AnkangContext, chat_id: int, credited: stud
                                    parse_mode="HTML", reply_markup=download_keyboard([cert]))
 
 
+def verify_url_of(base: str, cert: Certificate) -> str | None:
+    """The public page that checks ``cert`` (``/verify/CODE``), when the web's address is known."""
+    return f"{base.rstrip('/')}/verify/{certs.format_code(cert.code)}" if base else None
+
+
+async def tell_certificate(bot: Bot, chat_id: int, cert: Certificate, base_url: str) -> None:
+    """Tell a worker of a certificate issued to them (a campaign's award): its code, the download button,
+    /mystudy and the verification link. Through the bot's one outgoing path, like every message."""
+    text = msg.certificate_issued(cert, certs.format_code(cert.code), verify_url_of(base_url, cert))
+    await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=download_keyboard([cert]))
+
+
 async def mystudy(update: Update, context: AnkangContext) -> None:
     """/mystudy: total minutes, by month, the last items and the certificates to download."""
     chat_id = chat_of(update).id
@@ -83,8 +95,7 @@ async def study_button(update: Update, context: AnkangContext) -> None:
         return
     await query.answer()
     settings = context.services.settings
-    base = settings.public_url or context.services.web_url
-    verify_url = f"{base.rstrip('/')}/verify/{certs.format_code(cert.code)}" if base else None
+    verify_url = verify_url_of(settings.public_url or context.services.web_url, cert)
     try:
         pdf = await asyncio.to_thread(certs.render_pdf, cert, verify_url=verify_url, tz=settings.tz)
     except certs.FontMissing:

@@ -15,6 +15,10 @@ READ_CREDITED = "已记录学时 {minutes} 分钟，累计 {total} 分钟。发�
 READ_ALREADY = "这一课的学时已经记录过了（累计 {total} 分钟）。"
 CERTIFICATE_EARNED = ("🎉 恭喜！您获得了证书：<b>{title}</b>\n验证码：<code>{code}</code>\n"
                       "点击下方按钮下载，或发送 /mystudy 随时查看。")
+# A certificate issued without the worker doing anything at that moment (a campaign's awards when it ends).
+CERTIFICATE_ISSUED = ("🎉 恭喜！您获得了证书：<b>{title}</b>\n验证码：<code>{code}</code>\n"
+                      "点击下方按钮下载 PDF，或发送 /mystudy 随时查看和下载。")
+CERTIFICATE_ISSUED_VERIFY = "\n任何人都可以在 {url} 查验这张证书。"
 CERTIFICATE_GONE = "找不到这张证书，请发送 /mystudy 重新查看。"
 CERTIFICATE_CAPTION = "{title}\n验证码：{code}"
 CERTIFICATE_VERIFY_AT = "\n验证网址：{url}"
@@ -29,6 +33,13 @@ def read_credited(credited: Credited) -> str:
 
 def certificate_earned(cert: Certificate, code: str) -> str:
     return CERTIFICATE_EARNED.format(title=h(cert.title), code=h(code))
+
+
+def certificate_issued(cert: Certificate, code: str, verify_url: str | None) -> str:
+    text = CERTIFICATE_ISSUED.format(title=h(cert.title), code=h(code))
+    if verify_url:
+        text += CERTIFICATE_ISSUED_VERIFY.format(url=h(verify_url))
+    return text
 
 
 def my_study_text(mine: MyStudy, tz: tzinfo) -> str:

@@ -26,7 +26,7 @@ from core.clock import Clock
 from core.db import SessionMaker
 from core.outgoing import OutgoingScheduler
 from core.settings import Settings
-from core.supervision import Loops
+from core.supervision import STOP_GRACE_S, Loops
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class BroadcastEngine:
         self._sender_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
         self._versions: dict[int, object] = {}
+        self._jobs_running: set[asyncio.Task[object]] = set()  # the scheduler's jobs under way: stop() waits
 
     @property
     def running(self) -> bool:
@@ -91,8 +92,8 @@ class BroadcastEngine:
                 log.info("resuming %d deliveries left claimed by a previous run", released)
         await self.check_due()
         self.scheduler = AsyncIOScheduler(timezone=self.services.settings.tz)
-        self.scheduler.add_job(self.loops.guard(SCHEDULER_LOOP, self.sync), "interval", seconds=self.sync_interval_s,
-                               id="broadcast-sync", coalesce=True, max_instances=1)
+        self.scheduler.add_job(self._tracked(self.loops.guard(SCHEDULER_LOOP, self.sync)), "interval",
+                               seconds=self.sync_interval_s, id="broadcast-sync", coalesce=True, max_instances=1)
         self.scheduler.start()
         await self.sync()
         self._sender_task = asyncio.create_task(self.sender.run(), name="broadcast-sender")
@@ -114,8 +115,26 @@ class BroadcastEngine:
             self._compact_task = None
         self.loops.forget(COMPACT_LOOP)
 
+    def _tracked(self, job: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[None]]:
+        """``job`` as the scheduler runs it, known to be under way while it runs."""
+        async def run(*args: object) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs_running.add(task)
+            try:
+                await job(*args)
+            finally:
+                self._jobs_running.discard(task)
+
+        return run
+
     async def stop(self) -> None:
         if self.scheduler is not None:
+            # No new firing; one under way finishes first (up to STOP_GRACE_S): APScheduler's shutdown
+            # cancels it, and cancelled inside a transaction it would leave its connection mid-rollback.
+            self.scheduler.pause()
+            if self._jobs_running:
+                await asyncio.wait(list(self._jobs_running), timeout=STOP_GRACE_S)
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
         await self._stop_compaction()
@@ -205,7 +224,7 @@ class BroadcastEngine:
                 log.exception("schedule %s has an invalid trigger", schedule_id)
                 continue
             scheduler.add_job(
-                self._fire, trigger, args=[schedule_id], id=f"schedule-{schedule_id}", replace_existing=True,
-                coalesce=True, misfire_grace_time=None, max_instances=1,
+                self._tracked(self._fire), trigger, args=[schedule_id], id=f"schedule-{schedule_id}",
+                replace_existing=True, coalesce=True, misfire_grace_time=None, max_instances=1,
             )
             self._versions[schedule_id] = row.updated_at

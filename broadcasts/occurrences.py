@@ -138,7 +138,7 @@ async def send_now(sessions: SessionMaker, schedule_id: int, now: datetime, admi
         occurrence = await enqueue(session, schedule, now, now)
         if admin_id is not None:
             await audit(session, admin_id, "broadcast.send_now", f"schedule:{schedule_id}",
-                        f"occurrence:{occurrence.id}")
+                        f"occurrence:{occurrence.id}", unit_id=schedule.unit_id)
         return occurrence.id
 
 

@@ -304,7 +304,7 @@ async def _store(session: AsyncSession, schedule: Schedule) -> Schedule:
     if schedule.created_by is not None:
         scope = f" unit:{schedule.unit_id}" if schedule.unit_id is not None else ""
         await audit(session, schedule.created_by, "broadcast.create", f"schedule:{schedule.id}",
-                    describe_what(schedule) + scope)
+                    describe_what(schedule) + scope, unit_id=schedule.unit_id)
     return schedule
 
 
@@ -409,7 +409,7 @@ async def change_status(session: AsyncSession, schedule_id: int, action: str, ad
         )
     await session.flush()
     if admin_id is not None:
-        await audit(session, admin_id, f"broadcast.{action}", f"schedule:{schedule_id}")
+        await audit(session, admin_id, f"broadcast.{action}", f"schedule:{schedule_id}", unit_id=schedule.unit_id)
     return schedule
 
 

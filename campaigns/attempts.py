@@ -10,6 +10,8 @@ The rules that keep counts honest, each held by the database rather than by memo
   UPDATE on its status: the first answer in time wins; a second answer, an answer after the open
   period, or an answer racing the time-out counts once or not at all. Only the winner moves the
   attempt on, so the next question is sent once.
+* **One running attempt per worker.** A partial unique index on the worker's running attempts refuses
+  the second of two starts at once (whatever the cap, practice too): it is told the first is in progress.
 * **Days** are calendar days in the configured time zone; an attempt belongs to the day it started.
 * **Practice** (练习) draws from the same bank and counts for nothing: no slot, no best, no streak.
 """
@@ -220,7 +222,11 @@ async def start_attempt(
                                     answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING, points=0)
                     for i, q in enumerate(questions))
         except IntegrityError:
-            continue  # another device took the same slot at the same moment: try the next one
+            # Another device started at the same moment: its attempt runs (the one-running index refused this
+            # one), or it finished already and only took the same slot: then try the next one.
+            if await _has_running(sessions, chat_id):
+                raise AttemptInProgress(msg.IN_PROGRESS) from None
+            continue
         break
     else:
         raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
@@ -230,6 +236,13 @@ async def start_attempt(
     step = await proceed(sessions, bank, attempt_id, now=now)
     assert step is not None  # a fresh attempt without questions has its result
     return step
+
+
+async def _has_running(sessions: SessionMaker, chat_id: int) -> bool:
+    async with sessions() as session:
+        found = await session.execute(select(Attempt.id).where(
+            Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))
+        return found.first() is not None
 
 
 async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, StrEnumType, UTCDateTime, utcnow
@@ -79,6 +79,9 @@ class Campaign(Base):
     # … and optionally the organisation unit whose subtree is invited (org.service.subtree_ids).
     unit_id: Mapped[int | None] = mapped_column(Integer, default=None)
     status: Mapped[CampaignStatus] = mapped_column(StrEnumType(CampaignStatus, 16), default=CampaignStatus.ACTIVE)
+    # The invitation as written, placeholders and all (``service.PLACEHOLDERS``): rendered from the rules when
+    # it is queued, and again when the rules change before it went out.
+    invitation: Mapped[str] = mapped_column(Text, default="")
     # The broadcast schedule that carries the invitation (broadcasts' delivery engine).
     invitation_schedule_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -147,6 +150,10 @@ class Attempt(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "chat_id", "day", "slot", name="uq_campaign_attempts_slot"),
         Index("ix_campaign_attempts_chat", "chat_id", "status"),
+        # One running attempt per worker (counted or practice, any campaign): two devices starting at once
+        # both insert, and this partial unique index refuses the second (SQLite and PostgreSQL alike).
+        Index("uq_campaign_attempts_running", "chat_id", unique=True,
+              sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
     )
 
 

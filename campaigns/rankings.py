@@ -51,6 +51,7 @@ class UnitRow:
     participants: int
     attempts: int
     points: int
+    parent_code: str = ""  # "" at the top (and in results frozen before it was kept)
 
     @property
     def participation(self) -> float:
@@ -103,25 +104,56 @@ async def unit_ranking(session: AsyncSession, campaign_id: int) -> list[UnitRow]
 
     rows: list[UnitRow] = []
 
-    def visit(unit: Organisation, depth: int) -> list[int]:
+    def visit(unit: Organisation, depth: int, parent_code: str) -> list[int]:
         chats = list(members.get(unit.id, []))
         for child in children.get(unit.id, []):
-            chats += visit(child, depth + 1)
+            chats += visit(child, depth + 1, unit.code)
         taking_part = [c for c in chats if c in totals]
         if chats:
             rows.append(UnitRow(0, unit.code, unit.name, unit.level, depth, len(chats), len(taking_part),
-                                sum(totals[c][1] for c in taking_part), sum(totals[c][0] for c in taking_part)))
+                                sum(totals[c][1] for c in taking_part), sum(totals[c][0] for c in taking_part),
+                                parent_code))
         return chats
 
     known = {u.id for u in units}
     for root in [u for u in units if u.parent_id is None or u.parent_id not in known]:
-        visit(root, 0)
+        visit(root, 0, "")
     ranked: list[UnitRow] = []
     for depth in sorted({r.depth for r in rows}):
-        level = sorted((r for r in rows if r.depth == depth),
-                       key=lambda r: (-r.participation, -r.average, -r.attempts_per_member, r.code))
+        level = sorted((r for r in rows if r.depth == depth), key=_unit_order)
         ranked += [replace(r, place=place) for place, r in enumerate(level, start=1)]
     return ranked
+
+
+def _unit_order(row: UnitRow) -> tuple[float, float, float, str]:
+    """``UNIT_TIE_BREAKS`` as a sort key."""
+    return (-row.participation, -row.average, -row.attempts_per_member, row.code)
+
+
+@dataclass(frozen=True, slots=True)
+class SiblingRanking:
+    """One step of a worker's chain: their unit (or an ancestor) ranked among the units under the same parent."""
+
+    parent: UnitRow | None  # None: the top level
+    rows: list[tuple[int, UnitRow]]  # (place among the siblings, row), in that order
+    mine: str  # the code of the worker's unit or of the ancestor on their chain at this level
+
+
+def chain_rankings(units: list[UnitRow], my_unit_code: str | None) -> list[SiblingRanking]:
+    """From the worker's own unit up to the top: at each level, that unit among its siblings (the units with
+    the same parent), ranked by ``UNIT_TIE_BREAKS``. Empty when the worker is in no ranked unit."""
+    by_code = {u.code: u for u in units}
+    chain: list[SiblingRanking] = []
+    current = by_code.get(my_unit_code or "")
+    seen: set[str] = set()
+    while current is not None and current.code not in seen:
+        seen.add(current.code)
+        siblings = sorted((u for u in units if u.parent_code == current.parent_code and u.depth == current.depth),
+                          key=_unit_order)
+        parent = by_code.get(current.parent_code) if current.parent_code else None
+        chain.append(SiblingRanking(parent, list(enumerate(siblings, start=1)), current.code))
+        current = parent
+    return chain
 
 
 async def standings(session: AsyncSession, campaign: Campaign, today: date) -> Standings:

@@ -1,8 +1,10 @@
-"""What a running process keeps for campaigns: the question bank, the templates and the time-out watch."""
+"""What a running process keeps for campaigns: the question bank, the templates and the time-out watch (which
+also freezes ended campaigns and tells the workers of the certificates that issued)."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from broadcasts.quizbank import QuestionBank, load_bank
@@ -14,6 +16,7 @@ from campaigns.templates import Template, load_templates
 from core.clock import Clock
 from core.db import SessionMaker
 from core.supervision import Loops
+from study.certificates import CertificateNotifier, notify_issued
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +53,14 @@ class CampaignRuntime:
         return self._templates
 
 
+class Sender(QuestionSender, CertificateNotifier, Protocol):
+    """What the watch sends: an attempt's next steps and the news of a certificate; the bot implements both."""
+
+
 class CampaignWatch:
     """Runs ``tick`` every ``interval_s``; ``tick()`` once (tests move the clock and call it)."""
 
-    def __init__(self, sessions: SessionMaker, runtime: CampaignRuntime, sender: QuestionSender, clock: Clock,
+    def __init__(self, sessions: SessionMaker, runtime: CampaignRuntime, sender: Sender, clock: Clock,
                  tz: ZoneInfo, *, loops: Loops, interval_s: float = WATCH_INTERVAL_S) -> None:
         self._sessions, self._runtime, self._sender, self._clock = sessions, runtime, sender, clock
         self._tz, self._loops, self._interval_s = tz, loops, interval_s
@@ -75,6 +82,12 @@ class CampaignWatch:
                 await deliver(self._sessions, self._sender, item.chat_id, item.next, clock=self._clock)
             except Exception:  # one worker's failed send must not hold up the others
                 log.exception("could not send the next step of an attempt after a time-out")
+        # After the attempts' next steps (those are on a clock): the certificates a freeze issued (here, or
+        # when a ranking was shown in the console or the bot) are told to their holders, once.
+        try:
+            await notify_issued(self._sessions, self._sender, now=now)
+        except Exception:
+            log.exception("could not tell the workers of their certificates")
         return timed_out
 
     def start(self) -> None:

@@ -2,6 +2,7 @@
 (a campaign running today changes from tomorrow), and queue the invitation on the broadcast engine."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcasts.library import Library
 from broadcasts.models import Schedule
 from broadcasts.quizbank import AUDIENCES, Question, QuestionBank
-from broadcasts.schedules import What, When, create_schedule, create_to_send_now
+from broadcasts.schedules import What, When, create_schedule, create_to_send_now, next_fire_times
 from campaigns import messages as msg
 from campaigns.models import Campaign, CampaignRules, CampaignStatus
 from campaigns.templates import Template
@@ -30,6 +31,20 @@ POINTS_MAX = 1000
 INVITATION_MAX = 1000
 # A campaign starting on a later day is announced at this local time of its first day.
 INVITATION_TIME = time(9, 0)
+
+
+# What an invitation may say in braces: filled in from the campaign itself when the invitation is queued, so
+# a template's "每次{每次题数}题" says 8 when the admin set 8 (and says it again after an edit before it went out).
+PLACEHOLDERS: dict[str, str] = {
+    "名称": "the campaign's name",
+    "开始日期": "its first day",
+    "结束日期": "its last day",
+    "天数": "how many days it runs",
+    "每天次数": "attempts per day",
+    "每次题数": "questions per attempt",
+    "每题秒数": "seconds per question",
+}
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 class CampaignInvalid(ValueError):
@@ -69,6 +84,17 @@ class Draft:
     unit_id: int | None = None  # and only this unit's subtree, when set
     template: str = ""
     invitation: str = ""
+
+
+def render_invitation(text: str, name: str, starts_on: date, ends_on: date, rules: Rules) -> str:
+    """The invitation with its placeholders filled in from the campaign; other braces are left as typed."""
+    values = {
+        "名称": name, "开始日期": f"{starts_on.year}年{starts_on.month}月{starts_on.day}日",
+        "结束日期": f"{ends_on.year}年{ends_on.month}月{ends_on.day}日",
+        "天数": str((ends_on - starts_on).days + 1), "每天次数": str(rules.attempts_per_day),
+        "每次题数": str(rules.questions_per_attempt), "每题秒数": str(rules.seconds_per_question),
+    }
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text).strip()
 
 
 def draft_from_template(template: Template, starts_on: date) -> Draft:
@@ -127,7 +153,7 @@ async def check_draft(session: AsyncSession, draft: Draft, bank: QuestionBank, *
             raise CampaignInvalid("topics", msg.UNKNOWN_TOPIC.format(topic=topic))
     if draft.unit_id is not None and await session.get(Organisation, draft.unit_id) is None:
         raise CampaignInvalid("unit_id", msg.UNKNOWN_UNIT)
-    text = draft.invitation.strip()
+    text = render_invitation(draft.invitation, name, draft.starts_on, draft.ends_on, draft.rules)
     if invitation and not text:
         raise CampaignInvalid("invitation", msg.INVITATION_EMPTY)
     if invitation and len(text) > INVITATION_MAX:
@@ -166,7 +192,8 @@ async def create_campaign(
     campaign = Campaign(
         name=draft.name.strip(), template=draft.template, description=draft.description.strip(),
         starts_on=draft.starts_on, ends_on=draft.ends_on, topics=",".join(dict.fromkeys(draft.topics)),
-        unit_id=draft.unit_id, status=CampaignStatus.ACTIVE, created_by=created_by, created_at=now, updated_at=now,
+        unit_id=draft.unit_id, status=CampaignStatus.ACTIVE, invitation=draft.invitation.strip(),
+        created_by=created_by, created_at=now, updated_at=now,
     )
     session.add(campaign)
     await session.flush()
@@ -244,9 +271,22 @@ async def edit_campaign(
     await session.flush()
     session.add(_rules_row(campaign_id, effective, draft.rules))
     await session.flush()
+    await _rerender_invitation(session, campaign, now)
     if admin_id is not None:
         await audit(session, admin_id, "campaign.edit", f"campaign:{campaign_id}", f"rules from {effective}")
     return effective
+
+
+async def _rerender_invitation(session: AsyncSession, campaign: Campaign, now: datetime) -> None:
+    """An invitation not sent yet says what the campaign now is: its schedule's text is rendered again."""
+    if not campaign.invitation or campaign.invitation_schedule_id is None:
+        return
+    schedule = await session.get(Schedule, campaign.invitation_schedule_id)
+    if schedule is None or not next_fire_times(schedule, now, 1):
+        return  # sent (or under way): what went out stays as it was
+    rules = rules_of(await rules_on(session, campaign.id, campaign.starts_on))
+    schedule.text = render_invitation(campaign.invitation, campaign.name, campaign.starts_on, campaign.ends_on, rules)
+    await session.flush()
 
 
 async def cancel_campaign(session: AsyncSession, campaign_id: int, *, now: datetime,
@@ -262,9 +302,13 @@ async def queue_invitation(
     session: AsyncSession, campaign: Campaign, invitation: str, *, now: datetime, tz: ZoneInfo,
     created_by: int | None = None,
 ) -> tuple[Schedule, bool]:
-    """Store the invitation as a broadcast schedule for the campaign's audience; return it and whether it is
-    to be sent now (``BroadcastEngine.send_now`` after the commit) rather than at 09:00 of the first day."""
-    what = What("campaign", text=invitation.strip(), campaign_id=campaign.id)
+    """Store the invitation, rendered from the campaign's rules for its first day, as a broadcast schedule for
+    the campaign's audience; return it and whether it is to be sent now (``BroadcastEngine.send_now`` after
+    the commit) rather than at 09:00 of the first day."""
+    campaign.invitation = invitation.strip()
+    rules = rules_of(await rules_on(session, campaign.id, campaign.starts_on))
+    text = render_invitation(invitation, campaign.name, campaign.starts_on, campaign.ends_on, rules)
+    what = What("campaign", text=text, campaign_id=campaign.id)
     # The invitation carries no lesson: an empty library checks it.
     library = Library([])
     first_morning = datetime.combine(campaign.starts_on, INVITATION_TIME, tzinfo=tz)

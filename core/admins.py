@@ -140,6 +140,9 @@ class AuditFilter:
     action: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    # The units whose entries may be shown (an admin scoped to a subtree sees only its units' entries,
+    # never those of no unit); None: every entry (an admin over the whole tree).
+    unit_ids: frozenset[int] | None = None
 
 
 def _filtered(stmt: S, where: AuditFilter) -> S:
@@ -151,6 +154,8 @@ def _filtered(stmt: S, where: AuditFilter) -> S:
         stmt = stmt.where(AuditEntry.at >= where.since)
     if where.until is not None:
         stmt = stmt.where(AuditEntry.at < where.until)
+    if where.unit_ids is not None:
+        stmt = stmt.where(AuditEntry.unit_id.in_(sorted(where.unit_ids)))
     return stmt
 
 
@@ -163,9 +168,13 @@ async def audit_log(session: AsyncSession, limit: int | None = 200, offset: int 
     return list((await session.execute(stmt)).scalars())
 
 
-async def audit_admin_ids(session: AsyncSession) -> list[int]:
-    """Everyone who appears in the audit log (for the console's filter)."""
-    rows = await session.execute(select(AuditEntry.admin_id).distinct().order_by(AuditEntry.admin_id))
+async def audit_admin_ids(session: AsyncSession, unit_ids: frozenset[int] | None = None) -> list[int]:
+    """Everyone who appears in the audit log (in the entries of ``unit_ids`` only: ``AuditFilter``), for
+    the console's filter."""
+    stmt = select(AuditEntry.admin_id).distinct().order_by(AuditEntry.admin_id)
+    if unit_ids is not None:
+        stmt = stmt.where(AuditEntry.unit_id.in_(sorted(unit_ids)))
+    rows = await session.execute(stmt)
     return list(rows.scalars())
 
 

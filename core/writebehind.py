@@ -157,7 +157,7 @@ class WriteBehind:
 
     def _enqueue(self, item: Pending) -> None:
         if len(self._pending) >= self.max_pending:
-            self._pending.popleft()
+            self._pending.popleft()  # if it is in a transaction now and that commits, it is uncounted again
             self.dropped += 1
             if not self._warned_full:
                 self._warned_full = True
@@ -182,6 +182,8 @@ class WriteBehind:
                 async with self.sessions() as session, session.begin():
                     await item.write(session)
                 self.written_late += 1
+                if not (self._pending and self._pending[0] is item):
+                    self.dropped -= 1  # dropped as the queue filled while it was being written: written after all
             except Exception as exc:
                 if is_database_fault(exc):
                     raise

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -171,17 +171,28 @@ async def add_faq(
     answers: int | list[int] | None = None, handoff: int | None = None, review: FaqReview = FaqReview.SELF,
 ) -> FaqEntry:
     """Store a new entry (audited, its first revision) and put it in ``kb`` — or, under two-person review,
-    keep it as a draft for a second admin. ``answers``: the unanswered question it answers, which leaves
-    that list; ``handoff``: the 问工会 question it was made from (转为FAQ). Raise FaqInvalid.
+    keep it as a draft for a second admin. ``answers``: the unanswered questions it answers, which leave
+    that list — at once when it is published on save; a draft takes off the list, when it is published,
+    the questions it holds as its question or a phrasing (until then they wait with it, and they stay if
+    it is deleted instead); ``handoff``: the 问工会 question it was made from (转为FAQ). Raise FaqInvalid.
 
     Opens its own transaction: the entry may answer workers only once it is committed.
     """
     entry = _entry(f"{ID_PREFIX}{secrets.token_hex(4)}", draft, kb.corpus)
     status = FaqStatus.PUBLISHED if review is FaqReview.SELF else FaqStatus.PENDING
     async with sessions() as session, session.begin():
+        if answers is not None and status is FaqStatus.PENDING:
+            # The draft holds the workers' questions it answers as phrasings: the reviewer sees what it is
+            # for, and publishing it takes exactly those off the list.
+            answered = [answers] if isinstance(answers, int) else answers
+            samples = (await session.execute(
+                select(UnansweredQuestion.sample).where(UnansweredQuestion.id.in_(answered)))).scalars()
+            extra = tuple(dict.fromkeys(q for q in samples if q not in entry.questions))
+            if extra:
+                entry = _entry(entry.id, replace(draft, alt=(*draft.alt, *extra)), kb.corpus)
         session.add(FaqEntryRecord(id=entry.id, created_at=now, created_by=admin_id, status=status,
                                    updated_by=admin_id, **_columns(entry)))
-        if answers is not None:
+        if answers is not None and status is FaqStatus.PUBLISHED:
             answered = [answers] if isinstance(answers, int) else answers
             await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id.in_(answered)))
         if handoff is not None:
@@ -321,6 +332,7 @@ async def change_faq_status(
         await audit(session, admin_id, f"kb.faq_{action.value}", faq_id, entry.q[:200])
     if target is FaqStatus.PUBLISHED:
         kb.add_faq(entry)
+        await _forget_answered(sessions, entry.questions)  # e.g. those a draft was written for (写FAQ)
     else:
         kb.remove_faq(faq_id)
     return entry

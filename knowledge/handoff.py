@@ -23,14 +23,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.admins import audit, is_admin, list_admins
+from core.admins import audit, is_admin
 from core.clock import Clock
 from core.db import SessionMaker
 from core.settings import Settings
 from core.supervision import Loops
 from knowledge.errors import KnowledgeError
 from knowledge.models import Handoff, HandoffStatus, HandoffTurn
-from org.roles import Role, duty_recipients_for
+from org.roles import Role, duty_recipients_for, escalation_recipients
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +408,8 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
     """Remind, escalate and close by the clock (``now`` comes from the process clock; tests move it).
 
     A question waiting ``handoff_remind_h`` working hours reminds the staff on duty once; waiting
-    ``handoff_escalate_h`` hours it goes to every admin once; an answered one left alone for
+    ``handoff_escalate_h`` hours it goes once to every admin over the whole tree with 知识库 (or 管理员), the
+    super-admins included (``org.roles.escalation_recipients``); an answered one left alone for
     ``handoff_close_h`` hours is closed (and its chat id deleted).
     """
     reminders: list[tuple[list[int], HandoffNotice]] = []
@@ -417,7 +418,7 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
     closed: list[int] = []
     async with sessions() as session, session.begin():
         on_duty = await duty_recipients_for(session, settings, Role.KNOWLEDGE)
-        everyone = [a.user_id for a in await list_admins(session, settings)]
+        _, above = await escalation_recipients(session, settings, Role.KNOWLEDGE, None)  # a handoff has no unit
         stmt = (select(Handoff).where(Handoff.status != HandoffStatus.CLOSED).options(selectinload(Handoff.turns))
                 .with_for_update())
         for handoff in (await session.execute(stmt)).scalars():
@@ -432,7 +433,7 @@ async def sweep(sessions: SessionMaker, settings: Settings, sender: HandoffSende
                 handoff.escalated_at = now
                 handoff.reminded_at = handoff.reminded_at or now
                 escalated.append(handoff.id)
-                reminders.append((everyone, HandoffNotice(handoff.id, NoticeKind.ESCALATION, latest_question(handoff),
+                reminders.append((above, HandoffNotice(handoff.id, NoticeKind.ESCALATION, latest_question(handoff),
                                                           round(waited_h, 1))))
             elif (handoff.reminded_at is None
                   and working_hours_between(since, now, settings.tz) >= settings.handoff_remind_h):

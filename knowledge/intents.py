@@ -18,6 +18,7 @@ _TYPOS = (
     ("坍踏", "坍塌"), ("塌放", "塌方"), ("蹋方", "塌方"), ("暴炸", "爆炸"), ("窒熄", "窒息"), ("硫化轻", "硫化氢"),
     ("硫化青", "硫化氢"), ("一氧化炭", "一氧化碳"), ("救名", "救命"), ("就命", "救命"), ("处电", "触电"), ("触店", "触电"),
     ("高出坠落", "高处坠落"), ("烧上", "烧伤"), ("汤伤", "烫伤"), ("烫上", "烫伤"), ("冒烟冒", "冒烟"),
+    ("昏到", "晕倒"), ("晕到", "晕倒"), ("运倒", "晕倒"), ("云倒", "晕倒"), ("中读", "中毒"), ("中度", "中毒"), ("触店", "触电"),
 )
 _PINYIN_WORDS = {
     "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
@@ -27,7 +28,8 @@ _PINYIN_WORDS = {
 # A single pinyin syllable between Chinese characters ("臭鸡dan味", "天然qi管道").
 _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
-                     "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困"}
+                     "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
+                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -75,10 +77,11 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
                  "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "trapped"),
     "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
-             "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "fell from"),
+             "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "坠楼", "跳楼", "跳下来", "fell from"),
     "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
     "bleeding": ("大出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
-                 "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深", "bleeding"),
+                 "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
+                 "扎穿", "刺穿", "戳穿", "扎透", "穿透了", "扎进肉", "插进肚", "bleeding"),
 }
 _PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐|班长|徒弟|师父|孩子|小孩|老板|队友|大家|几个|俩|两个)"
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
@@ -86,20 +89,22 @@ _PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
 _CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
                    r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
-_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|口))"
+_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口))"
 _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|没人应|没有?应声|不吭声|不出声|不说话了|"
             r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
-_FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)了?.{{0,4}}?{_CONFINED_PLACE}")
+_FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)?了?.{{0,4}}?{_CONFINED_PLACE}")
+# Someone lying down inside one ("有人倒在罐里", "工友躺在池子底下").
+_DOWN_INSIDE = re.compile(rf"{_PERSON}.{{0,4}}?(?:倒|晕|昏|躺|趴|栽|瘫)(?:在|到)了?.{{0,4}}?{_CONFINED_PLACE}")
 _PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
 _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|安全帽|眼镜|证件|卡|包)(?:不小心)?(?:掉|落)")
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
 _TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
 _LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
-_SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开眼|头晕|头痛|头疼|恶心|呕吐|吐了|"
+_SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
             r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了)")
 _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
 # A gas told by its smell, or a smell told by how strong it is ("天然气味好大", "闻到一股臭鸡蛋味",
@@ -107,7 +112,8 @@ _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|
 _SMELL = r"(?:气?味|味道|的味儿?|气儿)"
 _STRONG = r"(?:很|好|特别|非常|太|挺|老|贼|超|巨|有点|越来越)?(?:大|冲|重|浓|呛|刺鼻|难闻|刺眼)"
 _GAS_SMELL = re.compile(
-    rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|闻到.{{0,6}}?{_TOXIC_GAS}|"
+    rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|(?:闻|像|一股).{{0,4}}?(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)|"
+    rf"闻到.{{0,6}}?{_TOXIC_GAS}|"
     rf"(?:在漏|漏了|漏出|泄漏|泄露|跑)了?.{{0,2}}?{_TOXIC_GAS}|"
     rf"{_TOXIC_GAS}.{{0,10}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|跑气|漏气|滋滋|嘶嘶|呲呲|管(?:子|道)?(?:破|裂|断)了?)"
 )
@@ -129,6 +135,14 @@ _SCALDED = re.compile(
 _CAUGHT = re.compile(
     r"(?:手|脚|腿|胳膊|头|身子|人|衣服|头发|袖子|手指|手臂|他|她|工友|同事|我)(?:被)?.{0,8}?(?:卡在|卡住|缠住|缠进|绞住|卷住|夹在|夹住|挤在|挤住)"
 )
+# Run over, crushed or struck by a vehicle or a load ("老王被车压了腿", "机器把他手指头绞掉了").
+_STRUCK = re.compile(r"(?:被|让|叫)(?:.{0,4}?)(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
+                     r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾)(?:掉|断|碎|烂|进去|没了)")
+# Burnt or scalded told with the passive ("我被热水烫了"), a pan or a building caught fire ("油锅着了"), and
+# something that burst ("瓦斯爆了").
+_BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼)(?:了|伤|到|着)")
+_CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
+_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)")
 # Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
 _LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
                    r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
@@ -155,7 +169,9 @@ _HEAT = re.compile(
 # Someone lying still ("人倒在污水池里不动了", "他躺着一动不动").
 _LIFELESS = re.compile(rf"{_PERSON}.{{0,10}}?(?:不动了|一动不动|躺着不动|挂着不动|在上面不动|没反应了|没气了|醒不过来|怎么叫都不醒)"
                        # someone else passed out ("塔吊上的人好像晕了", "有人晕在喷漆房里"); "我有点晕" is a symptom
-                       r"|(?:人|工友|同事|师傅|他|她|老乡|工人|兄弟|徒弟|班长|师父)(?:好像|突然|一下子?|直接)?(?:晕了|晕在|昏过去|晕过去|昏在)")
+                       r"|(?:人|工友|同事|师傅|他|她|老乡|工人|兄弟|徒弟|班长|师父)(?:好像|突然|一下子?|直接)?(?:晕了|晕在|昏过去|晕过去|昏在)"
+                       # down and unable to get up ("摔到地上不能动", "躺地上起不来了")
+                       rf"|{_PERSON}.{{0,10}}?(?:(?<!能)不能动|动不了|动弹不得|起不来|爬不起来|站不起来)")
 
 # Something fell over onto people ("货架倒了底下压着个人", "墙塌了埋着两个").
 _FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来|垮下来|滑下来).{0,8}?(?:压着|压住|埋着|埋住|砸着|砸住|扣着|盖住|埋了|"
@@ -166,13 +182,19 @@ _SWALLOWED = re.compile(r"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{0,4}?(?:清�
 # A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
 _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
+# Smoke pouring out ("锅炉房冒大烟了", "仓库窜出好多黑烟").
+_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟")
+# Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
+_MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
+_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
-    ("burn", _SCALDED), ("machine", _CAUGHT),
-    ("unconscious", _LIFELESS),
+    ("burn", _SCALDED), ("burn", _BURNT), ("fire", _CAUGHT_FIRE), ("explosion", _BURST), ("machine", _CAUGHT),
+    ("machine", _STRUCK),
+    ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
     ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),
 )
@@ -185,6 +207,8 @@ _ABOUT_LAW = re.compile(
     r"前些天|以前|曾经|当时|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
     r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
     r"报销|医药费|医疗费|谁出钱|谁掏钱|谁出|谁付|谁管|义肢|假肢|康复|差点|差一点|险些|幸好|好在|"
+    # Told afterwards: the day it happened, the hospital stay, the tally, the dispute that followed.
+    r"上礼拜|上星期|上个礼拜|上个星期|才送|住院|出院|一共|总共|死了多少|伤亡|证据|伤残|几级|评级|等级|"
     # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
     r"天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
@@ -198,7 +222,7 @@ _ABOUT_PROCEDURE = re.compile(
     r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|的时候|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
 )
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
-_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要)|突然)")
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
                      r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
@@ -225,7 +249,7 @@ def _find_kind(text: str) -> str | None:
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
     text = _fold_typos(normalised.replace(" ", ""))
-    stranded = bool(_CONFINED_STRANDED.search(text))
+    stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):
         kind = "confined"
@@ -346,8 +370,15 @@ def is_help(compact_text: str) -> bool:
     return bool(_HELP.match(compact_text))
 
 
+# Naming the feature or asking about a report already made ("匿名举报", "匿名举报之后想撤回") is a
+# question about the service, not a wish to report now.
+_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$")
+
+
 def is_tip(compact_text: str) -> bool:
     m = _TIP.search(compact_text)
+    if _TIP_ABOUT.search(compact_text):
+        return False
     if not m and _ANONYMOUS.search(compact_text) and _TIP_VERB.search(compact_text) and not _TIP_QUESTION.search(compact_text):
         return True
     if not m or "举报" not in compact_text and "反映" not in compact_text and "投诉" not in compact_text:
@@ -384,6 +415,8 @@ _NEIGHBOUR_MATTER = re.compile(
     rf"{_LOCAL_PLACE}.{{0,16}}?(?:具体|计算标准|标准是多少|是多少|名单|哪些机构|哪几家|哪家|地址|电话|政策|缴费比例|费率)"
     r"|(?:颜色|色标|型号|规格|参数|国标号|标准号|编号).{0,8}?(?:代表|是什么|分别|哪个|怎么选|多少)"
     r"|(?:网购|网上买|淘宝|京东|拼多多|商家|卖家|店家)"
+    # Pay, pensions and contract paperwork: labour-contract and social-insurance rules we do not load.
+    r"|养老金|退休金|养老保险|公积金|失业金|失业保险|离职证明|解除证明|年终奖|个税|个人所得税|退休年龄|合同到期|不续签|不再续签"
 )
 
 

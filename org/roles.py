@@ -2,7 +2,9 @@
 
 The rules, once: ``can`` (may this admin do this at this unit?), ``scope_of`` / ``unit_ids_for`` (where
 may they, for filtering lists), ``tip_handlers`` (who gets a unit's tips, walking up the tree),
-``units_without_handler`` (the console's warning), and grants made through one-time invitations.
+``escalation_recipients`` (an overdue case goes one step further up), ``units_without_handler`` (the
+console's warning), ``tip_owners`` (whom a tip may be assigned to), and grants made through one-time
+invitations.
 
 Where rights come from:
 - the ids in ANKANG_ADMIN_IDS: 管理员 of the whole tree, always;
@@ -25,9 +27,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, literal, or_, select
+from sqlalchemy import Select, bindparam, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement, Executable
 
 from core.admins import add_admin, duty_recipients, remove_admin
 from core.models import Admin, DutyShift
@@ -36,7 +39,7 @@ from org import messages as msg
 from org.models import ROLE_LABELS, AdminInvite, Organisation, Role, RoleGrant
 
 __all__ = ["ROLE_LABELS", "Role", "Action", "can", "scope_of", "unit_ids_for", "tip_handlers",
-           "units_without_handler", "Scope"]
+           "escalation_recipients", "units_without_handler", "tip_owners", "Scope"]
 
 INVITE_TTL_S = 3 * 24 * 3600
 INVITE_PREFIX = "inv_"  # /start inv_<token>: a Telegram deep link's payload (≤ 64 of A–Z a–z 0–9 _ -)
@@ -165,18 +168,40 @@ async def sole_root(session: AsyncSession) -> int | None:
     return roots[0] if len(roots) == 1 else None
 
 
+@functools.cache
+def _can_query(of_unit: bool) -> Executable:
+    """The grants of ``:user_id`` (one row of Nones for an ``admins`` row without any; no row for no admin),
+    each with whether its unit reaches ``:unit_id`` — is the unit or above it — or, without a unit (``of_unit``
+    False), is the tree's sole root: everything ``can`` needs, in one round trip. Built once."""
+    if of_unit:
+        chain = _chain_query().subquery()
+        reaches: ColumnElement[bool] = RoleGrant.unit_id.in_(select(chain.c.id))
+    else:
+        root = (select(func.min(Organisation.id))
+                .where(Organisation.parent_id.is_(None), Organisation.retired.is_(False))
+                .having(func.count() == 1).scalar_subquery())
+        reaches = RoleGrant.unit_id == root
+    return (select(RoleGrant.unit_id, RoleGrant.role, reaches.label("reaches")).select_from(Admin)
+            .outerjoin(RoleGrant, RoleGrant.user_id == Admin.user_id)
+            .where(Admin.user_id == bindparam("user_id")))
+
+
 async def can(session: AsyncSession, settings: Settings, user_id: int, role_or_action: Need,
               unit_id: int | None) -> bool:
     """Whether ``user_id`` may do ``role_or_action`` at ``unit_id`` (None: the whole tree, or an object
-    of no unit): a role held at the unit or above it, or over the whole tree."""
-    holding = await _holding(session, settings, user_id, role_or_action)
-    if holding is None or None in holding:
+    of no unit): a role held at the unit or above it, or over the whole tree. One query (none for a
+    super-admin): it runs on every console request and bot button (``web.permissions``, ``bot.authz``)."""
+    if user_id in settings.admin_ids:
         return True
-    if not holding:
-        return False
-    if unit_id is None:
-        return await sole_root(session) in holding
-    return any(u in holding for u in await chain_of(session, unit_id))
+    conn = await session.connection()
+    params: dict[str, Any] = {"user_id": user_id} if unit_id is None else {"user_id": user_id, "unit_id": unit_id}
+    rows = (await conn.execute(_can_query(unit_id is not None), params)).all()
+    if not rows:
+        return False  # no admin
+    if all(role is None for _, role, _ in rows):
+        return True  # an admin from before roles: the whole tree
+    given = GIVEN_BY[role_or_action]
+    return any(role in given and (unit is None or bool(reaches)) for unit, role, reaches in rows)
 
 
 async def needs_held(session: AsyncSession, settings: Settings, user_id: int) -> frozenset[Need]:
@@ -294,6 +319,47 @@ async def tip_handlers(session: AsyncSession, settings: Settings,
     return None, sorted(top)
 
 
+async def escalation_recipients(session: AsyncSession, settings: Settings, role: Role,
+                                unit_id: int | None) -> tuple[int | None, list[int]]:
+    """Whom an overdue case of ``unit_id`` needing ``role`` escalates to, one step up from whoever handles it.
+
+    A case of a unit is handled by the nearest active unit of its chain with holders of ``role`` (or
+    管理员; ``tip_handlers``); it escalates to the next unit above that with someone new holding it —
+    (that unit, its holders). With none above, or for a case of no unit: (None, the admins over the whole
+    tree) — the holders of the role by a grant of no unit or at the sole root, and the super-admins
+    (ANKANG_ADMIN_IDS, ``admins`` rows without grants) last; with nobody at all, every admin."""
+    given = GIVEN_BY[role]
+    if unit_id is not None:
+        chain = await chain_of(session, unit_id, active_only=True)
+        holders = await _unit_holders(session, given, chain)
+        handled: set[int] = set()
+        for u in chain:
+            found = holders.get(u, set())
+            if not handled:
+                handled = set(found)
+            elif found - handled:
+                return u, sorted(found)
+    top = await whole_tree_holders(session, settings, role)
+    if not top:
+        top = set(settings.admin_ids) | set((await session.scalars(select(Admin.user_id))).all())
+    return None, sorted(top)
+
+
+async def tip_owners(session: AsyncSession, settings: Settings, unit_id: int | None) -> list[int]:
+    """Whom a tip of ``unit_id`` may be assigned to: the admins who may handle it — 举报处理 or 管理员 at the
+    unit or above it, or over the whole tree (the super-admins included) — by id. Exactly those for whom
+    ``can(…, Role.TIPS, unit_id)`` holds, in two queries."""
+    units: list[int | None] = [None]
+    if unit_id is not None:
+        units += await chain_of(session, unit_id)
+    elif (root := await sole_root(session)) is not None:
+        units.append(root)
+    found = await _whole_tree_admins(session, settings)
+    for users in (await _unit_holders(session, HANDLES_TIPS, units)).values():
+        found |= users
+    return sorted(found)
+
+
 async def units_without_handler(session: AsyncSession, settings: Settings) -> list[Organisation]:
     """Active units with no 举报处理 or 管理员 at themselves or any unit above (their tips go to the
     admins over the whole tree): the console's warning. By code."""
@@ -375,6 +441,29 @@ async def grant(session: AsyncSession, user_id: int, name: str, role: Role, unit
 
 async def get_grant(session: AsyncSession, grant_id: int) -> RoleGrant | None:
     return await session.get(RoleGrant, grant_id)
+
+
+async def find_grant(session: AsyncSession, user_id: int, role: Role, unit_id: int | None) -> RoleGrant | None:
+    """The grant of ``role`` to ``user_id`` at ``unit_id`` (None: of no unit, the whole tree), if they hold it."""
+    at = RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id
+    return await session.scalar(select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role, at))
+
+
+def parse_role(text: str) -> Role | None:
+    """A role named by its code (``tips``) or its label (``举报处理``), or None."""
+    cleaned = text.strip()
+    for role in Role:
+        if cleaned.lower() == role.value or cleaned == role.label:
+            return role
+    return None
+
+
+async def grants_by_admin(session: AsyncSession) -> dict[int, list[GrantLine]]:
+    """Every grant, by admin (``list_grants``), for listing admins with their roles."""
+    found: dict[int, list[GrantLine]] = {}
+    for line in await list_grants(session):
+        found.setdefault(line.user_id, []).append(line)
+    return found
 
 
 async def revoke(session: AsyncSession, settings: Settings, grant_id: int) -> tuple[RoleGrant, bool] | None:

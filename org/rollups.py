@@ -19,6 +19,7 @@ What the database records, and so what the figures mean:
 """
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
@@ -27,20 +28,22 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from broadcasts.models import LessonProgress, QuizAnswer
+from core.db import SessionMaker
 from core.models import User
 from org.models import Membership, Organisation, UnitQuestionCount
 from tips.models import FINAL_STATUSES, OPEN_STATUSES, Tip, TipStatus
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 3660
-# Up to this many workers in a subtree, SQLite looks activity up worker by worker (index probes); above it,
-# and always on PostgreSQL, the period's activity is scanned once and joined to the workers.
+# Up to this many workers (and units) in a subtree, SQLite looks activity up worker by worker (index probes);
+# above it, and always on PostgreSQL, the period's activity is read once into a set the members are looked up in.
 PROBE_WORKERS_MAX = 20_000
+PROBE_UNITS_MAX = 500
 CACHE_TTL_S = 60.0
 CACHE_ENTRIES = 64
 
@@ -157,74 +160,108 @@ def _within(column: Any, unit_ids: Collection[int] | None) -> list[ColumnElement
     return [] if unit_ids is None else [column.in_(sorted(unit_ids))]
 
 
-async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, int, int]]:
-    return [(int(a), int(b or 0), int(c or 0)) for a, b, c in (await session.execute(stmt)).all()]
+async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, ...]]:
+    """The rows of a grouped count, as ints (None as 0), through the session's connection: Core rows, without
+    the ORM's per-row cost on thousands of units."""
+    conn = await session.connection()
+    return [tuple(int(v or 0) for v in row) for row in (await conn.execute(stmt)).all()]
+
+
+async def _all_rows(session: AsyncSession, sessions: SessionMaker | None,
+                    stmts: list[Executable]) -> list[list[tuple[int, ...]]]:
+    """Each statement's rows: one after the other in ``session``, or — with ``sessions`` — at the same time,
+    each in a session (a connection) of its own. The counts are independent: on PostgreSQL they run in
+    server processes of their own, on SQLite in the threads of their connections (sqlite3 lets go of the
+    GIL while a query runs), so a city's rollup takes about as long as its longest count, not their sum."""
+    if sessions is None:
+        return [await _rows(session, stmt) for stmt in stmts]
+
+    async def apart(stmt: Executable) -> list[tuple[int, ...]]:
+        async with sessions() as own:
+            return await _rows(own, stmt)
+
+    return list(await asyncio.gather(*(apart(stmt) for stmt in stmts)))
 
 
 async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
-                       now: datetime) -> dict[int, Figures]:
+                       now: datetime, *, sessions: SessionMaker | None = None) -> dict[int, Figures]:
     """Each unit's own figures (its joined workers only, nothing below it), for the units ``unit_ids`` (None:
-    every unit); units with nothing to count are absent. One grouped query per figure."""
+    every unit); units with nothing to count are absent. A few grouped queries, each over the units' members
+    at most once — at the same time with ``sessions`` (``_all_rows``)."""
     start, end = period.starts_at, period.ends_at
     figures: dict[int, Figures] = {}
 
     def at(unit: int) -> Figures:
-        return figures.setdefault(unit, Figures())
-
-    active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
-    members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
-               .join(User, User.chat_id == Membership.chat_id)
-               .where(*_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
-    workers = 0
-    for unit, joined, subscribers in await _rows(session, members):
-        at(unit).joined, at(unit).subscribers = joined, subscribers
-        workers += joined
-    # Probing worker by worker pays on SQLite for small subtrees; PostgreSQL hashes the probes' OR into two
-    # scans of the period anyway (measured: 190–280 ms against 80–100 ms for the scan-and-join at 850 workers).
-    few = workers <= PROBE_WORKERS_MAX and session.get_bind().dialect.name == "sqlite"
+        found = figures.get(unit)
+        if found is None:
+            found = figures[unit] = Figures()
+        return found
 
     read = select(LessonProgress.chat_id).where(LessonProgress.delivered_at >= start, LessonProgress.delivered_at < end)
     answered = select(QuizAnswer.chat_id).where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end)
+    active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    within = _within(Membership.unit_id, unit_ids)
+    few = sqlite and unit_ids is not None and len(unit_ids) <= PROBE_UNITS_MAX and int(await session.scalar(
+        select(func.count()).select_from(Membership).where(*within)) or 0) <= PROBE_WORKERS_MAX
     if few:
+        # A small subtree on SQLite: each member looked up (their user row, then their activity in the period by
+        # index probes) beats scanning the whole period's activity.
         took_part = or_(read.where(LessonProgress.chat_id == Membership.chat_id).exists(),
                         answered.where(QuizAnswer.chat_id == Membership.chat_id).exists())
-        participants = (select(Membership.unit_id, func.count(), func.count())
-                        .where(took_part, *_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
-    else:
-        active_ids = union(read, answered).subquery()  # UNION, not UNION ALL: a worker who did both counts once
-        participants = (select(Membership.unit_id, func.count(), func.count())
+        members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
+                   .join(User, User.chat_id == Membership.chat_id).where(*within).group_by(Membership.unit_id))
+        participants = select(Membership.unit_id, func.count()).where(took_part, *within).group_by(Membership.unit_id)
+    elif not sqlite:
+        # PostgreSQL hashes: the members joined to their users, and to the period's active chat ids (UNION: a
+        # worker who did both counts once).
+        members = (select(Membership.unit_id, func.count(), func.sum(case((active, 1), else_=0)))
+                   .join(User, User.chat_id == Membership.chat_id).where(*within).group_by(Membership.unit_id))
+        active_ids = union(read, answered).subquery()
+        participants = (select(Membership.unit_id, func.count())
                         .join(active_ids, active_ids.c.chat_id == Membership.chat_id)
-                        .where(*_within(Membership.unit_id, unit_ids)).group_by(Membership.unit_id))
-    for unit, count, _ in await _rows(session, participants):
-        at(unit).participants = count
-
+                        .where(*within).group_by(Membership.unit_id))
+    else:
+        # A big subtree on SQLite: the members in unit order, each looked up in a set built once — the subscribed
+        # users; the chat ids active in the period, duplicates and all (a worker who did both counts once) —
+        # rather than a join to 100,000 users and a sort of the period's activity (SQLite has no hash join).
+        members = (select(Membership.unit_id, func.count(),
+                          func.sum(case((Membership.chat_id.in_(select(User.chat_id).where(active)), 1), else_=0)))
+                   .where(*within).group_by(Membership.unit_id))
+        participants = (select(Membership.unit_id, func.count())
+                        .where(Membership.chat_id.in_(union_all(read, answered)), *within)
+                        .group_by(Membership.unit_id))
     answers = (select(Membership.unit_id, func.count(), func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)))
                .select_from(Membership if few else QuizAnswer)
                .join(QuizAnswer if few else Membership, Membership.chat_id == QuizAnswer.chat_id)
-               .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end,
-                      *_within(Membership.unit_id, unit_ids))
+               .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end, *within)
                .group_by(Membership.unit_id))
-    for unit, count, correct in await _rows(session, answers):
-        at(unit).answers, at(unit).correct = count, correct
-
-    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count), func.count())
+    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count))
                  .where(UnitQuestionCount.day >= period.first, UnitQuestionCount.day <= period.last,
                         *_within(UnitQuestionCount.unit_id, unit_ids))
                  .group_by(UnitQuestionCount.unit_id))
-    for unit, count, _ in await _rows(session, questions):
-        at(unit).questions = count
+    tips = _tip_counts_query(unit_ids, period, now)
+    counted = await _all_rows(session, sessions, [members, participants, answers, questions,
+                                                  *([tips] if tips is not None else [])])
 
-    tips = await tip_counts(session, unit_ids, period, now)
-    if tips is not None:
-        for unit, (received, closed, overdue) in tips.items():
-            at(unit).tips_received, at(unit).tips_closed, at(unit).tips_overdue = received, closed, overdue
+    for unit, joined, subscribers in counted[0]:
+        figures[unit] = Figures(joined=joined, subscribers=subscribers)
+    for unit, count in counted[1]:
+        at(unit).participants = count
+    for unit, count, correct in counted[2]:
+        figure = at(unit)
+        figure.answers, figure.correct = count, correct
+    for unit, count in counted[3]:
+        at(unit).questions = count
+    for unit, received, closed, overdue in counted[4] if tips is not None else []:
+        figure = at(unit)
+        figure.tips_received, figure.tips_closed, figure.tips_overdue = received, closed, overdue
     return figures
 
 
-async def tip_counts(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
-                     now: datetime) -> dict[int, tuple[int, int, int]] | None:
-    """Tips per unit: (received in the period, closed in the period, overdue now); None while tips carry no
-    unit. The one place to change when tips are routed to units."""
+def _tip_counts_query(unit_ids: Collection[int] | None, period: Period, now: datetime) -> Executable | None:
+    """Tips per unit: (unit, received in the period, closed in the period, overdue now); None while tips carry
+    no unit. The one place to change when tips are routed to units."""
     if not tips_have_units():
         return None
     tip_unit = Tip.unit_id
@@ -232,14 +269,22 @@ async def tip_counts(session: AsyncSession, unit_ids: Collection[int] | None, pe
     # The deadline a tip is under now (tips.cases.deadline, in SQL): 受理 while new, 反馈 while open.
     due = case((Tip.status == TipStatus.NEW, Tip.ack_due_at),
                (Tip.status.in_(OPEN_STATUSES), Tip.feedback_due_at), else_=None)
-    stmt = (select(tip_unit,
+    return (select(tip_unit,
                    func.sum(case((and_(Tip.created_hour >= start, Tip.created_hour < end), 1), else_=0)),
                    func.sum(case((and_(Tip.status.in_(FINAL_STATUSES), Tip.closed_at >= start,
                                        Tip.closed_at < end), 1), else_=0)),
                    func.sum(case((due <= now, 1), else_=0)))
             .where(tip_unit.is_not(None), *_within(tip_unit, unit_ids)).group_by(tip_unit))
-    return {int(unit): (int(r or 0), int(c or 0), int(o or 0))
-            for unit, r, c, o in (await session.execute(stmt)).all()}
+
+
+async def tip_counts(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
+                     now: datetime) -> dict[int, tuple[int, int, int]] | None:
+    """Tips per unit: (received in the period, closed in the period, overdue now); None while tips carry no
+    unit."""
+    stmt = _tip_counts_query(unit_ids, period, now)
+    if stmt is None:
+        return None
+    return {unit: (received, closed, overdue) for unit, received, closed, overdue in await _rows(session, stmt)}
 
 
 def _subtree(children: dict[int | None, list[Unit]], top: int) -> set[int]:
@@ -294,12 +339,14 @@ class RollupCache:
 
 
 async def rollup(session: AsyncSession, unit_id: int | None, period: Period, now: datetime,
-                 cache: RollupCache | None = None) -> Rollup:
+                 cache: RollupCache | None = None, sessions: SessionMaker | None = None) -> Rollup:
     """The figures of a unit's subtree (None: the whole tree) and of each of its active child units with
     everything below them; workers who joined the unit itself make a row of their own (``direct``).
-    With ``cache``: the figures of this subtree or of one above it counted lately are reused."""
+    With ``cache``: the figures of this subtree or of one above it counted lately are reused; with ``sessions``
+    the counts run at the same time, each in a session of its own."""
     o = Organisation
-    units = [Unit(*row) for row in (await session.execute(
+    conn = await session.connection()
+    units = [Unit(*row) for row in (await conn.execute(
         select(o.id, o.code, o.name, o.level, o.parent_id, o.retired))).all()]
     by_id = {u.id: u for u in units}
     children = _children(units)
@@ -314,7 +361,7 @@ async def rollup(session: AsyncSession, unit_id: int | None, period: Period, now
     if own is None:
         within = _subtree(children, unit_id) if unit_id is not None else None
         own = await unit_figures(session, within if within is None or len(within) < len(units) else None, period,
-                                 now)
+                                 now, sessions=sessions)
         if cache is not None:
             cache.put(unit_id, period, own)
     tips = tips_have_units()

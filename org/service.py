@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Schedules and tips are scoped and routed to units: the tree moves the open ones with a unit.
+from broadcasts.models import OPEN_SCHEDULE_STATUSES, Schedule, ScheduleStatus
 from org import messages as msg
 from org.models import CODE_MAX, LEVEL_MAX, NAME_MAX, Membership, Organisation
-from tips.models import OPEN_STATUSES, Tip  # tips are routed to units: the tree moves open ones with a unit
+from tips.models import OPEN_STATUSES, Tip
 
 CODE_PATTERN = re.compile(rf"[a-z0-9_-]{{1,{CODE_MAX}}}")
 SEARCH_LIMIT = 8
@@ -147,12 +149,19 @@ async def move(session: AsyncSession, unit_id: int, parent_code: str | None) -> 
 
 
 async def _hand_over(session: AsyncSession, unit: Organisation, heir_id: int | None) -> None:
-    """Move a unit's workers, open tips and active child units to ``heir_id`` (workers leave every unit
-    for None; open tips then go to the union as a whole). Closed tips stay with the unit they were for."""
+    """Move a unit's workers, open tips, open schedules and active child units to ``heir_id``.
+
+    For None (a root retired) workers leave every unit, open tips go to the union as a whole, and the
+    schedules scoped to the unit are cancelled — never widened to every worker of the tree. Closed tips
+    and finished or cancelled schedules stay with the unit they were for (history)."""
+    open_schedules = update(Schedule).where(Schedule.unit_id == unit.id,
+                                            Schedule.status.in_(OPEN_SCHEDULE_STATUSES))
     if heir_id is None:
         await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
+        await session.execute(open_schedules.values(status=ScheduleStatus.CANCELLED))
     else:
         await session.execute(update(Membership).where(Membership.unit_id == unit.id).values(unit_id=heir_id))
+        await session.execute(open_schedules.values(unit_id=heir_id))
     await session.execute(update(Tip).where(Tip.unit_id == unit.id, Tip.status.in_(OPEN_STATUSES))
                           .values(unit_id=heir_id))
     await session.execute(update(Organisation).where(Organisation.parent_id == unit.id,
@@ -160,7 +169,7 @@ async def _hand_over(session: AsyncSession, unit: Organisation, heir_id: int | N
 
 
 async def retire(session: AsyncSession, unit_id: int) -> Organisation:
-    """Retire a unit: its workers, open tips and child units move to its parent."""
+    """Retire a unit: its workers, open tips, open schedules and child units move to its parent."""
     unit = await _require(session, unit_id)
     if unit.retired:
         raise OrgError(msg.ALREADY_RETIRED.format(code=unit.code))
@@ -171,7 +180,8 @@ async def retire(session: AsyncSession, unit_id: int) -> Organisation:
 
 
 async def merge(session: AsyncSession, unit_id: int, into_code: str) -> Organisation:
-    """Merge a unit into another: its workers, open tips and child units move there, and it is retired."""
+    """Merge a unit into another: its workers, open tips, open schedules and child units move there, and it
+    is retired."""
     unit = await _require(session, unit_id)
     target = await _active_parent(session, into_code)
     if target is None:

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import re
 import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cleantext import without_unstorable
+from core.db import SessionMaker, rows_matched
 from core.models import utcnow
 from study import messages as msg
 from study.models import CODE_MAX, HOLDER_MAX, REF_MAX, TITLE_MAX, Certificate
+
+log = logging.getLogger(__name__)
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed from paper is not misread.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -97,10 +102,12 @@ def _clean(value: str, limit: int, what: str) -> str:
 
 async def issue_certificate(
     session: AsyncSession, holder_name: str, unit_id: int | None, title: str, reason_ref: str | None = None, *,
-    chat_id: int | None = None, now: datetime | None = None,
+    chat_id: int | None = None, now: datetime | None = None, told: bool = False,
 ) -> Certificate:
     """Issue a certificate to a person (``chat_id`` when they have one, so they can download it in the bot)
-    or a unit (``unit_id``); the same holder and ``reason_ref`` give back the certificate already issued."""
+    or a unit (``unit_id``); the same holder and ``reason_ref`` give back the certificate already issued.
+    ``told``: the caller tells the holder itself (a milestone offered at once); otherwise a person's
+    certificate waits for ``notify_issued`` to tell them."""
     holder = _clean(holder_name, HOLDER_MAX, "获奖者名称")
     what = _clean(title, TITLE_MAX, "证书内容")
     if reason_ref is not None and not 0 < len(reason_ref) <= REF_MAX:
@@ -112,7 +119,7 @@ async def issue_certificate(
     for _ in range(5):  # a clash of 50-bit codes is all but impossible; try again if it happens
         cert = Certificate(code=new_code(), holder_name=holder, unit_id=unit_id,
                            chat_id=chat_id if unit_id is None else None, title=what, reason_ref=reason_ref,
-                           issued_at=now or utcnow())
+                           issued_at=now or utcnow(), notified_at=(now or utcnow()) if told else None)
         try:
             async with session.begin_nested():
                 session.add(cert)
@@ -156,6 +163,46 @@ async def certificate_of(session: AsyncSession, chat_id: int, certificate_id: in
     """The worker's certificate with this id; None for someone else's or an unknown one."""
     cert = await session.get(Certificate, certificate_id)
     return cert if cert is not None and cert.chat_id == chat_id else None
+
+
+class CertificateNotifier(Protocol):
+    """How a worker is told of a certificate issued to them; the bot implements it (a message with the
+    download button, /mystudy and the verification link)."""
+
+    async def send_certificate(self, chat_id: int, cert: Certificate) -> None: ...
+
+
+# Certificates told per sweep, the rest in the next ones: the campaign watch's tick (which also times out
+# questions) is held for about a second at most at Telegram's ~30 messages/s, and 10,000 awards go in minutes.
+NOTIFY_BATCH = 20
+
+
+async def notify_issued(sessions: SessionMaker, notifier: CertificateNotifier, *, now: datetime,
+                        limit: int = NOTIFY_BATCH) -> list[int]:
+    """Tell each worker of the certificates issued to them and not told yet (a campaign's awards); the ids told.
+
+    Each is claimed by a conditional UPDATE before it is sent, so two processes or two sweeps never send it
+    twice; a send that fails is not tried again (the certificate is in /mystudy regardless)."""
+    async with sessions() as session:
+        due = list((await session.scalars(
+            select(Certificate).where(Certificate.chat_id.is_not(None), Certificate.unit_id.is_(None),
+                                      Certificate.notified_at.is_(None))
+            .order_by(Certificate.id).limit(limit))).all())
+    told: list[int] = []
+    for cert in due:
+        async with sessions() as session, session.begin():
+            claimed = await session.execute(update(Certificate).where(
+                Certificate.id == cert.id, Certificate.notified_at.is_(None)).values(notified_at=now))
+            if rows_matched(claimed) != 1:
+                continue
+        assert cert.chat_id is not None
+        try:
+            await notifier.send_certificate(cert.chat_id, cert)
+        except Exception:  # one worker's failed message must not hold up the others
+            log.exception("could not tell a worker of their certificate")
+            continue
+        told.append(cert.id)
+    return told
 
 
 async def recent_certificates(session: AsyncSession, limit: int = 50) -> list[Certificate]:
@@ -324,5 +371,5 @@ def _truetype_subset(path: Path, text: str) -> bytes:
 __all__ = [
     "CODE_ALPHABET", "CODE_CHARS", "CODE_MAX", "CertificateError", "FontMissing", "Verification", "certificate_of",
     "certificates_of", "cjk_font_path", "format_code", "issue_certificate", "new_code", "normalise_code",
-    "pdf_filename", "recent_certificates", "render_pdf", "verify",
+    "notify_issued", "pdf_filename", "recent_certificates", "render_pdf", "verify",
 ]

@@ -74,3 +74,6 @@ class Certificate(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     reason_ref: Mapped[str | None] = mapped_column(String(REF_MAX), default=None)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the holder was told (a milestone's is offered at once; a campaign's award by the watch's sweep,
+    # ``certificates.notify_issued``). None: still to tell; a unit's or a name-only one is never told.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -99,9 +99,11 @@ class HoursReport:
 
 async def credit(
     session: AsyncSession, chat_id: int, source: StudySource, ref: str, minutes: int, *,
-    title: str = "", now: datetime | None = None,
+    title: str = "", now: datetime | None = None, offered: bool = True,
 ) -> Credited:
-    """Credit ``minutes`` to a recorded worker for ``ref`` once; a second credit of the same thing adds nothing."""
+    """Credit ``minutes`` to a recorded worker for ``ref`` once; a second credit of the same thing adds nothing.
+    ``offered``: the caller offers a milestone's certificate itself (the bot after 读完了 or a lesson's quiz);
+    otherwise the campaign watch's sweep tells the worker (``certificates.notify_issued``)."""
     source = StudySource(source)
     if not 0 < minutes <= MINUTES_MAX:
         raise StudyError(f"minutes must be 1-{MINUTES_MAX}, not {minutes}")
@@ -121,11 +123,11 @@ async def credit(
     # Counted again rather than added up: a credit committed meanwhile by another device counts too, so
     # two credits at once cannot both stop short of a milestone that their sum reaches.
     total = await total_minutes(session, chat_id)
-    return Credited(minutes, total, await _milestone_certificate(session, chat_id, total, now))
+    return Credited(minutes, total, await _milestone_certificate(session, chat_id, total, now, offered))
 
 
 async def _milestone_certificate(session: AsyncSession, chat_id: int, total: int,
-                                 now: datetime | None) -> Certificate | None:
+                                 now: datetime | None, offered: bool) -> Certificate | None:
     """The certificate of the highest milestone ``total`` reaches, if it has not been issued yet."""
     reached = [m for m in MILESTONES_MIN if m <= total]
     if not reached:
@@ -136,15 +138,18 @@ async def _milestone_certificate(session: AsyncSession, chat_id: int, total: int
     if issued is not None:
         return None
     return await issue_certificate(session, await display_name(session, chat_id), None,
-                                   msg.MILESTONE_TITLE.format(minutes=reached[-1]), reason, chat_id=chat_id, now=now)
+                                   msg.MILESTONE_TITLE.format(minutes=reached[-1]), reason, chat_id=chat_id, now=now,
+                                   told=offered)
 
 
 async def credit_attempt(
     session: AsyncSession, chat_id: int, attempt_ref: str, minutes: int, *, title: str = "",
     now: datetime | None = None,
 ) -> Credited:
-    """For campaigns: a finished attempt's minutes, once per attempt (``attempt_ref``: e.g. the attempt's id)."""
-    return await credit(session, chat_id, StudySource.ATTEMPT, attempt_ref, minutes, title=title, now=now)
+    """For campaigns: a finished attempt's minutes, once per attempt (``attempt_ref``: e.g. the attempt's id).
+    A milestone it reaches is announced by the campaign watch (the attempt's result does not offer it)."""
+    return await credit(session, chat_id, StudySource.ATTEMPT, attempt_ref, minutes, title=title, now=now,
+                        offered=False)
 
 
 async def total_minutes(session: AsyncSession, chat_id: int) -> int:

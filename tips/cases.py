@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.admins import audit, is_admin
 from core.settings import Settings
+from org import roles
+from org.roles import Role
 from tips.errors import TipInvalid, TipNotFound
 from tips.models import (
     REJECT_REASONS_BY_CODE,
@@ -37,7 +39,7 @@ RECOGNITION_MAX_CHARS = 200
 HOLD_REASON_MAX_CHARS = 500
 REVIEW_REASON_MIN_CHARS = 4
 REVIEW_REASON_MAX_CHARS = 2000
-# An overdue tip reminds its owner at once and escalates to every admin this long after its deadline.
+# An overdue tip reminds its owner at once and escalates one step up the tree this long after its deadline.
 ESCALATE_AFTER = timedelta(days=1)
 
 
@@ -50,7 +52,8 @@ class CaseError(Exception):
 
 
 class OwnerNotAdmin(CaseError):
-    """The chosen owner is not (or no longer) an admin."""
+    """The chosen owner is not (or no longer) an admin (``not_admin``), or holds no 举报处理 over the tip's
+    unit (``not_handler``)."""
 
 
 class ReviewRefused(CaseError):
@@ -161,12 +164,16 @@ async def _tip(session: AsyncSession, tip_id: int, *, lock: bool = True) -> Tip:
 async def assign_owner(
     session: AsyncSession, settings: Settings, tip_id: int, owner_id: int | None, *, admin_id: int
 ) -> Tip:
-    """Make ``owner_id`` (an admin; ``admin_id`` themself to take it) the tip's owner, or None to release it."""
+    """Make ``owner_id`` (an admin who may handle the tip: 举报处理 over its unit, ``org.roles.tip_owners``;
+    ``admin_id`` themself to take it) the tip's owner, or None to release it."""
     tip = await _tip(session, tip_id)
     if owner_id is not None and not await is_admin(session, settings, owner_id):
         raise OwnerNotAdmin("not_admin")
+    if owner_id is not None and not await roles.can(session, settings, owner_id, Role.TIPS, tip.unit_id):
+        raise OwnerNotAdmin("not_handler")
     tip.owner_id = owner_id
-    await audit(session, admin_id, "tip.owner", f"tip:{tip_id}", "" if owner_id is None else str(owner_id))
+    await audit(session, admin_id, "tip.owner", f"tip:{tip_id}", "" if owner_id is None else str(owner_id),
+                unit_id=tip.unit_id)
     await session.flush()
     return tip
 
@@ -178,10 +185,10 @@ async def add_note(session: AsyncSession, tip_id: int, text: str, *, admin_id: i
         raise TipInvalid("text")
     if len(text) > NOTE_MAX_CHARS:
         raise TipInvalid("note_long")
-    await _tip(session, tip_id, lock=False)
+    tip = await _tip(session, tip_id, lock=False)
     note = TipNote(tip_id=tip_id, admin_id=admin_id, at=now, text=text)
     session.add(note)
-    await audit(session, admin_id, "tip.note", f"tip:{tip_id}")
+    await audit(session, admin_id, "tip.note", f"tip:{tip_id}", unit_id=tip.unit_id)
     await session.flush()
     return note
 
@@ -236,7 +243,7 @@ async def recognize(session: AsyncSession, tip_id: int, note: str, *, admin_id: 
     tip = await _tip(session, tip_id)
     tip.recognized = True
     tip.recognition_note = note
-    await audit(session, admin_id, "tip.recognize", f"tip:{tip_id}")
+    await audit(session, admin_id, "tip.recognize", f"tip:{tip_id}", unit_id=tip.unit_id)
     await session.flush()
     return tip
 
@@ -248,7 +255,7 @@ async def set_hold(session: AsyncSession, tip_id: int, reason: str | None, *, ad
         if tip.hold_reason is None:
             raise HoldRefused("not_held")
         tip.hold_reason = None
-        await audit(session, admin_id, "tip.hold.release", f"tip:{tip_id}")
+        await audit(session, admin_id, "tip.hold.release", f"tip:{tip_id}", unit_id=tip.unit_id)
     else:
         reason = reason.strip()[:HOLD_REASON_MAX_CHARS]
         if not reason:
@@ -256,7 +263,7 @@ async def set_hold(session: AsyncSession, tip_id: int, reason: str | None, *, ad
         if tip.hold_reason is not None:
             raise HoldRefused("held")
         tip.hold_reason = reason
-        await audit(session, admin_id, "tip.hold", f"tip:{tip_id}", reason)
+        await audit(session, admin_id, "tip.hold", f"tip:{tip_id}", reason, unit_id=tip.unit_id)
     await session.flush()
     return tip
 

@@ -18,12 +18,13 @@ from html import escape
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.admins import audit, list_admins
+from core.admins import audit
 from core.clock import Clock
 from core.db import SessionMaker
 from core.logging import redacted_traceback
 from core.settings import Settings
 from core.supervision import Loops
+from org.roles import Role, escalation_recipients
 from tips.alerts import DutyAlert, DutyAlertSender, deliver
 from tips.cases import ESCALATE_AFTER, CasePolicy, deadline
 from tips.models import (
@@ -129,15 +130,13 @@ def reminder_alert(tip: Tip, kind: str, now: datetime, policy: CasePolicy, *, es
                              f"类别：{escape(topic_label(tip.category))}\n{owner}\n请尽快处理。")
 
 
-async def _all_admins(session: AsyncSession, settings: Settings) -> tuple[int, ...]:
-    return tuple(a.user_id for a in await list_admins(session, settings))
-
-
 async def send_reminders(
     sessions: SessionMaker, settings: Settings, sender: DutyAlertSender, now: datetime, policy: CasePolicy
 ) -> tuple[int, int]:
     """Remind the owner (or the unit's handlers, or the duty staff) of an overdue tip, then escalate a day
-    later to every admin. Each notice is recorded before it is sent, so none goes out twice.
+    later one step up the tree: to the 举报处理 staff of the nearest unit above the one handling it, or the
+    admins over the whole tree (``org.roles.escalation_recipients``). Each notice is recorded before it is
+    sent, so none goes out twice.
     """
     notices: list[tuple[tuple[int, ...], DutyAlert, str]] = []
     async with sessions() as session, session.begin():
@@ -152,7 +151,8 @@ async def send_reminders(
                 if (tip.id, kind) in sent or (escalation and now < due.due_at + ESCALATE_AFTER):
                     continue
                 if escalation:
-                    recipients = await _all_admins(session, settings)
+                    _, above = await escalation_recipients(session, settings, Role.TIPS, tip.unit_id)
+                    recipients = tuple(above)
                 elif tip.owner_id is not None:
                     recipients = (tip.owner_id,)
                 else:

@@ -299,7 +299,7 @@ async def change_status(
     tip.status = target
     event = TipEvent(tip_id=tip.id, at=now, kind=EventKind.STATUS, author=Author.UNION, status=target, text=note)
     session.add(event)
-    await audit(session, admin_id, "tip.status", f"tip:{tip.id}", f"{old} -> {target}")
+    await audit(session, admin_id, "tip.status", f"tip:{tip.id}", f"{old} -> {target}", unit_id=tip.unit_id)
     await session.flush()
     log.info("tip %s status %s -> %s", tip.id, old, target)
     return event
@@ -307,14 +307,15 @@ async def change_status(
 
 async def reply(session: AsyncSession, tip_id: int, text: str, *, admin_id: int, now: datetime) -> TipEvent:
     """Post the union's message into the tip's anonymous thread; audited."""
-    if await session.get(Tip, tip_id) is None:
+    tip = await session.get(Tip, tip_id)
+    if tip is None:
         raise TipNotFound(tip_id)
     text = (text or "").strip()
     if not text:
         raise TipInvalid("text")
     event = TipEvent(tip_id=tip_id, at=now, kind=EventKind.MESSAGE, author=Author.UNION, text=text[:NOTE_MAX_CHARS])
     session.add(event)
-    await audit(session, admin_id, "tip.reply", f"tip:{tip_id}", "")
+    await audit(session, admin_id, "tip.reply", f"tip:{tip_id}", "", unit_id=tip.unit_id)
     await session.flush()
     log.info("tip %s union reply", tip_id)
     return event

@@ -17,7 +17,9 @@ from core.admins import AuditFilter, admin_names, audit, audit_admin_ids, audit_
 from core.models import AuditEntry
 from knowledge import KnowledgeBase
 from knowledge.faq_admin import ID_PREFIX as FAQ_ID_PREFIX
+from org import roles
 from org.models import Organisation
+from org.roles import Action
 from tips.models import TipStatus
 from web import messages
 from web.console_lessons import lesson_library
@@ -132,10 +134,15 @@ def _filter(request: web.Request) -> tuple[AuditFilter, dict[str, str]]:
 
 async def _lines(request: web.Request, where: AuditFilter, limit: int | None,
                  offset: int) -> tuple[list[AuditLine], list[int], dict[int, str]]:
+    """The entries ``where`` selects among those the admin may see: all of them over the whole tree; scoped
+    to subtrees, only the entries of their units (none of no unit: those concern the whole tree)."""
     services = request.app[SERVICES]
     async with services.sessions() as session:
+        scope = await roles.scope_of(session, services.settings, admin_of(request).user_id, Action.VIEW)
+        if not scope.everything:
+            where = replace(where, unit_ids=scope.unit_ids)
         entries = await audit_log(session, limit=limit, offset=offset, where=where)
-        admins = await audit_admin_ids(session)
+        admins = await audit_admin_ids(session, where.unit_ids)
         names = await admin_names(session, {e.admin_id for e in entries} | set(admins) |
                                   {int(e.target) for e in entries if e.action == "admin.add" and e.target.isdigit()})
         unit_ids = {e.unit_id for e in entries if e.unit_id is not None}

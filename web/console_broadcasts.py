@@ -238,7 +238,7 @@ async def save(request: web.Request) -> web.Response:
             if editing is not None:
                 await change_status(session, editing, "cancel", admin_id=None, now=now)
                 await audit(session, admin.user_id, "broadcast.edit", f"schedule:{editing}",
-                            f"replaced by schedule:{schedule.id}")
+                            f"replaced by schedule:{schedule.id}", unit_id=unit_id)
             new_id = schedule.id
             await session.commit()
     except ScheduleInvalid as exc:

@@ -17,6 +17,7 @@ from campaigns import rankings
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.report import campaign_report, report_xlsx
 from campaigns.service import (
+    PLACEHOLDERS,
     CampaignInvalid,
     CampaignNotFound,
     Draft,
@@ -94,7 +95,7 @@ async def _form_page(request: web.Request, draft: Draft, *, action: str, errors:
         "title": "修改竞赛" if editing else "新建竞赛", "draft": draft, "action": action, "errors": errors or [],
         "topics": TOPICS, "units": units, "audiences": [("", cmsg.AUDIENCE_LABELS[""])]
         + [(a, cmsg.AUDIENCE_LABELS[a]) for a in AUDIENCES], "editing": editing,
-        "started": editing is not None and _today(request) >= editing.starts_on,
+        "started": editing is not None and _today(request) >= editing.starts_on, "placeholders": list(PLACEHOLDERS),
     }, status=status)
 
 
@@ -204,7 +205,7 @@ async def campaign_page(request: web.Request) -> web.Response:
         timeline = await rules_timeline(session, campaign.id)
         # Live while it runs; after its last day, frozen (stored on first view).
         board = await rankings.standings(session, campaign, _today(request))
-        summary = await campaign_report(session, campaign, services.campaigns.bank)
+        summary = await campaign_report(session, campaign, services.campaigns.bank, today=_today(request))
     return render(request, "console/campaign.html", {
         "title": campaign.name, "campaign": campaign, "phase": phase(campaign, _today(request)),
         "timeline": timeline, "topic_labels": {t.code: t.label for t in TOPICS},
@@ -215,13 +216,13 @@ async def campaign_page(request: web.Request) -> web.Response:
 
 
 async def report_export(request: web.Request) -> web.Response:
-    """The campaign report (每日参与, 题目正确率) as an Excel workbook."""
+    """The campaign report (每日参与, 各单位分期, 题目正确率, 前后正确率) as an Excel workbook."""
     services = request.app[SERVICES]
     campaign = await _campaign(request)
     if campaign is None:
         return error_page(request, "找不到竞赛", messages.NOT_FOUND, 404)
     async with services.sessions() as session:
-        summary = await campaign_report(session, campaign, services.campaigns.bank)
+        summary = await campaign_report(session, campaign, services.campaigns.bank, today=_today(request))
     body = await asyncio.to_thread(report_xlsx, summary)
     return web.Response(body=body, content_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="campaign-{campaign.id}-report.xlsx"',

@@ -133,9 +133,11 @@ async def knowledge_page(request: web.Request) -> web.Response:
         written_here = await load_db_faq(session, include_disabled=True)
         pending = [r for r in await admin_faq_records(session) if r.status is FaqStatus.PENDING]
         revisions = await pending_revisions(session)
-    # Questions merged into an entry whose edit awaits review stay out of the groups (the edit is listed
-    # above); they come back if it is returned and leave the list when it is published.
+    # Questions merged into an entry whose edit awaits review, or written into a draft (写FAQ), stay out
+    # of the groups (the edit or draft is listed above); they come back if it is returned or deleted and
+    # leave the list when it is published.
     awaiting = {str(phrasing) for rev in revisions for phrasing in rev.snapshot.get("alt") or []}
+    awaiting |= {question for draft in pending for question in draft.to_entry().questions}
     unanswered = [q for q in unanswered if q.sample not in awaiting]
     kb = services.kb
     feedback_rows: list[FeedbackRow] = []

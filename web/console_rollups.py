@@ -91,7 +91,7 @@ async def _rollup(request: web.Request, query: Query) -> tuple[rollups.Rollup, l
     async with services.sessions() as session:
         unit = await _unit(session, request, query.unit)
         rollup = await rollups.rollup(session, unit.id if unit else None, period, services.clock.now(),
-                                      cache=request.app[ROLLUP_CACHE])
+                                      cache=request.app[ROLLUP_CACHE], sessions=services.sessions)
         reach = await scope.units_in_reach(session, request.app[SERVICES].settings, admin_of(request).user_id, "view")
     choices = [(u.code, "　" * depth + u.name) for u, depth in rollup.outline if scope.within_reach(reach, u.id)]
     return rollup, choices

@@ -132,8 +132,8 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
         unread = tip.tipper_unread
         if unread:
             await mark_read(session, tip_id)
-            await audit(session, admin_of(request).user_id, "tip.view", f"tip:{tip_id}")
-        admins = await _admins(session, services.settings)
+            await audit(session, admin_of(request).user_id, "tip.view", f"tip:{tip_id}", unit_id=tip.unit_id)
+        admins = await _admins(session, services.settings, tip.unit_id)
     policy = CasePolicy.from_settings(services.settings)
     now = services.clock.now()
     return render(request, "console/tip.html", {
@@ -149,11 +149,15 @@ async def _show_tip(request: web.Request, errors: list[str] | None = None, statu
     }, status=status)
 
 
-async def _admins(session, settings) -> list[tuple[int, str]]:
-    """Every current admin (configured and added), as (id, name) for the owner picker."""
-    from core.admins import list_admins
+async def _admins(session, settings, unit_id: int | None) -> list[tuple[int, str]]:
+    """The admins a tip of ``unit_id`` may be assigned to (举报处理 or 管理员 over its unit, super-admins
+    included: ``org.roles.tip_owners``), as (id, name) for the owner picker."""
+    from core.admins import admin_names
+    from org.roles import tip_owners
 
-    return [(a.user_id, a.name) for a in await list_admins(session, settings)]
+    owners = await tip_owners(session, settings, unit_id)
+    names = await admin_names(session, owners)
+    return [(user_id, names.get(user_id, "")) for user_id in owners]
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -226,8 +230,9 @@ async def set_owner(request: web.Request) -> web.Response:
             await assign_owner(session, services.settings, tip_id, owner, admin_id=me)
     except TipNotFound:
         return error_page(request, "找不到举报", messages.NOT_FOUND, 404)
-    except OwnerNotAdmin:
-        return await _show_tip(request, [messages.TIP_OWNER_NOT_ADMIN], 400)
+    except OwnerNotAdmin as exc:
+        return await _show_tip(request, [messages.TIP_OWNER_NOT_HANDLER if exc.reason == "not_handler"
+                                         else messages.TIP_OWNER_NOT_ADMIN], 400)
     raise redirect(f"/admin/tips/{tip_id}", "owner_set")
 
 

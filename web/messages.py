@@ -22,6 +22,7 @@ TIP_CONFIRM_FINAL_JS = "确认结束举报 #{tip_id} 的办理？举报人会看
 CONFIRM_HOLD_RELEASE = "解除举报 #{tip_id} 的法律保全后，它会在保存期满时被定期清除（内容、沟通记录和照片都不可恢复）。"
 TIP_NOTE_EMPTY = "请填写备注内容。"
 TIP_OWNER_NOT_ADMIN = "所选人员已不是管理员（可能刚被移除），请重新选择负责人。"
+TIP_OWNER_NOT_HANDLER = "所选管理员在这条举报所属单位没有「举报处理」权限，请从列表中重新选择负责人。"
 TIP_CLOSE_NOTE_NEEDED = "办结需要填写办结说明（举报人会看到处理结果）。"
 TIP_REJECT_REASON_NEEDED = "不予受理需要从列表中选择原因。"
 TIP_HOLD_REFUSED = {
@@ -167,6 +168,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "admin.invite": "生成管理员邀请链接",
     "admin.invite_accept": "接受管理员邀请",
     "admin.role_remove": "移除管理员角色",
+    "admin.role_grant": "授予管理员角色",
     "duty.on": "开始值班",
     "duty.off": "结束值班",
     "web.audit_export": "导出审计日志",

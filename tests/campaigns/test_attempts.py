@@ -266,3 +266,60 @@ async def test_a_question_that_leaves_the_bank_mid_attempt_is_skipped_and_not_co
     assert (result.asked, result.skipped, result.correct) == (4, 1, 4)
     assert result.score == 4 * 10 + 20  # all asked ones right: the perfect bonus
     assert result.review[1].question is None and result.review[1].status is QuestionStatus.SKIPPED
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def both_databases(request, make_settings, tips_runtime, tmp_path):
+    """Services on SQLite and on PostgreSQL (a fresh database, migrated here) in turn, whatever the suite's."""
+    from contextlib import AsyncExitStack
+
+    from ankang.services import open_services
+    from core import db
+    from tests.conftest import QUICK_CHAT_PACE, fresh_postgres_database, postgres_server_url
+
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'both.sqlite3'}"
+        else:
+            server = postgres_server_url()
+            if server is None:
+                pytest.skip("no PostgreSQL server configured (ANKANG_TEST_POSTGRES_URL)")
+            url = await stack.enter_async_context(fresh_postgres_database(server))
+        engine = db.create_engine(url)
+        try:
+            await db.upgrade(engine)
+        finally:
+            await engine.dispose()
+        opened = await open_services(make_settings(database_url=url), tips=tips_runtime, chat_pace=QUICK_CHAT_PACE)
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+
+@pytest.mark.parametrize("cap", [2, 3])
+async def test_one_running_attempt_per_worker_holds_under_concurrent_starts_whatever_the_cap(
+        both_databases, bank, cap):
+    """Two (or more) devices starting at once with slots to spare: one attempt runs, the others are told it is
+    in progress; a practice run started at the same moment is refused the same way (issue 13, bad input)."""
+    services = both_databases
+    cid = await make_campaign(services, bank, attempts_per_day=cap, questions_per_attempt=5)
+    now = local(DAY, 12)
+    for round_ in range(2):
+        outcomes = await asyncio.gather(
+            *(start(services, bank, cid, now, seed=i) for i in range(cap + 1)),
+            start(services, bank, cid, now, practice=True, seed=9), return_exceptions=True)
+        started = [o for o in outcomes if isinstance(o, AskQuestion)]
+        assert len(started) == 1, outcomes
+        # Refused as in progress; in the second round a start may instead find the winner took the last slot.
+        refusals = AttemptInProgress if round_ == 0 else AttemptInProgress | DailyCapReached
+        assert all(isinstance(o, AskQuestion | refusals) for o in outcomes), outcomes
+        async with services.sessions() as session:
+            running = (await session.execute(select(Attempt).where(
+                Attempt.chat_id == CHAT, Attempt.status == AttemptStatus.RUNNING))).scalars().all()
+        assert [a.id for a in running] == [started[0].attempt_id]
+        if round_ == 0:  # finish it: the next concurrent round again gets exactly one
+            await run_through(services, bank, started[0], now, prefix=f"r{round_}-")
+    async with services.sessions() as session:
+        counted = (await session.execute(select(Attempt.slot).where(Attempt.slot.is_not(None)))).scalars().all()
+    assert len(counted) == len(set(counted)) <= cap

@@ -82,6 +82,8 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     invitation = await emulator.wait_for_message(worker, lambda m: msg.START_BUTTON in str(m.get("reply_markup")),
                                                  since=mark)
     assert "三级安全教育" in invitation["text"]
+    # Its numbers are the campaign's own settings, not the template's words (issue 13: "每次10题" regardless).
+    assert "每次5题、每题45秒，每天最多3次" in invitation["text"] and "{" not in invitation["text"]
     assert emulator.new_messages(outsider, mark) == []  # not subscribed: not invited
     # … as a delivery of the campaign's invitation schedule (queued before it was sent: no race).
     from sqlalchemy import select
@@ -173,12 +175,21 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     from study import certificates as certs
 
     clock.advance(days=14)
+    mark = emulator.mark()
     await handle.services.campaigns.watch.tick()
     async with handle.services.sessions() as session:
         mine = {c.title: c for c in await certs.certificates_of(session, worker.id)}
     assert set(mine) == {"「新员工三级安全教育」参赛证书", "「新员工三级安全教育」优胜证书（第 1 名）"}
     cert = mine["「新员工三级安全教育」参赛证书"]
     assert cert.holder_name == anonymous_name(worker.id)  # no name consented: the pseudonym /rank shows
+    # The worker is told of each certificate through the bot: its code, how to get it, where to check it.
+    for title, issued in mine.items():
+        news = await emulator.wait_for_message(worker, lambda m, t=title: "您获得了证书" in m.get("text", "")
+                                               and t in m["text"], since=mark)
+        assert certs.format_code(issued.code) in news["text"] and "/mystudy" in news["text"]
+        assert f"{handle.web_url}/verify/{certs.format_code(issued.code)}" in news["text"]
+        assert f"📄 下载证书：{title}"[:60] in str(news["reply_markup"])
+    assert emulator.new_messages(outsider, mark) == []
     mark = emulator.mark()
     await emulator.send_text(worker, "/mystudy")
     listing = await emulator.wait_for_message(worker, lambda m: "我的证书" in m.get("text", ""), since=mark)
@@ -193,10 +204,11 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
         body = await page.text()
         assert page.status == 200
     assert "「新员工三级安全教育」参赛证书" in body and cert.holder_name in body
-    # Another tick freezes nothing again and issues nothing more.
+    # Another tick freezes nothing again, issues nothing more and tells nobody twice.
     await handle.services.campaigns.watch.tick()
     async with handle.services.sessions() as session:
         assert len(await certs.certificates_of(session, worker.id)) == 2
+    assert sum("您获得了证书" in m.get("text", "") for m in emulator.messages(worker)) == 2
 
     # The report for superiors (issue 13, point 7 in part): participation per day and share right per question,
     # on the campaign's page and as an Excel workbook with Chinese headers.
@@ -308,3 +320,53 @@ async def test_an_answer_cast_in_time_but_handled_after_the_open_period_still_co
     assert (row.status, row.correct, row.answered_at) == (QuestionStatus.ANSWERED, True, answered_at)
     assert arrivals.oldest() is None  # handled: it holds nothing any more
     assert row.deadline is not None and row.deadline <= answered_at + timedelta(seconds=45)
+
+
+async def test_rank_campaign_shows_the_workers_unit_among_its_siblings_at_each_level_up_to_the_top(contest, emulator):
+    """/rank campaign (issue 13, point 4): a worker in a team sees their team among the teams of their plant,
+    their plant among the plants of the city, and the city among the top-level units, each with 参与率, 平均分
+    and 人均次数 and the tie-breaks; a worker in no unit sees the top level and how to choose a unit."""
+    from org.service import add_unit, join, unit_by_code
+    from tests.campaigns.conftest import make_campaign
+    from tests.campaigns.test_rankings import finished
+
+    handle, clock = contest
+    services = handle.services
+    cid = await make_campaign(services, services.campaigns.bank)  # 2026-06-01 to 2026-06-30: open today
+    me, loner = emulator.user("小赵"), emulator.user("小钱")
+    others = [9101, 9102, 9103, 9104, 9105]
+    async with services.sessions() as s, s.begin():
+        for chat in (me.id, loner.id, *others):
+            await users.record_user(s, chat)
+        await add_unit(s, "city", "市总工会", "市")
+        await add_unit(s, "town", "县总工会", "市")
+        await add_unit(s, "plant1", "一厂工会", "基层", "city")
+        await add_unit(s, "plant2", "二厂工会", "基层", "city")
+        await add_unit(s, "teamA", "甲班组", "班组", "plant1")
+        await add_unit(s, "teamB", "乙班组", "班组", "plant1")
+        for chat, code in ((me.id, "teamA"), (9101, "teamA"), (9102, "teamB"), (9103, "plant2"),
+                           (9104, "plant2"), (9105, "town")):
+            await join(s, chat, await unit_by_code(s, code))
+        day = START.astimezone(services.settings.tz).date()
+        await finished(s, cid, me.id, 40, day=day)
+        await finished(s, cid, 9102, 30, day=day)  # 乙班组: everyone took part (100%), ahead of 甲班组 (50%)
+        await finished(s, cid, 9103, 50, day=day)
+        await finished(s, cid, 9104, 10, day=day)  # 二厂 100%, 一厂 2/3
+        await finished(s, cid, 9105, 20, day=day)  # 县总 100% of 1, ahead of 市总 (4/5)
+
+    ranking = (await emulator.ask(me, "/rank campaign"))["text"]
+    sections = ranking.split("\n\n")
+    team = next(p for p in sections if p.startswith("一厂工会下属单位排名"))
+    assert team.splitlines()[1:3] == ["1. 乙班组 — 100% · 30.0 · 1.0", "2. 甲班组（我的单位） — 50% · 40.0 · 0.5"]
+    plant = next(p for p in sections if p.startswith("市总工会下属单位排名"))
+    assert plant.splitlines()[1:3] == ["1. 二厂工会 — 100% · 30.0 · 1.0",
+                                       "2. 一厂工会（我的单位） — 67% · 35.0 · 0.7"]
+    top = next(p for p in sections if p.startswith("顶级单位排名"))
+    assert top.splitlines()[1:3] == ["1. 县总工会 — 100% · 20.0 · 1.0", "2. 市总工会（我的单位） — 80% · 32.5 · 0.8"]
+    assert [s.split("排名")[0] for s in sections if "下属单位排名" in s or s.startswith("顶级单位排名")] == [
+        "一厂工会下属单位", "市总工会下属单位", "顶级单位"]  # from the worker's unit up to the top
+    assert "参与率 · 平均分 · 人均次数" in team and "按参与率排序；参与率相同比平均分" in ranking
+
+    lonely = (await emulator.ask(loner, "/rank campaign"))["text"]
+    assert "单位排名" in lonely and "1. 县总工会" in lonely and "下属单位排名" not in lonely
+    assert "/settings" in lonely

@@ -141,3 +141,29 @@ async def test_report_counts_participation_per_day_and_share_right_per_question_
         (DAY, 1, 2), (date(2026, 6, 6), 1, 1)]
     assert [(q.question_id, q.asked, q.right) for q in report.questions] == [(q2, 3, 0), (q1, 3, 2)]
     assert report.questions[1].share == 2 / 3 and report.questions[0].stem
+
+
+def test_a_workers_chain_ranks_siblings_by_the_stated_tie_breaks():
+    """chain_rankings: the worker's unit among its siblings, then its parent among theirs, up to the top; ties
+    on 参与率 go to 平均分, then 人均次数, then the unit's code (``UNIT_TIE_BREAKS``)."""
+    from campaigns.rankings import UnitRow, chain_rankings
+
+    def row(code, parent, depth, members, participants, attempts, points):
+        return UnitRow(0, code, code.upper(), "", depth, members, participants, attempts, points, parent)
+
+    units = [
+        row("root", "", 0, 8, 4, 6, 200), row("other", "", 0, 2, 1, 1, 10),
+        row("a", "root", 1, 2, 1, 1, 50),  # 50% · 50
+        row("b", "root", 1, 2, 1, 2, 50),  # 50% · 50 · more attempts: ahead of a
+        row("c", "root", 1, 2, 1, 1, 60),  # 50% · 60: ahead of both
+        row("d", "root", 1, 2, 1, 2, 40),
+        row("a1", "a", 2, 1, 1, 1, 50), row("a2", "a", 2, 1, 0, 0, 0),
+    ]
+    chain = chain_rankings(units, "a1")
+    assert [(s.parent.code if s.parent else None, s.mine) for s in chain] == [
+        ("a", "a1"), ("root", "a"), (None, "root")]
+    assert [(place, u.code) for place, u in chain[1].rows] == [(1, "c"), (2, "b"), (3, "a"), (4, "d")]
+    assert [u.code for _, u in chain[2].rows] == ["root", "other"]  # 50% each, then 平均分 50 > 10
+    tie = [row("y", "", 0, 1, 1, 1, 10), row("x", "", 0, 1, 1, 1, 10)]
+    assert [u.code for _, u in chain_rankings(tie, "y")[0].rows] == ["x", "y"]  # all equal: by code
+    assert chain_rankings(units, None) == [] and chain_rankings(units, "gone") == []

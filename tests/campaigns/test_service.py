@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from broadcasts.models import Delivery, ScheduleStatus
+from broadcasts.models import Delivery, Schedule, ScheduleStatus
 from broadcasts.occurrences import send_now
 from broadcasts.subscriptions import set_topics
-from campaigns.service import CampaignInvalid, create_campaign, draft_from_template, queue_invitation
+from campaigns.service import CampaignInvalid, create_campaign, draft_from_template, edit_campaign, queue_invitation
 from campaigns.templates import load_templates
 from core import users
 from org.service import add_unit, join, unit_by_code
@@ -76,3 +76,37 @@ async def test_the_invitation_waits_for_nine_and_reaches_the_units_subtree_only(
                        .scalars())
     # fire subscribers (or all) in the plant and below: the team's worker and the plant's "all" subscriber.
     assert chats == [1, 4]
+
+
+@pytest.mark.parametrize("template_id", sorted(load_templates()))
+async def test_every_templates_invitation_says_the_campaigns_own_numbers(services, bank, template_id):
+    """A template's invitation is written with placeholders, filled in from the campaign's rules when queued
+    (the 安全生产月 one used to say 每次10题 whatever was set), and again after an edit before it went out."""
+    template = load_templates()[template_id]
+    assert "{每次题数}" in template.invitation  # no template hard-codes its numbers
+    draft = draft_from_template(template, START)
+    draft = replace(draft, rules=replace(draft.rules, questions_per_attempt=6, seconds_per_question=25,
+                                         attempts_per_day=4))
+    early = local(START, 8, 30)
+    async with services.sessions() as s, s.begin():
+        campaign = await create_campaign(s, draft, bank, now=early)
+        schedule, now = await queue_invitation(s, campaign, draft.invitation, now=early, tz=TZ)
+    assert "每次6题" in schedule.text and "{" not in schedule.text
+    for typed in ("{每题秒数}", "{每天次数}", "{天数}", "{开始日期}"):
+        if typed in template.invitation:
+            assert {"{每题秒数}": "25秒", "{每天次数}": "4次", "{天数}": f"{template.days}天",
+                    "{开始日期}": "2026年12月7日"}[typed] in schedule.text
+    # Edited before it was sent: the invitation waiting for 09:00 says the new numbers.
+    edited = replace(draft, rules=replace(draft.rules, questions_per_attempt=12))
+    async with services.sessions() as s, s.begin():
+        await edit_campaign(s, campaign.id, edited, bank, now=early - timedelta(days=1), tz=TZ)
+    async with services.sessions() as s:
+        again = await s.get(Schedule, schedule.id)
+    assert "每次12题" in again.text and "每次6题" not in again.text
+
+
+def test_braces_that_are_no_placeholder_stay_as_typed():
+    from campaigns.service import Rules, render_invitation
+
+    text = render_invitation("每次{每次题数}题 {别的} {x}", "赛", START, START, Rules(questions_per_attempt=7))
+    assert text == "每次7题 {别的} {x}"

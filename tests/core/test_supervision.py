@@ -176,6 +176,48 @@ async def test_write_behind_keeps_writes_while_locked_drops_the_oldest_when_full
         await engine.dispose()
 
 
+async def test_a_queued_write_dropped_while_it_was_being_written_is_not_counted_as_dropped(tmp_path):
+    """The queue fills while its oldest write is in a transaction: that one is dropped from the queue,
+    but it commits all the same, so it counts as written, not as lost."""
+    from datetime import date
+
+    path, engine = await sqlite_database(tmp_path)
+    loops = Loops(backoff=lambda attempts: 0.05)
+    writes = WriteBehind(db.create_sessionmaker(engine), loops, max_pending=2)
+    lock = SqliteLock(path)
+    overflowed = False
+
+    def stat(day: int):
+        async def write(session) -> None:
+            nonlocal overflowed
+            # The first write, run by the flusher from a full queue: a third one arrives meanwhile.
+            if day == 1 and writes.pending == 2 and not overflowed:
+                overflowed = True
+                assert await writes.write("question statistic", stat(3)) is False
+            await record_question(session, date(2026, 12, day), "answer", "ppe")
+        return write
+
+    try:
+        await lock.take()
+        for day in (1, 2):
+            assert await writes.write("question statistic", stat(day)) is False
+        await lock.release()
+        writes.start()
+
+        async def flushed() -> bool:
+            return overflowed and writes.pending == 0
+
+        await until(flushed, what="the queue to be flushed")
+        async with db.create_sessionmaker(engine)() as session:
+            days = sorted(d.day for d in (await session.execute(select(QuestionStat.day))).scalars())
+        assert days == [1, 2, 3]
+        assert writes.dropped == 0 and writes.written_late == 3
+    finally:
+        await lock.release()
+        await writes.stop()
+        await engine.dispose()
+
+
 async def test_healthz_lists_each_loop_and_answers_503_once_one_is_stuck(services):
     async with TestClient(TestServer(create_web_app(services))) as client:
         services.loops.register("broadcast-sender")

@@ -246,3 +246,35 @@ async def test_under_two_person_review_disabling_editing_and_enabling_does_not_p
         assert (await pending_revision(s, entry.id)).snapshot["a"] == EDITED
     await publish_revision(sessions, kb, entry.id, admin_id=7, now=NOW)
     assert "点检表" in kb.answer(QUESTION).text
+
+
+@pytest.mark.parametrize("publish", [True, False])
+async def test_under_two_person_review_the_questions_a_draft_answers_wait_with_it(kb, sessions, publish):
+    """写FAQ from unanswered questions: the draft takes them off the list only when a second admin
+    publishes it; deleted instead, they are still there to be answered."""
+    from knowledge.models import UnansweredQuestion, record_unanswered
+
+    asked = [QUESTION, "开叉车前要先检查一遍车吗"]  # one group: the form shows the first as the question
+    async with sessions() as s, s.begin():
+        ids = [(await record_unanswered(s, text, now=NOW)).id for text in asked]
+    entry = await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW, answers=ids, review=FaqReview.TWO_PERSON)
+    assert entry.questions == asked  # the reviewer sees which workers' questions it answers
+
+    async def left() -> set[str]:
+        async with sessions() as s:
+            return set((await s.execute(select(UnansweredQuestion.sample))).scalars())
+
+    assert await left() == set(asked)  # nothing answers them yet
+    action = FaqTransition.PUBLISH if publish else FaqTransition.DELETE
+    await change_faq_status(sessions, kb, entry.id, action, admin_id=7, now=NOW, review=FaqReview.TWO_PERSON)
+    assert await left() == (set() if publish else set(asked))
+
+
+async def test_under_self_review_the_questions_an_entry_answers_leave_the_list_on_save(kb, sessions):
+    from knowledge.models import UnansweredQuestion, record_unanswered
+
+    async with sessions() as s, s.begin():
+        qid = (await record_unanswered(s, "叉车开工前要检查吗", now=NOW)).id
+    await add_faq(sessions, kb, DRAFT, admin_id=42, now=NOW, answers=[qid], review=FaqReview.SELF)
+    async with sessions() as s:
+        assert list((await s.execute(select(UnansweredQuestion.id))).scalars()) == []

@@ -308,3 +308,37 @@ def test_local_rules_technical_details_and_shop_disputes_are_cues_of_out_of_scop
     from knowledge.text import compact
 
     assert intents.looks_like_neighbour_matter(compact(text)) is neighbour
+
+
+@pytest.mark.parametrize("text", ["矿井下面的人到现在没上来", "有个工友躺在池子底下", "罐车里有人晕倒了"])
+def test_someone_down_inside_a_tank_or_pit_is_a_confined_space_emergency(text):
+    assert intents.detect_emergency(text) == "confined"
+
+
+@pytest.mark.parametrize("text", ["架子塌了，師傅摔在地上動不了", "锅炉房那边冒出好多黑烟", "老乡的腿让钢筋扎穿了",
+                                  "徒弟整个人被卷进传送带了", "焊机漏电的时候被电了一下 现在手还麻"])
+def test_falls_smoke_impalement_machines_and_shocks_in_everyday_words_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None
+
+
+@pytest.mark.parametrize("text", ["上星期同事被机器压了手，老板拖着不送医院合法吗", "那次化工厂爆炸总共伤亡多少人",
+                                  "我摔断了腿 公司说要我拿出受伤的证据", "事故现场的东西能不能动"])
+def test_accidents_told_afterwards_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["一股烂鸡蛋似的味 旁边的人腿都软了", "那边飘来一阵味道 熏得人睁不开",
+                                  "徒弟让铲车碾了脚", "冲床把他两根手指头压断了"])
+def test_smells_vehicles_and_crushing_told_plainly_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None
+
+
+@pytest.mark.parametrize("text", ["手被机器轧断了两根指头评几级", "被叉车压伤了脚 伤残等级怎么评"])
+def test_questions_about_the_disability_grade_after_an_injury_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["仓库zhao火了", "师傅chu电了", "有个人运倒了", "好几个人中读了", "有人从五楼坠楼",
+                                  "我让开水烫了 疼得不行", "厨房油锅着了", "孩子掉井里了", "煤气罐爆了"])
+def test_half_pinyin_homophones_passives_and_bursts_are_emergencies(text):
+    assert intents.detect_emergency(text) is not None

@@ -215,3 +215,29 @@ def test_custom_catalogue():
     entry = SelfHelpEntry("selfhelp-score", "积分", ("分数",), "发送 /score")
     assert match_selfhelp("我的积分", {entry.id: entry}) is entry
     assert match_selfhelp("我的积分", {}) is None
+
+
+@pytest.mark.parametrize("text, entry_id", [
+    ("积fen在哪看", "selfhelp-score"), ("回执ma找不到了", "selfhelp-lost-receipt"),
+    ("咋退ding", "selfhelp-unsubscribe"), ("俺在你们这举报 厂里能查到俺不", "selfhelp-anonymity"),
+    ("匿名举报完了 车间主任会不会知道是我", "selfhelp-anonymity"),
+    ("举报交上去以后能撤销吗", "selfhelp-status"), ("怎么匿名举报", "selfhelp-report"),
+    ("工会的知识竞赛咋参加", "selfhelp-campaign"), ("这个机器人说的有法律效力吗", "selfhelp-help"),
+    ("以后不想再收到这些通知了", "selfhelp-unsubscribe"), ("举报完多久有人处理", "selfhelp-status"),
+    ("举报的时候能附视频吗", "selfhelp-report"), ("助手答不上来咋办", "selfhelp-contact"),
+    ("微课堂几点推能不能调一下", "selfhelp-unsubscribe"), ("我调到别的厂了 所在单位要改吗", "selfhelp-unit"),
+    ("舉報完怎麼查進度", "selfhelp-status"), ("这个助手可以干啥", "selfhelp-help"),
+    ("前些天用你们这个举报了食堂的煤气罐，不知道在哪看处理进展", "selfhelp-status"),
+    ("你们的微课堂每天推得太早了，能换个时间吗", "selfhelp-unsubscribe"),
+    ("想匿名举报，具体流程是什么", "selfhelp-report"),
+])
+def test_half_pinyin_dialect_and_the_newer_needs_match(text, entry_id):
+    entry = match_selfhelp(compact(text))
+    assert entry is not None and entry.id == entry_id
+
+
+@pytest.mark.parametrize("text", ["匿名举报", "我匿名举报之后想撤回"])
+def test_naming_the_anonymous_report_is_not_the_tip_flow(text):
+    from knowledge import intents
+
+    assert not intents.is_tip(compact(text))

@@ -1,5 +1,6 @@
 """Admins' roles scoped to a subtree: ``can`` for each role at a unit, its parent, a sibling and a child;
-scopes for lists; who handles a unit's tips, walking up; the units without a handler; grants and
+scopes for lists; who handles a unit's tips, walking up, and whom an overdue one escalates to; the units
+without a handler; whom a tip may be assigned to; grants and
 invitations (used once, expired, invited twice, withdrawn), on the real database (issue 12, point 3)."""
 from __future__ import annotations
 
@@ -125,6 +126,55 @@ async def test_tips_go_to_the_nearest_handler_up_the_tree_and_never_to_nobody(se
     async with services.sessions() as s:
         assert await roles.tip_handlers(s, services.settings, tree["f1"]) == (tree["d1"], [7005])
         assert await roles.tip_handlers(s, services.settings, tree["s1"]) == (tree["d1"], [7005])
+
+
+async def test_an_overdue_case_escalates_one_step_up_the_tree_and_the_super_admins_last(services, tree):
+    await _grant(services, 7011, Role.TIPS, tree["s1"])
+    await _grant(services, 7012, Role.PUSH, tree["d1"])  # no 举报处理: skipped on the way up
+    await _grant(services, 7013, Role.KNOWLEDGE, tree["d1"])
+    await _grant(services, 7014, Role.ADMIN, tree["d2"])
+    settings = services.settings
+    async with services.sessions() as s:
+        escalate = roles.escalation_recipients
+        # Handled at s1 (for f1 and s1): up to the nearest unit above with a holder — none until the top.
+        assert await escalate(s, settings, Role.TIPS, tree["f1"]) == (None, [SUPER])
+        assert await escalate(s, settings, Role.TIPS, tree["s1"]) == (None, [SUPER])
+    await _grant(services, 7015, Role.TIPS, tree["d1"])
+    await _grant(services, 7016, Role.ADMIN, tree["city"])
+    async with services.sessions() as s:
+        assert await escalate(s, settings, Role.TIPS, tree["f1"]) == (tree["d1"], [7015])
+        assert await escalate(s, settings, Role.TIPS, tree["d1"]) == (tree["city"], [7016])
+        assert await escalate(s, settings, Role.TIPS, tree["s2"]) == (tree["city"], [7016])  # d2's 管理员 handles
+        # Handled at the root: the admins over the whole tree, the super-admins last.
+        assert await escalate(s, settings, Role.TIPS, tree["city"]) == (None, sorted([SUPER, 7016]))
+        assert await escalate(s, settings, Role.TIPS, None) == (None, sorted([SUPER, 7016]))
+        # Another role walks its own holders: 知识库 at d1 handles, the root's 管理员 is above it.
+        assert await escalate(s, settings, Role.KNOWLEDGE, tree["f1"]) == (tree["city"], [7016])
+    async with services.sessions() as s, s.begin():
+        await service.retire(s, tree["d1"])  # a retired unit's holders no longer count
+    async with services.sessions() as s:
+        assert await escalate(s, settings, Role.TIPS, tree["f1"]) == (tree["city"], [7016])
+
+
+async def test_a_tip_may_be_assigned_only_to_admins_who_handle_tips_over_its_unit(services, tree):
+    await _grant(services, 7021, Role.TIPS, tree["s1"])
+    await _grant(services, 7022, Role.ADMIN, tree["d1"])
+    await _grant(services, 7023, Role.TIPS, tree["d2"])  # a sibling's handler
+    await _grant(services, 7024, Role.PUSH, tree["s1"])  # no 举报处理
+    await _grant(services, 7025, Role.READONLY, tree["city"])
+    await _grant(services, 7026, Role.TIPS, tree["f1"])  # below the unit
+    async with services.sessions() as s, s.begin():
+        await add_admin(s, 7027, "老管理员")  # an admin from before roles: the whole tree
+    settings = services.settings
+    async with services.sessions() as s:
+        assert await roles.tip_owners(s, settings, tree["s1"]) == sorted([SUPER, 7021, 7022, 7027])
+        assert await roles.tip_owners(s, settings, tree["f1"]) == sorted([SUPER, 7021, 7022, 7026, 7027])
+        assert await roles.tip_owners(s, settings, tree["s2"]) == sorted([SUPER, 7023, 7027])
+        assert await roles.tip_owners(s, settings, None) == sorted([SUPER, 7027])
+        for unit in ("s1", "f1", "s2", "d2", "city"):  # the same rule as ``can``
+            for user in (SUPER, *range(7021, 7028)):
+                allowed = await roles.can(s, settings, user, Role.TIPS, tree[unit])
+                assert allowed is (user in await roles.tip_owners(s, settings, tree[unit])), (unit, user)
 
 
 async def test_without_settings_admins_tips_reach_whole_tree_admins_or_else_every_admin(make_settings, tree, services):

@@ -1,4 +1,4 @@
-"""The organisation tree: adding, moving (no cycles), merging, retiring (workers go up), and the
+"""The organisation tree: adding, moving (no cycles), merging, retiring (workers and open schedules go up), and the
 all-or-nothing import of .csv, .yaml and .xlsx files, on the real database."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import yaml
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from broadcasts.models import Schedule, ScheduleStatus
 from core import users
 from org import service, transfer
 from org.models import Organisation
@@ -83,6 +84,43 @@ async def test_retiring_moves_workers_and_child_units_to_the_parent(services):
         assert [line.unit.code for line in await service.list_tree(s)] == ["city", "d1", "f1", "d2"]
         with pytest.raises(OrgError, match="已撤销"):
             await service.retire(s, units["s1"].id)
+
+
+async def _schedule(s, unit: Organisation | None, status: ScheduleStatus = ScheduleStatus.ACTIVE) -> int:
+    row = Schedule(kind="text", text="冬季用电安全", trigger="weekly", weekdays="mon", at_time="09:00",
+                   unit_id=unit.id if unit is not None else None, status=status)
+    s.add(row)
+    await s.flush()
+    return row.id
+
+
+async def test_retiring_moves_the_open_schedules_of_the_unit_to_the_parent(services):
+    async with services.sessions() as s, s.begin():
+        units = await seed(s)
+        active = await _schedule(s, units["s1"])
+        paused = await _schedule(s, units["s1"], ScheduleStatus.PAUSED)
+        finished = await _schedule(s, units["s1"], ScheduleStatus.FINISHED)
+        below = await _schedule(s, units["f1"])
+        await service.retire(s, units["s1"].id)
+        rows = {row.id: (row.unit_id, row.status) for row in (await s.scalars(select(Schedule))).all()}
+    assert rows == {active: (units["d1"].id, ScheduleStatus.ACTIVE), paused: (units["d1"].id, ScheduleStatus.PAUSED),
+                    finished: (units["s1"].id, ScheduleStatus.FINISHED),  # history stays where it was
+                    below: (units["f1"].id, ScheduleStatus.ACTIVE)}  # the child unit moved, its schedule with it
+
+
+async def test_merging_moves_open_schedules_into_the_target_and_retiring_a_root_cancels_its_own(services):
+    async with services.sessions() as s, s.begin():
+        units = await seed(s)
+        merged = await _schedule(s, units["d1"])
+        await service.merge(s, units["d1"].id, "d2")
+        rooted = await _schedule(s, units["city"])
+        everyone = await _schedule(s, None)
+        await service.retire(s, units["city"].id)
+        rows = {row.id: (row.unit_id, row.status) for row in (await s.scalars(select(Schedule))).all()}
+    assert rows == {merged: (units["d2"].id, ScheduleStatus.ACTIVE),
+                    # nothing above a root: cancelled, never widened to every worker of the tree
+                    rooted: (units["city"].id, ScheduleStatus.CANCELLED),
+                    everyone: (None, ScheduleStatus.ACTIVE)}
 
 
 async def test_merging_moves_workers_and_refuses_merging_into_its_own_subtree(services):

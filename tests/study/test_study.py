@@ -225,3 +225,35 @@ async def test_a_milestone_reached_by_two_credits_at_once_is_still_certified(ser
         again = await study.credit(s, 506, StudySource.QUIZ, "b", 1)
     assert late.total == 61 and late.certificate is not None and "60 分钟" in late.certificate.title
     assert again.certificate is None
+
+
+class RecordingNotifier:
+    """Records the news sent; slow enough that two sweeps at once overlap."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send_certificate(self, chat_id: int, cert: Certificate) -> None:
+        await asyncio.sleep(0)
+        self.sent.append((chat_id, cert.title))
+
+
+async def test_issued_certificates_are_told_once_and_offered_ones_not_again(services):
+    """A person's certificate nobody offered (a campaign's award, a milestone reached by a campaign attempt) is
+    told by the sweep once, even by two sweeps at once; a milestone offered by the bot at once, a unit's and a
+    name-only one are never told by it."""
+    async with services.sessions() as s, s.begin():
+        for chat in (601, 602, 603):
+            await users.record_user(s, chat)
+        unit = await org.add_unit(s, "plant", "一厂工会")
+        await certs.issue_certificate(s, "工友甲", None, "「竞赛」参赛证书", "campaign:1:finish", chat_id=601, now=T0)
+        await certs.issue_certificate(s, "一厂工会", unit.id, "「竞赛」优胜单位", "campaign:1:unit:1", now=T0)
+        await certs.issue_certificate(s, "某人", None, "手工颁发", None, now=T0)
+        offered = await study.credit(s, 602, StudySource.LESSON, "big", 60, now=T0)  # the bot offers it
+        by_attempt = await study.credit_attempt(s, 603, "attempt:9", 60, title="竞赛", now=T0)
+    assert offered.certificate is not None and by_attempt.certificate is not None
+    notifier = RecordingNotifier()
+    told = await asyncio.gather(*(certs.notify_issued(services.sessions, notifier, now=T0) for _ in range(2)))
+    assert sorted(notifier.sent) == [(601, "「竞赛」参赛证书"), (603, by_attempt.certificate.title)]
+    assert sorted(told[0] + told[1]) == sorted({i for ids in told for i in ids})  # no id told by both
+    assert await certs.notify_issued(services.sessions, notifier, now=T0) == []  # nothing left

@@ -78,6 +78,34 @@ async def test_owner_must_be_an_admin_and_every_assignment_is_audited(services):
     assert [(a.admin_id, a.target, a.detail) for a in audits] == [(ADMIN_ID, f"tip:{tip_id}", "555")]
 
 
+async def test_the_owner_of_a_units_tip_must_handle_tips_over_that_unit(services):
+    from org import roles, service
+    from org.roles import Role
+
+    async with services.sessions() as s, s.begin():
+        city = await service.add_unit(s, "city", "某市总工会", "市")
+        east = await service.add_unit(s, "east", "东区总工会", "区县", "city")
+        west = await service.add_unit(s, "west", "西区总工会", "区县", "city")
+        await roles.grant(s, 601, "东区举报员", Role.TIPS, east.id, by=ADMIN_ID)
+        await roles.grant(s, 602, "西区举报员", Role.TIPS, west.id, by=ADMIN_ID)
+        await roles.grant(s, 603, "东区推送员", Role.PUSH, east.id, by=ADMIN_ID)
+        await roles.grant(s, 604, "市管理员", Role.ADMIN, city.id, by=ADMIN_ID)
+        tip = await submit_tip(s, TipDraft("fire", "mall", "东区商场", DESCRIPTION, False, unit_id=east.id),
+                               now=services.clock.now(), cost=services.tips.receipt_cost)
+    for refused in (602, 603):
+        async with services.sessions() as s, s.begin():
+            with pytest.raises(OwnerNotAdmin) as caught:
+                await assign_owner(s, services.settings, tip.tip_id, refused, admin_id=ADMIN_ID)
+        assert caught.value.reason == "not_handler"
+    for allowed in (601, 604):
+        async with services.sessions() as s, s.begin():
+            assigned = await assign_owner(s, services.settings, tip.tip_id, allowed, admin_id=ADMIN_ID)
+        assert assigned.owner_id == allowed
+    async with services.sessions() as s:
+        audits = (await s.execute(select(AuditEntry).where(AuditEntry.action == "tip.owner"))).scalars().all()
+    assert [(a.detail, a.unit_id) for a in audits] == [("601", east.id), ("604", east.id)]  # with the tip's unit
+
+
 async def test_private_notes_never_reach_the_tippers_thread(services):
     tip_id, code = await _tip(services)
     async with services.sessions() as s, s.begin():

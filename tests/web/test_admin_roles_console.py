@@ -1,7 +1,8 @@
 """The console's 管理员 page with roles (issue 12, point 3): an invitation link for a role at a unit, the
 invitee listed by their Telegram name with the role, a role taken away after a confirmation (the last
 one ends their console sessions), a scoped 管理员 seeing and managing only their subtree, and a role
-removed while its holder is signed in refusing their next request in words."""
+removed while its holder is signed in refusing their next request in words; the audit log of a scoped
+admin keeps to their subtree."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ import re
 from aiohttp import ClientSession
 from sqlalchemy import select
 
+from core.admins import audit
 from core.models import AuditEntry
 from org import roles, service
 from org.roles import Role
@@ -127,3 +129,50 @@ async def test_the_menu_shows_only_the_areas_a_role_may_see(services, web_url):
     nav = page.split('<nav class="tabs"')[1].split("</nav>")[0]
     assert all(f'href="{href}"' in nav for href in ("/admin/knowledge", "/admin/handoffs", "/admin/org"))
     assert all(f'href="{href}"' not in nav for href in ("/admin/tips", "/admin/broadcasts", "/admin/lessons"))
+
+
+async def test_the_audit_log_shows_a_scoped_admin_only_the_entries_of_their_subtree(services, web_url, admin_http):
+    units = await _tree(services)
+    async with services.sessions() as s, s.begin():
+        await roles.grant(s, SCOPED, "区只读", Role.READONLY, units["d1"], by=ADMIN_ID)
+        await roles.grant(s, 6103, "邻区员", Role.TIPS, units["d2"], by=ADMIN_ID)
+        await audit(s, ADMIN_ID, "tip.note", "tip:11", unit_id=units["d1"])
+        await audit(s, ADMIN_ID, "tip.note", "tip:12", unit_id=units["s1"])
+        await audit(s, 6103, "tip.note", "tip:13", unit_id=units["d2"])
+        await audit(s, ADMIN_ID, "tip.note", "tip:14", unit_id=units["city"])
+        await audit(s, ADMIN_ID, "tip.note", "tip:15")  # of no unit: the whole tree's
+    headers = {"Cookie": f"{COOKIE_NAME}={await _session_cookie(services, SCOPED)}"}
+    async with ClientSession() as http:
+        page = await (await http.get(f"{web_url}/admin/audit?action=tip.note", headers=headers)).text()
+        export = await (await http.get(f"{web_url}/admin/audit/export.csv?action=tip.note", headers=headers)).text()
+        filter_page = await (await http.get(f"{web_url}/admin/audit", headers=headers)).text()
+    shown = set(re.findall(r"/admin/tips/(\d+)", page))
+    assert shown == {"11", "12"}
+    assert "举报 #11" in export and "举报 #12" in export
+    assert all(f"举报 #{n}" not in export for n in (13, 14, 15))
+    admin_filter = filter_page.split('id="admin-filter"')[1].split("</select>")[0]
+    assert "邻区员" not in admin_filter  # nobody only seen outside the subtree is named
+    async with await admin_http.get("/admin/audit?action=tip.note") as r:  # a super-admin: every entry
+        assert set(re.findall(r"/admin/tips/(\d+)", await r.text())) == {"11", "12", "13", "14", "15"}
+
+
+async def test_the_owner_picker_lists_only_the_tip_handlers_over_the_tips_unit(services, admin_http):
+    from tips.service import TipDraft, submit_tip
+
+    units = await _tree(services)
+    async with services.sessions() as s, s.begin():
+        await roles.grant(s, 6201, "街道举报员", Role.TIPS, units["s1"], by=ADMIN_ID)
+        await roles.grant(s, 6202, "区管理员", Role.ADMIN, units["d1"], by=ADMIN_ID)
+        await roles.grant(s, 6203, "邻区举报员", Role.TIPS, units["d2"], by=ADMIN_ID)
+        await roles.grant(s, 6204, "区推送员", Role.PUSH, units["d1"], by=ADMIN_ID)
+        tip = await submit_tip(s, TipDraft("fire", "mall", "东华街道某商场", "安全出口被货架堵住，还上了锁。", False,
+                                           unit_id=units["s1"]), now=services.clock.now(),
+                               cost=services.tips.receipt_cost)
+    async with await admin_http.get(f"/admin/tips/{tip.tip_id}") as r:
+        page = await r.text()
+    picker = page.split('<select id="owner"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d+)"', picker) == [str(u) for u in sorted([ADMIN_ID, 6201, 6202])]
+    async with await admin_http.post(f"/admin/tips/{tip.tip_id}/owner", {"owner": "6203"}) as r:
+        assert r.status == 400 and "没有「举报处理」权限" in await r.text()
+    async with await admin_http.post(f"/admin/tips/{tip.tip_id}/owner", {"owner": "6201"}) as r:
+        assert r.status == 303

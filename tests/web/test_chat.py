@@ -178,3 +178,66 @@ async def test_a_certificate_is_downloaded_from_the_browser_chat(ankang_web, pag
     async with ClientSession() as http, http.get(ankang_web.web_url + await link.get_attribute("href")) as response:
         assert response.status == 200 and (await response.read()).startswith(b"%PDF")
     await page.screenshot(path=screenshot_path("chat-certificate"), full_page=True)
+
+
+async def test_a_campaign_attempt_is_taken_in_the_browser_chat(ankang_web, emulator, page):
+    """Issue 13, point 3 in the browser chat: /campaign's 开始答题, five timed polls answered one at a time (a
+    multiple-choice one ticked option by option and sent with 提交), each locked once answered, then the
+    score and the explanations; the answers were recorded once each."""
+    from playwright.async_api import expect
+    from sqlalchemy import select
+
+    from broadcasts.quizbank import QuestionBank
+    from campaigns.models import Attempt, AttemptQuestion, QuestionStatus
+    from campaigns.service import local_day
+    from tests.campaigns.conftest import make_campaign
+    from web.chat import WORKER_ID
+
+    services = ankang_web.services
+    full = services.campaigns.bank
+    by_type = {kind: [q for q in full if q.type == kind] for kind in ("single", "truefalse", "multiple")}
+    # A bank of five known questions (two of them multiple choice), so the attempt meets every kind of poll.
+    bank = QuestionBank(by_type["single"][:2] + by_type["truefalse"][:1] + by_type["multiple"][:2])
+    services.campaigns.bank = bank
+    today = local_day(services.clock.now(), services.settings.tz)
+    await make_campaign(services, bank, template="new_hire", starts_on=today, audience="", tags=(),
+                        questions_per_attempt=5, seconds_per_question=60)
+
+    await open_chat(page, ankang_web.web_url)
+    await say(page, "/campaign")
+    offer = page.locator(".msg:not(.me)", has_text="正在进行的知识竞赛").last
+    await offer.locator("button", has_text="开始答题").click()
+    await page.locator(".msg:not(.me) .bubble", has_text="共 5 题").wait_for()
+    polls = page.locator(".bubble.poll")
+    for number in range(1, 6):
+        await expect(polls).to_have_count(number)
+        poll = polls.nth(number - 1)
+        question = await poll.locator(".q").inner_text()
+        assert question.startswith(f"（{number}/5）")
+        assert "限时 60 秒" in await poll.locator(".muted").first.inner_text()
+        [asked] = [q for q in bank if question.endswith(q.stem)]
+        options = poll.locator(".poll-opt")
+        if asked.type == "multiple":
+            assert "【多选】" in question
+            submit = poll.locator(".poll-submit")
+            assert await submit.is_disabled()  # nothing ticked yet
+            for i in asked.answer:
+                await options.nth(i).click()
+                await expect(options.nth(i)).to_have_attribute("aria-pressed", "true")
+            await poll.locator(".poll-submit").click()
+        else:
+            await options.nth(asked.answer[0]).click()
+        await expect(options.first).to_be_disabled()  # answered: locked
+
+    result = page.locator(".msg:not(.me) .bubble", has_text="答题结束")
+    await result.wait_for()
+    text = await result.inner_text()
+    assert "答对 5/5 题" in text and text.count("正确答案：") == 5
+    await page.screenshot(path=screenshot_path("chat-campaign"), full_page=True)
+    async with services.sessions() as session:
+        [attempt] = (await session.execute(select(Attempt).where(Attempt.chat_id == WORKER_ID))).scalars().all()
+        rows = (await session.execute(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt.id))).scalars().all()
+    assert attempt.correct == 5 and attempt.answered == 5
+    assert all(r.status == QuestionStatus.ANSWERED and r.correct for r in rows)
+    assert sum("poll" in m for m in emulator.messages(WORKER_ID)) == 5

@@ -6,7 +6,7 @@
   var photo = document.getElementById("photo"), toast = document.getElementById("toast");
   var chat = document.getElementById("chat");
   var role = (document.querySelector("input[name=role]:checked") || {}).value || "worker";
-  var since = 0, generation = 0, nodes = {}, chosen = {};
+  var since = 0, generation = 0, nodes = {}, chosen = {}, picked = {};
   // Every POST carries the page's token: another site cannot read it, so cannot post as the visitor.
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
 
@@ -76,13 +76,22 @@
     if (last) last.scrollIntoView({ block: "end" });
   }
 
+  // A poll: one tap answers; a poll that allows several answers (a campaign's 多选 question) is ticked option by
+  // option and sent with 提交. Answered or closed, its options are locked (a quiz shows right and wrong).
   function renderPoll(bubble, m) {
     var poll = m.poll;
     var q = document.createElement("div"); q.className = "q"; q.textContent = poll.question; bubble.appendChild(q);
     var meta = document.createElement("div"); meta.className = "muted small";
-    meta.textContent = (poll.type === "quiz" ? "测验" : "投票") + " · " + (poll.total_voter_count || 0) + " 人参与";
+    meta.textContent = (poll.type === "quiz" ? "测验" : "投票") + (poll.allows_multiple_answers ? "（多选）" : "")
+      + (poll.open_period ? " · 限时 " + poll.open_period + " 秒" : "") + " · " + (poll.total_voter_count || 0) + " 人参与";
     bubble.appendChild(meta);
     var mine = chosen[poll.id];
+    var multiple = !!poll.allows_multiple_answers;
+    var picking = picked[poll.id] || (picked[poll.id] = []);
+    function answer(ids) {
+      chosen[poll.id] = ids;
+      post("/poll_answer", { poll_id: poll.id, option_ids: ids }).then(function () { upsert({ message: m, outgoing: true }); });
+    }
     poll.options.forEach(function (opt, i) {
       var b = document.createElement("button");
       b.type = "button"; b.className = "poll-opt"; b.textContent = opt.text;
@@ -92,15 +101,34 @@
         var right = poll.correct_option_ids || (poll.correct_option_id !== undefined ? [poll.correct_option_id] : null);
         if (poll.type === "quiz" && right) {
           if (right.indexOf(i) >= 0) { b.classList.add("correct"); b.textContent = "✓ " + opt.text; }
-          else if (i === mine) { b.classList.add("wrong"); b.textContent = "✗ " + opt.text; }
-        } else if (i === mine) b.classList.add("chosen");
+          else if (mine.indexOf(i) >= 0) { b.classList.add("wrong"); b.textContent = "✗ " + opt.text; }
+        } else if (mine.indexOf(i) >= 0) b.classList.add("chosen");
+      } else if (poll.is_closed) {
+        b.disabled = true;
+      } else if (multiple) {
+        b.setAttribute("aria-pressed", picking.indexOf(i) >= 0 ? "true" : "false");
+        if (picking.indexOf(i) >= 0) { b.classList.add("chosen"); b.textContent = "☑ " + opt.text; }
+        else b.textContent = "☐ " + opt.text;
       }
       b.addEventListener("click", function () {
-        chosen[poll.id] = i;
-        post("/poll_answer", { poll_id: poll.id, option_ids: [i] }).then(function () { upsert({ message: m, outgoing: true }); });
+        if (!multiple) { answer([i]); return; }
+        var at = picking.indexOf(i);
+        if (at >= 0) picking.splice(at, 1); else picking.push(i);
+        upsert({ message: m, outgoing: true });
       });
       bubble.appendChild(b);
     });
+    if (multiple && mine === undefined && !poll.is_closed) {
+      var submit = document.createElement("button");
+      submit.type = "button"; submit.className = "btn small poll-submit"; submit.textContent = "提交";
+      submit.disabled = !picking.length;
+      submit.addEventListener("click", function () { answer(picking.slice().sort(function (a, b) { return a - b; })); });
+      bubble.appendChild(submit);
+    }
+    if (poll.is_closed && mine === undefined) {
+      var closed = document.createElement("div"); closed.className = "small muted"; closed.textContent = "已截止";
+      bubble.appendChild(closed);
+    }
     if (mine !== undefined && poll.explanation) {
       var ex = document.createElement("div"); ex.className = "small muted"; ex.textContent = "💡 " + poll.explanation;
       bubble.appendChild(ex);

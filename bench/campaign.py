@@ -95,8 +95,11 @@ async def _invite(emu, users, database_url: str, send_rate: float, window_s: flo
                         invitations[user.id] = found[0]
             await asyncio.sleep(0.5)
         # The last arrival, from the emulator's own log (the loop above looks only every half second).
-        arrivals = [e.at for e in emu.events_since(mark) if e.kind == "sent"]
+        events = emu.events_since(mark)
+        arrivals = [e.at for e in events if e.kind == "sent"]
         elapsed = (max(arrivals) - min(arrivals)) if len(arrivals) > 1 else float("nan")
+        if not events or events[0].seq > mark + 1:  # the log keeps its last 5,000 events: the start is gone
+            elapsed = time.monotonic() - started
         return {"campaign_id": campaign.id, "invitations": invitations, "invite_s": elapsed,
                 "invite_violations": emu.stats.violations - violations, "kb": services.kb,
                 "invite_wall_s": time.monotonic() - started}

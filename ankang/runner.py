@@ -112,7 +112,8 @@ async def _running(
             # Every process has the route; only the leader takes updates (the others answer 503, and
             # Telegram or the reverse proxy tries again: README, "Several processes").
             add_webhook_route(web_app, application, webhook_path(settings.webhook_url), settings.webhook_secret,
-                              accepting=lambda: services.role == "leader")
+                              accepting=lambda: services.role == "leader", arrivals=services.campaigns.arrivals,
+                              clock=services.clock)
         runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)

@@ -57,10 +57,12 @@ def build_application(settings: Settings, services: BotServices) -> Application:
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_url)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, services.campaigns.arrivals))
         .request(bot_request(connection_pool_size=64))
-        # Updates the library cannot parse are sifted out before it sees the batch (bot/incoming.py).
-        .get_updates_request(bot_request(kind=UpdateSieve, connection_pool_size=1, read_timeout=40))
+        # Updates the library cannot parse are sifted out before it sees the batch, and poll answers are
+        # stamped with their arrival (bot/incoming.py).
+        .get_updates_request(bot_request(kind=UpdateSieve, connection_pool_size=1, read_timeout=40,
+                                         arrivals=services.campaigns.arrivals, clock=services.clock))
         # The one outgoing path: every request paced, kept until delivered or refused (bot/retry.py).
         .rate_limiter(OutgoingLimiter(services.outgoing))
         .post_init(_post_init)

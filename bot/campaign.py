@@ -27,6 +27,7 @@ from campaigns.attempts import AnswerKind, AskQuestion, AttemptRefused, AttemptR
 from campaigns.runtime import CampaignWatch
 from campaigns.service import list_campaigns, local_day, open_campaigns
 from core import users
+from core.outgoing import Priority, sending_as
 from org.service import unit_of
 from study.models import Certificate
 
@@ -51,13 +52,22 @@ async def send_invitation(bot: Bot, chat_id: int, text: str, campaign_id: int) -
 
 class TelegramAttempts:
     """``campaigns.runtime.Sender`` over the application's bot: an attempt's steps and, for the watch, the
-    news of a certificate (``base_url``: the web's public address, for the verification link)."""
+    news of a certificate (``base_url``: the web's public address, for the verification link).
 
-    def __init__(self, bot: Bot, base_url: str = "") -> None:
+    ``priority`` in the outgoing queue: an attempt's first question answers the worker's press (a reply); the
+    questions after an answer or a time-out and the result are follow-ups, which wait for replies when the
+    sending budget is short."""
+
+    def __init__(self, bot: Bot, base_url: str = "", priority: Priority = Priority.REPLY) -> None:
         self.bot = bot
         self.base_url = base_url
+        self.priority = priority
 
     async def send_question(self, chat_id: int, ask: AskQuestion) -> str:
+        with sending_as(self.priority):
+            return await self._send_question(chat_id, ask)
+
+    async def _send_question(self, chat_id: int, ask: AskQuestion) -> str:
         question = ask.question
         options = list(question.options)
         if question.type == "multiple":
@@ -73,10 +83,12 @@ class TelegramAttempts:
         return message.poll.id
 
     async def send_result(self, chat_id: int, result: AttemptResult) -> None:
-        await send_long(self.bot, chat_id, msg.result_html(result))
+        with sending_as(self.priority):
+            await send_long(self.bot, chat_id, msg.result_html(result))
 
     async def send_timeout(self, chat_id: int, number: int) -> None:
-        await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
+        with sending_as(self.priority):
+            await self.bot.send_message(chat_id, msg.TIMED_OUT.format(number=number))
 
     async def send_certificate(self, chat_id: int, cert: Certificate) -> None:
         await tell_certificate(self.bot, chat_id, cert, self.base_url)
@@ -116,20 +128,27 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
         await _acknowledge(query)
         await context.bot.send_message(chat_id, refused.message)
         return
-    await _acknowledge(query)
     if isinstance(step, AskQuestion):
-        text = msg.PRACTICE_STARTING if practice else msg.STARTING
-        await context.bot.send_message(chat_id, text.format(total=step.total, seconds=step.seconds))
-    await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, now=services.clock.now())
+        # The rules come as the button's notice, not as a message: the first question follows at once, and an
+        # attempt costs one message fewer of Telegram's 30 a second (a message only if the notice is too late).
+        text = (msg.PRACTICE_STARTING if practice else msg.STARTING).format(total=step.total, seconds=step.seconds)
+        if not await _acknowledge(query, text):
+            await context.bot.send_message(chat_id, text)
+    else:
+        await _acknowledge(query)
+    await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, clock=services.clock)
 
 
-async def _acknowledge(query: CallbackQuery) -> None:
-    """Stop the button's spinner. A press handled late (a busy bot) is "too old" to answer: the attempt,
-    already started and counted, goes on regardless instead of failing with no question sent."""
+async def _acknowledge(query: CallbackQuery, text: str | None = None) -> bool:
+    """Stop the button's spinner, with ``text`` as its notice; False when it could not be answered. A press
+    handled late (a busy bot) is "too old" to answer: the attempt, already started and counted, goes on
+    regardless instead of failing with no question sent."""
     try:
-        await query.answer()
+        await query.answer(text)
     except BadRequest as exc:
         log.info("campaign button answered too late: %s", exc)
+        return False
+    return True
 
 
 async def campaign_answer(update: Update, context: AnkangContext) -> bool:
@@ -140,20 +159,33 @@ async def campaign_answer(update: Update, context: AnkangContext) -> bool:
         return False
     services = context.services
     chat_id = answer.user.id
+    # Judged by when the answer reached us (stamped on receipt, bot/incoming.py), not by when its turn came.
+    received_at = services.campaigns.arrivals.received_at(update.update_id)
+
+    async def record() -> attempts.AnswerOutcome:
+        return await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
+                                     list(answer.option_ids), now=services.clock.now(), received_at=received_at)
+
     for delay in (*POLL_LOOKUP_RETRIES_S, None):
-        # In this order: a question still being sent is seen either as pending or, once recorded, by its poll id.
+        outcome = await record()  # the common case: one transaction
+        if outcome.kind is not AnswerKind.UNKNOWN:
+            break
+        # Not found by its poll id: a question of this worker still being sent (its poll id not recorded yet),
+        # another worker's or a forged campaign poll, or a 微课堂 quiz. In this order: a question being sent is
+        # seen either as pending or, once recorded, by its poll id.
         pending = await attempts.awaiting_poll(services.sessions, chat_id)
         if await attempts.is_campaign_poll(services.sessions, answer.poll_id):
+            outcome = await record()  # recorded meanwhile; still unknown: someone else's, counts nothing
+            if outcome.kind is AnswerKind.UNKNOWN:
+                return True
             break
         if not pending or delay is None:
             return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
-    outcome = await attempts.answer(services.sessions, services.campaigns.bank, answer.poll_id, chat_id,
-                                    list(answer.option_ids), now=services.clock.now())
-    sender = TelegramAttempts(context.bot)
+    sender = TelegramAttempts(context.bot, priority=Priority.FOLLOW_UP)
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
-    await attempts.deliver(services.sessions, sender, chat_id, outcome.next, now=services.clock.now())
+    await attempts.deliver(services.sessions, sender, chat_id, outcome.next, clock=services.clock)
     return True
 
 
@@ -181,7 +213,7 @@ async def rank_campaign(update: Update, context: AnkangContext) -> None:
 
 def start_watch(application: Application, services: BotServices) -> CampaignWatch:
     """The leader's time-out watch: a question whose open period ended gets the next one sent."""
-    sender = TelegramAttempts(application.bot, services.settings.public_url or services.web_url)
+    sender = TelegramAttempts(application.bot, services.settings.public_url or services.web_url, Priority.FOLLOW_UP)
     watch = CampaignWatch(services.sessions, services.campaigns, sender, services.clock, services.settings.tz,
                           loops=services.loops)
     services.campaigns.watch = watch

@@ -7,15 +7,22 @@ never moves past it, and polling retries the same batch forever — nobody is an
 retry logs again. ``UpdateSieve`` reads the batch first and replaces each update the library
 cannot parse by a bare ``{"update_id": n}``, so the offset still moves past it and nothing of its
 content reaches a handler or a log. The webhook route sifts each POSTed update the same way.
+
+Both are also where an update is first seen, so poll answers are stamped with their receipt time
+there, before they queue (``campaigns.arrivals``: an answer is judged by when it arrived).
 """
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
+
+from campaigns.arrivals import Arrivals
+from core.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +64,23 @@ def sift_update(data: object, bot: Bot) -> Update | None:
     return None if sifted is None else Update.de_json(sifted, bot)
 
 
+def stamp_arrivals(updates: Iterable[dict[str, Any]], arrivals: Arrivals, clock: Clock) -> None:
+    """Note when each poll answer among ``updates`` (sifted) reached the process: now."""
+    now = None
+    for update in updates:
+        if "poll_answer" in update:
+            now = now or clock.now()
+            arrivals.received(update["update_id"], now)
+
+
 class UpdateSieve(HTTPXRequest):
-    """The getUpdates request: an ``HTTPXRequest`` that sifts each batch before PTB parses it."""
+    """The getUpdates request: an ``HTTPXRequest`` that sifts each batch before PTB parses it, and stamps
+    its poll answers' arrival (``arrivals``, on ``clock``)."""
+
+    def __init__(self, *args: Any, arrivals: Arrivals | None = None, clock: Clock | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._arrivals, self._clock = arrivals, clock
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, payload = await super().do_request(url, method, *args, **kwargs)
@@ -72,6 +94,8 @@ class UpdateSieve(HTTPXRequest):
         if not isinstance(result, list):
             return code, payload
         sifted = [s for s in map(sift, result) if s is not None]
+        if self._arrivals is not None and self._clock is not None:
+            stamp_arrivals(sifted, self._arrivals, self._clock)
         if len(sifted) == len(result) and all(s is r for s, r in zip(sifted, result, strict=True)):
             return code, payload
         body["result"] = sifted

@@ -12,6 +12,8 @@ from collections.abc import Awaitable
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from campaigns.arrivals import Arrivals
+
 
 class _ChatTurn:
     """One chat's lock and how many of its updates hold it or wait for it."""
@@ -24,11 +26,21 @@ class _ChatTurn:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int) -> None:
+    """``arrivals``: the book of poll answers' receipt times; an answer leaves it once handled."""
+
+    def __init__(self, max_concurrent_updates: int, arrivals: Arrivals | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._turns: dict[int, _ChatTurn] = {}
+        self._arrivals = arrivals
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            if self._arrivals is not None and isinstance(update, Update) and update.poll_answer is not None:
+                self._arrivals.handled(update.update_id)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine

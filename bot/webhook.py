@@ -11,6 +11,8 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.incoming import sift_update
+from campaigns.arrivals import Arrivals
+from core.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +25,14 @@ def webhook_path(webhook_url: str) -> str:
 
 
 def add_webhook_route(app: web.Application, application: Application, path: str, secret: str, *,
-                      accepting: Callable[[], bool] = lambda: True) -> None:
+                      accepting: Callable[[], bool] = lambda: True, arrivals: Arrivals | None = None,
+                      clock: Clock | None = None) -> None:
     """Route POSTs on ``path`` into the application's update queue, checking the secret header.
 
     Without a secret every call is refused: the runner does not start in webhook mode without one.
     While ``accepting()`` is false (a process that is not the leader) updates are answered 503, so
-    Telegram delivers them again, or the reverse proxy passes them on to the next process."""
+    Telegram delivers them again, or the reverse proxy passes them on to the next process.
+    Poll answers are stamped in ``arrivals`` as they come (bot/incoming.py)."""
 
     async def receive(request: web.Request) -> web.Response:
         if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
@@ -44,6 +48,8 @@ def add_webhook_route(app: web.Application, application: Application, path: str,
         # send it again and again (bot/incoming.py).
         update = sift_update(payload, application.bot)
         if update is not None:
+            if update.poll_answer is not None and arrivals is not None and clock is not None:
+                arrivals.received(update.update_id, clock.now())
             await application.update_queue.put(update)
         return web.Response(text="ok")
 

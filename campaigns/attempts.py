@@ -30,18 +30,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
 from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
 from campaigns.service import candidates, local_day, rules_on
+from core.clock import Clock
 from core.db import SessionMaker, rows_matched
 from core.models import StrEnumType, UTCDateTime
 from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
 ANSWER_GRACE_S = 2.0
+# The time-out sweep waits at most this long for answers received but not yet handled (a stuck handler must
+# not hold every other worker's time-outs for ever).
+ANSWER_HOLD_MAX_S = 120.0
 # The time-out sweep's batch.
 EXPIRE_BATCH = 200
 # A running attempt this long past its last possible deadline was left behind (the process stopped between
@@ -226,8 +231,10 @@ async def start_attempt(
     else:
         raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
     assert attempt_id is not None
+    if questions:  # just drawn from the bank: the first is the one to ask (no second look at the database)
+        return AskQuestion(attempt_id, 0, len(questions), questions[0], rules.seconds_per_question, practice)
     step = await proceed(sessions, bank, attempt_id, now=now)
-    assert step is not None  # a fresh attempt has its first question (or, with none, its result)
+    assert step is not None  # a fresh attempt without questions has its result
     return step
 
 
@@ -262,50 +269,55 @@ async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *
     """What the attempt needs next: its current question (to send), or its result when it has just
     finished; None when its current question is out already or it finished before."""
     async with sessions() as session, session.begin():
-        attempt = await session.get(Attempt, attempt_id)
-        if attempt is None or attempt.status != AttemptStatus.RUNNING:
-            return None
-        while attempt.position < attempt.question_count:
-            row = await session.get(AttemptQuestion, (attempt_id, attempt.position))
-            assert row is not None
-            if row.status != QuestionStatus.PENDING:
-                return None  # asked and waiting for its answer or its time-out
-            if row.question_id not in bank:
-                # The question left the bank during the attempt: not asked, not counted.
-                moved = await session.execute(
-                    update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
-                                                  AttemptQuestion.position == row.position,
-                                                  AttemptQuestion.status == QuestionStatus.PENDING)
-                    .values(status=QuestionStatus.SKIPPED))
-                if rows_matched(moved) != 1:
-                    return None
-                attempt.position += 1
-                await session.flush()
-                continue
-            return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
-                               attempt.seconds_per_question, attempt.practice)
-        finished = await session.execute(
-            update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
-            .values(status=AttemptStatus.FINISHED, finished_at=now))
-        if rows_matched(finished) != 1:
-            return None
-        await session.refresh(attempt)
-        rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                           .order_by(AttemptQuestion.position))).scalars())
-        asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
-        bonus = attempt.points_finish
-        if asked and attempt.correct == len(asked):
-            bonus += attempt.points_perfect
-        attempt.score += bonus
-        await session.flush()
-        result = await _result(session, bank, attempt, rows)
-        if attempt.practice:
-            return result
-        # 学时: the attempt's time on the clock (its questions' seconds), at least a minute, once per attempt.
-        minutes = max(1, math.ceil(len(asked) * attempt.seconds_per_question / 60))
-        credited = await credit_attempt(session, attempt.chat_id, f"attempt:{attempt.id}", minutes,
-                                        title=result.campaign_name, now=now)
-        return dataclasses.replace(result, study_minutes=credited.minutes)
+        return await _next_step(session, bank, attempt_id, now=now)
+
+
+async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int, *, now: datetime) -> Step | None:
+    """``proceed`` within the caller's transaction."""
+    attempt = await session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.status != AttemptStatus.RUNNING:
+        return None
+    while attempt.position < attempt.question_count:
+        row = await session.get(AttemptQuestion, (attempt_id, attempt.position), populate_existing=True)
+        assert row is not None
+        if row.status != QuestionStatus.PENDING:
+            return None  # asked and waiting for its answer or its time-out
+        if row.question_id not in bank:
+            # The question left the bank during the attempt: not asked, not counted.
+            moved = await session.execute(
+                update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                                              AttemptQuestion.position == row.position,
+                                              AttemptQuestion.status == QuestionStatus.PENDING)
+                .values(status=QuestionStatus.SKIPPED))
+            if rows_matched(moved) != 1:
+                return None
+            attempt.position += 1
+            await session.flush()
+            continue
+        return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
+                           attempt.seconds_per_question, attempt.practice)
+    finished = await session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+        .values(status=AttemptStatus.FINISHED, finished_at=now))
+    if rows_matched(finished) != 1:
+        return None
+    await session.refresh(attempt)
+    rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+                                       .order_by(AttemptQuestion.position))).scalars())
+    asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
+    bonus = attempt.points_finish
+    if asked and attempt.correct == len(asked):
+        bonus += attempt.points_perfect
+    attempt.score += bonus
+    await session.flush()
+    result = await _result(session, bank, attempt, rows)
+    if attempt.practice:
+        return result
+    # 学时: the attempt's time on the clock (its questions' seconds), at least a minute, once per attempt.
+    minutes = max(1, math.ceil(len(asked) * attempt.seconds_per_question / 60))
+    credited = await credit_attempt(session, attempt.chat_id, f"attempt:{attempt.id}", minutes,
+                                    title=result.campaign_name, now=now)
+    return dataclasses.replace(result, study_minutes=credited.minutes)
 
 
 async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
@@ -376,11 +388,13 @@ async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, 
 
 
 async def deliver(sessions: SessionMaker, sender: QuestionSender, chat_id: int, step: Step | None, *,
-                  now: datetime) -> None:
+                  clock: Clock) -> None:
     """Send a step: a question (then record its poll) or the result."""
     if isinstance(step, AskQuestion):
         poll_id = await sender.send_question(chat_id, step)
-        await mark_asked(sessions, step, poll_id, now=now)
+        # The open period runs from when Telegram took the poll, not from when it was chosen: under load a
+        # poll waits its turn in the outgoing queue, and a deadline counted from before would close early.
+        await mark_asked(sessions, step, poll_id, now=clock.now())
     elif isinstance(step, AttemptResult):
         await sender.send_result(chat_id, step)
 
@@ -403,19 +417,27 @@ async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
 
 
 async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_id: int,
-                 option_ids: Sequence[int], *, now: datetime) -> AnswerOutcome:
-    """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing."""
+                 option_ids: Sequence[int], *, now: datetime, received_at: datetime | None = None) -> AnswerOutcome:
+    """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing.
+
+    In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
+    within the open period and its grace, however long the answer then waited for its turn."""
+    arrived = received_at or now
+    following = aliased(AttemptQuestion)
     async with sessions() as session, session.begin():
+        # The question, its attempt and the question after it in one statement: one round trip per answer.
         row = (await session.execute(
-            select(AttemptQuestion, Attempt).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            select(AttemptQuestion, Attempt, following).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .outerjoin(following, and_(following.attempt_id == AttemptQuestion.attempt_id,
+                                       following.position == AttemptQuestion.position + 1))
             .where(AttemptQuestion.poll_id == poll_id))).first()
         if row is None or row[1].chat_id != chat_id:
             return AnswerOutcome(AnswerKind.UNKNOWN)
-        question, attempt = row
+        question, attempt, upcoming = row
         if question.status != QuestionStatus.ASKED or not option_ids:
             return AnswerOutcome(AnswerKind.AGAIN)
         assert question.deadline is not None
-        if now > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
+        if arrived > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
             late = True
         else:
             late = False
@@ -427,19 +449,27 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
                                               AttemptQuestion.position == question.position,
                                               AttemptQuestion.status == QuestionStatus.ASKED)
                 .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
-                        points=points, answered_at=now))
+                        points=points, answered_at=arrived))
             if rows_matched(won) != 1:
                 return AnswerOutcome(AnswerKind.AGAIN)
             await session.execute(
                 update(Attempt).where(Attempt.id == attempt.id)
                 .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
                         answered=Attempt.answered + 1, position=Attempt.position + 1))
+            # The next step in the same transaction: usually the question after, read above.
+            if (attempt.status == AttemptStatus.RUNNING and attempt.position == question.position
+                    and upcoming is not None and upcoming.status == QuestionStatus.PENDING
+                    and upcoming.question_id in bank):
+                after: Step | None = AskQuestion(
+                    attempt.id, upcoming.position, attempt.question_count, bank.get(upcoming.question_id),
+                    attempt.seconds_per_question, attempt.practice)
+            else:  # the last question (the result), or one that left the bank
+                after = await _next_step(session, bank, question.attempt_id, now=now)
     if late:
         # The open period is over: the question times out now (if the sweep has not done it already).
         moved = await _time_out(sessions, question.attempt_id, question.position)
         after = await proceed(sessions, bank, question.attempt_id, now=now) if moved else None
         return AnswerOutcome(AnswerKind.LATE, next=after)
-    after = await proceed(sessions, bank, question.attempt_id, now=now)
     return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
 
 
@@ -464,9 +494,16 @@ class TimedOut:
     next: Step | None
 
 
-async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime) -> list[TimedOut]:
-    """Time out every question whose open period (and grace) is over; return what each attempt needs next."""
-    cutoff = now - timedelta(seconds=ANSWER_GRACE_S)
+async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime,
+                     answers_since: datetime | None = None) -> list[TimedOut]:
+    """Time out every question whose open period (and grace) is over; return what each attempt needs next.
+
+    ``answers_since``: the receipt time of the oldest answer received and not yet handled. A question open
+    then may have its answer among them, so it waits (up to ``ANSWER_HOLD_MAX_S``) for them to be handled."""
+    judged_at = now
+    if answers_since is not None:
+        judged_at = min(now, max(answers_since, now - timedelta(seconds=ANSWER_HOLD_MAX_S)))
+    cutoff = judged_at - timedelta(seconds=ANSWER_GRACE_S)
     async with sessions() as session:
         due = (await session.execute(
             select(AttemptQuestion.attempt_id, AttemptQuestion.position, Attempt.chat_id)

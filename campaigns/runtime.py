@@ -8,6 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from broadcasts.quizbank import QuestionBank, load_bank
+from campaigns.arrivals import Arrivals
 from campaigns.attempts import QuestionSender, TimedOut, deliver, expire_due
 from campaigns.rankings import freeze_ended
 from campaigns.service import local_day
@@ -32,6 +33,8 @@ class CampaignRuntime:
         self._bank = bank
         self._templates = templates
         self.watch: CampaignWatch | None = None
+        # Poll answers received and not yet handled, with their receipt times (the bot stamps them).
+        self.arrivals = Arrivals()
 
     @property
     def bank(self) -> QuestionBank:
@@ -66,7 +69,8 @@ class CampaignWatch:
     async def tick(self) -> list[TimedOut]:
         """Time out the questions whose open period is over and send each attempt's next step."""
         now = self._clock.now()
-        timed_out = await expire_due(self._sessions, self._runtime.bank, now=now)
+        timed_out = await expire_due(self._sessions, self._runtime.bank, now=now,
+                                     answers_since=self._runtime.arrivals.oldest())
         try:  # a campaign whose last day is over: final results and certificates, once
             async with self._sessions() as session, session.begin():
                 await freeze_ended(session, local_day(now, self._tz))
@@ -75,7 +79,7 @@ class CampaignWatch:
         for item in timed_out:
             try:
                 await self._sender.send_timeout(item.chat_id, item.number)
-                await deliver(self._sessions, self._sender, item.chat_id, item.next, now=now)
+                await deliver(self._sessions, self._sender, item.chat_id, item.next, clock=self._clock)
             except Exception:  # one worker's failed send must not hold up the others
                 log.exception("could not send the next step of an attempt after a time-out")
         # After the attempts' next steps (those are on a clock): the certificates a freeze issued (here, or

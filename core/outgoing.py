@@ -6,7 +6,10 @@ messages and broadcasts alike — so one process keeps one budget per bot token.
 
 * **Priorities.** ``EMERGENCY`` never waits for pacing, only for a 429 Telegram gave (it still
   counts against the budget, so others wait for it). ``REPLY`` (a worker's own action, alerts)
-  goes before any ``BROADCAST``, which uses what is left.
+  goes first; ``FOLLOW_UP`` (the next steps of what a worker began: a contest's next question
+  after an answer or a time-out, its result) next, paced as replies; ``BROADCAST`` uses what is
+  left. So when the budget is short, a worker who starts something hears back at once and the
+  runs already under way slow down, rather than everyone waiting behind everyone.
 * **Overall rate, on request starts.** A grant *is* the request's start (the limiter sends right
   after it), and a sliding window over those start times allows at most ``floor(rate)`` in any
   second; a request still unanswered after the window keeps counting (it may reach Telegram
@@ -81,7 +84,8 @@ TELEGRAM_PACE = ChatPace()
 class Priority(IntEnum):
     EMERGENCY = 0
     REPLY = 1
-    BROADCAST = 2
+    FOLLOW_UP = 2  # the next step of something the worker began: a contest's next question, its result
+    BROADCAST = 3
 
 
 # Bot API methods that deliver or change a message: these are paced (lower-case endpoint names).

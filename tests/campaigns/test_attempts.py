@@ -108,6 +108,42 @@ async def test_a_timed_out_question_moves_on_once_and_a_late_answer_counts_nothi
     assert [i.status for i in result.review][:2] == [QuestionStatus.TIMED_OUT] * 2
 
 
+async def test_an_answer_received_in_time_counts_however_late_it_is_handled(services, bank):
+    """Under load an answer waits for its turn: it is judged by when it arrived, and the time-out sweep
+    leaves its question alone while answers received before the deadline are still waiting."""
+    cid = await make_campaign(services, bank, questions_per_attempt=5, seconds_per_question=30)
+    now = local(DAY, 10)
+    first = await start(services, bank, cid, now)
+    await ask_out(services, first, "r-0", now)
+    arrived, handled = now + timedelta(seconds=29), now + timedelta(seconds=90)
+    # The sweep runs while that answer waits: the question stays open for it …
+    assert await attempts.expire_due(services.sessions, bank, now=handled, answers_since=arrived) == []
+    counted = await attempts.answer(services.sessions, bank, "r-0", CHAT, list(first.question.answer),
+                                    now=handled, received_at=arrived)
+    assert counted.kind is AnswerKind.COUNTED and counted.correct
+    async with services.sessions() as session:
+        row = await session.get(AttemptQuestion, (first.attempt_id, 0))
+    assert (row.status, row.answered_at) == (QuestionStatus.ANSWERED, arrived)
+    # … an answer that arrived after the open period and its grace is late however soon it is handled.
+    second = counted.next
+    await ask_out(services, second, "r-1", handled)
+    late = await attempts.answer(services.sessions, bank, "r-1", CHAT, list(second.question.answer),
+                                 now=handled + timedelta(seconds=33), received_at=handled + timedelta(seconds=33))
+    assert late.kind is AnswerKind.LATE
+
+
+async def test_the_sweep_waits_for_waiting_answers_only_so_long(services, bank):
+    cid = await make_campaign(services, bank, questions_per_attempt=5, seconds_per_question=30)
+    now = local(DAY, 10)
+    first = await start(services, bank, cid, now)
+    await ask_out(services, first, "h-0", now)
+    # An answer waiting since long before (a stuck handler) holds the time-outs for ANSWER_HOLD_MAX_S at most.
+    much_later = now + timedelta(seconds=attempts.ANSWER_HOLD_MAX_S + 40)
+    [timed_out] = await attempts.expire_due(services.sessions, bank, now=much_later,
+                                            answers_since=now - timedelta(seconds=1000))
+    assert timed_out.number == 1
+
+
 async def test_two_devices_starting_at_once_get_one_attempt_at_a_cap_of_one(services, bank):
     cid = await make_campaign(services, bank, attempts_per_day=1, questions_per_attempt=5)
     now = local(DAY, 12)

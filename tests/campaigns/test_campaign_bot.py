@@ -2,6 +2,7 @@
 the delivery engine, and a worker's attempt of five polls with one timed out (issue 13, points 2 and 3)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -99,8 +100,11 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
 
     mark = emulator.mark()
     await emulator.press(worker, invitation, msg.START_BUTTON)
-    intro = await emulator.wait_for_message(worker, lambda m: "共 5 题" in m.get("text", ""), since=mark)
-    assert "45 秒" in intro["text"]
+    await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
+    # The rules come as the button's notice; the first question is the first message.
+    [notice] = [c.params.get("text") for c in emulator.calls_to("answerCallbackQuery")][-1:]
+    assert "共 5 题" in notice and "45 秒" in notice
+    assert "poll" in emulator.new_messages(worker, mark)[0]
     poll_ids = []
     for number in range(1, 6):
         poll_message = await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
@@ -113,6 +117,9 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
         assert not multiple or poll["allows_multiple_answers"]
         mark = emulator.mark()
         if number == 3:  # the worker lets this one run out
+            # Once the bot has recorded the poll (its open period runs from the send): the last answer handled.
+            while handle.services.campaigns.arrivals.oldest() is not None:
+                await asyncio.sleep(0.01)
             clock.advance(seconds=48)
             emulator.expire_poll(poll["id"])  # Telegram closes it by itself
             # The leader's watch (every second) or this tick times it out, whichever comes first; once.
@@ -254,6 +261,65 @@ async def test_a_press_handled_too_late_to_answer_still_starts_the_attempt(conte
     poll = await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
     assert poll["poll"]["question"].startswith("（1/")
     assert not any("出错" in m.get("text", "") for m in emulator.new_messages(worker, mark))
+
+
+async def test_an_answer_cast_in_time_but_handled_after_the_open_period_still_counts(contest, emulator):
+    """A busy bot: the worker answers within the open period, the answer waits behind the chat's earlier
+    update until the period is over. It is judged by when it arrived (stamped on receipt, since poll_answer
+    carries no date), and the time-out watch leaves the question to it meanwhile (found by bench.campaign)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from campaigns.models import AttemptQuestion, QuestionStatus
+    from campaigns.service import create_campaign, draft_from_template, queue_invitation
+    from campaigns.templates import load_templates
+
+    handle, clock = contest
+    services = handle.services
+    worker = emulator.user("小赵")
+    await subscribe(handle, worker.id)
+    draft = draft_from_template(load_templates()["new_hire"], START.astimezone(services.settings.tz).date())
+    mark = emulator.mark()
+    async with services.sessions() as session, session.begin():
+        campaign = await create_campaign(session, draft, services.campaigns.bank, now=clock.now())
+        schedule, _ = await queue_invitation(session, campaign, draft.invitation, now=clock.now(),
+                                             tz=services.settings.tz)
+    await services.broadcasts.send_now(schedule.id, admin_id=None)
+    invitation = await emulator.wait_for_message(worker, lambda m: msg.START_BUTTON in str(m.get("reply_markup")),
+                                                 since=mark)
+    mark = emulator.mark()
+    await emulator.press(worker, invitation, msg.START_BUTTON)
+    first = (await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark))["poll"]
+    answered_at = clock.now()
+
+    # The worker's /campaign is handled first and its reply stalls (Telegram slow to answer): the chat's turn
+    # is taken, and the poll answer that follows waits behind it.
+    calls = len(emulator.calls_to("sendMessage"))
+    emulator.fail_next(1, "delay", method="sendMessage", chat_id=worker.id, delay_s=1.0)
+    await emulator.send_text(worker, "/campaign")
+    while len(emulator.calls_to("sendMessage")) == calls:  # the stalled reply has been asked for
+        await asyncio.sleep(0.01)
+    mark = emulator.mark()
+    await emulator.answer_poll(worker, first["id"], correct_options(services.campaigns.bank, first))
+    arrivals = services.campaigns.arrivals
+    while arrivals.oldest() is None:  # received and stamped, not yet handled
+        await asyncio.sleep(0.01)
+    assert arrivals.oldest() == answered_at
+    # Now the open period (45 s) and its grace are over; the watch must not time the question out.
+    clock.advance(seconds=60)
+    assert await services.campaigns.watch.tick() == []
+    second = await emulator.wait_for_message(worker, lambda m: "poll" in m and m["poll"]["id"] != first["id"],
+                                             since=mark)
+    assert second["poll"]["question"].startswith("（2/")
+    texts = [m.get("text", "") for m in emulator.new_messages(worker, mark)]
+    assert not any(msg.LATE_ANSWER in t or "超时" in t for t in texts)
+    async with services.sessions() as session:
+        row = (await session.execute(
+            select(AttemptQuestion).where(AttemptQuestion.poll_id == first["id"]))).scalar_one()
+    assert (row.status, row.correct, row.answered_at) == (QuestionStatus.ANSWERED, True, answered_at)
+    assert arrivals.oldest() is None  # handled: it holds nothing any more
+    assert row.deadline is not None and row.deadline <= answered_at + timedelta(seconds=45)
 
 
 async def test_rank_campaign_shows_the_workers_unit_among_its_siblings_at_each_level_up_to_the_top(contest, emulator):

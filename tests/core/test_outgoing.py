@@ -94,6 +94,39 @@ async def test_a_reply_goes_before_every_waiting_broadcast_and_an_emergency_wait
     assert most_in_one_second(starts) <= 26
 
 
+async def test_a_reply_goes_before_waiting_follow_ups_which_go_before_broadcasts():
+    """A worker starting a contest hears back first when the budget is short; the next questions of attempts
+    under way (follow-ups) wait for it, and broadcasts wait for both."""
+    timer = VirtualTimer()
+    scheduler = OutgoingScheduler(10.0, timer=timer)
+    starts: list[float] = []
+    order: list[tuple[str, float]] = []
+
+    async def one(kind: str, chat: int, priority: Priority) -> None:
+        started = await send(scheduler, timer, chat, priority, starts)
+        order.append((kind, started))
+
+    asked: list[float] = []
+
+    async def scenario() -> None:
+        tasks = [asyncio.create_task(one("broadcast", chat, Priority.BROADCAST)) for chat in range(100, 130)]
+        tasks += [asyncio.create_task(one("follow-up", chat, Priority.FOLLOW_UP)) for chat in range(200, 230)]
+        await timer.sleep(0.5)  # the first burst is out; the rest wait
+        assert scheduler.waiting > 40
+        asked.append(timer.now)
+        await one("reply", 7, Priority.REPLY)
+        assert order[-1][1] - asked[0] <= 1.0  # one window at most, not behind 25-odd follow-ups (2.5 s at 10/s)
+        await asyncio.gather(*tasks)
+
+    await timer.run(scenario())
+    waited = [(started, kind) for kind, started in order if started > asked[0]]
+    [reply] = [started for started, kind in waited if kind == "reply"]
+    assert all(started >= reply for started, kind in waited)  # the reply before every waiting follow-up
+    last_follow_up = max(started for started, kind in waited if kind == "follow-up")
+    first_broadcast = min(started for started, kind in waited if kind == "broadcast")
+    assert last_follow_up < first_broadcast  # every waiting follow-up before any waiting broadcast
+
+
 async def test_replies_to_one_chat_go_in_order_with_a_short_burst_then_one_a_second():
     timer = VirtualTimer()
     scheduler = OutgoingScheduler(30.0, timer=timer)

@@ -207,7 +207,8 @@ async def test_a_campaign_attempt_is_taken_in_the_browser_chat(ankang_web, emula
     await say(page, "/campaign")
     offer = page.locator(".msg:not(.me)", has_text="正在进行的知识竞赛").last
     await offer.locator("button", has_text="开始答题").click()
-    await page.locator(".msg:not(.me) .bubble", has_text="共 5 题").wait_for()
+    # The rules come as the button's notice (a toast here), the first question as the first message.
+    await expect(page.locator("#toast")).to_contain_text("共 5 题")
     polls = page.locator(".bubble.poll")
     for number in range(1, 6):
         await expect(polls).to_have_count(number)

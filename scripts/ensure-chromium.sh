@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install Debian's Chromium (for the browser tests) and CJK + emoji fonts if they are missing.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" && fc-list 2>/dev/null | grep -qi "color emoji"; then
+# The font list is read whole first: piped into `grep -q`, fc-list could be cut off by the early exit
+# (SIGPIPE), which pipefail counted as "missing" — and the two CI runs then both ran apt-get at once.
+fonts=$(fc-list 2>/dev/null || true)
+if command -v chromium >/dev/null 2>&1 && grep -qi "noto.*cjk" <<<"$fonts" && grep -qi "color emoji" <<<"$fonts"; then
   exit 0
 fi
 if [ "$(id -u)" != "0" ]; then

@@ -2,7 +2,8 @@
 # Install Debian's Noto CJK fonts if they are missing: certificates (study/certificates.py) embed Noto Sans CJK,
 # and the units' QR posters (org/poster.py) print their Chinese names with it.
 set -euo pipefail
-if fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+fonts=$(fc-list 2>/dev/null || true)  # read whole: `fc-list | grep -q` can fail on SIGPIPE under pipefail
+if grep -qi "Noto Sans CJK" <<<"$fonts" || ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" != "0" ]; then

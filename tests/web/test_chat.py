@@ -149,7 +149,10 @@ async def test_the_chat_has_a_heading_and_every_control_is_reachable_by_keyboard
             "() => { const e = document.activeElement; return e.id || e.name || e.textContent.trim(); }"))
     assert {"role", "photo", "text", "send", "👍 有帮助"} <= reached, reached
     # The photo control opens the file chooser from the keyboard too.
+    from playwright.async_api import expect
+
     await page.focus("#photo")
+    await expect(page.locator("#photo")).to_be_focused()
     async with page.expect_file_chooser() as chooser:
         await page.keyboard.press("Space")
     assert await chooser.value

@@ -282,7 +282,9 @@ async def test_receipt_warns_before_leaving_and_the_reload_says_what_is_left_in_
         warning = page.locator("#receipt-warning")
         assert "离开或刷新本页之前" in await warning.inner_text()
         assert (await warning.bounding_box())["y"] < (await page.locator("#receipt-code").bounding_box())["y"]
-        assert await page.is_visible("#copy-receipt") and await page.is_visible("#save-image")
+        # The buttons are hidden until the page's script runs; wait for it rather than race it.
+        await page.locator("#copy-receipt").wait_for(state="visible")
+        await page.locator("#save-image").wait_for(state="visible")
 
         await page.reload()
         gone = await page.text_content("#receipt-gone")

@@ -151,9 +151,11 @@ async def test_the_chat_has_a_heading_and_every_control_is_reachable_by_keyboard
     # The photo control opens the file chooser from the keyboard too.
     from playwright.async_api import expect
 
-    await page.focus("#photo")
-    await expect(page.locator("#photo")).to_be_focused()
+    # Playwright asks the browser to intercept file choosers without waiting for it (fire and forget),
+    # so the listener is set up before the round trips below: a key pressed at once can beat it.
     async with page.expect_file_chooser() as chooser:
+        await page.focus("#photo")
+        await expect(page.locator("#photo")).to_be_focused()
         await page.keyboard.press("Space")
     assert await chooser.value
 

@@ -168,6 +168,10 @@ _RULES: tuple[_Rule, ...] = (
                     "查出来", "个人信息", "被发现")),
           _RECEIPT + ".{0,6}" + _any("暴露", "泄露", "身份", "查到我", "知道是我"),
           # The anonymous report itself named, then whether it gives the sender away ("匿名举报了 老板会知道是我吗").
+          # Whether reporting gives the sender away, the bot unnamed ("举报会暴露我吗", "举报老板他能晓得是我举报的不").
+          _REPORT + ".{0,12}" + _any("暴露我", "暴露身份", "会暴露", "能暴露", "被暴露", "泄露我", "泄露身份")
+          + _any("吗", "不", "么", "嘛", "没", ""),
+          _REPORT + ".{0,12}" + _any("知道", "晓得", "查出", "查到", "发现", "认出", "猜到") + "是我",
           "匿名" + _REPORT + ".{0,16}" + _any("知道是我", "查到我", "查到是我", "查不到是我", "查出我", "查出是我", "发现是我",
                                              "找到我", "暴露", "泄露", "身份"),
           guard_channel=True),

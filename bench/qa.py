@@ -1,12 +1,13 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|given ...] [--failures SPLIT] [--sizes 1000,100000]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|given ...] [--failures SPLIT] [--sizes 1000,100000]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
 any tuning learn from it), dev (operating point, development checks; its misses are not read), test
 (the first test split, retired on 2026-12-07 after three rounds had read its scores: tuned on like
-train from then on, its content pinned by its digest) and test2 (the frozen test split: scored,
-never tuned on). ``given`` is the shared development set (../shared/qa-dev.jsonl).
+train from then on, its content pinned by its digest), test2 (the second, retired the same way later
+that day) and test3 (the frozen test split: scored, never tuned on). ``given`` is the shared
+development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ from knowledge.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
-SPLITS = ("train", "dev", "test", "test2")
-FROZEN_SPLIT = "test2"  # scored, never read for misses nor tuned on (bench/README.md)
+SPLITS = ("train", "dev", "test", "test2", "test3")
+FROZEN_SPLIT = "test3"  # scored, never read for misses nor tuned on (bench/README.md)
 GIVEN = REPO.parent / "shared" / "qa-dev.jsonl"
 STYLES = ("story", "short", "colloquial", "formal", "typo", "traditional", "abstract", "oos")
 # Replies that answer (a worker reads them as the answer, not as guesses).

@@ -94,6 +94,13 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
     "benefits": ("待遇", "补助", "补贴", "抚恤", "津贴", "赔偿", "拿多少", "能拿"),
     "powers": ("职权", "权力", "监督", "能做什么", "能干什么", "可以做什么", "能管"),
 }
+# A question that asks for a figure (an amount, a duration, a grade, a limit value) is answered only
+# by an entry that states one: "滤毒罐用多久要换" matched to an entry on expired protective gear has
+# the words but not the answer. The policy sees whether the candidate answer holds any figure.
+ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|多久|多长时间|多长|"
+                         r"限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
+STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|"
+                           r"工作日|个工作日|星期|周岁|项|种|类|成)")
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # The entry that answers for the winning article: a general one (no industry the question does not
@@ -222,6 +229,7 @@ class KnowledgeBase:
         self._entry_topics: list[frozenset[str]] = []  # topics each entry mentions
         self._entry_industries: list[frozenset[str]] = []  # industry topics its questions name
         self._entry_aspects: list[frozenset[str]] = []  # ASPECT_MARKERS its questions name
+        self._states_figure: list[bool] = []  # its answer states a figure (STATES_FIGURE)
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
         for g in self.glossary:
@@ -340,6 +348,7 @@ class KnowledgeBase:
                 frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
             self._entry_industries.append(industries_named(" ".join(entry.questions)))
             self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))))
+            self._states_figure.append(bool(STATES_FIGURE.search(entry.a)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
 
@@ -596,6 +605,7 @@ class KnowledgeBase:
                 (fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0
             ) / 100
         chars = len(norm.replace(" ", ""))
+        asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
         art = articles[0][1] if articles else 0.0
         cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
         features = {
@@ -629,6 +639,8 @@ class KnowledgeBase:
             "aspect_miss": float(bool(qaspects) and bool(easpects) and not qaspects & easpects),
             "aspect_match": float(bool(qaspects & easpects)),
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
+            "figure_miss": float(asks_figure and best is not None and not self._states_figure[best.entry]),
+            "asks_figure": float(asks_figure),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
         # stored policy must be reproducible.

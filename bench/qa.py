@@ -1,6 +1,7 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|given ...] [--failures SPLIT] [--sizes 1000,100000]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|given ...] [--failures SPLIT]
+                                  [--sizes 1000,100000]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
 any tuning learn from it), dev (operating point, development checks; its misses are not read), test

@@ -97,10 +97,10 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
 # A question that asks for a figure (an amount, a duration, a grade, a limit value) is answered only
 # by an entry that states one: "滤毒罐用多久要换" matched to an entry on expired protective gear has
 # the words but not the answer. The policy sees whether the candidate answer holds any figure.
-ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|多久|多长时间|多长|"
-                         r"限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
-STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|"
-                           r"工作日|个工作日|星期|周岁|项|种|类|成)")
+ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|"
+                         r"多久|多长时间|多长|限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
+STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?"
+                           r"(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|工作日|个工作日|星期|周岁|项|种|类|成)")
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # The entry that answers for the winning article: a general one (no industry the question does not

@@ -99,11 +99,26 @@ def to_simplified(text: str) -> str:
     return simplified
 
 
+# Dialect words (northern, south-western, Wu, Cantonese) read as the standard words the FAQ and the
+# statutes are written in ("使唔使证" → 要不要证, "自个儿掏钱" → 自己掏钱, "冇得" → 没有). Only words
+# and characters no standard text uses this way: 系 (联系) and 伐 (伐木) stay as they are.
+_DIALECT = {
+    "使唔使": "要不要", "系唔系": "是不是", "系咪": "是不是", "有冇": "有没有", "乜嘢": "什么", "点算": "怎么办",
+    "点解": "为什么", "唔使": "不用", "唔该": "请", "佢哋": "他们", "我哋": "我们", "嗰度": "那里", "呢度": "这里",
+    "冇得": "没有", "莫得": "没有", "没得": "没有", "冇": "没有", "唔": "不", "嘅": "的", "佢": "他", "哋": "们",
+    "喺": "在", "嗰": "那", "咁": "这么", "侬": "你", "阿拉": "我们", "自个儿": "自己", "自个": "自己", "啥子": "什么",
+    "啥个": "什么", "么子": "什么", "嘎哈": "干什么", "干哈": "干什么", "咋个": "怎么", "啷个": "怎么", "晓得": "知道",
+    "中不中": "行不行", "要得不": "可以吗", "要得吗": "可以吗", "明儿": "明天", "今儿": "今天", "屋头": "家里",
+}
+_DIALECT_RE = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
+
+
 def normalise(text: str) -> str:
-    """Fold width and case, convert traditional to simplified, read numerals, tidy punctuation."""
+    """Fold width and case, convert traditional to simplified, read dialect words and numerals, tidy punctuation."""
     text = unicodedata.normalize("NFKC", text).lower()
     if _HAN_RE.search(text):
         text = to_simplified(text)
+        text = _DIALECT_RE.sub(lambda m: _DIALECT[m.group()], text)
     text = replace_numerals(text)
     text = _PUNCT_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()

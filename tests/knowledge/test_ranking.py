@@ -39,6 +39,28 @@ def test_simplified_text_is_returned_untouched_and_traditional_is_converted():
     assert normalise("職業病診斷") == "职业病诊断"
 
 
+@pytest.mark.parametrize(("dialect", "standard"), [
+    ("电焊工使唔使证", "电焊工要不要证"),  # Cantonese
+    ("安全帽要自个儿掏钱买", "安全帽要自己掏钱买"),  # northern
+    ("冇得培训就上岗", "没有培训就上岗"),
+    ("啥子培训都没得", "什么培训都没有"),  # south-western
+])
+def test_dialect_words_read_as_the_standard_words(dialect, standard):
+    assert normalise(dialect) == normalise(standard)
+
+
+def test_standard_words_that_share_a_dialect_character_stay_as_written():
+    assert normalise("联系工会的体系") == "联系工会的体系"
+    assert normalise("伐木工人") == "伐木工人"
+
+
+def test_a_dialect_question_gets_the_answer_of_its_standard_wording(real_kb):
+    asked = real_kb.answer("我哋嗰度电焊工冇证都照做，使唔使证啊")
+    plain = real_kb.answer("我们那里电焊工没有证都照做，要不要证啊")
+    assert asked.results and plain.results
+    assert asked.results[0].title == plain.results[0].title
+
+
 def test_entries_citing_the_same_article_support_each_other(corpus):
     from tests.knowledge.conftest import FIXTURES, build_kb
 

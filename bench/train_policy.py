@@ -89,6 +89,30 @@ def _threshold_for_wrong(probs: list[float], right: list[int], total: int, max_w
     return best
 
 
+# The operating point is the median over this many bootstrap resamples of the operating split (a
+# fixed seed: the same repository gives the same policy). Read off the one split as it is, the
+# threshold sits at its few confident-wrong questions and jumped between 0.72 and 0.89 with a single
+# FAQ phrasing changed; the median moves little.
+BOOTSTRAP_ROUNDS = 400
+BOOTSTRAP_SEED = 20261207
+
+
+def _stable_threshold(probs: list[float], right: list[int], total: int, max_wrong: float) -> float:
+    """The median of ``_threshold_for_wrong`` over bootstrap resamples of the operating split's items.
+
+    ``total`` counts every item of the split (those no policy decides as well): each resample draws
+    ``total`` items, of which the policy cases are the ones drawn from ``probs``.
+    """
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    cases = len(probs)
+    found = []
+    for _ in range(BOOTSTRAP_ROUNDS):
+        drawn = rng.integers(0, total, size=total)
+        picked = drawn[drawn < cases]  # indices beyond the policy cases stand for the other items
+        found.append(_threshold_for_wrong([probs[i] for i in picked], [right[i] for i in picked], total, max_wrong))
+    return round(float(np.median(found)), 4)
+
+
 def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
     """Fit on train and the retired test split; choose the operating points on dev, which the fit never saw.
 
@@ -112,7 +136,7 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
     op_feats, op_right, op_outside, _ = _rows(kb, items)
     p_right = [right_model.probability(f) for f in op_feats]
     p_outside = [outside_model.probability(f) for f in op_feats]
-    answer_at = _threshold_for_wrong(p_right, op_right, len(items), max_wrong)
+    answer_at = _stable_threshold(p_right, op_right, len(items), max_wrong)
     law = sorted((p for p, o in zip(p_outside, op_outside, strict=True) if not o), reverse=True)
     allowed = int(MAX_LAW_OUTSIDE * len(law))
     outside_at = round(max(0.5, law[allowed] + 1e-4 if allowed < len(law) else 0.5), 4)

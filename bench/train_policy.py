@@ -35,8 +35,11 @@ REGULARISATION_C = 1.0
 # evidence looks like an unseen question's while train's is optimistic (on dev, at the same
 # confident-wrong, a fit on test answers 149 policy cases right, on train + test 130, on train 133).
 # Train's out-of-scope questions join that fit (no FAQ was written from them either; without them
-# four of them are answered confidently). P(outside) learns from train and test. Keep test free of
-# FAQ phrasings.
+# four of them are answered confidently). P(outside) learns from train and test. The phrasings round
+# wrote phrasings from test's misses too (its brief asked for train, test and test2): test's law
+# questions went from 94.3 % to 98.6 % first right, so this fit now sees few wrong answers there.
+# On dev it still did best (dev questions confident and right, at its operating point: test 206,
+# train 198, train + test 197 of 249); a split no phrasing was written from would serve it better.
 RIGHT_FIT_SPLITS = ("test",)
 FIT_SPLITS = ("train", "test")
 OPERATING_SPLIT = "dev"  # held out from the fit: the operating points are chosen on it

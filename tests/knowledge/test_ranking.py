@@ -44,9 +44,22 @@ def test_simplified_text_is_returned_untouched_and_traditional_is_converted():
     ("安全帽要自个儿掏钱买", "安全帽要自己掏钱买"),  # northern
     ("冇得培训就上岗", "没有培训就上岗"),
     ("啥子培训都没得", "什么培训都没有"),  # south-western
+    ("干了十年打磨肺不得劲", "干了十年打磨肺不舒服"),  # north-eastern
 ])
 def test_dialect_words_read_as_the_standard_words(dialect, standard):
     assert normalise(dialect) == normalise(standard)
+
+
+@pytest.mark.parametrize("everyday, standard", [
+    ("来大姨妈", "经期"), ("来事儿", "经期"), ("娃还在吃奶", "哺乳期"), ("触过电", "触电"), ("疑是职业病", "疑似"),
+])
+def test_everyday_words_of_a_need_are_searched_as_its_standard_word(real_kb, everyday, standard):
+    assert standard in real_kb.analyzer.words(normalise(everyday))
+
+
+def test_trade_words_the_trimmed_dictionary_lacks_stay_one_word(real_kb):
+    # Rare in jieba's corpus, so its trimmed dictionary dropped them: 养老 / 院当护工 before.
+    assert {"养老院", "护工"} <= set(real_kb.analyzer.words(normalise("在养老院当护工扭伤了腰")))
 
 
 def test_standard_words_that_share_a_dialect_character_stay_as_written():

@@ -60,7 +60,8 @@ class UnitQuestionCount(Base):
 
 # The rollups' tallies (org.tallies keeps them, org.rollups adds them up): what the workers of a unit count for,
 # kept under the unit they are in now, so a subtree's figures are sums of its units' rows. Hours are UTC hours
-# since the epoch (org.tallies.hour_of).
+# since the epoch (org.tallies.hour_of). A period's rows of every unit are read from the (hour, …) indexes alone on
+# PostgreSQL; on SQLite from the primary key, in whose order the rows live (WITHOUT ROWID: no lookup per row).
 
 class UnitTally(Base):
     """A unit's workers joined, those of them subscribed and not blocked; and over all time, those of them ever
@@ -76,6 +77,8 @@ class UnitTally(Base):
     answers: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
 
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
 
 class ActivityTally(Base):
     """How many of a unit's workers were active (received a lesson or answered a quiz) in ``hour`` and, before
@@ -89,8 +92,8 @@ class ActivityTally(Base):
     prev_hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     workers: Mapped[int] = mapped_column(Integer, default=0)
 
-    # A whole tree's period read from the index alone.
-    __table_args__ = (Index("ix_org_activity_tallies_hour_prev_hour", "hour", "prev_hour", "unit_id", "workers"),)
+    __table_args__ = (Index("ix_org_activity_tallies_hour_prev_hour", "hour", "prev_hour", "unit_id", "workers"),
+                      {"sqlite_with_rowid": False})
 
 
 class LastActiveTally(Base):
@@ -103,7 +106,8 @@ class LastActiveTally(Base):
     hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     workers: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_org_last_active_tallies_hour", "hour", "unit_id", "workers"),)
+    __table_args__ = (Index("ix_org_last_active_tallies_hour", "hour", "unit_id", "workers"),
+                      {"sqlite_with_rowid": False})
 
 
 class AnswerTally(Base):
@@ -116,7 +120,8 @@ class AnswerTally(Base):
     answers: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_org_answer_tallies_hour", "hour", "unit_id", "answers", "correct"),)
+    __table_args__ = (Index("ix_org_answer_tallies_hour", "hour", "unit_id", "answers", "correct"),
+                      {"sqlite_with_rowid": False})
 
 
 class Role(StrEnum):

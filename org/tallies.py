@@ -46,9 +46,11 @@ from sqlalchemy import (
     insert,
     inspect,
     literal,
+    null,
     select,
     text,
     union,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -185,24 +187,32 @@ def _lock(conn: Connection, chat_ids: Collection[int]) -> None:
 
 
 def _contributions(conn: Connection, chat_ids: Collection[int]) -> dict[int, Contribution]:
-    """What each of these workers counts for now; those in no unit are absent."""
+    """What each of these workers counts for now, in one query (a row per lesson and answer, or one for a member
+    without either); those in no unit are absent."""
     found: dict[int, Contribution] = {}
     for chunk in _chunks(chat_ids):
-        rows = conn.execute(select(Membership.chat_id, Membership.unit_id, User.subscribed, User.blocked_at)
-                            .join(User, User.chat_id == Membership.chat_id).where(Membership.chat_id.in_(chunk)))
-        for chat_id, unit_id, subscribed, blocked_at in rows:
-            found[chat_id] = Contribution(unit_id, bool(subscribed) and blocked_at is None)
-    for chunk in _chunks(found):
-        for chat_id, delivered_at in conn.execute(select(LessonProgress.chat_id, LessonProgress.delivered_at)
-                                                  .where(LessonProgress.chat_id.in_(chunk))):
-            found[chat_id].hours.add(hour_of(delivered_at))
-        for chat_id, answered_at, correct in conn.execute(
-                select(QuizAnswer.chat_id, QuizAnswer.answered_at, QuizAnswer.correct)
-                .where(QuizAnswer.chat_id.in_(chunk))):
-            worker, hour = found[chat_id], hour_of(answered_at)
+        activity = union_all(
+            select(LessonProgress.chat_id, LessonProgress.delivered_at.label("at"),
+                   null().label("correct")).where(LessonProgress.chat_id.in_(chunk)),
+            select(QuizAnswer.chat_id, QuizAnswer.answered_at, QuizAnswer.correct)
+            .where(QuizAnswer.chat_id.in_(chunk))).subquery()
+        rows = conn.execute(
+            select(Membership.chat_id, Membership.unit_id, User.subscribed, User.blocked_at, activity.c.at,
+                   activity.c.correct)
+            .join(User, User.chat_id == Membership.chat_id)
+            .outerjoin(activity, activity.c.chat_id == Membership.chat_id)
+            .where(Membership.chat_id.in_(chunk)))
+        for chat_id, unit_id, subscribed, blocked_at, at, correct in rows:
+            worker = found.get(chat_id)
+            if worker is None:
+                worker = found[chat_id] = Contribution(unit_id, bool(subscribed) and blocked_at is None)
+            if at is None:
+                continue
+            hour = hour_of(at)
             worker.hours.add(hour)
-            worker.answers[hour] += 1
-            worker.correct[hour] += 1 if correct else 0
+            if correct is not None:  # an answer (a lesson received has none)
+                worker.answers[hour] += 1
+                worker.correct[hour] += 1 if correct else 0
     return found
 
 

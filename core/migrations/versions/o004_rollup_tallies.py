@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("correct", sa.Integer(), nullable=False),
         unit_fk("org_unit_tallies"),
         sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_org_unit_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "org_activity_tallies",
@@ -47,6 +48,7 @@ def upgrade() -> None:
         sa.Column("workers", sa.Integer(), nullable=False),
         unit_fk("org_activity_tallies"),
         sa.PrimaryKeyConstraint("unit_id", "hour", "prev_hour", name=op.f("pk_org_activity_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_org_activity_tallies_hour_prev_hour", "org_activity_tallies",
                     ["hour", "prev_hour", "unit_id", "workers"])
@@ -57,6 +59,7 @@ def upgrade() -> None:
         sa.Column("workers", sa.Integer(), nullable=False),
         unit_fk("org_last_active_tallies"),
         sa.PrimaryKeyConstraint("unit_id", "hour", name=op.f("pk_org_last_active_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_org_last_active_tallies_hour", "org_last_active_tallies", ["hour", "unit_id", "workers"])
     op.create_table(
@@ -67,6 +70,7 @@ def upgrade() -> None:
         sa.Column("correct", sa.Integer(), nullable=False),
         unit_fk("org_answer_tallies"),
         sa.PrimaryKeyConstraint("unit_id", "hour", name=op.f("pk_org_answer_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_org_answer_tallies_hour", "org_answer_tallies", ["hour", "unit_id", "answers", "correct"])
     op.create_index("ix_org_question_counts_day", "org_question_counts", ["day", "unit_id", "count"])

@@ -19,10 +19,12 @@ How they are kept: every write through a Session to what they count — ``users`
 ``org_members``, ``lesson_progress``, ``quiz_answers`` and ``quiz_polls`` (whose answers go with them) — is
 bracketed, whether the ORM flushes it or it is a statement given to ``session.execute`` (a bulk UPDATE, DELETE or
 INSERT): the workers it touches are locked (their ``users`` rows on PostgreSQL, the database on SQLite), what they
-count for is read before and after, and the difference is applied to the tallies in the same transaction. So
-two transactions touching one worker take turns, and a rollback takes the tallies back with the rows. Only
-SQL sent past the Session (``connection.execute``, another program) goes unseen: ``rebuild`` counts
-everything afresh (``ankang org retally``).
+count for is read before and after, and the difference is applied to the tallies in the same transaction. A
+flush that only adds lessons received and answers (most writes) is read once, after it, under the lock: before
+it the workers counted for the same less the rows it added. So two transactions touching one worker take
+turns, and a rollback takes the tallies back with the rows. Only SQL sent past the Session
+(``connection.execute``, another program) goes unseen: ``rebuild`` counts everything afresh
+(``ankang org retally``).
 
 Importing this module registers the session events (as importing a models module registers its mappers);
 ``org.service``, ``org.rollups`` and the composition root import it.
@@ -120,6 +122,34 @@ def _utc_hour_postgresql(element: utc_hour, compiler: SQLCompiler, **kw: Any) ->
     return f"CAST(floor(extract(epoch FROM {column}) / 3600) AS INTEGER)"
 
 
+# A lesson received, ("lesson", chat_id, lesson_id), or a quiz answer, ("answer", poll_id): a worker's row.
+RowKey = tuple[str, ...]
+
+
+@dataclass
+class Worker:
+    """A worker as the tallies see them: their unit (None: in none), whether they are a subscriber, and the
+    hour of each of their lessons received and answers (with whether it was right; None for a lesson)."""
+
+    unit_id: int | None
+    subscriber: bool
+    rows: dict[RowKey, tuple[int, bool | None]] = field(default_factory=dict)
+
+    def contribution(self, without: Collection[RowKey] = ()) -> Contribution | None:
+        """What they count for (None in no unit), leaving out the rows ``without``."""
+        if self.unit_id is None:
+            return None
+        found = Contribution(self.unit_id, self.subscriber)
+        for key, (hour, correct) in self.rows.items():
+            if key in without:
+                continue
+            found.hours.add(hour)
+            if correct is not None:
+                found.answers[hour] += 1
+                found.correct[hour] += 1 if correct else 0
+        return found
+
+
 @dataclass
 class Contribution:
     """What one worker counts for, under their unit."""
@@ -174,46 +204,55 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def _lock(conn: Connection, chat_ids: Collection[int]) -> None:
-    """Make transactions that touch these workers take turns, before what they count for is read."""
+    """Make transactions that touch these workers take turns: lock their ``users`` rows on PostgreSQL (NO KEY
+    UPDATE: it does not wait for the KEY SHARE locks of rows that refer to them), the database on SQLite. A
+    statement of its own: a statement that waited for a lock still reads what was committed when it began."""
     if conn.dialect.name == "postgresql":
-        # NO KEY UPDATE: it does not wait for the KEY SHARE locks of rows that refer to the worker.
         for chunk in _chunks(chat_ids):
             conn.execute(select(User.chat_id).where(User.chat_id.in_(chunk)).order_by(User.chat_id)
                          .with_for_update(key_share=True))
     else:
         # SQLite has one writer at a time: a write that changes nothing makes this transaction the writer now
-        # (the driver begins a transaction before it) rather than at its first real write, after the reads.
+        # (the driver begins a transaction before it) rather than at its first real write, after the read.
         conn.execute(text("UPDATE users SET chat_id = chat_id WHERE 0"))
 
 
-def _contributions(conn: Connection, chat_ids: Collection[int]) -> dict[int, Contribution]:
-    """What each of these workers counts for now, in one query (a row per lesson and answer, or one for a member
-    without either); those in no unit are absent."""
-    found: dict[int, Contribution] = {}
+def _read(conn: Connection, chat_ids: Collection[int]) -> dict[int, Worker]:
+    """The workers as they are now, in one query per few thousand (a row per lesson and answer of a member)."""
+    found: dict[int, Worker] = {}
     for chunk in _chunks(chat_ids):
         activity = union_all(
-            select(LessonProgress.chat_id, LessonProgress.delivered_at.label("at"),
-                   null().label("correct")).where(LessonProgress.chat_id.in_(chunk)),
-            select(QuizAnswer.chat_id, QuizAnswer.answered_at, QuizAnswer.correct)
+            select(LessonProgress.chat_id, LessonProgress.lesson_id.label("key"),
+                   LessonProgress.delivered_at.label("at"), null().label("correct"))
+            .where(LessonProgress.chat_id.in_(chunk)),
+            select(QuizAnswer.chat_id, QuizAnswer.poll_id, QuizAnswer.answered_at, QuizAnswer.correct)
             .where(QuizAnswer.chat_id.in_(chunk))).subquery()
-        rows = conn.execute(
-            select(Membership.chat_id, Membership.unit_id, User.subscribed, User.blocked_at, activity.c.at,
-                   activity.c.correct)
-            .join(User, User.chat_id == Membership.chat_id)
-            .outerjoin(activity, activity.c.chat_id == Membership.chat_id)
-            .where(Membership.chat_id.in_(chunk)))
-        for chat_id, unit_id, subscribed, blocked_at, at, correct in rows:
+        query = (select(User.chat_id, Membership.unit_id, User.subscribed, User.blocked_at, activity.c.key,
+                        activity.c.at, activity.c.correct)
+                 .outerjoin(Membership, Membership.chat_id == User.chat_id)
+                 .outerjoin(activity, activity.c.chat_id == Membership.chat_id)
+                 .where(User.chat_id.in_(chunk)))
+        for chat_id, unit_id, subscribed, blocked_at, key, at, correct in conn.execute(query):
             worker = found.get(chat_id)
             if worker is None:
-                worker = found[chat_id] = Contribution(unit_id, bool(subscribed) and blocked_at is None)
-            if at is None:
-                continue
-            hour = hour_of(at)
-            worker.hours.add(hour)
-            if correct is not None:  # an answer (a lesson received has none)
-                worker.answers[hour] += 1
-                worker.correct[hour] += 1 if correct else 0
+                worker = found[chat_id] = Worker(unit_id, bool(subscribed) and blocked_at is None)
+            if at is not None:
+                row_key = ("lesson", chat_id, key) if correct is None else ("answer", key)
+                worker.rows[row_key] = (hour_of(at), None if correct is None else bool(correct))
     return found
+
+
+def _tally(conn: Connection, before: dict[int, Worker], after: dict[int, Worker],
+           added: Collection[RowKey] = ()) -> None:
+    """Tally the difference between what the workers counted for before and after a write (``added``: rows
+    in ``after`` that the write added, left out of ``before`` when it is the same reading)."""
+    deltas = Deltas()
+    for sign, workers, without in ((-1, before, added), (+1, after, ())):
+        for worker in workers.values():
+            counted = worker.contribution(without)
+            if counted is not None:
+                deltas.add(counted, sign)
+    _apply(conn, deltas)
 
 
 def _apply(conn: Connection, deltas: Deltas) -> None:
@@ -237,63 +276,65 @@ def _apply(conn: Connection, deltas: Deltas) -> None:
                                              *(getattr(table, name) == 0 for name in counts)), gone)
 
 
-def _begin(conn: Connection, chat_ids: Collection[int]) -> dict[int, Contribution]:
-    """Lock the workers and read what they count for, before a write."""
-    _lock(conn, chat_ids)
-    return _contributions(conn, chat_ids)
-
-
-def _finish(conn: Connection, chat_ids: Collection[int], before: dict[int, Contribution]) -> None:
-    """Read what the workers count for after the write, and tally the difference."""
-    after = _contributions(conn, chat_ids)
-    if not before and not after:
-        return
-    deltas = Deltas()
-    for worker in before.values():
-        deltas.add(worker, -1)
-    for worker in after.values():
-        deltas.add(worker, +1)
-    _apply(conn, deltas)
-
-
 # --- the ORM's flushes --------------------------------------------------------------------------------------
 
-def _touched(session: Session) -> set[int]:
-    """The workers whose counts this flush may change."""
-    found: set[int] = set()
-    for obj in session.new:
-        if getattr(obj, "__tablename__", None) in _ADDED:
-            found.add(obj.chat_id)
-    for obj in session.deleted:
-        if getattr(obj, "__tablename__", None) in _DELETED:
-            found.add(obj.chat_id)
-    for obj in session.dirty:
-        columns = _CHANGED.get(getattr(obj, "__tablename__", ""))
-        if columns is None:
-            continue
-        attrs = inspect(obj).attrs
-        moved = attrs.chat_id.history
-        if moved.has_changes() or any(attrs[name].history.has_changes() for name in columns):
-            found.add(obj.chat_id)
-            found.update(c for c in moved.deleted if c is not None)
-    return found
+def _changed(obj: object) -> set[int]:
+    """For a row the flush updates: its worker (and the one it belonged to, if it moves) when the change matters
+    to the tallies; else nobody."""
+    columns = _CHANGED.get(getattr(obj, "__tablename__", ""))
+    if columns is None:
+        return set()
+    attrs = inspect(obj).attrs
+    moved = attrs.chat_id.history
+    if not moved.has_changes() and not any(attrs[name].history.has_changes() for name in columns):
+        return set()
+    return {obj.chat_id, *(c for c in moved.deleted if c is not None)}  # type: ignore[attr-defined]
+
+
+def _row_key(obj: object) -> RowKey | None:
+    """A lesson received or a quiz answer as ``Worker.rows`` keys it; None for another row."""
+    table = getattr(obj, "__tablename__", None)
+    if table == "lesson_progress":
+        return ("lesson", obj.chat_id, obj.lesson_id)  # type: ignore[attr-defined]
+    if table == "quiz_answers":
+        return ("answer", obj.poll_id)  # type: ignore[attr-defined]
+    return None
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
-    touched = _touched(session)
+    added = [obj for obj in session.new if getattr(obj, "__tablename__", None) in _ADDED]
+    deleted = [obj for obj in session.deleted if getattr(obj, "__tablename__", None) in _DELETED]
+    changed: set[int] = set().union(*(_changed(obj) for obj in session.dirty))
+    touched = {obj.chat_id for obj in (*added, *deleted)} | changed
     if not touched:
         session.info.pop(_BEFORE, None)
         return
-    session.info[_BEFORE] = (touched, _begin(session.connection(), touched))
+    rows = [_row_key(obj) for obj in added]
+    if not deleted and not changed and None not in rows:
+        # Lessons received and answers added, nothing else (most writes): what the workers counted for before is
+        # what they count for after, less these rows — read once, after the flush, under the lock.
+        session.info[_BEFORE] = (touched, None, rows)
+    else:
+        conn = session.connection()
+        _lock(conn, touched)
+        session.info[_BEFORE] = (touched, _read(conn, touched), [])
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     stashed = session.info.pop(_BEFORE, None)
-    if stashed is not None:
-        touched, before = stashed
-        _finish(session.connection(), touched, before)
+    if stashed is None:
+        return
+    touched, before, added = stashed
+    conn = session.connection()
+    if before is None:
+        if conn.dialect.name == "postgresql":  # on SQLite the flush's inserts made this transaction the writer
+            _lock(conn, touched)
+        after = _read(conn, touched)
+        _tally(conn, after, after, added)
+    else:
+        _tally(conn, before, _read(conn, touched))
 
 
 # --- statements given to session.execute ---------------------------------------------------------------------
@@ -336,9 +377,10 @@ def _on_execute(state: ORMExecuteState) -> Any:
     touched = _statement_chat_ids(conn, state, table)
     if not touched:
         return None
-    before = _begin(conn, touched)
+    _lock(conn, touched)
+    before = _read(conn, touched)
     result = state.invoke_statement()
-    _finish(conn, touched, before)
+    _tally(conn, before, _read(conn, touched))
     return result
 
 

@@ -292,16 +292,16 @@ async def test_figures_from_the_tallies_equal_figures_from_the_raw_tables(servic
 
 
 async def test_two_writers_for_one_worker_take_turns(services):
-    """Two transactions adding to one worker's activity at the same time: the second reads the worker's counts
-    only once the first has committed, so neither's difference is applied on top of the other's."""
+    """Two transactions adding to one worker's activity in the same hour at the same time: the second reads the
+    worker's counts only once the first has committed, so it sees the hour already counted (on SQLite its
+    insert waits for the first to commit; on PostgreSQL its lock on the worker does)."""
     async with services.sessions() as session, session.begin():
         ids = await seed(session)
     postgres = services.engine.dialect.name == "postgresql"
     second_waits = asyncio.Event()
 
     def watch(conn, cursor, statement, parameters, context, executemany) -> None:
-        if ("FOR NO KEY UPDATE" if postgres else "UPDATE users SET chat_id = chat_id") in statement \
-                and conn.info.get("writer") == "second":
+        if statement.startswith("INSERT INTO lesson_progress") and conn.info.get("writer") == "second":
             second_waits.set()
 
     async def second() -> None:
@@ -318,12 +318,16 @@ async def test_two_writers_for_one_worker_take_turns(services):
             await first.flush()
             task = asyncio.create_task(second())
             await asyncio.wait_for(second_waits.wait(), 10)
-            if postgres:  # until the second transaction waits for the worker's lock
+            if postgres:  # and until it waits for the worker's lock (database state, re-read)
+                waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock'")
                 conn = await first.connection()
                 for _ in range(500):
-                    if await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                    if await conn.scalar(waiting):
                         break
                     await asyncio.sleep(0.02)
+                else:
+                    raise AssertionError("the second transaction never waited for the worker")
         await task
     finally:
         event.remove(services.engine.sync_engine, "before_cursor_execute", watch)

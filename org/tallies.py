@@ -70,7 +70,7 @@ from org.models import ActivityTally, AnswerTally, LastActiveTally, Membership, 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 NEVER = 0  # the prev_hour of a worker's first active hour
-IDS_PER_QUERY = 5_000  # chat ids in one IN list (SQLite and asyncpg both allow 32,766 parameters)
+IDS_PER_QUERY = 5_000  # chat ids per IN list; a read names them three times, under the 32,766 parameters allowed
 _BEFORE = "org.tallies.before"  # session.info: what the workers a flush touches counted for before it
 
 # What changes what a worker counts for, by table: rows added (a users row added counts for nothing — a worker

@@ -28,6 +28,7 @@ from core.writebehind import WriteBehind
 from knowledge import KnowledgeBase
 from knowledge.handoff import HandoffWatch
 from knowledge.lawsdir import LawsDiagnosis, diagnose_laws_dir
+from org import tallies  # noqa: F401 - its session events keep the rollups' tallies in every process that writes
 from tips.runtime import TipsRuntime
 
 log = logging.getLogger(__name__)

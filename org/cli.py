@@ -1,4 +1,5 @@
-"""``ankang org …``: the organisation tree from the command line — import a file, list, export."""
+"""``ankang org …``: the organisation tree from the command line — import a file, list, export; recount the
+rollups' tallies."""
 from __future__ import annotations
 
 import sys
@@ -82,3 +83,20 @@ def export_command(fmt: str | None, file: Path) -> None:
     rows = _run(transfer.export_rows)
     file.write_bytes(transfer.render(rows, fmt))
     click.echo(f"已导出 {len(rows)} 个单位到 {file} / exported {len(rows)} units")
+
+
+@org.command("retally")
+def retally_command() -> None:
+    """Count the rollups' tallies afresh from the workers, lessons and answers (after rows were written past
+    the application, e.g. restored from a backup of some tables only)."""
+    from org import tallies
+
+    async def recount(session: AsyncSession) -> bool:
+        kept = await tallies.snapshot(session)
+        await tallies.rebuild(session)
+        return kept != await tallies.snapshot(session)
+
+    if _run(recount):
+        click.echo("已重新统计：原有统计与实际数据不符，已更正 / recounted: the kept tallies were wrong, now corrected")
+    else:
+        click.echo("已重新统计：原有统计无误 / recounted: the kept tallies were right")

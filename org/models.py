@@ -54,6 +54,76 @@ class UnitQuestionCount(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
+    # A whole tree's period read from the index alone (org.rollups).
+    __table_args__ = (Index("ix_org_question_counts_day", "day", "unit_id", "count"),)
+
+
+# The rollups' tallies (org.tallies keeps them, org.rollups adds them up): what the workers of a unit count for,
+# kept under the unit they are in now, so a subtree's figures are sums of its units' rows. Hours are UTC hours
+# since the epoch (org.tallies.hour_of). A period's rows of every unit are read from the (hour, …) indexes alone on
+# PostgreSQL; on SQLite from the primary key, in whose order the rows live (WITHOUT ROWID: no lookup per row).
+
+class UnitTally(Base):
+    """A unit's workers joined, those of them subscribed and not blocked; and over all time, those of them ever
+    active and their quiz answers (a long period is counted as these less what lies outside it)."""
+
+    __tablename__ = "org_unit_tallies"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    joined: Mapped[int] = mapped_column(Integer, default=0)
+    subscribers: Mapped[int] = mapped_column(Integer, default=0)
+    ever_active: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class ActivityTally(Base):
+    """How many of a unit's workers were active (received a lesson or answered a quiz) in ``hour`` and, before
+    that, last in ``prev_hour`` (0: never): a worker counts once in a span of hours, at their first active hour
+    in it — the one whose ``prev_hour`` lies before the span."""
+
+    __tablename__ = "org_activity_tallies"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prev_hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_org_activity_tallies_hour_prev_hour", "hour", "prev_hour", "unit_id", "workers"),
+                      {"sqlite_with_rowid": False})
+
+
+class LastActiveTally(Base):
+    """How many of a unit's workers were last active in ``hour``: for a period that runs past every worker's
+    latest activity (up to today), the workers who took part are those last active in it or after its start."""
+
+    __tablename__ = "org_last_active_tallies"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_org_last_active_tallies_hour", "hour", "unit_id", "workers"),
+                      {"sqlite_with_rowid": False})
+
+
+class AnswerTally(Base):
+    """The quiz answers a unit's workers gave in ``hour``, and the right ones."""
+
+    __tablename__ = "org_answer_tallies"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_org_answer_tallies_hour", "hour", "unit_id", "answers", "correct"),
+                      {"sqlite_with_rowid": False})
+
+
 class Role(StrEnum):
     """What an admin may do in a unit and everything below it (``org.roles`` holds the rules)."""
 

@@ -2,9 +2,13 @@
 
 Every figure is an SQL aggregate grouped by the unit a worker joined (``GROUP BY unit_id``); the
 per-unit rows — a few thousand at most, one per unit, never one per worker — are then added up into
-the child units of the unit looked at. A worker counts where they are now: membership keeps no
-history (the unit is the only organisational fact about a worker), so a worker who moved brings
-their lessons and answers along; questions are counted at the unit the asker was in when asking.
+the child units of the unit looked at. The per-unit counts are sums of the units' tallies
+(``org.tallies``: kept per unit and UTC hour as the rows they count change), so a city's rollup reads
+tally rows, not its 100,000 workers; a period that does not start and end on whole UTC hours (a time
+zone half an hour off) is counted from the raw tables instead, to the same figures. A worker counts
+where they are now: membership keeps no history (the unit is the only organisational fact about a
+worker), so a worker who moved brings their lessons and answers along; questions are counted at the
+unit the asker was in when asking.
 
 What the database records, and so what the figures mean:
 - 加入职工: workers in ``org_members``; 订阅者: those of them subscribed and not blocked.
@@ -35,7 +39,16 @@ from sqlalchemy.sql import Executable
 from broadcasts.models import LessonProgress, QuizAnswer
 from core.db import SessionMaker
 from core.models import User
-from org.models import Membership, Organisation, UnitQuestionCount
+from org import tallies
+from org.models import (
+    ActivityTally,
+    AnswerTally,
+    LastActiveTally,
+    Membership,
+    Organisation,
+    UnitQuestionCount,
+    UnitTally,
+)
 from tips.models import FINAL_STATUSES, OPEN_STATUSES, Tip, TipStatus
 
 DEFAULT_PERIOD_DAYS = 30
@@ -167,12 +180,14 @@ async def _rows(session: AsyncSession, stmt: Executable) -> list[tuple[int, ...]
     return [tuple(int(v or 0) for v in row) for row in (await conn.execute(stmt)).all()]
 
 
-async def _all_rows(session: AsyncSession, sessions: SessionMaker | None,
-                    stmts: list[Executable]) -> list[list[tuple[int, ...]]]:
+async def _all_rows(session: AsyncSession, sessions: SessionMaker | None, stmts: list[Executable],
+                    light: Collection[int] = ()) -> list[list[tuple[int, ...]]]:
     """Each statement's rows: one after the other in ``session``, or — with ``sessions`` — at the same time,
-    each in a session (a connection) of its own. The counts are independent: on PostgreSQL they run in
-    server processes of their own, on SQLite in the threads of their connections (sqlite3 lets go of the
-    GIL while a query runs), so a city's rollup takes about as long as its longest count, not their sum."""
+    each in a session (a connection) of its own, but for the ``light`` ones (their indexes: a few milliseconds
+    each), run one after the other in ``session`` meanwhile, so that fewer connections are taken at once. The
+    counts are independent: on PostgreSQL they run in server processes of their own, on SQLite in the threads
+    of their connections (sqlite3 lets go of the GIL while a query runs), so a city's rollup takes about as
+    long as its longest count, not their sum."""
     if sessions is None:
         return [await _rows(session, stmt) for stmt in stmts]
 
@@ -180,15 +195,44 @@ async def _all_rows(session: AsyncSession, sessions: SessionMaker | None,
         async with sessions() as own:
             return await _rows(own, stmt)
 
-    return list(await asyncio.gather(*(apart(stmt) for stmt in stmts)))
+    found: dict[int, list[tuple[int, ...]]] = {}
+
+    async def at(index: int) -> None:
+        found[index] = await (_rows(session, stmts[index]) if index in light else apart(stmts[index]))
+
+    async def here() -> None:
+        for index in light:
+            await at(index)
+
+    await asyncio.gather(here(), *(at(index) for index in range(len(stmts)) if index not in light))
+    return [found[index] for index in range(len(stmts))]
 
 
 async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
-                       now: datetime, *, sessions: SessionMaker | None = None) -> dict[int, Figures]:
+                       now: datetime, *, sessions: SessionMaker | None = None,
+                       from_raw_tables: bool = False) -> dict[int, Figures]:
     """Each unit's own figures (its joined workers only, nothing below it), for the units ``unit_ids`` (None:
-    every unit); units with nothing to count are absent. A few grouped queries, each over the units' members
-    at most once — at the same time with ``sessions`` (``_all_rows``)."""
-    start, end = period.starts_at, period.ends_at
+    every unit); units with nothing to count are absent. One grouped query per figure — over the units' tallies
+    (``org.tallies``) for a period of whole UTC hours, else (or ``from_raw_tables``: a check of the tallies)
+    over the raw tables — at the same time with ``sessions`` (``_all_rows``)."""
+    span = None if from_raw_tables else tallies.hour_span(period.starts_at, period.ends_at)
+    if span is not None:
+        conn = await session.connection()
+        extents = _Extents(*(await conn.execute(select(
+            *_extent(LastActiveTally), *_extent(AnswerTally)))).one())
+        members, participants, answers = _tallied(unit_ids, *span, extents)
+    else:
+        members, participants, answers = await _counted(session, unit_ids, period)
+    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count))
+                 .where(UnitQuestionCount.day >= period.first, UnitQuestionCount.day <= period.last,
+                        *_within(UnitQuestionCount.unit_id, unit_ids))
+                 .group_by(UnitQuestionCount.unit_id))
+    tips = _tip_counts_query(unit_ids, period, now)
+    # From the tallies the members are one row per unit, read in this session while the sums run.
+    counted = await _all_rows(session, sessions, [members, participants, answers, questions,
+                                                  *([tips] if tips is not None else [])],
+                              light=(0,) if span is not None else ())
+
     figures: dict[int, Figures] = {}
 
     def at(unit: int) -> Figures:
@@ -197,6 +241,91 @@ async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, 
             found = figures[unit] = Figures()
         return found
 
+    for unit, joined, subscribers in counted[0]:
+        figures[unit] = Figures(joined=joined, subscribers=subscribers)
+    for unit, count in counted[1]:
+        at(unit).participants = count
+    for unit, count, correct in counted[2]:
+        figure = at(unit)
+        figure.answers, figure.correct = count, correct
+    for unit, count in counted[3]:
+        at(unit).questions = count
+    for unit, received, closed, overdue in counted[4] if tips is not None else []:
+        figure = at(unit)
+        figure.tips_received, figure.tips_closed, figure.tips_overdue = received, closed, overdue
+    return figures
+
+
+@dataclass(frozen=True)
+class _Extents:
+    """The first and last hours of the workers' last activity and of the answers (None: no rows)."""
+
+    last_active_from: int | None
+    last_active_to: int | None
+    answers_from: int | None
+    answers_to: int | None
+
+
+def _extent(table: type[LastActiveTally] | type[AnswerTally]) -> tuple[Any, Any]:
+    """A tally's first and last hour, each from its index (one aggregate per subquery: SQLite then reads one
+    index entry for each)."""
+    return select(func.min(table.hour)).scalar_subquery(), select(func.max(table.hour)).scalar_subquery()
+
+
+def _mostly_within(first_hour: int, after_hour: int, low: int | None, high: int | None) -> bool:
+    """Whether most of the hours [low, high] a tally's rows span lie within [first_hour, after_hour): then what
+    lies outside, taken from the all-time totals, is the shorter sum."""
+    if low is None or high is None:
+        return False
+    within = max(0, min(after_hour, high + 1) - max(first_hour, low))
+    return 2 * within > high + 1 - low
+
+
+def _tallied(unit_ids: Collection[int] | None, first_hour: int, after_hour: int, extents: _Extents,
+             ) -> tuple[Executable, Executable, Executable]:
+    """Members (unit, joined, subscribers), participants (unit, count) and answers (unit, count, correct) summed
+    from the units' tallies over the hours [first_hour, after_hour). A worker takes part at their first active
+    hour in the period, the one whose previous active hour lies before it; or, when nobody was active after the
+    period (it runs up to today), if they were last active in it. A period that holds most of the hours
+    recorded is counted as the all-time totals less what lies outside it. Rows of units with nothing to count
+    are left out, as the counts from the raw tables leave them out."""
+    u, a, last, q = UnitTally, ActivityTally, LastActiveTally, AnswerTally
+    members = select(u.unit_id, u.joined, u.subscribers).where(u.joined > 0, *_within(u.unit_id, unit_ids))
+    up_to_now = extents.last_active_to is None or extents.last_active_to < after_hour
+    if up_to_now and _mostly_within(first_hour, after_hour, extents.last_active_from, extents.last_active_to):
+        before = (select(last.unit_id, func.sum(last.workers).label("workers"))
+                  .where(last.hour < first_hour, *_within(last.unit_id, unit_ids)).group_by(last.unit_id).subquery())
+        took_part = u.ever_active - func.coalesce(before.c.workers, 0)
+        participants = (select(u.unit_id, took_part).outerjoin(before, before.c.unit_id == u.unit_id)
+                        .where(took_part > 0, *_within(u.unit_id, unit_ids)))
+    elif up_to_now:
+        participants = (select(last.unit_id, func.sum(last.workers))
+                        .where(last.hour >= first_hour, *_within(last.unit_id, unit_ids))
+                        .group_by(last.unit_id).having(func.sum(last.workers) > 0))
+    else:
+        participants = (select(a.unit_id, func.sum(a.workers))
+                        .where(a.hour >= first_hour, a.hour < after_hour, a.prev_hour < first_hour,
+                               *_within(a.unit_id, unit_ids))
+                        .group_by(a.unit_id).having(func.sum(a.workers) > 0))
+    if _mostly_within(first_hour, after_hour, extents.answers_from, extents.answers_to):
+        outside = (select(q.unit_id, func.sum(q.answers).label("answers"), func.sum(q.correct).label("correct"))
+                   .where(or_(q.hour < first_hour, q.hour >= after_hour), *_within(q.unit_id, unit_ids))
+                   .group_by(q.unit_id).subquery())
+        count = u.answers - func.coalesce(outside.c.answers, 0)
+        answers = (select(u.unit_id, count, u.correct - func.coalesce(outside.c.correct, 0))
+                   .outerjoin(outside, outside.c.unit_id == u.unit_id).where(count > 0, *_within(u.unit_id, unit_ids)))
+    else:
+        answers = (select(q.unit_id, func.sum(q.answers), func.sum(q.correct))
+                   .where(q.hour >= first_hour, q.hour < after_hour, *_within(q.unit_id, unit_ids))
+                   .group_by(q.unit_id).having(func.sum(q.answers) > 0))
+    return members, participants, answers
+
+
+async def _counted(session: AsyncSession, unit_ids: Collection[int] | None, period: Period,
+                   ) -> tuple[Executable, Executable, Executable]:
+    """The same three counts from the raw tables, each over the units' members at most once (a period that does
+    not start and end on whole UTC hours: a time zone half an hour off)."""
+    start, end = period.starts_at, period.ends_at
     read = select(LessonProgress.chat_id).where(LessonProgress.delivered_at >= start, LessonProgress.delivered_at < end)
     answered = select(QuizAnswer.chat_id).where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end)
     active = and_(User.subscribed.is_(True), User.blocked_at.is_(None))
@@ -236,27 +365,7 @@ async def unit_figures(session: AsyncSession, unit_ids: Collection[int] | None, 
                .join(QuizAnswer if few else Membership, Membership.chat_id == QuizAnswer.chat_id)
                .where(QuizAnswer.answered_at >= start, QuizAnswer.answered_at < end, *within)
                .group_by(Membership.unit_id))
-    questions = (select(UnitQuestionCount.unit_id, func.sum(UnitQuestionCount.count))
-                 .where(UnitQuestionCount.day >= period.first, UnitQuestionCount.day <= period.last,
-                        *_within(UnitQuestionCount.unit_id, unit_ids))
-                 .group_by(UnitQuestionCount.unit_id))
-    tips = _tip_counts_query(unit_ids, period, now)
-    counted = await _all_rows(session, sessions, [members, participants, answers, questions,
-                                                  *([tips] if tips is not None else [])])
-
-    for unit, joined, subscribers in counted[0]:
-        figures[unit] = Figures(joined=joined, subscribers=subscribers)
-    for unit, count in counted[1]:
-        at(unit).participants = count
-    for unit, count, correct in counted[2]:
-        figure = at(unit)
-        figure.answers, figure.correct = count, correct
-    for unit, count in counted[3]:
-        at(unit).questions = count
-    for unit, received, closed, overdue in counted[4] if tips is not None else []:
-        figure = at(unit)
-        figure.tips_received, figure.tips_closed, figure.tips_overdue = received, closed, overdue
-    return figures
+    return members, participants, answers
 
 
 def _tip_counts_query(unit_ids: Collection[int] | None, period: Period, now: datetime) -> Executable | None:

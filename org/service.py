@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # Schedules and tips are scoped and routed to units: the tree moves the open ones with a unit.
 from broadcasts.models import OPEN_SCHEDULE_STATUSES, Schedule, ScheduleStatus
 from org import messages as msg
+from org import tallies  # noqa: F401 - its session events keep the rollups' tallies as workers join and move
 from org.models import CODE_MAX, LEVEL_MAX, NAME_MAX, Membership, Organisation
 from tips.models import OPEN_STATUSES, Tip
 

@@ -38,6 +38,10 @@ MessageRef = dict[str, Any] | int
 Predicate = Callable[[dict[str, Any]], bool]
 
 CALLBACK_TTL_S = 15.0
+# How long a test waits for the bot by default. Waits end as soon as what they wait for arrives, so
+# a generous bound costs passing tests nothing; 5 s was seen to run out on a machine loaded by
+# benchmarks beside the suite.
+WAIT_TIMEOUT_S = 15.0
 WEBHOOK_RETRY_DELAYS_S = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 EVENT_LOG_MAX = 5000
 CALL_LOG_MAX = 20000
@@ -248,7 +252,7 @@ class World:
             content["entities"] = found
         return self._incoming(self._user(user), content, chat, reply_to)
 
-    async def ask(self, user: User | int, text: str, *, timeout: float = 5.0) -> dict[str, Any]:
+    async def ask(self, user: User | int, text: str, *, timeout: float = WAIT_TIMEOUT_S) -> dict[str, Any]:
         """Send text and return the bot's first message in reply to it."""
         sent = await self.send_text(user, text)
         return await self.wait_for_message(sent["chat"]["id"], after=sent, timeout=timeout)
@@ -435,7 +439,7 @@ class World:
         return [m.snapshot() for m in found.history if m.outgoing and not m.deleted and m.sent_seq > since]
 
     async def wait_for_message(self, chat: ChatRef, predicate: Predicate | None = None, *,
-                               timeout: float = 5.0, after: MessageRef | None = None,
+                               timeout: float = WAIT_TIMEOUT_S, after: MessageRef | None = None,
                                since: int | None = None) -> dict[str, Any]:
         """Wait for a bot message in ``chat`` and return it.
 
@@ -463,7 +467,7 @@ class World:
         assert message is not None  # wait_for returns only once found() is truthy
         return message
 
-    def expect(self, chat: ChatRef, count: int = 1, *, edits: int = 0, timeout: float = 5.0,
+    def expect(self, chat: ChatRef, count: int = 1, *, edits: int = 0, timeout: float = WAIT_TIMEOUT_S,
                predicate: Predicate | None = None) -> Expectation:
         """``async with emu.expect(alice) as got: ...`` waits on exit for the bot's reaction.
 
@@ -472,7 +476,7 @@ class World:
         """
         return Expectation(self, self._chat_id(chat), count, edits, predicate, timeout)
 
-    async def wait_for(self, condition: Callable[[], T], timeout: float = 5.0, *, what: str | None = None,
+    async def wait_for(self, condition: Callable[[], T], timeout: float = WAIT_TIMEOUT_S, *, what: str | None = None,
                        chat_id: int | None = None) -> T:
         """Wait until ``condition()`` is truthy (re-checked on every emulator event); return it."""
         if await self._wait_until(condition, timeout):

@@ -53,7 +53,7 @@ from knowledge.replies import (
 from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import Analyzer, compact, normalise, term_weight
+from knowledge.text import Analyzer, compact, normalise, term_weight, to_simplified
 from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
@@ -374,11 +374,12 @@ class KnowledgeBase:
     def answer(self, text: str) -> Reply:
         """Work out what the message is and build the reply a worker sees."""
         raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
+        said = as_read(raw)
         norm = normalise(raw)[:MAX_QUERY_CHARS]
         flat = norm.replace(" ", "")
         if not flat:
             return NoticeReply(intent="help", message=messages.HELP, question=raw)
-        emergency = _emergency_reply(raw, norm)
+        emergency = _emergency_reply(said, norm, shown=raw)
         if emergency is not None:
             return emergency
         lookup = intents.parse_lookup(normalise_for_lookup(raw), self._law_names)
@@ -394,15 +395,15 @@ class KnowledgeBase:
         own = match_selfhelp(flat, self.selfhelp)
         if own is None and SPELLING:
             # A typo in the service's words ("积份在哪看"): asked again as the speller reads it.
-            corrected = self.speller.correct(raw)
-            if corrected != raw:
+            corrected = self.speller.correct(said)
+            if corrected != said:
                 own = match_selfhelp(compact(corrected), self.selfhelp)
         if own is not None:
             return SelfHelpReply(entry_id=own.id, answer=own.a, question=raw, confidence=1.0)
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return self._term_reply(raw, term)
-        reply = self._search_reply(raw, self._searchable(raw, norm))
+        reply = self._search_reply(said, self._searchable(said, norm), shown=raw)
         if term is not None:
             # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
             # confident FAQ answer wins, with the definition on top; otherwise the definition.
@@ -500,7 +501,7 @@ class KnowledgeBase:
 
         For training and measuring the answer policy (bench/train_policy.py).
         """
-        raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
+        raw = as_read((text or "").strip()[:MAX_QUERY_CHARS * 4])
         norm = normalise(raw)[:MAX_QUERY_CHARS]
         flat = norm.replace(" ", "")
         if not flat or intents.detect_emergency(norm, raw) is not None:
@@ -524,13 +525,16 @@ class KnowledgeBase:
             cites = set()
         return cand.features, cites
 
-    def _search_reply(self, raw: str, norm: str) -> AnswerReply | ArticleAnswerReply | OutOfScopeReply | UnsureReply:
+    def _search_reply(self, raw: str, norm: str, shown: str | None = None
+                      ) -> AnswerReply | ArticleAnswerReply | OutOfScopeReply | UnsureReply:
+        """``raw`` as read (``as_read``); ``shown``, the question as the worker wrote it, is what replies quote."""
         cand = self._candidate(raw, norm)
+        english = raw.isascii()
+        raw = raw if shown is None else shown
         ranked, articles, by_article, features = cand.ranked, cand.articles, cand.by_article, cand.features
         results = self._merge_results(ranked, articles)
         best = ranked[0] if ranked else None
         best_art = articles[0] if articles else None
-        english = raw.isascii()
         evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
         off_topic = intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW
         if self.policy is not None:
@@ -986,10 +990,20 @@ def emergency_reply(text: str) -> EmergencyReply | None:
     even while the index is still being built.
     """
     raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
-    return _emergency_reply(raw, normalise(raw)[:MAX_QUERY_CHARS])
+    return _emergency_reply(as_read(raw), normalise(raw)[:MAX_QUERY_CHARS], shown=raw)
 
 
-def _emergency_reply(raw: str, norm: str) -> EmergencyReply | None:
+def as_read(raw: str) -> str:
+    """The message as the engine reads it: traditional characters converted to simplified first.
+
+    ``normalise`` converts too, but the numbers, the speller, the story's sentences and the emergency
+    cues read the message before normalising: 未滿十八歲 was no age (歲 is not 岁), 請問 and 嗎 were
+    no asking cues, and a typo inside traditional writing was never corrected.
+    """
+    return to_simplified(raw)
+
+
+def _emergency_reply(raw: str, norm: str, shown: str | None = None) -> EmergencyReply | None:
     kind = intents.detect_emergency(norm, raw)
     if kind is None:
         return None
@@ -998,7 +1012,7 @@ def _emergency_reply(raw: str, norm: str) -> EmergencyReply | None:
     return EmergencyReply(
         kind=kind, head=messages.EMERGENCY_HEAD,
         guidance=(*guidance, messages.EMERGENCY_STEPS, (messages.EMERGENCY_FOOT,)),
-        question=raw, confidence=1.0,
+        question=raw if shown is None else shown, confidence=1.0,
     )
 
 

@@ -240,3 +240,15 @@ def test_results_lead_with_the_answer_and_list_no_article_twice(real_kb):
     for i, r in enumerate(reply.results):
         if r.article is not None:  # a bare article never follows a result that already cites it
             assert all(r.citations[0] not in o.citations for o in reply.results[:i])
+
+
+def test_traditional_writing_is_read_like_the_same_words_in_simplified(real_kb):
+    """Numbers (an age: 十八歲), the speller and the story's sentences read the message converted, so a
+    traditional question gets the evidence of its simplified twin; replies quote it as written."""
+    for traditional in ["未滿十八歲可以在礦井下面做工嗎？", "我們每天做12個小時，一個禮拜只休半天，這樣有沒有違法？"]:
+        simplified = to_simplified(traditional)
+        assert simplified != traditional
+        assert real_kb.decision_inputs(traditional) == real_kb.decision_inputs(simplified)
+        reply = real_kb.answer(traditional)
+        assert reply.question == traditional
+        assert reply.confidence == real_kb.answer(simplified).confidence

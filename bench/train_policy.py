@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from bench.qa import CORPUS_DIR, REPO, expected, load_split
-from knowledge.engine import TOPICS_FILE, KnowledgeBase, load_topics
-from knowledge.faq import DATA_DIR, load_faq, load_glossary, load_synonyms
+from bench.qa import AS_OF, CORPUS_DIR, REPO, as_of_kb, expected, load_split
+from knowledge.engine import KnowledgeBase
+from knowledge.faq import DATA_DIR
 from knowledge.policy import POLICY_FILE, AnswerPolicy, LogisticModel
 
 # Law questions told "outside what I know" allowed on dev when choosing that threshold: a worker
@@ -47,8 +43,7 @@ FIT_SPLITS = ("train", "test")
 # evidence no new writer's question has, and from few wrong answers. Fitted on one of these splits as
 # it was and scored on the other as it was (operating point on dev), P(right) answered 430 of the 799
 # questions right at 23 wrong, against 416 at 26 for the fit on test as it is now.
-RIGHT_AS_OF = {"test": "c0ccd60", "test2": "5640c97"}
-AS_OF_FILES = ("faq", "glossary.yaml", "synonyms.yaml", "topics.txt", "domain_dict.txt")
+RIGHT_AS_OF = AS_OF  # bench.qa: {"test": "c0ccd60", "test2": "5640c97"}
 # Every retired split's out-of-scope questions, as answered now, teach P(right) what a need next to ours
 # looks like (with train's and test's only, test2's were answered confidently 6 times of 69, not 3).
 RIGHT_OOS_SPLITS = ("train", "test", "test2")
@@ -124,23 +119,6 @@ def _stable_threshold(probs: list[float], right: list[int], total: int, max_wron
         picked = drawn[drawn < cases]  # indices beyond the policy cases stand for the other items
         found.append(_threshold_for_wrong([probs[i] for i in picked], [right[i] for i in picked], total, max_wrong))
     return round(float(np.median(found)), 4)
-
-
-def as_of_kb(kb: KnowledgeBase, commit: str) -> KnowledgeBase:
-    """The present engine over ``knowledge/data`` as it was at ``commit`` (the statutes of ``kb``), without a policy.
-
-    Read from the repository's history (``git archive``): a clone without it cannot refit the policy.
-    """
-    with tempfile.TemporaryDirectory(prefix="ankang-asof-") as tmp:
-        paths = [f"knowledge/data/{name}" for name in AS_OF_FILES]
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, *paths],
-                                 check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        data = Path(tmp) / "knowledge" / "data"
-        return KnowledgeBase(kb.corpus, load_faq(data / "faq"), load_glossary(data / "glossary.yaml"),
-                             load_synonyms(data / "synonyms.yaml"), data / "domain_dict.txt",
-                             load_topics(data / TOPICS_FILE), cache_dir=kb.analyzer.cache_dir)
 
 
 def _right_rows(kb: KnowledgeBase) -> tuple[list[dict[str, float]], list[int]]:

@@ -1,9 +1,11 @@
 """Rule-based detection of what a message is before any search: emergency, look-up, small talk…"""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from knowledge.numerals import NUMERAL_CHARS, cn_to_int
 
@@ -366,13 +368,24 @@ def _lexicon_typos() -> re.Pattern[str]:
     return re.compile("|".join(sorted(map(re.escape, _lexicon_typo_table()), key=len, reverse=True)))
 
 
-@lru_cache(maxsize=1)
-def _lexicon_pinyin() -> tuple[tuple[str, str], ...]:
-    """(pinyin, word) for each lexicon word whose pinyin is long enough not to occur by chance."""
-    from pypinyin import lazy_pinyin  # only for messages with Latin letters in them
+# The lexicon words' pinyin, kept as data: pypinyin's dictionaries cost ~55 MB of memory, so the running bot never
+# imports it. tests/knowledge/test_emergency_grid.py holds the file equal to ``lexicon_pinyin_pairs()``;
+# ``python -m knowledge.intents`` writes it again after the lexicons change.
+LEXICON_PINYIN_FILE = Path(__file__).parent / "data" / "emergency_pinyin.json"
+
+
+def lexicon_pinyin_pairs() -> list[tuple[str, str]]:
+    """(pinyin, word) for each lexicon word whose pinyin is long enough not to occur by chance (uses pypinyin)."""
+    from pypinyin import lazy_pinyin
 
     pairs = {("".join(lazy_pinyin(w)), w) for w in _lexicon_words()}
-    return tuple(sorted(((py, w) for py, w in pairs if len(py) >= 6), key=lambda pw: -len(pw[0])))
+    return sorted(((py, w) for py, w in pairs if len(py) >= 6), key=lambda pw: (-len(pw[0]), pw))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_pinyin() -> tuple[tuple[str, str], ...]:
+    pairs = json.loads(LEXICON_PINYIN_FILE.read_text(encoding="utf-8"))
+    return tuple((py, word) for py, word in pairs)
 
 
 def _find_kind(text: str) -> str | None:
@@ -571,3 +584,9 @@ _NEIGHBOUR_MATTER = re.compile(
 def looks_like_neighbour_matter(compact_text: str) -> bool:
     """A local rule, a technical detail or a shop dispute (see _NEIGHBOUR_MATTER)."""
     return bool(_NEIGHBOUR_MATTER.search(compact_text))
+
+
+if __name__ == "__main__":
+    rows = ",\n".join(json.dumps(pair, ensure_ascii=False) for pair in lexicon_pinyin_pairs())
+    LEXICON_PINYIN_FILE.write_text(f"[\n{rows}\n]\n", encoding="utf-8")
+    print(f"wrote {LEXICON_PINYIN_FILE}")

@@ -54,3 +54,21 @@ def test_procedures_and_hypotheticals_are_not_emergencies():
 ])
 def test_the_scene_named_decides_the_guidance(text, kind):
     assert _detected(text) == kind
+
+
+def test_the_kept_pinyin_of_the_lexicon_is_current_and_pypinyin_is_not_loaded_to_use_it():
+    """The detector reads the lexicon's pinyin from a data file (pypinyin's dictionaries cost ~55 MB); the file
+    must say what pypinyin says of today's lexicon (``python -m knowledge.intents`` writes it again)."""
+    import json
+    import subprocess
+    import sys
+
+    from knowledge.intents import LEXICON_PINYIN_FILE, lexicon_pinyin_pairs
+
+    kept = [tuple(pair) for pair in json.loads(LEXICON_PINYIN_FILE.read_text(encoding="utf-8"))]
+    assert kept == lexicon_pinyin_pairs()
+    probe = ("import sys; from knowledge.intents import detect_emergency; "
+             "assert detect_emergency('tongshi yundao le kuai lai ren') is not None; "
+             "print('pypinyin' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

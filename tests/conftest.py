@@ -262,6 +262,41 @@ def shared_kb(laws_dir):
 
 
 @pytest.fixture(scope="session")
+def bank():
+    """The bundled 安康杯 question bank, loaded once per test session (a test's first contest would load it)."""
+    from broadcasts.quizbank import load_bank
+
+    return load_bank()
+
+
+@pytest.fixture(scope="session")
+def _test_entries_kb_pickled(laws_dir) -> bytes:
+    """A knowledge base over the statutes and the test FAQ (tests/knowledge/fixtures), as built, pickled."""
+    import pickle
+
+    from knowledge.statutes import load_corpus
+    from tests.knowledge.conftest import FIXTURES, build_kb
+
+    return pickle.dumps(build_kb(load_corpus(laws_dir), FIXTURES))
+
+
+@pytest.fixture
+def fixture_kb_copies(_test_entries_kb_pickled):
+    """Make knowledge bases over the statutes and the test FAQ that are this test's own, to change: copies
+    of the one built once per session, made as the start-up snapshot is read (``knowledge.engine``'s
+    ``_read_snapshot``), 30 ms instead of the 700 ms of building one again."""
+    import pickle
+
+    return lambda: pickle.loads(_test_entries_kb_pickled)
+
+
+@pytest.fixture
+def own_fixture_kb(fixture_kb_copies):
+    """A knowledge base over the statutes and the test FAQ that is this test's own (``fixture_kb_copies``)."""
+    return fixture_kb_copies()
+
+
+@pytest.fixture(scope="session")
 def library():
     """The bundled lesson library, parsed once per test session (a bot start would parse it again)."""
     from broadcasts.library import load_library

@@ -10,13 +10,14 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
+from broadcasts.library import Library, LibraryCache
 from web import chat, console, pages, tips, verify
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
 from web.pages import public_errors
-from web.typedefs import BOT_SENDER, CHAT, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
+from web.typedefs import BOT_SENDER, CHAT, LIBRARY, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,13 @@ STATIC_DIR = WEB_DIR / "static"
 
 
 def create_web_app(
-    services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
+    services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None,
+    library: Library | None = None,
 ) -> web.Application:
-    """Build the web application over ``services``; the caller owns the services' lifetime."""
+    """Build the web application over ``services``; the caller owns the services' lifetime.
+
+    ``library`` is the lesson library when the caller has loaded it (the runner's, the tests' one per
+    session); otherwise the console reads the bundled files on first use, unless the broadcast engine runs."""
     # Order: headers wrap everything (error pages included); body limits refuse oversized requests
     # before any handler or the guard reads them (web/limits.py sets each route's size); public
     # pages' errors become Chinese pages; the guard runs before any /admin handler; console errors
@@ -39,6 +44,7 @@ def create_web_app(
     app[SERVICES] = services
     app[CHAT] = ChatConfig(emulator_url)
     app[SITE] = SiteConfig()
+    app[LIBRARY] = LibraryCache(library)
     if bot_sender is not None:
         app[BOT_SENDER] = bot_sender
     env = aiohttp_jinja2.setup(

@@ -228,10 +228,11 @@ def tips_runtime() -> TipsRuntime:
 
 
 @pytest.fixture
-async def services(settings: Settings, tips_runtime: TipsRuntime):
+async def services(settings: Settings, tips_runtime: TipsRuntime, bank):
     from ankang.services import open_services
 
     opened = await open_services(settings, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE)
+    opened.campaigns.bank = bank
     try:
         yield opened
     finally:
@@ -305,12 +306,12 @@ def library():
 
 
 @pytest.fixture
-async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
+async def ankang(make_settings, emulator, shared_kb, library, bank, tips_runtime):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
+                       library=library, bank=bank, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 

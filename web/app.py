@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from types import CodeType
 
 import aiohttp_jinja2
 import jinja2
@@ -24,6 +25,25 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template compiled once per process, by its name and its source's checksum, for every app built
+    here: a process serves one app, but the test suite builds one per test and compiled the templates
+    each test renders again (jinja2 keeps what it compiled per environment only)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str | None], CodeType] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def create_web_app(
@@ -54,6 +74,7 @@ def create_web_app(
         context_processors=[_template_globals],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=COMPILED_TEMPLATES,
     )
     tz = services.settings.tz
     env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""

@@ -375,14 +375,47 @@ def uses_suite_database(item: pytest.Item) -> bool:
     return bool(SUITE_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+# The longest tests (real processes, Chromium, training, the fuzz), longest first, with what each took on the
+# 2-core machine under load. They run first: with ``--dist worksteal`` (Makefile) the other worker takes the
+# short tests meanwhile, instead of one of these starting last and ending the run alone on one core.
+SLOW_FIRST = (
+    "tests/ankang/test_cluster_takeover.py",  # 56 s
+    "tests/bot/test_fuzz.py",  # 34 s
+    "tests/knowledge/test_policy.py::test_the_stored_policy_is_what_training_on_the_repository_gives",  # 33 s
+    "tests/ankang/test_laws_missing.py",  # 23 + 16 s
+    "tests/tips/test_bot_kill.py",  # 19 + 17 s
+    "tests/ankang/test_database_outage.py",  # 24 + 8 s
+    "tests/broadcasts/test_kill.py",  # 23 s
+    "tests/tips/test_debug_logs.py",  # 21 s
+    "tests/web/test_roles_matrix.py",  # 21 s
+    "tests/ankang/test_memory.py",  # 13 + 7 s
+    "tests/knowledge/test_cache.py",  # 10 + 10 s
+    "tests/broadcasts/test_engine.py::test_two_senders_on_postgresql_never_send_one_delivery_twice",  # 15 s
+    "tests/bench/test_campaign_bench.py",  # 15 s
+    "tests/bot/test_restarted.py",  # 13 s
+    "tests/web/test_handoff_console.py",  # 10 s
+    "tests/web/test_pages_look.py",  # 10 s
+    "tests/web/test_org_console.py",  # 10 s
+    "tests/tips/test_bot_bad_input.py::test_follow_up_timeout_says_so",  # 9 s
+    "tests/ankang/test_demo.py",  # 6 × 3–7 s
+)
+
+
+def slow_first_rank(item: pytest.Item) -> int:
+    """The place of ``item`` among ``SLOW_FIRST`` (after them all when not listed)."""
+    return next((rank for rank, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
+    """The longest tests first (``SLOW_FIRST``; the rest keep their order), then
+    ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
 
     CI runs the whole suite on SQLite, then again on PostgreSQL: in the second run the tests that
     never touch the configured database (the answering engine, the emulator, parsing, PostgreSQL-only
     cluster tests…) would repeat the first run exactly, so .ci/run sets this for it. Every test
     whose fixtures reach the database still runs on both.
     """
+    items.sort(key=slow_first_rank)  # stable
     if os.environ.get("ANKANG_TEST_DATABASE_ONLY") != "1":
         return
     kept = [item for item in items if uses_suite_database(item)]

@@ -24,6 +24,7 @@ from bot.lessons import start_broadcasts, stop_broadcasts
 from bot.webhook import add_webhook_route, webhook_path
 from bot.weblogin import TelegramSender
 from broadcasts.library import Library
+from broadcasts.quizbank import QuestionBank
 from core.clock import Clock
 from core.cluster import LeaderElection, SqliteOwnership, bot_key
 from core.outgoing import TELEGRAM_PACE, ChatPace
@@ -58,14 +59,15 @@ ROLES = ("auto", "web")  # ``ankang run --role``: auto = leader or hot standby; 
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
     library: Library | None = None, tips: TipsRuntime | None = None, role: str = "auto",
-    chat_pace: ChatPace = TELEGRAM_PACE,
+    chat_pace: ChatPace = TELEGRAM_PACE, bank: QuestionBank | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
 
-    ``kb`` and ``library`` hand in an already loaded knowledge base and lesson library (the tests
-    load them once per session); ``tips`` a tips runtime (the tests' has cheap receipt codes); ``chat_pace`` the
-    per-chat limits of sending (Telegram's; tests of flows that are not about pacing pass a quicker one).
+    ``kb``, ``library`` and ``bank`` hand in an already loaded knowledge base, lesson library and 安康杯
+    question bank (the tests load them once per session); ``tips`` a tips runtime (the tests' has cheap
+    receipt codes); ``chat_pace`` the per-chat limits of sending (Telegram's; tests of flows that are not
+    about pacing pass a quicker one).
 
     Roles (``role``, docs in the README): on SQLite the one process leads (a second one is refused:
     ``core.cluster.DatabaseInUse``). On PostgreSQL every process serves the web console, /tip and
@@ -83,7 +85,7 @@ async def running(
         ownership.acquire()  # before anything else touches the file
     try:
         async with _running(settings, clock=clock, poll_timeout_s=poll_timeout_s, kb=kb, library=library, tips=tips,
-                            role=role, sqlite=sqlite, chat_pace=chat_pace) as handle:
+                            role=role, sqlite=sqlite, chat_pace=chat_pace, bank=bank) as handle:
             yield handle
     finally:
         if ownership is not None:
@@ -94,6 +96,7 @@ async def running(
 async def _running(
     settings: Settings, *, clock: Clock | None, poll_timeout_s: int, kb: KnowledgeBase | None,
     library: Library | None, tips: TipsRuntime | None, role: str, sqlite: bool, chat_pace: ChatPace,
+    bank: QuestionBank | None,
 ) -> AsyncIterator[Running]:
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
@@ -103,11 +106,14 @@ async def _running(
     services = await open_services(settings, clock=clock, laws=laws, tips=tips, chat_pace=chat_pace,
                                    migrate_apart=True)
     services.role = "web" if role == "web" else "standby"
+    if bank is not None:
+        services.campaigns.bank = bank
     try:
         await _start_areas(services, kb)
         application = build_application(settings, services)
         # The two peers meet here: the web console sends to Telegram through the bot's sender.
-        web_app = create_web_app(services, bot_sender=TelegramSender(application.bot, services))
+        web_app = create_web_app(services, bot_sender=TelegramSender(application.bot, services, library),
+                                 library=library)
         if settings.webhook_url:
             # Every process has the route; only the leader takes updates (the others answer 503, and
             # Telegram or the reverse proxy tries again: README, "Several processes").

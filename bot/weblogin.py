@@ -11,7 +11,7 @@ from bot import authz, messages
 from bot.context import AnkangContext, BotServices, user_is_admin
 from bot.handoff import TelegramHandoffs
 from bot.tips_triage import TelegramDutyAlerts
-from broadcasts.library import LibraryCache
+from broadcasts.library import Library, LibraryCache
 from core.login_links import LOGIN_LINK_TTL_S, login_link
 from knowledge.handoff import HandoffAnswer, HandoffNotice
 from org.roles import Action
@@ -52,10 +52,10 @@ class TelegramSender:
     待回答 inbox answer a worker's 问工会 question (``bot.handoff.TelegramHandoffs``).
     """
 
-    def __init__(self, bot: Bot, services: BotServices) -> None:
+    def __init__(self, bot: Bot, services: BotServices, library: Library | None = None) -> None:
         self._bot = bot
         self._services = services
-        self._library = LibraryCache()
+        self._library = LibraryCache(library)  # loaded on first use unless given
 
     async def send_text(self, chat_id: int, html: str) -> None:
         await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)

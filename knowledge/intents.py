@@ -1,8 +1,11 @@
 """Rule-based detection of what a message is before any search: emergency, look-up, small talk…"""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from knowledge.numerals import NUMERAL_CHARS, cn_to_int
 
@@ -39,6 +42,10 @@ _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLE
 def _fold_typos(text: str) -> str:
     # A stove that will not light is no fire ("燃气灶打不着火").
     text = re.sub(r"(打|点|烧)不着火", r"\1不着", text)
+    if _LATIN.search(text):
+        for word, right in _lexicon_pinyin():
+            text = text.replace(word, right)
+    text = _lexicon_typos().sub(lambda m: _lexicon_typo_table()[m.group()], text)
     for word, right in sorted(_PINYIN_WORDS.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(word, right)
     text = _PINYIN_RE.sub(lambda m: _PINYIN_SYLLABLES[m.group(1)], text)
@@ -215,19 +222,23 @@ _ABOUT_LAW = re.compile(
     # Told afterwards: the day it happened, the hospital stay, the tally, the dispute that followed.
     r"上礼拜|上星期|上个礼拜|上个星期|才送|住院|出院|一共|总共|死了多少|伤亡|证据|伤残|几级|评级|等级|"
     # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
-    r"天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
+    r"(?<![今昨明])天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
     r"一旦|根本(?:跑|逃|出|走)不|防盗网|焊死|封死)"
 )
+# How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
+_BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
 # Procedures, knowledge and hypotheticals ("发生火灾时单位应该怎么组织疏散", "触电急救的方法有哪些",
 # "万一着火了怎么办"): not an emergency unless the message also says it is happening now.
 _ABOUT_PROCEDURE = re.compile(
     r"(预案|演练|培训|怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|如果|万一|假如|要是|假设|知识|常识|措施|这种情况|"
     r"发生.{0,8}(?:时|的时候|后)|遇到.{0,10}(?:时|的时候|应该|该怎么|怎么办)|碰到.{0,10}(?:时|的时候|应该)|"
-    r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|的时候|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
+    r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|"
+    # "着火的时候应该先救人还是先灭火" asks how; "清淤的时候同事晕倒了" tells what happened.
+    r"的时候(?:应该|应当|应|该|要|怎么|如何|先|可以|能|不能|需要|有什么|会)|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
 )
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
-_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
                      r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
@@ -236,6 +247,145 @@ _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么�
 _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢)")
 # Cries for help that outweigh anything else in the message.
 _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命)")
+
+
+# --- Lexicons: a hazard scene × a person in distress, told now ----------------------------------
+# The patterns above know particular ways of telling an accident. The lexicons below cover the
+# rest by method: a victim state (what has happened to the person) makes a report an emergency
+# when it is strong on its own (晕倒, 叫不醒, 流血不止) or, when it is weak (卡住, 没上来, 倒下了:
+# words a law question or an ordinary day also uses), when a hazard scene (a gas, a smell, fire,
+# electricity, a height, a machine, a pit or tank, a collapse, a chemical, heat, water) is named
+# too. The scene says which guidance comes first. Whether it is happening now is decided by the
+# same cues of past, law and procedure as for every other report (below).
+HAZARD_SCENES: dict[str, tuple[str, ...]] = {
+    "confined": ("化粪池", "污水池", "污水井", "雨水井", "窨井", "检查井", "下水道", "地窖", "菜窖", "沼气池", "储罐", "罐子",
+                 "罐里", "罐内", "罐车", "反应釜", "釜里", "船舱", "筒仓", "料仓", "井下", "井里", "井底", "池底", "池子里",
+                 "坑底", "管道里", "涵洞", "地沟"),
+    "gas": ("煤气", "液化气", "液化石油气", "天然气", "燃气", "氨气", "液氨", "氯气", "硫化氢", "一氧化碳", "沼气", "瓦斯",
+            "毒气", "臭鸡蛋", "烂鸡蛋", "臭蛋", "刺鼻", "呛鼻", "怪味", "气味", "味道", "味儿", "煤烟", "报警器"),
+    "electric": ("电线", "电闸", "配电", "电箱", "电柜", "漏电", "高压线", "高压电", "电焊", "插座", "插排", "电缆", "电门",
+                 "触电", "电到", "变压器", "电机", "带电"),
+    "fire": ("着火", "起火", "失火", "火灾", "烧起来", "冒烟", "浓烟", "黑烟", "火苗", "大火", "明火", "烟雾"),
+    "chemical": ("硫酸", "盐酸", "硝酸", "氢氟酸", "烧碱", "火碱", "强酸", "强碱", "酸液", "碱液", "药水", "化学品", "腐蚀"),
+    "collapse": ("塌", "垮", "冒顶", "片帮", "土方", "基坑", "边坡", "倒下来", "砸下来", "货架倒", "架子倒", "墙倒", "棚倒",
+                 "堆垛倒", "货堆倒", "模板倒", "支架倒", "房子倒", "围挡倒", "钢管倒", "掉下来砸"),
+    "machine": ("冲床", "机床", "车床", "皮带", "搅拌机", "滚筒", "传送带", "输送带", "卷扬机", "绞龙", "粉碎机", "破碎机",
+                "压辊", "辊子", "机器", "机子", "设备", "叉车", "铲车", "吊车", "货车", "剪板机", "压力机", "注塑机"),
+    "fall": ("脚手架", "架子上", "屋顶", "房顶", "楼顶", "塔吊", "梯子", "高处", "高空", "吊篮", "外墙", "楼上", "平台上",
+             "坑里", "坑边", "洞口", "电梯井"),
+    "heat": ("中暑", "高温", "太阳", "暴晒", "烈日", "炉前", "炉子", "炉边", "四十度", "40度", "三十八度", "38度", "闷热", "热得"),
+    "flood": ("河里", "河边", "水池", "蓄水池", "鱼塘", "池塘", "水塘", "江里", "湖里", "海里", "水里", "掉水", "落水", "溺水",
+              "透水", "淹"),
+}
+# What has happened to the person. Strong states are emergencies on their own; weak ones only
+# beside a hazard scene. Each state's own kind is used when no scene is named.
+VICTIM_STATES_STRONG: dict[str, tuple[str, ...]] = {
+    "unconscious": ("晕倒", "昏倒", "晕过去", "昏过去", "晕了过去", "昏了过去", "晕厥", "昏迷", "不省人事", "叫不醒", "喊不醒",
+                    "叫不应", "喊不应", "没有呼吸", "没呼吸", "没气了", "没了气", "没心跳", "没有心跳", "喘不上气", "喘不过气",
+                    "上不来气", "透不过气", "抽搐", "抽风", "口吐白沫", "吐白沫", "嘴唇发紫", "脸发紫", "脸色发紫", "翻白眼",
+                    "休克", "窒息", "失去知觉", "醒不过来", "一动不动", "人事不省"),
+    "bleeding": ("流血不止", "血止不住", "止不住血", "血流不止", "大出血", "流了好多血", "流了很多血", "一直流血", "一直在流血",
+                 "血一直流", "血哗哗", "满身是血", "浑身是血", "一身血", "全是血", "血流了一地"),
+    "collapse": ("被埋", "埋住了", "埋在下面", "埋在里面", "埋在底下", "压在下面", "压在底下"),
+    "burn": ("衣服烧着", "身上烧着", "身上着火", "身上起火", "头发烧着", "衣服着火", "衣服起火", "身上冒烟", "衣服冒烟",
+             "烧伤了", "烫伤了", "被烧伤", "被烫伤"),
+    "flood": ("溺水", "掉水里", "掉进水里", "落水了", "沉下去了", "被水冲走", "被冲走了"),
+}
+VICTIM_STATES_WEAK: dict[str, tuple[str, ...]] = {
+    "unconscious": ("不动了", "没反应", "没有反应", "倒在地上", "倒地", "倒下了", "倒下", "栽倒", "瘫倒", "躺着不动", "抽筋",
+                    "发紫", "头晕", "晕了", "呕吐", "吐了", "站不稳", "腿软", "没动静", "没声了", "喘不动"),
+    "bleeding": ("流血", "出血", "冒血", "在淌血", "伤口"),
+    "machine": ("卡住", "卡在", "夹住", "夹在", "被夹", "压住", "被压着", "压着", "卷进", "绞进", "卷住", "绞住", "拉不出来",
+                "抽不出来", "拔不出来", "被撞"),
+    "collapse": ("埋住", "埋了", "砸了", "被砸", "砸中"),
+    "fall": ("掉下去", "掉下来", "摔下去", "摔下来", "栽下去", "栽下来", "坠落", "跌下去", "跌下来", "摔了", "掉了下去",
+             "踩空"),
+    "confined": ("没上来", "上不来", "没出来", "出不来", "拉不上来"),
+    "burn": ("冒烟了", "着火了", "起火了", "烧着了", "烧到了", "烫到了", "被烫", "被烧"),
+}
+_ANY_SCENE = re.compile("|".join(sorted({w for ws in HAZARD_SCENES.values() for w in ws}, key=len, reverse=True)))
+def _lexicon_pattern(words: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern[str]]:
+    return {kind: re.compile("|".join(sorted(ws, key=len, reverse=True))) for kind, ws in words.items()}
+
+
+_STRONG_STATE = _lexicon_pattern(VICTIM_STATES_STRONG)
+_WEAK_STATE = _lexicon_pattern(VICTIM_STATES_WEAK)
+# Which scene decides the guidance when several are named: what must not be done first (going into
+# the tank, touching the person on the wire, breathing the gas) comes before what was seen.
+_SCENE_ORDER = ("confined", "gas", "electric", "fire", "chemical", "collapse", "machine", "fall", "heat", "flood")
+_SCENE = {kind: re.compile("|".join(sorted(HAZARD_SCENES[kind], key=len, reverse=True))) for kind in _SCENE_ORDER}
+
+
+def _lexicon_kind(text: str) -> str | None:
+    """The kind of a hazard scene with a person in distress (see HAZARD_SCENES), or None."""
+    state = next((k for k, p in _STRONG_STATE.items() if p.search(text)), None)
+    scene = next((k for k in _SCENE_ORDER if _SCENE[k].search(text)), None)
+    if state is None:
+        if scene is None or not any(p.search(text) for p in _WEAK_STATE.values()):
+            return None
+        return scene
+    return scene or state
+
+
+# The lexicon's words as they are mistyped: one character replaced by a homophone the input method
+# offers first (晕倒 → 运倒, 一动不动 → 一动不懂, 喘不上气 → 穿不上气), or the whole word in pinyin
+# (yundao, maoyan). Folded back in the detector's own copy of the text only. A variant that is an
+# ordinary word itself ("不懂了", "没出来"…) is not folded.
+_HOMOPHONES: dict[str, str] = {
+    "晕": "运云匀", "昏": "婚荤", "倒": "到道", "搐": "畜触", "喘": "穿串", "住": "主注", "压": "押鸭", "埋": "买麦",
+    "流": "留刘", "动": "懂洞冻", "醒": "性星", "息": "熄惜", "窒": "至制", "血": "雪", "迷": "谜米", "厥": "决觉",
+    "烧": "少稍", "漏": "露陋", "泄": "写谢", "燃": "然", "煤": "梅媒", "触": "处出", "坠": "追缀", "摔": "甩", "塌": "踏蹋他",
+    "卡": "咔", "夹": "加家", "上": "尚", "吐": "土", "沫": "末抹", "省": "醒", "淹": "烟", "溺": "逆腻",
+    "窖": "叫教", "罐": "灌冠", "粪": "愤份", "蛋": "旦淡", "臭": "丑", "鸡": "机基", "刺": "次", "燥": "躁",
+}
+_NOT_TYPOS = frozenset({"不懂了", "没出来", "出来", "到地", "到下", "倒下", "尚来", "上来", "加住", "家住", "主了",
+                        "一动不", "少了", "出血", "处血", "追落", "机器", "基坑", "次鼻", "没上来"})
+_LATIN = re.compile(r"[a-z]")
+
+
+@lru_cache(maxsize=1)
+def _lexicon_words() -> tuple[str, ...]:
+    words = {w for table in (VICTIM_STATES_STRONG, VICTIM_STATES_WEAK, HAZARD_SCENES) for ws in table.values() for w in ws}
+    return tuple(sorted((w for w in words if len(w) >= 2), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_typo_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for word in _lexicon_words():
+        if len(word) < 3 and word not in ("晕倒", "昏倒", "昏迷", "窒息", "抽搐", "休克", "溺水", "卡住", "压住", "夹住", "埋住"):
+            continue  # a two-character variant is too often a word of its own
+        for i, ch in enumerate(word):
+            for alt in _HOMOPHONES.get(ch, ""):
+                variant = word[:i] + alt + word[i + 1:]
+                if variant not in _NOT_TYPOS and variant not in table and variant not in _lexicon_words():
+                    table[variant] = word
+    return table
+
+
+@lru_cache(maxsize=1)
+def _lexicon_typos() -> re.Pattern[str]:
+    return re.compile("|".join(sorted(map(re.escape, _lexicon_typo_table()), key=len, reverse=True)))
+
+
+# The lexicon words' pinyin, kept as data: pypinyin's dictionaries cost ~55 MB of memory, so the running bot never
+# imports it. tests/knowledge/test_emergency_grid.py holds the file equal to ``lexicon_pinyin_pairs()``;
+# ``python -m knowledge.intents`` writes it again after the lexicons change.
+LEXICON_PINYIN_FILE = Path(__file__).parent / "data" / "emergency_pinyin.json"
+
+
+def lexicon_pinyin_pairs() -> list[tuple[str, str]]:
+    """(pinyin, word) for each lexicon word whose pinyin is long enough not to occur by chance (uses pypinyin)."""
+    from pypinyin import lazy_pinyin
+
+    pairs = {("".join(lazy_pinyin(w)), w) for w in _lexicon_words()}
+    return sorted(((py, w) for py, w in pairs if len(py) >= 6), key=lambda pw: (-len(pw[0]), pw))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_pinyin() -> tuple[tuple[str, str], ...]:
+    pairs = json.loads(LEXICON_PINYIN_FILE.read_text(encoding="utf-8"))
+    return tuple((py, word) for py, word in pairs)
 
 
 def _find_kind(text: str) -> str | None:
@@ -253,11 +403,17 @@ def _find_kind(text: str) -> str | None:
 
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
-    text = _fold_typos(normalised.replace(" ", ""))
+    text = _BACKGROUND.sub("", _fold_typos(normalised.replace(" ", "")))
     stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):
         kind = "confined"
+    if kind is None:
+        kind = _lexicon_kind(text)
+    elif kind in ("unconscious", "bleeding"):
+        # Someone down beside a hazard: the hazard's guidance (cut the power, do not breathe the gas)
+        # comes first. A height is no such hazard: the fall's guidance is the person's.
+        kind = next((k for k in _SCENE_ORDER if k not in ("fall", "flood") and _SCENE[k].search(text)), kind)
     if kind in ("confined", "fall") and _OBJECT_FELL.search(text) and not _PERSON_FELL.search(text):
         kind = None
     cry = bool(_CRY.search(text))
@@ -428,3 +584,9 @@ _NEIGHBOUR_MATTER = re.compile(
 def looks_like_neighbour_matter(compact_text: str) -> bool:
     """A local rule, a technical detail or a shop dispute (see _NEIGHBOUR_MATTER)."""
     return bool(_NEIGHBOUR_MATTER.search(compact_text))
+
+
+if __name__ == "__main__":
+    rows = ",\n".join(json.dumps(pair, ensure_ascii=False) for pair in lexicon_pinyin_pairs())
+    LEXICON_PINYIN_FILE.write_text(f"[\n{rows}\n]\n", encoding="utf-8")
+    print(f"wrote {LEXICON_PINYIN_FILE}")

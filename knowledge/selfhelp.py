@@ -226,6 +226,20 @@ _RULES: tuple[_Rule, ...] = (
           _any("你们", "你") + ".{0,2}" + _any("有热线", "有没有热线", "电话多少", "的电话"),
           _any("机器人", "你", "助手") + ".{0,3}" + _any("回答不了", "答不了", "答不上来", "答不出", "不会答", "解决不了", "不懂") + ".{0,4}"
           + _any("找谁", "怎么办", "咋办", "问谁")),
+    # 学时 and certificates earned here (/mystudy); a licence the law requires (特种作业操作证, 上岗证) or a
+    # training-hours rule (三级安全教育学时) is a law question (_STUDY_LAW below).
+    _rule("selfhelp-study",
+          _cmd("mystudy"),
+          _any("我的", "我", "俺的") + _any("学时", "学习时长", "学习记录", "证书"),
+          _any("学时", "学习时长", "学习时间", "学习记录") + ".{0,8}"
+          + _any("在哪", "哪里看", "哪看", "怎么查", "怎么看", "查询", "查看", "没记", "没算", "不涨", "没涨", "没增加", "没加",
+                 "怎么算", "怎么记", "怎么攒", "怎么累计", "怎么来", "怎么获得", "怎么拿", "记录", "少了", "不对", "清零"),
+          _any("查", "看", "查看", "查询") + _any("一下", "") + _any("我的", "我", "") + _any("学时", "学习时长"),
+          _any("答题", "做题", "读完", "学一课", "看课", "看完", "竞赛", "微课堂") + ".{0,8}"
+          + _any("算", "计", "记", "有", "加", "算不算", "得") + _any("多少", "几分钟", "几个", "") + "学时",
+          "证书.{0,8}" + _any("在哪", "哪里", "怎么下载", "下载", "怎么领", "领取", "去哪领", "怎么拿", "查验", "验证", "真假",
+                            "没收到", "打印", "怎么获得", "怎么得", "怎么才能", "发给我", "名字", "丢了", "找不到", "验证码"),
+          _any("下载", "领", "领取", "打印", "查验", "验证", "拿到", "获得", "得到") + _any("我的", "") + "证书"),
     _rule("selfhelp-unsubscribe",
           _any("退订", "退定", "退阅", "取消订阅", "取消订", "不想订", "不订了", "停止推送", "停推", "关闭推送",
                "关掉推送", "取消推送", "屏蔽推送", _cmd("unsubscribe")),
@@ -311,6 +325,9 @@ _RULES: tuple[_Rule, ...] = (
           "第几条" + ".{0,3}" + _any("搜", "查", "输入"), _any("搜", "查", "输入") + ".{0,4}第几条"),
 )
 
+# Licences and training rules the statutes set: questions about them are law, not about /mystudy.
+_STUDY_LAW = re.compile(_any("特种", "操作证", "上岗", "资格", "电工", "焊工", "考试", "考证", "持证", "考核", "三级", "安全教育",
+                             "(?<![记算加得有])多少学时", "(?<![记算加得有])几个学时", "不少于", "至少", "要求", "规定", "小时", "主要负责人", "安全管理人员"))
 # An article reference means a direct look-up, which the engine answers with the article itself.
 _ARTICLE_REF = re.compile(r"第[0-9零〇一二两三四五六七八九十百千]+条|(?<![某哪每这那])[0-9]+条")
 # Statute names hold words of legal questions (职业病防治法); they do not make a question legal.
@@ -335,6 +352,8 @@ def match_selfhelp(compact_text: str, entries: dict[str, SelfHelpEntry] | None =
         if rule.guard_channel and _OTHER_CHANNEL.search(text):
             continue
         if rule.entry_id == "selfhelp-laws" and _ARTICLE_REF.search(text):
+            continue
+        if rule.entry_id == "selfhelp-study" and _STUDY_LAW.search(text):
             continue
         if any(p.search(asked) for p in rule.patterns):
             return catalogue.get(rule.entry_id)

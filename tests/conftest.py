@@ -228,10 +228,11 @@ def tips_runtime() -> TipsRuntime:
 
 
 @pytest.fixture
-async def services(settings: Settings, tips_runtime: TipsRuntime):
+async def services(settings: Settings, tips_runtime: TipsRuntime, bank):
     from ankang.services import open_services
 
     opened = await open_services(settings, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE)
+    opened.campaigns.bank = bank
     try:
         yield opened
     finally:
@@ -262,6 +263,41 @@ def shared_kb(laws_dir):
 
 
 @pytest.fixture(scope="session")
+def bank():
+    """The bundled 安康杯 question bank, loaded once per test session (a test's first contest would load it)."""
+    from broadcasts.quizbank import load_bank
+
+    return load_bank()
+
+
+@pytest.fixture(scope="session")
+def _test_entries_kb_pickled(laws_dir) -> bytes:
+    """A knowledge base over the statutes and the test FAQ (tests/knowledge/fixtures), as built, pickled."""
+    import pickle
+
+    from knowledge.statutes import load_corpus
+    from tests.knowledge.conftest import FIXTURES, build_kb
+
+    return pickle.dumps(build_kb(load_corpus(laws_dir), FIXTURES))
+
+
+@pytest.fixture
+def fixture_kb_copies(_test_entries_kb_pickled):
+    """Make knowledge bases over the statutes and the test FAQ that are this test's own, to change: copies
+    of the one built once per session, made as the start-up snapshot is read (``knowledge.engine``'s
+    ``_read_snapshot``), 30 ms instead of the 700 ms of building one again."""
+    import pickle
+
+    return lambda: pickle.loads(_test_entries_kb_pickled)
+
+
+@pytest.fixture
+def own_fixture_kb(fixture_kb_copies):
+    """A knowledge base over the statutes and the test FAQ that is this test's own (``fixture_kb_copies``)."""
+    return fixture_kb_copies()
+
+
+@pytest.fixture(scope="session")
 def library():
     """The bundled lesson library, parsed once per test session (a bot start would parse it again)."""
     from broadcasts.library import load_library
@@ -270,12 +306,12 @@ def library():
 
 
 @pytest.fixture
-async def ankang(make_settings, emulator, shared_kb, library, tips_runtime):
+async def ankang(make_settings, emulator, shared_kb, library, bank, tips_runtime):
     """Ankang running by long polling against the emulator; yields the runner's handle."""
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
+                       library=library, bank=bank, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 
@@ -339,14 +375,47 @@ def uses_suite_database(item: pytest.Item) -> bool:
     return bool(SUITE_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+# The longest tests (real processes, Chromium, training, the fuzz), longest first, with what each took on the
+# 2-core machine under load. They run first: with ``--dist worksteal`` (Makefile) the other worker takes the
+# short tests meanwhile, instead of one of these starting last and ending the run alone on one core.
+SLOW_FIRST = (
+    "tests/ankang/test_cluster_takeover.py",  # 56 s
+    "tests/bot/test_fuzz.py",  # 34 s
+    "tests/knowledge/test_policy.py::test_the_stored_policy_is_what_training_on_the_repository_gives",  # 33 s
+    "tests/ankang/test_laws_missing.py",  # 23 + 16 s
+    "tests/tips/test_bot_kill.py",  # 19 + 17 s
+    "tests/ankang/test_database_outage.py",  # 24 + 8 s
+    "tests/broadcasts/test_kill.py",  # 23 s
+    "tests/tips/test_debug_logs.py",  # 21 s
+    "tests/web/test_roles_matrix.py",  # 21 s
+    "tests/ankang/test_memory.py",  # 13 + 7 s
+    "tests/knowledge/test_cache.py",  # 10 + 10 s
+    "tests/broadcasts/test_engine.py::test_two_senders_on_postgresql_never_send_one_delivery_twice",  # 15 s
+    "tests/bench/test_campaign_bench.py",  # 15 s
+    "tests/bot/test_restarted.py",  # 13 s
+    "tests/web/test_handoff_console.py",  # 10 s
+    "tests/web/test_pages_look.py",  # 10 s
+    "tests/web/test_org_console.py",  # 10 s
+    "tests/tips/test_bot_bad_input.py::test_follow_up_timeout_says_so",  # 9 s
+    "tests/ankang/test_demo.py",  # 6 × 3–7 s
+)
+
+
+def slow_first_rank(item: pytest.Item) -> int:
+    """The place of ``item`` among ``SLOW_FIRST`` (after them all when not listed)."""
+    return next((rank for rank, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
+    """The longest tests first (``SLOW_FIRST``; the rest keep their order), then
+    ANKANG_TEST_DATABASE_ONLY=1 keeps only the tests that use the suite's database.
 
     CI runs the whole suite on SQLite, then again on PostgreSQL: in the second run the tests that
     never touch the configured database (the answering engine, the emulator, parsing, PostgreSQL-only
     cluster tests…) would repeat the first run exactly, so .ci/run sets this for it. Every test
     whose fixtures reach the database still runs on both.
     """
+    items.sort(key=slow_first_rank)  # stable
     if os.environ.get("ANKANG_TEST_DATABASE_ONLY") != "1":
         return
     kept = [item for item in items if uses_suite_database(item)]

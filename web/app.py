@@ -4,19 +4,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from types import CodeType
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
+from broadcasts.library import Library, LibraryCache
 from web import chat, console, pages, tips, verify
 from web.auth import ADMIN, admin_guard, security_headers
 from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
 from web.pages import public_errors
-from web.typedefs import BOT_SENDER, CHAT, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
+from web.typedefs import BOT_SENDER, CHAT, LIBRARY, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +27,33 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template compiled once per process, by its name and its source's checksum, for every app built
+    here: a process serves one app, but the test suite builds one per test and compiled the templates
+    each test renders again (jinja2 keeps what it compiled per environment only)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str | None], CodeType] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def create_web_app(
-    services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None
+    services: WebServices, *, bot_sender: BotSender | None = None, emulator_url: str | None = None,
+    library: Library | None = None,
 ) -> web.Application:
-    """Build the web application over ``services``; the caller owns the services' lifetime."""
+    """Build the web application over ``services``; the caller owns the services' lifetime.
+
+    ``library`` is the lesson library when the caller has loaded it (the runner's, the tests' one per
+    session); otherwise the console reads the bundled files on first use, unless the broadcast engine runs."""
     # Order: headers wrap everything (error pages included); body limits refuse oversized requests
     # before any handler or the guard reads them (web/limits.py sets each route's size); public
     # pages' errors become Chinese pages; the guard runs before any /admin handler; console errors
@@ -39,6 +64,7 @@ def create_web_app(
     app[SERVICES] = services
     app[CHAT] = ChatConfig(emulator_url)
     app[SITE] = SiteConfig()
+    app[LIBRARY] = LibraryCache(library)
     if bot_sender is not None:
         app[BOT_SENDER] = bot_sender
     env = aiohttp_jinja2.setup(
@@ -48,6 +74,7 @@ def create_web_app(
         context_processors=[_template_globals],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=COMPILED_TEMPLATES,
     )
     tz = services.settings.tz
     env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""

@@ -7,7 +7,7 @@ import re
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from broadcasts.library import Library, LibraryCache
+from broadcasts.library import Library
 from core.topics import BY_CODE
 from web import messages
 from web.console_pages import admin_of, audited, error_page, redirect, render
@@ -17,7 +17,6 @@ log = logging.getLogger(__name__)
 
 
 def setup_routes(app: web.Application) -> None:
-    app[LIBRARY] = LibraryCache()
     app.router.add_get("/admin/lessons", lessons_page)
     app.router.add_get("/admin/lessons/{lesson_id}", lesson_page)
     app.router.add_post("/admin/lessons/{lesson_id}/test", send_test)

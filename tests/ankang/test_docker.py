@@ -98,3 +98,27 @@ def test_the_image_holds_every_package_it_installs():
     ignore = (REPO / ".dockerignore").read_text()
     assert {p for p in packages if f"COPY {p} ./{p}" not in DOCKERFILE or f"!{p}/" not in ignore} == set()
     assert re.search(r"apt-get install [^\n]*\bfonts-noto-cjk\b", DOCKERFILE)
+
+
+def test_every_data_file_of_a_package_ships_in_the_wheel():
+    """Every file git tracks inside an installed package, but Python sources, matches the package's
+    package-data globs, so a non-editable install (the Docker image) has it. The trained answer policy
+    (knowledge/data/answer_policy.json) was missing: the image answered with the first release's thresholds."""
+    import fnmatch
+    import subprocess
+    import tomllib
+
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = {name.rstrip("*") for name in setuptools["packages"]["find"]["include"]}
+    globs = setuptools["package-data"]
+    tracked = subprocess.run(["git", "ls-files", *sorted(packages)], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    missing = []
+    for path in tracked:
+        package, _, inside = path.partition("/")
+        if path.endswith(".py") or not inside:
+            continue
+        if not any(fnmatch.fnmatchcase(inside, pattern) and inside.count("/") == pattern.count("/")
+                   for pattern in globs.get(package, [])):
+            missing.append(path)
+    assert missing == []

@@ -36,14 +36,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def start_bot(make_settings, emulator, clock, shared_kb, library):
+def start_bot(make_settings, emulator, clock, shared_kb, library, bank):
     """Return an async context manager factory: ``async with start_bot(**settings) as handle``."""
     from ankang.runner import running
 
     def start(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0}
         values.update(overrides)
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library)
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library,
+                       bank=bank)
 
     return start
 

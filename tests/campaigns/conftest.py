@@ -1,21 +1,13 @@
-"""Campaign fixtures: the bundled question bank, loaded once, and a campaign made from a template."""
+"""Campaign fixtures: a campaign made from a template (the question bank is the session's: tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from broadcasts.quizbank import load_bank
 from campaigns.service import create_campaign, draft_from_template
 from campaigns.templates import load_templates
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="session")
-def bank():
-    return load_bank()
 
 
 def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:

@@ -16,7 +16,7 @@ START = datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone
 
 
 @pytest.fixture
-async def contest(make_settings, emulator, shared_kb, library, tips_runtime):
+async def contest(make_settings, emulator, shared_kb, library, bank, tips_runtime):
     """Ankang on a clock the test moves (time-outs happen when the test says), with a subscribed worker."""
     from ankang.runner import running
     from core.clock import FakeClock
@@ -24,7 +24,7 @@ async def contest(make_settings, emulator, shared_kb, library, tips_runtime):
 
     clock = FakeClock(START)
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime, clock=clock, chat_pace=QUICK_CHAT_PACE) as handle:
+                       library=library, bank=bank, tips=tips_runtime, clock=clock, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle, clock
 
 

@@ -1,4 +1,6 @@
 """Storage: migrations build the schema on an empty database; users and admins behave."""
+import shutil
+
 import pytest
 from sqlalchemy import inspect, text
 
@@ -24,6 +26,18 @@ async def test_migrations_upgrade_an_empty_database(empty_database_url):
 
 def test_the_heads_read_from_the_scripts_without_alembic_are_alembics():
     assert db.script_heads() == db.head_revisions()
+
+
+def test_the_heads_follow_a_script_added_after_they_were_read(tmp_path):
+    """They are parsed once per set of scripts: a new revision is not hidden by what was read before."""
+    for script in (db.MIGRATIONS_DIR / "versions").glob("*.py"):
+        shutil.copyfile(script, tmp_path / script.name)
+    before = db.script_heads(tmp_path)
+    assert before == db.script_heads()
+    (tmp_path / "b006_next.py").write_text('revision = "b006"\ndown_revision = "b005"\n', encoding="utf-8")
+    assert db.script_heads(tmp_path) == before - {"b005"} | {"b006"}
+    (tmp_path / "b006_next.py").unlink()
+    assert db.script_heads(tmp_path) == before
 
 
 async def test_a_database_needs_an_upgrade_until_it_is_at_every_head(empty_database_url):

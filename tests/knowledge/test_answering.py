@@ -106,10 +106,8 @@ def test_english_question_gets_chinese_citation(fixture_kb):
     assert reply.results and reply.results[0].citations[0].law == "安全生产法"
 
 
-def test_add_faq_is_live(corpus):
-    from tests.knowledge.conftest import FIXTURES, build_kb
-
-    kb = build_kb(corpus, FIXTURES)
+def test_add_faq_is_live(own_fixture_kb):
+    kb = own_fixture_kb
     assert not isinstance(kb.answer("叉车司机要不要持证"), AnswerReply)  # no FAQ entry answers it yet
     kb.add_faq(FaqEntry(id="db-forklift", q="叉车司机要不要持证上岗", a="要持证。",
                         cite=[Citation("特种设备安全法", 14)]))

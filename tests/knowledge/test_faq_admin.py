@@ -20,7 +20,6 @@ from knowledge.faq_admin import (
     edit_faq,
 )
 from knowledge.models import FaqEntryRecord, list_unanswered, load_db_faq, record_unanswered
-from tests.knowledge.conftest import FIXTURES, build_kb
 
 NOW = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
 QUESTION = "叉车司机每天上班前要不要点检车辆"
@@ -32,9 +31,9 @@ DRAFT = FaqDraft(
 
 
 @pytest.fixture
-def kb(corpus):
+def kb(own_fixture_kb):
     """A small knowledge base of its own: these tests add entries to it."""
-    return build_kb(corpus, FIXTURES)
+    return own_fixture_kb
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from knowledge.faq_admin import (
     reject_revision,
 )
 from knowledge.models import FaqEntryRecord, FaqStatus
-from tests.knowledge.conftest import FIXTURES, build_kb
 
 NOW = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
 QUESTION = "叉车司机每天上班前要不要点检车辆"
@@ -39,9 +38,9 @@ BUNDLED_ID = "core-gap-001"
 
 
 @pytest.fixture
-def kb(corpus):
+def kb(own_fixture_kb):
     """A small knowledge base of its own, holding one bundled entry too: these tests change it."""
-    kb = build_kb(corpus, FIXTURES)
+    kb = own_fixture_kb
     kb.add_faq(bundled_entries()[BUNDLED_ID])
     return kb
 
@@ -106,11 +105,11 @@ async def test_a_bundled_entry_is_overridden_in_the_database_and_flagged_when_th
         assert overrides_to_review(await admin_faq_records(s)) == set()
 
 
-async def test_a_disabled_bundled_entry_stays_silent_after_a_restart(kb, sessions, corpus):
+async def test_a_disabled_bundled_entry_stays_silent_after_a_restart(kb, sessions, fixture_kb_copies):
     await change_faq_status(sessions, kb, BUNDLED_ID, FaqTransition.DISABLE, admin_id=42, now=NOW)
     assert kb.entry(BUNDLED_ID) is None
     # A restart: a fresh knowledge base with the bundled entry, then what the runner applies from the database.
-    fresh = build_kb(corpus, FIXTURES)
+    fresh = fixture_kb_copies()  # as a start reads it from its snapshot
     fresh.add_faq(bundled_entries()[BUNDLED_ID])
     async with sessions() as s:
         for faq_id in await hidden_ids(s):

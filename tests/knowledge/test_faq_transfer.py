@@ -18,7 +18,6 @@ from knowledge.faq_transfer import (
     to_yaml,
 )
 from knowledge.models import FaqEntryRecord, FaqStatus
-from tests.knowledge.conftest import FIXTURES, build_kb
 
 NOW = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
 DRAFT = FaqDraft(q="叉车司机每天上班前要不要点检车辆", a="要检查，并做好记录。", cite=(("特种设备安全法", 39),),
@@ -26,8 +25,9 @@ DRAFT = FaqDraft(q="叉车司机每天上班前要不要点检车辆", a="要检
 
 
 @pytest.fixture
-def kb(corpus):
-    return build_kb(corpus, FIXTURES)
+def kb(own_fixture_kb):
+    """A small knowledge base of its own: these tests change it."""
+    return own_fixture_kb
 
 
 @pytest.fixture

@@ -74,10 +74,8 @@ def test_a_dialect_question_gets_the_answer_of_its_standard_wording(real_kb):
     assert asked.results[0].title == plain.results[0].title
 
 
-def test_entries_citing_the_same_article_support_each_other(corpus):
-    from tests.knowledge.conftest import FIXTURES, build_kb
-
-    kb = build_kb(corpus, FIXTURES)
+def test_entries_citing_the_same_article_support_each_other(fixture_kb_copies):
+    kb = fixture_kb_copies()
     query = normalise("叉车作业证")
     before = {s.entry: s.raw for s in kb._rank(query)[0]}
     kb.add_faqs([
@@ -86,7 +84,7 @@ def test_entries_citing_the_same_article_support_each_other(corpus):
     ])
     ranked = {kb.faq[s.entry].id: s.raw for s in kb._rank(query)[0]}
     assert not before or max(before.values()) < ranked["x-1"]
-    alone = build_kb(corpus, FIXTURES)
+    alone = fixture_kb_copies()
     alone.add_faq(FaqEntry(id="x-1", q="叉车作业要什么证", a="要持证。", cite=[Citation("特种设备安全法", 14)]))
     solo = {alone.faq[s.entry].id: s.raw for s in alone._rank(query)[0]}
     assert ranked["x-1"] > solo["x-1"]  # the sibling entry citing the same article adds evidence

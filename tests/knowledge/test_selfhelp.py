@@ -241,3 +241,49 @@ def test_naming_the_anonymous_report_is_not_the_tip_flow(text):
     from knowledge import intents
 
     assert not intents.is_tip(compact(text))
+
+
+# --- A generated grid: each need about Ankang × the ways it is asked (issue 10, point 8) ----------
+# Core phrasings written for these tests, one need each, wrapped the way workers open and close a
+# message, and in traditional characters. Through the whole engine: the catalogue answers, never a
+# law entry, never "unsure".
+SELF_NEEDS: dict[str, tuple[str, ...]] = {
+    "selfhelp-unsubscribe": ("不想再收微课堂了怎么关", "推送太多了能停掉吗", "怎么退订"),
+    "selfhelp-score": ("我的积分在哪查", "答题得了多少分"),
+    "selfhelp-rank": ("我在排行榜排第几", "安康杯排名在哪看"),
+    "selfhelp-anonymity": ("在这举报会不会暴露我", "举报老板会知道是我吗"),
+    "selfhelp-lost-receipt": ("回执码弄丢了", "查询码忘记了还能找回吗"),
+    "selfhelp-contact": ("怎么找工会的人", "我要转人工"),
+    "selfhelp-unit": ("我的单位选错了怎么改", "怎么更换所在单位"),
+    "selfhelp-campaign": ("安康杯竞赛怎么参加", "知识竞赛在哪答题"),
+    "selfhelp-study": ("我的学时在哪看", "证书怎么下载", "答题算学时吗"),
+}
+WRAPPERS = ("{q}", "请问{q}", "你好，{q}", "俺想问下{q}", "{q}？谢谢", "{q}啊")
+
+
+def _self_grid() -> list[tuple[str, str]]:
+    from opencc import OpenCC
+
+    s2t = OpenCC("s2t")
+    out = []
+    for entry_id, needs in SELF_NEEDS.items():
+        for need in needs:
+            for wrapper in WRAPPERS:
+                out.append((wrapper.format(q=need), entry_id))
+            out.append((s2t.convert(need), entry_id))
+    return out
+
+
+def test_every_need_about_ankang_in_every_wrapping_gets_its_catalogue_answer(fixture_kb):
+    wrong = []
+    for text, entry_id in _self_grid():
+        reply = fixture_kb.answer(text)
+        if reply.intent != "self" or getattr(reply, "entry_id", None) != entry_id:
+            wrong.append(f"{text} → {reply.intent} {getattr(reply, 'entry_id', '')}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("text", ["三级安全教育学时不少于多少", "特种作业操作证怎么考", "电工证书在哪考",
+                                  "新员工安全教育要多少学时", "主要负责人的安全证书谁发"])
+def test_licences_and_training_hours_the_law_sets_are_not_the_study_record(text):
+    assert match_selfhelp(compact(text)) is None

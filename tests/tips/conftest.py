@@ -7,12 +7,12 @@ from bot import tip_messages as msg
 
 
 @pytest.fixture
-async def ankang_short_ttl(make_settings, emulator, shared_kb, library, tips_runtime):
+async def ankang_short_ttl(make_settings, emulator, shared_kb, library, bank, tips_runtime):
     """Ankang whose tip drafts expire after half a second of idleness."""
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url, tip_draft_ttl_s=0.5), poll_timeout_s=1,
-                       kb=shared_kb, library=library, tips=tips_runtime) as handle:
+                       kb=shared_kb, library=library, bank=bank, tips=tips_runtime) as handle:
         yield handle
 
 

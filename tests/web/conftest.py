@@ -10,9 +10,9 @@ from web.auth import login_link
 
 
 @pytest.fixture
-async def web_server(services):
-    """The web app alone over ``services`` (no bot), on a free local port."""
-    server = TestServer(create_web_app(services), host="127.0.0.1")
+async def web_server(services, library):
+    """The web app alone over ``services`` (no bot), on a free local port, with the session's lesson library."""
+    server = TestServer(create_web_app(services, library=library), host="127.0.0.1")
     await server.start_server()
     try:
         yield server

@@ -9,9 +9,7 @@ from aiohttp import ClientSession, CookieJar
 
 from core.admins import add_admin
 from knowledge.faq_admin import bundled_entries
-from knowledge.statutes import load_corpus
 from tests.conftest import ADMIN_ID
-from tests.knowledge.conftest import FIXTURES, build_kb
 from tests.web.conftest import http_log_in, log_in
 
 SECOND_ADMIN = 900002
@@ -27,9 +25,9 @@ def settings(make_settings, request):
 
 
 @pytest.fixture
-def kb(services, laws_dir):
+def kb(services, own_fixture_kb):
     """A knowledge base of this test's own (these tests change it), with one bundled entry."""
-    services.kb = kb = build_kb(load_corpus(laws_dir), FIXTURES)
+    services.kb = kb = own_fixture_kb
     kb.add_faq(bundled_entries()[BUNDLED_ID])
     return kb
 

@@ -49,16 +49,15 @@ async def test_answer_an_unanswered_question_and_the_bot_uses_it(ankang_web, emu
     assert "特种设备安全法第三十九条" in reply["text"]
 
 
-async def test_an_entry_written_here_can_be_corrected_and_answers_with_the_correction(services, admin_http, laws_dir):
+async def test_an_entry_written_here_can_be_corrected_and_answers_with_the_correction(services, admin_http,
+                                                                                      own_fixture_kb):
     import re
 
     from sqlalchemy import select
 
     from core.models import AuditEntry
-    from knowledge.statutes import load_corpus
-    from tests.knowledge.conftest import FIXTURES, build_kb
 
-    services.kb = kb = build_kb(load_corpus(laws_dir), FIXTURES)  # its own: this test adds to it
+    services.kb = kb = own_fixture_kb  # its own: this test adds to it
     # Self review: the author has confirmed (the confirm page posts confirmed=1).
     form = {"q": QUESTION, "a": ANSWER, "law": "特种设备安全法", "article": "39", "confirmed": "1"}
     async with await admin_http.post("/admin/knowledge/faq", form) as response:

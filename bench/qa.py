@@ -14,8 +14,8 @@ development set (../shared/qa-dev.jsonl).
 from __future__ import annotations
 
 import argparse
-import io
 import json
+import lzma
 import os
 import random
 import statistics
@@ -69,21 +69,32 @@ def load_split(name: str) -> list[dict]:
     return load_items(CORPUS_DIR / f"{name}.jsonl")
 
 
+AS_OF_DIR = CORPUS_DIR / "as-of"  # knowledge/data of each AS_OF commit, as a tar.xz (python -m bench.qa --keep-as-of)
+
+
 def as_of_kb(kb: KnowledgeBase, commit: str) -> KnowledgeBase:
     """The present engine over ``knowledge/data`` as it was at ``commit`` (the statutes of ``kb``), without a policy.
 
-    Read from the repository's history (``git archive``): a clone without it cannot refit the policy.
+    Read from ``bench/data/qa/as-of/<commit>.tar.xz``, kept in the repository so that refitting and checking the
+    policy need no git history (a shallow clone has none).
     """
     with tempfile.TemporaryDirectory(prefix="ankang-asof-") as tmp:
-        paths = [f"knowledge/data/{name}" for name in AS_OF_FILES]
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, *paths],
-                                 check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        with tarfile.open(AS_OF_DIR / f"{commit}.tar.xz") as tar:
             tar.extractall(tmp, filter="data")
         data = Path(tmp) / "knowledge" / "data"
         return KnowledgeBase(kb.corpus, load_faq(data / "faq"), load_glossary(data / "glossary.yaml"),
                              load_synonyms(data / "synonyms.yaml"), data / "domain_dict.txt",
                              load_topics(data / TOPICS_FILE), cache_dir=kb.analyzer.cache_dir)
+
+
+def keep_as_of() -> None:
+    """Write ``bench/data/qa/as-of/<commit>.tar.xz`` for each AS_OF commit, from git history."""
+    AS_OF_DIR.mkdir(exist_ok=True)
+    for commit in AS_OF.values():
+        paths = [f"knowledge/data/{name}" for name in AS_OF_FILES]
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, *paths],
+                                 check=True, capture_output=True).stdout
+        (AS_OF_DIR / f"{commit}.tar.xz").write_bytes(lzma.compress(archive, preset=9))
 
 
 def expected(item: dict) -> set[tuple[str, int]]:
@@ -244,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--laws-dir", type=Path,
                         default=Path(os.environ.get("ANKANG_LAWS_DIR") or REPO.parent / "shared" / "laws"))
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--keep-as-of", action="store_true",
+                        help="write bench/data/qa/as-of/<commit>.tar.xz from git history (when AS_OF changes); stop")
     parser.add_argument("--as-of", action="store_true",
                         help="also score the retired splits as they were answered before their misses were read: "
                              "today's engine and policy over knowledge/data of the commit before (bench.train_policy's "
@@ -253,6 +266,10 @@ def main(argv: list[str] | None = None) -> None:
                                  *(f"{s}@{c}" for s, c in AS_OF.items())],
                         help="list the misses of this split (never dev's, never the frozen test splits')")
     args = parser.parse_args(argv)
+    if args.keep_as_of:
+        keep_as_of()
+        print(f"wrote {', '.join(f'{c}.tar.xz' for c in AS_OF.values())} in {AS_OF_DIR}")
+        return
     splits = args.splits or [*(s for s in SPLITS if s not in FROZEN_SPLITS), "given"]
 
     # Cold: an empty cache dir (a first start, model and speller included); warm: the next start.

@@ -37,7 +37,7 @@ REGULARISATION_C = 1.0
 FIT_SPLITS = ("train", "test")
 # Round 6: P(right) is fitted on the retired splits as they were answered before anyone read them,
 # the present engine over the FAQ, synonyms and glossary of the commit before their misses were first
-# read (``knowledge/data`` from git: test before round 3, test2 before round 5). FAQ phrasings written
+# read (``knowledge/data`` kept in bench/data/qa/as-of: test before round 3, test2 before round 5). FAQ written
 # from a split's misses make its evidence in-sample (test's law questions are first right 98.6 % with
 # today's FAQ, 88.5 % with that of c0ccd60; test2's 98.2 % and 90.5 %): a fit on them learns from
 # evidence no new writer's question has, and from few wrong answers. Fitted on one of these splits as

@@ -99,7 +99,6 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
 # the words but not the answer. The policy sees whether the candidate answer holds any figure.
 ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|"
                          r"多久|多长时间|多长|限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
-SPOKEN = re.compile(r"(俺|咱|咋|啥|呗|嘛|咧|噻|哈$|咯|啦|整|弄|搞|嫌|儿|老板|厂里|干活|不得劲|么子|冇|唔|侬|晓得)")
 STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?"
                            r"(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|工作日|个工作日|星期|周岁|项|种|类|成)")
 SPELLING = True
@@ -485,10 +484,8 @@ class KnowledgeBase:
             self._speller = Speller(words, self.analyzer.frequencies(), cache_dir=self.analyzer.cache_dir)
         return self._speller
 
-    def _candidate(self, raw: str, norm: str, written: str | None = None) -> _Candidate:
-        """Rank, pick the candidate answer and describe the evidence for the answer policy.
-
-        ``raw`` is the message as read (``as_read``), ``written`` as the worker typed it."""
+    def _candidate(self, raw: str, norm: str) -> _Candidate:
+        """Rank, pick the candidate answer and describe the evidence for the answer policy."""
         focus = self._focus(norm, raw)
         ranked, articles = self._rank(norm, focus)
         best = ranked[0] if ranked else None
@@ -496,7 +493,7 @@ class KnowledgeBase:
         # The candidate answer: the best entry, unless a statute article alone is clearly better.
         by_article = best_art is not None and best_art[1] >= CONFIDENT + ARTICLE_ONLY_MARGIN and (
             best is None or best_art[1] > best.score)
-        features = self.evidence(raw, norm, focus, ranked, articles, by_article, written)
+        features = self.evidence(raw, norm, focus, ranked, articles, by_article)
         return _Candidate(ranked, articles, by_article, features)
 
     def decision_inputs(self, text: str) -> tuple[dict[str, float], set[tuple[str, int]]] | None:
@@ -504,8 +501,7 @@ class KnowledgeBase:
 
         For training and measuring the answer policy (bench/train_policy.py).
         """
-        written = (text or "").strip()[:MAX_QUERY_CHARS * 4]
-        raw = as_read(written)
+        raw = as_read((text or "").strip()[:MAX_QUERY_CHARS * 4])
         norm = normalise(raw)[:MAX_QUERY_CHARS]
         flat = norm.replace(" ", "")
         if not flat or intents.detect_emergency(norm, raw) is not None:
@@ -519,7 +515,7 @@ class KnowledgeBase:
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return None
-        cand = self._candidate(raw, self._searchable(raw, norm), written)
+        cand = self._candidate(raw, self._searchable(raw, norm))
         if cand.by_article:
             a = self._article_list[cand.articles[0][0]]
             cites = {(a.law, a.number)}
@@ -532,7 +528,7 @@ class KnowledgeBase:
     def _search_reply(self, raw: str, norm: str, shown: str | None = None
                       ) -> AnswerReply | ArticleAnswerReply | OutOfScopeReply | UnsureReply:
         """``raw`` as read (``as_read``); ``shown``, the question as the worker wrote it, is what replies quote."""
-        cand = self._candidate(raw, norm, shown)
+        cand = self._candidate(raw, norm)
         english = raw.isascii()
         raw = raw if shown is None else shown
         ranked, articles, by_article, features = cand.ranked, cand.articles, cand.by_article, cand.features
@@ -578,7 +574,7 @@ class KnowledgeBase:
 
     def evidence(
         self, raw: str, norm: str, focus: str | None, ranked: list[_Scored], articles: list[tuple[int, float]],
-        by_article: bool, written: str | None = None,
+        by_article: bool,
     ) -> dict[str, float]:
         """The features the answer policy decides on (see knowledge/policy.py and bench/train_policy.py)."""
         qterms = self.analyzer.terms(norm)
@@ -649,11 +645,6 @@ class KnowledgeBase:
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
             "figure_miss": float(asks_figure and best is not None and not self._states_figure[best.entry]),
             "asks_figure": float(asks_figure),
-            # How the worker writes: new writers' traditional, spoken and misspelt questions are right
-            # more often than their evidence (fewer words as the FAQ words them) suggests.
-            "traditional": float(written is not None and written != raw),
-            "spoken": float(bool(SPOKEN.search(raw))),
-            "corrected": float(SPELLING and self.speller.correct(raw) != raw),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
         # stored policy must be reproducible.

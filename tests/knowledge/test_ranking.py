@@ -246,19 +246,7 @@ def test_traditional_writing_is_read_like_the_same_words_in_simplified(real_kb):
     for traditional in ["未滿十八歲可以在礦井下面做工嗎？", "我們每天做12個小時，一個禮拜只休半天，這樣有沒有違法？"]:
         simplified = to_simplified(traditional)
         assert simplified != traditional
-        (written, cites), (twin, twin_cites) = real_kb.decision_inputs(traditional), real_kb.decision_inputs(simplified)
-        assert cites == twin_cites
-        # The same evidence; only the policy's style feature says the worker wrote in traditional characters.
-        assert (written["traditional"], twin["traditional"]) == (1.0, 0.0)
-        assert {**written, "traditional": 0.0} == twin
-        assert real_kb.answer(traditional).question == traditional
-
-
-def test_the_policy_sees_how_the_worker_writes(real_kb):
-    """Spoken words and typos are features of their own: new writers' spoken, misspelt and traditional
-    questions are right more often than their thinner evidence says (bench/README.md, round 6)."""
-    features = lambda q: real_kb.decision_inputs(q)[0]  # noqa: E731
-    plain = features("单位不发劳保用品合法吗")
-    assert (plain["spoken"], plain["corrected"], plain["traditional"]) == (0.0, 0.0, 0.0)
-    assert features("俺们厂里不发劳保用品咋整")["spoken"] == 1.0
-    assert features("工伤认定要体尖吗")["corrected"] == 1.0
+        assert real_kb.decision_inputs(traditional) == real_kb.decision_inputs(simplified)
+        reply = real_kb.answer(traditional)
+        assert reply.question == traditional
+        assert reply.confidence == real_kb.answer(simplified).confidence

@@ -78,7 +78,8 @@ Breaker = Callable[[], Awaitable[None]]
 async def database_outage(
     database_url: str, take_away: Breaker, bring_back: Breaker, *, outage_s: float, recipients: int,
     rate: float, askers: int, laws_dir: Path | None, kb: Any = None, library: Any = None,
-    stuck_after_s: float | None = None, settle_timeout_s: float = 120.0, **settings: Any,
+    stuck_after_s: float | None = None, settle_timeout_s: float = 120.0, health_every_s: float = 1.0,
+    **settings: Any,
 ) -> OutageResult:
     """Run Ankang on ``database_url``, break the database for ``outage_s`` mid-broadcast, measure."""
     import aiohttp
@@ -169,7 +170,7 @@ async def database_outage(
                         result.healthz.append((response.status, body.get("database", "?"), sender))
                     except aiohttp.ClientError:
                         result.healthz.append((0, "?", "?"))
-                    await asyncio.sleep(1.0)  # a sampling period, not synchronisation
+                    await asyncio.sleep(health_every_s)  # a sampling period, not synchronisation
 
         health = asyncio.create_task(poll_health())
         askers_tasks = [asyncio.create_task(ask_every_second(n)) for n in range(askers)]

@@ -15,6 +15,9 @@ from bench.faults import OutageResult, postgres_outage_result, sqlite_locked_res
 OUTAGE_S = 4.0
 RECIPIENTS = 60
 STUCK_AFTER_S = 2.0  # production's is a minute; the outage here is shorter than that
+# /healthz sampled ten times a second: on SQLite the sender is stuck (503) for about a second before the lock
+# goes, which a once-a-second sample on a loaded machine could miss.
+HEALTH_EVERY_S = 0.1
 
 
 def assert_rode_it_out(result: OutageResult) -> None:
@@ -32,7 +35,7 @@ def assert_rode_it_out(result: OutageResult) -> None:
 
 async def test_postgres_server_stopped_mid_broadcast_and_questions(laws_dir, shared_kb, library):
     result = await postgres_outage_result(OUTAGE_S, RECIPIENTS, 30.0, 2, laws_dir, kb=shared_kb, library=library,
-                                          stuck_after_s=STUCK_AFTER_S)
+                                          stuck_after_s=STUCK_AFTER_S, health_every_s=HEALTH_EVERY_S)
     assert_rode_it_out(result)
     statuses = [status for status, _, _ in result.healthz]
     # /healthz: the database unreachable and the sender failing (503 once that lasted longer than the
@@ -45,7 +48,8 @@ async def test_postgres_server_stopped_mid_broadcast_and_questions(laws_dir, sha
 
 async def test_sqlite_file_locked_mid_broadcast_and_questions(laws_dir, shared_kb, library, tmp_path):
     result = await sqlite_locked_result(OUTAGE_S, RECIPIENTS, 30.0, 2, laws_dir, directory=tmp_path,
-                                        kb=shared_kb, library=library, stuck_after_s=STUCK_AFTER_S)
+                                        kb=shared_kb, library=library, stuck_after_s=STUCK_AFTER_S,
+                                        health_every_s=HEALTH_EVERY_S)
     assert_rode_it_out(result)
     # Reads still work on a locked SQLite file; the sender's writes do not: failing, then stuck (503).
     assert any(sender in ("failing", "stuck") for _, _, sender in result.healthz), result.healthz_summary()

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from knowledge.hashtable import StringIds
+
 K1 = 1.2
 B = 0.75
 # Below this share of the corpus, a query's postings are merged sparsely (work ∝ postings
@@ -30,7 +32,7 @@ class Vocabulary:
     """Term string ↔ dense integer id, with an optional weight per term (scales its idf)."""
 
     def __init__(self, weight_of: Callable[[str], float] | None = None) -> None:
-        self._ids: dict[str, int] = {}
+        self._ids = StringIds()  # flat arrays, not a dict of 100k strings (knowledge/hashtable.py)
         self._weight_of = weight_of
         self._weights = array("d")
 
@@ -38,9 +40,9 @@ class Vocabulary:
         return len(self._ids)
 
     def add(self, term: str) -> int:
-        tid = self._ids.get(term)
-        if tid is None:
-            tid = self._ids[term] = len(self._ids)
+        known = len(self._ids)
+        tid = self._ids.add(term)
+        if tid == known:
             self._weights.append(self._weight_of(term) if self._weight_of else 1.0)
         return tid
 

@@ -1,0 +1,26 @@
+"""StringIds: strings → dense ids in flat arrays, the same answers as a dict, across pickling."""
+import pickle
+import random
+
+from knowledge.hashtable import COMPACT_EVERY, StringIds
+
+
+def test_ids_are_dense_in_insertion_order_and_match_a_dict():
+    rng = random.Random(7)
+    alphabet = "安全生产法工伤劳动合同abc"
+    keys = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(3 * COMPACT_EVERY)]
+    table, expected = StringIds(), {}
+    for key in keys:
+        assert table.add(key) == expected.setdefault(key, len(expected))
+    assert len(table) == len(expected)
+    for key, kid in expected.items():
+        assert table.get(key) == kid and key in table and table.key(kid) == key
+    assert table.get("不在表里") is None and "不在表里" not in table
+    assert list(table) == list(expected)
+
+
+def test_a_pickled_table_answers_the_same_and_keeps_growing():
+    table = StringIds(f"w:词{i}" for i in range(COMPACT_EVERY + 10))
+    copy = pickle.loads(pickle.dumps(table))
+    assert [copy.get(f"w:词{i}") for i in range(COMPACT_EVERY + 10)] == list(range(COMPACT_EVERY + 10))
+    assert copy.add("b:新词") == COMPACT_EVERY + 10 and copy.get("b:新词") == COMPACT_EVERY + 10

@@ -5,8 +5,6 @@ import asyncio
 import logging
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
@@ -16,6 +14,7 @@ from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
 from web.pages import public_errors
+from web.render import TEMPLATES, Templates
 from web.typedefs import BOT_SENDER, CHAT, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
 
 log = logging.getLogger(__name__)
@@ -41,18 +40,12 @@ def create_web_app(
     app[SITE] = SiteConfig()
     if bot_sender is not None:
         app[BOT_SENDER] = bot_sender
-    env = aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(["html", "svg"], default=True),
-        context_processors=[_template_globals],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     tz = services.settings.tz
-    env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""
-    env.filters["local_day"] = lambda when: _local_day(when, tz)
-    env.filters["tip_badge"] = tips.status_badge
+    app[TEMPLATES] = Templates(TEMPLATES_DIR, {
+        "local": lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else "",
+        "local_day": lambda when: _local_day(when, tz),
+        "tip_badge": tips.status_badge,
+    }, _template_globals)
     setup_routes(app)
     return app
 
@@ -99,7 +92,7 @@ def _local_day(when, tz) -> str:
     return f"{local:%Y-%m-%d} {WEEKDAYS[local.weekday()]} {local:%H:%M}"
 
 
-async def _template_globals(request: web.Request) -> dict:
+def _template_globals(request: web.Request) -> dict:
     return {"admin": request.get(ADMIN), "request_path": request.path}
 
 

@@ -32,6 +32,14 @@ class StringIds:
         for key in keys:
             self.add(key)
 
+    @classmethod
+    def of(cls, distinct: Iterable[str]) -> StringIds:
+        """A table of keys known to be distinct (a dict's), built in one pass."""
+        table = cls()
+        table._recent = {key: kid for kid, key in enumerate(distinct)}
+        table.compact()
+        return table
+
     def __len__(self) -> int:
         return len(self._ends) + len(self._recent)
 

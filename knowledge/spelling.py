@@ -151,10 +151,10 @@ def jieba_frequencies() -> dict[str, int]:
     """jieba's bundled dictionary, word → frequency (read once per process, kept in memory)."""
     global _jieba_freq
     if _jieba_freq is None:
-        import jieba
+        from knowledge.segmenter import jieba_dir
 
         freq: dict[str, int] = {}
-        with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        with open(jieba_dir() / "dict.txt", encoding="utf-8") as f:
             for line in f:
                 parts = line.split(" ", 2)
                 if len(parts) >= 2:

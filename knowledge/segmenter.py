@@ -36,7 +36,7 @@ _PREV_STATUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}
 # The HMM only ever sees characters of this range (_RE_HMM_HAN): its emissions are arrays indexed from BASE.
 HAN_BASE, HAN_END = 0x4E00, 0x9FD5
 _STATES = "BMES"
-_TABLES_VERSION = 1
+_TABLES_VERSION = 2
 
 FreqOf = Callable[[str], "int | None"]
 
@@ -220,7 +220,7 @@ def _load_prefix_dictionary(dictionary: Path, cache: Path) -> Frequencies:
             for ch in range(len(word)):
                 lfreq.setdefault(word[:ch + 1], 0)
     words = StringIds.of(lfreq)
-    freqs = array("q", lfreq.values())
+    freqs = array("i" if max(lfreq.values(), default=0) < 2**31 else "q", lfreq.values())
     _write(path, (words, freqs, total))
     return Frequencies(words, freqs, total)
 

@@ -43,6 +43,8 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from knowledge.hashtable import StringLists
+
 __all__ = ["Speller", "jieba_frequencies"]
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -207,7 +209,7 @@ class Speller:
         from knowledge.text import _traditional_chars
 
         self._traditional = _traditional_chars()
-        self._by_pinyin: dict[tuple[str, str, str], list[str]] = {}
+        self._by_pinyin: dict[tuple[str, str, str], list[str]] | StringLists = {}
         self._syllables: dict[str, tuple[str, ...]] = {}
         self._homophones: dict[str, list[str]] = {}
         self._everyday_pairs: dict[tuple[str, str, str], list[str]] | None = None
@@ -231,22 +233,21 @@ class Speller:
 
     def _compact(self, readings: dict[str, str]) -> None:
         """Hold the tables in less memory, same contents (issue 14, point 7): the block's 21k readings as a
-        tuple by code point instead of a dict of one-character keys; every pinyin string and word once
-        (``sys.intern``: the tables repeat ~400 syllables and each word many times); no ``_syllables``,
-        which only building reads."""
+        tuple by code point instead of a dict of one-character keys; the pinyin table flat (``StringLists``);
+        every pinyin string and word of the homophones once (``sys.intern``: the tables repeat ~400
+        syllables and each word many times); no ``_syllables``, which only building reads."""
         self._block = tuple(sys.intern(readings[chr(code)]) for code in range(_CJK_FIRST, _CJK_END))
         self._readings = {ch: r for ch, r in readings.items() if not _CJK_FIRST <= ord(ch[0]) < _CJK_END}
         words = {w: sys.intern(w) for w in self._count}
-        self._by_pinyin = {
-            (sys.intern(a), sys.intern(b), sys.intern(c)): [words.get(w, w) for w in ws]
-            for (a, b, c), ws in self._by_pinyin.items()
-        }
+        if isinstance(self._by_pinyin, dict):  # flat, same lookups (knowledge/hashtable.py)
+            self._by_pinyin = StringLists(self._by_pinyin.items())
         self._homophones = {sys.intern(r): [words.get(w, w) for w in ws] for r, ws in self._homophones.items()}
         self._syllables = {}
 
     def _build_tables(self, counts: Counter[str]) -> None:
         # (a): (prefix characters, pinyin between, suffix characters) → words.
         homophone_words: list[str] = []
+        by_pinyin: dict[tuple[str, str, str], list[str]] = {}
         for word in sorted(counts):
             if not (2 <= len(word) <= _MAX_PINYIN_WORD) or not _HAN.match(word):
                 continue
@@ -258,9 +259,10 @@ class Speller:
             for left in range(min(_MAX_CONTEXT, n - 1) + 1):
                 for right in range(min(_MAX_CONTEXT, n - 1 - left) + 1):
                     key = (word[:left], "".join(sylls[left : n - right]), word[n - right :])
-                    self._by_pinyin.setdefault(key, []).append(word)
+                    by_pinyin.setdefault(key, []).append(word)
             if _MIN_SUB <= n <= _MAX_SUB and word[0] not in _FUNCTION_CHARS and word[-1] not in _FUNCTION_CHARS:
                 homophone_words.append(word)
+        self._by_pinyin = by_pinyin
         # (b): toneless pinyin, syllables joined by "'" → words of 2-4 characters. Each word is
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.

@@ -2,7 +2,7 @@
 import pickle
 import random
 
-from knowledge.hashtable import COMPACT_EVERY, StringIds
+from knowledge.hashtable import COMPACT_EVERY, StringIds, StringLists
 
 
 def test_ids_are_dense_in_insertion_order_and_match_a_dict():
@@ -24,3 +24,13 @@ def test_a_pickled_table_answers_the_same_and_keeps_growing():
     copy = pickle.loads(pickle.dumps(table))
     assert [copy.get(f"w:词{i}") for i in range(COMPACT_EVERY + 10)] == list(range(COMPACT_EVERY + 10))
     assert copy.add("b:新词") == COMPACT_EVERY + 10 and copy.get("b:新词") == COMPACT_EVERY + 10
+
+
+def test_string_lists_answer_like_the_dict_they_were_made_from():
+    table = {("", "anquan", ""): ["安全"], ("安", "quan", ""): ["安全", "安泉"], ("", "gong", "伤"): ["工伤"]}
+    flat = StringLists(table.items())
+    assert len(flat) == 3
+    for key, words in table.items():
+        assert flat.get(key) == words
+    assert flat.get(("", "anquan", "x")) is None and flat.get(("anquan",)) is None
+    assert pickle.loads(pickle.dumps(flat)).get(("安", "quan", "")) == ["安全", "安泉"]

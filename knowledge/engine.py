@@ -258,15 +258,20 @@ class KnowledgeBase:
     @classmethod
     def load(
         cls, laws_dir: Path | None, extra_faq: Iterable[FaqEntry] = (), data_dir: Path = DATA_DIR,
-        *, cache_dir: Path | None = None,
+        *, cache_dir: Path | None = None, build_apart: bool = False,
     ) -> KnowledgeBase:
         """Load statutes (if configured), the FAQ, glossary and synonyms, and build the indexes.
 
-        ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
+        ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``). With
+        ``build_apart`` (a long-running process), indexes that must be built are built by a child
+        process, which stores the snapshot this one then loads: building leaves some 15 MB of heap and
+        the speller builder's libraries (pypinyin) behind (issue 14, point 7).
         """
         extra = list(extra_faq)
         snapshot = cache_path(cache_dir) / f"ankang-kb-{snapshot_key(laws_dir, extra, data_dir)}.pickle"
         kb = _read_snapshot(snapshot)
+        if kb is None and build_apart and _build_in_child(laws_dir, extra, data_dir, cache_dir):
+            kb = _read_snapshot(snapshot)
         if kb is None:
             # Without laws_dir callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing,
             # empty or unreadable.
@@ -1037,6 +1042,26 @@ def snapshot_key(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Pat
                 digest.update(f"\0{path.relative_to(root)}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _build_in_child(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Path, cache_dir: Path | None) -> bool:
+    """Build and store the snapshot in a child process (``knowledge.build``); False if it failed."""
+    import subprocess
+
+    arguments = pickle.dumps((laws_dir, extra_faq, data_dir, cache_dir), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        child = subprocess.run([sys.executable, "-m", "knowledge.build"], input=arguments, stdout=subprocess.DEVNULL,
+                               timeout=BUILD_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("could not build the knowledge base in a child process (%s); building it here", exc)
+        return False
+    if child.returncode != 0:
+        log.warning("building the knowledge base in a child process failed (exit %s); building it here",
+                    child.returncode)
+    return child.returncode == 0
+
+
+BUILD_TIMEOUT_S = 600
 
 
 def _read_snapshot(path: Path) -> KnowledgeBase | None:

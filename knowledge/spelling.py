@@ -211,7 +211,7 @@ class Speller:
         self._traditional = _traditional_chars()
         self._by_pinyin: dict[tuple[str, str, str], list[str]] | StringLists = {}
         self._syllables: dict[str, tuple[str, ...]] = {}
-        self._homophones: dict[str, list[str]] = {}
+        self._homophones: dict[str, list[str]] | StringLists = {}
         self._everyday_pairs: dict[tuple[str, str, str], list[str]] | None = None
         # The tables depend only on the vocabulary (and pypinyin's readings): a cache dir keeps them
         # between starts, keyed by both (0.3 s of pinyin conversion per start otherwise).
@@ -233,15 +233,14 @@ class Speller:
 
     def _compact(self, readings: dict[str, str]) -> None:
         """Hold the tables in less memory, same contents (issue 14, point 7): the block's 21k readings as a
-        tuple by code point instead of a dict of one-character keys; the pinyin table flat (``StringLists``);
-        every pinyin string and word of the homophones once (``sys.intern``: the tables repeat ~400
-        syllables and each word many times); no ``_syllables``, which only building reads."""
+        tuple by code point instead of a dict of one-character keys; the pinyin and homophone tables flat
+        (``StringLists``, knowledge/hashtable.py); no ``_syllables``, which only building reads."""
         self._block = tuple(sys.intern(readings[chr(code)]) for code in range(_CJK_FIRST, _CJK_END))
         self._readings = {ch: r for ch, r in readings.items() if not _CJK_FIRST <= ord(ch[0]) < _CJK_END}
-        words = {w: sys.intern(w) for w in self._count}
         if isinstance(self._by_pinyin, dict):  # flat, same lookups (knowledge/hashtable.py)
             self._by_pinyin = StringLists(self._by_pinyin.items())
-        self._homophones = {sys.intern(r): [words.get(w, w) for w in ws] for r, ws in self._homophones.items()}
+        if isinstance(self._homophones, dict):
+            self._homophones = StringLists(self._homophones.items())
         self._syllables = {}
 
     def _build_tables(self, counts: Counter[str]) -> None:
@@ -263,12 +262,14 @@ class Speller:
             if _MIN_SUB <= n <= _MAX_SUB and word[0] not in _FUNCTION_CHARS and word[-1] not in _FUNCTION_CHARS:
                 homophone_words.append(word)
         self._by_pinyin = by_pinyin
+        homophones: dict[str, list[str]] = {}
         # (b): toneless pinyin, syllables joined by "'" → words of 2-4 characters. Each word is
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.
         for word, everyday in zip(homophone_words, self._everyday_many(homophone_words), strict=True):
             for reading in {"'".join(self._syllables[word]), everyday}:
-                self._homophones.setdefault(reading, []).append(word)
+                homophones.setdefault(reading, []).append(word)
+        self._homophones = homophones
 
     def _everyday_many(self, words: list[str]) -> list[str]:
         chars = "".join(words)

@@ -81,7 +81,10 @@ class Segmenter:
         self.dictionary = str(dictionary)
         self.freq = _load_prefix_dictionary(Path(dictionary), cache)
         self._logtotal = log(self.freq.total)
-        self._start, self._trans, self._emit = _load_hmm(cache)
+        self._cache = cache
+        # The HMM is read on the first run of characters the dictionary does not cover (a question's):
+        # an idle process does not hold it.
+        self._hmm: tuple[dict[str, float], dict[str, dict[str, float]], array[float]] | None = None
 
     # --- jieba.Tokenizer.cut(sentence, cut_all=False, HMM=True) --------------------------------------
     def lcut(self, sentence: str) -> list[str]:
@@ -174,8 +177,10 @@ class Segmenter:
             out.append(sentence[nexti:])
 
     def _viterbi(self, obs: str) -> list[str]:
-        emit, span = self._emit, HAN_END - HAN_BASE + 1
-        start_p, trans_p = self._start, self._trans
+        if self._hmm is None:
+            self._hmm = _load_hmm(self._cache)
+        start_p, trans_p, emit = self._hmm
+        span = HAN_END - HAN_BASE + 1
         offset = {y: s * span - HAN_BASE for s, y in enumerate(_STATES)}
         first = ord(obs[0])
         v: dict[str, float] = {y: start_p[y] + emit[offset[y] + first] for y in _STATES}

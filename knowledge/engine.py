@@ -53,7 +53,7 @@ from knowledge.replies import (
 from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import Analyzer, compact, normalise, term_weight
+from knowledge.text import Analyzer, _traditional_chars, compact, normalise, term_weight
 from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
@@ -300,14 +300,17 @@ class KnowledgeBase:
         speller = state.get("_speller")
         if isinstance(speller, Speller):
             # The speller shares the segmenter's word frequencies (jieba's dictionary): not stored twice.
+            # So are the characters conversion to simplified changes (knowledge.text keeps them).
             state["_speller"] = copy.copy(speller)
             state["_speller"]._freq = {}
+            state["_speller"]._traditional = frozenset()
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         if self._speller is not None:
             self._speller._freq = self.analyzer.frequencies()
+            self._speller._traditional = _traditional_chars()
 
     def add_faq(self, entry: FaqEntry) -> None:
         """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
@@ -349,10 +352,11 @@ class KnowledgeBase:
             answer_words = next(segmented)
             self._bodies.add(terms_of([*body_words, *answer_words]))
             text = "".join([*body_words, *answer_words])
+            # Most entries name no industry or aspect: one empty set shared (and pickled once), not one each.
             self._entry_topics.append(
-                frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
-            self._entry_industries.append(industries_named(" ".join(entry.questions)))
-            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))))
+                frozenset(t for t, names in self._topics.items() if any(n in text for n in names)) or _NONE)
+            self._entry_industries.append(industries_named(" ".join(entry.questions)) or _NONE)
+            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))) or _NONE)
             self._states_figure.append(bool(STATES_FIGURE.search(entry.a)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
@@ -1021,6 +1025,9 @@ def normalise_for_lookup(text: str) -> str:
 SNAPSHOT_VERSION = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _SHAPING_LIBRARIES = ("jieba", "pypinyin", "opencc-python-reimplemented", "numpy", "rapidfuzz")
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def snapshot_key(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Path) -> str:

@@ -202,7 +202,6 @@ class Speller:
         self._freq = jieba_frequencies() if frequencies is None else frequencies
         self._min_freq = min_freq
         self._count = counts
-        self._vocab = frozenset(counts)
         self._readings: dict[str, str] = {}
         # The readings of the whole CJK block, by code point (``_compact``); None until a cache dir gives them.
         self._block: tuple[str, ...] | None = None
@@ -283,7 +282,7 @@ class Speller:
     # --- queries ---------------------------------------------------------------------------
     def is_known(self, word: str) -> bool:
         """A vocabulary word, or a dictionary word common enough to be meant as typed."""
-        return word in self._vocab or self._freq.get(word, 0) >= self._min_freq
+        return word in self._count or self._freq.get(word, 0) >= self._min_freq
 
     def correct(self, text: str) -> str:
         """``text`` with pinyin runs and homophone typos replaced by vocabulary words."""
@@ -419,7 +418,7 @@ class Speller:
 
     def _homophone_for(self, sub: str, words: list[str]) -> str | None:
         """The word ``sub`` is a homophone typo of: one character off, not a grammatical one."""
-        if sub in self._vocab or self._freq.get(sub, 0) >= self._min_freq:
+        if sub in self._count or self._freq.get(sub, 0) >= self._min_freq:
             return None  # a word as typed
         found = []
         for word in words:
@@ -474,7 +473,7 @@ class Speller:
 
     def _known_spans(self, text: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """(start, end) of every known word of 2 to _SHIELD_LEN characters within text[lo:hi]."""
-        vocab, freq, min_freq = self._vocab, self._freq, max(self._min_freq, _SHIELD_MIN_FREQ)
+        vocab, freq, min_freq = self._count, self._freq, max(self._min_freq, _SHIELD_MIN_FREQ)
         spans = []
         for a in range(lo, hi - 1):
             for b in range(a + 2, min(hi, a + _SHIELD_LEN) + 1):

@@ -30,6 +30,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
+from knowledge.hashtable import StringIds, Strings
 from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.numerals import annotate_numbers
 from knowledge.policy import POLICY_FILE, AnswerPolicy
@@ -215,13 +216,15 @@ class KnowledgeBase:
         self._law_names = corpus.alias_names()
         user_words = [*self._law_names, *(n for g in self.glossary for n in g.names)]
         self.analyzer = Analyzer(self.synonyms, user_words, dict_path, cache_dir)
-        self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
-        self._domain_words.update(self.synonyms.canonical.values())
+        # Flat tables (knowledge/hashtable.py): thousands of short strings without an object each.
+        self._domain_words = StringIds(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
+        for word in self.synonyms.canonical.values():
+            self._domain_words.add(word)
         # FAQ: one document per question phrasing, one per whole entry (questions + answer).
         vocab = Vocabulary(term_weight)  # shared, so a query's terms are mapped once for every index
         self._phrases = BM25Index(vocab)
         self._phrase_entry: list[int] = []
-        self._phrase_compact: list[str] = []
+        self._phrase_compact = Strings()
         self._bodies = BM25Index(vocab)
         self._entry_phrases: list[list[int]] = []
         self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
@@ -345,7 +348,8 @@ class KnowledgeBase:
                 self._phrases.add(terms_of(words))
                 self._phrase_entry.append(idx)
                 self._phrase_compact.append(n.replace(" ", ""))
-                self._domain_words.update(words)
+                for word in words:
+                    self._domain_words.add(word)
                 body_words.extend(words)
             self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
             next(normalised)
@@ -638,7 +642,7 @@ class KnowledgeBase:
             "log_chars": math.log1p(chars),
             "story": float(focus is not None),
             "known_share": len(known) / len(distinct) if distinct else 0.0,
-            "domain_share": len(distinct & self._domain_words) / len(distinct) if distinct else 0.0,
+            "domain_share": sum(w in self._domain_words for w in distinct) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
             "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),
             "topics_missing": float(len(qtopics - etopics)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import accumulate
+from itertools import accumulate, islice
 
 # Keys added since the last compaction wait in a small dict: appending to the concatenated string one
 # key at a time would copy it every time.
@@ -161,3 +161,38 @@ class StringLists:
         if kid is None:
             return None
         return self._values[self._ends[kid - 1] if kid else 0:self._ends[kid]].split(self.SEP)
+
+
+class Strings:
+    """A list of strings that only grows, held as one string and end offsets (an ``append`` waits in a short list
+    until COMPACT_EVERY have come): 2 bytes a character and 4 an item, not a ``str`` object each."""
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._ends = array("i")
+        self._recent: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._ends) + len(self._recent)
+
+    def __getitem__(self, i: int) -> str:
+        n = len(self._ends)
+        if i >= n:
+            return self._recent[i - n]
+        return self._text[self._ends[i - 1] if i else 0:self._ends[i]]
+
+    def append(self, value: str) -> None:
+        self._recent.append(value)
+        if len(self._recent) >= COMPACT_EVERY:
+            self.compact()
+
+    def compact(self) -> None:
+        if self._recent:
+            end = self._ends[-1] if self._ends else 0
+            self._ends.extend(islice(accumulate((len(v) for v in self._recent), initial=end), 1, None))
+            self._text += "".join(self._recent)
+            self._recent = []
+
+    def __getstate__(self) -> dict[str, object]:
+        self.compact()
+        return self.__dict__.copy()

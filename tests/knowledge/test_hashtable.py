@@ -2,7 +2,7 @@
 import pickle
 import random
 
-from knowledge.hashtable import COMPACT_EVERY, StringIds, StringLists
+from knowledge.hashtable import COMPACT_EVERY, StringIds, StringLists, Strings
 
 
 def test_ids_are_dense_in_insertion_order_and_match_a_dict():
@@ -34,3 +34,14 @@ def test_string_lists_answer_like_the_dict_they_were_made_from():
         assert flat.get(key) == words
     assert flat.get(("", "anquan", "x")) is None and flat.get(("anquan",)) is None
     assert pickle.loads(pickle.dumps(flat)).get(("安", "quan", "")) == ["安全", "安泉"]
+
+
+def test_strings_keep_their_items_in_order_across_compactions_and_pickling():
+    items = [f"{i % 7}安全{'x' * (i % 5)}" for i in range(2 * COMPACT_EVERY + 5)]
+    strings = Strings()
+    for item in items:
+        strings.append(item)
+    assert len(strings) == len(items) and [strings[i] for i in range(len(items))] == items
+    copy = pickle.loads(pickle.dumps(strings))
+    copy.append("新")
+    assert [copy[i] for i in range(len(copy))] == [*items, "新"]

@@ -37,7 +37,7 @@ class SettingsError(Exception):
     """Raised with one human-readable line when the configuration is invalid."""
 
 
-@dataclass(eq=False)
+@dataclass
 class Settings:
     """Everything Ankang can be configured with; see .env.example for the meaning of each.
 

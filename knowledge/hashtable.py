@@ -2,9 +2,10 @@
 
 A dict of 100k short strings costs a Python ``str`` (50–80 bytes), an ``int`` and a dict entry per key;
 here the keys are one concatenated string, and the table keeps their end offsets, their hashes and the
-open-addressing slots in ``array``s (about 16 bytes a key). Lookups probe in Python, so they cost about
-a microsecond instead of a dict's tenth: fine for a query's few dozen terms and an index build's
-distinct terms per document (issue 14, point 7: the search vocabulary held 5 MB as a dict).
+open-addressing slots (probed as CPython probes a dict) in ``array``s (about 16 bytes a key). Lookups
+probe in Python, so they cost about a microsecond instead of a dict's tenth: fine for a query's few dozen
+terms and an index build's distinct terms per document (issue 14, point 7: the search vocabulary held 5 MB
+as a dict). Tables that answer the same keys again and again keep a small memo dict in front.
 
 ``hash()`` of a string differs between processes (hash randomisation), so the hashes and slots are
 rebuilt when a table is unpickled; only the keys travel.
@@ -19,6 +20,8 @@ from itertools import accumulate, islice
 # key at a time would copy it every time.
 COMPACT_EVERY = 4096
 _EMPTY = -1
+MEMO_SIZE = 4096
+_ABSENT = object()
 _LOW32 = 0xFFFFFFFF  # a table of up to 2**31 slots needs no more of a hash
 
 
@@ -69,11 +72,13 @@ class StringIds:
             return recent
         h = hash(key) & _LOW32
         slots, hashes, ends, mask = self._slots, self._hashes, self._ends, len(self._slots) - 1
+        perturb = h
         i = h & mask
         while (kid := slots[i]) != _EMPTY:
             if hashes[kid] == h and self._text[ends[kid - 1] if kid else 0:ends[kid]] == key:
                 return kid
-            i = (i + 1) & mask
+            perturb >>= 5  # CPython's dict probing: the hash's high bits spread the runs out
+            i = (5 * i + perturb + 1) & mask
         return None
 
     def add(self, key: str) -> int:
@@ -97,14 +102,14 @@ class StringIds:
             self._hashes.append(hash(key) & _LOW32)
         self._text += "".join(keys)
         self._recent = {}
-        if 4 * len(self._ends) > 3 * len(self._slots):
+        if 3 * len(self._ends) > 2 * len(self._slots):
             self._rehash()
         else:
             self._place(range(len(self._ends) - len(keys), len(self._ends)))
 
     def _rehash(self) -> None:
         size = 8
-        while 3 * size < 4 * len(self._ends):  # at most three quarters full: short probe runs (1-2.5 on average)
+        while 2 * size < 3 * len(self._ends):  # at most two thirds full, as CPython's dicts: 1-3 probes on average
             size *= 2
         self._slots = array("i", [_EMPTY]) * size
         self._place(range(len(self._ends)))
@@ -112,9 +117,11 @@ class StringIds:
     def _place(self, kids: Iterable[int]) -> None:
         slots, hashes, mask = self._slots, self._hashes, len(self._slots) - 1
         for kid in kids:
-            i = hashes[kid] & mask
+            perturb = hashes[kid]
+            i = perturb & mask
             while slots[i] != _EMPTY:
-                i = (i + 1) & mask
+                perturb >>= 5
+                i = (5 * i + perturb + 1) & mask
             slots[i] = kid
 
     def __getstate__(self) -> dict[str, object]:
@@ -148,6 +155,7 @@ class StringLists:
         values = [sep.join(words) for _, words in pairs]
         self._ends = array("i", accumulate(map(len, values)))
         self._values = "".join(values)
+        self._memo: dict[str, list[str] | None] = {}  # lately asked keys: a dict's speed for the common ones
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -157,10 +165,20 @@ class StringLists:
         return key if isinstance(key, str) else cls.SEP.join(key)
 
     def get(self, key: str | tuple[str, ...]) -> list[str] | None:
-        kid = self._keys.get(self._key(key))
-        if kid is None:
-            return None
-        return self._values[self._ends[kid - 1] if kid else 0:self._ends[kid]].split(self.SEP)
+        """The list of ``key`` (the caller must not change it), or None."""
+        joined = key if isinstance(key, str) else self.SEP.join(key)
+        found = self._memo.get(joined, _ABSENT)
+        if found is _ABSENT:
+            kid = self._keys.get(joined)
+            found = None if kid is None else self._values[self._ends[kid - 1] if kid else 0:self._ends[kid]].split(
+                self.SEP)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[joined] = found
+        return found  # type: ignore[return-value]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_memo": {}}
 
 
 class Strings:

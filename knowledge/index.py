@@ -26,6 +26,8 @@ DENSE_SHARE = 0.125
 # cost grow with the corpus. Final scores use every term (see ``overlap``).
 POSTINGS_BUDGET = 40_000
 MIN_PASS_TERMS = 2
+# Term lookups remembered by a vocabulary (the terms of the last few hundred questions).
+MEMO_SIZE = 8192
 
 
 class Vocabulary:
@@ -41,6 +43,9 @@ class Vocabulary:
         self._values: list[float] = []
         self._code_of: dict[float, int] = {}
         self._weights: np.ndarray | None = None  # _values[_codes], made on demand
+        # The ids of terms looked up lately: the table probes in Python, and a question looks each of its
+        # terms up several times (three indexes, df, weights); a dict answers those at a dict's speed.
+        self._memo: dict[str, int | None] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -58,10 +63,18 @@ class Vocabulary:
                     self._codes = array("H" if self._codes.typecode == "B" else "I", self._codes)
             self._codes.append(code)
             self._weights = None
+            if self._memo:
+                self._memo.clear()  # it may say the new term is unknown
         return tid
 
     def get(self, term: str) -> int | None:
-        return self._ids.get(term)
+        tid = self._memo.get(term, -1)
+        if tid == -1:
+            tid = self._ids.get(term)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[term] = tid
+        return tid
 
     def weights(self) -> np.ndarray:
         if self._weights is None or len(self._weights) != len(self._codes):
@@ -73,6 +86,7 @@ class Vocabulary:
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state["_weights"] = None
+        state["_memo"] = {}
         return state
 
 

@@ -242,6 +242,12 @@ class KnowledgeBase:
         # Statutes: every article, and catalogue entries (diseases) searchable by name.
         self._articles = BM25Index(vocab)
         self._article_list: list[Article] = []
+        with self.analyzer.bulk():
+            self._index_statutes_and_faq(corpus, faq)
+        self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
+        self._speller: Speller | None = None
+
+    def _index_statutes_and_faq(self, corpus: Corpus, faq: Iterable[FaqEntry]) -> None:
         docs: list[list[str]] = []
         for law in corpus.laws:
             for article in law.articles:
@@ -254,8 +260,6 @@ class KnowledgeBase:
                 self._article_list.append(pseudo)
         self._articles.extend(docs)
         self.add_faqs(faq, cache=True)
-        self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
-        self._speller: Speller | None = None
 
     # --- building ----------------------------------------------------------------------------
     @classmethod

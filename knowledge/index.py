@@ -43,14 +43,18 @@ class Vocabulary:
         self._values: list[float] = []
         self._code_of: dict[float, int] = {}
         self._weights: np.ndarray | None = None  # _values[_codes], made on demand
-        # The ids of terms looked up lately: the table probes in Python, and a question looks each of its
-        # terms up several times (three indexes, df, weights); a dict answers those at a dict's speed.
-        self._memo: dict[str, int | None] = {}
+        # The ids of known terms looked up lately: the table probes in Python, and a question looks each of
+        # its terms up several times (three indexes, df, weights), an index build its common terms in every
+        # document; a dict answers those at a dict's speed. (Only known terms: a new term changes nothing.)
+        self._memo: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def add(self, term: str) -> int:
+        tid = self._memo.get(term)
+        if tid is not None:
+            return tid
         known = len(self._ids)
         tid = self._ids.add(term)
         if tid == known:
@@ -63,18 +67,21 @@ class Vocabulary:
                     self._codes = array("H" if self._codes.typecode == "B" else "I", self._codes)
             self._codes.append(code)
             self._weights = None
-            if self._memo:
-                self._memo.clear()  # it may say the new term is unknown
+        self._remember(term, tid)
         return tid
 
     def get(self, term: str) -> int | None:
-        tid = self._memo.get(term, -1)
-        if tid == -1:
+        tid = self._memo.get(term)
+        if tid is None:
             tid = self._ids.get(term)
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            self._memo[term] = tid
+            if tid is not None:
+                self._remember(term, tid)
         return tid
+
+    def _remember(self, term: str, tid: int) -> None:
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[term] = tid
 
     def weights(self) -> np.ndarray:
         if self._weights is None or len(self._weights) != len(self._codes):

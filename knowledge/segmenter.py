@@ -19,6 +19,7 @@ import pickle
 import re
 from array import array
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from math import log
 from pathlib import Path
 
@@ -89,10 +90,24 @@ class Segmenter:
         # The HMM is read on the first run of characters the dictionary does not cover (a question's):
         # an idle process does not hold it.
         self._hmm: tuple[dict[str, float], dict[str, dict[str, float]], array[float]] | None = None
+        self._fast: dict[str, int] | None = None  # the frequencies as a dict while ``bulk`` lasts
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Look words up in a plain dict meanwhile: an index build segments every statute and FAQ text, and
+        a dict's lookups make that a third faster (the dict, ~8 MB, lives as long as the build)."""
+        if self._fast is not None:
+            yield
+            return
+        self._fast = dict(self.freq.items())
+        try:
+            yield
+        finally:
+            self._fast = None
 
     # --- jieba.Tokenizer.cut(sentence, cut_all=False, HMM=True) --------------------------------------
     def lcut(self, sentence: str) -> list[str]:
-        freq_of: FreqOf = self.freq.get
+        freq_of: FreqOf = self._fast.get if self._fast is not None else self.freq.get
         out: list[str] = []
         for blk in _RE_HAN.split(sentence):
             if not blk:

@@ -14,7 +14,28 @@ EMULATOR_MISSING = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each area owns its verbs: `ankang --help` lists them all, and a verb's module is imported when the verb runs
+# (`ankang run` holds none of the other areas' command lines: issue 14, point 7).
+AREA_COMMANDS = {
+    "ask": "knowledge.cli", "kb": "knowledge.cli", "laws": "knowledge.cli",
+    "lessons": "broadcasts.cli", "quiz": "broadcasts.cli", "broadcast": "broadcasts.cli_broadcast",
+    "tips": "tips.cli", "org": "org.cli", "admin": "web.cli",
+}
+
+
+class _AreaGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *AREA_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in AREA_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            self.add_command(getattr(importlib.import_module(AREA_COMMANDS[cmd_name]), cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_AreaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ankang")
 def main() -> None:
     """安康助手 Ankang — a trade union's work-safety bot for Telegram."""
@@ -106,21 +127,6 @@ def db_current() -> None:
 
     click.echo(" ".join(sorted(run_with_database(show, migrate=False))) or "(empty database)")
 
-
-# Each area owns its verbs; they are added here so `ankang --help` lists them all.
-def _add_area_commands() -> None:
-    from broadcasts.cli import lessons, quiz
-    from broadcasts.cli_broadcast import broadcast
-    from knowledge.cli import ask, kb, laws
-    from org.cli import org
-    from tips.cli import tips
-    from web.cli import admin
-
-    for command in (ask, kb, laws, lessons, quiz, broadcast, tips, org, admin):
-        main.add_command(command)
-
-
-_add_area_commands()
 
 
 @main.command()

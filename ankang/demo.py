@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import difflib
 import html
 import queue
@@ -59,7 +60,7 @@ def demo_settings() -> Settings:
     """Settings for the demo: the user's environment and .env, with the demo's defaults where they say nothing."""
     from core.settings import settings_or_exit
 
-    given = settings_or_exit().model_fields_set  # what the environment or .env set
+    given = settings_or_exit().fields_set  # what the environment or .env set
     overrides: dict[str, object] = {"bot_token": DEMO_TOKEN}
     if "database_url" not in given and "database_password" not in given:
         overrides["database_url"] = DEMO_DATABASE_URL
@@ -97,7 +98,7 @@ def free_web_port(settings: Settings) -> Settings:
         probe.bind((settings.web_host, 0))
         free = probe.getsockname()[1]
     print(PORT_BUSY.format(port=settings.web_port, free=free), flush=True)
-    return settings.model_copy(update={"web_port": free})
+    return dataclasses.replace(settings, web_port=free)
 
 
 @dataclass
@@ -321,7 +322,7 @@ async def demo_main(settings: Settings) -> None:
     emulator = Emulator(rate_limits=RateLimits.counting())
     await emulator.start()
     try:
-        settings = free_web_port(settings.model_copy(update={"telegram_api_url": emulator.url}))
+        settings = free_web_port(dataclasses.replace(settings, telegram_api_url=emulator.url))
         async with running(settings, poll_timeout_s=5) as handle:
             chat = handle.web_app[CHAT]
             chat.emulator_url, chat.worker_id, chat.admin_id = emulator.url, WORKER_ID, ADMIN_ID

@@ -285,7 +285,8 @@ async def _start_areas(services: Services, kb: KnowledgeBase | None = None) -> N
         # Building the indexes is CPU work: keep the event loop free meanwhile.
         settings = services.settings
         laws_dir = settings.laws_dir if services.laws.ok else None
-        kb = await asyncio.to_thread(KnowledgeBase.load, laws_dir, admin_faq, cache_dir=settings.cache_dir)
+        kb = await asyncio.to_thread(KnowledgeBase.load, laws_dir, admin_faq, cache_dir=settings.cache_dir,
+                                     build_apart=True)
     else:
         for entry in admin_faq:
             kb.add_faq(entry)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -494,9 +494,12 @@ class TimedOut:
     next: Step | None
 
 
-async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetime,
+async def expire_due(sessions: SessionMaker, bank: Callable[[], QuestionBank], *, now: datetime,
                      answers_since: datetime | None = None) -> list[TimedOut]:
     """Time out every question whose open period (and grace) is over; return what each attempt needs next.
+
+    ``bank`` gives the question bank when a question did time out: the watch asks every second, and a
+    process whose campaigns never time out a question never loads the bank (issue 14, point 7).
 
     ``answers_since``: the receipt time of the oldest answer received and not yet handled. A question open
     then may have its answer among them, so it waits (up to ``ANSWER_HOLD_MAX_S``) for them to be handled."""
@@ -513,7 +516,7 @@ async def expire_due(sessions: SessionMaker, bank: QuestionBank, *, now: datetim
     timed_out = []
     for attempt_id, position, chat_id in due:
         if await _time_out(sessions, attempt_id, position):
-            step = await proceed(sessions, bank, attempt_id, now=now)
+            step = await proceed(sessions, bank(), attempt_id, now=now)
             timed_out.append(TimedOut(chat_id, position + 1, step))
     return timed_out
 

@@ -151,9 +151,10 @@ class Attempt(Base):
         UniqueConstraint("campaign_id", "chat_id", "day", "slot", name="uq_campaign_attempts_slot"),
         Index("ix_campaign_attempts_chat", "chat_id", "status"),
         # One running attempt per worker (counted or practice, any campaign): two devices starting at once
-        # both insert, and this partial unique index refuses the second (SQLite and PostgreSQL alike).
+        # both insert, and this partial unique index refuses the second (SQLite and PostgreSQL alike; the
+        # PostgreSQL option in ``info``, see core.db.POSTGRESQL_INDEX_OPTIONS).
         Index("uq_campaign_attempts_running", "chat_id", unique=True,
-              sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
+              sqlite_where=text("status = 'running'"), info={"postgresql_where": text("status = 'running'")}),
     )
 
 

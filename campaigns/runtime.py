@@ -69,7 +69,7 @@ class CampaignWatch:
     async def tick(self) -> list[TimedOut]:
         """Time out the questions whose open period is over and send each attempt's next step."""
         now = self._clock.now()
-        timed_out = await expire_due(self._sessions, self._runtime.bank, now=now,
+        timed_out = await expire_due(self._sessions, lambda: self._runtime.bank, now=now,
                                      answers_since=self._runtime.arrivals.oldest())
         try:  # a campaign whose last day is over: final results and certificates, once
             async with self._sessions() as session, session.begin():

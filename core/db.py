@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, CursorResult, Result, event, text
+from sqlalchemy import Connection, CursorResult, Result, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +20,36 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def upsert(dialect_name: str) -> Any:
+    """The ``insert`` construct of the dialect in use, with its ON CONFLICT clauses.
+
+    SQLAlchemy's PostgreSQL dialect (its package imports every driver's module, about 2 MB) is imported
+    only by a process that talks to PostgreSQL (issue 14, point 7)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+# An index's PostgreSQL options are declared in its ``info`` (``{"postgresql_where": ...}``), not as
+# ``postgresql_where=``: naming a dialect's keyword makes SQLAlchemy import that dialect, in a process on
+# SQLite too. They are applied here when a table is created on PostgreSQL (migrations spell them out).
+POSTGRESQL_INDEX_OPTIONS = ("postgresql_where",)
+
+
+@event.listens_for(Table, "before_create")
+def _postgresql_index_options(table: Table, connection: Connection, **_: object) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for index in table.indexes:
+        for key in POSTGRESQL_INDEX_OPTIONS:
+            if key in index.info:
+                index.dialect_options["postgresql"][key.removeprefix("postgresql_")] = index.info[key]
 
 
 def rows_matched(result: Result[*tuple[Any, ...]]) -> int:

@@ -30,6 +30,7 @@ from knowledge.faq import (
     load_glossary,
     load_synonyms,
 )
+from knowledge.hashtable import StringIds, Strings
 from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.numerals import annotate_numbers
 from knowledge.policy import POLICY_FILE, AnswerPolicy
@@ -53,7 +54,7 @@ from knowledge.replies import (
 from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import Analyzer, compact, normalise, term_weight, to_simplified
+from knowledge.text import Analyzer, _traditional_chars, compact, normalise, term_weight, to_simplified
 from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
@@ -215,13 +216,15 @@ class KnowledgeBase:
         self._law_names = corpus.alias_names()
         user_words = [*self._law_names, *(n for g in self.glossary for n in g.names)]
         self.analyzer = Analyzer(self.synonyms, user_words, dict_path, cache_dir)
-        self._domain_words: set[str] = set(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
-        self._domain_words.update(self.synonyms.canonical.values())
+        # Flat tables (knowledge/hashtable.py): thousands of short strings without an object each.
+        self._domain_words = StringIds(self.analyzer.words(" ".join(normalise(w) for w in user_words)))
+        for word in self.synonyms.canonical.values():
+            self._domain_words.add(word)
         # FAQ: one document per question phrasing, one per whole entry (questions + answer).
         vocab = Vocabulary(term_weight)  # shared, so a query's terms are mapped once for every index
         self._phrases = BM25Index(vocab)
         self._phrase_entry: list[int] = []
-        self._phrase_compact: list[str] = []
+        self._phrase_compact = Strings()
         self._bodies = BM25Index(vocab)
         self._entry_phrases: list[list[int]] = []
         self._citing: dict[tuple[str, int], list[int]] = {}  # article → FAQ entries citing it
@@ -239,6 +242,12 @@ class KnowledgeBase:
         # Statutes: every article, and catalogue entries (diseases) searchable by name.
         self._articles = BM25Index(vocab)
         self._article_list: list[Article] = []
+        with self.analyzer.bulk():
+            self._index_statutes_and_faq(corpus, faq)
+        self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
+        self._speller: Speller | None = None
+
+    def _index_statutes_and_faq(self, corpus: Corpus, faq: Iterable[FaqEntry]) -> None:
         docs: list[list[str]] = []
         for law in corpus.laws:
             for article in law.articles:
@@ -251,22 +260,25 @@ class KnowledgeBase:
                 self._article_list.append(pseudo)
         self._articles.extend(docs)
         self.add_faqs(faq, cache=True)
-        self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
-        self._speller: Speller | None = None
 
     # --- building ----------------------------------------------------------------------------
     @classmethod
     def load(
         cls, laws_dir: Path | None, extra_faq: Iterable[FaqEntry] = (), data_dir: Path = DATA_DIR,
-        *, cache_dir: Path | None = None,
+        *, cache_dir: Path | None = None, build_apart: bool = False,
     ) -> KnowledgeBase:
         """Load statutes (if configured), the FAQ, glossary and synonyms, and build the indexes.
 
-        ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``).
+        ``cache_dir`` is the ANKANG_CACHE_DIR setting (see ``knowledge.text.cache_dir``). With
+        ``build_apart`` (a long-running process), indexes that must be built are built by a child
+        process, which stores the snapshot this one then loads: building leaves some 15 MB of heap and
+        the speller builder's libraries (pypinyin) behind (issue 14, point 7).
         """
         extra = list(extra_faq)
         snapshot = cache_path(cache_dir) / f"ankang-kb-{snapshot_key(laws_dir, extra, data_dir)}.pickle"
         kb = _read_snapshot(snapshot)
+        if kb is None and build_apart and _build_in_child(laws_dir, extra, data_dir, cache_dir):
+            kb = _read_snapshot(snapshot)
         if kb is None:
             # Without laws_dir callers say why (knowledge.lawsdir.diagnose_laws_dir): unset, missing,
             # empty or unreadable.
@@ -295,14 +307,17 @@ class KnowledgeBase:
         speller = state.get("_speller")
         if isinstance(speller, Speller):
             # The speller shares the segmenter's word frequencies (jieba's dictionary): not stored twice.
+            # So are the characters conversion to simplified changes (knowledge.text keeps them).
             state["_speller"] = copy.copy(speller)
             state["_speller"]._freq = {}
+            state["_speller"]._traditional = frozenset()
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         if self._speller is not None:
             self._speller._freq = self.analyzer.frequencies()
+            self._speller._traditional = _traditional_chars()
 
     def add_faq(self, entry: FaqEntry) -> None:
         """Add (or replace, by id) one FAQ entry; costs only that entry's indexing."""
@@ -337,17 +352,19 @@ class KnowledgeBase:
                 self._phrases.add(terms_of(words))
                 self._phrase_entry.append(idx)
                 self._phrase_compact.append(n.replace(" ", ""))
-                self._domain_words.update(words)
+                for word in words:
+                    self._domain_words.add(word)
                 body_words.extend(words)
             self._entry_phrases.append(list(range(first, len(self._phrase_entry))))
             next(normalised)
             answer_words = next(segmented)
             self._bodies.add(terms_of([*body_words, *answer_words]))
             text = "".join([*body_words, *answer_words])
+            # Most entries name no industry or aspect: one empty set shared (and pickled once), not one each.
             self._entry_topics.append(
-                frozenset(t for t, names in self._topics.items() if any(n in text for n in names)))
-            self._entry_industries.append(industries_named(" ".join(entry.questions)))
-            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))))
+                frozenset(t for t, names in self._topics.items() if any(n in text for n in names)) or _NONE)
+            self._entry_industries.append(industries_named(" ".join(entry.questions)) or _NONE)
+            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))) or _NONE)
             self._states_figure.append(bool(STATES_FIGURE.search(entry.a)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
@@ -633,7 +650,7 @@ class KnowledgeBase:
             "log_chars": math.log1p(chars),
             "story": float(focus is not None),
             "known_share": len(known) / len(distinct) if distinct else 0.0,
-            "domain_share": len(distinct & self._domain_words) / len(distinct) if distinct else 0.0,
+            "domain_share": sum(w in self._domain_words for w in distinct) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
             "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),
             "topics_missing": float(len(qtopics - etopics)),
@@ -1032,6 +1049,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _SHAPING_LIBRARIES = ("jieba", "pypinyin", "opencc-python-reimplemented", "numpy", "rapidfuzz")
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def snapshot_key(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Path) -> str:
     """A digest of the statutes, the data files, the extra entries, this package's code and the libraries."""
     from importlib.metadata import version
@@ -1051,6 +1071,26 @@ def snapshot_key(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Pat
                 digest.update(f"\0{path.relative_to(root)}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _build_in_child(laws_dir: Path | None, extra_faq: list[FaqEntry], data_dir: Path, cache_dir: Path | None) -> bool:
+    """Build and store the snapshot in a child process (``knowledge.build``); False if it failed."""
+    import subprocess
+
+    arguments = pickle.dumps((laws_dir, extra_faq, data_dir, cache_dir), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        child = subprocess.run([sys.executable, "-m", "knowledge.build"], input=arguments, stdout=subprocess.DEVNULL,
+                               timeout=BUILD_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("could not build the knowledge base in a child process (%s); building it here", exc)
+        return False
+    if child.returncode != 0:
+        log.warning("building the knowledge base in a child process failed (exit %s); building it here",
+                    child.returncode)
+    return child.returncode == 0
+
+
+BUILD_TIMEOUT_S = 600
 
 
 def _read_snapshot(path: Path) -> KnowledgeBase | None:

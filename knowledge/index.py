@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from knowledge.hashtable import StringIds
+
 K1 = 1.2
 B = 0.75
 # Below this share of the corpus, a query's postings are merged sparsely (work ∝ postings
@@ -24,31 +26,75 @@ DENSE_SHARE = 0.125
 # cost grow with the corpus. Final scores use every term (see ``overlap``).
 POSTINGS_BUDGET = 40_000
 MIN_PASS_TERMS = 2
+# Term lookups remembered by a vocabulary (the terms of the last few hundred questions).
+MEMO_SIZE = 8192
 
 
 class Vocabulary:
-    """Term string ↔ dense integer id, with an optional weight per term (scales its idf)."""
+    """Term string ↔ dense integer id, with an optional weight per term (scales its idf).
+
+    The weights are few distinct values (``term_weight``: 1.0 or 0.3): each term keeps the index of its
+    value, one byte, not a float (issue 14, point 7)."""
 
     def __init__(self, weight_of: Callable[[str], float] | None = None) -> None:
-        self._ids: dict[str, int] = {}
+        self._ids = StringIds()  # flat arrays, not a dict of 100k strings (knowledge/hashtable.py)
         self._weight_of = weight_of
-        self._weights = array("d")
+        self._codes = array("B")  # per term: the index of its weight in _values
+        self._values: list[float] = []
+        self._code_of: dict[float, int] = {}
+        self._weights: np.ndarray | None = None  # _values[_codes], made on demand
+        # The ids of known terms looked up lately: the table probes in Python, and a question looks each of
+        # its terms up several times (three indexes, df, weights), an index build its common terms in every
+        # document; a dict answers those at a dict's speed. (Only known terms: a new term changes nothing.)
+        self._memo: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def add(self, term: str) -> int:
-        tid = self._ids.get(term)
-        if tid is None:
-            tid = self._ids[term] = len(self._ids)
-            self._weights.append(self._weight_of(term) if self._weight_of else 1.0)
+        tid = self._memo.get(term)
+        if tid is not None:
+            return tid
+        known = len(self._ids)
+        tid = self._ids.add(term)
+        if tid == known:
+            weight = self._weight_of(term) if self._weight_of else 1.0
+            code = self._code_of.get(weight)
+            if code is None:
+                code = self._code_of[weight] = len(self._values)
+                self._values.append(weight)
+                if code >= 2 ** (8 * self._codes.itemsize):  # more distinct weights than the codes can tell
+                    self._codes = array("H" if self._codes.typecode == "B" else "I", self._codes)
+            self._codes.append(code)
+            self._weights = None
+        self._remember(term, tid)
         return tid
 
     def get(self, term: str) -> int | None:
-        return self._ids.get(term)
+        tid = self._memo.get(term)
+        if tid is None:
+            tid = self._ids.get(term)
+            if tid is not None:
+                self._remember(term, tid)
+        return tid
+
+    def _remember(self, term: str, tid: int) -> None:
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[term] = tid
 
     def weights(self) -> np.ndarray:
-        return np.frombuffer(self._weights, dtype=np.float64) if len(self._weights) else np.zeros(0)
+        if self._weights is None or len(self._weights) != len(self._codes):
+            codes = np.frombuffer(self._codes, dtype=np.dtype(self._codes.typecode)) if len(self._codes) else \
+                np.zeros(0, dtype=np.uint8)
+            self._weights = np.asarray(self._values, dtype=np.float64)[codes] if len(codes) else np.zeros(0)
+        return self._weights
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_weights"] = None
+        state["_memo"] = {}
+        return state
 
 
 class BM25Index:
@@ -57,7 +103,7 @@ class BM25Index:
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         self.vocab = vocab if vocab is not None else Vocabulary()
         self._ids = array("i")  # distinct term ids of every document, concatenated
-        self._tf = array("i")  # their counts
+        self._tf = array("H")  # their counts (an "i" array once a count passes 65535)
         self._ends = array("q")  # end offset of each document in _ids
         self._lengths = array("i")  # document lengths (terms with repetition)
         self._built: _Arrays | None = None
@@ -72,6 +118,8 @@ class BM25Index:
         counts = Counter(terms)
         for term, tf in counts.items():
             self._ids.append(add(term))
+            if tf > 0xFFFF and self._tf.typecode == "H":
+                self._tf = array("i", self._tf)
             self._tf.append(tf)
         self._ends.append(len(self._ids))
         self._lengths.append(sum(counts.values()))
@@ -191,7 +239,8 @@ class _Arrays:
         v = len(index.vocab)
         self.ids = (np.frombuffer(index._ids, dtype=np.int32).astype(np.int64) if len(index._ids)
                     else np.zeros(0, np.int64))
-        tf = np.frombuffer(index._tf, dtype=np.int32).astype(np.float32) if len(index._tf) else np.zeros(0, np.float32)
+        tf = (np.frombuffer(index._tf, dtype=np.dtype(index._tf.typecode)).astype(np.float32) if len(index._tf)
+              else np.zeros(0, np.float32))
         self.ends = np.frombuffer(index._ends, dtype=np.int64).copy() if n else np.zeros(0, np.int64)
         self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
         lengths = np.frombuffer(index._lengths, dtype=np.int32).astype(np.float32) if n else np.zeros(0, np.float32)

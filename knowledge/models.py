@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import db
 from core.models import Base, StrEnumType, UTCDateTime, utcnow
 from knowledge.faq import FaqEntry, faq_entry_from_dict
 from knowledge.text import compact
@@ -178,10 +179,7 @@ async def load_db_faq(session: AsyncSession, *, include_disabled: bool = False) 
 async def record_question(session: AsyncSession, day: date, intent: str, topic: str = "") -> None:
     """Count one question (its kind and topic) for ``day``; no text, no asker."""
     values = {"day": day, "intent": intent[:16], "topic": topic[:32], "count": 1}
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(QuestionStat).values(**values)
+    stmt = db.upsert(session.get_bind().dialect.name)(QuestionStat).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "intent", "topic"], set_={"count": QuestionStat.count + 1}
     )

@@ -43,6 +43,8 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from knowledge.hashtable import StringLists
+
 __all__ = ["Speller", "jieba_frequencies"]
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -151,10 +153,10 @@ def jieba_frequencies() -> dict[str, int]:
     """jieba's bundled dictionary, word → frequency (read once per process, kept in memory)."""
     global _jieba_freq
     if _jieba_freq is None:
-        import jieba
+        from knowledge.segmenter import jieba_dir
 
         freq: dict[str, int] = {}
-        with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        with open(jieba_dir() / "dict.txt", encoding="utf-8") as f:
             for line in f:
                 parts = line.split(" ", 2)
                 if len(parts) >= 2:
@@ -200,16 +202,15 @@ class Speller:
         self._freq = jieba_frequencies() if frequencies is None else frequencies
         self._min_freq = min_freq
         self._count = counts
-        self._vocab = frozenset(counts)
         self._readings: dict[str, str] = {}
         # The readings of the whole CJK block, by code point (``_compact``); None until a cache dir gives them.
         self._block: tuple[str, ...] | None = None
         from knowledge.text import _traditional_chars
 
         self._traditional = _traditional_chars()
-        self._by_pinyin: dict[tuple[str, str, str], list[str]] = {}
+        self._by_pinyin: dict[tuple[str, str, str], list[str]] | StringLists = {}
         self._syllables: dict[str, tuple[str, ...]] = {}
-        self._homophones: dict[str, list[str]] = {}
+        self._homophones: dict[str, list[str]] | StringLists = {}
         self._everyday_pairs: dict[tuple[str, str, str], list[str]] | None = None
         # The tables depend only on the vocabulary (and pypinyin's readings): a cache dir keeps them
         # between starts, keyed by both (0.3 s of pinyin conversion per start otherwise).
@@ -231,22 +232,20 @@ class Speller:
 
     def _compact(self, readings: dict[str, str]) -> None:
         """Hold the tables in less memory, same contents (issue 14, point 7): the block's 21k readings as a
-        tuple by code point instead of a dict of one-character keys; every pinyin string and word once
-        (``sys.intern``: the tables repeat ~400 syllables and each word many times); no ``_syllables``,
-        which only building reads."""
+        tuple by code point instead of a dict of one-character keys; the pinyin and homophone tables flat
+        (``StringLists``, knowledge/hashtable.py); no ``_syllables``, which only building reads."""
         self._block = tuple(sys.intern(readings[chr(code)]) for code in range(_CJK_FIRST, _CJK_END))
         self._readings = {ch: r for ch, r in readings.items() if not _CJK_FIRST <= ord(ch[0]) < _CJK_END}
-        words = {w: sys.intern(w) for w in self._count}
-        self._by_pinyin = {
-            (sys.intern(a), sys.intern(b), sys.intern(c)): [words.get(w, w) for w in ws]
-            for (a, b, c), ws in self._by_pinyin.items()
-        }
-        self._homophones = {sys.intern(r): [words.get(w, w) for w in ws] for r, ws in self._homophones.items()}
+        if isinstance(self._by_pinyin, dict):  # flat, same lookups (knowledge/hashtable.py)
+            self._by_pinyin = StringLists(self._by_pinyin.items())
+        if isinstance(self._homophones, dict):
+            self._homophones = StringLists(self._homophones.items())
         self._syllables = {}
 
     def _build_tables(self, counts: Counter[str]) -> None:
         # (a): (prefix characters, pinyin between, suffix characters) → words.
         homophone_words: list[str] = []
+        by_pinyin: dict[tuple[str, str, str], list[str]] = {}
         for word in sorted(counts):
             if not (2 <= len(word) <= _MAX_PINYIN_WORD) or not _HAN.match(word):
                 continue
@@ -258,15 +257,18 @@ class Speller:
             for left in range(min(_MAX_CONTEXT, n - 1) + 1):
                 for right in range(min(_MAX_CONTEXT, n - 1 - left) + 1):
                     key = (word[:left], "".join(sylls[left : n - right]), word[n - right :])
-                    self._by_pinyin.setdefault(key, []).append(word)
+                    by_pinyin.setdefault(key, []).append(word)
             if _MIN_SUB <= n <= _MAX_SUB and word[0] not in _FUNCTION_CHARS and word[-1] not in _FUNCTION_CHARS:
                 homophone_words.append(word)
+        self._by_pinyin = by_pinyin
+        homophones: dict[str, list[str]] = {}
         # (b): toneless pinyin, syllables joined by "'" → words of 2-4 characters. Each word is
         # filed under its own reading and under its characters' everyday readings, which is what
         # a message's characters are read as.
         for word, everyday in zip(homophone_words, self._everyday_many(homophone_words), strict=True):
             for reading in {"'".join(self._syllables[word]), everyday}:
-                self._homophones.setdefault(reading, []).append(word)
+                homophones.setdefault(reading, []).append(word)
+        self._homophones = homophones
 
     def _everyday_many(self, words: list[str]) -> list[str]:
         chars = "".join(words)
@@ -280,7 +282,7 @@ class Speller:
     # --- queries ---------------------------------------------------------------------------
     def is_known(self, word: str) -> bool:
         """A vocabulary word, or a dictionary word common enough to be meant as typed."""
-        return word in self._vocab or self._freq.get(word, 0) >= self._min_freq
+        return word in self._count or self._freq.get(word, 0) >= self._min_freq
 
     def correct(self, text: str) -> str:
         """``text`` with pinyin runs and homophone typos replaced by vocabulary words."""
@@ -416,7 +418,7 @@ class Speller:
 
     def _homophone_for(self, sub: str, words: list[str]) -> str | None:
         """The word ``sub`` is a homophone typo of: one character off, not a grammatical one."""
-        if sub in self._vocab or self._freq.get(sub, 0) >= self._min_freq:
+        if sub in self._count or self._freq.get(sub, 0) >= self._min_freq:
             return None  # a word as typed
         found = []
         for word in words:
@@ -471,7 +473,7 @@ class Speller:
 
     def _known_spans(self, text: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """(start, end) of every known word of 2 to _SHIELD_LEN characters within text[lo:hi]."""
-        vocab, freq, min_freq = self._vocab, self._freq, max(self._min_freq, _SHIELD_MIN_FREQ)
+        vocab, freq, min_freq = self._count, self._freq, max(self._min_freq, _SHIELD_MIN_FREQ)
         spans = []
         for a in range(lo, hi - 1):
             for b in range(a + 2, min(hi, a + _SHIELD_LEN) + 1):

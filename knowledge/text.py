@@ -7,37 +7,21 @@ import multiprocessing
 import os
 import pickle
 import re
-import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from opencc import OpenCC
 
 from knowledge.faq import Synonyms
 from knowledge.numerals import replace_numerals
+from knowledge.segmenter import Frequencies, Segmenter, jieba_dir
 
 log = logging.getLogger(__name__)
 
-
-def _import_jieba() -> Any:  # jieba has no type hints
-    """jieba, without pkg_resources: jieba's _compat imports it (about 9 MB, deprecated) only to open its
-    own bundled files, and opens them by path when it is missing, so it is hidden for that one import."""
-    if "pkg_resources" in sys.modules:
-        import jieba as loaded
-    else:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "not importable", for jieba only
-        try:
-            import jieba as loaded
-        finally:
-            del sys.modules["pkg_resources"]
-    return loaded
-
-
-jieba = _import_jieba()
 
 _PUNCT_RE = re.compile(r"[^\w\u4e00-\u9fff]+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
@@ -136,14 +120,11 @@ class Analyzer:
     def __init__(self, synonyms: Synonyms, user_words: Iterable[str] = (), dict_path: Path | None = None,
                  configured_cache: Path | None = None) -> None:
         self.synonyms = synonyms
-        # jieba logs "Building prefix dict…" at DEBUG on its own logger; keep it quiet.
-        jieba.setLogLevel(logging.WARNING)
         extra = [(w.strip(), max(2000, 400 * len(w.strip()))) for w in sorted({*synonyms.words(), *user_words})
                  if len(w.strip()) >= 2 and _HAN_RE.search(w) and " " not in w.strip()]
         cache = self.cache_dir = cache_dir(configured_cache)
-        self._tok = jieba.Tokenizer(str(_dictionary(dict_path, extra, cache)))
-        self._tok.tmp_dir = str(cache)  # jieba keeps its prefix dictionary there, keyed by our file
-        self._tok.initialize()
+        # jieba's segmentation over compact tables (knowledge/segmenter.py), kept in the cache dir.
+        self._tok = Segmenter(_dictionary(dict_path, extra, cache), cache)
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
         self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
@@ -159,21 +140,22 @@ class Analyzer:
         self._segmented_new = 0
         self._used: set[str] = set()  # cached texts this build asked for
 
-    def frequencies(self) -> dict[str, int]:
+    def bulk(self) -> AbstractContextManager[None]:
+        """Segment faster while it lasts, in more memory (an index build: ``Segmenter.bulk``)."""
+        return self._tok.bulk()
+
+    def frequencies(self) -> Frequencies:
         """The segmenter's word frequencies (jieba's common words and ours), for the speller."""
-        self._tok.check_initialized()
-        frequencies: dict[str, int] = self._tok.FREQ  # jieba has no type hints
-        return frequencies
+        return self._tok.freq
 
     @property
     def dictionary_path(self) -> str:
         """The trimmed jieba dictionary file in the cache dir the segmenter reads."""
-        path: str = self._tok.dictionary
-        return path
+        return self._tok.dictionary
 
     # Pickled with a built knowledge base (see knowledge.engine's snapshot): the segmenter is
-    # reloaded from its dictionary file (jieba keeps the prefix dictionary next to it, so that is
-    # a marshal load), the memo caches start empty and the segmentation cache stays on disk.
+    # reloaded from its dictionary file (its tables are kept next to it, so that is a quick load),
+    # the memo caches start empty and the segmentation cache stays on disk.
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         for name in ("_tok", "_cache_words", "_piece_words", "_segmented", "_used"):
@@ -184,9 +166,7 @@ class Analyzer:
     def __setstate__(self, state: dict[str, object]) -> None:
         dictionary = state.pop("_dictionary")
         self.__dict__.update(state)
-        jieba.setLogLevel(logging.WARNING)
-        self._tok = jieba.Tokenizer(dictionary)
-        self._tok.tmp_dir = str(self.cache_dir)
+        self._tok = Segmenter(str(dictionary), self.cache_dir)
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
         self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
         self._segmented = {}
@@ -245,7 +225,7 @@ class Analyzer:
         """Canonical content words of one space-free piece (statutes repeat chapter titles, numbers)."""
         out: list[str] = []
         canon = self.synonyms.canonical
-        words = self._tok.lcut(piece, HMM=True)
+        words = self._tok.lcut(piece)
         if len(words) >= 2 and words[-1] in _TAG_QUESTION:
             words.pop()
         for word in words:
@@ -352,10 +332,10 @@ def cache_dir(configured: Path | None = None) -> Path:
 def _dictionary(dict_path: Path | None, extra: list[tuple[str, int]], cache: Path) -> Path:
     """Write (once, in the cache dir) jieba's dictionary trimmed to common words plus our vocabulary.
 
-    jieba then caches its prefix dictionary for that file next to it, so later starts only load
-    a small marshal file.
+    The segmenter then keeps its prefix dictionary for that file next to it, so later starts only
+    load a small file.
     """
-    source = Path(jieba.__file__).with_name("dict.txt")
+    source = jieba_dir() / "dict.txt"
     own = dict_path.read_text(encoding="utf-8") if dict_path is not None and dict_path.exists() else ""
     key = hashlib.sha1(
         f"{JIEBA_MIN_FREQ}|{source.stat().st_size}|{own}|{sorted(extra)}".encode()

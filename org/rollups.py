@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from broadcasts.models import LessonProgress, QuizAnswer
+from core import db
 from core.db import SessionMaker
 from core.models import User
 from org import tallies
@@ -529,9 +530,6 @@ async def count_question(session: AsyncSession, chat_id: int, day: date) -> None
     unit_id = await session.scalar(select(Membership.unit_id).where(Membership.chat_id == chat_id))
     if unit_id is None:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(UnitQuestionCount).values(unit_id=unit_id, day=day, count=1)
+    stmt = db.upsert(session.get_bind().dialect.name)(UnitQuestionCount).values(unit_id=unit_id, day=day, count=1)
     await session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "day"],
                                                      set_={"count": UnitQuestionCount.count + 1}))

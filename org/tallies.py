@@ -55,7 +55,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -64,6 +63,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
 from broadcasts.models import LessonProgress, QuizAnswer
+from core import db
 from core.models import User
 from org.models import ActivityTally, AnswerTally, LastActiveTally, Membership, UnitTally
 
@@ -259,7 +259,7 @@ def _apply(conn: Connection, deltas: Deltas) -> None:
     """Add the changes to the tallies' rows (inserted if missing; keys in order, so that transactions lock rows
     in one order), then delete the rows that counted down to nothing: a unit with nothing to count has no row,
     as it has none in a count from the raw tables."""
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert_ = db.upsert(conn.dialect.name)
     for table, keys, counts in _TALLIES:
         changed = sorted((key, row) for key, row in deltas.rows[table].items() if any(row))
         if not changed:

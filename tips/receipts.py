@@ -21,9 +21,10 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
 CODE_LENGTH = 16  # 16 × 5 = 80 bits
@@ -52,6 +53,10 @@ PRODUCTION_COST = ReceiptCost()
 
 @cache
 def _hasher(cost: ReceiptCost) -> PasswordHasher:
+    # argon2-cffi (with cffi) is imported by the first receipt hashed or checked, not by every process at
+    # start (issue 14, point 7).
+    from argon2 import PasswordHasher
+
     return PasswordHasher(time_cost=cost.argon2_time_cost, memory_cost=cost.argon2_memory_kib,
                           parallelism=cost.argon2_parallelism)
 
@@ -91,6 +96,8 @@ def hash_code(code: str, cost: ReceiptCost = PRODUCTION_COST) -> str:
 
 def verify(stored_hash: str, code: str) -> bool:
     """True if ``code`` is the one ``stored_hash`` was made from (at the cost recorded in the hash)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         return _hasher(PRODUCTION_COST).verify(stored_hash, normalize(code))
     except (VerifyMismatchError, VerificationError, InvalidHashError, ReceiptInvalid):

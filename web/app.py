@@ -4,10 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from types import CodeType
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
@@ -18,6 +15,7 @@ from web.console import friendly_errors
 from web.limits import SMALL_BODY_MAX_BYTES, body_limits
 from web.messages import WEEKDAYS
 from web.pages import public_errors
+from web.render import TEMPLATES, Templates
 from web.typedefs import BOT_SENDER, CHAT, LIBRARY, SERVICES, SITE, BotSender, ChatConfig, SiteConfig, WebServices
 
 log = logging.getLogger(__name__)
@@ -25,25 +23,6 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-
-
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Each template compiled once per process, by its name and its source's checksum, for every app built
-    here: a process serves one app, but the test suite builds one per test and compiled the templates
-    each test renders again (jinja2 keeps what it compiled per environment only)."""
-
-    def __init__(self) -> None:
-        self._code: dict[tuple[str, str | None], CodeType] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        bucket.code = self._code.get((bucket.key, bucket.checksum))
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is not None:
-            self._code[(bucket.key, bucket.checksum)] = bucket.code
-
-
-COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def create_web_app(
@@ -67,19 +46,12 @@ def create_web_app(
     app[LIBRARY] = LibraryCache(library)
     if bot_sender is not None:
         app[BOT_SENDER] = bot_sender
-    env = aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(["html", "svg"], default=True),
-        context_processors=[_template_globals],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        bytecode_cache=COMPILED_TEMPLATES,
-    )
     tz = services.settings.tz
-    env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else ""
-    env.filters["local_day"] = lambda when: _local_day(when, tz)
-    env.filters["tip_badge"] = tips.status_badge
+    app[TEMPLATES] = Templates(TEMPLATES_DIR, {
+        "local": lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(tz).strftime(fmt) if when else "",
+        "local_day": lambda when: _local_day(when, tz),
+        "tip_badge": tips.status_badge,
+    }, _template_globals)
     setup_routes(app)
     return app
 
@@ -126,7 +98,7 @@ def _local_day(when, tz) -> str:
     return f"{local:%Y-%m-%d} {WEEKDAYS[local.weekday()]} {local:%H:%M}"
 
 
-async def _template_globals(request: web.Request) -> dict:
+def _template_globals(request: web.Request) -> dict:
     return {"admin": request.get(ADMIN), "request_path": request.path}
 
 

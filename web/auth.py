@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +37,7 @@ from core.settings import Settings
 from org import roles
 from web import messages, permissions
 from web.models import AdminSession, LoginNonce
+from web.render import render_template
 from web.typedefs import SERVICES
 
 SESSION_TTL_S = 8 * 3600
@@ -211,8 +211,8 @@ async def admin_guard(request: web.Request, handler):
         text = messages.forbidden(decision.need.label, None if decision.anywhere else where)
         if "application/json" in request.headers.get("Accept", ""):
             return web.json_response({"error": text}, status=403)
-        return aiohttp_jinja2.render_template("console/error.html", request,
-                                              {"title": messages.FORBIDDEN_TITLE, "message": text}, status=403)
+        return render_template("console/error.html", request,
+                               {"title": messages.FORBIDDEN_TITLE, "message": text}, status=403)
     if isinstance(decision, int):
         request[UNIT] = decision
     if request.method not in SAFE_METHODS:
@@ -221,7 +221,7 @@ async def admin_guard(request: web.Request, handler):
             posted = (await request.post()).get(CSRF_FIELD)
             given = posted if isinstance(posted, str) else None
         if not csrf_ok(row.csrf_token, given):
-            return aiohttp_jinja2.render_template(
+            return render_template(
                 "console/error.html", request,
                 {"title": "请求已失效", "message": "表单校验失败（缺少或错误的安全令牌）。请返回上一页刷新后重试。"},
                 status=403,

@@ -20,9 +20,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import aiohttp_jinja2
 from aiohttp import web
 
+from web.render import render_template
 from web.typedefs import CHAT, SERVICES
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def _uid(request: web.Request) -> int:
 async def chat_page(request: web.Request) -> web.Response:
     _emulator(request)
     roles = _identities(request)
-    return aiohttp_jinja2.render_template("chat.html", request, {
+    return render_template("chat.html", request, {
         "title": "体验聊天", "roles": [(role, uid, name) for role, (uid, name) in roles.items()],
         "csrf_token": csrf_token(request),
     })

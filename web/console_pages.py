@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from core.admins import audit
 from web import auth, messages
+from web.render import render_template
 from web.typedefs import SERVICES
 
 MAX_PAGE = 10_000  # page numbers beyond this would only produce offsets the database refuses
@@ -35,7 +35,7 @@ def render(request: web.Request, template: str, context: dict | None = None, *, 
     if done in messages.FLASH:
         flashes.append({"kind": "ok", "text": messages.FLASH[done]})
     context["flashes"] = flashes
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
+    return render_template(template, request, context, status=status)
 
 
 def redirect(location: str, done: str | None = None) -> web.HTTPSeeOther:

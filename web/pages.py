@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from web import messages
+from web.render import render_template
 from web.typedefs import CHAT, SITE
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def setup_routes(app: web.Application) -> None:
 async def landing(request: web.Request) -> web.Response:
     """What Ankang is, and the ways in: the bot, the anonymous tip form, the console (and the demo chat)."""
     username = request.app[SITE].bot_username
-    return aiohttp_jinja2.render_template("pages/landing.html", request, {
+    return render_template("pages/landing.html", request, {
         "title": messages.LANDING_TITLE,
         "bot_url": f"https://t.me/{username}" if username else None,
         "bot_username": username,
@@ -43,7 +43,7 @@ def _for_people(request: web.Request) -> bool:
 
 
 def error_page(request: web.Request, title: str, message: str, status: int) -> web.Response:
-    return aiohttp_jinja2.render_template("pages/error.html", request, {
+    return render_template("pages/error.html", request, {
         "title": title, "message": message, "emergency_numbers": EMERGENCY_NUMBERS}, status=status)
 
 

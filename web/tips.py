@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-import aiohttp_jinja2
 from aiohttp import BodyPartReader as _BodyPart
 from aiohttp import hdrs, web
 from multidict import MultiDict
@@ -50,6 +49,7 @@ from tips.service import (
     topic_label,
     validate,
 )
+from web.render import render_template
 from web.tip_pages import Outcome, TipPages
 from web.typedefs import BOT_SENDER, SERVICES, WebServices
 
@@ -334,7 +334,7 @@ def _render(request: web.Request, template: str, context: dict, *, status: int =
     pow_needed = template == "tips/form.html" and _pow_required(request)
     if pow_needed:
         context |= {"pow_bits": POW_BITS, "pow_wait_s": int(POW_WAIT_S)}
-    response = aiohttp_jinja2.render_template(template, request, context, status=status)
+    response = render_template(template, request, context, status=status)
     for name, value in NO_STORE.items():
         response.headers[name] = value
     if csrf.new:

@@ -6,11 +6,11 @@ a code that cannot be one (empty, too long, outside the alphabet) is answered wi
 """
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import hdrs, web
 
 from study import certificates as certs
 from web import messages
+from web.render import render_template
 from web.typedefs import SERVICES, VERIFY_LIMITS, VerifyLimits
 
 
@@ -35,15 +35,15 @@ async def verify_page(request: web.Request) -> web.Response:
     context: dict = {"title": messages.VERIFY_TITLE, "typed": (typed or "")[:certs.CODE_INPUT_MAX_CHARS],
                      "result": None, "error": None}
     if typed is None:
-        return aiohttp_jinja2.render_template("pages/verify.html", request, context)
+        return render_template("pages/verify.html", request, context)
     if not request.app[VERIFY_LIMITS].lookups_per_client.hit(_client_key(request)):
         context["error"] = messages.VERIFY_TOO_MANY
-        response = aiohttp_jinja2.render_template("pages/verify.html", request, context, status=429)
+        response = render_template("pages/verify.html", request, context, status=429)
         response.headers["Retry-After"] = "600"
         return response
     if certs.normalise_code(typed) is None:
         context["error"] = messages.VERIFY_MALFORMED
-        return aiohttp_jinja2.render_template("pages/verify.html", request, context, status=400)
+        return render_template("pages/verify.html", request, context, status=400)
     async with request.app[SERVICES].sessions() as session:
         found = await certs.verify(session, typed)
     context["result"] = found
@@ -51,6 +51,6 @@ async def verify_page(request: web.Request) -> web.Response:
     tz = request.app[SERVICES].settings.tz
     if found.certificate is not None:
         context["issued"] = f"{found.certificate.issued_at.astimezone(tz):%Y年%m月%d日}"
-    response = aiohttp_jinja2.render_template("pages/verify.html", request, context,
-                                              status=200 if found.valid else 404)
+    response = render_template("pages/verify.html", request, context,
+                               status=200 if found.valid else 404)
     return response

@@ -87,12 +87,12 @@ async def test_a_timed_out_question_moves_on_once_and_a_late_answer_counts_nothi
     first = await start(services, bank, cid, now)
     await ask_out(services, first, "t-0", now)
     # Not yet due: within the open period and its grace.
-    assert await attempts.expire_due(services.sessions, bank, now=now + timedelta(seconds=31)) == []
+    assert await attempts.expire_due(services.sessions, lambda: bank, now=now + timedelta(seconds=31)) == []
     later = now + timedelta(seconds=33)
-    [timed_out] = await attempts.expire_due(services.sessions, bank, now=later)
+    [timed_out] = await attempts.expire_due(services.sessions, lambda: bank, now=later)
     assert (timed_out.chat_id, timed_out.number) == (CHAT, 1)
     assert isinstance(timed_out.next, AskQuestion) and timed_out.next.number == 2
-    assert await attempts.expire_due(services.sessions, bank, now=later) == []  # once
+    assert await attempts.expire_due(services.sessions, lambda: bank, now=later) == []  # once
     late = await attempts.answer(services.sessions, bank, "t-0", CHAT, list(first.question.answer), now=later)
     assert late.kind is AnswerKind.AGAIN and late.next is None
     # An answer processed after the open period (the sweep has not run yet) times the question out itself.
@@ -102,7 +102,7 @@ async def test_a_timed_out_question_moves_on_once_and_a_late_answer_counts_nothi
                                      now=later + timedelta(seconds=40))
     assert too_late.kind is AnswerKind.LATE and isinstance(too_late.next, AskQuestion)
     assert too_late.next.number == 3
-    assert await attempts.expire_due(services.sessions, bank, now=later + timedelta(seconds=40)) == []
+    assert await attempts.expire_due(services.sessions, lambda: bank, now=later + timedelta(seconds=40)) == []
     result = await run_through(services, bank, too_late.next, later + timedelta(seconds=40))
     assert (result.correct, result.asked, result.timed_out) == (3, 5, 2)
     assert [i.status for i in result.review][:2] == [QuestionStatus.TIMED_OUT] * 2
@@ -117,7 +117,7 @@ async def test_an_answer_received_in_time_counts_however_late_it_is_handled(serv
     await ask_out(services, first, "r-0", now)
     arrived, handled = now + timedelta(seconds=29), now + timedelta(seconds=90)
     # The sweep runs while that answer waits: the question stays open for it …
-    assert await attempts.expire_due(services.sessions, bank, now=handled, answers_since=arrived) == []
+    assert await attempts.expire_due(services.sessions, lambda: bank, now=handled, answers_since=arrived) == []
     counted = await attempts.answer(services.sessions, bank, "r-0", CHAT, list(first.question.answer),
                                     now=handled, received_at=arrived)
     assert counted.kind is AnswerKind.COUNTED and counted.correct
@@ -139,7 +139,7 @@ async def test_the_sweep_waits_for_waiting_answers_only_so_long(services, bank):
     await ask_out(services, first, "h-0", now)
     # An answer waiting since long before (a stuck handler) holds the time-outs for ANSWER_HOLD_MAX_S at most.
     much_later = now + timedelta(seconds=attempts.ANSWER_HOLD_MAX_S + 40)
-    [timed_out] = await attempts.expire_due(services.sessions, bank, now=much_later,
+    [timed_out] = await attempts.expire_due(services.sessions, lambda: bank, now=much_later,
                                             answers_since=now - timedelta(seconds=1000))
     assert timed_out.number == 1
 

@@ -1,4 +1,5 @@
 """Storage: migrations build the schema on an empty database; users and admins behave."""
+import dataclasses
 import shutil
 
 import pytest
@@ -100,7 +101,7 @@ async def test_duty_makes_nobody_an_admin_and_removal_takes_duty_with_it(service
         with pytest.raises(admins.NotAnAdmin):
             await admins.set_on_duty(s, settings, 8, True)
     # The operator takes the id out of ANKANG_ADMIN_IDS: nothing in the database keeps them an admin.
-    without = settings.model_copy(update={"admin_ids": frozenset()})
+    without = dataclasses.replace(settings, admin_ids=frozenset())
     async with services.sessions() as s, s.begin():
         assert not await admins.is_admin(s, without, settings_admin)
         assert await admins.duty_recipients(s, without) == []

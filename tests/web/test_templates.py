@@ -1,7 +1,7 @@
 """Templates are compiled once per process whichever app renders them, and again when their source changes."""
 import jinja2
 
-from web.app import CompiledTemplates
+from web.render import compiled_templates
 
 
 class CountingEnvironment(jinja2.Environment):
@@ -13,7 +13,7 @@ class CountingEnvironment(jinja2.Environment):
 
 
 def test_a_template_is_compiled_once_for_every_app_and_again_when_it_changes(tmp_path):
-    cache = CompiledTemplates()
+    cache = compiled_templates({})
     (tmp_path / "page.html").write_text("你好，{{ name }}", encoding="utf-8")
 
     def render(name: str) -> str:

@@ -182,23 +182,11 @@ async def campaign_answer(update: Update, context: AnkangContext) -> bool:
         if not pending or delay is None:
             return False  # not ours: a 微课堂 quiz
         await asyncio.sleep(delay)
-    if outcome.kind is AnswerKind.LATE or outcome.next is not None:
-        # The answer is recorded; what follows goes out in a task of its own (awaited when the application
-        # stops), not in this handler: the next question waits up to a second for the chat's pace (Telegram's
-        # 1 message/s per chat), and a handler waiting holds one of the few updates handled at once — with
-        # thousands taking part, those waits kept the others' presses of 开始答题 queueing.
-        context.application.create_task(_follow_up(context, chat_id, outcome), update=update,
-                                        name="campaign-follow-up")
-    return True
-
-
-async def _follow_up(context: AnkangContext, chat_id: int, outcome: attempts.AnswerOutcome) -> None:
-    """After an answer: the note that it came too late, then the next question or the result."""
-    services = context.services
+    sender = TelegramAttempts(context.bot, priority=Priority.FOLLOW_UP)
     if outcome.kind is AnswerKind.LATE:
         await context.bot.send_message(chat_id, msg.LATE_ANSWER)
-    sender = TelegramAttempts(context.bot, priority=Priority.FOLLOW_UP)
     await attempts.deliver(services.sessions, sender, chat_id, outcome.next, clock=services.clock)
+    return True
 
 
 async def rank_campaign(update: Update, context: AnkangContext) -> None:

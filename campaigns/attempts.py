@@ -402,8 +402,7 @@ async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, 
                                           AttemptQuestion.position == ask.position,
                                           AttemptQuestion.status == QuestionStatus.PENDING)
             .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
-                    deadline=now + timedelta(seconds=ask.seconds))
-            .execution_options(synchronize_session=False))  # nothing loaded in this session to bring up to date
+                    deadline=now + timedelta(seconds=ask.seconds)))
         return rows_matched(result) == 1
 
 

@@ -402,7 +402,8 @@ async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, 
                                           AttemptQuestion.position == ask.position,
                                           AttemptQuestion.status == QuestionStatus.PENDING)
             .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
-                    deadline=now + timedelta(seconds=ask.seconds)))
+                    deadline=now + timedelta(seconds=ask.seconds))
+            .execution_options(synchronize_session=False))  # nothing loaded in this session to bring up to date
         return rows_matched(result) == 1
 
 

@@ -238,7 +238,9 @@ async def rules_on(session: AsyncSession, campaign_id: int, day: date) -> Campai
     return current
 
 
-async def campaign_rules_on(session: AsyncSession, campaign_id: int, day: date) -> tuple[Campaign, CampaignRules] | None:
+async def campaign_rules_on(
+    session: AsyncSession, campaign_id: int, day: date,
+) -> tuple[Campaign, CampaignRules] | None:
     """The campaign and ``rules_on(day)`` in one query (an attempt's start); None when there is no such campaign."""
     rows = (await session.execute(
         select(Campaign, CampaignRules).outerjoin(CampaignRules, CampaignRules.campaign_id == Campaign.id)

@@ -376,9 +376,26 @@ async def _attempts(child: Child, database_url: str, invited: dict, window_s: fl
 
             profile = cProfile.Profile(time.thread_time)
             profile.enable()
+        # How many updates are handled at once (of the application's limit) and how many wait for a turn: sampled.
+        processor = handle.application.update_processor
+        semaphore = getattr(processor, "_semaphore", None)
+        slots: list[tuple[int, int]] = []
+
+        async def sample() -> None:
+            while semaphore is not None:
+                busy = processor.max_concurrent_updates - semaphore._value
+                slots.append((busy, len(semaphore._waiters or ())))
+                await asyncio.sleep(0.25)
+
+        sampler = asyncio.create_task(sample())
         cpu = time.process_time()
         r = await child.ask({"op": "attempts", "window_s": window_s, "seed": seed, "wait_s": wait_s})
         cpu = time.process_time() - cpu
+        sampler.cancel()
+        r["slots"] = (processor.max_concurrent_updates,
+                      statistics.median(b for b, _ in slots) if slots else float("nan"),
+                      sum(b == processor.max_concurrent_updates for b, _ in slots) / max(1, len(slots)),
+                      max((w for _, w in slots), default=0))
         if profile is not None:
             profile.disable()
             profile.dump_stats(os.environ["BENCH_PROFILE"])
@@ -473,6 +490,8 @@ def main(argv: list[str] | None = None) -> None:
                                        f"every handler's, background loops' too)"),
         ("bot CPU per attempt", f"{1000 * r['cpu_s'] / attempts:.1f} ms ({r['cpu_s']:.0f} s in all; "
                                 f"emulator and workers in a child process)"),
+        ("updates handled at once (sampled)", "median {1:g} of {0}; all {0} busy {2:.0%} of the time; at most {3} "
+                                              "waiting for a turn".format(*r["slots"])),
         ("workers who did not finish", str(len(r["failures"]))
          + (f" ({r['missed_events']} emulator events missed by the harness)" if r["missed_events"] else "")),
     ]

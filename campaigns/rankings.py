@@ -72,7 +72,7 @@ class Standings:
     frozen: bool  # final: the campaign has ended and its results were fixed
 
 
-def _counted(campaign_id: int) -> Select[tuple[int, int, int]]:
+def _counted(campaign_id: int) -> Select[int, int, int]:
     """Per worker with a finished counted attempt: (chat id, points, attempts), as a query to group on."""
     return (select(Attempt.chat_id, func.sum(Attempt.score).label("points"), func.count().label("attempts"))
             .where(Attempt.campaign_id == campaign_id, Attempt.practice.is_(False),

@@ -1,6 +1,7 @@
 """Lesson progress, quiz answers and the 安康杯 leaderboard (names only with the worker's consent)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from core.models import User
 POINTS_CORRECT = 10
 POINTS_TRIED = 2  # taking part counts too
 DISPLAY_NAME_MAX_CHARS = 32
+PSEUDONYMS_KEPT = 20_000  # anonymous_name's cache: about 5 MB when full
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +106,10 @@ async def score(session: AsyncSession, chat_id: int) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
+@functools.lru_cache(maxsize=PSEUDONYMS_KEPT)
 def anonymous_name(chat_id: int) -> str:
-    """A stable pseudonym that does not reveal the chat id, e.g. 工友#1234."""
+    """A stable pseudonym that does not reveal the chat id, e.g. 工友#1234. Kept once made: a campaign's
+    leaderboard names thousands of workers on every showing (a hash each would be most of its time)."""
     digest = int(hashlib.sha256(f"ankang:{chat_id}".encode()).hexdigest(), 16)
     return f"工友#{digest % 10000:04d}"
 

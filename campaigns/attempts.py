@@ -27,16 +27,17 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, func, insert, literal, select, update
+from sqlalchemy import Date, and_, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeEngine
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
 from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
-from campaigns.service import candidates, local_day, rules_on
+from campaigns.service import campaign_rules_on, candidates, local_day
 from core.clock import Clock
 from core.db import SessionMaker, rows_matched
 from core.models import StrEnumType, UTCDateTime
@@ -179,22 +180,16 @@ async def start_attempt(
     """Start an attempt (or a practice run) and return its first question; raise AttemptRefused."""
     day = local_day(now, tz)
     async with sessions() as session:
-        campaign = await session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise AttemptRefused(msg.NOT_FOUND)
-        if campaign.status != CampaignStatus.ACTIVE:
-            raise AttemptRefused(msg.CANCELLED.format(name=campaign.name))
-        if not practice and day < campaign.starts_on:
-            raise AttemptRefused(msg.NOT_STARTED.format(name=campaign.name, day=campaign.starts_on.isoformat()))
-        if not practice and day > campaign.ends_on:
-            raise AttemptRefused(msg.ENDED.format(name=campaign.name, day=campaign.ends_on.isoformat()))
-        rules = await rules_on(session, campaign_id, day)
-        running = (await session.execute(select(Attempt).where(
-            Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))).scalar_one_or_none()
-    if running is not None:
-        if now < abandoned_at(running):
-            raise AttemptInProgress(msg.IN_PROGRESS)
-        await close_abandoned(sessions, running.id, now=now)
+        found = await campaign_rules_on(session, campaign_id, day)
+    if found is None:
+        raise AttemptRefused(msg.NOT_FOUND)
+    campaign, rules = found
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise AttemptRefused(msg.CANCELLED.format(name=campaign.name))
+    if not practice and day < campaign.starts_on:
+        raise AttemptRefused(msg.NOT_STARTED.format(name=campaign.name, day=campaign.starts_on.isoformat()))
+    if not practice and day > campaign.ends_on:
+        raise AttemptRefused(msg.ENDED.format(name=campaign.name, day=campaign.ends_on.isoformat()))
     questions = select_questions(bank, rules.questions_per_attempt, rules.tag_codes, rules.audience,
                                  balanced=rules.balanced, rng=rng)
     values = {
@@ -205,7 +200,10 @@ async def start_attempt(
         "score": 0, "correct": 0, "answered": 0, "started_at": now,
     }
     attempt_id: int | None = None
-    for _ in range(rules.attempts_per_day + 1):
+    # No look for a running attempt first: the one-running index refuses a second one, and only then (or at the
+    # cap) is the running one read, to tell "in progress" from one left behind (closed, and the start retried).
+    closed_abandoned = False
+    for _ in range(rules.attempts_per_day + 2):
         try:
             async with sessions() as session, session.begin():
                 # The write comes first in its transaction: on SQLite it takes the write lock at once.
@@ -214,19 +212,24 @@ async def start_attempt(
                         insert(Attempt).values(slot=None, **values).returning(Attempt.id))).scalar_one()
                 else:
                     attempt_id = await _take_slot(session, values, rules.attempts_per_day)
-                    if attempt_id is None:
-                        raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
-                new_id = attempt_id
-                session.add_all(
-                    AttemptQuestion(attempt_id=new_id, position=i, question_id=q.id, kind=q.type,
-                                    answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING, points=0)
-                    for i, q in enumerate(questions))
+                if attempt_id is not None:
+                    new_id = attempt_id
+                    session.add_all(
+                        AttemptQuestion(attempt_id=new_id, position=i, question_id=q.id, kind=q.type,
+                                        answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING,
+                                        points=0)
+                        for i, q in enumerate(questions))
         except IntegrityError:
-            # Another device started at the same moment: its attempt runs (the one-running index refused this
-            # one), or it finished already and only took the same slot: then try the next one.
-            if await _has_running(sessions, chat_id):
-                raise AttemptInProgress(msg.IN_PROGRESS) from None
+            # Another device started at the same moment, or an attempt of this worker's runs (the one-running index
+            # refused this one); or another device's finished attempt took the same slot: then try the next one.
+            if await _refuse_or_close_running(sessions, chat_id, now=now):
+                closed_abandoned = True
             continue
+        if attempt_id is None:  # at the cap; but an attempt under way is what the worker should hear of
+            if not closed_abandoned and await _refuse_or_close_running(sessions, chat_id, now=now):
+                closed_abandoned = True
+                continue
+            raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
         break
     else:
         raise DailyCapReached(msg.DAILY_CAP.format(cap=rules.attempts_per_day))
@@ -238,11 +241,18 @@ async def start_attempt(
     return step
 
 
-async def _has_running(sessions: SessionMaker, chat_id: int) -> bool:
+async def _refuse_or_close_running(sessions: SessionMaker, chat_id: int, *, now: datetime) -> bool:
+    """Raise AttemptInProgress if the worker has an attempt under way; close one left behind (True); False when
+    none is running."""
     async with sessions() as session:
-        found = await session.execute(select(Attempt.id).where(
-            Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))
-        return found.first() is not None
+        running = (await session.execute(select(Attempt).where(
+            Attempt.chat_id == chat_id, Attempt.status == AttemptStatus.RUNNING).limit(1))).scalar_one_or_none()
+    if running is None:
+        return False
+    if now < abandoned_at(running):
+        raise AttemptInProgress(msg.IN_PROGRESS)
+    await close_abandoned(sessions, running.id, now=now)
+    return True
 
 
 async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:
@@ -296,20 +306,26 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
             continue
         return AskQuestion(attempt_id, attempt.position, attempt.question_count, bank.get(row.question_id),
                            attempt.seconds_per_question, attempt.practice)
-    finished = await session.execute(
-        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
-        .values(status=AttemptStatus.FINISHED, finished_at=now))
-    if rows_matched(finished) != 1:
-        return None
-    await session.refresh(attempt)
+    # The questions first: the finishing bonus is known before the attempt is closed, in one UPDATE. (Its
+    # ``correct`` is final: only the winner of its last question, or of that question's time-out, gets here.)
+    # (populate_existing: the answer just written to the last question is not in the row the caller read.)
     rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                       .order_by(AttemptQuestion.position))).scalars())
+                                       .order_by(AttemptQuestion.position)
+                                       .execution_options(populate_existing=True))).scalars())
     asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
     bonus = attempt.points_finish
     if asked and attempt.correct == len(asked):
         bonus += attempt.points_perfect
-    attempt.score += bonus
-    await session.flush()
+    finished = await session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
+        .values(status=AttemptStatus.FINISHED, finished_at=now, score=Attempt.score + bonus)
+        .execution_options(synchronize_session=False))
+    if rows_matched(finished) != 1:
+        return None
+    # What the UPDATE wrote, as the row's committed state (not a change for the flush to write again).
+    set_committed_value(attempt, "status", AttemptStatus.FINISHED)
+    set_committed_value(attempt, "finished_at", now)
+    set_committed_value(attempt, "score", attempt.score + bonus)
     result = await _result(session, bank, attempt, rows)
     if attempt.practice:
         return result
@@ -330,14 +346,17 @@ async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
         for r in rows)
     streak, best, new_best = 0, attempt.score, False
     if not attempt.practice:
+        # The worker's days with a finished counted attempt and the best score on each before this one: one query.
         counted = and_(Attempt.campaign_id == attempt.campaign_id, Attempt.chat_id == attempt.chat_id,
                        Attempt.practice.is_(False), Attempt.status == AttemptStatus.FINISHED)
-        before = (await session.execute(
-            select(func.max(Attempt.score)).where(counted, Attempt.id != attempt.id))).scalar_one_or_none()
+        by_day = (await session.execute(
+            select(Attempt.day, func.max(case((Attempt.id != attempt.id, Attempt.score))))
+            .where(counted).group_by(Attempt.day))).all()
+        earlier = [score for _, score in by_day if score is not None]
+        before = max(earlier) if earlier else None
         new_best = before is None or attempt.score > before
         best = attempt.score if before is None else max(before, attempt.score)
-        days = set((await session.execute(select(Attempt.day).where(counted).distinct())).scalars())
-        streak = streak_ending(days, attempt.day)
+        streak = streak_ending({day for day, _ in by_day}, attempt.day)
     return AttemptResult(
         attempt_id=attempt.id, campaign_name=name, practice=attempt.practice, score=attempt.score,
         correct=attempt.correct, asked=sum(r.status != QuestionStatus.SKIPPED for r in rows),
@@ -383,7 +402,8 @@ async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, 
                                           AttemptQuestion.position == ask.position,
                                           AttemptQuestion.status == QuestionStatus.PENDING)
             .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
-                    deadline=now + timedelta(seconds=ask.seconds)))
+                    deadline=now + timedelta(seconds=ask.seconds))
+            .execution_options(synchronize_session=False))  # nothing loaded in this session to bring up to date
         return rows_matched(result) == 1
 
 
@@ -449,13 +469,17 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
                                               AttemptQuestion.position == question.position,
                                               AttemptQuestion.status == QuestionStatus.ASKED)
                 .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
-                        points=points, answered_at=arrived))
+                        points=points, answered_at=arrived)
+                .execution_options(synchronize_session=False))
             if rows_matched(won) != 1:
                 return AnswerOutcome(AnswerKind.AGAIN)
+            # Not synchronised into ``attempt``: the test below reads its position as it was before this answer
+            # (synchronised, it had moved on, and every answer took the slow way, two more statements).
             await session.execute(
                 update(Attempt).where(Attempt.id == attempt.id)
                 .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
-                        answered=Attempt.answered + 1, position=Attempt.position + 1))
+                        answered=Attempt.answered + 1, position=Attempt.position + 1)
+                .execution_options(synchronize_session=False))
             # The next step in the same transaction: usually the question after, read above.
             if (attempt.status == AttemptStatus.RUNNING and attempt.position == question.position
                     and upcoming is not None and upcoming.status == QuestionStatus.PENDING

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,6 @@ from org.models import Membership, Organisation
 from org.service import all_units
 
 PERSON_TIE_BREAKS = "同分时，答题次数少者在前；仍相同时，先达到该总分者在前。"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UNIT_TIE_BREAKS = "按参与率排序；参与率相同比平均分，再比人均答题次数，仍相同按单位代码。"
 
 
@@ -73,47 +72,52 @@ class Standings:
     frozen: bool  # final: the campaign has ended and its results were fixed
 
 
-async def _totals(session: AsyncSession, campaign_id: int) -> list[tuple[int, int, int, datetime | None]]:
-    """(chat id, points, attempts, last finish) of every worker with a finished counted attempt."""
-    rows = await session.execute(
-        select(Attempt.chat_id, func.sum(Attempt.score), func.count(), func.max(Attempt.finished_at))
-        .where(Attempt.campaign_id == campaign_id, Attempt.practice.is_(False),
-               Attempt.status == AttemptStatus.FINISHED)
-        .group_by(Attempt.chat_id))
-    return [(int(c), int(p), int(n), last) for c, p, n, last in rows.all()]
+def _counted(campaign_id: int) -> Select[int, int, int]:
+    """Per worker with a finished counted attempt: (chat id, points, attempts), as a query to group on."""
+    return (select(Attempt.chat_id, func.sum(Attempt.score).label("points"), func.count().label("attempts"))
+            .where(Attempt.campaign_id == campaign_id, Attempt.practice.is_(False),
+                   Attempt.status == AttemptStatus.FINISHED)
+            .group_by(Attempt.chat_id))
 
 
 async def person_ranking(session: AsyncSession, campaign_id: int) -> list[PersonRow]:
-    totals = sorted(await _totals(session, campaign_id), key=lambda t: (-t[1], t[2], t[3] or EPOCH, t[0]))
-    names = dict((await session.execute(
-        select(User.chat_id, User.display_name).where(User.chat_id.in_([t[0] for t in totals])))).all())
-    return [PersonRow(place, chat_id, names.get(chat_id) or anonymous_name(chat_id), points, attempts)
-            for place, (chat_id, points, attempts, _) in enumerate(totals, start=1)]
+    """In ``PERSON_TIE_BREAKS`` order, sorted by the database, names joined in the same query."""
+    points, attempts, last = func.sum(Attempt.score), func.count(), func.max(Attempt.finished_at)
+    rows = await session.execute(
+        _counted(campaign_id).with_only_columns(Attempt.chat_id, points, attempts, User.display_name)
+        .outerjoin(User, User.chat_id == Attempt.chat_id).group_by(User.display_name)
+        .order_by(points.desc(), attempts, last.asc().nulls_first(), Attempt.chat_id))
+    return [PersonRow(place, int(chat_id), name or anonymous_name(int(chat_id)), int(total), int(count))
+            for place, (chat_id, total, count, name) in enumerate(rows.all(), start=1)]
 
 
 async def unit_ranking(session: AsyncSession, campaign_id: int) -> list[UnitRow]:
     """Every active unit with members, ranked within its level of the tree (depth)."""
-    totals = {chat_id: (points, attempts) for chat_id, points, attempts, _ in await _totals(session, campaign_id)}
+    # Per unit, its own members: counted by the database (members, those taking part, their attempts and points);
+    # a unit's whole subtree is its own and its children's, added up below (a worker is a member of one unit).
+    counted = _counted(campaign_id).subquery()
+    own: dict[int, tuple[int, int, int, int]] = {
+        unit_id: (int(members), int(taking_part), int(attempts), int(points))
+        for unit_id, members, taking_part, attempts, points in (await session.execute(
+            select(Membership.unit_id, func.count(), func.count(counted.c.chat_id),
+                   func.coalesce(func.sum(counted.c.attempts), 0), func.coalesce(func.sum(counted.c.points), 0))
+            .outerjoin(counted, counted.c.chat_id == Membership.chat_id).group_by(Membership.unit_id))).all()}
     units = [u for u in await all_units(session) if not u.retired]
-    members: dict[int, list[int]] = {}
-    for chat_id, unit_id in (await session.execute(select(Membership.chat_id, Membership.unit_id))).all():
-        members.setdefault(unit_id, []).append(chat_id)
     children: dict[int | None, list[Organisation]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
 
     rows: list[UnitRow] = []
 
-    def visit(unit: Organisation, depth: int, parent_code: str) -> list[int]:
-        chats = list(members.get(unit.id, []))
+    def visit(unit: Organisation, depth: int, parent_code: str) -> tuple[int, int, int, int]:
+        members, taking_part, attempts, points = own.get(unit.id, (0, 0, 0, 0))
         for child in children.get(unit.id, []):
-            chats += visit(child, depth + 1, unit.code)
-        taking_part = [c for c in chats if c in totals]
-        if chats:
-            rows.append(UnitRow(0, unit.code, unit.name, unit.level, depth, len(chats), len(taking_part),
-                                sum(totals[c][1] for c in taking_part), sum(totals[c][0] for c in taking_part),
+            m, t, a, p = visit(child, depth + 1, unit.code)
+            members, taking_part, attempts, points = members + m, taking_part + t, attempts + a, points + p
+        if members:
+            rows.append(UnitRow(0, unit.code, unit.name, unit.level, depth, members, taking_part, attempts, points,
                                 parent_code))
-        return chats
+        return members, taking_part, attempts, points
 
     known = {u.id for u in units}
     for root in [u for u in units if u.parent_id is None or u.parent_id not in known]:

@@ -238,6 +238,24 @@ async def rules_on(session: AsyncSession, campaign_id: int, day: date) -> Campai
     return current
 
 
+async def campaign_rules_on(
+    session: AsyncSession, campaign_id: int, day: date,
+) -> tuple[Campaign, CampaignRules] | None:
+    """The campaign and ``rules_on(day)`` in one query (an attempt's start); None when there is no such campaign."""
+    rows = (await session.execute(
+        select(Campaign, CampaignRules).outerjoin(CampaignRules, CampaignRules.campaign_id == Campaign.id)
+        .where(Campaign.id == campaign_id).order_by(CampaignRules.effective_from))).all()
+    if not rows:
+        return None
+    campaign, current = rows[0]
+    if current is None:
+        raise CampaignNotFound(campaign_id)
+    for _, row in rows:
+        if row.effective_from <= day:
+            current = row
+    return campaign, current
+
+
 async def rules_timeline(session: AsyncSession, campaign_id: int) -> list[CampaignRules]:
     rows = await session.execute(select(CampaignRules).where(CampaignRules.campaign_id == campaign_id)
                                  .order_by(CampaignRules.effective_from))

@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.quiz import anonymous_name
@@ -109,20 +109,23 @@ async def credit(
         raise StudyError(f"minutes must be 1-{MINUTES_MAX}, not {minutes}")
     if not 0 < len(ref) <= REF_MAX:
         raise StudyError(f"ref must have 1-{REF_MAX} characters")
-    before = await total_minutes(session, chat_id)
-    exists = await session.scalar(select(StudyCredit.id).where(
-        StudyCredit.chat_id == chat_id, StudyCredit.source == source, StudyCredit.ref == ref))
-    if exists is not None:
-        return Credited(0, before)
-    try:
-        async with session.begin_nested():
-            session.add(StudyCredit(chat_id=chat_id, source=source, ref=ref, title=title[:TITLE_MAX],
-                                    minutes=minutes, credited_at=now or utcnow()))
-    except IntegrityError:  # the same credit from another device or a retried update, at the same moment
-        return Credited(0, await total_minutes(session, chat_id))
-    # Counted again rather than added up: a credit committed meanwhile by another device counts too, so
-    # two credits at once cannot both stop short of a milestone that their sum reaches.
+    # One statement whatever happened before: a second credit of the same thing (another device, a retried
+    # update, at the same moment or later) inserts nothing, by the unique key, and a worker never recorded gets
+    # nothing either — without a savepoint to undo.
+    values = {"chat_id": chat_id, "source": source, "ref": ref, "title": title[:TITLE_MAX], "minutes": minutes,
+              "credited_at": now or utcnow()}
+    columns = StudyCredit.__table__.c
+    row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(
+        select(User.chat_id).where(User.chat_id == chat_id).exists())
+    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = await session.scalar(
+        insert_(StudyCredit).from_select(list(values), row)
+        .on_conflict_do_nothing(index_elements=["chat_id", "source", "ref"]).returning(StudyCredit.id))
+    # Counted after the insert rather than added up: a credit committed meanwhile by another device counts too,
+    # so two credits at once cannot both stop short of a milestone that their sum reaches.
     total = await total_minutes(session, chat_id)
+    if added is None:
+        return Credited(0, total)
     return Credited(minutes, total, await _milestone_certificate(session, chat_id, total, now, offered))
 
 

@@ -232,6 +232,58 @@ async def test_an_attempt_left_behind_does_not_block_the_worker_for_ever(service
     assert statuses == {QuestionStatus.TIMED_OUT}
 
 
+async def test_an_attempt_costs_a_few_statements_each_step(services, bank):
+    """Thousands take part at once (issue 13, Scale): a start is 3 statements, an answer that moves on to the
+    next question 3 (the question, its attempt and the next one read together; two conditional UPDATEs), the
+    last answer with the result and 学时 10."""
+    from sqlalchemy import event
+
+    from core import users
+
+    cid = await make_campaign(services, bank, questions_per_attempt=5, seconds_per_question=30)
+    async with services.sessions() as session, session.begin():
+        await users.record_user(session, CHAT)  # for 学时
+    now = local(DAY, 9)
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    engine = services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        step = await start(services, bank, cid, now)
+        assert isinstance(step, AskQuestion) and len(sent) == 3, sent
+        costs = []
+        while isinstance(step, AskQuestion):
+            await ask_out(services, step, f"s{step.position}", now)
+            sent.clear()
+            outcome = await attempts.answer(services.sessions, bank, f"s{step.position}", CHAT,
+                                            list(step.question.answer), now=now)
+            costs.append(len(sent))
+            step = outcome.next
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert isinstance(step, AttemptResult) and step.study_minutes == 3
+    assert costs == [3, 3, 3, 3, 10], costs
+
+
+async def test_at_the_cap_an_attempt_under_way_is_what_the_worker_hears_of(services, bank):
+    """The running attempt is read only when a start is refused: at the cap, one still running is "in progress";
+    one left behind is closed (its slot stays used) and the cap is what is left to say."""
+    cid = await make_campaign(services, bank, attempts_per_day=1, questions_per_attempt=5, seconds_per_question=30)
+    now = local(DAY, 9)
+    left = await start(services, bank, cid, now)
+    with pytest.raises(AttemptInProgress):
+        await start(services, bank, cid, now + timedelta(seconds=10))
+    with pytest.raises(DailyCapReached):
+        await start(services, bank, cid, now + timedelta(seconds=5 * 32 + 121))
+    async with services.sessions() as session:
+        old = await session.get(Attempt, left.attempt_id)
+    assert old.status == AttemptStatus.FINISHED
+    assert await attempts.attempts_today(services.sessions, cid, CHAT, DAY) == 1
+
+
 async def test_an_edit_while_running_changes_only_the_days_to_come(services, bank):
     cid = await make_campaign(services, bank, questions_per_attempt=5, seconds_per_question=30)
     now = local(DAY, 9)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from sqlalchemy import func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.quiz import anonymous_name
+from core.db import upsert
 from core.models import User, utcnow
 from org.models import Membership, Organisation
 from org.service import subtree_ids
@@ -117,7 +117,7 @@ async def credit(
     columns = StudyCredit.__table__.c
     row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(
         select(User.chat_id).where(User.chat_id == chat_id).exists())
-    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert_ = upsert(session.get_bind().dialect.name)
     added = await session.scalar(
         insert_(StudyCredit).from_select(list(values), row)
         .on_conflict_do_nothing(index_elements=["chat_id", "source", "ref"]).returning(StudyCredit.id))

@@ -20,10 +20,13 @@ from sqlalchemy import func, select
 
 from ankang.services import open_services
 from bot import tip_messages as msg
+from bot.messages import RESTARTED
 from tests.conftest import CHEAP_RECEIPTS, REPO, TEST_TOKEN
 from tests.tips.test_bot_thread import CODE_RE, DESCRIPTION
 from tips.models import Tip
 from tips.service import ReceiptInvalid, find_by_receipt
+
+RESTARTED_HEAD = RESTARTED.split("，")[0]  # "⚠️ 服务刚刚重启": the restart notice's first words
 
 
 async def start_bot(emulator, database_url: str, laws_dir, **settings: str) -> asyncio.subprocess.Process:
@@ -125,7 +128,11 @@ async def test_killed_mid_confirm_never_shows_a_receipt_for_a_lost_tip(
         assert answer.get("text")
         assert await stored_tips(settings) == tips
         if shown:
-            reply = await tipper.say(f"/status {code}")
+            # The old button's press may also bring the restart notice (bot/restarted.py), which can arrive
+            # after /status is sent: wait for the status reply itself, not for the next message.
+            sent = await emulator.send_text(tipper.user, f"/status {code}")
+            reply = await emulator.wait_for_message(
+                tipper.user, lambda m: not m.get("text", "").startswith(RESTARTED_HEAD), after=sent)
             assert "待受理" in reply["text"]
     finally:
         await kill(bot)

@@ -2,6 +2,7 @@
 loggers pinned so no library writes who a worker is (tips are anonymous; see docs/threat-model-tips.md)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import traceback
@@ -87,6 +88,21 @@ class PinnedLevelFilter(logging.Filter):
         return level is None or record.levelno >= level
 
 
+class CancelledResetFilter(logging.Filter):
+    """SQLAlchemy's pool logs "Exception during reset or similar" with a full traceback when a connection a
+    cancelled task still held is reset as the process stops (the task's ``await`` of the rollback is cancelled
+    too). Nothing is lost that the cancellation had not already lost — the server rolls the transaction back
+    when the connection closes — so this is one warning line, not a traceback that reads like a crash."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("sqlalchemy.pool") and isinstance(error, asyncio.CancelledError):
+            record.msg, record.args = "a connection was reset while its task was being cancelled (stopping)", ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
 # Loggers that are merely chatty: Alembic says at INFO how it will migrate, on every start, even when
 # there is nothing to do. Their warnings still show.
 CHATTY_LEVELS: dict[str, int] = {
@@ -133,6 +149,7 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     handler.setLevel(level.upper())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PinnedLevelFilter())
+    handler.addFilter(CancelledResetFilter())
     handler.addFilter(RedactingFilter(secrets))
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -145,6 +162,8 @@ def install_redaction(secrets: tuple[str, ...] = ()) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, PinnedLevelFilter) for f in handler.filters):
             handler.addFilter(PinnedLevelFilter())
+        if not any(isinstance(f, CancelledResetFilter) for f in handler.filters):
+            handler.addFilter(CancelledResetFilter())
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(secrets))
     quiet_identifying_loggers()

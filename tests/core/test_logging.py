@@ -64,3 +64,30 @@ async def test_migrating_at_start_prints_no_alembic_lines_at_info(root_restored,
         logging.getLogger("alembic").setLevel(alembic_level)
     assert "our own info line" in err and "an alembic warning still shows" in err
     assert "Context impl" not in err and "Running upgrade" not in err and "INFO alembic" not in err
+
+
+def test_a_connection_reset_cancelled_at_stop_is_one_warning_line_and_other_errors_keep_their_traceback():
+    """SQLAlchemy's pool logs a reset interrupted by a task's cancellation with a traceback (the demo printed it
+    at /quit); it becomes one warning line. Any other pool error keeps its traceback."""
+    import asyncio
+    import io
+
+    from core.logging import CancelledResetFilter
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(CancelledResetFilter())
+    pool = logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool")
+    pool.addHandler(handler)
+    try:
+        for error in (asyncio.CancelledError(), OSError("disk full")):
+            try:
+                raise error
+            except BaseException:
+                pool.error("Exception during reset or similar", exc_info=True)
+    finally:
+        pool.removeHandler(handler)
+    cancelled, other = out.getvalue().split("ERROR", 1)
+    assert cancelled.startswith("WARNING") and "Traceback" not in cancelled and "cancelled" in cancelled
+    assert "Traceback" in other and "OSError: disk full" in other

@@ -6,7 +6,6 @@ import gc
 import hashlib
 import logging
 import math
-import os
 import pickle
 import re
 import sys
@@ -19,6 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import intents, messages
+from knowledge.cachefile import write_pickle
 from knowledge.errors import ArticleNotFound
 from knowledge.faq import (
     DATA_DIR,
@@ -1111,13 +1111,12 @@ def _read_snapshot(path: Path) -> KnowledgeBase | None:
 
 def _write_snapshot(path: Path, kb: KnowledgeBase) -> None:
     """Store ``kb`` for the next start (best effort) and drop the snapshots of other contents."""
+    if not write_pickle(path, kb, "knowledge-base snapshot"):
+        return
     try:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)  # atomic: a concurrent start reads the old file or the new one
         for old in path.parent.glob("ankang-kb-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as exc:
-        log.debug("could not write the knowledge-base snapshot: %s", exc)
+        log.debug("could not drop old knowledge-base snapshots: %s", exc)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 import pickle
 import re
 from array import array
@@ -23,6 +22,7 @@ from contextlib import contextmanager
 from math import log
 from pathlib import Path
 
+from knowledge.cachefile import write_pickle
 from knowledge.hashtable import StringIds
 
 log_ = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ def _load_prefix_dictionary(dictionary: Path, cache: Path) -> Frequencies:
                 lfreq.setdefault(word[:ch + 1], 0)
     words = StringIds.of(lfreq)
     freqs = array("i" if max(lfreq.values(), default=0) < 2**31 else "q", lfreq.values())
-    _write(path, (words, freqs, total))
+    write_pickle(path, (words, freqs, total), "segmenter's prefix table")
     return Frequencies(words, freqs, total)
 
 
@@ -268,15 +268,5 @@ def _load_hmm(cache: Path) -> tuple[dict[str, float], dict[str, dict[str, float]
         for char, p in emit_p[y].items():
             if len(char) == 1 and HAN_BASE <= ord(char) <= HAN_END:
                 emit[s * span + ord(char) - HAN_BASE] = p
-    _write(path, (start, trans, emit))
+    write_pickle(path, (start, trans, emit), "segmenter's HMM tables")
     return start, trans, emit
-
-
-def _write(path: Path, value: object) -> None:
-    """Best effort: a read-only cache dir only costs the derivation on every start."""
-    try:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-    except OSError as exc:
-        log_.debug("could not keep %s: %s", path.name, exc)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
 import sys
@@ -43,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from knowledge.cachefile import write_pickle
 from knowledge.hashtable import StringLists
 
 __all__ = ["Speller", "jieba_frequencies"]
@@ -87,13 +87,7 @@ def _read_tables(path: Path) -> _Tables | None:
 
 
 def _write_tables(path: Path, tables: _Tables) -> None:
-    """Best effort, atomic: a read-only cache dir only costs speed; concurrent starts never read half a file."""
-    try:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.debug("could not write the speller cache: %s", exc)
+    write_pickle(path, tables, "speller cache")
 
 
 def _pinyin(items: list[str] | str) -> list[str]:
@@ -139,12 +133,7 @@ def block_readings(cache_dir: Path | None, traditional: frozenset[str]) -> dict[
     for ch, reading in zip(simplified, _pinyin(simplified), strict=True):
         readings[ch] = reading if reading.isascii() and reading.isalpha() else ""
     if path is not None:
-        try:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(readings, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.debug("could not write the readings cache: %s", exc)
+        write_pickle(path, readings, "readings cache")
     _block_readings[key] = readings
     return readings
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from opencc import OpenCC
 
+from knowledge.cachefile import write_pickle
 from knowledge.faq import Synonyms
 from knowledge.numerals import replace_numerals
 from knowledge.segmenter import Frequencies, Segmenter, jieba_dir
@@ -184,13 +185,8 @@ class Analyzer:
         if not self._segmented_new and not prune:
             return
         kept = {t: w for t, w in self._segmented.items() if t in self._used} if prune else self._segmented
-        try:
-            tmp = self._cache_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, self._cache_path)
+        if write_pickle(self._cache_path, kept, "segmentation cache"):
             self._segmented_new = 0
-        except OSError as exc:
-            log.debug("could not write the segmentation cache: %s", exc)
 
     def forget_documents(self) -> None:
         """Drop the build's segmentation cache from memory (saved first: ``save_cache``). About 7 MB of word

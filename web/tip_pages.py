@@ -34,6 +34,7 @@ class Outcome:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     location: str = ""
     error: str = ""  # an ERRORS key or a ready message, when the first POST was refused
+    given_back: bool = False  # the first POST stored nothing and handed the token back (failed or cancelled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,19 @@ class TipPages:
             return outcome
         return "used" if isinstance(self._used.get(token), Outcome) else "expired"
 
+    async def claim(self, token: str) -> tuple[Outcome | None, Outcome | None]:
+        """``(fresh, None)``: this POST took ``token`` and must finish, refuse or give back ``fresh``.
+        ``(None, first)``: another POST took it; ``first`` is its finished Outcome. ``(None, None)``: unknown or
+        expired. A press that waited on a first POST which gave the token back (it failed, or its client went
+        away and the server cancelled it, as a double click does) takes the token in its place."""
+        while True:
+            outcome = self.consume(token)
+            if isinstance(outcome, Outcome):
+                return outcome, None
+            first = await self.settled(token) if outcome == "used" else None
+            if first is None or not first.given_back:
+                return None, first
+
     async def settled(self, token: str) -> Outcome | None:
         """The finished Outcome of the first POST with ``token`` (waits for it), or None if unknown."""
         outcome = self._used.get(token)
@@ -133,6 +147,7 @@ class TipPages:
         """The POST failed without storing anything: the same form may be sent again."""
         self._used.pop(token)
         self._issued.put(token, self._now())
+        outcome.given_back = True
         self.refuse(outcome, error)
 
     # --- receipts shown once

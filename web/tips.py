@@ -580,9 +580,9 @@ async def tip_submit(request: web.Request) -> web.Response:
         values.errors.append("pow")
         return _render(request, "tips/form.html", await _unit_page(request, values), status=429)
     services = _services(request)
-    outcome = pages.consume(token)
-    if not isinstance(outcome, Outcome):
-        return await _token_refused(request, token, outcome, values)
+    outcome, first = await pages.claim(token)
+    if outcome is None:
+        return await _token_refused(request, first, values)
     try:
         async with services.sessions() as session, session.begin():
             submitted = await submit_tip(session, draft, now=services.clock.now(), cost=runtime.receipt_cost,
@@ -607,9 +607,8 @@ async def tip_submit(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(location)
 
 
-async def _token_refused(request: web.Request, token: str, why: str, values: FormValues) -> web.Response:
+async def _token_refused(request: web.Request, first: Outcome | None, values: FormValues) -> web.Response:
     """A report form whose token was used (go where the first press went) or has expired (show it again)."""
-    first = await request.app[TIP_PAGES].settled(token) if why == "used" else None
     if first is not None and first.location:
         raise web.HTTPSeeOther(first.location)
     values.errors.append((first.error or "form_used") if first is not None else "form_expired")
@@ -674,11 +673,14 @@ async def _tip_for_code(request: web.Request, form: Form):
     # a right code gives the reservation back.
     if not guesses.hit(browser):
         return None, "guesses"
-    async with _services(request).sessions() as session:
-        try:
+    try:
+        async with _services(request).sessions() as session:
             tip = await find_by_receipt(session, form.get("code"), cost=runtime.receipt_cost)
-        except ReceiptInvalid:
-            return None, "receipt"
+    except ReceiptInvalid:
+        return None, "receipt"
+    except BaseException:
+        guesses.release(browser)  # not checked (a database fault, or the request cancelled): no guess spent
+        raise
     guesses.release(browser)
     return tip, None
 
@@ -732,9 +734,8 @@ async def status_show(request: web.Request) -> web.Response:
         return _code_refused(request, "csrf")
     pages = request.app[TIP_PAGES]
     token = form.get(FORM_TOKEN_FIELD)
-    outcome = pages.consume(token)
-    if not isinstance(outcome, Outcome):
-        first = await pages.settled(token) if outcome == "used" else None
+    outcome, first = await pages.claim(token)
+    if outcome is None:
         if first is not None and first.location:
             raise web.HTTPSeeOther(first.location)
         if first is not None and first.error in ERRORS:
@@ -778,10 +779,9 @@ async def _consume_thread_token(request: web.Request, form: Form, view_key: str,
     refused); expired → the thread with what was typed, to send again."""
     pages = request.app[TIP_PAGES]
     token = form.get(FORM_TOKEN_FIELD)
-    outcome = pages.consume(token)
-    if isinstance(outcome, Outcome):
+    outcome, first = await pages.claim(token)
+    if outcome is not None:
         return outcome
-    first = await pages.settled(token) if outcome == "used" else None
     if first is not None and first.location:
         raise web.HTTPSeeOther(first.location)
     error = first.error if first is not None and first.error else "thread_form_expired"

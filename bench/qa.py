@@ -1,14 +1,15 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|given ...] [--failures SPLIT]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|given ...] [--failures SPLIT]
                                   [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
 any tuning learn from it), dev (operating point, development checks; its misses are not read), test
 (the first test split, retired on 2026-12-07 after three rounds had read its scores: tuned on like
 train from then on, its content pinned by its digest), test2 (the second, retired the same way later
-that day), test3 (frozen: scored before and after round 5, its misses never read) and test4 (the
-frozen test split written before round 6: scored, never tuned on). ``given`` is the shared
+that day), test3 (frozen: scored before and after round 5, its misses never read), test4 (frozen,
+written before round 6; its totals chose what round 6 kept) and test5 (the frozen test split written
+before round 7: scored, never tuned on). ``given`` is the shared
 development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
@@ -36,9 +37,9 @@ from knowledge.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
-SPLITS = ("train", "dev", "test", "test2", "test3", "test4")
-# Scored, never read for misses nor tuned on (bench/README.md); test4 is the one each round is judged on.
-FROZEN_SPLITS = ("test3", "test4")
+SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5")
+# Scored, never read for misses nor tuned on (bench/README.md); test5 is the one round 7 is judged on.
+FROZEN_SPLITS = ("test3", "test4", "test5")
 GIVEN = REPO.parent / "shared" / "qa-dev.jsonl"
 # The retired splits and the commit before their misses were first read: test before round 3, test2
 # before round 5. Today's engine over ``knowledge/data`` as it was then answers their questions as it

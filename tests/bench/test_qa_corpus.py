@@ -53,6 +53,9 @@ def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
     assert not tuned_on & {i["q"] for i in load_split("test4")}
     tuned_on |= {i["q"] for i in load_split("test4")}
     assert not tuned_on & {i["q"] for i in load_split("test5")}
+    # The calibration split (a training split of round 7) shares no question with a frozen split.
+    frozen = {i["q"] for s in ("test3", "test4", "test5") for i in load_split(s)}
+    assert not frozen & {i["q"] for i in load_split("calib")}
 
 
 @pytest.mark.parametrize("split", SPLITS)

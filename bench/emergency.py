@@ -38,6 +38,10 @@ def _table(title: str, rows: dict[str, list[bool]], rate: str) -> list[str]:
     return out
 
 
+def _pct(flags: list[bool]) -> str:
+    return f"{100 * sum(flags) / len(flags):.1f} %" if flags else "-"
+
+
 def score(rows: list[dict]) -> tuple[list[str], list[tuple[dict, str | None]]]:
     """The printed tables, and the rows judged wrongly with the kind the detector gave."""
     recall_by: dict[str, dict[str, list[bool]]] = {"hazard": defaultdict(list), "style": defaultdict(list)}
@@ -55,8 +59,8 @@ def score(rows: list[dict]) -> tuple[list[str], list[tuple[dict, str | None]]]:
     emergencies = [f for v in recall_by["style"].values() for f in v]
     others = [f for v in alarm_by["style"].values() for f in v]
     lines = [
-        f"emergencies recognised: {sum(emergencies)}/{len(emergencies)} = {100 * sum(emergencies) / len(emergencies):.1f} %",
-        f"false alarms:           {sum(others)}/{len(others)} = {100 * sum(others) / len(others):.1f} %",
+        f"emergencies recognised: {sum(emergencies)}/{len(emergencies)} = {_pct(emergencies)}",
+        f"false alarms:           {sum(others)}/{len(others)} = {_pct(others)}",
         "",
     ]
     for axis in ("hazard", "style"):

@@ -150,7 +150,9 @@ async def test_report_emergency_in_workers_words_is_answered_first_and_the_step_
     assert "第 3 步" in following["text"], following["text"]
 
 
-@pytest.mark.parametrize(("text", "kind"), [("人没上来", "confined"), ("车间里烧着煤炉子，几个人都说头痛想吐", "poison")])
+@pytest.mark.parametrize(("text", "kind"), [
+    ("人没上来", "confined"), ("车间里烧着煤炉子，几个人都说头痛想吐", "poison"),
+])
 async def test_fresh_chat_emergency_in_workers_words_gets_its_kinds_guidance(ankang, emulator, text, kind):
     worker = emulator.user("小赵")
     sent = await emulator.send_text(worker, text)

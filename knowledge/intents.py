@@ -24,7 +24,22 @@ _TYPOS = (
     ("昏到", "晕倒"), ("晕到", "晕倒"), ("运倒", "晕倒"), ("云倒", "晕倒"), ("中读", "中毒"), ("中度", "中毒"), ("触店", "触电"),
     ("坍方", "塌方"), ("an气", "氨气"), ("俺气", "氨气"), ("安气", "氨气"), ("血一直留", "血一直流"), ("留血", "流血"),
     ("血留", "血流"), ("泄露", "泄漏"),
+    # Round 7 (bench/data/emergency/reports.jsonl): the gas names and event words typed by sound.
+    ("中独", "中毒"), ("找火", "着火"), ("起或", "起火"), ("录气", "氯气"), ("绿气", "氯气"), ("按气", "氨气"),
+    ("下水到", "下水道"), ("见到眼", "溅到眼"), ("脑壳痛", "头痛"), ("脑壳疼", "头疼"), ("脑壳昏", "头晕"),
+    ("脑壳晕", "头晕"), ("爆扎", "爆炸"), ("暴扎", "爆炸"),
 )
+# Written by sound only where the right word is not next door: 然气 (天然气 stays), 出电 after a person.
+_TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"))
+# Dialect words the normaliser leaves (it already reads 佢 and 唔): Cantonese 咗/冇/嘅/俾, 电亲 (got a
+# shock), 辣亲 (scalded), 𠝹 (cut), 郁唔到 (cannot move), 火烛 (fire), 烧紧 (burning), 入去 (into);
+# south-western 遭 for the passive.
+_DIALECT = (
+    ("咗入去", "进去"), ("入咗去", "进去"), ("入去", "进去"), ("辣亲", "烫到"), ("𠝹", "割"), ("不识郁", "不能动"),
+    ("郁不到", "不能动"), ("都系", "都是"), ("系咪", "是不是"), ("咗喺", "在"), ("咗在", "在"), ("喺", "在"), ("嚟", "来"), ("郁不了", "不能动"), ("晕晒", "晕倒"), ("火烛", "着火"), ("烧紧", "烧起来"), ("冧咗", "塌了"),
+    ("咗", "了"), ("冇", "没"), ("嘅", "的"), ("俾", "被"), ("遭电", "被电"), ("遭车", "被车"),
+)
+_DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
 _PINYIN_WORDS = {
     "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
     "tianranqi": "天然气", "jiuming": "救命", "yundao": "晕倒", "hunmi": "昏迷", "tanta": "坍塌", "baozha": "爆炸",
@@ -51,7 +66,11 @@ def _fold_typos(text: str) -> str:
     text = _PINYIN_RE.sub(lambda m: _PINYIN_SYLLABLES[m.group(1)], text)
     for wrong, right in _TYPOS:
         text = text.replace(wrong, right)
-    return text
+    for pattern, right in _TYPO_PATTERNS:
+        text = pattern.sub(right, text)
+    for word, right in _DIALECT:
+        text = text.replace(word, right)
+    return _DIALECT_STRUCK.sub("到", text)
 
 
 # Events that, told in the present tense, mean someone is in danger right now. Checked in order:
@@ -65,42 +84,46 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "burn": ("烧伤", "烫伤", "灼伤", "烧着了人", "身上着火", "衣服着火", "衣服烧着", "烫掉", "烫起泡", "起了大泡", "烫得起泡", "烫熟",
              "钢水溅", "铁水溅", "热油溅", "开水浇", "蒸汽喷到", "蒸汽烫", "被烫", "烫到了", "烫着了", "烧到了",
              "把人烫", "人烫了", "烫得皮", "皮都烫", "烫脱皮", "烫掉皮"),
-    "fire": ("着火", "著火", "起火", "失火", "火灾了", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
+    "fire": ("着火", "著火", "起火", "失火", "火灾了", "火灾", "窜火", "蹿火", "火起来了", "有烟上来", "烟上来了", "烟进来了", "烟冒进来", "门把手很烫", "门把手好烫", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
              "全是烟", "大火", "火烧", "燃起来", "火很大", "火好大", "火苗", "着了火", "火着了", "烧着了", "fire"),
-    "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "炸开", "炸响", "explosion"),
+    "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "炸开", "炸响", "轰的一声", "轰一声", "砰的一声", "嘭的一声", "轰隆一声", "一声巨响", "explosion"),
     "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味", "闻到燃气",
-            "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "熏晕", "熏倒", "gas leak"),
+            "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "熏晕", "熏倒", "呛得睁不开", "呛得喘不", "呛得直咳",
+            "gas leak"),
     "electric": ("触电", "被电到", "电到了", "被电击", "电击", "漏电了", "电打", "被电了", "被电住", "电住了", "粘在电线", "吸在电线",
-                 "摸到漏电", "碰到漏电", "碰着漏电", "被电着", "电着了", "被高压线", "高压电打",
+                 "摸到漏电", "碰到漏电", "碰着漏电", "被电着", "电着了", "被高压线", "高压电打", "碰到高压线", "碰着高压线",
+                 "碰上高压线", "挂到高压线", "搭到高压线",
                  "electric shock", "electrocuted"),
-    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "喝错", "误喝", "误服", "吃错了药", "喝了消毒", "喝了工业酒精", "喝了甲醇",
+    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "喝错", "误喝", "误服", "吃错了药", "喝了消毒", "喝了工业酒精", "喝了甲醇", "上吐下泻", "食物中毒",
                "poisoned", "poisoning"),
-    "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "垮了", "倒下来砸", "塌下来", "collapse"),
+    "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "垮了", "倒下来砸", "塌下来", "埋人", "collapse"),
     "machine": ("卷进", "绞进", "卷入", "卷到", "绞到", "卷住", "拉不出来", "抽不出来", "夹住", "被夹", "压住", "被压", "轧到", "绞住", "切到手", "手被", "压着人", "压着腿",
-                "压在下面", "压在底下", "叉车翻", "车翻了", "翻车了", "被车撞", "撞到人", "撞倒了", "被撞", "撞了人", "撞人了", "把人撞", "压到人", "轧到人", "碾到人", "碾到", "碾过",
+                "压在下面", "压在底下", "叉车翻", "车翻了", "翻车了", "被车撞", "撞到人", "撞倒了", "被撞", "撞了人", "撞人了", "把人撞", "压到人", "压人了", "车压人", "把人压", "把人给压", "轧到人", "碾到人", "碾到", "碾过",
                 "卡在机器", "卡进", "缠进", "绞进去", "卷进去", "压没了", "轧没了", "压断了", "轧断了", "切掉了",
                 "caught in"),
     "unconscious": ("昏迷", "晕倒", "晕过去", "晕厥", "不省人事", "没有呼吸", "没呼吸", "没了呼吸", "没有心跳", "没心跳", "叫不醒",
                     "倒地不起", "倒在地上", "倒地", "失去知觉", "休克", "窒息", "喘不上气", "吐白沫", "口吐白沫", "抽搐", "抽风",
                     "翻白眼", "嘴唇发紫", "脸色发紫", "人倒下", "突然倒下", "一头栽倒", "心脏骤停", "unconscious", "not breathing"),
     "confined": ("掉进井", "掉到井", "下井救", "掉进罐", "窨井里", "井下有人", "罐里有人", "池里有人", "化粪池里",
-                 "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "trapped"),
+                 "有人掉进", "困在里面", "被困", "掉进污水井", "掉进窨井", "掉进化粪池", "掉进下水道", "掉池子", "掉进池子",
+                 "掉井里", "掉罐里", "trapped"),
     "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
              "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "坠楼", "跳楼", "跳下来", "fell from"),
     "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
-    "bleeding": ("大出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "血一直流", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
+    "bleeding": ("大出血", "大量出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "血一直流", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
                  "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
                  "扎穿", "刺穿", "戳穿", "扎透", "穿透了", "扎进肉", "插进肚", "bleeding"),
 }
-_PERSON = r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐|班长|徒弟|师父|孩子|小孩|老板|队友|大家|几个|俩|两个)"
+_PERSON = (r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|姐|班长|徒弟|师父|孩子|小孩|老板|队友|大家|几个|俩|两个|"
+           r"司机|焊工|电工|小工|女工|学徒|小伙子?|阿姨|大爷|大叔|保洁|保安|老公|媳妇|老婆|[电焊钳瓦木架普小女男民杂]工|操作工|搬运工|装卸工|清洁工|环卫工)")
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
 # answers no more: the typical gassing accident, told without any event word ("污水井里有个人
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
-_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|粪|水)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
-                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑)")
-_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口))"
+_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
+                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔)")
+_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口))"
 _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
-            r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|没人应|没有?应声|不吭声|不出声|不说话了|"
+            r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|不回话|没吭声|没出声|没人应|没有?应声|不吭声|不出声|不说话了|"
             r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
@@ -111,7 +134,7 @@ _PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
 _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|安全帽|眼镜|证件|卡|包)(?:不小心)?(?:掉|落)")
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
-_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
+_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|石油气|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
 _LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
 _SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
             r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了)")
@@ -131,13 +154,14 @@ _SMELL_SYMPTOM = re.compile(rf"(?:{_SMELL}|烟|白雾|白烟|黄烟|熏得?).{{0
                             rf"(?:冒|喷|飘)(?:白|黄|绿)?(?:烟|雾|气).{{0,16}}?{_SYMPTOM}")
 # Chemicals on the skin or in the eyes ("工友被硫酸溅到了 皮肤发黑", "烧碱溅到眼睛里了").
 _CHEMICAL = re.compile(
-    r"(?:硫酸|盐酸|硝酸|氢氟酸|酸液|强酸|碱液|烧碱|火碱|氢氧化钠|强碱|腐蚀性|化学品|药水|液氨|石灰水|酸)"
+    r"(?:硫酸|盐酸|硝酸|氢氟酸|酸液|强酸|碱液|烧碱|火碱|氢氧化钠|强碱|腐蚀性|化学品|药水|液氨|氨水|石灰水|双氧水|漂白水|"
+    r"除锈剂|清洗剂|消毒水|酸)"
     r".{0,6}?(?:溅|喷|洒|泼|淋|沾|弄|流|进)(?:到|在|了|进)?.{0,6}?(?:眼|脸|身上|皮肤|手|腿|胳膊|脚|嘴)?"
     r"|(?:溅|喷|泼)(?:到|进|了)?.{0,6}?(?:硫酸|盐酸|硝酸|氢氟酸|酸液|碱液|烧碱|火碱)"
 )
 # Hot liquid or steam onto someone ("一大锅开水翻了 浇到同事身上", "铝水溅到脚上").
 _SCALDED = re.compile(
-    r"(?:开水|热水|沸水|热油|油锅|蒸汽|铁水|钢水|铝水|铜水|熔化的.{0,2}|沥青|热汤).{0,8}?(?:溅|浇|泼|喷|洒|淋|扣)(?:到|在|了|着)?.{0,6}?"
+    r"(?:开水|热水|沸水|滚水|热油|滚油|沸油|油锅|蒸汽|铁水|钢水|铝水|铜水|熔化的.{0,2}|沥青|热汤|滚汤).{0,8}?(?:溅|浇|泼|喷|洒|淋|扣)(?:到|在|了|着)?.{0,6}?"
     r"(?:身上|脸|手|脚|腿|胳膊|背|头|人|同事|工友|他|她|我)"
 )
 # Caught or jammed by a machine or between things ("腿被钢丝绳缠住了", "胳膊卡在滚筒里", "被卡在两台车中间").
@@ -146,15 +170,39 @@ _CAUGHT = re.compile(
 )
 # Run over, crushed or struck by a vehicle or a load ("老王被车压了腿", "机器把他手指头绞掉了").
 # Cut by a blade or a machine ("工友被切割机割到大腿了"): the bleeding is what to deal with first.
-_CUT = re.compile(r"(?:被|让|叫).{0,8}?(?:割|锯|砍|切)(?:到|伤|破|开|断)了?.{0,4}?"
-                  r"(?:手|脚|腿|大腿|胳膊|手臂|脖子|肚子|头|脸|手指|手腕|动脉)")
+_CUT = re.compile(r"(?:被|让|叫).{0,8}?(?:割|锯|砍|切|划)(?:到|伤|破|开|断)了?.{0,4}?"
+                  r"(?:手|脚|腿|大腿|胳膊|手臂|脖子|肚子|头|脸|手指|手腕|动脉)"
+                  r"|(?:手|脚|腿|胳膊|手臂|脖子|肚子|头|脸|手指|手腕)[板掌背]?(?:被|让|叫).{0,8}?(?:割|锯|砍|切|划)(?:到|伤|破|开|断)")
+# Blood pouring out, something driven into the body, blood all over ("血一直往外喷", "钢筋扎进肚子", "满头是血").
+_BLOOD = re.compile(r"血(?:一直|直|还在|在|哗哗地?|呼呼地?|往外|不停地?){0,3}(?:喷|涌|飙|淌)|血了?.{0,2}?止不住"
+                    r"|(?:扎|插|戳|刺|穿)(?:进|入|穿|透)了?.{0,3}?(?:肚|胸|身|腿|头|眼|脖|肉|背|腰)"
+                    r"|(?:满|一)(?:头|脸|身|手|地)(?:是|的)?血")
 _STRUCK = re.compile(r"(?:被|让|叫)(?:.{0,4}?)(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
-                     r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾)(?:掉|断|碎|烂|进去|没了)")
+                     r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾|划|割|锯)(?:掉|断|碎|烂|开|进去|没了)"
+                     r"|把人(?:给)?(?:压|撞|轧|碾|挤|砸|铲)")
 # Burnt or scalded told with the passive ("我被热水烫了"), a pan or a building caught fire ("油锅着了"), and
 # something that burst ("瓦斯爆了").
-_BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼)(?:了|伤|到|着)")
+_BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼|燎)(?:了|伤|到|着)"
+                    r"|把.{0,3}?(?:脸|手|眼睛?|人|身上|皮|腿|脚|胳膊)(?:给)?(?:烧|烫|灼|燎)(?:了|伤|坏|焦|掉)")
+# Chemicals into the eyes told eye first ("眼睛进碱了", "眼睛里进了石灰").
+_EYE_CHEMICAL = re.compile(r"眼(?:睛)?(?:里)?(?:进|溅|弄|迷)(?:了|进|到)?.{0,2}?(?:碱|酸|石灰|药水|化学|水泥|消毒液|清洗剂)"
+                           # something splashed into the eyes and they no longer see
+                           r"|(?:溅|喷|泼|进)(?:到|进)?了?眼睛?(?:里)?.{0,8}?(?:看不清|看不见|睁不开)")
+# A room filled with a smell ("成屋都系气味", "满屋子都是味"): a leak.
+_ROOM_SMELL = re.compile(r"(?:满|整|成|一)(?:个|间)?(?:屋|房|车间|厨房|楼道|走廊|仓库|店|铺)[子头里]?(?:里|内)?(?:都是|全是|全都是|都)?.{0,3}?味")
+# Fumes or a fire burning in a closed room, and people with their signs ("屋里烧着炭火，头疼想吐", "刷油漆
+# 没开风机，好几个人头晕发飘"): carbon monoxide or solvent poisoning.
+_FUMES_SOURCE = (r"(?:炭火|炭盆|烧炭|木炭|煤炉|煤球|火炉|炉子|锅炉房|发电机|油漆|刷漆|喷漆|涂料|稀料|香蕉水|胶水|甲醛|苯|"
+                 r"溶剂|农药|打药|喷药|打完药)")
+_FUMES_SIGN = (r"(?:头晕|头疼|头痛|想吐|吐了|恶心|叫不醒|推不醒|不醒|起不来|站不住|站不稳|走不动|发飘|说胡话|"
+               r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔)")
+_FUMES = re.compile(rf"{_FUMES_SOURCE}.{{0,30}}?{_FUMES_SIGN}|{_FUMES_SIGN}.{{0,20}}?{_FUMES_SOURCE}")
+# Someone suddenly down, no hazard named ("突然捂着胸口倒下了"): the heart, a stroke.
+_COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口")
+# A fall told by where from ("从七八米高的地方直接掉到车间地上了").
+_FELL_FROM = re.compile(r"从.{0,12}?(?:米|楼|架|顶|梯|高|台|吊篮|塔吊)[^，。,]{0,10}?(?:掉|摔|跌|栽|坠|滚)(?:到|在|下|了)")
 _CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
-_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)")
+_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|炉子?|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)")
 # Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
 _LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
                    r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
@@ -175,7 +223,7 @@ _SPARKING = re.compile(
 _HEAT = re.compile(
     r"(?:太阳|烈日|暴晒|晒|高温|热得|闷热|炉前|炉子边|桑拿|中午|三十多度|四十度|40度|38度|39度|天太热|天热).{0,20}?"
     r"(?:抽筋|倒下|倒地|晕|昏|发烫|不出汗|神志不清|说胡话|叫不醒|吐了|呕吐|站不住|虚脱|浑身无力)"
-    r"|(?:全身|浑身|身上)(?:发烫|滚烫).{0,8}?(?:不出汗|没汗|抽筋|晕|倒)"
+    r"|(?:全身|浑身|身上)(?:很|好)?(?:发烫|滚烫|烫).{0,8}?(?:不出汗|没汗|抽筋|晕|倒|说话|意识)"
 )
 
 # Someone lying still ("人倒在污水池里不动了", "他躺着一动不动").
@@ -195,28 +243,29 @@ _SWALLOWED = re.compile(r"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{0,4}?(?:清�
 _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
 # Smoke pouring out ("锅炉房冒大烟了", "仓库窜出好多黑烟").
-_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟")
+_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟")
 # Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
 _MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
 _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
-_SHOCKED = re.compile(r"被.{0,6}?电(?:了|麻|倒|晕|得|住|一下)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
+_SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
     ("burn", _SCALDED), ("burn", _BURNT), ("fire", _CAUGHT_FIRE), ("explosion", _BURST), ("machine", _CAUGHT),
-    ("machine", _STRUCK), ("bleeding", _CUT),
+    ("machine", _STRUCK), ("bleeding", _CUT), ("bleeding", _BLOOD), ("chemical", _EYE_CHEMICAL), ("poison", _FUMES),
+    ("fall", _FELL_FROM), ("unconscious", _COLLAPSED),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
     ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
-    ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _SMELL_SYMPTOM),
+    ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)
 
 # A law question about an emergency, or one told as past or as a habit: never one happening now.
 _ABOUT_LAW = re.compile(
     r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
-    r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查|教育|制度|义务|权利|事故后|以后|之后|后来|去年|前年|上个月|上周|前几天|"
-    r"前些天|以前|曾经|当时|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
+    r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查(?!井)|教育|制度|义务|权利|事故后|以后|之后|后来|去年|前年|上个月|上周|前几天|"
+    r"前些天|前天|前晚|损失|承担|以前|(?:^|[，,。年月天周]|很久|好久)之前|曾经|当时|只给了|合理吗|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
     r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
     r"报销|医药费|医疗费|谁出钱|谁掏钱|谁出|谁付|谁管|义肢|假肢|康复|差点|差一点|险些|幸好|好在|"
     # Told afterwards: the day it happened, the hospital stay, the tally, the dispute that followed.
@@ -233,10 +282,31 @@ _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?
 _ABOUT_PROCEDURE = re.compile(
     r"(预案|演练|培训|怎么预防|如何预防|预防|防止|避免|注意什么|注意事项|如果|万一|假如|要是|假设|知识|常识|措施|这种情况|"
     r"发生.{0,8}(?:时|的时候|后)|遇到.{0,10}(?:时|的时候|应该|该怎么|怎么办)|碰到.{0,10}(?:时|的时候|应该)|"
-    r"组织|疏散|方法|步骤|流程|哪些|原则|怎么判断|如何判断|症状|表现|原因|案例|"
+    r"组织|疏散|方法|步骤|第一步|流程|哪些|原则|发现.{0,10}(?:时|的时候|应该|该怎么|第一步)|"
+    # A hazard feared, nobody hurt yet ("电线泡在水里，怕有人触电", "粉尘很多，怕爆炸").
+    r"(?:怕|担心|害怕|生怕|以防)[^，,。！!？?]{0,6}?(?:触电|着火|起火|失火|爆炸|出事|掉|摔|塌|倒|中毒|漏|淹)|"
+    r"怎么判断|如何判断|症状|表现|原因|案例|"
     # "着火的时候应该先救人还是先灭火" asks how; "清淤的时候同事晕倒了" tells what happened.
     r"的时候(?:应该|应当|应|该|要|怎么|如何|先|可以|能|不能|需要|有什么|会)|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
 )
+# Lessons, quizzes, films and news about an accident, and the words in another sense ("像触电一样",
+# "心态崩塌", "股票从高处摔下来"): no emergency unless someone cries for help.
+_ABOUT_LESSON = re.compile(
+    r"(微课堂|课堂|这一?课|那一?课|一课|课上|课后|讲课|测验|考试|考题|试题|判断题|选择题|填空题|答题|答案|积分|学完|视频|推送|"
+    r"电视剧|电影|小说|新闻|报道|情节|股票|股市|基金|心态|心情|斗争|派系|纠纷|官司|"
+    r"(?:像|好像|跟|如)(?:触电|被电|着火|爆炸|中毒)(?:一样|似的|般))"
+)
+# First aid asked as a topic ("溺水急救怎么做", "中暑了怎么急救", "触电急救"), with nobody named in distress:
+# a training question. "工友中暑了，怎么急救" names someone and stays an emergency.
+_FIRST_AID_TOPIC = re.compile(r"急救")
+_SOMEONE = re.compile(r"(有人|工友|同事|师傅|师父|老乡|工人|兄弟|徒弟|班长|老板|大哥|大姐|他|她|我|俺|人)")
+# Told as happening right now ("刚才车间有人触电倒地了", "现在在水龙头下面冲"), or people trapped now:
+# strong enough to outweigh a word of law or a report ("我要举报", "冲多久"), but not a past time or a
+# claim for compensation.
+_NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|"
+                         r"(?<!根本)(?<![跑逃走])出不去|被困)")
+_PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
+                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿)")
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
 _NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
@@ -244,9 +314,11 @@ _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么�
                      r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
 # A question about the thing, not a report of it ("煤气中毒的人脸色是什么样"): with no marker of the
 # present, a long message asking one of these is not an emergency.
-_KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢)")
+_KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
+# Someone hurt, no hazard named ("出事了，有人受伤"): the general guidance, under the same cues of past and law.
+_HURT = re.compile(r"有人受伤|出事了|出人命")
 # Cries for help that outweigh anything else in the message.
-_CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命)")
+_CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命|快跑|赶紧跑|快逃|快撤)")
 
 
 # --- Lexicons: a hazard scene × a person in distress, told now ----------------------------------
@@ -260,9 +332,9 @@ _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打
 HAZARD_SCENES: dict[str, tuple[str, ...]] = {
     "confined": ("化粪池", "污水池", "污水井", "雨水井", "窨井", "检查井", "下水道", "地窖", "菜窖", "沼气池", "储罐", "罐子",
                  "罐里", "罐内", "罐车", "反应釜", "釜里", "船舱", "筒仓", "料仓", "井下", "井里", "井底", "池底", "池子里",
-                 "坑底", "管道里", "涵洞", "地沟"),
+                 "坑底", "管道里", "涵洞", "地沟", "粮仓", "水箱", "水塔"),
     "gas": ("煤气", "液化气", "液化石油气", "天然气", "燃气", "氨气", "液氨", "氯气", "硫化氢", "一氧化碳", "沼气", "瓦斯",
-            "毒气", "臭鸡蛋", "烂鸡蛋", "臭蛋", "刺鼻", "呛鼻", "怪味", "气味", "味道", "味儿", "煤烟", "报警器"),
+            "毒气", "臭鸡蛋", "烂鸡蛋", "臭蛋", "刺鼻", "呛鼻", "怪味", "气味", "味道", "味儿", "煤烟", "报警器", "石油气"),
     "electric": ("电线", "电闸", "配电", "电箱", "电柜", "漏电", "高压线", "高压电", "电焊", "插座", "插排", "电缆", "电门",
                  "触电", "电到", "变压器", "电机", "带电"),
     "fire": ("着火", "起火", "失火", "火灾", "烧起来", "冒烟", "浓烟", "黑烟", "火苗", "大火", "明火", "烟雾"),
@@ -270,37 +342,44 @@ HAZARD_SCENES: dict[str, tuple[str, ...]] = {
     "collapse": ("塌", "垮", "冒顶", "片帮", "土方", "基坑", "边坡", "倒下来", "砸下来", "货架倒", "架子倒", "墙倒", "棚倒",
                  "堆垛倒", "货堆倒", "模板倒", "支架倒", "房子倒", "围挡倒", "钢管倒", "掉下来砸"),
     "machine": ("冲床", "机床", "车床", "皮带", "搅拌机", "滚筒", "传送带", "输送带", "卷扬机", "绞龙", "粉碎机", "破碎机",
-                "压辊", "辊子", "机器", "机子", "设备", "叉车", "铲车", "吊车", "货车", "剪板机", "压力机", "注塑机"),
+                "压辊", "辊子", "机器", "机子", "设备", "叉车", "铲车", "吊车", "货车", "剪板机", "压力机", "注塑机",
+                "轧辊", "钻床", "铣床", "刨床", "主轴", "绞肉机", "和面机", "压面机", "电锯", "挖机", "挖掘机", "装载机"),
     "fall": ("脚手架", "架子上", "屋顶", "房顶", "楼顶", "塔吊", "梯子", "高处", "高空", "吊篮", "外墙", "楼上", "平台上",
              "坑里", "坑边", "洞口", "电梯井"),
-    "heat": ("中暑", "高温", "太阳", "暴晒", "烈日", "炉前", "炉子", "炉边", "四十度", "40度", "三十八度", "38度", "闷热", "热得"),
+    "heat": ("中暑", "高温", "太阳", "暴晒", "烈日", "炉前", "炉子", "炉边", "四十度", "40度", "三十八度", "38度", "闷热", "热得", "热到", "热死", "砖窑"),
     "flood": ("河里", "河边", "水池", "蓄水池", "鱼塘", "池塘", "水塘", "江里", "湖里", "海里", "水里", "掉水", "落水", "溺水",
-              "透水", "淹"),
+              "透水", "淹", "水库", "深水", "水很深"),
 }
 # What has happened to the person. Strong states are emergencies on their own; weak ones only
 # beside a hazard scene. Each state's own kind is used when no scene is named.
 VICTIM_STATES_STRONG: dict[str, tuple[str, ...]] = {
-    "unconscious": ("晕倒", "昏倒", "晕过去", "昏过去", "晕了过去", "昏了过去", "晕厥", "昏迷", "不省人事", "叫不醒", "喊不醒",
+    "unconscious": ("有人倒了", "人倒了", "人倒下了", "白沫", "晕倒", "昏倒", "晕过去", "昏过去", "晕了过去", "昏了过去", "晕厥", "昏迷", "不省人事", "叫不醒", "喊不醒",
                     "叫不应", "喊不应", "没有呼吸", "没呼吸", "没气了", "没了气", "没心跳", "没有心跳", "喘不上气", "喘不过气",
                     "上不来气", "透不过气", "抽搐", "抽风", "口吐白沫", "吐白沫", "嘴唇发紫", "脸发紫", "脸色发紫", "翻白眼",
-                    "休克", "窒息", "失去知觉", "醒不过来", "一动不动", "人事不省"),
-    "bleeding": ("流血不止", "血止不住", "止不住血", "血流不止", "大出血", "流了好多血", "流了很多血", "一直流血", "一直在流血",
+                    "休克", "窒息", "失去知觉", "醒不过来", "一动不动", "人事不省", "失去意识", "意识模糊", "意识不清",
+                    "神志不清", "没知觉", "没有知觉", "推不醒", "摇不醒", "都不醒", "人不行了", "快不行了"),
+    # Gone down and not back ("人没上来", "还没浮上来"): the confined space's or the water's guidance.
+    "confined": ("人没上来", "人还没上来", "人没出来", "人还没出来", "没浮上来", "还没浮上来"),
+    "bleeding": ("吐血", "咳血", "呕血", "流血不止", "血止不住", "止不住血", "血流不止", "大出血", "流了好多血", "流了很多血", "一直流血", "一直在流血",
                  "血一直流", "血哗哗", "满身是血", "浑身是血", "一身血", "全是血", "血流了一地"),
-    "collapse": ("被埋", "埋住了", "埋在下面", "埋在里面", "埋在底下", "压在下面", "压在底下"),
+    "collapse": ("被埋", "埋住了", "压在斗下", "压在车下", "埋在下面", "埋在里面", "埋在底下", "压在下面", "压在底下"),
     "burn": ("衣服烧着", "身上烧着", "身上着火", "身上起火", "头发烧着", "衣服着火", "衣服起火", "身上冒烟", "衣服冒烟",
              "烧伤了", "烫伤了", "被烧伤", "被烫伤"),
     "flood": ("溺水", "掉水里", "掉进水里", "落水了", "沉下去了", "被水冲走", "被冲走了"),
 }
 VICTIM_STATES_WEAK: dict[str, tuple[str, ...]] = {
     "unconscious": ("不动了", "没反应", "没有反应", "倒在地上", "倒地", "倒下了", "倒下", "栽倒", "瘫倒", "躺着不动", "抽筋",
-                    "发紫", "头晕", "晕了", "呕吐", "吐了", "站不稳", "腿软", "没动静", "没声了", "喘不动"),
+                    "发紫", "头晕", "晕了", "呕吐", "吐了", "站不稳", "腿软", "没动静", "没声了", "喘不动", "说胡话",
+                    "迷迷糊糊", "抽起来", "起不来", "看不见了", "不说话", "趴下", "趴在地上", "趴地上",
+                    "躺在地上", "躺地上", "瘫了", "往下陷", "胡言乱语", "直哆嗦", "没吭声", "不吭声", "没出声"),
+    "electric": ("甩不开", "松不开", "撒不开", "放不开手"),
     "bleeding": ("流血", "出血", "冒血", "在淌血", "伤口"),
     "machine": ("卡住", "卡在", "夹住", "夹在", "被夹", "压住", "被压着", "压着", "卷进", "绞进", "卷住", "绞住", "拉不出来",
-                "抽不出来", "拔不出来", "被撞"),
+                "抽不出来", "拔不出来", "拎不出来", "扯不出来", "拿不出来", "被撞", "咬住", "缠住", "缠着", "绕住", "挤在", "挤到", "挤墙"),
     "collapse": ("埋住", "埋了", "砸了", "被砸", "砸中"),
     "fall": ("掉下去", "掉下来", "摔下去", "摔下来", "栽下去", "栽下来", "坠落", "跌下去", "跌下来", "摔了", "掉了下去",
-             "踩空"),
-    "confined": ("没上来", "上不来", "没出来", "出不来", "拉不上来"),
+             "踩空", "滑下去", "掉到地上", "摔到地上"),
+    "confined": ("没上来", "上不来", "没出来", "出不来", "拉不上来", "掉进去", "陷进", "陷在"),
     "burn": ("冒烟了", "着火了", "起火了", "烧着了", "烧到了", "烫到了", "被烫", "被烧"),
 }
 _ANY_SCENE = re.compile("|".join(sorted({w for ws in HAZARD_SCENES.values() for w in ws}, key=len, reverse=True)))
@@ -374,18 +453,85 @@ def _lexicon_typos() -> re.Pattern[str]:
 LEXICON_PINYIN_FILE = Path(__file__).parent / "data" / "emergency_pinyin.json"
 
 
+# Words a message typed wholly in pinyin needs besides the lexicon's, so that it reads as its characters
+# would ("anqi xielou le", "chache zhuang ren le", "chudian shoushang neng rending gongshang ma"): the event
+# words, the gas names, a few verbs of how it happened, and the cues of law, past and procedure below.
+_PINYIN_EXTRA = ("氨气", "氯气", "煤气", "燃气", "液化气", "天然气", "硫化氢", "一氧化碳", "叉车", "铲车", "水池", "眼睛", "硫酸",
+                 "盐酸", "烧碱", "溅到", "溅进", "掉进", "掉到", "下井", "下去", "上来", "出来", "不动", "不醒", "快来", "厨房",
+                 "车间", "工地", "宿舍", "仓库", "止不住")
+
+
+def _pinyin_vocabulary() -> set[str]:
+    words = set(_lexicon_words()) | set(_PINYIN_EXTRA)
+    words |= {w for ws in EMERGENCY_EVENTS.values() for w in ws if re.fullmatch(rf"[{_HAN}]{{2,}}", w)}
+    for pattern in (_ABOUT_LAW, _ABOUT_PROCEDURE, _ABOUT_LESSON, _NOW):
+        words |= {w for w in re.split(r"[|()?:<!\[\]]", pattern.pattern) if re.fullmatch(rf"[{_HAN}]{{2,}}", w)}
+    return words
+
+
 def lexicon_pinyin_pairs() -> list[tuple[str, str]]:
-    """(pinyin, word) for each lexicon word whose pinyin is long enough not to occur by chance (uses pypinyin)."""
+    """(pinyin, word) for each word the detector reads, four letters or longer (uses pypinyin).
+
+    Pairs of six letters or more are folded wherever they occur; shorter ones only as whole words of a
+    message written in pinyin (``_fold_pinyin_words``), where "anqi" cannot be part of another word.
+    """
     from pypinyin import lazy_pinyin
 
-    pairs = {("".join(lazy_pinyin(w)), w) for w in _lexicon_words()}
-    return sorted(((py, w) for py, w in pairs if len(py) >= 6), key=lambda pw: (-len(pw[0]), pw))
+    pairs = {("".join(lazy_pinyin(w)), w) for w in _pinyin_vocabulary()}
+    return sorted(((py, w) for py, w in pairs if len(py) >= 4 and py.isascii()), key=lambda pw: (-len(pw[0]), pw))
+
+
+@lru_cache(maxsize=1)
+def _all_pinyin() -> tuple[tuple[str, str], ...]:
+    pairs = json.loads(LEXICON_PINYIN_FILE.read_text(encoding="utf-8"))
+    return tuple((py, word) for py, word in pairs)
 
 
 @lru_cache(maxsize=1)
 def _lexicon_pinyin() -> tuple[tuple[str, str], ...]:
-    pairs = json.loads(LEXICON_PINYIN_FILE.read_text(encoding="utf-8"))
-    return tuple((py, word) for py, word in pairs)
+    return tuple((py, word) for py, word in _all_pinyin() if len(py) >= 6)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[str, str]:
+    table = dict(_PINYIN_SYLLABLE_WORDS)
+    for py, word in reversed(_all_pinyin()):  # the first pair of a spelling wins
+        table[py] = word
+    return table
+
+
+# Single syllables of a message written in pinyin, read as the word a report most likely means.
+_PINYIN_SYLLABLE_WORDS = {
+    "you": "有", "ren": "人", "le": "了", "bei": "被", "dian": "电", "da": "打", "bu": "不", "dong": "动", "mei": "没",
+    "li": "里", "de": "的", "zai": "在", "wo": "我", "ta": "他", "lou": "漏", "wei": "味", "hao": "好", "chong": "冲",
+    "ma": "吗", "qi": "气", "huo": "火", "yan": "烟", "xue": "血", "du": "毒", "shou": "手", "tou": "头", "yun": "晕",
+    "zha": "炸", "zhuang": "撞", "ya": "压", "juan": "卷", "diao": "掉", "shuai": "摔", "kuai": "快", "lai": "来",
+    "jiu": "救", "neng": "能", "shei": "谁", "kai": "开", "zheng": "睁", "jian": "溅", "xia": "下", "shang": "上",
+    "jin": "进", "qu": "去", "shi": "是", "zhe": "这", "na": "那", "men": "们",
+}
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+def _fold_pinyin_words(text: str) -> str:
+    """A message written in pinyin, word by word ("bei dian da le bu dong le"), read into characters:
+    the longest run of up to five words that spells a known word, else one word, else left as it is."""
+    words = text.split()
+    if sum(bool(_LATIN_WORD.fullmatch(w)) for w in words) < 2:
+        return text
+    table = _pinyin_table()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + 5), i, -1):
+            joined = "".join(words[i:j])
+            if all(_LATIN_WORD.fullmatch(w) for w in words[i:j]) and joined in table:
+                out.append(table[joined])
+                i = j
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
 
 
 def _find_kind(text: str) -> str | None:
@@ -403,13 +549,15 @@ def _find_kind(text: str) -> str | None:
 
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
-    text = _BACKGROUND.sub("", _fold_typos(normalised.replace(" ", "")))
+    text = _BACKGROUND.sub("", _fold_typos(_fold_pinyin_words(normalised).replace(" ", "")))
     stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):
         kind = "confined"
     if kind is None:
         kind = _lexicon_kind(text)
+    if kind is None and _HURT.search(text):
+        kind = "general"
     elif kind in ("unconscious", "bleeding"):
         # Someone down beside a hazard: the hazard's guidance (cut the power, do not breathe the gas)
         # comes first. A height is no such hazard: the fall's guidance is the person's.
@@ -421,7 +569,13 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         return "general" if cry else None
     if cry:
         return kind
-    if _ABOUT_LAW.search(text) or (_ABOUT_PROCEDURE.search(text) and not _NOW.search(text)):
+    if _ABOUT_LESSON.search(text):
+        return None
+    if _ABOUT_LAW.search(text) and not (_NOW_STRONG.search(text) and not _PAST_OR_CLAIM.search(text)):
+        return None
+    if _ABOUT_PROCEDURE.search(text) and not _NOW.search(text):
+        return None
+    if _FIRST_AID_TOPIC.search(text) and not _SOMEONE.search(text) and not _NOW.search(text):
         return None
     # Short bare reports ("煤气泄漏", "着火") count; longer texts need a present-tense marker or must
     # tell rather than ask ("天然气味好大", "配电柜里噼啪响还冒蓝光").

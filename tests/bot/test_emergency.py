@@ -129,6 +129,37 @@ async def test_report_emergency_at_each_step_is_answered_first_and_the_step_resu
         assert "劳动防护用品" in answer_["text"]
 
 
+# Round 7 (bench/data/emergency): leaks told by smell and symptoms, a report word beside an accident
+# happening now, pinyin typed word by word, Cantonese; each gets its own kind's guidance first.
+WORKERS_WORDS = [
+    ("厨房一股臭鸡蛋味，师傅头晕站不住了", "gas"),
+    ("我要举报，刚才车间有人触电倒地了", "electric"),
+    ("bei dian da le bu dong le", "electric"),
+    ("佢只手夹咗喺部机度，拎唔出嚟", "machine"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), WORKERS_WORDS)
+async def test_report_emergency_in_workers_words_is_answered_first_and_the_step_resumes(
+        ankang, emulator, tipper, text, kind):
+    await walk_report_to(tipper, "place")
+    tipper.last = await emergency_mid_flow(emulator, tipper.user, REPORT.label, "第 2 步", text)
+    guidance = emulator.messages(tipper.user)[-2]
+    assert EMERGENCY_BY_KIND[kind] in guidance["text"], guidance["text"]
+    following = await tipper.press("建筑工地")
+    assert "第 3 步" in following["text"], following["text"]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("人没上来", "confined"), ("车间里烧着煤炉子，几个人都说头痛想吐", "poison"),
+])
+async def test_fresh_chat_emergency_in_workers_words_gets_its_kinds_guidance(ankang, emulator, text, kind):
+    worker = emulator.user("小赵")
+    sent = await emulator.send_text(worker, text)
+    guidance = await emulator.wait_for_message(worker, after=sent)
+    assert guidance["text"].startswith(EMERGENCY_HEAD) and EMERGENCY_BY_KIND[kind] in guidance["text"]
+
+
 async def test_past_accident_question_typed_as_the_description_is_the_description(ankang, emulator, tipper):
     """An emergency at the description step, then a question about a past accident: that is no
     emergency, so it is the description."""

@@ -1,0 +1,70 @@
+"""The emergency detector on the round-7 evaluation sets (bench/data/emergency, issue 10, point 10).
+
+The sets were written as workers type in a panic and as questions sharing their words, before the
+detector was read (reports.jsonl) or before the changes they were scored on (the two hold-outs);
+bench/README.md ("Emergencies, round 7") says how. Having been tuned on, they are held here as a
+regression test: every emergency recognised, false alarms at most one in a hundred.
+"""
+import pytest
+
+from bench.emergency import DATA, load, score
+from knowledge import emergency_reply
+
+SETS = ["reports.jsonl", "holdout.jsonl", "holdout2.jsonl"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_emergency_of_the_set_is_recognised_and_false_alarms_are_rare(name):
+    rows = load(DATA.parent / name)
+    _, wrong = score(rows)
+    missed = [row["q"] for row, _ in wrong if row["emergency"]]
+    alarms = [f"{row['q']} → {kind}" for row, kind in wrong if not row["emergency"]]
+    others = sum(not row["emergency"] for row in rows)
+    assert not missed, "\n".join(missed)
+    assert len(alarms) <= others // 100, "\n".join(alarms)
+
+
+def test_the_sets_are_large_and_labelled_as_documented():
+    rows = load()
+    assert sum(r["emergency"] for r in rows) >= 300 and sum(not r["emergency"] for r in rows) >= 300
+    assert all(set(r) == {"q", "emergency", "hazard", "style"} for r in rows)
+    assert len({r["q"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("厨房一股臭鸡蛋味，师傅头晕站不住了", "gas"),           # a leak told by its smell and a symptom
+    ("灶头嘅气喉甩咗，成屋都系气味", "gas"),                 # Cantonese: the room full of the smell
+    ("车间里烧着煤炉子，几个人都说头痛想吐", "poison"),       # carbon monoxide told by its source and signs
+    ("anqi xielou le, yanjing zheng bu kai", "gas"),         # pinyin typed word by word
+    ("bei dian da le bu dong le", "electric"),
+    ("佢俾电电亲啊，唔识郁啊", "electric"),                   # Cantonese: got a shock, cannot move
+    ("俺的手让轧辊给咬住了，出不来", "machine"),
+    ("人没上来", "confined"),
+    ("进入反应釜检修的工人失去意识", "confined"),
+    ("我要举报，刚才车间有人触电倒地了", "electric"),         # told right now: the report word does not hide it
+    ("钢筋扎进肚子里了", "bleeding"),
+    ("眼睛进碱了", "chemical"),
+])
+def test_round_seven_phrasings_are_emergencies_of_their_kind(text, kind):
+    reply = emergency_reply(text)
+    assert reply is not None and reply.kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "如果有人触电该怎么急救",              # a hypothetical: training
+    "中暑了怎么急救",                      # first aid asked as a topic, nobody named
+    "判断题：发现有人触电应立即用手拉开，对还是错",
+    "今天的微课堂讲的触电急救挺好的",
+    "第一次见她就像触电一样",
+    "工地电线泡在水里好几天了，怕有人触电",  # a hazard feared, nobody hurt yet
+    "chudian shoushang neng rending gongshang ma",
+    "前天晚上我们厂着火了，损失谁来承担",
+    "刚才有人触电了，这算工伤吗",            # right now, but asked as a claim: the law answers it
+])
+def test_training_lessons_figures_of_speech_fears_and_claims_are_not_emergencies(text):
+    assert emergency_reply(text) is None
+
+
+def test_first_aid_asked_for_a_named_person_is_an_emergency():
+    reply = emergency_reply("工友中暑了，怎么急救")
+    assert reply is not None and reply.kind == "heat"

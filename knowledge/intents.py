@@ -28,6 +28,8 @@ _TYPOS = (
     ("中独", "中毒"), ("找火", "着火"), ("起或", "起火"), ("录气", "氯气"), ("绿气", "氯气"), ("按气", "氨气"),
     ("下水到", "下水道"), ("见到眼", "溅到眼"), ("脑壳痛", "头痛"), ("脑壳疼", "头疼"), ("脑壳昏", "头晕"),
     ("脑壳晕", "头晕"), ("爆扎", "爆炸"), ("暴扎", "爆炸"),
+    # The calibration split's claims typed by sound (a claim is no emergency): 公伤, 陪偿, 负则.
+    ("公伤", "工伤"), ("陪偿", "赔偿"), ("培偿", "赔偿"), ("赔尝", "赔偿"), ("负则", "负责"),
 )
 # Written by sound only where the right word is not next door: 然气 (天然气 stays), 出电 after a person.
 _TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"))
@@ -121,10 +123,14 @@ _PERSON = (r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|�
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
 _CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
                    r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔)")
-_WENT_IN = rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口))"
-_NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?声音?|没声了|没了声音|"
+_WENT_IN = (rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口)|"
+            # "清洗储罐的同事在里面二十分钟没回应了": the place first, then who is inside it.
+            rf"{_CONFINED_PLACE}.{{0,8}}?在(?:里面|里头|里边|下面|底下|底部))")
+_NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?回音|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|不回话|没吭声|没出声|没人应|没有?应声|不吭声|不出声|不说话了|"
-            r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下))")
+            r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下)|"
+            # "喊他一点反应都没有", "啥动静也没有".
+            r"(?:一点|一丝|半点|啥|什么)?(?:反应|回应|动静|声音|声儿|回音)(?:都|也)没有?)")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
 # Falling into one ("人掉进化粪池", "工友跌到污水井里"); a phone dropping into a drain is no accident.
 _FELL_INTO = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)(?:进|入|到|下|落)?了?.{{0,4}}?{_CONFINED_PLACE}")
@@ -135,7 +141,7 @@ _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
 _TOXIC_GAS = r"(?:液?氨|氯|硫化氢|石油气|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
-_LEAKING = r"(?:泄漏|泄露|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
+_LEAKING = r"(?:泄漏|泄露|外泄|泄出|泄了|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
 _SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
             r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了)")
 _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
@@ -273,7 +279,11 @@ _ABOUT_LAW = re.compile(
     # Chronic exposure, told as a habit or over years ("配电箱老冒火花", "干了快六年", "天天头晕").
     r"(?<![今昨明])天天|每天|经常|老是|总是|时不时|长期|好几次|多年|常年|[0-9一二两三四五六七八九十几多]+年|老觉得|总觉得|最近|"
     # Hypotheticals about escape routes ("窗户焊了防盗网，着火了根本跑不出去"): a hazard, not a fire.
-    r"一旦|根本(?:跑|逃|出|走)不|防盗网|焊死|封死)"
+    r"一旦|根本(?:跑|逃|出|走)不|防盗网|焊死|封死|"
+    # Who answers for it ("总包说是分包的事，跟他没关系") and whether one may refuse ("瓦斯超限了也接着整，能不干不"):
+    # a dispute or a right, asked after the fact or before anyone is hurt.
+    r"总包|分包|甩锅|扯皮|推卸|(?:跟|和|与)[^，。,！!？?]{0,4}?没(?:有)?关系|能不干|不干行|可以不干|能拒绝|可以拒绝|有权拒绝|"
+    r"(?:也|还)(?:接着|继续)(?:干|整|上|生产)|照样(?:干|生产|开工))"
 )
 # How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
 _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
@@ -303,7 +313,9 @@ _SOMEONE = re.compile(r"(有人|工友|同事|师傅|师父|老乡|工人|兄弟
 # Told as happening right now ("刚才车间有人触电倒地了", "现在在水龙头下面冲"), or people trapped now:
 # strong enough to outweigh a word of law or a report ("我要举报", "冲多久"), but not a past time or a
 # claim for compensation.
-_NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|"
+_NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|"
+                         # "现在在江苏一家化工厂干活" says where one works, not what is happening.
+                         r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|"
                          r"(?<!根本)(?<![跑逃走])出不去|被困)")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
                             r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿)")

@@ -44,6 +44,10 @@ def test_the_sets_are_large_and_labelled_as_documented():
     ("我要举报，刚才车间有人触电倒地了", "electric"),         # told right now: the report word does not hide it
     ("钢筋扎进肚子里了", "bleeding"),
     ("眼睛进碱了", "chemical"),
+    # Read from the calibration split's misses (bench/data/qa/calib.jsonl, a training split), in other words:
+    ("化粪池清淤的师傅下去好几分钟了，喊他啥反应都没有", "confined"),  # no sign of life told as "nothing at all"
+    ("搅拌罐的工友在里面半个钟头没回音了", "confined"),                  # the place first, then who is inside
+    ("冷库液氨外泄，几个人眼睛都睁不开了", "gas"),                       # 外泄 is a leak too
 ])
 def test_round_seven_phrasings_are_emergencies_of_their_kind(text, kind):
     reply = emergency_reply(text)
@@ -60,6 +64,10 @@ def test_round_seven_phrasings_are_emergencies_of_their_kind(text, kind):
     "chudian shoushang neng rending gongshang ma",
     "前天晚上我们厂着火了，损失谁来承担",
     "刚才有人触电了，这算工伤吗",            # right now, but asked as a claim: the law answers it
+    "下班路上摔伤了 这算公伤不",              # a claim typed by sound (公伤)
+    "工地出事了，分包说是总包的责任跟他们没关系",  # who answers for it: a dispute
+    "瓦斯都超限了组长还让接着干，能不干不",      # a right to refuse, nobody hurt
+    "我现在在一家喷漆厂上班，天天闻着很冲的漆味，未成年能干吗",  # where one works, a habit: a rights question
 ])
 def test_training_lessons_figures_of_speech_fears_and_claims_are_not_emergencies(text):
     assert emergency_reply(text) is None

@@ -170,6 +170,10 @@ NEGATIVES = [
     "举报后多久给答复",
     "单位删除我的考勤记录违法吗",
     "二维码丢了怎么办",
+    "签合同能用英文吗",
+    "单位能换岗吗",
+    "单位没推送安全知识",
+    "领导晓得是我举报的怎么办",
 ]
 
 
@@ -269,21 +273,23 @@ def test_naming_the_anonymous_report_is_not_the_tip_flow(text):
 # law entry, never "unsure".
 SELF_NEEDS: dict[str, tuple[str, ...]] = {
     "selfhelp-unsubscribe": ("不想再收微课堂了怎么关", "推送太多了能停掉吗", "怎么退订"),
-    "selfhelp-score": ("我的积分在哪查", "答题得了多少分"),
     "selfhelp-rank": ("我在排行榜排第几", "安康杯排名在哪看"),
-    "selfhelp-anonymity": ("在这举报会不会暴露我", "举报老板会知道是我吗"),
     "selfhelp-campaign": ("安康杯竞赛怎么参加", "知识竞赛在哪答题"),
     "selfhelp-study": ("我的学时在哪看", "证书怎么下载", "答题算学时吗", "学时有啥用"),
     # Round 7: what calib's new writers asked about, in phrasings written for these tests
-    "selfhelp-unit": ("我的单位选错了怎么改", "怎么更换所在单位", "跳槽了单位怎么改过来"),
-    "selfhelp-status": ("我前几天检举的隐患到哪一步了", "举报发出去以后还能补充照片吗", "检举完在哪看到工会的回复"),
+    "selfhelp-unit": ("我的单位选错了怎么改", "怎么更换所在单位", "跳槽了单位怎么改过来", "单位可以换吗"),
+    "selfhelp-status": ("我前几天检举的隐患到哪一步了", "举报发出去以后还能补充照片吗", "检举完在哪看到工会的回复",
+                        "我上个月举报的那事有下文没"),
     "selfhelp-lost-receipt": ("回执码弄丢了", "查询码忘记了还能找回吗", "举报后给我的那个码找不到了"),
     "selfhelp-report": ("没有电报的人怎么用这个检举",),
+    "selfhelp-anonymity": ("在这举报会不会暴露我", "举报老板会知道是我吗", "用你们这个举报 车间主任查得到我不",
+                           "机器人会不会把我的名字告诉厂里"),
+    "selfhelp-score": ("我的积分在哪查", "答题得了多少分", "我的分怎么还是零"),
     "selfhelp-language": ("回复能换成繁体字吗", "可以用英语问吗"),
     "selfhelp-mydata": ("想删除我在这里的数据", "你们这个机器人存了我什么信息"),
-    "selfhelp-pushes": ("微课堂一般什么时候推送", "最近怎么收不到推送了"),
+    "selfhelp-pushes": ("微课堂一般什么时候推送", "最近怎么收不到推送了", "为啥好久没推了"),
     "selfhelp-contact": ("怎么找工会的人", "我要转人工", "问工会在哪用"),
-    "selfhelp-help": ("用这个机器人收费吗", "你是人工智能吗"),
+    "selfhelp-help": ("用这个机器人收费吗", "你是人工智能吗", "这个助手是谁搞的"),
 }
 WRAPPERS = ("{q}", "请问{q}", "你好，{q}", "俺想问下{q}", "{q}？谢谢", "{q}啊")
 

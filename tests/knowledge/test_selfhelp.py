@@ -150,6 +150,30 @@ NEGATIVES = [
     # A story with words of a legal question is a law story, whatever its end asks
     "我在厂里干了五年，去年在车间摔伤了，厂里说不算工伤，我想先问问你们这里举报以后多久能有进度",
     "打了12350举报电话之后怎么查处理进度",
+    # Whistle-blower protection is 安全生产法's, not the bot's (round 7)
+    "举报人受保护吗",
+    "举报人会不会受到法律保护",
+    "法律怎么保护举报人",
+    # A company changing, not the unit setting; other uses of the service's new words
+    "单位改制后合同还有效吗",
+    "换单位了社保怎么转",
+    "单位换了合同要重签吗",
+    "老板用语言侮辱我",
+    "劳动合同用英文签有效吗",
+    "劳保用品要钱吗",
+    "职业健康体检要收费吗",
+    "新领导说不用问工会 对吗",
+    "12350 12333 12351 分别管什么",
+    "我没收到工资了",
+    "没收到课时费",
+    "安全培训课什么时候上",
+    "举报后多久给答复",
+    "单位删除我的考勤记录违法吗",
+    "二维码丢了怎么办",
+    "签合同能用英文吗",
+    "单位能换岗吗",
+    "单位没推送安全知识",
+    "领导晓得是我举报的怎么办",
 ]
 
 
@@ -249,14 +273,23 @@ def test_naming_the_anonymous_report_is_not_the_tip_flow(text):
 # law entry, never "unsure".
 SELF_NEEDS: dict[str, tuple[str, ...]] = {
     "selfhelp-unsubscribe": ("不想再收微课堂了怎么关", "推送太多了能停掉吗", "怎么退订"),
-    "selfhelp-score": ("我的积分在哪查", "答题得了多少分"),
     "selfhelp-rank": ("我在排行榜排第几", "安康杯排名在哪看"),
-    "selfhelp-anonymity": ("在这举报会不会暴露我", "举报老板会知道是我吗"),
-    "selfhelp-lost-receipt": ("回执码弄丢了", "查询码忘记了还能找回吗"),
-    "selfhelp-contact": ("怎么找工会的人", "我要转人工"),
-    "selfhelp-unit": ("我的单位选错了怎么改", "怎么更换所在单位"),
     "selfhelp-campaign": ("安康杯竞赛怎么参加", "知识竞赛在哪答题"),
-    "selfhelp-study": ("我的学时在哪看", "证书怎么下载", "答题算学时吗"),
+    "selfhelp-study": ("我的学时在哪看", "证书怎么下载", "答题算学时吗", "学时有啥用"),
+    # Round 7: what calib's new writers asked about, in phrasings written for these tests
+    "selfhelp-unit": ("我的单位选错了怎么改", "怎么更换所在单位", "跳槽了单位怎么改过来", "单位可以换吗"),
+    "selfhelp-status": ("我前几天检举的隐患到哪一步了", "举报发出去以后还能补充照片吗", "检举完在哪看到工会的回复",
+                        "我上个月举报的那事有下文没"),
+    "selfhelp-lost-receipt": ("回执码弄丢了", "查询码忘记了还能找回吗", "举报后给我的那个码找不到了"),
+    "selfhelp-report": ("没有电报的人怎么用这个检举",),
+    "selfhelp-anonymity": ("在这举报会不会暴露我", "举报老板会知道是我吗", "用你们这个举报 车间主任查得到我不",
+                           "机器人会不会把我的名字告诉厂里"),
+    "selfhelp-score": ("我的积分在哪查", "答题得了多少分", "我的分怎么还是零"),
+    "selfhelp-language": ("回复能换成繁体字吗", "可以用英语问吗"),
+    "selfhelp-mydata": ("想删除我在这里的数据", "你们这个机器人存了我什么信息"),
+    "selfhelp-pushes": ("微课堂一般什么时候推送", "最近怎么收不到推送了", "为啥好久没推了"),
+    "selfhelp-contact": ("怎么找工会的人", "我要转人工", "问工会在哪用"),
+    "selfhelp-help": ("用这个机器人收费吗", "你是人工智能吗", "这个助手是谁搞的"),
 }
 WRAPPERS = ("{q}", "请问{q}", "你好，{q}", "俺想问下{q}", "{q}？谢谢", "{q}啊")
 
@@ -287,3 +320,18 @@ def test_every_need_about_ankang_in_every_wrapping_gets_its_catalogue_answer(fix
                                   "新员工安全教育要多少学时", "主要负责人的安全证书谁发"])
 def test_licences_and_training_hours_the_law_sets_are_not_the_study_record(text):
     assert match_selfhelp(compact(text)) is None
+
+
+def test_no_phrasing_of_the_law_faq_is_taken_for_a_question_about_ankang():
+    from knowledge.faq import DATA_DIR, load_faq
+
+    taken = [(e.id, q, found.id) for e in load_faq(DATA_DIR / "faq") for q in (e.q, *e.alt)
+             if (found := match_selfhelp(compact(q))) is not None]
+    assert not taken
+
+
+def test_a_story_naming_its_receipt_is_about_the_receipt_not_a_new_tip(fixture_kb):
+    story = ("前阵子我在你们这里匿名反映了车间配电箱漏电的事，拿到一个回执码存在手机备忘录里，"
+             "后来换了手机备忘录没同步，码找不到了，想知道工会处理了没有，该怎么办？")
+    reply = fixture_kb.answer(story)
+    assert reply.intent == "self" and reply.entry_id == "selfhelp-lost-receipt"

@@ -98,7 +98,8 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
 # Who a question is about: an abstract question on the employer's duties answered with an entry on the
 # worker's ("用人单位有什么义务" → "工人在安全生产上有哪些义务") is the re-ranker's typical confusion.
 ACTOR_MARKERS: dict[str, tuple[str, ...]] = {
-    "employer": ("用人单位", "生产经营单位", "施工单位", "企业", "公司", "老板", "雇主", "负责人", "单位", "厂里", "厂子"),
+    "employer": ("用人单位", "生产经营单位", "施工单位", "企业", "公司", "老板", "雇主", "负责人", "单位",
+                 "厂里", "厂子"),
     "worker": ("劳动者", "从业人员", "职工", "工人", "员工", "女工", "我", "俺", "工友"),
     "union": ("工会",),
     "authority": ("监管部门", "监督管理部门", "主管部门", "政府", "安监", "劳动监察", "卫生健康"),
@@ -905,7 +906,8 @@ class KnowledgeBase:
                    query: _Query | None = None, collect: list[tuple[dict[str, float], int]] | None = None) -> None:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
-        Every other entry keeps its raw evidence as its score (for suggestions and inline search).
+        With a fitted ``reranker`` the entry put first is instead the one it scores best among the ``top`` best
+        by raw evidence (bench/train_rerank.py); ``collect`` receives every candidate's features. Every other entry keeps its raw evidence as its score (for suggestions and inline search).
         ``thin`` (see ``_thinness``) softens the vote and raises the lead a confident answer needs.
         """
         if not scored:

@@ -907,7 +907,8 @@ class KnowledgeBase:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
         With a fitted ``reranker`` the entry put first is instead the one it scores best among the ``top`` best
-        by raw evidence (bench/train_rerank.py); ``collect`` receives every candidate's features. Every other entry keeps its raw evidence as its score (for suggestions and inline search).
+        by raw evidence (bench/train_rerank.py); ``collect`` receives every candidate's features. Every other
+        entry keeps its raw evidence as its score (for suggestions and inline search).
         ``thin`` (see ``_thinness``) softens the vote and raises the lead a confident answer needs.
         """
         if not scored:

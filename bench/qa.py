@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.as_of:
         for split, commit in AS_OF.items():
             then = as_of_kb(kb, commit)
-            then.policy = kb.policy
+            then.policy, then.reranker = kb.policy, kb.reranker
             evaluations[f"{split}@{commit}"] = evaluate(then, load_split(split))
 
     for split, ev in evaluations.items():

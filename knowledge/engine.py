@@ -33,7 +33,7 @@ from knowledge.faq import (
 from knowledge.hashtable import StringIds, Strings
 from knowledge.index import BM25Index, Vocabulary, _idf
 from knowledge.numerals import annotate_numbers
-from knowledge.policy import POLICY_FILE, AnswerPolicy
+from knowledge.policy import POLICY_FILE, RERANK_FILE, AnswerPolicy, Reranker
 from knowledge.replies import (
     MAX_RESULTS,
     AnswerReply,
@@ -95,6 +95,15 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
     "benefits": ("待遇", "补助", "补贴", "抚恤", "津贴", "赔偿", "拿多少", "能拿"),
     "powers": ("职权", "权力", "监督", "能做什么", "能干什么", "可以做什么", "能管"),
 }
+# Who a question is about: an abstract question on the employer's duties answered with an entry on the
+# worker's ("用人单位有什么义务" → "工人在安全生产上有哪些义务") is the re-ranker's typical confusion.
+ACTOR_MARKERS: dict[str, tuple[str, ...]] = {
+    "employer": ("用人单位", "生产经营单位", "施工单位", "企业", "公司", "老板", "雇主", "负责人", "单位",
+                 "厂里", "厂子"),
+    "worker": ("劳动者", "从业人员", "职工", "工人", "员工", "女工", "我", "俺", "工友"),
+    "union": ("工会",),
+    "authority": ("监管部门", "监督管理部门", "主管部门", "政府", "安监", "劳动监察", "卫生健康"),
+}
 # A question that asks for a figure (an amount, a duration, a grade, a limit value) is answered only
 # by an entry that states one: "滤毒罐用多久要换" matched to an entry on expired protective gear has
 # the words but not the answer. The policy sees whether the candidate answer holds any figure.
@@ -109,6 +118,7 @@ INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's
 GENERIC_MARGIN = 0.05
 # Below this much raw evidence nothing is confident, whatever the vote (a lone weak match).
 ANSWER_MIN_RAW = 0.25
+RERANK_COLLECT = 15  # candidates described per query when collecting the re-ranker's training rows
 OOS_MAX_RAW = 0.4  # an obviously off-topic message is declined unless the evidence is real
 # Article vote: the VOTE_TOP best entries vote for every article they cite, each with weight
 # exp((raw - best raw) / VOTE_TEMPERATURE), so near-duplicate entries citing the same article
@@ -182,6 +192,31 @@ class _Scored:
 
 
 @dataclass(slots=True)
+class _Parts:
+    """What one entry's raw evidence is made of (for the learned re-ranker, knowledge/policy.Reranker)."""
+
+    phrase: float = 0.0  # best phrasing match
+    cover: float = 0.0  # share of the query the whole entry covers
+    topic_miss: int = 0
+    industry_extra: int = 0
+    support: float = 0.0
+    statute: float = 0.0
+
+
+@dataclass(slots=True)
+class _Query:
+    """The query as the re-ranker compares it with each candidate."""
+
+    compact: str
+    aspects: frozenset[str]
+    industries: frozenset[str]
+    asks_figure: bool
+    parts: dict[int, _Parts]
+    top_article: tuple[str, int] | None = None  # the statute search's best article
+    actors: frozenset[str] = frozenset()  # ACTOR_MARKERS the query names
+
+
+@dataclass(slots=True)
 class _Candidate:
     ranked: list[_Scored]
     articles: list[tuple[int, float]]
@@ -203,12 +238,15 @@ class KnowledgeBase:
         policy: AnswerPolicy | None = None,
         selfhelp: Iterable[SelfHelpEntry] | None = None,
         cache_dir: Path | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.corpus = corpus
         # Questions about Ankang itself (pushes, points, how reporting works).
         self.selfhelp = selfhelp_catalogue() if selfhelp is None else {e.id: e for e in selfhelp}
         # Without a trained policy (small test knowledge bases) the first release's thresholds decide.
         self.policy = policy
+        # Without a fitted re-ranker (small test knowledge bases) the hand-set vote orders the candidates.
+        self.reranker = reranker
         self.synonyms = synonyms or Synonyms()
         self.glossary = list(glossary)
         self.faq: list[FaqEntry] = []
@@ -293,6 +331,7 @@ class KnowledgeBase:
                 load_topics(data_dir / TOPICS_FILE),
                 AnswerPolicy.load(data_dir / POLICY_FILE),
                 cache_dir=cache_dir,
+                reranker=Reranker.load(data_dir / RERANK_FILE),
             )
             _ = kb.speller  # built now, not on the first worker's question
             _write_snapshot(snapshot, kb)
@@ -518,6 +557,35 @@ class KnowledgeBase:
 
         For training and measuring the answer policy (bench/train_policy.py).
         """
+        query = self._policy_query(text)
+        if query is None:
+            return None
+        cand = self._candidate(*query)
+        if cand.by_article:
+            a = self._article_list[cand.articles[0][0]]
+            cites = {(a.law, a.number)}
+        elif cand.ranked:
+            cites = {(c.law, c.article) for c in self.faq[cand.ranked[0].entry].cite}
+        else:
+            cites = set()
+        return cand.features, cites
+
+    def rerank_rows(self, text: str) -> list[tuple[dict[str, float], set[tuple[str, int]]]] | None:
+        """The re-ranker's features of each of the best RERANK_COLLECT candidates, with their citations.
+
+        None when no search decides (as ``decision_inputs``). For fitting the re-ranker (bench/train_rerank.py);
+        the rows do not depend on a fitted re-ranker.
+        """
+        query = self._policy_query(text)
+        if query is None:
+            return None
+        raw, norm = query
+        rows: list[tuple[dict[str, float], int]] = []
+        self._rank(norm, self._focus(norm, raw), rows)
+        return [(row, {(c.law, c.article) for c in self.faq[e].cite}) for row, e in rows]
+
+    def _policy_query(self, text: str) -> tuple[str, str] | None:
+        """The message as read and as searched, when a search decides it (not an emergency, look-up, …)."""
         raw = as_read((text or "").strip()[:MAX_QUERY_CHARS * 4])
         norm = normalise(raw)[:MAX_QUERY_CHARS]
         flat = norm.replace(" ", "")
@@ -532,15 +600,7 @@ class KnowledgeBase:
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return None
-        cand = self._candidate(raw, self._searchable(raw, norm))
-        if cand.by_article:
-            a = self._article_list[cand.articles[0][0]]
-            cites = {(a.law, a.number)}
-        elif cand.ranked:
-            cites = {(c.law, c.article) for c in self.faq[cand.ranked[0].entry].cite}
-        else:
-            cites = set()
-        return cand.features, cites
+        return raw, self._searchable(raw, norm)
 
     def _search_reply(self, raw: str, norm: str, shown: str | None = None
                       ) -> AnswerReply | ArticleAnswerReply | OutOfScopeReply | UnsureReply:
@@ -710,7 +770,8 @@ class KnowledgeBase:
         return out
 
     # --- ranking -----------------------------------------------------------------------------
-    def _rank(self, norm: str, focus: str | None = None) -> tuple[list[_Scored], list[tuple[int, float]]]:
+    def _rank(self, norm: str, focus: str | None = None, collect: list[tuple[dict[str, float], int]] | None = None
+              ) -> tuple[list[_Scored], list[tuple[int, float]]]:
         """Score FAQ entries and statute articles; ``_Scored.score`` is the calibrated confidence.
 
         With a ``focus`` (the question clause of a long message) the other terms weigh
@@ -734,6 +795,7 @@ class KnowledgeBase:
                 candidates.add(entry)
         candidates.update(e for e, _ in self._bodies.search(qterms, 20) if self._is_live(e))
         base: dict[int, float] = {}
+        parts: dict[int, _Parts] = {}
         if candidates:
             entries = sorted(candidates)
             docs = [doc for e in entries for doc in self._entry_phrases[e]]
@@ -753,10 +815,13 @@ class KnowledgeBase:
             asked_industries = industries_named(norm.replace(" ", ""))
             for i, e in enumerate(entries):
                 base[e] = PHRASE_WEIGHT * best[i] + (1 - PHRASE_WEIGHT) * float(covered[i]) / qtotal
+                part = parts[e] = _Parts(best[i], float(covered[i]) / qtotal)
                 if topics:
-                    base[e] *= TOPIC_MISS ** len(topics - self._entry_topics[e])
+                    part.topic_miss = len(topics - self._entry_topics[e])
+                    base[e] *= TOPIC_MISS ** part.topic_miss
                 extra = self._entry_industries[e] - asked_industries
                 if extra:
+                    part.industry_extra = len(extra)
                     base[e] *= INDUSTRY_MISS ** len(extra)
         articles: list[tuple[int, float]] = []
         found: dict[tuple[str, int], float] = {}
@@ -789,10 +854,18 @@ class KnowledgeBase:
                          else (others[0] if others[0] != score else 0.0))
                 support = max(support, other)
                 statute = max(statute, found.get(key, 0.0))
+            parts[entry].support, parts[entry].statute = support, statute
             scored.append(_Scored(entry, score + SUPPORT_WEIGHT * support + STATUTE_WEIGHT * statute))
         scored.sort(key=lambda s: s.score, reverse=True)
         thin = self._thinness(qterms, scale)
-        self._calibrate(scored, thin, industries_named(norm.replace(" ", "")))
+        asked = industries_named(norm.replace(" ", ""))
+        top_article = None
+        if articles:
+            first_article = self._article_list[articles[0][0]]
+            top_article = (first_article.law, first_article.number)
+        query = _Query(qcompact, aspects_named(qcompact), asked, bool(ASKS_FIGURE.search(qcompact)), parts,
+                       top_article, actors_named(qcompact))
+        self._calibrate(scored, thin, asked, query, collect)
         if (thin >= THIN_MISSING_FROM and scored and scored[0].score >= CONFIDENT
                 and self._missing(scored[0].entry, qterms, scale) > THIN_MISSING_MAX):
             scored[0].score = min(scored[0].score, _confidence(0.0, scored[0].needed))
@@ -829,10 +902,13 @@ class KnowledgeBase:
         """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""
         return max(0.0, 1.0 - self._information(qterms, scale) / THIN_INFO)
 
-    def _calibrate(self, scored: list[_Scored], thin: float = 0.0, asked: frozenset[str] | None = None) -> None:
+    def _calibrate(self, scored: list[_Scored], thin: float = 0.0, asked: frozenset[str] | None = None,
+                   query: _Query | None = None, collect: list[tuple[dict[str, float], int]] | None = None) -> None:
         """Vote for articles, put the best entry citing the winner first, and set confidences.
 
-        Every other entry keeps its raw evidence as its score (for suggestions and inline search).
+        With a fitted ``reranker`` the entry put first is instead the one it scores best among the ``top`` best
+        by raw evidence (bench/train_rerank.py); ``collect`` receives every candidate's features. Every other
+        entry keeps its raw evidence as its score (for suggestions and inline search).
         ``thin`` (see ``_thinness``) softens the vote and raises the lead a confident answer needs.
         """
         if not scored:
@@ -867,16 +943,75 @@ class KnowledgeBase:
                 if winner in self.faq[s.entry].cite and not self._entry_industries[s.entry] - asked:
                     pick = i
                     break
+        if query is not None and (self.reranker is not None or collect is not None):
+            top_k = self.reranker.top if self.reranker is not None else RERANK_COLLECT
+            rows = [self._candidate_features(i, voters, query, mass, total, winner, pick)
+                    for i in range(min(top_k, len(voters)))]
+            if collect is not None:
+                collect.extend((row, voters[i].entry) for i, row in enumerate(rows))
+            if self.reranker is not None:
+                logits = [self.reranker.score(row) for row in rows]
+                pick = max(range(len(rows)), key=lambda i: (logits[i], -i))
         chosen = scored.pop(pick)
         scored.insert(0, chosen)
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])
-        chosen.lead = (mass[winner] - rival) / total
+        chosen.lead = (max(mass.get(c, 0.0) for c in cites) - rival) / total if cites else -1.0
         chosen.needed = needed
         chosen.score = _confidence(chosen.lead, needed)
         ceiling = chosen.score
         for s in scored[1:]:
             s.score = min(s.raw, ceiling)
+
+    def _candidate_features(self, i: int, voters: list[_Scored], query: _Query, mass: dict[Citation, float],
+                            total: float, winner: Citation, pick: int) -> dict[str, float]:
+        """Features of the ``i``-th best candidate for the learned re-ranker (bench/train_rerank.py)."""
+        s = voters[i]
+        e = s.entry
+        part = query.parts.get(e) or _Parts()
+        cites = self.faq[e].cite
+        share = max((mass.get(c, 0.0) for c in cites), default=0.0) / total
+        phrasings = [self._phrase_compact[d] for d in self._entry_phrases[e]]
+        qgrams = _bigrams(query.compact)
+        dice, length = 0.0, 1.0
+        for text in phrasings:
+            grams = _bigrams(text)
+            if qgrams and grams:
+                d = 2 * len(qgrams & grams) / (len(qgrams) + len(grams))
+                if d >= dice:
+                    dice, length = d, len(text)
+        easpects = self._entry_aspects[e]
+        eactors = actors_named(self.faq[e].q)
+        eind = self._entry_industries[e]
+        features = {
+            "rank": float(i),
+            "first": float(i == 0),
+            "raw": s.raw,
+            "gap": voters[0].raw - s.raw,
+            "phrase": part.phrase,
+            "cover": part.cover,
+            "topic_miss": float(part.topic_miss),
+            "industry_extra": float(part.industry_extra),
+            "industry_named": float(bool(eind) and bool(eind & query.industries)),
+            "support": part.support,
+            "statute": part.statute,
+            "share": share,
+            "winner": float(winner in cites),
+            "voted": float(i == pick),
+            "aspect_match": float(bool(query.aspects & easpects)),
+            "aspect_miss": float(bool(query.aspects) and bool(easpects) and not query.aspects & easpects),
+            "figure_miss": float(query.asks_figure and not self._states_figure[e]),
+            "bigram": dice,
+            "length_ratio": math.log((len(query.compact) + 1) / (length + 1)),
+            "raw_ratio": s.raw / voters[0].raw if voters[0].raw > 0 else 0.0,
+            "phrasings": math.log(len(phrasings) + 1),
+            "cites": float(len(cites)),
+            "overview": float(bool(self.faq[e].see)),
+            "top_article": float(any((c.law, c.article) == query.top_article for c in cites)),
+            "actor_match": float(bool(query.actors & eactors)),
+            "actor_miss": float(bool(query.actors) and bool(eactors) and not query.actors & eactors),
+        }
+        return {name: round(float(value), 6) for name, value in features.items()}
 
     def _is_live(self, entry: int) -> bool:
         return self._faq_by_id.get(self.faq[entry].id) == entry
@@ -909,6 +1044,15 @@ class KnowledgeBase:
                 hits.append(Hit("article", a.label, a.text, score, [Citation(a.law, a.number)], article=a))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def actors_named(text: str) -> frozenset[str]:
+    """The actors (ACTOR_MARKERS) a text names."""
+    return frozenset(name for name, words in ACTOR_MARKERS.items() if any(w in text for w in words))
 
 
 def aspects_named(text: str) -> frozenset[str]:

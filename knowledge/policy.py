@@ -92,3 +92,48 @@ class AnswerPolicy:
         if not path.exists():
             return None
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+RERANK_FILE = "rerank.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Reranker:
+    """Orders the engine's best ``top`` candidates by a logistic score over per-candidate features.
+
+    Fitted by ``python -m bench.train_rerank`` (see bench/README.md, round 7) and stored as plain
+    coefficients in ``data/rerank.json``: at request time it is a dot product per candidate.
+    """
+
+    model: LogisticModel
+    top: int
+    trained_on: dict[str, object] = field(default_factory=dict)
+
+    def score(self, values: Mapping[str, float]) -> float:
+        """The candidate's logit (monotone in its P(right); only the order matters)."""
+        z = self.model.intercept
+        for name, mu, sd, w in zip(self.model.features, self.model.mean, self.model.scale, self.model.coef,
+                                   strict=True):
+            z += w * (float(values.get(name, 0.0)) - mu) / sd
+        return z
+
+    def to_dict(self) -> dict[str, object]:
+        return {"model": self.model.to_dict(), "top": self.top, "trained_on": self.trained_on}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, object]) -> Reranker:
+        model, top = raw["model"], raw["top"]
+        assert isinstance(model, Mapping) and isinstance(top, int)
+        trained_on = raw.get("trained_on") or {}
+        assert isinstance(trained_on, dict)
+        return cls(LogisticModel.from_dict(model), top, trained_on)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Reranker | None:
+        """The stored re-ranker, or None when the file is missing (the hand-set order decides)."""
+        if not path.exists():
+            return None
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

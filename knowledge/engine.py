@@ -179,6 +179,9 @@ class _Scored:
     raw: float = 0.0  # evidence before calibration
     lead: float = 0.0  # vote lead of its article over articles it does not cite (chosen entry only)
     needed: float = CONFIDENT_LEAD  # the lead this query needs for a confident answer (chosen entry only)
+    # The winning article's share of the entries' vote, the "none of our entries" vote left out (chosen entry
+    # only): unlike the lead, it does not fall when words the index does not know weaken every entry alike.
+    share: float = 0.0
 
 
 @dataclass(slots=True)
@@ -629,9 +632,24 @@ class KnowledgeBase:
         asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
         art = articles[0][1] if articles else 0.0
         cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
+        # Words the speller changed (typos, homophones, pinyin read as words): a corrected question's
+        # evidence is as good as its correction, not as weak as its other features make it look.
+        typed = set(self.analyzer.words(normalise(raw)))
+        spelled = len(distinct - typed) / len(distinct) if distinct else 0.0
+        # The best phrasing's share of the question's words, as sets (rapidfuzz's token_set_ratio): a
+        # colloquial question that says the phrasing's words among its own (俺, 咋整, 真的假的) scores
+        # high, where ``ratio`` over the characters is diluted by every extra word.
+        overlap = 0.0
+        if best is not None:
+            qwords = " ".join(self.analyzer.words(focus or norm))
+            overlap = max((fuzz.token_set_ratio(qwords, " ".join(self.analyzer.words(self._phrase_compact[d])))
+                           for d in self._entry_phrases[best.entry]), default=0) / 100
         features = {
             "raw": best.raw if best else 0.0,
             "vote": best.score if best else 0.0,
+            "vote_share": best.share if best else 0.0,
+            "spelled": spelled,
+            "word_overlap": overlap,
             "lead_gap": (best.lead - best.needed) if best else -1.0,
             "thin": self._thinness(qterms, scale),
             "info": min(self._information(qterms, scale), 6.0),
@@ -872,6 +890,7 @@ class KnowledgeBase:
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])
         chosen.lead = (mass[winner] - rival) / total
+        chosen.share = mass[winner] / sum(weights)
         chosen.needed = needed
         chosen.score = _confidence(chosen.lead, needed)
         ceiling = chosen.score

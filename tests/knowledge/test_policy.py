@@ -107,7 +107,8 @@ def test_words_the_index_does_not_know_do_not_weaken_the_vote_share_or_the_word_
     assert s["ratio"] < p["ratio"] - 0.1  # the character ratio is diluted by the extra words ...
     assert s["word_overlap"] == p["word_overlap"] == 1.0  # ... the phrasing's words are all still there
     assert s["vote_share"] >= p["vote_share"] - 0.01
-    assert real_kb.policy is not None and {"vote_share", "spelled", "word_overlap"} <= set(real_kb.policy.right.features)
+    assert real_kb.policy is not None
+    assert {"vote_share", "spelled", "word_overlap"} <= set(real_kb.policy.right.features)
 
 
 def test_the_policy_sees_how_much_of_the_question_the_speller_changed(real_kb) -> None:

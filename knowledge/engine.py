@@ -636,9 +636,11 @@ class KnowledgeBase:
         # evidence is as good as its correction, not as weak as its other features make it look.
         typed = set(self.analyzer.words(normalise(raw)))
         spelled = len(distinct - typed) / len(distinct) if distinct else 0.0
-        # The best phrasing's share of the question's words, as sets (rapidfuzz's token_set_ratio): a
-        # colloquial question that says the phrasing's words among its own (俺, 咋整, 真的假的) scores
-        # high, where ``ratio`` over the characters is diluted by every extra word.
+        # The likeness of the question's and the best phrasing's word sets (rapidfuzz's token_set_ratio, the
+        # best of the entry's phrasings): 1 when either set holds the other, so a colloquial question that says
+        # the phrasing's words among its own (俺, 咋整, 真的假的) scores 1 where ``ratio`` over the characters
+        # is diluted by every extra word. So does a vague question whose few words a longer phrasing holds
+        # ("单位的安全问题"); the share of the phrasing's words the question says instead lost on dev (round 7).
         overlap = 0.0
         if best is not None:
             qwords = " ".join(self.analyzer.words(focus or norm))

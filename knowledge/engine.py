@@ -189,6 +189,9 @@ class _Scored:
     raw: float = 0.0  # evidence before calibration
     lead: float = 0.0  # vote lead of its article over articles it does not cite (chosen entry only)
     needed: float = CONFIDENT_LEAD  # the lead this query needs for a confident answer (chosen entry only)
+    # The winning article's share of the entries' vote, the "none of our entries" vote left out (chosen entry
+    # only): unlike the lead, it does not fall when words the index does not know weaken every entry alike.
+    share: float = 0.0
 
 
 @dataclass(slots=True)
@@ -689,9 +692,26 @@ class KnowledgeBase:
         asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
         art = articles[0][1] if articles else 0.0
         cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
+        # Words the speller changed (typos, homophones, pinyin read as words): a corrected question's
+        # evidence is as good as its correction, not as weak as its other features make it look.
+        typed = set(self.analyzer.words(normalise(raw)))
+        spelled = len(distinct - typed) / len(distinct) if distinct else 0.0
+        # The likeness of the question's and the best phrasing's word sets (rapidfuzz's token_set_ratio, the
+        # best of the entry's phrasings): 1 when either set holds the other, so a colloquial question that says
+        # the phrasing's words among its own (俺, 咋整, 真的假的) scores 1 where ``ratio`` over the characters
+        # is diluted by every extra word. So does a vague question whose few words a longer phrasing holds
+        # ("单位的安全问题"); the share of the phrasing's words the question says instead lost on dev (round 7).
+        overlap = 0.0
+        if best is not None:
+            qwords = " ".join(self.analyzer.words(focus or norm))
+            overlap = max((fuzz.token_set_ratio(qwords, " ".join(self.analyzer.words(self._phrase_compact[d])))
+                           for d in self._entry_phrases[best.entry]), default=0) / 100
         features = {
             "raw": best.raw if best else 0.0,
             "vote": best.score if best else 0.0,
+            "vote_share": best.share if best else 0.0,
+            "spelled": spelled,
+            "word_overlap": overlap,
             "lead_gap": (best.lead - best.needed) if best else -1.0,
             "thin": self._thinness(qterms, scale),
             "info": min(self._information(qterms, scale), 6.0),
@@ -956,7 +976,9 @@ class KnowledgeBase:
         scored.insert(0, chosen)
         cites = set(self.faq[chosen.entry].cite)
         rival = max([none, *(m for c, m in mass.items() if c not in cites)])
-        chosen.lead = (max(mass.get(c, 0.0) for c in cites) - rival) / total if cites else -1.0
+        best = max((mass.get(c, 0.0) for c in cites), default=0.0)
+        chosen.lead = (best - rival) / total if cites else -1.0
+        chosen.share = best / sum(weights)
         chosen.needed = needed
         chosen.score = _confidence(chosen.lead, needed)
         ceiling = chosen.score

@@ -2,8 +2,9 @@
 
 Hand-set thresholds decided "answer / unsure / out of scope" in the first release; they held on
 the questions we wrote and not on the ones workers write. The policy is two logistic models over
-features of the engine's evidence (scores, margins, the article vote, coverage of the question,
-length and style, industry fit), trained on the train split of ``bench/data/qa`` (operating
+features of the engine's evidence (scores, margins, the article vote and the winning article's share of
+it, coverage of the question, the best phrasing's word overlap, words the speller changed, length and
+style, industry fit), trained on the train split of ``bench/data/qa`` (operating
 points chosen on the dev split) by
 ``python -m bench.train_policy`` and stored as plain numbers in ``data/answer_policy.json``:
 answering costs a dot product, and the runtime needs no machine-learning library.

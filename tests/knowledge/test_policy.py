@@ -95,3 +95,24 @@ def test_the_policy_sees_whether_question_and_entry_ask_about_the_same_aspect(re
     features, _ = inputs
     assert {"aspect_match", "aspect_miss"} <= features.keys()
     assert real_kb.policy is not None and "aspect_match" in real_kb.policy.right.features
+
+
+def test_words_the_index_does_not_know_do_not_weaken_the_vote_share_or_the_word_overlap(real_kb) -> None:
+    """Round 7: evidence that a colloquial question's extra words (俺们, 那嘎达, 咋整) leave as it was."""
+    plain = real_kb.decision_inputs("劳保用品要自己掏钱吗")
+    spoken = real_kb.decision_inputs("俺们那嘎达劳保用品要自己掏钱吗咋整")
+    assert plain is not None and spoken is not None
+    (p, p_cites), (s, s_cites) = plain, spoken
+    assert p_cites == s_cites
+    assert s["ratio"] < p["ratio"] - 0.1  # the character ratio is diluted by the extra words ...
+    assert s["word_overlap"] == p["word_overlap"] == 1.0  # ... the phrasing's words are all still there
+    assert s["vote_share"] >= p["vote_share"] - 0.01
+    assert real_kb.policy is not None
+    assert {"vote_share", "spelled", "word_overlap"} <= set(real_kb.policy.right.features)
+
+
+def test_the_policy_sees_how_much_of_the_question_the_speller_changed(real_kb) -> None:
+    typed = real_kb.decision_inputs("tinggong留薪期工资")
+    clean = real_kb.decision_inputs("劳保用品要自己掏钱吗")
+    assert typed is not None and clean is not None
+    assert typed[0]["spelled"] > 0 and clean[0]["spelled"] == 0

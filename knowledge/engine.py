@@ -621,7 +621,9 @@ class KnowledgeBase:
             p_right = self.policy.right.probability(features)
             confident = best is not None or by_article
             confident = confident and p_right >= self.policy.answer_at
-            outside = (features["domain_share"] == 0
+            # Plainly another subject (weather, a date, a poem) with weak evidence is outside whatever the
+            # model says: its training questions share our vocabulary, and such questions are rare in them.
+            outside = (features["domain_share"] == 0 or off_topic
                        or self.policy.outside.probability(features) >= self.policy.outside_at)
             confidence = p_right
         else:

@@ -95,3 +95,19 @@ async def test_a_moved_mark_alone_keeps_the_copy(copies: PostgresCopies) -> None
         await conn.close()
     copies.give_back(name)
     assert await copies.take() == name
+
+
+async def test_the_connection_that_puts_a_copy_back_is_kept_and_replaced_when_a_test_ended_it(
+        copies: PostgresCopies) -> None:
+    name = await again(copies, await copies.take())
+    kept = copies.conns[name]
+    assert await again(copies, name) == name and copies.conns[name] is kept  # the same session, not a new one
+    ended = "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database()" \
+            " AND pid <> pg_backend_pid()"
+    assert await again(copies, name, ended, "DELETE FROM alembic_version") == name
+    assert kept.is_closed() and copies.conns[name] is not kept
+    conn = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM alembic_version") > 0  # put back all the same
+    finally:
+        await conn.close()

@@ -1,0 +1,113 @@
+"""The PostgreSQL copies each test gets (tests/postgres_copies.py): a copy whose rows a test changed comes back
+in the template's state; one whose schema a test changed is replaced by a new copy, whether the catalog's cheap
+mark or only the full fingerprint sees it."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import _migrate, fresh_postgres_database, postgres_server_url
+from tests.postgres_copies import CATALOG_MARK_SQL, PostgresCopies, TemplateState, admin_dsn, dsn_of
+
+
+@pytest.fixture
+async def copies() -> AsyncIterator[PostgresCopies]:
+    base = postgres_server_url()
+    if base is None:
+        pytest.skip("no PostgreSQL server configured (ANKANG_TEST_POSTGRES_URL)")
+    async with fresh_postgres_database(base) as template:
+        await _migrate(template)
+        conn = await asyncpg.connect(admin_dsn(template))
+        try:
+            state = await TemplateState.read(conn)
+        finally:
+            await conn.close()
+        name = make_url(template).database
+        assert name is not None
+        admin = await asyncpg.connect(admin_dsn(base))
+        try:
+            await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        finally:
+            await admin.close()
+        made = PostgresCopies(base, name, state)
+        try:
+            yield made
+        finally:
+            await made.close()
+
+
+async def run(copies: PostgresCopies, name: str, *statements: str) -> None:
+    conn = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        for statement in statements:
+            await conn.execute(statement.replace("{name}", name))
+    finally:
+        await conn.close()
+
+
+async def again(copies: PostgresCopies, name: str, *statements: str) -> str:
+    """Run ``statements`` in copy ``name`` as a test would, give it back and take a copy for the next test."""
+    await run(copies, name, *statements)
+    copies.give_back(name)
+    return await copies.take()
+
+
+async def test_a_copy_whose_rows_changed_is_reused_in_the_templates_state(copies: PostgresCopies) -> None:
+    name = await copies.take()
+    again_name = await again(
+        copies, name, "DELETE FROM alembic_version",
+        "INSERT INTO users (chat_id, language, subscribed, first_seen_at) VALUES (1, 'zh-hans', true, now())",
+        "CREATE TEMP TABLE scratch (a int)")
+    assert again_name == name
+    conn = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM users") == 0
+        assert await conn.fetchval("SELECT count(*) FROM alembic_version") > 0
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE users ADD COLUMN extra int",
+    "CREATE INDEX extra ON alembic_version (version_num)",
+    "DROP TABLE alembic_version",
+    "GRANT SELECT ON users TO PUBLIC",
+    """ALTER DATABASE "{name}" SET work_mem = '8MB'""",
+])
+async def test_a_copy_whose_schema_changed_is_replaced(copies: PostgresCopies, change: str) -> None:
+    name = await copies.take()
+    assert await again(copies, name, change) != name
+
+
+async def test_a_moved_mark_alone_keeps_the_copy(copies: PostgresCopies) -> None:
+    """A catalog change the fingerprint does not cover (a column's statistics target) moves the mark:
+    the fingerprint decides, and the schema is the template's."""
+    name = await again(copies, await copies.take())  # put back once: its mark is known
+    before = copies.marks[name]
+    await run(copies, name, "ALTER TABLE users ALTER COLUMN chat_id SET STATISTICS 500")
+    conn = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        assert await conn.fetchval(CATALOG_MARK_SQL) != before
+    finally:
+        await conn.close()
+    copies.give_back(name)
+    assert await copies.take() == name
+
+
+async def test_the_connection_that_puts_a_copy_back_is_kept_and_replaced_when_a_test_ended_it(
+        copies: PostgresCopies) -> None:
+    name = await again(copies, await copies.take())
+    kept = copies.conns[name]
+    assert await again(copies, name) == name and copies.conns[name] is kept  # the same session, not a new one
+    ended = "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database()" \
+            " AND pid <> pg_backend_pid()"
+    assert await again(copies, name, ended, "DELETE FROM alembic_version") == name
+    assert kept.is_closed() and copies.conns[name] is not kept
+    conn = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM alembic_version") > 0  # put back all the same
+    finally:
+        await conn.close()

@@ -1,6 +1,6 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|calib|given ...] [--failures SPLIT]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|test6|calib|given ...] [--failures SPLIT]
                                   [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
@@ -9,7 +9,7 @@ any tuning learn from it), dev (operating point, development checks; its misses 
 train from then on, its content pinned by its digest), test2 (the second, retired the same way later
 that day), test3 (frozen: scored before and after round 5, its misses never read), test4 (frozen,
 written before round 6; its totals chose what round 6 kept) and test5 (the frozen test split written
-before round 7: scored, never tuned on). ``calib`` (567 questions by four more new writers, written
+before round 7: scored, never tuned on; its totals judged round 7), test6 (written before round 8). ``calib`` (567 questions by four more new writers, written
 the same day as test5) is a training split of round 7: the answer policy may be fitted on it and its
 emergency and self-help misses are read; no FAQ phrasing is written from its law questions, so that
 their evidence stays like an unseen question's. ``given`` is the shared
@@ -40,9 +40,9 @@ from knowledge.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
-SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "calib")
-# Scored, never read for misses nor tuned on (bench/README.md); test5 is the one round 7 is judged on.
-FROZEN_SPLITS = ("test3", "test4", "test5")
+SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "calib")
+# Scored, never read for misses nor tuned on (bench/README.md); test5 judged round 7, test6 judges round 8.
+FROZEN_SPLITS = ("test3", "test4", "test5", "test6")
 GIVEN = REPO.parent / "shared" / "qa-dev.jsonl"
 # The retired splits and the commit before their misses were first read: test before round 3, test2
 # before round 5. Today's engine over ``knowledge/data`` as it was then answers their questions as it

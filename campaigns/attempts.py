@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, func, insert, literal, select, update
+from sqlalchemy import Date, and_, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -397,13 +397,9 @@ def streak_ending(days: set[date], last: date) -> int:
 async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, now: datetime) -> bool:
     """Record that the question went out as poll ``poll_id``: its answers count until the open period ends."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(AttemptQuestion).where(AttemptQuestion.attempt_id == ask.attempt_id,
-                                          AttemptQuestion.position == ask.position,
-                                          AttemptQuestion.status == QuestionStatus.PENDING)
-            .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
-                    deadline=now + timedelta(seconds=ask.seconds))
-            .execution_options(synchronize_session=False))  # nothing loaded in this session to bring up to date
+        result = await session.execute(_MARK_ASKED, {
+            "b_attempt_id": ask.attempt_id, "b_position": ask.position, "b_poll_id": poll_id, "b_sent_at": now,
+            "b_deadline": now + timedelta(seconds=ask.seconds)})
         return rows_matched(result) == 1
 
 
@@ -436,6 +432,46 @@ async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
         return found.first() is not None
 
 
+# The hot statements of an attempt (each answer, each question sent), built once: a statement built per call cost
+# more CPU in SQLAlchemy (constructing it, an alias's columns, its cache key) than running it.
+_following = aliased(AttemptQuestion)
+# The question, its attempt and the question after it in one statement: one round trip per answer (columns, not
+# ORM objects: nothing here is changed through the session).
+_ANSWER_READ = (
+    select(AttemptQuestion.attempt_id, AttemptQuestion.position, AttemptQuestion.status, AttemptQuestion.deadline,
+           AttemptQuestion.answer, Attempt.chat_id, Attempt.status, Attempt.position, Attempt.question_count,
+           Attempt.seconds_per_question, Attempt.points_correct, Attempt.practice, _following.position,
+           _following.status, _following.question_id)
+    .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+    .outerjoin(_following, and_(_following.attempt_id == AttemptQuestion.attempt_id,
+                                _following.position == AttemptQuestion.position + 1))
+    .where(AttemptQuestion.poll_id == bindparam("b_poll_id"))
+)
+# Counted once: only the answer that finds the question still ASKED wins.
+_ANSWER_WIN = (
+    update(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id"), AttemptQuestion.position == bindparam("b_position"),
+           AttemptQuestion.status == QuestionStatus.ASKED)
+    .values(status=QuestionStatus.ANSWERED, chosen=bindparam("b_chosen"), correct=bindparam("b_correct"),
+            points=bindparam("b_points"), answered_at=bindparam("b_answered_at"))
+    .execution_options(synchronize_session=False)
+)
+_ANSWER_SCORE = (
+    update(Attempt).where(Attempt.id == bindparam("b_attempt_id"))
+    .values(score=Attempt.score + bindparam("b_points"), correct=Attempt.correct + bindparam("b_right"),
+            answered=Attempt.answered + 1, position=Attempt.position + 1)
+    .execution_options(synchronize_session=False)
+)
+_MARK_ASKED = (
+    update(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id"), AttemptQuestion.position == bindparam("b_position"),
+           AttemptQuestion.status == QuestionStatus.PENDING)
+    .values(status=QuestionStatus.ASKED, poll_id=bindparam("b_poll_id"), sent_at=bindparam("b_sent_at"),
+            deadline=bindparam("b_deadline"))
+    .execution_options(synchronize_session=False)  # nothing loaded in its session to bring up to date
+)
+
+
 async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_id: int,
                  option_ids: Sequence[int], *, now: datetime, received_at: datetime | None = None) -> AnswerOutcome:
     """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing.
@@ -443,56 +479,42 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
     within the open period and its grace, however long the answer then waited for its turn."""
     arrived = received_at or now
-    following = aliased(AttemptQuestion)
     async with sessions() as session, session.begin():
-        # The question, its attempt and the question after it in one statement: one round trip per answer.
-        row = (await session.execute(
-            select(AttemptQuestion, Attempt, following).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .outerjoin(following, and_(following.attempt_id == AttemptQuestion.attempt_id,
-                                       following.position == AttemptQuestion.position + 1))
-            .where(AttemptQuestion.poll_id == poll_id))).first()
-        if row is None or row[1].chat_id != chat_id:
+        row = (await session.execute(_ANSWER_READ, {"b_poll_id": poll_id})).first()
+        if row is None or row[5] != chat_id:
             return AnswerOutcome(AnswerKind.UNKNOWN)
-        question, attempt, upcoming = row
-        if question.status != QuestionStatus.ASKED or not option_ids:
+        (attempt_id, position, status, deadline, right_answer, _, attempt_status, attempt_position, question_count,
+         seconds, points_correct, practice, next_position, next_status, next_question_id) = row
+        if status != QuestionStatus.ASKED or not option_ids:
             return AnswerOutcome(AnswerKind.AGAIN)
-        assert question.deadline is not None
-        if arrived > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
+        assert deadline is not None
+        if arrived > deadline + timedelta(seconds=ANSWER_GRACE_S):
             late = True
         else:
             late = False
             chosen = sorted(set(option_ids))
-            correct = ",".join(map(str, chosen)) == question.answer
-            points = attempt.points_correct if correct else 0
-            won = await session.execute(
-                update(AttemptQuestion).where(AttemptQuestion.attempt_id == question.attempt_id,
-                                              AttemptQuestion.position == question.position,
-                                              AttemptQuestion.status == QuestionStatus.ASKED)
-                .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
-                        points=points, answered_at=arrived)
-                .execution_options(synchronize_session=False))
+            correct = ",".join(map(str, chosen)) == right_answer
+            points = points_correct if correct else 0
+            won = await session.execute(_ANSWER_WIN, {
+                "b_attempt_id": attempt_id, "b_position": position, "b_chosen": ",".join(map(str, chosen)),
+                "b_correct": correct, "b_points": points, "b_answered_at": arrived})
             if rows_matched(won) != 1:
                 return AnswerOutcome(AnswerKind.AGAIN)
-            # Not synchronised into ``attempt``: the test below reads its position as it was before this answer
-            # (synchronised, it had moved on, and every answer took the slow way, two more statements).
-            await session.execute(
-                update(Attempt).where(Attempt.id == attempt.id)
-                .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
-                        answered=Attempt.answered + 1, position=Attempt.position + 1)
-                .execution_options(synchronize_session=False))
-            # The next step in the same transaction: usually the question after, read above.
-            if (attempt.status == AttemptStatus.RUNNING and attempt.position == question.position
-                    and upcoming is not None and upcoming.status == QuestionStatus.PENDING
-                    and upcoming.question_id in bank):
-                after: Step | None = AskQuestion(
-                    attempt.id, upcoming.position, attempt.question_count, bank.get(upcoming.question_id),
-                    attempt.seconds_per_question, attempt.practice)
+            await session.execute(_ANSWER_SCORE,
+                                  {"b_attempt_id": attempt_id, "b_points": points, "b_right": int(correct)})
+            # The next step in the same transaction: usually the question after, read above (the attempt's
+            # position as it was before this answer).
+            if (attempt_status == AttemptStatus.RUNNING and attempt_position == position
+                    and next_position is not None and next_status == QuestionStatus.PENDING
+                    and next_question_id in bank):
+                after: Step | None = AskQuestion(attempt_id, next_position, question_count,
+                                                 bank.get(next_question_id), seconds, practice)
             else:  # the last question (the result), or one that left the bank
-                after = await _next_step(session, bank, question.attempt_id, now=now)
+                after = await _next_step(session, bank, attempt_id, now=now)
     if late:
         # The open period is over: the question times out now (if the sweep has not done it already).
-        moved = await _time_out(sessions, question.attempt_id, question.position)
-        after = await proceed(sessions, bank, question.attempt_id, now=now) if moved else None
+        moved = await _time_out(sessions, attempt_id, position)
+        after = await proceed(sessions, bank, attempt_id, now=now) if moved else None
         return AnswerOutcome(AnswerKind.LATE, next=after)
     return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
 

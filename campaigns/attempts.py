@@ -24,15 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.types import TypeEngine
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
@@ -40,7 +39,6 @@ from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, 
 from campaigns.service import campaign_rules_on, candidates, local_day
 from core.clock import Clock
 from core.db import SessionMaker, rows_matched
-from core.models import StrEnumType, UTCDateTime
 from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
@@ -212,13 +210,12 @@ async def start_attempt(
                         insert(Attempt).values(slot=None, **values).returning(Attempt.id))).scalar_one()
                 else:
                     attempt_id = await _take_slot(session, values, rules.attempts_per_day)
-                if attempt_id is not None:
-                    new_id = attempt_id
-                    session.add_all(
-                        AttemptQuestion(attempt_id=new_id, position=i, question_id=q.id, kind=q.type,
-                                        answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING,
-                                        points=0)
-                        for i, q in enumerate(questions))
+                if attempt_id is not None and questions:
+                    # One INSERT of all the rows (Core: no ORM objects to build and flush).
+                    await session.execute(_INSERT_QUESTIONS, [
+                        {"attempt_id": attempt_id, "position": i, "question_id": q.id, "kind": q.type,
+                         "answer": ",".join(map(str, q.answer)), "status": QuestionStatus.PENDING, "points": 0}
+                        for i, q in enumerate(questions)])
         except IntegrityError:
             # Another device started at the same moment, or an attempt of this worker's runs (the one-running index
             # refused this one); or another device's finished attempt took the same slot: then try the next one.
@@ -255,21 +252,30 @@ async def _refuse_or_close_running(sessions: SessionMaker, chat_id: int, *, now:
     return True
 
 
+_SLOT_COLUMNS = ("campaign_id", "chat_id", "day", "practice", "status", "position", "question_count",
+                 "seconds_per_question", "points_correct", "points_finish", "points_perfect", "score", "correct",
+                 "answered", "started_at")
+_SLOTS_USED = (
+    select(func.count()).select_from(Attempt)
+    .where(Attempt.campaign_id == bindparam("b_campaign_id"), Attempt.chat_id == bindparam("b_chat_id"),
+           Attempt.day == bindparam("b_day"), Attempt.slot.is_not(None))
+    .scalar_subquery()
+)
+# The attempt INSERTed into the next free slot of its day, if one is left under the cap (built once; each value a
+# parameter typed as its column; Core's INSERT: the ORM's, given parameters, would take them for a bulk insert).
+_TAKE_SLOT = insert(cast(Table, Attempt.__table__)).from_select(
+    [*_SLOT_COLUMNS, "slot"],
+    select(*(bindparam(f"b_{c}", type_=Attempt.__table__.c[c].type) for c in _SLOT_COLUMNS), _SLOTS_USED + 1)
+    .where(bindparam("b_cap", type_=Integer()) > _SLOTS_USED),
+).returning(Attempt.__table__.c.id)
+
+
 async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:
     """INSERT the attempt into the next free slot of its day if one is left; its id, or None at the cap."""
-    used = (
-        select(func.count()).select_from(Attempt)
-        .where(Attempt.campaign_id == values["campaign_id"], Attempt.chat_id == values["chat_id"],
-               Attempt.day == values["day"], Attempt.slot.is_not(None))
-        .scalar_subquery()
-    )
-    columns = [*values, "slot"]
-    types: dict[str, TypeEngine[Any]] = {
-        "day": Date(), "started_at": UTCDateTime(), "status": StrEnumType(AttemptStatus, 16)}
-    row = select(*(literal(values[c], types[c]) if c in types else literal(values[c]) if c != "slot" else (used + 1)
-                   for c in columns)).where(used < cap)
-    stmt = insert(Attempt).from_select(columns, row).returning(Attempt.id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {f"b_{c}": values[c] for c in _SLOT_COLUMNS}
+    params["b_cap"] = cap
+    attempt_id: int | None = (await session.execute(_TAKE_SLOT, params)).scalar_one_or_none()
+    return attempt_id
 
 
 # --- moving on -----------------------------------------------------------------------------------
@@ -432,6 +438,7 @@ async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
         return found.first() is not None
 
 
+_INSERT_QUESTIONS = insert(cast(Table, AttemptQuestion.__table__))
 # The hot statements of an attempt (each answer, each question sent), built once: a statement built per call cost
 # more CPU in SQLAlchemy (constructing it, an alias's columns, its cache key) than running it.
 _following = aliased(AttemptQuestion)

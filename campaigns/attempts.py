@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Table, and_, bindparam, case, func, insert, select, update
@@ -315,9 +315,8 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
     # The questions first: the finishing bonus is known before the attempt is closed, in one UPDATE. (Its
     # ``correct`` is final: only the winner of its last question, or of that question's time-out, gets here.)
     # (populate_existing: the answer just written to the last question is not in the row the caller read.)
-    rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                       .order_by(AttemptQuestion.position)
-                                       .execution_options(populate_existing=True))).scalars())
+    # Read as columns, not ORM objects: as stored, with the answer just written to the last question.
+    rows = (await session.execute(_RESULT_ROWS, {"b_attempt_id": attempt_id})).all()
     asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
     bonus = attempt.points_finish
     if asked and attempt.correct == len(asked):
@@ -342,10 +341,18 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
     return dataclasses.replace(result, study_minutes=credited.minutes)
 
 
+_RESULT_ROWS = (
+    select(AttemptQuestion.position, AttemptQuestion.question_id, AttemptQuestion.status, AttemptQuestion.chosen,
+           AttemptQuestion.correct)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id")).order_by(AttemptQuestion.position)
+)
+_CAMPAIGN_NAME = select(Campaign.name).where(Campaign.id == bindparam("b_campaign_id"))
+
+
 async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
-                  rows: Sequence[AttemptQuestion]) -> AttemptResult:
-    campaign = await session.get(Campaign, attempt.campaign_id)
-    name = campaign.name if campaign is not None else ""
+                  rows: Sequence[Any]) -> AttemptResult:
+    """``rows``: the attempt's questions in order (position, question_id, status, chosen, correct)."""
+    name = (await session.execute(_CAMPAIGN_NAME, {"b_campaign_id": attempt.campaign_id})).scalar_one_or_none() or ""
     review = tuple(
         ReviewItem(r.position + 1, bank.get(r.question_id) if r.question_id in bank else None, r.status,
                    tuple(int(x) for x in r.chosen.split(",") if x) if r.chosen else (), bool(r.correct))

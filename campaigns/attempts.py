@@ -314,8 +314,8 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
                            attempt.seconds_per_question, attempt.practice)
     # The questions first: the finishing bonus is known before the attempt is closed, in one UPDATE. (Its
     # ``correct`` is final: only the winner of its last question, or of that question's time-out, gets here.)
-    # (populate_existing: the answer just written to the last question is not in the row the caller read.)
-    # Read as columns, not ORM objects: as stored, with the answer just written to the last question.
+    # Read as columns, not ORM objects: as stored, with the answer just written to the last question (not in the
+    # row the caller read).
     rows = (await session.execute(_RESULT_ROWS, {"b_attempt_id": attempt_id})).all()
     asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
     bonus = attempt.points_finish

@@ -381,10 +381,14 @@ async def _attempts(child: Child, database_url: str, invited: dict, window_s: fl
         semaphore = getattr(processor, "_semaphore", None)
         slots: list[tuple[int, int]] = []
 
+        def waiting() -> int:
+            if hasattr(processor, "waiting_updates"):  # bot.updates: its own turns, presses first
+                return int(processor.waiting_updates)
+            return len(semaphore._waiters or ()) if semaphore is not None else 0
+
         async def sample() -> None:
-            while semaphore is not None:
-                busy = processor.max_concurrent_updates - semaphore._value
-                slots.append((busy, len(semaphore._waiters or ())))
+            while True:
+                slots.append((processor.current_concurrent_updates, waiting()))
                 await asyncio.sleep(0.25)
 
         sampler = asyncio.create_task(sample())

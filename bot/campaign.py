@@ -129,13 +129,20 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
         await context.bot.send_message(chat_id, refused.message)
         return
     if isinstance(step, AskQuestion):
-        # The rules come as the button's notice, not as a message: the first question follows at once, and an
-        # attempt costs one message fewer of Telegram's 30 a second (a message only if the notice is too late).
+        # The rules come as the button's notice, not as a message: an attempt costs one message fewer of Telegram's
+        # 30 a second (a message only if the notice is too late, then after the first question). The notice and
+        # the first question go out together: the question does not wait for the notice's round trip.
         text = (msg.PRACTICE_STARTING if practice else msg.STARTING).format(total=step.total, seconds=step.seconds)
-        if not await _acknowledge(query, text):
+        notice = asyncio.ensure_future(_acknowledge(query, text))
+        try:
+            await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step,
+                                   clock=services.clock)
+        finally:
+            acknowledged = await notice
+        if not acknowledged:
             await context.bot.send_message(chat_id, text)
-    else:
-        await _acknowledge(query)
+        return
+    await _acknowledge(query)
     await attempts.deliver(services.sessions, TelegramAttempts(context.bot), chat_id, step, clock=services.clock)
 
 

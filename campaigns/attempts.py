@@ -24,15 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, func, insert, literal, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.types import TypeEngine
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
@@ -40,7 +39,6 @@ from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, 
 from campaigns.service import campaign_rules_on, candidates, local_day
 from core.clock import Clock
 from core.db import SessionMaker, rows_matched
-from core.models import StrEnumType, UTCDateTime
 from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
@@ -212,13 +210,12 @@ async def start_attempt(
                         insert(Attempt).values(slot=None, **values).returning(Attempt.id))).scalar_one()
                 else:
                     attempt_id = await _take_slot(session, values, rules.attempts_per_day)
-                if attempt_id is not None:
-                    new_id = attempt_id
-                    session.add_all(
-                        AttemptQuestion(attempt_id=new_id, position=i, question_id=q.id, kind=q.type,
-                                        answer=",".join(map(str, q.answer)), status=QuestionStatus.PENDING,
-                                        points=0)
-                        for i, q in enumerate(questions))
+                if attempt_id is not None and questions:
+                    # One INSERT of all the rows (Core: no ORM objects to build and flush).
+                    await session.execute(_INSERT_QUESTIONS, [
+                        {"attempt_id": attempt_id, "position": i, "question_id": q.id, "kind": q.type,
+                         "answer": ",".join(map(str, q.answer)), "status": QuestionStatus.PENDING, "points": 0}
+                        for i, q in enumerate(questions)])
         except IntegrityError:
             # Another device started at the same moment, or an attempt of this worker's runs (the one-running index
             # refused this one); or another device's finished attempt took the same slot: then try the next one.
@@ -255,21 +252,30 @@ async def _refuse_or_close_running(sessions: SessionMaker, chat_id: int, *, now:
     return True
 
 
+_SLOT_COLUMNS = ("campaign_id", "chat_id", "day", "practice", "status", "position", "question_count",
+                 "seconds_per_question", "points_correct", "points_finish", "points_perfect", "score", "correct",
+                 "answered", "started_at")
+_SLOTS_USED = (
+    select(func.count()).select_from(Attempt)
+    .where(Attempt.campaign_id == bindparam("b_campaign_id"), Attempt.chat_id == bindparam("b_chat_id"),
+           Attempt.day == bindparam("b_day"), Attempt.slot.is_not(None))
+    .scalar_subquery()
+)
+# The attempt INSERTed into the next free slot of its day, if one is left under the cap (built once; each value a
+# parameter typed as its column; Core's INSERT: the ORM's, given parameters, would take them for a bulk insert).
+_TAKE_SLOT = insert(cast(Table, Attempt.__table__)).from_select(
+    [*_SLOT_COLUMNS, "slot"],
+    select(*(bindparam(f"b_{c}", type_=Attempt.__table__.c[c].type) for c in _SLOT_COLUMNS), _SLOTS_USED + 1)
+    .where(bindparam("b_cap", type_=Integer()) > _SLOTS_USED),
+).returning(Attempt.__table__.c.id)
+
+
 async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:
     """INSERT the attempt into the next free slot of its day if one is left; its id, or None at the cap."""
-    used = (
-        select(func.count()).select_from(Attempt)
-        .where(Attempt.campaign_id == values["campaign_id"], Attempt.chat_id == values["chat_id"],
-               Attempt.day == values["day"], Attempt.slot.is_not(None))
-        .scalar_subquery()
-    )
-    columns = [*values, "slot"]
-    types: dict[str, TypeEngine[Any]] = {
-        "day": Date(), "started_at": UTCDateTime(), "status": StrEnumType(AttemptStatus, 16)}
-    row = select(*(literal(values[c], types[c]) if c in types else literal(values[c]) if c != "slot" else (used + 1)
-                   for c in columns)).where(used < cap)
-    stmt = insert(Attempt).from_select(columns, row).returning(Attempt.id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {f"b_{c}": values[c] for c in _SLOT_COLUMNS}
+    params["b_cap"] = cap
+    attempt_id: int | None = (await session.execute(_TAKE_SLOT, params)).scalar_one_or_none()
+    return attempt_id
 
 
 # --- moving on -----------------------------------------------------------------------------------
@@ -308,10 +314,9 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
                            attempt.seconds_per_question, attempt.practice)
     # The questions first: the finishing bonus is known before the attempt is closed, in one UPDATE. (Its
     # ``correct`` is final: only the winner of its last question, or of that question's time-out, gets here.)
-    # (populate_existing: the answer just written to the last question is not in the row the caller read.)
-    rows = list((await session.execute(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                       .order_by(AttemptQuestion.position)
-                                       .execution_options(populate_existing=True))).scalars())
+    # Read as columns, not ORM objects: as stored, with the answer just written to the last question (not in the
+    # row the caller read).
+    rows = (await session.execute(_RESULT_ROWS, {"b_attempt_id": attempt_id})).all()
     asked = [r for r in rows if r.status != QuestionStatus.SKIPPED]
     bonus = attempt.points_finish
     if asked and attempt.correct == len(asked):
@@ -336,10 +341,18 @@ async def _next_step(session: AsyncSession, bank: QuestionBank, attempt_id: int,
     return dataclasses.replace(result, study_minutes=credited.minutes)
 
 
+_RESULT_ROWS = (
+    select(AttemptQuestion.position, AttemptQuestion.question_id, AttemptQuestion.status, AttemptQuestion.chosen,
+           AttemptQuestion.correct)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id")).order_by(AttemptQuestion.position)
+)
+_CAMPAIGN_NAME = select(Campaign.name).where(Campaign.id == bindparam("b_campaign_id"))
+
+
 async def _result(session: AsyncSession, bank: QuestionBank, attempt: Attempt,
-                  rows: Sequence[AttemptQuestion]) -> AttemptResult:
-    campaign = await session.get(Campaign, attempt.campaign_id)
-    name = campaign.name if campaign is not None else ""
+                  rows: Sequence[Any]) -> AttemptResult:
+    """``rows``: the attempt's questions in order (position, question_id, status, chosen, correct)."""
+    name = (await session.execute(_CAMPAIGN_NAME, {"b_campaign_id": attempt.campaign_id})).scalar_one_or_none() or ""
     review = tuple(
         ReviewItem(r.position + 1, bank.get(r.question_id) if r.question_id in bank else None, r.status,
                    tuple(int(x) for x in r.chosen.split(",") if x) if r.chosen else (), bool(r.correct))
@@ -397,13 +410,9 @@ def streak_ending(days: set[date], last: date) -> int:
 async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, now: datetime) -> bool:
     """Record that the question went out as poll ``poll_id``: its answers count until the open period ends."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(AttemptQuestion).where(AttemptQuestion.attempt_id == ask.attempt_id,
-                                          AttemptQuestion.position == ask.position,
-                                          AttemptQuestion.status == QuestionStatus.PENDING)
-            .values(status=QuestionStatus.ASKED, poll_id=poll_id, sent_at=now,
-                    deadline=now + timedelta(seconds=ask.seconds))
-            .execution_options(synchronize_session=False))  # nothing loaded in this session to bring up to date
+        result = await session.execute(_MARK_ASKED, {
+            "b_attempt_id": ask.attempt_id, "b_position": ask.position, "b_poll_id": poll_id, "b_sent_at": now,
+            "b_deadline": now + timedelta(seconds=ask.seconds)})
         return rows_matched(result) == 1
 
 
@@ -436,6 +445,47 @@ async def awaiting_poll(sessions: SessionMaker, chat_id: int) -> bool:
         return found.first() is not None
 
 
+_INSERT_QUESTIONS = insert(cast(Table, AttemptQuestion.__table__))
+# The hot statements of an attempt (each answer, each question sent), built once: a statement built per call cost
+# more CPU in SQLAlchemy (constructing it, an alias's columns, its cache key) than running it.
+_following = aliased(AttemptQuestion)
+# The question, its attempt and the question after it in one statement: one round trip per answer (columns, not
+# ORM objects: nothing here is changed through the session).
+_ANSWER_READ = (
+    select(AttemptQuestion.attempt_id, AttemptQuestion.position, AttemptQuestion.status, AttemptQuestion.deadline,
+           AttemptQuestion.answer, Attempt.chat_id, Attempt.status, Attempt.position, Attempt.question_count,
+           Attempt.seconds_per_question, Attempt.points_correct, Attempt.practice, _following.position,
+           _following.status, _following.question_id)
+    .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+    .outerjoin(_following, and_(_following.attempt_id == AttemptQuestion.attempt_id,
+                                _following.position == AttemptQuestion.position + 1))
+    .where(AttemptQuestion.poll_id == bindparam("b_poll_id"))
+)
+# Counted once: only the answer that finds the question still ASKED wins.
+_ANSWER_WIN = (
+    update(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id"), AttemptQuestion.position == bindparam("b_position"),
+           AttemptQuestion.status == QuestionStatus.ASKED)
+    .values(status=QuestionStatus.ANSWERED, chosen=bindparam("b_chosen"), correct=bindparam("b_correct"),
+            points=bindparam("b_points"), answered_at=bindparam("b_answered_at"))
+    .execution_options(synchronize_session=False)
+)
+_ANSWER_SCORE = (
+    update(Attempt).where(Attempt.id == bindparam("b_attempt_id"))
+    .values(score=Attempt.score + bindparam("b_points"), correct=Attempt.correct + bindparam("b_right"),
+            answered=Attempt.answered + 1, position=Attempt.position + 1)
+    .execution_options(synchronize_session=False)
+)
+_MARK_ASKED = (
+    update(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("b_attempt_id"), AttemptQuestion.position == bindparam("b_position"),
+           AttemptQuestion.status == QuestionStatus.PENDING)
+    .values(status=QuestionStatus.ASKED, poll_id=bindparam("b_poll_id"), sent_at=bindparam("b_sent_at"),
+            deadline=bindparam("b_deadline"))
+    .execution_options(synchronize_session=False)  # nothing loaded in its session to bring up to date
+)
+
+
 async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_id: int,
                  option_ids: Sequence[int], *, now: datetime, received_at: datetime | None = None) -> AnswerOutcome:
     """Record a poll answer once: the first in time counts; late, repeated or forged ones count nothing.
@@ -443,56 +493,42 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
     within the open period and its grace, however long the answer then waited for its turn."""
     arrived = received_at or now
-    following = aliased(AttemptQuestion)
     async with sessions() as session, session.begin():
-        # The question, its attempt and the question after it in one statement: one round trip per answer.
-        row = (await session.execute(
-            select(AttemptQuestion, Attempt, following).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .outerjoin(following, and_(following.attempt_id == AttemptQuestion.attempt_id,
-                                       following.position == AttemptQuestion.position + 1))
-            .where(AttemptQuestion.poll_id == poll_id))).first()
-        if row is None or row[1].chat_id != chat_id:
+        row = (await session.execute(_ANSWER_READ, {"b_poll_id": poll_id})).first()
+        if row is None or row[5] != chat_id:
             return AnswerOutcome(AnswerKind.UNKNOWN)
-        question, attempt, upcoming = row
-        if question.status != QuestionStatus.ASKED or not option_ids:
+        (attempt_id, position, status, deadline, right_answer, _, attempt_status, attempt_position, question_count,
+         seconds, points_correct, practice, next_position, next_status, next_question_id) = row
+        if status != QuestionStatus.ASKED or not option_ids:
             return AnswerOutcome(AnswerKind.AGAIN)
-        assert question.deadline is not None
-        if arrived > question.deadline + timedelta(seconds=ANSWER_GRACE_S):
+        assert deadline is not None
+        if arrived > deadline + timedelta(seconds=ANSWER_GRACE_S):
             late = True
         else:
             late = False
             chosen = sorted(set(option_ids))
-            correct = ",".join(map(str, chosen)) == question.answer
-            points = attempt.points_correct if correct else 0
-            won = await session.execute(
-                update(AttemptQuestion).where(AttemptQuestion.attempt_id == question.attempt_id,
-                                              AttemptQuestion.position == question.position,
-                                              AttemptQuestion.status == QuestionStatus.ASKED)
-                .values(status=QuestionStatus.ANSWERED, chosen=",".join(map(str, chosen)), correct=correct,
-                        points=points, answered_at=arrived)
-                .execution_options(synchronize_session=False))
+            correct = ",".join(map(str, chosen)) == right_answer
+            points = points_correct if correct else 0
+            won = await session.execute(_ANSWER_WIN, {
+                "b_attempt_id": attempt_id, "b_position": position, "b_chosen": ",".join(map(str, chosen)),
+                "b_correct": correct, "b_points": points, "b_answered_at": arrived})
             if rows_matched(won) != 1:
                 return AnswerOutcome(AnswerKind.AGAIN)
-            # Not synchronised into ``attempt``: the test below reads its position as it was before this answer
-            # (synchronised, it had moved on, and every answer took the slow way, two more statements).
-            await session.execute(
-                update(Attempt).where(Attempt.id == attempt.id)
-                .values(score=Attempt.score + points, correct=Attempt.correct + int(correct),
-                        answered=Attempt.answered + 1, position=Attempt.position + 1)
-                .execution_options(synchronize_session=False))
-            # The next step in the same transaction: usually the question after, read above.
-            if (attempt.status == AttemptStatus.RUNNING and attempt.position == question.position
-                    and upcoming is not None and upcoming.status == QuestionStatus.PENDING
-                    and upcoming.question_id in bank):
-                after: Step | None = AskQuestion(
-                    attempt.id, upcoming.position, attempt.question_count, bank.get(upcoming.question_id),
-                    attempt.seconds_per_question, attempt.practice)
+            await session.execute(_ANSWER_SCORE,
+                                  {"b_attempt_id": attempt_id, "b_points": points, "b_right": int(correct)})
+            # The next step in the same transaction: usually the question after, read above (the attempt's
+            # position as it was before this answer).
+            if (attempt_status == AttemptStatus.RUNNING and attempt_position == position
+                    and next_position is not None and next_status == QuestionStatus.PENDING
+                    and next_question_id in bank):
+                after: Step | None = AskQuestion(attempt_id, next_position, question_count,
+                                                 bank.get(next_question_id), seconds, practice)
             else:  # the last question (the result), or one that left the bank
-                after = await _next_step(session, bank, question.attempt_id, now=now)
+                after = await _next_step(session, bank, attempt_id, now=now)
     if late:
         # The open period is over: the question times out now (if the sweep has not done it already).
-        moved = await _time_out(sessions, question.attempt_id, question.position)
-        after = await proceed(sessions, bank, question.attempt_id, now=now) if moved else None
+        moved = await _time_out(sessions, attempt_id, position)
+        after = await proceed(sessions, bank, attempt_id, now=now) if moved else None
         return AnswerOutcome(AnswerKind.LATE, next=after)
     return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
 

@@ -99,10 +99,13 @@ async def test_template_to_invitation_to_an_attempt_of_five_polls_with_one_timed
     assert (schedule.kind, schedule.campaign_id, recipients) == ("campaign", campaign_id, [worker.id])
 
     mark = emulator.mark()
+    notices_before = len(emulator.calls_to("answerCallbackQuery"))
     await emulator.press(worker, invitation, msg.START_BUTTON)
     await emulator.wait_for_message(worker, lambda m: "poll" in m, since=mark)
-    # The rules come as the button's notice; the first question is the first message.
-    [notice] = [c.params.get("text") for c in emulator.calls_to("answerCallbackQuery")][-1:]
+    # The rules come as the button's notice (sent alongside the first question, so either may arrive first); the
+    # first question is the first message.
+    [notice] = [c.params.get("text") for c in await emulator.wait_for(
+        lambda: emulator.calls_to("answerCallbackQuery")[notices_before:], what="the button's notice")]
     assert "共 5 题" in notice and "45 秒" in notice
     assert "poll" in emulator.new_messages(worker, mark)[0]
     poll_ids = []

@@ -1,19 +1,19 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|test6|calib|given ...] [--failures SPLIT]
-                                  [--sizes 1000,100000] [--as-of]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|test6|calib|given ...]
+                                  [--failures SPLIT] [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
 any tuning learn from it), dev (operating point, development checks; its misses are not read), test
 (the first test split, retired on 2026-12-07 after three rounds had read its scores: tuned on like
 train from then on, its content pinned by its digest), test2 (the second, retired the same way later
 that day), test3 (frozen: scored before and after round 5, its misses never read), test4 (frozen,
-written before round 6; its totals chose what round 6 kept) and test5 (the frozen test split written
-before round 7: scored, never tuned on; its totals judged round 7), test6 (written before round 8). ``calib`` (567 questions by four more new writers, written
-the same day as test5) is a training split of round 7: the answer policy may be fitted on it and its
-emergency and self-help misses are read; no FAQ phrasing is written from its law questions, so that
-their evidence stays like an unseen question's. ``given`` is the shared
-development set (../shared/qa-dev.jsonl).
+written before round 6; its totals chose what round 6 kept), test5 (frozen, written before round 7:
+its totals judged round 7) and test6 (frozen, written before round 8). ``calib`` (567 questions by four
+more new writers, written the same day as test5) is a training split of round 7: the answer policy may
+be fitted on it and its emergency and self-help misses are read; no FAQ phrasing is written from its law
+questions, so that their evidence stays like an unseen question's. ``given`` is the shared development
+set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
 

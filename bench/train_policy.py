@@ -203,9 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     policy.save(path)
     print(f"wrote {path}: answer at P(right) ≥ {policy.answer_at}, outside at P(outside) ≥ {policy.outside_at}")
-    for name, w in sorted(zip(policy.right.features, policy.right.coef, strict=True), key=lambda t: -abs(t[1])):
-        print(f"  {name:<16}{w:+.3f}")
+    print_weights(policy.right)
     return 0
+
+
+def print_weights(model: LogisticModel) -> None:
+    """A fitted model's weights, largest first (what ``bench.train_policy`` and ``bench.train_rerank`` print)."""
+    for name, w in sorted(zip(model.features, model.coef, strict=True), key=lambda t: -abs(t[1])):
+        print(f"  {name:<16}{w:+.3f}")
 
 
 if __name__ == "__main__":

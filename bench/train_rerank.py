@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.qa import AS_OF, REPO, as_of_kb, expected, load_split
+from bench.train_policy import print_weights
 from knowledge.engine import KnowledgeBase
 from knowledge.faq import DATA_DIR
 from knowledge.policy import RERANK_FILE, LogisticModel, Reranker
@@ -158,8 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     reranker.save(path)
     print(f"wrote {path}: {reranker.trained_on}")
-    for name, w in sorted(zip(reranker.model.features, reranker.model.coef, strict=True), key=lambda t: -abs(t[1])):
-        print(f"  {name:<16}{w:+.3f}")
+    print_weights(reranker.model)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|test6|calib|given ...]
+Run: .venv/bin/python -m bench.qa [--split train|dev|test|test2|test3|test4|test5|test6|test7|calib|given ...]
                                   [--failures SPLIT] [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and
@@ -9,7 +9,8 @@ any tuning learn from it), dev (operating point, development checks; its misses 
 train from then on, its content pinned by its digest), test2 (the second, retired the same way later
 that day), test3 (frozen: scored before and after round 5, its misses never read), test4 (frozen,
 written before round 6; its totals chose what round 6 kept), test5 (frozen, written before round 7:
-its totals judged round 7) and test6 (frozen, written before round 8). ``calib`` (567 questions by four
+its totals judged round 7), test6 (frozen, written before round 8) and test7 (frozen, written before
+round 9). ``calib`` (567 questions by four
 more new writers, written the same day as test5) is a training split of round 7: the answer policy may
 be fitted on it and its emergency and self-help misses are read; no FAQ phrasing is written from its law
 questions, so that their evidence stays like an unseen question's. ``given`` is the shared development
@@ -40,9 +41,9 @@ from knowledge.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
-SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "calib")
-# Scored, never read for misses nor tuned on (bench/README.md); test5 judged round 7, test6 judges round 8.
-FROZEN_SPLITS = ("test3", "test4", "test5", "test6")
+SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "calib")
+# Scored, never read for misses nor tuned on (bench/README.md); test5 judged round 7, test6 round 8, test7 round 9.
+FROZEN_SPLITS = ("test3", "test4", "test5", "test6", "test7")
 GIVEN = REPO.parent / "shared" / "qa-dev.jsonl"
 # The retired splits and the commit before their misses were first read: test before round 3, test2
 # before round 5. Today's engine over ``knowledge/data`` as it was then answers their questions as it

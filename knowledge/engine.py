@@ -618,7 +618,7 @@ class KnowledgeBase:
         evidence = max([best.raw if best else 0.0, best_art[1] if best_art else 0.0])
         off_topic = intents.looks_out_of_scope(norm.replace(" ", "")) and evidence < OOS_MAX_RAW
         if self.policy is not None:
-            p_right = self.policy.right.probability(features)
+            p_right = self.policy.p_right(features)
             confident = best is not None or by_article
             confident = confident and p_right >= self.policy.answer_at
             # Plainly another subject (weather, a date, a poem) with weak evidence is outside whatever the

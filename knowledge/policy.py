@@ -4,7 +4,7 @@ Hand-set thresholds decided "answer / unsure / out of scope" in the first releas
 the questions we wrote and not on the ones workers write. The policy is two logistic models over
 features of the engine's evidence (scores, margins, the article vote and the winning article's share of
 it, coverage of the question, the best phrasing's word overlap, words the speller changed, length and
-style, industry fit), trained on the train split of ``bench/data/qa`` (operating
+style, industry fit), trained on the training splits of ``bench/data/qa`` (operating
 points chosen on the dev split) by
 ``python -m bench.train_policy`` and stored as plain numbers in ``data/answer_policy.json``:
 answering costs a dot product, and the runtime needs no machine-learning library.
@@ -59,7 +59,12 @@ class LogisticModel:
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """``right``: P(the best answer is right); ``outside``: P(the need is outside what we know)."""
+    """``right``: P(the best answer is right); ``outside``: P(the need is outside what we know).
+
+    With ``right_given_law`` (since round 9) ``right`` is P(the best answer is right | the need is ours), fitted on
+    law questions alone, and P(right) is that times 1 − P(outside): one model no longer has to tell a
+    colloquial law question from an out-of-scope one and a right answer from a wrong one at once.
+    """
 
     right: LogisticModel
     outside: LogisticModel
@@ -68,10 +73,16 @@ class AnswerPolicy:
     # Say "outside what I know" (instead of offering guesses) at or above this P(outside).
     outside_at: float = 0.5
     trained_on: dict[str, object] = field(default_factory=dict)
+    right_given_law: bool = False
+
+    def p_right(self, values: Mapping[str, float]) -> float:
+        """P(the best answer is right): two dot products at most."""
+        p = self.right.probability(values)
+        return p * (1.0 - self.outside.probability(values)) if self.right_given_law else p
 
     def to_dict(self) -> dict[str, object]:
         return {"right": self.right.to_dict(), "outside": self.outside.to_dict(), "answer_at": self.answer_at,
-                "outside_at": self.outside_at, "trained_on": self.trained_on}
+                "outside_at": self.outside_at, "right_given_law": self.right_given_law, "trained_on": self.trained_on}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, object]) -> AnswerPolicy:
@@ -82,7 +93,7 @@ class AnswerPolicy:
         trained_on = raw.get("trained_on") or {}
         assert isinstance(trained_on, dict)
         return cls(LogisticModel.from_dict(right), LogisticModel.from_dict(outside), float(answer_at),
-                   float(outside_at), trained_on)
+                   float(outside_at), trained_on, bool(raw.get("right_given_law", False)))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -19,6 +19,20 @@ def test_a_logistic_model_computes_the_standardised_logistic_and_round_trips() -
     assert LogisticModel.from_dict(model.to_dict()) == model
 
 
+def test_p_right_given_ours_is_discounted_by_the_chance_the_need_is_outside_and_round_trips() -> None:
+    right = LogisticModel(("a",), (0.0,), (1.0,), (1.0,), 0.5)
+    outside = LogisticModel(("a",), (0.0,), (1.0,), (-2.0,), 0.0)
+    values = {"a": 0.3}
+    product = AnswerPolicy(right, outside, 0.9, 0.9, right_given_law=True)
+    assert product.p_right(values) == pytest.approx(right.probability(values) * (1 - outside.probability(values)))
+    assert AnswerPolicy.from_dict(product.to_dict()) == product
+    # A policy stored before round 9 has no such key: its P(right) is its right model's alone.
+    raw = product.to_dict()
+    del raw["right_given_law"]
+    old = AnswerPolicy.from_dict(raw)
+    assert not old.right_given_law and old.p_right(values) == pytest.approx(right.probability(values))
+
+
 def test_the_stored_policy_is_what_training_on_the_repository_gives(real_kb) -> None:
     """Built deterministically from files in the repository: `python -m bench.train_policy` rewrites it."""
     stored = AnswerPolicy.load(DATA_DIR / POLICY_FILE)

@@ -1149,6 +1149,9 @@ _ASKING = re.compile(r"(请问|想问|问一下|问问|想知道|想咨询|咨�
 # A question that points back at the story as a whole ("这种情况……", "有这方面的义务吗") asks about the
 # sentence before it, which then joins the focus. (Not every 这: "这种危险化学品", "这样的单位" name their thing.)
 _POINTS_BACK = re.compile(r"(这种情况|这个情况|这些情况|这种事|这事|这方面|这样的规定|这种规定|这种做法|这样做)")
+# What the boss said ("工头说不上就按旷工算") is the story's dispute, not what "这种情况" stands for: a question
+# pointing back does not take a sentence of reported speech along (what the worker heard, 听说, is the topic).
+_REPORTED_SPEECH = re.compile(r"(?<![听我])说")
 QUESTION_BLOCK_MAX = 3  # sentences of a story's closing run of questions ("……吗？……吗？……怎么办？") kept together
 
 
@@ -1183,7 +1186,8 @@ def asking_sentence(raw: str, norm: str, context: int = 0) -> str | None:
         first -= 1
     block = "".join(text for text, _ in sentences[first:pick + 1])
     short = len(normalise(block).replace(" ", "")) < FOCUS_MIN_CHARS
-    if first > 0 and (short or _POINTS_BACK.search(sentences[first][0])):
+    if first > 0 and (short or (_POINTS_BACK.search(sentences[first][0])
+                                and not _REPORTED_SPEECH.search(sentences[first - 1][0]))):
         first -= 1
     first = max(0, first - context)
     focus = " ".join(normalise(text) for text, _ in sentences[first:pick + 1])

@@ -909,8 +909,9 @@ class KnowledgeBase:
             return self._topical(question_focus(norm))
         # A question too vague to stand alone ("我想问法律上有没有这样的规定") takes the sentence before it
         # along (what "这样" is), and leaves the whole story to speak only when that is vague too.
-        focus = self._topical(asking_sentence(raw, norm))
-        if focus is None and asking_sentence(raw, norm) is not None:
+        asking = asking_sentence(raw, norm)
+        focus = self._topical(asking)
+        if focus is None and asking is not None:
             wider = asking_sentence(raw, norm, context=1)
             focus = self._topical(wider) if wider and wider.replace(" ", "") != norm.replace(" ", "") else None
         return focus

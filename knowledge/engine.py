@@ -905,7 +905,19 @@ class KnowledgeBase:
 
     def _focus(self, norm: str, raw: str = "") -> str | None:
         """The question clause of a long message, unless it is too vague to stand for it."""
-        focus = asking_sentence(raw, norm) if STORY_SENTENCES else question_focus(norm)
+        if not STORY_SENTENCES:
+            return self._topical(question_focus(norm))
+        # A question too vague to stand alone ("我想问法律上有没有这样的规定") takes the sentence before it
+        # along (what "这样" is), and leaves the whole story to speak only when that is vague too.
+        asking = asking_sentence(raw, norm)
+        focus = self._topical(asking)
+        if focus is None and asking is not None:
+            wider = asking_sentence(raw, norm, context=1)
+            focus = self._topical(wider) if wider and wider.replace(" ", "") != norm.replace(" ", "") else None
+        return focus
+
+    def _topical(self, focus: str | None) -> str | None:
+        """The focus, unless it says too little about the topic to stand for the question."""
         if focus is None:
             return None
         topical = [f"w:{w}" for w in self.analyzer.words(focus) if w not in FOCUS_GENERIC_WORDS]
@@ -1134,32 +1146,52 @@ STORY_SENTENCES = True
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 # Where a story turns to its question ("……。我想问一下，……").
 _ASKING = re.compile(r"(请问|想问|问一下|问问|想知道|想咨询|咨询一下|我该怎么办|该怎么办|怎么办|我能不能|能不能|"
-                     r"可不可以|是不是|算不算|合不合法|合法吗|违法吗)")
+                     r"可不可以|是不是|算不算|合不合法|合法吗|违法吗|会不会|有没有|多长时间|多久|站得住)")
+# A question that points back at the story as a whole ("这种情况……", "有这方面的义务吗") asks about the
+# sentence before it, which then joins the focus. (Not every 这: "这种危险化学品", "这样的单位" name their thing.)
+_POINTS_BACK = re.compile(r"(这种情况|这个情况|这些情况|这种事|这事|这方面|这样的规定|这种规定|这种做法|这样做)")
+# What the boss said ("工头说不上就按旷工算") is the story's dispute, not what "这种情况" stands for: a question
+# pointing back does not take a sentence of reported speech along (what the worker heard, 听说, is the topic).
+_REPORTED_SPEECH = re.compile(r"(?<![听我])说")
+QUESTION_BLOCK_MAX = 3  # sentences of a story's closing run of questions ("……吗？……吗？……怎么办？") kept together
 
 
-def asking_sentence(raw: str, norm: str) -> str | None:
-    """The sentence of a long message (a story) that asks the question, normalised; None when short.
+def asking_sentence(raw: str, norm: str, context: int = 0) -> str | None:
+    """The sentences of a long message (a story) that ask its question, normalised; None when short.
 
-    A story's details dilute its question: the sentence that asks (from "请问/想问/想知道" on, or
-    the last sentence with a question cue), with the sentence before it when it is short, stands
-    for the question; the rest of the story weighs as background.
+    A story's details dilute its question: the question stands for it and the rest of the story weighs
+    as background. The question is the last sentence a question mark closes (else the last with an asking
+    cue: 请问, 想问, 吗, 怎么办 …), with the questions right before it (a worker often asks two: "能不能拒绝？
+    拒绝了会不会被开？", and the first is usually the main one), and the sentence before them when they are
+    short or point back at it ("这种情况", "这方面的义务"); ``context`` more sentences before them.
     """
     if len(norm) - norm.count(" ") <= LONG_QUERY_CHARS or not _HAN_RE.search(norm):
         return None
-    sentences = [s for s in _SENTENCE_END.split(raw) if s.strip()]
+    parts = re.split(f"({_SENTENCE_END.pattern})", raw)
+    sentences: list[tuple[str, bool]] = []  # (text, closed by a question mark)
+    for i in range(0, len(parts), 2):
+        text = parts[i]
+        end = parts[i + 1] if i + 1 < len(parts) else ""
+        if text.strip():
+            sentences.append((text, "?" in end or "？" in end))
     if len(sentences) < 2:
         return question_focus(norm)
-    pick = None
-    for i in range(len(sentences) - 1, -1, -1):
-        m = _ASKING.search(sentences[i]) or _QUESTION_CUE.search(sentences[i])
-        if m:
-            pick = i
-            break
+    pick = next((i for i in range(len(sentences) - 1, -1, -1) if sentences[i][1]), None)
+    if pick is None:
+        pick = next((i for i in range(len(sentences) - 1, -1, -1)
+                     if _ASKING.search(sentences[i][0]) or _QUESTION_CUE.search(sentences[i][0])), None)
     if pick is None:
         return question_focus(norm)
-    focus = normalise(sentences[pick])
-    if len(focus.replace(" ", "")) < FOCUS_MIN_CHARS and pick > 0:
-        focus = normalise(sentences[pick - 1]) + " " + focus
+    first = pick
+    while first > 0 and pick - first + 1 < QUESTION_BLOCK_MAX and sentences[first - 1][1]:
+        first -= 1
+    block = "".join(text for text, _ in sentences[first:pick + 1])
+    short = len(normalise(block).replace(" ", "")) < FOCUS_MIN_CHARS
+    if first > 0 and (short or (_POINTS_BACK.search(sentences[first][0])
+                                and not _REPORTED_SPEECH.search(sentences[first - 1][0]))):
+        first -= 1
+    first = max(0, first - context)
+    focus = " ".join(normalise(text) for text, _ in sentences[first:pick + 1])
     return focus or None
 
 

@@ -328,7 +328,8 @@ _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么�
 # present, a long message asking one of these is not an emergency.
 _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
 # Someone hurt, no hazard named ("出事了，有人受伤"): the general guidance, under the same cues of past and law.
-_HURT = re.compile(r"有人受伤|出事了|出人命")
+# "真出事了/万一出事了公司管不管" supposes an accident (a story's question about a waiver), it reports none.
+_HURT = re.compile(r"有人受伤|(?<!真)(?<!万一)(?<!要是)(?<!如果)(?<!假如)(?<!一旦)(?<!哪天)出事了|出人命")
 # Cries for help that outweigh anything else in the message.
 _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命|快跑|赶紧跑|快逃|快撤)")
 

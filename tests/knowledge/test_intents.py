@@ -92,6 +92,17 @@ def test_hypothetical_fires_about_escape_routes_are_not_emergencies(text):
     assert intents.detect_emergency(text) is None
 
 
+@pytest.mark.parametrize("text", ["进厂时让签了个后果自负的字条，真出事了厂里能不管吗", "万一出事了谁来负责",
+                                  "要是出事了老板说跟他没关系，这样行吗"])
+def test_an_accident_supposed_in_a_question_is_not_an_emergency(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["出事了，有人受伤", "车间出事了"])
+def test_an_accident_reported_now_is_still_an_emergency(text):
+    assert intents.detect_emergency(text) == "general"
+
+
 @pytest.mark.parametrize("text", ["我想举报工地脚手架不合格应该去哪个部门", "要举报厂里没有灭火器找什么部门",
                                   "打算投诉公司不发劳保用品归谁管"])
 def test_asking_where_to_report_is_not_the_tip_flow(text):

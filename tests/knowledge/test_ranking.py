@@ -163,6 +163,41 @@ def test_a_long_story_is_searched_by_its_question_clause():
     assert engine.question_focus(normalise("How many days of maternity leave do women workers get in China")) is None
 
 
+def _story_focus(text: str, context: int = 0) -> str | None:
+    return engine.asking_sentence(text, normalise(text), context)
+
+
+def test_a_storys_closing_questions_are_its_focus_together():
+    # Two questions in a row: the first (may I refuse?) is the main one, the second follows from it.
+    two = ("我在纸箱厂开切纸机已经五年了。上周机器的防护罩坏了，班长让我先拆了接着干。"
+           "请问防护罩坏了我能不能不干？不干的话会不会被扣钱？")
+    assert _story_focus(two) == "请问防护罩坏了我能不能不干 不干的话会不会被扣钱"
+
+
+def test_a_sentence_a_question_mark_closes_is_the_question_without_a_cue_word():
+    # "还在不在" is no cue word, and an earlier sentence with 几 ("十几年") is no question.
+    story = ("我在铸造厂干了十几年，去年查出来职业病，一直领着待遇。今年厂里改制，我也想换个活干。"
+             "换了单位以后原来的待遇还在不在？")
+    assert _story_focus(story) == "换了单位以后原来的待遇还在不在"
+
+
+def test_a_question_pointing_back_at_the_story_takes_the_sentence_before_it():
+    story = "我们车间新换的岗位天天接触油漆稀料，调过去的时候没人讲过有什么危害。我想问，这种情况我能拒绝调岗吗？"
+    assert _story_focus(story) == ("我们车间新换的岗位天天接触油漆稀料 调过去的时候没人讲过有什么危害 "
+                                   "我想问 这种情况我能拒绝调岗吗")
+    assert _story_focus(story, context=1) == _story_focus(story)  # no sentence before it to add
+    # What the boss said is the dispute, not what "这种情况" stands for.
+    boss = "我在板材厂上夜班，手被压伤了。主任说是我自己不小心，最多给两千块。请问这种情况厂里该不该赔？"
+    assert _story_focus(boss) == "请问这种情况厂里该不该赔"
+
+
+def test_a_vague_story_question_speaks_with_the_sentence_before_it(real_kb):
+    story = ("我在电镀厂干了好多年。听说干有毒岗位的工人要定期换岗，还要给岗位津贴，我们厂从来没有。"
+             "我想问法律上有没有这样的规定？")
+    assert real_kb._focus(normalise(story), story) == ("听说干有毒岗位的工人要定期换岗 还要给岗位津贴 我们厂从来没有 "
+                                                       "我想问法律上有没有这样的规定")
+
+
 @pytest.mark.parametrize("story, cite", [
     ("我们厂最近赶订单，每天早上八点干到晚上十点，周末也不休息，已经连着一个多月了，工资也没多给，"
      "大家都累得不行，我想问问一天加班最多能加几个小时", Citation("劳动法", 41)),

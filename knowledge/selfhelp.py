@@ -88,7 +88,9 @@ _HALF_PINYIN = {"推song": "推送", "tui送": "推送", "查询ma": "查询码"
                 "报ming": "报名", "bao名": "报名", "积fen": "积分", "ji分": "积分", "订yue": "订阅", "ding阅": "订阅",
                 "退ding": "退订", "tui订": "退订", "排ming": "排名", "pai名": "排名", "匿ming": "匿名", "ni名": "匿名",
                 "举bao": "举报", "ju报": "举报", "竞sai": "竞赛", "jing赛": "竞赛", "答ti": "答题", "da题": "答题",
-                "进du": "进度", "jin度": "进度"}
+                "进du": "进度", "jin度": "进度", "hui执": "回执", "回zhi": "回执", "查xun": "查询", "cha询": "查询",
+                "pai行": "排行", "排hang": "排行", "xue时": "学时",
+                "学shi": "学时", "zheng书": "证书", "证shu": "证书", "dan位": "单位", "单wei": "单位"}
 # The service's own words, for the speller's vocabulary: a homophone typo of one (积份, 退定) is
 # corrected like a typo of a legal word, and the catalogue is asked again (KnowledgeBase.answer).
 SERVICE_WORDS = tuple(sorted({*_PINYIN.values(), *_HALF_PINYIN.values()}))
@@ -333,7 +335,8 @@ _RULES: tuple[_Rule, ...] = (
           "课程?.{0,4}" + _any("几点", "什么时候", "啥时候", "每周几", "周几", "星期几") + ".{0,2}" + _any("推", "发"),
           _any("不推了", "没推了", "不推送了"),
           # How often, and none this week ("一周推几次", "为什么这周没课").
-          _any("一周", "每周", "一星期", "一礼拜", "一个月", "每月", "每天", "一天") + _any("推", "发") + _any("几次", "几回", "几节", "几课", "多少"),
+          _any("一周", "每周", "一星期", "一礼拜", "一个月", "每月", "每天", "一天") + _any("推", "发课", "发几节课", "来课")
+          + _any("几次", "几回", "几节", "几课", "多少次", "多少节", "多少课"),
           _any("这周", "这星期", "这礼拜", "这个月", "最近", "今天", "好久", "怎么", "为什么") + ".{0,3}"
           + _any("没课", "没有课", "没新课", "没收到课", "没来课"),
           # Not the employer's publicity ("单位没推送安全知识"): the worker's own feed, asked after.
@@ -364,7 +367,7 @@ _RULES: tuple[_Rule, ...] = (
           _any("加入", "选择", "选", "改", "换", "更换", "修改", "退出", "设置") + ".{0,2}"
           + _any("我的单位", "我所在的单位", "所在单位", "所在的单位", "现在的单位"),
           _any("我的单位", "我所在的单位", "所在单位", "所在的单位") + ".{0,4}" + _any("改", "换", "修改", "设置", "选"),
-          "加入" + _any("我们", "咱们", "我的", "") + _any("单位", "厂里", "公司") + "$", "选错.{0,2}单位",
+          "加入" + _any("我们", "咱们", "我的", "") + _any("单位", "厂里", "公司") + "$", "选错.{0,2}单位", "单位选错",
           # The unit shown here changed ("换单位怎么改", "俺换厂了 单位咋改过来", "怎么把单位改成新厂的"): 单位 as the
           # thing changed, with a how; 单位改制 or 单位改名 (a company's own change) is not this.
           _all(_any("单位" + _any("怎么", "咋", "如何", "怎样", "要", "能", "在哪", "在哪里", "去哪", "")

@@ -632,7 +632,8 @@ class KnowledgeBase:
                 best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic)
             outside = features["domain_share"] == 0 or off_topic
             confidence = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
-        if confident and any(intents.looks_like_standard_or_paperwork(t.replace(" ", "")) for t in (norm, normalise(said))):
+        if confident and any(intents.looks_like_standard_or_paperwork(t.replace(" ", ""))
+                             for t in (norm, normalise(said))):
             # A standard's figure, a medical report, contract paperwork, a local amount: no statute of ours answers
             # it. Read as typed too: the speller may have turned 限值 into 限制.
             confident, outside = False, True

@@ -346,7 +346,8 @@ def test_half_pinyin_homophones_passives_and_bursts_are_emergencies(text):
 
 # Round 9: needs no loaded statute answers, never answered confidently whatever the ranking finds.
 @pytest.mark.parametrize("text", [
-    "车间噪声的职业接触限值是多少分贝", "甲苯的容许浓度是多少", "体检单上转氨酶偏高是啥意思", "竞业限制期间公司不给钱怎么办",
+    "车间噪声的职业接触限值是多少分贝", "甲苯的容许浓度是多少", "体检单上转氨酶偏高是啥意思",
+    "竞业限制期间公司不给钱怎么办",
     "派遣工的劳动合同是跟派遣公司签还是跟厂里签", "东莞工伤九级的补助金是几个月工资",
 ])
 def test_standards_figures_medical_reports_and_contract_paperwork_are_recognised(text):

@@ -729,7 +729,9 @@ def is_help(compact_text: str) -> bool:
 # Naming the feature or asking about a report already made ("匿名举报", "匿名举报之后想撤回") is a
 # question about the service, not a wish to report now.
 # A tip already made (its receipt named: "……给了我一个回执码，手机摔坏了码找不到了") is not a new one.
-_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$|回执|查询码")
+_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$|回执|查询码"
+                        # A complaint about the bot itself ("我要投诉这个机器人") is no tip about a workplace.
+                        r"|机器人|助手")
 
 
 def is_tip(compact_text: str) -> bool:

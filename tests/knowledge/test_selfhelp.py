@@ -359,6 +359,16 @@ def test_a_story_naming_its_receipt_is_about_the_receipt_not_a_new_tip(fixture_k
     ("用这个费不费流量", "selfhelp-help"),
     ("证书咋领", "selfhelp-study"),                                      # 咋 read as 怎么
     ("xue时在哪看", "selfhelp-study"),
+    # A second probe: a report's fate asked after, pushes refused or timed, the bot's answers doubted, one's unit.
+    ("我在这的举报工会受理了没", "selfhelp-status"),
+    ("检举交上去了吗", "selfhelp-status"),
+    ("不需要你们的课了", "selfhelp-unsubscribe"),
+    ("别再给我发课", "selfhelp-unsubscribe"),
+    ("星期几来课呢", "selfhelp-pushes"),
+    ("小课好久没更新", "selfhelp-pushes"),
+    ("助手说错了跟谁说", "selfhelp-contact"),
+    ("这个机器人靠得住吗", "selfhelp-help"),
+    ("我现在是哪个单位", "selfhelp-unit"),
 ])
 def test_round_nine_phrasings_about_ankang_match(text, entry_id):
     entry = match_selfhelp(compact(text))
@@ -368,6 +378,7 @@ def test_round_nine_phrasings_about_ankang_match(text, entry_id):
 @pytest.mark.parametrize("text", [
     "高温补贴一个月发多少钱", "一个月发几次工资", "我所属的工会变更了，工会会费怎么交", "公司能看员工的聊天记录吗",
     "举报了以后单位一直没整改怎么办", "领导天天骚扰我受不了", "单位变更名称后劳动合同还有效吗",
+    "我举报了劳动局一直没受理怎么办", "工资条上单位名称写错了", "安全生产责任制什么时候推行",
 ])
 def test_round_nine_neighbours_stay_outside_the_catalogue(text):
     assert match_selfhelp(compact(text)) is None

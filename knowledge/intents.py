@@ -40,6 +40,9 @@ _DIALECT = (
     ("咗入去", "进去"), ("入咗去", "进去"), ("入去", "进去"), ("辣亲", "烫到"), ("𠝹", "割"), ("不识郁", "不能动"),
     ("郁不到", "不能动"), ("都系", "都是"), ("系咪", "是不是"), ("咗喺", "在"), ("咗在", "在"), ("喺", "在"), ("嚟", "来"), ("郁不了", "不能动"), ("晕晒", "晕倒"), ("火烛", "着火"), ("烧紧", "烧起来"), ("冧咗", "塌了"),
     ("咗", "了"), ("冇", "没"), ("嘅", "的"), ("俾", "被"), ("遭电", "被电"), ("遭车", "被车"),
+    # Round 9: Cantonese falls and a body that will not move ("佢跌咗落嚟，唔郁得", 唔 already read as 不).
+    ("跌了落来", "摔下来"), ("跌落来", "摔下来"), ("跌了落去", "摔下去"), ("跌落去", "摔下去"), ("不郁得", "不能动"),
+    ("郁不得", "不能动"),
 )
 _DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
 _PINYIN_WORDS = {
@@ -51,7 +54,8 @@ _PINYIN_WORDS = {
 _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
                      "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
-                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷"}
+                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷",
+                     "dao": "倒"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -112,7 +116,8 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
                  "掉井里", "掉罐里", "trapped"),
     "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
              "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "坠楼", "跳楼", "跳下来", "fell from"),
-    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
+    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "快淹死", "要淹死", "呛水",
+              "flooding"),
     "bleeding": ("大出血", "大量出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "血一直流", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
                  "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
                  "扎穿", "刺穿", "戳穿", "扎透", "穿透了", "扎进肉", "插进肚", "bleeding"),
@@ -269,13 +274,16 @@ _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
+# Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
+_STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)")
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
     ("burn", _SCALDED), ("burn", _BURNT), ("fire", _CAUGHT_FIRE), ("explosion", _BURST), ("machine", _CAUGHT),
     ("machine", _STRUCK), ("bleeding", _CUT), ("bleeding", _BLOOD), ("chemical", _EYE_CHEMICAL), ("poison", _FUMES),
     ("fall", _FELL_FROM), ("unconscious", _COLLAPSED),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
-    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
+    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)

@@ -96,6 +96,10 @@ def test_first_aid_asked_for_a_named_person_is_an_emergency():
     ("组长突然胸口憋得慌，脸色煞白", "unconscious"),
     ("工友割草被蛇咬了", "poison"),
     ("龙门吊倒了，司机还在上面", "collapse"),
+    # A third probe, dialect and typed forms: a Cantonese fall, half-pinyin 倒, struggling in the water.
+    ("阿叔跌咗落去，唔郁得", "fall"),
+    ("师傅被电dao在地上", "electric"),
+    ("有个小工在蓄水池里扑腾", "flood"),
 ])
 def test_round_nine_phrasings_are_emergencies_of_their_kind(text, kind):
     reply = emergency_reply(text)
@@ -110,6 +114,7 @@ def test_round_nine_phrasings_are_emergencies_of_their_kind(text, kind):
     "前年在山上干活被蛇咬了算工伤吗",                             # past, a claim
     "工地草丛里有毒蛇怎么办",                                     # a hazard feared, nobody hurt
     "干了十年胸口疼出冷汗算职业病吗",
+    "池塘里的鸭子扑腾得厉害",                                     # no person in the water
 ])
 def test_round_nine_waivers_supervision_and_grades_are_not_emergencies(text):
     assert emergency_reply(text) is None

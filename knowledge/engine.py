@@ -610,6 +610,7 @@ class KnowledgeBase:
         """``raw`` as read (``as_read``); ``shown``, the question as the worker wrote it, is what replies quote."""
         cand = self._candidate(raw, norm)
         english = raw.isascii()
+        said = raw
         raw = raw if shown is None else shown
         ranked, articles, by_article, features = cand.ranked, cand.articles, cand.by_article, cand.features
         results = self._merge_results(ranked, articles)
@@ -631,6 +632,11 @@ class KnowledgeBase:
                 best is not None and best.score >= CONFIDENT and best.raw >= ANSWER_MIN_RAW and not off_topic)
             outside = features["domain_share"] == 0 or off_topic
             confidence = max([best.score if best else 0.0, best_art[1] if best_art else 0.0])
+        if confident and any(intents.looks_like_standard_or_paperwork(t.replace(" ", ""))
+                             for t in (norm, normalise(said))):
+            # A standard's figure, a medical report, contract paperwork, a local amount: no statute of ours answers
+            # it. Read as typed too: the speller may have turned 限值 into 限制.
+            confident, outside = False, True
         if confident and not by_article and best is not None:
             entry = self.faq[best.entry]
             return AnswerReply(

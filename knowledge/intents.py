@@ -40,6 +40,9 @@ _DIALECT = (
     ("咗入去", "进去"), ("入咗去", "进去"), ("入去", "进去"), ("辣亲", "烫到"), ("𠝹", "割"), ("不识郁", "不能动"),
     ("郁不到", "不能动"), ("都系", "都是"), ("系咪", "是不是"), ("咗喺", "在"), ("咗在", "在"), ("喺", "在"), ("嚟", "来"), ("郁不了", "不能动"), ("晕晒", "晕倒"), ("火烛", "着火"), ("烧紧", "烧起来"), ("冧咗", "塌了"),
     ("咗", "了"), ("冇", "没"), ("嘅", "的"), ("俾", "被"), ("遭电", "被电"), ("遭车", "被车"),
+    # Round 9: Cantonese falls and a body that will not move ("佢跌咗落嚟，唔郁得", 唔 already read as 不).
+    ("跌了落来", "摔下来"), ("跌落来", "摔下来"), ("跌了落去", "摔下去"), ("跌落去", "摔下去"), ("不郁得", "不能动"),
+    ("郁不得", "不能动"),
 )
 _DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
 _PINYIN_WORDS = {
@@ -51,7 +54,8 @@ _PINYIN_WORDS = {
 _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
                      "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
-                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷"}
+                     "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷",
+                     "dao": "倒"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -96,7 +100,8 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
                  "摸到漏电", "碰到漏电", "碰着漏电", "被电着", "电着了", "被高压线", "高压电打", "碰到高压线", "碰着高压线",
                  "碰上高压线", "挂到高压线", "搭到高压线",
                  "electric shock", "electrocuted"),
-    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "喝错", "误喝", "误服", "吃错了药", "喝了消毒", "喝了工业酒精", "喝了甲醇", "上吐下泻", "食物中毒",
+    "poison": ("中毒", "吸入毒气", "喝了农药", "毒气", "喝错", "误喝", "误服", "误食", "误吞", "毒蘑菇", "野蘑菇", "被蛇咬", "蛇咬了",
+               "被毒蛇咬", "吃错了药", "喝了消毒", "喝了工业酒精", "喝了甲醇", "上吐下泻", "食物中毒",
                "poisoned", "poisoning"),
     "collapse": ("坍塌", "塌方", "倒塌", "塌了", "冒顶", "被埋", "埋住", "片帮", "垮了", "倒下来砸", "塌下来", "埋人", "collapse"),
     "machine": ("卷进", "绞进", "卷入", "卷到", "绞到", "卷住", "拉不出来", "抽不出来", "夹住", "被夹", "压住", "被压", "轧到", "绞住", "切到手", "手被", "压着人", "压着腿",
@@ -111,7 +116,8 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
                  "掉井里", "掉罐里", "trapped"),
     "fall": ("坠落", "掉下来", "摔下来", "掉下去", "跌落", "从高处摔", "从脚手架", "摔下去", "踩空", "高处摔", "高空摔", "楼上摔",
              "摔下", "跌下", "栽下", "坠下", "掉了下来", "摔了下来", "坠楼", "跳楼", "跳下来", "fell from"),
-    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "flooding"),
+    "flood": ("透水", "突水", "涌水", "水淹", "淹了", "溺水", "掉水里", "落水", "掉河里", "快淹死", "要淹死", "呛水",
+              "flooding"),
     "bleeding": ("大出血", "大量出血", "在流血", "流血了", "出血了", "冒血", "血往外", "血直流", "直流血", "流了很多血", "血流不止", "止不住血", "血止不住", "血一直流", "一直流血", "一直在流血", "全是血", "满地是血", "好多血",
                  "喷血", "血哗哗", "哗哗流血", "哗哗地流血", "血呼呼", "血一直冒", "血流了一地", "一地的血", "断了", "骨折", "砸伤", "砸到", "砸中", "被砸", "割断", "切断了", "划了个大口子", "伤口很深",
                  "扎穿", "刺穿", "戳穿", "扎透", "穿透了", "扎进肉", "插进肚", "bleeding"),
@@ -126,7 +132,9 @@ _CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿�
 _WENT_IN = (rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口)|"
             # "清洗储罐的同事在里面二十分钟没回应了": the place first, then who is inside it.
             rf"{_CONFINED_PLACE}.{{0,8}}?在(?:里面|里头|里边|下面|底下|底部))")
-_NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|没有?动静|没了?动静|没有?反应|没有?回应|没有?回音|没有?声音?|没声了|没了声音|"
+_NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|拽不上来|没有?回来|"
+            # With an adverb between ("下去之后就没再上来", "进去再也没出来", "下去半天都没见上来").
+            r"(?:没|没有|不)(?:再|在|还|见|能|见人|再见)(?:上来|出来|回来|冒头|露头|浮上来|爬上来)|再也没有?(?:上来|出来|回来|冒头|动静|声音?)|没有?动静|没了?动静|没有?反应|没有?回应|没有?回音|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|不回话|没吭声|没出声|没人应|没有?应声|不吭声|不出声|不说话了|"
             r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下)|"
             # "喊他一点反应都没有", "啥动静也没有".
@@ -204,7 +212,9 @@ _FUMES_SIGN = (r"(?:头晕|头疼|头痛|想吐|吐了|恶心|叫不醒|推不�
                r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔)")
 _FUMES = re.compile(rf"{_FUMES_SOURCE}.{{0,30}}?{_FUMES_SIGN}|{_FUMES_SIGN}.{{0,20}}?{_FUMES_SOURCE}")
 # Someone suddenly down, no hazard named ("突然捂着胸口倒下了"): the heart, a stroke.
-_COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口")
+_COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口"
+                        # The heart told by its signs ("突然说胸口疼，脸色发白，出冷汗").
+                        r"|胸口(?:剧?疼|剧?痛|闷|憋|压得慌).{0,12}?(?:冷汗|脸色?(?:发白|苍白|煞白|发青)|喘不|倒)")
 # A fall told by where from ("从七八米高的地方直接掉到车间地上了").
 _FELL_FROM = re.compile(r"从.{0,12}?(?:米|楼|架|顶|梯|高|台|吊篮|塔吊)[^，。,]{0,10}?(?:掉|摔|跌|栽|坠|滚)(?:到|在|下|了)")
 _CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
@@ -241,10 +251,18 @@ _LIFELESS = re.compile(rf"{_PERSON}.{{0,10}}?(?:不动了|一动不动|躺着不
 
 # Something fell over onto people ("货架倒了底下压着个人", "墙塌了埋着两个").
 _FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来|垮下来|滑下来).{0,8}?(?:压着|压住|埋着|埋住|砸着|砸住|扣着|盖住|埋了|"
-                      r"(?:底下|下面|里面|里头)(?:还)?有人)")
+                      r"(?:底下|下面|里面|里头)(?:还)?有人)"
+                      # Someone still on or in what toppled ("塔吊倒了司机还在上面", "车翻了人还在里头").
+                      r"|(?:倒了|塌了|垮了|翻了|倒下来|塌下来).{0,6}?(?:人|司机|工人|师傅|工友|他|她)还(?:在|困在|卡在)(?:上面|里面|里头|下面|底下|车里)")
 # Swallowing something poisonous ("同事喝了一口清洗剂", "误吞了老鼠药").
-_SWALLOWED = re.compile(r"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{0,4}?(?:清洗剂|消毒液|消毒水|洗洁精|农药|药水|甲醇|工业酒精|稀料|油漆|"
-                        r"香蕉水|汽油|柴油|除草剂|老鼠药|鼠药|漂白|洁厕|防冻液|硫酸|盐酸|烧碱|火碱)")
+_POISONOUS = (r"(?:清洗剂|清洁剂|去污剂|消毒液|消毒水|84|洗洁精|洗衣液|农药|杀虫剂|敌敌畏|百草枯|药水|甲醇|工业酒精|稀料|天那水|"
+              r"油漆|香蕉水|汽油|柴油|机油|除草剂|老鼠药|鼠药|漂白|洁厕|防冻液|冷却液|电解液|硫酸|盐酸|烧碱|火碱|碱水|除锈剂|"
+              r"亚硝酸盐|工业盐|胶水)")
+_SWALLOWED = re.compile(rf"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{{0,4}}?{_POISONOUS}"
+                        # The substance first ("把瓶里的清洗剂当水喝了", "农药叫他喝下去了", "错把消毒水当饮料喝了一口").
+                        rf"|{_POISONOUS}.{{0,10}}?(?:当|当成|当作|以为是)?.{{0,5}}?(?:喝|吞|咽)(?:了|下|进|掉|光)"
+                        # Something unknown swallowed, then its signs ("喝了桶里的液体，嘴里起泡").
+                        r"|(?:喝|吞|吃|咽)了.{0,6}?(?:液体|药水|不明|化学|毒).{0,10}?(?:起泡|吐|晕|抽|烧得|疼|肿|白沫)")
 # A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
 _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
@@ -256,13 +274,16 @@ _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
+# Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
+_STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)")
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
     ("burn", _SCALDED), ("burn", _BURNT), ("fire", _CAUGHT_FIRE), ("explosion", _BURST), ("machine", _CAUGHT),
     ("machine", _STRUCK), ("bleeding", _CUT), ("bleeding", _BLOOD), ("chemical", _EYE_CHEMICAL), ("poison", _FUMES),
     ("fall", _FELL_FROM), ("unconscious", _COLLAPSED),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
-    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM),
+    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)
@@ -270,7 +291,9 @@ _KIND_ORDER = tuple(EMERGENCY_EVENTS)
 # A law question about an emergency, or one told as past or as a habit: never one happening now.
 _ABOUT_LAW = re.compile(
     r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
-    r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查(?!井)|教育|制度|义务|权利|事故后|以后|之后|后来|去年|前年|上个月|上周|前几天|"
+    r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查(?!井)|教育|制度|义务|权利|事故后|"
+    # Not the moment after going in ("同事下去之后就没再上来", "进罐子以后再也没出来").
+    r"(?<![去进下井罐池子坑里])(?:以后|之后)|后来|去年|前年|上个月|上周|前几天|"
     r"前些天|前天|前晚|损失|承担|以前|(?:^|[，,。年月天周]|很久|好久)之前|曾经|当时|只给了|合理吗|那次|那回|上次|年前|怎么处理的|谁负责|负责|补偿|鉴定|诊断|职业病|尘肺|防护用品|有权|"
     r"这种紧急情况|可以自己|调查|工会|工资|扣钱|扣我|扣俺|开除|辞退|合同|仲裁|起诉|违法|合法|"
     r"报销|医药费|医疗费|谁出钱|谁掏钱|谁出|谁付|谁管|义肢|假肢|康复|差点|差一点|险些|幸好|好在|"
@@ -283,7 +306,11 @@ _ABOUT_LAW = re.compile(
     # Who answers for it ("总包说是分包的事，跟他没关系") and whether one may refuse ("瓦斯超限了也接着整，能不干不"):
     # a dispute or a right, asked after the fact or before anyone is hurt.
     r"总包|分包|甩锅|扯皮|推卸|(?:跟|和|与)[^，。,！!？?]{0,4}?没(?:有)?关系|能不干|不干行|可以不干|能拒绝|可以拒绝|有权拒绝|"
-    r"(?:也|还)(?:接着|继续)(?:干|整|上|生产)|照样(?:干|生产|开工))"
+    r"(?:也|还)(?:接着|继续)(?:干|整|上|生产)|照样(?:干|生产|开工)|"
+    # A paper signed ("伤亡后果自负的协议有效吗", "签了生死状"), an accident's grade ("死了2个人属于哪一级事故"):
+    # asked about afterwards or before, not happening now.
+    r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
+    r"死了[0-9一二两三四五六七八九十几]+个)"
 )
 # How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
 _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
@@ -295,6 +322,11 @@ _ABOUT_PROCEDURE = re.compile(
     r"组织|疏散|方法|步骤|第一步|流程|哪些|原则|发现.{0,10}(?:时|的时候|应该|该怎么|第一步)|"
     # A hazard feared, nobody hurt yet ("电线泡在水里，怕有人触电", "粉尘很多，怕爆炸").
     r"(?:怕|担心|害怕|生怕|以防)[^，,。！!？?]{0,6}?(?:触电|着火|起火|失火|爆炸|出事|掉|摔|塌|倒|中毒|漏|淹)|"
+    # "真出事了公司能不管吗", "出了事谁负责": an accident supposed, not one told.
+    r"真(?:要|的|要是)?出(?:了)?事|出了事(?:谁|公司|老板|单位|能|会|算|怎么)|"
+    # Who must stand by outside before going in ("进罐清洗外面要不要有人监护", "下井前需要专人看护吗").
+    r"(?:要不要|需不需要|用不用|需要|得|必须|应该|应当|要)(?:安排|留)?(?:有?人|专人|个人)?(?:在)?(?:外面|外边|上面|旁边|井口|罐外|池边)?"
+    r"(?:监护|看护|守着|盯着)|(?:进|下)(?:罐|池|井|坑|窖)(?:之|以)?前|作业前|"
     r"怎么判断|如何判断|症状|表现|原因|案例|"
     # "着火的时候应该先救人还是先灭火" asks how; "清淤的时候同事晕倒了" tells what happened.
     r"的时候(?:应该|应当|应|该|要|怎么|如何|先|可以|能|不能|需要|有什么|会)|时(?:应该|应|该|要|怎么|如何|先|可以|能|不能)|正确做法|要求|应当|容易|会不会|可能会|危险吗|安全吗|请问|必须)"
@@ -315,12 +347,12 @@ _SOMEONE = re.compile(r"(有人|工友|同事|师傅|师父|老乡|工人|兄弟
 # claim for compensation.
 _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|"
                          # "现在在江苏一家化工厂干活" says where one works, not what is happening.
-                         r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|"
+                         r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
                          r"(?<!根本)(?<![跑逃走])出不去|被困)")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
                             r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿)")
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
-_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心|身上|全身|浑身)|突然)")
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
                      r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
@@ -370,7 +402,10 @@ VICTIM_STATES_STRONG: dict[str, tuple[str, ...]] = {
                     "叫不应", "喊不应", "没有呼吸", "没呼吸", "没气了", "没了气", "没心跳", "没有心跳", "喘不上气", "喘不过气",
                     "上不来气", "透不过气", "抽搐", "抽风", "口吐白沫", "吐白沫", "嘴唇发紫", "脸发紫", "脸色发紫", "翻白眼",
                     "休克", "窒息", "失去知觉", "醒不过来", "一动不动", "人事不省", "失去意识", "意识模糊", "意识不清",
-                    "神志不清", "没知觉", "没有知觉", "推不醒", "摇不醒", "都不醒", "人不行了", "快不行了"),
+                    "神志不清", "没知觉", "没有知觉", "推不醒", "摇不醒", "都不醒", "人不行了", "快不行了",
+                    # Called and no answer ("叫他也没反应", "喊半天没反应").
+                    "叫他也没反应", "喊他也没反应", "叫他没反应", "喊他没反应", "叫也没反应", "喊也没反应", "喊半天没反应",
+                    "叫半天没反应", "拍他没反应", "拍也没反应"),
     # Gone down and not back ("人没上来", "还没浮上来"): the confined space's or the water's guidance.
     "confined": ("人没上来", "人还没上来", "人没出来", "人还没出来", "没浮上来", "还没浮上来"),
     "bleeding": ("吐血", "咳血", "呕血", "流血不止", "血止不住", "止不住血", "血流不止", "大出血", "流了好多血", "流了很多血", "一直流血", "一直在流血",
@@ -653,6 +688,8 @@ _HELP = re.compile(
 _TIP = re.compile(r"(我|俺)?(要|想|想要|需要|打算)(匿名)?(举报|反映|投诉|报告)(一下|一个|个)?(隐患|问题|情况|安全隐患|违法|违章|单位|公司|老板|厂里)?")
 # "Which department do I report X to" asks for the law, not for the tip form.
 _TIP_QUESTION = re.compile(r"(吗|是否|能否|可否|如何|何种|身份|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法|"
+                           # What followed a report already made ("举报了老板，他就要炒了俺，有人管不"): a question of law.
+                           r"炒|开除|辞退|解雇|打击|穿小鞋|威胁|管不|有人管|不管|怎么办|咋办|咋整|"
                            r"哪个部门|什么部门|哪个单位|哪家|哪儿|去哪|找哪|归谁管|谁管)")
 # Wanting to report without giving one's name ("我想悄悄反映一下不留名", "能不能偷偷说个情况").
 _ANONYMOUS = re.compile(r"(匿名|不留名|不想留名|不署名|不具名|不报名字|不留姓名|不暴露身份|不透露身份|悄悄|偷偷|私下)")
@@ -701,7 +738,9 @@ def is_help(compact_text: str) -> bool:
 # Naming the feature or asking about a report already made ("匿名举报", "匿名举报之后想撤回") is a
 # question about the service, not a wish to report now.
 # A tip already made (its receipt named: "……给了我一个回执码，手机摔坏了码找不到了") is not a new one.
-_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$|回执|查询码")
+_TIP_ABOUT = re.compile(r"^(?:怎么|如何|怎样|咋)?(?:匿名)?(?:举报|反映|投诉)$|之后|以后|撤回|撤销|怎么操作|了吗$|回执|查询码"
+                        # A complaint about the bot itself ("我要投诉这个机器人") is no tip about a workplace.
+                        r"|机器人|助手")
 
 
 def is_tip(compact_text: str) -> bool:
@@ -752,6 +791,26 @@ _NEIGHBOUR_MATTER = re.compile(
 def looks_like_neighbour_matter(compact_text: str) -> bool:
     """A local rule, a technical detail or a shop dispute (see _NEIGHBOUR_MATTER)."""
     return bool(_NEIGHBOUR_MATTER.search(compact_text))
+
+
+# Round 9: needs that no loaded statute answers, whatever the ranking finds: a local figure asked as an amount
+# ("深圳七级的补助金到底是几个月工资"), the figures of technical standards ("粉尘浓度限值", "剂量限值是多少毫希沃特"),
+# a medical report read ("体检报告上的ALT偏高是什么意思") and contract paperwork ("竞业限制协议有效吗", "派遣工的合同跟
+# 谁签"). A veto on answering confidently (KnowledgeBase._search_reply), not a feature of the answer policy: the
+# fitted policy and its operating point stay as they are, and these needs are never answered. On the splits that
+# may be read it matches out-of-scope questions only (tests/knowledge/test_intents.py).
+_STANDARD_OR_PAPERWORK = re.compile(
+    rf"{_LOCAL_PLACE}.{{0,24}}?(?:几个月|多少个月|多少钱|怎么算|按什么算|几倍)"
+    r"|限值|阈值|容许浓度|接触限值|最高容许|毫希|msv|分贝是多少|多少分贝|多少毫克|mg/m"
+    r"|(?:偏高|偏低|阳性|阴性|箭头)[^，。,？?]{0,8}?(?:什么意思|啥意思|要紧|严重吗|怎么回事)|化验单|报告单上"
+    r"|竞业|保密协议|合同[^，。,？?]{0,6}?(?:跟|和|与)谁签|(?:跟|和|与)谁签[^，。,？?]{0,4}?合同"
+    r"|合同.{0,8}?(?:跟|和|与).{1,8}?签还是(?:跟|和|与)"
+)
+
+
+def looks_like_standard_or_paperwork(compact_text: str) -> bool:
+    """A local amount, a technical standard's figure, a medical report or contract paperwork (above)."""
+    return bool(_STANDARD_OR_PAPERWORK.search(compact_text))
 
 
 if __name__ == "__main__":

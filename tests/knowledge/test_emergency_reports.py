@@ -76,3 +76,45 @@ def test_training_lessons_figures_of_speech_fears_and_claims_are_not_emergencies
 def test_first_aid_asked_for_a_named_person_is_an_emergency():
     reply = emergency_reply("工友中暑了，怎么急救")
     assert reply is not None and reply.kind == "heat"
+
+
+# Round 9: the classes behind test6's misses (a training split since round 9), each in phrasings written for
+# these tests: gone down and not back, told with an adverb between (没再上来, 再也没出来, 没见上来, 在 for 再);
+# a poison swallowed, told substance first (把……当水喝了).
+@pytest.mark.parametrize(("text", "kind"), [
+    ("下水道里下去的师傅一直没再上来", "confined"),
+    ("罐子裡的人進去後再也沒出來，喊也不應", "confined"),
+    ("他下到池子里好久没见上来", "confined"),
+    ("下井的兄弟没在上来", "confined"),                       # 在 typed for 再
+    ("工友把装在矿泉水瓶里的稀料当水喝了", "poison"),
+    ("徒弟把敌敌畏当饮料喝了一口，现在肚子疼", "poison"),
+    ("老師傅把防凍液當成飲料喝下去了", "poison"),
+    # A probe of further hazards in the same way: called and no answer, something unknown swallowed, the heart
+    # told by its signs, a bite, someone still on what toppled.
+    ("冷库里那个搬运工冻僵了，喊他也没反应", "unconscious"),
+    ("师傅喝了瓶子里的不明液体，嘴里起泡", "poison"),
+    ("组长突然胸口憋得慌，脸色煞白", "unconscious"),
+    ("工友割草被蛇咬了", "poison"),
+    ("龙门吊倒了，司机还在上面", "collapse"),
+    # A third probe, dialect and typed forms: a Cantonese fall, half-pinyin 倒, struggling in the water.
+    ("阿叔跌咗落去，唔郁得", "fall"),
+    ("师傅被电dao在地上", "electric"),
+    ("有个小工在蓄水池里扑腾", "flood"),
+])
+def test_round_nine_phrasings_are_emergencies_of_their_kind(text, kind):
+    reply = emergency_reply(text)
+    assert reply is not None and reply.kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "签了伤亡后果自负的生死状，现在心里发慌，真出事了老板能不管吗",  # a paper signed, an accident supposed
+    "进污水井清淤，里面有毒气，井口需不需要专人看护",              # who stands by: asked before going in
+    "化工厂爆炸死了3个人，属于什么级别的事故",                     # an accident's grade
+    "有人下井后没再上来，单位要担什么责任",                       # the same words, asked as law
+    "前年在山上干活被蛇咬了算工伤吗",                             # past, a claim
+    "工地草丛里有毒蛇怎么办",                                     # a hazard feared, nobody hurt
+    "干了十年胸口疼出冷汗算职业病吗",
+    "池塘里的鸭子扑腾得厉害",                                     # no person in the water
+])
+def test_round_nine_waivers_supervision_and_grades_are_not_emergencies(text):
+    assert emergency_reply(text) is None

@@ -353,3 +353,32 @@ def test_questions_about_the_disability_grade_after_an_injury_are_not_emergencie
                                   "我让开水烫了 疼得不行", "厨房油锅着了", "孩子掉井里了", "煤气罐爆了"])
 def test_half_pinyin_homophones_passives_and_bursts_are_emergencies(text):
     assert intents.detect_emergency(text) is not None
+
+
+# Round 9: needs no loaded statute answers, never answered confidently whatever the ranking finds.
+@pytest.mark.parametrize("text", [
+    "车间噪声的职业接触限值是多少分贝", "甲苯的容许浓度是多少", "体检单上转氨酶偏高是啥意思",
+    "竞业限制期间公司不给钱怎么办",
+    "派遣工的劳动合同是跟派遣公司签还是跟厂里签", "东莞工伤九级的补助金是几个月工资",
+])
+def test_standards_figures_medical_reports_and_contract_paperwork_are_recognised(text):
+    assert intents.looks_like_standard_or_paperwork(text)
+
+
+def test_no_law_question_of_a_readable_split_is_taken_for_a_standard_or_paperwork():
+    import json
+    from pathlib import Path
+
+    from knowledge.engine import as_read, normalise
+
+    data = Path(__file__).parents[2] / "bench" / "data" / "qa"
+    taken = [r["q"] for split in ("train", "test", "test2", "test6", "calib")
+             for r in map(json.loads, (data / f"{split}.jsonl").read_text(encoding="utf-8").splitlines())
+             if r["kind"] == "law" and intents.looks_like_standard_or_paperwork(
+                 normalise(as_read(r["q"])).replace(" ", ""))]
+    assert not taken
+
+
+def test_a_standards_figure_is_not_answered_confidently(real_kb):
+    for text in ("木工车间粉尘的接触限值是多少", "劳务派遣的劳动合同到底跟谁签"):
+        assert real_kb.answer(text).intent != "answer"

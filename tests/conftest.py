@@ -263,6 +263,28 @@ def shared_kb(laws_dir):
 
 
 @pytest.fixture(scope="session")
+def side_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache dir (ANKANG_CACHE_DIR) for knowledge bases other than the suite's (no statutes, the test FAQ).
+
+    Storing a knowledge-base snapshot drops every other one in its cache dir (``knowledge.engine``), so one
+    of these built in the user's cache dir dropped the suite's: each process started after it (``ankang
+    run``, the demo, a worker's ``shared_kb``) built the indexes again, about 3 s of CPU each. The derived
+    files the build reads (jieba's trimmed dictionary, its prefix cache, the readings) are linked from the
+    user's cache dir, as ``make warm`` left them; the snapshots are not.
+    """
+    from knowledge.text import cache_dir
+
+    side = tmp_path_factory.mktemp("side-cache")
+    for kept in cache_dir().glob("ankang-*"):
+        if kept.is_file() and not kept.name.startswith("ankang-kb-") and not kept.name.endswith(".tmp"):
+            try:
+                os.link(kept, side / kept.name)  # the cache's files are replaced, never written in place
+            except OSError:
+                shutil.copyfile(kept, side / kept.name)
+    return side
+
+
+@pytest.fixture(scope="session")
 def bank():
     """The bundled 安康杯 question bank, loaded once per test session (a test's first contest would load it)."""
     from broadcasts.quizbank import load_bank

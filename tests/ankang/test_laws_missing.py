@@ -36,13 +36,13 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 async def test_run_warns_in_its_first_lines_and_healthz_says_the_statutes_are_missing(
-        emulator, database_url, tmp_path):
+        emulator, database_url, tmp_path, side_cache_dir):
     wrong = tmp_path / "no-such-laws"
     port = free_port()
     env = clean_env(
         ANKANG_BOT_TOKEN=TEST_TOKEN, ANKANG_TELEGRAM_API_URL=emulator.url, ANKANG_DATABASE_URL=database_url,
         ANKANG_WEB_HOST="127.0.0.1", ANKANG_WEB_PORT=str(port), ANKANG_LAWS_DIR=str(wrong),
-        ANKANG_SECRET_KEY="laws-test-secret", ANKANG_LOG_LEVEL="INFO",
+        ANKANG_SECRET_KEY="laws-test-secret", ANKANG_LOG_LEVEL="INFO", ANKANG_CACHE_DIR=str(side_cache_dir),
         # The Docker image's command, told that running on the FAQ alone is intended.
         ANKANG_ALLOW_NO_LAWS="1",
     )
@@ -106,8 +106,9 @@ async def test_healthz_reports_each_laws_status(make_settings, tmp_path, laws_di
         assert body["laws"]["statutes"] == (14 if status == "ok" else 0)
 
 
-async def test_demo_says_it_has_no_statutes(tmp_path: Path):
-    env = clean_env(ANKANG_LAWS_DIR=str(tmp_path / "nowhere"), ANKANG_WEB_PORT="0", ANKANG_LOG_LEVEL="WARNING")
+async def test_demo_says_it_has_no_statutes(tmp_path: Path, side_cache_dir: Path):
+    env = clean_env(ANKANG_LAWS_DIR=str(tmp_path / "nowhere"), ANKANG_WEB_PORT="0", ANKANG_LOG_LEVEL="WARNING",
+                    ANKANG_CACHE_DIR=str(side_cache_dir))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ankang", "demo", cwd=tmp_path, env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

@@ -126,11 +126,11 @@ def test_search_for_inline_mode(fixture_kb):
     assert fixture_kb.search("安全生产法第五十五条")[0].article.number == 55
 
 
-def test_no_laws_dir_answers_from_faq(tmp_path):
+def test_no_laws_dir_answers_from_faq(side_cache_dir):
     from knowledge.engine import KnowledgeBase
     from tests.knowledge.conftest import FIXTURES
 
-    kb = KnowledgeBase.load(None, data_dir=FIXTURES)
+    kb = KnowledgeBase.load(None, data_dir=FIXTURES, cache_dir=side_cache_dir)
     reply = kb.answer("劳保用品要自己掏钱吗")
     assert reply.intent == "answer" and reply.citations[0].opening is None
 

@@ -5,16 +5,14 @@ Every case must get a clear Chinese answer, raise nothing in a handler (the erro
 """
 from __future__ import annotations
 
-import io
 import logging
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from bot import messages as common_messages
 from bot import tip_messages as msg
-from tests.tips.helpers import photo_with_gps, plain
+from tests.tips.helpers import black_png, photo_with_gps, plain
 from tests.tips.test_bot_thread import DESCRIPTION, submit
 from tips.models import Tip, TipEvent, TipPhoto
 
@@ -36,9 +34,7 @@ async def count(services, model) -> int:
 
 def png_bomb() -> bytes:
     """A tiny PNG that claims 100 000 × 100 000 pixels (a decompression bomb)."""
-    out = io.BytesIO()
-    Image.new("1", (20000, 20000)).save(out, format="PNG")  # compresses to a few kB
-    data = bytearray(out.getvalue())
+    data = bytearray(black_png(20000, 20000))  # compresses to a few kB
     # Rewrite the IHDR size: Pillow must refuse before allocating 10 gigapixels.
     data[16:24] = (100_000).to_bytes(4, "big") + (100_000).to_bytes(4, "big")
     import zlib

@@ -73,7 +73,16 @@ def is_database_fault(exc: BaseException) -> bool:
     """
     if isinstance(exc, IntegrityError | DataError | ProgrammingError):
         return False
-    return isinstance(exc, DBAPIError | PoolTimeout | OSError | ConnectionError | TimeoutError)
+    if isinstance(exc, DBAPIError | PoolTimeout | OSError | ConnectionError | TimeoutError):
+        return True
+    # asyncpg's own errors, raised where it is used directly (the leader election, core/cluster.py): a lost
+    # or broken connection, a server that is shutting down, full or cancelling, or the driver's protocol left
+    # mid-operation by a timed-out query. Named by class, so that SQLite-only installs need no asyncpg.
+    return any(cls.__module__.startswith("asyncpg") and cls.__name__ in _ASYNCPG_FAULTS for cls in type(exc).__mro__)
+
+
+_ASYNCPG_FAULTS = frozenset({"InterfaceError", "InternalClientError", "PostgresConnectionError",
+                             "OperatorInterventionError", "InsufficientResourcesError"})
 
 
 def describe(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
@@ -84,6 +85,13 @@ def test_a_loop_failing_or_silent_longer_than_a_minute_is_stuck():
     (ConnectionRefusedError(), True),
     (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
     (ValueError("a bug"), False),
+    # asyncpg used directly (the leader election): a broken connection or a protocol left mid-operation by a
+    # timed-out query is a fault; a query the server rejects is not.
+    (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), True),
+    (asyncpg.exceptions._base.InternalClientError("cannot switch to state 3"), True),
+    (asyncpg.exceptions.InterfaceError("another operation is in progress"), True),
+    (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
+    (asyncpg.exceptions.PostgresSyntaxError("syntax error"), False),
 ])
 def test_only_faults_of_the_database_are_retried(error, fault):
     assert is_database_fault(error) is fault

@@ -60,6 +60,8 @@ WORKER_ID = 500000001
 # What one attempt of the bench sends: its 5 polls and the result (the rules go as the button's notice).
 MESSAGES_PER_ATTEMPT = 6
 TELEGRAM_RATE_PER_S = 30
+# Workers recorded, subscribed and placed in units per transaction before the invitation.
+SETUP_BATCH = 250
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -294,21 +296,28 @@ async def _setup(services, ids: list[int], units: int) -> None:
     Session, so that the organisation's tallies count them)."""
     from broadcasts import subscriptions
     from core import users as core_users
+    from core.db import writing
     from org.models import Membership
     from org.service import add_unit
 
-    async with services.sessions() as session, session.begin():
-        for chat_id in ids:
-            await core_users.record_user(session, chat_id)
-            await subscriptions.set_topics(session, chat_id, {"all"})
+    # In batches through the write gate, as the bot's own writes go: one transaction of 5,000 workers held
+    # SQLite's write lock for over 30 s, and the delivery engine's first claim, waiting in SQLite's busy handler,
+    # failed with "database is locked" (retried, the sender down for ~29 s).
+    for batch in range(0, len(ids), SETUP_BATCH):
+        async with writing(services.sessions) as session:
+            for chat_id in ids[batch:batch + SETUP_BATCH]:
+                await core_users.record_user(session, chat_id)
+                await subscriptions.set_topics(session, chat_id, {"all"})
     if units:
         tree = unit_tree(units)
-        async with services.sessions() as session, session.begin():
+        async with writing(services.sessions) as session:
             made = {code: await add_unit(session, code, name, level, parent) for code, name, level, parent in tree}
-            parents = {parent for *_, parent in tree}
-            leaves = [made[code] for code, *_ in tree if code not in parents]
-            session.add_all(Membership(chat_id=chat_id, unit_id=leaves[k % len(leaves)].id)
-                            for k, chat_id in enumerate(ids))
+        parents = {parent for *_, parent in tree}
+        leaves = [made[code].id for code, *_ in tree if code not in parents]
+        for batch in range(0, len(ids), SETUP_BATCH):
+            async with writing(services.sessions) as session:
+                session.add_all(Membership(chat_id=chat_id, unit_id=leaves[k % len(leaves)])
+                                for k, chat_id in enumerate(ids[batch:batch + SETUP_BATCH], start=batch))
 
 
 async def _invite(child: Child, ids: list[int], database_url: str, send_rate: float, units: int) -> dict:

@@ -123,7 +123,7 @@ async def campaign_button(update: Update, context: AnkangContext) -> None:
     try:
         step = await attempts.start_attempt(
             services.sessions, services.campaigns.bank, data.campaign_id, chat_id, now=services.clock.now(),
-            tz=services.settings.tz, practice=practice)
+            tz=services.settings.tz, practice=practice, known=services.campaigns.rules)
     except AttemptRefused as refused:
         await _acknowledge(query)
         await context.bot.send_message(chat_id, refused.message)

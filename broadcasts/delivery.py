@@ -59,7 +59,7 @@ from broadcasts.library import Lesson, LessonNotFound, Library
 from broadcasts.models import Delivery, DeliveryStatus, Occurrence, Schedule
 from broadcasts.occurrences import Report, claimable, finish_completed
 from broadcasts.quiz import mark_seen, next_lesson, record_poll
-from core.db import SessionMaker, rows_matched
+from core.db import SessionMaker, rows_matched, writing
 from core.models import utcnow
 from core.supervision import Loops
 from core.users import mark_blocked
@@ -195,19 +195,14 @@ class Sender:
         self.idle = False  # waiting to be woken (or for the next poll), nothing in hand
         self._contents: OrderedDict[int, Content] = OrderedDict()
         self._busy = 0
-        # SQLite has one writer: queueing our writes here is much faster than letting many
-        # connections collide and back off inside SQLite's busy handler.
-        self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
         self._runs = 0
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction (serialised in-process on SQLite)."""
-        if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock, self.sessions() as session, session.begin():
+        """A write transaction. SQLite has one writer: the writes queue in-process (``core.db.WriteGate``, shared with
+        the campaigns' writes), which is much faster than letting many connections collide and back off inside
+        SQLite's busy handler."""
+        async with writing(self.sessions) as session:
             yield session
 
     def wake(self) -> None:

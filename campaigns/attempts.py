@@ -35,10 +35,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from broadcasts.quizbank import DIFFICULTIES, Question, QuestionBank
 from campaigns import messages as msg
-from campaigns.models import Attempt, AttemptQuestion, AttemptStatus, Campaign, CampaignStatus, QuestionStatus
+from campaigns.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Campaign,
+    CampaignRules,
+    CampaignStatus,
+    QuestionStatus,
+)
 from campaigns.service import campaign_rules_on, candidates, local_day
 from core.clock import Clock
-from core.db import SessionMaker, rows_matched
+from core.db import SessionMaker, rows_matched, write_gate, writing
 from study.service import credit_attempt
 
 # An answer processed this long after the poll's open period still counts (the update was in flight).
@@ -171,12 +179,32 @@ def select_questions(
 # --- starting ------------------------------------------------------------------------------------
 
 
-async def start_attempt(
-    sessions: SessionMaker, bank: QuestionBank, campaign_id: int, chat_id: int, *, now: datetime, tz: ZoneInfo,
-    practice: bool = False, rng: random.Random | None = None,
-) -> Step:
-    """Start an attempt (or a practice run) and return its first question; raise AttemptRefused."""
-    day = local_day(now, tz)
+class RulesOfTheDay:
+    """Each campaign's rules for today, read once per process rather than at every start (``CampaignRuntime.rules``).
+
+    Kept only for a campaign already under way: its rules for today then never change (an edit applies from
+    tomorrow), while its status and last day may, so a start still checks those inside its INSERT (a cancelled or
+    ended campaign's start inserts nothing, and then the campaign is read to say why). A new day forgets the old."""
+
+    def __init__(self) -> None:
+        self._day: date | None = None
+        self._rules: dict[int, CampaignRules] = {}
+
+    def get(self, campaign_id: int, day: date) -> CampaignRules | None:
+        return self._rules.get(campaign_id) if day == self._day else None
+
+    def keep(self, campaign: Campaign, rules: CampaignRules, day: date) -> None:
+        if day < campaign.starts_on:
+            return  # before its start everything about it may still change
+        if day != self._day:
+            self._day, self._rules = day, {}
+        self._rules[campaign.id] = rules
+
+
+async def _campaign_open(
+    sessions: SessionMaker, campaign_id: int, day: date, *, practice: bool,
+) -> tuple[Campaign, CampaignRules]:
+    """Read the campaign and its rules on ``day``; raise AttemptRefused unless it takes attempts (practice: any day)."""
     async with sessions() as session:
         found = await campaign_rules_on(session, campaign_id, day)
     if found is None:
@@ -188,6 +216,22 @@ async def start_attempt(
         raise AttemptRefused(msg.NOT_STARTED.format(name=campaign.name, day=campaign.starts_on.isoformat()))
     if not practice and day > campaign.ends_on:
         raise AttemptRefused(msg.ENDED.format(name=campaign.name, day=campaign.ends_on.isoformat()))
+    return campaign, rules
+
+
+async def start_attempt(
+    sessions: SessionMaker, bank: QuestionBank, campaign_id: int, chat_id: int, *, now: datetime, tz: ZoneInfo,
+    practice: bool = False, rng: random.Random | None = None, known: RulesOfTheDay | None = None,
+) -> Step:
+    """Start an attempt (or a practice run) and return its first question; raise AttemptRefused. ``known``: today's
+    rules already read (a counted attempt's start is then one transaction)."""
+    day = local_day(now, tz)
+    rules = None if practice or known is None else known.get(campaign_id, day)
+    cached = rules is not None
+    if rules is None:
+        campaign, rules = await _campaign_open(sessions, campaign_id, day, practice=practice)
+        if known is not None and not practice:
+            known.keep(campaign, rules, day)
     questions = select_questions(bank, rules.questions_per_attempt, rules.tag_codes, rules.audience,
                                  balanced=rules.balanced, rng=rng)
     values = {
@@ -203,7 +247,8 @@ async def start_attempt(
     closed_abandoned = False
     for _ in range(rules.attempts_per_day + 2):
         try:
-            async with sessions() as session, session.begin():
+            # Urgent: a worker waits for this question; on SQLite the answers' writes queue behind it.
+            async with writing(sessions, urgent=True) as session:
                 # The write comes first in its transaction: on SQLite it takes the write lock at once.
                 if practice:
                     attempt_id = (await session.execute(
@@ -223,6 +268,9 @@ async def start_attempt(
                 closed_abandoned = True
             continue
         if attempt_id is None:  # at the cap; but an attempt under way is what the worker should hear of
+            if cached:  # or the campaign, known from before, was cancelled or is over: read it to say which
+                await _campaign_open(sessions, campaign_id, day, practice=practice)
+                cached = False
             if not closed_abandoned and await _refuse_or_close_running(sessions, chat_id, now=now):
                 closed_abandoned = True
                 continue
@@ -261,17 +309,26 @@ _SLOTS_USED = (
            Attempt.day == bindparam("b_day"), Attempt.slot.is_not(None))
     .scalar_subquery()
 )
-# The attempt INSERTed into the next free slot of its day, if one is left under the cap (built once; each value a
-# parameter typed as its column; Core's INSERT: the ORM's, given parameters, would take them for a bulk insert).
+# The campaign takes attempts on the day (its rules may have been read before: ``RulesOfTheDay``).
+_CAMPAIGN_OPEN = (
+    select(Campaign.id)
+    .where(Campaign.id == bindparam("b_campaign_id"), Campaign.status == CampaignStatus.ACTIVE,
+           Campaign.starts_on <= bindparam("b_day"), Campaign.ends_on >= bindparam("b_day"))
+    .exists()
+)
+# The attempt INSERTed into the next free slot of its day, if one is left under the cap and the campaign is open
+# (built once; each value a parameter typed as its column; Core's INSERT: the ORM's, given parameters, would take
+# them for a bulk insert).
 _TAKE_SLOT = insert(cast(Table, Attempt.__table__)).from_select(
     [*_SLOT_COLUMNS, "slot"],
     select(*(bindparam(f"b_{c}", type_=Attempt.__table__.c[c].type) for c in _SLOT_COLUMNS), _SLOTS_USED + 1)
-    .where(bindparam("b_cap", type_=Integer()) > _SLOTS_USED),
+    .where(bindparam("b_cap", type_=Integer()) > _SLOTS_USED, _CAMPAIGN_OPEN),
 ).returning(Attempt.__table__.c.id)
 
 
 async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int) -> int | None:
-    """INSERT the attempt into the next free slot of its day if one is left; its id, or None at the cap."""
+    """INSERT the attempt into the next free slot of its day if one is left and the campaign is open; its id, or None
+    (at the cap, or the campaign was cancelled or is over)."""
     params = {f"b_{c}": values[c] for c in _SLOT_COLUMNS}
     params["b_cap"] = cap
     attempt_id: int | None = (await session.execute(_TAKE_SLOT, params)).scalar_one_or_none()
@@ -284,7 +341,7 @@ async def _take_slot(session: AsyncSession, values: dict[str, object], cap: int)
 async def proceed(sessions: SessionMaker, bank: QuestionBank, attempt_id: int, *, now: datetime) -> Step | None:
     """What the attempt needs next: its current question (to send), or its result when it has just
     finished; None when its current question is out already or it finished before."""
-    async with sessions() as session, session.begin():
+    async with writing(sessions) as session:
         return await _next_step(session, bank, attempt_id, now=now)
 
 
@@ -387,7 +444,7 @@ def abandoned_at(attempt: Attempt) -> datetime:
 
 async def close_abandoned(sessions: SessionMaker, attempt_id: int, *, now: datetime) -> None:
     """Finish an attempt left behind as it stands: its unanswered questions time out, no finishing points."""
-    async with sessions() as session, session.begin():
+    async with writing(sessions) as session:
         closed = await session.execute(
             update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RUNNING)
             .values(status=AttemptStatus.FINISHED, finished_at=now))
@@ -409,7 +466,7 @@ def streak_ending(days: set[date], last: date) -> int:
 
 async def mark_asked(sessions: SessionMaker, ask: AskQuestion, poll_id: str, *, now: datetime) -> bool:
     """Record that the question went out as poll ``poll_id``: its answers count until the open period ends."""
-    async with sessions() as session, session.begin():
+    async with writing(sessions) as session:
         result = await session.execute(_MARK_ASKED, {
             "b_attempt_id": ask.attempt_id, "b_position": ask.position, "b_poll_id": poll_id, "b_sent_at": now,
             "b_deadline": now + timedelta(seconds=ask.seconds)})
@@ -493,14 +550,24 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     In time means received (``received_at``, when the update reached the process; ``now`` if unknown)
     within the open period and its grace, however long the answer then waited for its turn."""
     arrived = received_at or now
-    async with sessions() as session, session.begin():
-        row = (await session.execute(_ANSWER_READ, {"b_poll_id": poll_id})).first()
-        if row is None or row[5] != chat_id:
-            return AnswerOutcome(AnswerKind.UNKNOWN)
+    row: Any = None
+    read_first = write_gate(sessions) is not None
+    if read_first:
+        # SQLite: the read takes no lock (pysqlite runs it before its transaction anyway), so it goes before the
+        # writer's turn, which then covers only the writes; the conditional UPDATE still decides what counts.
+        async with sessions() as session:
+            row = (await session.execute(_ANSWER_READ, {"b_poll_id": poll_id})).first()
+        refused = _not_counted(row, chat_id, option_ids)
+        if refused is not None:
+            return refused
+    async with writing(sessions) as session:
+        if not read_first:
+            row = (await session.execute(_ANSWER_READ, {"b_poll_id": poll_id})).first()
+            refused = _not_counted(row, chat_id, option_ids)
+            if refused is not None:
+                return refused
         (attempt_id, position, status, deadline, right_answer, _, attempt_status, attempt_position, question_count,
          seconds, points_correct, practice, next_position, next_status, next_question_id) = row
-        if status != QuestionStatus.ASKED or not option_ids:
-            return AnswerOutcome(AnswerKind.AGAIN)
         assert deadline is not None
         if arrived > deadline + timedelta(seconds=ANSWER_GRACE_S):
             late = True
@@ -533,8 +600,17 @@ async def answer(sessions: SessionMaker, bank: QuestionBank, poll_id: str, chat_
     return AnswerOutcome(AnswerKind.COUNTED, correct=correct, points=points, next=after)
 
 
+def _not_counted(row: Any, chat_id: int, option_ids: Sequence[int]) -> AnswerOutcome | None:
+    """What an answer is when its question's row (``_ANSWER_READ``) already says it counts nothing; None if it may."""
+    if row is None or row[5] != chat_id:
+        return AnswerOutcome(AnswerKind.UNKNOWN)
+    if row[2] != QuestionStatus.ASKED or not option_ids:
+        return AnswerOutcome(AnswerKind.AGAIN)
+    return None
+
+
 async def _time_out(sessions: SessionMaker, attempt_id: int, position: int) -> bool:
-    async with sessions() as session, session.begin():
+    async with writing(sessions) as session:
         result = await session.execute(
             update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
                                           AttemptQuestion.position == position,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from broadcasts.quizbank import QuestionBank, load_bank
 from campaigns.arrivals import Arrivals
-from campaigns.attempts import QuestionSender, TimedOut, deliver, expire_due
+from campaigns.attempts import QuestionSender, RulesOfTheDay, TimedOut, deliver, expire_due
 from campaigns.rankings import freeze_ended
 from campaigns.service import local_day
 from campaigns.templates import Template, load_templates
@@ -35,6 +35,8 @@ class CampaignRuntime:
         self.watch: CampaignWatch | None = None
         # Poll answers received and not yet handled, with their receipt times (the bot stamps them).
         self.arrivals = Arrivals()
+        # Today's rules of the campaigns under way, read at their first start of the day.
+        self.rules = RulesOfTheDay()
 
     @property
     def bank(self) -> QuestionBank:

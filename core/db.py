@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import functools
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, CursorResult, Result, Table, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -104,6 +107,83 @@ def engine_of(sessions: SessionMaker) -> AsyncEngine:
     if not isinstance(engine, AsyncEngine):
         raise TypeError("these sessions are not bound to one engine")
     return engine
+
+
+class WriteGate:
+    """One write transaction at a time in this process (SQLite has one writer), urgent ones first.
+
+    Writers that collide inside SQLite wait in its busy handler, which sleeps and retries (1, 2, 5 … 100 ms)
+    while holding a pooled connection: the lock goes to whoever happens to retry at the right moment, and
+    readers wait for connections held by sleeping writers. Queued here instead, a writer waits without a
+    connection and is handed the lock the moment it is released, in order, an urgent one (a worker's press)
+    before the others. A turn is handed to its waiter directly, so no newcomer takes it in between."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._later: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(not w.done() for w in (*self._urgent, *self._later))
+
+    @asynccontextmanager
+    async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        await self._take(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _take(self, urgent: bool) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._later).append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed the turn at the moment of cancellation: pass it on
+            raise
+
+    def _release(self) -> None:
+        for queue in (self._urgent, self._later):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._busy = False
+
+
+# One gate per SQLite engine (kept as long as its engine).
+_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(sessions: SessionMaker) -> WriteGate | None:
+    """The write gate of the SQLite engine ``sessions`` are bound to; None on PostgreSQL (row locks, many writers)."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return None
+    gate = _GATES.get(engine.sync_engine)
+    if gate is None:
+        gate = _GATES[engine.sync_engine] = WriteGate()
+    return gate
+
+
+@asynccontextmanager
+async def writing(sessions: SessionMaker, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    """A session in a write transaction, through the engine's ``WriteGate`` on SQLite (taken before the
+    connection). Keep it short: every other writer of the process waits for it."""
+    gate = write_gate(sessions)
+    if gate is None:
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    async with gate.turn(urgent=urgent), sessions() as session, session.begin():
+        yield session
 
 
 class DatabaseUnreachable(Exception):

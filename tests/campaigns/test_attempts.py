@@ -375,3 +375,71 @@ async def test_one_running_attempt_per_worker_holds_under_concurrent_starts_what
     async with services.sessions() as session:
         counted = (await session.execute(select(Attempt.slot).where(Attempt.slot.is_not(None)))).scalars().all()
     assert len(counted) == len(set(counted)) <= cap
+
+
+async def test_todays_rules_once_known_make_a_start_one_transaction_and_the_cap_still_holds(services, bank):
+    """``RulesOfTheDay`` (the bot's ``services.campaigns.rules``): the day's first start reads the rules, the next
+    ones only write (2 statements: the attempt in its slot, its questions); the cap is counted in the INSERT as
+    before, concurrent starts included."""
+    from sqlalchemy import event
+
+    cid = await make_campaign(services, bank, attempts_per_day=2, questions_per_attempt=5, seconds_per_question=30)
+    known = attempts.RulesOfTheDay()
+    now = local(DAY, 9)
+
+    async def start_known(chat: int, seed: int = 1):
+        return await attempts.start_attempt(services.sessions, bank, cid, chat, now=now, tz=TZ,
+                                            rng=random.Random(seed), known=known)
+
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    engine = services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert isinstance(await start_known(1), AskQuestion) and len(sent) == 3, sent
+        sent.clear()
+        assert isinstance(await start_known(2), AskQuestion) and len(sent) == 2, sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    outcomes = await asyncio.gather(*(start_known(CHAT, seed=i) for i in range(4)), return_exceptions=True)
+    assert sum(isinstance(o, AskQuestion) for o in outcomes) == 1, outcomes  # the rest: in progress
+    assert all(isinstance(o, AskQuestion | AttemptInProgress) for o in outcomes), outcomes
+    later = local(DAY, 9) + timedelta(seconds=5 * 32 + 121)  # the first left behind: closed, the second slot taken
+    second = await attempts.start_attempt(services.sessions, bank, cid, CHAT, now=later, tz=TZ, known=known)
+    assert isinstance(second, AskQuestion)
+    with pytest.raises(AttemptInProgress):
+        await attempts.start_attempt(services.sessions, bank, cid, CHAT, now=later, tz=TZ, known=known)
+    assert await attempts.attempts_today(services.sessions, cid, CHAT, DAY) == 2
+
+
+async def test_a_campaign_cancelled_after_its_rules_were_known_refuses_the_next_start(services, bank):
+    from campaigns.attempts import AttemptRefused
+    from campaigns.service import cancel_campaign
+
+    cid = await make_campaign(services, bank, attempts_per_day=3, questions_per_attempt=5)
+    known = attempts.RulesOfTheDay()
+    now = local(DAY, 9)
+    assert isinstance(await attempts.start_attempt(services.sessions, bank, cid, 1, now=now, tz=TZ, known=known),
+                      AskQuestion)
+    assert known.get(cid, DAY) is not None
+    async with services.sessions() as session, session.begin():
+        await cancel_campaign(session, cid, now=now)
+    with pytest.raises(AttemptRefused) as refused:
+        await attempts.start_attempt(services.sessions, bank, cid, 2, now=now, tz=TZ, known=known)
+    assert "取消" in refused.value.message
+    assert await attempts.attempts_today(services.sessions, cid, 2, DAY) == 0
+
+
+async def test_rules_are_not_kept_before_the_campaign_starts_nor_past_their_day(services, bank):
+    cid = await make_campaign(services, bank, starts_on=DAY + timedelta(days=1), questions_per_attempt=5)
+    known = attempts.RulesOfTheDay()
+    with pytest.raises(attempts.AttemptRefused):  # not started yet: refused, and nothing kept (its rules may change)
+        await attempts.start_attempt(services.sessions, bank, cid, 1, now=local(DAY, 9), tz=TZ, known=known)
+    assert known.get(cid, DAY) is None
+    await attempts.start_attempt(services.sessions, bank, cid, 1, now=local(DAY + timedelta(days=1), 9), tz=TZ,
+                                 known=known)
+    assert known.get(cid, DAY + timedelta(days=1)) is not None
+    assert known.get(cid, DAY + timedelta(days=2)) is None  # a new day reads its own rules

@@ -96,11 +96,12 @@ _DIALECT = {
     "中不中": "行不行", "要得不": "可以吗", "要得吗": "可以吗", "明儿": "明天", "今儿": "今天", "屋头": "家里",
     "不得劲": "不舒服",
     # Round 10: more of the same families. Cantonese (老细 the boss, 几多 how many, 边个 who, 做嘢 work,
-    # 揾/搵 find, 畀 give, 睇 see, 咗 the perfective, 嚟 come, 点样 how, 得唔得 all right?), Wu (覅 don't,
-    # 啥物事 what), south-western (撒子 what, 对头不 is that right?, 要不得 not all right, 娃儿 child),
-    # northern (头儿 the boss, 回屋 home, 票子 money, 啥玩意 what) and the site's 带班的 (the shift leader).
+    # 揾/搵 find, 畀 give, 睇 see, 嚟 come, 点样 how, 得唔得 all right?; 咗 is left to the emergency rules,
+    # which read it in phrases), Wu (覅 don't, 啥物事 what), south-western (撒子 what, 对头不 is that right?,
+    # 要不得 not all right, 娃儿 child), northern (头儿 the boss, 回屋 home, 票子 money, 啥玩意 what) and the
+    # site's 带班的 (the shift leader).
     "老细": "老板", "几多": "多少", "边个": "谁", "做嘢": "干活", "揾": "找", "搵": "找", "畀": "给", "睇": "看",
-    "咗": "了", "嚟": "来", "点样": "怎样", "得唔得": "行不行", "唔得": "不行", "覅": "不要", "啥物事": "什么",
+    "嚟": "来", "点样": "怎样", "得唔得": "行不行", "唔得": "不行", "覅": "不要", "啥物事": "什么",
     "撒子": "什么", "对头不": "合理吗", "对不对头": "合不合理", "要不得": "不行", "娃儿": "孩子", "头儿": "老板",
     "回屋": "回家", "票子": "钱", "啥玩意儿": "什么", "啥玩意": "什么", "带班的": "班长",
 }

@@ -70,7 +70,7 @@ def test_standard_words_that_share_a_dialect_character_stay_as_written():
 # Round 10: whole families of spoken words, each with variants no split question uses.
 @pytest.mark.parametrize(("dialect", "standard"), [
     ("老细唔畀劳保", "老板不给劳保"), ("边个负责培训", "谁负责培训"), ("搵工会睇下", "找工会看下"),  # Cantonese
-    ("加班费几多钱", "加班费多少钱"), ("做嘢伤咗手", "干活伤了手"), ("点样申请工伤", "怎样申请工伤"),
+    ("加班费几多钱", "加班费多少钱"), ("做嘢受伤", "干活受伤"), ("点样申请工伤", "怎样申请工伤"),
     ("得唔得唔戴安全帽", "行不行不戴安全帽"),
     ("工厂要赔伐", "工厂要赔吗"), ("覅签字", "不要签字"),  # Wu
     ("撒子证都没得", "什么证都没有"), ("扣工钱对头不", "扣工钱合理吗"), ("娃儿才十五", "孩子才十五"),  # south-western
@@ -93,8 +93,8 @@ def test_homophones_and_a_not_a_questions_read_as_the_word_meant(typed, meant):
 
 
 @pytest.mark.parametrize("text", [
-    "其中不得少于三人", "正常上班", "没有正式合同", "工会主席陪同检查", "行使民主管理权力的机构", "会不会被开除", "林场禁止滥伐", "砍伐",
-    "能不能拒绝", "需不需要培训", "集中吗",
+    "其中不得少于三人", "正常上班", "没有正式合同", "工会主席陪同检查", "行使民主管理权力的机构",
+    "会不会被开除", "林场禁止滥伐", "砍伐", "能不能拒绝", "需不需要培训", "集中吗",
 ])
 def test_standard_text_around_the_new_readings_stays_as_written(text):
     assert normalise(text) == text

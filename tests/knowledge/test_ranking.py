@@ -102,7 +102,8 @@ def test_standard_text_around_the_new_readings_stays_as_written(text):
 
 @pytest.mark.parametrize("everyday, standard", [
     ("搬货时搞伤了腰", "伤亡"), ("叫机器整伤了", "伤亡"), ("老板压着不报", "瞒报"), ("出了人命捂着不报", "瞒报"),
-    ("井下冒顶了", "冒顶"),
+    ("井下冒顶了", "冒顶"), ("从脚手架上跌下来", "伤亡"), ("梯子上栽下去了", "伤亡"), ("干了十年干出病来", "职业病"),
+    ("在车间落下病根", "职业病"),
 ])
 def test_round10_everyday_words_are_searched_as_the_faqs_word(real_kb, everyday, standard):
     assert standard in real_kb.analyzer.words(normalise(everyday))

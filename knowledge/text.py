@@ -95,8 +95,32 @@ _DIALECT = {
     "啥个": "什么", "么子": "什么", "嘎哈": "干什么", "干哈": "干什么", "咋个": "怎么", "啷个": "怎么", "晓得": "知道",
     "中不中": "行不行", "要得不": "可以吗", "要得吗": "可以吗", "明儿": "明天", "今儿": "今天", "屋头": "家里",
     "不得劲": "不舒服",
+    # Round 10: more of the same families. Cantonese (老细 the boss, 几多 how many, 边个 who, 做嘢 work,
+    # 揾/搵 find, 畀 give, 睇 see, 嚟 come, 点样 how, 得唔得 all right?; 咗 is left to the emergency rules,
+    # which read it in phrases), Wu (覅 don't, 啥物事 what), south-western (撒子 what, 对头不 is that right?,
+    # 要不得 not all right, 娃儿 child), northern (头儿 the boss, 回屋 home, 票子 money, 啥玩意 what) and the
+    # site's 带班的 (the shift leader).
+    "老细": "老板", "几多": "多少", "边个": "谁", "做嘢": "干活", "揾": "找", "搵": "找", "畀": "给", "睇": "看",
+    "嚟": "来", "点样": "怎样", "得唔得": "行不行", "唔得": "不行", "覅": "不要", "啥物事": "什么",
+    "撒子": "什么", "对头不": "合理吗", "对不对头": "合不合理", "要不得": "不行", "娃儿": "孩子", "头儿": "老板",
+    "回屋": "回家", "票子": "钱", "啥玩意儿": "什么", "啥玩意": "什么", "带班的": "班长",
 }
 _DIALECT_RE = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
+# Dialect and typing slips that only a context tells apart from standard text, each read as the word
+# the FAQ and statutes use: Wu's question particle 伐 closing a clause (要管伐, 好伐; 伐木, 采伐 stay), Henan's
+# 中 for 行 (这中吗, 能中不; 其中不得 stays), an A-not-A question on a content word (合不合规, 违不违法,
+# 赔不赔钱; 会不会, 能不能, 需不需要 stay: other rules read them as typed), and homophones a pinyin
+# keyboard offers: 陪 for 赔 (能陪多少, 按工伤陪), 公会 for 工会, 正 for 证 after 没/无/考/办/拿
+# (没有正能上岗吗), 权力 for 权利 at a question's end (有没有…的权力).
+_IN_CONTEXT = (
+    (re.compile(r"(?<=[\u4e00-\u9fff])(?<![采砍滥盗讨征步杀间])伐(?=[？?！!。，,\s]|$)"), "吗"),
+    (re.compile(r"(?<=[这那能可])中(?=[吗不？?]|$)"), "行"),
+    (re.compile(r"([合违犯赔扣罚退补签])不\1(?=[\u4e00-\u9fff])"), r"\1"),
+    (re.compile(r"(?<=[能该要会谁怎咋伤])陪(?=[多几吗不么钱偿付了啊呀呢？?\s]|$)"), "赔"),
+    (re.compile(r"公会"), "工会"),
+    (re.compile(r"(?:(?<=没有)|(?<=[没无考办拿]))正(?=[就能吗不上也的呢要？?，,\s]|$)"), "证"),
+    (re.compile(r"的权力(?=[吗吧嘛呢？?\s]|$)"), "的权利"),
+)
 
 
 def normalise(text: str) -> str:
@@ -105,6 +129,8 @@ def normalise(text: str) -> str:
     if _HAN_RE.search(text):
         text = to_simplified(text)
         text = _DIALECT_RE.sub(lambda m: _DIALECT[m.group()], text)
+        for pattern, word in _IN_CONTEXT:
+            text = pattern.sub(word, text)
     text = replace_numerals(text)
     text = _PUNCT_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()

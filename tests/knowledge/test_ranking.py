@@ -67,6 +67,48 @@ def test_standard_words_that_share_a_dialect_character_stay_as_written():
     assert normalise("伐木工人") == "伐木工人"
 
 
+# Round 10: whole families of spoken words, each with variants no split question uses.
+@pytest.mark.parametrize(("dialect", "standard"), [
+    ("老细唔畀劳保", "老板不给劳保"), ("边个负责培训", "谁负责培训"), ("搵工会睇下", "找工会看下"),  # Cantonese
+    ("加班费几多钱", "加班费多少钱"), ("做嘢受伤", "干活受伤"), ("点样申请工伤", "怎样申请工伤"),
+    ("得唔得唔戴安全帽", "行不行不戴安全帽"),
+    ("工厂要赔伐", "工厂要赔吗"), ("覅签字", "不要签字"),  # Wu
+    ("撒子证都没得", "什么证都没有"), ("扣工钱对头不", "扣工钱合理吗"), ("娃儿才十五", "孩子才十五"),  # south-western
+    ("夜班不给补贴，这中吗", "夜班不给补贴，这行吗"), ("不戴安全帽能中不", "不戴安全帽能行不"),  # Henan
+    ("头儿不让请假", "老板不让请假"), ("回屋路上摔了", "回家路上摔了"), ("票子扣了一半", "钱扣了一半"),  # northern
+    ("带班的不让停", "班长不让停"),
+])
+def test_round10_dialect_families_read_as_the_standard_words(dialect, standard):
+    assert normalise(dialect) == normalise(standard)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("这样安排合不合法", "这样安排合法"), ("罚不罚款", "罚款"), ("让加班违不违规", "让加班违规"),  # A-not-A
+    ("受伤了能陪几个钱", "受伤了能赔几个钱"), ("按工伤该陪多少", "按工伤该赔多少"),  # 陪 typed for 赔
+    ("怎么加入公会", "怎么加入工会"), ("焊工没正就上岗", "焊工没证就上岗"), ("考正要多久", "考证要多久"),
+    ("我们有拒绝的权力吗", "我们有拒绝的权利吗"),
+])
+def test_homophones_and_a_not_a_questions_read_as_the_word_meant(typed, meant):
+    assert normalise(typed) == normalise(meant)
+
+
+@pytest.mark.parametrize("text", [
+    "其中不得少于三人", "正常上班", "没有正式合同", "工会主席陪同检查", "行使民主管理权力的机构",
+    "会不会被开除", "林场禁止滥伐", "砍伐", "能不能拒绝", "需不需要培训", "集中吗",
+])
+def test_standard_text_around_the_new_readings_stays_as_written(text):
+    assert normalise(text) == text
+
+
+@pytest.mark.parametrize("everyday, standard", [
+    ("搬货时搞伤了腰", "伤亡"), ("叫机器整伤了", "伤亡"), ("老板压着不报", "瞒报"), ("出了人命捂着不报", "瞒报"),
+    ("井下冒顶了", "冒顶"), ("从脚手架上跌下来", "伤亡"), ("梯子上栽下去了", "伤亡"), ("干了十年干出病来", "职业病"),
+    ("在车间落下病根", "职业病"),
+])
+def test_round10_everyday_words_are_searched_as_the_faqs_word(real_kb, everyday, standard):
+    assert standard in real_kb.analyzer.words(normalise(everyday))
+
+
 def test_a_dialect_question_gets_the_answer_of_its_standard_wording(real_kb):
     asked = real_kb.answer("我哋嗰度电焊工冇证都照做，使唔使证啊")
     plain = real_kb.answer("我们那里电焊工没有证都照做，要不要证啊")

@@ -56,6 +56,22 @@ def test_the_scene_named_decides_the_guidance(text, kind):
     assert _detected(text) == kind
 
 
+@pytest.mark.parametrize("text", ["屋里一股臭鸡蛋味，老王叫不醒", "闻到臭鸡蛋味晕倒了",
+                                  "冷库氨气跑出来了，有人倒在里面"])
+def test_a_gas_scene_with_someone_down_warns_rescuers_not_to_go_in(text):
+    """Would-be rescuers die in gas: the guidance for a leak must say not to go in after the person."""
+    from knowledge import emergency_reply
+
+    reply = emergency_reply(text)
+    assert reply is not None and reply.kind == "gas"
+    assert "不要屏住气进去拉人" in reply.text and "呼吸器" in reply.text
+
+
+@pytest.mark.parametrize("text", ["冷库氨气跑出来了", "液化气罐那儿气冒出来了", "沼气池的气窜出来了"])
+def test_a_gas_coming_out_is_a_leak(text):
+    assert _detected(text) == "gas"
+
+
 def test_the_kept_pinyin_of_the_lexicon_is_current_and_pypinyin_is_not_loaded_to_use_it():
     """The detector reads the lexicon's pinyin from a data file (pypinyin's dictionaries cost ~55 MB); the file
     must say what pypinyin says of today's lexicon (``python -m knowledge.intents`` writes it again)."""

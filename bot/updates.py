@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -25,6 +24,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from campaigns.arrivals import Arrivals
+from core.turns import Turns
 
 
 class _ChatTurn:
@@ -48,21 +48,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._turns: dict[int, _ChatTurn] = {}
         self._arrivals = arrivals
-        self._free = max_concurrent_updates
-        # Updates waiting for a turn: urgent ones (presses, messages), then the rest (poll answers). A waiter is
-        # handed the turn itself (never "woken to try"), so no newcomer takes it first. A waiter moved up to the
-        # urgent queue stays in the other too; it is skipped there once done.
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._later: deque[asyncio.Future[None]] = deque()
+        # Updates waiting for a turn: urgent ones (presses, messages), then the rest (poll answers).
+        self._slots = Turns(max_concurrent_updates)
 
     @property
     def current_concurrent_updates(self) -> int:
-        return self.max_concurrent_updates - self._free
+        return self.max_concurrent_updates - self._slots.free
 
     @property
     def waiting_updates(self) -> int:
         """How many updates wait for a turn (not counting those waiting for their chat's earlier ones)."""
-        return len({id(w) for w in (*self._urgent, *self._later) if not w.done()})
+        return self._slots.waiting
 
     # PTB's process_update takes a turn of its semaphore, which knows no priority; this one replaces it (the
     # Application calls it for every update, as it calls PTB's).
@@ -96,8 +92,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         turn.users += 1
         if urgent:
             turn.urgent += 1
-            if turn.waiter is not None and not turn.waiter.done():
-                self._urgent.append(turn.waiter)  # the chat's update ahead of this press waits: move it up
+            if turn.waiter is not None:
+                self._slots.promote(turn.waiter)  # the chat's update ahead of this press waits: move it up
         try:
             async with turn.lock:
                 if turn.kept:
@@ -121,32 +117,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     self._release()
 
     async def _take(self, turn: _ChatTurn | None, urgent: bool) -> None:
-        """Wait for a turn (none is free only while no one waits: a released turn goes to a waiter)."""
-        if self._free > 0:
-            self._free -= 1
+        """Wait for a turn; while it waits, the chat's ``turn`` knows its waiter (a press behind it moves it up)."""
+        if turn is None:
+            await self._slots.take(urgent)
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._later).append(waiter)
-        if turn is not None:
+
+        def queued(waiter: asyncio.Future[None]) -> None:
             turn.waiter = waiter
+
         try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._release()  # handed a turn at the moment of cancellation: pass it on
-            raise
+            await self._slots.take(urgent, queued)
         finally:
-            if turn is not None:
-                turn.waiter = None
+            turn.waiter = None
 
     def _release(self) -> None:
-        for queue in (self._urgent, self._later):
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)
-                    return
-        self._free += 1
+        self._slots.release()
 
     async def initialize(self) -> None:
         pass

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import functools
 import weakref
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from core.turns import Turns
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -119,43 +119,19 @@ class WriteGate:
     before the others. A turn is handed to its waiter directly, so no newcomer takes it in between."""
 
     def __init__(self) -> None:
-        self._busy = False
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._later: deque[asyncio.Future[None]] = deque()
+        self._turns = Turns(1)
 
     @property
     def waiting(self) -> int:
-        return sum(not w.done() for w in (*self._urgent, *self._later))
+        return self._turns.waiting
 
     @asynccontextmanager
     async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
-        await self._take(urgent)
+        await self._turns.take(urgent)
         try:
             yield
         finally:
-            self._release()
-
-    async def _take(self, urgent: bool) -> None:
-        if not self._busy:
-            self._busy = True
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._later).append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._release()  # handed the turn at the moment of cancellation: pass it on
-            raise
-
-    def _release(self) -> None:
-        for queue in (self._urgent, self._later):
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)
-                    return
-        self._busy = False
+            self._turns.release()
 
 
 # One gate per SQLite engine (kept as long as its engine).

@@ -339,9 +339,10 @@ async def _invite(child: Child, ids: list[int], database_url: str, send_rate: fl
         draft = replace(draft, rules=replace(draft.rules, questions_per_attempt=5, seconds_per_question=30))
         async with services.sessions() as session, session.begin():
             campaign = await create_campaign(session, draft, services.campaigns.bank, now=now)
-            schedule, send_now = await queue_invitation(session, campaign, draft.invitation, now=now,
-                                                        tz=services.settings.tz)
-        assert send_now and services.broadcasts is not None
+            # Before 09:00 of the first day (local time) the invitation waits for 09:00: the bench sends it now,
+            # as an admin's 立即发送 would, so that it runs at any hour.
+            schedule, _ = await queue_invitation(session, campaign, draft.invitation, now=now, tz=services.settings.tz)
+        assert services.broadcasts is not None
         child.send({"op": "invitations", "timeout_s": len(ids) / send_rate * 3 + 60})
         started = time.monotonic()
         await services.broadcasts.send_now(schedule.id, admin_id=None)

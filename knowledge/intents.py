@@ -32,7 +32,9 @@ _TYPOS = (
     ("公伤", "工伤"), ("陪偿", "赔偿"), ("培偿", "赔偿"), ("赔尝", "赔偿"), ("负则", "负责"),
 )
 # Written by sound only where the right word is not next door: 然气 (天然气 stays), 出电 after a person.
-_TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"))
+_TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"),
+                  # 怪味 typed by sound after a measure word ("一股怪为"); "奇怪为什么" stays.
+                  (re.compile(r"(?<=[股阵种])怪[为未位]"), "怪味"))
 # Dialect words the normaliser leaves (it already reads 佢 and 唔): Cantonese 咗/冇/嘅/俾, 电亲 (got a
 # shock), 辣亲 (scalded), 𠝹 (cut), 郁唔到 (cannot move), 火烛 (fire), 烧紧 (burning), 入去 (into);
 # south-western 遭 for the passive.
@@ -43,6 +45,15 @@ _DIALECT = (
     # Round 9: Cantonese falls and a body that will not move ("佢跌咗落嚟，唔郁得", 唔 already read as 不).
     ("跌了落来", "摔下来"), ("跌落来", "摔下来"), ("跌了落去", "摔下去"), ("跌落去", "摔下去"), ("不郁得", "不能动"),
     ("郁不得", "不能动"),
+    # Round 11 (bench/data/qa/emerg.jsonl, a training split): Cantonese time words that say now or before
+    # (而家 now, 头先/啱啱 just now, 琴日 yesterday, 旧年 last year), fainting (晕低), going down (落去),
+    # inside (入面), drinking (饮), burnt smell (燶), stuck to (黐), caved in (冧) and "those" (啲).
+    ("而家", "现在"), ("头先", "刚才"), ("啱啱", "刚刚"), ("琴日", "昨天"), ("寻日", "昨天"), ("旧年", "去年"),
+    ("晕低", "晕倒"), ("跌低", "摔倒"), ("落了去", "下去"), ("落去", "下去"), ("入面", "里面"), ("入边", "里边"),
+    ("𠮶度", "那里"), ("𠮶边", "那边"), ("饮错", "喝错"), ("饮了", "喝了"), ("燶味", "焦糊味"), ("㶶味", "焦糊味"),
+    ("黐", "粘"), ("冧", "塌"), ("快啲", "快点"), ("啲", "些"),
+    # Northern past days ("昨儿个", "前儿个") that the normaliser leaves.
+    ("昨儿个", "昨天"), ("昨个", "昨天"), ("昨儿", "昨天"), ("前儿个", "前天"),
 )
 _DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
 _PINYIN_WORDS = {
@@ -55,7 +66,7 @@ _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dia
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
                      "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
                      "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷",
-                     "dao": "倒"}
+                     "dao": "倒", "juan": "卷", "chou": "臭", "cou": "臭"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -136,7 +147,11 @@ _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|�
             # With an adverb between ("下去之后就没再上来", "进去再也没出来", "下去半天都没见上来").
             r"(?:没|没有|不)(?:再|在|还|见|能|见人|再见)(?:上来|出来|回来|冒头|露头|浮上来|爬上来)|再也没有?(?:上来|出来|回来|冒头|动静|声音?)|没有?动静|没了?动静|没有?反应|没有?回应|没有?回音|没有?声音?|没声了|没了声音|"
             r"(?:叫|喊|拉|拽)(?:他|她|人|了半天|了几声)?(?:也|都)?不(?:应|答应|回|回应|吭声|醒|动)|不回话|没吭声|没出声|没人应|没有?应声|不吭声|不出声|不说话了|"
-            r"(?:晕|昏)倒|昏迷|倒在(?:里面|下面|底下)|"
+            # Round 11: the caller's word repeated or a Sichuan 起 between ("叫他他都没回", "喊起不答应"), the
+            # Cantonese "冇应" (read 没有应), contact lost, fainted inside ("晕在里面").
+            r"(?:叫|喊|拉|拽)(?:起|他|她|人)?(?:他|她)?(?:了?半天|了?几声)?(?:也|都)?(?:不|没有?)(?:应|答应|回|回应|吭声|醒|反应)|"
+            r"没有?应(?![该当急用])|失去联系|失联|联系不上|"
+            r"(?:晕|昏)倒|(?:晕|昏)(?:在|了|过去)|昏迷|倒在(?:里面|下面|底下)|"
             # "喊他一点反应都没有", "啥动静也没有".
             r"(?:一点|一丝|半点|啥|什么)?(?:反应|回应|动静|声音|声儿|回音)(?:都|也)没有?)")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
@@ -149,9 +164,14 @@ _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
 _TOXIC_GAS = r"(?:液?氨|氯|硫化氢|石油气|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
-_LEAKING = r"(?:泄漏|泄露|外泄|泄出|泄了|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲)"
+_LEAKING = (r"(?:泄漏|泄露|外泄|泄出|泄了|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲|"
+            # a pipe, hose or valve that burst, cracked or came off ("氨管子崩了", "气喉甩了")
+            r"(?:管|喉|阀|接头)[子道门]?(?:崩|爆|裂|破|断|脱|甩)(?:了|开)?)")
 _SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
-            r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了)")
+            r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了|"
+            # Round 11: tears, eyes and throat in other words ("直淌眼泪", "眼都辣到", "咳到跪在地上", "胸口好翳").
+            r"(?:淌|掉|流)眼泪|眼泪直|眼(?:睛)?.{0,3}?(?:辣|刺痛|睁不开)|咳(?:到|个不停|不停)|呛喉|呛嗓子|喉咙.{0,4}?(?:锁|紧|烧|辣)|"
+            r"胸口(?:好|很)?(?:闷|翳|憋))")
 _TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
 # A gas told by its smell, or a smell told by how strong it is ("天然气味好大", "闻到一股臭鸡蛋味",
 # "罐区那边气味呛得睁不开眼"), or a named gas leaking ("液化气罐在漏 滋滋响").
@@ -162,7 +182,9 @@ _GAS_SMELL = re.compile(
     rf"闻到.{{0,6}}?{_TOXIC_GAS}|"
     rf"(?:在漏|漏了|漏出|泄漏|泄露|跑)了?.{{0,2}}?{_TOXIC_GAS}|"
     rf"{_TOXIC_GAS}.{{0,10}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|(?:跑|冒|喷|窜|泄)出来|跑气|漏气|滋滋|嘶嘶|呲呲|"
-    rf"管(?:子|道)?(?:破|裂|断)了?)"
+    rf"管(?:子|道)?(?:破|裂|断)了?|泄漏|泄露|外泄|扩散|蔓延|飘过来)|"
+    # Round 11: a smell that keeps growing is a leak under way ("个味越来越大", "气味越来越冲").
+    rf"{_SMELL}.{{0,3}}?越来越(?:大|浓|重|冲|呛|明显)"
 )
 _SMELL_SYMPTOM = re.compile(rf"(?:{_SMELL}|烟|白雾|白烟|黄烟|熏得?).{{0,6}}?{_STRONG}?.{{0,6}}?{_SYMPTOM}|"
                             rf"(?:{_SMELL}|气体).{{0,3}}?{_STRONG}.{{0,12}}?(?:{_SYMPTOM}|{_PERSON}.{{0,4}}?(?:在|都)?(?:咳|晕|吐))|"
@@ -177,7 +199,9 @@ _CHEMICAL = re.compile(
 # Hot liquid or steam onto someone ("一大锅开水翻了 浇到同事身上", "铝水溅到脚上").
 _SCALDED = re.compile(
     r"(?:开水|热水|沸水|滚水|热油|滚油|沸油|油锅|蒸汽|铁水|钢水|铝水|铜水|熔化的.{0,2}|沥青|热汤|滚汤).{0,8}?(?:溅|浇|泼|喷|洒|淋|扣)(?:到|在|了|着)?.{0,6}?"
-    r"(?:身上|脸|手|脚|腿|胳膊|背|头|人|同事|工友|他|她|我)"
+    r"(?:身上|身|脸|手|脚|腿|胳膊|背|头|人|同事|工友|师傅|他|她|我)"
+    # Round 11: the hot thing and the scald alone ("开水烫了一大片", "热油把手烫了").
+    r"|(?:开水|热水|沸水|滚水|热油|滚油|沸油|蒸汽|铁水|钢水|铝水|铝液|铜水|沥青|热汤|滚汤)(?:给|把)?.{0,4}?烫(?:了|伤|到|着|得|掉)"
 )
 # Caught or jammed by a machine or between things ("腿被钢丝绳缠住了", "胳膊卡在滚筒里", "被卡在两台车中间").
 _CAUGHT = re.compile(
@@ -202,7 +226,10 @@ _BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼|燎)(?:了|伤|到|�
 # Chemicals into the eyes told eye first ("眼睛进碱了", "眼睛里进了石灰").
 _EYE_CHEMICAL = re.compile(r"眼(?:睛)?(?:里)?(?:进|溅|弄|迷)(?:了|进|到)?.{0,2}?(?:碱|酸|石灰|药水|化学|水泥|消毒液|清洗剂)"
                            # something splashed into the eyes and they no longer see
-                           r"|(?:溅|喷|泼|进)(?:到|进)?了?眼睛?(?:里)?.{0,8}?(?:看不清|看不见|睁不开)")
+                           r"|(?:溅|喷|泼|进)(?:到|进)?了?眼睛?(?:里)?.{0,8}?(?:看不清|看不见|睁不开)"
+                           # Round 11: a liquid thrown over face and eyes, then the eyes' state
+                           # ("液体泼到她脸上和眼睛里，她捂着眼睛说看不见").
+                           r"|(?:溅|喷|泼|洒|淋)(?:到|进|在)了?.{0,6}?眼睛?(?:里)?.{0,16}?(?:看不清|看不见|睁不开|捂着眼)")
 # A room filled with a smell ("成屋都系气味", "满屋子都是味"): a leak.
 _ROOM_SMELL = re.compile(r"(?:满|整|成|一)(?:个|间)?(?:屋|房|车间|厨房|楼道|走廊|仓库|店|铺)[子头里]?(?:里|内)?(?:都是|全是|全都是|都)?.{0,3}?味")
 # Fumes or a fire burning in a closed room, and people with their signs ("屋里烧着炭火，头疼想吐", "刷油漆
@@ -213,7 +240,7 @@ _FUMES_SIGN = (r"(?:头晕|头疼|头痛|想吐|吐了|恶心|叫不醒|推不�
                r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔)")
 _FUMES = re.compile(rf"{_FUMES_SOURCE}.{{0,30}}?{_FUMES_SIGN}|{_FUMES_SIGN}.{{0,20}}?{_FUMES_SOURCE}")
 # Someone suddenly down, no hazard named ("突然捂着胸口倒下了"): the heart, a stroke.
-_COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口"
+_COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口|突然(?:就|一下子?)?倒了"
                         # The heart told by its signs ("突然说胸口疼，脸色发白，出冷汗").
                         r"|胸口(?:剧?疼|剧?痛|闷|憋|压得慌).{0,12}?(?:冷汗|脸色?(?:发白|苍白|煞白|发青)|喘不|倒)")
 # A fall told by where from ("从七八米高的地方直接掉到车间地上了").
@@ -238,7 +265,9 @@ _SPARKING = re.compile(
 )
 # Heat stroke told by its signs: heat plus a collapsing body ("大太阳底下突然抽筋倒下，全身发烫不出汗").
 _HEAT = re.compile(
-    r"(?:太阳|烈日|暴晒|晒|高温|热得|闷热|炉前|炉子边|桑拿|中午|三十多度|四十度|40度|38度|39度|天太热|天热).{0,20}?"
+    r"(?:太阳|烈日|暴晒|晒|高温|热得|闷热|炉前|炉子边|桑拿|中午|三十多度|四十度|40度|38度|39度|天太热|天热|"
+    # any temperature from 35 up ("三十八九度", "37度")
+    r"三十[五六七八九][一二三四五六七八九]?度|四十[一二三四五六七八九]?度|3[5-9]度|4[0-9]度).{0,20}?"
     r"(?:抽筋|倒下|倒地|晕|昏|发烫|不出汗|神志不清|说胡话|叫不醒|吐了|呕吐|站不住|虚脱|浑身无力)"
     r"|(?:全身|浑身|身上)(?:很|好)?(?:发烫|滚烫|烫).{0,8}?(?:不出汗|没汗|抽筋|晕|倒|说话|意识)"
 )
@@ -258,25 +287,36 @@ _FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来|垮�
 # Swallowing something poisonous ("同事喝了一口清洗剂", "误吞了老鼠药").
 _POISONOUS = (r"(?:清洗剂|清洁剂|去污剂|消毒液|消毒水|84|洗洁精|洗衣液|农药|杀虫剂|敌敌畏|百草枯|药水|甲醇|工业酒精|稀料|天那水|"
               r"油漆|香蕉水|汽油|柴油|机油|除草剂|老鼠药|鼠药|漂白|洁厕|防冻液|冷却液|电解液|硫酸|盐酸|烧碱|火碱|碱水|除锈剂|"
-              r"亚硝酸盐|工业盐|胶水)")
+              r"亚硝酸盐|工业盐|胶水|除油剂|除垢剂|脱漆剂|稀释剂|洗涤剂|溶剂)")
 _SWALLOWED = re.compile(rf"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{{0,4}}?{_POISONOUS}"
                         # The substance first ("把瓶里的清洗剂当水喝了", "农药叫他喝下去了", "错把消毒水当饮料喝了一口").
                         rf"|{_POISONOUS}.{{0,10}}?(?:当|当成|当作|以为是)?.{{0,5}}?(?:喝|吞|咽)(?:了|下|进|掉|光)"
                         # Something unknown swallowed, then its signs ("喝了桶里的液体，嘴里起泡").
-                        r"|(?:喝|吞|吃|咽)了.{0,6}?(?:液体|药水|不明|化学|毒).{0,10}?(?:起泡|吐|晕|抽|烧得|疼|肿|白沫)")
+                        r"|(?:喝|吞|吃|咽)了.{0,6}?(?:液体|药水|不明|化学|毒).{0,10}?(?:起泡|吐|晕|抽|烧得|疼|肿|白沫)"
+                        # Round 11: taken by mistake, whatever it was ("误把瓶子里的东西喝了一口").
+                        r"|误(?:把|将|拿|当|以为).{0,20}?(?:喝|吞|咽|吃)(?:了|下|进)")
 # A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
 _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
 # Smoke pouring out ("锅炉房冒大烟了", "仓库窜出好多黑烟").
-_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟")
+_SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟"
+                    # Round 11: the smoke first ("好大一股烟子冒出来"), or a place full of it ("走廊都是黑烟").
+                    r"|(?:大|黑|浓|好多|很多|一股|一大股|股){1,3}烟子?(?:冒|窜|涌|飘|灌)(?:出|进|上|起)来"
+                    r"|(?:都是|全是|满是|到处是|一片)(?:黑|浓)烟")
 # Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
 _MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
-_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)")
+_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)"
+                           # Round 11: without 进 ("手卷机器里了").
+                           rf"|(?:卷|绞|轧|夹|吸)(?:在)?了?{_MACHINE}(?:里|内|中)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
-_SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
+_SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打|到)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 
 # Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
-_STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)")
+_STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)"
+                         # Round 11: gone under in a pool or pond ("一滑就不见了", "水面只冒泡泡"), or fallen into
+                         # one ("工人掉进污水塘了").
+                         r"|(?:水|池|塘|河|江|湖|海|库).{0,24}?(?:(?:滑|掉|落|跌|栽|翻)[^，。]{0,4}?不见了|水面.{0,4}?冒泡|冒(?:泡泡|气泡))"
+                         rf"|{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽)(?:进|入|到|下)了?.{{0,4}}?(?:[水鱼污粪]?塘|河|江|湖|海|水库|鱼池|水沟)")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lift", _LIFT), ("pressure", _OVERPRESSURE), ("spark", _SPARKING), ("heat", _HEAT), ("chemical", _CHEMICAL),
@@ -290,6 +330,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)
 
 # A law question about an emergency, or one told as past or as a habit: never one happening now.
+# Round 11: the hazard already put right ("师傅已经换了阀门", "找人整好了", "今天没味儿了"): whatever it was, it
+# is over, and the message asks about it afterwards.
+_RESOLVED = (r"已经.{0,6}?(?:修好|换好|换了|处理好|处理了|整好|弄好|搞好|搞定|关好|堵上|堵好)|(?:修|换|整|弄|搞|处理)好了|"
+             r"没有?味(?:儿)?了|没有?味(?:儿)?喇|(?:不|没)漏了|(?:已经)?出院|好得差不多")
 _ABOUT_LAW = re.compile(
     r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
     r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查(?!井)|教育|制度|义务|权利|事故后|"
@@ -311,10 +355,16 @@ _ABOUT_LAW = re.compile(
     # A paper signed ("伤亡后果自负的协议有效吗", "签了生死状"), an accident's grade ("死了2个人属于哪一级事故"):
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
-    r"死了[0-9一二两三四五六七八九十几]+个)"
+    r"死了[0-9一二两三四五六七八九十几]+个|"
+    # Round 11: already dealt with ("已经修好了", "找人整好了", "现在没味了"): told afterwards.
+    rf"{_RESOLVED})"
 )
 # How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
 _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
+# What the teller meant to ask before it happened ("本来想问消防通道能不能举报，结果现在楼下冒烟了", "我早就想
+# 反映了，现在……"): set aside, so its words of law do not hide what is happening now.
+_ASIDE = re.compile(r"(?:本来|原本|本想|原想|早就|早想|一直)(?:就)?(?:想|要|打算|准备)?(?:问问?|咨询|反映|举报|投诉|说说?)"
+                    r".{0,40}?(?=结果|但是|可是|不过|谁知|没想到|现在|刚才|刚刚|这会儿|眼下|突然)")
 # Procedures, knowledge and hypotheticals ("发生火灾时单位应该怎么组织疏散", "触电急救的方法有哪些",
 # "万一着火了怎么办"): not an emergency unless the message also says it is happening now.
 _ABOUT_PROCEDURE = re.compile(
@@ -322,7 +372,8 @@ _ABOUT_PROCEDURE = re.compile(
     r"发生.{0,8}(?:时|的时候|后)|遇到.{0,10}(?:时|的时候|应该|该怎么|怎么办)|碰到.{0,10}(?:时|的时候|应该)|"
     r"组织|疏散|方法|步骤|第一步|流程|哪些|原则|发现.{0,10}(?:时|的时候|应该|该怎么|第一步)|"
     # A hazard feared, nobody hurt yet ("电线泡在水里，怕有人触电", "粉尘很多，怕爆炸").
-    r"(?:怕|担心|害怕|生怕|以防)[^，,。！!？?]{0,6}?(?:触电|着火|起火|失火|爆炸|出事|掉|摔|塌|倒|中毒|漏|淹)|"
+    # (怕是 is "probably" in the south-west: "罐子怕是漏了" reports the leak.)
+    r"(?:怕(?!是)|担心|害怕|生怕|以防)[^，,。！!？?]{0,6}?(?:触电|着火|起火|失火|爆炸|出事|掉|摔|塌|倒|中毒|漏|淹)|"
     # "真出事了公司能不管吗", "出了事谁负责": an accident supposed, not one told.
     r"真(?:要|的|要是)?出(?:了)?事|出了事(?:谁|公司|老板|单位|能|会|算|怎么)|"
     # Who must stand by outside before going in ("进罐清洗外面要不要有人监护", "下井前需要专人看护吗").
@@ -349,14 +400,21 @@ _SOMEONE = re.compile(r"(有人|工友|同事|师傅|师父|老乡|工人|兄弟
 _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|"
                          # "现在在江苏一家化工厂干活" says where one works, not what is happening.
                          r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
-                         r"(?<!根本)(?<![跑逃走])出不去|被困)")
+                         r"(?<!根本)(?<![跑逃走])出不去|被困|"
+                         # Round 11: the turn after a question set aside ("……结果现在楼下冒烟了").
+                         r"(?:结果|谁知|没想到|哪知道?)(?:现在|刚才|刚刚|这会儿))")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
-                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿)")
+                            rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|{_RESOLVED})")
+# Round 11: a formal report counts the people it is about ("现场一名作业人员失去意识，请问应如何处置"), says
+# where the gas is going ("正向居民区扩散") or waits for the ambulance: as present as "刚才".
+_FORMAL_NOW = (r"(?:一|两|二|三|四|五|几|数)(?:名|位)(?:员工|作业人员|工人|职工|人员|工友|同事|施工人员|操作工|师傅)|"
+               r"正(?:向|往|朝)[^，。]{0,8}?(?:扩散|蔓延|飘|涌|流)|救护车(?:到达|到来|赶到|来)(?:之)?前")
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
-_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然)")
+_NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然|"
+                  rf"{_FORMAL_NOW})")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
-                     r"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶)")
+                     rf"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶|{_FORMAL_NOW})")
 # A question about the thing, not a report of it ("煤气中毒的人脸色是什么样"): with no marker of the
 # present, a long message asking one of these is not an emergency.
 _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
@@ -431,17 +489,40 @@ VICTIM_STATES_WEAK: dict[str, tuple[str, ...]] = {
     "confined": ("没上来", "上不来", "没出来", "出不来", "拉不上来", "掉进去", "陷进", "陷在"),
     "burn": ("冒烟了", "着火了", "起火了", "烧着了", "烧到了", "烫到了", "被烫", "被烧"),
 }
+# Round 11: the same families as word patterns, where a list of words would have to spell out every
+# way of putting it: called and no answer in any order ("叫他不答应", "喊起不答应", "叫他他没有应"),
+# the body jerking ("整个人抽抽", "抽了两下"), clothes stuck to a burn; weak: a person named going down
+# ("师傅倒了", "人都晕了"), dropped where they stood ("撂那儿了"), coughing to the knees, someone still
+# inside ("里头还有俩没出来") — a hazard scene must be named with those.
+VICTIM_STATE_PATTERNS_STRONG: dict[str, str] = {
+    "unconscious": (r"(?:叫|喊|拍|推|摇)(?:起|他|她|人)?(?:他|她)?(?:了?半天|了?几声|几下)?(?:也|都)?"
+                    r"(?:不答应|不应|没有?应(?![该当急用])|没有?反应|不回话|没有?回音|没有?回话|不醒)|"
+                    r"抽抽|一抽一抽|抽了[一两几]下|直抽|没声音了|没有?声音了"),
+    "burn": r"衣服(?:黏|粘)(?:住|在)(?:了)?(?:皮|肉)",
+}
+VICTIM_STATE_PATTERNS_WEAK: dict[str, str] = {
+    "unconscious": (rf"{_PERSON}(?:也|都|就|又|一下子?|突然)?(?:倒|晕|栽|瘫|趴)(?:了|下了|在地)|撂(?:那儿|那了|在那|倒)|"
+                    r"咳到跪|跪在地|跪到地"),
+    "confined": (r"(?:里头|里面|里边|屋里|房里)还有(?:个|一个|俩|两个|几个|[0-9一二两三四五六七八九十几]+个)|"
+                 r"还有(?:个|一个|俩|两个|几个|[0-9一二两三四五六七八九十几]+个)人?(?:在|困在|留在)(?:里头|里面|里边)"),
+}
 _ANY_SCENE = re.compile("|".join(sorted({w for ws in HAZARD_SCENES.values() for w in ws}, key=len, reverse=True)))
-def _lexicon_pattern(words: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern[str]]:
-    return {kind: re.compile("|".join(sorted(ws, key=len, reverse=True))) for kind, ws in words.items()}
+def _lexicon_pattern(words: dict[str, tuple[str, ...]], extra: dict[str, str]) -> dict[str, re.Pattern[str]]:
+    kinds = dict.fromkeys([*words, *extra])
+    return {kind: re.compile("|".join([*sorted(words.get(kind, ()), key=len, reverse=True), *filter(None, [extra.get(kind)])]))
+            for kind in kinds}
 
 
-_STRONG_STATE = _lexicon_pattern(VICTIM_STATES_STRONG)
-_WEAK_STATE = _lexicon_pattern(VICTIM_STATES_WEAK)
+_STRONG_STATE = _lexicon_pattern(VICTIM_STATES_STRONG, VICTIM_STATE_PATTERNS_STRONG)
+_WEAK_STATE = _lexicon_pattern(VICTIM_STATES_WEAK, VICTIM_STATE_PATTERNS_WEAK)
 # Which scene decides the guidance when several are named: what must not be done first (going into
 # the tank, touching the person on the wire, breathing the gas) comes before what was seen.
 _SCENE_ORDER = ("confined", "gas", "electric", "fire", "chemical", "collapse", "machine", "fall", "heat", "flood")
-_SCENE = {kind: re.compile("|".join(sorted(HAZARD_SCENES[kind], key=len, reverse=True))) for kind in _SCENE_ORDER}
+# Scenes no word list spells out: a temperature from 35 degrees up, a pond or fish pool.
+_SCENE_PATTERNS = {"heat": r"三十[五六七八九][一二三四五六七八九]?度|四十[一二三四五六七八九]?度|3[5-9]度|4[0-9]度",
+                   "flood": r"鱼池|[水鱼污粪]塘"}
+_SCENE = {kind: re.compile("|".join([*sorted(HAZARD_SCENES[kind], key=len, reverse=True),
+                                     *filter(None, [_SCENE_PATTERNS.get(kind)])])) for kind in _SCENE_ORDER}
 
 
 def _lexicon_kind(text: str) -> str | None:
@@ -598,7 +679,7 @@ def _find_kind(text: str) -> str | None:
 
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
-    text = _BACKGROUND.sub("", _fold_typos(_fold_pinyin_words(normalised).replace(" ", "")))
+    text = _ASIDE.sub("", _BACKGROUND.sub("", _fold_typos(_fold_pinyin_words(normalised).replace(" ", ""))))
     stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):

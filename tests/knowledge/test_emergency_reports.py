@@ -118,3 +118,48 @@ def test_round_nine_phrasings_are_emergencies_of_their_kind(text, kind):
 ])
 def test_round_nine_waivers_supervision_and_grades_are_not_emergencies(text):
     assert emergency_reply(text) is None
+
+
+# Round 11: the word families behind the emerg split's misses (bench/data/qa/emerg.jsonl, a training split), in
+# phrasings written for these tests: Cantonese time and body words (而家, 头先, 晕低, 入面, 冇应, 饮错), a person
+# called without an answer in any order, a body jerking, a smell that keeps growing or comes with tears and
+# coughing, a pipe that burst, smoke told smoke first, someone still inside, gone under in a pond, a hot liquid
+# that scalded, a liquid thrown into the eyes, anything swallowed by mistake, a formal report that counts the
+# people it is about, and the emergency told after a question set aside.
+@pytest.mark.parametrize(("text", "kind"), [
+    ("快啲嚟，阿叔喺厨房暈低咗", "unconscious"),
+    ("佢喺沙井入面冇应", "confined"),
+    ("老表饮错洗洁精", "poison"),
+    ("头先仓库有阵怪味，而家叫佢佢冇应", "gas"),
+    ("配料间一股怪味儿，看门的大爷喊他半天不答应", "gas"),
+    ("摸了一下配电箱整个人抽抽", "electric"),
+    ("沼气池那边管子裂了，好几个人咳个不停直淌眼泪", "gas"),
+    ("闻到一股很重的气味，味道越来越冲", "gas"),
+    ("头发绞在机器里了", "machine"),
+    ("配料间一大股烟子涌出来，里面还有两个人", "fire"),
+    ("鱼塘边那个小工脚一滑就不见了，水面在冒泡泡", "flood"),
+    ("四十一度的天，扎钢筋的小李突然就倒了", "heat"),
+    ("滚油烫了一手", "burn"),
+    ("蒸汽阀门爆开，喷到师傅半边身子", "burn"),
+    ("药水泼到工友眼睛里，他捂着眼说看不清", "chemical"),
+    ("徒弟误把桶里的脱漆剂当水喝了", "poison"),
+    ("液化气怕是漏了，闻着喘不上气", "gas"),          # 怕是: "probably", no fear
+    ("一名操作工进储罐清理后失去联系，请问现场应如何组织救援", "confined"),
+    ("硫化氢正向厂外扩散，请问应如何组织疏散", "gas"),
+    ("本来想咨询加班费的事，结果现在车间着火了，门口都是黑烟", "fire"),
+])
+def test_round_eleven_phrasings_are_emergencies_of_their_kind(text, kind):
+    reply = emergency_reply(text)
+    assert reply is not None and reply.kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "昨儿个仓库煤气管漏了，师傅已经修好了，老板该不该装报警器",   # put right yesterday: asked afterwards
+    "琴日车间有阵臭鸡蛋味，而家冇味喇，要唔要同老板讲",           # Cantonese: yesterday, no smell now
+    "上个月被蒸汽烫伤，现在好得差不多了，能算工伤吗",             # past and a claim
+    "四十度高温天干活，单位应该发高温津贴吗",                     # a temperature is no collapse
+    "请问一名员工被机器卷入受伤后，公司应在多长时间内上报",       # a formal question of law
+    "奇怪为什么车间老有股味",                                     # 怪为 after 奇 is no typo of 怪味
+])
+def test_round_eleven_resolved_past_and_formal_law_questions_are_not_emergencies(text):
+    assert emergency_reply(text) is None

@@ -160,6 +160,8 @@ def test_round_eleven_phrasings_are_emergencies_of_their_kind(text, kind):
     "四十度高温天干活，单位应该发高温津贴吗",                     # a temperature is no collapse
     "请问一名员工被机器卷入受伤后，公司应在多长时间内上报",       # a formal question of law
     "奇怪为什么车间老有股味",                                     # 怪为 after 奇 is no typo of 怪味
+    "热水器烫了怎么修",                                           # a hot appliance, no one scalded
+    "误把别人的饭吃了",                                           # taken by mistake, nothing harmful
 ])
 def test_round_eleven_resolved_past_and_formal_law_questions_are_not_emergencies(text):
     assert emergency_reply(text) is None

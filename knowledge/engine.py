@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge import intents, messages
 from knowledge.cachefile import write_pickle
+from knowledge.chatter import content_chars, core, drop_tag, is_chatter
 from knowledge.errors import ArticleNotFound
 from knowledge.faq import (
     DATA_DIR,
@@ -54,7 +55,7 @@ from knowledge.replies import (
 from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import Analyzer, _traditional_chars, compact, normalise, term_weight, to_simplified
+from knowledge.text import STOPWORDS, Analyzer, _traditional_chars, compact, normalise, term_weight, to_simplified
 from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
@@ -673,6 +674,12 @@ class KnowledgeBase:
         words = [w for w in self.analyzer.words(norm)]
         distinct = set(words)
         known = [w for w in distinct if self._phrases.df(f"w:{w}")]
+        # Coverage read on the content: a colloquial question's glued fillers, quantities and closing tag (这能行,
+        # 评个, 俩, 咋弄) are not words an answer has to cover (knowledge/chatter.py; round 11). Read on the content
+        # too, the share of known words (``known_share``) let more out-of-scope questions through at dev's operating
+        # point: it still counts every word.
+        content = [self._content_word(w) for w in words if not is_chatter(w) and core(w) not in STOPWORDS] or words
+        cterms = self.analyzer.terms_of(content)
         best = ranked[0] if ranked else None
         second = ranked[1] if len(ranked) > 1 else None
         best_cites = set(self.faq[best.entry].cite) if best else set()
@@ -693,13 +700,15 @@ class KnowledgeBase:
         ratio = 0.0
         if best is not None:
             qc = (focus or norm).replace(" ", "")
-            ratio = max(
-                (fuzz.ratio(qc, self._phrase_compact[d]) for d in self._entry_phrases[best.entry]), default=0
-            ) / 100
+            # Also the likeness without particles, pronouns and a closing tag on either side (knowledge/chatter.py):
+            # "俺们…这中不" is as like its phrasing as the plain question.
+            qcontent, qtagless = content_chars(focus or norm), drop_tag(focus or norm).replace(" ", "")
+            ratio = max((max(fuzz.ratio(qc, p), fuzz.ratio(qtagless, p), fuzz.ratio(qcontent, content_chars(p)))
+                         for p in (self._phrase_compact[d] for d in self._entry_phrases[best.entry])), default=0) / 100
         chars = len(norm.replace(" ", ""))
         asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
         art = articles[0][1] if articles else 0.0
-        cover = 1.0 - self._missing(best.entry, qterms, scale) if best else 0.0
+        cover = 1.0 - self._missing(best.entry, cterms, scale) if best else 0.0
         # Words the speller changed (typos, homophones, pinyin read as words): a corrected question's
         # evidence is as good as its correction, not as weak as its other features make it look.
         typed = set(self.analyzer.words(normalise(raw)))
@@ -754,6 +763,13 @@ class KnowledgeBase:
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
         # stored policy must be reproducible.
         return {name: round(float(value), 6) for name, value in features.items()}
+
+    def _content_word(self, word: str) -> str:
+        """An unknown word's core when the index knows it (评个 → 评, 能不进 → 进), else the word."""
+        if self._phrases.df(f"w:{word}"):
+            return word
+        stem = core(word)
+        return stem if stem and self._phrases.df(f"w:{stem}") else word
 
     def _related(self, entry: FaqEntry, ranked: list[_Scored]) -> list[Suggestion]:
         """What to offer under an answer: an overview's detail entries, else the runners-up."""

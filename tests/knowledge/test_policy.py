@@ -130,3 +130,19 @@ def test_the_policy_sees_how_much_of_the_question_the_speller_changed(real_kb) -
     clean = real_kb.decision_inputs("劳保用品要自己掏钱吗")
     assert typed is not None and clean is not None
     assert typed[0]["spelled"] > 0 and clean[0]["spelled"] == 0
+
+
+@pytest.mark.parametrize("plain, spoken", [
+    ("灭火器过期了单位不给换", "灭火器过期了单位不给换 这能行吗"),
+    ("车间的灭火器过期了单位不给换", "俺们车间灭火器都过期了 老板也不给换 这中不"),
+])
+def test_a_closing_tag_and_fillers_do_not_lower_the_likeness_or_the_coverage(real_kb, plain: str, spoken: str) -> None:
+    """Round 11 (issue 10): 这能行吗, 这中不, 俺们 are how a worker asks, not words the answer leaves uncovered."""
+    p_inputs, s_inputs = real_kb.decision_inputs(plain), real_kb.decision_inputs(spoken)
+    assert p_inputs is not None and s_inputs is not None
+    (p, p_cites), (s, s_cites) = p_inputs, s_inputs
+    assert p_cites == s_cites
+    assert s["cover"] == p["cover"]
+    assert s["ratio"] >= p["ratio"] - 0.15
+    if spoken.startswith(plain):  # the plain question and a tag: as like the phrasing as the plain question
+        assert s["ratio"] == p["ratio"]

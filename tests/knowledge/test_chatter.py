@@ -1,0 +1,42 @@
+"""What a colloquial question says around its content (knowledge/chatter.py, issue 10 round 11)."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.chatter import content_chars, core, drop_tag, is_chatter, is_quantity
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("仓库的灭火器全过期了 这中不", "仓库的灭火器全过期了"),
+    ("老板叫我们通宵赶工 这能行", "老板叫我们通宵赶工"),
+    ("车间没装排风扇 有人管不", "车间没装排风扇"),
+    ("电工证过期了还能上岗 真的假的", "电工证过期了还能上岗"),
+    ("脚手架没护栏 这咋弄", "脚手架没护栏"),
+    ("厂里不发口罩 这合法吗 咋整", "厂里不发口罩"),
+    ("这能行", "这能行"),  # nothing but a tag: kept, there is nothing else to read
+    ("能算工伤不", "能算工伤不"),  # the clause names 工伤: not a tag
+])
+def test_a_closing_tag_question_is_dropped(text: str, kept: str) -> None:
+    assert drop_tag(text) == kept
+
+
+@pytest.mark.parametrize("word, chatter", [
+    ("这能行", True), ("这中", True), ("那会儿", True), ("俺们", True), ("咋弄", True),
+    ("俩", True), ("十来", True), ("三年", True), ("五十斤", True),  # a quantity names no topic
+    ("几天", False), ("几个", False),  # a quantity asked for is evidence
+    ("灭火器", False), ("工会", False), ("七级", False),
+])
+def test_chatter_is_function_characters_or_a_quantity(word: str, chatter: bool) -> None:
+    assert is_chatter(word) is chatter
+    assert is_quantity("十多年") and not is_quantity("年")
+
+
+@pytest.mark.parametrize("word, stem", [("评个", "评"), ("能不进", "进"), ("标都", "标"), ("查查", "查"),
+                                        ("问问", "问"), ("灭火器", "灭火器"), ("这能行", "")])
+def test_the_core_of_a_word_is_without_function_characters_at_its_ends(word: str, stem: str) -> None:
+    assert core(word) == stem
+
+
+def test_content_characters_leave_out_particles_pronouns_and_the_closing_tag() -> None:
+    assert content_chars("俺们厂的灭火器啊 都是空的 这中不") == content_chars("厂灭火器空")
+    assert content_chars("厂灭火器空") == "厂灭火器空"

@@ -311,7 +311,9 @@ _ABOUT_LAW = re.compile(
     # A paper signed ("伤亡后果自负的协议有效吗", "签了生死状"), an accident's grade ("死了2个人属于哪一级事故"):
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
-    r"死了[0-9一二两三四五六七八九十几]+个)"
+    r"死了[0-9一二两三四五六七八九十几]+个|"
+    # A traffic accident's liability share ("对方全责", "我负次责"): a claim, told after the fact.
+    r"[全主次同]责)"
 )
 # How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
 _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
@@ -351,7 +353,7 @@ _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(
                          r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
                          r"(?<!根本)(?<![跑逃走])出不去|被困)")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
-                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿)")
+                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|[全主次同]责)")
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
 _NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.
@@ -365,6 +367,10 @@ _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!
 _HURT = re.compile(r"有人受伤|(?<!真)(?<!万一)(?<!要是)(?<!如果)(?<!假如)(?<!一旦)(?<!哪天)出事了|出人命")
 # Cries for help that outweigh anything else in the message.
 _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命|快跑|赶紧跑|快逃|快撤)")
+# On the way to or from work ("下班路上被撞", "上班路上被小车撞了 对方全责 算工伤吗"): a commuting accident is the
+# classic injury-insurance question (工伤保险条例 article 14), told afterwards. It is a report happening now only
+# with a marker of the present or a strong victim state ("下班路上有人被车撞了 流血不止").
+_COMMUTE = re.compile(r"(?:上班|下班|上下班|收工|回家|回宿舍|回出租屋)(?:的|回家的?)?(?:路上|途中|路途中?)")
 
 
 # --- Lexicons: a hazard scene × a person in distress, told now ----------------------------------
@@ -442,6 +448,11 @@ _WEAK_STATE = _lexicon_pattern(VICTIM_STATES_WEAK)
 # the tank, touching the person on the wire, breathing the gas) comes before what was seen.
 _SCENE_ORDER = ("confined", "gas", "electric", "fire", "chemical", "collapse", "machine", "fall", "heat", "flood")
 _SCENE = {kind: re.compile("|".join(sorted(HAZARD_SCENES[kind], key=len, reverse=True))) for kind in _SCENE_ORDER}
+
+
+def _strong_state(text: str) -> bool:
+    """Whether the text names a strong victim state (VICTIM_STATES_STRONG: 流血不止, 晕过去, 叫不醒…)."""
+    return any(p.search(text) for p in _STRONG_STATE.values())
 
 
 def _lexicon_kind(text: str) -> str | None:
@@ -621,6 +632,8 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
     if _ABOUT_LESSON.search(text):
         return None
     if _ABOUT_LAW.search(text) and not (_NOW_STRONG.search(text) and not _PAST_OR_CLAIM.search(text)):
+        return None
+    if _COMMUTE.search(text) and not _NOW_STRONG.search(text) and not _strong_state(text):
         return None
     if _ABOUT_PROCEDURE.search(text) and not _NOW.search(text):
         return None

@@ -313,7 +313,7 @@ _ABOUT_LAW = re.compile(
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
     r"死了[0-9一二两三四五六七八九十几]+个|"
     # A traffic accident's liability share ("对方全责", "我负次责"): a claim, told after the fact.
-    r"[全主次同]责)"
+    r"全责|主责|次责|同责)"
 )
 # How long the teller has worked there ("我在厂里干了三年了，今天……"): who is telling, not when it happened.
 _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?(?:快|差不多|将近|有)?[0-9一二两三四五六七八九十几多]+(?:多)?年(?:多)?了?")
@@ -353,7 +353,7 @@ _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(
                          r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
                          r"(?<!根本)(?<![跑逃走])出不去|被困)")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
-                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|[全主次同]责)")
+                            r"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|全责|主责|次责|同责)")
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
 _NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然)")
 # Words that mark a message as happening now, whatever else it says.

@@ -112,6 +112,38 @@ ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟�
                          r"多久|多长时间|多长|限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
 STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?"
                            r"(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|工作日|个工作日|星期|周岁|项|种|类|成)")
+# A need the candidate entry does not meet though it shares the question's words (round 11): the word family that
+# makes an entry look like it covers an unrelated need. "试用期工资可以打八折吗" asks a share of pay, and the entry on
+# the probation's length states only durations; "职工互助保障住院补助怎么申请" names a scheme other than the statutory
+# injury insurance (a union's mutual aid, an accident policy bought privately, the pension) and the entry on injury
+# benefits never names it; "哪个牌子的防毒面具好" asks for a product to buy, which no entry recommends; "认证怎么办理"
+# asks a procedure and the entry's answer names none. The policy sees ``need_miss`` when any of them holds.
+ASKS_SHARE = re.compile(r"打[0-9一二两三四五六七八九几]+折|几折|百分之几|百分之多少|多少[%％]|几个点|几成|"
+                        r"[0-9一二两三四五六七八九]成(?:工资|薪)|比例")
+STATES_SHARE = re.compile(r"[%％]|百分之|[0-9一二两三四五六七八九十]成|倍|比例")
+# A scheme by its modifier ("意外" of 意外险 / 意外伤害保险): an entry that names the modifier meets it.
+OTHER_SCHEME = re.compile(r"(商业|意外|互助|补充|雇主责任|团体|人身|人寿|重疾|医疗|养老|失业|生育|大病|财产)"
+                          r"(?:保险|险|保障)|(互助)保障|职工(互助)|(商)保")
+ASKS_PRODUCT = re.compile(r"牌子|品牌|哪家(?:的|公司)?(?:好|靠谱)|推荐(?:一下|几款|个|款)|性价比|值得买|哪款|更值")
+ASKS_PROCEDURE = re.compile(r"怎么申请|如何申请|怎么报销|如何报销|怎么办理|如何办理|去哪(?:里|儿)?(?:办|申请|报)|"
+                            r"流程|手续|(?:什么|哪些)材料|要带什么")
+STATES_PROCEDURE = re.compile(r"申请|提出|提交|材料|办理|报销|找|拨打|12333|携带|流程|手续|登记|备案|报告|投诉|举报")
+NEED_RUNNERS_UP = 2
+
+
+def need_missed(question: str, entry: FaqEntry) -> bool:
+    """Whether the question asks what the entry cannot give: a share, another scheme, a product, a procedure."""
+    body = compact(" ".join([*entry.questions, entry.a]))
+    if ASKS_SHARE.search(question) and not STATES_SHARE.search(entry.a):
+        return True
+    for m in OTHER_SCHEME.finditer(question):
+        if next(g for g in m.groups() if g) not in body:
+            return True
+    if ASKS_PRODUCT.search(question) and not ASKS_PRODUCT.search(body):
+        return True
+    return bool(ASKS_PROCEDURE.search(question) and not STATES_PROCEDURE.search(entry.a))
+
+
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # The entry that answers for the winning article: a general one (no industry the question does not
@@ -759,6 +791,10 @@ class KnowledgeBase:
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
             "figure_miss": float(asks_figure and best is not None and not self._states_figure[best.entry]),
             "asks_figure": float(asks_figure),
+            # Not when a runner-up meets the need ("意外险出了工伤能赔吗": the entry on accident policies is
+            # second): the ranking's miss, the need is ours.
+            "need_miss": float(best is not None and all(need_missed(compact(raw), self.faq[s.entry])
+                                                        for s in ranked[:NEED_RUNNERS_UP + 1])),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
         # stored policy must be reproducible.

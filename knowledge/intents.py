@@ -356,6 +356,8 @@ _ABOUT_LAW = re.compile(
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
     r"死了[0-9一二两三四五六七八九十几]+个|"
+    # A traffic accident's liability share ("对方全责", "我负次责"): a claim, told after the fact.
+    r"全责|主责|次责|同责|"
     # Round 11: already dealt with ("已经修好了", "找人整好了", "现在没味了"): told afterwards.
     rf"{_RESOLVED})"
 )
@@ -404,7 +406,7 @@ _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(
                          # Round 11: the turn after a question set aside ("……结果现在楼下冒烟了").
                          r"(?:结果|谁知|没想到|哪知道?)(?:现在|刚才|刚刚|这会儿))")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
-                            rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|{_RESOLVED})")
+                            rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|全责|主责|次责|同责|{_RESOLVED})")
 # Round 11: a formal report counts the people it is about ("现场一名作业人员失去意识，请问应如何处置"), says
 # where the gas is going ("正向居民区扩散") or waits for the ambulance: as present as "刚才".
 _FORMAL_NOW = (r"(?:一|两|二|三|四|五|几|数)(?:名|位)(?:员工|作业人员|工人|职工|人员|工友|同事|施工人员|操作工|师傅)|"
@@ -423,6 +425,10 @@ _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!
 _HURT = re.compile(r"有人受伤|(?<!真)(?<!万一)(?<!要是)(?<!如果)(?<!假如)(?<!一旦)(?<!哪天)出事了|出人命")
 # Cries for help that outweigh anything else in the message.
 _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命|快跑|赶紧跑|快逃|快撤)")
+# On the way to or from work ("下班路上被撞", "上班路上被小车撞了 对方全责 算工伤吗"): a commuting accident is the
+# classic injury-insurance question (工伤保险条例 article 14), told afterwards. It is a report happening now only
+# with a marker of the present or a strong victim state ("下班路上有人被车撞了 流血不止").
+_COMMUTE = re.compile(r"(?:上班|下班|上下班|收工|回家|回宿舍|回出租屋)(?:的|回家的?)?(?:路上|途中|路途中?)")
 
 
 # --- Lexicons: a hazard scene × a person in distress, told now ----------------------------------
@@ -523,6 +529,11 @@ _SCENE_PATTERNS = {"heat": r"三十[五六七八九][一二三四五六七八九
                    "flood": r"鱼池|[水鱼污粪]塘"}
 _SCENE = {kind: re.compile("|".join([*sorted(HAZARD_SCENES[kind], key=len, reverse=True),
                                      *filter(None, [_SCENE_PATTERNS.get(kind)])])) for kind in _SCENE_ORDER}
+
+
+def _strong_state(text: str) -> bool:
+    """Whether the text names a strong victim state (VICTIM_STATES_STRONG: 流血不止, 晕过去, 叫不醒…)."""
+    return any(p.search(text) for p in _STRONG_STATE.values())
 
 
 def _lexicon_kind(text: str) -> str | None:
@@ -702,6 +713,8 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
     if _ABOUT_LESSON.search(text):
         return None
     if _ABOUT_LAW.search(text) and not (_NOW_STRONG.search(text) and not _PAST_OR_CLAIM.search(text)):
+        return None
+    if _COMMUTE.search(text) and not _NOW_STRONG.search(text) and not _strong_state(text):
         return None
     if _ABOUT_PROCEDURE.search(text) and not _NOW.search(text):
         return None

@@ -382,3 +382,17 @@ def test_no_law_question_of_a_readable_split_is_taken_for_a_standard_or_paperwor
 def test_a_standards_figure_is_not_answered_confidently(real_kb):
     for text in ("木工车间粉尘的接触限值是多少", "劳务派遣的劳动合同到底跟谁签"):
         assert real_kb.answer(text).intent != "answer"
+
+
+# Commuting accidents asked about afterwards are the classic injury-insurance question (工伤保险条例 article 14); these
+# are not the training splits' questions but the same need in other words.
+@pytest.mark.parametrize("text", ["上班路上让电瓶车给撞了", "回家路上被货车撞了 对方主责 能认工伤不",
+                                  "下班途中被车撞了 交警说对方全责", "骑车被小车撞了 对方全责"])
+def test_commuting_and_traffic_accidents_asked_about_afterwards_are_not_emergencies(text):
+    assert intents.detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["下班路上有人被车撞了 流血不止", "刚才上班路上被车撞了 腿在流血",
+                                  "工友在回家路上被车撞了 人晕过去了", "有人被车撞了 流血"])
+def test_a_traffic_accident_told_with_its_victim_now_stays_an_emergency(text):
+    assert intents.detect_emergency(text) is not None

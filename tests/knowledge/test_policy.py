@@ -7,7 +7,8 @@ import pytest
 
 from bench.train_policy import fitting_features, same_policy, train
 from knowledge import AnswerReply
-from knowledge.faq import DATA_DIR
+from knowledge.engine import need_missed
+from knowledge.faq import DATA_DIR, FaqEntry
 from knowledge.policy import POLICY_FILE, AnswerPolicy, LogisticModel
 
 
@@ -146,3 +147,37 @@ def test_a_closing_tag_and_fillers_do_not_lower_the_likeness_or_the_coverage(rea
     assert s["ratio"] >= p["ratio"] - 0.15
     if spoken.startswith(plain):  # the plain question and a tag: as like the phrasing as the plain question
         assert s["ratio"] == p["ratio"]
+# Round 11: a need the candidate entry cannot meet though it shares the question's words (knowledge/engine.need_missed).
+_PROBATION = FaqEntry(id="p", q="试用期最长可以多久", a="试用期最长不得超过六个月，工资不得低于当地最低工资标准。")
+_OVERTIME = FaqEntry(id="o", q="加班费怎么算", a="延长工作时间的，支付不低于工资的百分之一百五十的工资报酬。")
+_BENEFITS = FaqEntry(id="b", q="工伤保险待遇有哪些", a="医疗费由工伤保险基金支付，停工留薪期内原工资福利不变。")
+_POLICIES = FaqEntry(id="i", q="公司买了意外伤害保险还要交工伤保险吗",
+                     a="要交。商业保险不能代替工伤保险，向人社部门投诉。")
+
+
+@pytest.mark.parametrize(("question", "entry", "missed"), [
+    ("试用期工资能打几折", _PROBATION, True),  # a share of pay; the entry states durations only
+    ("加班工资打几折发", _OVERTIME, False),  # the entry states a share
+    ("试用期最长几个月", _PROBATION, False),
+    ("工会的互助保障住院能补多少", _BENEFITS, True),  # another scheme, never named by the entry
+    ("团体意外险和工伤保险能一起赔吗", _POLICIES, False),  # the entry names the accident policy (意外伤害保险)
+    ("哪个牌子的劳保鞋耐穿", _BENEFITS, True),  # a product to buy
+    ("工伤待遇怎么申请", _BENEFITS, True),  # a procedure the answer does not describe
+    ("商业保险理赔怎么申请", _POLICIES, False),
+])
+def test_a_need_the_entry_cannot_meet_is_seen(question: str, entry: FaqEntry, missed: bool) -> None:
+    assert need_missed(question, entry) is missed
+
+
+# The same needs in other words than the training splits': confident before round 11 with an entry that shares the
+# words (the probation's length, injury benefits, the work-safety liability insurance).
+@pytest.mark.parametrize("question", ["试用期工资打几折合法", "住院了职工互助补助去哪里报",
+                                      "单位买的雇主责任险和工伤保险有啥区别"])
+def test_a_need_the_best_entry_cannot_meet_is_not_answered_confidently(real_kb, question: str) -> None:
+    assert real_kb.answer(question).intent not in ("answer", "article", "term")
+
+
+@pytest.mark.parametrize("question", ["团体意外险和工伤保险能同时赔吗", "试用期最长多久", "加班费是工资的几倍",
+                                      "工伤认定怎么申请"])
+def test_a_need_an_entry_meets_is_still_answered(real_kb, question: str) -> None:
+    assert isinstance(real_kb.answer(question), AnswerReply)

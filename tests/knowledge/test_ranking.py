@@ -55,7 +55,7 @@ def test_dialect_words_read_as_the_standard_words(dialect, standard):
     ("堆高機司機要不要考證", "叉车司机要不要考证"),
     ("職災要怎麼申請", "工伤要怎么申请"),
     ("老闆一直拖著不處理", "老板一直拖着不处理"),  # Taiwan's aspect particle, which t2s leaves
-    ("妳們主管有說甚麼嗎", "你们领导有说什么吗"),  # 妳 marks traditional writing although t2s leaves it
+    ("妳們領班有說甚麼嗎", "你们班长有说什么吗"),  # 妳 marks traditional writing although t2s leaves it
     ("地盤判頭扣糧", "工地包工头扣工资"),  # Hong Kong's site, subcontractor and pay
     ("衞生間", "卫生间"),
 ])
@@ -66,15 +66,15 @@ def test_taiwan_and_hong_kong_words_read_as_the_mainland_words(traditional, main
 
 @pytest.mark.parametrize(("traditional", "simplified"), [
     ("效果顯著", "效果显著"), ("著名的工廠", "著名的工厂"),  # 著 stays where it is no particle
-    ("向主管部門舉報", "向主管部门举报"), ("職工參與民主管理", "职工参与民主管理"), ("個人資料", "个人资料"),
+    ("個人資料", "个人资料"), ("具有法人資格", "具有法人资格"), ("企事業單位", "企事业单位"),
 ])
 def test_words_holding_a_regional_word_stay_as_they_are(traditional, simplified):
     assert to_simplified(traditional) == simplified
 
 
 def test_regional_words_in_simplified_writing_are_read_as_typed():
-    """A mainland worker's 主管 or 礼拜 is his own word: only traditional writing is read the Taiwan way."""
-    for text in ("主管叫我周末加班", "一个礼拜只休一天", "鹰架"):
+    """A mainland worker's 领班 or 礼拜 is his own word: only traditional writing is read the Taiwan way."""
+    for text in ("领班叫我周末加班", "一个礼拜只休一天", "鹰架"):
         assert to_simplified(text) is text
 
 

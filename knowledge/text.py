@@ -17,7 +17,7 @@ from pathlib import Path
 from opencc import OpenCC
 
 from knowledge.cachefile import write_pickle
-from knowledge.faq import Synonyms
+from knowledge.faq import DATA_DIR, Synonyms, _read_yaml
 from knowledge.numerals import replace_numerals
 from knowledge.segmenter import Frequencies, Segmenter, jieba_dir
 
@@ -50,6 +50,9 @@ JIEBA_MIN_FREQ = 30
 
 _t2s = None
 _traditional: frozenset[str] | None = None
+# Taiwan and Hong Kong words read as the mainland words the FAQ and statutes use (data/regional.yaml).
+REGIONAL_FILE = DATA_DIR / "regional.yaml"
+_regional: tuple[re.Pattern[str], dict[str, str], frozenset[str]] | None = None
 
 
 def _converter() -> OpenCC:
@@ -59,8 +62,24 @@ def _converter() -> OpenCC:
     return _t2s
 
 
+def _regional_words() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
+    """The regional vocabulary: one pattern over its keys (longest first), what each reads as, and the
+    characters that mark traditional writing although t2s leaves them as they are (妳, 衞)."""
+    global _regional
+    if _regional is None:
+        data = (_read_yaml(REGIONAL_FILE) or {}) if REGIONAL_FILE.exists() else {}
+        characters = {str(k): str(v) for k, v in (data.get("characters") or {}).items()}
+        table = {**characters, **{str(k): str(v) for k, v in (data.get("words") or {}).items()}}
+        table.update((str(w), str(w)) for w in data.get("keep") or ())
+        keys = sorted(table, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, keys))) if keys else re.compile(r"(?!)")
+        _regional = (pattern, table, frozenset(c for c in characters if len(c) == 1))
+    return _regional
+
+
 def _traditional_chars() -> frozenset[str]:
-    """Characters that traditional→simplified conversion changes (phrase rules only fire on these)."""
+    """Characters that mark traditional writing: those traditional→simplified conversion changes (phrase rules
+    only fire on these) and the regional ones it leaves (data/regional.yaml's ``characters``)."""
     global _traditional
     if _traditional is None:
         import opencc
@@ -72,16 +91,18 @@ def _traditional_chars() -> frozenset[str]:
                 key, _, values = line.partition("\t")
                 if len(key) == 1 and key not in values.split():
                     chars.add(key)
-        _traditional = frozenset(chars)
+        _traditional = frozenset(chars | _regional_words()[2])
     return _traditional
 
 
 def to_simplified(text: str) -> str:
-    """Convert traditional characters; a text without any is returned as is (the common, fast case)."""
+    """Convert traditional characters, then read Taiwan and Hong Kong words as the mainland ones (鹰架 → 脚手架,
+    堆高机 → 叉车, 拖著 → 拖着); a text without traditional characters is returned as is (the common, fast case)."""
     if _traditional_chars().isdisjoint(text):
         return text
     simplified: str = _converter().convert(text)  # opencc has no type hints
-    return simplified
+    pattern, table, _ = _regional_words()
+    return pattern.sub(lambda m: table[m.group()], simplified)
 
 
 # Dialect words (northern, south-western, Wu, Cantonese) read as the standard words the FAQ and the

@@ -50,6 +50,53 @@ def test_dialect_words_read_as_the_standard_words(dialect, standard):
     assert normalise(dialect) == normalise(standard)
 
 
+@pytest.mark.parametrize(("traditional", "mainland"), [
+    ("從鷹架上摔下來了", "从脚手架上摔下来了"),  # Taiwan's word for the scaffold
+    ("堆高機司機要不要考證", "叉车司机要不要考证"),
+    ("職災要怎麼申請", "工伤要怎么申请"),
+    ("老闆一直拖著不處理", "老板一直拖着不处理"),  # Taiwan's aspect particle, which t2s leaves
+    ("妳們領班有說甚麼嗎", "你们班长有说什么吗"),  # 妳 marks traditional writing although t2s leaves it
+    ("地盤判頭扣糧", "工地包工头扣工资"),  # Hong Kong's site, subcontractor and pay
+    ("衞生間", "卫生间"),
+])
+def test_taiwan_and_hong_kong_words_read_as_the_mainland_words(traditional, mainland):
+    assert to_simplified(traditional) == mainland
+    assert normalise(traditional) == normalise(mainland)
+
+
+@pytest.mark.parametrize(("traditional", "simplified"), [
+    ("效果顯著", "效果显著"), ("著名的工廠", "著名的工厂"),  # 著 stays where it is no particle
+    ("個人資料", "个人资料"), ("具有法人資格", "具有法人资格"), ("企事業單位", "企事业单位"),
+])
+def test_words_holding_a_regional_word_stay_as_they_are(traditional, simplified):
+    assert to_simplified(traditional) == simplified
+
+
+def test_regional_words_in_simplified_writing_are_read_as_typed():
+    """A mainland worker's 领班 or 礼拜 is his own word: only traditional writing is read the Taiwan way."""
+    for text in ("领班叫我周末加班", "一个礼拜只休一天", "鹰架"):
+        assert to_simplified(text) is text
+
+
+def test_the_regional_vocabulary_is_written_in_simplified_characters():
+    """Its keys are matched after t2s: a key written in traditional characters would never match."""
+    from opencc import OpenCC
+
+    from knowledge.text import _regional_words
+
+    t2s = OpenCC("t2s")
+    _, table, marks = _regional_words()
+    assert len(table) > 50 and {"妳", "衞"} <= marks and "著" not in marks
+    for key, word in table.items():
+        assert t2s.convert(key) == key, key
+        assert t2s.convert(word) == word, word
+
+
+def test_a_traditional_question_in_taiwan_words_gets_its_mainland_twins_evidence(real_kb):
+    traditional, mainland = "倉儲開堆高機的師傅沒有證照可以嗎", "仓储开叉车的师傅没有证照可以吗"
+    assert real_kb.decision_inputs(traditional) == real_kb.decision_inputs(mainland)
+
+
 @pytest.mark.parametrize("everyday, standard", [
     ("来大姨妈", "经期"), ("来事儿", "经期"), ("娃还在吃奶", "哺乳期"), ("触过电", "触电"), ("疑是职业病", "疑似"),
 ])

@@ -50,12 +50,7 @@ def main() -> None:
                    "PostgreSQL by an advisory lock; web: the web console, /tip and /healthz only, never the leader")
 def run(require_laws: bool, role: str) -> None:
     """Start the bot (long polling, or webhook if ANKANG_WEBHOOK_URL is set) and the web server."""
-    from ankang.runner import serve
-    from ankang.services import MigrationFailed
-    from core.cluster import DatabaseInUse
-    from core.logging import configure_logging
-    from knowledge.lawsdir import diagnose_laws_dir
-
+    # Settings first: a start-up refused for its configuration ends before the app is imported (~1.5 s of CPU).
     settings = settings_or_exit()
     if not settings.bot_token:
         click.echo("配置错误 / configuration error: ANKANG_BOT_TOKEN is not set (try `ankang demo`)", err=True)
@@ -64,11 +59,18 @@ def run(require_laws: bool, role: str) -> None:
         click.echo(settings.webhook_secret_problem, err=True)
         sys.exit(2)
     if require_laws and not settings.allow_no_laws:
+        from knowledge.lawsdir import diagnose_laws_dir
+
         laws = diagnose_laws_dir(settings.laws_dir)
         if not laws.ok:
             click.echo(f"拒绝启动 / refusing to start without statutes: {laws.message}. "
                        "To run on the FAQ alone, set ANKANG_ALLOW_NO_LAWS=1.", err=True)
             sys.exit(2)
+    from ankang.runner import serve
+    from ankang.services import MigrationFailed
+    from core.cluster import DatabaseInUse
+    from core.logging import configure_logging
+
     configure_logging(settings.log_level, secrets=(settings.bot_token, settings.webhook_secret))
     try:
         asyncio.run(serve(settings, role))

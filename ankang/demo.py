@@ -323,7 +323,8 @@ async def demo_main(settings: Settings) -> None:
     await emulator.start()
     try:
         settings = free_web_port(dataclasses.replace(settings, telegram_api_url=emulator.url))
-        async with running(settings, poll_timeout_s=5) as handle:
+        # Migrated here, not in a child process: the demo runs for minutes, and the child was half its start.
+        async with running(settings, poll_timeout_s=5, migrate_apart=False) as handle:
             chat = handle.web_app[CHAT]
             chat.emulator_url, chat.worker_id, chat.admin_id = emulator.url, WORKER_ID, ADMIN_ID
             worker = emulator.user("演示工人", id=WORKER_ID, username="demo_worker")

@@ -59,7 +59,7 @@ ROLES = ("auto", "web")  # ``ankang run --role``: auto = leader or hot standby; 
 async def running(
     settings: Settings, *, clock: Clock | None = None, poll_timeout_s: int = 10, kb: KnowledgeBase | None = None,
     library: Library | None = None, tips: TipsRuntime | None = None, role: str = "auto",
-    chat_pace: ChatPace = TELEGRAM_PACE, bank: QuestionBank | None = None,
+    chat_pace: ChatPace = TELEGRAM_PACE, bank: QuestionBank | None = None, migrate_apart: bool = True,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop the web server, then background work, then the bot (each still
     needs the next). Tests, the demo and ``ankang run`` share this.
@@ -67,7 +67,9 @@ async def running(
     ``kb``, ``library`` and ``bank`` hand in an already loaded knowledge base, lesson library and 安康杯
     question bank (the tests load them once per session); ``tips`` a tips runtime (the tests' has cheap
     receipt codes); ``chat_pace`` the per-chat limits of sending (Telegram's; tests of flows that are not
-    about pacing pass a quicker one).
+    about pacing pass a quicker one). A database that needs migrating is migrated in a child process, so that
+    alembic stays out of a process that runs for weeks; ``migrate_apart=False`` (the demo, which runs for minutes)
+    migrates in this one instead of starting a second Python and importing the app again (~2.5 s of CPU).
 
     Roles (``role``, docs in the README): on SQLite the one process leads (a second one is refused:
     ``core.cluster.DatabaseInUse``). On PostgreSQL every process serves the web console, /tip and
@@ -85,7 +87,8 @@ async def running(
         ownership.acquire()  # before anything else touches the file
     try:
         async with _running(settings, clock=clock, poll_timeout_s=poll_timeout_s, kb=kb, library=library, tips=tips,
-                            role=role, sqlite=sqlite, chat_pace=chat_pace, bank=bank) as handle:
+                            role=role, sqlite=sqlite, chat_pace=chat_pace, bank=bank,
+                            migrate_apart=migrate_apart) as handle:
             yield handle
     finally:
         if ownership is not None:
@@ -96,7 +99,7 @@ async def running(
 async def _running(
     settings: Settings, *, clock: Clock | None, poll_timeout_s: int, kb: KnowledgeBase | None,
     library: Library | None, tips: TipsRuntime | None, role: str, sqlite: bool, chat_pace: ChatPace,
-    bank: QuestionBank | None,
+    bank: QuestionBank | None, migrate_apart: bool,
 ) -> AsyncIterator[Running]:
     # Before the migrations, so that a missing statute directory is among the first lines of the log.
     laws = await asyncio.to_thread(diagnose_laws_dir, settings.laws_dir)
@@ -104,7 +107,7 @@ async def _running(
         log.warning("%s", laws.message)
     # Migrations, when the database needs them, run in a child process (alembic stays out of this one).
     services = await open_services(settings, clock=clock, laws=laws, tips=tips, chat_pace=chat_pace,
-                                   migrate_apart=True)
+                                   migrate_apart=migrate_apart)
     services.role = "web" if role == "web" else "standby"
     if bank is not None:
         services.campaigns.bank = bank

@@ -344,13 +344,23 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "tests" / "_artifacts"
 
 
+def chromium_executable() -> str:
+    """Debian's headless shell (chromium-headless-shell, scripts/ensure-chromium.sh): the same Blink without the
+    browser's own user interface, which Chromium's "new" headless mode runs and draws in every process."""
+    if os.environ.get("ANKANG_TEST_FULL_CHROMIUM") != "1":
+        shell = shutil.which("chromium-headless-shell")
+        if shell:
+            return shell
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
 @pytest.fixture(scope="session")
 async def chromium():
     """Debian's headless Chromium driven by Playwright (never a downloaded browser), launched once
     per session; tests reach it through ``browser`` or ``page``."""
     from playwright.async_api import async_playwright
 
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    executable = chromium_executable()
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:

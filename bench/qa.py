@@ -239,6 +239,24 @@ def latency(kb: KnowledgeBase, questions: list[str], rounds: int = 3) -> tuple[f
     return statistics.median(samples), p99(samples), statistics.median(cpu), p99(cpu)
 
 
+def speller_latency(kb: KnowledgeBase, questions: list[str], rounds: int = 3) -> tuple[float, float]:
+    """The spelling corrector alone (part of every answer), CPU p50 and p99 in milliseconds, on the first 60
+    characters of each question as the engine gives it. Its target, 0.3 ms, was a timed unit test's until
+    that test failed on a loaded machine: speed is a benchmark's to measure."""
+    speller = kb.speller
+    texts = [q[:60] for q in questions]
+    for text in texts:
+        speller.correct(text)
+    cpu = []
+    for _ in range(rounds):
+        for text in texts:
+            c = time.thread_time()
+            speller.correct(text)
+            cpu.append((time.thread_time() - c) * 1000)
+    cpu.sort()
+    return statistics.median(cpu), cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))]
+
+
 def synthetic_entries(base: list[FaqEntry], count: int, seed: int = 7) -> list[FaqEntry]:
     """Recombine words of real questions into plausible-looking extra entries."""
     rng = random.Random(seed)
@@ -324,12 +342,14 @@ def main(argv: list[str] | None = None) -> None:
                       f"{reply.confidence:.2f} {first[:30]} want {sorted(expected(item))[:3]}")
 
     p50, p99, cpu50, cpu99 = latency(kb, questions)
+    spell50, spell99 = speller_latency(kb, questions)
     for name, value, target in [
         ("index build, cold cache", f"{cold[0]:.2f} s (CPU {cold[1]:.2f} s)", "≤ 3 s"),
         ("index build, warm cache", f"{warm[0]:.2f} s (CPU {warm[1]:.2f} s)", ""),
         ("latency p50", f"{p50:.2f} ms", ""),
         ("latency p99", f"{p99:.2f} ms", "≤ 10 ms"),
         ("latency p50 / p99, CPU", f"{cpu50:.2f} / {cpu99:.2f} ms", ""),
+        ("speller p50 / p99, CPU", f"{spell50:.2f} / {spell99:.2f} ms", "≤ 0.3 ms"),
         ("peak RSS", f"{_peak_rss_mb():.0f} MB", ""),
     ]:
         print(f"{name:<28}{value:>20}{target:>10}")

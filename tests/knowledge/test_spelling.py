@@ -1,8 +1,6 @@
 """The spelling layer: pinyin and homophone typos back to domain words, correct text untouched."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from knowledge.spelling import Speller
@@ -147,17 +145,6 @@ def test_known_word_is_not_replaced_by_a_homophone() -> None:
 def test_deterministic(speller: Speller) -> None:
     text = "老扳不给发劳宝用品 gongshang认定 安全帽zi己买"
     assert {speller.correct(text) for _ in range(3)} == {Speller(VOCABULARY).correct(text)}
-
-
-def test_fast(speller: Speller) -> None:
-    text = ("上个月在后厨被油tang伤了手 老扳说是我自己不小心不算工伤 是这样吗 公司不给劳宝用品体尖也没有做过")[:60]
-    speller.correct(text)
-    runs = 500
-    start = time.perf_counter()
-    for _ in range(runs):
-        speller.correct(text)
-    per_call = (time.perf_counter() - start) / runs
-    assert per_call < 0.003  # the target is 0.3 ms; a loaded CI machine gets ten times that
 
 
 def test_tables_kept_in_the_cache_dir_correct_the_same(tmp_path) -> None:

@@ -206,3 +206,16 @@ def test_a_bare_term_answered_from_the_faq_shows_its_definition_above_the_answer
     assert isinstance(reply, AnswerReply) and reply.term is not None
     definition = f"<b>{h(reply.term.term)}</b>：{h(reply.term.definition)}"
     assert render_reply(reply).startswith(f"{definition}\n\n{h(reply.answer)}\n\n<b>法条依据</b>")
+
+
+@pytest.mark.parametrize("question,entry_id", [
+    ("这个公众号是干嘛用的", "selfhelp-help"),
+    ("怎样更改我在平台登记的单位", "selfhelp-unit"),
+    ("檢舉之後點樣睇進度", "selfhelp-status"),
+])
+async def test_a_question_about_ankang_in_other_words_gets_its_catalogue_answer(ankang, emulator, question, entry_id):
+    from knowledge.selfhelp import selfhelp_catalogue
+
+    alice = emulator.user()
+    reply = await emulator.ask(alice, question)
+    assert selfhelp_catalogue()[entry_id].a[:30] in reply["text"]

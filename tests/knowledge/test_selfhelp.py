@@ -388,3 +388,48 @@ def test_a_report_retaliated_against_is_a_question_not_a_new_tip():
     from knowledge import intents
 
     assert not intents.is_tip(compact("俺偷偷举报了老板乱倒废料，他就说要开除俺，有人管不"))
+
+
+# Round 12: the service addressed as a 公众号, 小程序 or 平台, the verb before the registered unit, pinyin typed
+# together, Cantonese question words, and features asked about in words the earlier rules did not know.
+@pytest.mark.parametrize("text,entry_id", [
+    ("公众号的课推得太多了 怎么关", "selfhelp-unsubscribe"),
+    ("用这小程序反映隐患 会暴露我吗", "selfhelp-anonymity"),
+    ("平台上检举的内容 领导看得到是谁发的不", "selfhelp-anonymity"),
+    ("匿名检举会不会被班长晓得", "selfhelp-anonymity"),
+    ("匿名举报还要留手机号吗", "selfhelp-anonymity"),
+    ("举报附的照片会不会暴露定位", "selfhelp-anonymity"),
+    ("请问怎样变更本人登记的所属基层工会", "selfhelp-unit"),
+    ("我跳槽了 怎么修改我加入的单位", "selfhelp-unit"),
+    ("我想重新选单位", "selfhelp-unit"),
+    ("这个公众号是干什么用的", "selfhelp-help"),
+    ("weiketang zenme tuiding", "selfhelp-unsubscribe"),
+    ("wodejifenzaina", "selfhelp-score"),
+    ("檢舉之後點樣睇進度", "selfhelp-status"),
+    ("举报交了半个月了还没动静", "selfhelp-status"),
+    ("想补交举报的照片", "selfhelp-status"),
+    ("工会的人现在在线吗", "selfhelp-contact"),
+    ("我转给工会的问题答复了没", "selfhelp-contact"),
+    ("班组参与率去哪查", "selfhelp-rank"),
+    ("课后题选错了可以重答吗", "selfhelp-score"),
+    ("化工的课在哪订", "selfhelp-subscribe"),
+    ("去哪补看推送过的课", "selfhelp-lessons"),
+    ("在哪搜法规条文", "selfhelp-laws"),
+    ("微课能不能一个月只推一次", "selfhelp-unsubscribe"),
+    ("推课的时间太早了", "selfhelp-unsubscribe"),
+    ("凌晨收到推送 吵醒了", "selfhelp-unsubscribe"),
+])
+def test_round_twelve_phrasings_about_ankang_match(text, entry_id):
+    entry = match_selfhelp(compact(text))
+    assert entry is not None and entry.id == entry_id, (text, entry and entry.id)
+
+
+@pytest.mark.parametrize("text", [
+    "我们这边工地没有安全网怎么办", "外卖平台上跑单摔了谁管", "公司公众号天天推安全知识有什么用",
+    "匿名举报隐患会被查出来吗", "向应急管理局举报会不会被知道是我", "在12350举报了没人理",
+    "我调到别的公司了 社保怎么转", "小程序上签的合同有效吗", "车间主任让我改答案", "半夜还让我们上班合法吗",
+    "补充一下刚才的问题 厂里没有通风", "我举报了厂里的隐患一个月了没人管", "打了举报电话半个月了没动静",
+    "tongfeng bu hao zenme ban",
+])
+def test_round_twelve_neighbours_stay_outside_the_catalogue(text):
+    assert match_selfhelp(compact(text)) is None, text

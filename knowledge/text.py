@@ -53,6 +53,7 @@ _traditional: frozenset[str] | None = None
 # Taiwan and Hong Kong words read as the mainland words the FAQ and statutes use (data/regional.yaml).
 REGIONAL_FILE = DATA_DIR / "regional.yaml"
 _regional: tuple[re.Pattern[str], dict[str, str], frozenset[str]] | None = None
+_CANTONESE_IS_RE = re.compile(r"(?<![關关干幹维維联聯])係(?![數咪])")
 
 
 def _converter() -> OpenCC:
@@ -100,6 +101,8 @@ def to_simplified(text: str) -> str:
     堆高机 → 叉车, 拖著 → 拖着); a text without traditional characters is returned as is (the common, fast case)."""
     if _traditional_chars().isdisjoint(text):
         return text
+    # Cantonese 係 ("is": 佢係新嚟嘅, 係唔係) would become 系; 關係, 干係, 維係, 係數 and 係咪 (read below) keep it.
+    text = _CANTONESE_IS_RE.sub("是", text)
     simplified: str = _converter().convert(text)  # opencc has no type hints
     pattern, table, _ = _regional_words()
     return pattern.sub(lambda m: table[m.group()], simplified)

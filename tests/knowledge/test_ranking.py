@@ -72,6 +72,14 @@ def test_words_holding_a_regional_word_stay_as_they_are(traditional, simplified)
     assert to_simplified(traditional) == simplified
 
 
+@pytest.mark.parametrize(("cantonese", "mandarin"), [
+    ("佢係新嚟嘅", "他是新来的"), ("係唔係要培訓", "是不是要培训"), ("係咪工傷", "是不是工伤"),
+    ("勞動關係", "劳动关系"), ("維係生產", "维系生产"), ("安全係數", "安全系数"),  # 係 of a relation stays 系
+])
+def test_cantonese_is_written_in_traditional_characters_reads_as_mandarin(cantonese, mandarin):
+    assert normalise(cantonese) == normalise(mandarin)
+
+
 def test_regional_words_in_simplified_writing_are_read_as_typed():
     """A mainland worker's 领班 or 礼拜 is his own word: only traditional writing is read the Taiwan way."""
     for text in ("领班叫我周末加班", "一个礼拜只休一天", "鹰架"):
@@ -99,6 +107,7 @@ def test_a_traditional_question_in_taiwan_words_gets_its_mainland_twins_evidence
 
 @pytest.mark.parametrize("everyday, standard", [
     ("来大姨妈", "经期"), ("来事儿", "经期"), ("娃还在吃奶", "哺乳期"), ("触过电", "触电"), ("疑是职业病", "疑似"),
+    ("组长老对她毛手毛脚", "性骚扰"), ("师傅总讲黄色笑话", "性骚扰"),
 ])
 def test_everyday_words_of_a_need_are_searched_as_its_standard_word(real_kb, everyday, standard):
     assert standard in real_kb.analyzer.words(normalise(everyday))

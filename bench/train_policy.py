@@ -61,6 +61,10 @@ REGULARISATION_C = 1.0
 RIGHT_FIT_SPLITS = ("test",)
 FIT_SPLITS = ("train", "test", "calib", "test6", "test7")
 OPERATING_SPLIT = "dev"  # held out from the fit: the operating points are chosen on it
+# Round 12 (bench/README.md, "Round 12: colloquial"): the share of spoken and dialect marks (``spoken_share``) tells
+# P(outside) that a question far from every written phrasing may be said, not be outside; P(right | ours) does
+# without it (fitted there too, it moved dev's stories, typos and traditional questions below the threshold).
+OUTSIDE_ONLY = frozenset({"spoken_share"})
 
 
 def _rows(kb: KnowledgeBase, items: list[dict]) -> tuple[list[dict[str, float]], list[int], list[int], int]:
@@ -160,7 +164,8 @@ def _fit_policy(names: list[str], right_rows: Rows, outside_rows: Rows, op_rows:
                 max_wrong: float) -> AnswerPolicy:
     """P(right | ours) on ``right_rows``' law questions, P(outside) on ``outside_rows``, operating points on dev."""
     law = [i for i, o in enumerate(right_rows[2]) if not o]
-    right_model = _fit(names, [right_rows[0][i] for i in law], [right_rows[1][i] for i in law])
+    right_model = _fit([n for n in names if n not in OUTSIDE_ONLY], [right_rows[0][i] for i in law],
+                       [right_rows[1][i] for i in law])
     outside_model = _fit(names, outside_rows[0], outside_rows[2])
     policy = AnswerPolicy(right_model, outside_model, 1.0, 1.0, right_given_law=True)
     op_feats, op_right, op_outside = op_rows

@@ -61,3 +61,24 @@ def drop_tag(text: str) -> str:
 def content_chars(text: str) -> str:
     """The text's characters without punctuation, spaces and function characters, after ``drop_tag``."""
     return "".join(c for c in drop_tag(text) if c.isalnum() and c not in FUNCTION_CHARS)
+
+
+# Marks of spoken or dialect Chinese (round 12): pronouns and particles of speech (俺, 咱, 啥, 咋, 呗, 嘞), tag
+# questions (中不, 行不, 能行不, 咋整), workplace slang (老板, 干活, 带班的, 弄伤). A question said this way is further
+# from any written phrasing by nature; the policy reads the share so that a low ``ratio`` is not read as "outside".
+_SPOKEN_MARKS = (
+    "俺 咱 啥 咋 恁 呗 嘞 咧 哩 喽 啦 嘛 呀 咯 木有 没得 莫得 晓得 整不 整啥 弄伤 弄坏 弄啥 搞啥 咋办 咋弄 咋整 "
+    "中不 中不中 行不 能行 算数不 管不 给不给 赔不赔 要不要 有没有 是不是 可不可以 "
+    "老板 老板娘 包工头 工头 带班的 干活 上工 做工 厂里 厂子 电驴 小电驴 娃 俩 仨 这会儿 那会儿"
+).split()
+# Longest first: 咋办 is one mark, not 咋 and an unmarked 办.
+_SPOKEN_RE = re.compile("|".join(sorted(_SPOKEN_MARKS, key=len, reverse=True)))
+
+
+def spoken_share(text: str) -> float:
+    """The share of the text's characters in marks of spoken or dialect speech (0 for a written question)."""
+    chars = [c for c in text if c.isalnum()]
+    if not chars:
+        return 0.0
+    marked = sum(len(m.group()) for m in _SPOKEN_RE.finditer("".join(chars)))
+    return marked / len(chars)

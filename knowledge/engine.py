@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge import intents, messages
 from knowledge.cachefile import write_pickle
-from knowledge.chatter import content_chars, core, drop_tag, is_chatter
+from knowledge.chatter import content_chars, core, drop_tag, is_chatter, spoken_share
 from knowledge.errors import ArticleNotFound
 from knowledge.faq import (
     DATA_DIR,
@@ -779,6 +779,9 @@ class KnowledgeBase:
             "log_chars": math.log1p(chars),
             "story": float(focus is not None),
             "known_share": len(known) / len(distinct) if distinct else 0.0,
+            # How much of the question is said in spoken or dialect words (俺, 咋整, 中不, 老板, 干活; round 12): such
+            # a question is further from every written phrasing by nature (``ratio``, ``known_share``).
+            "spoken_share": spoken_share(compact(raw)),
             "domain_share": sum(w in self._domain_words for w in distinct) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
             "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.chatter import content_chars, core, drop_tag, is_chatter, is_quantity
+from knowledge.chatter import content_chars, core, drop_tag, is_chatter, is_quantity, spoken_share
 
 
 @pytest.mark.parametrize("text, kept", [
@@ -40,3 +40,19 @@ def test_the_core_of_a_word_is_without_function_characters_at_its_ends(word: str
 def test_content_characters_leave_out_particles_pronouns_and_the_closing_tag() -> None:
     assert content_chars("俺们厂的灭火器啊 都是空的 这中不") == content_chars("厂灭火器空")
     assert content_chars("厂灭火器空") == "厂灭火器空"
+
+
+@pytest.mark.parametrize("spoken, written", [
+    ("俺们老板不给买工伤保险 这中不", "用人单位未为职工缴纳工伤保险是否合法"),
+    ("干活把手弄伤了 咋整", "工作中受伤如何申请工伤认定"),
+    ("带班的非让俺上高处 能行不", "班组长强令登高作业是否可以拒绝"),
+])
+def test_a_spoken_question_shows_its_marks_and_a_written_one_none(spoken: str, written: str) -> None:
+    assert spoken_share(spoken) > 0.2
+    assert spoken_share(written) == 0.0
+
+
+def test_the_spoken_share_is_a_share_of_the_characters() -> None:
+    assert spoken_share("俺咋办") == 1.0
+    assert spoken_share("") == 0.0 and spoken_share("？！") == 0.0
+    assert 0.0 < spoken_share("仓库的灭火器全过期了 这中不") < 0.3

@@ -23,7 +23,9 @@ _TYPOS = (
     ("高出坠落", "高处坠落"), ("烧上", "烧伤"), ("汤伤", "烫伤"), ("烫上", "烫伤"), ("冒烟冒", "冒烟"),
     ("昏到", "晕倒"), ("晕到", "晕倒"), ("运倒", "晕倒"), ("云倒", "晕倒"), ("中读", "中毒"), ("中度", "中毒"), ("触店", "触电"),
     ("坍方", "塌方"), ("an气", "氨气"), ("俺气", "氨气"), ("安气", "氨气"), ("血一直留", "血一直流"), ("留血", "流血"),
-    ("血留", "血流"), ("泄露", "泄漏"),
+    ("血留", "血流"), ("泄露", "泄漏"), ("shi灰", "石灰"),
+    # Round 12 (emerg2): a leak typed 露, eyes typed 烟睛, a tank typed 灌子, "not up" typed 没伤来.
+    ("露气", "漏气"), ("烟睛", "眼睛"), ("灌子", "罐子"), ("没伤来", "没上来"), ("没尚来", "没上来"),
     # Round 7 (bench/data/emergency/reports.jsonl): the gas names and event words typed by sound.
     ("中独", "中毒"), ("找火", "着火"), ("起或", "起火"), ("录气", "氯气"), ("绿气", "氯气"), ("按气", "氨气"),
     ("下水到", "下水道"), ("见到眼", "溅到眼"), ("脑壳痛", "头痛"), ("脑壳疼", "头疼"), ("脑壳昏", "头晕"),
@@ -33,6 +35,8 @@ _TYPOS = (
 )
 # Written by sound only where the right word is not next door: 然气 (天然气 stays), 出电 after a person.
 _TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"),
+                  # Round 12: 触电 typed 出点 after a person ("有人出点了").
+                  (re.compile(r"(?<=[人他她])[出处][点店](?=了)"), "触电"),
                   # 怪味 typed by sound after a measure word ("一股怪为"); "奇怪为什么" stays.
                   (re.compile(r"(?<=[股阵种])怪[为未位]"), "怪味"))
 # Dialect words the normaliser leaves (it already reads 佢 and 唔): Cantonese 咗/冇/嘅/俾, 电亲 (got a
@@ -54,26 +58,38 @@ _DIALECT = (
     ("黐", "粘"), ("冧", "塌"), ("快啲", "快点"), ("啲", "些"),
     # Northern past days ("昨儿个", "前儿个") that the normaliser leaves.
     ("昨儿个", "昨天"), ("昨个", "昨天"), ("昨儿", "昨天"), ("前儿个", "前天"),
+    # Round 12: Cantonese 仲 (still), Minnan 伊 (he, she) and 无应 (no answer), 冇晒声气 (no sound at all).
+    ("仲有", "还有"), ("仲在", "还在"), ("叫伊", "叫他"), ("喊伊", "喊他"), ("无应", "没应"),
+    ("没有晒声气", "没声音了"), ("没晒声气", "没声音了"),
 )
 _DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
 _PINYIN_WORDS = {
     "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
     "tianranqi": "天然气", "jiuming": "救命", "yundao": "晕倒", "hunmi": "昏迷", "tanta": "坍塌", "baozha": "爆炸",
-    "zhongdu": "中毒", "zhongshu": "中暑", "shaoshang": "烧伤", "tangshang": "烫伤", "liuxue": "流血", "loudian": "漏电",
+    "zhongdu": "中毒", "zenme": "怎么", "zhongshu": "中暑", "shaoshang": "烧伤", "tangshang": "烫伤", "liuxue": "流血", "loudian": "漏电",
 }
 # A single pinyin syllable between Chinese characters ("臭鸡dan味", "天然qi管道").
 _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dian": "电", "xie": "泄", "lou": "漏", "yan": "烟",
                      "du": "毒", "xue": "血", "ta": "塌", "zha": "炸", "tang": "烫", "shao": "烧", "hun": "昏", "mi": "迷",
                      "jiu": "救", "ming": "命", "shu": "暑", "ti": "梯", "kun": "困", "chu": "触", "zhao": "着",
                      "bao": "爆", "ran": "燃", "zhong": "中", "tan": "坍", "shang": "伤", "pen": "喷",
-                     "dao": "倒", "juan": "卷", "chou": "臭", "cou": "臭"}
+                     "dao": "倒", "juan": "卷", "chou": "臭", "cou": "臭",
+                     # Round 12: into, go, acid between characters ("卷jin去", "下qu", "suan溅到").
+                     "jin": "进", "qu": "去", "suan": "酸"}
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
+
+
+_SUPPOSED = re.compile(r"(?:万一|要是|如果|假如|假设|一旦|真(?:的|要)?(?=(?:着火|起火|失火|出事)了?(?:就|的话)))"
+                       r"(?:的|是)?(?:着火|起火|失火|出事|触电|爆炸|漏气|泄漏)")
 
 
 def _fold_typos(text: str) -> str:
     # A stove that will not light is no fire ("燃气灶打不着火").
     text = re.sub(r"(打|点|烧)不着火", r"\1不着", text)
+    # Round 12: "工作不着火" (not keen) is no fire; an event supposed ("真着火就完了", "万一漏气") is none either.
+    text = re.sub(r"不着火", "不着", text)
+    text = _SUPPOSED.sub("", text)
     if _LATIN.search(text):
         for word, right in _lexicon_pinyin():
             text = text.replace(word, right)
@@ -100,14 +116,14 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "chemical": (),
     "burn": ("烧伤", "烫伤", "灼伤", "烧着了人", "身上着火", "衣服着火", "衣服烧着", "烫掉", "烫起泡", "起了大泡", "烫得起泡", "烫熟",
              "钢水溅", "铁水溅", "热油溅", "开水浇", "蒸汽喷到", "蒸汽烫", "被烫", "烫到了", "烫着了", "烧到了",
-             "把人烫", "人烫了", "烫得皮", "皮都烫", "烫脱皮", "烫掉皮"),
+             "把人烫", "人烫了", "烫得皮", "皮都烫", "烫脱皮", "烫掉皮", "皮都起泡", "起泡脱", "冒火星"),
     "fire": ("着火", "著火", "起火", "失火", "火灾了", "火灾", "窜火", "蹿火", "火起来了", "有烟上来", "烟上来了", "烟进来了", "烟冒进来", "门把手很烫", "门把手好烫", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
              "全是烟", "大火", "火烧", "燃起来", "火很大", "火好大", "火苗", "着了火", "火着了", "烧着了", "fire"),
     "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "炸开", "炸响", "轰的一声", "轰一声", "砰的一声", "嘭的一声", "轰隆一声", "一声巨响", "explosion"),
     "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味", "闻到燃气",
             "燃气味", "液化气泄漏", "氨气泄漏", "氯气泄漏", "熏晕", "熏倒", "呛得睁不开", "呛得喘不", "呛得直咳",
             "gas leak"),
-    "electric": ("触电", "被电到", "电到了", "被电击", "电击", "漏电了", "电打", "被电了", "被电住", "电住了", "粘在电线", "吸在电线",
+    "electric": ("触电", "被电到", "电到了", "电到人", "被电击", "电击", "漏电了", "电打", "被电了", "被电住", "电住了", "粘在电线", "吸在电线",
                  "摸到漏电", "碰到漏电", "碰着漏电", "被电着", "电着了", "被高压线", "高压电打", "碰到高压线", "碰着高压线",
                  "碰上高压线", "挂到高压线", "搭到高压线",
                  "electric shock", "electrocuted"),
@@ -138,8 +154,8 @@ _PERSON = (r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|�
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
 # answers no more: the typical gassing accident, told without any event word ("污水井里有个人
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
-_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
-                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔)")
+_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|集水|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
+                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔|人孔)")
 _WENT_IN = (rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口)|"
             # "清洗储罐的同事在里面二十分钟没回应了": the place first, then who is inside it.
             rf"{_CONFINED_PLACE}.{{0,8}}?在(?:里面|里头|里边|下面|底下|底部))")
@@ -150,7 +166,7 @@ _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|�
             # Round 11: the caller's word repeated or a Sichuan 起 between ("叫他他都没回", "喊起不答应"), the
             # Cantonese "冇应" (read 没有应), contact lost, fainted inside ("晕在里面").
             r"(?:叫|喊|拉|拽)(?:起|他|她|人)?(?:他|她)?(?:了?半天|了?几声)?(?:也|都)?(?:不|没有?)(?:应|答应|回|回应|吭声|醒|反应)|"
-            r"没有?应(?![该当急用])|失去联系|失联|联系不上|"
+            r"没有?应(?![该当急用])|失去联系|失联|联系不上|不应声|没有?回(?![家去来头])|"
             r"(?:晕|昏)倒|(?:晕|昏)(?:在|了|过去)|昏迷|倒在(?:里面|下面|底下)|"
             # "喊他一点反应都没有", "啥动静也没有".
             r"(?:一点|一丝|半点|啥|什么)?(?:反应|回应|动静|声音|声儿|回音)(?:都|也)没有?)")
@@ -171,8 +187,12 @@ _SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|�
             r"喘不(?:上|过)气|呼吸困难|胸闷|晕了|倒了|站不稳|嗓子疼|喉咙疼|嗓子辣|发软|腿软|犯迷糊|咳得|都在咳|受不了|"
             # Round 11: tears, eyes and throat in other words ("直淌眼泪", "眼都辣到", "咳到跪在地上", "胸口好翳").
             r"(?:淌|掉|流)眼泪|眼泪直|眼(?:睛)?.{0,3}?(?:辣|刺痛|睁不开)|咳(?:到|个不停|不停)|呛喉|呛嗓子|喉咙.{0,4}?(?:锁|紧|烧|辣)|"
-            r"胸口(?:好|很)?(?:闷|翳|憋))")
-_TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}")
+            r"胸口(?:好|很)?(?:闷|翳|憋)|"
+            # Round 12: the eyes, throat and chest told as felt ("眼泪哗哗的", "眼睛好痛", "喉咙辣", "喘不到气").
+            r"眼泪|眼睛.{0,2}?(?:痛|疼)|喉咙.{0,2}?(?:痛|疼)|喘不[到动]气|胸口.{0,2}?(?:痛|疼)|跪(?:在地|下))")
+_TOXIC_LEAK = re.compile(rf"{_TOXIC_GAS}.{{0,8}}?{_LEAKING}.{{0,16}}?{_SYMPTOM}|{_SYMPTOM}.{{0,12}}?{_TOXIC_GAS}.{{0,8}}?{_LEAKING}|"
+                         # Round 12: the leak told before the gas ("漏氯气", "冷库漏氨了"): a leak on its own.
+                         rf"(?:泄漏|漏)了?(?:液?氨|氯|硫化氢|一氧化碳|煤气|燃气|天然气|液化气|沼气|瓦斯)")
 # A gas told by its smell, or a smell told by how strong it is ("天然气味好大", "闻到一股臭鸡蛋味",
 # "罐区那边气味呛得睁不开眼"), or a named gas leaking ("液化气罐在漏 滋滋响").
 _SMELL = r"(?:气?味|味道|的味儿?|气儿)"
@@ -186,7 +206,7 @@ _GAS_SMELL = re.compile(
     # Round 11: a smell that keeps growing is a leak under way ("个味越来越大", "气味越来越冲").
     rf"{_SMELL}.{{0,3}}?越来越(?:大|浓|重|冲|呛|明显)"
 )
-_SMELL_SYMPTOM = re.compile(rf"(?:{_SMELL}|烟|白雾|白烟|黄烟|熏得?).{{0,6}}?{_STRONG}?.{{0,6}}?{_SYMPTOM}|"
+_SMELL_SYMPTOM = re.compile(rf"(?:{_SMELL}|烟|白雾|白烟|黄烟|白气|[的团股]气|熏得?).{{0,6}}?{_STRONG}?.{{0,6}}?{_SYMPTOM}|"
                             rf"(?:{_SMELL}|气体).{{0,3}}?{_STRONG}.{{0,12}}?(?:{_SYMPTOM}|{_PERSON}.{{0,4}}?(?:在|都)?(?:咳|晕|吐))|"
                             rf"(?:冒|喷|飘)(?:白|黄|绿)?(?:烟|雾|气).{{0,16}}?{_SYMPTOM}")
 # Chemicals on the skin or in the eyes ("工友被硫酸溅到了 皮肤发黑", "烧碱溅到眼睛里了").
@@ -195,6 +215,8 @@ _CHEMICAL = re.compile(
     r"除锈剂|清洗剂|消毒水|酸)"
     r".{0,6}?(?:溅|喷|洒|泼|淋|沾|弄|流|进)(?:到|在|了|进)?.{0,6}?(?:眼|脸|身上|皮肤|手|腿|胳膊|脚|嘴)?"
     r"|(?:溅|喷|泼)(?:到|进|了)?.{0,6}?(?:硫酸|盐酸|硝酸|氢氟酸|酸液|碱液|烧碱|火碱)"
+    # Round 12: an acid or lye that went into the eyes, the eyes not able to see.
+    r"|(?:酸|碱|石灰|水泥|药水).{0,2}?(?:溅|喷|进)(?:到|进)?了?眼"
 )
 # Hot liquid or steam onto someone ("一大锅开水翻了 浇到同事身上", "铝水溅到脚上").
 _SCALDED = re.compile(
@@ -215,7 +237,10 @@ _CUT = re.compile(r"(?:被|让|叫).{0,8}?(?:割|锯|砍|切|划)(?:到|伤|破|
 # Blood pouring out, something driven into the body, blood all over ("血一直往外喷", "钢筋扎进肚子", "满头是血").
 _BLOOD = re.compile(r"血(?:一直|直|还在|在|哗哗地?|呼呼地?|往外|不停地?){0,3}(?:喷|涌|飙|淌)|血了?.{0,2}?止不住"
                     r"|(?:扎|插|戳|刺|穿)(?:进|入|穿|透)了?.{0,3}?(?:肚|胸|身|腿|头|眼|脖|肉|背|腰)"
-                    r"|(?:满|一)(?:头|脸|身|手|地)(?:是|的)?血")
+                    r"|(?:满|一)(?:头|脸|身|手|地)(?:是|的)?血"
+                    # Round 12: blood told by how it comes ("血一股一股往外飙", "血一直往外冒", "血流到成面").
+                    r"|血(?:一股一股|一阵一阵|一直|不停)?(?:地)?往外(?:喷|涌|飙|冒|淌|流)"
+                    r"|血一股一股|血流到(?:满|成|一)")
 _STRUCK = re.compile(r"(?:被|让|叫)(?:.{0,4}?)(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
                      r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾|划|割|锯)(?:掉|断|碎|烂|开|进去|没了)"
                      r"|把人(?:给)?(?:压|撞|轧|碾|挤|砸|铲)")
@@ -237,7 +262,9 @@ _ROOM_SMELL = re.compile(r"(?:满|整|成|一)(?:个|间)?(?:屋|房|车间|厨�
 _FUMES_SOURCE = (r"(?:炭火|炭盆|烧炭|木炭|煤炉|煤球|火炉|炉子|锅炉房|发电机|油漆|刷漆|喷漆|涂料|稀料|香蕉水|胶水|甲醛|苯|"
                  r"溶剂|农药|打药|喷药|打完药)")
 _FUMES_SIGN = (r"(?:头晕|头疼|头痛|想吐|吐了|恶心|叫不醒|推不醒|不醒|起不来|站不住|站不稳|走不动|发飘|说胡话|"
-               r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔)")
+               r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔|"
+               # Round 12: the head told as dizzy with a word between, several people sick at once.
+               r"头(?:好|很|有点)?(?:晕|昏)|口水一直流|(?:几个|多个|两个|三个)人.{0,2}?(?:吐|晕|倒))")
 _FUMES = re.compile(rf"{_FUMES_SOURCE}.{{0,30}}?{_FUMES_SIGN}|{_FUMES_SIGN}.{{0,20}}?{_FUMES_SOURCE}")
 # Someone suddenly down, no hazard named ("突然捂着胸口倒下了"): the heart, a stroke.
 _COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口|突然(?:就|一下子?)?倒了"
@@ -246,7 +273,9 @@ _COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕
 # A fall told by where from ("从七八米高的地方直接掉到车间地上了").
 _FELL_FROM = re.compile(r"从.{0,12}?(?:米|楼|架|顶|梯|高|台|吊篮|塔吊)[^，。,]{0,10}?(?:掉|摔|跌|栽|坠|滚)(?:到|在|下|了)")
 _CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
-_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|炉子?|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)")
+_BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|炉子?|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子?|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)"
+                    # Round 12: a bang in any spelling ("砰一声", "嘭的一声", "咚一声").
+                    r"|[砰嘭轰咚](?:的)?一声")
 # Trapped in a lift ("电梯困人了", "电梯卡在两层中间出不去").
 _LIFT = re.compile(r"电梯.{0,8}?(?:困|关|卡|停|坠|掉|下滑|往下滑|失控|冲顶|蹲底|出不去|出不来|打不开|夹)|(?:困|关|卡)(?:在|住在)?电梯|"
                    r"被困在?(?:电梯|轿厢)|轿厢.{0,6}?(?:困|卡|停|出不去)")
@@ -302,10 +331,14 @@ _GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警�
 _SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟"
                     # Round 11: the smoke first ("好大一股烟子冒出来"), or a place full of it ("走廊都是黑烟").
                     r"|(?:大|黑|浓|好多|很多|一股|一大股|股){1,3}烟子?(?:冒|窜|涌|飘|灌)(?:出|进|上|起)来"
-                    r"|(?:都是|全是|满是|到处是|一片)(?:黑|浓)烟")
+                    r"|(?:都是|全是|满是|到处是|一片)(?:黑|浓)烟"
+                    # Round 12: smoke told by how much of it there is ("好大烟", "烟越来越多", "冒好多白烟").
+                    r"|(?:好|很|这么|那么)大(?:的)?烟|烟越来越(?:多|大|浓)")
 # Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
 _MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
-_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|带|拖|吸)(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|拖进去)"
+_INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|搅|带|拖|吸)了?(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|搅进去|拖进去)"
+                           # Round 12: the machine as the doer ("被机器卷进去了", "叫皮带搅进去了").
+                           rf"|(?:被|叫|让){_MACHINE}(?:给)?(?:卷|绞|搅|带|拖)(?:进|入)"
                            # Round 11: without 进 ("手卷机器里了").
                            rf"|(?:卷|绞|轧|夹|吸)(?:在)?了?{_MACHINE}(?:里|内|中)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
@@ -366,7 +399,9 @@ _BACKGROUND = re.compile(r"(?:干|做|工作|上班|待|呆|跑|开)(?:了|过)?
 # What the teller meant to ask before it happened ("本来想问消防通道能不能举报，结果现在楼下冒烟了", "我早就想
 # 反映了，现在……"): set aside, so its words of law do not hide what is happening now.
 _ASIDE = re.compile(r"(?:本来|原本|本想|原想|早就|早想|一直)(?:就)?(?:想|要|打算|准备)?(?:问问?|咨询|反映|举报|投诉|说说?)"
-                    r".{0,40}?(?=结果|但是|可是|不过|谁知|没想到|现在|刚才|刚刚|这会儿|眼下|突然)")
+                    r".{0,40}?(?=结果|但是|可是|不过|谁知|没想到|现在|刚才|刚刚|这会儿|眼下|突然|"
+                    # Round 12: the writer interrupted ("写到一半楼上喊了一声", "哎等下").
+                    r"(?:写|说|打字|问)到一半|(?:哎|诶|欸)?等(?:下|一下|等))")
 # Procedures, knowledge and hypotheticals ("发生火灾时单位应该怎么组织疏散", "触电急救的方法有哪些",
 # "万一着火了怎么办"): not an emergency unless the message also says it is happening now.
 _ABOUT_PROCEDURE = re.compile(
@@ -403,20 +438,38 @@ _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(
                          # "现在在江苏一家化工厂干活" says where one works, not what is happening.
                          r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
                          r"(?<!根本)(?<![跑逃走])出不去|被困|"
+                         # Round 12: where to run, the smoke coming in, the count of people in a report.
+                         r"往哪[边儿里]?(?:跑|逃|撤|躲)|烟从.{0,4}?进来|全是烟|"
                          # Round 11: the turn after a question set aside ("……结果现在楼下冒烟了").
-                         r"(?:结果|谁知|没想到|哪知道?)(?:现在|刚才|刚刚|这会儿))")
+                         r"(?:结果|谁知|没想到|哪知道?)(?:现在|刚才|刚刚|这会儿)|"
+                         # Round 12: now said outright ("就现在", "就在刚才"), the writer interrupted ("哎等下").
+                         r"就(?:在)?(?:现在|刚才|刚刚)|(?:哎|诶|欸)等(?:下|一下|等)|现在(?:站|坐|躲|困|拿|捂))")
+_PAST_TIMES = (r"去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|"
+               r"昨天|昨晚")
+_PAST_TIME = re.compile(_PAST_TIMES)
+_EVENT_NOW = re.compile(r"刚刚|刚才|正在|此刻|这会儿|就在(?:现在|刚才)")
 _PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
-                            rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|全责|主责|次责|同责|{_RESOLVED})")
+                            rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|全责|主责|次责|同责|{_RESOLVED}|"
+                            # Round 12: an occupational disease under observation, a job lost over it.
+                            r"职业病|诊断|观察期|辞职|辞退|检查费)")
 # Round 11: a formal report counts the people it is about ("现场一名作业人员失去意识，请问应如何处置"), says
 # where the gas is going ("正向居民区扩散") or waits for the ambulance: as present as "刚才".
+_FORMAL_STATE = (r"(?:尚|仍)有[^，。]{0,4}?未(?:撤|出)|现(?:意识|有[一两二三四五几数]名)|目前仍|"
+                 r"突发(?:火情|火灾|泄漏|爆炸)")
 _FORMAL_NOW = (r"(?:一|两|二|三|四|五|几|数)(?:名|位)(?:员工|作业人员|工人|职工|人员|工友|同事|施工人员|操作工|师傅)|"
+               # Round 12: any named trade counted ("一名检修人员", "两名操作人员"), people not yet out, a state now.
+               r"(?:一|两|二|三|四|五|几|数)(?:名|位)[\u4e00-\u9fff]{1,3}?(?:人员|工)|"
+               rf"{_FORMAL_STATE}|"
                r"正(?:向|往|朝)[^，。]{0,8}?(?:扩散|蔓延|飘|涌|流)|救护车(?:到达|到来|赶到|来)(?:之)?前")
+# Round 12: a formal report's state now outweighs a word of law ("报告：……现意识不清"); a count of people alone
+# does not ("请问一名员工被机器卷入受伤后，公司应在多长时间内上报" asks the law).
+_FORMAL_NOW_RE = re.compile(_FORMAL_STATE)
 # Markers that the danger is under way right now, strong enough to outweigh a procedure word.
 _NOW = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|眼下|今天|今早|今晚|现在(?:人|他|她|还|就|在|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|突然|"
                   rf"{_FORMAL_NOW})")
 # Words that mark a message as happening now, whatever else it says.
 _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么办|咋办|咋弄|咋整|怎么弄|怎么搞|现在|正在|还在|刚刚|刚才|突然|一直|"
-                     rf"要不要|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶|{_FORMAL_NOW})")
+                     rf"要不要|往哪[边儿里]?(?:跑|逃|撤|躲)|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶|{_FORMAL_NOW})")
 # A question about the thing, not a report of it ("煤气中毒的人脸色是什么样"): with no marker of the
 # present, a long message asking one of these is not an emergency.
 _KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
@@ -442,18 +495,21 @@ _COMMUTE = re.compile(r"(?:上班|下班|上下班|收工|回家|回宿舍|回�
 HAZARD_SCENES: dict[str, tuple[str, ...]] = {
     "confined": ("化粪池", "污水池", "污水井", "雨水井", "窨井", "检查井", "下水道", "地窖", "菜窖", "沼气池", "储罐", "罐子",
                  "罐里", "罐内", "罐车", "反应釜", "釜里", "船舱", "筒仓", "料仓", "井下", "井里", "井底", "池底", "池子里",
-                 "坑底", "管道里", "涵洞", "地沟", "粮仓", "水箱", "水塔"),
+                 "坑底", "管道里", "涵洞", "地沟", "粮仓", "水箱", "水塔",
+                 "人孔", "舱里", "舱内", "压载舱", "货舱", "舱底", "仓内", "仓里", "集水井"),
     "gas": ("煤气", "液化气", "液化石油气", "天然气", "燃气", "氨气", "液氨", "氯气", "硫化氢", "一氧化碳", "沼气", "瓦斯",
             "毒气", "臭鸡蛋", "烂鸡蛋", "臭蛋", "刺鼻", "呛鼻", "怪味", "气味", "味道", "味儿", "煤烟", "报警器", "石油气"),
     "electric": ("电线", "电闸", "配电", "电箱", "电柜", "漏电", "高压线", "高压电", "电焊", "插座", "插排", "电缆", "电门",
-                 "触电", "电到", "变压器", "电机", "带电"),
-    "fire": ("着火", "起火", "失火", "火灾", "烧起来", "冒烟", "浓烟", "黑烟", "火苗", "大火", "明火", "烟雾"),
+                 "触电", "电到", "变压器", "电机", "带电", "焊机"),
+    "fire": ("着火", "起火", "失火", "火灾", "火情", "烧起来", "冒烟", "浓烟", "黑烟", "火苗", "大火", "明火", "烟雾",
+             "火光", "白烟"),
     "chemical": ("硫酸", "盐酸", "硝酸", "氢氟酸", "烧碱", "火碱", "强酸", "强碱", "酸液", "碱液", "药水", "化学品", "腐蚀"),
     "collapse": ("塌", "垮", "冒顶", "片帮", "土方", "基坑", "边坡", "倒下来", "砸下来", "货架倒", "架子倒", "墙倒", "棚倒",
                  "堆垛倒", "货堆倒", "模板倒", "支架倒", "房子倒", "围挡倒", "钢管倒", "掉下来砸"),
     "machine": ("冲床", "机床", "车床", "皮带", "搅拌机", "滚筒", "传送带", "输送带", "卷扬机", "绞龙", "粉碎机", "破碎机",
                 "压辊", "辊子", "机器", "机子", "设备", "叉车", "铲车", "吊车", "货车", "剪板机", "压力机", "注塑机",
-                "轧辊", "钻床", "铣床", "刨床", "主轴", "绞肉机", "和面机", "压面机", "电锯", "挖机", "挖掘机", "装载机"),
+                "轧辊", "钻床", "铣床", "刨床", "主轴", "绞肉机", "和面机", "压面机", "电锯", "挖机", "挖掘机",
+                "装载机", "切割机", "角磨机", "振动棒", "打气机"),
     "fall": ("脚手架", "架子上", "屋顶", "房顶", "楼顶", "塔吊", "梯子", "高处", "高空", "吊篮", "外墙", "楼上", "平台上",
              "坑里", "坑边", "洞口", "电梯井"),
     "heat": ("中暑", "高温", "太阳", "暴晒", "烈日", "炉前", "炉子", "炉边", "四十度", "40度", "三十八度", "38度", "闷热", "热得", "热到", "热死", "砖窑"),
@@ -503,14 +559,31 @@ VICTIM_STATES_WEAK: dict[str, tuple[str, ...]] = {
 VICTIM_STATE_PATTERNS_STRONG: dict[str, str] = {
     "unconscious": (r"(?:叫|喊|拍|推|摇)(?:起|他|她|人)?(?:他|她)?(?:了?半天|了?几声|几下)?(?:也|都)?"
                     r"(?:不答应|不应|没有?应(?![该当急用])|没有?反应|不回话|没有?回音|没有?回话|不醒)|"
-                    r"抽抽|一抽一抽|抽了[一两几]下|直抽|没声音了|没有?声音了"),
+                    r"抽抽|一抽一抽|抽了[一两几]下|直抽|没声音了|没有?声音了|"
+                    # Round 12: called over the radio or in other words ("对讲机叫他一直没回", "叫他都没应").
+                    r"(?:叫|喊|呼)(?:他|她|人)?(?:了?半天|一直|都|也){0,2}"
+                    r"(?:没回(?![家去来头])|没应(?![该当急用])|不应声|没回应)|"
+                    r"喘不[到上过动]气|意识不清|呼吸困难|"
+                    # Round 12: dizzy and about to vomit, told by the one it happens to ("头好晕想吐").
+                    r"头(?:好|很|特别)?(?:晕|昏).{0,2}?(?:想吐|要吐)"),
     "burn": r"衣服(?:黏|粘)(?:住|在)(?:了)?(?:皮|肉)",
+    # Round 12: buried by what fell ("被物料掩埋", "被土埋了").
+    "collapse": r"被[^，。,]{0,4}?(?:掩埋|埋住|埋了)",
 }
 VICTIM_STATE_PATTERNS_WEAK: dict[str, str] = {
     "unconscious": (rf"{_PERSON}(?:也|都|就|又|一下子?|突然)?(?:倒|晕|栽|瘫|趴)(?:了|下了|在地)|撂(?:那儿|那了|在那|倒)|"
-                    r"咳到跪|跪在地|跪到地"),
+                    r"咳到跪|跪在地|跪到地|"
+                    # Round 12: going soft, down or shaking where they are ("人就软下去了", "倒在水里", "身上在抖"),
+                    # not answering ("罐子里的人不应声"), several people sick at once ("好几个人吐").
+                    r"软下去|瘫下去|倒下去|跪下|倒在(?:水|地|那|里)|抖起来|身上在抖|浑身(?:发|在)抖|"
+                    r"不应声|不回话|没回应|没有回应|没应声|几个人.{0,2}?(?:吐|晕|倒|咳)"),
     "confined": (r"(?:里头|里面|里边|屋里|房里)还有(?:个|一个|俩|两个|几个|[0-9一二两三四五六七八九十几]+个)|"
-                 r"还有(?:个|一个|俩|两个|几个|[0-9一二两三四五六七八九十几]+个)人?(?:在|困在|留在)(?:里头|里面|里边)"),
+                 r"还有(?:个|一个|俩|两个|几个|[0-9一二两三四五六七八九十几]+个)人?(?:在|困在|留在)(?:里头|里面|里边)|"
+                 # Round 12: people still inside told any way ("尚有员工未撤出", "还有几个人在后面",
+                 # "我们三个人在二楼"), slid in, or showing only a hand or the head.
+                 r"(?:还|尚|仍)有.{0,6}?(?:未撤|没撤|没出来|没跑出来|在(?:里|后面|楼上|[二三四五六七八九]楼))|"
+                 r"[0-9一二两三四五六七八九十几]+个人(?:在|困在)[二三四五六七八九]楼|"
+                 r"滑进去|掉下水|只露出|露着头|露出头"),
 }
 _ANY_SCENE = re.compile("|".join(sorted({w for ws in HAZARD_SCENES.values() for w in ws}, key=len, reverse=True)))
 def _lexicon_pattern(words: dict[str, tuple[str, ...]], extra: dict[str, str]) -> dict[str, re.Pattern[str]]:
@@ -688,9 +761,26 @@ def _find_kind(text: str) -> str | None:
     return kinds[0]
 
 
+def _told_now(text: str) -> bool:
+    """A strong marker of the present, with no claim and no past time after it.
+
+    Round 12: a story may start with the past ("安全员上个月走了一直没补人……今天……刚才顶板掉下来"):
+    a past time told before the last marker of the present is background, not the time of the event.
+    """
+    if not (_NOW_STRONG.search(text) or _FORMAL_NOW_RE.search(text)):
+        return False
+    pasts = list(_PAST_OR_CLAIM.finditer(text))
+    # Only the moment of an event ("刚才", "正在") turns the story: "现在已经好了", "现在还能申请吗" tell
+    # what followed a past accident.
+    events = [m.start() for m in _EVENT_NOW.finditer(text)]
+    return not pasts or bool(events) and all(_PAST_TIME.fullmatch(m.group()) and m.end() <= max(events) for m in pasts)
+
+
 def detect_emergency(normalised: str, raw: str = "") -> str | None:
     """Return the emergency kind if the message reports one in progress, else None."""
     text = _ASIDE.sub("", _BACKGROUND.sub("", _fold_typos(_fold_pinyin_words(normalised).replace(" ", ""))))
+    # Round 12: a formal report's heading ("报告：……") is no report made to an authority, a cue of law.
+    text = re.sub(r"^(?:紧急)?报告", "", text)
     stranded = bool(_CONFINED_STRANDED.search(text) or _DOWN_INSIDE.search(text))
     kind = "confined" if stranded else _find_kind(text)
     if kind is None and _FELL_INTO.search(text):
@@ -712,7 +802,7 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         return kind
     if _ABOUT_LESSON.search(text):
         return None
-    if _ABOUT_LAW.search(text) and not (_NOW_STRONG.search(text) and not _PAST_OR_CLAIM.search(text)):
+    if _ABOUT_LAW.search(text) and not _told_now(text):
         return None
     if _COMMUTE.search(text) and not _NOW_STRONG.search(text) and not _strong_state(text):
         return None

@@ -165,3 +165,48 @@ def test_round_eleven_phrasings_are_emergencies_of_their_kind(text, kind):
 ])
 def test_round_eleven_resolved_past_and_formal_law_questions_are_not_emergencies(text):
     assert emergency_reply(text) is None
+
+
+# Round 12: the families behind the emerg2 split's misses (bench/data/qa/emerg2.jsonl, a training split, written
+# by three more writers), in phrasings written for these tests: a person told by a state (gone soft, shaking,
+# not answering over the radio or in Minnan 叫伊无应), a hazard told by what is seen, heard or smelt with the
+# people it affects (a bang, smoke that grows, a yellow cloud with coughing, tears), people still inside, a leak
+# told before its gas, blood told by how it comes, a formal report that counts a named trade, a story whose
+# past is background to what happens now, and the writer interrupted by the emergency.
+@pytest.mark.parametrize(("text", "kind"), [
+    ("压缩机房那头嘭一声，走廊里的人都捂着耳朵往外跑", "explosion"),
+    ("搅拌站楼上好大烟，我们仲有两个人喺楼上", "fire"),
+    ("烘干房的烟越来越浓，还有几个人在后面打包", "fire"),
+    ("储料间飘出一团黄乎乎的气，守门的大叔跪在地上咳", "gas"),
+    ("机房漏氨了，大家眼泪止不住", "gas"),
+    ("水泵房配电柜电到人了", "electric"),
+    ("有人出点了", "electric"),
+    ("焊机线泡在水里，扛钢管的老乡碰了一下就抖起来了", "electric"),
+    ("四十度的工棚里，绑钢筋的大哥人一下软下去了", "heat"),
+    ("阮头家在蓄水塔里面洗，叫伊都无应", "confined"),
+    ("对讲机叫他一直没回，他一个钟头前下的压载舱", "confined"),
+    ("一名检修人员进入集水井后失去联系，请问应如何处置", "confined"),
+    ("沙子滑下来了，拌料的师傅被掩埋在料仓里", "confined"),
+    ("电锯把我小腿拉开了，血一股一股往外冒", "machine"),
+    ("小徒弟的袖口叫皮带搅进去了", "machine"),
+    ("石灰溅到眼睛里了 zenme办", "chemical"),
+    ("打完药的那个阿姨头好晕，口水一直流", "poison"),
+    ("报告：仓内现有两名装卸人员呼吸困难，请指示处置措施", "confined"),
+    ("班组长上个月走了没人管，刚才天车上的钢板掉下来把老王压住了", "machine"),
+    ("本来想问工伤认定的事……写到一半外面喊起来，脚手架上的人掉下来了", "fall"),
+])
+def test_round_twelve_phrasings_are_emergencies_of_their_kind(text, kind):
+    reply = emergency_reply(text)
+    assert reply is not None and reply.kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "上周有个同事中暑送医院，现在已经好了，厂里不配防暑药合法吗",     # past, and what followed: no event now
+    "前几天工友从架子上掉下来现在在医院，老板不给垫钱怎么办",         # past, and a claim
+    "怀疑是苯中毒，医生让我观察，我现在还在观察期能被辞退吗",         # an occupational disease under observation
+    "今天搞消防演练，出口是锁的，真着火就出不去了，有什么规定",       # a drill, a fire supposed
+    "老板说我干活不着火，不上心",                                     # 不着火: not keen, no fire
+    "万一漏气了应该先做什么",                                         # a leak supposed
+])
+def test_round_twelve_background_supposed_and_claims_are_not_emergencies(text):
+    assert emergency_reply(text) is None

@@ -14,6 +14,7 @@ from core import db
 from knowledge.messages import EMERGENCY_HEAD
 from knowledge.models import Feedback, QuestionStat
 from tests.broadcasts.conftest import until
+from tests.conftest import QUICK_CHAT_PACE
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ async def locked_ankang(make_settings, emulator, shared_kb, library, tips_runtim
     lock = SqliteLock(path)
     settings = make_settings(database_url=url, telegram_api_url=emulator.url, sqlite_busy_timeout_s=0.3)
     try:
-        async with running(settings, poll_timeout_s=1, kb=shared_kb, library=library, tips=tips_runtime) as handle:
+        async with running(settings, poll_timeout_s=1, kb=shared_kb, library=library, tips=tips_runtime,
+                           chat_pace=QUICK_CHAT_PACE) as handle:
             yield handle, lock
     finally:
         await lock.release()

@@ -7,7 +7,7 @@ from bot import handoff_messages as hmsg
 from bot import qa_messages
 from emulator import button_texts
 from knowledge.models import Handoff, HandoffStatus
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, QUICK_CHAT_PACE
 
 VAGUE_QUESTIONS = ["单位的安全问题", "工作的事情怎么办", "这个规定合理吗", "安全方面的要求", "车间的问题"]
 
@@ -183,7 +183,7 @@ async def test_reminder_and_escalation_reach_the_admins_in_telegram_on_a_virtual
 
     clock = FakeClock(datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC))  # Monday
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime, clock=clock) as handle:
+                       library=library, tips=tips_runtime, clock=clock, chat_pace=QUICK_CHAT_PACE) as handle:
         admin = emulator.user("管理员", id=ADMIN_ID)
         duty = emulator.user("值班员")
         async with handle.services.sessions() as s, s.begin():

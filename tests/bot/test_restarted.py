@@ -17,6 +17,7 @@ from bot import handoff_messages as hmsg
 from bot import tip_messages as tmsg
 from core.conversations import open_rows
 from core.models import OpenConversation
+from tests.conftest import QUICK_CHAT_PACE
 from tests.tips.conftest import Tipper
 from tests.tips.test_bot_thread import DESCRIPTION
 
@@ -26,7 +27,7 @@ RESTARTED = "服务刚刚重启"
 @asynccontextmanager
 async def run(make_settings, emulator, shared_kb, library, tips_runtime) -> AsyncIterator[Running]:
     async with running(make_settings(telegram_api_url=emulator.url), poll_timeout_s=1, kb=shared_kb,
-                       library=library, tips=tips_runtime) as handle:
+                       library=library, tips=tips_runtime, chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 

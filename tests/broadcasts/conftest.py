@@ -11,6 +11,7 @@ from typing import TypeVar
 import pytest
 
 from core.clock import FakeClock
+from tests.conftest import QUICK_CHAT_PACE
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ def start_bot(make_settings, emulator, clock, shared_kb, library, bank):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0}
         values.update(overrides)
         return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library,
-                       bank=bank)
+                       bank=bank, chat_pace=QUICK_CHAT_PACE)
 
     return start
 
@@ -56,7 +57,7 @@ def start(make_settings, emulator, clock, shared_kb):
 
     def go(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb)
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, chat_pace=QUICK_CHAT_PACE)
 
     return go
 

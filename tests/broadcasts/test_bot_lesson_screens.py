@@ -14,7 +14,7 @@ from broadcasts import subscriptions
 from broadcasts.models import Occurrence, Schedule
 from broadcasts.schedules import What, When, create_schedule
 from emulator import button_texts
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, QUICK_CHAT_PACE
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def start(make_settings, emulator, clock, shared_kb, library):
 
     def go(**overrides):
         values = {"telegram_api_url": emulator.url, "send_rate": 200.0, **overrides}
-        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library)
+        return running(make_settings(**values), clock=clock, poll_timeout_s=1, kb=shared_kb, library=library,
+                       chat_pace=QUICK_CHAT_PACE)
 
     return go
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot import tip_messages as msg
+from tests.conftest import QUICK_CHAT_PACE
 
 
 @pytest.fixture
@@ -12,7 +13,8 @@ async def ankang_short_ttl(make_settings, emulator, shared_kb, library, bank, ti
     from ankang.runner import running
 
     async with running(make_settings(telegram_api_url=emulator.url, tip_draft_ttl_s=0.5), poll_timeout_s=1,
-                       kb=shared_kb, library=library, bank=bank, tips=tips_runtime) as handle:
+                       kb=shared_kb, library=library, bank=bank, tips=tips_runtime,
+                       chat_pace=QUICK_CHAT_PACE) as handle:
         yield handle
 
 

@@ -144,6 +144,35 @@ def need_missed(question: str, entry: FaqEntry) -> bool:
     return bool(ASKS_PROCEDURE.search(question) and not STATES_PROCEDURE.search(entry.a))
 
 
+# Round 13: a measured limit asked (a noise level, a concentration, a distance or height, a temperature, a voltage, how
+# long a thing may be used) is met only by an answer that states a figure in that measure: the national standards
+# (GBZ 2, GB 3608, GB 50720…) that set them are not loaded, so an entry on noise or on confined spaces has the words
+# and not the number. Each measure: what in the question names it, what in an answer states it.
+_NUM = r"(?:[0-9０-９.]+|[一二两三四五六七八九十百千半]+)"
+# A figure asked, next to the measure it is asked of ("噪声…多少分贝", "几年…报废"): a question on the liability for
+# dust over the limit ("粉尘浓度超标单位要担什么责任") names a measure and asks no figure of it.
+# Not a figure told: 十几米高, 两米多深, 好几次.
+ASKS_MEASURE_FIGURE = (r"(?:多少|(?<![0-9一二两三四五六七八九十百千好前这那])几(?![个位人家次])|"
+                       r"(?<![0-9一二两三四五六七八九十百千米度年个])多(?:高|远|深|厚|宽|大|久|长)|什么范围|哪个范围|哪个区|百分之)")
+MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(rf"(?:{asked}).{{0,10}}?{ASKS_MEASURE_FIGURE}|{ASKS_MEASURE_FIGURE}.{{0,8}}?(?:{asked})"),
+     re.compile(stated)) for asked, stated in (
+        (r"分贝|声级|噪声|噪音", rf"{_NUM}\s*(?:分贝|db)"),
+        (r"浓度|含量|ppm|毫克|mg|报警值", rf"{_NUM}\s*(?:%|％|ppm|毫克|mg)|百分之{_NUM}"),
+        (r"距离|间距|纵距|横距|步距|高度|深度|厚度|宽度|离地|(?:(?<=多少)|(?<=几))(?:米|厘米|毫米|公分)",
+         rf"{_NUM}\s*(?:米|厘米|毫米|公分|公里|m\b)"),
+        (r"气温|温度|度以上|度以下", rf"{_NUM}\s*(?:度|℃|摄氏)"),
+        (r"电压|伏特|伏", rf"{_NUM}\s*(?:伏|v\b)"),
+        (r"报废|有效期|使用年限|校准|送检|检定周期", rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时)"),
+    ))
+
+
+def measure_missed(question: str, answer: str) -> bool:
+    """Whether the question asks a measured limit that the answer states no figure of (see MEASURES)."""
+    text = answer.lower()
+    return any(asked.search(question) and not stated.search(text) for asked, stated in MEASURES)
+
+
 SPELLING = True
 INDUSTRY_MISS = 0.85  # per industry the entry's questions name and the worker's question does not
 # The entry that answers for the winning article: a general one (no industry the question does not
@@ -670,6 +699,17 @@ class KnowledgeBase:
             # A standard's figure, a medical report, contract paperwork, a local amount: no statute of ours answers
             # it. Read as typed too: the speller may have turned 限值 into 限制.
             confident, outside = False, True
+        if confident and any(intents.looks_like_unloaded_need(t.replace(" ", "")) for t in (norm, normalise(said))):
+            # The need of a scheme or a body of law we do not load (the housing fund, income tax, a pension's
+            # transfer, a contract-law matter, a certificate's exam, another jurisdiction; round 13).
+            confident, outside = False, True
+        if confident and self._measure_unmet(norm, said, ranked, articles, by_article):
+            # A measured limit asked that the answer states no figure of (round 13): outside, unless a runner-up
+            # states one (then the ranking missed it, and the worker is offered it among the guesses).
+            confident = False
+            outside = outside or not any(
+                not any(measure_missed(t.replace(" ", ""), self.faq[s.entry].a) for t in (norm, normalise(said)))
+                for s in ranked[1:NEED_RUNNERS_UP + 1])
         if confident and not by_article and best is not None:
             entry = self.faq[best.entry]
             return AnswerReply(
@@ -692,6 +732,15 @@ class KnowledgeBase:
                             for s in ranked[:3] if max(s.score, s.raw) >= SUGGEST_MIN)
         return UnsureReply(suggestions=suggestions, results=tuple(results), question=raw, confidence=confidence,
                            english=english)
+
+    def _measure_unmet(self, norm: str, said: str, ranked: list[_Scored], articles: list[tuple[int, float]],
+                       by_article: bool) -> bool:
+        """Whether the question asks a measured limit that the answer it would get states no figure of."""
+        if by_article or not ranked:
+            answer = self._article_list[articles[0][0]].text if articles else ""
+        else:
+            answer = self.faq[ranked[0].entry].a
+        return any(measure_missed(t.replace(" ", ""), answer) for t in (norm, normalise(said)))
 
     def evidence(
         self, raw: str, norm: str, focus: str | None, ranked: list[_Scored], articles: list[tuple[int, float]],

@@ -998,6 +998,71 @@ def looks_like_standard_or_paperwork(compact_text: str) -> bool:
     return bool(_STANDARD_OR_PAPERWORK.search(compact_text))
 
 
+# Round 13: needs of schemes and bodies of law we do not load, written from what Chinese labour law leaves to them, not
+# from questions: the housing fund (住房公积金管理条例), income tax (个人所得税法), the pension, medical and unemployment
+# insurance's own procedures and amounts (社会保险法: a transfer, a withdrawal, a contribution rate, a retirement age),
+# what only the labour-contract law sets (竞业, a severance's N+1, a certificate of leaving, double pay for no written
+# contract), leave the statutes we load do not count (年休假 days, 婚假, 陪产假, 病假 pay), a company's or a union's own
+# scheme (年终奖, 员工手册, 会费's rate, 疗休养), another jurisdiction (Hong Kong's MPF, Taiwan's 勞保), certificates'
+# exams and renewals, templates to download, websites, a list of local bodies, market pay and prices, medical
+# treatment, and neighbouring laws (food hygiene, environmental assessment, waste, private debts, tenancy). What our
+# statutes do answer stays out: the employer not paying social insurance at all (劳动法), injury insurance's benefits
+# and procedure (工伤保险条例), maternity leave (女职工劳动保护特别规定), overtime pay and probation's length (劳动法).
+_UNLOADED_NEED = re.compile(
+    # Housing fund, income tax.
+    r"公积金|个税|个人所得税|所得税|专项附加扣除|汇算|报税|退税|纳税"
+    # Pension, medical and unemployment insurance: transfer, withdrawal, rates, amounts, retirement.
+    r"|社保.{0,6}?(?:转移|转回|转到|转出|转过|转入|接续|跨省|异地)|跨省.{0,4}?(?:转|接续)"
+    r"|养老金|退休金|企业年金|职业年金|失业金|失业保险金|失业保险.{0,8}?(?:领|多少|几个月)|强积金|劳保年资|劳保.{0,3}年资"
+    r"|灵活就业|社保缴费基数|医保.{0,6}?(?:报销|个人账户|备案|比例)|异地就医|异地住院"
+    # What only the labour-contract law sets.
+    r"|n\+1|2n|违约金|离职证明|解除证明"
+    r"|(?:没签|未签|不签)(?:劳动)?合同.{0,10}?(?:双倍|二倍|两倍)"
+    r"|年终奖金?.{0,12}?(?:不发|发不发|能拿|拿到|拿不到|要回|要得回|做满|离职|辞职|放弃)|十三薪|考核方案|员工手册"
+    r"|(?:年假|年休假).{0,8}?(?:几天|多少天|天数)|婚假|陪产假|护理假|丧假"
+    # A union's own scheme.
+    r"|会费.{0,8}?(?:多少|百分之|比例|几|标准)|疗休养|互助保障|节日?福利.{0,8}?(?:多少|交税)"
+    # Certificates' exams and renewals, templates, websites.
+    r"|报名(?:条件|时间|入口|网站|费)|(?:去哪|哪里|在哪|怎么|哪个网站)(?:里|儿)?报名|报考|考试费|题库|考(?:几|哪几|什么)个?科目|考试科目|查(?:询)?真伪"
+    r"|现成的?模板|模板(?:下载|参考|格式)|范文|范本|网址|哪个网站|什么网站|网站上|(?:哪个|什么)(?:app|软件)"
+    # A list of local bodies; market pay and prices.
+    r"|(?:医院|机构|公司|单位|学校)(?:有)?(?:哪几家|哪些家)|(?:哪几家|哪些家)(?:医院|机构|公司)|叫啥名|叫什么名|(?<!黑)名单"
+    r"|(?:一般|大概|行情|现在)(?:一个月)?(?:能拿|拿|挣|赚|工资).{0,4}?多少|工资(?:一般)?是什么水平|计件单价|保费.{0,4}?(?:多少|一年|几)"
+    r"|多少钱一(?:台|个|套|次|件)|(?:要|得|大概|一次)花多少钱|考.{0,6}?证.{0,6}?多少钱"
+    r"|洗肺.{0,8}?(?:多少钱|哪家)|哪家医院(?:好|做得好)"
+    # A private policy bought by the worker, and whether it pays besides injury insurance.
+    r"|(?:自己|自个|个人|私人|我|俺)(?:花钱)?(?:买|投保)(?:了)?(?:的|一份|份)?(?:商业|意外|人身|重疾|医疗)(?:险|保险)"
+    r".{0,24}?(?:两边|都赔|都能赔|双份|重复|同时赔|兼得|理赔)"
+    # Another jurisdiction.
+    r"|(?:香港|台湾|澳门|港澳)(?:的|那边|地区)?.{0,6}?(?:法律|法例|规定|劳工|劳保|标准)|台胞证|劳基法"
+    # Neighbouring laws: food hygiene, environment, waste, private debts, tenancy, traffic fines.
+    r"|健康证|环评|环境影响评价|扬尘.{0,8}?(?:罚|环保)|排污|危险废物|危废|转移联单|食堂.{0,8}?卫生|饭菜.{0,4}?卫生"
+    r"|借(?:了)?(?:我|俺|我们|俺们)?的?[0-9一二两三四五六七八九十百千万几]*[块元]?钱|欠(?:我|俺)的?钱不还|借款|房东|租客|物业费"
+    r"|交警罚|罚多少分|扣几分"
+)
+
+# The same schemes in words a question on an injury or an occupational disease also uses, where the injury-insurance
+# statute answers: "工伤期间病假工资", "工伤退休后伤残津贴", "劳动能力复审", "工伤补偿金多少". Out of scope only without one.
+_UNLOADED_UNLESS_INJURY = re.compile(
+    r"养老保险.{0,12}?(?:转|提前退休|交多少|缴多少|多少钱|比例|年限|取出|一次性)|社保卡|医保卡"
+    r"|退休年龄|提前退休|延迟退休|几岁(?:能|可以|才能)?退|退休.{0,4}?几岁"
+    r"|经济补偿.{0,8}?(?:多少|几个月|怎么算|按什么)|补偿金.{0,6}?(?:多少|几个月|怎么算)"
+    r"|病假.{0,6}?(?:工资|几天|多少天|比例)|医疗期|复审|下载|离职协议|(?:转移|接续)(?:手续|关系)|(?:缴费|缴存|缴纳)(?:基数|比例)"
+)
+# Medical treatment asked for its own sake ("矽肺二期还能治好吗", "中毒的后遗症怎么康复"): out of scope unless the question
+# asks who pays or what the worker is due ("工伤的康复治疗费谁出", injury insurance's and the disease law's matter).
+_TREATMENT = re.compile(r"吃什么药|什么特效药|特效药|能(?:不能)?治好|治得好|康复治疗|怎么治疗|偏方|后遗症.{0,6}?(?:怎么|咋)")
+_WHO_PAYS = re.compile(r"谁|费用|报销|单位|公司|老板|厂里|待遇|工伤|赔|补助|钱")
+_INJURY = re.compile(r"工伤|受伤|负伤|伤残|工亡|职业病|尘肺|矽肺|中毒|劳动能力")
+
+
+def looks_like_unloaded_need(compact_text: str) -> bool:
+    """A need of a scheme or body of law we do not load (above): never answered confidently."""
+    return bool(_UNLOADED_NEED.search(compact_text)
+                or (_UNLOADED_UNLESS_INJURY.search(compact_text) and not _INJURY.search(compact_text))
+                or (_TREATMENT.search(compact_text) and not _WHO_PAYS.search(compact_text)))
+
+
 if __name__ == "__main__":
     rows = ",\n".join(json.dumps(pair, ensure_ascii=False) for pair in lexicon_pinyin_pairs())
     LEXICON_PINYIN_FILE.write_text(f"[\n{rows}\n]\n", encoding="utf-8")

@@ -396,3 +396,58 @@ def test_commuting_and_traffic_accidents_asked_about_afterwards_are_not_emergenc
                                   "工友在回家路上被车撞了 人晕过去了", "有人被车撞了 流血"])
 def test_a_traffic_accident_told_with_its_victim_now_stays_an_emergency(text):
     assert intents.detect_emergency(text) is not None
+
+
+# Round 13: needs of schemes and bodies of law we do not load (our own phrasings, not the splits').
+@pytest.mark.parametrize("text", [
+    "住房公积金贷款能贷多少", "个人所得税年度汇算怎么退税", "社保从苏州转回安徽老家怎么弄",
+    "灵活就业人员养老保险每月交多少",
+    "公司被裁员给n+1还是2n", "被公司辞退能领几个月失业金", "焊工证在哪个网站报名考试", "带薪年假一年几天",
+    "医保异地报销要先备案吗", "同事借了我两千块钱不还怎么办", "矽肺二期能治好吗", "在香港那边的劳工法例怎么规定",
+    "自己买的意外险和工伤保险能两边都赔吗",
+])
+def test_needs_of_schemes_we_do_not_load_are_recognised(text):
+    assert intents.looks_like_unloaded_need(text)
+
+
+@pytest.mark.parametrize("text", [
+    "单位不给交养老保险合法吗", "工伤职工到了退休年龄伤残津贴还发吗", "工伤病假工资怎么发", "劳动能力鉴定复审要多久",
+    "工伤后康复治疗费谁出", "公司让我签离职协议放弃工伤赔偿有效吗", "单位缴纳工伤保险费的基数是什么",
+    "项目上没有安全员c证的人能当专职安全员吗", "工会会员要交会费吗", "工会经费按工资总额百分之几拨缴",
+])
+def test_law_questions_in_those_schemes_words_are_not(text):
+    assert not intents.looks_like_unloaded_need(text)
+
+
+def test_no_law_question_of_a_readable_split_is_taken_for_an_unloaded_need():
+    import json
+    from pathlib import Path
+
+    from knowledge.engine import as_read, normalise
+
+    data = Path(__file__).parents[2] / "bench" / "data" / "qa"
+    taken = [r["q"] for split in ("train", "test", "test2", "test6", "test7", "test8", "calib", "emerg", "emerg2")
+             for r in map(json.loads, (data / f"{split}.jsonl").read_text(encoding="utf-8").splitlines())
+             if r["kind"] == "law" and intents.looks_like_unloaded_need(normalise(as_read(r["q"])).replace(" ", ""))]
+    assert not taken
+
+
+@pytest.mark.parametrize(("question", "answer", "missed"), [
+    ("车间噪声多少分贝算超标", "用人单位应当为接触噪声的劳动者配备耳塞。", True),
+    ("车间噪声多少分贝算超标", "八小时等效声级不超过85分贝。", False),
+    ("进罐前测氧含量百分之多少算合格", "先通风、检测，再进入。", True),
+    ("焊机离易燃物至少要多远", "动火点周围10米内不得有易燃物。", False),
+    ("安全帽几年报废", "安全帽要在有效期内使用，用坏了及时更换。", True),
+    ("粉尘浓度超标单位要担什么责任", "由卫生健康主管部门责令限期改正。", False),
+    ("我们在十几米高的脚手架上干活没安全带", "高处作业应当系安全带。", False),
+    ("沟挖了两米多深没有支护", "应当采取支护措施。", False),
+])
+def test_a_measured_limit_asked_is_met_only_by_a_figure_in_that_measure(question, answer, missed):
+    from knowledge.engine import measure_missed
+
+    assert measure_missed(question, answer) is missed
+
+
+def test_a_measured_limit_or_a_scheme_we_do_not_load_is_not_answered_confidently(real_kb):
+    for text in ("临时用电的安全电压是多少伏", "车间一氧化碳浓度到多少要报警", "离职以后公积金怎么提取"):
+        assert real_kb.answer(text).intent != "answer"

@@ -105,8 +105,9 @@ def test_the_regional_vocabulary_is_written_in_simplified_characters():
 @pytest.mark.parametrize(("regional", "mainland"), [
     ("公司說我們是責任制沒有加班費", "不定时工作制"), ("判頭叫我喺地盤紮鐵", "包工头"), ("地盤天秤冇牌照", "塔吊"),
     ("請公傷假", "停工留薪期"), ("資遣費", "经济补偿"), ("電銲工", "电焊工"), ("要派單位", "用工单位"),
-    ("大判同二判邊個負責", "总承包单位同分包"), ("滅火筒過期", "灭火器"), ("勞基法規定", "劳动法"), ("公司沒有集乳室", "哺乳室"),
-    ("嗰度冇安全帶", "那里"), ("特休沒休完", "年休假"), ("欠糧", "拖欠工资"), ("職災勞工", "工伤职工"),
+    ("大判同二判邊個負責", "总承包单位同分包"), ("滅火筒過期", "灭火器"), ("勞基法規定", "劳动法"),
+    ("公司沒有集乳室", "哺乳室"), ("嗰度冇安全帶", "那里"), ("特休沒休完", "年休假"),
+    ("欠糧", "拖欠工资"), ("職災勞工", "工伤职工"),
 ])
 def test_taiwan_and_hong_kong_words_of_work_read_as_the_mainland_words(regional, mainland):
     assert mainland in to_simplified(regional)

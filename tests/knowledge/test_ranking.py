@@ -100,6 +100,27 @@ def test_the_regional_vocabulary_is_written_in_simplified_characters():
         assert t2s.convert(word) == word, word
 
 
+# Round 13: the lexicon of Taiwan's, Hong Kong's and Macao's words of work, and the mainland words that hold a
+# shorter key of it but keep their meaning.
+@pytest.mark.parametrize(("regional", "mainland"), [
+    ("公司說我們是責任制沒有加班費", "不定时工作制"), ("判頭叫我喺地盤紮鐵", "包工头"), ("地盤天秤冇牌照", "塔吊"),
+    ("請公傷假", "停工留薪期"), ("資遣費", "经济补偿"), ("電銲工", "电焊工"), ("要派單位", "用工单位"),
+    ("大判同二判邊個負責", "总承包单位同分包"), ("滅火筒過期", "灭火器"), ("勞基法規定", "劳动法"),
+    ("公司沒有集乳室", "哺乳室"), ("嗰度冇安全帶", "那里"), ("特休沒休完", "年休假"),
+    ("欠糧", "拖欠工资"), ("職災勞工", "工伤职工"),
+])
+def test_taiwan_and_hong_kong_words_of_work_read_as_the_mainland_words(regional, mainland):
+    assert mainland in to_simplified(regional)
+
+
+@pytest.mark.parametrize("traditional, kept", [
+    ("專職安全生產管理人員", "专职安全生产管理人员"), ("按時發放工資", "发放工资"), ("往返工作單位", "往返工作单位"),
+    ("承包商", "承包商"), ("綜合計算工時", "综合计算工时"), ("轉人工客服", "人工客服"), ("蚊子好多", "蚊子"),
+])
+def test_mainland_words_holding_a_regional_key_keep_their_meaning(traditional, kept):
+    assert kept in to_simplified(traditional)
+
+
 def test_a_traditional_question_in_taiwan_words_gets_its_mainland_twins_evidence(real_kb):
     traditional, mainland = "倉儲開堆高機的師傅沒有證照可以嗎", "仓储开叉车的师傅没有证照可以吗"
     assert real_kb.decision_inputs(traditional) == real_kb.decision_inputs(mainland)

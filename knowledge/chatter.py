@@ -9,11 +9,16 @@ Searching is unchanged: only the policy's evidence reads through them.
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from knowledge.text import spoken_lexicon
 
 # Characters that carry no topic in a worker's question: the copula, particles, pronouns (俺, 咱), demonstratives,
 # adverbs of degree and time, aspect markers, measure 个.
 FUNCTION_CHARS = frozenset("是的了吗呢啊吧呀嘛哦哈么呗啦嘞咧哩喽嗯哎唉"
-                           "俺咱我你他她它们这那啥咋个儿些就都也还又再很太得地着过")
+                           "俺咱我你他她它们这那啥咋个儿些就都也还又再很太得地着过"
+                           # Round 13: what the normaliser leaves of Cantonese (咗, 啲) and particles inside a clause.
+                           "咗啲嘞咯噻嗦咩喎啫哒")
 # A closing tag asks whether something is allowed, normal or handled, or how to go on; it names nothing:
 # 这中不, 这能行, 能行不, 这合法吗, 这正常不, 这算数不, 有人管不, 咋整, 咋弄, 怎么办, 真的假的.
 TAG_CHARS = FUNCTION_CHARS | frozenset("不没能行中可以算合法规理正常数有人管敢整弄办搞怎么样真假对咋成会")
@@ -71,14 +76,27 @@ _SPOKEN_MARKS = (
     "中不 中不中 行不 能行 算数不 管不 给不给 赔不赔 要不要 有没有 是不是 可不可以 "
     "老板 老板娘 包工头 工头 带班的 干活 上工 做工 厂里 厂子 电驴 小电驴 娃 俩 仨 这会儿 那会儿"
 ).split()
-# Longest first: 咋办 is one mark, not 咋 and an unmarked 办.
-_SPOKEN_RE = re.compile("|".join(sorted(_SPOKEN_MARKS, key=len, reverse=True)))
+# Round 13: every word of the spoken lexicon (data/spoken.yaml and knowledge/text.py's table: 莫得, 冇, 呒没, 巴适,
+# 老细, 头家...) is a mark too, and so are the particles that only speech uses. The share is read on the question as
+# written, before ``normalise`` reads those words as standard ones (莫得 was never counted: it was 没有 by then).
+_SPOKEN_PARTICLES = "噻嗦咩喎啫㗎啩咯嘞咧呐呗啦嘛哟"
+_spoken_re: re.Pattern[str] | None = None
+
+
+def _spoken_marks() -> re.Pattern[str]:
+    global _spoken_re
+    if _spoken_re is None:
+        _, table, _ = spoken_lexicon()
+        marks = {*_SPOKEN_MARKS, *(k for k in table if k.strip()), *_SPOKEN_PARTICLES}
+        # Longest first: 咋办 is one mark, not 咋 and an unmarked 办.
+        _spoken_re = re.compile("|".join(map(re.escape, sorted(marks, key=len, reverse=True))))
+    return _spoken_re
 
 
 def spoken_share(text: str) -> float:
     """The share of the text's characters in marks of spoken or dialect speech (0 for a written question)."""
-    chars = [c for c in text if c.isalnum()]
+    chars = [c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum()]
     if not chars:
         return 0.0
-    marked = sum(len(m.group()) for m in _SPOKEN_RE.finditer("".join(chars)))
+    marked = sum(len(m.group()) for m in _spoken_marks().finditer("".join(chars)))
     return marked / len(chars)

@@ -55,7 +55,16 @@ from knowledge.replies import (
 from knowledge.selfhelp import SERVICE_WORDS, SelfHelpEntry, match_selfhelp, selfhelp_catalogue
 from knowledge.spelling import Speller
 from knowledge.statutes import Article, Corpus, load_corpus
-from knowledge.text import STOPWORDS, Analyzer, _traditional_chars, compact, normalise, term_weight, to_simplified
+from knowledge.text import (
+    STOPWORDS,
+    Analyzer,
+    _traditional_chars,
+    compact,
+    normalise,
+    read_spoken,
+    term_weight,
+    to_simplified,
+)
 from knowledge.text import cache_dir as cache_path
 
 log = logging.getLogger(__name__)
@@ -591,7 +600,9 @@ class KnowledgeBase:
 
     def _searchable(self, raw: str, norm: str) -> str:
         """The query as searched: typos and pinyin corrected, what its numbers mean appended."""
-        corrected = self.speller.correct(raw) if SPELLING else raw
+        # Dialect words read first: the speller takes what it does not know for a typo (哪能办伐 → 办法).
+        spoken = read_spoken(raw)
+        corrected = self.speller.correct(spoken) if SPELLING else spoken
         if corrected != raw:
             norm = normalise(corrected)[:MAX_QUERY_CHARS]
         return with_numbers(raw, norm)
@@ -830,7 +841,7 @@ class KnowledgeBase:
             "known_share": len(known) / len(distinct) if distinct else 0.0,
             # How much of the question is said in spoken or dialect words (俺, 咋整, 中不, 老板, 干活; round 12): such
             # a question is further from every written phrasing by nature (``ratio``, ``known_share``).
-            "spoken_share": spoken_share(compact(raw)),
+            "spoken_share": spoken_share(raw),
             "domain_share": sum(w in self._domain_words for w in distinct) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
             "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),

@@ -39,7 +39,8 @@ STOPWORDS = frozenset(
     因为 然后 现在 已经 还是 不会 会不会 干嘛 干吗 我能 我要 我该 咋 咋办 咋整 呗 喔 哎 唉 么样 没事 去 来
     俺 俺们 这事 这事儿 那事 玩意 玩意儿 这玩意儿 到底 压根 压根儿 死活 嘛 啦 咋弄 咋搞 咋回事 哎呀 唉呀
     何种 其 试述 简述 概述 阐述 依照 以及 经 贵
-    今年 去年 前年 上个月 这个月 上周 最近 听说 当时 有个 有点 打算 担心 心里 就行 只能 每次""".split()
+    今年 去年 前年 上个月 这个月 上周 最近 听说 当时 有个 有点 打算 担心 心里 就行 只能 每次
+    咗 啲 嘞 咯 噻 嗦 咩 喎 啫 㗎 啩 哒 嘛 咧 呐 哇 哟 呗""".split()
 )
 # A question tagged at its end ("这合理不", "算工伤不", "有事没"): the tag asks, it says nothing.
 _TAG_QUESTION = frozenset({"不", "没", "没有", "不了"})
@@ -129,7 +130,29 @@ _DIALECT = {
     "撒子": "什么", "对头不": "合理吗", "对不对头": "合不合理", "要不得": "不行", "娃儿": "孩子", "头儿": "老板",
     "回屋": "回家", "票子": "钱", "啥玩意儿": "什么", "啥玩意": "什么", "带班的": "班长",
 }
-_DIALECT_RE = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
+# Round 13: the spoken words of every region, particles and fillers (data/spoken.yaml), on top of the table above.
+SPOKEN_FILE = DATA_DIR / "spoken.yaml"
+_spoken: tuple[re.Pattern[str], dict[str, str], re.Pattern[str]] | None = None
+
+
+def spoken_lexicon() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
+    """One pattern over every dialect word and filler (longest first), what each reads as (a filler as nothing),
+    and the pattern of sentence-final particles where a clause ends."""
+    global _spoken
+    if _spoken is None:
+        data = (_read_yaml(SPOKEN_FILE) or {}) if SPOKEN_FILE.exists() else {}
+        table = {str(k): str(v) for k, v in (data.get("words") or {}).items()}
+        table.update((str(w), "") for w in data.get("fillers") or ())
+        table.update(_DIALECT)
+        pattern = re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True))))
+        particles = re.escape(str(data.get("particles") or ""))
+        # A run of particles closing a clause, not the whole clause ("啊" alone stays), nor 干嘛's 嘛.
+        closing = (re.compile(rf"(?<=[\u4e00-\u9fff])(?<!干)[{particles}]+(?=[^\w]|$)") if particles
+                   else re.compile(r"(?!)"))
+        _spoken = (pattern, table, closing)
+    return _spoken
+
+
 # Dialect and typing slips that only a context tells apart from standard text, each read as the word
 # the FAQ and statutes use: Wu's question particle 伐 closing a clause (要管伐, 好伐; 伐木, 采伐 stay), Henan's
 # 中 for 行 (这中吗, 能中不; 其中不得 stays), an A-not-A question on a content word (合不合规, 违不违法,
@@ -144,17 +167,48 @@ _IN_CONTEXT = (
     (re.compile(r"公会"), "工会"),
     (re.compile(r"(?:(?<=没有)|(?<=[没无考办拿]))正(?=[就能吗不上也的呢要？?，,\s]|$)"), "证"),
     (re.compile(r"的权力(?=[吗吧嘛呢？?\s]|$)"), "的权利"),
+    # Round 13: spoken words that standard text uses in another sense. North-eastern 贼 for 很 before a word (贼累,
+    # 贼呛; 盗贼, 做贼 stay); south-western 遭 for the passive 被 (遭车撞了, 遭开除; 遭受, 遭遇 stay); 要得 (all
+    # right?) closing a clause (要得到 stays); Henan and Shandong 恁, 那么 before a measure (恁多, 恁长), else 你;
+    # Shaanxi 额 (I) opening a clause (金额, 数额 stay); Cantonese 咩 (what) left inside a clause once a closing 咩
+    # (a question's 吗) is dropped; 歇 for 休息 (歇业 stays); a manager's HR; Cantonese 人工 (pay) after 扣, 发,
+    # 欠 (人工呼吸 stays), 返工 (go to work; 往返工作 stays) and 收工 (off work; 征收工伤 stays); Hubei's 么事
+    # (what; 什么事 stays).
+    (re.compile(r"(?<![盗窃毛防抓做当奸乌国蟊反])贼(?=[\u4e00-\u9fff])"), "很"),
+    (re.compile(r"遭(?![受遇到殃难罪灾])"), "被"),
+    (re.compile(r"要得(?=[不吗嘛噻哇？?，,\s]|$)"), "可以"),
+    (re.compile(r"恁(?=[多大长久高重厉贵远早晚])"), "那么"),
+    (re.compile(r"恁"), "你"),
+    (re.compile(r"(?:^|(?<=[\s，,。？?！!]))额(?=[在是想的家今也就要不没咋给叫])"), "我"),
+    (re.compile(r"咩"), "什么"),
+    (re.compile(r"歇(?![业斯])"), "休息"),
+    (re.compile(r"(?<![a-z])hr(?![a-z])"), "人事"),
+    (re.compile(r"(?<=[扣发欠拖少加涨])人工(?![呼智费成])|(?<=[的])人工(?=[拖欠冇没几多低少])"), "工资"),
+    # A hurt told as a verb and the body part (砸了脚, 压着手, 烫到胳膊): read as the hurt's word (砸伤).
+    (re.compile(r"([砸压轧夹烫摔割划扭撞碰扎绞卷烧])(?:破了|了|着|到)(?=[手脚腿腰头胳膊指眼背肩腕膝脸])"),
+     r"\1伤"),
+    (re.compile(r"(?<!往)返工(?!作)"), "上班"),
+    (re.compile(r"(?<![征验回接])收工(?![伤资作])"), "下班"),
+    (re.compile(r"(?<![什怎这那要多为])么事"), "什么"),
 )
+
+
+def read_spoken(text: str) -> str:
+    """Dialect and spoken words read as the standard ones, closing particles and fillers dropped, the words only a
+    context tells apart read in it (``normalise`` does it; the speller reads a question so read, or it takes 办伐
+    for 办法)."""
+    pattern, table, closing = spoken_lexicon()
+    text = closing.sub("", pattern.sub(lambda m: table[m.group()], text))
+    for context, word in _IN_CONTEXT:
+        text = context.sub(word, text)
+    return text
 
 
 def normalise(text: str) -> str:
     """Fold width and case, convert traditional to simplified, read dialect words and numerals, tidy punctuation."""
     text = unicodedata.normalize("NFKC", text).lower()
     if _HAN_RE.search(text):
-        text = to_simplified(text)
-        text = _DIALECT_RE.sub(lambda m: _DIALECT[m.group()], text)
-        for pattern, word in _IN_CONTEXT:
-            text = pattern.sub(word, text)
+        text = read_spoken(to_simplified(text))
     text = replace_numerals(text)
     text = _PUNCT_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()

@@ -119,7 +119,8 @@ def test_words_the_index_does_not_know_do_not_weaken_the_vote_share_or_the_word_
     assert plain is not None and spoken is not None
     (p, p_cites), (s, s_cites) = plain, spoken
     assert p_cites == s_cites
-    assert s["ratio"] < p["ratio"] - 0.1  # the character ratio is diluted by the extra words ...
+    # The character ratio is diluted by the extra words (less since round 13 reads 那嘎达 as 那里) ...
+    assert s["ratio"] < p["ratio"]
     assert s["word_overlap"] == p["word_overlap"] == 1.0  # ... the phrasing's words are all still there
     assert s["vote_share"] >= p["vote_share"] - 0.01
     assert real_kb.policy is not None

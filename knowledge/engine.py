@@ -129,18 +129,24 @@ ASKS_PROCEDURE = re.compile(r"怎么申请|如何申请|怎么报销|如何报�
                             r"流程|手续|(?:什么|哪些)材料|要带什么")
 STATES_PROCEDURE = re.compile(r"申请|提出|提交|材料|办理|报销|找|拨打|12333|携带|流程|手续|登记|备案|报告|投诉|举报")
 NEED_RUNNERS_UP = 2
+INFO_MEMO_SIZE = 256  # ``KnowledgeBase._information`` results remembered (a question asks for a few)
 
 
 def need_missed(question: str, entry: FaqEntry) -> bool:
     """Whether the question asks what the entry cannot give: a share, another scheme, a product, a procedure."""
-    body = compact(" ".join([*entry.questions, entry.a]))
     if ASKS_SHARE.search(question) and not STATES_SHARE.search(entry.a):
         return True
+    body: str | None = None  # the entry's text, compacted only when a need asks for it (most questions name none)
     for m in OTHER_SCHEME.finditer(question):
+        if body is None:
+            body = compact(" ".join([*entry.questions, entry.a]))
         if next(g for g in m.groups() if g) not in body:
             return True
-    if ASKS_PRODUCT.search(question) and not ASKS_PRODUCT.search(body):
-        return True
+    if ASKS_PRODUCT.search(question):
+        if body is None:
+            body = compact(" ".join([*entry.questions, entry.a]))
+        if not ASKS_PRODUCT.search(body):
+            return True
     return bool(ASKS_PROCEDURE.search(question) and not STATES_PROCEDURE.search(entry.a))
 
 
@@ -320,6 +326,7 @@ class KnowledgeBase:
             self._index_statutes_and_faq(corpus, faq)
         self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
         self._speller: Speller | None = None
+        self._info_memo: dict[tuple[object, ...], float] = {}  # ``_information`` of the last questions
 
     def _index_statutes_and_faq(self, corpus: Corpus, faq: Iterable[FaqEntry]) -> None:
         docs: list[list[str]] = []
@@ -379,6 +386,7 @@ class KnowledgeBase:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
+        state["_info_memo"] = {}
         speller = state.get("_speller")
         if isinstance(speller, Speller):
             # The speller shares the segmenter's word frequencies (jieba's dictionary): not stored twice.
@@ -485,6 +493,7 @@ class KnowledgeBase:
         if intents.is_tip(flat):
             return NoticeReply(intent="tip", message=messages.TIP, question=raw)
         own = match_selfhelp(flat, self.selfhelp)
+        corrected: str | None = None  # the speller's reading, computed once: the search reads it too
         if own is None and SPELLING:
             # A typo in the service's words ("积份在哪看"): asked again as the speller reads it.
             corrected = self.speller.correct(said)
@@ -495,7 +504,7 @@ class KnowledgeBase:
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return self._term_reply(raw, term)
-        reply = self._search_reply(said, self._searchable(said, norm), shown=raw)
+        reply = self._search_reply(said, self._searchable(said, norm, corrected), shown=raw)
         if term is not None:
             # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
             # confident FAQ answer wins, with the definition on top; otherwise the definition.
@@ -560,9 +569,13 @@ class KnowledgeBase:
             results=(Result(term.term, list(term.cite), 1.0),),
         )
 
-    def _searchable(self, raw: str, norm: str) -> str:
-        """The query as searched: typos and pinyin corrected, what its numbers mean appended."""
-        corrected = self.speller.correct(raw) if SPELLING else raw
+    def _searchable(self, raw: str, norm: str, corrected: str | None = None) -> str:
+        """The query as searched: typos and pinyin corrected, what its numbers mean appended.
+
+        ``corrected`` is the speller's reading of ``raw`` when the caller has it already.
+        """
+        if corrected is None:
+            corrected = self.speller.correct(raw) if SPELLING else raw
         if corrected != raw:
             norm = normalise(corrected)[:MAX_QUERY_CHARS]
         return with_numbers(raw, norm)
@@ -727,7 +740,9 @@ class KnowledgeBase:
         qtext = "".join(words)
         qtopics = frozenset(t for t in self._topics if t in qtext)
         etopics = self._entry_topics[best.entry] if best else frozenset()
-        qaspects = aspects_named(compact(raw))
+        typed_norm = normalise(raw)  # the question as typed (before the speller), normalised once
+        craw = typed_norm.replace(" ", "")  # compact(raw)
+        qaspects = aspects_named(craw)
         easpects = self._entry_aspects[best.entry] if best else frozenset()
         ratio = 0.0
         if best is not None:
@@ -738,12 +753,12 @@ class KnowledgeBase:
             ratio = max((max(fuzz.ratio(qc, p), fuzz.ratio(qtagless, p), fuzz.ratio(qcontent, content_chars(p)))
                          for p in (self._phrase_compact[d] for d in self._entry_phrases[best.entry])), default=0) / 100
         chars = len(norm.replace(" ", ""))
-        asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
+        asks_figure = bool(ASKS_FIGURE.search(craw))
         art = articles[0][1] if articles else 0.0
         cover = 1.0 - self._missing(best.entry, cterms, scale) if best else 0.0
         # Words the speller changed (typos, homophones, pinyin read as words): a corrected question's
         # evidence is as good as its correction, not as weak as its other features make it look.
-        typed = set(self.analyzer.words(normalise(raw)))
+        typed = set(self.analyzer.words(typed_norm))
         spelled = len(distinct - typed) / len(distinct) if distinct else 0.0
         # The likeness of the question's and the best phrasing's word sets (rapidfuzz's token_set_ratio, the
         # best of the entry's phrasings): 1 when either set holds the other, so a colloquial question that says
@@ -781,7 +796,7 @@ class KnowledgeBase:
             "known_share": len(known) / len(distinct) if distinct else 0.0,
             # How much of the question is said in spoken or dialect words (俺, 咋整, 中不, 老板, 干活; round 12): such
             # a question is further from every written phrasing by nature (``ratio``, ``known_share``).
-            "spoken_share": spoken_share(compact(raw)),
+            "spoken_share": spoken_share(craw),
             "domain_share": sum(w in self._domain_words for w in distinct) / len(distinct) if distinct else 0.0,
             "oos_cue": float(intents.looks_out_of_scope(norm.replace(" ", ""))),
             "neighbour_cue": float(intents.looks_like_neighbour_matter(norm.replace(" ", ""))),
@@ -796,7 +811,7 @@ class KnowledgeBase:
             "asks_figure": float(asks_figure),
             # Not when a runner-up meets the need ("意外险出了工伤能赔吗": the entry on accident policies is
             # second): the ranking's miss, the need is ours.
-            "need_miss": float(best is not None and all(need_missed(compact(raw), self.faq[s.entry])
+            "need_miss": float(best is not None and all(need_missed(craw, self.faq[s.entry])
                                                         for s in ranked[:NEED_RUNNERS_UP + 1])),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
@@ -986,12 +1001,24 @@ class KnowledgeBase:
 
     def _information(self, qterms: list[str], scale: dict[str, float] | None = None) -> float:
         """The idf mass of the distinct words of a query that the FAQ knows, in rare words."""
+        words = sorted(t for t in set(qterms) if t.startswith("w:"))  # a fixed order: the same sum whatever the seed
+        # Asked several times per question (thinness in ranking and in the policy's features, the focus): remembered
+        # while the FAQ index is unchanged (it only grows: its size and its vocabulary's tell a change).
+        key = (tuple(words), tuple(scale.get(t, 1.0) for t in words) if scale else None, len(self._phrases),
+               len(self._phrases.vocab))
+        found = self._info_memo.get(key)
+        if found is not None:
+            return found
         info = 0.0
-        for term in sorted(set(qterms)):  # a fixed order: the same sum whatever the hash seed
-            if term.startswith("w:") and self._phrases.df(term):
+        for term in words:
+            if self._phrases.df(term):
                 info += self._phrases.idf(term) * (scale.get(term, 1.0) if scale else 1.0)
         rare = _idf(len(self._phrases), 1)
-        return info / rare if rare > 0 else 0.0
+        found = info / rare if rare > 0 else 0.0
+        if len(self._info_memo) >= INFO_MEMO_SIZE:
+            self._info_memo.clear()
+        self._info_memo[key] = found
+        return found
 
     def _thinness(self, qterms: list[str], scale: dict[str, float] | None) -> float:
         """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""

@@ -28,6 +28,8 @@ POSTINGS_BUDGET = 40_000
 MIN_PASS_TERMS = 2
 # Term lookups remembered by a vocabulary (the terms of the last few hundred questions).
 MEMO_SIZE = 8192
+# Query weights remembered by an index (``query_weights``: the few term sets of the last questions).
+QUERY_MEMO_SIZE = 64
 
 
 class Vocabulary:
@@ -47,6 +49,9 @@ class Vocabulary:
         # its terms up several times (three indexes, df, weights), an index build its common terms in every
         # document; a dict answers those at a dict's speed. (Only known terms: a new term changes nothing.)
         self._memo: dict[str, int] = {}
+        # Terms looked up lately and not known: a long question has dozens (bigrams, junctions) that every
+        # lookup would probe the table for again. Adding a term takes it out.
+        self._unknown: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -58,6 +63,7 @@ class Vocabulary:
         known = len(self._ids)
         tid = self._ids.add(term)
         if tid == known:
+            self._unknown.discard(term)
             weight = self._weight_of(term) if self._weight_of else 1.0
             code = self._code_of.get(weight)
             if code is None:
@@ -73,9 +79,15 @@ class Vocabulary:
     def get(self, term: str) -> int | None:
         tid = self._memo.get(term)
         if tid is None:
+            if term in self._unknown:
+                return None
             tid = self._ids.get(term)
             if tid is not None:
                 self._remember(term, tid)
+            else:
+                if len(self._unknown) >= MEMO_SIZE:
+                    self._unknown.clear()
+                self._unknown.add(term)
         return tid
 
     def _remember(self, term: str, tid: int) -> None:
@@ -94,6 +106,7 @@ class Vocabulary:
         state = self.__dict__.copy()
         state["_weights"] = None
         state["_memo"] = {}
+        state["_unknown"] = set()
         return state
 
 
@@ -157,11 +170,18 @@ class BM25Index:
         weight of some query terms (the background of a long message).
         """
         a = self._arrays()
+        distinct = sorted(set(terms))  # a fixed order: the same sums whatever the hash seed
+        # A question asks for the same weights several times (ranking, coverage, the policy's features): they
+        # are remembered until the index changes (a new ``_Arrays``) or a sibling index adds a term.
+        key = (tuple(distinct), tuple(scale.get(t, 1.0) for t in distinct) if scale else None, len(self.vocab))
+        known = a.query_memo.get(key)
+        if known is not None:
+            return known
         n = len(self._lengths)
         factors = self.vocab.weights()
         weight_of = self.vocab._weight_of
         ids, weights, total = [], [], 0.0
-        for term in sorted(set(terms)):  # a fixed order: the same sums whatever the hash seed
+        for term in distinct:
             tid = self.vocab.get(term)
             df = int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
             w = _idf(n, df) * (factors[tid] if tid is not None else (weight_of(term) if weight_of else 1.0))
@@ -172,7 +192,12 @@ class BM25Index:
                 ids.append(tid)
                 weights.append(w)
         order = np.argsort(np.asarray(ids, dtype=np.int64))
-        return (np.asarray(ids, dtype=np.int64)[order], np.asarray(weights, dtype=np.float64)[order], total)
+        out = (np.asarray(ids, dtype=np.int64)[order], np.asarray(weights, dtype=np.float64)[order], total)
+        out[0].flags.writeable = out[1].flags.writeable = False  # shared by every caller of the memo
+        if len(a.query_memo) >= QUERY_MEMO_SIZE:
+            a.query_memo.clear()
+        a.query_memo[key] = out
+        return out
 
     def overlap(self, docs: np.ndarray, qids: np.ndarray, qweights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each document: the query idf mass it contains, and its own idf mass."""
@@ -255,6 +280,10 @@ class _Arrays:
         self.post_docs = owner[order].astype(np.int32)
         self.post_weights = weights[order]
         self.indptr = np.concatenate(([0], np.cumsum(self.df)))
+        self.query_memo: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "query_memo": {}}
 
 
 def _idf(n: int, df: int) -> float:

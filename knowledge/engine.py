@@ -901,11 +901,14 @@ class KnowledgeBase:
             common, mass = self._phrases.overlap(np.asarray(docs), qids, qw)
             sims = 2 * common / (qtotal + mass)
             best = [0.0] * len(entries)
-            for doc, owner, c, sim in zip(docs, owners, common.tolist(), sims.tolist(), strict=True):
-                if c <= 0:
-                    continue
-                ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
-                best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * ratio)
+            # The phrasings that share a term with the query, compared with it in one call (fuzz.ratio each).
+            shared = [i for i, c in enumerate(common.tolist()) if c > 0]
+            texts = [self._phrase_compact[docs[i]] for i in shared]
+            ratios = process.cdist([qcompact], texts, scorer=fuzz.ratio, dtype=np.float64)[0].tolist() if texts else []
+            sim_of = sims.tolist()
+            for i, ratio in zip(shared, ratios, strict=True):
+                sim, owner = sim_of[i], owners[i]
+                best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * (ratio / 100))
             # How much of the question the whole entry (answer included) covers.
             covered, _ = self._bodies.overlap(np.asarray(entries), qids, qw)
             qtext = "".join(self.analyzer.words(norm))
@@ -1067,7 +1070,8 @@ class KnowledgeBase:
                     break
         if query is not None and (self.reranker is not None or collect is not None):
             top_k = self.reranker.top if self.reranker is not None else RERANK_COLLECT
-            rows = [self._candidate_features(i, voters, query, mass, total, winner, pick)
+            qgrams = _bigrams(query.compact)  # the query's side of every candidate's bigram likeness
+            rows = [self._candidate_features(i, voters, query, mass, total, winner, pick, qgrams)
                     for i in range(min(top_k, len(voters)))]
             if collect is not None:
                 collect.extend((row, voters[i].entry) for i, row in enumerate(rows))
@@ -1088,7 +1092,8 @@ class KnowledgeBase:
             s.score = min(s.raw, ceiling)
 
     def _candidate_features(self, i: int, voters: list[_Scored], query: _Query, mass: dict[Citation, float],
-                            total: float, winner: Citation, pick: int) -> dict[str, float]:
+                            total: float, winner: Citation, pick: int, qgrams: frozenset[str] | None = None
+                            ) -> dict[str, float]:
         """Features of the ``i``-th best candidate for the learned re-ranker (bench/train_rerank.py)."""
         s = voters[i]
         e = s.entry
@@ -1096,7 +1101,8 @@ class KnowledgeBase:
         cites = self.faq[e].cite
         share = max((mass.get(c, 0.0) for c in cites), default=0.0) / total
         phrasings = [self._phrase_compact[d] for d in self._entry_phrases[e]]
-        qgrams = _bigrams(query.compact)
+        if qgrams is None:
+            qgrams = _bigrams(query.compact)
         dice, length = 0.0, 1.0
         for text in phrasings:
             grams = _bigrams(text)

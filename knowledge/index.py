@@ -225,18 +225,23 @@ class BM25Index:
         n = len(self._lengths)
         if not n:
             return []
-        tids = sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None})
+        tids = np.asarray(sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None}), dtype=np.int64)
         a = self._arrays()
-        slices = [(a.indptr[t], a.indptr[t + 1]) for t in tids if t < len(a.df)]
-        slices = sorted(((s, e) for s, e in slices if e > s), key=lambda se: se[1] - se[0])
-        if not slices:
+        tids = tids[tids < len(a.df)]
+        starts, ends = a.indptr[tids], a.indptr[tids + 1]
+        present = ends > starts
+        starts, ends = starts[present], ends[present]
+        if not len(starts):
             return []
-        touched = 0
-        for i, (s, e) in enumerate(slices):
-            if i >= MIN_PASS_TERMS and touched + (e - s) > POSTINGS_BUDGET:
-                slices = slices[:i]
-                break
-            touched += e - s
+        order = np.argsort(ends - starts, kind="stable")  # shortest postings first, ties in term order
+        starts, ends = starts[order], ends[order]
+        # The rarest terms' postings up to the budget, at least MIN_PASS_TERMS terms: the first term past
+        # MIN_PASS_TERMS that would take the running total over the budget and every term after it stay out.
+        running = np.cumsum(ends - starts)
+        over = np.flatnonzero(running[MIN_PASS_TERMS:] > POSTINGS_BUDGET)
+        keep = MIN_PASS_TERMS + int(over[0]) if len(over) else len(running)
+        slices = list(zip(starts[:keep].tolist(), ends[:keep].tolist(), strict=True))
+        touched = int(running[keep - 1])
         if touched > DENSE_SHARE * n:
             scores = np.zeros(n, dtype=np.float32)
             for s, e in slices:

@@ -322,7 +322,7 @@ class KnowledgeBase:
         # Statutes: every article, and catalogue entries (diseases) searchable by name.
         self._articles = BM25Index(vocab)
         self._article_list: list[Article] = []
-        with self.analyzer.bulk():
+        with self.analyzer.bulk(), vocab.bulk():
             self._index_statutes_and_faq(corpus, faq)
         self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
         self._speller: Speller | None = None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -52,6 +53,22 @@ class Vocabulary:
         # Terms looked up lately and not known: a long question has dozens (bigrams, junctions) that every
         # lookup would probe the table for again. Adding a term takes it out.
         self._unknown: set[str] = set()
+        self._bulk = False  # while ``bulk`` lasts the memo keeps every term
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Remember every term's id meanwhile (an index build looks each of its 100k terms up in many documents,
+        and a bounded memo, cleared when full, would send most lookups to the table's probing in Python); the
+        memo is dropped afterwards."""
+        if self._bulk:
+            yield
+            return
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            self._memo = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -91,7 +108,7 @@ class Vocabulary:
         return tid
 
     def _remember(self, term: str, tid: int) -> None:
-        if len(self._memo) >= MEMO_SIZE:
+        if len(self._memo) >= MEMO_SIZE and not self._bulk:
             self._memo.clear()
         self._memo[term] = tid
 

@@ -261,8 +261,10 @@ class BM25Index:
         touched = int(running[keep - 1])
         if touched > DENSE_SHARE * n:
             scores = np.zeros(n, dtype=np.float32)
-            for s, e in slices:
-                scores[a.post_docs[s:e]] += a.post_weights[s:e]
+            # One unbuffered add over the postings in term order: each document's float32 sum in the same order
+            # as adding term by term.
+            np.add.at(scores, np.concatenate([a.post_docs[s:e] for s, e in slices]),
+                      np.concatenate([a.post_weights[s:e] for s, e in slices]))
             candidates = np.flatnonzero(scores)
             values = scores[candidates]
         else:

@@ -229,9 +229,12 @@ class BM25Index:
         owner = np.repeat(np.arange(len(docs)), sizes)
         common: np.ndarray
         if len(qids):
-            pos = np.minimum(np.searchsorted(qids, terms), len(qids) - 1)
-            hit = qids[pos] == terms
-            common = np.bincount(owner[hit], weights=qweights[pos[hit]], minlength=len(docs))
+            # Each term's query weight read from a dense table (0 for a term the query lacks): the same sums as
+            # over the matching terms alone, in the same order, as adding 0.0 changes no sum.
+            lookup = np.zeros(len(a.df))
+            inside = qids < len(a.df)  # a term a sibling index added since: in no document of this one
+            lookup[qids[inside]] = qweights[inside]
+            common = np.bincount(owner, weights=lookup[terms], minlength=len(docs))
         else:
             common = np.zeros(len(docs))
         return common, a.mass[docs]

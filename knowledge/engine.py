@@ -138,18 +138,24 @@ ASKS_PROCEDURE = re.compile(r"怎么申请|如何申请|怎么报销|如何报�
                             r"流程|手续|(?:什么|哪些)材料|要带什么")
 STATES_PROCEDURE = re.compile(r"申请|提出|提交|材料|办理|报销|找|拨打|12333|携带|流程|手续|登记|备案|报告|投诉|举报")
 NEED_RUNNERS_UP = 2
+INFO_MEMO_SIZE = 256  # ``KnowledgeBase._information`` results remembered (a question asks for a few)
 
 
 def need_missed(question: str, entry: FaqEntry) -> bool:
     """Whether the question asks what the entry cannot give: a share, another scheme, a product, a procedure."""
-    body = compact(" ".join([*entry.questions, entry.a]))
     if ASKS_SHARE.search(question) and not STATES_SHARE.search(entry.a):
         return True
+    body: str | None = None  # the entry's text, compacted only when a need asks for it (most questions name none)
     for m in OTHER_SCHEME.finditer(question):
+        if body is None:
+            body = compact(" ".join([*entry.questions, entry.a]))
         if next(g for g in m.groups() if g) not in body:
             return True
-    if ASKS_PRODUCT.search(question) and not ASKS_PRODUCT.search(body):
-        return True
+    if ASKS_PRODUCT.search(question):
+        if body is None:
+            body = compact(" ".join([*entry.questions, entry.a]))
+        if not ASKS_PRODUCT.search(body):
+            return True
     return bool(ASKS_PROCEDURE.search(question) and not STATES_PROCEDURE.search(entry.a))
 
 
@@ -354,10 +360,11 @@ class KnowledgeBase:
         # Statutes: every article, and catalogue entries (diseases) searchable by name.
         self._articles = BM25Index(vocab)
         self._article_list: list[Article] = []
-        with self.analyzer.bulk():
+        with self.analyzer.bulk(), vocab.bulk():
             self._index_statutes_and_faq(corpus, faq)
         self.analyzer.forget_documents()  # saved to the cache dir, then dropped from memory
         self._speller: Speller | None = None
+        self._info_memo: dict[tuple[object, ...], float] = {}  # ``_information`` of the last questions
 
     def _index_statutes_and_faq(self, corpus: Corpus, faq: Iterable[FaqEntry]) -> None:
         docs: list[list[str]] = []
@@ -417,6 +424,7 @@ class KnowledgeBase:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
+        state["_info_memo"] = {}
         speller = state.get("_speller")
         if isinstance(speller, Speller):
             # The speller shares the segmenter's word frequencies (jieba's dictionary): not stored twice.
@@ -523,6 +531,7 @@ class KnowledgeBase:
         if intents.is_tip(flat):
             return NoticeReply(intent="tip", message=messages.TIP, question=raw)
         own = match_selfhelp(flat, self.selfhelp)
+        corrected: str | None = None  # the speller's reading, computed once: the search reads it too
         if own is None and SPELLING:
             # A typo in the service's words ("积份在哪看"): asked again as the speller reads it.
             corrected = self.speller.correct(said)
@@ -533,7 +542,7 @@ class KnowledgeBase:
         term, defining = self._match_term(flat)
         if term is not None and defining:
             return self._term_reply(raw, term)
-        reply = self._search_reply(said, self._searchable(said, norm), shown=raw)
+        reply = self._search_reply(said, self._searchable(said, norm, corrected), shown=raw)
         if term is not None:
             # A bare term ("停工留薪期") usually asks about the worker's rights under it: a
             # confident FAQ answer wins, with the definition on top; otherwise the definition.
@@ -598,11 +607,16 @@ class KnowledgeBase:
             results=(Result(term.term, list(term.cite), 1.0),),
         )
 
-    def _searchable(self, raw: str, norm: str) -> str:
-        """The query as searched: typos and pinyin corrected, what its numbers mean appended."""
+    def _searchable(self, raw: str, norm: str, corrected: str | None = None) -> str:
+        """The query as searched: typos and pinyin corrected, what its numbers mean appended.
+
+        ``corrected`` is the speller's reading of ``raw`` when the caller has it already; it serves only when
+        no dialect word was read, since the speller reads the question after them.
+        """
         # Dialect words read first: the speller takes what it does not know for a typo (哪能办伐 → 办法).
         spoken = read_spoken(raw)
-        corrected = self.speller.correct(spoken) if SPELLING else spoken
+        if corrected is None or spoken != raw:
+            corrected = self.speller.correct(spoken) if SPELLING else spoken
         if corrected != raw:
             norm = normalise(corrected)[:MAX_QUERY_CHARS]
         return with_numbers(raw, norm)
@@ -787,7 +801,9 @@ class KnowledgeBase:
         qtext = "".join(words)
         qtopics = frozenset(t for t in self._topics if t in qtext)
         etopics = self._entry_topics[best.entry] if best else frozenset()
-        qaspects = aspects_named(compact(raw))
+        typed_norm = normalise(raw)  # the question as typed (before the speller), normalised once
+        craw = typed_norm.replace(" ", "")  # compact(raw)
+        qaspects = aspects_named(craw)
         easpects = self._entry_aspects[best.entry] if best else frozenset()
         ratio = 0.0
         if best is not None:
@@ -798,12 +814,12 @@ class KnowledgeBase:
             ratio = max((max(fuzz.ratio(qc, p), fuzz.ratio(qtagless, p), fuzz.ratio(qcontent, content_chars(p)))
                          for p in (self._phrase_compact[d] for d in self._entry_phrases[best.entry])), default=0) / 100
         chars = len(norm.replace(" ", ""))
-        asks_figure = bool(ASKS_FIGURE.search(compact(raw)))
+        asks_figure = bool(ASKS_FIGURE.search(craw))
         art = articles[0][1] if articles else 0.0
         cover = 1.0 - self._missing(best.entry, cterms, scale) if best else 0.0
         # Words the speller changed (typos, homophones, pinyin read as words): a corrected question's
         # evidence is as good as its correction, not as weak as its other features make it look.
-        typed = set(self.analyzer.words(normalise(raw)))
+        typed = set(self.analyzer.words(typed_norm))
         spelled = len(distinct - typed) / len(distinct) if distinct else 0.0
         # The likeness of the question's and the best phrasing's word sets (rapidfuzz's token_set_ratio, the
         # best of the entry's phrasings): 1 when either set holds the other, so a colloquial question that says
@@ -856,7 +872,7 @@ class KnowledgeBase:
             "asks_figure": float(asks_figure),
             # Not when a runner-up meets the need ("意外险出了工伤能赔吗": the entry on accident policies is
             # second): the ranking's miss, the need is ours.
-            "need_miss": float(best is not None and all(need_missed(compact(raw), self.faq[s.entry])
+            "need_miss": float(best is not None and all(need_missed(craw, self.faq[s.entry])
                                                         for s in ranked[:NEED_RUNNERS_UP + 1])),
         }
         # Rounded: sums over hashed sets differ in the last bits between processes, and the
@@ -946,11 +962,14 @@ class KnowledgeBase:
             common, mass = self._phrases.overlap(np.asarray(docs), qids, qw)
             sims = 2 * common / (qtotal + mass)
             best = [0.0] * len(entries)
-            for doc, owner, c, sim in zip(docs, owners, common.tolist(), sims.tolist(), strict=True):
-                if c <= 0:
-                    continue
-                ratio = fuzz.ratio(qcompact, self._phrase_compact[doc]) / 100
-                best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * ratio)
+            # The phrasings that share a term with the query, compared with it in one call (fuzz.ratio each).
+            shared = [i for i, c in enumerate(common.tolist()) if c > 0]
+            texts = [self._phrase_compact[docs[i]] for i in shared]
+            ratios = process.cdist([qcompact], texts, scorer=fuzz.ratio, dtype=np.float64)[0].tolist() if texts else []
+            sim_of = sims.tolist()
+            for i, ratio in zip(shared, ratios, strict=True):
+                sim, owner = sim_of[i], owners[i]
+                best[owner] = max(best[owner], sim, 0.6 * sim + 0.4 * (ratio / 100))
             # How much of the question the whole entry (answer included) covers.
             covered, _ = self._bodies.overlap(np.asarray(entries), qids, qw)
             qtext = "".join(self.analyzer.words(norm))
@@ -1046,12 +1065,24 @@ class KnowledgeBase:
 
     def _information(self, qterms: list[str], scale: dict[str, float] | None = None) -> float:
         """The idf mass of the distinct words of a query that the FAQ knows, in rare words."""
+        words = sorted(t for t in set(qterms) if t.startswith("w:"))  # a fixed order: the same sum whatever the seed
+        # Asked several times per question (thinness in ranking and in the policy's features, the focus): remembered
+        # while the FAQ index is unchanged (it only grows: its size and its vocabulary's tell a change).
+        key = (tuple(words), tuple(scale.get(t, 1.0) for t in words) if scale else None, len(self._phrases),
+               len(self._phrases.vocab))
+        found = self._info_memo.get(key)
+        if found is not None:
+            return found
         info = 0.0
-        for term in sorted(set(qterms)):  # a fixed order: the same sum whatever the hash seed
-            if term.startswith("w:") and self._phrases.df(term):
+        for term in words:
+            if self._phrases.df(term):
                 info += self._phrases.idf(term) * (scale.get(term, 1.0) if scale else 1.0)
         rare = _idf(len(self._phrases), 1)
-        return info / rare if rare > 0 else 0.0
+        found = info / rare if rare > 0 else 0.0
+        if len(self._info_memo) >= INFO_MEMO_SIZE:
+            self._info_memo.clear()
+        self._info_memo[key] = found
+        return found
 
     def _thinness(self, qterms: list[str], scale: dict[str, float] | None) -> float:
         """How much information the query lacks, from 0 (enough) to 1 (none): see THIN_INFO."""
@@ -1100,7 +1131,8 @@ class KnowledgeBase:
                     break
         if query is not None and (self.reranker is not None or collect is not None):
             top_k = self.reranker.top if self.reranker is not None else RERANK_COLLECT
-            rows = [self._candidate_features(i, voters, query, mass, total, winner, pick)
+            qgrams = _bigrams(query.compact)  # the query's side of every candidate's bigram likeness
+            rows = [self._candidate_features(i, voters, query, mass, total, winner, pick, qgrams)
                     for i in range(min(top_k, len(voters)))]
             if collect is not None:
                 collect.extend((row, voters[i].entry) for i, row in enumerate(rows))
@@ -1121,7 +1153,8 @@ class KnowledgeBase:
             s.score = min(s.raw, ceiling)
 
     def _candidate_features(self, i: int, voters: list[_Scored], query: _Query, mass: dict[Citation, float],
-                            total: float, winner: Citation, pick: int) -> dict[str, float]:
+                            total: float, winner: Citation, pick: int, qgrams: frozenset[str] | None = None
+                            ) -> dict[str, float]:
         """Features of the ``i``-th best candidate for the learned re-ranker (bench/train_rerank.py)."""
         s = voters[i]
         e = s.entry
@@ -1129,7 +1162,8 @@ class KnowledgeBase:
         cites = self.faq[e].cite
         share = max((mass.get(c, 0.0) for c in cites), default=0.0) / total
         phrasings = [self._phrase_compact[d] for d in self._entry_phrases[e]]
-        qgrams = _bigrams(query.compact)
+        if qgrams is None:
+            qgrams = _bigrams(query.compact)
         dice, length = 0.0, 1.0
         for text in phrasings:
             grams = _bigrams(text)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -28,6 +29,8 @@ POSTINGS_BUDGET = 40_000
 MIN_PASS_TERMS = 2
 # Term lookups remembered by a vocabulary (the terms of the last few hundred questions).
 MEMO_SIZE = 8192
+# Query weights remembered by an index (``query_weights``: the few term sets of the last questions).
+QUERY_MEMO_SIZE = 64
 
 
 class Vocabulary:
@@ -47,6 +50,25 @@ class Vocabulary:
         # its terms up several times (three indexes, df, weights), an index build its common terms in every
         # document; a dict answers those at a dict's speed. (Only known terms: a new term changes nothing.)
         self._memo: dict[str, int] = {}
+        # Terms looked up lately and not known: a long question has dozens (bigrams, junctions) that every
+        # lookup would probe the table for again. Adding a term takes it out.
+        self._unknown: set[str] = set()
+        self._bulk = False  # while ``bulk`` lasts the memo keeps every term
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Remember every term's id meanwhile (an index build looks each of its 100k terms up in many documents,
+        and a bounded memo, cleared when full, would send most lookups to the table's probing in Python); the
+        memo is dropped afterwards."""
+        if self._bulk:
+            yield
+            return
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            self._memo = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -58,6 +80,7 @@ class Vocabulary:
         known = len(self._ids)
         tid = self._ids.add(term)
         if tid == known:
+            self._unknown.discard(term)
             weight = self._weight_of(term) if self._weight_of else 1.0
             code = self._code_of.get(weight)
             if code is None:
@@ -73,13 +96,19 @@ class Vocabulary:
     def get(self, term: str) -> int | None:
         tid = self._memo.get(term)
         if tid is None:
+            if term in self._unknown:
+                return None
             tid = self._ids.get(term)
             if tid is not None:
                 self._remember(term, tid)
+            else:
+                if len(self._unknown) >= MEMO_SIZE:
+                    self._unknown.clear()
+                self._unknown.add(term)
         return tid
 
     def _remember(self, term: str, tid: int) -> None:
-        if len(self._memo) >= MEMO_SIZE:
+        if len(self._memo) >= MEMO_SIZE and not self._bulk:
             self._memo.clear()
         self._memo[term] = tid
 
@@ -94,6 +123,7 @@ class Vocabulary:
         state = self.__dict__.copy()
         state["_weights"] = None
         state["_memo"] = {}
+        state["_unknown"] = set()
         return state
 
 
@@ -157,11 +187,18 @@ class BM25Index:
         weight of some query terms (the background of a long message).
         """
         a = self._arrays()
+        distinct = sorted(set(terms))  # a fixed order: the same sums whatever the hash seed
+        # A question asks for the same weights several times (ranking, coverage, the policy's features): they
+        # are remembered until the index changes (a new ``_Arrays``) or a sibling index adds a term.
+        key = (tuple(distinct), tuple(scale.get(t, 1.0) for t in distinct) if scale else None, len(self.vocab))
+        known = a.query_memo.get(key)
+        if known is not None:
+            return known
         n = len(self._lengths)
         factors = self.vocab.weights()
         weight_of = self.vocab._weight_of
         ids, weights, total = [], [], 0.0
-        for term in sorted(set(terms)):  # a fixed order: the same sums whatever the hash seed
+        for term in distinct:
             tid = self.vocab.get(term)
             df = int(a.df[tid]) if tid is not None and tid < len(a.df) else 0
             w = _idf(n, df) * (factors[tid] if tid is not None else (weight_of(term) if weight_of else 1.0))
@@ -172,7 +209,12 @@ class BM25Index:
                 ids.append(tid)
                 weights.append(w)
         order = np.argsort(np.asarray(ids, dtype=np.int64))
-        return (np.asarray(ids, dtype=np.int64)[order], np.asarray(weights, dtype=np.float64)[order], total)
+        out = (np.asarray(ids, dtype=np.int64)[order], np.asarray(weights, dtype=np.float64)[order], total)
+        out[0].flags.writeable = out[1].flags.writeable = False  # shared by every caller of the memo
+        if len(a.query_memo) >= QUERY_MEMO_SIZE:
+            a.query_memo.clear()
+        a.query_memo[key] = out
+        return out
 
     def overlap(self, docs: np.ndarray, qids: np.ndarray, qweights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each document: the query idf mass it contains, and its own idf mass."""
@@ -187,9 +229,12 @@ class BM25Index:
         owner = np.repeat(np.arange(len(docs)), sizes)
         common: np.ndarray
         if len(qids):
-            pos = np.minimum(np.searchsorted(qids, terms), len(qids) - 1)
-            hit = qids[pos] == terms
-            common = np.bincount(owner[hit], weights=qweights[pos[hit]], minlength=len(docs))
+            # Each term's query weight read from a dense table (0 for a term the query lacks): the same sums as
+            # over the matching terms alone, in the same order, as adding 0.0 changes no sum.
+            lookup = np.zeros(len(a.df))
+            inside = qids < len(a.df)  # a term a sibling index added since: in no document of this one
+            lookup[qids[inside]] = qweights[inside]
+            common = np.bincount(owner, weights=lookup[terms], minlength=len(docs))
         else:
             common = np.zeros(len(docs))
         return common, a.mass[docs]
@@ -200,22 +245,29 @@ class BM25Index:
         n = len(self._lengths)
         if not n:
             return []
-        tids = sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None})
+        tids = np.asarray(sorted({t for t in (self.vocab.get(x) for x in terms) if t is not None}), dtype=np.int64)
         a = self._arrays()
-        slices = [(a.indptr[t], a.indptr[t + 1]) for t in tids if t < len(a.df)]
-        slices = sorted(((s, e) for s, e in slices if e > s), key=lambda se: se[1] - se[0])
-        if not slices:
+        tids = tids[tids < len(a.df)]
+        starts, ends = a.indptr[tids], a.indptr[tids + 1]
+        present = ends > starts
+        starts, ends = starts[present], ends[present]
+        if not len(starts):
             return []
-        touched = 0
-        for i, (s, e) in enumerate(slices):
-            if i >= MIN_PASS_TERMS and touched + (e - s) > POSTINGS_BUDGET:
-                slices = slices[:i]
-                break
-            touched += e - s
+        order = np.argsort(ends - starts, kind="stable")  # shortest postings first, ties in term order
+        starts, ends = starts[order], ends[order]
+        # The rarest terms' postings up to the budget, at least MIN_PASS_TERMS terms: the first term past
+        # MIN_PASS_TERMS that would take the running total over the budget and every term after it stay out.
+        running = np.cumsum(ends - starts)
+        over = np.flatnonzero(running[MIN_PASS_TERMS:] > POSTINGS_BUDGET)
+        keep = MIN_PASS_TERMS + int(over[0]) if len(over) else len(running)
+        slices = list(zip(starts[:keep].tolist(), ends[:keep].tolist(), strict=True))
+        touched = int(running[keep - 1])
         if touched > DENSE_SHARE * n:
             scores = np.zeros(n, dtype=np.float32)
-            for s, e in slices:
-                scores[a.post_docs[s:e]] += a.post_weights[s:e]
+            # One unbuffered add over the postings in term order: each document's float32 sum in the same order
+            # as adding term by term.
+            np.add.at(scores, np.concatenate([a.post_docs[s:e] for s, e in slices]),
+                      np.concatenate([a.post_weights[s:e] for s, e in slices]))
             candidates = np.flatnonzero(scores)
             values = scores[candidates]
         else:
@@ -255,6 +307,10 @@ class _Arrays:
         self.post_docs = owner[order].astype(np.int32)
         self.post_weights = weights[order]
         self.indptr = np.concatenate(([0], np.cumsum(self.df)))
+        self.query_memo: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "query_memo": {}}
 
 
 def _idf(n: int, df: int) -> float:

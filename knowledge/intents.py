@@ -76,6 +76,7 @@ _PINYIN_SYLLABLES = {"yun": "晕", "qi": "气", "dan": "蛋", "huo": "火", "dia
                      "dao": "倒", "juan": "卷", "chou": "臭", "cou": "臭",
                      # Round 12: into, go, acid between characters ("卷jin去", "下qu", "suan溅到").
                      "jin": "进", "qu": "去", "suan": "酸"}
+_PINYIN_WORDS_LONGEST_FIRST = tuple(sorted(_PINYIN_WORDS.items(), key=lambda kv: -len(kv[0])))
 _HAN = r"\u4e00-\u9fff"
 _PINYIN_RE = re.compile(rf"(?:(?<=[{_HAN}])|^)({'|'.join(sorted(_PINYIN_SYLLABLES, key=len, reverse=True))})(?=[{_HAN}]|$)")
 
@@ -94,7 +95,7 @@ def _fold_typos(text: str) -> str:
         for word, right in _lexicon_pinyin():
             text = text.replace(word, right)
     text = _lexicon_typos().sub(lambda m: _lexicon_typo_table()[m.group()], text)
-    for word, right in sorted(_PINYIN_WORDS.items(), key=lambda kv: -len(kv[0])):
+    for word, right in _PINYIN_WORDS_LONGEST_FIRST:
         text = text.replace(word, right)
     text = _PINYIN_RE.sub(lambda m: _PINYIN_SYLLABLES[m.group(1)], text)
     for wrong, right in _TYPOS:
@@ -361,6 +362,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)
+# The events' words without their spaces (the text they are looked for in has none): stripped once, not per message.
+_EVENT_WORDS = tuple((name, tuple(w.replace(" ", "") for w in words)) for name, words in EMERGENCY_EVENTS.items())
 
 # A law question about an emergency, or one told as past or as a habit: never one happening now.
 # Round 11: the hazard already put right ("师傅已经换了阀门", "找人整好了", "今天没味儿了"): whatever it was, it
@@ -750,7 +753,7 @@ def _fold_pinyin_words(text: str) -> str:
 
 def _find_kind(text: str) -> str | None:
     found = {name for name, pattern in _PATTERNS if pattern.search(text)}
-    found |= {name for name, words in EMERGENCY_EVENTS.items() if any(w.replace(" ", "") in text for w in words)}
+    found |= {name for name, words in _EVENT_WORDS if any(w in text for w in words)}
     kinds = [k for k in _KIND_ORDER if k in found]
     if not kinds:
         return None

@@ -123,11 +123,16 @@ class Segmenter:
         return out
 
     def _cut_dag(self, sentence: str, freq_of: FreqOf, out: list[str]) -> None:
-        # get_DAG: the ends of the dictionary words starting at each position, with their frequencies.
+        # get_DAG and calc in one pass from the end: the dictionary words starting at each position, and the most
+        # probable route from there to the end (jieba's max over (log probability, end): a tie takes the
+        # longer word, as the later end wins max's comparison of the tuples).
         n = len(sentence)
-        dag: list[list[tuple[int, int]]] = []
-        for k in range(n):
-            ends: list[tuple[int, int]] = []
+        logtotal = self._logtotal
+        prob = [0.0] * (n + 1)  # route[idx][0]
+        ends = [0] * n  # route[idx][1]: where the word starting at idx ends
+        for k in range(n - 1, -1, -1):
+            best: float | None = None
+            end = k
             i = k
             frag = sentence[k]
             while i < n:
@@ -135,22 +140,20 @@ class Segmenter:
                 if f is None:
                     break
                 if f:
-                    ends.append((i, f))
+                    p = log(f) - logtotal + prob[i + 1]
+                    if best is None or p >= best:
+                        best, end = p, i
                 i += 1
                 frag = sentence[k:i + 1]
-            if not ends:
-                ends.append((k, 0))
-            dag.append(ends)
-        # calc: the most probable route from each position to the end.
-        logtotal = self._logtotal
-        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
-        for idx in range(n - 1, -1, -1):
-            route[idx] = max((log(f or 1) - logtotal + route[x + 1][0], x) for x, f in dag[idx])
+            if best is None:  # no word starts here: the character alone, with frequency 0 read as 1
+                best, end = log(1) - logtotal + prob[k + 1], k
+            prob[k] = best
+            ends[k] = end
         # __cut_DAG: runs of single characters that are no word go to the HMM.
         x = 0
         buf = ""
         while x < n:
-            y = route[x][1] + 1
+            y = ends[x] + 1
             word = sentence[x:y]
             if y - x == 1:
                 buf += word

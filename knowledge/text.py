@@ -232,6 +232,7 @@ class Analyzer:
         self._tok = Segmenter(_dictionary(dict_path, extra, cache), cache)
         self._english = sorted(synonyms.english.items(), key=lambda kv: -len(kv[0]))
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        self._cache_terms = lru_cache(maxsize=QUERY_TERMS_CACHE_SIZE)(self._terms_uncached)
         self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
         # Segmenting the statutes and the FAQ is most of the build time and gives the same words
         # every start: keep them in the cache dir, keyed by everything that shapes them (the
@@ -263,7 +264,7 @@ class Analyzer:
     # the memo caches start empty and the segmentation cache stays on disk.
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for name in ("_tok", "_cache_words", "_piece_words", "_segmented", "_used"):
+        for name in ("_tok", "_cache_words", "_cache_terms", "_piece_words", "_segmented", "_used"):
             state.pop(name, None)
         state["_dictionary"] = self._tok.dictionary
         return state
@@ -273,6 +274,7 @@ class Analyzer:
         self.__dict__.update(state)
         self._tok = Segmenter(str(dictionary), self.cache_dir)
         self._cache_words = lru_cache(maxsize=4096)(self._words_uncached)
+        self._cache_terms = lru_cache(maxsize=QUERY_TERMS_CACHE_SIZE)(self._terms_uncached)
         self._piece_words = lru_cache(maxsize=PIECE_CACHE_SIZE)(self._piece_words_uncached)
         self._segmented = {}
         self._segmented_new = 0
@@ -374,8 +376,13 @@ class Analyzer:
 
     def terms(self, normalised: str, document: bool = False, cache: bool = True) -> list[str]:
         """Index terms: words (prefixed w:) and character bigrams of the canonical text (b:)."""
-        words = self.document_words(normalised, cache) if document else self.words(normalised)
-        return self.terms_of(words)
+        if document:
+            return self.terms_of(self.document_words(normalised, cache))
+        return list(self._cache_terms(normalised))
+
+    def _terms_uncached(self, normalised: str) -> tuple[str, ...]:
+        """A query's terms (a question's text is turned into terms several times while it is answered)."""
+        return tuple(self.terms_of(self.words(normalised)))
 
     @staticmethod
     def terms_of(words: Iterable[str]) -> list[str]:
@@ -464,6 +471,7 @@ _CACHE_VERSION = 2
 # Pieces (text between spaces) whose words are remembered: a statute's chapter titles, numbers and
 # stock phrases recur across articles, and a query's pieces recur across questions.
 PIECE_CACHE_SIZE = 65536
+QUERY_TERMS_CACHE_SIZE = 256  # a query's terms: asked for several times while it is answered
 STALE_CACHE_TEXTS = 5000
 # Bulk additions at least this large are segmented in forked worker processes (jieba is
 # pure Python); only bulk loads reach it, never the bot's per-entry additions.

@@ -35,6 +35,7 @@ from knowledge import (
     EmergencyReply,
     GlossaryEntry,
     KnowledgeBase,
+    OutOfScopeReply,
     Reply,
     TermReply,
     UnsureReply,
@@ -84,7 +85,7 @@ async def send_reply(update: Update, context: AnkangContext, reply: Reply) -> No
         sent = await message_of(update).reply_html(
             chunk, reply_markup=markup if last else None, disable_web_page_preview=True
         )
-    if isinstance(reply, AnswerReply | UnsureReply) and reply.question:
+    if isinstance(reply, AnswerReply | UnsureReply | OutOfScopeReply) and reply.question:
         # Its 🙋 问工会 button hands this question to a person.
         handoff.remember_question(context, sent.message_id, reply.question)
 
@@ -145,6 +146,10 @@ def reply_keyboard(kb: KnowledgeBase, reply: Reply) -> InlineKeyboardMarkup | No
         case UnsureReply():
             # The three best entries, and a way to ask a person when none of them is the question.
             rows += [[_button(f"❓ {_short(s.question)}", cb.AskFaq(s.faq_id))] for s in reply.suggestions[:3]]
+            rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
+        case OutOfScopeReply():
+            # Outside what the statutes answer (a housing fund, a pension's transfer…): the union's staff may still
+            # know, or know whom to ask.
             rows.append([_button(msg.ASK_UNION_BUTTON, cb.AskUnion())])
         case ArticleChoiceReply():
             for short in reply.candidate_laws:
@@ -211,12 +216,12 @@ async def button(update: Update, context: AnkangContext) -> None:
             for chunk in split_text(render_article(article)):
                 await query_message(query).reply_html(chunk)
         case cb.AskFaq(faq_id):
-            entry = kb.entry(faq_id)
-            if entry is None:
+            picked = kb.answer_entry(faq_id)
+            if picked is None:
                 await query.answer(msg.QUESTION_GONE, show_alert=True)
                 return
             await query.answer()
-            await send_reply(update, context, kb.answer(entry.q))
+            await send_reply(update, context, picked)
         case cb.Feedback(faq_id, helpful):
             if kb.entry(faq_id) is None:
                 await query.answer(msg.QUESTION_GONE)

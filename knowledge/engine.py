@@ -509,6 +509,22 @@ class KnowledgeBase:
         return self.faq[idx] if idx is not None else None
 
     # --- answering ---------------------------------------------------------------------------
+    def answer_entry(self, faq_id: str) -> AnswerReply | None:
+        """The entry's own answer, for a worker who picked it (a suggestion or a related question): never another
+        entry's, as asking its question again could give once the ranking or the operating point moved."""
+        entry = self.entry(faq_id)
+        if entry is None:
+            return None
+        asked = self.answer(entry.q)
+        if isinstance(asked, AnswerReply) and asked.faq_id == faq_id:
+            return asked
+        ranked, _ = self._rank(normalise(entry.q)[:MAX_QUERY_CHARS])
+        return AnswerReply(
+            faq_id=entry.id, answer=entry.a, citations=tuple(self._cited(c) for c in entry.cite),
+            related=tuple(self._related(entry, [s for s in ranked if self.faq[s.entry].id != faq_id])),
+            results=(Result(entry.q, list(entry.cite), 1.0, faq_id=entry.id),), question=entry.q, confidence=1.0,
+        )
+
     def answer(self, text: str) -> Reply:
         """Work out what the message is and build the reply a worker sees."""
         raw = (text or "").strip()[:MAX_QUERY_CHARS * 4]
@@ -739,7 +755,7 @@ class KnowledgeBase:
             entry = self.faq[best.entry]
             return AnswerReply(
                 faq_id=entry.id, answer=entry.a, citations=tuple(self._cited(c) for c in entry.cite),
-                related=tuple(self._related(entry, ranked)), english=english,
+                related=tuple(self._related(entry, ranked[1:])), english=english,
                 results=tuple(results), question=raw, confidence=confidence,
             )
         if confident and best_art is not None:
@@ -886,12 +902,12 @@ class KnowledgeBase:
         stem = core(word)
         return stem if stem and self._phrases.df(f"w:{stem}") else word
 
-    def _related(self, entry: FaqEntry, ranked: list[_Scored]) -> list[Suggestion]:
+    def _related(self, entry: FaqEntry, runners_up: list[_Scored]) -> list[Suggestion]:
         """What to offer under an answer: an overview's detail entries, else the runners-up."""
         if entry.see:
             details = [self.entry(faq_id) for faq_id in entry.see]
             return [Suggestion(d.id, d.q) for d in details if d is not None]
-        return [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in ranked[1:4] if s.score >= SUGGEST_MIN]
+        return [Suggestion(self.faq[s.entry].id, self.faq[s.entry].q) for s in runners_up[:3] if s.score >= SUGGEST_MIN]
 
     def _cited(self, c: Citation) -> CitedArticle:
         try:

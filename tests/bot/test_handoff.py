@@ -112,6 +112,16 @@ async def test_unsure_question_reaches_the_duty_admin_and_the_answer_comes_back(
     assert "已经结束" in said["text"]
 
 
+async def test_an_out_of_scope_question_can_still_be_asked_of_a_person(ankang, emulator, shared_kb):
+    """Outside what the statutes answer (a housing fund): told so, and 🙋 问工会 hands it to the union's staff."""
+    question = "住房公积金断缴了怎么补缴"
+    assert shared_kb.answer(question).intent == "out_of_scope"
+    worker = emulator.user("赵强")
+    await ask_and_send(emulator, worker, question)
+    [stored] = await handoffs(ankang)
+    assert stored.question == question and stored.status is HandoffStatus.RECEIVED
+
+
 async def test_bad_input_gets_clear_chinese_and_nothing_is_lost(ankang, emulator):
     emulator.user("管理员", id=ADMIN_ID)  # gets the notice (nobody is on duty)
     worker = emulator.user()

@@ -139,3 +139,13 @@ def test_a_term_named_without_its_usual_qualifier_finds_the_glossary_entry(real_
     reply = real_kb.answer("三宝具体是哪几样")
     assert reply.intent == "term" and reply.term is not None and reply.term.term == "安全三宝"
     assert real_kb.answer("保险是什么").intent != "term"  # a bare head word is not 工伤保险
+
+
+def test_a_picked_entry_is_answered_with_itself_whatever_asking_its_question_again_gives(real_kb):
+    """A suggestion or a related question the worker taps answers with that entry: asking its question anew may
+    be unsure, outside or another entry once the ranking or the operating point moved."""
+    for entry in real_kb.faq:
+        reply = real_kb.answer_entry(entry.id)
+        assert isinstance(reply, AnswerReply) and reply.faq_id == entry.id and reply.answer == entry.a, entry.id
+        assert entry.id not in {s.faq_id for s in reply.related}, entry.id
+    assert real_kb.answer_entry("no-such-entry") is None

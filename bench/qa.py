@@ -1,6 +1,6 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-11|calib|emerg|emerg2|given)
+Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-11|calib|emerg|emerg2|colloq|given)
                                   [--failures SPLIT] [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and any tuning
@@ -17,8 +17,9 @@ written the same day as test5) is a training split of round 7: the answer policy
 emergency and self-help misses are read; no FAQ phrasing is written from its law questions, so that their
 evidence stays like an unseen question's. ``emerg`` (239 messages: 149 emergencies in every style and 90
 questions about accidents that are not emergencies, by two more writers) is a training split of round 11 for
-emergency detection, ``emerg2`` (351 more by three more writers) one of round 12. ``given`` is the shared
-development set (../shared/qa-dev.jsonl).
+emergency detection, ``emerg2`` (351 more by three more writers) one of round 12, ``colloq`` (300 colloquial
+questions by three more writers: the north, the south-west and centre, the south-east) one of round 14.
+``given`` is the shared development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ from knowledge.replies import Reply
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
 SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10",
-          "test11", "calib", "emerg", "emerg2")
+          "test11", "calib", "emerg", "emerg2", "colloq")
 # Scored, never read for misses nor tuned on (bench/README.md); test5 judged round 7, test11 judges round 14.
 FROZEN_SPLITS = ("test3", "test4", "test5", "test11")
 # The answer policy's operating points are chosen on these (bench/train_policy.py, round 14): held out of its fit,

@@ -41,8 +41,12 @@ def test_every_style_has_enough_questions_and_every_split_has_every_style() -> N
     assert min(per_style.values()) >= MIN_PER_STYLE, per_style
     for split in SPLITS:
         styles = {i["style"] for i in load_split(split)}
-        # emerg teaches emergency detection: messages about accidents, never abstract or out-of-scope ones.
-        assert styles == (set(STYLES) - {"abstract", "oos"} if split.startswith("emerg") else set(STYLES)), split
+        # emerg teaches emergency detection: messages about accidents, never abstract or out-of-scope ones; colloq
+        # is colloquial questions alone.
+        expected = set(STYLES) - {"abstract", "oos"} if split.startswith("emerg") else set(STYLES)
+        if split == "colloq":
+            expected = {"colloquial"}
+        assert styles == expected, split
 
 
 def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
@@ -82,8 +86,8 @@ def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
     frozen = {i["q"] for s in ("test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11")
               for i in load_split(s)}
     assert not frozen & {i["q"] for i in load_split("calib")}
-    # Nor does the emergency training split (written after test8).
-    assert not frozen & {i["q"] for s in ("emerg", "emerg2") for i in load_split(s)}
+    # Nor do the emergency training splits (written after test8) and the colloquial one (after test11).
+    assert not frozen & {i["q"] for s in ("emerg", "emerg2", "colloq") for i in load_split(s)}
 
 
 @pytest.mark.parametrize("split", SPLITS)

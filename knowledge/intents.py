@@ -344,6 +344,13 @@ _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|搅|带|拖|吸)了?(?:
                            rf"|(?:卷|绞|轧|夹|吸)(?:在)?了?{_MACHINE}(?:里|内|中)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打|到)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
+# Round 14: a hand on a live thing told by what the body does, 电 never said as a verb ("摸着电线了直哆嗦",
+# "碰到电闸倒起了", "抓着线头松不开手", "身子还挨着线"): the shaking, the fall, the hand that will not let go.
+_LIVE_THING = r"(?:电线|电缆|电门|电闸|闸刀|电箱|配电箱|电柜|插座|插头|线头|裸线|高压线|电源线?|带电的?)"
+_HELD_BY_LIVE = re.compile(rf"(?:摸|碰|抓|握|挨|搭|扶|够|拽|拉|踩)(?:着|到|上|住)了?(?:那根|根)?{_LIVE_THING}"
+                           r"[^？?]{0,10}?(?:哆嗦?|发抖|直抖|抖个不停|打颤|打摆子|抽抽|抽起|松不开|撒不开|甩不开|"
+                           r"放不开|撒不了手|松不了手|粘|吸住|倒(?:了|下|地|起|在)|下不来|动不了|不能动|不会动)"
+                           r"|(?:粘|吸|挨|贴)(?:在|着)(?:上头|上面|上边|线上|电线|线)(?:上)?(?:呢|了|啊|下不来|松不开)")
 
 # Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
 _STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)"
@@ -358,7 +365,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("machine", _STRUCK), ("bleeding", _CUT), ("bleeding", _BLOOD), ("chemical", _EYE_CHEMICAL), ("poison", _FUMES),
     ("fall", _FELL_FROM), ("unconscious", _COLLAPSED),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
-    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
+    ("collapse", _FELL_ON), ("electric", _SHOCKED),
+    ("electric", _HELD_BY_LIVE), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)

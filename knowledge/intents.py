@@ -287,6 +287,9 @@ _OVERPRESSURE = re.compile(
     r"鼓包|鼓起来|变形|鼓了|到头|到红线|红区|满格|要炸|快炸|会炸|要爆|快爆|要爆炸|响个不停|尖叫|啸叫|嘶嘶响)"
     r"|(?:要|快|会|马上)(?:炸|爆)了|好像要(?:炸|爆)|要出大?事了"
 )
+# Round 14: a fire extinguisher's gauge in the red says it is empty or out of date, not about to burst
+# ("灭火器过期了压力表都到红区了").
+_EXTINGUISHER_GAUGE = re.compile(r"灭火器.{0,16}?(?:压力表|表针|指针|红区|红线)")
 # An electrical box or line sparking, smoking or smelling burnt ("配电箱冒火花 有焦糊味").
 _ELECTRIC_THING = r"(?:配电箱|配电柜|电箱|电闸|闸刀|开关|插座|插头|插排|电线|电缆|线路|电路|电机|马达|电动机|变压器|电表|电瓶|电池|充电器|控制柜|电柜|电器)"
 _SPARKING = re.compile(
@@ -396,6 +399,9 @@ _ABOUT_LAW = re.compile(
     # a dispute or a right, asked after the fact or before anyone is hurt.
     r"总包|分包|甩锅|扯皮|推卸|(?:跟|和|与)[^，。,！!？?]{0,4}?没(?:有)?关系|能不干|不干行|可以不干|能拒绝|可以拒绝|有权拒绝|"
     r"(?:也|还)(?:接着|继续)(?:干|整|上|生产)|照样(?:干|生产|开工)|"
+    # Round 14: whether one may stay out ("瓦斯超了点 我可以不去不"), and an accident covered up ("统一口径说没人受伤",
+    # "压下来没报"): a right or a duty to report, asked, not an accident happening now.
+    r"(?:可以|能)不(?:去|下去|下井|进去|上去)|统一口径|串供|瞒报|谎报|隐瞒|压下来|捂着不报|不让(?:报|往上报)|"
     # A paper signed ("伤亡后果自负的协议有效吗", "签了生死状"), an accident's grade ("死了2个人属于哪一级事故"):
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
@@ -805,6 +811,8 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         # comes first. A height is no such hazard: the fall's guidance is the person's.
         kind = next((k for k in _SCENE_ORDER if k not in ("fall", "flood") and _SCENE[k].search(text)), kind)
     if kind in ("confined", "fall") and _OBJECT_FELL.search(text) and not _PERSON_FELL.search(text):
+        kind = None
+    if kind == "pressure" and _EXTINGUISHER_GAUGE.search(text):
         kind = None
     cry = bool(_CRY.search(text))
     if kind is None:

@@ -249,6 +249,7 @@ def test_emergencies_in_everyday_words_are_detected_with_their_kind(text, kind):
 
 NOT_EMERGENCIES = [
     "摸到电线会不会触电", "插座坏了摸着插座有点麻，单位不修吗",
+    "车间灭火器的压力表指针都在红区了，没人管吗", "领导让我们统一口径说事故没人伤着，合法吗", "瓦斯超限了我能不下井吗",
     # Past accidents
     "去年冬天在厨房煤气中毒住院了 能报工伤吗",
     "前年从脚手架上摔下来腿骨折了 现在还能申请伤残鉴定吗",

@@ -287,6 +287,9 @@ _OVERPRESSURE = re.compile(
     r"鼓包|鼓起来|变形|鼓了|到头|到红线|红区|满格|要炸|快炸|会炸|要爆|快爆|要爆炸|响个不停|尖叫|啸叫|嘶嘶响)"
     r"|(?:要|快|会|马上)(?:炸|爆)了|好像要(?:炸|爆)|要出大?事了"
 )
+# Round 14: a fire extinguisher's gauge in the red says it is empty or out of date, not about to burst
+# ("灭火器过期了压力表都到红区了").
+_EXTINGUISHER_GAUGE = re.compile(r"灭火器.{0,16}?(?:压力表|表针|指针|红区|红线)")
 # An electrical box or line sparking, smoking or smelling burnt ("配电箱冒火花 有焦糊味").
 _ELECTRIC_THING = r"(?:配电箱|配电柜|电箱|电闸|闸刀|开关|插座|插头|插排|电线|电缆|线路|电路|电机|马达|电动机|变压器|电表|电瓶|电池|充电器|控制柜|电柜|电器)"
 _SPARKING = re.compile(
@@ -344,6 +347,13 @@ _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|搅|带|拖|吸)了?(?:
                            rf"|(?:卷|绞|轧|夹|吸)(?:在)?了?{_MACHINE}(?:里|内|中)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打|到)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
+# Round 14: a hand on a live thing told by what the body does, 电 never said as a verb ("摸着电线了直哆嗦",
+# "碰到电闸倒起了", "抓着线头松不开手", "身子还挨着线"): the shaking, the fall, the hand that will not let go.
+_LIVE_THING = r"(?:电线|电缆|电门|电闸|闸刀|电箱|配电箱|电柜|插座|插头|线头|裸线|高压线|电源线?|带电的?)"
+_HELD_BY_LIVE = re.compile(rf"(?:摸|碰|抓|握|挨|搭|扶|够|拽|拉|踩)(?:着|到|上|住)了?(?:那根|根)?{_LIVE_THING}"
+                           r"[^？?]{0,10}?(?:哆嗦?|发抖|直抖|抖个不停|打颤|打摆子|抽抽|抽起|松不开|撒不开|甩不开|"
+                           r"放不开|撒不了手|松不了手|粘|吸住|倒(?:了|下|地|起|在)|下不来|动不了|不能动|不会动)"
+                           r"|(?:粘|吸|挨|贴)(?:在|着)(?:上头|上面|上边|线上|电线|线)(?:上)?(?:呢|了|啊|下不来|松不开)")
 
 # Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
 _STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)"
@@ -358,7 +368,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("machine", _STRUCK), ("bleeding", _CUT), ("bleeding", _BLOOD), ("chemical", _EYE_CHEMICAL), ("poison", _FUMES),
     ("fall", _FELL_FROM), ("unconscious", _COLLAPSED),
     ("unconscious", _LIFELESS), ("fire", _SMOKE), ("machine", _INTO_MACHINE),
-    ("collapse", _FELL_ON), ("electric", _SHOCKED), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
+    ("collapse", _FELL_ON), ("electric", _SHOCKED),
+    ("electric", _HELD_BY_LIVE), ("poison", _SWALLOWED), ("gas", _GAS_ALARM), ("flood", _STRUGGLING),
     ("gas", _TOXIC_LEAK), ("gas", _GAS_SMELL), ("gas", _ROOM_SMELL), ("gas", _SMELL_SYMPTOM),
 )
 _KIND_ORDER = tuple(EMERGENCY_EVENTS)
@@ -388,6 +399,9 @@ _ABOUT_LAW = re.compile(
     # a dispute or a right, asked after the fact or before anyone is hurt.
     r"总包|分包|甩锅|扯皮|推卸|(?:跟|和|与)[^，。,！!？?]{0,4}?没(?:有)?关系|能不干|不干行|可以不干|能拒绝|可以拒绝|有权拒绝|"
     r"(?:也|还)(?:接着|继续)(?:干|整|上|生产)|照样(?:干|生产|开工)|"
+    # Round 14: whether one may stay out ("瓦斯超了点 我可以不去不"), and an accident covered up ("统一口径说没人受伤",
+    # "压下来没报"): a right or a duty to report, asked, not an accident happening now.
+    r"(?:可以|能)不(?:去|下去|下井|进去|上去)|统一口径|串供|瞒报|谎报|隐瞒|压下来|捂着不报|不让(?:报|往上报)|"
     # A paper signed ("伤亡后果自负的协议有效吗", "签了生死状"), an accident's grade ("死了2个人属于哪一级事故"):
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
@@ -797,6 +811,8 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         # comes first. A height is no such hazard: the fall's guidance is the person's.
         kind = next((k for k in _SCENE_ORDER if k not in ("fall", "flood") and _SCENE[k].search(text)), kind)
     if kind in ("confined", "fall") and _OBJECT_FELL.search(text) and not _PERSON_FELL.search(text):
+        kind = None
+    if kind == "pressure" and _EXTINGUISHER_GAUGE.search(text):
         kind = None
     cry = bool(_CRY.search(text))
     if kind is None:

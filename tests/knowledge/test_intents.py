@@ -168,6 +168,8 @@ EMERGENCIES_NOW = [
     ("插排烧糊了 一股电线烧焦的味", "spark"),
     # Electric shock
     ("老乡手碰到电线被电住了 甩不开", "electric"),
+    # Round 14: a hand on a live thing told by what the body does.
+    ("工友抓着线头松不开手了", "electric"), ("有人碰到电闸直哆嗦", "electric"), ("他踩着电缆倒下了", "electric"),
     ("有人chudian了 快", "electric"),
     # Pressure vessels about to burst
     ("锅炉安全阀一直在叫 压力表指针到红线了", "pressure"),
@@ -246,6 +248,8 @@ def test_emergencies_in_everyday_words_are_detected_with_their_kind(text, kind):
 
 
 NOT_EMERGENCIES = [
+    "摸到电线会不会触电", "插座坏了摸着插座有点麻，单位不修吗",
+    "车间灭火器的压力表指针都在红区了，没人管吗", "领导让我们统一口径说事故没人伤着，合法吗", "瓦斯超限了我能不下井吗",
     # Past accidents
     "去年冬天在厨房煤气中毒住院了 能报工伤吗",
     "前年从脚手架上摔下来腿骨折了 现在还能申请伤残鉴定吗",

@@ -329,12 +329,16 @@ def leave_one_split_out(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None
     print("  pooled, by P(right): " + ", ".join(ranks))
 
 
-def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]], tolerance: float = 0.01) -> bool:
+def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]], tolerance: float = 0.02) -> bool:
     """The same decisions on the fitting split's questions, up to ``tolerance`` in each probability.
 
     Compared on what the policy does, not on its coefficients: features that move together
     (``lead_gap``, ``margin``, ``vote``) let the solver trade weight between them by a percent
-    from one scikit-learn/BLAS build to the next while every probability stays within 0.002.
+    from one scikit-learn/BLAS build to the next while every probability stays within 0.002. The
+    machine counts too: OpenBLAS picks its kernels by CPU (DYNAMIC_ARCH), and lbfgs stops where its
+    tolerance lets it, so the same files and libraries gave P(outside) 0.0103 apart on one question
+    between two sessions' machines (3906aef's policy, refitted on 2026-12-07): hence 0.02, while the
+    thresholds stay within 0.01.
     """
     def close(x: LogisticModel, y: LogisticModel) -> bool:
         return x.features == y.features and all(abs(x.probability(f) - y.probability(f)) <= tolerance for f in feats)

@@ -272,17 +272,23 @@ def cross(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None:
         total = [sum(c[j] for c in by_style.values()) for j in range(3)]
         print(f"  {split:<6} ALL {total[0]}/{total[1]}/{total[2]}  "
               + "  ".join(f"{s} {c[0]}/{c[1]}/{c[2]}" for s, c in sorted(by_style.items())))
-    pooled = sorted(((p, r) for cases in scored.values() for p, _, r, _ in cases), reverse=True)
+    pooled = [(p, r) for cases in scored.values() for p, _, r, _ in cases]
+    print("  pooled, by P(right): " + _right_before_wrong(pooled, (5, 10, 15, 20)))
+
+
+def _right_before_wrong(pooled: list[tuple[float, int]], counts: tuple[int, ...]) -> str:
+    """How many right answers rank above the k-th wrong one, by P(right), for each k of ``counts``."""
+    ranked = sorted(pooled, reverse=True)
     ranks = []
-    for k_wrong in (5, 10, 15, 20):
+    for k_wrong in counts:
         wrong = right = 0
-        for _, r in pooled:
+        for _, r in ranked:
             wrong += 1 - r
             if wrong >= k_wrong:
                 break
             right += r
         ranks.append(f"{right} before the {k_wrong}th wrong")
-    print("  pooled, by P(right): " + ", ".join(ranks))
+    return ", ".join(ranks)
 
 
 # The leave-one-split-out protocol of ``--loso`` (round 13): each of these splits in turn is left out of both fits (the
@@ -317,16 +323,7 @@ def leave_one_split_out(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None
         print(f"  {held:<6} at {policy.answer_at:.4f}: ALL {total[0]}/{total[1]}/{total[2]}  "
               + "  ".join(f"{s} {c[0]}/{c[1]}/{c[2]}" for s, c in sorted(by_style.items())))
     print(f"  all left-out splits: {totals[0]}/{totals[1]}/{totals[2]}")
-    ranks = []
-    for k_wrong in (5, 10, 20, 30):
-        wrong = right = 0
-        for _, r in sorted(pooled, reverse=True):
-            wrong += 1 - r
-            if wrong >= k_wrong:
-                break
-            right += r
-        ranks.append(f"{right} before the {k_wrong}th wrong")
-    print("  pooled, by P(right): " + ", ".join(ranks))
+    print("  pooled, by P(right): " + _right_before_wrong(pooled, (5, 10, 20, 30)))
 
 
 def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]], tolerance: float = 0.02) -> bool:

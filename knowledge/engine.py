@@ -179,11 +179,20 @@ MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"气温|温度|度以上|度以下", rf"{_NUM}\s*(?:度|℃|摄氏)"),
         (r"电压|伏特|伏", rf"{_NUM}\s*(?:伏|v\b)"),
         (r"报废|有效期|使用年限|校准|送检|检定周期", rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时)"),
-    ))
+    )) + (
+        # Round 15: an amount of money asked outright ("高温津贴发多少钱", "考证要多少钱") is met by an answer
+        # that states one, as a sum, a number of months' pay, a multiple or a share; local and market amounts are
+        # in no statute of ours. Only the asking words themselves: "走几步路就喘，厂里一分钱没给" asks no amount.
+        (re.compile(r"多少钱|几块钱|多少块|多少元"),
+         re.compile(rf"{_NUM}\s*(?:万?元|块|倍|个月)|百分之|[%％]|月工资|工资总额|平均工资|本人工资|最低工资")),
+        # Round 15: the papers a procedure needs ("劳动仲裁要准备什么材料"), met only by an answer that names papers.
+        (re.compile(r"(?:什么|哪些|啥|些啥|哪几样)(?:材料|资料|证据|证件)|要带(?:什么|啥|哪些)|准备(?:什么|啥|哪些)"),
+         re.compile(r"材料|资料|证据|证明|证件|申请书|申请表|复印件|病历|诊断书|合同|工资条|记录")),
+    )
 
 
 def measure_missed(question: str, answer: str) -> bool:
-    """Whether the question asks a measured limit that the answer states no figure of (see MEASURES)."""
+    """Whether the question asks a measured limit, an amount or the papers that the answer does not state (MEASURES)."""
     text = answer.lower()
     return any(asked.search(question) and not stated.search(text) for asked, stated in MEASURES)
 

@@ -1005,6 +1005,9 @@ def looks_like_neighbour_matter(compact_text: str) -> bool:
 # may be read it matches out-of-scope questions only (tests/knowledge/test_intents.py).
 _STANDARD_OR_PAPERWORK = re.compile(
     rf"{_LOCAL_PLACE}.{{0,24}}?(?:几个月|多少个月|多少钱|怎么算|按什么算|几倍)"
+    # Round 15: a named city's or province's body asked for its place, telephone or hours ("西安市劳动能力鉴定委员会在哪里，
+    # 怎么预约"): no statute gives an address.
+    rf"|{_LOCAL_PLACE}.{{0,24}}?(?:在哪|在什么地方|地址|怎么走|预约|电话|办公时间|几点上班)"
     r"|限值|阈值|容许浓度|接触限值|最高容许|毫希|msv|分贝是多少|多少分贝|多少毫克|mg/m"
     r"|(?:偏高|偏低|阳性|阴性|箭头)[^，。,？?]{0,8}?(?:什么意思|啥意思|要紧|严重吗|怎么回事)|化验单|报告单上"
     r"|竞业|保密协议|合同[^，。,？?]{0,6}?(?:跟|和|与)谁签|(?:跟|和|与)谁签[^，。,？?]{0,4}?合同"
@@ -1029,19 +1032,28 @@ def looks_like_standard_or_paperwork(compact_text: str) -> bool:
 # and procedure (工伤保险条例), maternity leave (女职工劳动保护特别规定), overtime pay and probation's length (劳动法).
 _UNLOADED_NEED = re.compile(
     # Housing fund, income tax.
-    r"公积金|个税|个人所得税|所得税|专项附加扣除|汇算|报税|退税|纳税"
+    r"公积金|个税|个人所得税|所得税|专项附加扣除|汇算|报税|退税|纳税|交税|缴税|扣税|上税|免税"
     # Pension, medical and unemployment insurance: transfer, withdrawal, rates, amounts, retirement.
     r"|社保.{0,6}?(?:转移|转回|转到|转出|转过|转入|接续|跨省|异地)|跨省.{0,4}?(?:转|接续)"
     r"|养老金|退休金|企业年金|职业年金|失业金|失业保险金|失业保险.{0,8}?(?:领|多少|几个月)|强积金|劳保年资|劳保.{0,3}年资"
     r"|灵活就业|社保缴费基数|医保.{0,6}?(?:报销|个人账户|备案|比例)|异地就医|异地住院"
     # What only the labour-contract law sets.
-    r"|n\+1|2n|违约金|离职证明|解除证明"
+    # "n+1" reads "n 1" once normalised (punctuation is a space), "n1" compacted.
+    r"|(?<![a-z])n\+?1(?![0-9])|2n|违约金|离职证明|解除证明"
     r"|(?:没签|未签|不签)(?:劳动)?合同.{0,10}?(?:双倍|二倍|两倍)"
+    r"|合同.{0,16}?(?:双倍|二倍|两倍)的?工资|(?:双倍|二倍|两倍)的?工资.{0,10}?合同"
+    # Labour arbitration's own procedure (劳动争议调解仲裁法): its papers, fees and hearing; 劳动法 only names the route.
+    r"|仲裁.{0,10}?(?:材料|证据|仲裁费|收费|开庭|律师|立案|受理费)|仲裁.{0,16}?(?:强制执行|申请执行)"
     r"|年终奖金?.{0,12}?(?:不发|发不发|能拿|拿到|拿不到|要回|要得回|做满|离职|辞职|放弃)|十三薪|考核方案|员工手册"
-    r"|(?:年假|年休假).{0,8}?(?:几天|多少天|天数)|婚假|陪产假|护理假|丧假"
+    r"|(?:年假|年休假).{0,8}?(?:几天|多少天|天数|[0-9一二两三四五六七八九十]+天)|婚假|陪产假|护理假|丧假"
+    # Wage arrears' remedies of other statutes and local schemes (a payment order, a wage-arrears guarantee fund).
+    r"|支付令|欠薪保障|欠薪垫付|垫付基金"
+    # Advice between two choices ("签无固定期限还是固定期限的好"): a preference, not a rule.
+    r"|还是.{1,12}?的?(?:好|划算|合算)(?:呢|啊|吗)?$"
     # A union's own scheme.
     r"|会费.{0,8}?(?:多少|百分之|比例|几|标准)|疗休养|互助保障|节日?福利.{0,8}?(?:多少|交税)"
     # Certificates' exams and renewals, templates, websites.
+    r"|证.{0,6}?(?:一起考|同时考|一块考|能不能考|好考|难考|好不好考|怎么考|考什么|考哪些|考几)"
     r"|报名(?:条件|时间|入口|网站|费)|(?:去哪|哪里|在哪|怎么|哪个网站)(?:里|儿)?报名|报考|考试费|题库|考(?:几|哪几|什么)个?科目|考试科目|查(?:询)?真伪"
     r"|现成的?模板|模板(?:下载|参考|格式)|范文|范本|网址|哪个网站|什么网站|网站上|(?:哪个|什么)(?:app|软件)"
     # A list of local bodies; market pay and prices.

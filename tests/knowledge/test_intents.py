@@ -423,6 +423,36 @@ def test_law_questions_in_those_schemes_words_are_not(text):
     assert not intents.looks_like_unloaded_need(text)
 
 
+# Round 15: more of the same needs, in words the round-13 lexicon missed (the oos15 probe's families).
+@pytest.mark.parametrize("text", [
+    "老板一直不跟我签合同，能要二倍工资吗", "伤残补助金拿到手要不要交税", "劳动仲裁要准备哪些证据",
+    "仲裁裁决了公司还不给钱怎么申请强制执行", "公司欠薪能申请支付令吗", "欠薪保障金去哪申请", "年假满一年有五天吗",
+    "焊工证和电工证能一起考吗", "签无固定期限还是固定期限的好",
+])
+def test_more_needs_of_schemes_we_do_not_load_are_recognised(text):
+    assert intents.looks_like_unloaded_need(text)
+
+
+def test_n_plus_one_is_recognised_as_normalised():
+    # Punctuation becomes a space in normalise: "N+1" reads "n1" compacted (round 13's "n\+1" never matched).
+    from knowledge.text import compact
+
+    assert intents.looks_like_unloaded_need(compact("公司辞退我要赔N+1吗"))
+
+
+@pytest.mark.parametrize("text", [
+    "法定节假日加班给两倍工资吗", "劳动仲裁要在多长时间内申请", "公司拖欠薪水不发我能辞职吗",
+    "特种作业人员要考核合格才能上岗吗", "上班满一年有带薪年假吗", "没签劳动合同受了伤能认工伤吗",
+])
+def test_law_questions_near_the_round_15_words_are_not(text):
+    assert not intents.looks_like_unloaded_need(text)
+
+
+def test_a_named_citys_body_asked_for_its_address_is_outside():
+    assert intents.looks_like_standard_or_paperwork("西安市劳动能力鉴定委员会在哪里怎么预约")
+    assert not intents.looks_like_standard_or_paperwork("职业病诊断可以去哪里做")
+
+
 def test_no_law_question_of_a_readable_split_is_taken_for_an_unloaded_need():
     import json
     from pathlib import Path
@@ -445,6 +475,13 @@ def test_no_law_question_of_a_readable_split_is_taken_for_an_unloaded_need():
     ("粉尘浓度超标单位要担什么责任", "由卫生健康主管部门责令限期改正。", False),
     ("我们在十几米高的脚手架上干活没安全带", "高处作业应当系安全带。", False),
     ("沟挖了两米多深没有支护", "应当采取支护措施。", False),
+    # Round 15: an amount of money asked outright, and the papers a procedure needs.
+    ("高温津贴一个月发多少钱", "用人单位应当按规定发放高温津贴。", True),
+    ("九级伤残能拿多少钱", "一次性伤残补助金为9个月的本人工资。", False),
+    ("矿上给了几万块就打发了，还能要啥", "可以申请工伤认定，领取丧葬补助金和供养亲属抚恤金。", False),
+    ("走几步路就喘，厂里一分钱没给", "用人单位应当安排职业病病人进行治疗。", False),
+    ("劳动仲裁要准备什么材料", "可以向劳动争议仲裁委员会申请仲裁。", True),
+    ("工伤认定要准备哪些材料", "应当提交工伤认定申请表、劳动关系证明材料和医疗诊断证明。", False),
 ])
 def test_a_measured_limit_asked_is_met_only_by_a_figure_in_that_measure(question, answer, missed):
     from knowledge.engine import measure_missed

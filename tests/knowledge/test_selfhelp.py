@@ -433,3 +433,38 @@ def test_round_twelve_phrasings_about_ankang_match(text, entry_id):
 ])
 def test_round_twelve_neighbours_stay_outside_the_catalogue(text):
     assert match_selfhelp(compact(text)) is None, text
+
+
+# Round 15: needs product.md offers a worker that the catalogue lacked (a helper's probe, written from product.md, not
+# from a split): the 👍/👎 under an answer, sharing into another chat (inline mode), attempts a day, a certificate
+# for lessons, a report left half-way. The phrasings here are new again.
+@pytest.mark.parametrize(("text", "entry_id"), [
+    ("回答下面那个踩是什么意思", "selfhelp-feedback"),
+    ("我给你点个赞吧 怎么点", "selfhelp-feedback"),
+    ("怎么评价这个回答", "selfhelp-feedback"),
+    ("能不能把这个回答转发到车间群里", "selfhelp-share"),
+    ("法条怎么分享给班组长", "selfhelp-laws"),  # its answer says how an article is shared
+    ("在别的聊天里怎么查法条", "selfhelp-laws"),
+    ("这个助手能拉进群吗", "selfhelp-share"),
+    ("知识竞赛每天能答几次", "selfhelp-campaign"),
+    ("安康杯一天可以考多少回", "selfhelp-campaign"),
+    ("学完微课堂能拿证书吗", "selfhelp-study"),
+    ("举报写了一半不想报了怎么办", "selfhelp-report"),
+])
+def test_round_fifteen_phrasings_about_ankang_match(text, entry_id):
+    entry = match_selfhelp(compact(text))
+    assert entry is not None and entry.id == entry_id, (text, entry and entry.id)
+
+
+@pytest.mark.parametrize("text", [
+    "班长发给工友的防护口罩是假的怎么办", "公司把事故通报发到群里了", "主管在工友群里骂人",
+    "老板让我们转发公司的安全视频到朋友圈", "答题不及格会扣工资吗", "领导点名批评我没戴安全帽",
+    "特种作业证书怎么考", "考完电工证一天能干几个小时",
+])
+def test_round_fifteen_neighbours_stay_outside_the_catalogue(text):
+    assert match_selfhelp(compact(text)) is None, text
+
+
+def test_a_near_fall_is_not_a_thumbs_down():
+    # 差点踩空 holds 点踩 ("thumbs down"): a story about a near fall at a building site stays a law question.
+    assert match_selfhelp(compact("工人半夜上厕所差点踩空掉下去，工地能这样安排宿舍吗")) is None

@@ -37,6 +37,13 @@ _TYPOS = (
 _TYPO_PATTERNS = ((re.compile(r"(?<!天)然气"), "燃气"), (re.compile(r"(?<=[人被他她])[出处]电"), "触电"),
                   # Round 12: 触电 typed 出点 after a person ("有人出点了").
                   (re.compile(r"(?<=[人他她])[出处][点店](?=了)"), "触电"),
+                  # Round 15: 触电 with only 电 mistyped ("有人触点了"), 掉进 typed 调进 before a pit or water,
+                  # 一直 typed 一只 where blood flows ("血一只流").
+                  (re.compile(r"(?<=[人他她])触[点店垫](?=了)"), "触电"),
+                  (re.compile(r"调进(?=.{0,6}?(?:井|池|罐|坑|河|塘|水|下水道|粪))"), "掉进"),
+                  (re.compile(r"(?<=血)(.{0,2}?)一只(?=[流冒喷淌往在])"), r"\1一直"),
+                  # "ta diao jin shui chi" read 塔吊 by the pinyin's longest word: a crane goes into no pool.
+                  (re.compile(r"塔吊(?=进|入|下去|到(?:水|井|池|河|坑))"), "他掉"),
                   # 怪味 typed by sound after a measure word ("一股怪为"); "奇怪为什么" stays.
                   (re.compile(r"(?<=[股阵种])怪[为未位]"), "怪味"))
 # Dialect words the normaliser leaves (it already reads 佢 and 唔): Cantonese 咗/冇/嘅/俾, 电亲 (got a
@@ -61,8 +68,13 @@ _DIALECT = (
     # Round 12: Cantonese 仲 (still), Minnan 伊 (he, she) and 无应 (no answer), 冇晒声气 (no sound at all).
     ("仲有", "还有"), ("仲在", "还在"), ("叫伊", "叫他"), ("喊伊", "喊他"), ("无应", "没应"),
     ("没有晒声气", "没声音了"), ("没晒声气", "没声音了"),
+    # Round 15: 冇郁 (read 没有郁) does not move.
+    ("没有郁", "不动了"), ("没郁", "不动了"), ("不识呼吸", "不能呼吸"), ("食了", "吃了"), ("食错", "吃错"),
+    ("要点", "要怎么"), ("起不到身", "起不来"),
 )
-_DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧])亲")
+_DIALECT_STRUCK = re.compile(r"(?<=[电撞烫割夹砸压轧烧])亲")
+# Round 15: Cantonese 度 after a place is "there" ("佢喺个池度冇咗声").
+_DIALECT_THERE = re.compile(r"(?<=[池井罐坑缸仓窖舱槽])度")
 _PINYIN_WORDS = {
     "zhaohuo": "着火", "qihuo": "起火", "chudian": "触电", "xielou": "泄漏", "meiqi": "煤气", "ranqi": "燃气",
     "tianranqi": "天然气", "jiuming": "救命", "yundao": "晕倒", "hunmi": "昏迷", "tanta": "坍塌", "baozha": "爆炸",
@@ -91,6 +103,8 @@ def _fold_typos(text: str) -> str:
     # Round 12: "工作不着火" (not keen) is no fire; an event supposed ("真着火就完了", "万一漏气") is none either.
     text = re.sub(r"不着火", "不着", text)
     text = _SUPPOSED.sub("", text)
+    # Round 15: cooking fumes ("炒菜油烟太大") are no fire's smoke.
+    text = text.replace("油烟", "油雾")
     if _LATIN.search(text):
         for word, right in _lexicon_pinyin():
             text = text.replace(word, right)
@@ -104,7 +118,7 @@ def _fold_typos(text: str) -> str:
         text = pattern.sub(right, text)
     for word, right in _DIALECT:
         text = text.replace(word, right)
-    return _DIALECT_STRUCK.sub("到", text)
+    return _DIALECT_THERE.sub("里", _DIALECT_STRUCK.sub("到", text))
 
 
 # Events that, told in the present tense, mean someone is in danger right now. Checked in order:
@@ -115,10 +129,10 @@ EMERGENCY_EVENTS: dict[str, tuple[str, ...]] = {
     "spark": (),
     "heat": ("中暑", "热射病", "热晕"),
     "chemical": (),
-    "burn": ("烧伤", "烫伤", "灼伤", "烧着了人", "身上着火", "衣服着火", "衣服烧着", "烫掉", "烫起泡", "起了大泡", "烫得起泡", "烫熟",
+    "burn": ("身上全是火", "身上都是火", "烫红", "烫起", "烫肿", "烫破", "烫烂", "烧伤", "烫伤", "灼伤", "烧着了人", "身上着火", "衣服着火", "衣服烧着", "烫掉", "烫起泡", "起了大泡", "烫得起泡", "烫熟",
              "钢水溅", "铁水溅", "热油溅", "开水浇", "蒸汽喷到", "蒸汽烫", "被烫", "烫到了", "烫着了", "烧到了",
              "把人烫", "人烫了", "烫得皮", "皮都烫", "烫脱皮", "烫掉皮", "皮都起泡", "起泡脱", "冒火星"),
-    "fire": ("着火", "著火", "起火", "失火", "火灾了", "火灾", "窜火", "蹿火", "火起来了", "有烟上来", "烟上来了", "烟进来了", "烟冒进来", "门把手很烫", "门把手好烫", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
+    "fire": ("着起来了", "着火", "著火", "起火", "失火", "火灾了", "火灾", "窜火", "蹿火", "火起来了", "有烟上来", "烟上来了", "烟进来了", "烟冒进来", "门把手很烫", "门把手好烫", "烧起来", "冒烟了", "冒黑烟", "浓烟", "烟很大", "烟好大", "烟太大", "到处是烟",
              "全是烟", "大火", "火烧", "燃起来", "火很大", "火好大", "火苗", "着了火", "火着了", "烧着了", "fire"),
     "explosion": ("爆炸", "炸了", "爆燃", "闪爆", "炸开", "炸响", "轰的一声", "轰一声", "砰的一声", "嘭的一声", "轰隆一声", "一声巨响", "explosion"),
     "gas": ("煤气泄漏", "燃气泄漏", "天然气泄漏", "漏气", "气体泄漏", "毒气泄漏", "泄漏了", "闻到煤气", "煤气味", "闻到燃气",
@@ -155,8 +169,8 @@ _PERSON = (r"(?:人|工友|同事|师傅|他|她|我|老乡|工人|兄弟|哥|�
 # Someone went down into a confined space (well, tank, pit, sewer…) and has not come back up or
 # answers no more: the typical gassing accident, told without any event word ("污水井里有个人
 # 下去就没上来", "下井的人没动静了"). The missing sign of life is itself the present-tense marker.
-_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|集水|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|储?罐|罐体|罐车|罐子|釜|塔|"
-                   r"筒仓|料仓|仓|窖|船舱|舱|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔|人孔)")
+_CONFINED_PLACE = (r"(?:(?:污水|雨水|排污|化粪|检修|电缆|集水|[水窨矿油气])?井|(?:化粪|污水|沉淀|沼气|蓄水|集水|发酵|调节|反应|酸洗|储水|泥浆|石灰|粪|水|油)池|池子|(?<![电鱼])池(?=[里内底])|储?罐|罐体|罐车|罐子|釜|塔|"
+                   r"筒仓|料仓|料斗|灰斗|煤斗|仓|窖|船舱|舱|储槽|槽罐|槽车|[酸碱镀洗]槽|水缸|下水道|管道|涵洞|地沟|暗沟|窨井|检查井|坑|水箱|水塔|人孔)")
 _WENT_IN = (rf"(?:下去|下到|下井|下池|下罐|下坑|下窖|下了?{_CONFINED_PLACE}|落了?个?{_CONFINED_PLACE}|进去|进到|钻进|爬进|进入?{_CONFINED_PLACE}|{_CONFINED_PLACE}(?:里|内|中|底|下面|底下|下|口)|"
             # "清洗储罐的同事在里面二十分钟没回应了": the place first, then who is inside it.
             rf"{_CONFINED_PLACE}.{{0,8}}?在(?:里面|里头|里边|下面|底下|底部))")
@@ -169,6 +183,8 @@ _NO_SIGN = (r"(?:没有?上来|没有?出来|上不来|出不来|拉不上来|�
             r"(?:叫|喊|拉|拽)(?:起|他|她|人)?(?:他|她)?(?:了?半天|了?几声)?(?:也|都)?(?:不|没有?)(?:应|答应|回|回应|吭声|醒|反应)|"
             r"没有?应(?![该当急用])|失去联系|失联|联系不上|不应声|没有?回(?![家去来头])|"
             r"(?:晕|昏)倒|(?:晕|昏)(?:在|了|过去)|昏迷|倒在(?:里面|下面|底下)|"
+            # Round 15: down as soon as in ("一个人下去就倒了"), no sound heard ("喊声都听不到了").
+            r"(?:就|也|都|一下子?)倒(?:了|下)|(?:没|不)有?吱声|没有?了声|(?:喊声|叫声|声音|人声|动静|回音)(?:都|也)?(?:听不到|听不见)|"
             # "喊他一点反应都没有", "啥动静也没有".
             r"(?:一点|一丝|半点|啥|什么)?(?:反应|回应|动静|声音|声儿|回音)(?:都|也)没有?)")
 _CONFINED_STRANDED = re.compile(rf"{_WENT_IN}.{{0,24}}?{_NO_SIGN}")
@@ -180,8 +196,8 @@ _PERSON_FELL = re.compile(rf"{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽|坠)")
 _OBJECT_FELL = re.compile(r"(?:手机|钥匙|钱包|东西|工具|扳手|帽子|安全帽|眼镜|证件|卡|包)(?:不小心)?(?:掉|落)")
 # A named toxic or flammable gas escaping while people already show symptoms ("液氨管子漏了好几
 # 个人在咳嗽", "氯气罐跑气了大家眼睛辣得睁不开"): the symptoms are the present-tense marker.
-_TOXIC_GAS = r"(?:液?氨|氯|硫化氢|石油气|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
-_LEAKING = (r"(?:泄漏|泄露|外泄|泄出|泄了|漏|跑气|冒气|喷出|冒出|溢出|呲出|窜出|滋滋|嘶嘶|呲呲|"
+_TOXIC_GAS = r"(?:(?:刺激性|有毒有害|有害|不明)气体|液?氨|氯|硫化氢|石油气|一氧化碳|煤气|天然气|燃气|液化气|液化石油气|沼气|瓦斯|二氧化硫|光气|氰化|苯|甲醛|毒气|有毒气体|氮气|氩气)"
+_LEAKING = (r"(?:泄漏|泄露|外泄|泄出|泄了|漏|跑气|冒气|喷出|冒出|溢出|逸出|逸散|外溢|呲出|窜出|滋滋|嘶嘶|呲呲|"
             # a pipe, hose or valve that burst, cracked or came off ("氨管子崩了", "气喉甩了")
             r"(?:管|喉|阀|接头)[子道门]?(?:崩|爆|裂|破|断|脱|甩)(?:了|开)?)")
 _SYMPTOM = (r"(?:咳嗽|咳个不停|在咳|直咳|呛得|呛人|呛死|流泪|眼睛(?:睁不开|疼|痛|辣|刺痛|红)|睁不开|头晕|头痛|头疼|恶心|呕吐|吐了|"
@@ -202,7 +218,7 @@ _GAS_SMELL = re.compile(
     rf"{_TOXIC_GAS}.{{0,2}}?{_SMELL}|(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)味|(?:闻|像|一股).{{0,4}}?(?:臭鸡蛋|臭蛋|烂鸡蛋|臭皮蛋)|"
     rf"闻到.{{0,6}}?{_TOXIC_GAS}|"
     rf"(?:在漏|漏了|漏出|泄漏|泄露|跑)了?.{{0,2}}?{_TOXIC_GAS}|"
-    rf"{_TOXIC_GAS}.{{0,10}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|(?:跑|冒|喷|窜|泄)出来|跑气|漏气|滋滋|嘶嘶|呲呲|"
+    rf"{_TOXIC_GAS}.{{0,14}}?(?:在漏|漏了|漏出|往外(?:冒|喷|漏)|在(?:冒|喷|呲|滋)|冒着|(?:气体)?(?:喷出|逸出|冒出|溢出)|(?:跑|冒|喷|窜|泄)出来|跑气|漏气|滋滋|嘶嘶|呲呲|"
     rf"管(?:子|道)?(?:破|裂|断)了?|泄漏|泄露|外泄|扩散|蔓延|飘过来)|"
     # Round 11: a smell that keeps growing is a leak under way ("个味越来越大", "气味越来越冲").
     rf"{_SMELL}.{{0,3}}?越来越(?:大|浓|重|冲|呛|明显)"
@@ -244,7 +260,12 @@ _BLOOD = re.compile(r"血(?:一直|直|还在|在|哗哗地?|呼呼地?|往外|�
                     r"|血一股一股|血流到(?:满|成|一)")
 _STRUCK = re.compile(r"(?:被|让|叫)(?:.{0,4}?)(?:车|叉车|铲车|货车|吊车|挖机|挖掘机|机器|设备|钢板|钢管|石头|石块|墙|货物|吊物)(?:给)?(?:压|轧|碾|撞|砸|夹|绞)"
                      r"|把.{0,6}?(?:手|脚|腿|胳膊|手指|指头|手指头|头|人)?.{0,2}?(?:绞|切|轧|压|卷|剁|碾|划|割|锯)(?:掉|断|碎|烂|开|进去|没了)"
-                     r"|把人(?:给)?(?:压|撞|轧|碾|挤|砸|铲)")
+                     r"|把人(?:给)?(?:压|撞|轧|碾|挤|砸|铲)"
+                     # Round 15: whatever did it, a passive and a verb that harms a body, done ("工友让预制板砸了",
+                     # "被卷扬机的钢丝绳绞到手", "让吊钩挂住衣服吊起来了"); pay and prices are no body ("被压工资").
+                     r"|(?:被|让|叫|遭|给)(?![^，。,]{0,8}?(?:工资|钱|价|款|货|单))[^，。,？?]{0,8}?"
+                     r"(?:(?:砸|轧|碾|撞|绞|卷|挤|铲)(?:了|到|住|伤|断|倒|进|着|中|飞|下来|起来|穿)"
+                     r"|挂住|钩住|吊起|弹飞|弹下|弹开)")
 # Burnt or scalded told with the passive ("我被热水烫了"), a pan or a building caught fire ("油锅着了"), and
 # something that burst ("瓦斯爆了").
 _BURNT = re.compile(r"(?:被|让|叫).{0,4}?(?:烫|烧|灼|燎)(?:了|伤|到|着)"
@@ -261,11 +282,13 @@ _ROOM_SMELL = re.compile(r"(?:满|整|成|一)(?:个|间)?(?:屋|房|车间|厨�
 # Fumes or a fire burning in a closed room, and people with their signs ("屋里烧着炭火，头疼想吐", "刷油漆
 # 没开风机，好几个人头晕发飘"): carbon monoxide or solvent poisoning.
 _FUMES_SOURCE = (r"(?:炭火|炭盆|烧炭|木炭|煤炉|煤球|火炉|炉子|锅炉房|发电机|油漆|刷漆|喷漆|涂料|稀料|香蕉水|胶水|甲醛|苯|"
-                 r"溶剂|农药|打药|喷药|打完药)")
+                 r"溶剂|农药|打药|喷药|打完药|环氧|地坪|防水涂|沥青|固化剂|聚氨酯)")
 _FUMES_SIGN = (r"(?:头晕|头疼|头痛|想吐|吐了|恶心|叫不醒|推不醒|不醒|起不来|站不住|站不稳|走不动|发飘|说胡话|"
                r"脸红红|嘴唇.{0,2}红|发抖|口水直流|流口水|瞳孔|"
                # Round 12: the head told as dizzy with a word between, several people sick at once.
-               r"头(?:好|很|有点)?(?:晕|昏)|口水一直流|(?:几个|多个|两个|三个)人.{0,2}?(?:吐|晕|倒))")
+               r"头(?:好|很|有点)?(?:晕|昏)|口水一直流|(?:几个|多个|两个|三个)人.{0,2}?(?:吐|晕|倒)|"
+               # Round 15: someone down beside it ("抽水机旁边倒了，发电机还在转").
+               r"倒了|倒下了|晕倒|醒不过来)")
 _FUMES = re.compile(rf"{_FUMES_SOURCE}.{{0,30}}?{_FUMES_SIGN}|{_FUMES_SIGN}.{{0,20}}?{_FUMES_SOURCE}")
 # Someone suddenly down, no hazard named ("突然捂着胸口倒下了"): the heart, a stroke.
 _COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕|昏)|捂着胸口|突然(?:就|一下子?)?倒了"
@@ -273,7 +296,12 @@ _COLLAPSED = re.compile(r"突然.{0,8}?(?:倒下|倒地|栽倒|瘫倒|瘫下|晕
                         r"|胸口(?:剧?疼|剧?痛|闷|憋|压得慌).{0,12}?(?:冷汗|脸色?(?:发白|苍白|煞白|发青)|喘不|倒)")
 # A fall told by where from ("从七八米高的地方直接掉到车间地上了").
 _FELL_FROM = re.compile(r"从.{0,12}?(?:米|楼|架|顶|梯|高|台|吊篮|塔吊)[^，。,]{0,10}?(?:掉|摔|跌|栽|坠|滚)(?:到|在|下|了)")
-_CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)")
+_CAUGHT_FIRE = re.compile(r"(?:锅|油|车|房子|屋|屋子|仓库|车间|厂房|电线|线路|柜子|电瓶|电池|机器|设备)(?:子)?(?:着了|烧了起来|烧着了)"
+                          # Round 15: a thing or a place that flames ("电动车充电的地方冒火了"; not "心里冒火"),
+                          # a fire told formally ("突发火情").
+                          r"|(?:车|电动车|电瓶车|充电[^，。]{0,5}?|地方|那边|那儿|楼下|楼上|屋里|里面|车间|仓库|厂房|宿舍)"
+                          r"(?:突然)?冒(?:火|火苗|明火)(?:了|啦)"
+                          r"|(?:突发|发生了|出现|起了)火情")
 _BURST = re.compile(r"(?:瓦斯|煤气|燃气|锅炉|炉子?|罐子?|气瓶|钢瓶|煤气罐|液化气罐|管子?|管道|压力容器|反应釜|电池|电瓶)(?:突然|一下)?(?:爆了|炸了|爆开)"
                     # Round 12: a bang in any spelling ("砰一声", "嘭的一声", "咚一声").
                     r"|[砰嘭轰咚](?:的)?一声")
@@ -299,9 +327,12 @@ _SPARKING = re.compile(
 # Heat stroke told by its signs: heat plus a collapsing body ("大太阳底下突然抽筋倒下，全身发烫不出汗").
 _HEAT = re.compile(
     r"(?:太阳|烈日|暴晒|晒|高温|热得|闷热|炉前|炉子边|桑拿|中午|三十多度|四十度|40度|38度|39度|天太热|天热|"
+    r"天(?:特别|很|好|非常|贼|老)热|"
     # any temperature from 35 up ("三十八九度", "37度")
     r"三十[五六七八九][一二三四五六七八九]?度|四十[一二三四五六七八九]?度|3[5-9]度|4[0-9]度).{0,20}?"
-    r"(?:抽筋|倒下|倒地|晕|昏|发烫|不出汗|神志不清|说胡话|叫不醒|吐了|呕吐|站不住|虚脱|浑身无力)"
+    r"(?:抽筋|倒下|倒地|晕|昏|发烫|不出汗|神志不清|说胡话|叫不醒|吐了|呕吐|站不住|虚脱|浑身无力|"
+    # Round 15: the speech and the gait going ("说话含糊，走路打晃", "坐下起不来了").
+    r"含糊|打晃|走不稳|起不来)"
     r"|(?:全身|浑身|身上)(?:很|好)?(?:发烫|滚烫|烫).{0,8}?(?:不出汗|没汗|抽筋|晕|倒|说话|意识)"
 )
 
@@ -314,6 +345,8 @@ _LIFELESS = re.compile(rf"{_PERSON}.{{0,10}}?(?:不动了|一动不动|躺着不
 
 # Something fell over onto people ("货架倒了底下压着个人", "墙塌了埋着两个").
 _FELL_ON = re.compile(r"(?:倒了|塌了|垮了|翻了|倒下来|塌下来|垮下来|滑下来).{0,8}?(?:压着|压住|埋着|埋住|砸着|砸住|扣着|盖住|埋了|"
+                      # Round 15: "支护倒了，压了两个人在底下".
+                      r"(?:压|砸|埋)了.{0,3}?(?:人|个|俩)|"
                       r"(?:底下|下面|里面|里头)(?:还)?有人)"
                       # Someone still on or in what toppled ("塔吊倒了司机还在上面", "车翻了人还在里头").
                       r"|(?:倒了|塌了|垮了|翻了|倒下来|塌下来).{0,6}?(?:人|司机|工人|师傅|工友|他|她)还(?:在|困在|卡在)(?:上面|里面|里头|下面|底下|车里)")
@@ -325,11 +358,14 @@ _SWALLOWED = re.compile(rf"(?:喝|吞|吃|咽)(?:了|下|进|错)?.{{0,4}}?{_POI
                         # The substance first ("把瓶里的清洗剂当水喝了", "农药叫他喝下去了", "错把消毒水当饮料喝了一口").
                         rf"|{_POISONOUS}.{{0,10}}?(?:当|当成|当作|以为是)?.{{0,5}}?(?:喝|吞|咽)(?:了|下|进|掉|光)"
                         # Something unknown swallowed, then its signs ("喝了桶里的液体，嘴里起泡").
-                        r"|(?:喝|吞|吃|咽)了.{0,6}?(?:液体|药水|不明|化学|毒).{0,10}?(?:起泡|吐|晕|抽|烧得|疼|肿|白沫)"
+                        r"|(?:喝|吞|吃|咽)了.{0,6}?(?:液体|药水|不明|化学|毒|桶里|瓶里|瓶子里|罐里|壶里|盆里).{0,12}?"
+                        r"(?:起泡|吐|晕|抽|烧得|疼|肿|白沫|说不出话|喘不)"
                         # Round 11: taken by mistake, whatever it was ("误把瓶子里的东西喝了一口").
                         r"|误(?:把|将|拿|当|以为).{0,20}?(?:剂|药|液|油|酒精|瓶里|瓶子里|桶里|壶里).{0,8}?(?:喝|吞|咽)(?:了|下|进)")
 # A gas alarm going off or firedamp over the limit ("硫化氢报警器一直在响", "瓦斯超限了").
-_GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表)"
+_GAS_ALARM = re.compile(rf"(?:{_TOXIC_GAS}|气体|可燃气).{{0,6}}?(?:报警器|报警仪|检测仪|探头|浓度)?.{{0,4}}?(?:在响|一直响|响了|叫了|报警了|一直报警|超限了?|爆表|"
+                        # Round 15: "叫个不停", "狂响", "响起来了".
+                        r"(?:叫|响)个不停|狂响|直响|一直叫|(?:叫|响)起来了)"
                         r"|瓦斯.{0,4}?(?:超了|超限|浓度(?:很|太|好)?高)")
 # Smoke pouring out ("锅炉房冒大烟了", "仓库窜出好多黑烟").
 _SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|滚滚|好多|很多|一股|一大股|股|的){1,3}烟"
@@ -337,29 +373,35 @@ _SMOKE = re.compile(r"(?:冒|窜|出|飘|涌)(?:出|起)?来?了?(?:大|黑|浓|
                     r"|(?:大|黑|浓|好多|很多|一股|一大股|股){1,3}烟子?(?:冒|窜|涌|飘|灌)(?:出|进|上|起)来"
                     r"|(?:都是|全是|满是|到处是|一片)(?:黑|浓)烟"
                     # Round 12: smoke told by how much of it there is ("好大烟", "烟越来越多", "冒好多白烟").
-                    r"|(?:好|很|这么|那么)大(?:的)?烟|烟越来越(?:多|大|浓)")
+                    r"|(?:好|很|这么|那么)大(?:的)?烟|烟越来越(?:多|大|浓)"
+                    # Round 15: smoke climbing the stairs ("烟顺着楼梯往上窜").
+                    r"|烟(?:顺着[^，。]{0,4}?)?往(?:上|里|屋里|楼上)(?:窜|冒|灌|涌|飘)"
+                    r"|烟(?:灌|冒|窜|飘)?进(?:屋|房间|楼道|走廊|车间|宿舍)(?:里|来)?了")
 # Someone pulled or fallen into a machine ("一头扎进搅拌机里", "胳膊被绞龙带进去了").
 _MACHINE = r"(?:搅拌机|搅拌池|搅拌罐|机器|机子|机床|滚筒|绞龙|粉碎机|破碎机|皮带|传送带|输送带|辊子|压辊|冲床|压力机|卷扬机)"
 _INTO_MACHINE = re.compile(rf"(?:掉|扎|栽|卷|跌|绞|搅|带|拖|吸)了?(?:进|入|到)了?.{{0,4}}?{_MACHINE}|{_MACHINE}.{{0,4}}?(?:带进去|卷进去|绞进去|搅进去|拖进去)"
                            # Round 12: the machine as the doer ("被机器卷进去了", "叫皮带搅进去了").
                            rf"|(?:被|叫|让){_MACHINE}(?:给)?(?:卷|绞|搅|带|拖)(?:进|入)"
                            # Round 11: without 进 ("手卷机器里了").
-                           rf"|(?:卷|绞|轧|夹|吸)(?:在)?了?{_MACHINE}(?:里|内|中)")
+                           rf"|(?:卷|绞|轧|夹|吸|卡|挤)(?:在|进)?了?{_MACHINE}(?:里|内|中)")
 # A shock described by what it did ("被电焊机电了一下", "手被电线电麻了").
 _SHOCKED = re.compile(r"(?:被|叫|让|遭).{0,6}?电(?:给)?(?:了|麻|倒|晕|得|住|一下|吸住|粘住|打|到)|电(?:麻了|倒了|晕了)|被(?:电线|高压线|电缆|电)(?:打|击)(?:了|倒|中)")
 # Round 14: a hand on a live thing told by what the body does, 电 never said as a verb ("摸着电线了直哆嗦",
 # "碰到电闸倒起了", "抓着线头松不开手", "身子还挨着线"): the shaking, the fall, the hand that will not let go.
-_LIVE_THING = r"(?:电线|电缆|电门|电闸|闸刀|电箱|配电箱|电柜|插座|插头|线头|裸线|高压线|电源线?|带电的?)"
+_LIVE_THING = r"(?:电线|电缆|电门|电闸|闸刀|电箱|配电箱|电柜|插座|插头|线头|裸线|高压线|滑线|电源线?|带电的?)"
 _HELD_BY_LIVE = re.compile(rf"(?:摸|碰|抓|握|挨|搭|扶|够|拽|拉|踩)(?:着|到|上|住)了?(?:那根|根)?{_LIVE_THING}"
                            r"[^？?]{0,10}?(?:哆嗦?|发抖|直抖|抖个不停|打颤|打摆子|抽抽|抽起|松不开|撒不开|甩不开|"
-                           r"放不开|撒不了手|松不了手|粘|吸住|倒(?:了|下|地|起|在)|下不来|动不了|不能动|不会动)"
+                           r"放不开|撒不了手|松不了手|粘|吸住|倒(?:了|下|地|起|在)|下不来|动不了|不能动|不会动|"
+                           r"(?:被)?弹(?:开|飞|下来|出去))"
                            r"|(?:粘|吸|挨|贴)(?:在|着)(?:上头|上面|上边|线上|电线|线)(?:上)?(?:呢|了|啊|下不来|松不开)")
 
 # Someone struggling in the water ("有人在水池里扑腾", "他在河里往下沉"); not a duck in a pond.
 _STRUGGLING = re.compile(rf"{_PERSON}.{{0,10}}?(?:扑腾|往下沉|沉下去|直呛水)"
                          # Round 11: gone under in a pool or pond ("一滑就不见了", "水面只冒泡泡"), or fallen into
                          # one ("工人掉进污水塘了").
-                         r"|(?:水|池|塘|河|江|湖|海|库).{0,24}?(?:(?:滑|掉|落|跌|栽|翻)[^，。]{0,4}?不见了|水面.{0,4}?冒泡|冒(?:泡泡|气泡))"
+                         r"|(?:水|池|塘|河|江|湖|海|库).{0,24}?(?:(?:滑|掉|落|跌|栽|翻)[^，。]{0,4}?不见了|水面.{0,4}?冒泡|冒(?:泡泡|气泡)|"
+                         # Round 15: "收网一下就不见了，水面只有个帽子".
+                         r"(?:一下|突然|一下子|转眼)(?:就|人)?不见了|水面(?:上)?只(?:有|剩|漂))"
                          rf"|{_PERSON}.{{0,6}}?(?:掉|跌|摔|滑|落|栽)(?:进|入|到|下)了?.{{0,4}}?(?:[水鱼污粪]?塘|河|江|湖|海|水库|鱼池|水沟)")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -382,7 +424,7 @@ _EVENT_WORDS = tuple((name, tuple(w.replace(" ", "") for w in words)) for name, 
 _RESOLVED = (r"已经.{0,6}?(?:修好|换好|换了|处理好|处理了|整好|弄好|搞好|搞定|关好|堵上|堵好)|(?:修|换|整|弄|搞|处理)好了|"
              r"没有?味(?:儿)?了|没有?味(?:儿)?喇|(?:不|没)漏了|(?:已经)?出院|好得差不多")
 _ABOUT_LAW = re.compile(
-    r"(法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
+    r"((?<![无办方设想没])法|条例|规定|第\d+条|条款|责任|赔偿|赔|工伤|认定|待遇|保险|处罚|罚款|罚|上报|报告|多久|时限|期限|标准|应急管理|"
     r"是否|能不能算|算不算|隐患|举报|反映|投诉|检查(?!井)|教育|制度|义务|权利|事故后|"
     # Not the moment after going in ("同事下去之后就没再上来", "进罐子以后再也没出来").
     r"(?<![去进下井罐池子坑里])(?:以后|之后)|后来|去年|前年|上个月|上周|前几天|"
@@ -406,6 +448,12 @@ _ABOUT_LAW = re.compile(
     # asked about afterwards or before, not happening now.
     r"协议|生死状|免责|后果自负|有效吗|有没有效|无效|级事故|哪一?级|什么级别|事故级别|定性|"
     r"死了[0-9一二两三四五六七八九十几]+个|"
+    # Round 15: a time counted back ("三个月前", "半年前"), the last time (上回), what the injured is paid
+    # ("停工留薪期", "能拿多少钱", "自己出钱看病"), and a definition asked ("从几米高摔下来算高处坠落").
+    r"[0-9一二两三四五六七八九十几半]+个?(?:月|天|周|星期|礼拜|年)(?:以)?前|上回|停工|留薪|能拿多少|拿多少钱|"
+    r"(?:老板|包工头|工头|老板娘)(?:跑|跑路|溜|躲)了?|跑路|总有|老有|常有|经常有|时常|"
+    r"多长时间|多少时间|是不是超标|超标(?:了)?吗|要(?:不要)?检测|担责|追责|问责|定责|谁的责|"
+    r"(?:自己|自个儿?)(?:出钱|掏钱|花钱)|看病钱|不给报|几米高|多高.{0,4}?算|算(?:是|作)?(?:高处|重伤|轻伤)|"
     # A traffic accident's liability share ("对方全责", "我负次责"): a claim, told after the fact.
     r"全责|主责|次责|同责|"
     # Round 11: already dealt with ("已经修好了", "找人整好了", "现在没味了"): told afterwards.
@@ -442,7 +490,12 @@ _ABOUT_PROCEDURE = re.compile(
 _ABOUT_LESSON = re.compile(
     r"(微课堂|课堂|这一?课|那一?课|一课|课上|课后|讲课|测验|考试|考题|试题|判断题|选择题|填空题|答题|答案|积分|学完|视频|推送|"
     r"电视剧|电影|小说|新闻|报道|情节|股票|股市|基金|心态|心情|斗争|派系|纠纷|官司|"
-    r"(?:像|好像|跟|如)(?:触电|被电|着火|爆炸|中毒)(?:一样|似的|般))"
+    r"(?:像|好像|跟|如)(?:触电|被电|着火|爆炸|中毒)(?:一样|似的|般)|"
+    # Round 15: work and its pressure told as suffocating or collapsing ("加班加到快窒息了", "项目快崩塌了").
+    r"(?:加班|压力|工作量|作业|工资|房贷|业绩|考核|领导|老板).{0,6}?(?:窒息|崩溃|崩塌)|"
+    r"(?:项目|计划|方案|关系|人生|信心|信任|精神|市场|经济|团队|业绩|生意)(?:快|要|都|就)?(?:崩塌|崩溃|塌了|垮了)|"
+    r"(?:群|消息|评论|微信|朋友圈|心态|网上|热搜)(?:里|上)?(?:都|快|要)?炸(?:了|锅)|"
+    r"梦见|梦到|做梦|做了个梦|噩梦)"
 )
 # First aid asked as a topic ("溺水急救怎么做", "中暑了怎么急救", "触电急救"), with nobody named in distress:
 # a training question. "工友中暑了，怎么急救" names someone and stays an emergency.
@@ -454,18 +507,22 @@ _SOMEONE = re.compile(r"(有人|工友|同事|师傅|师父|老乡|工人|兄弟
 _NOW_STRONG = re.compile(r"(刚刚|刚才|正在|还在|此刻|这会儿|现在(?:人|他|她|还|就|"
                          # "现在在江苏一家化工厂干活" says where one works, not what is happening.
                          r"在(?![^，。,！!？?]{0,12}?(?:一家|这家|那家|打工|上班|干活|工作|做事))|已经|怎么|该|咋|要不要|手|脚|腿|头|胸|心(?![里情态想思中底])|身上|全身|浑身)|"
-                         r"(?<!根本)(?<![跑逃走])出不去|被困|"
+                         r"(?<!根本)(?<![跑逃走])出不去|被困|(?:[二三四五六七八九十0-9]楼|楼上)下不去|"
                          # Round 12: where to run, the smoke coming in, the count of people in a report.
                          r"往哪[边儿里]?(?:跑|逃|撤|躲)|烟从.{0,4}?进来|全是烟|"
                          # Round 11: the turn after a question set aside ("……结果现在楼下冒烟了").
                          r"(?:结果|谁知|没想到|哪知道?)(?:现在|刚才|刚刚|这会儿)|"
                          # Round 12: now said outright ("就现在", "就在刚才"), the writer interrupted ("哎等下").
-                         r"就(?:在)?(?:现在|刚才|刚刚)|(?:哎|诶|欸)等(?:下|一下|等)|现在(?:站|坐|躲|困|拿|捂))")
-_PAST_TIMES = (r"去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|"
+                         r"就(?:在)?(?:现在|刚才|刚刚)|(?:哎|诶|欸)等(?:下|一下|等)|现在(?:站|坐|躲|困|拿|捂)|"
+                         # Round 15: a rescue weighed on the spot ("现场是否可以组织人员下池施救").
+                         r"(?:现场|这边|我们)?(?:是否|能否|可否|能不能|可不可以|要不要|该不该)(?:可以|能)?(?:组织)?(?:人员|人)?"
+                         r"(?:直接)?(?:下|进)(?:池|井|罐|坑|窖|去|入)?(?:施救|救人|救援|拉人))")
+_PAST_TIMES = (r"去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|上回|年前|"
+               r"[0-9一二两三四五六七八九十几半]+个?(?:月|天|周|星期|礼拜|年)(?:以)?前|"
                r"昨天|昨晚")
 _PAST_TIME = re.compile(_PAST_TIMES)
 _EVENT_NOW = re.compile(r"刚刚|刚才|正在|此刻|这会儿|就在(?:现在|刚才)")
-_PAST_OR_CLAIM = re.compile(r"(去年|前年|前天|大前天|上个月|上周|上礼拜|上星期|前几天|前些天|以前|之前|曾经|当时|那次|上次|年前|昨天|昨晚|"
+_PAST_OR_CLAIM = re.compile(rf"({_PAST_TIMES}|"
                             rf"工伤|赔|认定|鉴定|伤残|保险|仲裁|起诉|待遇|报销|医药费|医疗费|补偿|全责|主责|次责|同责|{_RESOLVED}|"
                             # Round 12: an occupational disease under observation, a job lost over it.
                             r"职业病|诊断|观察期|辞职|辞退|检查费)")
@@ -489,12 +546,15 @@ _URGENT = re.compile(r"(救命|快来|快救|快点|赶紧|急急|紧急|怎么�
                      rf"要不要|往哪[边儿里]?(?:跑|逃|撤|躲)|help|!|！|有人|工友|同事|师傅|老乡|了|啊|呀|在[漏冒烧响流晃喷往咳吐抽]|滋滋|嘶嘶|{_FORMAL_NOW})")
 # A question about the thing, not a report of it ("煤气中毒的人脸色是什么样"): with no marker of the
 # present, a long message asking one of these is not an emergency.
-_KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
+_KNOWLEDGE_QUESTION = re.compile(r"(什么|为什么|为啥|吗|怎样|怎么(?!办|弄|搞|整|.{1,2}?[都也]\w{0,2}?不)|哪|多少|是不是|有没有|能否|可否|如何|呢|能不能|可不可以)")
 # Someone hurt, no hazard named ("出事了，有人受伤"): the general guidance, under the same cues of past and law.
 # "真出事了/万一出事了公司管不管" supposes an accident (a story's question about a waiver), it reports none.
 _HURT = re.compile(r"有人受伤|(?<!真)(?<!万一)(?<!要是)(?<!如果)(?<!假如)(?<!一旦)(?<!哪天)出事了|出人命")
 # Cries for help that outweigh anything else in the message.
 _CRY = re.compile(r"(救命|快来人|快救|快帮帮|快帮忙|help|sos|快打120|快打119|快叫救护车|快报警|出人命|快跑|赶紧跑|快逃|快撤)")
+# Round 15: shut in where one cannot get out ("冷库门关上了，有人被锁在里面出不来"): the general guidance.
+_LOCKED_IN = re.compile(r"(?:锁|关|反锁|困)在(?:了)?(?:冷库|库|屋|房|仓库|柜|车厢|箱)?(?:里面|里头|里边|里)[^，。,]{0,6}?"
+                        r"(?:出不来|出不去|打不开|开不了)")
 # On the way to or from work ("下班路上被撞", "上班路上被小车撞了 对方全责 算工伤吗"): a commuting accident is the
 # classic injury-insurance question (工伤保险条例 article 14), told afterwards. It is a report happening now only
 # with a marker of the present or a strong victim state ("下班路上有人被车撞了 流血不止").
@@ -510,7 +570,7 @@ _COMMUTE = re.compile(r"(?:上班|下班|上下班|收工|回家|回宿舍|回�
 # too. The scene says which guidance comes first. Whether it is happening now is decided by the
 # same cues of past, law and procedure as for every other report (below).
 HAZARD_SCENES: dict[str, tuple[str, ...]] = {
-    "confined": ("化粪池", "污水池", "污水井", "雨水井", "窨井", "检查井", "下水道", "地窖", "菜窖", "沼气池", "储罐", "罐子",
+    "confined": ("地下室", "化粪池", "污水池", "污水井", "雨水井", "窨井", "检查井", "下水道", "地窖", "菜窖", "沼气池", "储罐", "罐子",
                  "罐里", "罐内", "罐车", "反应釜", "釜里", "船舱", "筒仓", "料仓", "井下", "井里", "井底", "池底", "池子里",
                  "坑底", "管道里", "涵洞", "地沟", "粮仓", "水箱", "水塔",
                  "人孔", "舱里", "舱内", "压载舱", "货舱", "舱底", "仓内", "仓里", "集水井"),
@@ -539,7 +599,7 @@ VICTIM_STATES_STRONG: dict[str, tuple[str, ...]] = {
     "unconscious": ("有人倒了", "人倒了", "人倒下了", "白沫", "晕倒", "昏倒", "晕过去", "昏过去", "晕了过去", "昏了过去", "晕厥", "昏迷", "不省人事", "叫不醒", "喊不醒",
                     "叫不应", "喊不应", "没有呼吸", "没呼吸", "没气了", "没了气", "没心跳", "没有心跳", "喘不上气", "喘不过气",
                     "上不来气", "透不过气", "抽搐", "抽风", "口吐白沫", "吐白沫", "嘴唇发紫", "脸发紫", "脸色发紫", "翻白眼",
-                    "休克", "窒息", "失去知觉", "醒不过来", "一动不动", "人事不省", "失去意识", "意识模糊", "意识不清",
+                    "休克", "窒息", "不能呼吸", "呼吸不了", "不会呼吸", "没法呼吸", "无法呼吸", "吸不上气", "失去知觉", "醒不过来", "一动不动", "人事不省", "失去意识", "意识模糊", "意识不清",
                     "神志不清", "没知觉", "没有知觉", "推不醒", "摇不醒", "都不醒", "人不行了", "快不行了",
                     # Called and no answer ("叫他也没反应", "喊半天没反应").
                     "叫他也没反应", "喊他也没反应", "叫他没反应", "喊他没反应", "叫也没反应", "喊也没反应", "喊半天没反应",
@@ -548,7 +608,7 @@ VICTIM_STATES_STRONG: dict[str, tuple[str, ...]] = {
     "confined": ("人没上来", "人还没上来", "人没出来", "人还没出来", "没浮上来", "还没浮上来"),
     "bleeding": ("吐血", "咳血", "呕血", "流血不止", "血止不住", "止不住血", "血流不止", "大出血", "流了好多血", "流了很多血", "一直流血", "一直在流血",
                  "血一直流", "血哗哗", "满身是血", "浑身是血", "一身血", "全是血", "血流了一地"),
-    "collapse": ("被埋", "埋住了", "压在斗下", "压在车下", "埋在下面", "埋在里面", "埋在底下", "压在下面", "压在底下"),
+    "collapse": ("被埋", "埋住了", "压在斗下", "压在车下", "压车底", "压车下", "压在车底", "埋在下面", "埋在里面", "埋在底下", "压在下面", "压在底下"),
     "burn": ("衣服烧着", "身上烧着", "身上着火", "身上起火", "头发烧着", "衣服着火", "衣服起火", "身上冒烟", "衣服冒烟",
              "烧伤了", "烫伤了", "被烧伤", "被烫伤"),
     "flood": ("溺水", "掉水里", "掉进水里", "落水了", "沉下去了", "被水冲走", "被冲走了"),
@@ -559,8 +619,9 @@ VICTIM_STATES_WEAK: dict[str, tuple[str, ...]] = {
                     "迷迷糊糊", "抽起来", "起不来", "看不见了", "不说话", "趴下", "趴在地上", "趴地上",
                     "躺在地上", "躺地上", "瘫了", "往下陷", "胡言乱语", "直哆嗦", "没吭声", "不吭声", "没出声"),
     "electric": ("甩不开", "松不开", "撒不开", "放不开手"),
+    # Round 15: a hand still inside a machine that started ("搅拌机突然启动，小张的手还在里面").
     "bleeding": ("流血", "出血", "冒血", "在淌血", "伤口"),
-    "machine": ("卡住", "卡在", "夹住", "夹在", "被夹", "压住", "被压着", "压着", "卷进", "绞进", "卷住", "绞住", "拉不出来",
+    "machine": ("手还在里面", "手还在里头", "腿还在里面", "人还在里面", "胳膊还在里面", "卡住", "卡在", "夹住", "夹在", "被夹", "压住", "被压着", "压着", "卷进", "绞进", "卷住", "绞住", "拉不出来",
                 "抽不出来", "拔不出来", "拎不出来", "扯不出来", "拿不出来", "被撞", "咬住", "缠住", "缠着", "绕住", "挤在", "挤到", "挤墙"),
     "collapse": ("埋住", "埋了", "砸了", "被砸", "砸中"),
     "fall": ("掉下去", "掉下来", "摔下去", "摔下来", "栽下去", "栽下来", "坠落", "跌下去", "跌下来", "摔了", "掉了下去",
@@ -582,13 +643,18 @@ VICTIM_STATE_PATTERNS_STRONG: dict[str, str] = {
                     r"(?:没回(?![家去来头])|没应(?![该当急用])|不应声|没回应)|"
                     r"喘不[到上过动]气|意识不清|呼吸困难|"
                     # Round 12: dizzy and about to vomit, told by the one it happens to ("头好晕想吐").
-                    r"头(?:好|很|特别)?(?:晕|昏).{0,2}?(?:想吐|要吐)"),
+                    r"头(?:好|很|特别)?(?:晕|昏).{0,2}?(?:想吐|要吐)|"
+                    # Round 15: a stroke told by its signs ("倒了，嘴歪了说不出话", "半边身子动不了").
+                    r"嘴(?:巴)?歪(?:了|斜)|口眼歪斜|半边(?:身子?|脸)(?:不能动|动不了|麻了|没知觉)"),
     "burn": r"衣服(?:黏|粘)(?:住|在)(?:了)?(?:皮|肉)",
     # Round 12: buried by what fell ("被物料掩埋", "被土埋了").
     "collapse": r"被[^，。,]{0,4}?(?:掩埋|埋住|埋了)",
 }
 VICTIM_STATE_PATTERNS_WEAK: dict[str, str] = {
     "unconscious": (rf"{_PERSON}(?:也|都|就|又|一下子?|突然)?(?:倒|晕|栽|瘫|趴)(?:了|下了|在地)|撂(?:那儿|那了|在那|倒)|"
+                    # Round 15: down where they are, told with the place between ("工友在地下室抽水机旁边倒了"),
+                    # or someone found lying ("门口躺着个人", "地上趴着一个").
+                    rf"{_PERSON}[^，。,？?在]{{0,2}}?在[^，。,？?]{{1,12}}?(?:倒了|倒下了|晕了|趴下了|躺着不动)|(?:躺|趴|倒)着(?:个|一个)人?|"
                     r"咳到跪|跪在地|跪到地|"
                     # Round 12: going soft, down or shaking where they are ("人就软下去了", "倒在水里", "身上在抖"),
                     # not answering ("罐子里的人不应声"), several people sick at once ("好几个人吐").
@@ -600,7 +666,9 @@ VICTIM_STATE_PATTERNS_WEAK: dict[str, str] = {
                  # "我们三个人在二楼"), slid in, or showing only a hand or the head.
                  r"(?:还|尚|仍)有.{0,6}?(?:未撤|没撤|没出来|没跑出来|在(?:里|后面|楼上|[二三四五六七八九]楼))|"
                  r"[0-9一二两三四五六七八九十几]+个人(?:在|困在)[二三四五六七八九]楼|"
-                 r"滑进去|掉下水|只露出|露着头|露出头"),
+                 r"滑进去|掉下水|只露出|露着头|露出头|"
+                 # Round 15: someone still down there ("人还在井下，要不要下去拉"): beside a pit, tank or fire.
+                 r"(?:人|他|她|师傅|工友|同事)还在(?:井|罐|池|坑|窖|舱|仓|下面|底下|里面|里头)"),
 }
 _ANY_SCENE = re.compile("|".join(sorted({w for ws in HAZARD_SCENES.values() for w in ws}, key=len, reverse=True)))
 def _lexicon_pattern(words: dict[str, tuple[str, ...]], extra: dict[str, str]) -> dict[str, re.Pattern[str]]:
@@ -626,14 +694,21 @@ def _strong_state(text: str) -> bool:
     return any(p.search(text) for p in _STRONG_STATE.values())
 
 
+# Round 15: haste asked for ("快来啊，锅炉房门口躺着个人"): with it a weak victim state needs no hazard scene.
+_HASTE = re.compile(r"快来|快点|快救|快叫|快打|快帮|赶紧来|赶快来|救命|急急|急死|来人啊?|help|sos|"
+                    # and the hazard still going on ("晕了，锅炉还烧着", "机器还在转").
+                    r"还(?:在)?(?:烧|转|开|响|漏|冒|喷)着?")
+
+
 def _lexicon_kind(text: str) -> str | None:
     """The kind of a hazard scene with a person in distress (see HAZARD_SCENES), or None."""
     state = next((k for k, p in _STRONG_STATE.items() if p.search(text)), None)
     scene = next((k for k in _SCENE_ORDER if _SCENE[k].search(text)), None)
     if state is None:
-        if scene is None or not any(p.search(text) for p in _WEAK_STATE.values()):
+        weak = next((k for k, p in _WEAK_STATE.items() if p.search(text)), None)
+        if weak is None or scene is None and not _HASTE.search(text):
             return None
-        return scene
+        return scene or weak
     return scene or state
 
 
@@ -804,7 +879,7 @@ def detect_emergency(normalised: str, raw: str = "") -> str | None:
         kind = "confined"
     if kind is None:
         kind = _lexicon_kind(text)
-    if kind is None and _HURT.search(text):
+    if kind is None and (_HURT.search(text) or _LOCKED_IN.search(text)):
         kind = "general"
     elif kind in ("unconscious", "bleeding"):
         # Someone down beside a hazard: the hazard's guidance (cut the power, do not breathe the gas)

@@ -200,6 +200,11 @@ def _join(rows: list[Rows]) -> Rows:
 
 
 def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
+    """The answer policy the repository gives (``train_with_features`` without the features)."""
+    return train_with_features(kb, max_wrong)[0]
+
+
+def train_with_features(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> tuple[AnswerPolicy, list[dict[str, float]]]:
     """Fit on the training splits; choose the operating points on the operating splits, which the fit never saw.
 
     Train questions are easier for the engine than unseen ones (the FAQ is extended from its
@@ -208,6 +213,9 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
     Fitted on dev alone (the first policy), 27 features over ~220 examples left the operating
     point to noisy out-of-fold probabilities: on dev, fitting on train answered 16 more
     questions right at the same confident-wrong (134 vs 118 of 249, both at 3 wrong).
+
+    Also returns the fitting splits' policy cases' features, on which ``same_policy`` compares a stored
+    policy with this one (computed once: the engine over ~2,000 questions is most of the time).
     """
     kb.policy = None  # features do not depend on the policy; make sure nothing stale leaks in
     rows = _split_rows(kb, (*FIT_SPLITS, *OPERATING_SPLITS))
@@ -220,7 +228,7 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
         return hashlib.sha256((CORPUS_DIR / f"{split}.jsonl").read_bytes()).hexdigest()[:16]
 
     items = sum(len(load_split(split)) for split in FIT_SPLITS)
-    return AnswerPolicy(fitted.right, fitted.outside, fitted.answer_at, fitted.outside_at,
+    policy = AnswerPolicy(fitted.right, fitted.outside, fitted.answer_at, fitted.outside_at,
                         {"split": "+".join(FIT_SPLITS), "right_split": "+".join(RIGHT_FIT_SPLITS) + " law",
                          "items": items, "sha256": "+".join(digest(split) for split in FIT_SPLITS),
                          "operating_split": "+".join(OPERATING_SPLITS), "operating_items": op_total,
@@ -228,6 +236,7 @@ def train(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> AnswerPolicy:
                          "faq_entries": len(kb.faq),
                          "max_wrong": max_wrong},
                         right_given_law=True)
+    return policy, _join([rows[s][1] for s in FIT_SPLITS])[0]
 
 
 # The cross-fitting protocol of ``--cross``: calib's, test6's and test7's questions fall into CROSS_FOLDS folds by a
@@ -347,11 +356,6 @@ def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]],
             and a.right_given_law == b.right_given_law)
 
 
-def fitting_features(kb: KnowledgeBase) -> list[dict[str, float]]:
-    """The features of the fitting splits' policy cases (what ``same_policy`` compares on)."""
-    return _rows(kb, [item for split in FIT_SPLITS for item in load_split(split)])[0]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--laws-dir", type=Path,
@@ -370,11 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.loso:
         leave_one_split_out(kb, args.max_wrong)
         return 0
-    policy = train(kb, args.max_wrong)
+    policy, fit_features = train_with_features(kb, args.max_wrong)
     path = DATA_DIR / POLICY_FILE
     if args.check:
         stored = AnswerPolicy.load(path)
-        if stored is None or not same_policy(stored, policy, fitting_features(kb)):
+        if stored is None or not same_policy(stored, policy, fit_features):
             print(f"{path} is stale: run python -m bench.train_policy", file=sys.stderr)
             return 1
         print(f"{path} is current")

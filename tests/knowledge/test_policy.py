@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from bench.train_policy import fitting_features, same_policy, train
+from bench.train_policy import same_policy, train_with_features
 from knowledge import AnswerReply
 from knowledge.engine import need_missed
 from knowledge.faq import DATA_DIR, FaqEntry
@@ -40,10 +40,10 @@ def test_the_stored_policy_is_what_training_on_the_repository_gives(real_kb) -> 
     assert stored is not None
     policy = real_kb.policy
     try:
-        trained = train(real_kb)
+        trained, fit_features = train_with_features(real_kb)
     finally:
         real_kb.policy = policy
-    assert same_policy(stored, trained, fitting_features(real_kb)), (
+    assert same_policy(stored, trained, fit_features), (
         "knowledge/data/answer_policy.json is stale: run python -m bench.train_policy")
 
 

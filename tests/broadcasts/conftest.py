@@ -3,6 +3,7 @@ that wait on database state (never on sleeps)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -74,10 +75,10 @@ async def clocked_services(make_settings, emulator, clock):
         await services.close()
 
 
-@pytest.fixture
-async def transport(emulator, clocked_services):
-    """The bot layer's Transport over a real PTB Bot talking to the emulator, through the services'
-    outgoing scheduler as in production."""
+@contextlib.asynccontextmanager
+async def telegram_transport(emulator, services):
+    """The bot layer's Transport over a real PTB Bot talking to the emulator, through ``services``'
+    outgoing scheduler (its send rate) as in production."""
     from telegram.request import HTTPXRequest
 
     from bot.lessons import TelegramTransport, broadcast_bot
@@ -86,13 +87,20 @@ async def transport(emulator, clocked_services):
 
     # Its own connection pool, as in production: broadcast requests run concurrently.
     bot = broadcast_bot(TEST_TOKEN, emulator.base_url, emulator.base_file_url,
-                        OutgoingLimiter(clocked_services.outgoing),
+                        OutgoingLimiter(services.outgoing),
                         HTTPXRequest(connection_pool_size=32, pool_timeout=30.0))
     await bot.initialize()
     try:
         yield TelegramTransport(bot)
     finally:
         await bot.shutdown()
+
+
+@pytest.fixture
+async def transport(emulator, clocked_services):
+    """``telegram_transport`` through the clocked services' scheduler (25 messages/s)."""
+    async with telegram_transport(emulator, clocked_services) as made:
+        yield made
 
 
 @pytest.fixture

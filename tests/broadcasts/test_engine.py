@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from broadcasts.models import Delivery, Occurrence
 from broadcasts.schedules import What, When, create_schedule
 from core.models import User
-from tests.broadcasts.conftest import add_subscribers, until
+from tests.broadcasts.conftest import add_subscribers, telegram_transport, until
 
 
 async def make_schedule(services, library, clock, when: When, what: What | None = None, topics=()):
@@ -176,7 +176,7 @@ async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(
 
 
 async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
-    postgres_database_url, make_settings, library, transport, emulator, clock
+    postgres_database_url, make_settings, library, emulator, clock
 ):
     """Runs in both CI runs: ``postgres_database_url`` is a fresh PostgreSQL database whatever the suite's."""
     from ankang.services import open_services
@@ -188,23 +188,28 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
         database_url=postgres_database_url, telegram_api_url=emulator.url, send_rate=500.0), clock=clock)
     a = b = None
     try:
-        assert services.engine.dialect.name == "postgresql"
-        people = await add_subscribers(services, emulator, 150)
-        schedule_id = await make_schedule(services, library, clock, WEEKLY_MON_9)
-        a = BroadcastEngine(services, library, transport, worker_id="a", concurrency=20)
-        b = BroadcastEngine(services, library, transport, worker_id="b", concurrency=20)
-        await a.start()
-        await b.start()
-        await a.send_now(schedule_id)
-        b.sender.wake()
-        await until(lambda: all_done(services), timeout=30, what="both senders to drain the queue")
-        assert all(len(emulator.messages(p)) == 1 for p in people)
-        assert a.sender.stats.messages > 0 and b.sender.stats.messages > 0
-        assert a.sender.stats.messages + b.sender.stats.messages == 150
+        # The transport paces by these services' scheduler, at their 500 messages/s: the ``transport``
+        # fixture's (the suite database's services, 25/s) made the 150 sends take 6 s.
+        async with telegram_transport(emulator, services) as transport:
+            try:
+                assert services.engine.dialect.name == "postgresql"
+                people = await add_subscribers(services, emulator, 150)
+                schedule_id = await make_schedule(services, library, clock, WEEKLY_MON_9)
+                a = BroadcastEngine(services, library, transport, worker_id="a", concurrency=20)
+                b = BroadcastEngine(services, library, transport, worker_id="b", concurrency=20)
+                await a.start()
+                await b.start()
+                await a.send_now(schedule_id)
+                b.sender.wake()
+                await until(lambda: all_done(services), timeout=30, what="both senders to drain the queue")
+                assert all(len(emulator.messages(p)) == 1 for p in people)
+                assert a.sender.stats.messages > 0 and b.sender.stats.messages > 0
+                assert a.sender.stats.messages + b.sender.stats.messages == 150
+            finally:
+                for engine in (a, b):
+                    if engine is not None:
+                        await engine.abort()
     finally:
-        for engine in (a, b):
-            if engine is not None:
-                await engine.abort()
         await services.close()
 
 

@@ -969,7 +969,11 @@ _TIP = re.compile(r"(我|俺)?(要|想|想要|需要|打算)(匿名)?(举报|反
 _TIP_QUESTION = re.compile(r"(吗|是否|能否|可否|如何|何种|身份|奖励|有奖|会不会|报复|保密|泄露|怎么举报|如何举报|向谁|找谁|哪里|电话|渠道|多少|受理|权利|法|"
                            # What followed a report already made ("举报了老板，他就要炒了俺，有人管不"): a question of law.
                            r"炒|开除|辞退|解雇|打击|穿小鞋|威胁|管不|有人管|不管|怎么办|咋办|咋整|"
-                           r"哪个部门|什么部门|哪个单位|哪家|哪儿|去哪|找哪|归谁管|谁管)")
+                           r"哪个部门|什么部门|哪个单位|哪家|哪儿|去哪|找哪|归谁管|谁管|"
+                           # Spoken questions ("在这举报了老板 真是匿名的", "举报了是不是真的不留名", "老板晓得是俺不"): the
+                           # question mark is gone once compacted, the spoken question forms stay.
+                           r"是不是|真是.{0,6}的$|真的.{0,4}(?:匿名|不留名|保密)|"
+                           r"(?:呢|么|嘛|不|伐|啵|撒)$)")
 # Wanting to report without giving one's name ("我想悄悄反映一下不留名", "能不能偷偷说个情况").
 _ANONYMOUS = re.compile(r"(匿名|不留名|不想留名|不署名|不具名|不报名字|不留姓名|不暴露身份|不透露身份|悄悄|偷偷|私下)")
 _TIP_VERB = re.compile(r"(举报|反映|投诉|报告|检举|揭发)")

@@ -492,3 +492,10 @@ def test_a_measured_limit_asked_is_met_only_by_a_figure_in_that_measure(question
 def test_a_measured_limit_or_a_scheme_we_do_not_load_is_not_answered_confidently(real_kb):
     for text in ("临时用电的安全电压是多少伏", "车间一氧化碳浓度到多少要报警", "离职以后公积金怎么提取"):
         assert real_kb.answer(text).intent != "answer"
+
+
+@pytest.mark.parametrize("text", ["俺在这上头举报了老板能查出来是俺不真是匿名的", "我在这举报了是不是真的匿名",
+                                  "在这儿匿名举报老板晓得是俺不", "匿名举报了车间主任会知道么"])
+def test_a_spoken_question_about_a_report_is_not_the_tip_flow(text):
+    # Compacted, the question mark is gone; the spoken question forms (是不是, 真是…的, a final 不/么) stay.
+    assert not intents.is_tip(text)

@@ -9,6 +9,7 @@ import math
 import pickle
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -105,6 +106,19 @@ ASPECT_MARKERS: dict[str, tuple[str, ...]] = {
     "benefits": ("待遇", "补助", "补贴", "抚恤", "津贴", "赔偿", "拿多少", "能拿"),
     "powers": ("职权", "权力", "监督", "能做什么", "能干什么", "可以做什么", "能管"),
 }
+# Round 16: what an entry's cited articles state, besides what its questions name. A formal question asks in the
+# statute's terms ("未提供劳动防护用品应当承担何种法律责任", "用人单位对未成年工负有何种健康检查义务") and the
+# entry that answers it may be phrased on another aspect ("用人单位在劳动防护用品上有哪些义务",
+# "未成年工享有哪些特殊劳动保护") while the article it cites states the one asked: an article of a 法律责任 chapter
+# states a liability, one that grants (有权, 享有) a right, one that binds (应当, 必须, 不得, 禁止) and grants none
+# a duty. An article granting a right and binding a party too ("从业人员有权…；生产经营单位不得…") counts as a
+# right's. A penalty article is cited only to state the liability, but rights and duties go together (the
+# employer's duty is the worker's right): an entry covers those when at least half its articles state them, so the
+# entry on workers' rights, which cites the employer's duties to provide gear and training too, does not answer
+# 员工要尽哪些义务 — the confusion ``aspect_miss`` is for.
+ARTICLE_RIGHTS = re.compile(r"有权|享有")
+ARTICLE_DUTIES = re.compile(r"应当|必须|不得|禁止")
+LIABILITY_CHAPTER = "法律责任"
 # Who a question is about: an abstract question on the employer's duties answered with an entry on the
 # worker's ("用人单位有什么义务" → "工人在安全生产上有哪些义务") is the re-ranker's typical confusion.
 ACTOR_MARKERS: dict[str, tuple[str, ...]] = {
@@ -117,8 +131,11 @@ ACTOR_MARKERS: dict[str, tuple[str, ...]] = {
 # A question that asks for a figure (an amount, a duration, a grade, a limit value) is answered only
 # by an entry that states one: "滤毒罐用多久要换" matched to an entry on expired protective gear has
 # the words but not the answer. The policy sees whether the candidate answer holds any figure.
+# Round 16: 费用 asks no figure when the question asks who bears it ("诊断费用依法由哪一方承担", "相关费用由谁负担")
+# nor when it is only in 经费用于 ("专项经费用于配备劳动防护用品"): an amount is asked with 多少, 标准是 and the like.
 ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|"
-                         r"多久|多长时间|多长|限值|标准是|收费|费用|价格|几分贝|几毫|几块)")
+                         r"多久|多长时间|多长|限值|标准是|收费|(?<!经)费用(?![^，。？?,；]{0,8}?(?:谁|哪一?方|何方))|"
+                         r"价格|几分贝|几毫|几块)")
 STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?"
                            r"(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|工作日|个工作日|星期|周岁|项|种|类|成)")
 # A need the candidate entry does not meet though it shares the question's words (round 11): the word family that
@@ -359,6 +376,7 @@ class KnowledgeBase:
         self._entry_topics: list[frozenset[str]] = []  # topics each entry mentions
         self._entry_industries: list[frozenset[str]] = []  # industry topics its questions name
         self._entry_aspects: list[frozenset[str]] = []  # ASPECT_MARKERS its questions name
+        self._entry_covers: list[frozenset[str]] = []  # those and the aspects its cited articles state
         self._states_figure: list[bool] = []  # its answer states a figure (STATES_FIGURE)
         # Glossary names (compact) → entry.
         self._terms: dict[str, GlossaryEntry] = {}
@@ -494,7 +512,9 @@ class KnowledgeBase:
             self._entry_topics.append(
                 frozenset(t for t, names in self._topics.items() if any(n in text for n in names)) or _NONE)
             self._entry_industries.append(industries_named(" ".join(entry.questions)) or _NONE)
-            self._entry_aspects.append(aspects_named(compact(" ".join(entry.questions))) or _NONE)
+            named = aspects_named(compact(" ".join(entry.questions))) or _NONE
+            self._entry_aspects.append(named)
+            self._entry_covers.append(named | self._cited_aspects(entry) if named else _NONE)
             self._states_figure.append(bool(STATES_FIGURE.search(entry.a)))
             for c in entry.cite:
                 self._citing.setdefault((c.law, c.article), []).append(idx)
@@ -533,6 +553,24 @@ class KnowledgeBase:
             related=tuple(self._related(entry, [s for s in ranked if self.faq[s.entry].id != faq_id])),
             results=(Result(entry.q, list(entry.cite), 1.0, faq_id=entry.id),), question=entry.q, confidence=1.0,
         )
+
+    def _cited_aspects(self, entry: FaqEntry) -> frozenset[str]:
+        """The aspects the articles an entry cites state: a liability by any, a right or duty by half of them."""
+        stated: Counter[str] = Counter()
+        found = 0
+        for c in entry.cite:
+            try:
+                article = self.corpus.article(c.law, c.article)
+            except ArticleNotFound:
+                continue
+            found += 1
+            if LIABILITY_CHAPTER in article.chapter:
+                stated["liability"] += 1
+            if ARTICLE_RIGHTS.search(article.text):
+                stated["rights"] += 1
+            elif ARTICLE_DUTIES.search(article.text):
+                stated["duties"] += 1
+        return frozenset(aspect for aspect, n in stated.items() if aspect == "liability" or 2 * n >= found)
 
     def answer(self, text: str) -> Reply:
         """Work out what the message is and build the reply a worker sees."""
@@ -830,6 +868,7 @@ class KnowledgeBase:
         craw = typed_norm.replace(" ", "")  # compact(raw)
         qaspects = aspects_named(craw)
         easpects = self._entry_aspects[best.entry] if best else frozenset()
+        ecovers = self._entry_covers[best.entry] if best else frozenset()
         ratio = 0.0
         if best is not None:
             qc = (focus or norm).replace(" ", "")
@@ -890,7 +929,7 @@ class KnowledgeBase:
             "topics_extra": float(len(etopics - qtopics)),
             "by_article": float(by_article),
             "english": float(raw.isascii()),
-            "aspect_miss": float(bool(qaspects) and bool(easpects) and not qaspects & easpects),
+            "aspect_miss": float(bool(qaspects) and bool(easpects) and not qaspects & ecovers),
             "aspect_match": float(bool(qaspects & easpects)),
             "latin_share": sum(c.isascii() and c.isalpha() for c in raw) / max(1, len(raw)),
             "figure_miss": float(asks_figure and best is not None and not self._states_figure[best.entry]),
@@ -1215,7 +1254,7 @@ class KnowledgeBase:
             "winner": float(winner in cites),
             "voted": float(i == pick),
             "aspect_match": float(bool(query.aspects & easpects)),
-            "aspect_miss": float(bool(query.aspects) and bool(easpects) and not query.aspects & easpects),
+            "aspect_miss": float(bool(query.aspects) and bool(easpects) and not query.aspects & self._entry_covers[e]),
             "figure_miss": float(query.asks_figure and not self._states_figure[e]),
             "bigram": dice,
             "length_ratio": math.log((len(query.compact) + 1) / (length + 1)),

@@ -112,6 +112,44 @@ def test_the_policy_sees_whether_question_and_entry_ask_about_the_same_aspect(re
     assert real_kb.policy is not None and "aspect_match" in real_kb.policy.right.features
 
 
+@pytest.mark.parametrize(("text", "asks"), [
+    ("体检费用是多少", True),
+    ("培训的费用标准是什么", True),
+    ("考证费用贵不贵", True),
+    ("职业健康检查的费用依法由哪一方承担", False),
+    ("抢救的费用由谁负担", False),
+    ("劳保用品的配备费用应由何方承担", False),
+    ("单位要不要安排专项经费用于安全培训", False),
+])
+def test_a_fee_asks_a_figure_unless_the_question_asks_who_bears_it(text: str, asks: bool) -> None:
+    from knowledge.engine import ASKS_FIGURE
+
+    assert bool(ASKS_FIGURE.search(text)) is asks
+
+
+def _entry_asked_as(kb, question: str) -> int:
+    return next(i for i, e in enumerate(kb.faq) if e.q == question and kb.entry(e.id) is e)
+
+
+def test_an_entry_covers_the_liability_its_cited_penalty_article_states(real_kb) -> None:
+    # Named on duties, the entry cites the article of the 法律责任 chapter on protective gear as well.
+    e = _entry_asked_as(real_kb, "用人单位在劳动防护用品上有哪些义务")
+    assert "liability" not in real_kb._entry_aspects[e]
+    assert "liability" in real_kb._entry_covers[e]
+
+
+def test_an_entry_on_rights_does_not_cover_duties_for_a_few_employer_duty_articles_it_cites(real_kb) -> None:
+    e = _entry_asked_as(real_kb, "职工在安全生产方面有哪些权利")
+    assert real_kb._entry_covers[e] >= {"rights"}
+    assert "duties" not in real_kb._entry_covers[e]
+
+
+def test_a_duty_asked_in_statute_words_is_no_aspect_miss_when_the_entry_cites_duty_articles(real_kb) -> None:
+    e = _entry_asked_as(real_kb, "未成年工享有哪些特殊劳动保护")
+    assert real_kb._entry_aspects[e] == {"rights"}
+    assert "duties" in real_kb._entry_covers[e]
+
+
 def test_words_the_index_does_not_know_do_not_weaken_the_vote_share_or_the_word_overlap(real_kb) -> None:
     """Round 7: evidence that a colloquial question's extra words (俺们, 那嘎达, 咋整) leave as it was."""
     plain = real_kb.decision_inputs("劳保用品要自己掏钱吗")

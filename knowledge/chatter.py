@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from knowledge.text import spoken_lexicon
+from knowledge.text import literal_pattern, spoken_lexicon
 
 # Characters that carry no topic in a worker's question: the copula, particles, pronouns (俺, 咱), demonstratives,
 # adverbs of degree and time, aspect markers, measure 个.
@@ -89,7 +89,7 @@ def _spoken_marks() -> re.Pattern[str]:
         _, table, _ = spoken_lexicon()
         marks = {*_SPOKEN_MARKS, *(k for k in table if k.strip()), *_SPOKEN_PARTICLES}
         # Longest first: 咋办 is one mark, not 咋 and an unmarked 办.
-        _spoken_re = re.compile("|".join(map(re.escape, sorted(marks, key=len, reverse=True))))
+        _spoken_re = literal_pattern(marks)
     return _spoken_re
 
 

@@ -437,3 +437,47 @@ def test_no_spoken_word_is_a_word_the_faq_writes():
     text = "".join(f"{''.join(e.questions)}{e.a}" for e in load_faq(DATA_DIR / "faq"))
     # 离谱 and 安监局 are written in the FAQ in the sense the lexicon reads (什么有 held 么有: no longer a key).
     assert {k for k in table if k not in _DIALECT and k in text} <= {"离谱", "安监局"}
+
+
+# Round 16: the spoken lexicon widened by domain (body, injuries, symptoms, people, pay and time, tools, places,
+# protective gear, question forms) and by region; a sample of its new words.
+@pytest.mark.parametrize(("spoken", "standard"), [
+    ("工友崴了脚", "工友扭伤了脚"), ("搬货闪着腰了", "搬货扭伤腰了"), ("波棱盖磕了", "膝盖磕了"),  # the north
+    ("脚脖子肿了", "脚踝肿了"), ("干活头晕眼花", "干活头晕"), ("车间里憋得慌", "车间里胸闷"),
+    ("判头不给出粮", "包工头不给发工资"), ("打工仔被炒", "打工的被炒"), ("热到发痧", "热到中暑"),  # Cantonese
+    ("一个礼拜歇一天", "一个星期休息一天"), ("上大夜班", "上夜班"), ("老板估倒我加班", "老板强迫我加班"),  # 川渝
+    ("工地不发头盔", "工地不发安全帽"), ("烧焊不给口罩", "电焊不给口罩"), ("走火通道锁了", "疏散通道锁了"),
+    ("咋个整", "怎么办"), ("遭不住了", "受不了了"), ("咯是算工伤", "是不是算工伤"),  # 川渝, 云贵
+    ("晓不得找哪个", "不知道找哪个"), ("天拿水熏得头疼", "天那水熏得头疼"), ("被电打了", "触电了"),
+    ("不够十八岁能招吗", "未满十八岁能招吗"), ("我伲厂里呒没劳保", "我们厂里没有劳保"),  # Wu
+])
+def test_round16_spoken_words_read_as_the_standard_words(spoken, standard):
+    assert normalise(spoken) == normalise(standard)
+
+
+# Standard phrases a spoken key would straddle (一切|亲属 and 切亲, 详细|路线 and 细路, 完成|日期 and 成日, 疼得|不得了
+# and 得不得, 施工|装置 and 工装): those keys were left out, and these stay as written.
+@pytest.mark.parametrize("standard", [
+    "一切亲属", "详细路线", "完成日期", "疼得不得了", "劳动关系成不成立", "施工装置", "开工资料", "后背时常疼",
+    "带头先上", "加工衣服", "超出年限", "不得行驶", "扶手杆", "脚骨折", "员工仔细检查", "不到十八个月", "一直恶心",
+])
+def test_standard_phrases_a_round16_spoken_word_would_straddle_stay_as_written(standard):
+    assert normalise(standard) == standard
+
+
+def test_no_spoken_word_occurs_in_the_statutes(laws_dir):
+    """The statutes are read through the same lexicon as questions: a key found in them would change their words."""
+    from knowledge.text import spoken_lexicon
+
+    _, table, _ = spoken_lexicon()
+    statutes = "".join(p.read_text(encoding="utf-8") for p in sorted(laws_dir.glob("*.md")))
+    assert len(statutes) > 100_000
+    assert {k for k in table if k and k in statutes} == set()
+
+
+def test_the_lexicon_pattern_takes_the_longest_word_at_each_place():
+    from knowledge.text import literal_pattern
+
+    pattern = literal_pattern(["崴", "崴了", "崴了脚", "脚", "打工仔", "工", ""])
+    assert pattern.findall("崴了脚打工仔工脚崴") == ["崴了脚", "打工仔", "工", "脚", "崴"]
+    assert literal_pattern([]).search("任何") is None

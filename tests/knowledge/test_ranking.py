@@ -437,3 +437,21 @@ def test_no_spoken_word_is_a_word_the_faq_writes():
     text = "".join(f"{''.join(e.questions)}{e.a}" for e in load_faq(DATA_DIR / "faq"))
     # 离谱 and 安监局 are written in the FAQ in the sense the lexicon reads (什么有 held 么有: no longer a key).
     assert {k for k in table if k not in _DIALECT and k in text} <= {"离谱", "安监局"}
+
+
+def test_no_spoken_word_occurs_in_the_statutes(laws_dir):
+    """The statutes are read through the same lexicon as questions: a key found in them would change their words."""
+    from knowledge.text import spoken_lexicon
+
+    _, table, _ = spoken_lexicon()
+    statutes = "".join(p.read_text(encoding="utf-8") for p in sorted(laws_dir.glob("*.md")))
+    assert len(statutes) > 100_000
+    assert {k for k in table if k and k in statutes} == set()
+
+
+def test_the_lexicon_pattern_takes_the_longest_word_at_each_place():
+    from knowledge.text import literal_pattern
+
+    pattern = literal_pattern(["崴", "崴了", "崴了脚", "脚", "打工仔", "工", ""])
+    assert pattern.findall("崴了脚打工仔工脚崴") == ["崴了脚", "打工仔", "工", "脚", "崴"]
+    assert literal_pattern([]).search("任何") is None

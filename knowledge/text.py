@@ -137,8 +137,9 @@ _spoken: tuple[re.Pattern[str], dict[str, str], re.Pattern[str]] | None = None
 
 def literal_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching any of the words, the longest where several start at one place (round 16): grouped by
-    the first character, so that a place no word starts at is passed over at once (a flat alternation of the
-    spoken lexicon's 640 words tried each of them at every character of every document)."""
+    the first character, so that a place no word starts at is passed over at once. A flat alternation tries every
+    word at every character: with round 16's trial lexicon of 640 words this took 0.17 s over the FAQ and statutes
+    against 0.10 s; at today's 272 the two are alike."""
     groups: dict[str, list[str]] = {}
     for word in {w for w in words if w}:
         groups.setdefault(word[0], []).append(word[1:])

@@ -1,6 +1,6 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-14|calib|emerg|emerg2|colloq|given)
+Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-14|calib|emerg|emerg2|colloq|trad|given)
                                   [--failures SPLIT] [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and any tuning
@@ -20,7 +20,9 @@ emergency and self-help misses are read; no FAQ phrasing is written from its law
 evidence stays like an unseen question's. ``emerg`` (239 messages: 149 emergencies in every style and 90
 questions about accidents that are not emergencies, by two more writers) is a training split of round 11 for
 emergency detection, ``emerg2`` (351 more by three more writers) one of round 12, ``colloq`` (300 colloquial
-questions by three more writers: the north, the south-west and centre, the south-east) one of round 14.
+questions by three more writers: the north, the south-west and centre, the south-east) one of round 14, ``trad``
+(77 questions in traditional characters in the words of Taiwan, Hong Kong's Cantonese and overseas writers,
+written by round 17's helper from its own knowledge of these varieties) one of round 17.
 ``given`` is the shared development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
@@ -49,7 +51,7 @@ from knowledge.replies import Reply
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
 SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10",
-          "test11", "test12", "test13", "test14", "calib", "emerg", "emerg2", "colloq")
+          "test11", "test12", "test13", "test14", "calib", "emerg", "emerg2", "colloq", "trad")
 # Scored, never read for misses nor tuned on (bench/README.md); test12 judged round 15, test13 round 16,
 # test14 judges round 17.
 FROZEN_SPLITS = ("test3", "test4", "test5", "test12", "test13", "test14")

@@ -46,10 +46,12 @@ def test_every_style_has_enough_questions_and_every_split_has_every_style() -> N
     for split in SPLITS:
         styles = {i["style"] for i in load_split(split)}
         # emerg teaches emergency detection: messages about accidents, never abstract or out-of-scope ones; colloq
-        # is colloquial questions alone.
+        # is colloquial questions alone, trad traditional ones alone.
         expected = set(STYLES) - {"abstract", "oos"} if split.startswith("emerg") else set(STYLES)
         if split == "colloq":
             expected = {"colloquial"}
+        if split == "trad":
+            expected = {"traditional"}
         assert styles == expected, split
 
 
@@ -99,8 +101,9 @@ def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
     frozen = {i["q"] for s in ("test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11",
                                       "test12", "test13", "test14") for i in load_split(s)}
     assert not frozen & {i["q"] for i in load_split("calib")}
-    # Nor do the emergency training splits (written after test8) and the colloquial one (after test11).
-    assert not frozen & {i["q"] for s in ("emerg", "emerg2", "colloq") for i in load_split(s)}
+    # Nor do the emergency training splits (written after test8), the colloquial one (after test11) and the
+    # traditional one (round 17, after test14).
+    assert not frozen & {i["q"] for s in ("emerg", "emerg2", "colloq", "trad") for i in load_split(s)}
 
 
 @pytest.mark.parametrize("split", SPLITS)

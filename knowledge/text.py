@@ -106,7 +106,14 @@ def to_simplified(text: str) -> str:
     text = _CANTONESE_IS_RE.sub("是", text)
     simplified: str = _converter().convert(text)  # opencc has no type hints
     pattern, table, _ = _regional_words()
-    return pattern.sub(lambda m: table[m.group()], simplified)
+    simplified = pattern.sub(lambda m: table[m.group()], simplified)
+    # Taiwan's 瓦斯 is the gas of a kitchen or a heater (燃气); the mainland's, and a mine's, is firedamp.
+    if "瓦斯" in simplified and not _MINE_RE.search(simplified):
+        simplified = simplified.replace("瓦斯", "燃气")
+    return simplified
+
+
+_MINE_RE = re.compile(r"矿|井下|下井|煤|巷道|掘进|采掘|回采|隧道")
 
 
 # Dialect words (northern, south-western, Wu, Cantonese) read as the standard words the FAQ and the

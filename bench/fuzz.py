@@ -189,7 +189,7 @@ class Fuzzer:
         mark = emu.mark()
 
         def replied() -> bool:
-            return bool(emu.new_messages(user, mark))
+            return emu.has_new_messages(user, mark)
 
         match action.kind:
             case "text":

@@ -118,7 +118,9 @@ def quiet_identifying_loggers() -> None:
     that builds the bot or the web app in-process (bot.app.register_handlers, web.tips.setup_routes).
     """
     for name, level in (PINNED_LEVELS | CHATTY_LEVELS).items():
-        logging.getLogger(name).setLevel(level)
+        logger = logging.getLogger(name)
+        if logger.level != level:  # setLevel empties every logger's cache, on each of the calls above
+            logger.setLevel(level)
     server = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, _DropClientAddress) for f in server.filters):
         server.addFilter(_DropClientAddress())

@@ -115,19 +115,28 @@ class Expectation:
     @property
     def edited(self) -> list[dict[str, Any]]:
         """Messages (of any age) edited since the mark, in their current state."""
+        return [m.snapshot() for m in self._edited()]
+
+    def _edited(self) -> list[StoredMessage]:
         ids: list[int] = []
         for event in self._emu._events_since(self.since):
             if event.kind == "edited" and event.chat_id == self.chat_id and event.message_id not in ids:
                 ids.append(event.message_id)  # type: ignore[arg-type]
         chat = self._emu.chats[self.chat_id]
-        return [chat.by_id[i].snapshot() for i in ids if not chat.by_id[i].deleted]
+        return [chat.by_id[i] for i in ids if not chat.by_id[i].deleted]
+
+    def _arrived(self, want_msgs: int, want_edits: int) -> bool:
+        """``wait``'s condition, re-checked on every emulator event: counted on the stored messages, not copies."""
+        found = self._emu._new_stored(self.chat_id, self.since)
+        return (sum(1 for m in found if self.predicate is None or self.predicate(m.data)) >= want_msgs
+                and (want_edits <= 0 or len(self._edited()) >= want_edits))
 
     async def wait(self, count: int | None = None, edits: int | None = None,
                    timeout: float | None = None) -> Expectation:
         want_msgs = self.count if count is None else count
         want_edits = self.edits if edits is None else edits
         await self._emu.wait_for(
-            lambda: len(self.messages) >= want_msgs and len(self.edited) >= want_edits,
+            lambda: self._arrived(want_msgs, want_edits),
             self.timeout if timeout is None else timeout,
             what=f"{want_msgs} new message(s) and {want_edits} edit(s) in chat {self.chat_id}",
             chat_id=self.chat_id,
@@ -433,10 +442,29 @@ class World:
         return self._seq
 
     def new_messages(self, chat: ChatRef, since: int) -> list[dict[str, Any]]:
+        return [m.snapshot() for m in self._new_stored(chat, since)]
+
+    def has_new_messages(self, chat: ChatRef, since: int) -> bool:
+        """Whether ``new_messages`` would find one (no copies: a ``wait_for`` condition runs on every event)."""
+        return bool(self._new_stored(chat, since))
+
+    def _new_stored(self, chat: ChatRef, since: int) -> list[StoredMessage]:
+        """The chat's bot messages (deleted ones left out) after the mark ``since``, oldest first.
+
+        A chat's history is in the order its messages appeared, so their ``sent_seq`` never decreases
+        along it: read from the end, up to the mark, not the whole history on every event (a long
+        conversation waited on by many lanes, as the fuzz does, made that quadratic)."""
         found = self._chat_or_none(chat)
         if found is None:
             return []
-        return [m.snapshot() for m in found.history if m.outgoing and not m.deleted and m.sent_seq > since]
+        new: list[StoredMessage] = []
+        for m in reversed(found.history):
+            if m.sent_seq <= since:
+                break
+            if m.outgoing and not m.deleted:
+                new.append(m)
+        new.reverse()
+        return new
 
     async def wait_for_message(self, chat: ChatRef, predicate: Predicate | None = None, *,
                                timeout: float = WAIT_TIMEOUT_S, after: MessageRef | None = None,

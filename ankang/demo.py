@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import dataclasses
 import difflib
+import gc
 import html
 import queue
 import re
@@ -325,6 +326,9 @@ async def demo_main(settings: Settings) -> None:
         settings = free_web_port(dataclasses.replace(settings, telegram_api_url=emulator.url))
         # Migrated here, not in a child process: the demo runs for minutes, and the child was half its start.
         async with running(settings, poll_timeout_s=5, migrate_apart=False) as handle:
+            # The collector was off while the demo started (``ankang.cli._no_collection_during_start``).
+            gc.collect()
+            gc.enable()
             chat = handle.web_app[CHAT]
             chat.emulator_url, chat.worker_id, chat.admin_id = emulator.url, WORKER_ID, ADMIN_ID
             worker = emulator.user("演示工人", id=WORKER_ID, username="demo_worker")

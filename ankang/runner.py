@@ -317,7 +317,9 @@ async def serve(settings: Settings, role: str = "auto") -> None:
         # What start-up made lives as long as the process: out of the cyclic collector's way (a full
         # collection would walk it every time), after one last collection of start-up's garbage. Only
         # here: the tests start and stop many times in one process, and frozen garbage is never freed.
+        # The collector was off during the start (``ankang.cli._no_collection_during_start``): on from now.
         gc.collect()
         gc.freeze()
+        gc.enable()
         await stop.wait()
         log.info("shutting down")

@@ -79,9 +79,12 @@ async def database_outage(
     database_url: str, take_away: Breaker, bring_back: Breaker, *, outage_s: float, recipients: int,
     rate: float, askers: int, laws_dir: Path | None, kb: Any = None, library: Any = None,
     stuck_after_s: float | None = None, settle_timeout_s: float = 120.0, health_every_s: float = 1.0,
-    **settings: Any,
+    backoff_max_s: float | None = None, **settings: Any,
 ) -> OutageResult:
-    """Run Ankang on ``database_url``, break the database for ``outage_s`` mid-broadcast, measure."""
+    """Run Ankang on ``database_url``, break the database for ``outage_s`` mid-broadcast, measure.
+
+    ``backoff_max_s`` caps the loops' retry backoff (production's: ``core.supervision.BACKOFF_MAX_S``): after a
+    longer outage the sender waits up to that long before it tries the returned database again."""
     import aiohttp
     from sqlalchemy import func, select
 
@@ -111,6 +114,9 @@ async def database_outage(
         services = handle.services
         if stuck_after_s is not None:
             services.loops.stuck_after_s = stuck_after_s
+        if backoff_max_s is not None:
+            production_backoff, cap = services.loops.backoff, backoff_max_s
+            services.loops.backoff = lambda failures: min(cap, production_backoff(failures))
         engine = services.broadcasts
         assert engine is not None
 

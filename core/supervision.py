@@ -109,7 +109,9 @@ class Loops:
     def __init__(self, *, stuck_after_s: float = STUCK_AFTER_S, backoff: Callable[[int], float] = backoff_s,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.stuck_after_s = stuck_after_s
-        self._backoff = backoff
+        # Seconds to wait after the n-th failure in a row (``backoff_s``). Public, like ``stuck_after_s``: a
+        # test of an outage that is not about production's pace shortens it instead of waiting it out.
+        self.backoff = backoff
         self._now = monotonic
         self._states: dict[str, LoopState] = {}
 
@@ -163,7 +165,7 @@ class Loops:
 
     async def pause(self, name: str) -> None:
         """Wait the backoff that the loop's current failure streak calls for."""
-        await asyncio.sleep(self._backoff(self.state(name).failures))
+        await asyncio.sleep(self.backoff(self.state(name).failures))
 
     async def retry(self, name: str, op: Callable[[], Awaitable[T]]) -> T:
         """Run ``op`` until it succeeds, backing off while the database fails; other errors are raised.
@@ -180,7 +182,7 @@ class Loops:
                     raise
                 self.failed(name, exc)
                 attempts += 1
-                await asyncio.sleep(self._backoff(attempts))
+                await asyncio.sleep(self.backoff(attempts))
                 continue
             self.ok(name)
             return result

@@ -272,16 +272,23 @@ def side_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files the build reads (jieba's trimmed dictionary, its prefix cache, the readings) are linked from the
     user's cache dir, as ``make warm`` left them; the snapshots are not.
     """
+    return with_derived_search_files(tmp_path_factory.mktemp("side-cache"))
+
+
+def with_derived_search_files(directory: Path) -> Path:
+    """Link into ``directory`` the derived files of the user's cache dir that building a knowledge base reads
+    (jieba's trimmed dictionary, its prefix cache, the readings…), as ``make warm`` left them; not its
+    knowledge-base snapshots. ``directory``, which is then a cache dir where a knowledge base is built
+    without building these again."""
     from knowledge.text import cache_dir
 
-    side = tmp_path_factory.mktemp("side-cache")
     for kept in cache_dir().glob("ankang-*"):
         if kept.is_file() and not kept.name.startswith("ankang-kb-") and not kept.name.endswith(".tmp"):
             try:
-                os.link(kept, side / kept.name)  # the cache's files are replaced, never written in place
+                os.link(kept, directory / kept.name)  # the cache's files are replaced, never written in place
             except OSError:
-                shutil.copyfile(kept, side / kept.name)
-    return side
+                shutil.copyfile(kept, directory / kept.name)
+    return directory
 
 
 @pytest.fixture(scope="session")

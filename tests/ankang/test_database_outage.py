@@ -18,6 +18,9 @@ RECIPIENTS = 60
 # only after the busy timeout (1 s), and it has failed for about 2 s of a 4 s lock when it comes back: with
 # 2 s here it could recover without ever being stuck. With 1 s of a 5 s lock, it is stuck (503) for about 2 s.
 STUCK_AFTER_S = 1.0
+# Production's backoff grows to 5 s (core.supervision.BACKOFF_MAX_S, kept): after a 5 s
+# outage the sender waited up to 4 s more before it tried the returned database, a timer this test is not about.
+BACKOFF_MAX_S = 0.5
 # /healthz sampled ten times a second, so a short stuck spell on a loaded machine is not missed between samples.
 HEALTH_EVERY_S = 0.1
 
@@ -37,7 +40,8 @@ def assert_rode_it_out(result: OutageResult) -> None:
 
 async def test_postgres_server_stopped_mid_broadcast_and_questions(laws_dir, shared_kb, library):
     result = await postgres_outage_result(OUTAGE_S, RECIPIENTS, 30.0, 2, laws_dir, kb=shared_kb, library=library,
-                                          stuck_after_s=STUCK_AFTER_S, health_every_s=HEALTH_EVERY_S)
+                                          stuck_after_s=STUCK_AFTER_S, health_every_s=HEALTH_EVERY_S,
+                                          backoff_max_s=BACKOFF_MAX_S)
     assert_rode_it_out(result)
     statuses = [status for status, _, _ in result.healthz]
     # /healthz: the database unreachable and the sender failing (503 once that lasted longer than the
@@ -51,7 +55,7 @@ async def test_postgres_server_stopped_mid_broadcast_and_questions(laws_dir, sha
 async def test_sqlite_file_locked_mid_broadcast_and_questions(laws_dir, shared_kb, library, tmp_path):
     result = await sqlite_locked_result(OUTAGE_S, RECIPIENTS, 30.0, 2, laws_dir, directory=tmp_path,
                                         kb=shared_kb, library=library, stuck_after_s=STUCK_AFTER_S,
-                                        health_every_s=HEALTH_EVERY_S)
+                                        health_every_s=HEALTH_EVERY_S, backoff_max_s=BACKOFF_MAX_S)
     assert_rode_it_out(result)
     # Reads still work on a locked SQLite file; the sender's writes do not: failing, then stuck (503).
     assert any(sender in ("failing", "stuck") for _, _, sender in result.healthz), result.healthz_summary()

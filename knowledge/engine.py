@@ -133,12 +133,9 @@ ACTOR_MARKERS: dict[str, tuple[str, ...]] = {
 # the words but not the answer. The policy sees whether the candidate answer holds any figure.
 # Round 16: 费用 asks no figure when the question asks who bears it ("诊断费用依法由哪一方承担", "相关费用由谁负担")
 # nor when it is only in 经费用于 ("专项经费用于配备劳动防护用品"): an amount is asked with 多少, 标准是 and the like.
-# Round 17: 几 after 好, 十, 这, 那, 前, 没, 头 or 近 is a count told, not asked ("干了好几年", "十几年", "前几天",
-# "这几个月", "提过好几次"): a story or a spoken question tells how long it has gone on, and read as a figure asked it
-# pushed right answers towards "outside" (asks_figure) and an entry stating no figure towards wrong (figure_miss).
-ASKS_FIGURE = re.compile(r"(多少|(?<![好十这那前没头近])几(?:个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|"
-                         r"项|种|类)|分贝|毫|块)|多久|多长时间|多长|限值|标准是|收费|"
-                         r"(?<!经)费用(?![^，。？?,；]{0,8}?(?:谁|哪一?方|何方))|价格)")
+ASKS_FIGURE = re.compile(r"(多少|几个?(?:月|年|天|日|级|次|小时|钟头|部分|倍|岁|周|礼拜|星期|项|种|类)|"
+                         r"多久|多长时间|多长|限值|标准是|收费|(?<!经)费用(?![^，。？?,；]{0,8}?(?:谁|哪一?方|何方))|"
+                         r"价格|几分贝|几毫|几块)")
 STATES_FIGURE = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十百千半]+)\s*(?:个)?"
                            r"(?:%|％|日|天|月|年|小时|周|倍|元|级|次|岁|分贝|工作日|个工作日|星期|周岁|项|种|类|成)")
 # A need the candidate entry does not meet though it shares the question's words (round 11): the word family that
@@ -286,20 +283,6 @@ class Hit:
     citations: list[Citation] = field(default_factory=list)
     faq_id: str | None = None
     article: Article | None = None
-
-
-def _likeness(question: str, phrasing: str) -> float:
-    """How much of the shorter of the two texts the longer holds in order: 1 when either holds the other.
-
-    rapidfuzz's ``ratio`` (2·matched / the lengths' sum) cannot reach 1 for texts of unequal length: a four-character
-    question held whole by a twelve-character phrasing scores 0.5 at best, and a spoken question that
-    says the phrasing among its own words as little. Divided by the most two texts of these lengths can reach
-    (2·shorter / the sum), it reads the matched share of the shorter text (round 17, "Round 17: short and colloquial").
-    """
-    if not question or not phrasing:
-        return 0.0
-    reachable = 2 * min(len(question), len(phrasing)) / (len(question) + len(phrasing))
-    return min(1.0, fuzz.ratio(question, phrasing) / 100 / reachable)
 
 
 @dataclass(slots=True)
@@ -890,11 +873,10 @@ class KnowledgeBase:
         if best is not None:
             qc = (focus or norm).replace(" ", "")
             # Also the likeness without particles, pronouns and a closing tag on either side (knowledge/chatter.py):
-            # "俺们…这中不" is as like its phrasing as the plain question. Read as the matched share of the shorter
-            # text (``_likeness``, round 17): a short question is not unlike a longer phrasing that holds it.
+            # "俺们…这中不" is as like its phrasing as the plain question.
             qcontent, qtagless = content_chars(focus or norm), drop_tag(focus or norm).replace(" ", "")
-            ratio = max((max(_likeness(qc, p), _likeness(qtagless, p), _likeness(qcontent, content_chars(p)))
-                         for p in (self._phrase_compact[d] for d in self._entry_phrases[best.entry])), default=0)
+            ratio = max((max(fuzz.ratio(qc, p), fuzz.ratio(qtagless, p), fuzz.ratio(qcontent, content_chars(p)))
+                         for p in (self._phrase_compact[d] for d in self._entry_phrases[best.entry])), default=0) / 100
         chars = len(norm.replace(" ", ""))
         asks_figure = bool(ASKS_FIGURE.search(craw))
         art = articles[0][1] if articles else 0.0

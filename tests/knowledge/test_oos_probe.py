@@ -10,10 +10,7 @@ from bench.oos_probe import CONFIDENT_INTENTS, load_probe
 # difference between outsourcing and dispatch (p2-pay-12), at P(right) 0.94 against 0.93 on main with its features
 # unchanged: the refit after the aspect and 费用 fixes lowered the answer threshold (0.930 → 0.927).
 ANSWERED_GAPS = {"own-01", "p2-pay-12"}
-# Round 17: "工伤医疗费用从哪里出" (p2-in-04) at P(outside) 0.95: its 费用 reads as a figure asked (从哪里出 is not
-# among round 16's who-bears-it forms), and the refit after the likeness lowered the outside threshold 0.91 → 0.80; it
-# was unsure before, never answered.
-OUTSIDE_GAPS = {"in-05", "p2-in-04"}
+OUTSIDE_GAPS = {"in-05"}
 
 
 def test_out_of_scope_probe_questions_are_not_answered_confidently(real_kb):

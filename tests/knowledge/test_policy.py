@@ -157,44 +157,12 @@ def test_words_the_index_does_not_know_do_not_weaken_the_vote_share_or_the_word_
     assert plain is not None and spoken is not None
     (p, p_cites), (s, s_cites) = plain, spoken
     assert p_cites == s_cites
-    # The likeness reads the matched share of the shorter text (round 17): a phrasing said whole among extra words is
-    # as like it as the plain question (the plain ratio was diluted by every extra word) ...
-    assert s["ratio"] == p["ratio"] == 1.0
+    # The character ratio is diluted by the extra words (less since round 13 reads 那嘎达 as 那里) ...
+    assert s["ratio"] < p["ratio"]
     assert s["word_overlap"] == p["word_overlap"] == 1.0  # ... the phrasing's words are all still there
     assert s["vote_share"] >= p["vote_share"] - 0.01
     assert real_kb.policy is not None
     assert {"vote_share", "spelled", "word_overlap"} <= set(real_kb.policy.right.features)
-
-
-@pytest.mark.parametrize(("question", "phrasing", "likeness"), [
-    ("每周休几天", "每周休几天", 1.0),
-    ("休几天", "劳动者每周休几天", 1.0),  # a short question held whole by a longer phrasing
-    ("俺们那嘎达劳保用品要自己掏钱吗咋整", "劳保用品要自己掏钱吗", 1.0),  # and the other way round
-    ("工伤认定", "工伤保险", 0.5),  # the shorter text's matched share
-    ("", "工伤保险", 0.0),
-])
-def test_the_likeness_is_the_matched_share_of_the_shorter_text(question: str, phrasing: str, likeness: float) -> None:
-    """Round 17: rapidfuzz's ratio cannot reach 1 for texts of unequal length, so short questions looked unlike."""
-    from knowledge.engine import _likeness
-
-    assert _likeness(question, phrasing) == pytest.approx(likeness)
-
-
-@pytest.mark.parametrize(("text", "asks"), [
-    ("每周休几天", True),
-    ("工伤能拿几个月工资", True),
-    ("消防演练一年搞几次", True),
-    ("连续开车超过几个小时必须停车休息", True),
-    ("在苯车间干了好几年了一直没轮岗", False),
-    ("干了十几年电焊老咳嗽", False),
-    ("前几天被绞肉机绞伤了手", False),
-    ("这几个月厂里只发底薪", False),
-])
-def test_a_count_told_is_no_figure_asked(text: str, asks: bool) -> None:
-    """Round 17: 好几年, 十几年, 前几天, 这几个月 tell how long, they do not ask it."""
-    from knowledge.engine import ASKS_FIGURE
-
-    assert bool(ASKS_FIGURE.search(text)) is asks
 
 
 def test_the_policy_sees_how_much_of_the_question_the_speller_changed(real_kb) -> None:

@@ -1,6 +1,6 @@
 """Fit the answer policy on the training splits, choose its operating points on held-out splits, write it.
 
-Run: .venv/bin/python -m bench.train_policy [--check] [--cross] [--loso] [--max-wrong 0.015]
+Run: .venv/bin/python -m bench.train_policy [--check] [--cross] [--loso] [--held-out] [--max-wrong 0.015]
 
 Deterministic: the same repository gives the same ``knowledge/data/answer_policy.json``
 (``--check`` says whether the stored one is current; a test runs it). scikit-learn's logistic
@@ -337,6 +337,38 @@ def leave_one_split_out(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None
     print("  pooled, by P(right): " + _right_before_wrong(pooled, (5, 10, 20, 30)))
 
 
+def held_out_operating(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> tuple[int, int, int]:
+    """Print each operating split scored at the operating point chosen on the other three; return the pooled
+    confident and right / confident and WRONG / unsure counts of their policy cases.
+
+    The acceptance figure of a change (round 17, bench/README.md "Round 17 on the frozen split"): the operating point
+    is chosen on the operating splits, so a refit holds their pooled confident-wrong near ``max_wrong`` by construction
+    and a rule read off them ("right rises, wrong does not") only checks the right answers. Each split scored at a
+    point it did not choose sees a change that makes wrong answers look surer.
+    """
+    kb.policy = None
+    rows = _split_rows(kb, tuple(dict.fromkeys((*FIT_SPLITS, *RIGHT_FIT_SPLITS, *OPERATING_SPLITS))))
+    names = sorted(rows[FIT_SPLITS[0]][1][0][0])
+    right_rows = _join([rows[s][1] for s in RIGHT_FIT_SPLITS])
+    outside_rows = _join([rows[s][1] for s in FIT_SPLITS])
+    print(f"each operating split at the point chosen on the other three ({'+'.join(OPERATING_SPLITS)}), policy cases: "
+          "confident and right / confident and WRONG / unsure")
+    totals = [0, 0, 0]
+    for held in OPERATING_SPLITS:
+        others = [s for s in OPERATING_SPLITS if s != held]
+        policy = _fit_policy(names, right_rows, outside_rows, _join([rows[s][1] for s in others]),
+                             sum(len(load_split(s)) for s in others), max_wrong)
+        feats, right, _ = rows[held][1]
+        cell = [0, 0, 0]
+        for f, r in zip(feats, right, strict=True):
+            sure = policy.p_right(f) >= policy.answer_at
+            cell[0 if sure and r else 1 if sure else 2] += 1
+        totals = [a + b for a, b in zip(totals, cell, strict=True)]
+        print(f"  {held:<6} at {policy.answer_at:.4f}: {cell[0]}/{cell[1]}/{cell[2]}")
+    print(f"  pooled: {totals[0]}/{totals[1]}/{totals[2]}")
+    return totals[0], totals[1], totals[2]
+
+
 def same_policy(a: AnswerPolicy, b: AnswerPolicy, feats: list[dict[str, float]], tolerance: float = 0.02) -> bool:
     """The same decisions on the fitting split's questions, up to ``tolerance`` in each probability.
 
@@ -366,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print calib's, test6's and test7's out-of-fold decisions (the cross-fitting protocol)")
     parser.add_argument("--loso", action="store_true",
                         help="print each of calib, test6, test7 and test8 scored by the policy fitted without it")
+    parser.add_argument("--held-out", action="store_true",
+                        help="print each operating split scored at the point chosen on the other three (acceptance)")
     args = parser.parse_args(argv)
     kb = KnowledgeBase.load(args.laws_dir)
     if args.cross:
@@ -373,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.loso:
         leave_one_split_out(kb, args.max_wrong)
+        return 0
+    if args.held_out:
+        held_out_operating(kb, args.max_wrong)
         return 0
     policy, fit_features = train_with_features(kb, args.max_wrong)
     path = DATA_DIR / POLICY_FILE

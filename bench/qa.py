@@ -1,6 +1,6 @@
 """Question-answering benchmark: accuracy per style and split, reliability, build time, latency, scale.
 
-Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-14|calib|emerg|emerg2|colloq|trad|given)
+Run: .venv/bin/python -m bench.qa [--split SPLIT ...]  (train|dev|test|test2-15|calib|emerg|emerg2|colloq|trad|given)
                                   [--failures SPLIT] [--sizes 1000,100000] [--as-of]
 
 The evaluation corpus is ``bench/data/qa`` (see bench/README.md): train (the answer policy and any tuning
@@ -9,20 +9,21 @@ split, retired on 2026-12-07 after three rounds had read its scores: tuned on li
 content pinned by its digest), test2 (the second, retired the same way later that day), test3 (frozen: scored
 before and after round 5, its misses never read), test4 (frozen, written before round 6; its totals chose what
 round 6 kept), test5 (frozen, written before round 7: its totals judged round 7), test12 (frozen, written
-before round 15), test13 (frozen, written before round 16) and test14 (frozen, written before round 17). test6
-(written before round 8, scored once) became a training split of round 9 as calib is of round 7, test7
-(written before round 9, scored three times) one of round 11, test8 (written before round 11, scored twice)
-one of round 12, test9 (written before round 12, scored twice) one of round 13 and test10 (written before
-round 13, scored twice) one of round 14; test11 (written before round 14, scored twice) joins the operating
-splits in round 15: its totals are read, its misses never. ``calib`` (567 questions by four more new writers,
-written the same day as test5) is a training split of round 7: the answer policy may be fitted on it and its
-emergency and self-help misses are read; no FAQ phrasing is written from its law questions, so that their
-evidence stays like an unseen question's. ``emerg`` (239 messages: 149 emergencies in every style and 90
-questions about accidents that are not emergencies, by two more writers) is a training split of round 11 for
-emergency detection, ``emerg2`` (351 more by three more writers) one of round 12, ``colloq`` (300 colloquial
-questions by three more writers: the north, the south-west and centre, the south-east) one of round 14, ``trad``
-(77 questions in traditional characters in the words of Taiwan, Hong Kong's Cantonese and overseas writers,
-written by round 17's helper from its own knowledge of these varieties) one of round 17.
+before round 15), test13 (frozen, written before round 16), test14 (frozen, written before round 17) and
+test15 (frozen, written after round 17, before round 18). test6 (written before round 8, scored once) became a
+training split of round 9 as calib is of round 7, test7 (written before round 9, scored three times) one of
+round 11, test8 (written before round 11, scored twice) one of round 12, test9 (written before round 12,
+scored twice) one of round 13 and test10 (written before round 13, scored twice) one of round 14; test11
+(written before round 14, scored twice) joins the operating splits in round 15: its totals are read, its
+misses never. ``calib`` (567 questions by four more new writers, written the same day as test5) is a training
+split of round 7: the answer policy may be fitted on it and its emergency and self-help misses are read; no
+FAQ phrasing is written from its law questions, so that their evidence stays like an unseen question's.
+``emerg`` (239 messages: 149 emergencies in every style and 90 questions about accidents that are not
+emergencies, by two more writers) is a training split of round 11 for emergency detection, ``emerg2`` (351
+more by three more writers) one of round 12, ``colloq`` (300 colloquial questions by three more writers: the
+north, the south-west and centre, the south-east) one of round 14, ``trad`` (77 questions in traditional
+characters in the words of Taiwan, Hong Kong's Cantonese and overseas writers, written by round 17's helper
+from its own knowledge of these varieties) one of round 17.
 ``given`` is the shared development set (../shared/qa-dev.jsonl).
 """
 from __future__ import annotations
@@ -51,10 +52,10 @@ from knowledge.replies import Reply
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "bench" / "data" / "qa"
 SPLITS = ("train", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10",
-          "test11", "test12", "test13", "test14", "calib", "emerg", "emerg2", "colloq", "trad")
+          "test11", "test12", "test13", "test14", "test15", "calib", "emerg", "emerg2", "colloq", "trad")
 # Scored, never read for misses nor tuned on (bench/README.md); test12 judged round 15, test13 round 16,
 # test14 judges round 17.
-FROZEN_SPLITS = ("test3", "test4", "test5", "test12", "test13", "test14")
+FROZEN_SPLITS = ("test3", "test4", "test5", "test12", "test13", "test14", "test15")
 # The answer policy's operating points are chosen on these (bench/train_policy.py, round 14; test11 from round 15):
 # held out of its fit, scored, their misses never read.
 OPERATING_SPLITS = ("dev", "test9", "test10", "test11")

@@ -10,7 +10,7 @@ import pytest
 from bench.qa import CORPUS_DIR, SPLITS, STYLES, load_split
 from knowledge.check import check_labels
 
-# The digests of the test splits as written, before any tuning on them. The frozen splits (test3-5, test12-14)
+# The digests of the test splits as written, before any tuning on them. The frozen splits (test3-5, test12-15)
 # are scored, never edited: a changed digest means the honest estimate is gone (bench/README.md). The
 # retired ones (test, test2) and the training splits test6 to test10 are tuned on now, and test11 sets the operating
 # point; all stay as they were written.
@@ -27,7 +27,8 @@ FROZEN_SHA256 = {"test": "6ebd161bdd72eed007efd2c1ffe8dda169793f40bf14b102b8379f
                  "test11": "0a4e7c54092c82b50e629c24d189039985c535b816a9ed01d9785a03be2e53ea",
                  "test12": "f43496db8cf8f99e213cdc3a622158660f2084e97f45b597bd52609e39a1dc76",
                  "test13": "22140ec8459c98919f589f7223739764dff53d4156b4f84eb23a71bf9943d893",
-                 "test14": "32346fa43c18081b292a618c2ccb258ab6718e6a37e7e9e4e88e1465483d00ed"}
+                 "test14": "32346fa43c18081b292a618c2ccb258ab6718e6a37e7e9e4e88e1465483d00ed",
+                 "test15": "003843cf1fa99648020e037651a00b90da6eea14a94259c7da90e027534cdc2a"}
 MIN_PER_STYLE = 100
 KINDS = {"law", "emergency", "oos", "self"}
 
@@ -97,9 +98,12 @@ def test_ids_are_unique_and_no_test_question_is_also_in_train_or_dev() -> None:
     # test14 was written after test13: it shares no question with any earlier split.
     tuned_on |= {i["q"] for i in load_split("test13")}
     assert not tuned_on & {i["q"] for i in load_split("test14")}
+    # test15 was written after test14 and trad: it shares no question with any earlier split.
+    tuned_on |= {i["q"] for s in ("test14", "trad") for i in load_split(s)}
+    assert not tuned_on & {i["q"] for i in load_split("test15")}
     # The calibration split (a training split of round 7) shares no question with a frozen split.
     frozen = {i["q"] for s in ("test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11",
-                                      "test12", "test13", "test14") for i in load_split(s)}
+                                      "test12", "test13", "test14", "test15") for i in load_split(s)}
     assert not frozen & {i["q"] for i in load_split("calib")}
     # Nor do the emergency training splits (written after test8), the colloquial one (after test11) and the
     # traditional one (round 17, after test14).

@@ -15,6 +15,7 @@ that puts a copy back is kept for the next time, idle while a test runs.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -160,6 +161,89 @@ class TemplateState:
                     for name, value, called in self.sequences))
 
 
+class KeptConnection(asyncpg.Connection):
+    """A connection of the application's engines to a copy; closing it hands it back to its ``KeptConnections``."""
+
+    keeper: KeptConnections | None = None
+    kept_database: str | None = None
+
+    async def close(self, *, timeout: float | None = None) -> None:
+        if self.keeper is not None and await self.keeper.keep(self):
+            return
+        await super().close(timeout=timeout)
+
+
+class KeptConnections:
+    """The connections the application's engines opened to this worker's copies, kept when the engines close them.
+
+    Every test opens its own engine (``open_services``) and disposes of it, so each of its connections was a new
+    server process that authenticated and loaded the catalog's caches again before its first statements: 3 or 4
+    connections a test. Closed, a connection that is idle (outside any transaction, no listeners) is kept instead
+    after ``DISCARD ALL`` — its settings, prepared statements, temporary tables, advisory locks, LISTENs and
+    sequences' session state dropped, as a new session starts — and handed to the next engine that connects to
+    the same copy from the same event loop, once it answered. At most ``limit`` are kept a copy; the copies'
+    reset (``PostgresCopies._reset_with``) leaves them connected and disconnects everything else.
+    """
+
+    def __init__(self, wanted: Any, limit: int = 6) -> None:
+        self.wanted = wanted  # (database name) -> whether its connections are kept
+        self.limit = limit
+        self.idle: dict[str, list[KeptConnection]] = {}
+        self.loop = asyncio.get_running_loop()
+
+    async def connect(self, *args: Any, **kwargs: Any) -> asyncpg.Connection:
+        """``asyncpg.connect`` for SQLAlchemy's dialect (its ``async_creator_fn``)."""
+        database = kwargs.get("database")
+        if not isinstance(database, str) or not self.wanted(database) or asyncio.get_running_loop() is not self.loop:
+            return await asyncpg.connect(*args, **kwargs)
+        idle = self.idle.get(database, [])
+        while idle:
+            conn = idle.pop()
+            if conn.is_closed():
+                continue
+            try:
+                await conn.execute("SELECT 1")  # a test may have ended its server process meanwhile
+            except Exception:
+                conn.terminate()
+                continue
+            return conn
+        conn = await asyncpg.connect(*args, connection_class=KeptConnection, **kwargs)
+        conn.keeper, conn.kept_database = self, database
+        return conn
+
+    async def keep(self, conn: KeptConnection) -> bool:
+        """Keep ``conn`` instead of closing it, if it can start a session anew; True when it was kept (or ended)."""
+        database = conn.kept_database
+        idle = self.idle.setdefault(database or "", [])
+        if (database is None or not self.wanted(database) or len(idle) >= self.limit
+                or asyncio.get_running_loop() is not self.loop or conn.is_closed() or conn.is_in_transaction()
+                or conn._listeners or conn._log_listeners or conn._query_loggers or conn._termination_listeners):
+            return False
+        try:
+            await conn.execute("DISCARD ALL")
+        except Exception:
+            conn.terminate()
+            return True
+        except BaseException:
+            conn.terminate()
+            raise
+        conn._drop_local_statement_cache()  # asyncpg's own prepared statements went with DISCARD ALL
+        idle.append(conn)
+        return True
+
+    def pids(self, database: str) -> list[int]:
+        return [conn.get_server_pid() for conn in self.idle.get(database, []) if not conn.is_closed()]
+
+    def forget(self, database: str) -> None:
+        for conn in self.idle.pop(database, []):
+            conn.keeper = None
+            conn.terminate()
+
+    def forget_all(self) -> None:
+        for database in list(self.idle):
+            self.forget(database)
+
+
 class PostgresCopies:
     """One pytest worker's copies of the template database, each handed to one test at a time."""
 
@@ -167,6 +251,9 @@ class PostgresCopies:
         self.base, self.template, self.state = base, template, state
         self.free: list[str] = []
         self.made: set[str] = set()
+        # The application's connections to the copies, kept between tests (``KeptConnections``); made by
+        # ``keep_connections`` in the event loop that runs the tests.
+        self.kept: KeptConnections | None = None
         # Each copy's catalog mark (CATALOG_MARK_SQL) when it was last put back to the template's state.
         self.marks: dict[str, str] = {}
         # Each copy's connection that puts it back, kept between tests (idle, outside any transaction, while
@@ -185,7 +272,13 @@ class PostgresCopies:
     def give_back(self, name: str) -> None:
         self.free.append(name)
 
+    def keep_connections(self) -> KeptConnections:
+        self.kept = KeptConnections(lambda database: database in self.made)
+        return self.kept
+
     async def close(self) -> None:
+        if self.kept is not None:
+            self.kept.forget_all()
         for name in list(self.made):
             await self._drop(name)
 
@@ -204,9 +297,11 @@ class PostgresCopies:
             raise
 
     async def _reset_with(self, conn: asyncpg.Connection, name: str) -> bool:
-        # Whatever the last test left connected goes, as DROP DATABASE … WITH (FORCE) did.
+        # Whatever the last test left connected goes, as DROP DATABASE … WITH (FORCE) did, but the idle
+        # connections kept for the next test's engines (KeptConnections: their sessions already discarded).
         await conn.execute("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
-                           " WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+                           " WHERE datname = $1 AND pid <> pg_backend_pid() AND pid <> ALL($2::int[])",
+                           name, self.kept.pids(name) if self.kept is not None else [])
         if (await conn.fetchval(CATALOG_MARK_SQL) != self.marks.get(name)
                 and await conn.fetchval(FINGERPRINT_SQL) != self.state.fingerprint):
             await conn.close()
@@ -230,6 +325,8 @@ class PostgresCopies:
         return name
 
     async def _drop(self, name: str) -> None:
+        if self.kept is not None:
+            self.kept.forget(name)
         kept = self.conns.pop(name, None)
         if kept is not None:
             kept.terminate()

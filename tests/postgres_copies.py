@@ -184,6 +184,7 @@ class KeptConnection(asyncpg.Connection):
 
     keeper: KeptConnections | None = None
     kept_database: str | None = None
+    kept_params = ""
 
     async def close(self, *, timeout: float | None = None) -> None:
         if self.keeper is not None and await self.keeper.keep(self):
@@ -198,9 +199,10 @@ class KeptConnections:
     server process that authenticated and loaded the catalog's caches again before its first statements: 3 or 4
     connections a test. Closed, a connection that is idle (outside any transaction, no listeners) is kept instead
     after ``DISCARD ALL`` — its settings, prepared statements, temporary tables, advisory locks, LISTENs and
-    sequences' session state dropped, as a new session starts — and handed to the next engine that connects to
-    the same copy from the same event loop, once it answered. At most ``limit`` are kept a copy; the copies'
-    reset (``PostgresCopies._reset_with``) leaves them connected and disconnects everything else.
+    sequences' session state dropped, as a new session starts; RESET ALL keeps what the connection's parameters
+    set — and handed to the next engine that connects to the same copy with the same parameters from the same
+    event loop, once it answered. At most ``limit`` are kept a copy; the copies' reset
+    (``PostgresCopies._reset_with``) leaves them connected and disconnects everything else.
     """
 
     def __init__(self, wanted: Any, limit: int = 6) -> None:
@@ -214,9 +216,10 @@ class KeptConnections:
         database = kwargs.get("database")
         if not isinstance(database, str) or not self.wanted(database) or asyncio.get_running_loop() is not self.loop:
             return await asyncpg.connect(*args, **kwargs)
+        params = repr(sorted(kwargs.items()))  # one engine's connection parameters are not another's
         idle = self.idle.get(database, [])
-        while idle:
-            conn = idle.pop()
+        while (conn := next((c for c in reversed(idle) if c.kept_params == params), None)) is not None:
+            idle.remove(conn)
             if conn.is_closed():
                 continue
             try:
@@ -226,7 +229,7 @@ class KeptConnections:
                 continue
             return conn
         conn = await asyncpg.connect(*args, connection_class=KeptConnection, **kwargs)
-        conn.keeper, conn.kept_database = self, database
+        conn.keeper, conn.kept_database, conn.kept_params = self, database, params
         return conn
 
     async def keep(self, conn: KeptConnection) -> bool:

@@ -150,3 +150,23 @@ async def test_an_engines_idle_connections_are_kept_for_the_next_test_with_their
         assert fresh is not again_conn and await fresh.fetchval("SELECT 1") == 1
     finally:
         fresh.terminate()
+
+
+async def test_a_kept_connection_goes_only_to_an_engine_with_the_same_parameters(copies: PostgresCopies) -> None:
+    kept = copies.keep_connections()
+    name = await copies.take()
+    url = make_url(copies.base).set(database=name)
+    params = {"host": url.host, "port": url.port, "user": url.username, "database": name}
+    named = {**params, "server_settings": {"application_name": "kept-test"}}
+    first = await kept.connect(**named)
+    await first.close()
+    plain = await kept.connect(**params)
+    try:
+        assert plain is not first and await plain.fetchval("SHOW application_name") != "kept-test"
+    finally:
+        plain.terminate()
+    again_named = await kept.connect(**named)
+    try:
+        assert again_named is first and await again_named.fetchval("SHOW application_name") == "kept-test"
+    finally:
+        again_named.terminate()

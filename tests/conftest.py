@@ -15,10 +15,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, Engine, make_url
 
 from core import db
 from core.outgoing import ChatPace
@@ -143,9 +145,18 @@ async def postgres_copies(database_template: str) -> AsyncIterator[PostgresCopie
         yield None
         return
     copies = PostgresCopies(base, make_url(database_template).database, _TEMPLATE_STATES[database_template])
+    kept = copies.keep_connections()
+
+    def through_kept_connections(dialect: Dialect, _record: object, _args: object, params: dict[str, Any]) -> None:
+        if dialect.driver == "asyncpg":
+            params.setdefault("async_creator_fn", kept.connect)
+
+    # Every engine's new connections to this worker's copies come from those the last tests' engines closed.
+    event.listen(Engine, "do_connect", through_kept_connections)
     try:
         yield copies
     finally:
+        event.remove(Engine, "do_connect", through_kept_connections)
         await copies.close()
 
 

@@ -15,6 +15,8 @@ that puts a copy back is kept for the next time, idle while a test runs.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -120,8 +122,9 @@ class TemplateState:
 
     fingerprint: str
     tables: tuple[tuple[str, str], ...]  # (schema, name)
-    rows: tuple[tuple[tuple[str, str], tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]  # table, columns, records
+    rows: tuple[tuple[tuple[str, str], str], ...]  # table, its rows as a JSON array (json_agg)
     sequences: tuple[tuple[str, int, bool], ...]  # quoted name, last_value, is_called
+    superuser: bool  # whether the suite's role may turn the foreign keys' triggers off (session_replication_role)
 
     @classmethod
     async def read(cls, conn: asyncpg.Connection) -> TemplateState:
@@ -130,34 +133,136 @@ class TemplateState:
             " WHERE schemaname NOT LIKE 'pg\\_%' AND schemaname <> 'information_schema' ORDER BY 1, 2"))
         rows = []
         for schema, name in tables:
-            records = await conn.fetch(f"SELECT * FROM {quoted(schema, name)}")
-            if records:
-                rows.append(((schema, name), tuple(records[0].keys()), tuple(tuple(r.values()) for r in records)))
+            records = await conn.fetchval(f"SELECT json_agg(t)::text FROM {quoted(schema, name)} AS t")
+            if records is not None:
+                rows.append(((schema, name), records))
         sequences = []
         for r in await conn.fetch("SELECT schemaname, sequencename FROM pg_sequences ORDER BY 1, 2"):
             name = quoted(r["schemaname"], r["sequencename"])
             state = await conn.fetchrow(f"SELECT last_value, is_called FROM {name}")
             sequences.append((name, int(state["last_value"]), bool(state["is_called"])))
-        return cls(await conn.fetchval(FINGERPRINT_SQL), tables, tuple(rows), tuple(sequences))
+        superuser = await conn.fetchval("SELECT current_setting('is_superuser') = 'on'")
+        return cls(await conn.fetchval(FINGERPRINT_SQL), tables, tuple(rows), tuple(sequences), bool(superuser))
+
+    @functools.cached_property
+    def restore_sql(self) -> str:
+        """Empty every table, refill the template's rows, set the sequences back: one transaction, sent at once
+        (the simple query protocol: one round trip to the server instead of eight)."""
+        # Nothing to keep if the server crashed meanwhile: no waiting for the WAL's flush.
+        statements = ["BEGIN", "SET LOCAL synchronous_commit = off"]
+        if self.superuser:
+            # Foreign keys are triggers: off for this transaction, so the tables empty in any order.
+            statements.append("SET LOCAL session_replication_role = replica")
+            statements += [f"DELETE FROM {quoted(*table)}" for table in self.tables]
+        elif self.tables:  # slower (new files for every table) but needs no superuser
+            statements.append("TRUNCATE " + ", ".join(quoted(*table) for table in self.tables))
+        for table, records in self.rows:
+            statements.append(f"INSERT INTO {quoted(*table)} SELECT * FROM json_populate_recordset("
+                              f"NULL::{quoted(*table)}, {literal(records)})")
+        if self.sequences:
+            statements.append("SELECT " + ", ".join(
+                f"setval({literal(name)}, {value}, {called})" for name, value, called in self.sequences))
+        statements.append("COMMIT")
+        return "; ".join(statements)
 
     async def restore(self, conn: asyncpg.Connection) -> None:
-        """Empty every table, refill the template's rows, set the sequences back: one transaction."""
-        async with conn.transaction():
-            # Nothing to keep if the server crashed meanwhile: no waiting for the WAL's flush.
-            await conn.execute("SET LOCAL synchronous_commit = off")
-            if await conn.fetchval("SELECT current_setting('is_superuser') = 'on'"):
-                # Foreign keys are triggers: off for this transaction, so the tables empty in any order.
-                await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute("; ".join(f"DELETE FROM {quoted(*table)}" for table in self.tables))
-            elif self.tables:  # slower (new files for every table) but needs no superuser
-                await conn.execute("TRUNCATE " + ", ".join(quoted(*table) for table in self.tables))
-            for (schema, name), columns, records in self.rows:
-                await conn.copy_records_to_table(name, schema_name=schema, columns=list(columns),
-                                                 records=list(records))
-            if self.sequences:
-                await conn.execute("SELECT " + ", ".join(
-                    f"setval('{name.replace(chr(39), chr(39) * 2)}', {value}, {called})"
-                    for name, value, called in self.sequences))
+        try:
+            await conn.execute(self.restore_sql)
+        except BaseException:
+            if not conn.is_closed() and conn.is_in_transaction():
+                await conn.execute("ROLLBACK")
+            raise
+
+
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal (standard_conforming_strings, PostgreSQL's default: only quotes double)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class KeptConnection(asyncpg.Connection):
+    """A connection of the application's engines to a copy; closing it hands it back to its ``KeptConnections``."""
+
+    keeper: KeptConnections | None = None
+    kept_database: str | None = None
+    kept_params = ""
+
+    async def close(self, *, timeout: float | None = None) -> None:
+        if self.keeper is not None and await self.keeper.keep(self):
+            return
+        await super().close(timeout=timeout)
+
+
+class KeptConnections:
+    """The connections the application's engines opened to this worker's copies, kept when the engines close them.
+
+    Every test opens its own engine (``open_services``) and disposes of it, so each of its connections was a new
+    server process that authenticated and loaded the catalog's caches again before its first statements: 3 or 4
+    connections a test. Closed, a connection that is idle (outside any transaction, no listeners) is kept instead
+    after ``DISCARD ALL`` — its settings, prepared statements, temporary tables, advisory locks, LISTENs and
+    sequences' session state dropped, as a new session starts; RESET ALL keeps what the connection's parameters
+    set — and handed to the next engine that connects to the same copy with the same parameters from the same
+    event loop, once it answered. At most ``limit`` are kept a copy; the copies' reset
+    (``PostgresCopies._reset_with``) leaves them connected and disconnects everything else.
+    """
+
+    def __init__(self, wanted: Any, limit: int = 6) -> None:
+        self.wanted = wanted  # (database name) -> whether its connections are kept
+        self.limit = limit
+        self.idle: dict[str, list[KeptConnection]] = {}
+        self.loop = asyncio.get_running_loop()
+
+    async def connect(self, *args: Any, **kwargs: Any) -> asyncpg.Connection:
+        """``asyncpg.connect`` for SQLAlchemy's dialect (its ``async_creator_fn``)."""
+        database = kwargs.get("database")
+        if not isinstance(database, str) or not self.wanted(database) or asyncio.get_running_loop() is not self.loop:
+            return await asyncpg.connect(*args, **kwargs)
+        params = repr(sorted(kwargs.items()))  # one engine's connection parameters are not another's
+        idle = self.idle.get(database, [])
+        while (conn := next((c for c in reversed(idle) if c.kept_params == params), None)) is not None:
+            idle.remove(conn)
+            if conn.is_closed():
+                continue
+            try:
+                await conn.execute("SELECT 1")  # a test may have ended its server process meanwhile
+            except Exception:
+                conn.terminate()
+                continue
+            return conn
+        conn = await asyncpg.connect(*args, connection_class=KeptConnection, **kwargs)
+        conn.keeper, conn.kept_database, conn.kept_params = self, database, params
+        return conn
+
+    async def keep(self, conn: KeptConnection) -> bool:
+        """Keep ``conn`` instead of closing it, if it can start a session anew; True when it was kept (or ended)."""
+        database = conn.kept_database
+        idle = self.idle.setdefault(database or "", [])
+        if (database is None or not self.wanted(database) or len(idle) >= self.limit
+                or asyncio.get_running_loop() is not self.loop or conn.is_closed() or conn.is_in_transaction()
+                or conn._listeners or conn._log_listeners or conn._query_loggers or conn._termination_listeners):
+            return False
+        try:
+            await conn.execute("DISCARD ALL")
+        except Exception:
+            conn.terminate()
+            return True
+        except BaseException:
+            conn.terminate()
+            raise
+        conn._drop_local_statement_cache()  # asyncpg's own prepared statements went with DISCARD ALL
+        idle.append(conn)
+        return True
+
+    def pids(self, database: str) -> list[int]:
+        return [conn.get_server_pid() for conn in self.idle.get(database, []) if not conn.is_closed()]
+
+    def forget(self, database: str) -> None:
+        for conn in self.idle.pop(database, []):
+            conn.keeper = None
+            conn.terminate()
+
+    def forget_all(self) -> None:
+        for database in list(self.idle):
+            self.forget(database)
 
 
 class PostgresCopies:
@@ -167,6 +272,9 @@ class PostgresCopies:
         self.base, self.template, self.state = base, template, state
         self.free: list[str] = []
         self.made: set[str] = set()
+        # The application's connections to the copies, kept between tests (``KeptConnections``); made by
+        # ``keep_connections`` in the event loop that runs the tests.
+        self.kept: KeptConnections | None = None
         # Each copy's catalog mark (CATALOG_MARK_SQL) when it was last put back to the template's state.
         self.marks: dict[str, str] = {}
         # Each copy's connection that puts it back, kept between tests (idle, outside any transaction, while
@@ -185,7 +293,13 @@ class PostgresCopies:
     def give_back(self, name: str) -> None:
         self.free.append(name)
 
+    def keep_connections(self) -> KeptConnections:
+        self.kept = KeptConnections(lambda database: database in self.made)
+        return self.kept
+
     async def close(self) -> None:
+        if self.kept is not None:
+            self.kept.forget_all()
         for name in list(self.made):
             await self._drop(name)
 
@@ -204,15 +318,18 @@ class PostgresCopies:
             raise
 
     async def _reset_with(self, conn: asyncpg.Connection, name: str) -> bool:
-        # Whatever the last test left connected goes, as DROP DATABASE … WITH (FORCE) did.
+        # Whatever the last test left connected goes, as DROP DATABASE … WITH (FORCE) did, but the idle
+        # connections kept for the next test's engines (KeptConnections: their sessions already discarded).
         await conn.execute("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
-                           " WHERE datname = $1 AND pid <> pg_backend_pid()", name)
-        if (await conn.fetchval(CATALOG_MARK_SQL) != self.marks.get(name)
-                and await conn.fetchval(FINGERPRINT_SQL) != self.state.fingerprint):
+                           " WHERE datname = $1 AND pid <> pg_backend_pid() AND pid <> ALL($2::int[])",
+                           name, self.kept.pids(name) if self.kept is not None else [])
+        mark = await conn.fetchval(CATALOG_MARK_SQL)
+        if mark != self.marks.get(name) and await conn.fetchval(FINGERPRINT_SQL) != self.state.fingerprint:
             await conn.close()
             return False  # the test changed the schema
         await self.state.restore(conn)
-        self.marks[name] = await conn.fetchval(CATALOG_MARK_SQL)  # TRUNCATE (no superuser) writes pg_class
+        # DELETE, INSERT and setval write no catalog row; TRUNCATE (no superuser) writes pg_class.
+        self.marks[name] = mark if self.state.superuser else await conn.fetchval(CATALOG_MARK_SQL)
         self.conns[name] = conn
         return True
 
@@ -230,6 +347,8 @@ class PostgresCopies:
         return name
 
     async def _drop(self, name: str) -> None:
+        if self.kept is not None:
+            self.kept.forget(name)
         kept = self.conns.pop(name, None)
         if kept is not None:
             kept.terminate()

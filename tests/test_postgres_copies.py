@@ -111,3 +111,62 @@ async def test_the_connection_that_puts_a_copy_back_is_kept_and_replaced_when_a_
         assert await conn.fetchval("SELECT count(*) FROM alembic_version") > 0  # put back all the same
     finally:
         await conn.close()
+
+
+async def test_an_engines_idle_connections_are_kept_for_the_next_test_with_their_sessions_discarded(
+        copies: PostgresCopies) -> None:
+    """The connections an engine closes are handed to the next test's engine as new sessions (KeptConnections);
+    one in a transaction, or whose server process a test ended, is not."""
+    kept = copies.keep_connections()
+    name = await copies.take()
+    url = make_url(copies.base).set(database=name)
+    params = {"host": url.host, "port": url.port, "user": url.username, "database": name}
+    first = await kept.connect(**params)
+    await first.execute("SET work_mem = '9MB'; CREATE TEMP TABLE scratch (a int); SELECT pg_advisory_lock(7);"
+                        " PREPARE mine AS SELECT 1")
+    await first.close()
+    assert kept.pids(name) == [first.get_server_pid()]
+    copies.give_back(name)
+    assert await copies.take() == name
+    conn = await kept.connect(**params)
+    assert conn is first and not conn.is_closed()  # kept, and the copy's reset left it connected
+    assert await conn.fetchval("SHOW work_mem") != "9MB"
+    assert await conn.fetchval("SELECT to_regclass('pg_temp.scratch')") is None
+    assert await conn.fetchval("SELECT count(*) FROM pg_prepared_statements WHERE name = 'mine'") == 0
+    assert await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+    await conn.execute("BEGIN")
+    await conn.close()  # in a transaction: really closed
+    assert conn.is_closed() and not kept.idle[name]
+    again_conn = await kept.connect(**params)
+    await again_conn.close()
+    other = await asyncpg.connect(dsn_of(copies.base, name))
+    try:
+        await other.execute("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await other.close()
+    fresh = await kept.connect(**params)  # the kept one was ended: a new session instead
+    try:
+        assert fresh is not again_conn and await fresh.fetchval("SELECT 1") == 1
+    finally:
+        fresh.terminate()
+
+
+async def test_a_kept_connection_goes_only_to_an_engine_with_the_same_parameters(copies: PostgresCopies) -> None:
+    kept = copies.keep_connections()
+    name = await copies.take()
+    url = make_url(copies.base).set(database=name)
+    params = {"host": url.host, "port": url.port, "user": url.username, "database": name}
+    named = {**params, "server_settings": {"application_name": "kept-test"}}
+    first = await kept.connect(**named)
+    await first.close()
+    plain = await kept.connect(**params)
+    try:
+        assert plain is not first and await plain.fetchval("SHOW application_name") != "kept-test"
+    finally:
+        plain.terminate()
+    again_named = await kept.connect(**named)
+    try:
+        assert again_named is first and await again_named.fetchval("SHOW application_name") == "kept-test"
+    finally:
+        again_named.terminate()

@@ -279,13 +279,19 @@ def cross(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None:
         by_style: dict[str, list[int]] = {}
         for p, at, r, style in cases:
             cell = by_style.setdefault(style, [0, 0, 0])
-            cell[0 if p >= at and r else 1 if p >= at else 2] += 1
+            cell[_outcome(p, at, r)] += 1
         total = [sum(c[j] for c in by_style.values()) for j in range(3)]
         print(f"  {split:<6} ALL {total[0]}/{total[1]}/{total[2]}  "
               + "  ".join(f"{s} {c[0]}/{c[1]}/{c[2]}" for s, c in sorted(by_style.items())))
     pooled = [(p, r) for cases in scored.values() for p, _, r, _ in cases]
     print("  pooled, by P(right): " + _right_before_wrong(pooled, (5, 10, 15, 20)))
 
+
+def _outcome(p_right: float, answer_at: float, right: int) -> int:
+    """A policy case's column in the printed tallies: 0 confident and right, 1 confident and WRONG, 2 unsure."""
+    if p_right < answer_at:
+        return 2
+    return 0 if right else 1
 
 def _right_before_wrong(pooled: list[tuple[float, int]], counts: tuple[int, ...]) -> str:
     """How many right answers rank above the k-th wrong one, by P(right), for each k of ``counts``."""
@@ -328,7 +334,7 @@ def leave_one_split_out(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> None
             p = policy.p_right(f[i])
             pooled.append((p, r[i]))
             cell = by_style.setdefault("oos" if o[i] else item["style"], [0, 0, 0])
-            cell[0 if p >= policy.answer_at and r[i] else 1 if p >= policy.answer_at else 2] += 1
+            cell[_outcome(p, policy.answer_at, r[i])] += 1
         total = [sum(c[j] for c in by_style.values()) for j in range(3)]
         totals = [a + b for a, b in zip(totals, total, strict=True)]
         print(f"  {held:<6} at {policy.answer_at:.4f}: ALL {total[0]}/{total[1]}/{total[2]}  "
@@ -361,8 +367,7 @@ def held_out_operating(kb: KnowledgeBase, max_wrong: float = MAX_WRONG) -> tuple
         feats, right, _ = rows[held][1]
         cell = [0, 0, 0]
         for f, r in zip(feats, right, strict=True):
-            sure = policy.p_right(f) >= policy.answer_at
-            cell[0 if sure and r else 1 if sure else 2] += 1
+            cell[_outcome(policy.p_right(f), policy.answer_at, r)] += 1
         totals = [a + b for a, b in zip(totals, cell, strict=True)]
         print(f"  {held:<6} at {policy.answer_at:.4f}: {cell[0]}/{cell[1]}/{cell[2]}")
     print(f"  pooled: {totals[0]}/{totals[1]}/{totals[2]}")
